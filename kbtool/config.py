@@ -1,0 +1,129 @@
+"""Find the knowledge base root and read its configuration.
+
+The root is the nearest folder, walking up from the start, that has a ``kbtool.toml``,
+a ``pyproject.toml`` with a ``[tool.kbtool]`` table, or a ``learnings/`` folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kbtool.errors import ConfigError
+
+DEFAULT_MAX_FILE_BYTES = 1024 * 1024
+DEFAULT_PATH_MAP = {"SPEC/learnings/": "learnings/", "spec/learnings/": "learnings/"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings of one knowledge base. All folders are absolute."""
+
+    root: Path
+    learnings_dir: Path
+    reports_dir: Path
+    templates_dir: Path | None
+    cache_dir: Path
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    path_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PATH_MAP))
+    raw: dict[str, Any] = field(default_factory=dict)
+    source: Path | None = None
+
+    def inside(self, path: Path) -> bool:
+        """True when ``path`` (resolved, links followed) lies inside the KB root."""
+        try:
+            path.resolve().relative_to(self.root)
+        except (ValueError, OSError, RuntimeError):
+            return False
+        return True
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _table_at(folder: Path) -> tuple[dict[str, Any], Path | None] | None:
+    own = folder / "kbtool.toml"
+    if own.is_file():
+        data = _read_toml(own)
+        return data.get("tool", {}).get("kbtool", data), own
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        data = _read_toml(pyproject)
+        table = data.get("tool", {}).get("kbtool")
+        if isinstance(table, dict):
+            return table, pyproject
+    if (folder / "learnings").is_dir():
+        return {}, None
+    return None
+
+
+def find_root(start: Path | None = None) -> tuple[Path, dict[str, Any], Path | None]:
+    """Walk up from ``start`` to the KB root; return it, its settings table and their file."""
+    here = (start or Path.cwd()).resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        found = _table_at(folder)
+        if found is not None:
+            table, source = found
+            return folder, table, source
+    raise ConfigError(
+        f"no knowledge base found from {here} upwards: expected kbtool.toml, "
+        "a [tool.kbtool] table in pyproject.toml, or a learnings/ folder "
+        "(run from inside a knowledge base, or pass --root)"
+    )
+
+
+def _folder(root: Path, table: dict[str, Any], key: str, default: str) -> Path:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"[tool.kbtool] {key} must be a non-empty string")
+    path = (root / value).resolve()
+    try:
+        path.relative_to(root)
+    except ValueError as exc:
+        raise ConfigError(f"[tool.kbtool] {key} = {value!r} leaves the knowledge base root") from exc
+    return path
+
+
+def load_config(start: Path | None = None, *, root: Path | None = None) -> Config:
+    """Resolve the configuration of the KB containing ``start`` (or rooted at ``root``)."""
+    if root is not None:
+        root = root.resolve()
+        if not root.is_dir():
+            raise ConfigError(f"--root {root}: not a folder")
+        found = _table_at(root)
+        table, source = found if found is not None else ({}, None)
+    else:
+        root, table, source = find_root(start)
+    max_bytes = table.get("max-file-bytes", table.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES))
+    if not isinstance(max_bytes, int) or max_bytes <= 0:
+        raise ConfigError("[tool.kbtool] max-file-bytes must be a positive integer")
+    path_map = dict(DEFAULT_PATH_MAP)
+    extra_map = table.get("path-map", {})
+    if not isinstance(extra_map, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in extra_map.items()
+    ):
+        raise ConfigError("[tool.kbtool] path-map must map strings to strings")
+    path_map.update(extra_map)
+    templates = table.get("templates")
+    return Config(
+        root=root,
+        learnings_dir=_folder(root, table, "learnings", "learnings"),
+        reports_dir=_folder(root, table, "reports", "learnings/reports"),
+        templates_dir=_folder(root, table, "templates", "templates") if templates else None,
+        cache_dir=_folder(root, table, "cache", ".kbtool"),
+        max_file_bytes=max_bytes,
+        path_map=path_map,
+        raw=table,
+        source=source,
+    )

@@ -1,0 +1,68 @@
+"""Findings as values: ``Diagnostic(path, line, col, code, message)``."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MAX_MESSAGE = 500
+
+
+def sanitize(text: str, limit: int = _MAX_MESSAGE) -> str:
+    """Make text safe to echo to a terminal or CI log: escape control characters, cap length."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\n", " "))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def display_path(path: Path | str) -> str:
+    """A path as users should see it: relative to the working directory when inside it."""
+    p = Path(path)
+    try:
+        return os.path.relpath(p) if p.is_absolute() and _inside_cwd(p) else os.fsdecode(p)
+    except ValueError:
+        return os.fsdecode(p)
+
+
+def _inside_cwd(p: Path) -> bool:
+    try:
+        p.relative_to(Path.cwd())
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    """One finding at a place in a file. ``line``/``col`` are 1-based; 0 means unknown."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    severity: Severity = field(default=Severity.ERROR, compare=False)
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {sanitize(self.message)}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+        }

@@ -1,0 +1,293 @@
+"""Convert between XML elements and the Pydantic models, and write canonical XML.
+
+Reading is lenient about white space around text; writing produces the canonical
+layout (element order of the XSD, two-space indentation, UTF-8, LF line endings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from lxml import etree
+
+from kbtool.model import CategoryFile, Learning, Metadata, Provenance
+
+INDENT = "  "
+
+
+def _text(el: etree._Element | None) -> str:
+    if el is None:
+        return ""
+    return "".join(el.itertext()).strip()
+
+
+def _child(el: etree._Element, name: str) -> etree._Element | None:
+    return el.find(name)
+
+
+def _items(el: etree._Element, container: str, item: str) -> list[str]:
+    box = el.find(container)
+    if box is None:
+        return []
+    return [_text(c) for c in box.iterchildren(item)]
+
+
+def _raw(el: etree._Element) -> str:
+    clone = etree.fromstring(etree.tostring(el))
+    clone.tail = None
+    return etree.tostring(clone, encoding="unicode")
+
+
+def _date(text: str) -> dt.date | str:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def learning_data(el: etree._Element) -> dict[str, Any]:
+    """Plain data of a ``<learning>`` element, ready for ``Learning.model_validate``."""
+    data: dict[str, Any] = {"id": el.get("id", "")}
+    if el.get("severity") is not None:
+        data["severity"] = el.get("severity")
+    if el.get("status") is not None:
+        data["status"] = el.get("status")
+    for name in ("title", "category", "description"):
+        data[name] = _text(_child(el, name))
+    data["date"] = _date(_text(_child(el, "date")))
+    data["tags"] = _items(el, "tags", "tag")
+    symptoms = el.find("symptoms")
+    data["symptoms"] = [
+        {"text": _text(s), **({"versions": s.get("versions")} if s.get("versions") else {})}
+        for s in (symptoms.iterchildren("symptom") if symptoms is not None else ())
+    ]
+    data["root_causes"] = _items(el, "root-causes", "cause")
+    whys = el.find("five-whys")
+    data["five_whys"] = [
+        {"question": _text(w.find("question")), "answer": _text(w.find("answer"))}
+        for w in (whys.iterchildren("why") if whys is not None else ())
+    ]
+    solution = el.find("solution")
+    data["solution"] = [
+        {
+            "text": (s.text or "").strip(),
+            "code": [{"text": c.text or "", "lang": c.get("lang")} for c in s.iterchildren("code")],
+        }
+        for s in (solution.iterchildren("step") if solution is not None else ())
+    ]
+    data["files_modified"] = _items(el, "files-modified", "file")
+    data["verification"] = _items(el, "verification", "check")
+    data["prevention"] = _items(el, "prevention", "item")
+    data["test_cases"] = [_text(t) for t in el.iterchildren("test-case")]
+    refs = el.find("references")
+    data["references"] = [
+        {
+            "kind": r.tag,
+            "target": r.get("ref") if r.tag == "learning" else r.get("href"),
+            "label": _text(r),
+        }
+        for r in (refs.iterchildren() if refs is not None else ())
+        if isinstance(r.tag, str)
+    ]
+    data["supersedes"] = [s.get("ref", "") for s in el.iterchildren("supersedes")]
+    review = _child(el, "review-by")
+    if review is not None:
+        data["review_by"] = _date(_text(review))
+    detectors = el.find("detectors")
+    data["detectors"] = [
+        _raw(d) for d in (detectors.iterchildren("detector") if detectors is not None else ())
+    ]
+    extras = el.find("extras")
+    data["extras"] = [
+        _raw(x) for x in (extras.iterchildren() if extras is not None else ())
+        if isinstance(x.tag, str)
+    ]
+    prov = el.find("provenance")
+    if prov is not None:
+        data["provenance"] = {
+            "source": prov.get("source", ""),
+            "xpath": prov.get("xpath"),
+            "originals": [
+                {"field": o.get("field", ""), "value": o.text or ""}
+                for o in prov.iterchildren("original")
+            ],
+            "repairs": [
+                {"line": int(r.get("line")) if r.get("line") else None, "text": r.text or ""}
+                for r in prov.iterchildren("repair")
+            ],
+        }
+    return data
+
+
+def learning_from_element(el: etree._Element) -> Learning:
+    return Learning.model_validate(learning_data(el))
+
+
+def metadata_from_element(el: etree._Element) -> Metadata:
+    data: dict[str, Any] = {}
+    for name in ("name", "type", "category", "version", "description"):
+        child = el.find(name)
+        if child is not None:
+            data[name] = _text(child)
+    updated = el.find("last_updated")
+    if updated is not None:
+        data["last_updated"] = _date(_text(updated))
+    return Metadata.model_validate(data)
+
+
+def file_from_element(root: etree._Element) -> CategoryFile:
+    meta = root.find("metadata")
+    box = root.find("learnings")
+    return CategoryFile(
+        schema_version=root.get("schema-version", "1"),
+        metadata=metadata_from_element(meta if meta is not None else etree.Element("metadata")),
+        learnings=[
+            learning_from_element(e) for e in (box.iterchildren("learning") if box is not None else ())
+        ],
+    )
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attrs.items()})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _list(parent: etree._Element, container: str, item: str, values: list[str]) -> None:
+    if values:
+        box = _sub(parent, container)
+        for v in values:
+            _sub(box, item, v)
+
+
+def learning_to_element(learning: Learning) -> etree._Element:
+    """Build the canonical ``<learning>`` element for a model."""
+    attrs = {"id": learning.id}
+    if learning.severity is not None:
+        attrs["severity"] = learning.severity.value
+    if learning.status.value != "active":
+        attrs["status"] = learning.status.value
+    el = etree.Element("learning", attrs)
+    _sub(el, "title", learning.title)
+    _sub(el, "date", learning.date.isoformat())
+    _sub(el, "category", learning.category)
+    _sub(el, "description", learning.description)
+    _list(el, "tags", "tag", learning.tags)
+    if learning.symptoms:
+        box = _sub(el, "symptoms")
+        for s in learning.symptoms:
+            sym = _sub(box, "symptom", s.text)
+            if s.versions:
+                sym.set("versions", s.versions)
+    _list(el, "root-causes", "cause", learning.root_causes)
+    if learning.five_whys:
+        box = _sub(el, "five-whys")
+        for w in learning.five_whys:
+            why = _sub(box, "why")
+            _sub(why, "question", w.question)
+            _sub(why, "answer", w.answer)
+    if learning.solution:
+        box = _sub(el, "solution")
+        for step in learning.solution:
+            s_el = _sub(box, "step", step.text)
+            for code in step.code:
+                c_el = _sub(s_el, "code", code.text)
+                if code.lang:
+                    c_el.set("lang", code.lang)
+    _list(el, "files-modified", "file", learning.files_modified)
+    _list(el, "verification", "check", learning.verification)
+    _list(el, "prevention", "item", learning.prevention)
+    for case in learning.test_cases:
+        _sub(el, "test-case", case)
+    if learning.references:
+        box = _sub(el, "references")
+        for ref in learning.references:
+            key = "ref" if ref.kind == "learning" else "href"
+            _sub(box, ref.kind, ref.label or None, **{key: ref.target})
+    for ref_id in learning.supersedes:
+        _sub(el, "supersedes", ref=ref_id)
+    if learning.review_by is not None:
+        _sub(el, "review-by", learning.review_by.isoformat())
+    if learning.detectors:
+        box = _sub(el, "detectors")
+        for raw in learning.detectors:
+            box.append(etree.fromstring(raw))
+    if learning.extras:
+        box = _sub(el, "extras")
+        for raw in learning.extras:
+            box.append(etree.fromstring(raw))
+    if learning.provenance is not None:
+        el.append(provenance_to_element(learning.provenance))
+    return el
+
+
+def provenance_to_element(prov: Provenance) -> etree._Element:
+    el = etree.Element("provenance", {"source": prov.source})
+    if prov.xpath:
+        el.set("xpath", prov.xpath)
+    for o in prov.originals:
+        _sub(el, "original", o.value, field=o.field)
+    for r in prov.repairs:
+        rep = _sub(el, "repair", r.text)
+        if r.line is not None:
+            rep.set("line", str(r.line))
+    return el
+
+
+def metadata_to_element(meta: Metadata) -> etree._Element:
+    el = etree.Element("metadata")
+    _sub(el, "name", meta.name)
+    _sub(el, "type", meta.type)
+    _sub(el, "category", meta.category)
+    if meta.version is not None:
+        _sub(el, "version", meta.version)
+    if meta.last_updated is not None:
+        _sub(el, "last_updated", meta.last_updated.isoformat())
+    if meta.description is not None:
+        _sub(el, "description", meta.description)
+    return el
+
+
+def file_to_element(doc: CategoryFile) -> etree._Element:
+    root = etree.Element("specification", {"schema-version": doc.schema_version})
+    root.append(metadata_to_element(doc.metadata))
+    box = _sub(root, "learnings")
+    for learning in doc.learnings:
+        box.append(learning_to_element(learning))
+    return root
+
+
+def _element_only(el: etree._Element) -> bool:
+    if len(el) == 0 or (el.text is not None and el.text.strip()):
+        return False
+    return all(c.tail is None or not c.tail.strip() for c in el)
+
+
+def indent(el: etree._Element, level: int = 0) -> None:
+    """Indent element-only content in place; text and mixed content are left untouched."""
+    if not _element_only(el):
+        return
+    inner = "\n" + INDENT * (level + 1)
+    el.text = inner
+    children = list(el)
+    for child in children:
+        child.tail = inner
+        indent(child, level + 1)
+    children[-1].tail = "\n" + INDENT * level
+
+
+def to_bytes(root: etree._Element) -> bytes:
+    """Canonical bytes of a document: declaration, indented elements, trailing newline."""
+    indent(root)
+    body = etree.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+
+
+def dump_file(doc: CategoryFile) -> bytes:
+    return to_bytes(file_to_element(doc))
+

@@ -1,0 +1,124 @@
+"""The knowledge base on disk: which files it has and the entries in them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from kbtool.config import Config
+from kbtool.diagnostics import Diagnostic, display_path
+from kbtool.safexml import XmlSource, load_xml
+
+SKIP_DIRS = {".git", ".kbtool", "node_modules", "__pycache__", ".venv"}
+
+
+def iter_xml_paths(paths: Sequence[Path], config: Config) -> Iterator[Path | Diagnostic]:
+    """Every ``*.xml`` file under the given files/folders (default: the learnings folder).
+
+    Folders are walked without following links, in sorted order, skipping the reports
+    folder and the cache. A named path outside the KB root is reported, not read.
+    """
+    targets = list(paths) or [config.learnings_dir]
+    seen: set[Path] = set()
+    for target in targets:
+        absolute = Path(os.path.abspath(target))
+        if not config.inside(absolute) and not _is_link_inside(absolute, config):
+            yield Diagnostic(display_path(absolute), 0, 0, "KB104",
+                             "refused: outside the knowledge base root")
+            continue
+        if absolute.is_symlink() or not absolute.is_dir():
+            if absolute not in seen:
+                seen.add(absolute)
+                yield absolute
+            continue
+        for path in _walk(absolute, config):
+            if path not in seen:
+                seen.add(path)
+                yield path
+
+
+def _is_link_inside(path: Path, config: Config) -> bool:
+    # A link whose own location is inside the KB; read_capped judges where it points.
+    try:
+        return path.is_symlink() and Path(os.path.abspath(path.parent)).resolve().is_relative_to(
+            config.root
+        )
+    except OSError:
+        return False
+
+
+def _walk(folder: Path, config: Config) -> Iterator[Path]:
+    skip = {config.cache_dir, config.reports_dir}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in SKIP_DIRS and (here / d).resolve() not in skip
+        )
+        for name in sorted(filenames):
+            if name.endswith(".xml"):
+                yield here / name
+
+
+@dataclass(frozen=True)
+class EntryRef:
+    """One ``<learning>`` element with where it stands."""
+
+    id: str
+    element: etree._Element
+    source: XmlSource
+
+    @property
+    def line(self) -> int:
+        return self.element.sourceline or 0
+
+    @property
+    def category(self) -> str:
+        return "".join(self.element.findtext("category") or "").strip()
+
+    @property
+    def title(self) -> str:
+        return (self.element.findtext("title") or "").strip()
+
+
+class KnowledgeBase:
+    """All XML files of a KB, loaded safely; broken files carry their findings."""
+
+    def __init__(self, config: Config, sources: list[XmlSource], walk_findings: list[Diagnostic]):
+        self.config = config
+        self.sources = sources
+        self.walk_findings = walk_findings
+
+    @classmethod
+    def load(cls, config: Config, paths: Sequence[Path] = ()) -> KnowledgeBase:
+        sources: list[XmlSource] = []
+        findings: list[Diagnostic] = []
+        for item in iter_xml_paths(paths, config):
+            if isinstance(item, Diagnostic):
+                findings.append(item)
+            else:
+                sources.append(load_xml(item, config.root, config.max_file_bytes))
+        return cls(config, sources, findings)
+
+    def entries(self) -> Iterator[EntryRef]:
+        for source in self.sources:
+            yield from entries_of(source)
+
+    def find(self, entry_id: str) -> EntryRef | None:
+        return next((e for e in self.entries() if e.id == entry_id), None)
+
+    def ids(self) -> list[str]:
+        return [e.id for e in self.entries()]
+
+
+def entries_of(source: XmlSource) -> Iterable[EntryRef]:
+    """The ``learnings/learning`` entries of a parsed ``<specification>`` file."""
+    if source.root is None or source.root.tag != "specification":
+        return []
+    box = source.root.find("learnings")
+    if box is None:
+        return []
+    return [EntryRef(e.get("id", ""), e, source) for e in box.iterchildren("learning")]

@@ -1,0 +1,159 @@
+"""Hardened XML loading: capped reads inside the KB root, no DTDs, entities, network or XInclude.
+
+Every problem with one file is returned as ``Diagnostic`` values (codes KB100-KB106) so that
+one broken file never stops the others.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from kbtool.diagnostics import Diagnostic, display_path
+
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_blank_text": False,
+    "remove_comments": False,
+    "remove_pis": False,
+    "strip_cdata": False,
+    "recover": False,
+    "collect_ids": False,
+}
+
+
+def make_parser() -> etree.XMLParser:
+    """The one XML parser kbtool uses: strict, no DTD loading, no entities, no network."""
+    return etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[call-overload, no-any-return]
+
+
+_parser = make_parser()
+
+# The prolog may hold an XML declaration, comments, PIs and white space; a DOCTYPE ends it.
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+
+
+@dataclass
+class XmlSource:
+    """One XML file: its bytes and parsed root, or the findings that stopped it."""
+
+    path: Path
+    display: str
+    data: bytes = b""
+    root: etree._Element | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _diag(display: str, code: str, message: str, line: int = 1, col: int = 1) -> Diagnostic:
+    return Diagnostic(display, line, col, code, message)
+
+
+def read_capped(path: Path, root: Path, limit: int) -> bytes | Diagnostic:
+    """Read a regular file inside ``root``, at most ``limit`` bytes; a Diagnostic otherwise."""
+    shown = display_path(path)
+    try:
+        real = path.resolve(strict=True)
+    except FileNotFoundError:
+        return _diag(shown, "KB100", "cannot read: no such file (or a dangling link)", 0, 0)
+    except (OSError, RuntimeError) as exc:
+        return _diag(shown, "KB100", f"cannot read: {_os_reason(exc)}", 0, 0)
+    try:
+        real.relative_to(root)
+    except ValueError:
+        return _diag(shown, "KB104", "refused: the path (or a link in it) leaves the knowledge base root", 0, 0)
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        return _diag(shown, "KB100", f"cannot read: {_os_reason(exc)}", 0, 0)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return _diag(shown, "KB106", "not a regular file (folder, FIFO, device or socket)", 0, 0)
+        if info.st_size > limit:
+            return _diag(shown, "KB105", f"file is {info.st_size} bytes, over the {limit}-byte cap", 0, 0)
+        chunks = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        return _diag(shown, "KB100", f"cannot read: {_os_reason(exc)}", 0, 0)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        return _diag(shown, "KB105", f"file grew past the {limit}-byte cap while being read", 0, 0)
+    return data
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__
+
+
+def find_doctype(data: bytes) -> int | None:
+    """Line of a DOCTYPE declaration in the prolog, or None. Works for UTF-8 and UTF-16."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        data = data.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
+    elif data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    pos = 0
+    while True:
+        match = _PROLOG_ITEM.match(data, pos)
+        if match is None or match.end() == pos:
+            break
+        pos = match.end()
+    if data.startswith(b"<!DOCTYPE", pos) or data.startswith(b"<!ENTITY", pos):
+        return data.count(b"\n", 0, pos) + 1
+    return None
+
+
+def parse_bytes(data: bytes, display: str) -> tuple[etree._Element | None, list[Diagnostic]]:
+    """Parse from memory with the hardened parser. Returns the root, or findings."""
+    if not data.strip(b" \t\r\n\xef\xbb\xbf\x00"):
+        return None, [_diag(display, "KB102", "empty document")]
+    line = find_doctype(data)
+    if line is not None:
+        return None, [_diag(display, "KB103", "DTD/entities not allowed (remove the DOCTYPE)", line, 1)]
+    try:
+        root = etree.fromstring(data, _parser)
+    except etree.XMLSyntaxError as exc:
+        return None, _syntax_findings(exc, display)
+    return root, []
+
+
+def _syntax_findings(exc: etree.XMLSyntaxError, display: str) -> list[Diagnostic]:
+    findings = []
+    for entry in exc.error_log:
+        if entry.level_name in ("ERROR", "FATAL"):
+            message = entry.message.strip()
+            findings.append(_diag(display, "KB101", message, entry.line or 1, max(entry.column, 1)))
+    if not findings:
+        line, col = exc.position if exc.position else (1, 1)
+        findings.append(_diag(display, "KB101", str(exc.msg), line or 1, max(col, 1)))
+    return findings[:20]
+
+
+def load_xml(path: Path, root: Path, limit: int) -> XmlSource:
+    """Read (capped, inside ``root``) and parse one XML file."""
+    source = XmlSource(path=path, display=display_path(path))
+    data = read_capped(path, root, limit)
+    if isinstance(data, Diagnostic):
+        source.diagnostics.append(data)
+        return source
+    source.data = data
+    source.root, source.diagnostics = parse_bytes(data, source.display)
+    return source

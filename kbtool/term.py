@@ -1,0 +1,25 @@
+"""Terminal facts: colour and progress only for a real terminal that wants them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+
+def use_color(stream: TextIO | None = None) -> bool:
+    """Colour when the stream is a TTY, NO_COLOR is unset and TERM is not 'dumb'."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def show_progress(stream: TextIO | None = None) -> bool:
+    """Progress bars only on an interactive terminal (never in CI logs or pipes)."""
+    stream = stream or sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("CI")
