@@ -122,3 +122,10 @@ def entries_of(source: XmlSource) -> Iterable[EntryRef]:
     if box is None:
         return []
     return [EntryRef(e.get("id", ""), e, source) for e in box.iterchildren("learning")]
+
+
+def category_filename(category: str) -> str:
+    """The category file name for a category: ``Database/AsyncIO`` → ``database_asyncio.xml``."""
+    stem = "".join(c if c.isalnum() else "_" for c in category.lower())
+    stem = "_".join(part for part in stem.split("_") if part)
+    return f"{stem or 'general'}.xml"
