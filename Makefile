@@ -1,0 +1,38 @@
+# One task runner for kbtool. `make help` lists the targets.
+PY ?= .venv/bin/python
+BIN := $(dir $(PY))
+
+.PHONY: help venv test lint fmt bench generate ci
+
+help:
+	@echo "venv      create .venv with the dev extras"
+	@echo "test      run the test suite"
+	@echo "lint      ruff check, ruff format --check, mypy"
+	@echo "fmt       ruff format + ruff check --fix"
+	@echo "bench     run every benchmark in tests/benchmarks (QUICK=1 for a short run)"
+	@echo "generate  regenerate derived files (JSON Schema, CLI reference)"
+	@echo "ci        run .ci/run exactly as CI does"
+
+venv:
+	python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'
+
+test:
+	$(BIN)pytest -q
+
+lint:
+	$(BIN)ruff check .
+	$(BIN)ruff format --check .
+	$(BIN)mypy
+
+fmt:
+	$(BIN)ruff format .
+	$(BIN)ruff check --fix .
+
+bench:
+	@for b in tests/benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b $(if $(QUICK),--quick,) || exit 1; done
+
+generate:
+	$(PY) scripts/generate.py all
+
+ci:
+	bash .ci/run
