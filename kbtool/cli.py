@@ -83,6 +83,61 @@ def config_for(start: Path | None = None):  # noqa: ANN201 - Config, imported la
 # ---- scan (detector issue) ----
 
 
+@app.command("scan")
+def scan_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files and folders to scan (default: the current folder)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text, json, sarif or github.")
+    ] = "text",
+    entry: Annotated[
+        list[str] | None,
+        typer.Option("--entry", "-e", help="Only the detectors of this entry id (repeatable)."),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="Accept the findings recorded in this baseline file.",
+                     dir_okay=False),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="Record every current finding in this file "
+                     "(to accept them), then exit 0.", dir_okay=False),
+    ] = None,
+    max_file_size: Annotated[
+        int, typer.Option("--max-file-size", min=1, help="Skip files larger than this (bytes).")
+    ] = 1024 * 1024,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+) -> None:
+    """Run the knowledge base's detectors over code: path:line:col: <entry-id> message.
+
+    Exit 1 on findings. Suppress one inline with '# kbtool: ignore[<entry-id>] reason'.
+    """
+    from kbtool.scan import scan
+    from kbtool.scan import write_baseline as save_baseline
+    from kbtool.scan_report import FORMATS, render, summary
+
+    if fmt not in FORMATS:
+        fail(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if baseline is not None and write_baseline is not None:
+        fail("--baseline and --write-baseline do not go together")
+    result = scan(config_for(), paths or [], entry_ids=entry or (), max_bytes=max_file_size,
+                  baseline=baseline)
+    if write_baseline is not None:
+        save_baseline(write_baseline, result.findings)
+        if not quiet:
+            typer.echo(f"kbtool scan: {len(result.findings)} finding(s) recorded in "
+                       f"{write_baseline}", err=True)
+        raise typer.Exit(0)
+    render(result, fmt, sys.stdout)
+    sys.stdout.flush()
+    if not quiet:
+        typer.echo(summary(result), err=True)
+    raise typer.Exit(1 if result.failed else 0)
+
+
 def run() -> None:
     """Entry point: run the app, turning library errors into messages and exit codes."""
     try:

@@ -1,0 +1,785 @@
+"""The ``python-ast`` rule language: predicates on Python syntax trees, names resolved
+through imports and aliases across the modules of the scanned project.
+
+A rule is the ``<match>`` element of a detector. Each element in it is a predicate on one
+node of the tree; its children are more predicates on the same node (all must hold), except
+the navigators (``arg``, ``no-arg``, ``decorator``, ``no-decorator``, ``default``, ``field``)
+that test a part of the node. spec/detectors.md is the reference; in short::
+
+    <match>
+      <call callee="fastapi.Depends fastapi.Security">       a call of fastapi.Depends …
+        <arg pos="0" keyword="dependency">                   … whose first argument …
+          <refers-to>                                        … names a definition …
+            <function>                                       … of a function …
+              <decorator name="contextlib.asynccontextmanager"/>
+            </function>
+          </refers-to>
+        </arg>
+      </call>
+    </match>
+
+Names: a dotted name in a rule is the *qualified* name, after imports and aliases are
+resolved: ``from fastapi import Depends as D`` makes ``D(x)`` a call of ``fastapi.Depends``;
+``from .dependencies import get_session as get_db`` makes ``get_db`` refer to the definition
+in the project module ``<package>.dependencies``. Names bound nowhere keep their own name
+(``eval``, ``open``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from kbtool.detectors.globs import name_matches
+
+PARENT = "_kbtool_parent"
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_MAX_DEPTH = 12
+
+
+class RuleError(Exception):
+    """A ``<match>`` rule that cannot be compiled; ``element`` is where."""
+
+    def __init__(self, message: str, element: Any = None) -> None:
+        super().__init__(message)
+        self.element = element
+
+
+# ------------------------------------------------------------------ modules and the project
+
+
+def parent_of(node: ast.AST) -> ast.AST | None:
+    parent: ast.AST | None = getattr(node, PARENT, None)
+    return parent
+
+
+@dataclass(eq=False)
+class Module:
+    """One parsed Python file of the project, indexed once for every rule."""
+
+    name: str  # dotted module name, e.g. app.dependencies
+    rel: str  # POSIX path relative to the scanned folder
+    tree: ast.Module
+    is_package: bool = False
+    by_type: dict[type[ast.AST], list[ast.AST]] = field(default_factory=dict)
+    imports: dict[str, str] = field(default_factory=dict)
+    defs: dict[str, ast.AST] = field(default_factory=dict)
+    aliases: dict[str, ast.expr] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, name: str, rel: str, tree: ast.Module, is_package: bool = False) -> Module:
+        mod = cls(name, rel, tree, is_package)
+        mod._index()
+        return mod
+
+    @property
+    def package(self) -> str:
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+    def _index(self) -> None:
+        by_type = self.by_type
+        stack: list[ast.AST] = [self.tree]
+        while stack:
+            node = stack.pop()
+            by_type.setdefault(type(node), []).append(node)
+            for child in ast.iter_child_nodes(node):
+                setattr(child, PARENT, node)
+                stack.append(child)
+        for nodes in by_type.values():
+            nodes.reverse()  # roughly source order, for stable output
+        for imp in by_type.get(ast.Import, ()):
+            assert isinstance(imp, ast.Import)
+            for alias in imp.names:
+                if alias.asname:
+                    self.imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.partition(".")[0]
+                    self.imports.setdefault(top, top)
+        for imp in by_type.get(ast.ImportFrom, ()):
+            assert isinstance(imp, ast.ImportFrom)
+            base = self._absolute(imp.module, imp.level)
+            for alias in imp.names:
+                if alias.name == "*":
+                    continue
+                target = f"{base}.{alias.name}" if base else alias.name
+                self.imports[alias.asname or alias.name] = target
+        for stmt in _module_level(self.tree.body):
+            if isinstance(stmt, (*_FUNCS, ast.ClassDef)):
+                self.defs[stmt.name] = stmt
+            elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                bound = stmt.targets[0]
+                if isinstance(bound, ast.Name) and isinstance(
+                    stmt.value, (ast.Name, ast.Attribute)
+                ):
+                    self.aliases[bound.id] = stmt.value
+            elif (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and isinstance(stmt.value, (ast.Name, ast.Attribute))
+            ):
+                self.aliases[stmt.target.id] = stmt.value
+
+    def _absolute(self, module: str | None, level: int) -> str:
+        if not level:
+            return module or ""
+        parts = self.package.split(".") if self.package else []
+        if level > 1:
+            parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+        if module:
+            parts.append(module)
+        return ".".join(p for p in parts if p)
+
+
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements at module level, looking into if/try/with blocks (not into functions)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If):
+            yield from _module_level(stmt.body)
+            yield from _module_level(stmt.orelse)
+        elif isinstance(stmt, ast.Try | ast.TryStar):
+            for block in (stmt.body, stmt.orelse, stmt.finalbody):
+                yield from _module_level(block)
+            for handler in stmt.handlers:
+                yield from _module_level(handler.body)
+        elif isinstance(stmt, ast.With | ast.AsyncWith):
+            yield from _module_level(stmt.body)
+
+
+def _local_def(func: ast.AST, name: str) -> ast.AST | None:
+    """A function or class named ``name`` defined directly in a function's body."""
+    assert isinstance(func, (*_FUNCS, ast.Lambda))
+    if isinstance(func, ast.Lambda):
+        return None
+    found: ast.AST | None = None
+    for stmt in _module_level(func.body):
+        if isinstance(stmt, (*_FUNCS, ast.ClassDef)) and stmt.name == name:
+            found = stmt
+    return found
+
+
+def _is_param(func: ast.AST, name: str) -> bool:
+    args = getattr(func, "args", None)
+    if not isinstance(args, ast.arguments):
+        return False
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    every += [a for a in (args.vararg, args.kwarg) if a is not None]
+    return any(a.arg == name for a in every)
+
+
+class Project:
+    """The modules of one scan (or one example), found by dotted name."""
+
+    def __init__(
+        self, modules: list[Module], loader: Callable[[str], Module | None] | None = None
+    ) -> None:
+        self.modules = {m.name: m for m in modules}
+        self._by_suffix: dict[str, list[Module]] = {}
+        for m in modules:
+            parts = m.name.split(".")
+            for i in range(1, len(parts)):
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(m)
+        self._loader = loader
+        self._loaded: dict[str, Module | None] = {}
+
+    def find_module(self, name: str) -> Module | None:
+        """The module of that dotted name; else the one whose name ends with it (src layouts);
+        else one the loader finds on disk (a project module that was not scanned)."""
+        found = self.modules.get(name)
+        if found is not None:
+            return found
+        candidates = self._by_suffix.get(name)
+        if candidates:
+            return min(candidates, key=lambda m: (len(m.name), m.name))
+        if self._loader is None:
+            return None
+        if name not in self._loaded:
+            self._loaded[name] = self._loader(name)
+        return self._loaded[name]
+
+    # -- names
+
+    def qualname(self, mod: Module, expr: ast.AST, depth: int = 0) -> str | None:
+        """The qualified name an expression (a name or attribute chain) stands for."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Name):
+            return self._qualname_of_name(mod, expr.id, expr, depth)
+        if isinstance(expr, ast.Attribute):
+            base = self.qualname(mod, expr.value, depth + 1)
+            return f"{base}.{expr.attr}" if base else None
+        return None
+
+    def _qualname_of_name(self, mod: Module, name: str, at: ast.AST, depth: int) -> str | None:
+        scope = parent_of(at)
+        while scope is not None:
+            if isinstance(scope, (*_FUNCS, ast.Lambda)):
+                if _is_param(scope, name):
+                    return None
+                if _local_def(scope, name) is not None:
+                    return f"{mod.name}.<locals>.{name}"
+            scope = parent_of(scope)
+        if name in mod.imports:
+            return mod.imports[name]
+        if name in mod.defs:
+            return f"{mod.name}.{name}" if mod.name else name
+        if name in mod.aliases:
+            return self.qualname(mod, mod.aliases[name], depth + 1)
+        return name
+
+    def definition(self, mod: Module, expr: ast.AST) -> tuple[Module, ast.AST] | None:
+        """The function or class definition an expression refers to, in any project module."""
+        if isinstance(expr, ast.Name):
+            scope = parent_of(expr)
+            while scope is not None:
+                if isinstance(scope, (*_FUNCS, ast.Lambda)):
+                    if _is_param(scope, expr.id):
+                        return None
+                    local = _local_def(scope, expr.id)
+                    if local is not None:
+                        return mod, local
+                scope = parent_of(scope)
+            return self._member(mod, [expr.id], 0)
+        if isinstance(expr, ast.Attribute):
+            qn = self.qualname(mod, expr)
+            return self.lookup(qn) if qn else None
+        return None
+
+    def lookup(self, qualname: str, depth: int = 0) -> tuple[Module, ast.AST] | None:
+        """The definition with that qualified name in a project module, following re-exports."""
+        if depth > _MAX_DEPTH:
+            return None
+        parts = qualname.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            mod = self.find_module(".".join(parts[:i]))
+            if mod is not None:
+                return self._member(mod, parts[i:], depth)
+        return None
+
+    def _member(self, mod: Module, rest: list[str], depth: int) -> tuple[Module, ast.AST] | None:
+        name, tail = rest[0], rest[1:]
+        node = mod.defs.get(name)
+        if node is not None:
+            for attr in tail:  # Class.method
+                if not isinstance(node, ast.ClassDef):
+                    return None
+                inner = [
+                    s
+                    for s in node.body
+                    if isinstance(s, (*_FUNCS, ast.ClassDef)) and s.name == attr
+                ]
+                if not inner:
+                    return None
+                node = inner[-1]
+            return mod, node
+        if name in mod.imports:
+            return self.lookup(".".join([mod.imports[name], *tail]), depth + 1)
+        if name in mod.aliases and depth <= _MAX_DEPTH:
+            qn = self.qualname(mod, mod.aliases[name], depth + 1)
+            return self.lookup(".".join([qn, *tail]), depth + 1) if qn else None
+        return None
+
+
+# ------------------------------------------------------------------ predicates
+
+# A predicate takes (project, module, node) and says whether the node satisfies it.
+Pred = Callable[[Project, Module, ast.AST], bool]
+
+
+def _all(preds: list[Pred]) -> Pred:
+    if not preds:
+        return lambda p, m, n: True
+    if len(preds) == 1:
+        return preds[0]
+    return lambda p, m, n: all(f(p, m, n) for f in preds)
+
+
+def _descendants(node: ast.AST, nested: bool) -> Iterator[ast.AST]:
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        child = stack.pop()
+        yield child
+        if nested or not isinstance(child, _SCOPES):
+            stack.extend(ast.iter_child_nodes(child))
+
+
+def _ancestors(node: ast.AST) -> Iterator[ast.AST]:
+    parent = parent_of(node)
+    while parent is not None:
+        yield parent
+        parent = parent_of(parent)
+
+
+def _is_generator(func: ast.AST) -> bool:
+    return any(isinstance(n, ast.Yield | ast.YieldFrom) for n in _descendants(func, nested=False))
+
+
+def _constant_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value if isinstance(value, str) else repr(value)
+
+
+_CONST_TYPES: dict[str, Callable[[object], bool]] = {
+    "str": lambda v: isinstance(v, str),
+    "bytes": lambda v: isinstance(v, bytes),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, float),
+    "bool": lambda v: isinstance(v, bool),
+    "none": lambda v: v is None,
+}
+
+
+@dataclass
+class Rule:
+    """A compiled ``<match>``: the node types worth visiting, and the predicate."""
+
+    anchors: tuple[type[ast.AST], ...] | None  # None: every node
+    test: Pred
+
+    def run(self, project: Project, mod: Module) -> Iterator[ast.AST]:
+        """Every node of the module that satisfies the rule, in source order."""
+        if self.anchors is None:
+            candidates: list[ast.AST] = [n for nodes in mod.by_type.values() for n in nodes]
+        else:
+            candidates = [n for t in self.anchors for n in mod.by_type.get(t, ())]
+        hits = [n for n in candidates if self.test(project, mod, n)]
+        hits.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        return iter(hits)
+
+
+class _Compiler:
+    """Turns ``<match>`` elements into predicates, checking names and attributes."""
+
+    COMMON = (
+        "call",
+        "name",
+        "refers-to",
+        "function",
+        "class",
+        "constant",
+        "except",
+        "node",
+        "all-of",
+        "any-of",
+        "not",
+        "parent",
+        "inside",
+        "not-inside",
+        "in-function",
+        "contains",
+        "not-contains",
+    )
+    ATTRS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "call": ("callee", "method"),
+        "name": ("qualified",),
+        "function": ("name", "async", "generator"),
+        "class": ("name", "base"),
+        "constant": ("value", "type"),
+        "except": ("type", "bare"),
+        "node": ("type",),
+        "contains": ("nested",),
+        "not-contains": ("nested",),
+        "arg": ("pos", "keyword"),
+        "no-arg": ("pos", "keyword"),
+        "decorator": ("name",),
+        "no-decorator": ("name",),
+        "field": ("name", "value", "empty"),
+    }
+    NAVIGATORS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "call": ("arg", "no-arg"),
+        "function": ("decorator", "no-decorator", "default"),
+        "class": ("decorator", "no-decorator"),
+        "node": ("field",),
+    }
+    LEAVES = ("name", "constant", "decorator", "no-decorator")
+
+    def __init__(self) -> None:
+        self._node_types: tuple[type[ast.AST], ...] = ()  # of the <node> being compiled
+
+    def tag(self, el: Any) -> str:
+        tag = el.tag
+        if not isinstance(tag, str) or "}" in tag:
+            raise RuleError(f"unexpected element {tag!r} in <match>", el)
+        return str(tag)
+
+    def children(self, el: Any) -> list[Any]:
+        kids = [c for c in el if isinstance(c.tag, str)]
+        text = (el.text or "") + "".join(c.tail or "" for c in el)
+        if text.strip():
+            raise RuleError(f"<{el.tag}> holds text; rule elements hold only elements", el)
+        return kids
+
+    def check_attrs(self, el: Any, tag: str) -> None:
+        allowed = self.ATTRS.get(tag, ())
+        for name in el.attrib:
+            if name not in allowed:
+                raise RuleError(f"<{tag}> has no attribute {name!r}", el)
+
+    def names(self, el: Any, attr: str) -> tuple[str, ...] | None:
+        value = el.get(attr)
+        if value is None:
+            return None
+        names = tuple(value.split())
+        if not names:
+            raise RuleError(f"<{el.tag} {attr}> is empty", el)
+        return names
+
+    def boolean(self, el: Any, attr: str) -> bool | None:
+        value = el.get(attr)
+        if value is None:
+            return None
+        value = value.strip()
+        if value in ("true", "1"):
+            return True
+        if value in ("false", "0"):
+            return False
+        raise RuleError(f'<{el.tag} {attr}="{value}">: expected true or false', el)
+
+    def preds(self, el: Any, tag: str) -> list[Pred]:
+        navs = self.NAVIGATORS.get(tag, ())
+        out: list[Pred] = []
+        for child in self.children(el):
+            ctag = self.tag(child)
+            if ctag in navs:
+                out.append(self.navigator(child, ctag))
+            elif ctag in self.COMMON:
+                out.append(self.predicate(child))
+            else:
+                raise RuleError(f"<{ctag}> is not allowed inside <{tag}>", child)
+        return out
+
+    # -- predicates
+
+    def predicate(self, el: Any) -> Pred:
+        tag = self.tag(el)
+        if tag not in self.COMMON:
+            raise RuleError(f"unknown rule element <{tag}>", el)
+        self.check_attrs(el, tag)
+        if tag in self.LEAVES and self.children(el):
+            raise RuleError(f"<{tag}> takes no child elements", el)
+        method = getattr(self, "p_" + tag.replace("-", "_"))
+        pred: Pred = method(el, tag)
+        return pred
+
+    def p_call(self, el: Any, tag: str) -> Pred:
+        callee, method = self.names(el, "callee"), self.names(el, "method")
+        rest = _all(self.preds(el, tag))
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            if not isinstance(n, ast.Call):
+                return False
+            if method is not None and not (
+                isinstance(n.func, ast.Attribute) and name_matches(n.func.attr, method)
+            ):
+                return False
+            if callee is not None and not name_matches(p.qualname(m, n.func), callee):
+                return False
+            return rest(p, m, n)
+
+        return test
+
+    def p_name(self, el: Any, tag: str) -> Pred:
+        qualified = self.names(el, "qualified")
+        if qualified is None:
+            raise RuleError("<name> needs qualified=", el)
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            if not isinstance(n, ast.Name | ast.Attribute):
+                return False
+            return name_matches(p.qualname(m, n), qualified)
+
+        return test
+
+    def p_refers_to(self, el: Any, tag: str) -> Pred:
+        rest = _all(self.preds(el, tag))
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            found = p.definition(m, n)
+            return found is not None and rest(p, found[0], found[1])
+
+        return test
+
+    def p_function(self, el: Any, tag: str) -> Pred:
+        names = self.names(el, "name")
+        is_async = self.boolean(el, "async")
+        generator = self.boolean(el, "generator")
+        rest = _all(self.preds(el, tag))
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            if not isinstance(n, _FUNCS):
+                return False
+            if names is not None and not name_matches(n.name, names):
+                return False
+            if is_async is not None and isinstance(n, ast.AsyncFunctionDef) != is_async:
+                return False
+            if generator is not None and _is_generator(n) != generator:
+                return False
+            return rest(p, m, n)
+
+        return test
+
+    def p_class(self, el: Any, tag: str) -> Pred:
+        names, bases = self.names(el, "name"), self.names(el, "base")
+        rest = _all(self.preds(el, tag))
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            if not isinstance(n, ast.ClassDef):
+                return False
+            if names is not None and not name_matches(n.name, names):
+                return False
+            if bases is not None and not any(
+                name_matches(p.qualname(m, b), bases) for b in n.bases
+            ):
+                return False
+            return rest(p, m, n)
+
+        return test
+
+    def p_constant(self, el: Any, tag: str) -> Pred:
+        value = el.get("value")
+        kind = el.get("type")
+        if kind is not None and kind.strip() not in _CONST_TYPES:
+            raise RuleError(
+                f"<constant type={kind!r}>: expected one of {', '.join(_CONST_TYPES)}", el
+            )
+        type_ok = _CONST_TYPES[kind.strip()] if kind is not None else None
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            if not isinstance(n, ast.Constant):
+                return False
+            if type_ok is not None and not type_ok(n.value):
+                return False
+            return value is None or _constant_text(n.value) == value
+
+        return test
+
+    def p_except(self, el: Any, tag: str) -> Pred:
+        types, bare = self.names(el, "type"), self.boolean(el, "bare")
+        rest = _all(self.preds(el, tag))
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            if not isinstance(n, ast.ExceptHandler):
+                return False
+            if bare is not None and (n.type is None) != bare:
+                return False
+            if types is not None:
+                if n.type is None:
+                    return False
+                caught = n.type.elts if isinstance(n.type, ast.Tuple) else [n.type]
+                if not any(name_matches(p.qualname(m, c), types) for c in caught):
+                    return False
+            return rest(p, m, n)
+
+        return test
+
+    def p_node(self, el: Any, tag: str) -> Pred:
+        names = self.names(el, "type")
+        if names is None:
+            raise RuleError("<node> needs type=", el)
+        classes: list[type[ast.AST]] = []
+        for name in names:
+            cls = getattr(ast, name, None)
+            if not (isinstance(cls, type) and issubclass(cls, ast.AST)) or name.startswith("_"):
+                raise RuleError(f"<node type>: {name!r} is not a Python AST node type", el)
+            classes.append(cls)
+        wanted = tuple(classes)
+        outer, self._node_types = self._node_types, wanted
+        try:
+            rest = _all(self.preds(el, tag))
+        finally:
+            self._node_types = outer
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            return isinstance(n, wanted) and rest(p, m, n)
+
+        return test
+
+    def p_all_of(self, el: Any, tag: str) -> Pred:
+        preds = self.preds(el, tag)
+        if not preds:
+            raise RuleError(f"<{tag}> needs at least one predicate", el)
+        return _all(preds)
+
+    def p_any_of(self, el: Any, tag: str) -> Pred:
+        preds = self.preds(el, tag)
+        if not preds:
+            raise RuleError(f"<{tag}> needs at least one predicate", el)
+        return lambda p, m, n: any(f(p, m, n) for f in preds)
+
+    def p_not(self, el: Any, tag: str) -> Pred:
+        inner = self.p_all_of(el, tag)
+        return lambda p, m, n: not inner(p, m, n)
+
+    def p_parent(self, el: Any, tag: str) -> Pred:
+        rest = _all(self.preds(el, tag))
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            parent = parent_of(n)
+            return parent is not None and rest(p, m, parent)
+
+        return test
+
+    def p_inside(self, el: Any, tag: str) -> Pred:
+        rest = _all(self.preds(el, tag))
+        return lambda p, m, n: any(rest(p, m, a) for a in _ancestors(n))
+
+    def p_not_inside(self, el: Any, tag: str) -> Pred:
+        inside = self.p_inside(el, tag)
+        return lambda p, m, n: not inside(p, m, n)
+
+    def p_in_function(self, el: Any, tag: str) -> Pred:
+        rest = _all(self.preds(el, tag))
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            for a in _ancestors(n):
+                if isinstance(a, (*_FUNCS, ast.Lambda)):
+                    return rest(p, m, a)
+                if isinstance(a, ast.ClassDef):
+                    return False
+            return False
+
+        return test
+
+    def p_contains(self, el: Any, tag: str) -> Pred:
+        nested = bool(self.boolean(el, "nested"))
+        rest = _all(self.preds(el, tag))
+        return lambda p, m, n: any(rest(p, m, d) for d in _descendants(n, nested))
+
+    def p_not_contains(self, el: Any, tag: str) -> Pred:
+        contains = self.p_contains(el, tag)
+        return lambda p, m, n: not contains(p, m, n)
+
+    # -- navigators
+
+    def navigator(self, el: Any, tag: str) -> Pred:
+        self.check_attrs(el, tag)
+        if tag in self.LEAVES and self.children(el):
+            raise RuleError(f"<{tag}> takes no child elements", el)
+        method = getattr(self, "n_" + tag.replace("-", "_"))
+        pred: Pred = method(el, tag)
+        return pred
+
+    def n_arg(self, el: Any, tag: str) -> Pred:
+        pos_text = el.get("pos")
+        pos: int | None = None
+        if pos_text is not None:
+            if not pos_text.strip().isdigit():
+                raise RuleError(f"<{tag} pos={pos_text!r}>: expected a number from 0", el)
+            pos = int(pos_text)
+        keywords = self.names(el, "keyword")
+        rest = _all(self.preds(el, tag))
+
+        def values(n: ast.Call) -> Iterator[ast.AST]:
+            if pos is None and keywords is None:
+                yield from (a for a in n.args if not isinstance(a, ast.Starred))
+                yield from (k.value for k in n.keywords if k.arg is not None)
+                return
+            if pos is not None and pos < len(n.args):
+                before = n.args[: pos + 1]
+                if not any(isinstance(a, ast.Starred) for a in before):
+                    yield n.args[pos]
+            if keywords is not None:
+                yield from (k.value for k in n.keywords if k.arg is not None and k.arg in keywords)
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            assert isinstance(n, ast.Call)
+            return any(rest(p, m, v) for v in values(n))
+
+        if tag == "no-arg":
+            return lambda p, m, n: not test(p, m, n)
+        return test
+
+    n_no_arg = n_arg
+
+    def n_decorator(self, el: Any, tag: str) -> Pred:
+        names = self.names(el, "name")
+        if names is None:
+            raise RuleError(f"<{tag}> needs name=", el)
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            decorators: list[ast.expr] = getattr(n, "decorator_list", [])
+            for d in decorators:
+                target = d.func if isinstance(d, ast.Call) else d
+                if name_matches(p.qualname(m, target), names):
+                    return True
+            return False
+
+        if tag == "no-decorator":
+            return lambda p, m, n: not test(p, m, n)
+        return test
+
+    n_no_decorator = n_decorator
+
+    def n_default(self, el: Any, tag: str) -> Pred:
+        rest = _all(self.preds(el, tag))
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            args: ast.arguments = n.args  # type: ignore[attr-defined]
+            every = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+            return any(rest(p, m, d) for d in every)
+
+        return test
+
+    def n_field(self, el: Any, tag: str) -> Pred:
+        name = (el.get("name") or "").strip()
+        node_types = self._node_types
+        if not any(name in cls._fields for cls in node_types):
+            known = sorted({f for cls in node_types for f in cls._fields})
+            raise RuleError(
+                f"<field name={name!r}>: not a field of {', '.join(c.__name__ for c in node_types)}"
+                f" (fields: {', '.join(known) or 'none'})",
+                el,
+            )
+        value = el.get("value")
+        empty = self.boolean(el, "empty")
+        preds = self.preds(el, tag)
+        rest = _all(preds)
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            got = getattr(n, name, None)
+            if empty is not None and (got is None or got == []) != empty:
+                return False
+            if value is not None and (isinstance(got, ast.AST | list) or str(got) != value):
+                return False
+            if not preds:
+                return True
+            items = got if isinstance(got, list) else [got]
+            return any(isinstance(i, ast.AST) and rest(p, m, i) for i in items)
+
+        return test
+
+
+_ANCHOR_TYPES: dict[str, tuple[type[ast.AST], ...]] = {
+    "call": (ast.Call,),
+    "name": (ast.Name, ast.Attribute),
+    "refers-to": (ast.Name, ast.Attribute),
+    "function": _FUNCS,
+    "class": (ast.ClassDef,),
+    "constant": (ast.Constant,),
+    "except": (ast.ExceptHandler,),
+}
+
+
+def compile_rule(match_el: Any) -> Rule:
+    """Compile a ``<match>`` element; RuleError when it is not a valid rule."""
+    compiler = _Compiler()
+    if match_el.attrib:
+        raise RuleError("<match> takes no attributes", match_el)
+    children = compiler.children(match_el)
+    if not children:
+        raise RuleError("<match> needs at least one predicate", match_el)
+    preds = []
+    anchors: tuple[type[ast.AST], ...] | None = None
+    for child in children:
+        preds.append(compiler.predicate(child))
+        tag = compiler.tag(child)
+        types = _ANCHOR_TYPES.get(tag)
+        if tag == "node":
+            types = tuple(getattr(ast, name) for name in child.get("type", "").split())
+        if types is not None:
+            anchors = types if anchors is None else tuple(t for t in anchors if t in types)
+    return Rule(anchors, _all(preds))

@@ -1,0 +1,112 @@
+"""Print a ``ScanResult``: ``text``, ``json``, ``sarif`` or ``github`` (workflow commands).
+
+- text: ``path:line:col: <entry-id> message``, then the entry's title and the first
+  solution step as a hint, indented; problems (KB5xx) after the findings; a summary line
+  on stderr.
+- json: ``ScanResult.to_dict()`` (documented in spec/detectors.md, "JSON output").
+- sarif: SARIF 2.1.0, one rule per learning entry (see ``kbtool.reporters``).
+- github: ``::error file=…,line=…,col=…,title=…::message`` lines that GitHub Actions turns
+  into annotations on the pull request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from kbtool.diagnostics import Diagnostic, sanitize
+from kbtool.scan import Finding, ScanResult
+
+FORMATS = ("text", "json", "sarif", "github")
+_GITHUB_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
+
+
+def summary(result: ScanResult) -> str:
+    """One line: what was found, what was hidden, what was read."""
+    parts = [f"{len(result.findings)} finding{'s' * (len(result.findings) != 1)}"]
+    if result.suppressed:
+        parts.append(f"{len(result.suppressed)} suppressed")
+    if result.baselined:
+        parts.append(f"{len(result.baselined)} in the baseline")
+    if result.problems:
+        parts.append(f"{len(result.problems)} problem{'s' * (len(result.problems) != 1)}")
+    files = f"{result.files_scanned} file{'s' * (result.files_scanned != 1)} scanned"
+    if result.skipped:
+        files += (
+            " (skipped: " + ", ".join(f"{n} {k}" for k, n in sorted(result.skipped.items())) + ")"
+        )
+    return (
+        f"kbtool scan: {', '.join(parts)}; {files} with {result.detectors} "
+        f"detector{'s' * (result.detectors != 1)} of {len(result.entries)} "
+        f"entr{'ies' if len(result.entries) != 1 else 'y'}"
+    )
+
+
+def render_text(result: ScanResult, out: TextIO) -> None:
+    for f in result.findings:
+        out.write(f.diagnostic.format() + "\n")
+        if f.entry.title and f.entry.title != f.message:
+            out.write(f"  learning: {sanitize(f.entry.title)}\n")
+        if f.entry.hint:
+            out.write(f"  hint: {sanitize(f.entry.hint)}\n")
+    for p in result.problems:
+        out.write(f"{p.format()} [{p.severity.value}]\n")
+
+
+def render_json(result: ScanResult, out: TextIO) -> None:
+    json.dump(result.to_dict(), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def _gh_line(level: str, path: str, line: int, col: int, title: str, message: str) -> str:
+    props = [f"file={_gh_escape(path, True)}"]
+    if line:
+        props.append(f"line={line}")
+    if col:
+        props.append(f"col={col}")
+    props.append(f"title={_gh_escape(title, True)}")
+    return f"::{level} {','.join(props)}::{_gh_escape(message)}"
+
+
+def github_finding(f: Finding) -> str:
+    level = _GITHUB_LEVEL.get(f.entry.severity or "", "error")
+    message = sanitize(f.message)
+    if f.entry.hint:
+        message += "\nHint: " + sanitize(f.entry.hint)
+    return _gh_line(
+        level, f.path, f.line, f.col, sanitize(f"{f.entry.id}: {f.entry.title}"), message
+    )
+
+
+def github_problem(p: Diagnostic) -> str:
+    level = "error" if p.severity.value == "error" else "warning"
+    return _gh_line(level, p.path, p.line, p.col, p.code, sanitize(p.message))
+
+
+def render_github(result: ScanResult, out: TextIO) -> None:
+    for f in result.findings:
+        out.write(github_finding(f) + "\n")
+    for p in result.problems:
+        out.write(github_problem(p) + "\n")
+
+
+def render(result: ScanResult, fmt: str, out: TextIO) -> None:
+    if fmt == "text":
+        render_text(result, out)
+    elif fmt == "json":
+        render_json(result, out)
+    elif fmt == "github":
+        render_github(result, out)
+    elif fmt == "sarif":
+        from kbtool.scan_sarif import render_sarif
+
+        render_sarif(result, out)
+    else:  # pragma: no cover - the CLI checks the choice
+        raise ValueError(fmt)
