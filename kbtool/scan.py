@@ -281,6 +281,7 @@ def iter_targets(
             raise UsageError(f"{arg}: no such file or folder")
         if absolute.is_dir() and not absolute.is_symlink():
             root_real = absolute.resolve()
+            links: list[Path] = []
             for dirpath, dirnames, filenames in os.walk(absolute, followlinks=False):
                 here = Path(dirpath)
                 dirnames[:] = sorted(
@@ -293,10 +294,18 @@ def iter_targets(
                 )
                 for name in sorted(filenames):
                     path = here / name
+                    if path.is_symlink():
+                        links.append(path)  # after the real files: a file is shown where it is
+                        continue
                     real = _real_inside(path, root_real, skipped)
                     if real is not None and real not in seen:
                         seen.add(real)
                         yield Target(path, path.relative_to(absolute).as_posix())
+            for path in links:
+                real = _real_inside(path, root_real, skipped)
+                if real is not None and real not in seen:
+                    seen.add(real)
+                    yield Target(path, path.relative_to(absolute).as_posix())
         else:
             base = Path.cwd()
             real = _real_inside(absolute, absolute.parent.resolve(), skipped)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from textwrap import dedent
 from typing import TYPE_CHECKING, Any
 
 from kbtool.detectors.globs import path_matches
@@ -40,6 +41,14 @@ class Example:
     kind: str
     files: tuple[tuple[str, str], ...]
     element: Any = field(compare=False, repr=False)
+    starts: tuple[int, ...] = ()  # XML line on which each file's text begins
+
+    def xml_line(self, rel: str, line: int) -> int:
+        """The line of the XML file that holds line ``line`` of the example file ``rel``."""
+        for (path, _), start in zip(self.files, self.starts, strict=False):
+            if path == rel and start:
+                return start + line - 1
+        return int(self.element.sourceline or 0)
 
 
 @dataclass(eq=False)
@@ -113,10 +122,12 @@ def _examples(el: Any, kind: str, problems: list[DetectorProblem]) -> tuple[Exam
             )
             continue
         if files:
-            pairs = [((f.get("path") or "").strip(), f.text or "") for f in files]
+            pairs = [((f.get("path") or "").strip(), dedent(f.text or "")) for f in files]
+            starts = tuple(int(f.sourceline or 0) for f in files)
         else:
             path = (ex.get("path") or DEFAULT_EXAMPLE_PATH[kind]).strip()
-            pairs = [(path, ex.text or "")]
+            pairs = [(path, dedent(ex.text or ""))]
+            starts = (int(ex.sourceline or 0),)
         bad_paths = [p for p, _ in pairs if not _PATH_RE.match(p) or ".." in p.split("/")]
         if bad_paths:
             problems.append(
@@ -128,7 +139,7 @@ def _examples(el: Any, kind: str, problems: list[DetectorProblem]) -> tuple[Exam
         if not any(text.strip() for _, text in pairs):
             problems.append(DetectorProblem("KB505", "example has no code", ex))
             continue
-        out.append(Example(ex_kind, tuple(pairs), ex))
+        out.append(Example(ex_kind, tuple(pairs), ex, starts))
     for wanted in ("bad", "good"):
         if not any(e.kind == wanted for e in out):
             problems.append(
@@ -185,7 +196,11 @@ def compile_detector(
             try:
                 det.rule = compile_rule(match_el)
             except RuleError as exc:
-                problems.append(DetectorProblem("KB504", str(exc), exc.element or match_el))
+                problems.append(
+                    DetectorProblem(
+                        "KB504", str(exc), match_el if exc.element is None else exc.element
+                    )
+                )
     det.examples = _examples(el, kind, problems)
     runnable = det.pattern is not None if kind == "regex" else det.rule is not None
     if any(p.code in ("KB503", "KB504", "KB506") for p in problems):

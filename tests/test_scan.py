@@ -1,0 +1,269 @@
+# ruff: noqa: E501  (code snippets read best on one line)
+"""``kbtool scan``: files, suppressions, baselines, output formats, the fixture projects."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kbtool.cli import app
+from kbtool.errors import KbError
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures" / "scan"
+FLAGSHIP = "async-context-manager-dependency-injection"
+
+KB_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<specification schema-version="1">
+  <metadata><name>Test</name><type>learnings</type><category>Test</category></metadata>
+  <learnings>
+    <learning id="async-context-manager-dependency-injection" severity="high">
+      <title>Async context manager given to Depends</title>
+      <date>2025-01-01</date>
+      <category>Test</category>
+      <description>d</description>
+      <solution><step>Depend on a plain async generator that enters the context manager.</step></solution>
+      <references><link href="https://example.org/kb/acm">more</link></references>
+      <detectors>
+        <detector kind="python-ast">
+          <message>Depends() gets an @asynccontextmanager function</message>
+          <match>
+            <call callee="fastapi.Depends fastapi.Security">
+              <arg pos="0" keyword="dependency">
+                <refers-to><function><decorator name="contextlib.asynccontextmanager"/></function></refers-to>
+              </arg>
+            </call>
+          </match>
+          <example kind="bad">
+            from contextlib import asynccontextmanager
+            from fastapi import Depends
+            @asynccontextmanager
+            async def s():
+                yield 1
+            def r(db=Depends(s)): ...
+          </example>
+          <example kind="good">
+            from fastapi import Depends
+            async def s():
+                yield 1
+            def r(db=Depends(s)): ...
+          </example>
+        </detector>
+      </detectors>
+    </learning>
+    <learning id="print-call" severity="low">
+      <title>print() left in code</title>
+      <date>2025-01-01</date>
+      <category>Test</category>
+      <description>d</description>
+      <detectors>
+        <detector kind="regex">
+          <files>*.py</files>
+          <pattern>^\\s*print\\(</pattern>
+          <example kind="bad">print(1)</example>
+          <example kind="good">log(1)</example>
+        </detector>
+      </detectors>
+    </learning>
+  </learnings>
+</specification>
+"""
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    (root / "learnings").mkdir(parents=True)
+    (root / "learnings" / "test.xml").write_text(KB_XML, encoding="utf-8")
+    return root
+
+
+def scan(*args: str, root: Path | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    argv = (["--root", str(root)] if root else []) + ["scan", *args]
+    result = runner.invoke(app, argv)
+    if isinstance(result.exception, KbError):  # kbtool.cli.run turns these into exit codes
+        return result.exception.exit_code, result.stdout, str(result.exception)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def lines(out: str) -> list[str]:
+    return [line.split(": ", 1)[0] for line in out.splitlines() if not line.startswith("  ")]
+
+
+# ------------------------------------------------------------------ the fixture projects, bundled KB
+
+
+def test_buggy_fixture_reports_each_depends_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES / "buggy")
+    code, out, _ = scan("--entry", FLAGSHIP, ".", root=REPO)
+    assert code == 1
+    assert lines(out) == [
+        "app/auth.py:21:24",
+        "app/routes/items.py:14:45",
+        "app/routes/items.py:18:33",
+    ]
+    assert f" {FLAGSHIP} " in out
+    assert "  hint: " in out
+
+
+def test_fixed_fixture_reports_nothing() -> None:
+    code, out, err = scan(str(FIXTURES / "fixed"), root=REPO)
+    assert (code, out) == (0, ""), out
+    assert "0 findings" in err
+
+
+def test_bundled_kb_is_silent_on_the_buggy_fixture_except_for_the_flagship() -> None:
+    code, out, _ = scan("-f", "json", str(FIXTURES / "buggy"), root=REPO)
+    data = json.loads(out)
+    assert {f["entry"] for f in data["findings"]} == {FLAGSHIP}
+    assert code == 1
+
+
+def test_only_the_changed_file_still_resolves_the_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pre-commit hook passes only changed files: app/dependencies.py is found on disk."""
+    monkeypatch.chdir(FIXTURES / "buggy")
+    code, out, _ = scan("--entry", FLAGSHIP, "app/auth.py", root=REPO)
+    assert (code, lines(out)) == (1, ["app/auth.py:21:24"])
+
+
+# ------------------------------------------------------------------ formats
+
+
+def test_json_and_github_formats(kb: Path) -> None:
+    code, out, _ = scan("-f", "json", str(FIXTURES / "buggy"), root=kb)
+    data = json.loads(out)
+    assert code == 1
+    assert data["summary"]["findings"] == 3
+    first = data["findings"][0]
+    assert first["path"].endswith("app/auth.py")
+    assert (first["line"], first["col"], first["entry"], first["severity"]) == (
+        21,
+        24,
+        FLAGSHIP,
+        "high",
+    )
+    assert first["hint"].startswith("Depend on a plain async generator")
+    code, out, _ = scan("-f", "github", str(FIXTURES / "buggy" / "app" / "auth.py"), root=kb)
+    assert code == 1
+    assert out.startswith("::error file=")
+    assert (
+        ",line=21,col=24,title=async-context-manager-dependency-injection%3A Async context" in out
+    )
+    assert "%0AHint: Depend on" in out
+
+
+def test_unknown_format_and_entry(kb: Path) -> None:
+    assert scan("-f", "xml", str(FIXTURES), root=kb)[0] == 2
+    code, _, err = scan("--entry", "nope", str(FIXTURES), root=kb)
+    assert code == 2 and "nope" in err
+
+
+# ------------------------------------------------------------------ suppressions
+
+
+def test_inline_suppression(kb: Path, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.py").write_text(
+        "print(1)  # kbtool: ignore[print-call] CLI output on purpose\n"
+        "# kbtool: ignore[print-call] the line below is a demo\n"
+        "print(2)\n"
+        "print(3)  # kbtool: ignore[print-call]\n"
+        "print(4)  # kbtool: ignore\n"
+        "print(5)  # kbtool: ignore[no-such-entry] typo\n",
+        encoding="utf-8",
+    )
+    code, out, err = scan("-f", "json", str(src), root=kb)
+    data = json.loads(out)
+    assert code == 1
+    assert [f["line"] for f in data["findings"]] == [4, 5, 6]
+    assert [(p["line"], p["code"]) for p in data["problems"]] == [
+        (4, "KB511"),
+        (5, "KB511"),
+        (6, "KB512"),
+    ]
+    assert "2 suppressed" in err
+
+
+# ------------------------------------------------------------------ baselines
+
+
+def test_baseline_accepts_old_findings_and_survives_line_shifts(kb: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "buggy", project)
+    base = project / "kbtool-baseline.json"
+    code, _, err = scan("--write-baseline", str(base), str(project), root=kb)
+    assert code == 0 and "3 finding(s) recorded" in err
+    recorded = json.loads(base.read_text())
+    assert {r["path"] for r in recorded["findings"]} == {"app/auth.py", "app/routes/items.py"}
+    assert scan("--baseline", str(base), str(project), root=kb)[0] == 0
+    # shift every line, then add one new use of the bug
+    auth = project / "app" / "auth.py"
+    text = auth.read_text()
+    auth.write_text(
+        '"""Shifted."""\n\n\n' + text + "\n\nasync def other(db=Depends(get_db)) -> None: ...\n"
+    )
+    code, out, err = scan("--baseline", str(base), str(project), root=kb)
+    assert code == 1
+    assert lines(out) == [f"{auth}:{len(text.splitlines()) + 6}:20"]
+    assert "3 in the baseline" in err
+
+
+def test_bad_baseline_is_a_usage_error(kb: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "b.json"
+    bad.write_text("[]")
+    assert scan("--baseline", str(bad), str(FIXTURES), root=kb)[0] == 2
+    assert scan("--baseline", str(tmp_path / "missing.json"), str(FIXTURES), root=kb)[0] == 2
+
+
+# ------------------------------------------------------------------ what is read
+
+
+def test_skips_binary_huge_outside_links_and_reports_unparsable(kb: Path, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ok.py").write_text("print(1)\n")
+    (src / "broken.py").write_text("print(2)\ndef f(:\n")
+    (src / "blob.py").write_bytes(b"print(3)\n\0\0\0")
+    (src / "huge.py").write_text("print(4)\n" + "x = 1\n" * 200_000)
+    outside = tmp_path / "outside.py"
+    outside.write_text("print(5)\n")
+    (src / "link.py").symlink_to(outside)
+    (src / "inner.py").symlink_to(src / "ok.py")  # inside: the same file, read once
+    (src / "loop").symlink_to(src, target_is_directory=True)
+    (src / "latin1.py").write_bytes(b"# -*- coding: latin-1 -*-\nx = '\xe9'\nprint(6)\n")
+    code, out, _ = scan("-f", "json", "--max-file-size", "100000", str(src), root=kb)
+    data = json.loads(out)
+    assert code == 1
+    found = sorted((Path(f["path"]).name, f["line"]) for f in data["findings"])
+    assert found == [("broken.py", 1), ("latin1.py", 3), ("ok.py", 1)]
+    assert [(Path(p["path"]).name, p["code"]) for p in data["problems"]] == [("broken.py", "KB510")]
+    assert data["summary"]["files_skipped"] == {"binary": 1, "link-outside": 1, "too-large": 1}
+
+
+def test_missing_path_is_a_usage_error(kb: Path, tmp_path: Path) -> None:
+    assert scan(str(tmp_path / "nope"), root=kb)[0] == 2
+
+
+def test_scan_skips_the_kb_itself_and_virtualenvs(kb: Path) -> None:
+    (kb / "app.py").write_text("print(1)\n")
+    venv = kb / "env"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr\n")
+    (venv / "lib" / "x.py").write_text("print(2)\n")
+    (kb / "learnings" / "notes.py").write_text("print(3)\n")
+    cwd = os.getcwd()
+    try:
+        os.chdir(kb)
+        code, out, _ = scan(root=kb)
+    finally:
+        os.chdir(cwd)
+    assert (code, lines(out)) == (1, ["app.py:1:1"])
