@@ -6,7 +6,8 @@
 - json: ``ScanResult.to_dict()`` (documented in spec/detectors.md, "JSON output").
 - sarif: SARIF 2.1.0, one rule per learning entry (see ``kbtool.reporters``).
 - github: ``::error file=…,line=…,col=…,title=…::message`` lines that GitHub Actions turns
-  into annotations on the pull request.
+  into annotations on the pull request (``kbtool.reporters.github``); entries of severity
+  medium or low are warnings, the others errors (all of them fail the scan).
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from kbtool.diagnostics import Diagnostic, sanitize
+from kbtool.diagnostics import Diagnostic, Severity, sanitize
 from kbtool.scan import Finding, ScanResult
 
 FORMATS = ("text", "json", "sarif", "github")
-_GITHUB_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
 
 
 def summary(result: ScanResult) -> str:
@@ -58,43 +58,23 @@ def render_json(result: ScanResult, out: TextIO) -> None:
     out.write("\n")
 
 
-def _gh_escape(text: str, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
-
-
-def _gh_line(level: str, path: str, line: int, col: int, title: str, message: str) -> str:
-    props = [f"file={_gh_escape(path, True)}"]
-    if line:
-        props.append(f"line={line}")
-    if col:
-        props.append(f"col={col}")
-    props.append(f"title={_gh_escape(title, True)}")
-    return f"::{level} {','.join(props)}::{_gh_escape(message)}"
-
-
-def github_finding(f: Finding) -> str:
-    level = _GITHUB_LEVEL.get(f.entry.severity or "", "error")
-    message = sanitize(f.message)
-    if f.entry.hint:
-        message += "\nHint: " + sanitize(f.entry.hint)
-    return _gh_line(
-        level, f.path, f.line, f.col, sanitize(f"{f.entry.id}: {f.entry.title}"), message
-    )
-
-
-def github_problem(p: Diagnostic) -> str:
-    level = "error" if p.severity.value == "error" else "warning"
-    return _gh_line(level, p.path, p.line, p.col, p.code, sanitize(p.message))
+def finding_diagnostic(f: Finding, *, with_hint: bool = False) -> Diagnostic:
+    """A finding as a ``Diagnostic`` (code: the entry id); entry severity → error or warning."""
+    level = Severity.WARNING if f.entry.severity in ("medium", "low") else Severity.ERROR
+    message = f.message
+    if with_hint and f.entry.hint:
+        message += " Hint: " + f.entry.hint
+    return Diagnostic(f.path, f.line, f.col, f.entry.id, message, level)
 
 
 def render_github(result: ScanResult, out: TextIO) -> None:
+    from kbtool.reporters.github import annotation
+
     for f in result.findings:
-        out.write(github_finding(f) + "\n")
+        title = sanitize(f"{f.entry.id}: {f.entry.title}")
+        out.write(annotation(finding_diagnostic(f, with_hint=True), title) + "\n")
     for p in result.problems:
-        out.write(github_problem(p) + "\n")
+        out.write(annotation(p, p.code) + "\n")
 
 
 def render(result: ScanResult, fmt: str, out: TextIO) -> None:

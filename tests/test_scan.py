@@ -157,7 +157,7 @@ def test_json_and_github_formats(kb: Path) -> None:
     assert (
         ",line=21,col=24,title=async-context-manager-dependency-injection%3A Async context" in out
     )
-    assert "%0AHint: Depend on" in out
+    assert "function Hint: Depend on a plain async generator" in out
 
 
 def test_unknown_format_and_entry(kb: Path) -> None:

@@ -34,10 +34,12 @@ from typing import Any, ClassVar
 
 from kbtool.detectors.globs import name_matches
 
-PARENT = "_kbtool_parent"
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _MAX_DEPTH = 12
+# Node types whose instances the parser shares between all places (ctx=Load(), op=Add() …):
+# they have no position and no parent of their own, so the index leaves them out.
+_SHARED = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
 
 
 class RuleError(Exception):
@@ -49,11 +51,6 @@ class RuleError(Exception):
 
 
 # ------------------------------------------------------------------ modules and the project
-
-
-def parent_of(node: ast.AST) -> ast.AST | None:
-    parent: ast.AST | None = getattr(node, PARENT, None)
-    return parent
 
 
 @dataclass(eq=False)
@@ -68,6 +65,27 @@ class Module:
     imports: dict[str, str] = field(default_factory=dict)
     defs: dict[str, ast.AST] = field(default_factory=dict)
     aliases: dict[str, ast.expr] = field(default_factory=dict)
+    # id(node) -> parent; a dict, not attributes on the nodes, so that the trees hold no
+    # reference cycles and are freed as soon as the scan drops them
+    parents: dict[int, ast.AST] = field(default_factory=dict)
+    _scopes: dict[int, tuple[frozenset[str], dict[str, ast.AST]]] = field(default_factory=dict)
+    qualnames: dict[int, str | None] = field(default_factory=dict)  # id(expr) -> qualname
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(id(node))
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        parent = self.parents.get(id(node))
+        while parent is not None:
+            yield parent
+            parent = self.parents.get(id(parent))
+
+    def scope(self, func: ast.AST) -> tuple[frozenset[str], dict[str, ast.AST]]:
+        """Parameter names and local function/class definitions of a function (cached)."""
+        found = self._scopes.get(id(func))
+        if found is None:
+            found = self._scopes[id(func)] = (_params(func), _local_defs(func))
+        return found
 
     @classmethod
     def build(cls, name: str, rel: str, tree: ast.Module, is_package: bool = False) -> Module:
@@ -80,14 +98,27 @@ class Module:
         return self.name if self.is_package else self.name.rpartition(".")[0]
 
     def _index(self) -> None:
-        by_type = self.by_type
+        by_type, parents = self.by_type, self.parents
         stack: list[ast.AST] = [self.tree]
+        push, pop, AST = stack.append, stack.pop, ast.AST  # locals: a hot loop
+        shared = _SHARED  # Load, Store, Add, Eq …: one object for the whole program
         while stack:
-            node = stack.pop()
-            by_type.setdefault(type(node), []).append(node)
-            for child in ast.iter_child_nodes(node):
-                setattr(child, PARENT, node)
-                stack.append(child)
+            node = pop()
+            kind = type(node)
+            bucket = by_type.get(kind)
+            if bucket is None:
+                bucket = by_type[kind] = []
+            bucket.append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, AST) and not isinstance(item, shared):
+                            parents[id(item)] = node
+                            push(item)
+                elif isinstance(value, AST) and not isinstance(value, shared):
+                    parents[id(value)] = node
+                    push(value)
         for nodes in by_type.values():
             nodes.reverse()  # roughly source order, for stable output
         for imp in by_type.get(ast.Import, ()):
@@ -149,25 +180,23 @@ def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _module_level(stmt.body)
 
 
-def _local_def(func: ast.AST, name: str) -> ast.AST | None:
-    """A function or class named ``name`` defined directly in a function's body."""
-    assert isinstance(func, (*_FUNCS, ast.Lambda))
-    if isinstance(func, ast.Lambda):
-        return None
-    found: ast.AST | None = None
-    for stmt in _module_level(func.body):
-        if isinstance(stmt, (*_FUNCS, ast.ClassDef)) and stmt.name == name:
-            found = stmt
-    return found
+def _local_defs(func: ast.AST) -> dict[str, ast.AST]:
+    """Functions and classes defined directly in a function's body, by name."""
+    body = getattr(func, "body", None)
+    if not isinstance(body, list):  # a lambda
+        return {}
+    return {
+        stmt.name: stmt for stmt in _module_level(body) if isinstance(stmt, (*_FUNCS, ast.ClassDef))
+    }
 
 
-def _is_param(func: ast.AST, name: str) -> bool:
+def _params(func: ast.AST) -> frozenset[str]:
     args = getattr(func, "args", None)
     if not isinstance(args, ast.arguments):
-        return False
+        return frozenset()
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     every += [a for a in (args.vararg, args.kwarg) if a is not None]
-    return any(a.arg == name for a in every)
+    return frozenset(a.arg for a in every)
 
 
 class Project:
@@ -206,22 +235,29 @@ class Project:
         """The qualified name an expression (a name or attribute chain) stands for."""
         if depth > _MAX_DEPTH:
             return None
+        key = id(expr)
+        if key in mod.qualnames:
+            return mod.qualnames[key]
+        found: str | None = None
         if isinstance(expr, ast.Name):
-            return self._qualname_of_name(mod, expr.id, expr, depth)
-        if isinstance(expr, ast.Attribute):
+            found = self._qualname_of_name(mod, expr.id, expr, depth)
+        elif isinstance(expr, ast.Attribute):
             base = self.qualname(mod, expr.value, depth + 1)
-            return f"{base}.{expr.attr}" if base else None
-        return None
+            found = f"{base}.{expr.attr}" if base else None
+        else:
+            return None
+        if depth == 0:  # a name cut short by the depth limit is not cached
+            mod.qualnames[key] = found
+        return found
 
     def _qualname_of_name(self, mod: Module, name: str, at: ast.AST, depth: int) -> str | None:
-        scope = parent_of(at)
-        while scope is not None:
+        for scope in mod.ancestors(at):
             if isinstance(scope, (*_FUNCS, ast.Lambda)):
-                if _is_param(scope, name):
+                params, local = mod.scope(scope)
+                if name in params:
                     return None
-                if _local_def(scope, name) is not None:
+                if name in local:
                     return f"{mod.name}.<locals>.{name}"
-            scope = parent_of(scope)
         if name in mod.imports:
             return mod.imports[name]
         if name in mod.defs:
@@ -233,15 +269,13 @@ class Project:
     def definition(self, mod: Module, expr: ast.AST) -> tuple[Module, ast.AST] | None:
         """The function or class definition an expression refers to, in any project module."""
         if isinstance(expr, ast.Name):
-            scope = parent_of(expr)
-            while scope is not None:
+            for scope in mod.ancestors(expr):
                 if isinstance(scope, (*_FUNCS, ast.Lambda)):
-                    if _is_param(scope, expr.id):
+                    params, local = mod.scope(scope)
+                    if expr.id in params:
                         return None
-                    local = _local_def(scope, expr.id)
-                    if local is not None:
-                        return mod, local
-                scope = parent_of(scope)
+                    if expr.id in local:
+                        return mod, local[expr.id]
             return self._member(mod, [expr.id], 0)
         if isinstance(expr, ast.Attribute):
             qn = self.qualname(mod, expr)
@@ -304,13 +338,6 @@ def _descendants(node: ast.AST, nested: bool) -> Iterator[ast.AST]:
         yield child
         if nested or not isinstance(child, _SCOPES):
             stack.extend(ast.iter_child_nodes(child))
-
-
-def _ancestors(node: ast.AST) -> Iterator[ast.AST]:
-    parent = parent_of(node)
-    while parent is not None:
-        yield parent
-        parent = parent_of(parent)
 
 
 def _is_generator(func: ast.AST) -> bool:
@@ -618,14 +645,14 @@ class _Compiler:
         rest = _all(self.preds(el, tag))
 
         def test(p: Project, m: Module, n: ast.AST) -> bool:
-            parent = parent_of(n)
+            parent = m.parent(n)
             return parent is not None and rest(p, m, parent)
 
         return test
 
     def p_inside(self, el: Any, tag: str) -> Pred:
         rest = _all(self.preds(el, tag))
-        return lambda p, m, n: any(rest(p, m, a) for a in _ancestors(n))
+        return lambda p, m, n: any(rest(p, m, a) for a in m.ancestors(n))
 
     def p_not_inside(self, el: Any, tag: str) -> Pred:
         inside = self.p_inside(el, tag)
@@ -635,7 +662,7 @@ class _Compiler:
         rest = _all(self.preds(el, tag))
 
         def test(p: Project, m: Module, n: ast.AST) -> bool:
-            for a in _ancestors(n):
+            for a in m.ancestors(n):
                 if isinstance(a, (*_FUNCS, ast.Lambda)):
                     return rest(p, m, a)
                 if isinstance(a, ast.ClassDef):
