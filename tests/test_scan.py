@@ -267,3 +267,51 @@ def test_scan_skips_the_kb_itself_and_virtualenvs(kb: Path) -> None:
     finally:
         os.chdir(cwd)
     assert (code, lines(out)) == (1, ["app.py:1:1"])
+
+
+# ------------------------------------------------------------------ SARIF
+
+
+def _sarif_schema() -> dict[str, object]:
+    found = sorted((REPO / "tests" / "schemas").glob("sarif*2.1.0*.json"))
+    assert found, "the SARIF 2.1.0 schema is expected under tests/schemas/"
+    data: dict[str, object] = json.loads(found[0].read_text(encoding="utf-8"))
+    return data
+
+
+def test_sarif_validates_and_links_each_rule_to_its_entry(kb: Path, tmp_path: Path) -> None:
+    import jsonschema
+
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / "buggy", src)
+    (src / "broken.py").write_text("def f(:\n")
+    (src / "tool.py").write_text("print(1)\n")
+    code, out, _ = scan("-f", "sarif", str(src), root=kb)
+    assert code == 1
+    log = json.loads(out)
+    schema = _sarif_schema()
+    validator = jsonschema.validators.validator_for(schema)
+    validator(schema, format_checker=validator.FORMAT_CHECKER).validate(log)
+    run = log["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert set(rules) == {FLAGSHIP, "print-call", "KB510"}
+    flagship = rules[FLAGSHIP]
+    assert flagship["shortDescription"]["text"] == "Async context manager given to Depends"
+    assert flagship["helpUri"] == "https://example.org/kb/acm"  # the entry's first URL
+    assert "Depend on a plain async generator" in flagship["help"]["markdown"]
+    assert rules["print-call"]["helpUri"].startswith("file://")  # no URL: the KB file
+    assert rules["print-call"]["defaultConfiguration"]["level"] == "warning"  # severity low
+    results = [r for r in run["results"] if r["ruleId"] == FLAGSHIP]
+    assert len(results) == 3
+    assert all(len(r["partialFingerprints"]["kbtoolFindingHash/v1"]) == 32 for r in results)
+    region = results[0]["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (21, 24)
+
+
+def test_help_uri_template_from_the_configuration(kb: Path) -> None:
+    (kb / "kbtool.toml").write_text(
+        '[tool.kbtool]\nhelp-uri = "https://git.example/kb/blob/main/{path}#L{line}"\n'
+    )
+    _, out, _ = scan("-f", "sarif", str(FIXTURES / "buggy"), root=kb)
+    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[0]["helpUri"] == "https://git.example/kb/blob/main/learnings/test.xml#L5"

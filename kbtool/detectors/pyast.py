@@ -259,7 +259,8 @@ class Project:
                 if name in local:
                     return f"{mod.name}.<locals>.{name}"
         if name in mod.imports:
-            return mod.imports[name]
+            target = mod.imports[name]
+            return target[9:] if target.startswith("builtins.") else target
         if name in mod.defs:
             return f"{mod.name}.{name}" if mod.name else name
         if name in mod.aliases:

@@ -1,0 +1,104 @@
+"""KB5xx: ``kbtool validate`` compiles every detector and runs it on its examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kbtool.config import load_config
+from kbtool.validate import validate
+
+HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<specification schema-version="1">
+  <metadata><name>Test</name><type>learnings</type><category>Test</category></metadata>
+  <learnings>
+    <learning id="one">
+      <title>t</title>
+      <date>2025-01-01</date>
+      <category>Test</category>
+      <description>d</description>
+      <detectors>
+"""
+TAIL = """      </detectors>
+    </learning>
+  </learnings>
+</specification>
+"""
+
+DETECTORS = """\
+        <detector kind="regex">
+          <pattern>print\\(</pattern>
+          <example kind="bad">log(1)</example>
+          <example kind="good">x = 1
+print(1)</example>
+        </detector>
+        <detector kind="regex">
+          <pattern>(unclosed</pattern>
+          <example kind="bad">x</example>
+          <example kind="good">y</example>
+        </detector>
+        <detector kind="regex">
+          <pattern>(a+)+$</pattern>
+          <example kind="bad">aaa</example>
+          <example kind="good">b</example>
+        </detector>
+        <detector kind="python-ast">
+          <match><call callee="eval"><frob/></call></match>
+          <example kind="bad">eval(x)</example>
+          <example kind="good">x</example>
+        </detector>
+        <detector kind="python-ast">
+          <match><call callee="eval"/></match>
+          <example kind="bad">
+            def f(:
+                eval(x)
+          </example>
+          <example kind="good">
+            x = 1
+          </example>
+        </detector>
+        <detector kind="python-ast">
+          <match><call callee="eval"/></match>
+          <example kind="bad"><file path="a.py">eval(x)</file></example>
+        </detector>
+        <detector kind="python-ast">
+          <match><call callee="eval"/></match>
+          <example kind="bad">
+            <file path="app/a.py">from app.b import run</file>
+            <file path="app/b.py">run = eval</file>
+            <file path="app/c.py">from builtins import eval as e
+e(1)</file>
+          </example>
+          <example kind="good">ast.literal_eval(x)</example>
+        </detector>
+"""
+
+
+def codes_at(tmp_path: Path, detectors: str) -> list[tuple[int, str]]:
+    (tmp_path / "learnings").mkdir()
+    (tmp_path / "learnings" / "test.xml").write_text(HEAD + detectors + TAIL, encoding="utf-8")
+    result = validate(load_config(root=tmp_path), use_cache=False)
+    return [(d.line, d.code) for d in result.diagnostics if d.code.startswith("KB5")]
+
+
+def test_every_detector_problem_is_reported_at_its_line(tmp_path: Path) -> None:
+    first = HEAD.count("\n") + 1
+    assert codes_at(tmp_path, DETECTORS) == [
+        (first + 2, "KB501"),  # the bad example is not flagged
+        (first + 4, "KB502"),  # the good example's second line is flagged
+        (first + 7, "KB503"),  # (unclosed
+        (first + 12, "KB506"),  # (a+)+$
+        (first + 17, "KB504"),  # <frob/>
+        (first + 24, "KB507"),  # def f(:
+        (first + 31, "KB505"),  # no good example
+    ]
+
+
+def test_good_detectors_give_no_findings(tmp_path: Path) -> None:
+    ok = """\
+        <detector kind="regex">
+          <pattern>\\bprint\\(</pattern>
+          <example kind="bad">print(1)</example>
+          <example kind="good">log(1)</example>
+        </detector>
+"""
+    assert codes_at(tmp_path, ok) == []
