@@ -135,7 +135,7 @@ class Learning(_Model):
     review_by: dt.date | None = Field(default=None, json_schema_extra=_xml("review-by"))
     detectors: list[str] = Field(
         default_factory=list,
-        description="Each detector as its XML text (see spec/README.md, Detectors)",
+        description="Each detector as its XML text (see spec/detectors.md)",
         json_schema_extra=_xml("detectors", item="detector"),
     )
     extras: list[str] = Field(
