@@ -335,3 +335,19 @@ def test_redos_check() -> None:
         r"^\s*except\s*:",
     ):
         assert risky_regex(safe) is None, safe
+
+
+def test_a_call_refers_to_what_it_calls() -> None:
+    det = rule(
+        '<call><parent><node type="Expr"/></parent>'
+        '<refers-to><function async="true" generator="false"/></refers-to></call>'
+    )
+    found = hits(
+        det,
+        app__orders="async def save(o): ...\nasync def stream(): yield 1\n",
+        app__api=(
+            "from app.orders import save as persist, stream\n"
+            "async def f(o):\n    persist(o)\n    await persist(o)\n    stream()\n    print(o)\n"
+        ),
+    )
+    assert found == [("app/api.py", 3, 5)]

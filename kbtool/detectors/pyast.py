@@ -268,7 +268,12 @@ class Project:
         return name
 
     def definition(self, mod: Module, expr: ast.AST) -> tuple[Module, ast.AST] | None:
-        """The function or class definition an expression refers to, in any project module."""
+        """The function or class definition an expression refers to, in any project module.
+
+        A call refers to what it calls: ``save(x)`` refers to the definition of ``save``.
+        """
+        if isinstance(expr, ast.Call):
+            expr = expr.func
         if isinstance(expr, ast.Name):
             for scope in mod.ancestors(expr):
                 if isinstance(scope, (*_FUNCS, ast.Lambda)):
@@ -784,7 +789,7 @@ class _Compiler:
 _ANCHOR_TYPES: dict[str, tuple[type[ast.AST], ...]] = {
     "call": (ast.Call,),
     "name": (ast.Name, ast.Attribute),
-    "refers-to": (ast.Name, ast.Attribute),
+    "refers-to": (ast.Name, ast.Attribute, ast.Call),
     "function": _FUNCS,
     "class": (ast.ClassDef,),
     "constant": (ast.Constant,),
