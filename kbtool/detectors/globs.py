@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from functools import lru_cache
 
 
@@ -61,8 +61,18 @@ def path_matches(rel: str, globs: Iterable[str]) -> bool:
     return any(glob_regex(g).match(rel) is not None for g in globs)
 
 
-def name_matches(name: str | None, patterns: tuple[str, ...]) -> bool:
-    """True when a (qualified) name matches one of the ``fnmatch`` patterns (case-sensitive)."""
-    if name is None:
-        return False
-    return any(name == p or fnmatchcase(name, p) for p in patterns)
+class NamePatterns:
+    """A list of names or ``fnmatch`` globs (case-sensitive), compiled once for fast tests."""
+
+    __slots__ = ("exact", "regex")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        patterns = list(patterns)
+        self.exact = frozenset(p for p in patterns if not any(c in p for c in "*?["))
+        globs = [p for p in patterns if p not in self.exact]
+        self.regex = re.compile("|".join(translate(g) for g in globs)) if globs else None
+
+    def __call__(self, name: str | None) -> bool:
+        if name is None:
+            return False
+        return name in self.exact or (self.regex is not None and self.regex.match(name) is not None)

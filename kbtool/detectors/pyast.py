@@ -28,18 +28,50 @@ in the project module ``<package>.dependencies``. Names bound nowhere keep their
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from kbtool.detectors.globs import name_matches
+from kbtool.detectors.globs import NamePatterns
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _MAX_DEPTH = 12
-# Node types whose instances the parser shares between all places (ctx=Load(), op=Add() …):
-# they have no position and no parent of their own, so the index leaves them out.
-_SHARED = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+# Fields that never hold a child node worth indexing: names and numbers, and the operator
+# and context objects the parser shares between all places (ctx=Load(), op=Add() …).
+_LEAF_FIELDS = frozenset(
+    {
+        "id",
+        "attr",
+        "arg",
+        "name",
+        "module",
+        "level",
+        "asname",
+        "kind",
+        "conversion",
+        "is_async",
+        "simple",
+        "type_comment",
+        "tag",
+        "ctx",
+        "op",
+        "ops",
+    }
+)
+_child_fields: dict[type[ast.AST], tuple[str, ...]] = {
+    ast.Constant: (),
+    ast.Global: (),
+    ast.Nonlocal: (),
+    ast.MatchSingleton: (),
+}
+
+
+def _learn_child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    names = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+    _child_fields[kind] = names
+    return names
 
 
 class RuleError(Exception):
@@ -100,8 +132,7 @@ class Module:
     def _index(self) -> None:
         by_type, parents = self.by_type, self.parents
         stack: list[ast.AST] = [self.tree]
-        push, pop, AST = stack.append, stack.pop, ast.AST  # locals: a hot loop
-        shared = _SHARED  # Load, Store, Add, Eq …: one object for the whole program
+        push, pop, AST, fields_of = stack.append, stack.pop, ast.AST, _child_fields  # hot loop
         while stack:
             node = pop()
             kind = type(node)
@@ -109,14 +140,19 @@ class Module:
             if bucket is None:
                 bucket = by_type[kind] = []
             bucket.append(node)
-            for name in node._fields:
+            names = fields_of.get(kind)
+            if names is None:
+                names = _learn_child_fields(kind)
+            for name in names:
                 value = getattr(node, name, None)
-                if isinstance(value, list):
+                if value is None:
+                    continue
+                if type(value) is list:
                     for item in value:
-                        if isinstance(item, AST) and not isinstance(item, shared):
+                        if isinstance(item, AST):
                             parents[id(item)] = node
                             push(item)
-                elif isinstance(value, AST) and not isinstance(value, shared):
+                elif isinstance(value, AST):
                     parents[id(value)] = node
                     push(value)
         for nodes in by_type.values():
@@ -452,14 +488,17 @@ class _Compiler:
             if name not in allowed:
                 raise RuleError(f"<{tag}> has no attribute {name!r}", el)
 
-    def names(self, el: Any, attr: str) -> tuple[str, ...] | None:
+    def names(self, el: Any, attr: str) -> NamePatterns | None:
         value = el.get(attr)
         if value is None:
             return None
-        names = tuple(value.split())
+        names = value.split()
         if not names:
             raise RuleError(f"<{el.tag} {attr}> is empty", el)
-        return names
+        try:
+            return NamePatterns(names)
+        except re.error as exc:
+            raise RuleError(f"<{el.tag} {attr}={value!r}>: {exc}", el) from exc
 
     def boolean(self, el: Any, attr: str) -> bool | None:
         value = el.get(attr)
@@ -506,10 +545,10 @@ class _Compiler:
             if not isinstance(n, ast.Call):
                 return False
             if method is not None and not (
-                isinstance(n.func, ast.Attribute) and name_matches(n.func.attr, method)
+                isinstance(n.func, ast.Attribute) and method(n.func.attr)
             ):
                 return False
-            if callee is not None and not name_matches(p.qualname(m, n.func), callee):
+            if callee is not None and not callee(p.qualname(m, n.func)):
                 return False
             return rest(p, m, n)
 
@@ -523,7 +562,7 @@ class _Compiler:
         def test(p: Project, m: Module, n: ast.AST) -> bool:
             if not isinstance(n, ast.Name | ast.Attribute):
                 return False
-            return name_matches(p.qualname(m, n), qualified)
+            return qualified(p.qualname(m, n))
 
         return test
 
@@ -545,7 +584,7 @@ class _Compiler:
         def test(p: Project, m: Module, n: ast.AST) -> bool:
             if not isinstance(n, _FUNCS):
                 return False
-            if names is not None and not name_matches(n.name, names):
+            if names is not None and not names(n.name):
                 return False
             if is_async is not None and isinstance(n, ast.AsyncFunctionDef) != is_async:
                 return False
@@ -562,11 +601,9 @@ class _Compiler:
         def test(p: Project, m: Module, n: ast.AST) -> bool:
             if not isinstance(n, ast.ClassDef):
                 return False
-            if names is not None and not name_matches(n.name, names):
+            if names is not None and not names(n.name):
                 return False
-            if bases is not None and not any(
-                name_matches(p.qualname(m, b), bases) for b in n.bases
-            ):
+            if bases is not None and not any(bases(p.qualname(m, b)) for b in n.bases):
                 return False
             return rest(p, m, n)
 
@@ -603,15 +640,15 @@ class _Compiler:
                 if n.type is None:
                     return False
                 caught = n.type.elts if isinstance(n.type, ast.Tuple) else [n.type]
-                if not any(name_matches(p.qualname(m, c), types) for c in caught):
+                if not any(types(p.qualname(m, c)) for c in caught):
                     return False
             return rest(p, m, n)
 
         return test
 
     def p_node(self, el: Any, tag: str) -> Pred:
-        names = self.names(el, "type")
-        if names is None:
+        names = (el.get("type") or "").split()
+        if not names:
             raise RuleError("<node> needs type=", el)
         classes: list[type[ast.AST]] = []
         for name in names:
@@ -716,7 +753,7 @@ class _Compiler:
                 if not any(isinstance(a, ast.Starred) for a in before):
                     yield n.args[pos]
             if keywords is not None:
-                yield from (k.value for k in n.keywords if k.arg is not None and k.arg in keywords)
+                yield from (k.value for k in n.keywords if keywords(k.arg))
 
         def test(p: Project, m: Module, n: ast.AST) -> bool:
             assert isinstance(n, ast.Call)
@@ -737,7 +774,7 @@ class _Compiler:
             decorators: list[ast.expr] = getattr(n, "decorator_list", [])
             for d in decorators:
                 target = d.func if isinstance(d, ast.Call) else d
-                if name_matches(p.qualname(m, target), names):
+                if names(p.qualname(m, target)):
                     return True
             return False
 
