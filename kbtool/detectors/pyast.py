@@ -408,16 +408,53 @@ class Rule:
 
     anchors: tuple[type[ast.AST], ...] | None  # None: every node
     test: Pred
+    # For a rule that is one <call> with exact names: the qualified callee names or method
+    # names a call must have, so that run_rules can dispatch each call to the few rules
+    # that may match it instead of testing every rule on every call.
+    callees: frozenset[str] | None = None
+    methods: frozenset[str] | None = None
 
-    def run(self, project: Project, mod: Module) -> Iterator[ast.AST]:
+    def run(self, project: Project, mod: Module) -> list[ast.AST]:
         """Every node of the module that satisfies the rule, in source order."""
-        if self.anchors is None:
-            candidates: list[ast.AST] = [n for nodes in mod.by_type.values() for n in nodes]
+        return run_rules(project, mod, [self])[0]
+
+
+def _source_order(nodes: list[ast.AST]) -> list[ast.AST]:
+    nodes.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+    return nodes
+
+
+def run_rules(project: Project, mod: Module, rules: list[Rule]) -> list[list[ast.AST]]:
+    """The nodes each rule matches in the module (in source order), one list per rule."""
+    found: list[list[ast.AST]] = [[] for _ in rules]
+    by_callee: dict[str, list[int]] = {}
+    by_method: dict[str, list[int]] = {}
+    for i, rule in enumerate(rules):
+        if rule.callees is not None:
+            for name in rule.callees:
+                by_callee.setdefault(name, []).append(i)
+        elif rule.methods is not None:
+            for name in rule.methods:
+                by_method.setdefault(name, []).append(i)
         else:
-            candidates = [n for t in self.anchors for n in mod.by_type.get(t, ())]
-        hits = [n for n in candidates if self.test(project, mod, n)]
-        hits.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
-        return iter(hits)
+            if rule.anchors is None:
+                candidates: list[ast.AST] = [n for nodes in mod.by_type.values() for n in nodes]
+            else:
+                candidates = [n for t in rule.anchors for n in mod.by_type.get(t, ())]
+            found[i] = [n for n in candidates if rule.test(project, mod, n)]
+    if by_callee or by_method:
+        for call in mod.by_type.get(ast.Call, ()):
+            assert isinstance(call, ast.Call)
+            func = call.func
+            if by_callee and isinstance(func, ast.Name | ast.Attribute):
+                for i in by_callee.get(project.qualname(mod, func) or "", ()):
+                    if rules[i].test(project, mod, call):
+                        found[i].append(call)
+            if by_method and isinstance(func, ast.Attribute):
+                for i in by_method.get(func.attr, ()):
+                    if rules[i].test(project, mod, call):
+                        found[i].append(call)
+    return [_source_order(nodes) for nodes in found]
 
 
 class _Compiler:
@@ -852,4 +889,11 @@ def compile_rule(match_el: Any) -> Rule:
             types = tuple(getattr(ast, name) for name in child.get("type", "").split())
         if types is not None:
             anchors = types if anchors is None else tuple(t for t in anchors if t in types)
-    return Rule(anchors, _all(preds))
+    rule = Rule(anchors, _all(preds))
+    if len(children) == 1 and compiler.tag(children[0]) == "call":
+        callee, method = children[0].get("callee"), children[0].get("method")
+        if callee is not None and not any(c in callee for c in "*?["):
+            rule.callees = frozenset(callee.split())
+        elif method is not None and not any(c in method for c in "*?["):
+            rule.methods = frozenset(method.split())
+    return rule

@@ -152,7 +152,7 @@ def _run(
     detectors: Sequence[Detector],
     find_module: Callable[[str], SourceFile | None] | None,
 ) -> RunResult:
-    from kbtool.detectors.pyast import Module, Project
+    from kbtool.detectors.pyast import Module, Project, run_rules
 
     result = RunResult()
     regex = [d for d in detectors if d.kind == "regex" and d.pattern is not None]
@@ -190,13 +190,10 @@ def _run(
         by_rel = {src.rel: src for src in files}
         for mod in modules:
             src = by_rel[mod.rel]
-            for det in pyast:
-                if not det.applies_to(mod.rel):
-                    continue
-                assert det.rule is not None
-                for count, node in enumerate(det.rule.run(project, mod)):
-                    if count >= MAX_HITS_PER_FILE:
-                        break
+            dets = [d for d in pyast if d.applies_to(mod.rel)]
+            rules = [d.rule for d in dets if d.rule is not None]
+            for det, nodes in zip(dets, run_rules(project, mod, rules), strict=True):
+                for node in nodes[:MAX_HITS_PER_FILE]:
                     line = getattr(node, "lineno", 1)
                     col = _char_col(src, line, getattr(node, "col_offset", 0))
                     end_line = getattr(node, "end_lineno", None) or line
