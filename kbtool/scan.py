@@ -191,6 +191,11 @@ def _absolute(path: Path | str) -> Path:
     return Path(os.path.normpath(Path(path).absolute()))
 
 
+def _printable(path: str) -> str:
+    """A path that encodes as UTF-8: bytes that are not UTF-8 in a file name become U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _posix_rel(path: Path, base: Path) -> str:
     try:
         return Path(os.path.relpath(path, base)).as_posix()
@@ -520,7 +525,7 @@ def baseline_bytes(findings: Sequence[Finding], base: Path) -> bytes:
     rows = [
         {
             "entry": f.entry.id,
-            "path": _posix_rel(f.abs_path, base),
+            "path": _printable(_posix_rel(f.abs_path, base)),
             "line": f.line,
             "fingerprint": f.fingerprint(base),
             "snippet": f.snippet,
@@ -580,7 +585,7 @@ def scan(
         if text is None:
             result.skipped["binary"] += 1
             continue
-        src = SourceFile(target.rel, display_path(target.abs_path), text)
+        src = SourceFile(target.rel, _printable(display_path(target.abs_path)), text)
         abs_of[id(src)] = target.abs_path
         files.append(src)
     result.files_scanned = len(files)

@@ -315,3 +315,21 @@ def test_help_uri_template_from_the_configuration(kb: Path) -> None:
     _, out, _ = scan("-f", "sarif", str(FIXTURES / "buggy"), root=kb)
     rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
     assert rules[0]["helpUri"] == "https://git.example/kb/blob/main/learnings/test.xml#L5"
+
+
+def test_odd_file_names_fifos_and_link_loops(kb: Path, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    odd = os.fsencode(src) + b"/bad\xffname.py"
+    with open(odd, "wb") as fh:
+        fh.write(b"print(1)\n")
+    os.mkfifo(src / "fifo.py")
+    (src / "loop1.py").symlink_to("loop2.py")
+    (src / "loop2.py").symlink_to("loop1.py")
+    for fmt in ("text", "json", "sarif", "github"):
+        code, out, _ = scan("-f", fmt, str(src), root=kb)
+        assert code == 1, fmt
+        assert ("bad%EF%BF%BDname.py" if fmt == "sarif" else "bad\ufffdname.py") in out, fmt
+    base = tmp_path / "baseline.json"
+    assert scan("--write-baseline", str(base), str(src), root=kb)[0] == 0
+    assert scan("--baseline", str(base), str(src), root=kb)[0] == 0

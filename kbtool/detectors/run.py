@@ -171,7 +171,12 @@ def _run(
                 result.parse_problems.append(tree)
                 continue
             name, is_package = module_name(src.rel)
-            modules.append(Module.build(name, src.rel, tree, is_package))
+            try:
+                modules.append(Module.build(name, src.rel, tree, is_package))
+            except RecursionError:  # statements nested deeper than the indexer goes
+                result.parse_problems.append(
+                    ParseProblem(src, 1, 1, "nested too deeply to be indexed")
+                )
         result.python_files = len(modules)
         loader = None
         if find_module is not None:
