@@ -1,9 +1,25 @@
-"""``python -m kbtool`` and the ``kbtool`` console script."""
+"""``python -m kbtool`` and the ``kbtool`` console script.
+
+``kbtool search``, ``kbtool match`` and ``kbtool validate`` take a fast path that never
+imports typer (see ``kbtool.fastcli``); everything else, and anything the fast path does not
+fully understand, goes to the typer app in ``kbtool.cli``.
+"""
 
 from __future__ import annotations
 
+import sys
+
+FAST_COMMANDS = ("search", "match", "validate")
+
 
 def main() -> None:
+    argv = sys.argv[1:]
+    if any(arg in FAST_COMMANDS for arg in argv[:3]):
+        from kbtool.fastcli import run_fast
+
+        code = run_fast(argv)
+        if code is not None:
+            sys.exit(code)
     from kbtool.cli import run
 
     run()

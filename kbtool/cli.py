@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -69,16 +70,723 @@ def config_for(start: Path | None = None):  # noqa: ANN201 - Config, imported la
     return load_config(start, root=STATE.root)
 
 
+def _spec_command(name: str, opts: Sequence[Any], body: Callable[..., int], doc: str) -> None:
+    """Register a command whose parameters are built from ``kbtool.fastcli`` options, the
+    same list the start-up fast path parses with: help and behaviour cannot drift apart."""
+    import inspect
+
+    params = []
+    for opt in opts:
+        kind: Any = {str: str | None, int: int, bool: bool, list: list[str] | None}[opt.kind]
+        extra: dict[str, Any] = {"help": opt.help, "metavar": opt.metavar}
+        info = (typer.Option(*opt.flags, **extra) if opt.flags
+                else typer.Argument(show_default=False, **extra))
+        default = None if opt.kind is list else opt.default
+        params.append(inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY,
+                                        default=default, annotation=Annotated[kind, info]))
+
+    def command(**values: Any) -> None:
+        for opt in opts:
+            if opt.kind is list:
+                values[opt.name] = values[opt.name] or []
+            if opt.choices and values[opt.name] not in opt.choices:
+                fail(f"{opt.flags[0]} {values[opt.name]!r}: expected one of "
+                     f"{', '.join(opt.choices)}")
+        raise typer.Exit(body(root=STATE.root, **values))
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__doc__ = doc
+    command.__name__ = f"{name}_command"
+    app.command(name)(command)
+
+
 # ---------------------------------------------------------------- commands
 # Each issue's commands live in their own section below.
 
 # ---- validate / explain (format issue) ----
 
+
+def _register_validate_command() -> None:
+    from kbtool.validate import command
+
+    _spec_command("validate", command.OPTS, command.validate_command, command.DOC)
+
+
+_register_validate_command()
+
+
+@app.command("explain")
+def explain_command(
+    code: Annotated[
+        str | None, typer.Argument(help="A finding code, e.g. KB203 (default: list all codes).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text or json.")
+    ] = "text",
+) -> None:
+    """Explain a finding code: what it means, why it matters, a bad and a good example."""
+    import json
+
+    from kbtool import codes
+
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt!r}: expected text or json")
+    if code is None:
+        docs = [d for d in (codes.get(c) for c in codes.all_codes()) if d is not None]
+        if fmt == "json":
+            typer.echo(json.dumps([d.to_dict() for d in docs], indent=2, ensure_ascii=False))
+        else:
+            for d in docs:
+                typer.echo(f"{d.code}  {d.severity.value:<7}  {d.name:<28}  {d.summary}")
+        raise typer.Exit(0)
+    doc = codes.get(code.strip().upper())
+    if doc is None:
+        hint = codes.close_matches(code.strip())
+        tip = f" (did you mean {', '.join(hint)}?)" if hint else ""
+        fail(f"unknown code {code!r}{tip}; 'kbtool explain' lists them all")
+    if fmt == "json":
+        typer.echo(json.dumps(doc.to_dict(), indent=2, ensure_ascii=False))
+    elif sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(doc.markdown))
+    else:
+        typer.echo(doc.markdown.rstrip("\n"))
+    raise typer.Exit(0)
+
+
 # ---- search / show / match / list / stats / index (search issue) ----
+
+
+def _register_search_commands() -> None:
+    from kbtool import fastcli, searchcmds
+
+    _spec_command("search", fastcli.SEARCH_OPTS, searchcmds.search_command, """Search the \
+learnings: BM25 over titles and symptoms, then descriptions, then the rest.
+
+Each hit shows its id, title, category, path:line and a snippet with the matched words.
+The index (.kbtool/index.db) updates itself before every query. Exit 0 (also when nothing
+matches: a note and close words go to stderr), 2 for an unusable query.""")
+    _spec_command("match", fastcli.MATCH_OPTS, searchcmds.match_command, """Find learnings \
+by an error message, log or traceback: 'pytest 2>&1 | kbtool match -'.
+
+Addresses, numbers, quoted values, paths, UUIDs and timestamps are normalised away; exact
+signature hits come first. Each hit shows its score and the input line it matched.""")
+    _spec_command("list", fastcli.LIST_OPTS, searchcmds.list_command, """List entries: id, \
+date, severity, category and title, newest first, with the same filters as search.""")
+
+
+_register_search_commands()
+
+
+@app.command("show")
+def show_command(
+    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry's id.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text, json, xml or md.")
+    ] = "text",
+) -> None:
+    """Show one entry: its fields, file and line, references and backlinks (entries and
+    fix reports that point at it). An unknown id suggests the closest ones."""
+    from kbtool.searchcmds import notice
+    from kbtool.show import show
+    from kbtool.term import use_color
+
+    config = config_for()
+    raise typer.Exit(show(config, entry_id, fmt, sys.stdout,
+                          color=fmt == "text" and use_color(sys.stdout), notice=notice))
+
+
+@app.command("stats")
+def stats_command(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")
+                   ] = "text",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", metavar="DATE",
+                                 help="Compute ages and review dates as of this day "
+                                 "(YYYY-MM-DD; default: today).")
+    ] = None,
+) -> None:
+    """Counts by category, severity, status and age, and the entries past their review-by
+    date."""
+    from kbtool.listing import stats
+    from kbtool.searchcmds import notice, render_stats, write_json
+    from kbtool.search import parse_date
+
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt!r}: expected text or json")
+    result = stats(config_for(), today=parse_date(as_of) if as_of else None, notice=notice)
+    if fmt == "json":
+        write_json(result.to_dict(), sys.stdout)
+    else:
+        render_stats(result, sys.stdout)
+
+
+@app.command("index")
+def index_command(
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild from scratch instead of updating.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Also run SQLite's FTS5 integrity check "
+                           "(rebuilds a damaged index).")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")
+                   ] = "text",
+) -> None:
+    """Update the search index (.kbtool/index.db) and report the files added, modified and
+    removed since it was last brought up to date. Searches do this on their own."""
+    from kbtool.index import open_index
+    from kbtool.searchcmds import notice, render_index_report, write_json
+
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt!r}: expected text or json")
+    with open_index(config_for(), notice=notice, rebuild=full, check=check) as index:
+        report = index.report
+    if fmt == "json":
+        write_json(report.to_dict(), sys.stdout)
+    else:
+        render_index_report(report, sys.stdout)
+
 
 # ---- links / import-report / render / plan / new / report (fix-report issue) ----
 
+if TYPE_CHECKING:
+    from kbtool.config import Config
+    from kbtool.kb import KnowledgeBase
+    from kbtool.plan import Selection
+
+_SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def _echo_json(data: object) -> None:
+    import json
+
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+def _write_output(output: Path, text: str) -> None:
+    from kbtool.atomic import atomic_write
+
+    target = output.resolve()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, text.encode("utf-8"))
+    except OSError as exc:
+        fail(f"-o {output}: {exc.strerror or exc}", 3)
+
+
+def _user_templates(config: Config, templates: Path | None) -> Path | None:
+    folder = templates or config.templates_dir
+    if folder is None:
+        return None
+    if not folder.is_dir():
+        if templates is None:
+            return None  # the configured folder does not exist (yet): use kbtool's own
+        fail(f"--templates {templates}: not a folder")
+    return folder.resolve()
+
+
+@app.command("links")
+def links_command(
+    entry_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="Show only the links of this entry.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, mermaid or dot.")
+    ] = "text",
+) -> None:
+    """Print the links between entries and fix reports (both directions).
+
+    Edges: fix-report, link and issue hrefs of entries; learning refs and supersedes between
+    entries; mentions of entries in reports. Broken links are marked; `kbtool validate`
+    reports them as KB4xx findings.
+    """
+    from kbtool.links import build_graph, to_dot, to_mermaid, to_text
+
+    if fmt not in ("text", "json", "mermaid", "dot"):
+        fail(f"--format {fmt!r}: expected text, json, mermaid or dot")
+    graph = build_graph(config_for())
+    if entry_id is not None and entry_id not in graph.entries:
+        from kbtool.plan import unknown_id
+
+        raise unknown_id(entry_id, sorted(graph.entries))
+    if fmt == "json":
+        _echo_json(graph.to_dict(entry_id))
+    else:
+        writer = {"text": to_text, "mermaid": to_mermaid, "dot": to_dot}[fmt]
+        typer.echo(writer(graph, entry_id), nl=False)
+
+
+@app.command("import-report")
+def import_report_command(
+    report: Annotated[Path, typer.Argument(metavar="REPORT.md", help="The Markdown fix report.")],
+    category: Annotated[
+        str | None, typer.Option("--category", "-c", help="Category of the new entry "
+                                 "(default: the closest existing one).")
+    ] = None,
+    entry_id: Annotated[
+        str | None, typer.Option("--id", help="Id of the new entry (default: from the title).")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Date YYYY-MM-DD when the report has none "
+                                 "(default: today).")
+    ] = None,
+    no_link_back: Annotated[
+        bool, typer.Option("--no-link-back", help="Leave the report untouched (no Related line).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the entry's XML; write nothing.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Turn a Markdown fix report into a learning entry, linked both ways.
+
+    Maps the title, problem statement, quoted error messages, the five whys (in any written
+    form), root causes, solution steps with their code, files modified, verification,
+    prevention and related links; keeps unmapped sections (Impact, Technical Explanation …)
+    as extras. Adds a Related line to the report pointing back at the entry.
+    """
+    import datetime as dt
+
+    from kbtool.fixreport import import_report_file
+
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt!r}: expected text or json")
+    when = None
+    if date is not None:
+        try:
+            when = dt.date.fromisoformat(date)
+        except ValueError:
+            fail(f"--date {date!r}: expected YYYY-MM-DD")
+    config = config_for()
+    outcome = import_report_file(config, report, category=category, entry_id=entry_id,
+                                 date=when, link_back=not no_link_back, dry_run=dry_run)
+    result = outcome.result
+    learning = result.learning
+    errors = [d for d in outcome.findings if d.severity.value == "error"]
+    if fmt == "json":
+        _echo_json({
+            "id": learning.id,
+            "category": outcome.category,
+            "category_how": outcome.category_how,
+            "path": os.path.relpath(outcome.write.path) if outcome.write else None,
+            "line": outcome.write.line if outcome.write else None,
+            "created_file": outcome.write.created if outcome.write else False,
+            "dry_run": dry_run,
+            "linked_back": outcome.linked_back,
+            "mapped": [{"field": m.field, "count": m.count, "source": m.source}
+                       for m in result.mapped],
+            "kept": [{"heading": k.heading, "line": k.line, "reason": k.reason}
+                     for k in result.kept],
+            "warnings": [d.to_dict() for d in result.warnings],
+            "notes": outcome.notes,
+            "findings": [d.to_dict() for d in outcome.findings],
+            "xml": outcome.xml if dry_run else None,
+        })
+        raise typer.Exit(1 if errors else 0)
+    for warning in result.warnings:
+        typer.echo(f"{warning.format()} (warning)", err=True)
+    if dry_run:
+        typer.echo(outcome.xml, nl=False)
+    out = sys.stderr if dry_run else sys.stdout
+
+    def echo(text: str) -> None:
+        typer.echo(text, file=out)
+
+    echo(f"entry {learning.id!r}: {learning.title}")
+    how = f" ({outcome.category_how})" if outcome.category_how else ""
+    echo(f"category: {outcome.category}{how}")
+    echo("mapped:")
+    for m in result.mapped:
+        echo(f"  {m.field:<15} {m.count:>3}  from {m.source}")
+    if result.kept:
+        echo("kept as-is (extras):")
+        for k in result.kept:
+            echo(f"  {k.heading or '(untitled)'} (line {k.line}): {k.reason}")
+    for note in outcome.notes:
+        echo(f"note: {note}")
+    if outcome.write is not None:
+        verb = "created" if outcome.write.created else "added to"
+        echo(f"{verb} {os.path.relpath(outcome.write.path)}:{outcome.write.line}")
+        if outcome.linked_back:
+            echo(f"linked back: added a Related line to {os.path.relpath(report)}")
+        for d in outcome.findings:
+            typer.echo(d.format(), err=True)
+        echo("validate: " + ("ok" if not errors else f"{len(errors)} error(s)"))
+    raise typer.Exit(1 if errors else 0)
+
+
+def _selection_options(
+    config: Config, kb: KnowledgeBase, ids: list[str] | None, query: str | None,
+    category: str | None, match: str | None, limit: int | None,
+) -> Selection:
+    from kbtool.plan import select_entries
+
+    text = match
+    if match == "-":
+        text = sys.stdin.read()
+        if not text.strip():
+            fail("--match -: nothing on standard input")
+    return select_entries(config, kb, ids=ids or None, query=query, category=category,
+                          match=text, limit=limit)
+
+
+_IDS = typer.Argument(metavar="[ID]...", help="Entries to render (default: all, or the query).")
+_QUERY = typer.Option("--query", "-q", help="Render the entries a search finds.")
+_CATEGORY = typer.Option("--category", "-c", help="Only this category (a prefix: 'Database' "
+                         "takes 'Database/AsyncIO').")
+_OUTPUT = typer.Option("--output", "-o", help="Write to this file (links are made relative "
+                       "to its folder).", dir_okay=False)
+_TEMPLATES = typer.Option("--templates", help="Your template folder, searched before kbtool's "
+                          "(default: the 'templates' setting).", file_okay=False)
+
+
+def _render_and_write(
+    config: Config, kb: KnowledgeBase, template: str, selection: Selection,
+    output: Path | None, templates: Path | None, title: str,
+) -> None:
+    from kbtool.plan import render_selection
+
+    text = render_selection(config, template, selection,
+                            out=output.resolve() if output else None,
+                            user_dir=_user_templates(config, templates), title=title, kb=kb)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        _write_output(output, text)
+        typer.echo(f"wrote {output} ({len(selection.entries)} entries)", err=True)
+
+
+@app.command("render")
+def render_command(
+    template: Annotated[str, typer.Argument(help="Template name: fix-report.md.j2, "
+                                            "remediation-plan.md.j2, index.md.j2 or yours.")],
+    ids: Annotated[list[str] | None, _IDS] = None,
+    query: Annotated[str | None, _QUERY] = None,
+    category: Annotated[str | None, _CATEGORY] = None,
+    output: Annotated[Path | None, _OUTPUT] = None,
+    templates: Annotated[Path | None, _TEMPLATES] = None,
+    title: Annotated[str, typer.Option("--title", help="Title for plans and indexes.")] = "",
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many entries.")] = None,
+) -> None:
+    """Render entries through a Jinja2 template into Markdown.
+
+    Your templates (--templates or the 'templates' setting) are searched first and may
+    extend kbtool's ({% extends "default:fix-report.md.j2" %}); they run sandboxed in a child
+    process with time, memory and output limits. Entry text is escaped for Markdown.
+    """
+    from kbtool.kb import KnowledgeBase
+
+    config = config_for()
+    kb = KnowledgeBase.load(config)
+    selection = _selection_options(config, kb, ids, query, category, None, limit)
+    _render_and_write(config, kb, template, selection, output, templates, title)
+
+
+@app.command("plan")
+def plan_command(
+    ids: Annotated[list[str] | None, _IDS] = None,
+    match: Annotated[
+        str | None, typer.Option("--match", "-m", help="Plan for the entries that match this "
+                                 "error text; '-' reads a log from standard input.")
+    ] = None,
+    query: Annotated[str | None, _QUERY] = None,
+    category: Annotated[str | None, _CATEGORY] = None,
+    output: Annotated[Path | None, _OUTPUT] = None,
+    templates: Annotated[Path | None, _TEMPLATES] = None,
+    title: Annotated[str, typer.Option("--title", help="The plan's title.")] = "",
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many entries "
+                                              "(--match: default 3).")] = None,
+) -> None:
+    """Write a remediation plan: context, a checklist of steps, files, checks, prevention.
+
+    Short for 'kbtool render remediation-plan.md.j2'. Straight from an error:
+    kbtool plan --match "AttributeError: ..." or pytest 2>&1 | kbtool plan --match -
+    """
+    from kbtool.kb import KnowledgeBase
+
+    config = config_for()
+    kb = KnowledgeBase.load(config)
+    selection = _selection_options(config, kb, ids, query, category, match, limit)
+    _render_and_write(config, kb, "remediation-plan.md.j2", selection, output, templates,
+                      title or "Remediation plan")
+
+
+def _ask(value: str | None, label: str, *, default: str | None = None) -> str:
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        if default is not None:
+            return default
+        fail(f"--{label.lower()} is needed (no terminal to ask on)")
+    return str(typer.prompt(label, default=default))
+
+
+@app.command("new")
+def new_command(
+    title: Annotated[str | None, typer.Option("--title", "-t", help="The entry's title.")] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", "-c", help="Category, e.g. Database/AsyncIO.")
+    ] = None,
+    severity: Annotated[
+        str | None, typer.Option("--severity", "-s", help="critical, high, medium or low.")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", "-d", help="What goes wrong (default: the "
+                                 "title).")
+    ] = None,
+    tags: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
+    edit: Annotated[bool, typer.Option("--edit", help="Open $EDITOR on the file.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Create an entry (today's date, a unique id from the title) in its category file.
+
+    Asks for what the options do not give when run on a terminal. The category file is
+    created with its metadata when it does not exist.
+    """
+    from kbtool.fixreport import new_entry
+    from kbtool.model import Severity
+
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt!r}: expected text or json")
+    config = config_for()
+    title = _ask(title, "Title")
+    category = _ask(category, "Category")
+    sev = _ask(severity, "Severity", default="" if severity is None else None).strip().lower()
+    if sev and sev not in _SEVERITIES:
+        fail(f"--severity {sev!r}: expected one of {', '.join(_SEVERITIES)}")
+    description = _ask(description, "Description", default=title)
+    learning, write = new_entry(config, title=title, category=category,
+                                description=description,
+                                severity=Severity(sev) if sev else None, tags=tags or [],
+                                dry_run=dry_run)
+    if fmt == "json":
+        _echo_json({"id": learning.id, "path": os.path.relpath(write.path), "line": write.line,
+                    "created_file": write.created, "dry_run": dry_run})
+    else:
+        verb = "would add" if dry_run else "added"
+        typer.echo(f"{verb} {learning.id!r} to {os.path.relpath(write.path)}:{write.line}"
+                   + (" (new file)" if write.created else ""))
+    if edit and not dry_run:
+        _open_editor(write.path, write.line)
+
+
+def _open_editor(path: Path, line: int) -> None:
+    import shlex
+    import subprocess
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        fail("--edit: set $EDITOR (or $VISUAL)")
+    command = [*shlex.split(editor)]
+    name = Path(command[0]).name
+    if name in ("vi", "vim", "nvim", "nano", "emacs", "micro", "kak") and line:
+        command.append(f"+{line}")
+    try:
+        subprocess.run([*command, "--", str(path)] if name in ("vi", "vim", "nvim")
+                       else [*command, str(path)], check=False)
+    except OSError as exc:
+        fail(f"cannot start the editor {editor!r}: {exc.strerror or exc}", 3)
+
+
+report_app = typer.Typer(help="Fix reports: write a report skeleton for an entry.",
+                         no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("new")
+def report_new_command(
+    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to write it for.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Write <reports>/ID.md pre-filled from the entry, and link the two both ways."""
+    from kbtool.fixreport import new_report
+
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt!r}: expected text or json")
+    config = config_for()
+    path, added = new_report(config, entry_id, force=force)
+    if fmt == "json":
+        _echo_json({"id": entry_id, "report": os.path.relpath(path), "linked": added})
+    else:
+        typer.echo(f"wrote {os.path.relpath(path)}")
+        if added:
+            typer.echo(f"added <fix-report href> to entry {entry_id!r}")
+
+
 # ---- migrate / fmt (migration issue) ----
+
+
+@app.command("migrate")
+def migrate_command(
+    sources: Annotated[
+        list[Path] | None, typer.Argument(help="Legacy XML files or folders to migrate.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for the category files (its valid category "
+                     "files are kept and merged).", file_okay=False),
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Migrate one folder into itself: write its "
+                           "category files there and remove the legacy files they replace.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --in-place: go ahead even when the folder "
+                           "has uncommitted changes or is not under git.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write nothing.")] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print what would change as a unified diff; write "
+                           "nothing.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Report format: text or json.")] = "text",
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Encoding of files that are not valid UTF-8 and have "
+                     "no BOM, e.g. latin-1 (never guessed)."),
+    ] = None,
+    default_category: Annotated[
+        str, typer.Option("--default-category", help="Category of records that name none.")
+    ] = "General",
+    reports: Annotated[
+        Path | None,
+        typer.Option("--reports", help="Import the legacy Markdown fix reports in this folder "
+                     "(problem, cause or whys, and solution sections required).",
+                     file_okay=False),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List minted ids too.")] = False,
+) -> None:
+    """Migrate legacy learnings into canonical category files, losing no text.
+
+    Each file is repaired lexically (every change recorded), parsed strictly, its records
+    found and mapped; unmapped material is kept as extras. Exit 0 done, 1 some files could
+    not be read, 2 usage error, 3 configuration error or a file changed during the run.
+    """
+    import json
+
+    from kbtool.errors import ConfigError
+    from kbtool.migrate import MigrateOptions, apply, diff_text, plan, uncommitted
+
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt!r}: expected text or json")
+    if in_place and out is not None:
+        fail("--in-place and --out do not go together")
+    if not sources and reports is None:
+        fail("name the legacy files or folders to migrate (or --reports DIR)")
+    try:
+        config = config_for(out if out is not None else (sources[0] if sources else None))
+    except ConfigError:
+        config = None
+    options = MigrateOptions(
+        sources=sources or [], out=out, in_place=in_place, encoding=encoding,
+        default_category=default_category,
+        kb_root=config.root if config else None,
+        reports_dir=config.reports_dir if config else None,
+        **({"max_file_bytes": config.max_file_bytes, "path_map": config.path_map} if config else {}),
+    )
+    if reports is not None and not sources:
+        from kbtool.migrate import import_reports
+
+        report = import_reports(reports, config, out=out, dry_run=dry_run or diff)
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False) if fmt == "json"
+                   else report["text"], nl=fmt == "json")
+        raise typer.Exit(1 if report["failed"] else 0)
+    if in_place and not (dry_run or diff) and not force:
+        dirty = uncommitted(Path(sources[0]) if sources else Path.cwd())
+        if dirty is None:
+            fail(f"{sources[0] if sources else '.'} is not under git: --in-place could not be "
+                 "undone (commit it first, or pass --force)")
+        if dirty:
+            shown = ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
+            fail(f"uncommitted changes under {sources[0] if sources else '.'}: {shown} "
+                 "(commit or stash them first, or pass --force)")
+    result = plan(options)
+    if diff:
+        sys.stdout.write(diff_text(result))
+        sys.stdout.flush()
+    elif not dry_run:
+        apply(result)
+    if fmt == "json":
+        typer.echo(json.dumps(result.report.to_dict(), indent=2, ensure_ascii=False),
+                   err=diff)
+    else:
+        typer.echo(result.report.to_text(verbose), nl=False, err=diff)
+    raise typer.Exit(1 if result.report.failed else 0)
+
+
+@app.command("fmt")
+def fmt_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Category files or folders (default: the learnings folder)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if a file would change.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print the changes as a unified diff; write nothing.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")] = "text",
+) -> None:
+    """Format category files canonically: element and attribute order, indentation.
+
+    Keeps text, comments, each file's encoding and line endings (docs/fmt.md). Writes a file
+    only when its bytes change, atomically, and never over a concurrent change. Exit 0 done
+    (or nothing to do), 1 with --check/--diff when a file would change or a file is not
+    well-formed, 2 usage error, 3 configuration error or a file changed during the run.
+    """
+    import json
+
+    from kbtool.diagnostics import Diagnostic
+    from kbtool.fmt import FmtResult, format_file, unified_diff, write
+    from kbtool.kb import iter_xml_paths
+
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt!r}: expected text or json")
+    config = config_for(paths[0] if paths else None)
+    results: list[FmtResult] = []
+    walk_findings: list[Diagnostic] = []
+    for item in iter_xml_paths(paths or (), config):
+        if isinstance(item, Diagnostic):
+            walk_findings.append(item)
+            continue
+        from kbtool.diagnostics import display_path
+
+        result = format_file(item, config.root, config.max_file_bytes, display_path(item))
+        results.append(result)
+        if result.changed and not (check or diff):
+            write(result)
+    if diff:
+        sys.stdout.write("".join(unified_diff(r) for r in results if r.changed))
+    failed = [d for r in results for d in r.findings] + walk_findings
+    pending = [r for r in results if r.status == "changed"]
+    if fmt == "json":
+        summary = {s: sum(1 for r in results if r.status == s)
+                   for s in ("unchanged", "reformatted", "changed", "skipped", "failed")}
+        typer.echo(json.dumps({"files": [r.to_dict() for r in results],
+                               "findings": [d.to_dict() for d in walk_findings],
+                               "summary": summary}, indent=2, ensure_ascii=False), err=diff)
+    else:
+        for d in failed:
+            typer.echo(d.format(), err=diff)
+        for r in results:
+            if r.status in ("reformatted", "changed"):
+                verb = "reformatted" if r.status == "reformatted" else "would reformat"
+                typer.echo(f"{verb} {r.display}", err=diff)
+            elif r.status == "skipped":
+                typer.echo(f"skipped {r.display}: {r.note}", err=True)
+        done = sum(1 for r in results if r.status == "reformatted")
+        same = sum(1 for r in results if r.status == "unchanged")
+        typer.echo(f"kbtool fmt: {done} reformatted, {len(pending)} would be reformatted, "
+                   f"{same} unchanged, {len(failed)} failed", err=True)
+    raise typer.Exit(1 if failed or pending else 0)
+
 
 # ---- scan (detector issue) ----
 
@@ -140,19 +848,6 @@ def scan_command(
 
 def run() -> None:
     """Entry point: run the app, turning library errors into messages and exit codes."""
-    try:
-        app()  # standalone: usage errors print click's message and exit 2
-    except KbError as exc:
-        typer.echo(f"kbtool: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
-    except Exception as exc:  # the last guard: no traceback for users
-        if os.environ.get("KBTOOL_DEBUG"):
-            raise
-        typer.echo(f"kbtool: internal error: {type(exc).__name__}: {exc}", err=True)
-        typer.echo("kbtool: set KBTOOL_DEBUG=1 for a traceback", err=True)
-        sys.exit(3)
+    from kbtool.fastcli import run_guarded
+
+    sys.exit(run_guarded(app))  # standalone: usage errors print click's message and exit 2

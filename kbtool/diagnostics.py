@@ -14,7 +14,8 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls, and lone surrogates (undecodable bytes in file names) that cannot be printed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _MAX_MESSAGE = 500
 
 
@@ -55,7 +56,8 @@ class Diagnostic:
     severity: Severity = field(default=Severity.ERROR, compare=False)
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {sanitize(self.message)}"
+        where = f"{sanitize(self.path)}:{self.line}:{self.col}"
+        return f"{where}: {self.code} {sanitize(self.message)}"
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -1,25 +1,38 @@
 """Convert between XML elements and the Pydantic models, and write canonical XML.
 
-Reading is lenient about white space around text; writing produces the canonical
+Reading strips XML white space (space, tab, CR, LF; not other Unicode spaces) around the
+text of text elements and collapses token attributes; ``<code>`` text, other attribute values
+and kept-as-is XML (detectors, extras) are kept verbatim. Writing produces the canonical
 layout (element order of the XSD, two-space indentation, UTF-8, LF line endings).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from lxml import etree
 
 from kbtool.model import CategoryFile, Learning, Metadata, Provenance
+from kbtool.safexml import find_doctype, make_parser
 
 INDENT = "  "
+XML_SPACE = " \t\r\n"
+_XML_SPACE_RUN = re.compile("[ \t\r\n]+")
+# Elements whose children are kept-as-is XML: never re-indented, so they round-trip verbatim.
+RAW_CONTAINERS = frozenset({"detectors", "extras"})
 
 
 def _text(el: etree._Element | None) -> str:
     if el is None:
         return ""
-    return "".join(el.itertext()).strip()
+    return "".join(el.itertext()).strip(XML_SPACE)
+
+
+def _token(value: str | None) -> str | None:
+    """An xs:token attribute value as the XSD sees it: white space collapsed."""
+    return None if value is None else _XML_SPACE_RUN.sub(" ", value).strip(" ")
 
 
 def _child(el: etree._Element, name: str) -> etree._Element | None:
@@ -34,9 +47,17 @@ def _items(el: etree._Element, container: str, item: str) -> list[str]:
 
 
 def _raw(el: etree._Element) -> str:
-    clone = etree.fromstring(etree.tostring(el))
+    clone = etree.fromstring(etree.tostring(el), make_parser())
     clone.tail = None
     return etree.tostring(clone, encoding="unicode")
+
+
+def _from_raw(raw: str) -> etree._Element:
+    """Parse kept-as-is XML from a model with the hardened parser; no DTD or entities."""
+    data = raw.encode("utf-8")
+    if find_doctype(data) is not None:
+        raise ValueError("DTD/entities not allowed in kept-as-is XML")
+    return etree.fromstring(data, make_parser())
 
 
 def _date(text: str) -> dt.date | str:
@@ -50,9 +71,9 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
     """Plain data of a ``<learning>`` element, ready for ``Learning.model_validate``."""
     data: dict[str, Any] = {"id": el.get("id", "")}
     if el.get("severity") is not None:
-        data["severity"] = el.get("severity")
+        data["severity"] = _token(el.get("severity"))
     if el.get("status") is not None:
-        data["status"] = el.get("status")
+        data["status"] = _token(el.get("status"))
     for name in ("title", "category", "description"):
         data[name] = _text(_child(el, name))
     data["date"] = _date(_text(_child(el, "date")))
@@ -71,7 +92,7 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
     solution = el.find("solution")
     data["solution"] = [
         {
-            "text": (s.text or "").strip(),
+            "text": (s.text or "").strip(XML_SPACE),
             "code": [{"text": c.text or "", "lang": c.get("lang")} for c in s.iterchildren("code")],
         }
         for s in (solution.iterchildren("step") if solution is not None else ())
@@ -140,7 +161,7 @@ def file_from_element(root: etree._Element) -> CategoryFile:
     meta = root.find("metadata")
     box = root.find("learnings")
     return CategoryFile(
-        schema_version=root.get("schema-version", "1"),
+        schema_version=_token(root.get("schema-version")) or "1",
         metadata=metadata_from_element(meta if meta is not None else etree.Element("metadata")),
         learnings=[
             learning_from_element(e) for e in (box.iterchildren("learning") if box is not None else ())
@@ -197,7 +218,7 @@ def learning_to_element(learning: Learning) -> etree._Element:
             s_el = _sub(box, "step", step.text)
             for code in step.code:
                 c_el = _sub(s_el, "code", code.text)
-                if code.lang:
+                if code.lang is not None:
                     c_el.set("lang", code.lang)
     _list(el, "files-modified", "file", learning.files_modified)
     _list(el, "verification", "check", learning.verification)
@@ -216,11 +237,11 @@ def learning_to_element(learning: Learning) -> etree._Element:
     if learning.detectors:
         box = _sub(el, "detectors")
         for raw in learning.detectors:
-            box.append(etree.fromstring(raw))
+            box.append(_from_raw(raw))
     if learning.extras:
         box = _sub(el, "extras")
         for raw in learning.extras:
-            box.append(etree.fromstring(raw))
+            box.append(_from_raw(raw))
     if learning.provenance is not None:
         el.append(provenance_to_element(learning.provenance))
     return el
@@ -228,7 +249,7 @@ def learning_to_element(learning: Learning) -> etree._Element:
 
 def provenance_to_element(prov: Provenance) -> etree._Element:
     el = etree.Element("provenance", {"source": prov.source})
-    if prov.xpath:
+    if prov.xpath is not None:
         el.set("xpath", prov.xpath)
     for o in prov.originals:
         _sub(el, "original", o.value, field=o.field)
@@ -263,9 +284,9 @@ def file_to_element(doc: CategoryFile) -> etree._Element:
 
 
 def _element_only(el: etree._Element) -> bool:
-    if len(el) == 0 or (el.text is not None and el.text.strip()):
+    if len(el) == 0 or (el.text is not None and el.text.strip(XML_SPACE)):
         return False
-    return all(c.tail is None or not c.tail.strip() for c in el)
+    return all(c.tail is None or not c.tail.strip(XML_SPACE) for c in el)
 
 
 def indent(el: etree._Element, level: int = 0) -> None:
@@ -277,7 +298,8 @@ def indent(el: etree._Element, level: int = 0) -> None:
     children = list(el)
     for child in children:
         child.tail = inner
-        indent(child, level + 1)
+        if el.tag not in RAW_CONTAINERS:
+            indent(child, level + 1)
     children[-1].tail = "\n" + INDENT * level
 
 

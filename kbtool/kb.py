@@ -6,12 +6,15 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, display_path
-from kbtool.safexml import XmlSource, load_xml
+
+if TYPE_CHECKING:  # lxml stays off the start-up path: iter_xml_paths serves `kbtool search`
+    from lxml import etree
+
+    from kbtool.safexml import XmlSource
 
 SKIP_DIRS = {".git", ".kbtool", "node_modules", "__pycache__", ".venv"}
 
@@ -94,6 +97,8 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, config: Config, paths: Sequence[Path] = ()) -> KnowledgeBase:
+        from kbtool.safexml import load_xml
+
         sources: list[XmlSource] = []
         findings: list[Diagnostic] = []
         for item in iter_xml_paths(paths, config):

@@ -81,12 +81,12 @@ class Reference(_Model):
 
 
 class Original(_Model):
-    field: str
+    field: str = Field(json_schema_extra=_xml("field", attr=True))
     value: str
 
 
 class Repair(_Model):
-    line: int | None = None
+    line: int | None = Field(default=None, ge=1, json_schema_extra=_xml("line", attr=True))
     text: str
 
 

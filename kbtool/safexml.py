@@ -11,10 +11,12 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from kbtool.diagnostics import Diagnostic, display_path
+
+if TYPE_CHECKING:  # lxml is imported on first parse: reading files and hashing stay fast
+    from lxml import etree
 
 _PARSER_OPTIONS = {
     "resolve_entities": False,
@@ -33,10 +35,10 @@ _PARSER_OPTIONS = {
 
 def make_parser() -> etree.XMLParser:
     """The one XML parser kbtool uses: strict, no DTD loading, no entities, no network."""
+    from lxml import etree
+
     return etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[call-overload, no-any-return]
 
-
-_parser = make_parser()
 
 # The prolog may hold an XML declaration, comments, PIs and white space; a DOCTYPE ends it.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
@@ -101,6 +103,8 @@ def read_capped(path: Path, root: Path, limit: int) -> bytes | Diagnostic:
 def _os_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
+    if isinstance(exc, RuntimeError):  # pathlib's "Symlink loop from …"
+        return "symbolic link loop"
     return type(exc).__name__
 
 
@@ -128,16 +132,22 @@ def parse_bytes(data: bytes, display: str) -> tuple[etree._Element | None, list[
     line = find_doctype(data)
     if line is not None:
         return None, [_diag(display, "KB103", "DTD/entities not allowed (remove the DOCTYPE)", line, 1)]
+    from lxml import etree
+
+    parser = make_parser()
     try:
-        root = etree.fromstring(data, _parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        return None, _syntax_findings(exc, display)
+        return None, _syntax_findings(exc, parser, display)
     return root, []
 
 
-def _syntax_findings(exc: etree.XMLSyntaxError, display: str) -> list[Diagnostic]:
+def _syntax_findings(
+    exc: etree.XMLSyntaxError, parser: etree.XMLParser, display: str
+) -> list[Diagnostic]:
+    # The parser's own log: the exception's log also holds errors of earlier parses.
     findings = []
-    for entry in exc.error_log:
+    for entry in parser.error_log:
         if entry.level_name in ("ERROR", "FATAL"):
             message = entry.message.strip()
             findings.append(_diag(display, "KB101", message, entry.line or 1, max(entry.column, 1)))

@@ -1,0 +1,208 @@
+"""One definition of the search-family options, and the start-up fast path that uses it.
+
+``kbtool search`` must answer in well under the time it takes to import typer (~60 ms here,
+measured in ``tests/benchmarks/bench_search.py``). So :func:`dispatch`, called by
+``kbtool.__main__`` before anything else, parses ``kbtool [--root DIR] search …`` itself and
+runs the same command body the typer command runs. The typer commands in ``kbtool.cli`` are
+*built from* the :class:`Opt` lists below, so ``--help`` and behaviour cannot drift apart.
+
+Anything the fast path does not fully understand (``--help``, an unknown option, a value of
+the wrong type, another command) makes it step aside: typer then parses the same argv and
+prints its own messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+
+class Opt(NamedTuple):
+    """A command-line parameter. ``kind``: str, int, bool, or list (repeatable str)."""
+
+    name: str  # the Python parameter name
+    flags: tuple[str, ...]  # empty for the positional argument
+    help: str
+    kind: type = str
+    default: Any = None
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+FORMAT_CHOICES = ("text", "json", "jsonl")
+
+FILTER_OPTS = (
+    Opt("category", ("--category", "-c"), "Only this category and those under it "
+        "(Database matches Database/AsyncIO); case-insensitive.", metavar="CATEGORY"),
+    Opt("tag", ("--tag", "-t"), "Only entries with this tag (repeatable or comma-separated; "
+        "all must be present).", kind=list, default=(), metavar="TAG"),
+    Opt("severity", ("--severity", "-s"), "Only these severities: critical, high, medium, "
+        "low (repeatable or comma-separated).", kind=list, default=(), metavar="LEVEL"),
+    Opt("status", ("--status",), "Only these statuses: active, superseded, archived "
+        "(repeatable or comma-separated).", kind=list, default=(), metavar="STATUS"),
+    Opt("since", ("--since",), "Only entries dated on or after: YYYY-MM-DD, YYYY-MM, YYYY, "
+        "or an age such as 30d, 6w, 3m, 1y.", metavar="DATE"),
+    Opt("until", ("--until",), "Only entries dated on or before (same forms as --since).",
+        metavar="DATE"),
+    Opt("file", ("--file",), "Only entries in this file or folder (a path, or a glob "
+        "relative to the KB root).", metavar="PATH"),
+)
+
+SEARCH_OPTS = (
+    Opt("query", (), "What to look for: words (all must appear), \"a phrase\", -word to "
+        "exclude, OR, prefix*, title:word. Quote it or put it after --.", kind=list,
+        default=(), metavar="QUERY"),
+    *FILTER_OPTS,
+    Opt("limit", ("--limit", "-n"), "Show at most this many hits.", kind=int, default=10,
+        metavar="N"),
+    Opt("fmt", ("--format", "-f"), "Output format: text, json or jsonl.", default="text",
+        metavar="FORMAT", choices=FORMAT_CHOICES),
+    Opt("show_sql", ("--show-sql",), "Print the SQL (with its parameters inlined) that the "
+        "query runs, instead of running it.", kind=bool, default=False),
+)
+
+MATCH_OPTS = (
+    Opt("text", (), "The error message; '-' (or nothing, with input piped in) reads a log "
+        "or traceback from stdin.", kind=list, default=(), metavar="TEXT"),
+    Opt("limit", ("--limit", "-n"), "Show at most this many hits.", kind=int, default=5,
+        metavar="N"),
+    Opt("fmt", ("--format", "-f"), "Output format: text, json or jsonl.", default="text",
+        metavar="FORMAT", choices=FORMAT_CHOICES),
+)
+
+LIST_OPTS = (
+    *FILTER_OPTS,
+    Opt("limit", ("--limit", "-n"), "Show at most this many entries (default: all).",
+        kind=int, default=0, metavar="N"),
+    Opt("fmt", ("--format", "-f"), "Output format: text, json or jsonl.", default="text",
+        metavar="FORMAT", choices=FORMAT_CHOICES),
+)
+
+
+class _StepAside(Exception):
+    """The fast path does not handle this argv: let typer parse it."""
+
+
+def parse(argv: Sequence[str], opts: Sequence[Opt]) -> dict[str, Any]:
+    """Parse ``argv`` like click would for these options; _StepAside when unsure."""
+    by_flag = {flag: opt for opt in opts for flag in opt.flags}
+    positional = next((opt for opt in opts if not opt.flags), None)
+    values: dict[str, Any] = {
+        opt.name: list(opt.default) if opt.kind is list else opt.default for opt in opts
+    }
+    args = list(argv)
+    i = 0
+    only_positional = False
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if only_positional or arg == "-" or not arg.startswith("-"):
+            if positional is None:
+                raise _StepAside
+            values[positional.name].append(arg)
+            continue
+        if arg == "--":
+            only_positional = True
+            continue
+        flag, eq, inline = arg.partition("=") if arg.startswith("--") else (arg[:2], "", arg[2:])
+        opt = by_flag.get(flag)
+        if opt is None:
+            raise _StepAside
+        if opt.kind is bool:
+            if eq or inline:
+                raise _StepAside
+            values[opt.name] = True
+            continue
+        if eq or inline:
+            value = inline
+        elif i < len(args):
+            value = args[i]
+            i += 1
+        else:
+            raise _StepAside
+        values[opt.name] = _convert(opt, value, values[opt.name])
+    return values
+
+
+def _convert(opt: Opt, value: str, current: Any) -> Any:
+    if opt.kind is list:
+        return [*current, value]
+    if opt.kind is int:
+        try:
+            return int(value)
+        except ValueError:
+            raise _StepAside from None
+    if opt.choices and value not in opt.choices:
+        raise _StepAside
+    return value
+
+
+def _split_globals(argv: Sequence[str]) -> tuple[str | None, str, list[str]] | None:
+    """``[--root DIR] COMMAND ARGS…`` → (root, command, args); None for anything else."""
+    root = None
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        arg = argv[i]
+        if arg == "--root" and i + 1 < len(argv):
+            root, i = argv[i + 1], i + 2
+        elif arg.startswith("--root="):
+            root, i = arg[len("--root="):], i + 1
+        else:
+            return None
+    if i >= len(argv):
+        return None
+    return root, argv[i], list(argv[i + 1:])
+
+
+def run_guarded(body: Callable[[], int | None]) -> int:
+    """Run a command body the way every kbtool command runs: a library error becomes
+    ``kbtool: error: …`` and its exit code, never a traceback (``KBTOOL_DEBUG=1`` shows it)."""
+    import os
+    import sys
+
+    from kbtool.errors import KbError
+
+    try:
+        return body() or 0
+    except KbError as exc:
+        print(f"kbtool: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, and keep Python's final flush of
+        # stdout from failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # the last guard: no traceback for users
+        if os.environ.get("KBTOOL_DEBUG"):
+            raise
+        print(f"kbtool: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("kbtool: set KBTOOL_DEBUG=1 for a traceback", file=sys.stderr)
+        return 3
+
+
+def run_fast(argv: Sequence[str]) -> int | None:
+    """The exit code of a fast-path command, or None when typer should handle ``argv``."""
+    split = _split_globals(argv)
+    if split is None:
+        return None
+    if split[1] == "validate":  # kbtool.searchcmds is heavier than re-validating a KB
+        from kbtool.validate import command
+
+        commands: dict[str, tuple[Any, Any]] = {
+            "validate": (command.OPTS, command.validate_command)
+        }
+    else:
+        from kbtool.searchcmds import fast_commands
+
+        commands = fast_commands()
+    if split[1] not in commands:
+        return None
+    try:
+        values = parse(split[2], commands[split[1]][0])
+    except _StepAside:
+        return None
+    body = commands[split[1]][1]
+    return run_guarded(lambda: body(root=split[0], **values))

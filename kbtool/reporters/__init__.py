@@ -1,0 +1,111 @@
+"""Reporters: print findings as ``text``, ``json``, ``github``, ``sarif`` or ``junit``.
+
+A reporter takes a :class:`Report` (findings plus what was checked) and writes it to a
+stream. Each format is a module in this package with ``render(report, out, color)``,
+imported only when chosen. ``kbtool validate`` builds its ``Report`` from the code pages
+(:func:`code_rule`); another command (``kbtool scan``) passes its own ``rule`` lookup, e.g.
+one SARIF rule per learning entry.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from kbtool.diagnostics import Diagnostic, Severity
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a finding code means, for SARIF ``rules`` and annotation titles."""
+
+    id: str
+    name: str  # short slug or title, e.g. "invalid-value"
+    summary: str  # one sentence
+    help_markdown: str = ""  # the full explanation
+    description: str = ""  # a paragraph (default: the summary)
+    help_uri: str | None = None
+    level: Severity = Severity.ERROR
+    tags: tuple[str, ...] = ()
+
+
+def code_rule(code: str) -> Rule | None:
+    """The :class:`Rule` of a KBnnn code, from its page in ``kbtool/docs/codes``."""
+    from kbtool import codes
+
+    doc = codes.get(code)
+    if doc is None:
+        return None
+    return Rule(
+        id=doc.code,
+        name=doc.name,
+        summary=doc.summary,
+        help_markdown=doc.markdown,
+        description=" ".join(doc.sections.get("What it does", "").split()),
+        help_uri=doc.help_uri,
+        level=doc.severity,
+        tags=("kbtool", f"KB{doc.code[2]}xx"),
+    )
+
+
+@dataclass
+class Report:
+    """Findings of one command run, with what was checked."""
+
+    command: str  # "validate", "scan"
+    diagnostics: Sequence[Diagnostic]
+    files: Sequence[str] = ()  # display paths of the files checked
+    entries: int | None = None  # entries checked, when the command counts them
+    strict: bool = False  # warnings fail the run
+    rule: Callable[[str], Rule | None] = code_rule
+    internal_errors: Sequence[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+    def fails(self, diagnostic: Diagnostic) -> bool:
+        """True when this finding makes the run fail (errors; warnings with ``strict``)."""
+        return diagnostic.severity is Severity.ERROR or self.strict
+
+    @property
+    def ok(self) -> bool:
+        return not self.internal_errors and not any(self.fails(d) for d in self.diagnostics)
+
+
+def render(report: Report, fmt: str, out: TextIO, *, color: bool = False) -> None:
+    """Write ``report`` to ``out`` in format ``fmt`` (one of FORMATS)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    module = importlib.import_module(f"kbtool.reporters.{fmt}")
+    module.render(report, out, color)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(report: Report) -> str:
+    """One line: what was checked and what was found."""
+    checked = _plural(len(report.files), "file")
+    if report.entries is not None:
+        checked += f", {_plural(report.entries, 'entry').replace('entrys', 'entries')}"
+    if not report.diagnostics:
+        return f"kbtool {report.command}: {checked}: no problems found"
+    found = [_plural(report.errors, "error")] if report.errors else []
+    if report.warnings:
+        found.append(_plural(report.warnings, "warning"))
+    where = len({d.path for d in report.diagnostics})
+    strict = " (--strict: warnings fail)" if report.strict and report.warnings else ""
+    return (
+        f"kbtool {report.command}: {' and '.join(found)} in {_plural(where, 'file')} "
+        f"({checked} checked){strict}"
+    )

@@ -1,0 +1,20 @@
+"""``path:line:col: CODE message``, one finding a line (colour only on a terminal)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from kbtool.diagnostics import Severity, sanitize
+from kbtool.reporters import Report
+
+_BOLD, _RED, _YELLOW, _RESET = "\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
+
+
+def render(report: Report, out: TextIO, color: bool = False) -> None:
+    for d in report.diagnostics:
+        if not color:
+            out.write(d.format() + "\n")
+            continue
+        hue = _RED if d.severity is Severity.ERROR else _YELLOW
+        where = sanitize(f"{d.path}:{d.line}:{d.col}:")
+        out.write(f"{_BOLD}{where}{_RESET} {hue}{_BOLD}{d.code}{_RESET} {sanitize(d.message)}\n")

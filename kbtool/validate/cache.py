@@ -1,0 +1,181 @@
+"""Per-file validation results, cached by content hash in ``<cache_dir>/validate.cache``.
+
+The cache is valid only for the same kbtool version, Python, XSD, set of checks and
+configuration. Its bytes are signed (HMAC-SHA256) with a secret kept in the user's cache
+folder (``$XDG_CACHE_HOME/kbtool/cache-secret``), and only a cache whose signature matches
+is unmarshalled: a ``.kbtool/`` folder that arrives with a pull request can neither make a
+broken file look clean nor feed ``marshal`` hostile bytes. A missing, corrupt or foreign
+cache is ignored and rewritten. Without a usable secret nothing is cached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import marshal
+import os
+import secrets
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kbtool import __version__
+from kbtool.config import Config
+from kbtool.resources import xsd_path
+from kbtool.validate import registry
+
+FORMAT = 2
+# A file whose (inode, size, mtime, ctime) are unchanged is served without reading it, but
+# only when it was last modified this long before the cache was written: an edit within the
+# file system's timestamp granularity of the read that filled the cache cannot hide.
+RACY_NS = 2_000_000_000
+FILE_NAME = "validate.cache"
+_MAC_SIZE = 32
+
+
+@dataclass
+class CachedFile:
+    """What checking one file produced: findings (line, col, code, message) and facts."""
+
+    findings: list[Any]
+    facts: dict[str, Any]
+    parsed: bool
+
+
+def _secret() -> bytes | None:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kbtool"
+    path = base / "cache-secret"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def cache_key(config: Config) -> tuple[bytes, str] | None:
+    """(secret, key): the key covers everything a file's results depend on besides its
+    bytes and path."""
+    secret = _secret()
+    if secret is None:
+        return None
+    digest = hashlib.sha256()
+    try:
+        digest.update(xsd_path().read_bytes())
+    except OSError:
+        return None
+    settings = json.dumps(config.raw, sort_keys=True, default=str)
+    for part in (
+        str(FORMAT),
+        __version__,
+        sys.version,
+        registry.signature(),
+        settings,
+        str(config.max_file_bytes),
+    ):
+        digest.update(b"\0" + part.encode())
+    return secret, digest.hexdigest()
+
+
+class Cache:
+    def __init__(
+        self, path: Path, secret: bytes, key: str, files: dict[str, Any], written_ns: int = 0
+    ) -> None:
+        self.path = path
+        self.secret = secret
+        self.key = key
+        self.files = files
+        self.written_ns = written_ns
+        self.dirty = False
+
+    @classmethod
+    def open(cls, config: Config) -> Cache | None:
+        """The cache of this KB (empty when absent or unusable); None when caching is off."""
+        found = cache_key(config)
+        if found is None:
+            return None
+        secret, key = found
+        path = config.cache_dir / FILE_NAME
+        files: dict[str, Any] = {}
+        written = 0
+        try:
+            with path.open("rb") as fh:
+                blob = fh.read()
+            body, mac = blob[:-_MAC_SIZE], blob[-_MAC_SIZE:]
+            if len(blob) > _MAC_SIZE and hmac.compare_digest(mac, _sign(secret, body)):
+                data = marshal.loads(body)  # noqa: S302 - only bytes signed with our secret
+                if isinstance(data, dict) and data.get("key") == key:
+                    stored = data.get("files")
+                    files = stored if isinstance(stored, dict) else {}
+                    written = data.get("written", 0)
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+        return cls(path, secret, key, files, written if isinstance(written, int) else 0)
+
+    def _row(self, rel: str) -> dict[str, Any] | None:
+        row = self.files.get(rel)
+        if (
+            isinstance(row, dict)
+            and isinstance(row.get("h"), str)
+            and isinstance(row.get("f"), list)
+            and isinstance(row.get("x"), dict)
+            and isinstance(row.get("p"), bool)
+        ):
+            return row
+        return None
+
+    def by_stat(self, rel: str, stat: list[int]) -> tuple[str, CachedFile] | None:
+        """(digest, result) of a file whose stat is unchanged since it was cached."""
+        row = self._row(rel)
+        if row is None or row.get("s") != stat or stat[2] >= self.written_ns - RACY_NS:
+            return None
+        return row["h"], CachedFile(row["f"], row["x"], row["p"])
+
+    def get(self, rel: str, digest: str, stat: list[int] | None = None) -> CachedFile | None:
+        """The result of a file with these bytes (recording its new stat)."""
+        row = self._row(rel)
+        if row is None or row["h"] != digest:
+            return None
+        if stat is not None and row.get("s") != stat:
+            row["s"] = stat
+            self.dirty = True
+        return CachedFile(row["f"], row["x"], row["p"])
+
+    def put(self, rel: str, digest: str, result: CachedFile, stat: list[int] | None) -> None:
+        self.files[rel] = {
+            "h": digest,
+            "f": result.findings,
+            "x": result.facts,
+            "p": result.parsed,
+            "s": stat,
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the cache if it changed; a cache that cannot be written is skipped."""
+        if not self.dirty:
+            return
+        from kbtool.atomic import atomic_write
+
+        folder = self.path.parent
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                atomic_write(ignore, b"# kbtool cache: never commit\n*\n")
+            body = marshal.dumps({"key": self.key, "files": self.files, "written": time.time_ns()})
+            atomic_write(self.path, body + _sign(self.secret, body))
+
+
+def _sign(secret: bytes, body: bytes) -> bytes:
+    return hmac.new(secret, body, hashlib.sha256).digest()

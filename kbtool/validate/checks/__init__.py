@@ -1,0 +1,1 @@
+"""Validation plug-ins: every module here is imported by the engine (see ``kbtool.validate``)."""

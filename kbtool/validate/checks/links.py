@@ -1,0 +1,14 @@
+"""KB401-KB406: two-way links between entries and Markdown fix reports (see kbtool.links)."""
+
+from __future__ import annotations
+
+from kbtool.validate import KbContext, kb_check
+
+
+@kb_check
+def report_links(kb: KbContext) -> None:
+    """Anchors of report hrefs, mentions of entries in reports, and links back both ways."""
+    from kbtool.links import graph_from_facts
+
+    for rel, line, col, code, message in graph_from_facts(kb).findings():
+        kb.report(rel, line, col, code, message)

@@ -1,0 +1,277 @@
+"""What checks see: ``FileContext`` (one parsed file) and ``KbContext`` (facts of all files)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kbtool.config import Config
+from kbtool.diagnostics import display_path
+
+# (line, col, code, message): a finding inside the current file, before paths are attached.
+Finding = tuple[int, int, str, str]
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def is_url(href: str) -> bool:
+    """True for ``scheme:…`` hrefs (``https://…``, ``mailto:…``); False for file paths."""
+    return bool(_URL.match(href))
+
+
+def split_href(href: str) -> tuple[str, str]:
+    """``"reports/x.md#why"`` → ``("reports/x.md", "why")``."""
+    path, _, anchor = href.partition("#")
+    return path, anchor
+
+
+def _find_all(text: bytes, needle: bytes) -> Iterator[int]:
+    """Offsets of ``needle`` used as a start tag name (followed by space, '/' or '>')."""
+    start = 0
+    while True:
+        found = text.find(needle, start)
+        if found < 0:
+            return
+        start = found + 1
+        after = text[found + len(needle) : found + len(needle) + 1]
+        if after in (b"", b" ", b"\t", b"\r", b"/", b">"):
+            yield found
+
+
+class Locator:
+    """Line and column of elements and attributes in a file's source (computed on demand).
+
+    Works on UTF-8 bytes (other encodings are re-encoded once); columns count characters.
+    """
+
+    def __init__(self, data: bytes, encoding: str | None) -> None:
+        enc = (encoding or "utf-8").lower()
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            enc = "utf-16"
+        if enc not in ("utf-8", "utf8", "us-ascii", "ascii"):
+            with contextlib.suppress(LookupError):
+                data = data.decode(enc, errors="replace").encode("utf-8")
+        self._lines = data.split(b"\n")
+
+    def element(
+        self, line: int, tag: str, nth: Callable[[], int], attr: str | None = None
+    ) -> tuple[int, int]:
+        """Where the ``nth()`` ``<tag`` on ``line`` starts (or its attribute ``attr``)."""
+        if not 1 <= line <= len(self._lines):
+            return line, 0
+        text = self._lines[line - 1]
+        needle = b"<" + tag.encode("utf-8", errors="replace")
+        if text.count(needle) == 1:  # the usual case: one element of that name on the line
+            pos = text.find(needle)
+        else:
+            found = list(_find_all(text, needle))
+            if not found:
+                return line, 1
+            pos = found[0] if len(found) == 1 else found[min(nth(), len(found) - 1)]
+        if attr is not None:
+            hit = self._attribute(line, pos, attr.encode("utf-8", errors="replace"))
+            if hit is not None:
+                return hit
+        return line, self._column(text, pos)
+
+    def _attribute(self, line: int, pos: int, attr: bytes) -> tuple[int, int] | None:
+        pattern = re.compile(rb"\s(" + re.escape(attr) + rb")\s*=")
+        for number in range(line, min(line + 50, len(self._lines)) + 1):
+            text = self._lines[number - 1]
+            begin = pos if number == line else 0
+            close = text.find(b">", begin)
+            m = pattern.search(b" " + text[begin : close if close >= 0 else len(text)])
+            if m:
+                return number, self._column(text, begin + m.start(1) - 1)
+            if close >= 0:
+                return None
+        return None
+
+    @staticmethod
+    def _column(text: bytes, pos: int) -> int:
+        prefix = text[:pos]
+        return (pos if prefix.isascii() else len(prefix.decode("utf-8", errors="replace"))) + 1
+
+
+@dataclass
+class FileContext:
+    """One parsed XML file, as per-file checks see it."""
+
+    config: Config
+    path: Path
+    rel: str
+    data: bytes
+    root: Any  # lxml.etree._Element, root tag "specification"
+    schema_valid: bool
+    facts: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @cached_property
+    def locator(self) -> Locator:
+        return Locator(self.data, self.root.getroottree().docinfo.encoding)
+
+    def where(self, node: Any, attr: str | None = None) -> tuple[int, int]:
+        """(line, col) of an element, or of one of its attributes."""
+        line = node.sourceline or 0
+        tag = node.tag
+        if not line or not isinstance(tag, str):
+            return line, 0
+        return self.locator.element(line, tag, lambda: self._nth(node, line), attr)
+
+    @staticmethod
+    def _nth(node: Any, line: int) -> int:
+        """How many elements named like ``node`` start before it on its line."""
+        nth = 0
+        for sib in node.itersiblings(preceding=True):
+            if sib.sourceline != line:
+                break
+            nth += sib.tag == node.tag
+        parent = node.getparent()
+        while parent is not None and parent.sourceline == line:
+            nth += parent.tag == node.tag
+            parent = parent.getparent()
+        return nth
+
+    def report(self, where: Any, code: str, message: str, *, attr: str | None = None) -> None:
+        """Record a finding at an element (optionally its attribute ``attr``) or a line number."""
+        if isinstance(where, int):
+            line, col = where, 0
+        else:
+            line, col = self.where(where, attr)
+        self.findings.append((line, col, code, message))
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference inside an entry: ``kind`` is fix-report, learning, issue, link or supersedes."""
+
+    kind: str
+    target: str
+    line: int
+    col: int
+
+
+@dataclass(eq=False)
+class FileFacts:
+    """What the KB-wide checks know about one file (from the cache or a fresh check)."""
+
+    path: Path
+    rel: str
+    facts: dict[str, Any]
+    parsed: bool  # root is <specification>; core facts below are available
+
+    @property
+    def display(self) -> str:
+        return display_path(self.path)
+
+    @property
+    def category(self) -> str | None:
+        value = self.facts.get("core", {}).get("category")
+        return value if isinstance(value, str) else None
+
+    @cached_property
+    def entries(self) -> list[EntryFacts]:
+        rows = self.facts.get("core", {}).get("entries", [])
+        return [EntryFacts(self, row) for row in rows]
+
+
+class EntryFacts:
+    """One ``<learning>`` as the KB-wide checks see it.
+
+    ``title``/``category`` are the element texts, stripped. ``date``/``review_by`` are valid
+    ``YYYY-MM-DD`` text or None (an invalid date is already a KB301 finding);
+    ``date_pos``/``review_by_pos`` are their (line, col). ``refs`` are the ``<references>``
+    children (kind fix-report, learning, issue or link), ``supersedes`` the ``<supersedes>``.
+    """
+
+    __slots__ = (
+        "_row",
+        "category",
+        "col",
+        "date",
+        "file",
+        "id",
+        "line",
+        "review_by",
+        "status",
+        "title",
+    )
+
+    # row: [id, line, col, status, title, category, date, review_by, refs, supersedes]
+    def __init__(self, file: FileFacts, row: list[Any]) -> None:
+        self.file = file
+        self._row = row
+        (self.id, self.line, self.col, self.status, self.title, self.category) = row[:6]
+        date, review_by = row[6], row[7]
+        self.date: str | None = date[0] if date else None
+        self.review_by: str | None = review_by[0] if review_by else None
+
+    @property
+    def date_pos(self) -> tuple[int, int]:
+        d = self._row[6]
+        return (d[1], d[2]) if d else (self.line, self.col)
+
+    @property
+    def review_by_pos(self) -> tuple[int, int]:
+        d = self._row[7]
+        return (d[1], d[2]) if d else (self.line, self.col)
+
+    @property
+    def refs(self) -> tuple[Ref, ...]:
+        raw = self._row[8]
+        return tuple(Ref(*r) for r in raw) if raw else ()
+
+    @property
+    def supersedes(self) -> tuple[Ref, ...]:
+        raw = self._row[9]
+        return tuple(Ref("supersedes", *r) for r in raw) if raw else ()
+
+    def __repr__(self) -> str:
+        return f"EntryFacts({self.id!r} at {self.file.rel}:{self.line})"
+
+
+class KbContext:
+    """Facts of every file of the KB, for KB-wide checks."""
+
+    def __init__(
+        self, config: Config, files: list[FileFacts], today: dt.date, use_cache: bool = True
+    ) -> None:
+        self.config = config
+        self.files = files
+        self.today = today
+        self.use_cache = use_cache  # False under --no-cache: plug-in caches stay untouched
+        self.findings: list[tuple[Path, int, int, str, str]] = []
+
+    @cached_property
+    def entries(self) -> list[EntryFacts]:
+        return [e for f in self.files for e in f.entries]
+
+    def entries_by_id(self) -> dict[str, list[EntryFacts]]:
+        index: dict[str, list[EntryFacts]] = {}
+        for e in self.entries:
+            index.setdefault(e.id, []).append(e)
+        return index
+
+    def iter_files(self) -> Iterator[FileFacts]:
+        return iter(self.files)
+
+    def resolve_href(self, file: FileFacts, href: str) -> Path | None:
+        """The file a non-URL href points at (relative to ``file``; anchor dropped), or None."""
+        if is_url(href):
+            return None
+        path, _ = split_href(href)
+        if not path:
+            return file.path
+        return Path(os.path.normpath(file.path.parent / PurePosixPath(path)))
+
+    def report(self, path: str | Path, line: int, col: int, code: str, message: str) -> None:
+        """Record a finding in any file: a POSIX path relative to the KB root, or a Path."""
+        target = path if isinstance(path, Path) else self.config.root / PurePosixPath(path)
+        self.findings.append((target, line, col, code, message))

@@ -1,0 +1,302 @@
+"""The validation pipeline: files → (cache | parse, XSD, per-file checks) → KB-wide checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import stat as stat_module
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kbtool import codes
+from kbtool.config import Config
+from kbtool.diagnostics import Diagnostic, Severity, display_path
+from kbtool.kb import iter_xml_paths
+from kbtool.safexml import read_capped
+from kbtool.validate import registry
+from kbtool.validate.cache import Cache, CachedFile
+from kbtool.validate.context import FileContext, FileFacts, Finding, KbContext
+
+# Use worker processes when at least this many bytes need parsing (a fork costs ~10 ms).
+PARALLEL_MIN_BYTES = 2_000_000
+
+
+@dataclass
+class ValidationResult:
+    """Findings of one run, sorted by path, line, column and code."""
+
+    diagnostics: list[Diagnostic]
+    files: list[str]  # display paths of the files checked
+    entries: int
+    internal_errors: list[str] = field(default_factory=list)
+    cached_files: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 clean, 1 findings (errors, or warnings with ``strict``), 3 internal errors."""
+        if self.internal_errors:
+            return 3
+        if self.errors or (strict and self.warnings):
+            return 1
+        return 0
+
+
+@dataclass
+class _Item:
+    path: Path
+    rel: str
+    selected: bool
+    data: bytes = b""
+    digest: str = ""
+    read_error: Diagnostic | None = None
+    result: CachedFile | None = None
+    stat: list[int] | None = None
+
+
+def _stat(path: Path) -> list[int] | None:
+    """(inode, size, mtime, ctime) of a regular file that is not a symbolic link."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat_module.S_ISREG(st.st_mode):
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def validate(
+    config: Config,
+    paths: Sequence[Path] = (),
+    *,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    use_cache: bool = True,
+    today: dt.date | None = None,
+) -> ValidationResult:
+    """Validate the KB (or the named files/folders, checked against the whole KB).
+
+    ``select``/``ignore`` take codes or prefixes (``KB3``); an unknown one raises ValueError.
+    """
+    selected = codes.expand(tuple(select))
+    ignored = codes.expand(tuple(ignore)) or set()
+    registry.load_plugins()
+    items, walk_findings = _collect(config, paths)
+    cache = Cache.open(config) if use_cache else None
+    internal = list(registry.PLUGIN_ERRORS)
+    pending: list[_Item] = []
+    for item in items:
+        stat = _stat(item.path)
+        if cache is not None and stat is not None:
+            hit = cache.by_stat(item.rel, stat)
+            if hit is not None:
+                item.digest, item.result = hit
+                continue
+        raw = read_capped(item.path, config.root, config.max_file_bytes)
+        if isinstance(raw, Diagnostic):
+            item.read_error = raw
+            continue
+        item.data, item.stat = raw, stat
+        item.digest = hashlib.sha256(raw).hexdigest()
+        item.result = cache.get(item.rel, item.digest, stat) if cache else None
+        if item.result is None:
+            pending.append(item)
+    for item, (result, errors) in zip(pending, _check_all(pending, config), strict=True):
+        item.result = result
+        internal.extend(errors)
+        if cache is not None and not errors:
+            cache.put(item.rel, item.digest, result, item.stat)
+    if cache is not None:
+        cache.save()
+
+    facts = [
+        FileFacts(item.path, item.rel, item.result.facts, item.result.parsed)
+        for item in items
+        if item.result is not None
+    ]
+    kb = KbContext(config, facts, today or dt.date.today(), use_cache=cache is not None)
+    _run_kb_checks(kb, internal)
+
+    diagnostics = list(walk_findings)
+    scope = _Scope(paths)
+    show = _displayer()
+    for item in items:
+        if not item.selected:
+            continue
+        shown = show(item.path)
+        if item.read_error is not None:
+            diagnostics.append(item.read_error)
+        elif item.result is not None:
+            diagnostics.extend(Diagnostic(shown, *f) for f in item.result.findings)
+    for path, line, col, code, message in kb.findings:
+        if scope.contains(path):
+            diagnostics.append(Diagnostic(show(path), line, col, code, message))
+
+    kept = [
+        Diagnostic(d.path, d.line, d.col, d.code, d.message, codes.severity(d.code))
+        for d in diagnostics
+        if (selected is None or d.code in selected) and d.code not in ignored
+    ]
+    kept.sort()
+    chosen = [item for item in items if item.selected]
+    return ValidationResult(
+        diagnostics=kept,
+        files=sorted(show(item.path) for item in chosen),
+        entries=sum(_entry_count(item.result) for item in chosen),
+        internal_errors=internal,
+        cached_files=len(items) - len(pending),
+    )
+
+
+def _displayer() -> Callable[[Path], str]:
+    """``display_path`` for many paths: one ``getcwd`` instead of one a path."""
+    prefix = os.fspath(Path.cwd()) + os.sep
+
+    def show(path: Path) -> str:
+        text = os.fspath(path)
+        if text.startswith(prefix) and ".." not in text:
+            return text[len(prefix) :]
+        return display_path(path)
+
+    return show
+
+
+def _entry_count(result: CachedFile | None) -> int:
+    if result is None:
+        return 0
+    return len(result.facts.get("core", {}).get("entries", ()))
+
+
+class _Scope:
+    """Which findings to show: all, or those inside the named files and folders."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self._all = not paths
+        # abspath, not resolve: normalise ".." without following links, like iter_xml_paths
+        self._paths = [Path(os.path.abspath(p)) for p in paths]  # noqa: PTH100
+
+    def contains(self, path: Path) -> bool:
+        return self._all or any(path == p or path.is_relative_to(p) for p in self._paths)
+
+
+def _rel(path: Path, root: Path, parents: dict[Path, Path]) -> str:
+    """The file's path inside the KB root (its folder's links resolved), POSIX."""
+    real_parent = parents.get(path.parent)
+    if real_parent is None:
+        real_parent = parents[path.parent] = path.parent.resolve()
+    try:
+        return (real_parent / path.name).relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _collect(config: Config, paths: Sequence[Path]) -> tuple[list[_Item], list[Diagnostic]]:
+    """The named files (selected) plus every file of the learnings folder (for KB-wide facts)."""
+    walk_findings: list[Diagnostic] = []
+    items: dict[Path, _Item] = {}
+    parents: dict[Path, Path] = {}
+    for found in iter_xml_paths(paths, config):
+        if isinstance(found, Diagnostic):
+            walk_findings.append(found)
+        else:
+            items[found] = _Item(found, _rel(found, config.root, parents), selected=True)
+    if paths and config.learnings_dir.is_dir():
+        for found in iter_xml_paths((), config):
+            if isinstance(found, Path) and found not in items:
+                items[found] = _Item(found, _rel(found, config.root, parents), selected=False)
+    return sorted(items.values(), key=lambda i: i.rel), walk_findings
+
+
+def _run_kb_checks(kb: KbContext, internal: list[str]) -> None:
+    from kbtool.validate.kbwide import check_kb
+
+    for check in (check_kb, *registry.KB_CHECKS):
+        try:
+            check(kb)
+        except Exception as exc:
+            internal.append(_crash(check, exc, "the knowledge base"))
+
+
+def _crash(check: Callable[..., object], exc: BaseException, where: str) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:]
+    at = f" at {last[0].filename}:{last[0].lineno}" if last else ""
+    return f"check {registry.check_name(check)} crashed on {where}: {type(exc).__name__}: {exc}{at}"
+
+
+# ---------------------------------------------------------------- checking one file
+
+
+def check_one(path: Path, rel: str, data: bytes, config: Config) -> tuple[CachedFile, list[str]]:
+    """Parse, schema-check and run the per-file checks on one file's bytes."""
+    from kbtool.safexml import parse_bytes
+    from kbtool.validate import semantics, xsd
+
+    root, parse_findings = parse_bytes(data, rel)
+    if root is None:
+        return CachedFile(
+            [(d.line, d.col, d.code, d.message) for d in parse_findings], {}, False
+        ), []
+    ctx = FileContext(config, path, rel, data, root, schema_valid=True)
+    findings: list[Finding] = xsd.check(root, ctx.where)
+    ctx.schema_valid = not findings
+    errors: list[str] = []
+    if root.tag == "specification":
+        for check in (semantics.check_file, *registry.FILE_CHECKS):
+            try:
+                check(ctx)
+            except Exception as exc:
+                errors.append(_crash(check, exc, rel))
+    findings.extend(ctx.findings)
+    return CachedFile(findings, ctx.facts, root.tag == "specification"), errors
+
+
+_WORK: list[_Item] = []
+_CONFIG: list[Config] = []
+
+
+def _work(indices: list[int]) -> list[tuple[CachedFile, list[str]]]:
+    return [check_one(_WORK[i].path, _WORK[i].rel, _WORK[i].data, _CONFIG[0]) for i in indices]
+
+
+def _check_all(items: list[_Item], config: Config) -> list[tuple[CachedFile, list[str]]]:
+    """Check the files, in worker processes when there is enough work for two cores."""
+    workers = min(os.cpu_count() or 1, 8)
+    total = sum(len(i.data) for i in items)
+    if workers < 2 or total < PARALLEL_MIN_BYTES or len(items) < 4:
+        return [check_one(i.path, i.rel, i.data, config) for i in items]
+    import multiprocessing
+
+    from kbtool.validate import xsd
+
+    xsd.schema()  # parse the XSD once, before forking
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return [check_one(i.path, i.rel, i.data, config) for i in items]
+    _WORK[:] = items
+    _CONFIG[:] = [config]
+    chunks: list[list[int]] = [[] for _ in range(workers * 2)]
+    loads = [0] * len(chunks)
+    for index in sorted(range(len(items)), key=lambda i: -len(items[i].data)):
+        lightest = loads.index(min(loads))
+        chunks[lightest].append(index)
+        loads[lightest] += len(items[index].data)
+    results: list[tuple[CachedFile, list[str]] | None] = [None] * len(items)
+    try:
+        with context.Pool(workers) as pool:
+            for chunk, done in zip(chunks, pool.map(_work, chunks, chunksize=1), strict=True):
+                for index, result in zip(chunk, done, strict=True):
+                    results[index] = result
+    finally:
+        _WORK.clear()
+        _CONFIG.clear()
+    return [r for r in results if r is not None]

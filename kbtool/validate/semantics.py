@@ -1,0 +1,317 @@
+"""Per-file semantic checks (KB3xx) and the facts the KB-wide checks work from.
+
+Everything here depends only on one file's content and its path inside the KB, so the
+findings and facts are cached with the file. Checks that need other files, the file system
+or today's date live in :mod:`kbtool.validate.kbwide`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import posixpath
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from kbtool.kb import category_filename
+from kbtool.validate.context import FileContext, is_url, split_href
+
+ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+SUPPORTED_SCHEMA_VERSIONS = ("1", "1.0")
+SAFE_SCHEMES = ("http", "https", "mailto")
+# Lists whose items should not repeat: container (None: direct children) → item element.
+LISTS = (
+    ("tags", "tag"),
+    ("symptoms", "symptom"),
+    ("root-causes", "cause"),
+    ("files-modified", "file"),
+    ("verification", "check"),
+    ("prevention", "item"),
+)
+_LIST_TAGS = dict(LISTS)
+_REQ_SPLIT = re.compile(r",\s*(?=[A-Za-z0-9])")
+
+
+def _text(el: Any) -> str:
+    return "".join(el.itertext()).strip() if len(el) else (el.text or "").strip()
+
+
+def check_file(ctx: FileContext) -> None:
+    """Run the per-file KB3xx checks on a ``<specification>`` file and record its core facts."""
+    root = ctx.root
+    version = root.get("schema-version")
+    if version is not None and version.strip() not in SUPPORTED_SCHEMA_VERSIONS:
+        ctx.report(
+            root,
+            "KB315",
+            f"schema-version {version.strip()!r} is not supported "
+            f"(this kbtool reads schema-version {SUPPORTED_SCHEMA_VERSIONS[0]})",
+            attr="schema-version",
+        )
+
+    meta_category, category_pos, last_updated = _metadata(ctx)
+    box = root.find("learnings")
+    rows: list[list[Any]] = []
+    newest: tuple[str, Any] | None = None
+    for entry in box.iterchildren("learning") if box is not None else ():
+        row = _entry(ctx, entry, meta_category)
+        rows.append(row)
+        date = row[6]
+        if date and (newest is None or date[0] > newest[0]):
+            newest = (date[0], entry)
+    if last_updated is not None and newest is not None and last_updated[0] < newest[0]:
+        ctx.report(
+            last_updated[1],
+            "KB308",
+            f"last_updated {last_updated[0]} is older than "
+            f"the newest entry ({newest[0]}, line {newest[1].sourceline})",
+        )
+    ctx.facts["core"] = {
+        "category": meta_category,
+        "category_pos": category_pos,
+        "last_updated": [last_updated[0], *ctx.where(last_updated[1])] if last_updated else None,
+        "entries": rows,
+    }
+
+
+def _metadata(
+    ctx: FileContext,
+) -> tuple[str | None, tuple[int, int], tuple[str, Any] | None]:
+    meta = ctx.root.find("metadata")
+    if meta is None:
+        return None, (0, 0), None
+    category_el = meta.find("category")
+    category = _text(category_el) if category_el is not None else None
+    if category:
+        expected = category_filename(category)
+        name = posixpath.basename(ctx.rel)
+        if name != expected:
+            ctx.report(
+                category_el,
+                "KB316",
+                f"file name {name!r} does not match its category "
+                f"{category!r}: expected {expected!r}",
+            )
+    updated_el = meta.find("last_updated")
+    updated = _date(ctx, updated_el) if updated_el is not None else None
+    pos = ctx.where(category_el) if category_el is not None else ctx.where(meta)
+    return category or None, pos, (updated, updated_el) if updated else None
+
+
+def _date(ctx: FileContext, el: Any) -> str | None:
+    """The element's date as ``YYYY-MM-DD`` text, or None after reporting KB301."""
+    text = _text(el)
+    if DATE_RE.fullmatch(text):
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            ctx.report(el, "KB301", f"<{el.tag}> {text!r} is not a real calendar date")
+            return None
+        return text
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    ctx.report(el, "KB301", f"<{el.tag}> {shown!r} is not a date written YYYY-MM-DD")
+    return None
+
+
+def _check_id(ctx: FileContext, el: Any, attr: str) -> str:
+    value: str | None = el.get(attr)
+    if value is None:
+        return ""
+    if not ID_RE.fullmatch(value):
+        ctx.report(
+            el,
+            "KB302",
+            f"{attr} {value!r} is not a valid id: use 1-80 lower-case "
+            "letters, digits and '-', starting with a letter or digit",
+            attr=attr,
+        )
+    return value
+
+
+def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]:
+    entry_id = _check_id(ctx, entry, "id")
+    title = category = ""
+    date = review_by = None
+    refs: list[list[Any]] = []
+    supersedes: list[list[Any]] = []
+    test_cases: list[Any] = []
+    for child in entry:
+        tag = child.tag
+        if tag == "title":
+            title = _text(child)
+        elif tag == "date":
+            value = _date(ctx, child)
+            date = [value, *ctx.where(child)] if value else None
+        elif tag == "category":
+            category = _text(child)
+            if meta_category and category and category != meta_category:
+                ctx.report(
+                    child,
+                    "KB304",
+                    f"entry category {category!r} differs from the "
+                    f"file's category {meta_category!r}",
+                )
+        elif tag == "symptoms":
+            for symptom in child:
+                versions = symptom.get("versions")
+                if versions is not None:
+                    problem = versions_problem(versions)
+                    if problem:
+                        ctx.report(
+                            symptom, "KB313", f"versions {versions!r}: {problem}", attr="versions"
+                        )
+        elif tag == "test-case":
+            test_cases.append(child)
+        elif tag == "references":
+            _references(ctx, child, refs)
+        elif tag == "supersedes":
+            ref = _check_id(ctx, child, "ref")
+            if ref:
+                supersedes.append([ref, *ctx.where(child, "ref")])
+                if ref == entry_id:
+                    ctx.report(child, "KB312", f"entry {entry_id!r} supersedes itself", attr="ref")
+        elif tag == "review-by":
+            value = _date(ctx, child)
+            review_by = [value, *ctx.where(child)] if value else None
+        if len(child) > 1 and tag in _LIST_TAGS:
+            _duplicates(ctx, child.iterchildren(_LIST_TAGS[tag]), fold=tag == "tags")
+    if len(test_cases) > 1:
+        _duplicates(ctx, test_cases)
+    if len(refs) + len(supersedes) > 1:
+        _duplicate_refs(ctx, entry)
+    line, col = ctx.where(entry)
+    status = (entry.get("status") or "active").strip()
+    return [entry_id, line, col, status, title, category, date, review_by, refs, supersedes]
+
+
+def _references(ctx: FileContext, box: Any, refs: list[list[Any]]) -> None:
+    for ref in box.iterchildren():
+        kind = ref.tag
+        if kind == "learning":
+            target = _check_id(ctx, ref, "ref")
+            if target:
+                refs.append([kind, target, *ctx.where(ref, "ref")])
+        elif kind in ("fix-report", "issue", "link"):
+            href = (ref.get("href") or "").strip()
+            if href:
+                _check_href(ctx, ref, href)
+                refs.append([kind, href, *ctx.where(ref, "href")])
+
+
+def _check_href(ctx: FileContext, ref: Any, href: str) -> None:
+    if is_url(href):
+        scheme = href.split(":", 1)[0].lower()
+        if scheme not in SAFE_SCHEMES:
+            ctx.report(
+                ref,
+                "KB307",
+                f"href {href[:80]!r}: scheme '{scheme}:' is not allowed "
+                f"(use {', '.join(s + ':' for s in SAFE_SCHEMES)} or a relative path)",
+                attr="href",
+            )
+        elif ref.tag == "fix-report" and scheme == "mailto":
+            ctx.report(
+                ref, "KB307", "a fix-report href must be a file or an http(s) URL", attr="href"
+            )
+        return
+    path, _ = split_href(href)
+    if path.startswith(("/", "\\")) or "\\" in path:
+        ctx.report(
+            ref,
+            "KB307",
+            f"href {href[:80]!r}: use a '/'-separated path relative to "
+            "this file, not an absolute or Windows path",
+            attr="href",
+        )
+        return
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(ctx.rel), path))
+    if joined == ".." or joined.startswith("../"):
+        ctx.report(ref, "KB307", f"href {href[:80]!r} leaves the knowledge base root", attr="href")
+
+
+def _duplicates(ctx: FileContext, items: Iterable[Any], *, fold: bool = False) -> None:
+    seen: dict[str, Any] = {}
+    for item in items:
+        key = " ".join(_text(item).split())
+        if fold:
+            key = key.casefold()
+        if not key:
+            continue
+        first = seen.setdefault(key, item)
+        if first is not item:
+            shown = key if len(key) <= 60 else key[:59] + "…"
+            ctx.report(
+                item,
+                "KB314",
+                f"duplicate <{item.tag}> {shown!r} (first at line {first.sourceline})",
+            )
+
+
+def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
+    seen: dict[tuple[str, str], Any] = {}
+    for ref in entry.iterfind("references/*"):
+        key = (str(ref.tag), (ref.get("href") or ref.get("ref") or "").strip())
+        if key[1]:
+            first = seen.setdefault(key, ref)
+            if first is not ref:
+                ctx.report(
+                    ref,
+                    "KB314",
+                    f"duplicate <{key[0]}> {key[1][:60]!r} (first at line {first.sourceline})",
+                )
+    refs: dict[str, Any] = {}
+    for sup in entry.iterchildren("supersedes"):
+        target = (sup.get("ref") or "").strip()
+        if target:
+            first = refs.setdefault(target, sup)
+            if first is not sup:
+                ctx.report(
+                    sup,
+                    "KB314",
+                    f"duplicate <supersedes> {target!r} (first at line {first.sourceline})",
+                )
+
+
+@functools.lru_cache(maxsize=4096)
+def versions_problem(value: str) -> str | None:
+    """Why a symptom's ``versions`` is not valid, or None.
+
+    Accepted: PEP 440 specifiers, optionally after a project name (PEP 508 without extras,
+    markers or URLs), several projects separated by commas:
+    ``<2``, ``fastapi<0.123.10``, ``fastapi>=0.100,<0.123.10, pydantic>=2``.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    text = value.strip()
+    if not text:
+        return "empty"
+    names: set[str] = set()
+    for number, chunk in enumerate(_REQ_SPLIT.split(text)):
+        chunk = chunk.strip()
+        if not chunk or chunk.endswith(","):
+            return "empty specifier (stray comma)"
+        if chunk[0] in "<>=!~":
+            if number:
+                return f"{chunk!r} must follow a project name"
+            try:
+                SpecifierSet(chunk)
+            except InvalidSpecifier as exc:
+                return f"not a PEP 440 specifier set ({exc})"
+            continue
+        try:
+            req = Requirement(chunk)
+        except InvalidRequirement as exc:
+            return f"not a PEP 440 specifier set: {str(exc).splitlines()[0]}"
+        if req.extras or req.marker or req.url:
+            return "extras, markers and URLs are not allowed"
+        if not req.specifier:
+            return f"{req.name!r} has no version specifier (e.g. '{req.name}<2')"
+        name = canonicalize_name(req.name)
+        if name in names:
+            return f"{req.name!r} is named twice"
+        names.add(name)
+    return None

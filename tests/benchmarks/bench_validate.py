@@ -1,0 +1,276 @@
+"""Benchmark ``kbtool validate`` against ``xmllint --noout --schema`` on generated KBs.
+
+    .venv/bin/python tests/benchmarks/bench_validate.py            # 10k and 100k entries
+    .venv/bin/python tests/benchmarks/bench_validate.py --quick    # 1k entries, fewer runs
+
+Each KB has N files × 50 entries of 1-3 KB of realistic text. Timings are whole processes,
+median of several runs, measured in the same run as the reference:
+
+- cold: ``kbtool validate --no-cache`` vs ``xmllint --noout --schema spec/learning.xsd FILES``
+- warm: nothing changed / one file changed, with the cache (targets 0.25 s / 0.4 s at 10k)
+
+Installs xmllint (``apt-get install libxml2-utils``) when it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+XSD = ROOT / "spec" / "learning.xsd"
+KBTOOL = [sys.executable, "-m", "kbtool"]
+# As installed: byte code cached (a developer shell may set PYTHONDONTWRITEBYTECODE).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+PER_FILE = 50
+
+WORDS = (
+    "async",
+    "await",
+    "session",
+    "engine",
+    "connection",
+    "pool",
+    "dependency",
+    "route",
+    "handler",
+    "request",
+    "response",
+    "context",
+    "manager",
+    "generator",
+    "yield",
+    "commit",
+    "rollback",
+    "transaction",
+    "timeout",
+    "retry",
+    "cancel",
+    "task",
+    "event",
+    "loop",
+    "thread",
+    "worker",
+    "queue",
+    "fixture",
+    "test",
+    "assert",
+    "mock",
+    "patch",
+    "import",
+    "module",
+    "package",
+    "version",
+    "upgrade",
+    "migration",
+    "schema",
+    "model",
+    "field",
+    "validator",
+    "serializer",
+    "cache",
+    "index",
+    "query",
+    "database",
+    "driver",
+    "cursor",
+    "execute",
+    "fetch",
+    "result",
+    "row",
+    "column",
+    "error",
+    "exception",
+    "traceback",
+    "configuration",
+    "environment",
+    "variable",
+    "deploy",
+    "container",
+    "startup",
+    "shutdown",
+    "lifespan",
+    "middleware",
+)
+CATEGORIES = [
+    "Database/AsyncIO",
+    "FastAPI/Dependencies",
+    "Pydantic/V2",
+    "Pytest/Fixtures",
+    "SQLAlchemy/Async",
+    "AsyncIO/Tasks",
+    "Packaging",
+    "Testing/Mocks",
+]
+ERRORS = [
+    "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'",
+    "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator",
+    "RuntimeError: Task got Future attached to a different loop",
+    "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called",
+    "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings",
+    "RuntimeWarning: coroutine 'main' was never awaited",
+]
+
+
+def sentence(rng: random.Random, low: int = 8, high: int = 20) -> str:
+    words = rng.choices(WORDS, k=rng.randint(low, high))
+    return (" ".join(words).capitalize() + ".").replace("&", "and")
+
+
+def entry(rng: random.Random, ident: str, category: str) -> str:
+    target = rng.randint(1000, 3000)
+    parts = [
+        f'    <learning id="{ident}" severity="{rng.choice(["high", "medium", "low"])}">',
+        f"      <title>{sentence(rng, 4, 9)}</title>",
+        f"      <date>2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}</date>",
+        f"      <category>{category}</category>",
+        f"      <description>{sentence(rng, 20, 40)}</description>",
+        f"      <tags><tag>{rng.choice(WORDS)}</tag><tag>python</tag></tags>",
+        "      <symptoms>",
+        f'        <symptom versions="fastapi&lt;0.123.10">{rng.choice(ERRORS)}</symptom>',
+        "      </symptoms>",
+        "      <root-causes>",
+        f"        <cause>{sentence(rng)}</cause>",
+        "      </root-causes>",
+        "      <solution>",
+    ]
+    body = "\n".join(parts) + f"\n        <step>{sentence(rng)}</step>"
+    while len(body) < target - 400:
+        body += f"\n        <step>{sentence(rng)}</step>"
+    body += "\n".join(
+        [
+            "",
+            "      </solution>",
+            "      <files-modified><file>app/dependencies.py - wrapper</file></files-modified>",
+            f"      <prevention><item>{sentence(rng)}</item></prevention>",
+            "      <test-case>tests/test_dependencies.py</test-case>",
+            "    </learning>",
+        ]
+    )
+    return body
+
+
+def generate(folder: Path, files: int, per_file: int = PER_FILE, seed: int = 1) -> list[Path]:
+    """Write a KB of ``files`` category files under ``folder/learnings``."""
+    from kbtool.kb import category_filename
+
+    rng = random.Random(seed)
+    out = folder / "learnings"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(files):
+        category = f"{CATEGORIES[number % len(CATEGORIES)]} {number}"
+        entries = [entry(rng, f"entry-{number}-{i}", category) for i in range(per_file)]
+        text = "\n".join(
+            [
+                '<?xml version="1.0" encoding="UTF-8"?>',
+                '<specification schema-version="1">',
+                "  <metadata>",
+                f"    <name>Learnings - {category}</name>",
+                "    <type>learnings</type>",
+                f"    <category>{category}</category>",
+                "    <version>1.0</version>",
+                "    <last_updated>2025-12-31</last_updated>",
+                f"    <description>Learnings and fixes for {category}</description>",
+                "  </metadata>",
+                "  <learnings>",
+                *entries,
+                "  </learnings>",
+                "</specification>",
+                "",
+            ]
+        )
+        path = out / category_filename(category)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def timed(cmd: list[str], cwd: Path, runs: int, before: object = None) -> float:
+    times = []
+    for _ in range(runs):
+        if callable(before):
+            before()
+        start = time.perf_counter()
+        proc = subprocess.run(
+            cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+        )
+        times.append(time.perf_counter() - start)
+        if proc.returncode not in (0,):
+            sys.exit(f"{cmd[:4]} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+    return statistics.median(times)
+
+
+def ensure_xmllint() -> str:
+    found = shutil.which("xmllint")
+    if found:
+        return found
+    subprocess.run(["apt-get", "update", "-qq"], check=False)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "libxml2-utils"], check=True)
+    return shutil.which("xmllint") or sys.exit("xmllint not available")
+
+
+def bench(files: int, runs: int, xmllint: str) -> None:
+    entries = files * PER_FILE
+    label = f"{entries // 1000}k"
+    with tempfile.TemporaryDirectory(prefix="kbtool-bench-") as tmp:
+        kb = Path(tmp)
+        paths = generate(kb, files)
+        size = sum(p.stat().st_size for p in paths)
+        print(f"\n== {entries} entries, {files} files, {size / 1e6:.1f} MB ==")
+        rel = [str(p.relative_to(kb)) for p in paths]
+        subprocess.run([*KBTOOL, "--version"], env=ENV, check=True, stdout=subprocess.DEVNULL)
+        ref = timed([xmllint, "--noout", "--schema", str(XSD), *rel], kb, runs)
+        cold = timed([*KBTOOL, "validate", "--no-cache"], kb, runs)
+        subprocess.run(
+            [*KBTOOL, "validate"], cwd=kb, env=ENV, check=True, stdout=subprocess.DEVNULL
+        )
+        warm = timed([*KBTOOL, "validate"], kb, runs)
+        target = paths[len(paths) // 2]
+        counter = iter(range(10**9))
+
+        def touch() -> None:
+            # a real edit: new content, so the content hash changes
+            text = target.read_text(encoding="utf-8")
+            head, _, tail = text.partition("</description>\n  </metadata>")
+            head = head.rsplit(" #", 1)[0]
+            target.write_text(
+                f"{head} #{next(counter)}</description>\n  </metadata>{tail}", encoding="utf-8"
+            )
+
+        one = timed([*KBTOOL, "validate"], kb, runs, before=touch)
+        print(f"xmllint --schema          {ref:7.3f} s")
+        print(f"kbtool validate (cold)    {cold:7.3f} s   {cold / ref:5.2f} x xmllint")
+        print(f"kbtool validate (warm)    {warm:7.3f} s   {warm / ref:5.2f} x xmllint")
+        print(f"kbtool validate (1 edit)  {one:7.3f} s   {one / ref:5.2f} x xmllint")
+        print(f"RESULT validate_cold_{label}: {cold:.3f} s ({cold / ref:.2f} x xmllint --schema)")
+        print(f"RESULT validate_warm_{label}: {warm:.3f} s ({warm / ref:.2f} x xmllint --schema)")
+        print(
+            f"RESULT validate_one_changed_{label}: {one:.3f} s ({one / ref:.2f} x xmllint --schema)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1k entries, 3 runs")
+    parser.add_argument("--runs", type=int, default=None)
+    args = parser.parse_args()
+    xmllint = ensure_xmllint()
+    if args.quick:
+        sizes, runs = [20], args.runs or 3
+    else:
+        sizes, runs = [200, 2000], args.runs or 7
+    for files in sizes:
+        bench(files, runs if files <= 200 else max(3, runs // 2), xmllint)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""kbtool.fts_query.convert: what a person types becomes safe FTS5 syntax."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from search_kb import FIXTURES
+
+from kbtool.fts_query import MAX_TERMS, convert
+
+CASES = [
+    # plain words: each must appear
+    ("async context", '"async" AND "context"'),
+    ("  spaced   out  ", '"spaced" AND "out"'),
+    # phrases, and an unbalanced quote running to the end
+    ('"context manager"', '"context manager"'),
+    ('"context manager', '"context manager"'),
+    ('foo"bar', '"foo" AND "bar"'),
+    ('"a ""b"" c"', '"a" AND "b" AND "c"'),
+    # exclusion
+    ("session -leak", '"session" NOT "leak"'),
+    ('session -"background task"', '"session" NOT "background task"'),
+    ("NOT leak session", '"session" NOT "leak"'),
+    # OR binds tighter than the implicit AND
+    ("a OR b c", '("a" OR "b") AND "c"'),
+    ("a OR b OR c", '("a" OR "b" OR "c")'),
+    ("foo OR OR bar", '("foo" OR "bar")'),
+    ("OR a", '"a"'),
+    ("a OR", '"a"'),
+    ("a -b OR c", '"a" AND "c" NOT "b"'),
+    ("a or b", '"a" AND "or" AND "b"'),  # lower-case or is a word
+    ("foo AND", '"foo"'),
+    # prefixes
+    ("sess*", '"sess" *'),
+    ('"context man"*', '"context man" *'),
+    # punctuation inside words becomes a phrase of the tokens, as the index split them
+    ("foo-bar", '"foo bar"'),
+    ("ubuntu 20.04", '"ubuntu" AND "20 04"'),
+    ("C++", '"C"'),
+    ("it's", '"it s"'),
+    ("_AsyncGeneratorContextManager", '"AsyncGeneratorContextManager"'),
+    ("; DROP TABLE entries; --", '"DROP" AND "TABLE" AND "entries"'),
+    ("NEAR(a b, -1)", '"NEAR a" AND "b" NOT "1"'),
+    # fields
+    ("title:pool", 'title : "pool"'),
+    ("tag:fastapi", 'tags : "fastapi"'),
+    ('symptoms:"event loop"', 'symptoms : "event loop"'),
+    ("nosuchcolumn:foo", '"nosuchcolumn foo"'),
+    ("title:", '"title"'),
+    # unicode
+    ("café", '"café"'),
+    ("日本語", '"日本語"'),
+    ("a\x00b", '"a" AND "b"'),
+]
+
+NOTHING = ["", "   ", '"', '""', "-", "--", "*", "**", "(", ")", "()", "^", "...", "%", "AND",
+           "OR", "NOT", "\u200b", "\x00"]
+
+
+@pytest.mark.parametrize(("query", "expected"), CASES)
+def test_convert(query: str, expected: str) -> None:
+    assert convert(query).match == expected
+
+
+@pytest.mark.parametrize("query", NOTHING)
+def test_nothing_searchable_says_why(query: str) -> None:
+    result = convert(query)
+    assert result.match == ""
+    assert "nothing to search for" in result.problem
+
+
+def test_only_exclusions_says_why() -> None:
+    result = convert("-foo -bar")
+    assert result.match == ""
+    assert "not only excluded ones" in result.problem
+
+
+def test_words_are_the_looked_for_ones() -> None:
+    assert convert("Session -leak title:Pool").words == ("session", "pool")
+
+
+def test_terms_are_capped() -> None:
+    result = convert("a " * 5000)
+    assert result.match.count('"a"') == MAX_TERMS
+    deep = convert("(" * 1000 + "x" + ")" * 1000)
+    assert deep.match == '"x"'
+
+
+@pytest.fixture(scope="module")
+def fts() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE entries_fts USING fts5(title, symptoms, description, "
+               "tags, category, body, tokenize = 'porter unicode61 remove_diacritics 2')")
+    db.executemany(
+        "INSERT INTO entries_fts VALUES (?, ?, ?, ?, ?, ?)",
+        [(f"printer {i} C++ ubuntu 20.04", "error", "spooler restart don't foo-bar café 日本語",
+          "t", "c", f"body {i}") for i in range(50)],
+    )
+    return db
+
+
+def _queries() -> list[str]:
+    text = (FIXTURES / "fts_queries.txt").read_text(encoding="utf-8")
+    return [line for line in text.split("\n") if line and not line.startswith("# ")]
+
+
+def test_every_bad_input_query_runs_or_says_why(fts: sqlite3.Connection) -> None:
+    queries = _queries()
+    assert len(queries) > 40
+    for query in queries:
+        result = convert(query)
+        if result.match:
+            fts.execute("SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? "
+                        "ORDER BY rank LIMIT 5", (result.match,)).fetchall()
+        else:
+            assert result.problem
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_no_text_makes_fts5_fail(text: str) -> None:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(title, body)")
+    result = convert(text)
+    if result.match:
+        db.execute("SELECT rowid FROM t WHERE t MATCH ?", (result.match,)).fetchall()
+    else:
+        assert result.problem
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(['"', "-", "OR", "NOT", "AND", "*", "(", ")", ":", "title:",
+                                 "a", "b", "c1", "^", "{", "}", "NEAR"]), max_size=12))
+def test_operator_soup_is_safe(parts: list[str]) -> None:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(title, symptoms, description, tags, "
+               "category, body)")
+    result = convert(" ".join(parts))
+    if result.match:
+        db.execute("SELECT rowid FROM t WHERE t MATCH ?", (result.match,)).fetchall()

@@ -1,0 +1,304 @@
+"""The search index as a cache: fresh, stale, missing, corrupt, foreign, concurrent."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from search_kb import FIXTURES, copy_kb
+
+from kbtool.config import Config
+from kbtool.index import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    index_path,
+    integrity_problem,
+    open_index,
+    xml_files,
+)
+from kbtool.kb import iter_xml_paths
+from kbtool.search import search_entries
+
+
+def _update(config: Config, **kw: object):  # noqa: ANN202
+    notices: list[str] = []
+    with open_index(config, notice=notices.append, **kw) as index:  # type: ignore[arg-type]
+        return index.report, notices
+
+
+def _ids(config: Config, query: str, **kw: object) -> list[str]:
+    return [h.id for h in search_entries(config, query, **kw)]  # type: ignore[arg-type]
+
+
+def _touch_later(path: Path) -> None:
+    """Change mtime for sure (file systems with coarse timestamps)."""
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 5_000_000_000))
+
+
+def test_missing_index_is_built_with_a_notice(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    report, notices = _update(config)
+    assert report.rebuilt and report.reason == "missing"
+    assert (report.files, report.entries, report.added) == (5, 9, 5)
+    assert notices == ["building the search index"]
+    assert (config.cache_dir / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert not list(config.cache_dir.glob("index.db.tmp-*"))
+
+
+def test_fresh_index_is_used_as_is(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    _update(config)
+    built = index_path(config).stat().st_mtime_ns
+    report, notices = _update(config)
+    assert not report.changed and notices == []
+    assert (report.files, report.entries) == (5, 9)
+    assert index_path(config).stat().st_mtime_ns == built
+
+
+def test_stale_index_updates_added_modified_removed(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    _update(config)
+    learnings = config.learnings_dir
+    api = learnings / "api_http.xml"
+    api.write_text(api.read_text().replace("Retry storm", "Thundering herd"))
+    _touch_later(api)
+    shutil.copy(learnings / "databasetools.xml", learnings / "copy.xml")
+    (learnings / "copy.xml").write_text(
+        (learnings / "copy.xml").read_text().replace("pgdump-version-mismatch", "pgdump-copy")
+    )
+    (learnings / "testing_pytest.xml").unlink()
+    report, notices = _update(config)
+    assert (report.added, report.modified, report.removed) == (1, 1, 1)
+    assert not report.rebuilt and notices == []
+    assert report.entries == 9 - 2 + 1
+    assert _ids(config, "thundering herd") == ["retry-storm-after-timeout"]
+    assert _ids(config, "retry storm") == []
+    assert _ids(config, "event loop") == []
+    assert _ids(config, "pg_dump") == ["pgdump-copy", "pgdump-version-mismatch"]
+
+
+def test_touched_but_unchanged_file_is_not_reread(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    _update(config)
+    _touch_later(config.learnings_dir / "api_http.xml")
+    report, _ = _update(config)
+    assert (report.added, report.modified, report.removed) == (0, 0, 0)
+    again, _ = _update(config)
+    assert not again.changed
+
+
+def test_same_size_edit_within_the_same_mtime_is_caught(tmp_path: Path) -> None:
+    """A file changed right after it was indexed (racy) is hashed again next time."""
+    config = copy_kb(tmp_path)
+    api = config.learnings_dir / "api_http.xml"
+    os.utime(api)  # just edited: indexed within the same clock tick as the next edit could be
+    _update(config)
+    info = api.stat()
+    api.write_text(api.read_text().replace("Retry storm", "Retry swarm"))
+    os.utime(api, ns=(info.st_atime_ns, info.st_mtime_ns))  # same size, same mtime
+    assert _ids(config, "swarm") == ["retry-storm-after-timeout"]
+
+
+def test_files_that_cannot_be_read_are_recorded_not_fatal(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    (config.learnings_dir / "broken.xml").write_text("<specification><learnings>")
+    report, _ = _update(config)
+    assert [p for p, _ in report.unreadable] == ["learnings/broken.xml"]
+    assert "KB101" in report.unreadable[0][1]
+    assert _ids(config, "title:exhausted") == ["pool-exhaustion-under-load"]
+
+
+def test_rebuild_on_request_counts_changes(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    _update(config)
+    (config.learnings_dir / "databasetools.xml").unlink()
+    report, _ = _update(config, rebuild=True)
+    assert report.rebuilt and report.reason == "requested"
+    assert (report.added, report.modified, report.removed) == (0, 0, 1)
+
+
+def test_version_change_rebuilds(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    _update(config)
+    with sqlite3.connect(index_path(config)) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    report, notices = _update(config)
+    assert report.rebuilt
+    assert notices == [f"search index index format {SCHEMA_VERSION + 1}, this kbtool uses "
+                       f"{SCHEMA_VERSION}: rebuilding it from the entries"]
+    with sqlite3.connect(index_path(config)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+@pytest.mark.parametrize(("fixture", "reason"), [
+    ("not_a_database.db", "unreadable (file is not a database)"),
+    ("corrupt_fts_shadow.db", "not a kbtool index"),
+])
+def test_foreign_file_is_replaced(tmp_path: Path, fixture: str, reason: str) -> None:
+    config = copy_kb(tmp_path)
+    config.cache_dir.mkdir()
+    shutil.copy(FIXTURES / "sqlite" / fixture, index_path(config))
+    index_path(config).chmod(0o644)
+    notices: list[str] = []
+    hits = search_entries(config, "event loop", notice=notices.append)
+    assert [h.id for h in hits] == ["event-loop-closed-in-fixtures"]
+    assert notices == [f"search index {reason}: rebuilding it from the entries"]
+
+
+def _corrupt_fts(config: Config) -> None:
+    """Damage the FTS5 index the way badinputs/sqlite/corrupt_fts_shadow.db is damaged:
+    quick_check passes and MATCH silently finds nothing. (Here: the structure record of an
+    empty FTS5 table replaces ours, so the index forgets its segments.)"""
+    with sqlite3.connect(index_path(config)) as db:
+        db.execute("CREATE VIRTUAL TABLE empty_fts USING fts5(a)")
+        empty = db.execute("SELECT block FROM empty_fts_data WHERE id = 10").fetchone()[0]
+        ours = db.execute("SELECT block FROM entries_fts_data WHERE id = 10").fetchone()[0]
+        db.execute("UPDATE entries_fts_data SET block = ? WHERE id = 10", (ours[:4] + empty[4:],))
+        db.execute("DROP TABLE empty_fts")
+    with sqlite3.connect(index_path(config)) as db:
+        assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'loop'"
+                          ).fetchone()[0] == 0
+
+
+def test_silently_corrupt_index_is_rebuilt_not_an_empty_answer(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    _update(config)
+    _corrupt_fts(config)
+    with sqlite3.connect(index_path(config)) as db:
+        assert integrity_problem(db).startswith("corrupt")
+    notices: list[str] = []
+    hits = search_entries(config, "event loop", notice=notices.append)
+    assert [h.id for h in hits] == ["event-loop-closed-in-fixtures"]
+    assert len(notices) == 1
+    assert re.fullmatch(r"search index damaged \(entry \d+ is not found by its title\): "
+                        r"rebuilding it from the entries", notices[0])
+    with sqlite3.connect(index_path(config)) as db:
+        assert integrity_problem(db) == ""
+
+
+def test_truncated_index_is_rebuilt(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    _update(config)
+    path = index_path(config)
+    path.write_bytes(path.read_bytes()[:8192])
+    notices: list[str] = []
+    assert _ids(config, "event loop", notice=notices.append) == ["event-loop-closed-in-fixtures"]
+    assert len(notices) == 1 and "rebuilding it from the entries" in notices[0]
+
+
+def test_index_check_option_finds_damage(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    _update(config)
+    _corrupt_fts(config)
+    report, notices = _update(config, check=True)
+    assert report.rebuilt and report.reason.startswith("corrupt")
+    assert notices[0].startswith("search index corrupt")
+
+
+def test_walk_matches_the_kb_walk(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    learnings = config.learnings_dir
+    (learnings / "sub" / "deeper").mkdir(parents=True)
+    (learnings / "sub" / "deeper" / "z.xml").write_text("<x/>")
+    (learnings / "sub" / "a.xml").write_text("<x/>")
+    (learnings / "node_modules").mkdir()
+    (learnings / "node_modules" / "n.xml").write_text("<x/>")
+    (learnings / "reports").mkdir()
+    (learnings / "reports" / "r.xml").write_text("<x/>")
+    (learnings / "notes.txt").write_text("not xml")
+    (learnings / "link.xml").symlink_to(learnings / "api_http.xml")
+    (learnings / "linkdir").symlink_to(learnings / "sub")
+    (learnings / "dangling.xml").symlink_to(tmp_path / "nowhere.xml")
+    config = config.__class__(**{**config.__dict__, "reports_dir": learnings / "reports"})
+    expected = [str(p) for p in iter_xml_paths((), config)]
+    assert xml_files(config) == expected
+    assert any(p.endswith("dangling.xml") for p in expected)
+    assert not any("node_modules" in p or "/reports/" in p or "linkdir" in p for p in expected)
+
+
+def test_link_leaving_the_root_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.xml"
+    outside.write_text((FIXTURES / "kb" / "learnings" / "databasetools.xml").read_text()
+                       .replace("pg_dump refuses", "zanzibar refuses"))
+    config = copy_kb(tmp_path)
+    (config.learnings_dir / "escape.xml").symlink_to(outside)
+    report, _ = _update(config)
+    assert ("learnings/escape.xml", "KB104 refused: the path (or a link in it) leaves the "
+            "knowledge base root") in report.unreadable
+    assert _ids(config, "zanzibar") == []
+
+
+def _hammer(root: str, n: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    from kbtool.config import load_config
+
+    config = load_config(root=Path(root))
+    try:
+        found = []
+        for i in range(n):
+            if i % 3 == 0:
+                with open_index(config, rebuild=True):
+                    pass
+            found.append(tuple(h.id for h in search_entries(config, "event loop")))
+        out.put(("ok", found))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        out.put(("error", repr(exc)))
+
+
+def test_concurrent_writers_never_corrupt_it(tmp_path: Path) -> None:
+    """Processes rebuilding, updating and searching at once: every search answers right,
+    no process fails, and the index is sound afterwards."""
+    config = copy_kb(tmp_path)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    workers = [ctx.Process(target=_hammer, args=(str(config.root), 6, queue)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    api = config.learnings_dir / "api_http.xml"
+    for n in range(5):  # meanwhile, edit a file so updates happen too
+        api.write_text(api.read_text().replace(f"upstream{n - 1 if n else ''}", f"upstream{n}"))
+        _touch_later(api)
+        time.sleep(0.05)
+    results = [queue.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+    assert all(kind == "ok" for kind, _ in results), results
+    for _, found in results:
+        assert set(found) == {("event-loop-closed-in-fixtures",)}
+    with sqlite3.connect(index_path(config)) as db:
+        assert integrity_problem(db) == ""
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    report, _ = _update(config)
+    assert report.entries == 9
+    assert not list(config.cache_dir.glob("index.db.tmp-*"))
+
+
+def test_reader_never_sees_a_half_built_index(tmp_path: Path) -> None:
+    """While one process rebuilds over and over, another keeps counting entries: always
+    all of them (the rebuild is written aside and swapped in)."""
+    config = copy_kb(tmp_path)
+    _update(config)
+    ctx = multiprocessing.get_context("fork")
+
+    def rebuild_loop() -> None:
+        for _ in range(8):
+            with open_index(config, rebuild=True):
+                pass
+
+    writer = ctx.Process(target=rebuild_loop)
+    writer.start()
+    counts = set()
+    while writer.is_alive():
+        with open_index(config) as index:
+            counts.add(index.conn.execute("SELECT count(*) FROM entries").fetchone()[0])
+    writer.join()
+    assert writer.exitcode == 0
+    assert counts == {9}

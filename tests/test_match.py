@@ -1,0 +1,186 @@
+"""kbtool.match and kbtool.errortext: error text to signatures, logs to entries."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from search_kb import FIXTURES, copy_kb
+
+from kbtool.config import Config, load_config
+from kbtool.errors import UsageError
+from kbtool.errortext import clean_line, message_lines, signature, signatures, words
+from kbtool.match import dice, match_text
+
+FLAGSHIP = "async-context-manager-dependency-injection"
+OLD_FASTAPI = "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'"
+NEW_FASTAPI = "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator"
+VARIANT = ("sqlalchemy AttributeError: '_AsyncGeneratorContextManager' object has no attribute "
+           "'scalars' (session id 0x7f3a2b1c9d40)")
+RENAMED = "AttributeError: '_GeneratorContextManager' object has no attribute 'query'"
+PYTEST_LOG = (FIXTURES / "pytest_log.txt").read_text(encoding="utf-8")
+
+# ------------------------------------------------------------------ normalisation
+
+SIGNATURES = [
+    (OLD_FASTAPI, "attributeerror: <q> object has no attribute <q>"),
+    ("KeyError: 'user_42'", "keyerror: <q>"),
+    ("<object at 0x7f3a2b1c> failed", "<object at <hex>> failed"),
+    ("timeout after 30.5 seconds on port 5432", "timeout after <n> seconds on port <n>"),
+    ("job 550e8400-e29b-41d4-a716-446655440000 died", "job <uuid> died"),
+    ("2024-01-02T03:04:05.123Z worker stopped", "worker stopped"),  # a leading timestamp goes
+    ("failed at 2024-01-02 03:04:05", "failed at <time>"),
+    ('File "/usr/lib/python3.11/site.py", line 12', "file <q>, line <n>"),
+    ("cannot open /var/lib/app/data.db", "cannot open <path>"),
+    ("see https://example.com/e/20/3o7r", "see <url>"),
+    ("E       ValueError: bad", "valueerror: bad"),
+    ("FAILED tests/test_x.py::test_y - ValueError: bad", "valueerror: bad"),
+    ("ERROR:root:disk full", "disk full"),
+    ("\x1b[31mRuntimeError\x1b[0m: Event loop is closed", "runtimeerror: event loop is closed"),
+    ("checksum deadbeef42 mismatch", "checksum <hex> mismatch"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SIGNATURES)
+def test_signature(text: str, expected: str) -> None:
+    assert signature(text) == expected
+
+
+def test_message_signature_drops_the_exception_type() -> None:
+    assert signatures(OLD_FASTAPI) == (
+        "attributeerror: <q> object has no attribute <q>", "<q> object has no attribute <q>")
+    assert signatures("plain words: here") == ("plain words: here", "plain words: here")
+
+
+def test_words_keep_quoted_names_and_drop_what_varies() -> None:
+    assert words(OLD_FASTAPI) == {"attributeerror", "asyncgeneratorcontextmanager", "attribute",
+                                  "execute"}
+    assert words("id 0x7f3a at /tmp/x/y.py line 12") == {"id", "line"}
+
+
+names = st.text(string.ascii_letters + "_", min_size=1, max_size=20)
+numbers = st.integers(min_value=0, max_value=10**12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.integers(0, 2**48), b=st.integers(0, 2**48), n1=numbers, n2=numbers,
+       q1=names, q2=names)
+def test_same_error_different_addresses_and_numbers_same_signature(
+    a: int, b: int, n1: int, n2: int, q1: str, q2: str
+) -> None:
+    def error(address: int, number: int, name: str) -> str:
+        return (f"AttributeError: '{name}' object at {address:#x} has no attribute 'x' "
+                f"(retry {number} of {number + 3}, /srv/app{number}/db.py line {number})")
+
+    assert signature(error(a, n1, q1)) == signature(error(b, n2, q2))
+
+
+@settings(max_examples=100, deadline=None)
+@given(uuid=st.uuids(), stamp=st.datetimes(), text=st.text(string.ascii_letters + " ", max_size=30))
+def test_uuids_and_timestamps_vary_freely(uuid: object, stamp: object, text: str) -> None:
+    line = f"request {uuid} at {stamp.isoformat()} failed: {text}"  # type: ignore[attr-defined]
+    assert signature(line) == signature(f"request {uuid!s:0>36} at 2000-01-01T00:00:00 failed: {text}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_normalises_without_error(text: str) -> None:
+    sig = signature(text)
+    assert sig == sig.strip() and "\n" not in sig
+    message_lines(text)
+
+
+def test_message_lines_pick_errors_from_a_log() -> None:
+    lines = message_lines(PYTEST_LOG)
+    first = lines[0]
+    assert first.text.startswith("E       AttributeError: '_AsyncGeneratorContextManager'")
+    assert first.number == 101 and first.count == 2  # also in the short summary
+    assert all(line.weight >= 0.5 for line in lines)
+    assert not any("PASSED" in line.text for line in lines)
+
+
+def test_message_lines_fall_back_to_every_line() -> None:
+    assert [line.text for line in message_lines("connection refused\n\nretrying")] == [
+        "retrying", "connection refused"]
+
+
+def test_clean_line() -> None:
+    assert clean_line("2024-05-01 10:00:00,123 ERROR [db] lost") == "[db] lost"
+
+
+def test_dice() -> None:
+    assert dice(frozenset("ab"), frozenset("ab")) == 1.0
+    assert dice(frozenset("ab"), frozenset("cd")) == 0.0
+    assert dice(frozenset(), frozenset("a")) == 0.0
+
+
+# ------------------------------------------------------------------ ranking
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    return copy_kb(tmp_path_factory.mktemp("match"))
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    (OLD_FASTAPI, "exact"), (NEW_FASTAPI, "exact"), (RENAMED, "exact"), (VARIANT, "similar"),
+    (PYTEST_LOG, "exact"),
+])
+def test_flagship_first_on_the_fixture_kb(kb: Config, text: str, kind: str) -> None:
+    hits = match_text(kb, text)
+    assert (hits[0].id, hits[0].kind) == (FLAGSHIP, kind)
+
+
+def test_hit_names_the_symptom_and_the_line(kb: Config) -> None:
+    [hit, *_] = match_text(kb, PYTEST_LOG)
+    assert hit.line_number == 101
+    assert "no attribute 'execute'" in hit.log_line
+    assert hit.versions == "fastapi<0.123.10"
+    assert hit.score == pytest.approx(3.0)
+    [new] = [h for h in match_text(kb, NEW_FASTAPI) if h.id == FLAGSHIP]
+    assert new.versions == "fastapi>=0.123.10"
+
+
+def test_exact_hits_rank_above_similar_ones(kb: Config) -> None:
+    text = ("RuntimeError: Event loop is closed\n"
+            "sqlalchemy.exc.TimeoutError: QueuePool limit of size 20 overflow 0 reached, "
+            "connection timed out, timeout 5.00 (Background on this error at: "
+            "https://sqlalche.me/e/20/3o7r)")
+    hits = match_text(kb, text)
+    assert [(h.id, h.kind) for h in hits[:2]] == [("event-loop-closed-in-fixtures", "exact"),
+                                                 ("pool-exhaustion-under-load", "similar")]
+    assert hits[0].score > hits[1].score
+
+
+def test_message_match_under_another_exception_type(kb: Config) -> None:
+    hits = match_text(kb, "asyncpg.exceptions.TimeoutError: Event loop is closed")
+    assert (hits[0].id, hits[0].kind) == ("event-loop-closed-in-fixtures", "message")
+
+
+def test_unrelated_text_matches_nothing(kb: Config) -> None:
+    assert match_text(kb, "the weather is nice today") == []
+
+
+def test_empty_input_is_a_usage_error(kb: Config) -> None:
+    with pytest.raises(UsageError):
+        match_text(kb, "  \n ")
+
+
+# ------------------------------------------------------------------ the bundled KB
+
+BUNDLED = Path(__file__).resolve().parent.parent
+BUNDLED_FILE = BUNDLED / "learnings" / "database_asyncio.xml"
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="learnings/database_asyncio.xml not there yet")
+@pytest.mark.parametrize("text", [OLD_FASTAPI, NEW_FASTAPI, RENAMED, VARIANT, PYTEST_LOG])
+def test_flagship_first_on_the_bundled_kb(tmp_path: Path, text: str) -> None:
+    import shutil
+
+    shutil.copytree(BUNDLED / "learnings", tmp_path / "learnings")
+    config = load_config(root=tmp_path)
+    hits = match_text(config, text)
+    assert hits and hits[0].id == FLAGSHIP

@@ -1,0 +1,173 @@
+"""Escaping entry text for Markdown: table-driven cases and properties over any text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kbtool.mdescape import (
+    md_block,
+    md_cell,
+    md_code,
+    md_code_span,
+    md_heading,
+    md_link,
+    md_section,
+    safe_url,
+    tidy,
+)
+
+PIECES = [
+    "<",
+    ">",
+    "&",
+    "`",
+    "``",
+    "```",
+    "~~~",
+    "#",
+    "# ",
+    "|",
+    "[",
+    "]",
+    "(",
+    ")",
+    "!",
+    "\n",
+    "\n\n",
+    "    ",
+    "> ",
+    "- ",
+    "1. ",
+    "===",
+    "---",
+    "@",
+    "*",
+    "_",
+    "\\",
+    ":",
+    "<!--",
+    "<script>",
+    "javascript:",
+    "data:",
+    "http://x.y/",
+    "[a](",
+    "![i](",
+    "]: ",
+    "{{ 7*7 }}",
+    "\r",
+    "\x1b[31m",
+    "a",
+    "word",
+    " ",
+]
+hostile_text = st.lists(st.sampled_from(PIECES), max_size=40).map("".join) | st.text(max_size=80)
+
+
+def parsed(text: str):
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    out = []
+    for token in md.parse(text):
+        out.append(token)
+        out.extend(token.children or [])
+    return out
+
+
+def assert_no_html_or_unsafe_link(text: str) -> None:
+    for token in parsed(text):
+        assert token.type not in ("html_block", "html_inline"), (text, token.content)
+        for key in ("href", "src"):
+            target = str(token.attrs.get(key, "")) if token.attrs else ""
+            assert safe_url(target) is not None or not target, (text, target)
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile_text)
+def test_block_text_never_yields_html_or_unsafe_links(text: str) -> None:
+    out = md_block(text)
+    assert_no_html_or_unsafe_link(out)
+    assert "\x1b" not in out
+    # and it stays safe when it follows other content in a document
+    assert_no_html_or_unsafe_link("# Title\n\nIntro\n" + out + "\n\nAfter.")
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile_text)
+def test_cells_and_headings_stay_one_line(text: str) -> None:
+    cell = md_cell(text)
+    assert "\n" not in cell and "\r" not in cell
+    assert not re.search(r"(?<!\\)\|", cell)
+    row = f"| a | b |\n| --- | --- |\n| {cell} | x |\n"
+    cells = [t for t in parsed(row) if t.type == "td_open"]
+    assert len(cells) == 2
+    assert_no_html_or_unsafe_link(row)
+    heading = md_heading(text)
+    assert "\n" not in heading
+    from markdown_it import MarkdownIt
+
+    blocks = MarkdownIt("commonmark").parse(f"## {heading}\n")
+    assert [t.type for t in blocks if t.type.endswith("_open")] == ["heading_open"]
+    assert_no_html_or_unsafe_link(f"## {heading}\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(hostile_text, st.text(max_size=12))
+def test_code_blocks_keep_their_text(code: str, lang: str) -> None:
+    block = md_code(code, lang)
+    fences = [t for t in parsed(block) if t.type == "fence"]
+    assert len(fences) == 1
+    expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", code).rstrip("\n")
+    expected = expected.replace("\r\n", "\n").replace("\r", "\n")
+    assert fences[0].content.rstrip("\n") == expected.rstrip("\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(hostile_text)
+def test_code_span_is_one_code_span(text: str) -> None:
+    span = md_code_span(text)
+    inline = [t for t in parsed(f"x {span} y") if t.type == "code_inline"]
+    assert len(inline) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("a `<T>` b", "a `<T>` b"),
+        ("[x](javascript:alert(1))", "[x]\\(javascript:alert(1))"),
+        ("[x](<JaVa ScRiPt:alert(1)>)", "[x](&lt;JaVa ScRiPt:alert(1)&gt;)"),
+        ("[ok](https://a.b/c) [rel](../a.md#h)", "[ok](https://a.b/c) [rel](../a.md#h)"),
+        ("![p](https://evil.example/p.png)", "\\![p](https://evil.example/p.png)"),
+        ("![p](img/p.png)", "![p](img/p.png)"),
+        ("hi @everyone and @org/team, mail a@b.c", "hi `@everyone` and `@org/team`, mail a@b.c"),
+        ("# Fake heading", "\\# Fake heading"),
+        ("text\n---", "text\n\\---"),
+        ("[r]: javascript:alert(1)", "\\[r]: javascript:alert(1)"),
+        ("```\nunclosed <b>", "```\nunclosed <b>\n```"),
+        ("{{ 7*7 }} ${{ secrets.X }}", "{{ 7*7 }} ${{ secrets.X }}"),
+        ("x <!-- hidden", "x &lt;!-- hidden"),
+        ("`a\n<script>`", "`a\n&lt;script&gt;`"),
+    ],
+)
+def test_block_escaping(text: str, expected: str) -> None:
+    assert md_block(text) == expected
+
+
+def test_section_headings_are_demoted_not_escaped() -> None:
+    assert md_section("# Top\n### Sub\ntext") == "### Top\n### Sub\ntext"
+
+
+def test_links() -> None:
+    assert md_link("docs", "https://example.com/a b") == "[docs](<https://example.com/a b>)"
+    assert md_link("evil", "javascript:alert(1)") == "evil"
+    assert md_link("a|b", "x.md", cell=True) == "[a\\|b](x.md)"
+
+
+def test_tidy_collapses_blank_lines_outside_fences() -> None:
+    text = "\n\n# T\n\n\n\nA\n```\nx\n\n\ny\n```\n\n\nB\n\n"
+    assert tidy(text) == "# T\n\nA\n```\nx\n\n\ny\n```\n\nB\n"

@@ -1,0 +1,433 @@
+"""kbtool migrate, measured on the legacy corpus in tests/fixtures/legacy/.
+
+The corpus reproduces every shape of docs/migrate.md (our own writing); its ground truth is
+tests/fixtures/legacy_expected.json. The measures: every record found, word recall of the
+source in the output >= 0.999, every bare & and stray < verbatim in the output, zero
+validation errors, byte-identical second runs, fmt-clean output.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from helpers_cli import cli
+
+from kbtool.config import load_config
+from kbtool.fmt import format_bytes
+from kbtool.migrate import MigrateOptions, apply, plan
+from kbtool.resources import xsd_path
+
+CORPUS = Path(__file__).parent / "fixtures" / "legacy"
+EXPECTED = json.loads((Path(__file__).parent / "fixtures" / "legacy_expected.json").read_text("utf-8"))
+
+
+def _migrate(sources: list[Path], out: Path, **kw: object):  # noqa: ANN202
+    result = plan(MigrateOptions(sources=sources, out=out, encoding="latin-1", **kw))  # type: ignore[arg-type]
+    apply(result)
+    return result
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    base = tmp_path_factory.mktemp("migrate")
+    src = base / "legacy"
+    shutil.copytree(CORPUS, src)
+    out = base / "out"
+    result = _migrate([src], out)
+    return src, out, result
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.xml"))}
+
+
+def _entries(out: Path) -> list[etree._Element]:
+    found = []
+    for path in sorted(out.glob("*.xml")):
+        found.extend(etree.parse(str(path)).getroot().iterfind("learnings/learning"))
+    return found
+
+
+# ------------------------------------------------------------ independent measures
+
+_TAG = re.compile(r"""</?[A-Za-z_][\w.:\-]*((?:\s+[\w.:\-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
+_ATTR_VALUE = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)')""")
+_BARE_AMP = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);)")
+_STRAY_LT = re.compile(r"<(?![A-Za-z_/!?])")
+
+
+def _read_source(path: Path) -> str:
+    data = path.read_bytes()
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _source_text(raw: str) -> str:
+    """The text a person wrote: markup removed (attribute values kept), entities decoded."""
+    text = re.sub(r"<\?.*?\?>", " ", raw, flags=re.S)
+    text = re.sub(r"<!--(.*?)-->", r" \1 ", text, flags=re.S)
+    text = re.sub(r"<!\[CDATA\[(.*?)\]\]>", r" \1 ", text, flags=re.S)
+
+    def values(match: re.Match[str]) -> str:
+        return " " + " ".join(a or b for a, b in _ATTR_VALUE.findall(match.group(1) or "")) + " "
+
+    text = _TAG.sub(values, text)
+    return re.sub(r"&(amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);", lambda m: html.unescape(m.group()), text)
+
+
+def _output_text(out: Path) -> str:
+    parts = []
+    for path in sorted(out.glob("*.xml")):
+        for node in etree.parse(str(path)).getroot().iter():
+            if isinstance(node.tag, str):
+                parts.extend(node.attrib.values())
+            parts.extend([node.text or "", node.tail or ""])
+    return " ".join(parts)
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text))
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ------------------------------------------------------------ the measures
+
+
+def test_corpus_reproduces_every_shape() -> None:
+    names = {p.name for p in CORPUS.glob("*.xml")}
+    assert len(names) >= 40
+    assert set(EXPECTED["records"]) | set(EXPECTED["catalogues"]) == names
+
+
+def test_every_record_found(run) -> None:  # noqa: ANN001
+    _, out, result = run
+    found: dict[str, list[str]] = {}
+    for entry in _entries(out):
+        prov = entry.find("provenance")
+        source = Path(prov.get("source")).name if prov is not None else "canonical_ok.xml"
+        found.setdefault(source, []).append(entry.findtext("title"))
+    assert found == EXPECTED["records"]
+    assert result.report.records == sum(len(v) for v in EXPECTED["records"].values()) - 1
+
+
+def test_word_recall(run) -> None:  # noqa: ANN001
+    src, out, _ = run
+    source: Counter[str] = Counter()
+    for path in sorted(src.glob("*.xml")):
+        if path.name not in EXPECTED["catalogues"]:
+            source += _words(_source_text(_read_source(path)))
+    output = _words(_output_text(out))
+    kept = sum(min(n, output[w]) for w, n in source.items())
+    recall = kept / sum(source.values())
+    missing = {w: n - output[w] for w, n in source.items() if output[w] < n}
+    assert recall >= 0.999, f"recall {recall:.4f}; missing {sorted(missing.items())[:20]}"
+
+
+def test_bare_ampersand_and_stray_lt_survive_verbatim(run) -> None:  # noqa: ANN001
+    src, out, _ = run
+    text = _collapse(_output_text(out))
+    checked = 0
+    for path in sorted(src.glob("*.xml")):
+        raw = _read_source(path)
+        for line in raw.splitlines():
+            tags = [m.span() for m in _TAG.finditer(line)]
+            for site in (*_BARE_AMP.finditer(line), *_STRAY_LT.finditer(line)):
+                # the site with a word each side, within its text (between tags), as written
+                begin = max((e for s, e in tags if e <= site.start()), default=0)
+                end = min((s for s, e in tags if s > site.start()), default=len(line))
+                words = [m for m in re.finditer(r"\S+", line[begin:end])]
+                at = next(i for i, m in enumerate(words) if m.start() <= site.start() - begin < m.end())
+                near = [m.group() for m in words[max(0, at - 1) : at + 2]]
+                if near[0] in ("-", "*", "•") and at > 0:
+                    near = near[1:]
+                snippet = re.sub(r"&(amp|lt|gt|quot|apos);", lambda m: html.unescape(m.group()),
+                                 " ".join(near))
+                assert snippet in text, f"{path.name}: {snippet!r} lost"
+                checked += 1
+        for verbatim in EXPECTED["verbatim"].get(path.name, ()):
+            assert verbatim in text, f"{path.name}: {verbatim!r} lost"
+            checked += 1
+    assert checked >= 40
+
+
+def test_output_validates_with_zero_errors(run) -> None:  # noqa: ANN001
+    from kbtool.diagnostics import Severity
+    from kbtool.validate import validate
+
+    _, out, _ = run
+    schema = etree.XMLSchema(etree.parse(str(xsd_path())))
+    for path in sorted(out.glob("*.xml")):
+        assert schema.validate(etree.parse(str(path))), (path.name, schema.error_log)
+    result = validate(load_config(root=out), (out,), use_cache=False)
+    errors = [d.format() for d in result.diagnostics if d.severity == Severity.ERROR]
+    assert errors == []
+    assert result.entries == sum(len(v) for v in EXPECTED["records"].values())
+
+
+def test_second_run_is_byte_identical(run, tmp_path: Path) -> None:  # noqa: ANN001
+    src, out, _ = run
+    first = _outputs(out)
+    again = _migrate([src], out)  # into the same folder: everything already migrated
+    assert not any(o.changed for o in again.outputs)
+    assert again.report.records == 0
+    assert sum(f.already for f in again.report.files) == sum(len(v) for v in EXPECTED["records"].values())
+    assert _outputs(out) == first
+    fresh = tmp_path / "out"  # a fresh run elsewhere gives the same bytes
+    _migrate([src], fresh)
+    assert _outputs(fresh) == first
+
+
+def test_output_is_fmt_clean(run) -> None:  # noqa: ANN001
+    _, out, _ = run
+    for name, data in _outputs(out).items():
+        formatted, findings = format_bytes(data, name)
+        assert findings == [] and formatted == data, name
+
+
+# ------------------------------------------------------------ what the report and entries say
+
+
+def _entry(out: Path, entry_id: str) -> etree._Element:
+    return next(e for e in _entries(out) if e.get("id") == entry_id)
+
+
+def test_repairs_are_recorded_with_their_line(run) -> None:  # noqa: ANN001
+    _, out, result = run
+    report = {f.path.rsplit("/", 1)[-1]: f for f in result.report.files}
+    misspelt = [(r.line, r.text) for r in report["misspelt_end_tag.xml"].repairs]
+    assert (8, "renamed end tag </symptym> to </symptom>") in misspelt
+    assert report["trailing_xml_tag.xml"].repairs[0].text.startswith("dropped end tag </xml>")
+    assert report["orphan_root_close.xml"].repairs[0].line == 7
+    assert report["content_after_root.xml"].status == "repaired"
+    prov = _entry(out, "celery-visibility-timeout").find("provenance")
+    assert prov.get("source").endswith("misspelt_end_tag.xml") and prov.get("xpath") == "/learning"
+    assert [r.get("line") for r in prov.iterfind("repair")] == ["8", "13", "14"]
+    # the orphan end tag no longer cuts the record short: its solution is still there
+    assert "timezone.utc" in etree.tostring(_entry(out, "tz-naive-datetime-compare"), encoding="unicode")
+
+
+def test_ids_kept_minted_and_collisions_resolved(run) -> None:  # noqa: ANN001
+    _, out, _ = run
+    by_title = {e.findtext("title"): e for e in _entries(out)}
+    assert by_title["Test depended on dictionary order from an API"].get("id") == "1"
+    second = by_title["Sleep-based waits timed out on slow runners"]
+    assert second.get("id") == "sleep-based-waits-timed-out-on-slow-runners"
+    assert second.find("provenance/original[@field='id']").text == "1"
+    l001 = by_title["Random seed differed between CI workers"]
+    assert l001.get("id") == "random-seed-differed-between-ci-workers"
+    assert l001.find("provenance/original[@field='id']").text == "L001"
+    twins = sorted(e.get("id") for e in _entries(out)
+                   if e.findtext("title") == "Health check passed while the database was down")
+    assert twins == ["health-check-passed-while-the-database-was-down",
+                     "health-check-passed-while-the-database-was-down-2"]
+    assert _entry(out, "terraform-state-lock") is not None  # <id> element form
+
+
+def test_fields_mapped_through_names_attributes_and_look_inside(run) -> None:  # noqa: ANN001
+    _, out, _ = run
+    cdn = _entry(out, "cdn-purge-wildcard")
+    assert (cdn.get("severity"), cdn.findtext("date")) == ("critical", "2025-04-04")
+    assert cdn.find("provenance/original[@field='severity']").text == "CRITICAL"
+    mobile = {e.get("id"): e.get("severity") for e in _entries(out) if e.findtext("category") == "Mobile/Release"}
+    assert mobile == {"ios-build-number": "critical", "android-proguard-rules": "critical",
+                      "push-token-refresh": "high", "deep-link-encoding": "medium",
+                      "dark-mode-contrast": "low"}
+    pool = _entry(out, "sqlalchemy-pool-exhaustion")
+    assert [s.text[:30] for s in pool.iterfind("symptoms/symptom")] == [
+        "sqlalchemy.exc.TimeoutError: Q", "p95 latency jumped from 80 ms ", "HTTP 500 on /checkout"]
+    assert pool.find("symptoms/symptom[2]").get("versions") == "sqlalchemy>=2.0"
+    assert pool.findtext("root-causes/cause") == "Sessions opened in a background task were never closed."
+    assert pool.find("extras/problem/impact") is not None  # kept with its nesting
+    decimal = _entry(out, "json-decimal-serialisation")
+    steps = decimal.findall("solution/step")
+    assert steps[2].find("code").get("lang") == "python"
+    assert [f.text for f in decimal.iterfind("files-modified/file")] == [
+        "api/encoding.py - the default hook", "docs/api.md"]
+    assert decimal.find("extras/solution/rationale") is not None
+    whys = _entry(out, "disk-full-postgres-wal")
+    assert len(whys.findall("five-whys/why")) == 5
+    assert whys.findtext("five-whys/why[4]/question") == "Why was the slot abandoned?"
+    assert len(whys.findall("root-causes/cause")) == 2
+    tags = [t.text for t in _entry(out, "uv-lockfile-drift").iterfind("tags/tag")]
+    assert tags == ["python", "packaging", "ci", "lockfile", "uv", "dependency-management",
+                    "reproducible-builds", "tooling"]
+    gunicorn = _entry(out, "gunicorn-worker-timeout")
+    assert gunicorn.findtext("root-causes/cause").startswith("Sync workers")
+    assert [f.text for f in gunicorn.iterfind("files-modified/file")] == [
+        "deploy/gunicorn.conf.py", "app/uploads.py"]
+    flattened = next(e for e in _entries(out) if e.findtext("title") == "pydantic v2 validators silently skipped")
+    assert flattened.findtext("category") == "Python/Pydantic"
+    assert flattened.find("extras/metadata/version").text == "2"
+
+
+def test_envelope_defaults_and_text_outside_records_kept(run) -> None:  # noqa: ANN001
+    _, out, _ = run
+    first = _entry(out, "jwt-none-alg")
+    assert first.findtext("category") == "Security/Auth"
+    assert "shaped the auth review checklist" in "".join(first.find("extras").itertext())
+    third = _entry(out, "password-reset-token-reuse")
+    assert third.findtext("date") == "2025-07-20"  # the envelope's last_updated
+    notes = [r.text for r in third.iterfind("provenance/repair")]
+    assert any("envelope" in n for n in notes)
+    wiki = _entry(out, "wiki-export-image-links")
+    kept = etree.tostring(wiki.find("extras"), encoding="unicode")
+    assert "Exported from the old wiki" in kept and "Free text the exporter left" in kept
+    assert wiki.get("status") == "superseded"
+
+
+def test_namespaces_and_encodings(run) -> None:  # noqa: ANN001
+    _, out, result = run
+    grpc = _entry(out, "grpc-deadline-propagation")
+    assert grpc.find("provenance/original[@field='namespace']").text == "https://example.org/learnings/v2"
+    titles = {e.findtext("title") for e in _entries(out)}
+    assert 'Supplier CSV import crashed on "Müller"' in titles
+    assert "PowerShell redirect wrote UTF-16 and broke the diff tool" in titles
+    latin = next(f for f in result.report.files if f.path.endswith("enc_latin1.xml"))
+    assert "decoded as iso8859-1 (--encoding)" in latin.notes[0]
+
+
+def test_catalogue_recognised_and_checked(run) -> None:  # noqa: ANN001
+    _, _, result = run
+    index = next(f for f in result.report.files if f.path.endswith("index.xml"))
+    assert index.status == "catalogue" and index.records == 0
+    expected = EXPECTED["catalogues"]["index.xml"]
+    assert index.catalogue["paths"] == expected["paths"]
+    assert [b["path"] for b in index.catalogue["broken"]] == expected["broken"]
+
+
+def test_links_resolved_or_reported_broken(run) -> None:  # noqa: ANN001
+    _, out, result = run
+    tls = _entry(out, "ssl-verify-disabled")
+    kinds = [(r.tag, r.get("href") or r.get("ref")) for r in tls.find("references")]
+    assert ("learning", "tls-cert-expiry") in kinds
+    assert any(k == "link" and h.startswith("https://docs.python-requests.org") for k, h in kinds)
+    assert [b["text"] for b in result.report.links_broken] == ["SPEC/learnings/does_not_exist.xml"]
+    csv = _entry(out, "csv-export-encoding")  # a path to a one-record legacy file → its id
+    assert csv.find("references/learning").get("ref") == "email-bounce-storm"
+
+
+# ------------------------------------------------------------ failures, safety, CLI
+
+
+def test_broken_file_reported_and_run_goes_on(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "nul.xml").write_bytes(b"<learning><title>a\x00b</title></learning>")
+    (src / "dtd.xml").write_text('<!DOCTYPE x [<!ENTITY e "x">]>\n<learning/>')
+    shutil.copy(CORPUS / "whole_record_basic.xml", src)
+    (src / "latin.xml").write_bytes((CORPUS / "enc_latin1.xml").read_bytes())
+    result = plan(MigrateOptions(sources=[src], out=tmp_path / "out"))
+    status = {f.path.rsplit("/", 1)[-1]: f for f in result.report.files}
+    assert status["whole_record_basic.xml"].status == "migrated"
+    for name, code in (("nul.xml", "KB101"), ("dtd.xml", "KB103"), ("latin.xml", "KB101")):
+        assert status[name].status == "failed"
+        finding = status[name].findings[0]
+        assert finding.code == code and finding.line >= 1 and finding.col >= 1
+    assert "--encoding" in status["latin.xml"].findings[0].message
+    assert len(result.outputs) == 1
+
+
+def test_symlink_leaving_the_source_tree_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.xml"
+    outside.write_text("<learning><title>secret</title><problem>x</problem><solution>y</solution></learning>")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "leak.xml").symlink_to(outside)
+    result = plan(MigrateOptions(sources=[src], out=tmp_path / "out"))
+    [leak] = result.report.files
+    assert leak.status == "failed" and leak.findings[0].code == "KB104"
+    assert result.outputs == []
+
+
+def test_out_must_not_overlap_sources_and_outputs_stay_inside(tmp_path: Path) -> None:
+    from kbtool.errors import UsageError
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.xml").write_text(
+        "<learning><title>T</title><category>../../etc/passwd</category>"
+        "<problem>p</problem><solution>s</solution></learning>")
+    with pytest.raises(UsageError):
+        plan(MigrateOptions(sources=[src], out=src / "out"))
+    result = _migrate([src], tmp_path / "out")
+    assert [o.path.name for o in result.outputs] == ["etc_passwd.xml"]
+    assert sorted(p.name for p in tmp_path.rglob("*.xml")) == ["a.xml", "etc_passwd.xml"]
+
+
+def test_existing_file_in_out_is_not_overwritten(tmp_path: Path) -> None:
+    from kbtool.errors import UsageError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "database_asyncio.xml").write_text("<notes>mine</notes>")
+    with pytest.raises(UsageError, match="would overwrite"):
+        plan(MigrateOptions(sources=[CORPUS / "whole_record_basic.xml"], out=out))
+    assert (out / "database_asyncio.xml").read_text() == "<notes>mine</notes>"
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_in_place_needs_a_clean_tree_then_converts_the_folder(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    folder = repo / "learnings"
+    folder.mkdir(parents=True)
+    for name in ("whole_record_basic.xml", "envelope_spec_learnings.xml", "index.xml"):
+        shutil.copy(CORPUS / name, folder)
+    refused = cli("migrate", "--in-place", str(folder))
+    assert refused.code == 2 and "not under git" in refused.err
+    _git("init", "-q", cwd=repo)
+    dirty = cli("migrate", "--in-place", str(folder))
+    assert dirty.code == 2 and "uncommitted changes" in dirty.err
+    _git("add", ".", cwd=repo)
+    _git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "legacy", cwd=repo)
+    done = cli("migrate", "--in-place", str(folder))
+    assert done.code == 0, done.err
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "database_asyncio.xml", "database_postgresql.xml", "index.xml"]
+    first = _outputs(folder)
+    again = cli("migrate", "--in-place", "--force", str(folder))
+    assert again.code == 0 and _outputs(folder) == first
+    assert "2 already migrated" not in again.out and "records: 0 migrated" in again.out
+
+
+def test_cli_dry_run_diff_and_json(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    source = str(CORPUS / "misspelt_end_tag.xml")
+    dry = cli("migrate", source, "--out", str(out), "--dry-run")
+    assert dry.code == 0 and not out.exists()
+    assert "misspelt_end_tag.xml:8:76: renamed end tag </symptym> to </symptom>" in dry.out
+    diff = cli("migrate", source, "--out", str(out), "--diff")
+    assert diff.code == 0 and not out.exists()
+    assert "+      <title>Celery tasks ran twice after long jobs</title>" in diff.out
+    assert "records: 1 migrated" in diff.err  # with --diff the report goes to stderr
+    data = cli("migrate", source, "--out", str(out), "--format", "json")
+    report = json.loads(data.out)
+    assert set(report) == {"summary", "files", "fields", "kept_concepts", "text", "extras_kept",
+                           "ids", "links", "outputs", "warnings", "reports"}
+    assert report["summary"]["records"] == 1 and report["files"][0]["repairs"][0]["line"] == 8
+    assert (out / "backend_queues.xml").exists()
+    assert cli("migrate", source).code == 2  # neither --out nor --in-place
+    assert cli("migrate", source, "--out", str(out), "--format", "xml").code == 2
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<learning><title>x\x00</title></learning>")
+    failed = cli("migrate", str(broken), "--out", str(tmp_path / "o2"))
+    assert failed.code == 1 and "broken.xml:1:" in failed.out and "KB101" in failed.out

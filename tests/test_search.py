@@ -1,0 +1,220 @@
+"""kbtool.search: ranking, filters, snippets, "did you mean", and hostile queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from search_kb import FIXTURES, copy_kb
+
+from kbtool.config import Config
+from kbtool.errors import UsageError
+from kbtool.fts_query import convert
+from kbtool.index import index_path
+from kbtool.search import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    Filters,
+    _snippet,
+    edit_distance,
+    make_filters,
+    parse_date,
+    search,
+    search_entries,
+    search_sql,
+)
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    return copy_kb(tmp_path_factory.mktemp("search"))
+
+
+def ids(config: Config, query: str, **filters: object) -> list[str]:
+    return [h.id for h in search_entries(config, query, limit=20, **filters)]  # type: ignore[arg-type]
+
+
+def test_title_hit_outranks_body_hit(kb: Config) -> None:
+    # "pagination" is in one entry's title and in another's prevention item
+    assert ids(kb, "pagination") == ["cursor-pagination-skips-rows", "retry-storm-after-timeout"]
+
+
+def test_symptom_hit_outranks_description_hit(kb: Config) -> None:
+    # "prepared" is in a symptom only; "traffic" in a description only: compare one query
+    # that hits the title of one entry and the description of another.
+    hits = search_entries(kb, "session")
+    assert hits[0].id == "session-leak-in-background-task"  # title ("Session leaked")
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+
+
+def test_hit_fields(kb: Config) -> None:
+    [hit] = search_entries(kb, "thirty seconds")
+    assert (hit.id, hit.path, hit.line) == ("pool-exhaustion-under-load",
+                                            "learnings/database_asyncio.xml", 40)
+    assert (hit.category, hit.severity, hit.status, hit.date) == (
+        "Database/AsyncIO", "critical", "active", "2024-03-10")
+    assert hit.tags == ("sqlalchemy", "performance")
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["thirty", "seconds"]
+
+
+def test_stemming_and_phrases(kb: Config) -> None:
+    assert ids(kb, "exhausting") == ["pool-exhaustion-under-load",
+                                     "async-context-manager-dependency-injection"]
+    assert ids(kb, '"event loop"') == ["event-loop-closed-in-fixtures"]
+    assert ids(kb, '"loop event"') == []
+    assert ids(kb, "asyncgenerator*") == ["async-context-manager-dependency-injection"]
+
+
+def test_exclusion_or_and_fields(kb: Config) -> None:
+    assert "session-leak-in-background-task" not in ids(kb, "session -leaked")
+    assert set(ids(kb, "alembic OR pg_dump")) == {"alembic-autogenerate-misses-enum",
+                                                  "pgdump-version-mismatch"}
+    assert ids(kb, "title:pool") == ["pool-exhaustion-under-load"]
+    assert ids(kb, "tag:resilience") == ["retry-storm-after-timeout"]
+
+
+def test_category_is_a_prefix_by_segment(kb: Config) -> None:
+    database = set(ids(kb, "postgresql OR session OR pool OR pg_dump", category="Database"))
+    assert database == {"alembic-autogenerate-misses-enum", "pool-exhaustion-under-load",
+                        "session-leak-in-background-task",
+                        "async-context-manager-dependency-injection"}
+    assert ids(kb, "pg_dump", category="databasetools") == ["pgdump-version-mismatch"]
+    assert ids(kb, "session", category="Database/AsyncIO/") != []
+    assert ids(kb, "session", category="Data") == []
+
+
+def test_tag_filter_needs_every_tag(kb: Config) -> None:
+    assert ids(kb, "asyncio OR sqlalchemy", tag=["asyncio"]) == [
+        "async-context-manager-dependency-injection", "event-loop-closed-in-fixtures"]
+    assert ids(kb, "asyncio OR sqlalchemy", tag=["asyncio,FastAPI"]) == [
+        "async-context-manager-dependency-injection"]
+
+
+def test_severity_and_status_filters(kb: Config) -> None:
+    assert ids(kb, "session OR loop", severity=["high"]) == [
+        "event-loop-closed-in-fixtures", "async-context-manager-dependency-injection"]
+    assert ids(kb, "session", severity=["medium,critical"]) == [
+        "session-leak-in-background-task", "pool-exhaustion-under-load"]
+    assert ids(kb, "session", status=["superseded"]) == ["session-leak-in-background-task"]
+    assert ids(kb, "pass alone", status=["archived"]) == ["flaky-test-order-dependence"]
+    with pytest.raises(UsageError, match="unknown severity 'urgent'"):
+        ids(kb, "session", severity=["urgent"])
+    with pytest.raises(UsageError, match="unknown status"):
+        ids(kb, "session", status=["gone"])
+
+
+def test_date_filters(kb: Config) -> None:
+    everything = "session OR loop OR pool OR pagination OR timeout OR enum OR pg_dump OR alone"
+    assert len(ids(kb, everything)) == 9
+    assert set(ids(kb, everything, since="2025-05-04")) == {
+        "cursor-pagination-skips-rows", "event-loop-closed-in-fixtures",
+        "async-context-manager-dependency-injection"}
+    assert set(ids(kb, everything, until="2023")) == {"session-leak-in-background-task",
+                                                       "flaky-test-order-dependence"}
+    assert set(ids(kb, everything, since="2024-12", until="2025-02")) == {
+        "retry-storm-after-timeout", "alembic-autogenerate-misses-enum"}
+    with pytest.raises(UsageError, match="invalid date"):
+        ids(kb, everything, since="last tuesday")
+
+
+def test_parse_date() -> None:
+    today = dt.date(2025, 3, 31)
+    assert parse_date("30d", today=today) == dt.date(2025, 3, 1)
+    assert parse_date("2w", today=today) == dt.date(2025, 3, 17)
+    assert parse_date("1y", today=today) == dt.date(2024, 3, 31)
+    assert parse_date("2024-02", end=True) == dt.date(2024, 2, 29)
+    assert parse_date("2024", end=True) == dt.date(2024, 12, 31)
+    assert parse_date("2024-02-03") == dt.date(2024, 2, 3)
+
+
+def test_file_filter(kb: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert set(ids(kb, "session OR loop", file="learnings/testing_pytest.xml")) == {
+        "event-loop-closed-in-fixtures"}
+    assert len(ids(kb, "session OR loop OR pool", file="learnings")) == 4
+    assert ids(kb, "session OR loop", file="learnings/test*.xml") == [
+        "event-loop-closed-in-fixtures"]
+    monkeypatch.chdir(kb.learnings_dir)  # a path from the working directory
+    assert ids(kb, "loop", file="testing_pytest.xml") == ["event-loop-closed-in-fixtures"]
+
+
+def test_limit(kb: Config) -> None:
+    assert len(search_entries(kb, "session", limit=2)) == 2
+    with pytest.raises(UsageError, match="--limit"):
+        search_entries(kb, "session", limit=0)
+
+
+def test_did_you_mean(kb: Config) -> None:
+    result = search(kb, "contxt managr")
+    assert result.hits == []
+    assert result.suggestions[0] == "context manager"
+    assert search(kb, "exhuasted").suggestions[0] == "exhausted"  # swapped letters
+    assert search(kb, "session zzzzqqq").suggestions == []
+
+
+def test_edit_distance() -> None:
+    assert edit_distance("manager", "manager", 2) == 0
+    assert edit_distance("managr", "manager", 2) == 1
+    assert edit_distance("exhuast", "exhaust", 2) == 1
+    assert edit_distance("abc", "xyzabc", 2) == 3
+
+
+def test_snippet_markers() -> None:
+    text, spans = _snippet(f"a  {MARK_OPEN}hit{MARK_CLOSE}\n\tand {MARK_OPEN}more{MARK_CLOSE}.")
+    assert text == "a hit and more."
+    assert [text[a:b] for a, b in spans] == ["hit", "more"]
+
+
+def test_search_sql_is_what_runs(kb: Config) -> None:
+    filters = Filters(category="Database", tags=("sqlalchemy",), severity=("critical",))
+    sql, args = search_sql(convert("pool").match, filters, 5)
+    assert "bm25(entries_fts, 10.0, 10.0, 4.0, 2.0, 2.0, 1.0)" in sql
+    with sqlite3.connect(index_path(kb)) as db:
+        rows = db.execute(sql, args).fetchall()
+    assert [r[0] for r in rows] == ["pool-exhaustion-under-load"]
+
+
+def test_make_filters_from_option_values(kb: Config) -> None:
+    filters = make_filters(kb, category="API", tag=["a,b", "c"], severity=["HIGH"],
+                           since="2024-01-01")
+    assert filters.tags == ("a", "b", "c") and filters.severity == ("high",)
+    assert filters.since == dt.date(2024, 1, 1)
+
+
+def _bad_queries() -> list[str]:
+    text = (FIXTURES / "fts_queries.txt").read_text(encoding="utf-8")
+    return [line for line in text.split("\n") if line and not line.startswith("# ")]
+
+
+def test_every_bad_input_query_gives_hits_or_a_clean_message(kb: Config) -> None:
+    answered = refused = 0
+    for query in _bad_queries():
+        try:
+            search(kb, query)
+            answered += 1
+        except UsageError as exc:
+            assert "nothing to search for" in str(exc) or "only excluded" in str(exc)
+            refused += 1
+    assert answered > 20 and refused > 10
+
+
+def test_a_query_with_nothing_searchable_is_a_usage_error(kb: Config) -> None:
+    with pytest.raises(UsageError, match="nothing to search for"):
+        search(kb, "***")
+
+
+def test_search_never_imports_lxml_when_fresh(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = copy_kb(tmp_path)
+    search_entries(config, "session")  # build
+    code = (
+        "import sys; from kbtool.search import search_entries; "
+        "from kbtool.config import load_config; "
+        f"print(len(search_entries(load_config(root=__import__('pathlib').Path({str(config.root)!r})), 'session'))); "
+        "print(sorted(m for m in ('lxml', 'jinja2', 'typer', 'pydantic', 'rich') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["4", "[]"]

@@ -1,0 +1,252 @@
+"""``kbtool search/match/list/show/stats/index``: golden transcripts, exit codes, the fast
+path (same behaviour as typer, lean imports).
+
+Goldens live in tests/golden/search/; regenerate with ``KBTOOL_UPDATE_GOLDEN=1 pytest …``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from search_kb import FIXTURES, copy_kb
+
+from kbtool.config import Config
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "search"
+UPDATE = bool(os.environ.get("KBTOOL_UPDATE_GOLDEN"))
+OLD_FASTAPI = "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'"
+NEW_FASTAPI = "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator"
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    config = copy_kb(tmp_path_factory.mktemp("cli"))
+    from kbtool.index import open_index
+
+    with open_index(config):  # built once, so no command below prints the build notice
+        pass
+    return config
+
+
+def run(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        *, stdin: str = "", typer_only: bool = False) -> tuple[int, str, str]:
+    """Run kbtool in this process, as the console script would (fast path included)."""
+    from kbtool.__main__ import main
+    from kbtool.cli import run as typer_run
+
+    monkeypatch.setattr(sys, "argv", ["kbtool", *argv])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    for name in ("NO_COLOR", "FORCE_COLOR", "KBTOOL_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        (typer_run if typer_only else main)()
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+def _mask(text: str) -> str:
+    text = re.sub(r"\(\d+\.\d\d s\)", "(S s)", text)
+    return re.sub(r'"seconds": \d+(\.\d+)?', '"seconds": S', text)
+
+
+def check_golden(name: str, argv: list[str], code: int, out: str, err: str) -> None:
+    transcript = (f"$ kbtool {' '.join(argv)}\n--- exit {code}\n--- stdout\n{_mask(out)}"
+                  f"--- stderr\n{_mask(err)}")
+    path = GOLDEN / f"{name}.txt"
+    if UPDATE or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(transcript, encoding="utf-8")
+    assert transcript == path.read_text(encoding="utf-8")
+
+
+CASES = {
+    "search_text": (["search", "pagination"], 0),
+    "search_filters": (["search", "session", "--category", "Database", "-n", "2"], 0),
+    "search_json": (["search", "-f", "json", "session", "--tag", "sqlalchemy", "-n", "2"], 0),
+    "search_jsonl": (["search", "--format=jsonl", "event", "loop"], 0),
+    "search_did_you_mean": (["search", "contxt", "managr"], 0),
+    "search_show_sql": (["search", "--show-sql", "pool", "-s", "critical", "--since", "2024"], 0),
+    "search_nothing_searchable": (["search", "***"], 2),
+    "search_only_excluded": (["search", "--", "-session"], 2),
+    "search_bad_severity": (["search", "pool", "--severity", "urgent"], 2),
+    "match_text": (["match", OLD_FASTAPI], 0),
+    "match_json": (["match", "-f", "json", NEW_FASTAPI], 0),
+    "match_nothing": (["match", "the weather is nice"], 0),
+    "list_text": (["list"], 0),
+    "list_json": (["list", "--category", "testing", "-f", "json"], 0),
+    "show_text": (["show", "async-context-manager-dependency-injection"], 0),
+    "show_json": (["show", "event-loop-closed-in-fixtures", "-f", "json"], 0),
+    "show_xml": (["show", "pgdump-version-mismatch", "--format", "xml"], 0),
+    "show_unknown": (["show", "async-context"], 2),
+    "stats_text": (["stats", "--as-of", "2025-09-01"], 0),
+    "stats_json": (["stats", "--as-of", "2025-09-01", "-f", "json"], 0),
+    "index_text": (["index"], 0),
+    "index_json": (["index", "--format", "json"], 0),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_golden(name: str, kb: Config, monkeypatch: pytest.MonkeyPatch,
+                capsys: pytest.CaptureFixture[str]) -> None:
+    argv, expected = CASES[name]
+    monkeypatch.chdir(kb.root)
+    code, out, err = run(argv, monkeypatch, capsys)
+    assert code == expected, err
+    check_golden(name, argv, code, out, err)
+
+
+def test_match_reads_a_log_from_stdin(kb: Config, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(kb.root)
+    log = (FIXTURES / "pytest_log.txt").read_text(encoding="utf-8")
+    code, out, err = run(["match", "-"], monkeypatch, capsys, stdin=log)
+    assert code == 0
+    check_golden("match_stdin", ["match", "-", "< pytest_log.txt"], code, out, err)
+
+
+def test_show_markdown_uses_the_fix_report_template(
+    kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(kb.root)
+    code, out, _ = run(["show", "pool-exhaustion-under-load", "-f", "md"], monkeypatch, capsys)
+    assert code == 0
+    assert out.startswith("# Connection pool exhausted under load\n")
+    assert "QueuePool limit of size 5" in out
+
+
+def test_show_lists_backlinks_from_entries(kb: Config, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    monkeypatch.chdir(kb.root)
+    _, out, _ = run(["show", "session-leak-in-background-task", "-f", "json"], monkeypatch,
+                    capsys)
+    backlinks = json.loads(out)["backlinks"]
+    assert [(b["kind"], b["source"]) for b in backlinks] == [
+        ("supersedes", "event-loop-closed-in-fixtures")]
+
+
+def test_show_lists_backlinks_from_fix_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    config = copy_kb(tmp_path)
+    config.reports_dir.mkdir(parents=True)
+    (config.reports_dir / "pool.md").write_text(
+        "# Pool exhaustion\n\nSee learnings/database_asyncio.xml#pool-exhaustion-under-load.\n")
+    monkeypatch.chdir(config.root)
+    _, out, _ = run(["show", "pool-exhaustion-under-load", "-f", "json"], monkeypatch, capsys)
+    kinds = {(b["kind"], b["source"]) for b in json.loads(out)["backlinks"]}
+    assert ("report", "learnings/reports/pool.md") in kinds
+    assert ("learning", "async-context-manager-dependency-injection") in kinds
+
+
+# ------------------------------------------------------------------ the fast path
+
+SAME = [
+    ["search", "session", "-n", "3"],
+    ["search", "--format", "json", "pool", "--category=Database", "-t", "sqlalchemy"],
+    ["search", "session", "--status", "active,superseded", "--since", "2020", "-n1"],
+    ["search", "loop", "--file", "learnings"],
+    ["search", "--show-sql", "a", "b"],
+    ["search", "***"],
+    ["match", "-f", "jsonl", OLD_FASTAPI],
+    ["match", "-n", "1", "RuntimeError:", "Event", "loop", "is", "closed"],
+]
+
+
+@pytest.mark.parametrize("argv", SAME)
+def test_fast_path_behaves_like_typer(argv: list[str], kb: Config,
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from kbtool.fastcli import run_fast
+
+    monkeypatch.chdir(kb.root)
+    fast = run(argv, monkeypatch, capsys)
+    slow = run(argv, monkeypatch, capsys, typer_only=True)
+    assert fast == slow
+    with_root = run(["--root", str(kb.root), *argv], monkeypatch, capsys)
+    assert with_root == fast
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert run_fast(argv) is not None  # really taken
+
+
+@pytest.mark.parametrize("argv", [
+    ["search", "--help"], ["search", "-h"], ["search", "--limit", "x", "a"],
+    ["search", "--nope", "a"], ["search", "--format", "yaml", "a"], ["search", "a", "--limit"],
+    ["--version", "search"], ["search", "--show-sql=yes", "a"], ["list"],
+])
+def test_fast_path_steps_aside_when_unsure(argv: list[str]) -> None:
+    from kbtool.fastcli import run_fast
+
+    assert run_fast(argv) is None
+
+
+def test_typer_reports_what_the_fast_path_left(kb: Config, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(kb.root)
+    code, _, err = run(["search", "--limit", "many", "x"], monkeypatch, capsys)
+    assert code == 2 and "Invalid value for '--limit'" in err
+    code, _, err = run(["search", "--format", "yaml", "x"], monkeypatch, capsys)
+    assert code == 2 and "--format 'yaml': expected one of text, json, jsonl" in err
+    code, out, _ = run(["search", "--help"], monkeypatch, capsys)
+    assert code == 0 and "--show-sql" in out and "--category" in out
+
+
+def test_help_lists_every_shared_option(monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from kbtool.fastcli import LIST_OPTS, MATCH_OPTS, SEARCH_OPTS
+
+    for command, opts in (("search", SEARCH_OPTS), ("match", MATCH_OPTS), ("list", LIST_OPTS)):
+        _, out, _ = run([command, "--help"], monkeypatch, capsys)
+        for opt in opts:
+            for flag in opt.flags:
+                assert flag in out, (command, flag)
+
+
+def _imports_of(argv: list[str], cwd: Path) -> tuple[str, list[str]]:
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(m for m in "
+        "('typer', 'lxml', 'jinja2', 'pydantic', 'rich', 'markdown_it') if m in sys.modules))"
+        " + '\\n'))\n"
+        f"sys.argv = ['kbtool', *{argv!r}]\n"
+        "from kbtool.__main__ import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
+                          text=True, check=False)
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES"))
+    return proc.stdout, line.split()[1:]
+
+
+def test_search_process_imports_no_heavy_module(kb: Config) -> None:
+    out, modules = _imports_of(["search", "event", "loop"], kb.root)
+    assert "event-loop-closed-in-fixtures" in out
+    assert modules == []
+    out, modules = _imports_of(["match", "RuntimeError: Event loop is closed"], kb.root)
+    assert "event-loop-closed-in-fixtures" in out
+    assert modules == []
+
+
+def test_help_imports_neither_lxml_nor_jinja2_nor_pydantic(kb: Config) -> None:
+    out, modules = _imports_of(["--help"], kb.root)
+    assert "search" in out
+    assert not {"lxml", "jinja2", "pydantic"} & set(modules)
+
+
+def test_only_cli_imports_typer() -> None:
+    package = Path(__file__).resolve().parent.parent / "kbtool"
+    offenders = [
+        str(p.relative_to(package)) for p in package.rglob("*.py")
+        if p.name != "cli.py" and re.search(r"^\s*(import typer|from typer)", p.read_text(),
+                                            re.MULTILINE)
+    ]
+    assert offenders == []
