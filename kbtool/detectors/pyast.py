@@ -31,6 +31,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from kbtool.detectors.globs import NamePatterns
@@ -111,6 +112,17 @@ class Module:
         while parent is not None:
             yield parent
             parent = self.parents.get(id(parent))
+
+    @cached_property
+    def local_names(self) -> frozenset[str]:
+        """Every parameter name and every function or class name defined in a function:
+        only these can be bound in a function scope, so only these need a look at scopes."""
+        names = {a.arg for a in self.by_type.get(ast.arg, ()) if isinstance(a, ast.arg)}
+        for kind in (*_FUNCS, ast.ClassDef):
+            for node in self.by_type.get(kind, ()):
+                if self.parents.get(id(node)) is not self.tree:
+                    names.add(node.name)  # type: ignore[attr-defined]
+        return frozenset(names)
 
     def scope(self, func: ast.AST) -> tuple[frozenset[str], dict[str, ast.AST]]:
         """Parameter names and local function/class definitions of a function (cached)."""
@@ -287,7 +299,7 @@ class Project:
         return found
 
     def _qualname_of_name(self, mod: Module, name: str, at: ast.AST, depth: int) -> str | None:
-        for scope in mod.ancestors(at):
+        for scope in mod.ancestors(at) if name in mod.local_names else ():
             if isinstance(scope, (*_FUNCS, ast.Lambda)):
                 params, local = mod.scope(scope)
                 if name in params:
@@ -311,7 +323,7 @@ class Project:
         if isinstance(expr, ast.Call):
             expr = expr.func
         if isinstance(expr, ast.Name):
-            for scope in mod.ancestors(expr):
+            for scope in mod.ancestors(expr) if expr.id in mod.local_names else ():
                 if isinstance(scope, (*_FUNCS, ast.Lambda)):
                     params, local = mod.scope(scope)
                     if expr.id in params:
