@@ -102,3 +102,23 @@ def test_good_detectors_give_no_findings(tmp_path: Path) -> None:
         </detector>
 """
     assert codes_at(tmp_path, ok) == []
+
+
+def test_bundled_detectors_pass_their_examples() -> None:
+    """The flagship and at least five other bundled entries carry detectors, all of which
+    flag their bad examples and leave their good ones alone."""
+    from lxml import etree
+
+    from kbtool.safexml import make_parser
+
+    repo = Path(__file__).resolve().parent.parent
+    with_detectors = set()
+    for path in sorted((repo / "learnings").glob("*.xml")):
+        root = etree.fromstring(path.read_bytes(), make_parser())
+        for entry in root.iterfind("learnings/learning"):
+            if entry.find("detectors/detector") is not None:
+                with_detectors.add(entry.get("id"))
+    assert "async-context-manager-dependency-injection" in with_detectors
+    assert len(with_detectors - {"async-context-manager-dependency-injection"}) >= 5
+    result = validate(load_config(root=repo), [repo / "learnings"], select=["KB5"], use_cache=False)
+    assert [d.format() for d in result.diagnostics] == []
