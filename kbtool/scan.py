@@ -170,8 +170,13 @@ class ScanResult:
         return bool(self.findings) or any(p.severity is Severity.ERROR for p in self.problems)
 
     def to_dict(self) -> dict[str, Any]:
+        from kbtool import __version__
+
         return {
             "version": 1,
+            "tool": {"name": "kbtool", "version": __version__},
+            "command": "scan",
+            "ok": not self.failed,
             "findings": [f.to_dict() for f in self.findings],
             "problems": [p.to_dict() for p in self.problems],
             "summary": {
