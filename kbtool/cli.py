@@ -806,13 +806,17 @@ def scan_command(
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option("--baseline", help="Accept the findings recorded in this baseline file.",
-                     dir_okay=False),
+        typer.Option(
+            "--baseline", help="Accept the findings recorded in this baseline file.", dir_okay=False
+        ),
     ] = None,
     write_baseline: Annotated[
         Path | None,
-        typer.Option("--write-baseline", help="Record every current finding in this file "
-                     "(to accept them), then exit 0.", dir_okay=False),
+        typer.Option(
+            "--write-baseline",
+            help="Record every current finding in this file (to accept them), then exit 0.",
+            dir_okay=False,
+        ),
     ] = None,
     max_file_size: Annotated[
         int, typer.Option("--max-file-size", min=1, help="Skip files larger than this (bytes).")
@@ -831,13 +835,16 @@ def scan_command(
         fail(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     if baseline is not None and write_baseline is not None:
         fail("--baseline and --write-baseline do not go together")
-    result = scan(config_for(), paths or [], entry_ids=entry or (), max_bytes=max_file_size,
-                  baseline=baseline)
+    result = scan(
+        config_for(), paths or [], entry_ids=entry or (), max_bytes=max_file_size, baseline=baseline
+    )
     if write_baseline is not None:
         save_baseline(write_baseline, result.findings)
         if not quiet:
-            typer.echo(f"kbtool scan: {len(result.findings)} finding(s) recorded in "
-                       f"{write_baseline}", err=True)
+            typer.echo(
+                f"kbtool scan: {len(result.findings)} finding(s) recorded in {write_baseline}",
+                err=True,
+            )
         raise typer.Exit(0)
     render(result, fmt, sys.stdout)
     sys.stdout.flush()
