@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 import tokenize
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -38,28 +37,22 @@ from typing import Any
 from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, Severity, display_path
 from kbtool.errors import UsageError
+from kbtool.kb import SKIP_DIRS as KB_SKIP_DIRS
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 BINARY_SNIFF = 8192
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".bzr",
-        "node_modules",
-        "__pycache__",
-        ".venv",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".hypothesis",
-        ".kbtool",
-        ".eggs",
-    }
-)
+SKIP_DIRS = frozenset(KB_SKIP_DIRS) | {
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    ".eggs",
+}
 BASELINE_VERSION = 1
 _IGNORE = re.compile(r"kbtool:\s*ignore\b(\[([^\]\n]*)\])?([^\n]*)")
 _COMMENT_MARKERS = frozenset({"#", "//", "--", ";", "/*", "*", "<!--"})  # comment alone on a line
@@ -276,6 +269,7 @@ def _help_uri(config: Config, ref: Any) -> str | None:
 class Target:
     abs_path: Path
     rel: str  # relative to the scanned folder, POSIX
+    root: Path  # the scanned folder (resolved): reads stay inside it
 
 
 def iter_targets(
@@ -310,19 +304,20 @@ def iter_targets(
                     real = _real_inside(path, root_real, skipped)
                     if real is not None and real not in seen:
                         seen.add(real)
-                        yield Target(path, path.relative_to(absolute).as_posix())
+                        yield Target(path, path.relative_to(absolute).as_posix(), root_real)
             for path in links:
                 real = _real_inside(path, root_real, skipped)
                 if real is not None and real not in seen:
                     seen.add(real)
-                    yield Target(path, path.relative_to(absolute).as_posix())
+                    yield Target(path, path.relative_to(absolute).as_posix(), root_real)
         else:
             base = Path.cwd()
-            real = _real_inside(absolute, absolute.parent.resolve(), skipped)
+            parent = absolute.parent.resolve()
+            real = _real_inside(absolute, parent, skipped)
             if real is not None and real not in seen:
                 seen.add(real)
                 rel = _posix_rel(absolute, base)
-                yield Target(absolute, rel if not rel.startswith("../") else absolute.name)
+                yield Target(absolute, rel if not rel.startswith("../") else absolute.name, parent)
 
 
 def _real_inside(path: Path, root: Path, skipped: Counter[str]) -> Path | None:
@@ -341,31 +336,18 @@ def _real_inside(path: Path, root: Path, skipped: Counter[str]) -> Path | None:
     return real
 
 
-def read_source(path: Path, max_bytes: int) -> bytes | str:
-    """The bytes of a regular file, or why it is skipped: too-large, not-regular, unreadable."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return "unreadable"
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return "not-regular"
-        if info.st_size > max_bytes:
-            return "too-large"
-        chunks, remaining = [], max_bytes + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-    except OSError:
-        return "unreadable"
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    return "too-large" if len(data) > max_bytes else data
+_SKIP_REASON = {"KB104": "link-outside", "KB105": "too-large", "KB106": "not-regular"}
+
+
+def read_source(path: Path, root: Path, max_bytes: int) -> bytes | str:
+    """The bytes of a regular file inside ``root`` (links resolved), or why it is skipped:
+    link-outside, too-large, not-regular or unreadable (``kbtool.safexml.read_capped``)."""
+    from kbtool.safexml import read_capped
+
+    data = read_capped(path, root, max_bytes)
+    if isinstance(data, Diagnostic):
+        return _SKIP_REASON.get(data.code, "unreadable")
+    return data
 
 
 def decode_source(data: bytes, rel: str) -> str | None:
@@ -418,11 +400,7 @@ class ModuleFinder:
             ):
                 if not candidate.is_file():
                     continue
-                try:
-                    candidate.resolve().relative_to(root.resolve())
-                except (ValueError, OSError):
-                    continue
-                data = read_source(candidate, self.max_bytes)
+                data = read_source(candidate, root.resolve(), self.max_bytes)
                 text = decode_source(data, candidate.name) if isinstance(data, bytes) else None
                 if text is not None:
                     rel = (
@@ -582,7 +560,7 @@ def scan(
     abs_of: dict[int, Path] = {}
     skip = [config.learnings_dir, config.reports_dir, config.cache_dir]
     for target in iter_targets(paths or [Path()], skip, result.skipped):
-        data = read_source(target.abs_path, max_bytes)
+        data = read_source(target.abs_path, target.root, max_bytes)
         if isinstance(data, str):
             result.skipped[data] += 1
             continue
