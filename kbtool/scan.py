@@ -30,7 +30,7 @@ import tokenize
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from io import BytesIO
+from io import BytesIO, StringIO
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ SKIP_DIRS = frozenset(KB_SKIP_DIRS) | {
 BASELINE_VERSION = 1
 _IGNORE = re.compile(r"kbtool:\s*ignore\b(\[([^\]\n]*)\])?([^\n]*)")
 _COMMENT_MARKERS = frozenset({"#", "//", "--", ";", "/*", "*", "<!--"})  # comment alone on a line
+_COMMENT_START = re.compile(r"(?:^|(?<=\s))(#|//|--|;|/\*|<!--)\s*kbtool:")
 _REASON_END = re.compile(r"\s*(\*/|-->)\s*$")
 
 
@@ -421,17 +422,40 @@ class Suppression:
     ids: frozenset[str]
 
 
+def _comments(src: Any) -> Iterator[tuple[int, int, str]]:
+    """(line, column offset, text) of each comment that mentions ``kbtool:``.
+
+    Python files are tokenized, so strings and docstrings that quote a suppression do not
+    count; in other files a comment starts at ``#``, ``//``, ``--``, ``;``, ``/*`` or
+    ``<!--`` at the start of a line or after white space.
+    """
+    if src.rel.endswith((".py", ".pyi")):
+        try:
+            tokens = list(tokenize.generate_tokens(StringIO(src.text).readline))
+        except (tokenize.TokenError, SyntaxError):
+            tokens = None  # a file that does not tokenize: fall back to the plain rule
+        if tokens is not None:
+            for tok in tokens:
+                if tok.type == tokenize.COMMENT and "kbtool:" in tok.string:
+                    yield tok.start[0], tok.start[1], tok.string
+            return
+    for number, line in enumerate(src.lines, start=1):
+        if "kbtool:" in line:
+            for m in _COMMENT_START.finditer(line):
+                yield number, m.start(1), line[m.start(1) :]
+                break
+
+
 def suppressions(src: Any, known_ids: set[str]) -> tuple[list[Suppression], list[Diagnostic]]:
     """The ``kbtool: ignore[…] reason`` comments of a file, and the problems with them."""
     out: list[Suppression] = []
     problems: list[Diagnostic] = []
     if "kbtool:" not in src.text:
         return out, problems
-    for number, line in enumerate(src.lines, start=1):
-        if "kbtool:" not in line:
-            continue
-        for m in _IGNORE.finditer(line):
-            col = m.start() + 1
+    for number, offset, comment in _comments(src):
+        line = src.line_text(number)
+        for m in _IGNORE.finditer(comment):
+            col = offset + m.start() + 1
             if m.group(1) is None:
                 problems.append(
                     _problem(
@@ -473,7 +497,7 @@ def suppressions(src: Any, known_ids: set[str]) -> tuple[list[Suppression], list
                         "the knowledge base reports",
                     )
                 )
-            alone = line[: m.start()].strip() in _COMMENT_MARKERS
+            alone = line[: offset + m.start()].strip() in _COMMENT_MARKERS
             out.append(Suppression(number + 1 if alone else number, ids))
     return out, problems
 
@@ -586,6 +610,8 @@ def scan(
     known = set(entries)
     ignores: dict[int, list[Suppression]] = {}
     for src in files:
+        if not any(d.applies_to(src.rel) for d in dets):
+            continue  # no detector looks at this file: its comments suppress nothing
         found, trouble = suppressions(src, known)
         ignores[id(src)] = found
         result.problems.extend(trouble)
@@ -611,7 +637,7 @@ def scan(
         )
         occurrences[key] += 1
         all_findings.append(finding)
-        if any(s.line == hit.line and info.id in s.ids for s in ignores[id(src)]):
+        if any(s.line == hit.line and info.id in s.ids for s in ignores.get(id(src), ())):
             result.suppressed.append(finding)
         else:
             result.findings.append(finding)

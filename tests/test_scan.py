@@ -178,9 +178,13 @@ def test_inline_suppression(kb: Path, tmp_path: Path) -> None:
         "print(2)\n"
         "print(3)  # kbtool: ignore[print-call]\n"
         "print(4)  # kbtool: ignore\n"
-        "print(5)  # kbtool: ignore[no-such-entry] typo\n",
+        "print(5)  # kbtool: ignore[no-such-entry] typo\n"
+        'doc = """a quoted # kbtool: ignore[print-call] in a string is no comment"""\n'
+        "s = '# kbtool: ignore'\n",
         encoding="utf-8",
     )
+    # no detector looks at Markdown files here: their comments are not read
+    (src / "notes.md").write_text("<!-- kbtool: ignore -->\n", encoding="utf-8")
     code, out, err = scan("-f", "json", str(src), root=kb)
     data = json.loads(out)
     assert code == 1
