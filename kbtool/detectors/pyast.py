@@ -853,7 +853,7 @@ class _Compiler:
                 f" (fields: {', '.join(known) or 'none'})",
                 el,
             )
-        value = el.get("value")
+        values = self.names(el, "value")  # one of several names or numbers, globs allowed
         empty = self.boolean(el, "empty")
         preds = self.preds(el, tag)
         rest = _all(preds)
@@ -862,7 +862,7 @@ class _Compiler:
             got = getattr(n, name, None)
             if empty is not None and (got is None or got == []) != empty:
                 return False
-            if value is not None and (isinstance(got, ast.AST | list) or str(got) != value):
+            if values is not None and (isinstance(got, ast.AST | list) or not values(str(got))):
                 return False
             if not preds:
                 return True
