@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from kbtool import __version__
-from kbtool.errors import KbError
 
 app = typer.Typer(
     name="kbtool",
@@ -211,8 +210,8 @@ def stats_command(
     """Counts by category, severity, status and age, and the entries past their review-by
     date."""
     from kbtool.listing import stats
-    from kbtool.searchcmds import notice, render_stats, write_json
     from kbtool.search import parse_date
+    from kbtool.searchcmds import notice, render_stats, write_json
 
     if fmt not in ("text", "json"):
         fail(f"--format {fmt!r}: expected text or json")
@@ -238,11 +237,12 @@ def index_command(
     """Update the search index (.kbtool/index.db) and report the files added, modified and
     removed since it was last brought up to date. Searches do this on their own."""
     from kbtool.index import open_index
-    from kbtool.searchcmds import notice, render_index_report, write_json
+    from kbtool.searchcmds import notice, progress_printer, render_index_report, write_json
 
     if fmt not in ("text", "json"):
         fail(f"--format {fmt!r}: expected text or json")
-    with open_index(config_for(), notice=notice, rebuild=full, check=check) as index:
+    with open_index(config_for(), notice=notice, rebuild=full, check=check,
+                    progress=progress_printer()) as index:
         report = index.report
     if fmt == "json":
         write_json(report.to_dict(), sys.stdout)
@@ -336,6 +336,9 @@ def import_report_command(
     no_link_back: Annotated[
         bool, typer.Option("--no-link-back", help="Leave the report untouched (no Related line).")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Import a report that an entry already links to.")
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the entry's XML; write nothing.")
     ] = False,
@@ -362,7 +365,8 @@ def import_report_command(
             fail(f"--date {date!r}: expected YYYY-MM-DD")
     config = config_for()
     outcome = import_report_file(config, report, category=category, entry_id=entry_id,
-                                 date=when, link_back=not no_link_back, dry_run=dry_run)
+                                 date=when, link_back=not no_link_back, dry_run=dry_run,
+                                 force=force)
     result = outcome.result
     learning = result.learning
     errors = [d for d in outcome.findings if d.severity.value == "error"]

@@ -174,7 +174,7 @@ def file_from_element(root: etree._Element) -> CategoryFile:
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
     el = etree.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attrs.items()})
-    if text is not None:
+    if text:  # "" is written <tag/>, as a parser reads it back: kbtool fmt leaves it alone
         el.text = text
     return el
 

@@ -20,7 +20,9 @@ _PREFIXES = [
     re.compile(r"^\s*FAILED\s+\S+\s+-\s+"),  # pytest's short summary
     re.compile(r"^\s*ERROR\s+\S+::\S*\s+-\s+"),
     re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*"),  # timestamps
-    re.compile(r"^\s*\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG)\]?(?::[\w.]*:|\s*[:|-])?\s*"),
+    re.compile(
+        r"^\s*\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG)\]?(?::[\w.]*:|\s*[:|-])?\s*"
+    ),
 ]
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`|‘[^’\n]*’|“[^”\n]*”")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I)
@@ -54,8 +56,44 @@ _WARNING = re.compile(r"\b[A-Z]\w*Warning\b")
 _LOG_ERROR = re.compile(r"^\s*\[?(?:CRITICAL|ERROR|FATAL|PANIC)\b|\blevel=(?:error|fatal)\b", re.I)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STOP = frozenset(
-    "a an the is are was were be been to of in on at for by with from as it its this that "
-    "object has have no not none or and but if then than into".split()
+    (
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "it",
+        "its",
+        "this",
+        "that",
+        "object",
+        "has",
+        "have",
+        "no",
+        "not",
+        "none",
+        "or",
+        "and",
+        "but",
+        "if",
+        "then",
+        "than",
+        "into",
+    )
 )
 
 
@@ -114,7 +152,7 @@ class LogLine(NamedTuple):
     number: int  # 1-based line number in the input (the first line with this signature)
     text: str  # as it stood, control characters removed
     weight: float  # 1.0 exceptions, 0.8 error log lines, 0.5 warnings, 0.3 anything else
-    count: int = 1  # how many lines of the input have this signature
+    repeats: int = 1  # how many lines of the input have this signature
 
 
 def _kind(raw: str, line: str) -> float:
@@ -146,7 +184,8 @@ def message_lines(text: str, limit: int = 200) -> list[LogLine]:
         weight = _kind(raw, line)
         group = groups.get(sig)
         if group is None:
-            shown = "".join(c if c.isprintable() else " " for c in _ANSI.sub("", raw[:MAX_LINE_CHARS]))
+            visible = _ANSI.sub("", raw[:MAX_LINE_CHARS])
+            shown = "".join(c if c.isprintable() else " " for c in visible)
             groups[sig] = [number, shown.strip(), weight, 1, number]
         else:
             group[2] = max(group[2], weight)

@@ -32,50 +32,135 @@ class Opt(NamedTuple):
 FORMAT_CHOICES = ("text", "json", "jsonl")
 
 FILTER_OPTS = (
-    Opt("category", ("--category", "-c"), "Only this category and those under it "
-        "(Database matches Database/AsyncIO); case-insensitive.", metavar="CATEGORY"),
-    Opt("tag", ("--tag", "-t"), "Only entries with this tag (repeatable or comma-separated; "
-        "all must be present).", kind=list, default=(), metavar="TAG"),
-    Opt("severity", ("--severity", "-s"), "Only these severities: critical, high, medium, "
-        "low (repeatable or comma-separated).", kind=list, default=(), metavar="LEVEL"),
-    Opt("status", ("--status",), "Only these statuses: active, superseded, archived "
-        "(repeatable or comma-separated).", kind=list, default=(), metavar="STATUS"),
-    Opt("since", ("--since",), "Only entries dated on or after: YYYY-MM-DD, YYYY-MM, YYYY, "
-        "or an age such as 30d, 6w, 3m, 1y.", metavar="DATE"),
-    Opt("until", ("--until",), "Only entries dated on or before (same forms as --since).",
-        metavar="DATE"),
-    Opt("file", ("--file",), "Only entries in this file or folder (a path, or a glob "
-        "relative to the KB root).", metavar="PATH"),
+    Opt(
+        "category",
+        ("--category", "-c"),
+        "Only this category and those under it "
+        "(Database matches Database/AsyncIO); case-insensitive.",
+        metavar="CATEGORY",
+    ),
+    Opt(
+        "tag",
+        ("--tag", "-t"),
+        "Only entries with this tag (repeatable or comma-separated; all must be present).",
+        kind=list,
+        default=(),
+        metavar="TAG",
+    ),
+    Opt(
+        "severity",
+        ("--severity", "-s"),
+        "Only these severities: critical, high, medium, low (repeatable or comma-separated).",
+        kind=list,
+        default=(),
+        metavar="LEVEL",
+    ),
+    Opt(
+        "status",
+        ("--status",),
+        "Only these statuses: active, superseded, archived (repeatable or comma-separated).",
+        kind=list,
+        default=(),
+        metavar="STATUS",
+    ),
+    Opt(
+        "since",
+        ("--since",),
+        "Only entries dated on or after: YYYY-MM-DD, YYYY-MM, YYYY, "
+        "or an age such as 30d, 6w, 3m, 1y.",
+        metavar="DATE",
+    ),
+    Opt(
+        "until",
+        ("--until",),
+        "Only entries dated on or before (same forms as --since).",
+        metavar="DATE",
+    ),
+    Opt(
+        "file",
+        ("--file",),
+        "Only entries in this file or folder (a path, or a glob relative to the KB root).",
+        metavar="PATH",
+    ),
 )
 
 SEARCH_OPTS = (
-    Opt("query", (), "What to look for: words (all must appear), \"a phrase\", -word to "
-        "exclude, OR, prefix*, title:word. Quote it or put it after --.", kind=list,
-        default=(), metavar="QUERY"),
+    Opt(
+        "query",
+        (),
+        'What to look for: words (all must appear), "a phrase", -word to '
+        "exclude, OR, prefix*, title:word. Quote it or put it after --.",
+        kind=list,
+        default=(),
+        metavar="QUERY",
+    ),
     *FILTER_OPTS,
-    Opt("limit", ("--limit", "-n"), "Show at most this many hits.", kind=int, default=10,
-        metavar="N"),
-    Opt("fmt", ("--format", "-f"), "Output format: text, json or jsonl.", default="text",
-        metavar="FORMAT", choices=FORMAT_CHOICES),
-    Opt("show_sql", ("--show-sql",), "Print the SQL (with its parameters inlined) that the "
-        "query runs, instead of running it.", kind=bool, default=False),
+    Opt(
+        "limit",
+        ("--limit", "-n"),
+        "Show at most this many hits.",
+        kind=int,
+        default=10,
+        metavar="N",
+    ),
+    Opt(
+        "fmt",
+        ("--format", "-f"),
+        "Output format: text, json or jsonl.",
+        default="text",
+        metavar="FORMAT",
+        choices=FORMAT_CHOICES,
+    ),
+    Opt(
+        "show_sql",
+        ("--show-sql",),
+        "Print the SQL (with its parameters inlined) that the query runs, instead of running it.",
+        kind=bool,
+        default=False,
+    ),
 )
 
 MATCH_OPTS = (
-    Opt("text", (), "The error message; '-' (or nothing, with input piped in) reads a log "
-        "or traceback from stdin.", kind=list, default=(), metavar="TEXT"),
-    Opt("limit", ("--limit", "-n"), "Show at most this many hits.", kind=int, default=5,
-        metavar="N"),
-    Opt("fmt", ("--format", "-f"), "Output format: text, json or jsonl.", default="text",
-        metavar="FORMAT", choices=FORMAT_CHOICES),
+    Opt(
+        "text",
+        (),
+        "The error message; '-' (or nothing, with input piped in) reads a log "
+        "or traceback from stdin.",
+        kind=list,
+        default=(),
+        metavar="TEXT",
+    ),
+    Opt(
+        "limit", ("--limit", "-n"), "Show at most this many hits.", kind=int, default=5, metavar="N"
+    ),
+    Opt(
+        "fmt",
+        ("--format", "-f"),
+        "Output format: text, json or jsonl.",
+        default="text",
+        metavar="FORMAT",
+        choices=FORMAT_CHOICES,
+    ),
 )
 
 LIST_OPTS = (
     *FILTER_OPTS,
-    Opt("limit", ("--limit", "-n"), "Show at most this many entries (default: all).",
-        kind=int, default=0, metavar="N"),
-    Opt("fmt", ("--format", "-f"), "Output format: text, json or jsonl.", default="text",
-        metavar="FORMAT", choices=FORMAT_CHOICES),
+    Opt(
+        "limit",
+        ("--limit", "-n"),
+        "Show at most this many entries (default: all).",
+        kind=int,
+        default=0,
+        metavar="N",
+    ),
+    Opt(
+        "fmt",
+        ("--format", "-f"),
+        "Output format: text, json or jsonl.",
+        default="text",
+        metavar="FORMAT",
+        choices=FORMAT_CHOICES,
+    ),
 )
 
 
@@ -146,12 +231,12 @@ def _split_globals(argv: Sequence[str]) -> tuple[str | None, str, list[str]] | N
         if arg == "--root" and i + 1 < len(argv):
             root, i = argv[i + 1], i + 2
         elif arg.startswith("--root="):
-            root, i = arg[len("--root="):], i + 1
+            root, i = arg[len("--root=") :], i + 1
         else:
             return None
     if i >= len(argv):
         return None
-    return root, argv[i], list(argv[i + 1:])
+    return root, argv[i], list(argv[i + 1 :])
 
 
 def run_guarded(body: Callable[[], int | None]) -> int:

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 
 RELATED_HEADING = "Related Issues"
+_ID_PREFIX = re.compile(
+    r"^(?:fix(?:es)?\s+)?(?:report|summary|post-?mortem)\s*[:\-–—]\s*", re.IGNORECASE
+)
 _ID_NOISE = re.compile(
     r"[\s:-]*\b(?:fix(?:es)?\s+)?(?:report|summary|write-?up|post-?mortem)$", re.IGNORECASE
 )
@@ -123,8 +126,10 @@ def import_report_file(
     date: dt.date | None = None,
     link_back: bool = True,
     dry_run: bool = False,
+    force: bool = False,
 ) -> ImportOutcome:
-    """Import a Markdown report as a new entry, link both ways, and validate the result."""
+    """Import a Markdown report as a new entry, link both ways, and validate the result.
+    A report that an entry already links to is refused unless ``force``."""
     from kbtool import entry_xml
     from kbtool.kb import KnowledgeBase
     from kbtool.kbwrite import add_learning, category_path, make_id
@@ -133,6 +138,8 @@ def import_report_file(
     from kbtool.model import ID_RE
     from kbtool.report_import import closest_category, import_report
 
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     report = read_report(path, config, inside_only=False)
     kb = KnowledgeBase.load(config)
     taken = set(kb.ids())
@@ -164,7 +171,19 @@ def import_report_file(
             f"back (copy it into {os.path.relpath(config.reports_dir)}/ to link both ways)"
         )
     graph = build_graph(config, kb)
-    title_words = _ID_NOISE.sub("", " ".join(report.title.replace("`", "").split()))
+    if report_href is not None and not force:
+        rel = real.relative_to(config.root).as_posix()
+        owners = [
+            h for h in graph.hrefs if h.kind == "fix-report" and graph.resolve_href(h)[0] == rel
+        ]
+        if owners:
+            first = owners[0]
+            raise UsageError(
+                f"{path} is already the fix report of entry {first.entry_id!r} "
+                f"({first.file}:{first.line}); use --force to import it again"
+            )
+    title_words = " ".join(report.title.replace("`", "").split())
+    title_words = _ID_PREFIX.sub("", _ID_NOISE.sub("", title_words)) or title_words
     result = import_report(
         report,
         config=config,

@@ -22,7 +22,6 @@ so an up-to-date search never imports lxml.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 import time
@@ -114,8 +113,16 @@ BULK_FTS = ("('hashsize', 16000000)", "('automerge', 0)")
 AFTER_BULK_FTS = ("('optimize', NULL)", "('automerge', 4)")
 
 _BODY_TAGS = frozenset(
-    ("root-causes", "five-whys", "solution", "files-modified", "verification", "prevention",
-     "test-case", "extras")
+    (
+        "root-causes",
+        "five-whys",
+        "solution",
+        "files-modified",
+        "verification",
+        "prevention",
+        "test-case",
+        "extras",
+    )
 )
 
 
@@ -152,6 +159,7 @@ class IndexReport:
 
 
 Notice = Callable[[str], None]
+Progress = Callable[[int, int], None]
 T = TypeVar("T")
 
 
@@ -245,7 +253,7 @@ def _problem(path: Path) -> tuple[sqlite3.Connection | None, str]:
         return None, "not a kbtool index"
     if version != SCHEMA_VERSION:
         conn.close()
-        return None, f"index format {version}, this kbtool uses {SCHEMA_VERSION}"
+        return None, f"format {version} (this kbtool uses {SCHEMA_VERSION})"
     return conn, ""
 
 
@@ -261,12 +269,21 @@ def probe_problem(conn: sqlite3.Connection) -> str:
             "SELECT rowid FROM entries LIMIT 1 OFFSET (SELECT count(*) / 2 FROM entries))"
         ).fetchall()
         for rowid, title in rows:
-            word = next((w for w in "".join(c if c.isalnum() else " " for c in title).split()
-                         if len(w) > 1), "")
-            if word and not conn.execute(
-                "SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?",
-                (f'"{word}"', rowid),
-            ).fetchone():
+            word = next(
+                (
+                    w
+                    for w in "".join(c if c.isalnum() else " " for c in title).split()
+                    if len(w) > 1
+                ),
+                "",
+            )
+            if (
+                word
+                and not conn.execute(
+                    "SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?",
+                    (f'"{word}"', rowid),
+                ).fetchone()
+            ):
                 return f"damaged (entry {rowid} is not found by its title)"
     except sqlite3.DatabaseError as exc:
         return f"corrupt ({exc})"
@@ -289,11 +306,13 @@ def open_index(
     notice: Notice | None = None,
     rebuild: bool = False,
     check: bool = False,
+    progress: Progress | None = None,
 ) -> Index:
     """The index of ``config``'s KB, brought up to date first. Use as a context manager.
 
     ``rebuild`` forces a full rebuild; ``check`` runs the FTS5 integrity check even on an
-    index that looks sound. ``notice`` receives the one-line notices (rebuilds).
+    index that looks sound. ``notice`` receives the one-line notices (rebuilds);
+    ``progress`` (files read, files to read) after each batch of files read.
     """
     started = time.perf_counter()
     ensure_cache_dir(config)
@@ -314,7 +333,7 @@ def open_index(
         if conn is not None:
             conn.close()
         lock.exclusive()  # blocks until readers are done; converted from shared
-        report = _update_locked(config, path, rebuild=rebuild, check=check, notice=notice)
+        report = _update_locked(config, path, rebuild, check, notice, progress)
         lock.shared()
         conn = _connect(path)
         report.seconds = time.perf_counter() - started
@@ -330,6 +349,7 @@ def query_index(
     *,
     empty: Callable[[T], bool],
     notice: Notice | None = None,
+    progress: Progress | None = None,
 ) -> T:
     """Run a read against the up-to-date index.
 
@@ -338,7 +358,7 @@ def query_index(
     database is damaged, rebuild it with a notice and run the read again. Never an empty
     answer from a broken cache.
     """
-    with open_index(config, notice=notice) as index:
+    with open_index(config, notice=notice, progress=progress) as index:
         try:
             result = run(index.conn)
             if not empty(result):
@@ -350,12 +370,17 @@ def query_index(
             return result
     if notice is not None:
         notice(f"search index {problem}: rebuilding it from the entries")
-    with open_index(config, rebuild=True) as index:
+    with open_index(config, rebuild=True, progress=progress) as index:
         return run(index.conn)
 
 
 def _update_locked(
-    config: Config, path: Path, *, rebuild: bool, check: bool, notice: Notice | None
+    config: Config,
+    path: Path,
+    rebuild: bool,
+    check: bool,
+    notice: Notice | None,
+    progress: Progress | None,
 ) -> IndexReport:
     # Another process may have done the work while we waited for the lock: look again.
     conn, problem = _problem(path)
@@ -369,12 +394,12 @@ def _update_locked(
             notice(f"search index {problem}: rebuilding it from the entries")
         elif problem == "missing" and notice is not None:
             notice("building the search index")
-        report = _rebuild(config, path, old)
+        report = _rebuild(config, path, old, progress)
         report.rebuilt = True
         report.reason = problem or "requested"
         return report
     try:
-        return _apply_changes(config, conn)
+        return _apply_changes(config, conn, progress)
     finally:
         conn.close()
 
@@ -393,8 +418,9 @@ def xml_files(config: Config) -> list[str]:
     objects, which would take several times as long as the walk on every search."""
     from kbtool.kb import SKIP_DIRS
 
-    top = os.path.abspath(config.learnings_dir)
-    if os.path.islink(top) or not os.path.isdir(top):
+    # os.path on strings throughout, on purpose: this runs before every query.
+    top = os.path.abspath(config.learnings_dir)  # noqa: PTH100
+    if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
         return [top]
     skip = {str(config.cache_dir), str(config.reports_dir)}
     out: list[str] = []
@@ -431,7 +457,7 @@ def scan(config: Config) -> dict[str, tuple[str, _Stat]]:
     cut = len(root) + 1
     for path in xml_files(config):
         try:
-            info = os.stat(path)
+            info = os.stat(path)  # noqa: PTH116 - strings, see xml_files
             stat = _Stat(info.st_size, info.st_mtime_ns)
         except OSError:
             stat = _Stat(-1, -1)
@@ -503,6 +529,11 @@ def _text(el: etree._Element) -> str:
     return " ".join(_raw_text(el).split())
 
 
+def _sourceline(el: etree._Element) -> int:
+    line: object = el.sourceline  # lxml-stubs types it as "..."
+    return line if isinstance(line, int) else 0
+
+
 def _entry_of(el: etree._Element) -> _Entry:
     """What the index keeps of one ``<learning>``. Long fields keep their white space: the
     tokenizer ignores it and snippets collapse it when shown."""
@@ -538,7 +569,7 @@ def _entry_of(el: etree._Element) -> _Entry:
             refs.append(("supersedes", child.get("ref", ""), _text(child)))
     return _Entry(
         id=el.get("id", ""),
-        line=el.sourceline or 0,
+        line=_sourceline(el),
         title=fields["title"],
         category=fields["category"],
         severity=el.get("severity"),
@@ -555,20 +586,21 @@ def _entry_of(el: etree._Element) -> _Entry:
 
 def read_file(config: Config, path: str, rel: str, stat: _Stat) -> _FileData:
     """Load one XML file safely and pull out what the index stores of its entries."""
+    import hashlib
+
     from kbtool.safexml import load_xml
 
     source = load_xml(Path(path), config.root, config.max_file_bytes)
     digest = hashlib.sha256(source.data).hexdigest()
     if source.root is None:
         first = source.diagnostics[0] if source.diagnostics else None
-        error = f"{first.code} {first.message}" if first else "unreadable"
-        return _FileData(rel, stat, digest, [], [], error)
-    entries: list[_Entry] = []
+        problem = f"{first.code} {first.message}" if first else "unreadable"
+        return _FileData(rel, stat, digest, [], [], problem)
     box = source.root.find("learnings") if source.root.tag == "specification" else None
-    if box is not None:
-        entries = [_entry_of(e) for e in box.iterchildren("learning")]
-    error = None if box is not None else "not a <specification> file with <learnings>"
-    return _FileData(rel, stat, digest, entries, _signatures(entries), error)
+    if box is None:
+        return _FileData(rel, stat, digest, [], [], "not a <specification> file with <learnings>")
+    entries = [_entry_of(e) for e in box.iterchildren("learning")]
+    return _FileData(rel, stat, digest, entries, _signatures(entries), None)
 
 
 def _signatures(entries: list[_Entry]) -> list[tuple[int, str, str | None, str, str, str]]:
@@ -585,6 +617,8 @@ def _signatures(entries: list[_Entry]) -> list[tuple[int, str, str | None, str, 
 def _hash_file(config: Config, path: str) -> str:
     """The file's SHA-256, read the safe way (inside the root, capped, regular files only);
     "" when it cannot be read."""
+    import hashlib
+
     from kbtool.safexml import read_capped
 
     data = read_capped(Path(path), config.root, config.max_file_bytes)
@@ -600,28 +634,59 @@ def _next_rowid(conn: sqlite3.Connection) -> int:
 
 def _insert(conn: sqlite3.Connection, batch: Sequence[_FileData], now_ns: int, rowid: int) -> int:
     """Write the entries of some files, numbering them from ``rowid``; return the next one."""
-    files, entries, fts, words, tags, symptoms, refs = [], [], [], [], [], [], []
+    files: list[tuple[Any, ...]] = []
+    entries: list[tuple[Any, ...]] = []
+    fts: list[tuple[Any, ...]] = []
+    words: list[tuple[int, str]] = []
+    tags: list[tuple[int, str]] = []
+    symptoms: list[tuple[Any, ...]] = []
+    refs: list[tuple[Any, ...]] = []
     for data in batch:
-        files.append((data.rel, data.stat.size, data.stat.mtime_ns, data.sha256,
-                      int(now_ns - data.stat.mtime_ns < RACY_NS), len(data.entries), data.error))
+        files.append(
+            (
+                data.rel,
+                data.stat.size,
+                data.stat.mtime_ns,
+                data.sha256,
+                int(now_ns - data.stat.mtime_ns < RACY_NS),
+                len(data.entries),
+                data.error,
+            )
+        )
         first = rowid
         for e in data.entries:
             tag_text = " ".join(e.tags)
             symptom_text = "\n".join(text for text, _ in e.symptoms)
-            entries.append((rowid, e.id, data.rel, e.line, e.title, e.category, e.severity,
-                            e.status, e.date, e.review_by, tag_text))
-            fts.append((rowid, e.title, symptom_text, e.description, tag_text, e.category,
-                        e.body))
-            words.append((rowid, _words(e.title, symptom_text, tag_text, e.category,
-                                        e.description)))
+            entries.append(
+                (
+                    rowid,
+                    e.id,
+                    data.rel,
+                    e.line,
+                    e.title,
+                    e.category,
+                    e.severity,
+                    e.status,
+                    e.date,
+                    e.review_by,
+                    tag_text,
+                )
+            )
+            fts.append((rowid, e.title, symptom_text, e.description, tag_text, e.category, e.body))
+            words.append(
+                (rowid, _words(e.title, symptom_text, tag_text, e.category, e.description))
+            )
             tags.extend((rowid, t.lower()) for t in e.tags)
             refs.extend((rowid, *r) for r in e.refs)
             rowid += 1
         symptoms.extend((first + n, *rest) for n, *rest in data.signatures)
     conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", files)
     conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entries)
-    conn.executemany("INSERT INTO entries_fts (rowid, title, symptoms, description, tags, "
-                     "category, body) VALUES (?, ?, ?, ?, ?, ?, ?)", fts)
+    conn.executemany(
+        "INSERT INTO entries_fts (rowid, title, symptoms, description, tags, "
+        "category, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        fts,
+    )
     conn.executemany("INSERT INTO words_fts (rowid, words) VALUES (?, ?)", words)
     conn.executemany("INSERT INTO tags VALUES (?, ?)", tags)
     conn.executemany("INSERT INTO symptoms VALUES (?, ?, ?, ?, ?, ?)", symptoms)
@@ -637,8 +702,8 @@ def _delete(conn: sqlite3.Connection, rel: str) -> None:
     rowids = [r[0] for r in conn.execute("SELECT rowid FROM entries WHERE path = ?", (rel,))]
     for rowid in rowids:
         old = conn.execute(
-            "SELECT title, symptoms, tags, category, description FROM entries_fts "
-            "WHERE rowid = ?", (rowid,)
+            "SELECT title, symptoms, tags, category, description FROM entries_fts WHERE rowid = ?",
+            (rowid,),
         ).fetchone()
         if old is not None:  # a contentless table forgets a row given the values it indexed
             conn.execute(
@@ -662,10 +727,19 @@ def _read_one(config: Config, item: tuple[str, str, _Stat]) -> _FileData:
 
 
 def _read_batches(
-    config: Config, todo: Sequence[tuple[str, str, _Stat]]
+    config: Config, todo: Sequence[tuple[str, str, _Stat]], progress: Progress | None = None
 ) -> Iterator[list[_FileData]]:
     """Read files in batches; with much to read, parse in a second process on a second core
     while this one writes (parsing and writing take about as long)."""
+    done = 0
+    for batch in _batches(config, todo):
+        yield batch
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(todo))
+
+
+def _batches(config: Config, todo: Sequence[tuple[str, str, _Stat]]) -> Iterator[list[_FileData]]:
     total = sum(max(stat.size, 0) for _, _, stat in todo)
     if total < PARALLEL_MIN_BYTES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         for start in range(0, len(todo), BATCH_FILES):
@@ -685,7 +759,9 @@ def _read_batches(
             yield batch
 
 
-def _rebuild(config: Config, path: Path, old: dict[str, str]) -> IndexReport:
+def _rebuild(
+    config: Config, path: Path, old: dict[str, str], progress: Progress | None
+) -> IndexReport:
     """Build a fresh index into a temporary file, then swap it in (exclusive lock held)."""
     report = IndexReport()
     folder = path.parent
@@ -703,21 +779,17 @@ def _rebuild(config: Config, path: Path, old: dict[str, str]) -> IndexReport:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
             conn.executescript(SCHEMA)
-            for table in ("entries_fts", "words_fts"):
-                for setting in BULK_FTS:
-                    conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")
+            _fts_settings(conn, BULK_FTS)
             conn.execute("BEGIN")
             now = time.time_ns()
             rowid = 1
-            for batch in _read_batches(config, todo):
+            for batch in _read_batches(config, todo, progress):
                 rowid = _insert(conn, batch, now, rowid)
                 for data in batch:
                     _count(report, data, old)
             for statement in INDEXES.strip().splitlines():
                 conn.execute(statement)
-            for table in ("entries_fts", "words_fts"):
-                for setting in AFTER_BULK_FTS:
-                    conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")
+            _fts_settings(conn, AFTER_BULK_FTS)
             conn.execute("INSERT INTO meta VALUES ('built', ?)", (str(now),))
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -730,14 +802,20 @@ def _rebuild(config: Config, path: Path, old: dict[str, str]) -> IndexReport:
             os.fsync(fh.fileno())
         for suffix in ("-wal", "-shm"):  # the old database's, if a process left them
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{path}{suffix}")
-        os.replace(tmp, path)
+                path.with_name(path.name + suffix).unlink()
+        tmp.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
     report.removed = len(old.keys() - disk.keys())
     return report
+
+
+def _fts_settings(conn: sqlite3.Connection, settings: tuple[str, ...]) -> None:
+    for table in ("entries_fts", "words_fts"):
+        for setting in settings:  # constants of this module
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")  # noqa: S608
 
 
 def _count(report: IndexReport, data: _FileData, old: dict[str, str]) -> None:
@@ -749,7 +827,9 @@ def _count(report: IndexReport, data: _FileData, old: dict[str, str]) -> None:
         report.modified += 1
 
 
-def _apply_changes(config: Config, conn: sqlite3.Connection) -> IndexReport:
+def _apply_changes(
+    config: Config, conn: sqlite3.Connection, progress: Progress | None
+) -> IndexReport:
     """Re-read the files that changed since the index last saw them (exclusive lock held)."""
     report = IndexReport()
     conn.execute("PRAGMA journal_mode = WAL")
@@ -782,7 +862,7 @@ def _apply_changes(config: Config, conn: sqlite3.Connection) -> IndexReport:
             "UPDATE files SET mtime_ns = ?, racy = ?, size = ? WHERE path = ?", touched
         )
         old = {rel: known[rel][2] for rel, _, _ in todo if rel in known}
-        for batch in _read_batches(config, todo):
+        for batch in _read_batches(config, todo, progress):
             for data in batch:
                 if data.rel in known:
                     _delete(conn, data.rel)
@@ -795,4 +875,3 @@ def _apply_changes(config: Config, conn: sqlite3.Connection) -> IndexReport:
     report.removed = len(removed)
     _fill_counts(conn, report)
     return report
-

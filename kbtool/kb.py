@@ -58,10 +58,10 @@ def _walk(folder: Path, config: Config) -> Iterator[Path]:
     skip = {config.cache_dir, config.reports_dir}
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         here = Path(dirpath)
-        dirnames[:] = sorted(
-            d for d in dirnames if d not in SKIP_DIRS and (here / d).resolve() not in skip
-        )
-        for name in sorted(filenames):
+        kept = [d for d in dirnames if d not in SKIP_DIRS and (here / d).resolve() not in skip]
+        # A folder named like a KB file is yielded, so that it is reported (KB106), not walked.
+        dirnames[:] = sorted(d for d in kept if not d.endswith(".xml"))
+        for name in sorted([*filenames, *(d for d in kept if d.endswith(".xml"))]):
             if name.endswith(".xml"):
                 yield here / name
 

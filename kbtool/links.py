@@ -602,6 +602,11 @@ def _walk_reports(config: Config) -> Iterator[str]:
                 yield rel
 
 
+def has_reports(config: Config) -> bool:
+    """Whether the reports folder holds any Markdown file."""
+    return next(_walk_reports(config), None) is not None
+
+
 class ReportCache:
     """Scanned reports by content hash, kept in ``<cache>/links-reports.json``."""
 

@@ -17,8 +17,12 @@ from kbtool.index import Notice, open_index, query_index
 from kbtool.search import Filters
 
 #: Age buckets of ``stats``: (label, at most this many days old).
-AGE_BUCKETS = (("30 days or less", 30), ("31-90 days", 90), ("91-365 days", 365),
-               ("over a year", None))
+AGE_BUCKETS = (
+    ("30 days or less", 30),
+    ("31-90 days", 90),
+    ("91-365 days", 365),
+    ("over a year", None),
+)
 
 
 @dataclass(frozen=True)
@@ -36,23 +40,45 @@ class Row:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "title": self.title, "category": self.category,
-            "severity": self.severity, "status": self.status, "date": self.date,
-            "review_by": self.review_by, "path": self.path, "line": self.line,
+            "id": self.id,
+            "title": self.title,
+            "category": self.category,
+            "severity": self.severity,
+            "status": self.status,
+            "date": self.date,
+            "review_by": self.review_by,
+            "path": self.path,
+            "line": self.line,
             "tags": list(self.tags),
         }
 
 
-_COLUMNS = "e.id, e.title, e.category, e.severity, e.status, e.date, e.review_by, e.path, " \
-           "e.line, e.tags"
+_COLUMNS = (
+    "e.id, e.title, e.category, e.severity, e.status, e.date, e.review_by, e.path, e.line, e.tags"
+)
 
 
 def _row(r: tuple[Any, ...]) -> Row:
-    return Row(*r[:9], tags=tuple(r[9].split()) if r[9] else ())
+    id_, title, category, severity, status, date, review_by, path, line, tags = r
+    return Row(
+        id_,
+        title,
+        category,
+        severity,
+        status,
+        date,
+        review_by,
+        path,
+        line,
+        tuple(tags.split()) if tags else (),
+    )
 
 
 def list_entries(
-    config: Config, filters: Filters | None = None, *, limit: int | None = None,
+    config: Config,
+    filters: Filters | None = None,
+    *,
+    limit: int | None = None,
     notice: Notice | None = None,
 ) -> list[Row]:
     """Entries matching ``filters``, newest first (then by id)."""
@@ -114,7 +140,10 @@ def age_bucket(date: str, today: dt.date) -> str:
 
 
 def stats(
-    config: Config, filters: Filters | None = None, *, today: dt.date | None = None,
+    config: Config,
+    filters: Filters | None = None,
+    *,
+    today: dt.date | None = None,
     notice: Notice | None = None,
 ) -> Stats:
     """Counts by category, severity, status and age, and the entries past ``review-by``."""
@@ -132,15 +161,16 @@ def stats(
     out.by_category = _sorted(Counter(r.category for r in rows))
     out.by_top_category = _sorted(Counter(r.category.split("/")[0] for r in rows))
     severities = Counter(r.severity or "none" for r in rows)
-    out.by_severity = {k: severities[k] for k in ("critical", "high", "medium", "low", "none")
-                       if severities[k]}
+    out.by_severity = {
+        k: severities[k] for k in ("critical", "high", "medium", "low", "none") if severities[k]
+    }
     statuses = Counter(r.status for r in rows)
     out.by_status = {k: statuses[k] for k in ("active", "superseded", "archived") if statuses[k]}
-    out.by_status.update(_sorted(Counter({k: v for k, v in statuses.items()
-                                          if k not in out.by_status})))
+    out.by_status.update(
+        _sorted(Counter({k: v for k, v in statuses.items() if k not in out.by_status}))
+    )
     ages = Counter(age_bucket(r.date, today) for r in rows)
-    out.by_age = {label: ages[label] for label, _ in (*AGE_BUCKETS, ("undated", 0))
-                  if ages[label]}
+    out.by_age = {label: ages[label] for label, _ in (*AGE_BUCKETS, ("undated", 0)) if ages[label]}
     today_text = today.isoformat()
     out.past_review = [
         {"id": r.id, "review_by": r.review_by, "title": r.title, "path": r.path, "line": r.line}

@@ -28,7 +28,7 @@ from typing import Any
 from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.errortext import LogLine, message_lines, signatures, words
-from kbtool.index import Notice, query_index
+from kbtool.index import Notice, Progress, query_index
 
 DEFAULT_LIMIT = 5
 MAX_LINES = 50  # error lines of the input considered
@@ -114,19 +114,27 @@ def _fts_words(probes: list[_Probe]) -> str:
     return "{symptoms title} : (" + " OR ".join(f'"{w}"' for w in chosen) + ")"
 
 
-def _candidates(conn: sqlite3.Connection, probes: list[_Probe]) -> list[tuple[Any, ...]]:
+def _candidates(
+    conn: sqlite3.Connection, probes: list[_Probe], limit: int
+) -> list[tuple[Any, ...]]:
     """Symptom rows (entry, text, versions, signature, message, words) worth scoring: those
-    with a signature or message of the input, and those of the entries the full-text index
-    ranks best for the input's words."""
-    sigs = sorted({p.signature for p in probes})
-    msgs = sorted({p.message for p in probes if _informative(p.message)})
+    with a signature of the input; those with its message (only while fewer than ``limit``
+    entries match exactly: an exact hit always scores higher on the same line); and those
+    of the entries the full-text index ranks best for the input's words."""
     columns = "entry, text, versions, signature, message, words"
+    sigs = sorted({p.signature for p in probes})
     rows = conn.execute(
         f"SELECT {columns} FROM symptoms "  # noqa: S608 - placeholders only
-        f"WHERE signature IN ({', '.join('?' * len(sigs))}) "
-        f"OR message IN ({', '.join('?' * len(msgs))})",
-        [*sigs, *msgs],
+        f"WHERE signature IN ({', '.join('?' * len(sigs))})",
+        sigs,
     ).fetchall()
+    msgs = sorted({p.message for p in probes if _informative(p.message)})
+    if msgs and len({row[0] for row in rows}) < limit:
+        rows += conn.execute(
+            f"SELECT {columns} FROM symptoms "  # noqa: S608 - placeholders only
+            f"WHERE message IN ({', '.join('?' * len(msgs))})",
+            msgs,
+        ).fetchall()
     match = _fts_words(probes)
     if match:
         rows += conn.execute(
@@ -168,7 +176,10 @@ def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, tuple
                 continue
             score = (tier + similarity) * probe.line.weight
             current = best.get(entry)
-            if current is None or (score, probe.line.count) > (current[0], current[3].line.count):
+            if current is None or (score, probe.line.repeats) > (
+                current[0],
+                current[3].line.repeats,
+            ):
                 best[entry] = (score, tier, row, probe)
     return best
 
@@ -178,34 +189,51 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
     probes = _probes(text)
     if not probes:
         return []
-    best = _score(probes, _candidates(conn, probes))
+    best = _score(probes, _candidates(conn, probes, limit))
     if not best:
         return []
     # Best score first; then the entry matched by the most repeated line; then file order.
     ranked = sorted(
-        best.items(), key=lambda item: (-item[1][0], -item[1][3].line.count, item[0])
+        best.items(), key=lambda item: (-item[1][0], -item[1][3].line.repeats, item[0])
     )[:limit]
     entries = {
         row[0]: row
         for row in conn.execute(
-            "SELECT rowid, id, title, category, path, line, severity, status FROM entries "
-            f"WHERE rowid IN ({', '.join('?' * len(ranked))})",  # noqa: S608 - placeholders only
+            "SELECT rowid, id, title, category, path, line, severity, status FROM entries "  # noqa: S608 - placeholders only
+            f"WHERE rowid IN ({', '.join('?' * len(ranked))})",
             [rowid for rowid, _ in ranked],
         )
     }
     hits = []
     for rowid, (score, tier, row, probe) in ranked:
         _, eid, title, category, path, line, severity, status = entries[rowid]
-        hits.append(MatchHit(
-            id=eid, title=title, category=category, path=path, line=line, severity=severity,
-            status=status, score=score, kind=KINDS[tier], symptom=row[1], versions=row[2],
-            line_number=probe.line.number, log_line=probe.line.text,
-        ))
+        hits.append(
+            MatchHit(
+                id=eid,
+                title=title,
+                category=category,
+                path=path,
+                line=line,
+                severity=severity,
+                status=status,
+                score=score,
+                kind=KINDS[tier],
+                symptom=row[1],
+                versions=row[2],
+                line_number=probe.line.number,
+                log_line=probe.line.text,
+            )
+        )
     return hits
 
 
 def match_text(
-    config: Config, text: str, *, limit: int = DEFAULT_LIMIT, notice: Notice | None = None
+    config: Config,
+    text: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    notice: Notice | None = None,
+    progress: Progress | None = None,
 ) -> list[MatchHit]:
     """Entries whose symptoms match the error message, log or traceback ``text``, best
     first (stable API). UsageError when ``text`` holds nothing to match."""
@@ -214,6 +242,9 @@ def match_text(
     if limit < 1:
         raise UsageError(f"--limit must be at least 1, not {limit}")
     return query_index(
-        config, lambda conn: match_lines(conn, text, limit), empty=lambda hits: not hits,
+        config,
+        lambda conn: match_lines(conn, text, limit),
+        empty=lambda hits: not hits,
         notice=notice,
+        progress=progress,
     )

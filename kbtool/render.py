@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from kbtool.render_context import RenderContext
 
 MAX_TEMPLATE_BYTES = 256 * 1024
+MAX_POWER = 10_000
+MAX_REPEAT = 1_000_000
 
 
 def _unchanged(path: Path, mtime: float) -> bool:
@@ -100,7 +102,28 @@ def make_environment(user_dir: Path | None) -> Environment:
     if user_dir is not None:
         loaders.append(ConfinedLoader(str(user_dir)))
     loaders += [PrefixLoader({"default": ours}, delimiter=":"), ours]
-    env = ImmutableSandboxedEnvironment(
+
+    class Environment(ImmutableSandboxedEnvironment):
+        """The sandbox, plus size checks on ``*`` and ``**`` (no huge strings or numbers)."""
+
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and isinstance(right, int) and abs(right) > MAX_POWER:
+                raise SecurityError(f"exponent {right} is over the limit of {MAX_POWER}")
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if (
+                        isinstance(seq, str | list | tuple)
+                        and isinstance(times, int)
+                        and len(seq) * times > MAX_REPEAT
+                    ):
+                        raise SecurityError(
+                            f"repeating a sequence to more than {MAX_REPEAT} items is not allowed"
+                        )
+            return super().call_binop(context, operator, left, right)
+
+    env = Environment(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=False,
@@ -114,19 +137,19 @@ def make_environment(user_dir: Path | None) -> Environment:
     return env
 
 
-def _error_line(exc: BaseException) -> tuple[str, int]:
+def _error_line(exc: BaseException, template: str = "<template>") -> tuple[str, int]:
     """(template file, line) of the innermost template frame of an exception."""
     from jinja2 import TemplateSyntaxError
 
     if isinstance(exc, TemplateSyntaxError) and exc.lineno:
-        return exc.filename or exc.name or "<template>", exc.lineno
+        return exc.filename or exc.name or template, exc.lineno
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith((".j2", ".jinja", ".jinja2", ".md", ".txt", ".html")):
             return frame.filename, frame.lineno or 0
-    return "<template>", 0
+    return template, 0
 
 
-def describe_error(exc: BaseException) -> str:
+def describe_error(exc: BaseException, template: str = "<template>") -> str:
     """``template:line: what went wrong`` for any exception raised while rendering."""
     from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError, TemplateNotFound
@@ -135,7 +158,7 @@ def describe_error(exc: BaseException) -> str:
 
     if isinstance(exc, TemplateNotFound):
         return f"template not found: {exc.name}"
-    filename, line = _error_line(exc)
+    filename, line = _error_line(exc, template)
     where = f"{display_path(filename)}:{line}"
     if isinstance(exc, SecurityError):
         return f"{where}: not allowed: {sanitize(str(exc), 200)}"
@@ -189,7 +212,7 @@ def render_in_process(
     except (TemplateError, UsageError):
         raise
     except Exception as exc:  # any template failure is the template's, reported with its line
-        raise TemplateError(describe_error(exc)) from exc
+        raise TemplateError(describe_error(exc, template_name(name))) from exc
 
 
 def render(

@@ -108,12 +108,34 @@ def _os_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def find_doctype(data: bytes) -> int | None:
-    """Line of a DOCTYPE declaration in the prolog, or None. Works for UTF-8 and UTF-16."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        data = data.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
+# Encodings the parser recognises without a byte-order mark, by the bytes of "<?" (XML 1.0, F.1).
+_BOMLESS = {
+    b"\x3c\x00\x3f\x00": "utf-16-le",
+    b"\x00\x3c\x00\x3f": "utf-16-be",
+    b"\x3c\x00\x00\x00": "utf-32-le",
+    b"\x00\x00\x00\x3c": "utf-32-be",
+}
+
+
+def _prolog_bytes(data: bytes) -> bytes:
+    """The document as UTF-8-compatible bytes, for looking at its prolog."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        encoding: str | None = "utf-32"
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
     elif data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
+        return data[3:]
+    else:
+        encoding = _BOMLESS.get(data[:4])
+    if encoding is None:
+        return data
+    return data.decode(encoding, errors="replace").encode("utf-8", errors="replace")
+
+
+def find_doctype(data: bytes) -> int | None:
+    """Line of a DOCTYPE declaration in the prolog, or None. UTF-8, UTF-16 and UTF-32, with or
+    without a byte-order mark."""
+    data = _prolog_bytes(data)
     pos = 0
     while True:
         match = _PROLOG_ITEM.match(data, pos)
@@ -139,6 +161,9 @@ def parse_bytes(data: bytes, display: str) -> tuple[etree._Element | None, list[
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         return None, _syntax_findings(exc, parser, display)
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # one the prolog scan missed
+        return None, [_diag(display, "KB103", "DTD/entities not allowed (remove the DOCTYPE)")]
     return root, []
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.fts_query import convert
-from kbtool.index import FTS_WEIGHTS, Notice, query_index
+from kbtool.index import FTS_WEIGHTS, Notice, Progress, query_index
 
 SEVERITIES = ("critical", "high", "medium", "low")
 STATUSES = ("active", "superseded", "archived")
@@ -29,6 +29,7 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
 SNIPPET_TOKENS = 24
 MARK_OPEN, MARK_CLOSE = "\x01", "\x02"  # never in XML text, so safe as snippet markers
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -48,11 +49,12 @@ class Filters:
         args: list[Any] = []
         if self.category:
             cat = self.category.strip().strip("/").lower()
-            sql.append(f"(lower({alias}.category) = ? OR "
-                       f"substr(lower({alias}.category), 1, ?) = ?)")
+            sql.append(
+                f"(lower({alias}.category) = ? OR substr(lower({alias}.category), 1, ?) = ?)"
+            )
             args += [cat, len(cat) + 1, cat + "/"]
         for tag in self.tags:
-            sql.append(f"{alias}.rowid IN (SELECT entry FROM tags WHERE tag = ?)")
+            sql.append(f"{alias}.rowid IN (SELECT entry FROM tags WHERE tag = ?)")  # noqa: S608
             args.append(tag.lower())
         if self.severity:
             sql.append(f"{alias}.severity IN ({', '.join('?' * len(self.severity))})")
@@ -202,7 +204,7 @@ def _kb_relative(config: Config, value: str) -> str:
 
     if any(c in value for c in "*?["):
         return value
-    absolute = os.path.abspath(value)
+    absolute = os.path.abspath(value)  # noqa: PTH100 - no resolving: links stay as given
     root = str(config.root)
     if absolute == root or absolute.startswith(root + os.sep):
         rel = os.path.relpath(absolute, root)
@@ -270,12 +272,22 @@ def _hits(rows: Iterable[tuple[Any, ...]]) -> list[Hit]:
     out = []
     for row in rows:
         snippet, spans = _snippet(row[10] or "")
-        out.append(Hit(
-            id=row[0], title=row[1], category=row[2], path=row[3], line=row[4],
-            severity=row[5], status=row[6], date=row[7],
-            tags=tuple(row[8].split()) if row[8] else (), score=float(row[9]),
-            snippet=snippet, highlights=spans,
-        ))
+        out.append(
+            Hit(
+                id=row[0],
+                title=row[1],
+                category=row[2],
+                path=row[3],
+                line=row[4],
+                severity=row[5],
+                status=row[6],
+                date=row[7],
+                tags=tuple(row[8].split()) if row[8] else (),
+                score=float(row[9]),
+                snippet=snippet,
+                highlights=spans,
+            )
+        )
     return out
 
 
@@ -289,6 +301,7 @@ def search(
     limit: int = DEFAULT_LIMIT,
     filters: Filters | None = None,
     notice: Notice | None = None,
+    progress: Progress | None = None,
 ) -> SearchResult:
     """Search the KB. UsageError when the query has nothing searchable in it."""
     converted = convert(query)
@@ -304,7 +317,9 @@ def search(
             result.suggestions = suggest(conn, query, converted.words)
         return hits
 
-    result.hits = query_index(config, run, empty=lambda hits: not hits, notice=notice)
+    result.hits = query_index(
+        config, run, empty=lambda hits: not hits, notice=notice, progress=progress
+    )
     return result
 
 
@@ -415,6 +430,6 @@ def _replace_word(text: str, word: str, new: str) -> str:
         before = lowered[at - 1] if at else " "
         after = lowered[at + len(word)] if at + len(word) < len(lowered) else " "
         if not before.isalnum() and not after.isalnum():
-            return text[:at] + new + text[at + len(word):]
+            return text[:at] + new + text[at + len(word) :]
         at = lowered.find(word, at + 1)
     return text

@@ -7,9 +7,8 @@ text output uses plain ANSI codes, and only on a terminal that wants colour.
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,7 +17,13 @@ from kbtool.diagnostics import display_path, sanitize
 from kbtool.errors import UsageError
 
 BOLD, DIM, CYAN, YELLOW, RED, GREEN, RESET = (
-    "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[1;33m", "\x1b[31m", "\x1b[32m", "\x1b[0m"
+    "\x1b[1m",
+    "\x1b[2m",
+    "\x1b[36m",
+    "\x1b[1;33m",
+    "\x1b[31m",
+    "\x1b[32m",
+    "\x1b[0m",
 )
 SEVERITY_COLOR = {"critical": RED, "high": RED, "medium": YELLOW, "low": DIM}
 
@@ -26,6 +31,22 @@ SEVERITY_COLOR = {"critical": RED, "high": RED, "medium": YELLOW, "low": DIM}
 def notice(message: str) -> None:
     """A one-line notice on stderr (index rebuilds)."""
     print(f"kbtool: {message}", file=sys.stderr)
+
+
+def progress_printer() -> Callable[[int, int], None] | None:
+    """Files-read progress for long index builds, on an interactive stderr only."""
+    from kbtool.term import show_progress
+
+    if not show_progress(sys.stderr):
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= 200:  # only builds long enough to wonder about
+            end = "\n" if done >= total else ""
+            sys.stderr.write(f"\rkbtool: indexing: {done}/{total} files{end}")
+            sys.stderr.flush()
+
+    return show
 
 
 def config_at(root: str | Path | None) -> Config:
@@ -67,10 +88,14 @@ def where(config: Config, path: str, line: int) -> str:
 
 
 def write_json(data: Any, stream: TextIO) -> None:
+    import json
+
     stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    import json
+
     for row in rows:
         stream.write(json.dumps(row, ensure_ascii=False) + "\n")
 
@@ -118,7 +143,9 @@ def search_command(
         sql, args = search_sql(converted.match, filters, max(1, limit))
         out.write(inline_sql(sql, args) + ";\n")
         return 0
-    result = search(config, text, limit=limit, filters=filters, notice=notice)
+    result = search(
+        config, text, limit=limit, filters=filters, notice=notice, progress=progress_printer()
+    )
     if fmt == "json":
         write_json(result.to_dict(), out)
     elif fmt == "jsonl":
@@ -178,8 +205,8 @@ def match_command(
 
     out = stream or sys.stdout
     config = config_at(root)
-    hits = match_text(config, read_match_input(text, stdin or sys.stdin), limit=limit,
-                      notice=notice)
+    text_in = read_match_input(text, stdin or sys.stdin)
+    hits = match_text(config, text_in, limit=limit, notice=notice, progress=progress_printer())
     if fmt == "json":
         write_json({"hits": [h.to_dict() for h in hits]}, out)
     elif fmt == "jsonl":
@@ -191,8 +218,10 @@ def match_command(
                 out.write("\n")
             lines = _head(hit, config, style)
             versions = f" ({sanitize(hit.versions)})" if hit.versions else ""
-            lines.append(f"    score {hit.score:.2f}, {hit.kind} match of the symptom"
-                         f"{versions}: {sanitize(hit.symptom, 300)}")
+            lines.append(
+                f"    score {hit.score:.2f}, {hit.kind} match of the symptom"
+                f"{versions}: {sanitize(hit.symptom, 300)}"
+            )
             lines.append(f"    line {hit.line_number}: {sanitize(hit.log_line, 300)}")
             out.write("\n".join(lines) + "\n")
     if not hits:
@@ -218,8 +247,9 @@ def list_command(
     config = config_at(root)
     if limit < 0:
         raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
-    rows = list_entries(config, make_filters(config, **filter_values), limit=limit or None,
-                        notice=notice)
+    rows = list_entries(
+        config, make_filters(config, **filter_values), limit=limit or None, notice=notice
+    )
     if fmt == "json":
         write_json([r.to_dict() for r in rows], out)
     elif fmt == "jsonl":
@@ -231,10 +261,12 @@ def list_command(
         for r in rows:
             sev = (r.severity or "-").ljust(8)
             status = "" if r.status == "active" else f" [{r.status}]"
-            out.write(f"{style(sanitize(r.id).ljust(width), BOLD + CYAN)}  {sanitize(r.date):10}  "
-                      f"{style(sev, SEVERITY_COLOR.get(r.severity or '', ''))}  "
-                      f"{sanitize(r.category).ljust(cat_width)}  "
-                      f"{sanitize(r.title)}{style(status, DIM)}\n")
+            out.write(
+                f"{style(sanitize(r.id).ljust(width), BOLD + CYAN)}  {sanitize(r.date):10}  "
+                f"{style(sev, SEVERITY_COLOR.get(r.severity or '', ''))}  "
+                f"{sanitize(r.category).ljust(cat_width)}  "
+                f"{sanitize(r.title)}{style(status, DIM)}\n"
+            )
     return 0
 
 
@@ -252,8 +284,12 @@ def render_stats(result: Any, out: TextIO) -> None:
     """``kbtool stats`` as text: one block per count."""
     style = Style.for_stream(out)
     out.write(f"{result.entries} entries in {result.files} files (as of {result.as_of})\n")
-    blocks = (("Category", result.by_category), ("Severity", result.by_severity),
-              ("Status", result.by_status), ("Age", result.by_age))
+    blocks = (
+        ("Category", result.by_category),
+        ("Severity", result.by_severity),
+        ("Status", result.by_status),
+        ("Age", result.by_age),
+    )
     for heading, counts in blocks:
         out.write(f"\n{style(heading, BOLD)}\n")
         width = max((len(k) for k in counts), default=0)
@@ -261,11 +297,14 @@ def render_stats(result: Any, out: TextIO) -> None:
             out.write(f"  {sanitize(key).ljust(width)}  {count:>6}\n")
     out.write(f"\n{style('Past review-by', BOLD)} ({len(result.past_review)})\n")
     for item in result.past_review:
-        out.write(f"  {item['review_by']}  {sanitize(item['id'])}  "
-                  f"{where_text(item['path'], item['line'])}\n")
+        out.write(
+            f"  {item['review_by']}  {sanitize(item['id'])}  "
+            f"{where_text(item['path'], item['line'])}\n"
+        )
     if result.unreadable:
-        out.write(f"\n{style('Unreadable files', BOLD)} ({len(result.unreadable)}; "
-                  "run kbtool validate)\n")
+        out.write(
+            f"\n{style('Unreadable files', BOLD)} ({len(result.unreadable)}; run kbtool validate)\n"
+        )
         for item in result.unreadable:
             out.write(f"  {item['path']}: {sanitize(item['error'], 200)}\n")
 
@@ -277,8 +316,10 @@ def where_text(path: str, line: int) -> str:
 def render_index_report(report: Any, out: TextIO) -> None:
     """``kbtool index`` as text: what changed, then totals."""
     how = f"rebuilt ({report.reason})" if report.rebuilt else "updated"
-    out.write(f"index {how}: {report.added} added, {report.modified} modified, "
-              f"{report.removed} removed; {report.entries} entries in {report.files} files "
-              f"({report.seconds:.2f} s)\n")
+    out.write(
+        f"index {how}: {report.added} added, {report.modified} modified, "
+        f"{report.removed} removed; {report.entries} entries in {report.files} files "
+        f"({report.seconds:.2f} s)\n"
+    )
     for path, error in report.unreadable:
         out.write(f"  unreadable: {path}: {sanitize(error, 200)}\n")

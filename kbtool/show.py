@@ -49,9 +49,11 @@ def closest_ids(conn: sqlite3.Connection, entry_id: str, most: int = 5) -> list[
     def word_score(candidate: str) -> float:
         parts = candidate.split("-")
         hits = sum(
-            1 for w in words
-            if any(p.startswith(w) or difflib.SequenceMatcher(None, w, p).ratio() >= 0.8
-                   for p in parts)
+            1
+            for w in words
+            if any(
+                p.startswith(w) or difflib.SequenceMatcher(None, w, p).ratio() >= 0.8 for p in parts
+            )
         )
         return hits / len(words) if words else 0.0
 
@@ -95,8 +97,9 @@ def entry_backlinks(config: Config, entry_id: str) -> list[dict[str, Any]]:
             "ORDER BY e.path, e.line, r.kind",
             (entry_id, entry_id),
         )
-        return [{"kind": k, "source": i, "path": p, "line": ln, "label": t}
-                for k, i, p, ln, t in rows]
+        return [
+            {"kind": k, "source": i, "path": p, "line": ln, "label": t} for k, i, p, ln, t in rows
+        ]
 
     return query_index(config, run, empty=lambda _: False)
 
@@ -164,16 +167,25 @@ def _lines(ctx: EntryCtx) -> list[tuple[str, list[str]]]:
     sections: list[tuple[str, list[str]]] = []
     sections.append(("Description", [clean(ctx["description"])]))
     if ctx["symptoms"]:
-        sections.append(("Symptoms", [
-            f"- {clean(s['text'])}" + (f"  ({clean(s['versions'])})" if s["versions"] else "")
-            for s in ctx["symptoms"]
-        ]))
+        sections.append(
+            (
+                "Symptoms",
+                [
+                    f"- {clean(s['text'])}"
+                    + (f"  ({clean(s['versions'])})" if s["versions"] else "")
+                    for s in ctx["symptoms"]
+                ],
+            )
+        )
     if ctx["root_causes"]:
         sections.append(("Root causes", [f"- {clean(c)}" for c in ctx["root_causes"]]))
     if ctx["whys"]:
-        sections.append(("Five whys", [
-            f"{w['n']}. {clean(w['question'])}\n   {clean(w['answer'])}" for w in ctx["whys"]
-        ]))
+        sections.append(
+            (
+                "Five whys",
+                [f"{w['n']}. {clean(w['question'])}\n   {clean(w['answer'])}" for w in ctx["whys"]],
+            )
+        )
     if ctx["solution"]:
         steps = []
         for step in ctx["solution"]:
@@ -181,19 +193,25 @@ def _lines(ctx: EntryCtx) -> list[tuple[str, list[str]]]:
             for code in step["code"]:
                 steps.extend("      " + line for line in _code_lines(code["text"]))
         sections.append(("Solution", steps))
-    for key, heading in (("verification", "Verification"), ("prevention", "Prevention"),
-                         ("test_cases", "Test cases")):
+    for key, heading in (
+        ("verification", "Verification"),
+        ("prevention", "Prevention"),
+        ("test_cases", "Test cases"),
+    ):
         items = ctx[key]  # type: ignore[literal-required]
         if items:
             sections.append((heading, [f"- {clean(i)}" for i in items]))
     if ctx["files"]:
         sections.append(("Files modified", [f"- {clean(f['text'])}" for f in ctx["files"]]))
-    refs = [f"- {r['kind']}: {clean(r['target'])}" + (f"  {clean(r['label'])}" if r["label"]
-                                                       else "") for r in ctx["references"]]
+    refs = [
+        f"- {r['kind']}: {clean(r['target'])}" + (f"  {clean(r['label'])}" if r["label"] else "")
+        for r in ctx["references"]
+    ]
     refs += [f"- supersedes: {clean(s)}" for s in ctx["supersedes"]]
     sections.append(("References", refs or ["(none)"]))
-    back = [f"- {b['kind']}: {clean(b['source'])}  {b['path']}:{b['line']}"
-            for b in ctx["backlinks"]]
+    back = [
+        f"- {b['kind']}: {clean(b['source'])}  {b['path']}:{b['line']}" for b in ctx["backlinks"]
+    ]
     sections.append(("Backlinks", back or ["(none)"]))
     return sections
 
@@ -211,8 +229,11 @@ def render_text(ctx: EntryCtx, where: str, stream: TextIO) -> None:
     facts = [ctx["category"], ctx["severity"] or "-", ctx["status"], ctx["date"]]
     if ctx["review_by"]:
         facts.append(f"review by {ctx['review_by']}")
-    head = [f"{sanitize(ctx['id'])}: {sanitize(ctx['title'])}",
-            " · ".join(sanitize(f) for f in facts), where]
+    head = [
+        f"{sanitize(ctx['id'])}: {sanitize(ctx['title'])}",
+        " · ".join(sanitize(f) for f in facts),
+        where,
+    ]
     if ctx["tags"]:
         head.append("tags: " + ", ".join(sanitize(t) for t in ctx["tags"]))
     stream.write("\n".join(head) + "\n")
@@ -233,15 +254,21 @@ def render_rich(ctx: EntryCtx, where: str, stream: TextIO) -> None:
     title = Text(sanitize(ctx["title"]), style="bold")
     facts = Text()
     facts.append(sanitize(ctx["id"]), style="bold cyan")
-    for fact, style in ((ctx["category"], ""), (ctx["severity"], "red" if ctx["severity"] in
-                        ("critical", "high") else "yellow"), (ctx["status"], "dim"),
-                        (ctx["date"], "")):
+    for fact, style in (
+        (ctx["category"], ""),
+        (ctx["severity"], "red" if ctx["severity"] in ("critical", "high") else "yellow"),
+        (ctx["status"], "dim"),
+        (ctx["date"], ""),
+    ):
         if fact:
             facts.append("  ·  ")
             facts.append(sanitize(fact), style=style)
     location = Text(where, style="dim")
-    tags = Text("tags: " + ", ".join(sanitize(t) for t in ctx["tags"]), style="magenta") \
-        if ctx["tags"] else Text("")
+    tags = (
+        Text("tags: " + ", ".join(sanitize(t) for t in ctx["tags"]), style="magenta")
+        if ctx["tags"]
+        else Text("")
+    )
     console.print(Panel(Group(title, facts, location, tags), expand=True))
     for heading, lines in _lines(ctx):
         console.print(Text(heading, style="bold underline"))
@@ -249,16 +276,29 @@ def render_rich(ctx: EntryCtx, where: str, stream: TextIO) -> None:
             for step in ctx["solution"]:
                 console.print(Text(f"{step['n']}. {sanitize(step['text'], 4000)}"))
                 for code in step["code"]:
-                    console.print(Syntax(code["text"].strip("\n"), code["lang"] or "text",
-                                         theme="ansi_dark", padding=(0, 2)))
+                    console.print(
+                        Syntax(
+                            code["text"].strip("\n"),
+                            code["lang"] or "text",
+                            theme="ansi_dark",
+                            padding=(0, 2),
+                        )
+                    )
         else:
             for line in lines:
                 console.print(Text(line))
         console.print()
 
 
-def show(config: Config, entry_id: str, fmt: str, stream: TextIO, *, color: bool,
-         notice: Notice | None = None) -> int:
+def show(
+    config: Config,
+    entry_id: str,
+    fmt: str,
+    stream: TextIO,
+    *,
+    color: bool,
+    notice: Notice | None = None,
+) -> int:
     """Print one entry in ``fmt``; the exit code."""
     from kbtool.diagnostics import display_path
 
@@ -282,7 +322,8 @@ def show(config: Config, entry_id: str, fmt: str, stream: TextIO, *, color: bool
     else:
         place = f"{display_path(config.root / where.path)}:{ref.line}"
         if len(found) > 1:
-            place += "  (the id is also at " + ", ".join(
-                f"{f.path}:{f.line}" for f in found[1:]) + ")"
+            place += (
+                "  (the id is also at " + ", ".join(f"{f.path}:{f.line}" for f in found[1:]) + ")"
+            )
         (render_rich if color else render_text)(ctx, place, stream)
     return 0

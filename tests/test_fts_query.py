@@ -56,8 +56,27 @@ CASES = [
     ("a\x00b", '"a" AND "b"'),
 ]
 
-NOTHING = ["", "   ", '"', '""', "-", "--", "*", "**", "(", ")", "()", "^", "...", "%", "AND",
-           "OR", "NOT", "\u200b", "\x00"]
+NOTHING = [
+    "",
+    "   ",
+    '"',
+    '""',
+    "-",
+    "--",
+    "*",
+    "**",
+    "(",
+    ")",
+    "()",
+    "^",
+    "...",
+    "%",
+    "AND",
+    "OR",
+    "NOT",
+    "\u200b",
+    "\x00",
+]
 
 
 @pytest.mark.parametrize(("query", "expected"), CASES)
@@ -92,12 +111,23 @@ def test_terms_are_capped() -> None:
 @pytest.fixture(scope="module")
 def fts() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE entries_fts USING fts5(title, symptoms, description, "
-               "tags, category, body, tokenize = 'porter unicode61 remove_diacritics 2')")
+    db.execute(
+        "CREATE VIRTUAL TABLE entries_fts USING fts5(title, symptoms, description, "
+        "tags, category, body, tokenize = 'porter unicode61 remove_diacritics 2')"
+    )
     db.executemany(
         "INSERT INTO entries_fts VALUES (?, ?, ?, ?, ?, ?)",
-        [(f"printer {i} C++ ubuntu 20.04", "error", "spooler restart don't foo-bar café 日本語",
-          "t", "c", f"body {i}") for i in range(50)],
+        [
+            (
+                f"printer {i} C++ ubuntu 20.04",
+                "error",
+                "spooler restart don't foo-bar café 日本語",
+                "t",
+                "c",
+                f"body {i}",
+            )
+            for i in range(50)
+        ],
     )
     return db
 
@@ -113,8 +143,10 @@ def test_every_bad_input_query_runs_or_says_why(fts: sqlite3.Connection) -> None
     for query in queries:
         result = convert(query)
         if result.match:
-            fts.execute("SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? "
-                        "ORDER BY rank LIMIT 5", (result.match,)).fetchall()
+            fts.execute(
+                "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rank LIMIT 5",
+                (result.match,),
+            ).fetchall()
         else:
             assert result.problem
 
@@ -132,12 +164,37 @@ def test_no_text_makes_fts5_fail(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(['"', "-", "OR", "NOT", "AND", "*", "(", ")", ":", "title:",
-                                 "a", "b", "c1", "^", "{", "}", "NEAR"]), max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                '"',
+                "-",
+                "OR",
+                "NOT",
+                "AND",
+                "*",
+                "(",
+                ")",
+                ":",
+                "title:",
+                "a",
+                "b",
+                "c1",
+                "^",
+                "{",
+                "}",
+                "NEAR",
+            ]
+        ),
+        max_size=12,
+    )
+)
 def test_operator_soup_is_safe(parts: list[str]) -> None:
     db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(title, symptoms, description, tags, "
-               "category, body)")
+    db.execute(
+        "CREATE VIRTUAL TABLE t USING fts5(title, symptoms, description, tags, category, body)"
+    )
     result = convert(" ".join(parts))
     if result.match:
         db.execute("SELECT rowid FROM t WHERE t MATCH ?", (result.match,)).fetchall()

@@ -340,7 +340,7 @@ def test_malformed_report_warns_per_line_and_escapes(tmp_path: Path) -> None:
     )
     assert result.code == 0, result.err
     assert "malformed_fix_report.md:16:1: KB407 code fence is never closed" in result.err
-    rendered = cli("--root", str(root), "render", "fix-report", "fix-report-printer-queue-stuck")
+    rendered = cli("--root", str(root), "render", "fix-report", "printer-queue-stuck")
     assert rendered.code == 0, rendered.err
     # the unclosed fence swallowed the <script> line, so it is code; code is never HTML
     assert_no_html(rendered.out)
@@ -411,9 +411,36 @@ def test_link_back_keeps_bom_and_crlf_and_goes_into_related(tmp_path: Path) -> N
     assert "\n" not in body.replace("\r\n", "")
     assert body.endswith(
         "- `WEBHOOK_FLAKE_NOTES.md`\r\n"
-        "- Learning entry: `learnings/testing_pytest.xml#flaky-timeout-in-payment-webhook-tests`\r\n"
+        "- Learning entry: "
+        "`learnings/testing_pytest.xml#flaky-timeout-in-payment-webhook-tests`\r\n"
     )
-    # a second import of the same report adds a second entry but no duplicate line
-    again = cli("--root", str(root), "import-report", str(report), "-c", "Testing/Pytest")
+    # importing it again is refused; --force makes a second entry with its own Related line
+    refused = cli("--root", str(root), "import-report", str(report), "-c", "Testing/Pytest")
+    assert refused.code == 2 and "already the fix report of entry" in refused.err
+    again = cli(
+        "--root", str(root), "import-report", str(report), "-c", "Testing/Pytest", "--force"
+    )
     assert again.code == 0
     assert report.read_bytes().count(b"Learning entry:") == 2
+
+
+def test_bundled_report_links_and_imports(tmp_path: Path) -> None:
+    bundled = HERE.parent / "learnings"
+    report = bundled / "reports" / "async-context-manager-depends.md"
+    if not report.exists():
+        pytest.skip("the bundled KB has no flagship report")
+    root = tmp_path / "kb"
+    (root / "learnings").parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(bundled, root / "learnings")
+    (root / "kbtool.toml").write_text('[tool.kbtool]\nlearnings = "learnings"\n')
+    assert build_graph(load_config(root=root), use_cache=False).findings() == []
+    copy = root / "learnings" / "reports" / "async-context-manager-depends.md"
+    result = cli(
+        "--root", str(root), "import-report", str(copy), "--dry-run", "--force", "--format", "json"
+    )
+    data = json.loads(result.out)
+    assert data["category"] == "Database/AsyncIO"
+    counts = {m["field"]: m["count"] for m in data["mapped"]}
+    assert counts["five-whys"] == 5
+    assert "object has no attribute 'execute'</symptom>" in data["xml"]
+    assert "object is not an async iterator</symptom>" in data["xml"]

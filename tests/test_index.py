@@ -26,7 +26,7 @@ from kbtool.kb import iter_xml_paths
 from kbtool.search import search_entries
 
 
-def _update(config: Config, **kw: object):  # noqa: ANN202
+def _update(config: Config, **kw: object):
     notices: list[str] = []
     with open_index(config, notice=notices.append, **kw) as index:  # type: ignore[arg-type]
         return index.report, notices
@@ -131,17 +131,22 @@ def test_version_change_rebuilds(tmp_path: Path) -> None:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     report, notices = _update(config)
     assert report.rebuilt
-    assert notices == [f"search index index format {SCHEMA_VERSION + 1}, this kbtool uses "
-                       f"{SCHEMA_VERSION}: rebuilding it from the entries"]
+    assert notices == [
+        f"search index format {SCHEMA_VERSION + 1} (this kbtool uses {SCHEMA_VERSION}): "
+        "rebuilding it from the entries"
+    ]
     with sqlite3.connect(index_path(config)) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
 
 
-@pytest.mark.parametrize(("fixture", "reason"), [
-    ("not_a_database.db", "unreadable (file is not a database)"),
-    ("corrupt_fts_shadow.db", "not a kbtool index"),
-])
+@pytest.mark.parametrize(
+    ("fixture", "reason"),
+    [
+        ("not_a_database.db", "unreadable (file is not a database)"),
+        ("corrupt_fts_shadow.db", "not a kbtool index"),
+    ],
+)
 def test_foreign_file_is_replaced(tmp_path: Path, fixture: str, reason: str) -> None:
     config = copy_kb(tmp_path)
     config.cache_dir.mkdir()
@@ -165,8 +170,12 @@ def _corrupt_fts(config: Config) -> None:
         db.execute("DROP TABLE empty_fts")
     with sqlite3.connect(index_path(config)) as db:
         assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-        assert db.execute("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'loop'"
-                          ).fetchone()[0] == 0
+        assert (
+            db.execute(
+                "SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'loop'"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_silently_corrupt_index_is_rebuilt_not_an_empty_answer(tmp_path: Path) -> None:
@@ -179,8 +188,11 @@ def test_silently_corrupt_index_is_rebuilt_not_an_empty_answer(tmp_path: Path) -
     hits = search_entries(config, "event loop", notice=notices.append)
     assert [h.id for h in hits] == ["event-loop-closed-in-fixtures"]
     assert len(notices) == 1
-    assert re.fullmatch(r"search index damaged \(entry \d+ is not found by its title\): "
-                        r"rebuilding it from the entries", notices[0])
+    assert re.fullmatch(
+        r"search index damaged \(entry \d+ is not found by its title\): "
+        r"rebuilding it from the entries",
+        notices[0],
+    )
     with sqlite3.connect(index_path(config)) as db:
         assert integrity_problem(db) == ""
 
@@ -227,13 +239,18 @@ def test_walk_matches_the_kb_walk(tmp_path: Path) -> None:
 
 def test_link_leaving_the_root_is_not_read(tmp_path: Path) -> None:
     outside = tmp_path / "outside.xml"
-    outside.write_text((FIXTURES / "kb" / "learnings" / "databasetools.xml").read_text()
-                       .replace("pg_dump refuses", "zanzibar refuses"))
+    outside.write_text(
+        (FIXTURES / "kb" / "learnings" / "databasetools.xml")
+        .read_text()
+        .replace("pg_dump refuses", "zanzibar refuses")
+    )
     config = copy_kb(tmp_path)
     (config.learnings_dir / "escape.xml").symlink_to(outside)
     report, _ = _update(config)
-    assert ("learnings/escape.xml", "KB104 refused: the path (or a link in it) leaves the "
-            "knowledge base root") in report.unreadable
+    assert (
+        "learnings/escape.xml",
+        "KB104 refused: the path (or a link in it) leaves the knowledge base root",
+    ) in report.unreadable
     assert _ids(config, "zanzibar") == []
 
 
@@ -249,7 +266,7 @@ def _hammer(root: str, n: int, out: multiprocessing.Queue) -> None:  # type: ign
                     pass
             found.append(tuple(h.id for h in search_entries(config, "event loop")))
         out.put(("ok", found))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent
+    except Exception as exc:
         out.put(("error", repr(exc)))
 
 

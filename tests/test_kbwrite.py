@@ -237,3 +237,16 @@ def test_report_new_links_both_ways(tmp_path: Path) -> None:
         cli("--root", str(root), "report", "new", "idle-in-transaction-timeout", "--force").code
         == 0
     )
+
+
+def test_new_opens_the_editor_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_kb(tmp_path)
+    log = tmp_path / "editor.log"
+    script = tmp_path / "fake-editor"
+    script.write_text(f'#!/bin/sh\necho "$@" > {log}\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = cli("--root", str(root), "new", "-t", "Edit me", "-c", "X", "--edit")
+    assert result.code == 0, result.err
+    assert log.read_text().strip().endswith("learnings/x.xml")

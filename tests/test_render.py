@@ -225,14 +225,33 @@ def test_each_escape_attempt_fails(tmp_path: Path, line: str) -> None:
         user_render(tmp_path, "t.md.j2")
 
 
-def test_dos_template_is_stopped_by_limits(tmp_path: Path) -> None:
+def test_dos_template_is_stopped(tmp_path: Path) -> None:
     shutil.copy(BAD_TEMPLATES / "template_dos.md.j2", tmp_path)
-    with pytest.raises(TemplateError, match=r"limit|killed"):
-        user_render(
-            tmp_path,
-            "template_dos.md.j2",
-            Limits(seconds=3, memory_bytes=256 << 20, output_bytes=1 << 20),
-        )
+    with pytest.raises(TemplateError, match=r"template_dos\.md\.j2:2: not allowed: repeating"):
+        user_render(tmp_path, "template_dos.md.j2")
+
+
+def test_time_limit(tmp_path: Path) -> None:
+    (tmp_path / "loop.md.j2").write_text(
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n"
+    )
+    with pytest.raises(TemplateError, match=r"time limit|killed"):
+        user_render(tmp_path, "loop.md.j2", Limits(seconds=2))
+
+
+def test_memory_limit(tmp_path: Path) -> None:
+    (tmp_path / "grow.md.j2").write_text(
+        '{% set ns = namespace(s="A") %}{% for i in range(30) %}{% set ns.s = ns.s ~ ns.s %}'
+        "{% endfor %}{{ ns.s | length }}\n"
+    )
+    with pytest.raises(TemplateError, match=r"memory limit|killed"):
+        user_render(tmp_path, "grow.md.j2", Limits(seconds=20, memory_bytes=256 << 20))
+
+
+def test_huge_power_is_not_allowed(tmp_path: Path) -> None:
+    (tmp_path / "pow.md.j2").write_text("# x\n{{ (2 ** 100000000) | string | length }}\n")
+    with pytest.raises(TemplateError, match=r"pow\.md\.j2:2: not allowed: exponent"):
+        user_render(tmp_path, "pow.md.j2")
 
 
 def test_output_limit(tmp_path: Path) -> None:
@@ -294,3 +313,28 @@ def test_selection_keeps_id_order() -> None:
     assert isinstance(selection, Selection)
     only = select_entries(config, kb, category="security")
     assert len(only.entries) == 2
+
+
+def test_plan_from_an_error_and_from_a_log(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(LINKS_KB, root)
+    error = 'IntegrityError: duplicate key value violates unique constraint "invoices_number_key"'
+    direct = cli("--root", str(root), "plan", "--match", error)
+    assert direct.code == 0, direct.err
+    assert "## 1. Retrying a transaction whose commit outcome is unknown" in direct.out
+    log = "\n".join(
+        ["INFO start"] * 50
+        + [
+            "Traceback (most recent call last):",
+            '  File "app/billing.py", line 3, in pay',
+            "sqlalchemy.exc." + error,
+            "INFO done",
+        ]
+    )
+    piped = cli("--root", str(root), "plan", "--match", "-", stdin=log)
+    assert piped.code == 0, piped.err
+    assert "## 1. Retrying a transaction whose commit outcome is unknown" in piped.out
+    query = cli("--root", str(root), "render", "index", "--query", "idle transaction timeout")
+    assert query.code == 0 and "idle-in-transaction-timeout" in query.out
+    nothing = cli("--root", str(root), "plan", "--match", "KeyError: 'zzz-unrelated'")
+    assert nothing.code == 2 and "no entry matches" in nothing.err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -46,22 +47,31 @@ def test_symptom_hit_outranks_description_hit(kb: Config) -> None:
     # that hits the title of one entry and the description of another.
     hits = search_entries(kb, "session")
     assert hits[0].id == "session-leak-in-background-task"  # title ("Session leaked")
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
 def test_hit_fields(kb: Config) -> None:
     [hit] = search_entries(kb, "thirty seconds")
-    assert (hit.id, hit.path, hit.line) == ("pool-exhaustion-under-load",
-                                            "learnings/database_asyncio.xml", 40)
+    assert (hit.id, hit.path, hit.line) == (
+        "pool-exhaustion-under-load",
+        "learnings/database_asyncio.xml",
+        40,
+    )
     assert (hit.category, hit.severity, hit.status, hit.date) == (
-        "Database/AsyncIO", "critical", "active", "2024-03-10")
+        "Database/AsyncIO",
+        "critical",
+        "active",
+        "2024-03-10",
+    )
     assert hit.tags == ("sqlalchemy", "performance")
     assert [hit.snippet[a:b] for a, b in hit.highlights] == ["thirty", "seconds"]
 
 
 def test_stemming_and_phrases(kb: Config) -> None:
-    assert ids(kb, "exhausting") == ["pool-exhaustion-under-load",
-                                     "async-context-manager-dependency-injection"]
+    assert ids(kb, "exhausting") == [
+        "pool-exhaustion-under-load",
+        "async-context-manager-dependency-injection",
+    ]
     assert ids(kb, '"event loop"') == ["event-loop-closed-in-fixtures"]
     assert ids(kb, '"loop event"') == []
     assert ids(kb, "asyncgenerator*") == ["async-context-manager-dependency-injection"]
@@ -69,17 +79,22 @@ def test_stemming_and_phrases(kb: Config) -> None:
 
 def test_exclusion_or_and_fields(kb: Config) -> None:
     assert "session-leak-in-background-task" not in ids(kb, "session -leaked")
-    assert set(ids(kb, "alembic OR pg_dump")) == {"alembic-autogenerate-misses-enum",
-                                                  "pgdump-version-mismatch"}
+    assert set(ids(kb, "alembic OR pg_dump")) == {
+        "alembic-autogenerate-misses-enum",
+        "pgdump-version-mismatch",
+    }
     assert ids(kb, "title:pool") == ["pool-exhaustion-under-load"]
     assert ids(kb, "tag:resilience") == ["retry-storm-after-timeout"]
 
 
 def test_category_is_a_prefix_by_segment(kb: Config) -> None:
     database = set(ids(kb, "postgresql OR session OR pool OR pg_dump", category="Database"))
-    assert database == {"alembic-autogenerate-misses-enum", "pool-exhaustion-under-load",
-                        "session-leak-in-background-task",
-                        "async-context-manager-dependency-injection"}
+    assert database == {
+        "alembic-autogenerate-misses-enum",
+        "pool-exhaustion-under-load",
+        "session-leak-in-background-task",
+        "async-context-manager-dependency-injection",
+    }
     assert ids(kb, "pg_dump", category="databasetools") == ["pgdump-version-mismatch"]
     assert ids(kb, "session", category="Database/AsyncIO/") != []
     assert ids(kb, "session", category="Data") == []
@@ -87,16 +102,23 @@ def test_category_is_a_prefix_by_segment(kb: Config) -> None:
 
 def test_tag_filter_needs_every_tag(kb: Config) -> None:
     assert ids(kb, "asyncio OR sqlalchemy", tag=["asyncio"]) == [
-        "async-context-manager-dependency-injection", "event-loop-closed-in-fixtures"]
+        "async-context-manager-dependency-injection",
+        "event-loop-closed-in-fixtures",
+    ]
     assert ids(kb, "asyncio OR sqlalchemy", tag=["asyncio,FastAPI"]) == [
-        "async-context-manager-dependency-injection"]
+        "async-context-manager-dependency-injection"
+    ]
 
 
 def test_severity_and_status_filters(kb: Config) -> None:
     assert ids(kb, "session OR loop", severity=["high"]) == [
-        "event-loop-closed-in-fixtures", "async-context-manager-dependency-injection"]
+        "event-loop-closed-in-fixtures",
+        "async-context-manager-dependency-injection",
+    ]
     assert ids(kb, "session", severity=["medium,critical"]) == [
-        "session-leak-in-background-task", "pool-exhaustion-under-load"]
+        "session-leak-in-background-task",
+        "pool-exhaustion-under-load",
+    ]
     assert ids(kb, "session", status=["superseded"]) == ["session-leak-in-background-task"]
     assert ids(kb, "pass alone", status=["archived"]) == ["flaky-test-order-dependence"]
     with pytest.raises(UsageError, match="unknown severity 'urgent'"):
@@ -109,12 +131,18 @@ def test_date_filters(kb: Config) -> None:
     everything = "session OR loop OR pool OR pagination OR timeout OR enum OR pg_dump OR alone"
     assert len(ids(kb, everything)) == 9
     assert set(ids(kb, everything, since="2025-05-04")) == {
-        "cursor-pagination-skips-rows", "event-loop-closed-in-fixtures",
-        "async-context-manager-dependency-injection"}
-    assert set(ids(kb, everything, until="2023")) == {"session-leak-in-background-task",
-                                                       "flaky-test-order-dependence"}
+        "cursor-pagination-skips-rows",
+        "event-loop-closed-in-fixtures",
+        "async-context-manager-dependency-injection",
+    }
+    assert set(ids(kb, everything, until="2023")) == {
+        "session-leak-in-background-task",
+        "flaky-test-order-dependence",
+    }
     assert set(ids(kb, everything, since="2024-12", until="2025-02")) == {
-        "retry-storm-after-timeout", "alembic-autogenerate-misses-enum"}
+        "retry-storm-after-timeout",
+        "alembic-autogenerate-misses-enum",
+    }
     with pytest.raises(UsageError, match="invalid date"):
         ids(kb, everything, since="last tuesday")
 
@@ -131,10 +159,12 @@ def test_parse_date() -> None:
 
 def test_file_filter(kb: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     assert set(ids(kb, "session OR loop", file="learnings/testing_pytest.xml")) == {
-        "event-loop-closed-in-fixtures"}
+        "event-loop-closed-in-fixtures"
+    }
     assert len(ids(kb, "session OR loop OR pool", file="learnings")) == 4
     assert ids(kb, "session OR loop", file="learnings/test*.xml") == [
-        "event-loop-closed-in-fixtures"]
+        "event-loop-closed-in-fixtures"
+    ]
     monkeypatch.chdir(kb.learnings_dir)  # a path from the working directory
     assert ids(kb, "loop", file="testing_pytest.xml") == ["event-loop-closed-in-fixtures"]
 
@@ -176,8 +206,9 @@ def test_search_sql_is_what_runs(kb: Config) -> None:
 
 
 def test_make_filters_from_option_values(kb: Config) -> None:
-    filters = make_filters(kb, category="API", tag=["a,b", "c"], severity=["HIGH"],
-                           since="2024-01-01")
+    filters = make_filters(
+        kb, category="API", tag=["a,b", "c"], severity=["HIGH"], since="2024-01-01"
+    )
     assert filters.tags == ("a", "b", "c") and filters.severity == ("high",)
     assert filters.since == dt.date(2024, 1, 1)
 
@@ -211,10 +242,12 @@ def test_search_never_imports_lxml_when_fresh(tmp_path: Path) -> None:
     config = copy_kb(tmp_path)
     search_entries(config, "session")  # build
     code = (
-        "import sys; from kbtool.search import search_entries; "
+        "import sys, pathlib; from kbtool.search import search_entries; "
         "from kbtool.config import load_config; "
-        f"print(len(search_entries(load_config(root=__import__('pathlib').Path({str(config.root)!r})), 'session'))); "
-        "print(sorted(m for m in ('lxml', 'jinja2', 'typer', 'pydantic', 'rich') if m in sys.modules))"
+        f"config = load_config(root=pathlib.Path({str(config.root)!r})); "
+        "print(len(search_entries(config, 'session'))); "
+        "print(sorted(m for m in ('lxml', 'jinja2', 'typer', 'pydantic', 'rich') "
+        "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["4", "[]"]

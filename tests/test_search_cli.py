@@ -34,8 +34,14 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Config:
     return config
 
 
-def run(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        *, stdin: str = "", typer_only: bool = False) -> tuple[int, str, str]:
+def run(
+    argv: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    stdin: str = "",
+    typer_only: bool = False,
+) -> tuple[int, str, str]:
     """Run kbtool in this process, as the console script would (fast path included)."""
     from kbtool.__main__ import main
     from kbtool.cli import run as typer_run
@@ -57,8 +63,10 @@ def _mask(text: str) -> str:
 
 
 def check_golden(name: str, argv: list[str], code: int, out: str, err: str) -> None:
-    transcript = (f"$ kbtool {' '.join(argv)}\n--- exit {code}\n--- stdout\n{_mask(out)}"
-                  f"--- stderr\n{_mask(err)}")
+    transcript = (
+        f"$ kbtool {' '.join(argv)}\n--- exit {code}\n--- stdout\n{_mask(out)}"
+        f"--- stderr\n{_mask(err)}"
+    )
     path = GOLDEN / f"{name}.txt"
     if UPDATE or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,8 +101,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_golden(name: str, kb: Config, monkeypatch: pytest.MonkeyPatch,
-                capsys: pytest.CaptureFixture[str]) -> None:
+def test_golden(
+    name: str, kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     argv, expected = CASES[name]
     monkeypatch.chdir(kb.root)
     code, out, err = run(argv, monkeypatch, capsys)
@@ -102,8 +111,9 @@ def test_golden(name: str, kb: Config, monkeypatch: pytest.MonkeyPatch,
     check_golden(name, argv, code, out, err)
 
 
-def test_match_reads_a_log_from_stdin(kb: Config, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_match_reads_a_log_from_stdin(
+    kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(kb.root)
     log = (FIXTURES / "pytest_log.txt").read_text(encoding="utf-8")
     code, out, err = run(["match", "-"], monkeypatch, capsys, stdin=log)
@@ -121,26 +131,29 @@ def test_show_markdown_uses_the_fix_report_template(
     assert "QueuePool limit of size 5" in out
 
 
-def test_show_lists_backlinks_from_entries(kb: Config, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_lists_backlinks_from_entries(
+    kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     monkeypatch.chdir(kb.root)
-    _, out, _ = run(["show", "session-leak-in-background-task", "-f", "json"], monkeypatch,
-                    capsys)
+    _, out, _ = run(["show", "session-leak-in-background-task", "-f", "json"], monkeypatch, capsys)
     backlinks = json.loads(out)["backlinks"]
     assert [(b["kind"], b["source"]) for b in backlinks] == [
-        ("supersedes", "event-loop-closed-in-fixtures")]
+        ("supersedes", "event-loop-closed-in-fixtures")
+    ]
 
 
-def test_show_lists_backlinks_from_fix_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_lists_backlinks_from_fix_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     config = copy_kb(tmp_path)
     config.reports_dir.mkdir(parents=True)
     (config.reports_dir / "pool.md").write_text(
-        "# Pool exhaustion\n\nSee learnings/database_asyncio.xml#pool-exhaustion-under-load.\n")
+        "# Pool exhaustion\n\nSee learnings/database_asyncio.xml#pool-exhaustion-under-load.\n"
+    )
     monkeypatch.chdir(config.root)
     _, out, _ = run(["show", "pool-exhaustion-under-load", "-f", "json"], monkeypatch, capsys)
     kinds = {(b["kind"], b["source"]) for b in json.loads(out)["backlinks"]}
@@ -163,9 +176,9 @@ SAME = [
 
 
 @pytest.mark.parametrize("argv", SAME)
-def test_fast_path_behaves_like_typer(argv: list[str], kb: Config,
-                                      monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_fast_path_behaves_like_typer(
+    argv: list[str], kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from kbtool.fastcli import run_fast
 
     monkeypatch.chdir(kb.root)
@@ -178,19 +191,29 @@ def test_fast_path_behaves_like_typer(argv: list[str], kb: Config,
     assert run_fast(argv) is not None  # really taken
 
 
-@pytest.mark.parametrize("argv", [
-    ["search", "--help"], ["search", "-h"], ["search", "--limit", "x", "a"],
-    ["search", "--nope", "a"], ["search", "--format", "yaml", "a"], ["search", "a", "--limit"],
-    ["--version", "search"], ["search", "--show-sql=yes", "a"], ["list"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["search", "--help"],
+        ["search", "-h"],
+        ["search", "--limit", "x", "a"],
+        ["search", "--nope", "a"],
+        ["search", "--format", "yaml", "a"],
+        ["search", "a", "--limit"],
+        ["--version", "search"],
+        ["search", "--show-sql=yes", "a"],
+        ["list"],
+    ],
+)
 def test_fast_path_steps_aside_when_unsure(argv: list[str]) -> None:
     from kbtool.fastcli import run_fast
 
     assert run_fast(argv) is None
 
 
-def test_typer_reports_what_the_fast_path_left(kb: Config, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_typer_reports_what_the_fast_path_left(
+    kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(kb.root)
     code, _, err = run(["search", "--limit", "many", "x"], monkeypatch, capsys)
     assert code == 2 and "Invalid value for '--limit'" in err
@@ -200,8 +223,9 @@ def test_typer_reports_what_the_fast_path_left(kb: Config, monkeypatch: pytest.M
     assert code == 0 and "--show-sql" in out and "--category" in out
 
 
-def test_help_lists_every_shared_option(monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_lists_every_shared_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from kbtool.fastcli import LIST_OPTS, MATCH_OPTS, SEARCH_OPTS
 
     for command, opts in (("search", SEARCH_OPTS), ("match", MATCH_OPTS), ("list", LIST_OPTS)):
@@ -221,8 +245,9 @@ def _imports_of(argv: list[str], cwd: Path) -> tuple[str, list[str]]:
         "from kbtool.__main__ import main\n"
         "main()\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False
+    )
     line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES"))
     return proc.stdout, line.split()[1:]
 
@@ -245,8 +270,9 @@ def test_help_imports_neither_lxml_nor_jinja2_nor_pydantic(kb: Config) -> None:
 def test_only_cli_imports_typer() -> None:
     package = Path(__file__).resolve().parent.parent / "kbtool"
     offenders = [
-        str(p.relative_to(package)) for p in package.rglob("*.py")
-        if p.name != "cli.py" and re.search(r"^\s*(import typer|from typer)", p.read_text(),
-                                            re.MULTILINE)
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if p.name != "cli.py"
+        and re.search(r"^\s*(import typer|from typer)", p.read_text(), re.MULTILINE)
     ]
     assert offenders == []

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kbtool import codes
 from kbtool.config import load_config
@@ -390,3 +392,88 @@ def test_unchanged_old_files_are_not_even_read(
     assert path.stat().st_size == size
     assert [d.code for d in run(kb, monkeypatch, use_cache=True).diagnostics] == ["KB302"]
     assert reads == [path]
+
+
+_PARENT = os.getpid()
+
+
+def _dies_in_a_child(item: object, config: object) -> object:
+    import kbtool.validate.engine as engine
+
+    if os.getpid() != _PARENT:
+        os._exit(9)
+    return engine.check_one(item.path, item.rel, item.data, config)  # type: ignore[attr-defined]
+
+
+def test_worker_processes_give_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kbtool.validate.engine as engine
+
+    files = {
+        f"learnings/c{n}_d.xml": category_file(
+            f"C{n}/D", (f"e{n}", f"t{n}", "<bogus/>"), ("same", "x")
+        )
+        for n in range(6)
+    }
+    kb = make_kb(tmp_path, files)
+    sequential = lines(run(kb, monkeypatch))
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(engine, "_workers", lambda: 2)
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    assert lines(run(kb, monkeypatch)) == sequential
+    assert len(forks) == 1
+    assert len(sequential) == 6 + 6 + 5  # KB201 and KB303 in each file, KB317 in 5 of the 6
+
+    monkeypatch.setattr(engine, "_check_item", _dies_in_a_child)  # the child dies: finish here
+    assert lines(run(kb, monkeypatch)) == sequential
+
+
+_OPS = st.sampled_from(["==", "!=", "<=", ">=", "<", ">", "~=", "===", "=", "=>"])
+_VERSION = st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,3}(\.\*|a1|rc2|\.post1)?", fullmatch=True)
+_SPEC = st.builds(lambda op, sp, v: f"{op}{sp}{v}", _OPS, st.sampled_from(["", " "]), _VERSION)
+_CHUNK = st.builds(
+    lambda name, specs: name + ",".join(specs),
+    st.sampled_from(["", "fastapi", "pydantic-core", "Zope.Interface", "a_b ", "-bad", "x[y]"]),
+    st.lists(_SPEC, min_size=0, max_size=3),
+)
+
+
+@given(_CHUNK)
+def test_the_plain_versions_fast_path_agrees_with_packaging(chunk: str) -> None:
+    """What the regex accepts without packaging, packaging accepts too (same project)."""
+    from kbtool.validate import semantics
+
+    plain = semantics._PLAIN_CHUNK.fullmatch(chunk.strip())
+    if plain is not None:
+        assert semantics._packaging_problem(chunk.strip()) == (None, plain.group(1))
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("fastapi<0.123.10", True),
+        ("fastapi>=0.100,<0.123.10, pydantic>=2", True),
+        ("~=1.4.2", True),
+        ("~=1", False),
+        ("==1.*", True),
+        ("fastapi===weird", True),
+        ("fastapi", False),
+        ("fastapi<1, FastAPI>2", False),
+        ("<1, >2", True),
+        ("fastapi<1,", False),
+    ],
+)
+def test_versions_values(value: str, ok: bool) -> None:
+    from kbtool.validate.semantics import versions_problem
+
+    assert (versions_problem(value) is None) is ok, versions_problem(value)

@@ -251,26 +251,40 @@ class Project:
     """The modules of one scan (or one example), found by dotted name."""
 
     def __init__(
-        self, modules: list[Module], loader: Callable[[str], Module | None] | None = None
+        self,
+        modules: list[Module],
+        loader: Callable[[str], Module | None] | None = None,
+        lazy: dict[str, Callable[[], Module | None]] | None = None,
     ) -> None:
+        """``modules`` are parsed; ``lazy`` maps the names of other project modules to
+        functions that parse them when a name first resolves into them; ``loader`` finds
+        modules that are neither (on disk)."""
         self.modules = {m.name: m for m in modules}
-        self._by_suffix: dict[str, list[Module]] = {}
-        for m in modules:
-            parts = m.name.split(".")
+        self._lazy = dict(lazy or {})
+        self._by_suffix: dict[str, list[str]] = {}
+        for name in (*self.modules, *self._lazy):
+            parts = name.split(".")
             for i in range(1, len(parts)):
-                self._by_suffix.setdefault(".".join(parts[i:]), []).append(m)
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(name)
         self._loader = loader
         self._loaded: dict[str, Module | None] = {}
+
+    def _module(self, name: str) -> Module | None:
+        found = self.modules.get(name)
+        if found is None and name in self._lazy:
+            found = self._lazy.pop(name)()
+            if found is not None:
+                self.modules[name] = found
+        return found
 
     def find_module(self, name: str) -> Module | None:
         """The module of that dotted name; else the one whose name ends with it (src layouts);
         else one the loader finds on disk (a project module that was not scanned)."""
-        found = self.modules.get(name)
-        if found is not None:
-            return found
+        if name in self.modules or name in self._lazy:
+            return self._module(name)
         candidates = self._by_suffix.get(name)
         if candidates:
-            return min(candidates, key=lambda m: (len(m.name), m.name))
+            return self._module(min(candidates, key=lambda n: (len(n), n)))
         if self._loader is None:
             return None
         if name not in self._loaded:
@@ -425,6 +439,9 @@ class Rule:
     # that may match it instead of testing every rule on every call.
     callees: frozenset[str] | None = None
     methods: frozenset[str] | None = None
+    # Words one of which the source text must contain for the rule to match at all: the last
+    # part of a qualified name is always written in the module (in its import or at its use).
+    tokens: frozenset[str] | None = None
 
     def run(self, project: Project, mod: Module) -> list[ast.AST]:
         """Every node of the module that satisfies the rule, in source order."""
@@ -436,12 +453,19 @@ def _source_order(nodes: list[ast.AST]) -> list[ast.AST]:
     return nodes
 
 
-def run_rules(project: Project, mod: Module, rules: list[Rule]) -> list[list[ast.AST]]:
-    """The nodes each rule matches in the module (in source order), one list per rule."""
+def run_rules(
+    project: Project, mod: Module, rules: list[Rule], text: str | None = None
+) -> list[list[ast.AST]]:
+    """The nodes each rule matches in the module (in source order), one list per rule.
+
+    With the module's source ``text``, rules whose tokens it lacks are not run at all.
+    """
     found: list[list[ast.AST]] = [[] for _ in rules]
     by_callee: dict[str, list[int]] = {}
     by_method: dict[str, list[int]] = {}
     for i, rule in enumerate(rules):
+        if text is not None and rule.tokens and not any(t in text for t in rule.tokens):
+            continue
         if rule.callees is not None:
             for name in rule.callees:
                 by_callee.setdefault(name, []).append(i)
@@ -904,8 +928,44 @@ def compile_rule(match_el: Any) -> Rule:
     rule = Rule(anchors, _all(preds))
     if len(children) == 1 and compiler.tag(children[0]) == "call":
         callee, method = children[0].get("callee"), children[0].get("method")
-        if callee is not None and not any(c in callee for c in "*?["):
+        if callee is not None and _exact(callee):
             rule.callees = frozenset(callee.split())
-        elif method is not None and not any(c in method for c in "*?["):
+        elif method is not None and _exact(method):
             rule.methods = frozenset(method.split())
+    rule.tokens = _tokens(children)
     return rule
+
+
+def _exact(names: str) -> bool:
+    return not any(c in names for c in "*?[")
+
+
+def _last_parts(names: str | None) -> frozenset[str] | None:
+    if names is None or not _exact(names) or not names.split():
+        return None
+    return frozenset(n.rsplit(".", 1)[-1] for n in names.split())
+
+
+def _tokens(children: list[Any]) -> frozenset[str] | None:
+    """Words the source must contain for the rule to match (None: no such words known).
+
+    Any one top-level predicate that names exact qualified names will do: a call's callee,
+    a name, a function's decorator, a class's base.
+    """
+    for child in children:
+        tag = child.tag
+        found: frozenset[str] | None = None
+        if tag == "call":
+            found = _last_parts(child.get("callee"))
+        elif tag == "name":
+            found = _last_parts(child.get("qualified"))
+        elif tag == "class":
+            found = _last_parts(child.get("base"))
+        elif tag == "function":
+            for nav in child.iterchildren("decorator"):
+                found = _last_parts(nav.get("name"))
+                if found:
+                    break
+        if found:
+            return found
+    return None

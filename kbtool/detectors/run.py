@@ -10,12 +10,18 @@ from __future__ import annotations
 import ast
 import bisect
 import gc
+import multiprocessing as mp
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any
 
 from kbtool.detectors.spec import Detector
+
+if TYPE_CHECKING:
+    from kbtool.detectors.pyast import Module
 
 MAX_HITS_PER_FILE = 1000  # per detector: a runaway pattern cannot flood the output
 PY_SUFFIXES = (".py", ".pyi")
@@ -126,34 +132,53 @@ def _char_col(src: SourceFile, line: int, byte_offset: int) -> int:
     return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore")) + 1
 
 
+PARALLEL_MIN_FILES = 300  # below this, one process is faster than starting workers
+
+
+def default_jobs(python_files: int) -> int:
+    """Worker processes for a scan: one per CPU (at most 4) for large scans, else 1."""
+    if python_files < PARALLEL_MIN_FILES or "fork" not in mp.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def run(
     files: Sequence[SourceFile],
     detectors: Sequence[Detector],
     find_module: Callable[[str], SourceFile | None] | None = None,
+    jobs: int | None = None,
 ) -> RunResult:
     """Run every detector on every file it applies to. Hits come in file order.
 
     ``find_module`` may find a project module that is not among ``files`` (given its dotted
     name), so that names still resolve when only some files of a project are scanned.
+    ``jobs`` worker processes share the Python files (default: ``default_jobs``); each
+    parses its share, and parses another module only when a name resolves into it.
     """
     # Many syntax trees stay alive at once: the cyclic garbage collector would walk all of
     # them again and again (half the time of a large scan). Nothing here needs it.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(files, detectors, find_module)
+        return _run(files, detectors, find_module, jobs)
     finally:
         if enabled:
             gc.enable()
+
+
+# What a python-ast share returns: hits as (file, detector, line, col, end line, end col)
+# and parse problems as (file, line, col, message), files by index into the Python files.
+_Share = tuple[list[tuple[int, int, int, int, int, int]], list[tuple[int, int, int, str]], int]
+_WORK: tuple[Any, ...] = ()  # what forked workers inherit: (python files, detectors, finder)
 
 
 def _run(
     files: Sequence[SourceFile],
     detectors: Sequence[Detector],
     find_module: Callable[[str], SourceFile | None] | None,
+    jobs: int | None,
 ) -> RunResult:
-    from kbtool.detectors.pyast import Module, Project, run_rules
-
+    global _WORK
     result = RunResult()
     regex = [d for d in detectors if d.kind == "regex" and d.pattern is not None]
     pyast = [d for d in detectors if d.kind == "python-ast" and d.rule is not None]
@@ -162,54 +187,106 @@ def _run(
             if det.applies_to(src.rel):
                 result.hits.extend(_regex_hits(det, src))
     if pyast:
-        modules: list[Module] = []
-        for src in files:
-            if not src.rel.endswith(PY_SUFFIXES):
-                continue
-            tree = parse_python(src)
-            if isinstance(tree, ParseProblem):
-                result.parse_problems.append(tree)
-                continue
-            name, is_package = module_name(src.rel)
+        py = [src for src in files if src.rel.endswith(PY_SUFFIXES)]
+        jobs = default_jobs(len(py)) if jobs is None else max(1, min(jobs, len(py) or 1))
+        if jobs > 1:
+            _WORK = (py, pyast, find_module)
             try:
-                modules.append(Module.build(name, src.rel, tree, is_package))
-            except RecursionError:  # statements nested deeper than the indexer goes
-                result.parse_problems.append(
-                    ParseProblem(src, 1, 1, "nested too deeply to be indexed")
-                )
-        result.python_files = len(modules)
-        loader = None
-        if find_module is not None:
-            finder = find_module
-
-            def loader(name: str) -> Module | None:
-                extra = finder(name)
-                if extra is None:
-                    return None
-                tree = parse_python(extra)
-                if isinstance(tree, ParseProblem):
-                    return None
-                return Module.build(name, extra.rel, tree, extra.rel.endswith("__init__.py"))
-
-        project = Project(modules, loader)
-        by_rel = {src.rel: src for src in files}
-        for mod in modules:
-            src = by_rel[mod.rel]
-            dets = [d for d in pyast if d.applies_to(mod.rel)]
-            rules = [d.rule for d in dets if d.rule is not None]
-            for det, nodes in zip(dets, run_rules(project, mod, rules), strict=True):
-                for node in nodes[:MAX_HITS_PER_FILE]:
-                    line = getattr(node, "lineno", 1)
-                    col = _char_col(src, line, getattr(node, "col_offset", 0))
-                    end_line = getattr(node, "end_lineno", None) or line
-                    end_offset = getattr(node, "end_col_offset", None)
-                    end_col = col if end_offset is None else _char_col(src, end_line, end_offset)
-                    result.hits.append(Hit(det, src, line, col, end_line, end_col))
+                with mp.get_context("fork").Pool(jobs) as pool:
+                    shares = pool.map(_worker_share, [(i, jobs) for i in range(jobs)])
+            finally:
+                _WORK = ()
+        else:
+            shares = [_match_share(py, pyast, find_module, 0, 1)]
+        for hits, problems, parsed in shares:
+            for f, d, line, col, end_line, end_col in hits:
+                result.hits.append(Hit(pyast[d], py[f], line, col, end_line, end_col))
+            for f, line, col, message in problems:
+                result.parse_problems.append(ParseProblem(py[f], line, col, message))
+            result.python_files += parsed
+        result.parse_problems.sort(key=lambda p: (p.file.rel, p.line, p.col))
     order = {id(src): i for i, src in enumerate(files)}
     result.hits.sort(key=lambda h: (order[id(h.file)], h.line, h.col, h.detector.entry_id))
     return result
 
 
+def _worker_share(args: tuple[int, int]) -> _Share:
+    gc.disable()
+    py, pyast, find_module = _WORK
+    return _match_share(py, pyast, find_module, *args)
+
+
+def _build(src: SourceFile) -> Module | ParseProblem:
+    from kbtool.detectors.pyast import Module
+
+    tree = parse_python(src)
+    if isinstance(tree, ParseProblem):
+        return tree
+    name, is_package = module_name(src.rel)
+    try:
+        return Module.build(name, src.rel, tree, is_package)
+    except RecursionError:  # statements nested deeper than the indexer goes
+        return ParseProblem(src, 1, 1, "nested too deeply to be indexed")
+
+
+def _match_share(
+    py: list[SourceFile],
+    pyast: list[Detector],
+    find_module: Callable[[str], SourceFile | None] | None,
+    share: int,
+    shares: int,
+) -> _Share:
+    """Parse and match the Python files ``share``, ``share + shares``, … of ``py``."""
+    from kbtool.detectors.pyast import Module, Project, run_rules
+
+    hits: list[tuple[int, int, int, int, int, int]] = []
+    problems: list[tuple[int, int, int, str]] = []
+    own: list[tuple[int, Module]] = []
+    lazy: dict[str, Callable[[], Module | None]] = {}
+    for index, src in enumerate(py):
+        if index % shares == share:
+            built = _build(src)
+            if isinstance(built, ParseProblem):
+                problems.append((index, built.line, built.col, built.message))
+            else:
+                own.append((index, built))
+        else:
+            lazy[module_name(src.rel)[0]] = partial(_parsed_or_none, src)
+    loader = None
+    if find_module is not None:
+        finder = find_module
+
+        def loader(name: str) -> Module | None:
+            extra = finder(name)
+            if extra is None:
+                return None
+            tree = parse_python(extra)
+            if isinstance(tree, ParseProblem):
+                return None
+            return Module.build(name, extra.rel, tree, extra.rel.endswith("__init__.py"))
+
+    project = Project([m for _, m in own], loader, lazy)
+    det_index = {id(d): i for i, d in enumerate(pyast)}
+    for index, mod in own:
+        src = py[index]
+        dets = [d for d in pyast if d.applies_to(mod.rel)]
+        rules = [d.rule for d in dets if d.rule is not None]
+        for det, nodes in zip(dets, run_rules(project, mod, rules, src.text), strict=True):
+            for node in nodes[:MAX_HITS_PER_FILE]:
+                line = getattr(node, "lineno", 1)
+                col = _char_col(src, line, getattr(node, "col_offset", 0))
+                end_line = getattr(node, "end_lineno", None) or line
+                end_offset = getattr(node, "end_col_offset", None)
+                end_col = col if end_offset is None else _char_col(src, end_line, end_offset)
+                hits.append((index, det_index[id(det)], line, col, end_line, end_col))
+    return hits, problems, len(own)
+
+
+def _parsed_or_none(src: SourceFile) -> Module | None:
+    built = _build(src)
+    return None if isinstance(built, ParseProblem) else built
+
+
 def run_example(det: Detector, files: Sequence[tuple[str, str]]) -> RunResult:
     """Run one detector on the files of one of its examples."""
-    return run([SourceFile(rel, rel, text) for rel, text in files], [det])
+    return run([SourceFile(rel, rel, text) for rel, text in files], [det], jobs=1)

@@ -16,7 +16,6 @@ import hmac
 import json
 import marshal
 import os
-import secrets
 import sys
 import time
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from kbtool.config import Config
 from kbtool.resources import xsd_path
 from kbtool.validate import registry
 
-FORMAT = 2
+FORMAT = 3
 # A file whose (inode, size, mtime, ctime) are unchanged is served without reading it, but
 # only when it was last modified this long before the cache was written: an edit within the
 # file system's timestamp granularity of the read that filled the cache cannot hide.
@@ -57,10 +56,26 @@ def _secret() -> bytes | None:
         base.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
+            fh.write(os.urandom(32))
         return path.read_bytes()
     except OSError:
         return None
+
+
+def _code_stamp() -> str:
+    """Sizes and mtimes of kbtool's modules: a check edited in a source checkout invalidates
+    the cache without a version bump (about a millisecond)."""
+    package = Path(__file__).resolve().parent.parent
+    stamps = []
+    for folder, _, names in os.walk(package):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                try:
+                    info = os.stat(os.path.join(folder, name))  # noqa: PTH116, PTH118
+                except OSError:
+                    continue
+                stamps.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+    return ";".join(sorted(stamps))
 
 
 def cache_key(config: Config) -> tuple[bytes, str] | None:
@@ -75,6 +90,7 @@ def cache_key(config: Config) -> tuple[bytes, str] | None:
     except OSError:
         return None
     settings = json.dumps(config.raw, sort_keys=True, default=str)
+    digest.update(_code_stamp().encode())
     for part in (
         str(FORMAT),
         __version__,
@@ -146,8 +162,8 @@ class Cache:
         row = self._row(rel)
         if row is None or row["h"] != digest:
             return None
-        if stat is not None and row.get("s") != stat:
-            row["s"] = stat
+        if stat is not None and (row.get("s") != stat or stat[2] >= self.written_ns - RACY_NS):
+            row["s"] = stat  # rewritten now, the stat can be trusted next time
             self.dirty = True
         return CachedFile(row["f"], row["x"], row["p"])
 

@@ -158,6 +158,11 @@ class Ref:
     col: int
 
 
+_DECLARED = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
+)
+
+
 @dataclass(eq=False)
 class FileFacts:
     """What the KB-wide checks know about one file (from the cache or a fresh check)."""
@@ -166,6 +171,8 @@ class FileFacts:
     rel: str
     facts: dict[str, Any]
     parsed: bool  # root is <specification>; core facts below are available
+    root: Path | None = None  # the KB root and size cap, to re-read the file for a column
+    max_bytes: int = 1 << 20
 
     @property
     def display(self) -> str:
@@ -179,7 +186,27 @@ class FileFacts:
     @cached_property
     def entries(self) -> list[EntryFacts]:
         rows = self.facts.get("core", {}).get("entries", [])
-        return [EntryFacts(self, row) for row in rows]
+        return [EntryFacts(self, row, index) for index, row in enumerate(rows)]
+
+    @cached_property
+    def _locator(self) -> Locator | None:
+        from kbtool.safexml import read_capped
+
+        if self.root is None:
+            return None
+        data = read_capped(self.path, self.root, self.max_bytes)
+        if not isinstance(data, bytes):
+            return None
+        declared = _DECLARED.match(data[:300])
+        return Locator(data, declared.group(1).decode() if declared else None)
+
+    def column(self, line: int, tag: str, nth: int = 0) -> int:
+        """Column of the ``nth`` ``<tag`` on ``line``, re-reading the file (0 if unknown).
+
+        The columns of entries and dates are looked up only when a finding needs them.
+        """
+        locator = self._locator
+        return locator.element(line, tag, lambda: nth)[1] if locator and line else 0
 
 
 class EntryFacts:
@@ -192,9 +219,9 @@ class EntryFacts:
     """
 
     __slots__ = (
+        "_index",
         "_row",
         "category",
-        "col",
         "date",
         "file",
         "id",
@@ -204,24 +231,36 @@ class EntryFacts:
         "title",
     )
 
-    # row: [id, line, col, status, title, category, date, review_by, refs, supersedes]
-    def __init__(self, file: FileFacts, row: list[Any]) -> None:
+    # row: [id, line, col, status, title, category, date, review_by, refs, supersedes];
+    # a col of 0 (entries, dates) is looked up when asked for.
+    def __init__(self, file: FileFacts, row: list[Any], index: int = 0) -> None:
         self.file = file
         self._row = row
-        (self.id, self.line, self.col, self.status, self.title, self.category) = row[:6]
+        self._index = index
+        (self.id, self.line, _, self.status, self.title, self.category) = row[:6]
         date, review_by = row[6], row[7]
         self.date: str | None = date[0] if date else None
         self.review_by: str | None = review_by[0] if review_by else None
 
+    def _where(self, line: int, col: int, tag: str) -> tuple[int, int]:
+        if col:
+            return line, col
+        nth = sum(1 for e in self.file.entries[: self._index] if e.line == self.line)
+        return line, self.file.column(line, tag, nth)
+
+    @property
+    def col(self) -> int:
+        return self._where(self.line, self._row[2], "learning")[1]
+
     @property
     def date_pos(self) -> tuple[int, int]:
         d = self._row[6]
-        return (d[1], d[2]) if d else (self.line, self.col)
+        return self._where(d[1], d[2], "date") if d else (self.line, self.col)
 
     @property
     def review_by_pos(self) -> tuple[int, int]:
         d = self._row[7]
-        return (d[1], d[2]) if d else (self.line, self.col)
+        return self._where(d[1], d[2], "review-by") if d else (self.line, self.col)
 
     @property
     def refs(self) -> tuple[Ref, ...]:

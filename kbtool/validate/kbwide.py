@@ -170,7 +170,7 @@ def _dates(kb: KbContext, index: _Index) -> None:
             kb.report(
                 f.path,
                 updated[1],
-                updated[2],
+                updated[2] or f.column(updated[1], "last_updated"),
                 "KB309",
                 f"last_updated {updated[0]} is in the future (today is {today})",
             )
@@ -292,6 +292,7 @@ def _categories(kb: KbContext) -> None:
             if f is keep:
                 continue
             line, col = f.facts["core"].get("category_pos", (0, 0))
+            col = col or f.column(line, "category")
             kb.report(
                 f.path,
                 line,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -43,26 +45,48 @@ CONSOLE = shutil.which("kbtool", path=str(Path(PY).parent)) or ""
 SEARCHES = [("quokka", "quokka"), ("zanzibar", "zanzibar"), ("deployment", "deployment")]
 
 
-def timed(cmd: list[str], *, runs: int, warmup: int = 2, cwd: Path, stdin: Path | None = None
-          ) -> float:
-    """Median wall time of ``cmd`` in seconds (output discarded)."""
-    samples = []
+class Timing(NamedTuple):
+    wall: float  # median wall time, seconds
+    cpu: float  # median user + system CPU time of the process, seconds
+
+
+def timed(
+    cmd: list[str], *, runs: int, warmup: int = 2, cwd: Path, stdin: Path | None = None
+) -> Timing:
+    """Median wall and CPU time of ``cmd`` (output discarded). The CPU time is what the
+    process itself used: a fairer figure when other work shares the machine."""
+    walls, cpus = [], []
     for i in range(warmup + runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(stdin or os.devnull, "rb") as fin:
             start = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=cwd, stdin=fin, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, check=False)
+            proc = subprocess.run(
+                cmd,
+                cwd=cwd,
+                stdin=fin,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                check=False,
+            )
             elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode not in (0, 1):
             raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[:500]}")
         if i >= warmup:
-            samples.append(elapsed)
-    return statistics.median(samples)
+            walls.append(elapsed)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return Timing(statistics.median(walls), statistics.median(cpus))
 
 
-def result(name: str, value: float, unit: str, ref: float, ref_name: str) -> None:
-    shown = f"{value * 1000:.1f} ms" if unit == "ms" else f"{value:.2f} s"
-    print(f"RESULT {name}: {shown} ({value / ref:.2f} x {ref_name})", flush=True)
+def result(name: str, value: Timing | float, unit: str, ref: Timing | float, ref_name: str) -> None:
+    """``RESULT name: value (ratio x reference)``, wall time; CPU time alongside."""
+    wall = value.wall if isinstance(value, Timing) else value
+    ref_wall = ref.wall if isinstance(ref, Timing) else ref
+    shown = f"{wall * 1000:.1f} ms" if unit == "ms" else f"{wall:.2f} s"
+    line = f"RESULT {name}: {shown} ({wall / ref_wall:.2f} x {ref_name})"
+    if isinstance(value, Timing) and isinstance(ref, Timing):
+        line += f"  [cpu {value.cpu * 1000:.1f} ms vs {ref.cpu * 1000:.1f} ms]"
+    print(line, flush=True)
 
 
 def ensure_rg(install: bool) -> str:
@@ -90,9 +114,11 @@ def kb_at(base: Path, entries: int) -> Path:
 
 def bare_parse(root: Path) -> float:
     """Reference for the build: parse every file with lxml, nothing else."""
-    code = ("import sys, pathlib; from lxml import etree\n"
-            "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.xml')):\n"
-            "    etree.fromstring(p.read_bytes())\n")
+    code = (
+        "import sys, pathlib; from lxml import etree\n"
+        "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.xml')):\n"
+        "    etree.fromstring(p.read_bytes())\n"
+    )
     start = time.perf_counter()
     subprocess.run([PY, "-c", code, str(root / "learnings")], check=True)
     return time.perf_counter() - start
@@ -102,7 +128,7 @@ def one_log(root: Path, lines: int = 1000) -> tuple[Path, str]:
     """A 1,000-line pytest-like log with one generated symptom in a traceback."""
     first = sorted((root / "learnings").glob("*.xml"))[0].read_text(encoding="utf-8")
     start = first.index("<symptom>") + len("<symptom>")
-    symptom = first[start:first.index("</symptom>", start)].replace("&apos;", "'")
+    symptom = first[start : first.index("</symptom>", start)].replace("&apos;", "'")
     log = (REPO / "tests" / "fixtures" / "search" / "pytest_log.txt").read_text().splitlines()
     body = [line for line in log if "AsyncGeneratorContextManager" not in line]
     out = []
@@ -123,28 +149,37 @@ def bench_size(root: Path, entries: int, runs: int, rg: str) -> None:
     build = time.perf_counter() - start
     result(f"index_build_{entries}", build, "s", bare_parse(root), "bare lxml parse")
 
+    cmd = [CONSOLE] if CONSOLE else KBTOOL
     target = sorted((root / "learnings").glob("*.xml"))[7]
     no_change = timed([*KBTOOL, "index"], runs=runs, cwd=root)
-    samples = []
-    for n in range(max(3, runs // 3)):
-        text = target.read_text(encoding="utf-8")
-        target.write_text(text.replace("<description>", f"<description>edit{n} ", 1),
-                          encoding="utf-8")
-        start = time.perf_counter()
-        subprocess.run([*KBTOOL, "index"], cwd=root, check=True, stdout=subprocess.DEVNULL)
-        samples.append(time.perf_counter() - start)
-    result(f"index_update_one_file_{entries}", statistics.median(samples), "s", no_change,
-           "no-change check")
+    fresh = timed([*cmd, "search", "quokka"], runs=runs, cwd=root)
+    for name, command, reference, ref_name in (
+        ("index_update_one_file", [*KBTOOL, "index"], no_change, "no-change kbtool index"),
+        ("search_after_one_file_changed", [*cmd, "search", "quokka"], fresh, "search, index fresh"),
+    ):
+        samples = []
+        for n in range(max(3, runs // 3)):
+            text = target.read_text(encoding="utf-8")
+            target.write_text(
+                text.replace("<description>", f"<description>edit{n} ", 1), encoding="utf-8"
+            )
+            start = time.perf_counter()
+            subprocess.run(command, cwd=root, check=True, stdout=subprocess.DEVNULL)
+            samples.append(time.perf_counter() - start)
+        result(f"{name}_{entries}", statistics.median(samples), "s", reference, ref_name)
 
-    cmd = [CONSOLE] if CONSOLE else KBTOOL
     for query, pattern in SEARCHES:
         ours = timed([*cmd, "search", query], runs=runs, cwd=root)
         theirs = timed([rg, "-i", "-l", pattern, "learnings"], runs=runs, cwd=root)
         result(f"search_{query}_{entries}", ours, "ms", theirs, f"rg -i -l {pattern}")
-        print(f"       rg is {theirs / ours:.2f} x the time of kbtool search "
-              f"(target >= 3)", flush=True)
-    typer_search = ("import sys; sys.argv = ['kbtool', 'search', 'quokka']\n"
-                    "from kbtool.cli import run\nrun()\n")
+        print(
+            f"       rg takes {theirs.wall / ours.wall:.2f} x the time of kbtool search "
+            "(target: >= 3)",
+            flush=True,
+        )
+    typer_search = (
+        "import sys; sys.argv = ['kbtool', 'search', 'quokka']\nfrom kbtool.cli import run\nrun()\n"
+    )
     via_typer = timed([PY, "-c", typer_search], runs=runs, cwd=root)
     fast = timed([*cmd, "search", "quokka"], runs=runs, cwd=root)
     result(f"search_through_typer_{entries}", via_typer, "ms", fast, "fast path")
@@ -152,34 +187,46 @@ def bench_size(root: Path, entries: int, runs: int, rg: str) -> None:
     if entries <= 10_000:
         log, symptom = one_log(root)
         ours = timed([*cmd, "match", "-"], runs=runs, cwd=root, stdin=log)
-        theirs = timed([rg, "-F", "-l", symptom.split(": ", 1)[-1], "learnings"], runs=runs,
-                       cwd=root)
+        theirs = timed(
+            [rg, "-F", "-l", symptom.split(": ", 1)[-1], "learnings"], runs=runs, cwd=root
+        )
         result(f"match_1000_line_log_{entries}", ours, "ms", theirs, "rg -F -l of its error")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10k entries, fewer runs")
-    parser.add_argument("--dir", type=Path, help="where to keep the generated KBs "
-                        "(default: a temporary folder, removed afterwards)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        help="where to keep the generated KBs (default: a temporary folder, removed afterwards)",
+    )
     parser.add_argument("--no-install", action="store_true", help="never apt-get ripgrep")
     args = parser.parse_args()
     rg = ensure_rg(not args.no_install)
     # An installed wheel has byte-compiled modules; so must this checkout, or the start-up
     # figures would include compiling kbtool (PYTHONDONTWRITEBYTECODE may be set).
-    subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "kbtool")], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", str(REPO / "kbtool")], check=True, stdout=subprocess.DEVNULL
+    )
     runs = 7 if args.quick else 21
     sizes = [10_000] if args.quick else [10_000, 100_000]
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load "
-          f"{os.getloadavg()[0]:.2f}; median of {runs} runs", flush=True)
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load "
+        f"{os.getloadavg()[0]:.2f}; median of {runs} runs",
+        flush=True,
+    )
 
     start_ref = timed([PY, "-c", "pass"], runs=runs, cwd=REPO)
     cmd = [CONSOLE] if CONSOLE else KBTOOL
-    result("help", timed([*cmd, "--help"], runs=runs, cwd=REPO), "ms", start_ref,
-           "python -c pass")
-    result("import_typer", timed([PY, "-c", "import typer"], runs=runs, cwd=REPO), "ms",
-           start_ref, "python -c pass")
+    result("help", timed([*cmd, "--help"], runs=runs, cwd=REPO), "ms", start_ref, "python -c pass")
+    result(
+        "import_typer",
+        timed([PY, "-c", "import typer"], runs=runs, cwd=REPO),
+        "ms",
+        start_ref,
+        "python -c pass",
+    )
 
     base = args.dir or Path(tempfile.mkdtemp(prefix="kbtool-bench-search-"))
     try:

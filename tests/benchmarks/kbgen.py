@@ -14,23 +14,120 @@ from xml.sax.saxutils import escape
 
 PER_FILE = 50
 CATEGORIES = [
-    "Database/AsyncIO", "Database/Migrations", "API/HTTP", "API/Auth", "Frontend/React",
-    "Infra/Docker", "Infra/Kubernetes", "Testing/Pytest", "Testing/Fixtures", "Build/Packaging",
-    "Security/Secrets", "Performance/Caching", "Messaging/Kafka", "Observability/Logging",
+    "Database/AsyncIO",
+    "Database/Migrations",
+    "API/HTTP",
+    "API/Auth",
+    "Frontend/React",
+    "Infra/Docker",
+    "Infra/Kubernetes",
+    "Testing/Pytest",
+    "Testing/Fixtures",
+    "Build/Packaging",
+    "Security/Secrets",
+    "Performance/Caching",
+    "Messaging/Kafka",
+    "Observability/Logging",
 ]
-TECH = (
-    "session connection pool timeout retry cache token header request response handler "
-    "middleware dependency injection fixture coroutine event loop thread lock mutex queue "
-    "worker scheduler migration schema index query transaction commit rollback cursor "
-    "engine driver socket certificate proxy gateway container image volume network cluster "
-    "deployment replica probe manifest secret config environment variable import module "
-    "package wheel build cache layer registry template render serializer validator parser "
-    "encoder decoder buffer stream chunk batch offset partition consumer producer topic "
-    "broker schema payload signature checksum hash digest nonce cookie redirect callback"
-).split()
+TECH = [
+    "session",
+    "connection",
+    "pool",
+    "timeout",
+    "retry",
+    "cache",
+    "token",
+    "header",
+    "request",
+    "response",
+    "handler",
+    "middleware",
+    "dependency",
+    "injection",
+    "fixture",
+    "coroutine",
+    "event",
+    "loop",
+    "thread",
+    "lock",
+    "mutex",
+    "queue",
+    "worker",
+    "scheduler",
+    "migration",
+    "schema",
+    "index",
+    "query",
+    "transaction",
+    "commit",
+    "rollback",
+    "cursor",
+    "engine",
+    "driver",
+    "socket",
+    "certificate",
+    "proxy",
+    "gateway",
+    "container",
+    "image",
+    "volume",
+    "network",
+    "cluster",
+    "deployment",
+    "replica",
+    "probe",
+    "manifest",
+    "secret",
+    "config",
+    "environment",
+    "variable",
+    "import",
+    "module",
+    "package",
+    "wheel",
+    "build",
+    "cache",
+    "layer",
+    "registry",
+    "template",
+    "render",
+    "serializer",
+    "validator",
+    "parser",
+    "encoder",
+    "decoder",
+    "buffer",
+    "stream",
+    "chunk",
+    "batch",
+    "offset",
+    "partition",
+    "consumer",
+    "producer",
+    "topic",
+    "broker",
+    "schema",
+    "payload",
+    "signature",
+    "checksum",
+    "hash",
+    "digest",
+    "nonce",
+    "cookie",
+    "redirect",
+    "callback",
+]
 EXC = [
-    "AttributeError", "TypeError", "ValueError", "KeyError", "RuntimeError", "TimeoutError",
-    "ConnectionResetError", "PermissionError", "ImportError", "AssertionError",
+    "AttributeError",
+    "TypeError",
+    "ValueError",
+    "KeyError",
+    "RuntimeError",
+    "TimeoutError",
+    "ConnectionResetError",
+    "PermissionError",
+    "ImportError",
+    "AssertionError",
 ]
 
 
@@ -61,12 +158,14 @@ def _entry(rng: random.Random, vocab: list[str], n: int, category: str) -> str:
     date = f"20{rng.randint(20, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     budget = rng.randint(1000, 3000)
     exc = rng.choice(EXC)
-    sym = (f"{exc}: '{rng.choice(vocab).capitalize()}{rng.choice(TECH).capitalize()}' object "
-           f"has no attribute '{rng.choice(TECH)}'")
+    name = f"{rng.choice(vocab).capitalize()}{rng.choice(TECH).capitalize()}"
+    sym = f"{exc}: '{name}' object has no attribute '{rng.choice(TECH)}'"
     desc = _text(rng, vocab, budget // 4)
     causes = [_text(rng, vocab, budget // 10) for _ in range(2)]
     steps = [_text(rng, vocab, budget // 8) for _ in range(2)]
-    code = f"async with {rng.choice(TECH)}() as {rng.choice(TECH)}:\n    await {rng.choice(vocab)}()"
+    code = (
+        f"async with {rng.choice(TECH)}() as {rng.choice(TECH)}:\n    await {rng.choice(vocab)}()"
+    )
     prevention = [_text(rng, vocab, budget // 12) for _ in range(2)]
     tags = " ".join(f"<tag>{t}</tag>" for t in sorted({rng.choice(TECH) for _ in range(3)}))
     return f"""    <learning id="{ident}" severity="{sev}">
@@ -120,7 +219,8 @@ def generate(out: Path, entries: int, seed: int = 7) -> Path:
             '<?xml version="1.0" encoding="UTF-8"?>\n<specification>\n  <metadata>\n'
             f"    <name>Learnings - {category}</name>\n    <type>learnings</type>\n"
             f"    <category>{category}</category>\n  </metadata>\n  <learnings>\n"
-            + "".join(body) + "  </learnings>\n</specification>\n",
+            + "".join(body)
+            + "  </learnings>\n</specification>\n",
             encoding="utf-8",
         )
     return out

@@ -5,7 +5,7 @@ Documentation of how the symptoms were measured; not part of the test run.
     pip install 'fastapi==0.123.4' 'sqlalchemy[asyncio]' aiosqlite httpx   # or any version
     python tests/repro/fastapi_asynccontextmanager_depends.py
 
-/broken declares `db: AsyncSession = Depends(get_db)` where get_db is decorated with
+/broken declares `db: AsyncSession = Depends(get_session)` where get_session is decorated with
 @asynccontextmanager; /fixed goes through a plain async-generator dependency.
 
 Measured on 2026-11-26 with CPython 3.11.7, SQLAlchemy 2.0.58 / 2.1.9, aiosqlite 0.22.1,
@@ -25,7 +25,7 @@ fastapi 0.123.5 to 0.123.10 (each), 0.165.0                        (fastapi>=0.1
     function is treated as a generator dependency and wrapped a second time.
 /fixed returns {"value": 1} on every version above; a client of /broken sees
 "500 Internal Server Error" on all of them, and context_manager_dependencies(app) names
-get_db on all of them.
+get_session on all of them.
 """
 
 from __future__ import annotations
@@ -47,15 +47,15 @@ SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
 
 
 @asynccontextmanager
-async def get_db() -> AsyncIterator[AsyncSession]:
-    """A context manager: right for `async with get_db() as db`, wrong for Depends()."""
+async def get_session() -> AsyncIterator[AsyncSession]:
+    """A context manager: right for `async with get_session() as db`, wrong for Depends()."""
     async with SessionLocal() as session:
         yield session
 
 
-async def get_db_dependency() -> AsyncIterator[AsyncSession]:
+async def get_db() -> AsyncIterator[AsyncSession]:
     """The FastAPI dependency: a plain async generator that enters the context manager."""
-    async with get_db() as session:
+    async with get_session() as session:
         yield session
 
 
@@ -63,12 +63,12 @@ app = FastAPI()
 
 
 @app.get("/broken")
-async def broken(db: AsyncSession = Depends(get_db)) -> dict[str, int]:  # noqa: B008
+async def broken(db: AsyncSession = Depends(get_session)) -> dict[str, int]:  # noqa: B008
     return {"value": (await db.execute(text("select 1"))).scalar_one()}
 
 
 @app.get("/fixed")
-async def fixed(db: AsyncSession = Depends(get_db_dependency)) -> dict[str, int]:  # noqa: B008
+async def fixed(db: AsyncSession = Depends(get_db)) -> dict[str, int]:  # noqa: B008
     return {"value": (await db.execute(text("select 1"))).scalar_one()}
 
 
@@ -100,8 +100,8 @@ def context_manager_dependencies(app: FastAPI) -> list[str]:
 
 
 if __name__ == "__main__":
-    print("context-manager dependencies:", context_manager_dependencies(app))
     print("fastapi", fastapi.__version__)
+    print("context-manager dependencies:", context_manager_dependencies(app))
     with TestClient(app) as client:
         print("/fixed:", client.get("/fixed").json())
         with TestClient(app, raise_server_exceptions=False) as quiet:

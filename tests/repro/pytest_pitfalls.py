@@ -3,11 +3,16 @@
 Documentation of how each symptom text was measured; not part of the test run. Each case
 writes a tiny test module into a temporary folder and runs pytest on it:
 
-    pip install pytest pytest-asyncio 'sqlalchemy[asyncio]' aiosqlite
-    python tests/repro/pytest_pitfalls.py CASE
+    pip install pytest pytest-asyncio
+    COLUMNS=250 python tests/repro/pytest_pitfalls.py CASE
 
-Measured with CPython 3.11.7 and two stacks: pytest 8.3.5 + pytest-asyncio 0.24.0, and
-pytest 9.2.0 + pytest-asyncio 1.5.0.
+(a wide terminal, so that pytest's short test summary lines are not cut short)
+
+Measured on 2026-11-26 with CPython 3.11.7 and two stacks, pytest 8.3.5 + pytest-asyncio
+0.24.0 and pytest 9.2.0 + pytest-asyncio 1.5.0; the version boundaries below were found in a
+third environment (pytest 8.4.0, 8.4.2, 9.0.0, 9.0.3, 9.1.0; pytest-asyncio 0.25.0, 0.26.0,
+1.0.0). Each case's comment names the entry and what it prints; the *_fixed and
+loop_scope_ini cases run the fixes the entries give (they pass).
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from pathlib import Path
 
 CASES: dict[str, tuple[str, list[str]]] = {
     # pytest-async-test-without-plugin
-    #   pytest 9.2.0: Failed: async def functions are not natively supported.
-    #   pytest 8.3.5: PytestUnhandledCoroutineWarning: async def functions are not natively
-    #                 supported and have been skipped. ...
+    #   pytest 8.4.0 to 9.2.0: Failed: async def functions are not natively supported.
+    #   pytest 8.3.5: 1 skipped, with PytestUnhandledCoroutineWarning: async def functions
+    #                 are not natively supported and have been skipped.
+    #   with @pytest.mark.asyncio and no plugin (see strict_fixture, run without the plugin):
+    #                 PytestUnknownMarkWarning: Unknown pytest.mark.asyncio - is this a typo?
     "no_plugin": (
         """
         async def test_fetch():
@@ -47,9 +54,9 @@ CASES: dict[str, tuple[str, list[str]]] = {
         [],
     ),
     # pytest-asyncio-event-loop-fixture-removed
-    #   pytest-asyncio 1.5.0: E       fixture 'event_loop' not found
-    #   pytest-asyncio 0.24.0: passes, with PytestDeprecationWarning: test_uses_loop is
-    #   asynchronous and explicitly requests the "event_loop" fixture. ...
+    #   pytest-asyncio 1.0.0, 1.5.0: E       fixture 'event_loop' not found
+    #   pytest-asyncio 0.24.0, 0.26.0: passes, with PytestDeprecationWarning: test_uses_loop
+    #   is asynchronous and explicitly requests the "event_loop" fixture. ...
     "event_loop": (
         """
         import asyncio
@@ -61,7 +68,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
         """,
         [],
     ),
-    # pytest-asyncio-event-loop-fixture-removed (a custom override)
+    # pytest-asyncio-custom-event-loop-fixture (a custom override)
     #   pytest-asyncio 0.24.0: passes, with DeprecationWarning: The event_loop fixture
     #   provided by pytest-asyncio has been redefined in ...
     #   pytest-asyncio 1.5.0: the override is an ordinary fixture now, not the loop the test
@@ -84,9 +91,15 @@ CASES: dict[str, tuple[str, list[str]]] = {
         [],
     ),
     # pytest-asyncio-strict-mode-async-fixture
-    #   pytest 9.2.0: Failed: 'test_query' requested an async fixture 'client', with no
-    #                 plugin or hook that handled it. ...
-    #   pytest 8.3.5: the test receives an async generator object
+    #   pytest 8.3.5, 8.4.2: the test receives the async generator object:
+    #       TypeError: 'async_generator' object is not subscriptable
+    #   pytest 8.4.x adds PytestRemovedIn9Warning: 'test_query' requested an async fixture
+    #       'client', with no plugin or hook that handled it. This is usually an error, ...
+    #   pytest 9.0.0, 9.0.3: the same text raised as pytest.PytestRemovedIn9Warning
+    #   pytest 9.1.0, 9.2.0: Failed: 'test_query' requested an async fixture 'client', with
+    #       no plugin or hook that handled it. This is an error, as pytest does not ...
+    #   pytest-asyncio 0.25.0 to 1.5.0 (not 0.24.0) add PytestDeprecationWarning: asyncio
+    #       test 'test_query' requested async @pytest.fixture 'client' in strict mode. ...
     "strict_fixture": (
         """
         import pytest
@@ -102,7 +115,10 @@ CASES: dict[str, tuple[str, list[str]]] = {
         [],
     ),
     # pytest-asyncio-session-fixture-loop-scope
-    #   RuntimeError: ... attached to a different loop / bound to a different event loop
+    #   pytest-asyncio 0.24.0 and 1.5.0: test_second fails with
+    #   RuntimeError: <asyncio.locks.Event object at 0x... [unset]> is bound to a different
+    #   event loop; both also print PytestDeprecationWarning: The configuration option
+    #   "asyncio_default_fixture_loop_scope" is unset.
     "loop_scope": (
         """
         import asyncio
@@ -163,6 +179,73 @@ CASES: dict[str, tuple[str, list[str]]] = {
                 pass
         """,
         [],
+    ),
+    # pytest-scope-mismatch, the fix: the session-scoped factory
+    "scope_mismatch_fixed": (
+        """
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def database_file(tmp_path_factory):
+            return tmp_path_factory.mktemp("db") / "test.db"
+
+        def test_uses_db(database_file):
+            assert database_file.name == "test.db"
+        """,
+        [],
+    ),
+    # pytest-asyncio-strict-mode-async-fixture, the fix: the plugin's decorator
+    "strict_fixture_fixed": (
+        """
+        import pytest
+        import pytest_asyncio
+
+        @pytest_asyncio.fixture
+        async def client():
+            yield {"connected": True}
+
+        @pytest.mark.asyncio
+        async def test_query(client):
+            assert client["connected"]
+        """,
+        [],
+    ),
+    # pytest-asyncio-session-fixture-loop-scope, the fix by configuration: every async
+    # fixture and test on the session loop, no per-test markers. Passes on pytest-asyncio
+    # 0.26.0, 1.0.0, 1.5.0; 0.24.0 and 0.25.0 have no asyncio_default_test_loop_scope.
+    "loop_scope_ini": (
+        """
+        import asyncio
+        import pytest
+
+        @pytest.fixture(scope="session")
+        async def ready():
+            event = asyncio.Event()
+            try:
+                await asyncio.wait_for(event.wait(), 0.01)
+            except (asyncio.TimeoutError, TimeoutError):
+                pass
+            return event
+
+        async def test_first(ready):
+            ready.set()
+            await ready.wait()
+
+        async def test_second(ready):
+            ready.clear()
+            try:
+                await asyncio.wait_for(ready.wait(), 0.01)
+            except (asyncio.TimeoutError, TimeoutError):
+                pass
+        """,
+        [
+            "-o",
+            "asyncio_mode=auto",
+            "-o",
+            "asyncio_default_fixture_loop_scope=session",
+            "-o",
+            "asyncio_default_test_loop_scope=session",
+        ],
     ),
 }
 

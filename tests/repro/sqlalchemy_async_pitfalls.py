@@ -1,4 +1,4 @@
-"""Reproductions behind learnings/sqlalchemy_async.xml.
+"""Reproductions behind learnings/sqlalchemy_async.xml (and one entry of database_asyncio.xml).
 
 Documentation of how each symptom text was measured; not part of the test run.
 
@@ -14,7 +14,10 @@ lazy_load         sqlalchemy-async-lazy-load-missing-greenlet
     at: https://sqlalche.me/e/20/xd2s)
     2.1.9:  sqlalchemy.exc.StatementError: (sqlalchemy.exc.MissingGreenlet) greenlet_spawn
     has not been called; can't call await_() here. Was IO attempted in an unexpected place?
-    (then the SQL, its parameters and the background link on lines of their own)
+    (then the SQL, its parameters and the background link on lines of their own), after
+    a chained sqlalchemy.exc.MissingGreenlet: ... can't call await_() here. ... (Background
+    on this error at: https://sqlalche.me/e/21/xd2s), and at exit:
+    sys:1: RuntimeWarning: coroutine 'Connection.cursor' was never awaited
 expired           sqlalchemy-async-expire-on-commit
     the same MissingGreenlet texts, on reading a column after commit()
 detached          sqlalchemy-async-expire-on-commit
@@ -28,7 +31,11 @@ query             sqlalchemy-asyncsession-has-no-query
     AttributeError: 'AsyncSession' object has no attribute 'query'
 missing_await     sqlalchemy-async-execute-not-awaited
     AttributeError: 'coroutine' object has no attribute 'scalars'
-concurrent        sqlalchemy-asyncsession-shared-between-tasks
+    sys:1: RuntimeWarning: coroutine 'AsyncSession.execute' was never awaited
+lazy_raise        sqlalchemy-async-lazy-load-missing-greenlet (raiseload, the loud variant)
+    sqlalchemy.exc.InvalidRequestError: 'Author.books' is not available due to
+    lazy='raise'
+concurrent        async-session-shared-between-tasks
     sqlalchemy.exc.InvalidRequestError: This session is provisioning a new connection;
     concurrent operations are not permitted (Background on this error at:
     https://sqlalche.me/e/20/isce)
@@ -37,6 +44,8 @@ concurrent        sqlalchemy-asyncsession-shared-between-tasks
     '_connection_for_bind()' is already in progress and this would cause an unexpected
     state change to <SessionTransactionState.CLOSED: 5> (Background on this error at:
     https://sqlalche.me/e/20/isce)
+
+The *_fixed cases and query_fixed run the fixes the entries give and print their results.
 """
 
 from __future__ import annotations
@@ -160,6 +169,13 @@ async def expired_fixed() -> None:
         await session.commit()
     print(author.name)  # still loaded: commit did not expire it
 
+    async with factory() as session:  # expire_on_commit=True, refreshed explicitly
+        other = Author(name="Tolkien")
+        session.add(other)
+        await session.commit()
+        await session.refresh(other)  # the reload, awaited
+        print(other.name)
+
 
 async def concurrent_fixed() -> None:
     engine = create_async_engine(f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/repro.db")
@@ -170,6 +186,25 @@ async def concurrent_fixed() -> None:
             return (await session.execute(select(1))).scalar_one()
 
     print(await asyncio.gather(*(one_query() for _ in range(3))))
+
+
+async def query_fixed() -> None:
+    factory = await setup()
+    async with factory() as session:
+        print((await session.scalars(select(Author))).all())  # the 2.0 style
+        print(await session.get(Author, 1))
+        # Legacy Query code can run unchanged inside run_sync:
+        print(await session.run_sync(lambda sync_session: sync_session.query(Author).all()))
+
+
+async def lazy_raise() -> None:
+    from sqlalchemy.orm import raiseload
+
+    factory = await setup()
+    async with factory() as session:
+        stmt = select(Author).options(raiseload("*"))  # or relationship(lazy="raise")
+        author = (await session.execute(stmt)).scalar_one()
+        print(author.books)  # a clear error instead of MissingGreenlet
 
 
 CASES = {
@@ -185,6 +220,8 @@ CASES = {
         lazy_load_fixed,
         expired_fixed,
         concurrent_fixed,
+        query_fixed,
+        lazy_raise,
     )
 }
 
