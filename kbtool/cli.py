@@ -825,6 +825,12 @@ def scan_command(
     max_file_size: Annotated[
         int, typer.Option("--max-file-size", min=1, help="Skip files larger than this (bytes).")
     ] = 1024 * 1024,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", min=0, help="Worker processes (0: one per CPU for large scans)."
+        ),
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
 ) -> None:
     """Run the knowledge base's detectors over code: path:line:col: <entry-id> message.
@@ -840,7 +846,12 @@ def scan_command(
     if baseline is not None and write_baseline is not None:
         fail("--baseline and --write-baseline do not go together")
     result = scan(
-        config_for(), paths or [], entry_ids=entry or (), max_bytes=max_file_size, baseline=baseline
+        config_for(),
+        paths or [],
+        entry_ids=entry or (),
+        max_bytes=max_file_size,
+        baseline=baseline,
+        jobs=jobs or None,
     )
     if write_baseline is not None:
         save_baseline(write_baseline, result.findings)

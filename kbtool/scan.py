@@ -568,6 +568,7 @@ def scan(
     max_bytes: int = DEFAULT_MAX_BYTES,
     baseline: Path | None = None,
     detectors: tuple[list[Any], dict[str, EntryInfo], list[Diagnostic]] | None = None,
+    jobs: int | None = None,
 ) -> ScanResult:
     """Scan files and folders with the KB's detectors (optionally only those of some entries)."""
     from kbtool.detectors.run import SourceFile, run
@@ -596,7 +597,7 @@ def scan(
         abs_of[id(src)] = target.abs_path
         files.append(src)
     result.files_scanned = len(files)
-    outcome = run(files, dets, ModuleFinder(list(abs_of.values()), paths, max_bytes))
+    outcome = run(files, dets, ModuleFinder(list(abs_of.values()), paths, max_bytes), jobs)
     for bad in outcome.parse_problems:
         result.problems.append(
             _problem(

@@ -337,3 +337,20 @@ def test_odd_file_names_fifos_and_link_loops(kb: Path, tmp_path: Path) -> None:
     base = tmp_path / "baseline.json"
     assert scan("--write-baseline", str(base), str(src), root=kb)[0] == 0
     assert scan("--baseline", str(base), str(src), root=kb)[0] == 0
+
+
+def test_worker_processes_give_the_same_findings(kb: Path, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / "buggy", src)
+    for i in range(12):
+        (src / "app" / f"extra{i}.py").write_text(
+            "from fastapi import Depends\nfrom app.dependencies import "
+            f"get_request_scoped_db_session as g\nx{i} = Depends(g)\nprint({i})\n"
+        )
+    (src / "app" / "broken.py").write_text("def f(:\n")
+    one = scan("-f", "json", "--jobs", "1", str(src), root=kb)
+    two = scan("-f", "json", "--jobs", "3", str(src), root=kb)
+    assert one == two
+    data = json.loads(one[1])
+    assert data["summary"]["findings"] == 3 + 12 + 12
+    assert [p["code"] for p in data["problems"]] == ["KB510"]
