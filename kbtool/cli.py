@@ -828,9 +828,12 @@ def scan_command(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", min=0, help="Worker processes (0: one per CPU for large scans)."
+            "--jobs",
+            "-j",
+            min=0,
+            help="Worker processes sharing the files (0: one per CPU, for large scans).",
         ),
-    ] = 0,
+    ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
 ) -> None:
     """Run the knowledge base's detectors over code: path:line:col: <entry-id> message.

@@ -568,7 +568,7 @@ def scan(
     max_bytes: int = DEFAULT_MAX_BYTES,
     baseline: Path | None = None,
     detectors: tuple[list[Any], dict[str, EntryInfo], list[Diagnostic]] | None = None,
-    jobs: int | None = None,
+    jobs: int | None = 1,
 ) -> ScanResult:
     """Scan files and folders with the KB's detectors (optionally only those of some entries)."""
     from kbtool.detectors.run import SourceFile, run

@@ -152,8 +152,8 @@ def run(
 
     ``find_module`` may find a project module that is not among ``files`` (given its dotted
     name), so that names still resolve when only some files of a project are scanned.
-    ``jobs`` worker processes share the Python files (default: ``default_jobs``); each
-    parses its share, and parses another module only when a name resolves into it.
+    ``jobs`` worker processes share the Python files (None: ``default_jobs``); each parses
+    its share, and parses a module of another share only when a name resolves into it.
     """
     # Many syntax trees stay alive at once: the cyclic garbage collector would walk all of
     # them again and again (half the time of a large scan). Nothing here needs it.
