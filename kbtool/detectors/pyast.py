@@ -443,10 +443,6 @@ class Rule:
     # part of a qualified name is always written in the module (in its import or at its use).
     tokens: frozenset[str] | None = None
 
-    def run(self, project: Project, mod: Module) -> list[ast.AST]:
-        """Every node of the module that satisfies the rule, in source order."""
-        return run_rules(project, mod, [self])[0]
-
 
 def _source_order(nodes: list[ast.AST]) -> list[ast.AST]:
     nodes.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
@@ -949,14 +945,14 @@ def _last_parts(names: str | None) -> frozenset[str] | None:
 def _tokens(children: list[Any]) -> frozenset[str] | None:
     """Words the source must contain for the rule to match (None: no such words known).
 
-    Any one top-level predicate that names exact qualified names will do: a call's callee,
-    a name, a function's decorator, a class's base.
+    Any one top-level predicate that names exact qualified names will do: a call's callee
+    (or method), a name, a function's decorator, a class's base.
     """
     for child in children:
         tag = child.tag
         found: frozenset[str] | None = None
         if tag == "call":
-            found = _last_parts(child.get("callee"))
+            found = _last_parts(child.get("callee")) or _last_parts(child.get("method"))
         elif tag == "name":
             found = _last_parts(child.get("qualified"))
         elif tag == "class":
