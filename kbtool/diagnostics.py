@@ -19,9 +19,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _MAX_MESSAGE = 500
 
 
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, kept by surrogateescape: show the byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def sanitize(text: str, limit: int = _MAX_MESSAGE) -> str:
     """Make text safe to echo to a terminal or CI log: escape control characters, cap length."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\n", " "))
+    text = _CONTROL.sub(_escape, text.replace("\n", " "))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text

@@ -35,7 +35,7 @@ from kbtool.config import Config
 if TYPE_CHECKING:
     from lxml import etree
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x6B62746C  # "kbtl"
 INDEX_NAME = "index.db"
 LOCK_NAME = "index.lock"
@@ -509,14 +509,32 @@ class _Entry(NamedTuple):
 
 
 class _FileData(NamedTuple):
+    """One file read: its stamp, and the rows of its entries ready to insert."""
+
     rel: str
     stat: _Stat
     sha256: str
-    entries: list[_Entry]
-    #: (entry index, symptom text, versions, signature, message signature, words) per
-    #: symptom line
-    signatures: list[tuple[int, str, str | None, str, str, str]]
     error: str | None
+    rows: _Rows
+
+
+#: A file to read: relative path, path, stamp, first rowid of its entries.
+_Todo = tuple[str, str, _Stat, int]
+
+
+class _Rows(NamedTuple):
+    entries: list[tuple[Any, ...]]
+    fts: list[tuple[Any, ...]]
+    words: list[tuple[int, str]]
+    tags: list[tuple[int, str]]
+    symptoms: list[tuple[Any, ...]]
+    refs: list[tuple[Any, ...]]
+
+
+#: An entry's rowid is its file's base plus its place in the file. Bases are multiples of
+#: FILE_ROWIDS, so a file's rows can be numbered where it is read (in a worker process) and a
+#: re-read file gets a fresh base. A file under the size cap cannot hold this many entries.
+FILE_ROWIDS = 1 << 20
 
 
 def _raw_text(el: etree._Element) -> str:
@@ -584,8 +602,8 @@ def _entry_of(el: etree._Element) -> _Entry:
     )
 
 
-def read_file(config: Config, path: str, rel: str, stat: _Stat) -> _FileData:
-    """Load one XML file safely and pull out what the index stores of its entries."""
+def read_file(config: Config, path: str, rel: str, stat: _Stat, base: int) -> _FileData:
+    """Load one XML file safely; the rows of its entries, numbered from ``base``."""
     import hashlib
 
     from kbtool.safexml import load_xml
@@ -595,22 +613,45 @@ def read_file(config: Config, path: str, rel: str, stat: _Stat) -> _FileData:
     if source.root is None:
         first = source.diagnostics[0] if source.diagnostics else None
         problem = f"{first.code} {first.message}" if first else "unreadable"
-        return _FileData(rel, stat, digest, [], [], problem)
+        return _FileData(rel, stat, digest, problem, _Rows([], [], [], [], [], []))
     box = source.root.find("learnings") if source.root.tag == "specification" else None
     if box is None:
-        return _FileData(rel, stat, digest, [], [], "not a <specification> file with <learnings>")
+        problem = "not a <specification> file with <learnings>"
+        return _FileData(rel, stat, digest, problem, _Rows([], [], [], [], [], []))
     entries = [_entry_of(e) for e in box.iterchildren("learning")]
-    return _FileData(rel, stat, digest, entries, _signatures(entries), None)
+    return _FileData(rel, stat, digest, None, _rows(rel, entries, base))
 
 
-def _signatures(entries: list[_Entry]) -> list[tuple[int, str, str | None, str, str, str]]:
+def _rows(rel: str, entries: list[_Entry], base: int) -> _Rows:
     from kbtool.errortext import signatures, words
 
-    rows = []
-    for n, e in enumerate(entries):
+    rows = _Rows([], [], [], [], [], [])
+    for rowid, e in enumerate(entries, base):
+        tag_text = " ".join(e.tags)
+        symptom_text = "\n".join(text for text, _ in e.symptoms)
+        rows.entries.append(
+            (
+                rowid,
+                e.id,
+                rel,
+                e.line,
+                e.title,
+                e.category,
+                e.severity,
+                e.status,
+                e.date,
+                e.review_by,
+                tag_text,
+            )
+        )
+        rows.fts.append((rowid, e.title, symptom_text, e.description, tag_text, e.category, e.body))
+        rows.words.append((rowid, _words(e.title, symptom_text, tag_text, e.category)))
+        rows.tags.extend((rowid, t.lower()) for t in e.tags)
+        rows.refs.extend((rowid, *r) for r in e.refs)
         for text, versions in e.symptoms:
             for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
-                rows.append((n, text, versions, *signatures(line), " ".join(words(line))))
+                sig, message = signatures(line)
+                rows.symptoms.append((rowid, text, versions, sig, message, " ".join(words(line))))
     return rows
 
 
@@ -628,70 +669,42 @@ def _hash_file(config: Config, path: str) -> str:
 # ------------------------------------------------------------------ writing
 
 
-def _next_rowid(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM entries").fetchone()[0])
+def _next_base(conn: sqlite3.Connection) -> int:
+    top = conn.execute("SELECT coalesce(max(rowid), 0) FROM entries").fetchone()[0]
+    return (int(top) // FILE_ROWIDS + 1) * FILE_ROWIDS
 
 
-def _insert(conn: sqlite3.Connection, batch: Sequence[_FileData], now_ns: int, rowid: int) -> int:
-    """Write the entries of some files, numbering them from ``rowid``; return the next one."""
-    files: list[tuple[Any, ...]] = []
-    entries: list[tuple[Any, ...]] = []
-    fts: list[tuple[Any, ...]] = []
-    words: list[tuple[int, str]] = []
-    tags: list[tuple[int, str]] = []
-    symptoms: list[tuple[Any, ...]] = []
-    refs: list[tuple[Any, ...]] = []
-    for data in batch:
-        files.append(
-            (
-                data.rel,
-                data.stat.size,
-                data.stat.mtime_ns,
-                data.sha256,
-                int(now_ns - data.stat.mtime_ns < RACY_NS),
-                len(data.entries),
-                data.error,
-            )
-        )
-        first = rowid
-        for e in data.entries:
-            tag_text = " ".join(e.tags)
-            symptom_text = "\n".join(text for text, _ in e.symptoms)
-            entries.append(
-                (
-                    rowid,
-                    e.id,
-                    data.rel,
-                    e.line,
-                    e.title,
-                    e.category,
-                    e.severity,
-                    e.status,
-                    e.date,
-                    e.review_by,
-                    tag_text,
-                )
-            )
-            fts.append((rowid, e.title, symptom_text, e.description, tag_text, e.category, e.body))
-            words.append(
-                (rowid, _words(e.title, symptom_text, tag_text, e.category, e.description))
-            )
-            tags.extend((rowid, t.lower()) for t in e.tags)
-            refs.extend((rowid, *r) for r in e.refs)
-            rowid += 1
-        symptoms.extend((first + n, *rest) for n, *rest in data.signatures)
-    conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", files)
-    conn.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entries)
+def _insert(conn: sqlite3.Connection, batch: Sequence[_FileData], now_ns: int) -> None:
+    """Write the rows of some files (numbered when they were read)."""
     conn.executemany(
-        "INSERT INTO entries_fts (rowid, title, symptoms, description, tags, "
-        "category, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        fts,
+        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                d.rel,
+                d.stat.size,
+                d.stat.mtime_ns,
+                d.sha256,
+                int(now_ns - d.stat.mtime_ns < RACY_NS),
+                len(d.rows.entries),
+                d.error,
+            )
+            for d in batch
+        ],
     )
-    conn.executemany("INSERT INTO words_fts (rowid, words) VALUES (?, ?)", words)
-    conn.executemany("INSERT INTO tags VALUES (?, ?)", tags)
-    conn.executemany("INSERT INTO symptoms VALUES (?, ?, ?, ?, ?, ?)", symptoms)
-    conn.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)", refs)
-    return rowid
+    statements = (
+        ("entries", "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        (
+            "fts",
+            "INSERT INTO entries_fts (rowid, title, symptoms, description, tags, "
+            "category, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ),
+        ("words", "INSERT INTO words_fts (rowid, words) VALUES (?, ?)"),
+        ("tags", "INSERT INTO tags VALUES (?, ?)"),
+        ("symptoms", "INSERT INTO symptoms VALUES (?, ?, ?, ?, ?, ?)"),
+        ("refs", "INSERT INTO refs VALUES (?, ?, ?, ?)"),
+    )
+    for name, sql in statements:
+        conn.executemany(sql, [row for d in batch for row in getattr(d.rows, name)])
 
 
 def _words(*fields: str) -> str:
@@ -702,7 +715,7 @@ def _delete(conn: sqlite3.Connection, rel: str) -> None:
     rowids = [r[0] for r in conn.execute("SELECT rowid FROM entries WHERE path = ?", (rel,))]
     for rowid in rowids:
         old = conn.execute(
-            "SELECT title, symptoms, tags, category, description FROM entries_fts WHERE rowid = ?",
+            "SELECT title, symptoms, tags, category FROM entries_fts WHERE rowid = ?",
             (rowid,),
         ).fetchone()
         if old is not None:  # a contentless table forgets a row given the values it indexed
@@ -721,13 +734,13 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 BATCH_FILES = 16
 
 
-def _read_one(config: Config, item: tuple[str, str, _Stat]) -> _FileData:
-    rel, path, stat = item
-    return read_file(config, path, rel, stat)
+def _read_one(config: Config, item: _Todo) -> _FileData:
+    rel, path, stat, base = item
+    return read_file(config, path, rel, stat, base)
 
 
 def _read_batches(
-    config: Config, todo: Sequence[tuple[str, str, _Stat]], progress: Progress | None = None
+    config: Config, todo: Sequence[_Todo], progress: Progress | None = None
 ) -> Iterator[list[_FileData]]:
     """Read files in batches; with much to read, parse in a second process on a second core
     while this one writes (parsing and writing take about as long)."""
@@ -739,8 +752,8 @@ def _read_batches(
             progress(done, len(todo))
 
 
-def _batches(config: Config, todo: Sequence[tuple[str, str, _Stat]]) -> Iterator[list[_FileData]]:
-    total = sum(max(stat.size, 0) for _, _, stat in todo)
+def _batches(config: Config, todo: Sequence[_Todo]) -> Iterator[list[_FileData]]:
+    total = sum(max(item[2].size, 0) for item in todo)
     if total < PARALLEL_MIN_BYTES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         for start in range(0, len(todo), BATCH_FILES):
             yield [_read_one(config, item) for item in todo[start : start + BATCH_FILES]]
@@ -770,7 +783,9 @@ def _rebuild(
             stale.unlink()
     tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}"
     disk = scan(config)
-    todo = [(rel, p, st) for rel, (p, st) in sorted(disk.items())]
+    todo = [
+        (rel, p, st, (n + 1) * FILE_ROWIDS) for n, (rel, (p, st)) in enumerate(sorted(disk.items()))
+    ]
     try:
         conn = _connect(tmp)
         try:
@@ -782,9 +797,8 @@ def _rebuild(
             _fts_settings(conn, BULK_FTS)
             conn.execute("BEGIN")
             now = time.time_ns()
-            rowid = 1
             for batch in _read_batches(config, todo, progress):
-                rowid = _insert(conn, batch, now, rowid)
+                _insert(conn, batch, now)
                 for data in batch:
                     _count(report, data, old)
             for statement in INDEXES.strip().splitlines():
@@ -840,11 +854,11 @@ def _apply_changes(
         for row in conn.execute("SELECT path, size, mtime_ns, sha256, racy FROM files")
     }
     now = time.time_ns()
-    todo: list[tuple[str, str, _Stat]] = []
+    changed: list[tuple[str, str, _Stat]] = []
     touched: list[tuple[int, int, int, str]] = []
     for rel, (p, stat) in disk.items():
         if rel not in known:
-            todo.append((rel, p, stat))
+            changed.append((rel, p, stat))
             continue
         size, mtime, sha, racy = known[rel]
         if size == stat.size and mtime == stat.mtime_ns and not racy:
@@ -852,22 +866,24 @@ def _apply_changes(
         if size == stat.size and _hash_file(config, p) == sha:  # same bytes: remember the new stamp
             touched.append((stat.mtime_ns, int(now - stat.mtime_ns < RACY_NS), stat.size, rel))
         else:
-            todo.append((rel, p, stat))
+            changed.append((rel, p, stat))
     removed = sorted(known.keys() - disk.keys())
     conn.execute("BEGIN IMMEDIATE")
+    base = _next_base(conn)
+    todo = [(rel, p, st, base + n * FILE_ROWIDS) for n, (rel, p, st) in enumerate(changed)]
     try:
         for rel in removed:
             _delete(conn, rel)
         conn.executemany(
             "UPDATE files SET mtime_ns = ?, racy = ?, size = ? WHERE path = ?", touched
         )
-        old = {rel: known[rel][2] for rel, _, _ in todo if rel in known}
+        old = {rel: known[rel][2] for rel, _, _ in changed if rel in known}
         for batch in _read_batches(config, todo, progress):
             for data in batch:
                 if data.rel in known:
                     _delete(conn, data.rel)
                 _count(report, data, old)
-            _insert(conn, batch, now, _next_rowid(conn))
+            _insert(conn, batch, now)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

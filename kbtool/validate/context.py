@@ -32,6 +32,9 @@ def split_href(href: str) -> tuple[str, str]:
     return path, anchor
 
 
+_ATTRIBUTE = re.compile(rb"\s([^\s=<>/]+)\s*=")
+
+
 def _find_all(text: bytes, needle: bytes) -> Iterator[int]:
     """Offsets of ``needle`` used as a start tag name (followed by space, '/' or '>')."""
     start = 0
@@ -59,45 +62,63 @@ class Locator:
             with contextlib.suppress(LookupError):
                 data = data.decode(enc, errors="replace").encode("utf-8")
         self._lines = data.split(b"\n")
+        self._starts: dict[tuple[int, bytes], list[int]] = {}
+        self._attributes: dict[tuple[int, int], dict[bytes, tuple[int, int]]] = {}
+        self._ascii: dict[int, bool] = {}
 
     def element(
         self, line: int, tag: str, nth: Callable[[], int], attr: str | None = None
     ) -> tuple[int, int]:
-        """Where the ``nth()`` ``<tag`` on ``line`` starts (or its attribute ``attr``)."""
+        """Where the ``nth()`` ``<tag`` on ``line`` starts (or its attribute ``attr``).
+
+        Every scan of a line is remembered, so thousands of findings on one long line (a
+        hostile file) cost one pass each, not one pass a finding.
+        """
         if not 1 <= line <= len(self._lines):
             return line, 0
-        text = self._lines[line - 1]
         needle = b"<" + tag.encode("utf-8", errors="replace")
-        if text.count(needle) == 1:  # the usual case: one element of that name on the line
-            pos = text.find(needle)
-        else:
-            found = list(_find_all(text, needle))
-            if not found:
-                return line, 1
-            pos = found[0] if len(found) == 1 else found[min(nth(), len(found) - 1)]
+        found = self._starts.get((line, needle))
+        if found is None:
+            found = self._starts[line, needle] = list(_find_all(self._lines[line - 1], needle))
+        if not found:
+            return line, 1
+        pos = found[0] if len(found) == 1 else found[min(nth(), len(found) - 1)]
         if attr is not None:
             hit = self._attribute(line, pos, attr.encode("utf-8", errors="replace"))
             if hit is not None:
                 return hit
-        return line, self._column(text, pos)
+        return line, self._column(line, pos)
 
     def _attribute(self, line: int, pos: int, attr: bytes) -> tuple[int, int] | None:
-        pattern = re.compile(rb"\s(" + re.escape(attr) + rb")\s*=")
+        """Where attribute ``attr`` of the start tag at (``line``, ``pos``) is named."""
+        key = (line, pos)
+        table = self._attributes.get(key)
+        if table is None:
+            table = self._attributes[key] = self._attribute_table(line, pos)
+        return table.get(attr)
+
+    def _attribute_table(self, line: int, pos: int) -> dict[bytes, tuple[int, int]]:
+        """All attribute names of one start tag (up to 50 lines long) with their places."""
+        table: dict[bytes, tuple[int, int]] = {}
         for number in range(line, min(line + 50, len(self._lines)) + 1):
             text = self._lines[number - 1]
             begin = pos if number == line else 0
             close = text.find(b">", begin)
-            m = pattern.search(b" " + text[begin : close if close >= 0 else len(text)])
-            if m:
-                return number, self._column(text, begin + m.start(1) - 1)
+            end = close if close >= 0 else len(text)
+            for m in _ATTRIBUTE.finditer(text, begin, end):
+                table.setdefault(m.group(1), (number, self._column(number, m.start(1))))
             if close >= 0:
-                return None
-        return None
+                break
+        return table
 
-    @staticmethod
-    def _column(text: bytes, pos: int) -> int:
-        prefix = text[:pos]
-        return (pos if prefix.isascii() else len(prefix.decode("utf-8", errors="replace"))) + 1
+    def _column(self, line: int, pos: int) -> int:
+        """1-based character column of byte offset ``pos`` on ``line``."""
+        ascii_line = self._ascii.get(line)
+        if ascii_line is None:
+            ascii_line = self._ascii[line] = self._lines[line - 1].isascii()
+        if ascii_line:
+            return pos + 1
+        return len(self._lines[line - 1][:pos].decode("utf-8", errors="replace")) + 1
 
 
 @dataclass

@@ -88,7 +88,8 @@ def check(root: Any, locate: Locate) -> list[Finding]:
         return []
     findings: list[Finding] = []
     seen: set[tuple[str, int, str, str | None]] = set()
-    for entry in xsd.error_log:  # type: ignore[attr-defined]
+    log: Any = xsd.error_log  # lxml-stubs: _ErrorLog is not declared iterable
+    for entry in log:
         finding = _map(entry, root, locate)
         if finding is None:
             continue
