@@ -127,6 +127,7 @@ def explain_command(
     import json
 
     from kbtool import codes
+    from kbtool.term import use_color
 
     if fmt not in ("text", "json"):
         fail(f"--format {fmt!r}: expected text or json")
@@ -145,7 +146,7 @@ def explain_command(
         fail(f"unknown code {code!r}{tip}; 'kbtool explain' lists them all")
     if fmt == "json":
         typer.echo(json.dumps(doc.to_dict(), indent=2, ensure_ascii=False))
-    elif sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+    elif use_color(sys.stdout):  # a terminal that wants colour: rich Markdown
         from rich.console import Console
         from rich.markdown import Markdown
 
@@ -649,7 +650,9 @@ def migrate_command(
         bool, typer.Option("--diff", help="Print what would change as a unified diff; write "
                            "nothing.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Report format: text or json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Report format: text or json.")
+    ] = "text",
     encoding: Annotated[
         str | None,
         typer.Option("--encoding", help="Encoding of files that are not valid UTF-8 and have "
@@ -681,6 +684,8 @@ def migrate_command(
         fail(f"--format {fmt!r}: expected text or json")
     if in_place and out is not None:
         fail("--in-place and --out do not go together")
+    if not default_category.strip():
+        fail("--default-category must not be empty")
     if not sources and reports is None:
         fail("name the legacy files or folders to migrate (or --reports DIR)")
     try:
@@ -690,17 +695,22 @@ def migrate_command(
     options = MigrateOptions(
         sources=sources or [], out=out, in_place=in_place, encoding=encoding,
         default_category=default_category,
-        kb_root=config.root if config else None,
-        reports_dir=config.reports_dir if config else None,
-        **({"max_file_bytes": config.max_file_bytes, "path_map": config.path_map} if config else {}),
     )
-    if reports is not None and not sources:
-        from kbtool.migrate import import_reports
+    if config is not None:
+        options.kb_root, options.reports_dir = config.root, config.reports_dir
+        options.max_file_bytes, options.path_map = config.max_file_bytes, config.path_map
+    if reports is not None:
+        if sources or in_place:
+            fail("--reports imports Markdown reports; migrate XML files in a separate run")
+        from kbtool.migrate_reports import import_reports
 
-        report = import_reports(reports, config, out=out, dry_run=dry_run or diff)
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False) if fmt == "json"
-                   else report["text"], nl=fmt == "json")
-        raise typer.Exit(1 if report["failed"] else 0)
+        imported = import_reports(reports, config, out=out, dry_run=dry_run or diff)
+        if fmt == "json":
+            typer.echo(json.dumps({k: v for k, v in imported.items() if k != "text"},
+                                  indent=2, ensure_ascii=False))
+        else:
+            typer.echo(imported["text"], nl=False)
+        raise typer.Exit(1 if imported["failed"] else 0)
     if in_place and not (dry_run or diff) and not force:
         dirty = uncommitted(Path(sources[0]) if sources else Path.cwd())
         if dirty is None:
@@ -736,7 +746,9 @@ def fmt_command(
     diff: Annotated[
         bool, typer.Option("--diff", help="Print the changes as a unified diff; write nothing.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text or json.")
+    ] = "text",
 ) -> None:
     """Format category files canonically: element and attribute order, indentation.
 
@@ -773,7 +785,8 @@ def fmt_command(
     if fmt == "json":
         summary = {s: sum(1 for r in results if r.status == s)
                    for s in ("unchanged", "reformatted", "changed", "skipped", "failed")}
-        typer.echo(json.dumps({"files": [r.to_dict() for r in results],
+        typer.echo(json.dumps({"version": 1, "command": "fmt",
+                               "files": [r.to_dict() for r in results],
                                "findings": [d.to_dict() for d in walk_findings],
                                "summary": summary}, indent=2, ensure_ascii=False), err=diff)
     else:

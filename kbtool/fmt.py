@@ -20,6 +20,7 @@ from lxml import etree
 from kbtool.atomic import Stamp, atomic_write
 from kbtool.diagnostics import Diagnostic
 from kbtool.entry_xml import indent
+from kbtool.legacy.nodes import is_element
 from kbtool.safexml import parse_bytes, read_capped
 
 # Child order of each canonical element (the XSD sequences), and attribute order.
@@ -27,9 +28,25 @@ ELEMENT_ORDER: dict[str, tuple[str, ...]] = {
     "specification": ("metadata", "learnings"),
     "metadata": ("name", "type", "category", "version", "last_updated", "description"),
     "learning": (
-        "title", "date", "category", "description", "tags", "symptoms", "root-causes",
-        "five-whys", "solution", "files-modified", "verification", "prevention", "test-case",
-        "references", "supersedes", "review-by", "detectors", "extras", "provenance",
+        "title",
+        "date",
+        "category",
+        "description",
+        "tags",
+        "symptoms",
+        "root-causes",
+        "five-whys",
+        "solution",
+        "files-modified",
+        "verification",
+        "prevention",
+        "test-case",
+        "references",
+        "supersedes",
+        "review-by",
+        "detectors",
+        "extras",
+        "provenance",
     ),
     "why": ("question", "answer"),
     "provenance": ("original", "repair"),
@@ -77,8 +94,13 @@ class Style:
         body = text.encode(self.codec, errors="xmlcharrefreplace")
         if not self.bom:
             return body
-        return (codecs.BOM_UTF8 if self.codec == "utf-8" else
-                codecs.BOM_UTF16_LE if self.codec == "utf-16-le" else codecs.BOM_UTF16_BE) + body
+        return (
+            codecs.BOM_UTF8
+            if self.codec == "utf-8"
+            else codecs.BOM_UTF16_LE
+            if self.codec == "utf-16-le"
+            else codecs.BOM_UTF16_BE
+        ) + body
 
 
 def _codec(name: str | None) -> str | None:
@@ -100,7 +122,7 @@ def _reorder(parent: etree._Element, order: tuple[str, ...]) -> None:
     pending: list[etree._Element] = []
     last = -1.0
     for node in parent:
-        if not isinstance(node.tag, str):
+        if not is_element(node):
             pending.append(node)
             continue
         rank = float(order.index(node.tag)) if node.tag in order else last + 0.5
@@ -116,7 +138,7 @@ def _reorder(parent: etree._Element, order: tuple[str, ...]) -> None:
 
 
 def _order_attributes(el: etree._Element, order: tuple[str, ...]) -> None:
-    items = list(el.attrib.items())
+    items = [(str(k), v) for k, v in el.attrib.items()]
     wanted = [(k, v) for name in order for k, v in items if k == name]
     wanted += [(k, v) for k, v in items if k not in order]
     if wanted != items:
@@ -130,7 +152,7 @@ def canonicalise(root: etree._Element) -> None:
     stack = [root]
     while stack:
         el = stack.pop()
-        if not isinstance(el.tag, str) or el.tag in _RAW:
+        if not is_element(el) or el.tag in _RAW:
             continue
         if el.tag in ELEMENT_ORDER:
             _reorder(el, ELEMENT_ORDER[el.tag])
@@ -179,8 +201,12 @@ class FmtResult:
         return self.new is not None and self.new != self.old
 
     def to_dict(self) -> dict[str, object]:
-        return {"path": self.display, "status": self.status, "note": self.note,
-                "findings": [d.to_dict() for d in self.findings]}
+        return {
+            "path": self.display,
+            "status": self.status,
+            "note": self.note,
+            "findings": [d.to_dict() for d in self.findings],
+        }
 
 
 def format_file(path: Path, root: Path, limit: int, display: str) -> FmtResult:

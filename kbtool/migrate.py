@@ -29,6 +29,7 @@ from kbtool.errors import UnsafePathError, UsageError
 from kbtool.kb import SKIP_DIRS, category_filename
 from kbtool.legacy.decode import DecodeError, decode
 from kbtool.legacy.fields import Draft, RawRef, map_record
+from kbtool.legacy.nodes import is_element, line_of
 from kbtool.legacy.records import find_records, xpath_of
 from kbtool.legacy.repair import RepairNote, repair
 from kbtool.legacy.resolve import LinkIndex, resolve
@@ -115,7 +116,7 @@ class _Entry:
 
 
 def _walk(folder: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         found.extend(Path(dirpath) / n for n in sorted(filenames) if n.lower().endswith(".xml"))
@@ -127,7 +128,7 @@ def _label(path: Path, root: Path, kb_root: Path | None) -> str:
         if base is None:
             continue
         try:
-            return Path(os.path.abspath(path)).relative_to(base).as_posix()
+            return Path(os.path.abspath(path)).relative_to(base).as_posix()  # noqa: PTH100 - links are judged, not followed
         except ValueError:
             continue
     return path.name
@@ -142,7 +143,7 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
     roots: list[tuple[Path, bool]] = []
     if not options.in_place and out_dir.is_dir():
         roots.append((out_dir, True))
-    roots += [(Path(os.path.abspath(s)), options.in_place) for s in options.sources]
+    roots += [(Path(os.path.abspath(s)), options.in_place) for s in options.sources]  # noqa: PTH100 - links are judged, not followed
     for target, from_out in roots:
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"{target}: no such file or folder")
@@ -163,7 +164,7 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
 
 
 def _walk_md(folder: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         found.extend(Path(dirpath) / n for n in sorted(filenames) if n.lower().endswith(".md"))
@@ -210,7 +211,9 @@ def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
     decoded = decode(data, options.encoding)
     if isinstance(decoded, DecodeError):
         report.status = "failed"
-        report.findings.append(Diagnostic(report.path, decoded.line, decoded.col, "KB101", decoded.message))
+        report.findings.append(
+            Diagnostic(report.path, decoded.line, decoded.col, "KB101", decoded.message)
+        )
         return []
     report.encoding = decoded.encoding + ("+bom" if decoded.bom else "")
     report.notes.extend(decoded.notes)
@@ -224,11 +227,7 @@ def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
         report.status = "failed"
         report.findings.extend(findings)
         return []
-    if (
-        root.tag == "specification"
-        and not report.repairs
-        and _schema().validate(root)
-    ):
+    if root.tag == "specification" and not report.repairs and _schema().validate(root):
         return _canonical(source, root)
     if source.from_out and not options.in_place:
         report.status = "left"
@@ -264,7 +263,10 @@ def _canonical(source: _Source, root: etree._Element) -> list[_Entry]:
     if source.from_out and (
         source.canonical_meta is None
         or source.path.name != category_filename(source.canonical_meta.category)
-        or any(c.text != source.canonical_meta.category for c in root.iterfind("learnings/learning/category"))
+        or any(
+            c.text != source.canonical_meta.category
+            for c in root.iterfind("learnings/learning/category")
+        )
     ):
         source.merge = False  # not named for its one category: left as it is, its ids reserved
         source.report.status = "left"
@@ -272,8 +274,16 @@ def _canonical(source: _Source, root: etree._Element) -> list[_Entry]:
     entries = []
     for el in root.iterfind("learnings/learning"):
         learning = learning_from_element(el)
-        entries.append(_Entry(source, xpath_of(el), el.sourceline or 0, learning=learning,
-                              id=learning.id, category=learning.category))
+        entries.append(
+            _Entry(
+                source,
+                xpath_of(el),
+                line_of(el),
+                learning=learning,
+                id=learning.id,
+                category=learning.category,
+            )
+        )
     source.report.records = len(entries)
     return entries
 
@@ -284,26 +294,35 @@ def _check_catalogue(source: _Source, paths: list[tuple[str, int]]) -> dict[str,
         rel = written.split("#", 1)[0].replace("\\", "/")
         if rel.startswith(("http://", "https://")):
             continue
-        candidate = (source.path.parent / rel)
+        candidate = source.path.parent / rel
         if not (candidate.is_file() or (source.root / rel).is_file()):
             broken.append({"path": written, "line": line})
     return {"paths": len(paths), "broken": broken}
 
 
 def _entries(
-    source: _Source, root: etree._Element, records: list[etree._Element],
-    metadata: list[etree._Element], decode_notes: list[str],
+    source: _Source,
+    root: etree._Element,
+    records: list[etree._Element],
+    metadata: list[etree._Element],
+    decode_notes: list[str],
 ) -> list[_Entry]:
     notes = source.report.repairs
-    lines = [r.sourceline or 0 for r in records]
+    lines = [line_of(r) for r in records]
     defaults, consumed = _envelope_defaults(root, metadata, records)
     entries = []
     for index, record in enumerate(records):
         draft = map_record(record)
         start = lines[index] if index else 0
         end = lines[index + 1] if index + 1 < len(lines) else 1 << 30
-        entry = _Entry(source, xpath_of(record), record.sourceline or 0, draft=draft,
-                       repairs=[n for n in notes if start <= n.line < end], defaults=defaults)
+        entry = _Entry(
+            source,
+            xpath_of(record),
+            line_of(record),
+            draft=draft,
+            repairs=[n for n in notes if start <= n.line < end],
+            defaults=defaults,
+        )
         draft.notes[:0] = [n for n in decode_notes if "--encoding" in n]
         entries.append(entry)
     if entries:
@@ -313,7 +332,9 @@ def _entries(
 
 
 def _envelope_defaults(
-    root: etree._Element, metadata: list[etree._Element], records: list[etree._Element],
+    root: etree._Element,
+    metadata: list[etree._Element],
+    records: list[etree._Element],
 ) -> tuple[dict[str, tuple[object, str]], dict[int, etree._Element]]:
     """Category and date an envelope gives its entries, and the elements that gave them."""
     from kbtool.legacy.text import parse_date
@@ -325,10 +346,10 @@ def _envelope_defaults(
     for name, value in root.attrib.items():
         found = classify(str(name))
         if found and found[0] == "category" and "category" not in defaults and value.strip():
-            defaults["category"] = (value.strip(), f"@{name}")
+            defaults["category"] = (value.strip(), f"@{name!s}")
     for block in metadata:
         for child in block:
-            if not isinstance(child.tag, str) or len(child):
+            if not is_element(child) or len(child):
                 continue
             found = classify(child.tag)
             text = clean(child.text)
@@ -343,7 +364,9 @@ def _envelope_defaults(
 
 
 def _keep_outside(
-    root: etree._Element, records: list[etree._Element], consumed: dict[int, etree._Element],
+    root: etree._Element,
+    records: list[etree._Element],
+    consumed: dict[int, etree._Element],
     draft: Draft | None,
 ) -> None:
     """Keep what is outside every record (envelope text, metadata, comments) on the first."""
@@ -363,7 +386,7 @@ def _keep_outside(
         for child in el:
             if id(child) in record_ids or id(child) in consumed:
                 pass
-            elif not isinstance(child.tag, str):
+            elif not is_element(child):
                 extras.add(child, (*chain, el))
             elif id(child) in holders or (classify(child.tag) or ("",))[0] == "metadata":
                 walk(child, (*chain, el))
@@ -389,13 +412,21 @@ def _identity(entry: _Entry) -> tuple[str, str | None]:
 
 def _skip_migrated(entries: list[_Entry]) -> list[_Entry]:
     """Drop source records already in the output (same provenance: source file and XPath)."""
-    present = {_identity(e) for e in entries if e.source.from_out and e.learning}
+
+    def in_output(entry: _Entry) -> bool:
+        return entry.learning is not None and entry.source.from_out and entry.source.merge
+
+    present = {_identity(e) for e in entries if in_output(e)}
     kept = []
     for entry in entries:
-        if not entry.source.from_out and _identity(entry) in present:
+        if not in_output(entry) and _identity(entry) in present:
             entry.source.report.already += 1
             continue
-        if entry.learning is not None and entry.learning.provenance is None and not entry.source.from_out:
+        if (
+            entry.learning is not None
+            and entry.learning.provenance is None
+            and not entry.source.from_out
+        ):
             prov = Provenance(source=entry.source.label, xpath=entry.xpath)
             entry.learning = entry.learning.model_copy(update={"provenance": prov})
         kept.append(entry)
@@ -421,8 +452,9 @@ def _settle_fields(entry: _Entry, default_category: str) -> None:
     if not draft.title:
         first = (draft.description or "").split("\n", 1)[0]
         draft.title = _shorten(first) or entry.source.path.stem.replace("_", " ")
-        draft.notes.append("no title in the source: taken from the "
-                           + ("description" if first else "file name"))
+        draft.notes.append(
+            "no title in the source: taken from the " + ("description" if first else "file name")
+        )
     if not draft.description:
         draft.description = draft.title
         draft.notes.append("no description in the source: used the title")
@@ -448,7 +480,9 @@ def _assign_ids(entries: list[_Entry], taken: set[str], report: MigrationReport)
     for entry in entries:
         if entry.id:
             continue
-        title = entry.learning.title if entry.learning else (entry.draft.title if entry.draft else "")
+        title = (
+            entry.learning.title if entry.learning else (entry.draft.title if entry.draft else "")
+        )
         base = slug(title or "") or slug(entry.source.path.stem) or "entry"
         candidate, n = base, 2
         while candidate in taken:
@@ -457,16 +491,30 @@ def _assign_ids(entries: list[_Entry], taken: set[str], report: MigrationReport)
             n += 1
         entry.id = candidate
         taken.add(candidate)
-        original = entry.learning.id if entry.learning else (entry.draft.id if entry.draft else None)
+        original = (
+            entry.learning.id if entry.learning else (entry.draft.id if entry.draft else None)
+        )
         if entry.learning is not None:
-            prov = entry.learning.provenance or Provenance(source=entry.source.label, xpath=entry.xpath)
-            prov = prov.model_copy(update={"originals": [*prov.originals, Original(field="id", value=original or "")]})
+            prov = entry.learning.provenance or Provenance(
+                source=entry.source.label, xpath=entry.xpath
+            )
+            prov = prov.model_copy(
+                update={"originals": [*prov.originals, Original(field="id", value=original or "")]}
+            )
             entry.learning = entry.learning.model_copy(update={"id": candidate, "provenance": prov})
-        report.ids_minted.append({"source": entry.source.report.path, "xpath": entry.xpath,
-                                  "original": original, "id": candidate})
+        report.ids_minted.append(
+            {
+                "source": entry.source.report.path,
+                "xpath": entry.xpath,
+                "original": original,
+                "id": candidate,
+            }
+        )
 
 
-def _dedupe(values: list[str], name: str, originals: list[tuple[str, str]], fold: bool = False) -> list[str]:
+def _dedupe(
+    values: list[str], name: str, originals: list[tuple[str, str]], fold: bool = False
+) -> list[str]:
     seen: set[str] = set()
     out = []
     for value in values:
@@ -499,12 +547,18 @@ def _build(entry: _Entry, index: LinkIndex, report: MigrationReport) -> Learning
             supersedes.append(found.target)
         elif into == "references" and found.kind is not None:
             label = raw.text if raw.text != found.target else ""
-            references.append(Reference(kind=found.kind, target=found.target, label=label))  # type: ignore[arg-type]
+            references.append(Reference(kind=found.kind, target=found.target, label=label))
         else:
             _keep_ref(draft, raw)
             if found.broken:
-                report.links_broken.append({"source": entry.source.report.path, "line": raw.line,
-                                            "text": raw.href or raw.text, "reason": found.reason})
+                report.links_broken.append(
+                    {
+                        "source": entry.source.report.path,
+                        "line": raw.line,
+                        "text": raw.href or raw.text,
+                        "reason": found.reason,
+                    }
+                )
             continue
         report.links_resolved[found.kind or ""] += 1
     references = _unique_refs(references, draft)
@@ -524,8 +578,8 @@ def _build(entry: _Entry, index: LinkIndex, report: MigrationReport) -> Learning
     repairs += [Repair(text=n) for n in draft.notes]
     learning = Learning(
         id=entry.id,
-        severity=draft.severity,  # type: ignore[arg-type]
-        status=draft.status or "active",  # type: ignore[arg-type]
+        severity=draft.severity,
+        status=draft.status or "active",
         title=draft.title,
         date=draft.date,
         category=entry.category,
@@ -585,16 +639,22 @@ def _out_dir(options: MigrateOptions) -> Path:
         return Path(options.sources[0]).resolve()
     if options.out is None:
         raise UsageError("say where to write: --out DIR, or --in-place")
-    out = Path(os.path.abspath(options.out))
+    out = Path(os.path.abspath(options.out))  # noqa: PTH100 - links are judged, not followed
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {options.out}: not a folder")
     if out.is_symlink():
         raise UnsafePathError(f"--out {options.out}: is a symbolic link; name the real folder")
     for src in options.sources:
         real = Path(src).resolve()
-        if real == out.resolve() or (real.is_dir() and _inside(out.resolve(), real)) or _inside(real, out.resolve()):
-            raise UsageError(f"--out {options.out} overlaps the source {src}; use --in-place to "
-                             "migrate a folder into itself")
+        if (
+            real == out.resolve()
+            or (real.is_dir() and _inside(out.resolve(), real))
+            or _inside(real, out.resolve())
+        ):
+            raise UsageError(
+                f"--out {options.out} overlaps the source {src}; use --in-place to "
+                "migrate a folder into itself"
+            )
     return out
 
 
@@ -617,8 +677,12 @@ def plan(options: MigrateOptions) -> Plan:
     kb_root = (options.kb_root or real_out).resolve()
     if not _inside(real_out, kb_root):
         kb_root = real_out
-    index = LinkIndex(kb_root=kb_root, out_dir=real_out,
-                      source_roots=sorted({s.root for s in sources}), path_map=options.path_map)
+    index = LinkIndex(
+        kb_root=kb_root,
+        out_dir=real_out,
+        source_roots=sorted({s.root for s in sources}),
+        path_map=options.path_map,
+    )
     if options.reports_dir is not None and options.reports_dir.is_dir():
         markdown += _walk_md(options.reports_dir)
     for path in sorted({p.resolve() for p in markdown}):
@@ -655,28 +719,45 @@ def plan(options: MigrateOptions) -> Plan:
                 if real not in written and not source.path.is_symlink():
                     removals.append((source.path, source.stamp))
                     source.report.removed = True
-    clobbered = [str(o.path) for o in outputs
-                 if o.old is not None and o.changed and o.path.resolve() not in absorbed]
+    clobbered = [
+        str(o.path)
+        for o in outputs
+        if o.old is not None and o.changed and o.path.resolve() not in absorbed
+    ]
     if clobbered:
         raise UsageError(
             "would overwrite files that are not valid category files of this migration: "
-            + ", ".join(clobbered) + " (move them away first)"
+            + ", ".join(clobbered)
+            + " (move them away first)"
         )
-    report.outputs = [{"path": o.path.name, "entries": o.entries, "changed": o.changed} for o in outputs]
+    report.outputs = [
+        {"path": o.path.name, "entries": o.entries, "changed": o.changed} for o in outputs
+    ]
     return Plan(out_dir, outputs, removals, report)
 
 
 def _typed_length(learning: Learning) -> int:
-    parts = [learning.title, learning.description, *learning.tags, *(s.text for s in learning.symptoms),
-             *learning.root_causes, *(w.question + w.answer for w in learning.five_whys),
-             *(s.text + "".join(c.text for c in s.code) for s in learning.solution),
-             *learning.files_modified, *learning.verification, *learning.prevention,
-             *learning.test_cases, *(r.label for r in learning.references)]
+    parts = [
+        learning.title,
+        learning.description,
+        *learning.tags,
+        *(s.text for s in learning.symptoms),
+        *learning.root_causes,
+        *(w.question + w.answer for w in learning.five_whys),
+        *(s.text + "".join(c.text for c in s.code) for s in learning.solution),
+        *learning.files_modified,
+        *learning.verification,
+        *learning.prevention,
+        *learning.test_cases,
+        *(r.label for r in learning.references),
+    ]
     return sum(len(p) for p in parts)
 
 
 def _outputs(
-    out_dir: Path, learnings: list[tuple[_Entry, Learning]], sources: list[_Source],
+    out_dir: Path,
+    learnings: list[tuple[_Entry, Learning]],
+    sources: list[_Source],
     report: MigrationReport,
 ) -> list[Output]:
     from kbtool.entry_xml import dump_file
@@ -690,16 +771,25 @@ def _outputs(
     for name in sorted(by_file):
         group = by_file[name]
         counts = Counter(learning.category for _, learning in group)
-        category = max(counts, key=lambda c: (counts[c], -next(
-            i for i, (_, lr) in enumerate(group) if lr.category == c)))
+        category = max(
+            counts,
+            key=lambda c: (
+                counts[c],
+                -next(i for i, (_, lr) in enumerate(group) if lr.category == c),
+            ),
+        )
         final = []
         for entry, learning in group:
             if learning.category != category:
-                prov = learning.provenance or Provenance(source=entry.source.label, xpath=entry.xpath)
+                prov = learning.provenance or Provenance(
+                    source=entry.source.label, xpath=entry.xpath
+                )
                 prov.originals.append(Original(field="category", value=learning.category))
                 learning = learning.model_copy(update={"category": category, "provenance": prov})
-                report.warnings.append(f"{entry.source.report.path}: category {entry.category!r} "
-                                       f"filed as {category!r} (same file name {name})")
+                report.warnings.append(
+                    f"{entry.source.report.path}: category {entry.category!r} "
+                    f"filed as {category!r} (same file name {name})"
+                )
             final.append(learning)
         newest = max(learning.date for learning in final)
         meta = metas.get(category)
@@ -749,14 +839,16 @@ def diff_text(plan_: Plan) -> str:
     """A unified diff of every file the plan would write or remove."""
     import difflib
 
-    chunks = []
+    chunks: list[str] = []
     for output in plan_.outputs:
         if not output.changed:
             continue
         old = (output.old or b"").decode("utf-8", "replace").splitlines(keepends=True)
         new = output.data.decode("utf-8", "replace").splitlines(keepends=True)
         name = str(output.path)
-        chunks.extend(difflib.unified_diff(old, new, name if output.old is not None else "/dev/null", name))
+        chunks.extend(
+            difflib.unified_diff(old, new, name if output.old is not None else "/dev/null", name)
+        )
     for path, _stamp in plan_.removals:
         old = path.read_bytes().decode("utf-8", "replace").splitlines(keepends=True)
         chunks.extend(difflib.unified_diff(old, [], str(path), "/dev/null"))
@@ -774,13 +866,28 @@ def uncommitted(folder: Path) -> list[str] | None:
     git = shutil.which("git")
     if git is None:
         return None
-    probe = subprocess.run([git, "-C", str(folder), "rev-parse", "--is-inside-work-tree"],
-                           capture_output=True, text=True, check=False)
+    probe = subprocess.run(
+        [git, "-C", str(folder), "rev-parse", "--is-inside-work-tree"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if probe.returncode != 0 or probe.stdout.strip() != "true":
         return None
     status = subprocess.run(
-        [git, "-C", str(folder), "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."],
-        capture_output=True, check=False,
+        [
+            git,
+            "-C",
+            str(folder),
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--",
+            ".",
+        ],
+        capture_output=True,
+        check=False,
     )
     if status.returncode != 0:
         return None

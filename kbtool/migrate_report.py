@@ -74,6 +74,8 @@ class MigrationReport:
         statuses = Counter(f.status for f in self.files)
         typed_share = self.text_typed / max(1, self.text_typed + self.text_extras)
         return {
+            "version": 1,
+            "command": "migrate",
             "summary": {
                 "files": len(self.files),
                 "statuses": dict(sorted(statuses.items())),
@@ -85,15 +87,22 @@ class MigrationReport:
                 "failed": len(self.failed),
             },
             "files": [f.to_dict() for f in self.files],
-            "fields": {k: self.fields.get(k, 0) for k in
-                       ("exact", "synonym", "token", "inside", "flattened", "extras")},
+            "fields": {
+                k: self.fields.get(k, 0)
+                for k in ("exact", "synonym", "token", "inside", "flattened", "extras")
+            },
             "kept_concepts": dict(sorted(self.kept_concepts.items())),
-            "text": {"typed": self.text_typed, "extras": self.text_extras,
-                     "typed_share": round(typed_share, 4)},
+            "text": {
+                "typed": self.text_typed,
+                "extras": self.text_extras,
+                "typed_share": round(typed_share, 4),
+            },
             "extras_kept": self.extras_kept,
             "ids": {"kept": self.ids_kept, "minted": self.ids_minted},
-            "links": {"resolved": dict(sorted(self.links_resolved.items())),
-                      "broken": self.links_broken},
+            "links": {
+                "resolved": dict(sorted(self.links_resolved.items())),
+                "broken": self.links_broken,
+            },
             "outputs": self.outputs,
             "warnings": self.warnings,
             "reports": self.reports,
@@ -112,12 +121,16 @@ class MigrationReport:
                 lines.append(f"{f.path}: {sanitize(note)}")
             if f.catalogue is not None:
                 broken = f.catalogue["broken"]
-                lines.append(f"{f.path}: catalogue of {f.catalogue['paths']} path(s), "
-                             f"{len(broken)} broken; not turned into entries")
+                lines.append(
+                    f"{f.path}: catalogue of {f.catalogue['paths']} path(s), "
+                    f"{len(broken)} broken; not turned into entries"
+                )
                 for b in broken:
                     lines.append(f"  {f.path}:{b['line']}: broken path {sanitize(b['path'])}")
         for link in self.links_broken:
-            lines.append(f"{link['source']}:{link['line']}: broken link: {sanitize(link['reason'])}")
+            lines.append(
+                f"{link['source']}:{link['line']}: broken link: {sanitize(link['reason'])}"
+            )
         if verbose:
             for m in self.ids_minted:
                 was = f" (was {m['original']!r})" if m["original"] else ""
@@ -140,7 +153,9 @@ class MigrationReport:
         resolved = sum(self.links_resolved.values())
         lines.append(f"links: {resolved} resolved, {len(self.links_broken)} broken")
         if self.reports is not None:
-            lines.append(f"reports: {len(self.reports['imported'])} imported, "
-                         f"{len(self.reports['skipped'])} skipped")
+            lines.append(
+                f"reports: {len(self.reports['imported'])} imported, "
+                f"{len(self.reports['skipped'])} skipped"
+            )
         lines.append(f"outputs: {s['outputs']} category file(s), {s['changed']} to write")
         return "\n".join(lines) + "\n"

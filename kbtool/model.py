@@ -15,7 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
-ID_RE = re.compile(ID_PATTERN)
+# \Z, not $: in Python "$" also matches before a final newline ("abc\n" is not an id).
+ID_RE = re.compile(ID_PATTERN.removesuffix("$") + r"\Z")
 SCHEMA_VERSION = "1"
 
 

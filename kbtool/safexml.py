@@ -11,7 +11,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kbtool.diagnostics import Diagnostic, display_path
 
@@ -161,7 +161,7 @@ def parse_bytes(data: bytes, display: str) -> tuple[etree._Element | None, list[
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         return None, _syntax_findings(exc, parser, display)
-    docinfo = root.getroottree().docinfo
+    docinfo: Any = root.getroottree().docinfo  # lxml-stubs lack DocInfo.doctype
     if docinfo.doctype or docinfo.internalDTD is not None:  # one the prolog scan missed
         return None, [_diag(display, "KB103", "DTD/entities not allowed (remove the DOCTYPE)")]
     return root, []

@@ -382,25 +382,31 @@ def _fold(word: str) -> str:
 
 
 def close_terms(conn: sqlite3.Connection, word: str, most: int = 3) -> list[str]:
-    """Indexed words within a small edit distance of ``word``, commonest first."""
+    """Indexed words within a small edit distance of ``word``, commonest first.
+
+    Words sharing its first two letters are looked at first, then (when none is close
+    enough) those sharing its first letter: reading a vocabulary slice costs time, and a
+    slice of one letter is large in a big KB."""
     word = _fold(word)
     if len(word) < 3 or len(word) > 40:
         return []
     cutoff = 1 if len(word) < 6 else 2
-    found: list[tuple[int, int, str]] = []
-    first = word[0]
-    rows = conn.execute(
-        "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ?",
-        (first, chr(ord(first) + 1)),
-    )
-    for term, docs in rows:
-        if abs(len(term) - len(word)) > cutoff:
-            continue
-        distance = edit_distance(word, term, cutoff)
-        if distance <= cutoff:
-            found.append((distance, -docs, term))
-    found.sort()
-    return [term for _, _, term in found[:most]]
+    for prefix in (word[:2], word[:1]):
+        found: list[tuple[int, int, str]] = []
+        rows = conn.execute(
+            "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ?",
+            (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+        )
+        for term, docs in rows:
+            if abs(len(term) - len(word)) > cutoff:
+                continue
+            distance = edit_distance(word, term, cutoff)
+            if distance <= cutoff:
+                found.append((distance, -docs, term))
+        if found:
+            found.sort()
+            return [term for _, _, term in found[:most]]
+    return []
 
 
 def edit_distance(a: str, b: str, cutoff: int) -> int:

@@ -297,20 +297,13 @@ def render_stats(result: Any, out: TextIO) -> None:
             out.write(f"  {sanitize(key).ljust(width)}  {count:>6}\n")
     out.write(f"\n{style('Past review-by', BOLD)} ({len(result.past_review)})\n")
     for item in result.past_review:
-        out.write(
-            f"  {item['review_by']}  {sanitize(item['id'])}  "
-            f"{where_text(item['path'], item['line'])}\n"
-        )
+        out.write(f"  {item['review_by']}  {sanitize(item['id'])}  {item['path']}:{item['line']}\n")
     if result.unreadable:
         out.write(
             f"\n{style('Unreadable files', BOLD)} ({len(result.unreadable)}; run kbtool validate)\n"
         )
         for item in result.unreadable:
             out.write(f"  {item['path']}: {sanitize(item['error'], 200)}\n")
-
-
-def where_text(path: str, line: int) -> str:
-    return f"{path}:{line}"
 
 
 def render_index_report(report: Any, out: TextIO) -> None:

@@ -17,8 +17,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from lxml import etree
 from helpers_cli import cli
+from lxml import etree
 
 from kbtool.config import load_config
 from kbtool.fmt import format_bytes
@@ -26,17 +26,19 @@ from kbtool.migrate import MigrateOptions, apply, plan
 from kbtool.resources import xsd_path
 
 CORPUS = Path(__file__).parent / "fixtures" / "legacy"
-EXPECTED = json.loads((Path(__file__).parent / "fixtures" / "legacy_expected.json").read_text("utf-8"))
+EXPECTED = json.loads(
+    (Path(__file__).parent / "fixtures" / "legacy_expected.json").read_text("utf-8")
+)
 
 
-def _migrate(sources: list[Path], out: Path, **kw: object):  # noqa: ANN202
+def _migrate(sources: list[Path], out: Path, **kw: object):
     result = plan(MigrateOptions(sources=sources, out=out, encoding="latin-1", **kw))  # type: ignore[arg-type]
     apply(result)
     return result
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def run(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("migrate")
     src = base / "legacy"
     shutil.copytree(CORPUS, src)
@@ -68,7 +70,7 @@ def _read_source(path: Path) -> str:
     data = path.read_bytes()
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le")):
         if data.startswith(bom):
-            return data[len(bom):].decode(codec)
+            return data[len(bom) :].decode(codec)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -85,7 +87,9 @@ def _source_text(raw: str) -> str:
         return " " + " ".join(a or b for a, b in _ATTR_VALUE.findall(match.group(1) or "")) + " "
 
     text = _TAG.sub(values, text)
-    return re.sub(r"&(amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);", lambda m: html.unescape(m.group()), text)
+    return re.sub(
+        r"&(amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);", lambda m: html.unescape(m.group()), text
+    )
 
 
 def _output_text(out: Path) -> str:
@@ -115,7 +119,7 @@ def test_corpus_reproduces_every_shape() -> None:
     assert set(EXPECTED["records"]) | set(EXPECTED["catalogues"]) == names
 
 
-def test_every_record_found(run) -> None:  # noqa: ANN001
+def test_every_record_found(run) -> None:
     _, out, result = run
     found: dict[str, list[str]] = {}
     for entry in _entries(out):
@@ -126,7 +130,7 @@ def test_every_record_found(run) -> None:  # noqa: ANN001
     assert result.report.records == sum(len(v) for v in EXPECTED["records"].values()) - 1
 
 
-def test_word_recall(run) -> None:  # noqa: ANN001
+def test_word_recall(run) -> None:
     src, out, _ = run
     source: Counter[str] = Counter()
     for path in sorted(src.glob("*.xml")):
@@ -139,7 +143,7 @@ def test_word_recall(run) -> None:  # noqa: ANN001
     assert recall >= 0.999, f"recall {recall:.4f}; missing {sorted(missing.items())[:20]}"
 
 
-def test_bare_ampersand_and_stray_lt_survive_verbatim(run) -> None:  # noqa: ANN001
+def test_bare_ampersand_and_stray_lt_survive_verbatim(run) -> None:
     src, out, _ = run
     text = _collapse(_output_text(out))
     checked = 0
@@ -152,12 +156,15 @@ def test_bare_ampersand_and_stray_lt_survive_verbatim(run) -> None:  # noqa: ANN
                 begin = max((e for s, e in tags if e <= site.start()), default=0)
                 end = min((s for s, e in tags if s > site.start()), default=len(line))
                 words = [m for m in re.finditer(r"\S+", line[begin:end])]
-                at = next(i for i, m in enumerate(words) if m.start() <= site.start() - begin < m.end())
+                at = next(
+                    i for i, m in enumerate(words) if m.start() <= site.start() - begin < m.end()
+                )
                 near = [m.group() for m in words[max(0, at - 1) : at + 2]]
                 if near[0] in ("-", "*", "•") and at > 0:
                     near = near[1:]
-                snippet = re.sub(r"&(amp|lt|gt|quot|apos);", lambda m: html.unescape(m.group()),
-                                 " ".join(near))
+                snippet = re.sub(
+                    r"&(amp|lt|gt|quot|apos);", lambda m: html.unescape(m.group()), " ".join(near)
+                )
                 assert snippet in text, f"{path.name}: {snippet!r} lost"
                 checked += 1
         for verbatim in EXPECTED["verbatim"].get(path.name, ()):
@@ -166,7 +173,7 @@ def test_bare_ampersand_and_stray_lt_survive_verbatim(run) -> None:  # noqa: ANN
     assert checked >= 40
 
 
-def test_output_validates_with_zero_errors(run) -> None:  # noqa: ANN001
+def test_output_validates_with_zero_errors(run) -> None:
     from kbtool.diagnostics import Severity
     from kbtool.validate import validate
 
@@ -180,20 +187,22 @@ def test_output_validates_with_zero_errors(run) -> None:  # noqa: ANN001
     assert result.entries == sum(len(v) for v in EXPECTED["records"].values())
 
 
-def test_second_run_is_byte_identical(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_second_run_is_byte_identical(run, tmp_path: Path) -> None:
     src, out, _ = run
     first = _outputs(out)
     again = _migrate([src], out)  # into the same folder: everything already migrated
     assert not any(o.changed for o in again.outputs)
     assert again.report.records == 0
-    assert sum(f.already for f in again.report.files) == sum(len(v) for v in EXPECTED["records"].values())
+    assert sum(f.already for f in again.report.files) == sum(
+        len(v) for v in EXPECTED["records"].values()
+    )
     assert _outputs(out) == first
     fresh = tmp_path / "out"  # a fresh run elsewhere gives the same bytes
     _migrate([src], fresh)
     assert _outputs(fresh) == first
 
 
-def test_output_is_fmt_clean(run) -> None:  # noqa: ANN001
+def test_output_is_fmt_clean(run) -> None:
     _, out, _ = run
     for name, data in _outputs(out).items():
         formatted, findings = format_bytes(data, name)
@@ -207,7 +216,7 @@ def _entry(out: Path, entry_id: str) -> etree._Element:
     return next(e for e in _entries(out) if e.get("id") == entry_id)
 
 
-def test_repairs_are_recorded_with_their_line(run) -> None:  # noqa: ANN001
+def test_repairs_are_recorded_with_their_line(run) -> None:
     _, out, result = run
     report = {f.path.rsplit("/", 1)[-1]: f for f in result.report.files}
     misspelt = [(r.line, r.text) for r in report["misspelt_end_tag.xml"].repairs]
@@ -219,10 +228,12 @@ def test_repairs_are_recorded_with_their_line(run) -> None:  # noqa: ANN001
     assert prov.get("source").endswith("misspelt_end_tag.xml") and prov.get("xpath") == "/learning"
     assert [r.get("line") for r in prov.iterfind("repair")] == ["8", "13", "14"]
     # the orphan end tag no longer cuts the record short: its solution is still there
-    assert "timezone.utc" in etree.tostring(_entry(out, "tz-naive-datetime-compare"), encoding="unicode")
+    assert "timezone.utc" in etree.tostring(
+        _entry(out, "tz-naive-datetime-compare"), encoding="unicode"
+    )
 
 
-def test_ids_kept_minted_and_collisions_resolved(run) -> None:  # noqa: ANN001
+def test_ids_kept_minted_and_collisions_resolved(run) -> None:
     _, out, _ = run
     by_title = {e.findtext("title"): e for e in _entries(out)}
     assert by_title["Test depended on dictionary order from an API"].get("id") == "1"
@@ -232,51 +243,84 @@ def test_ids_kept_minted_and_collisions_resolved(run) -> None:  # noqa: ANN001
     l001 = by_title["Random seed differed between CI workers"]
     assert l001.get("id") == "random-seed-differed-between-ci-workers"
     assert l001.find("provenance/original[@field='id']").text == "L001"
-    twins = sorted(e.get("id") for e in _entries(out)
-                   if e.findtext("title") == "Health check passed while the database was down")
-    assert twins == ["health-check-passed-while-the-database-was-down",
-                     "health-check-passed-while-the-database-was-down-2"]
+    twins = sorted(
+        e.get("id")
+        for e in _entries(out)
+        if e.findtext("title") == "Health check passed while the database was down"
+    )
+    assert twins == [
+        "health-check-passed-while-the-database-was-down",
+        "health-check-passed-while-the-database-was-down-2",
+    ]
     assert _entry(out, "terraform-state-lock") is not None  # <id> element form
 
 
-def test_fields_mapped_through_names_attributes_and_look_inside(run) -> None:  # noqa: ANN001
+def test_fields_mapped_through_names_attributes_and_look_inside(run) -> None:
     _, out, _ = run
     cdn = _entry(out, "cdn-purge-wildcard")
     assert (cdn.get("severity"), cdn.findtext("date")) == ("critical", "2025-04-04")
     assert cdn.find("provenance/original[@field='severity']").text == "CRITICAL"
-    mobile = {e.get("id"): e.get("severity") for e in _entries(out) if e.findtext("category") == "Mobile/Release"}
-    assert mobile == {"ios-build-number": "critical", "android-proguard-rules": "critical",
-                      "push-token-refresh": "high", "deep-link-encoding": "medium",
-                      "dark-mode-contrast": "low"}
+    mobile = {
+        e.get("id"): e.get("severity")
+        for e in _entries(out)
+        if e.findtext("category") == "Mobile/Release"
+    }
+    assert mobile == {
+        "ios-build-number": "critical",
+        "android-proguard-rules": "critical",
+        "push-token-refresh": "high",
+        "deep-link-encoding": "medium",
+        "dark-mode-contrast": "low",
+    }
     pool = _entry(out, "sqlalchemy-pool-exhaustion")
     assert [s.text[:30] for s in pool.iterfind("symptoms/symptom")] == [
-        "sqlalchemy.exc.TimeoutError: Q", "p95 latency jumped from 80 ms ", "HTTP 500 on /checkout"]
+        "sqlalchemy.exc.TimeoutError: Q",
+        "p95 latency jumped from 80 ms ",
+        "HTTP 500 on /checkout",
+    ]
     assert pool.find("symptoms/symptom[2]").get("versions") == "sqlalchemy>=2.0"
-    assert pool.findtext("root-causes/cause") == "Sessions opened in a background task were never closed."
+    assert (
+        pool.findtext("root-causes/cause")
+        == "Sessions opened in a background task were never closed."
+    )
     assert pool.find("extras/problem/impact") is not None  # kept with its nesting
     decimal = _entry(out, "json-decimal-serialisation")
     steps = decimal.findall("solution/step")
     assert steps[2].find("code").get("lang") == "python"
     assert [f.text for f in decimal.iterfind("files-modified/file")] == [
-        "api/encoding.py - the default hook", "docs/api.md"]
+        "api/encoding.py - the default hook",
+        "docs/api.md",
+    ]
     assert decimal.find("extras/solution/rationale") is not None
     whys = _entry(out, "disk-full-postgres-wal")
     assert len(whys.findall("five-whys/why")) == 5
     assert whys.findtext("five-whys/why[4]/question") == "Why was the slot abandoned?"
     assert len(whys.findall("root-causes/cause")) == 2
     tags = [t.text for t in _entry(out, "uv-lockfile-drift").iterfind("tags/tag")]
-    assert tags == ["python", "packaging", "ci", "lockfile", "uv", "dependency-management",
-                    "reproducible-builds", "tooling"]
+    assert tags == [
+        "python",
+        "packaging",
+        "ci",
+        "lockfile",
+        "uv",
+        "dependency-management",
+        "reproducible-builds",
+        "tooling",
+    ]
     gunicorn = _entry(out, "gunicorn-worker-timeout")
     assert gunicorn.findtext("root-causes/cause").startswith("Sync workers")
     assert [f.text for f in gunicorn.iterfind("files-modified/file")] == [
-        "deploy/gunicorn.conf.py", "app/uploads.py"]
-    flattened = next(e for e in _entries(out) if e.findtext("title") == "pydantic v2 validators silently skipped")
+        "deploy/gunicorn.conf.py",
+        "app/uploads.py",
+    ]
+    flattened = next(
+        e for e in _entries(out) if e.findtext("title") == "pydantic v2 validators silently skipped"
+    )
     assert flattened.findtext("category") == "Python/Pydantic"
     assert flattened.find("extras/metadata/version").text == "2"
 
 
-def test_envelope_defaults_and_text_outside_records_kept(run) -> None:  # noqa: ANN001
+def test_envelope_defaults_and_text_outside_records_kept(run) -> None:
     _, out, _ = run
     first = _entry(out, "jwt-none-alg")
     assert first.findtext("category") == "Security/Auth"
@@ -291,10 +335,13 @@ def test_envelope_defaults_and_text_outside_records_kept(run) -> None:  # noqa: 
     assert wiki.get("status") == "superseded"
 
 
-def test_namespaces_and_encodings(run) -> None:  # noqa: ANN001
+def test_namespaces_and_encodings(run) -> None:
     _, out, result = run
     grpc = _entry(out, "grpc-deadline-propagation")
-    assert grpc.find("provenance/original[@field='namespace']").text == "https://example.org/learnings/v2"
+    assert (
+        grpc.find("provenance/original[@field='namespace']").text
+        == "https://example.org/learnings/v2"
+    )
     titles = {e.findtext("title") for e in _entries(out)}
     assert 'Supplier CSV import crashed on "Müller"' in titles
     assert "PowerShell redirect wrote UTF-16 and broke the diff tool" in titles
@@ -302,7 +349,7 @@ def test_namespaces_and_encodings(run) -> None:  # noqa: ANN001
     assert "decoded as iso8859-1 (--encoding)" in latin.notes[0]
 
 
-def test_catalogue_recognised_and_checked(run) -> None:  # noqa: ANN001
+def test_catalogue_recognised_and_checked(run) -> None:
     _, _, result = run
     index = next(f for f in result.report.files if f.path.endswith("index.xml"))
     assert index.status == "catalogue" and index.records == 0
@@ -311,7 +358,7 @@ def test_catalogue_recognised_and_checked(run) -> None:  # noqa: ANN001
     assert [b["path"] for b in index.catalogue["broken"]] == expected["broken"]
 
 
-def test_links_resolved_or_reported_broken(run) -> None:  # noqa: ANN001
+def test_links_resolved_or_reported_broken(run) -> None:
     _, out, result = run
     tls = _entry(out, "ssl-verify-disabled")
     kinds = [(r.tag, r.get("href") or r.get("ref")) for r in tls.find("references")]
@@ -345,7 +392,9 @@ def test_broken_file_reported_and_run_goes_on(tmp_path: Path) -> None:
 
 def test_symlink_leaving_the_source_tree_is_refused(tmp_path: Path) -> None:
     outside = tmp_path / "outside.xml"
-    outside.write_text("<learning><title>secret</title><problem>x</problem><solution>y</solution></learning>")
+    outside.write_text(
+        "<learning><title>secret</title><problem>x</problem><solution>y</solution></learning>"
+    )
     src = tmp_path / "src"
     src.mkdir()
     (src / "leak.xml").symlink_to(outside)
@@ -362,7 +411,8 @@ def test_out_must_not_overlap_sources_and_outputs_stay_inside(tmp_path: Path) ->
     src.mkdir()
     (src / "a.xml").write_text(
         "<learning><title>T</title><category>../../etc/passwd</category>"
-        "<problem>p</problem><solution>s</solution></learning>")
+        "<problem>p</problem><solution>s</solution></learning>"
+    )
     with pytest.raises(UsageError):
         plan(MigrateOptions(sources=[src], out=src / "out"))
     result = _migrate([src], tmp_path / "out")
@@ -402,7 +452,10 @@ def test_in_place_needs_a_clean_tree_then_converts_the_folder(tmp_path: Path) ->
     done = cli("migrate", "--in-place", str(folder))
     assert done.code == 0, done.err
     assert sorted(p.name for p in folder.iterdir()) == [
-        "database_asyncio.xml", "database_postgresql.xml", "index.xml"]
+        "database_asyncio.xml",
+        "database_postgresql.xml",
+        "index.xml",
+    ]
     first = _outputs(folder)
     again = cli("migrate", "--in-place", "--force", str(folder))
     assert again.code == 0 and _outputs(folder) == first
@@ -421,8 +474,21 @@ def test_cli_dry_run_diff_and_json(tmp_path: Path) -> None:
     assert "records: 1 migrated" in diff.err  # with --diff the report goes to stderr
     data = cli("migrate", source, "--out", str(out), "--format", "json")
     report = json.loads(data.out)
-    assert set(report) == {"summary", "files", "fields", "kept_concepts", "text", "extras_kept",
-                           "ids", "links", "outputs", "warnings", "reports"}
+    assert set(report) == {
+        "version",
+        "command",
+        "summary",
+        "files",
+        "fields",
+        "kept_concepts",
+        "text",
+        "extras_kept",
+        "ids",
+        "links",
+        "outputs",
+        "warnings",
+        "reports",
+    }
     assert report["summary"]["records"] == 1 and report["files"][0]["repairs"][0]["line"] == 8
     assert (out / "backend_queues.xml").exists()
     assert cli("migrate", source).code == 2  # neither --out nor --in-place
@@ -431,3 +497,115 @@ def test_cli_dry_run_diff_and_json(tmp_path: Path) -> None:
     broken.write_bytes(b"<learning><title>x\x00</title></learning>")
     failed = cli("migrate", str(broken), "--out", str(tmp_path / "o2"))
     assert failed.code == 1 and "broken.xml:1:" in failed.out and "KB101" in failed.out
+
+
+REPORT_FULL = """# Fix report: payment webhook processed twice
+
+Date: 2025-03-04
+
+## Problem Statement
+Stripe retried a webhook after our 30 s timeout and the order was charged twice.
+
+## Five Whys Analysis
+### Why #1: Why was the order charged twice?
+**Answer:** The webhook handler ran twice for the same event.
+### Why #2: Why did it run twice?
+**Answer:** Stripe retried because we answered after 30 seconds.
+
+## Solution Implemented
+Answer 200 at once and process the event in a queue, deduplicated by event id.
+
+## Impact
+Two customers were refunded.
+"""
+REPORT_CAUSE = """# Cache stampede after deploy
+
+## Issue Summary
+Every pod rebuilt the same cache entry at once.
+
+## Root Cause
+No request coalescing around cache misses.
+
+## Changes Made
+- Added a per-key lock around cache rebuilds
+"""
+REPORT_NO_SOLUTION = """# Investigation: slow search
+
+## Problem
+Search is slow on Mondays.
+
+## Root Cause
+Unknown yet.
+"""
+NOT_A_REPORT = """# Team offsite agenda
+
+## Morning
+Planning.
+"""
+
+
+def test_reports_imported_in_bulk_through_import_report(tmp_path: Path) -> None:
+    (tmp_path / "kbtool.toml").write_text('learnings = "learnings"\n')
+    reports = tmp_path / "learnings" / "reports"
+    reports.mkdir(parents=True)
+    for name, text in (
+        ("payment.md", REPORT_FULL),
+        ("cache.md", REPORT_CAUSE),
+        ("search.md", REPORT_NO_SOLUTION),
+        ("offsite.md", NOT_A_REPORT),
+    ):
+        (reports / name).write_text(text)
+    first = cli("--root", str(tmp_path), "migrate", "--reports", str(reports), "--format", "json")
+    assert first.code == 0, first.err
+    result = json.loads(first.out)
+    assert sorted(i["path"].rsplit("/", 1)[-1] for i in result["imported"]) == [
+        "cache.md",
+        "payment.md",
+    ]
+    skipped = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in result["skipped"]}
+    assert skipped == {
+        "offsite.md": "missing sections: problem, root cause or whys, solution",
+        "search.md": "missing sections: solution",
+    }
+    from kbtool.validate import validate
+
+    checked = validate(load_config(root=tmp_path), (), use_cache=False)
+    assert [d.format() for d in checked.diagnostics if d.severity.value == "error"] == []
+    assert checked.entries == 2
+    xml = "".join(p.read_text() for p in (tmp_path / "learnings").glob("*.xml"))
+    assert "Two customers were refunded." in xml  # the Impact section is kept as an extra
+    again = cli("--root", str(tmp_path), "migrate", "--reports", str(reports))
+    assert again.code == 0 and "reports: 0 imported, 4 skipped" in again.out
+    assert "already imported" in again.out
+
+
+def test_links_to_reports_inside_the_kb_become_fix_report_hrefs(tmp_path: Path) -> None:
+    from kbtool.validate import validate
+
+    (tmp_path / "kbtool.toml").write_text('learnings = "learnings"\nreports = "legacy/reports"\n')
+    legacy = tmp_path / "legacy"
+    shutil.copytree(CORPUS / "reports", legacy / "reports")
+    for name in ("links_and_dates.xml", "header_block.xml", "comma_tags.xml"):
+        shutil.copy(CORPUS / name, legacy)
+    (legacy / "comma_tags.xml").write_text(
+        (CORPUS / "comma_tags.xml")
+        .read_text()
+        .replace(
+            "<labels>", '<symptoms><symptom versions="not a spec">x</symptom></symptoms><labels>'
+        )
+        .replace("<label>ci</label>", "<label>CI</label>")
+    )
+    out = tmp_path / "learnings"
+    result = cli("--root", str(tmp_path), "migrate", str(legacy), "--out", str(out))
+    assert result.code == 0, result.err
+    tls = _entry(out, "ssl-verify-disabled")
+    report = tls.find("references/fix-report")
+    assert report.get("href") == "../legacy/reports/webhook-replay.md"
+    assert report.text == "Webhook replay report"
+    assert tls.find("provenance").get("source") == "legacy/links_and_dates.xml"  # KB-relative
+    lockfile = _entry(out, "uv-lockfile-drift")
+    assert lockfile.find("symptoms/symptom").get("versions") is None  # invalid: kept aside
+    assert lockfile.find("provenance/original[@field='versions']").text == "not a spec"
+    assert [t.text for t in lockfile.iterfind("tags/tag")].count("CI") == 0  # 'ci' came first
+    checked = validate(load_config(root=tmp_path), (out,), use_cache=False)
+    assert [d.format() for d in checked.diagnostics if d.severity.value == "error"] == []

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import annotated_types
 import pytest
 from lxml import etree
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 
 from kbtool import model
@@ -70,7 +70,9 @@ class Content:
 class Xsd:
     def __init__(self, root: etree._Element) -> None:
         self.root = root
-        self.types = {t.get("name"): t for t in root if t.tag in (f"{XS}complexType", f"{XS}simpleType")}
+        self.types = {
+            t.get("name"): t for t in root if t.tag in (f"{XS}complexType", f"{XS}simpleType")
+        }
         self.groups = {g.get("name"): g for g in root.iterchildren(f"{XS}group")}
         self.elements = {e.get("name"): e for e in root.iterchildren(f"{XS}element")}
 
@@ -136,15 +138,19 @@ class Xsd:
     def _attrs(self, holder: etree._Element, out: Content) -> None:
         for a in holder.iterchildren(f"{XS}attribute"):
             out.attrs[a.get("name")] = Attr(
-                a.get("name"), a.get("use") == "required", a.get("default"), a.get("fixed"),
+                a.get("name"),
+                a.get("use") == "required",
+                a.get("default"),
+                a.get("fixed"),
                 self.type_of(a),
             )
 
     def _particles(self, holder: etree._Element, out: Content) -> None:
         for p in holder:
             if p.tag == f"{XS}element":
-                out.children.append(Particle(p.get("name"), _occurs(p, "minOccurs"),
-                                             _occurs(p, "maxOccurs"), p))
+                out.children.append(
+                    Particle(p.get("name"), _occurs(p, "minOccurs"), _occurs(p, "maxOccurs"), p)
+                )
             elif p.tag in (f"{XS}sequence", f"{XS}all"):
                 self._particles(p, out)
             elif p.tag == f"{XS}choice":
@@ -221,39 +227,53 @@ class Drift:
         for name in sorted(set(content.attrs) - set(model_attrs)):
             self.fail(where, f"XSD attribute {name!r} has no field in {cls.__name__}")
         for name in sorted(set(model_attrs) - set(content.attrs)):
-            self.fail(where, f"{cls.__name__}.{model_attrs[name][0]} names attribute {name!r}, "
-                             "which the XSD does not declare")
+            self.fail(
+                where,
+                f"{cls.__name__}.{model_attrs[name][0]} names attribute {name!r}, "
+                "which the XSD does not declare",
+            )
         for name in sorted(set(model_attrs) & set(content.attrs)):
             self.attribute(content.attrs[name], *model_attrs[name], f"{where}/@{name}")
 
         # text content, both ways
         if content.text and not unmarked:
-            self.fail(where, f"the XSD gives <{decl.get('name')}> text but {cls.__name__} has "
-                             "no text field")
+            self.fail(
+                where,
+                f"the XSD gives <{decl.get('name')}> text but {cls.__name__} has no text field",
+            )
         if unmarked and not content.text and not content.choice:
-            self.fail(where, f"{cls.__name__}.{unmarked[0]} holds text, but the XSD allows "
-                             "none in this element")
+            self.fail(
+                where,
+                f"{cls.__name__}.{unmarked[0]} holds text, but the XSD allows none in this element",
+            )
         if len(unmarked) > 1:
             self.fail(where, f"{cls.__name__} has several text fields: {unmarked}")
         if content.text and unmarked and content.simple_base is not None:
             self.value(fields[unmarked[0]], content.simple_base, f"{where}/text()")
 
         # child elements, both ways
-        model_elems = {_extra(f)["xml"]: (n, f) for n, f in marked.items() if not _extra(f).get("attr")}
+        model_elems = {
+            _extra(f)["xml"]: (n, f) for n, f in marked.items() if not _extra(f).get("attr")
+        }
         xsd_elems = {p.name: p for p in content.children}
         for name in sorted(set(xsd_elems) - set(model_elems)):
             self.fail(where, f"XSD element <{name}> has no field in {cls.__name__}")
         for name in sorted(set(model_elems) - set(xsd_elems)):
-            self.fail(where, f"{cls.__name__}.{model_elems[name][0]} names element <{name}>, "
-                             "which the XSD does not declare here")
+            self.fail(
+                where,
+                f"{cls.__name__}.{model_elems[name][0]} names element <{name}>, "
+                "which the XSD does not declare here",
+            )
         for p in content.children:
             if p.name in model_elems:
                 self.element(cls, *model_elems[p.name], p, f"{where}/{p.name}")
 
     def attribute(self, attr: Attr, fname: str, f: FieldInfo, where: str) -> None:
-        inner, optional = _unwrap(f.annotation)
+        _inner, optional = _unwrap(f.annotation)
         if attr.required != f.is_required():
-            self.fail(where, f"required in the XSD: {attr.required}; in the model: {f.is_required()}")
+            self.fail(
+                where, f"required in the XSD: {attr.required}; in the model: {f.is_required()}"
+            )
         if attr.default is not None and _default(f) != attr.default:
             self.fail(where, f"XSD default {attr.default!r}, model default {_default(f)!r}")
         if attr.default is None and not attr.required and not optional:
@@ -269,8 +289,10 @@ class Drift:
         if isinstance(inner, type) and issubclass(inner, enum.Enum):
             values = {m.value for m in inner}
             if set(enums) != values:
-                self.fail(where, f"enumeration differs: XSD {sorted(enums)}, "
-                                 f"{inner.__name__} {sorted(values)}")
+                self.fail(
+                    where,
+                    f"enumeration differs: XSD {sorted(enums)}, {inner.__name__} {sorted(values)}",
+                )
         elif enums:
             self.fail(where, f"the XSD enumerates {sorted(enums)} but the model type is {inner}")
         if (base == "xs:date") != (inner is dt.date):
@@ -281,8 +303,9 @@ class Drift:
             if inner is not int or ge != want:
                 self.fail(where, f"XSD {base}, model {inner} with ge={ge}")
 
-    def element(self, owner: type[BaseModel], fname: str, f: FieldInfo, p: Particle,
-                where: str) -> None:
+    def element(
+        self, owner: type[BaseModel], fname: str, f: FieldInfo, p: Particle, where: str
+    ) -> None:
         inner, optional = _unwrap(f.annotation)
         item_type = _list_item(inner)
         item_name = _extra(f).get("item")
@@ -298,16 +321,22 @@ class Drift:
             assert not isinstance(box, str)
             content = self.xsd.content(box)
             if [c.name for c in content.children] != [item_name] or content.attrs or content.text:
-                self.fail(where, f"the container should hold only <{item_name}>, XSD has "
-                                 f"{[c.name for c in content.children]}")
+                self.fail(
+                    where,
+                    f"the container should hold only <{item_name}>, XSD has "
+                    f"{[c.name for c in content.children]}",
+                )
                 return
             item = content.children[0]
             if item.max != UNBOUNDED:
                 self.fail(f"{where}/{item_name}", "the model holds a list, the XSD allows one")
             # an empty list is written either as no container or as an empty one
             if not ((p.min == 0 and item.min >= 1) or (p.min >= 1 and item.min == 0)):
-                self.fail(where, f"container minOccurs={p.min} and item minOccurs={item.min} "
-                                 "do not give one way to write an empty list")
+                self.fail(
+                    where,
+                    f"container minOccurs={p.min} and item minOccurs={item.min} "
+                    "do not give one way to write an empty list",
+                )
             if f.is_required():
                 self.fail(where, "a list field must default to empty")
             self.item(item_type, item.decl, f, raw, f"{where}/{item_name}")
@@ -342,7 +371,9 @@ class Drift:
                 if literal != (fixed,):
                     self.fail(where, f"fixed {fixed!r} in the XSD, model type {inner}")
             elif required != f.is_required():
-                self.fail(where, f"required in the XSD: {required}; in the model: {f.is_required()}")
+                self.fail(
+                    where, f"required in the XSD: {required}; in the model: {f.is_required()}"
+                )
             if not required and not optional:
                 self.fail(where, "optional in the XSD, so the model needs None")
             if _is_model(inner):
@@ -350,7 +381,9 @@ class Drift:
             else:
                 self.simple(f, p.decl, where)
 
-    def item(self, item_type: Any, decl: etree._Element, f: FieldInfo, raw: bool, where: str) -> None:
+    def item(
+        self, item_type: Any, decl: etree._Element, f: FieldInfo, raw: bool, where: str
+    ) -> None:
         t = self.xsd.type_of(decl)
         if _is_model(item_type):
             self.model(item_type, decl, where)
@@ -373,8 +406,11 @@ class Drift:
         elif not content.text and not content.children and len(content.attrs) == 1 and required:
             self.value(f, required[0].type, f"{where}/@{required[0].name}")
         else:
-            self.fail(where, "a plain value in the model, but the XSD element has "
-                             f"attributes {sorted(content.attrs)} or children")
+            self.fail(
+                where,
+                "a plain value in the model, but the XSD element has "
+                f"attributes {sorted(content.attrs)} or children",
+            )
 
     def choice(self, item_type: Any, options: list[Particle], where: str) -> None:
         """A tagged model (``kind: Literal[...]``) against a repeated choice of elements."""
@@ -382,7 +418,9 @@ class Drift:
         kinds = set(typing.get_args(kind.annotation)) if kind else set()
         names = {o.name for o in options}
         if kinds != names:
-            self.fail(where, f"choice of {sorted(names)} in the XSD, {item_type} kinds {sorted(kinds)}")
+            self.fail(
+                where, f"choice of {sorted(names)} in the XSD, {item_type} kinds {sorted(kinds)}"
+            )
         self.visited.add(getattr(item_type, "__name__", ""))
         for o in options:
             t = self.xsd.type_of(o.decl)
@@ -390,8 +428,10 @@ class Drift:
             content = self.xsd.content(t)
             attrs = [a for a in content.attrs.values() if a.required]
             if not content.text or len(content.attrs) != 1 or len(attrs) != 1:
-                self.fail(f"{where}/{o.name}", "each choice should be text with one required "
-                                               "attribute (the target)")
+                self.fail(
+                    f"{where}/{o.name}",
+                    "each choice should be text with one required attribute (the target)",
+                )
 
 
 @pytest.fixture(scope="module")
@@ -401,7 +441,8 @@ def xsd() -> Xsd:
 
 def _models() -> set[str]:
     return {
-        name for name, obj in vars(model).items()
+        name
+        for name, obj in vars(model).items()
         if _is_model(obj) and obj.__module__ == model.__name__ and not name.startswith("_")
     }
 
@@ -425,30 +466,67 @@ def _drift_after(edit: str, old: str, new: str) -> list[str]:
 @pytest.mark.parametrize(
     ("edit", "old", "new", "expected"),
     [
-        ("element renamed", '<xs:element name="review-by"', '<xs:element name="review-date"',
-         ["XSD element <review-date> has no field", "names element <review-by>"]),
-        ("required made optional", '<xs:element name="title" type="NonEmptyText"/>',
-         '<xs:element name="title" type="NonEmptyText" minOccurs="0"/>', ["/title: required"]),
-        ("single made repeatable", '<xs:element name="review-by" type="Date" minOccurs="0"/>',
-         '<xs:element name="review-by" type="Date" minOccurs="0" maxOccurs="unbounded"/>',
-         ["repeated in the XSD"]),
-        ("list made single", '<xs:element name="cause" type="NonEmptyText" maxOccurs="unbounded"/>',
-         '<xs:element name="cause" type="NonEmptyText"/>', ["the model holds a list"]),
-        ("enumeration grows", '<xs:enumeration value="archived"/>',
-         '<xs:enumeration value="archived"/><xs:enumeration value="draft"/>',
-         ["enumeration differs"]),
-        ("attribute added", '<xs:attribute name="severity" type="Severity"/>',
-         '<xs:attribute name="severity" type="Severity"/><xs:attribute name="owner" type="xs:string"/>',
-         ["XSD attribute 'owner' has no field"]),
-        ("attribute made required", '<xs:attribute name="xpath" type="xs:string"/>',
-         '<xs:attribute name="xpath" type="xs:string" use="required"/>', ["/@xpath: required"]),
-        ("default changed", 'type="Status" default="active"', 'type="Status" default="archived"',
-         ["XSD default 'archived'"]),
-        ("choice grows", '<xs:element name="link" type="HrefRef"/>',
-         '<xs:element name="link" type="HrefRef"/><xs:element name="commit" type="HrefRef"/>',
-         ["choice of"]),
-        ("date made string", '<xs:element name="date" type="Date"/>',
-         '<xs:element name="date" type="NonEmptyText"/>', ["XSD base type xs:string"]),
+        (
+            "element renamed",
+            '<xs:element name="review-by"',
+            '<xs:element name="review-date"',
+            ["XSD element <review-date> has no field", "names element <review-by>"],
+        ),
+        (
+            "required made optional",
+            '<xs:element name="title" type="NonEmptyText"/>',
+            '<xs:element name="title" type="NonEmptyText" minOccurs="0"/>',
+            ["/title: required"],
+        ),
+        (
+            "single made repeatable",
+            '<xs:element name="review-by" type="Date" minOccurs="0"/>',
+            '<xs:element name="review-by" type="Date" minOccurs="0" maxOccurs="unbounded"/>',
+            ["repeated in the XSD"],
+        ),
+        (
+            "list made single",
+            '<xs:element name="cause" type="NonEmptyText" maxOccurs="unbounded"/>',
+            '<xs:element name="cause" type="NonEmptyText"/>',
+            ["the model holds a list"],
+        ),
+        (
+            "enumeration grows",
+            '<xs:enumeration value="archived"/>',
+            '<xs:enumeration value="archived"/><xs:enumeration value="draft"/>',
+            ["enumeration differs"],
+        ),
+        (
+            "attribute added",
+            '<xs:attribute name="severity" type="Severity"/>',
+            '<xs:attribute name="severity" type="Severity"/>'
+            '<xs:attribute name="owner" type="xs:string"/>',
+            ["XSD attribute 'owner' has no field"],
+        ),
+        (
+            "attribute made required",
+            '<xs:attribute name="xpath" type="xs:string"/>',
+            '<xs:attribute name="xpath" type="xs:string" use="required"/>',
+            ["/@xpath: required"],
+        ),
+        (
+            "default changed",
+            'type="Status" default="active"',
+            'type="Status" default="archived"',
+            ["XSD default 'archived'"],
+        ),
+        (
+            "choice grows",
+            '<xs:element name="link" type="HrefRef"/>',
+            '<xs:element name="link" type="HrefRef"/><xs:element name="commit" type="HrefRef"/>',
+            ["choice of"],
+        ),
+        (
+            "date made string",
+            '<xs:element name="date" type="Date"/>',
+            '<xs:element name="date" type="NonEmptyText"/>',
+            ["XSD base type xs:string"],
+        ),
     ],
 )
 def test_drift_is_detected(edit: str, old: str, new: str, expected: list[str]) -> None:
@@ -458,14 +536,63 @@ def test_drift_is_detected(edit: str, old: str, new: str, expected: list[str]) -
         assert fragment in problems, f"{edit}: {fragment!r} not in:\n{problems}"
 
 
-class _Extra(model.Learning):
-    owner: str | None = None
+class _MoreSeverity(enum.StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    TRIVIAL = "trivial"
 
 
-def test_model_field_without_xsd_counterpart_is_detected(xsd: Xsd) -> None:
+class _Owner(model.Learning):
+    owner: str | None = Field(default=None, json_schema_extra={"xml": "owner"})
+
+
+class _ReviewRequired(model.Learning):
+    review_by: dt.date = Field(json_schema_extra={"xml": "review-by"})
+
+
+class _OneTestCase(model.Learning):
+    test_cases: str | None = Field(default=None, json_schema_extra={"xml": "test-case"})
+
+
+class _TagItem(model.Learning):
+    tags: list[str] = Field(
+        default_factory=list, json_schema_extra={"xml": "tags", "item": "label"}
+    )
+
+
+class _Severity(model.Learning):
+    severity: _MoreSeverity | None = Field(
+        default=None, json_schema_extra={"xml": "severity", "attr": True}
+    )
+
+
+class _NoText(model.Symptom):
+    text: str = Field(min_length=1, json_schema_extra={"xml": "text"})
+
+
+@pytest.mark.parametrize(
+    ("cls", "expected"),
+    [
+        (_Owner, "names element <owner>"),
+        (_ReviewRequired, "/review-by: required in the XSD: False; in the model: True"),
+        (_OneTestCase, "repeated in the XSD"),
+        (_TagItem, "the container should hold only <label>"),
+        (_Severity, "enumeration differs"),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_model_changes_are_detected(xsd: Xsd, cls: type[BaseModel], expected: str) -> None:
+    """The other direction: a model that departs from the XSD is reported."""
     drift = Drift(xsd)
-    patched = _Extra.model_fields["owner"]
-    patched.json_schema_extra = {"xml": "owner"}
-    learnings = xsd.content(xsd.types["Learnings"]).children[0]
-    drift.model(_Extra, learnings.decl, "/learning")
-    assert any("names element <owner>" in p for p in drift.problems), drift.problems
+    learning = xsd.content(xsd.types["Learnings"]).children[0]
+    drift.model(cls, learning.decl, "/learning")
+    assert any(expected in p for p in drift.problems), drift.problems
+
+
+def test_model_without_text_field_is_detected(xsd: Xsd) -> None:
+    drift = Drift(xsd)
+    symptom = xsd.content(xsd.types["Symptoms"]).children[0]
+    drift.model(_NoText, symptom.decl, "/symptom")
+    assert any("has no text field" in p for p in drift.problems), drift.problems

@@ -224,3 +224,15 @@ def test_explain(tmp_path: Path, kbtool) -> None:
     check_golden("explain_unknown", transcript(["explain", "KB3O3"], unknown))
     listing = kbtool(["explain"], tmp_path, tmp_path)
     assert listing.returncode == 0 and "KB303  error    duplicate-id" in listing.stdout
+
+
+def test_missing_learnings_folder_is_a_configuration_error(tmp_path: Path, kbtool) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "kbtool.toml").write_text('[tool.kbtool]\nlearnings = "notes"\n')
+    proc = kbtool(["validate"], kb)
+    assert proc.returncode == 3
+    assert proc.stderr == (
+        "kbtool: error: no learnings folder at notes (set 'learnings' in [tool.kbtool], "
+        "or name the files to check)\n"
+    )

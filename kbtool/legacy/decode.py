@@ -71,7 +71,8 @@ def decode(data: bytes, fallback: str | None = None) -> Decoded | DecodeError:
         line, col = _position(data, offset)
         if fallback is None:
             return DecodeError(
-                line, col,
+                line,
+                col,
                 f"not valid {encoding} (byte 0x{body[exc.start]:02x}); if the file uses another "
                 "encoding, name it with --encoding (e.g. --encoding latin-1)",
             )
@@ -90,5 +91,5 @@ def decode(data: bytes, fallback: str | None = None) -> Decoded | DecodeError:
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as any XML parser reads them
     match = _DECLARATION.match(text)
     if match and _codec(match.group(3)) != "utf-8":
-        text = f"{match.group(1)}{match.group(2)}UTF-8{match.group(2)}" + text[match.end():]
+        text = f"{match.group(1)}{match.group(2)}UTF-8{match.group(2)}" + text[match.end() :]
     return Decoded(text=text, encoding=encoding, bom=bom, notes=notes)

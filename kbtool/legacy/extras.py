@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from kbtool.legacy.nodes import is_element, text_of
 from kbtool.legacy.text import clean
 
 Chain = Sequence[etree._Element]
@@ -29,7 +30,7 @@ class ExtrasBuilder:
         for ancestor in chain:
             shallow = self._copies.get(id(ancestor))
             if shallow is None:
-                shallow = etree.Element(ancestor.tag, nsmap=ancestor.nsmap)
+                shallow = etree.Element(ancestor.tag, nsmap=ancestor.nsmap)  # type: ignore[arg-type]
                 if parent is None:
                     self.items.append(shallow)
                 else:
@@ -45,7 +46,7 @@ class ExtrasBuilder:
         clone.tail = None
         parent = self._container(chain)
         if parent is None:
-            if not isinstance(node.tag, str):
+            if not is_element(node):
                 raise ValueError("a comment or PI needs an element around it")
             self.items.append(clone)
         else:
@@ -79,4 +80,4 @@ class ExtrasBuilder:
         return [etree.tostring(item, encoding="unicode") for item in self.items]
 
     def text_length(self) -> int:
-        return sum(len("".join(item.itertext())) for item in self.items)
+        return sum(len(text_of(item)) for item in self.items)

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from kbtool.legacy.extras import Chain, ExtrasBuilder
-from kbtool.legacy.text import clean, clean_code, parse_date, split_bullets, split_commas, split_paths
+from kbtool.legacy.nodes import elements, is_element, line_of, text_of
+from kbtool.legacy.text import (
+    clean,
+    clean_code,
+    parse_date,
+    split_bullets,
+    split_commas,
+    split_paths,
+)
 from kbtool.legacy.vocabulary import (
     CODE_NAMES,
     PROBLEM_TEXT_NAMES,
@@ -30,9 +38,11 @@ from kbtool.legacy.vocabulary import (
     preference,
 )
 from kbtool.model import CodeBlock, Step, Symptom, Why
+from kbtool.validate.semantics import versions_problem
 
-SINGLE_FIELDS = frozenset({"id", "title", "date", "category", "description", "severity", "status",
-                           "review_by"})
+SINGLE_FIELDS = frozenset(
+    {"id", "title", "date", "category", "description", "severity", "status", "review_by"}
+)
 KEPT_CONCEPTS = frozenset({"lessons", "impact"})  # recognised, but no canonical element
 _PATH_ATTRS = ("path", "file", "src", "name", "href")
 _NOTE_ATTRS = ("note", "change", "changes", "description", "what")
@@ -101,15 +111,11 @@ class _Candidate:
     def raw(self) -> str:
         if self.attr is not None:
             return self.owner.get(self.attr) or ""
-        return "".join(self.owner.itertext())
-
-
-def _elements(el: etree._Element) -> list[etree._Element]:
-    return [c for c in el if isinstance(c.tag, str)]
+        return text_of(self.owner)
 
 
 def _leaf_text(el: etree._Element) -> str:
-    return clean("".join(el.itertext()))
+    return clean(text_of(el))
 
 
 def _first_attr(el: etree._Element, names: Sequence[str]) -> tuple[str, str] | None:
@@ -130,7 +136,7 @@ class _Mapper:
     # ------------------------------------------------------------ keeping
 
     def keep(self, node: etree._Element, chain: Chain) -> None:
-        if not isinstance(node.tag, str) and not chain:
+        if not is_element(node) and not chain:
             chain = (self.record,)
         self.draft.extras.add(node, chain)
 
@@ -138,7 +144,9 @@ class _Mapper:
         if text and text.strip():
             self.draft.extras.add_text(text, chain or (self.record,))
 
-    def keep_attributes(self, el: etree._Element, chain: Chain, consumed: Sequence[str] = ()) -> None:
+    def keep_attributes(
+        self, el: etree._Element, chain: Chain, consumed: Sequence[str] = ()
+    ) -> None:
         names = [str(n) for n in el.attrib if normalise(str(n)) not in consumed]
         self.draft.extras.add_attributes(el, names, chain)
 
@@ -167,7 +175,7 @@ class _Mapper:
         """Map the children of ``parent`` (the record, or a metadata block flattened onto it)."""
         self.keep_text(parent.text, chain)
         for child in parent:
-            if isinstance(child.tag, str):
+            if is_element(child):
                 self.child(child, chain)
             else:
                 self.keep(child, chain)
@@ -195,7 +203,11 @@ class _Mapper:
             self.list_field(name, how, el, chain)
 
     def candidate(
-        self, name: str, how: str, chain: tuple[etree._Element, ...], el: etree._Element,
+        self,
+        name: str,
+        how: str,
+        chain: tuple[etree._Element, ...],
+        el: etree._Element,
         attr: str | None = None,
     ) -> None:
         self.seq += 1
@@ -229,7 +241,7 @@ class _Mapper:
         if cand.attr is None:
             self.keep_attributes(cand.owner, cand.chain)
             for c in cand.owner:
-                if not isinstance(c.tag, str):
+                if not is_element(c):
                     self.keep(c, (*cand.chain, cand.owner))
         return True
 
@@ -268,9 +280,9 @@ class _Mapper:
         self.keep_attributes(el, chain)
         parts = [clean(el.text)]
         for child in el:
-            if not isinstance(child.tag, str):
+            if not is_element(child):
                 self.keep(child, inner)
-            elif normalise(child.tag) in PROBLEM_TEXT_NAMES and not _elements(child):
+            elif normalise(child.tag) in PROBLEM_TEXT_NAMES and not elements(child):
                 self.keep_attributes(child, inner)
                 parts.append(_leaf_text(child))
                 self.draft.mapped["inside"] += 1
@@ -290,12 +302,14 @@ class _Mapper:
 
     # ------------------------------------------------------------ lists
 
-    def list_field(self, name: str, how: str, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
+    def list_field(
+        self, name: str, how: str, el: etree._Element, chain: tuple[etree._Element, ...]
+    ) -> None:
         self.draft.mapped[how] += 1
         draft = self.draft
         if name == "tags":
             self.keep_attributes(el, chain)
-            if _elements(el):
+            if elements(el):
                 self.add_tags([text for text, _ in self.items(el, chain) if text])
             else:
                 self.add_tags(split_commas(_leaf_text(el)))
@@ -304,6 +318,9 @@ class _Mapper:
                 if not text:
                     continue
                 versions = item.get("versions") if item is not el else None
+                if versions is not None and versions_problem(versions) is not None:
+                    draft.originals.append(("versions", versions))  # not PEP 440: kept aside
+                    versions = None
                 draft.symptoms.append(Symptom(text=text, versions=versions or None))
         elif name in ("root_causes", "five_whys"):
             self.causes(el, chain)
@@ -319,10 +336,13 @@ class _Mapper:
             self.keep(el, chain)
 
     def items(
-        self, el: etree._Element, chain: tuple[etree._Element, ...], consumed: Sequence[str] = (),
+        self,
+        el: etree._Element,
+        chain: tuple[etree._Element, ...],
+        consumed: Sequence[str] = (),
     ) -> list[tuple[str, etree._Element]]:
         """The items of a list: child elements, bullet lines, or the whole text."""
-        children = _elements(el)
+        children = elements(el)
         inner = (*chain, el)
         if not children:
             self.keep_attributes(el, chain, consumed)
@@ -335,7 +355,7 @@ class _Mapper:
         out: list[tuple[str, etree._Element]] = []
         out.extend((t, el) for t in self.text_items(el.text))
         for child in el:
-            if not isinstance(child.tag, str):
+            if not is_element(child):
                 self.keep(child, inner)
             else:
                 out.extend(self.item(child, inner, consumed))
@@ -343,9 +363,12 @@ class _Mapper:
         return out
 
     def item(
-        self, child: etree._Element, chain: tuple[etree._Element, ...], consumed: Sequence[str],
+        self,
+        child: etree._Element,
+        chain: tuple[etree._Element, ...],
+        consumed: Sequence[str],
     ) -> list[tuple[str, etree._Element]]:
-        grandchildren = _elements(child)
+        grandchildren = elements(child)
         if not grandchildren:
             self.keep_attributes(child, chain, consumed)
             for c in child:
@@ -353,7 +376,7 @@ class _Mapper:
             text = _leaf_text(child)
             return [(text, child)] if text or child.attrib else []
         names = [normalise(g.tag) for g in grandchildren]
-        if len(set(names)) == len(names) and all(not _elements(g) for g in grandchildren):
+        if len(set(names)) == len(names) and all(not elements(g) for g in grandchildren):
             self.keep_attributes(child, chain, consumed)
             parts = [clean(child.text), *(_leaf_text(g) for g in grandchildren)]
             for g in grandchildren:
@@ -382,7 +405,7 @@ class _Mapper:
                 continue
             if tag != raw:
                 draft.originals.append(("tag", raw))
-            if tag in draft.tags:
+            if tag.casefold() in (t.casefold() for t in draft.tags):
                 draft.originals.append(("tag", f"{raw} (repeated)"))
                 continue
             draft.tags.append(tag)
@@ -401,13 +424,13 @@ class _Mapper:
     def causes(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
         """Root causes, or a why chain when whys carry a question and an answer."""
         inner = (*chain, el)
-        if not _elements(el):
+        if not elements(el):
             self.draft.root_causes.extend(t for t, _ in self.items(el, chain) if t)
             return
         self.keep_attributes(el, chain)
         self.draft.root_causes.extend(self.text_items(el.text))
         for child in el:
-            if not isinstance(child.tag, str):
+            if not is_element(child):
                 self.keep(child, inner)
             elif (why := self.why(child, inner)) is not None:
                 self.draft.five_whys.append(why)
@@ -416,16 +439,16 @@ class _Mapper:
             self.draft.root_causes.extend(self.text_items(child.tail))
 
     def why(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> Why | None:
-        parts = {normalise(c.tag): c for c in _elements(el)}
+        parts = {normalise(c.tag): c for c in elements(el)}
         question_attr = el.get("question")
-        if "question" in parts and "answer" in parts and len(parts) == len(_elements(el)) == 2:
+        if "question" in parts and "answer" in parts and len(parts) == len(elements(el)) == 2:
             question, answer = _leaf_text(parts["question"]), _leaf_text(parts["answer"])
             if question and answer and not clean(el.text):
                 self.keep_attributes(el, chain)
                 for c in (parts["question"], parts["answer"]):
                     self.keep_attributes(c, (*chain, el))
                 return Why(question=question, answer=answer)
-        if question_attr and not _elements(el) and _leaf_text(el):
+        if question_attr and not elements(el) and _leaf_text(el):
             self.keep_attributes(el, chain, ("question",))
             return Why(question=clean(question_attr), answer=_leaf_text(el))
         return None
@@ -434,14 +457,14 @@ class _Mapper:
         """Steps from child elements or bullet text, with code blocks kept verbatim."""
         draft, inner = self.draft, (*chain, el)
         self.keep_attributes(el, chain)
-        if not _elements(el):
+        if not elements(el):
             for c in el:
                 self.keep(c, inner)
             draft.solution.extend(Step(text=t) for t in self.text_items(_leaf_text(el)))
             return
         steps: list[Step] = [Step(text=t) for t in self.text_items(el.text)]
         for child in el:
-            if not isinstance(child.tag, str):
+            if not is_element(child):
                 self.keep(child, inner)
             else:
                 self.solution_child(child, inner, steps)
@@ -452,7 +475,7 @@ class _Mapper:
         self, child: etree._Element, chain: tuple[etree._Element, ...], steps: list[Step]
     ) -> None:
         name, found = normalise(child.tag), classify(child.tag)
-        grandchildren = _elements(child)
+        grandchildren = elements(child)
         if name in CODE_NAMES and not grandchildren:
             code = self.code(child, chain)
             if steps:
@@ -461,14 +484,14 @@ class _Mapper:
                 steps.append(Step(text="", code=[code]))
             self.draft.mapped["inside"] += 1
         elif name in STEP_NAMES and all(
-            normalise(g.tag) in CODE_NAMES and not _elements(g) for g in grandchildren
+            normalise(g.tag) in CODE_NAMES and not elements(g) for g in grandchildren
         ):
             self.keep_attributes(child, chain)
             inner = (*chain, child)
             parts = [clean(child.text)]
             codes = []
             for g in child:
-                if isinstance(g.tag, str):
+                if is_element(g):
                     codes.append(self.code(g, inner))
                 else:
                     self.keep(g, inner)
@@ -492,35 +515,43 @@ class _Mapper:
         self.keep_attributes(el, chain, _LANG_ATTRS)
         for c in el:
             self.keep(c, (*chain, el))
-        return CodeBlock(text=clean_code("".join(el.itertext())), lang=lang[1] if lang else None)
+        return CodeBlock(text=clean_code(text_of(el)), lang=lang[1] if lang else None)
 
     def refs(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> list[RawRef]:
         out: list[RawRef] = []
         inner = (*chain, el)
-        children = _elements(el)
+        children = elements(el)
         if not children:
             self.keep_attributes(el, chain, _HREF_ATTRS)
             href = _first_attr(el, _HREF_ATTRS)
             text = _leaf_text(el)
             if href is not None:
-                return [RawRef(text, href[1], el.sourceline or 0, el, el, chain)]
+                return [RawRef(text, href[1], line_of(el), el, el, chain)]
             lines = _ref_lines(text)
-            return [RawRef(line, None, el.sourceline or 0, None, el, chain) for line in lines]
+            return [RawRef(line, None, line_of(el), None, el, chain) for line in lines]
         self.keep_attributes(el, chain)
         for line in _ref_lines(clean(el.text)):
-            out.append(RawRef(line, None, el.sourceline or 0, None, el, chain))
+            out.append(RawRef(line, None, line_of(el), None, el, chain))
         for child in el:
-            if not isinstance(child.tag, str):
+            if not is_element(child):
                 self.keep(child, inner)
-            elif _elements(child):
+            elif elements(child):
                 out.extend(self.refs(child, inner))
             else:
                 self.keep_attributes(child, inner, _HREF_ATTRS)
                 href = _first_attr(child, _HREF_ATTRS)
-                out.append(RawRef(_leaf_text(child), href[1] if href else None,
-                                  child.sourceline or 0, child, el, chain))
+                out.append(
+                    RawRef(
+                        _leaf_text(child),
+                        href[1] if href else None,
+                        line_of(child),
+                        child,
+                        el,
+                        chain,
+                    )
+                )
             for line in _ref_lines(clean(child.tail)):
-                out.append(RawRef(line, None, el.sourceline or 0, None, el, chain))
+                out.append(RawRef(line, None, line_of(el), None, el, chain))
         return [r for r in out if r.text or r.href]
 
 

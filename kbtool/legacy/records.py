@@ -19,13 +19,24 @@ from typing import Literal
 
 from lxml import etree
 
+from kbtool.legacy.nodes import elements, is_element, line_of, text_of
 from kbtool.legacy.repair import WRAPPER
 from kbtool.legacy.vocabulary import CATALOGUE_NAMES, RECORD_NAMES, classify, normalise
 
-CONTENT_FIELDS = frozenset({
-    "description", "symptoms", "root_causes", "five_whys", "solution", "prevention", "files",
-    "verification", "lessons", "impact",
-})
+CONTENT_FIELDS = frozenset(
+    {
+        "description",
+        "symptoms",
+        "root_causes",
+        "five_whys",
+        "solution",
+        "prevention",
+        "files",
+        "verification",
+        "lessons",
+        "impact",
+    }
+)
 _PATH_ATTRS = ("path", "href", "file", "src", "location", "ref")
 _PATH_TEXT = re.compile(r"^[\w.\-/\\]+\.(?:xml|md)(?:#[\w\-]+)?$")
 
@@ -38,10 +49,6 @@ class Layout:
     records: list[etree._Element] = field(default_factory=list)
     metadata: list[etree._Element] = field(default_factory=list)  # envelope metadata blocks
     paths: list[tuple[str, int]] = field(default_factory=list)  # catalogue: (path, line)
-
-
-def _elements(el: etree._Element) -> list[etree._Element]:
-    return [c for c in el if isinstance(c.tag, str)]
 
 
 def _is_metadata(el: etree._Element) -> bool:
@@ -57,7 +64,7 @@ def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[boo
     """
     title = any((classify(str(a)) or ("",))[0] == "title" for a in el.attrib)
     content: set[str] = set()
-    for child in _elements(el):
+    for child in elements(el):
         if id(child) in skip:
             continue
         found = classify(child.tag)
@@ -66,7 +73,7 @@ def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[boo
         if found[0] == "metadata":
             title = title or _fields(child)[0]
         elif found[0] == "title":
-            title = title or bool("".join(child.itertext()).strip())
+            title = title or bool(text_of(child).strip())
         elif found[0] in CONTENT_FIELDS:
             content.add(found[0])
     return title, content
@@ -83,21 +90,21 @@ def is_record(el: etree._Element) -> bool:
 def _catalogue_paths(root: etree._Element) -> list[tuple[str, int]]:
     paths = []
     for el in root.iter():
-        if not isinstance(el.tag, str):
+        if not is_element(el):
             continue
         for name in el.attrib:
             if normalise(str(name)) in _PATH_ATTRS:
-                paths.append((el.get(name) or "", el.sourceline or 0))
-        if not _elements(el):
-            text = "".join(el.itertext()).strip()
+                paths.append((el.get(name) or "", line_of(el)))
+        if not elements(el):
+            text = text_of(el).strip()
             if _PATH_TEXT.match(text):
-                paths.append((text, el.sourceline or 0))
+                paths.append((text, line_of(el)))
     return [(p, line) for p, line in paths if p]
 
 
 def _containers(el: etree._Element, layout: Layout, depth: int) -> None:
     """Collect records below a non-record element (containers up to three levels deep)."""
-    for child in _elements(el):
+    for child in elements(el):
         if _is_metadata(child):
             layout.metadata.append(child)
         elif is_record(child):
@@ -115,7 +122,7 @@ def find_records(root: etree._Element, stem: str) -> Layout:
             layout.kind = "record"
             layout.records = [root]
         return layout
-    direct = [c for c in _elements(root) if not _is_metadata(c) and is_record(c)]
+    direct = [c for c in elements(root) if not _is_metadata(c) and is_record(c)]
     own_title, own_content = _fields(root, frozenset(id(c) for c in direct))
     if (normalise(root.tag) in CATALOGUE_NAMES or stem.lower() in CATALOGUE_NAMES) and not direct:
         paths = _catalogue_paths(root)

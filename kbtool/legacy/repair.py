@@ -153,16 +153,18 @@ class _Repairer:
             match = _SPECIAL.search(text, pos)
             segment_end = match.start() if match else len(text)
             if not self.stack and text[pos:segment_end].strip():
-                self.outside.append(pos + len(text[pos:segment_end]) - len(text[pos:segment_end].lstrip()))
+                self.outside.append(
+                    pos + len(text[pos:segment_end]) - len(text[pos:segment_end].lstrip())
+                )
             if match is None:
                 break
             i = match.start()
-            token = match.group()
-            if token == "]]>":
+            found = match.group()
+            if found == "]]>":
                 self.edit(i + 2, i + 3, "&gt;")
                 self.note(i, "escaped '>' of ']]>' in text")
                 pos = i + 3
-            elif token == "&":
+            elif found == "&":
                 pos = self.ampersand(i)
             else:
                 pos = self.angle(i)
@@ -301,11 +303,15 @@ class _Repairer:
             self.edit(i, match.end(), "")
             self.note(i, f"dropped end tag </{name}> outside the root element")
             return match.end()
-        depth = next((d for d in range(len(self.stack) - 1, -1, -1) if self.stack[d].name == name), None)
+        depth = next(
+            (d for d in range(len(self.stack) - 1, -1, -1) if self.stack[d].name == name), None
+        )
         if depth is not None:
             if depth == 0 and self.root_closes_early(i, name):
                 self.edit(i, match.end(), "")
-                self.note(i, f"dropped </{name}>: it closed the root element while the document goes on")
+                self.note(
+                    i, f"dropped </{name}>: it closed the root element while the document goes on"
+                )
                 return match.end()
             self.close(self.stack[depth + 1 :], i, f"before </{name}>")
             del self.stack[depth:]

@@ -61,7 +61,7 @@ def _existing(candidates: list[Path]) -> Path | None:
 
 def _locate(index: LinkIndex, source: Path, written: str) -> Path | None:
     rel = written.replace("\\", "/").lstrip("/")
-    mapped = [new + rel[len(old):] for old, new in index.path_map.items() if rel.startswith(old)]
+    mapped = [new + rel[len(old) :] for old, new in index.path_map.items() if rel.startswith(old)]
     candidates = [source.parent / rel]
     candidates += [root / rel for root in index.source_roots]
     candidates += [index.kb_root / rel, *(index.kb_root / m for m in mapped)]
@@ -88,9 +88,9 @@ def resolve(ref: RawRef, source: Path, own_id: str, index: LinkIndex) -> Resolut
         return _resolve_path(path.group(1), source, own_id, index)
     candidate = written.strip("`'\" ")
     if _BARE_ID.match(candidate):
-        target = index.original_ids.get(candidate) or (candidate if candidate in index.ids else None)
-        if target and target != own_id:
-            return Resolution("learning", target)
+        entry = index.original_ids.get(candidate) or (candidate if candidate in index.ids else None)
+        if entry and entry != own_id:
+            return Resolution("learning", entry)
     return Resolution(None, reason="not a path, URL or id")
 
 

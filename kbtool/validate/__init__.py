@@ -47,7 +47,8 @@ file system (put such checks in a KB-wide check that reads the facts)::
 ``FileContext`` holds ``config``, ``path`` (absolute), ``rel`` (POSIX path relative to the KB
 root), ``data`` (the bytes), ``root`` (the parsed lxml root element), ``schema_valid`` and
 ``facts`` (a dict saved in the cache; use your own top-level key). Per-file checks may run
-in a worker process.
+in a worker process. They run on every file, so keep them cheap: ``ctx.may_contain(b"<x")``
+tells from the raw bytes, without walking the tree, that a file has no ``<x>`` at all.
 
 **KB-wide checks** run on every validation, after all files, from facts only. They must be
 fast (they also run when everything came from the cache) and may read other files (e.g. the

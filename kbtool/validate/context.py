@@ -160,6 +160,14 @@ class FileContext:
             parent = parent.getparent()
         return nth
 
+    def may_contain(self, ascii_text: bytes) -> bool:
+        """False when the file's bytes certainly do not contain ``ascii_text`` (an element
+        name, say): a cheap test before walking the tree. True when unsure (UTF-16/32)."""
+        head = self.data[:4]
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+            return True
+        return ascii_text in self.data
+
     def report(self, where: Any, code: str, message: str, *, attr: str | None = None) -> None:
         """Record a finding at an element (optionally its attribute ``attr``) or a line number."""
         if isinstance(where, int):

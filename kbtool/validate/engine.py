@@ -16,6 +16,7 @@ from pathlib import Path
 from kbtool import codes
 from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, Severity, display_path
+from kbtool.errors import ConfigError
 from kbtool.kb import iter_xml_paths
 from kbtool.safexml import read_capped
 from kbtool.validate import registry
@@ -88,6 +89,7 @@ def validate(
     """Validate the KB (or the named files/folders, checked against the whole KB).
 
     ``select``/``ignore`` take codes or prefixes (``KB3``); an unknown one raises ValueError.
+    Without ``paths``, a missing learnings folder raises ConfigError.
     """
     # Loading the cache and the facts makes millions of small objects and no cycles: the
     # cyclic garbage collector would walk them again and again (half the time at 100k).
@@ -110,6 +112,11 @@ def _validate(
 ) -> ValidationResult:
     selected = codes.expand(tuple(select))
     ignored = codes.expand(tuple(ignore)) or set()
+    if not paths and not config.learnings_dir.is_dir():
+        raise ConfigError(
+            f"no learnings folder at {display_path(config.learnings_dir)} "
+            "(set 'learnings' in [tool.kbtool], or name the files to check)"
+        )
     registry.load_plugins()
     items, walk_findings = _collect(config, paths)
     cache = Cache.open(config) if use_cache else None

@@ -31,6 +31,9 @@ LISTS = (
     ("prevention", "item"),
 )
 _LIST_TAGS = dict(LISTS)
+_LIST, _FIELD = 1, 2
+_FIELDS = ("title", "date", "category", "test-case", "references", "supersedes", "review-by")
+_KINDS = {**dict.fromkeys(_LIST_TAGS, _LIST), **dict.fromkeys(_FIELDS, _FIELD)}
 _REQ_SPLIT = re.compile(r",\s*(?=[A-Za-z0-9])")
 
 
@@ -140,7 +143,23 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
     test_cases: list[Any] = []
     for child in entry:
         tag = child.tag
-        if tag == "title":
+        kind = _KINDS.get(tag)  # one lookup: most children need nothing more
+        if kind is None:
+            continue
+        if kind == _LIST:
+            if len(child) > 1:
+                _duplicates(ctx, child.iterchildren(_LIST_TAGS[tag]), fold=tag == "tags")
+            if tag != "symptoms":
+                continue
+            for symptom in child:
+                versions = symptom.get("versions")
+                if versions is not None:
+                    problem = versions_problem(versions)
+                    if problem:
+                        ctx.report(
+                            symptom, "KB313", f"versions {versions!r}: {problem}", attr="versions"
+                        )
+        elif tag == "title":
             title = _text(child)
         elif tag == "date":
             value = _date(ctx, child)
@@ -154,15 +173,6 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                     f"entry category {category!r} differs from the "
                     f"file's category {meta_category!r}",
                 )
-        elif tag == "symptoms":
-            for symptom in child:
-                versions = symptom.get("versions")
-                if versions is not None:
-                    problem = versions_problem(versions)
-                    if problem:
-                        ctx.report(
-                            symptom, "KB313", f"versions {versions!r}: {problem}", attr="versions"
-                        )
         elif tag == "test-case":
             test_cases.append(child)
         elif tag == "references":
@@ -176,8 +186,6 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
         elif tag == "review-by":
             value = _date(ctx, child)
             review_by = [value, child.sourceline, 0] if value else None
-        if tag in _LIST_TAGS and len(child) > 1:
-            _duplicates(ctx, child.iterchildren(_LIST_TAGS[tag]), fold=tag == "tags")
     if len(test_cases) > 1:
         _duplicates(ctx, test_cases)
     if len(refs) + len(supersedes) > 1:

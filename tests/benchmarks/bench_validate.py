@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_validate.py            # 10k and 100k entries
     .venv/bin/python tests/benchmarks/bench_validate.py --quick    # 1k entries, fewer runs
+    .venv/bin/python tests/benchmarks/bench_validate.py --files 200 --runs 15   # 10k only
 
 Each KB has N files × 50 entries of 1-3 KB of realistic text. Timings are whole processes,
 median of several runs, measured in the same run as the reference:
@@ -280,13 +281,19 @@ def bench(files: int, runs: int, xmllint: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1k entries, 3 runs")
-    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=None, help="runs a measurement (median)")
+    parser.add_argument(
+        "--files",
+        type=int,
+        action="append",
+        help=f"KB size in files of {PER_FILE} entries (repeatable; default: 200 and 2000)",
+    )
     args = parser.parse_args()
     xmllint = ensure_xmllint()
     if args.quick:
         sizes, runs = [20], args.runs or 3
     else:
-        sizes, runs = [200, 2000], args.runs or 7
+        sizes, runs = args.files or [200, 2000], args.runs or 7
     for files in sizes:
         bench(files, runs if files <= 200 else max(3, runs // 2), xmllint)
 
