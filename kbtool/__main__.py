@@ -1,6 +1,6 @@
 """``python -m kbtool`` and the ``kbtool`` console script.
 
-``kbtool search``, ``kbtool match`` and ``kbtool validate`` take a fast path that never
+``kbtool search``, ``match``, ``index`` and ``validate`` take a fast path that never
 imports typer (see ``kbtool.fastcli``); everything else, and anything the fast path does not
 fully understand, goes to the typer app in ``kbtool.cli``.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-FAST_COMMANDS = ("search", "match", "validate")
+FAST_COMMANDS = ("search", "match", "index", "validate")
 
 
 def main() -> None:

@@ -175,6 +175,9 @@ Addresses, numbers, quoted values, paths, UUIDs and timestamps are normalised aw
 signature hits come first. Each hit shows its score and the input line it matched.""")
     _spec_command("list", fastcli.LIST_OPTS, searchcmds.list_command, """List entries: id, \
 date, severity, category and title, newest first, with the same filters as search.""")
+    _spec_command("index", fastcli.INDEX_OPTS, searchcmds.index_command, """Update the search \
+index (.kbtool/index.db) and report the files added, modified and removed since it was last
+brought up to date. Searches do this on their own.""")
 
 
 _register_search_commands()
@@ -221,34 +224,6 @@ def stats_command(
         write_json(result.to_dict(), sys.stdout)
     else:
         render_stats(result, sys.stdout)
-
-
-@app.command("index")
-def index_command(
-    full: Annotated[
-        bool, typer.Option("--full", help="Rebuild from scratch instead of updating.")
-    ] = False,
-    check: Annotated[
-        bool, typer.Option("--check", help="Also run SQLite's FTS5 integrity check "
-                           "(rebuilds a damaged index).")
-    ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")
-                   ] = "text",
-) -> None:
-    """Update the search index (.kbtool/index.db) and report the files added, modified and
-    removed since it was last brought up to date. Searches do this on their own."""
-    from kbtool.index import open_index
-    from kbtool.searchcmds import notice, progress_printer, render_index_report, write_json
-
-    if fmt not in ("text", "json"):
-        fail(f"--format {fmt!r}: expected text or json")
-    with open_index(config_for(), notice=notice, rebuild=full, check=check,
-                    progress=progress_printer()) as index:
-        report = index.report
-    if fmt == "json":
-        write_json(report.to_dict(), sys.stdout)
-    else:
-        render_index_report(report, sys.stdout)
 
 
 # ---- links / import-report / render / plan / new / report (fix-report issue) ----

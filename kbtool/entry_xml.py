@@ -303,10 +303,26 @@ def indent(el: etree._Element, level: int = 0) -> None:
     children[-1].tail = "\n" + INDENT * level
 
 
+# lxml writes every '>' of text as '&gt;'; canonical XML keeps '>' as written (code reads
+# "->", not "-&gt;"), except after ']]' where XML requires the escape. Comments, CDATA and
+# processing instructions are never touched.
+_GT_OUTSIDE_MARKUP = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|(?<!\]\])&gt;", re.DOTALL
+)
+
+
+def serialize(node: etree._Element) -> str:
+    """One node as canonical XML text (without its tail): ``>`` stays ``>`` in text."""
+    text = etree.tostring(node, encoding="unicode", with_tail=False)
+    if "&gt;" not in text:
+        return text
+    return _GT_OUTSIDE_MARKUP.sub(lambda m: ">" if m.group() == "&gt;" else m.group(), text)
+
+
 def to_bytes(root: etree._Element) -> bytes:
     """Canonical bytes of a document: declaration, indented elements, trailing newline."""
     indent(root)
-    body = etree.tostring(root, encoding="unicode")
+    body = serialize(root)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
 
 

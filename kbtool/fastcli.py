@@ -1,14 +1,16 @@
-"""One definition of the search-family options, and the start-up fast path that uses it.
+"""One definition of the options of the fast commands, and the start-up fast path.
 
-``kbtool search`` must answer in well under the time it takes to import typer (~60 ms here,
-measured in ``tests/benchmarks/bench_search.py``). So :func:`dispatch`, called by
-``kbtool.__main__`` before anything else, parses ``kbtool [--root DIR] search …`` itself and
-runs the same command body the typer command runs. The typer commands in ``kbtool.cli`` are
-*built from* the :class:`Opt` lists below, so ``--help`` and behaviour cannot drift apart.
+``kbtool search`` must answer in well under the time typer takes: through typer 0.29 (which
+imports pydantic and builds an adapter for every parameter of every command) the same search
+costs ~200 ms of CPU instead of ~55 ms (``tests/benchmarks/bench_search.py``). So
+:func:`run_fast`, called by ``kbtool.__main__`` before anything else, parses
+``kbtool [--root DIR] search|match|index|validate …`` itself and runs the same command body
+the typer command runs. Those typer commands are *built from* the :class:`Opt` lists (see
+``_spec_command`` in ``kbtool.cli``), so ``--help`` and behaviour cannot drift apart.
 
 Anything the fast path does not fully understand (``--help``, an unknown option, a value of
-the wrong type, another command) makes it step aside: typer then parses the same argv and
-prints its own messages.
+the wrong type or choice, another command) makes it step aside: typer then parses the same
+argv and prints its own messages.
 """
 
 from __future__ import annotations
@@ -160,6 +162,27 @@ LIST_OPTS = (
         default="text",
         metavar="FORMAT",
         choices=FORMAT_CHOICES,
+    ),
+)
+
+
+INDEX_OPTS = (
+    Opt("full", ("--full",), "Rebuild from scratch instead of updating.", kind=bool, default=False),
+    Opt(
+        "check",
+        ("--check",),
+        "Also run SQLite's FTS5 integrity check, which reads the whole "
+        "index (rebuilds a damaged one).",
+        kind=bool,
+        default=False,
+    ),
+    Opt(
+        "fmt",
+        ("--format", "-f"),
+        "Output format: text or json.",
+        default="text",
+        metavar="FORMAT",
+        choices=("text", "json"),
     ),
 )
 

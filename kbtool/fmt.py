@@ -19,7 +19,7 @@ from lxml import etree
 
 from kbtool.atomic import Stamp, atomic_write
 from kbtool.diagnostics import Diagnostic
-from kbtool.entry_xml import indent
+from kbtool.entry_xml import indent, serialize
 from kbtool.legacy.nodes import is_element
 from kbtool.safexml import parse_bytes, read_capped
 
@@ -163,13 +163,9 @@ def canonicalise(root: etree._Element) -> None:
 
 
 def _serialise(root: etree._Element, style: Style) -> bytes:
-    def one(node: etree._Element) -> str:
-        text = etree.tostring(node, encoding="unicode", with_tail=False)
-        return text
-
-    before = [one(n) for n in reversed(list(root.itersiblings(preceding=True)))]
-    after = [one(n) for n in root.itersiblings()]
-    parts = [f'<?xml version="1.0" encoding="{style.declared}"?>', *before, one(root), *after]
+    before = [serialize(n) for n in reversed(list(root.itersiblings(preceding=True)))]
+    after = [serialize(n) for n in root.itersiblings()]
+    parts = [f'<?xml version="1.0" encoding="{style.declared}"?>', *before, serialize(root), *after]
     return style.encode("\n".join(parts) + "\n")
 
 

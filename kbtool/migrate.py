@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -288,16 +289,33 @@ def _canonical(source: _Source, root: etree._Element) -> list[_Entry]:
     return entries
 
 
-def _check_catalogue(source: _Source, paths: list[tuple[str, int]]) -> dict[str, object]:
+def _check_catalogue(source: _Source, paths: list[tuple[str, int]]) -> dict[str, Any]:
     broken = []
+    listed = []
     for written, line in paths:
         rel = written.split("#", 1)[0].replace("\\", "/")
         if rel.startswith(("http://", "https://")):
             continue
-        candidate = source.path.parent / rel
-        if not (candidate.is_file() or (source.root / rel).is_file()):
+        found = [c for c in (source.path.parent / rel, source.root / rel) if c.is_file()]
+        if found:
+            listed.append(str(found[0].resolve()))
+        else:
             broken.append({"path": written, "line": line})
-    return {"paths": len(paths), "broken": broken}
+    return {"paths": len(paths), "broken": broken, "listed": listed}
+
+
+def _unlisted(catalogue: _Source, sources: list[_Source]) -> int:
+    """How many XML files read in this run, under the catalogue's folder, it does not list."""
+    assert catalogue.report.catalogue is not None
+    listed = set(catalogue.report.catalogue.pop("listed"))
+    folder = catalogue.path.parent.resolve()
+    return sum(
+        1
+        for s in sources
+        if s is not catalogue
+        and _inside(s.path.resolve(), folder)
+        and str(s.path.resolve()) not in listed
+    )
 
 
 def _entries(
@@ -667,6 +685,9 @@ def plan(options: MigrateOptions) -> Plan:
     entries: list[_Entry] = []
     for source in sources:
         entries.extend(_read(source, options))
+    for source in sources:
+        if source.report.catalogue is not None:
+            source.report.catalogue["unlisted"] = _unlisted(source, sources)
     entries = _skip_migrated(entries)
     for entry in entries:
         if entry.draft is not None:

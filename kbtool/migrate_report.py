@@ -123,7 +123,8 @@ class MigrationReport:
                 broken = f.catalogue["broken"]
                 lines.append(
                     f"{f.path}: catalogue of {f.catalogue['paths']} path(s), "
-                    f"{len(broken)} broken; not turned into entries"
+                    f"{len(broken)} broken, {f.catalogue.get('unlisted', 0)} file(s) of its "
+                    "folder not listed; not turned into entries"
                 )
                 for b in broken:
                     lines.append(f"  {f.path}:{b['line']}: broken path {sanitize(b['path'])}")

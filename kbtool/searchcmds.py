@@ -272,9 +272,13 @@ def list_command(
 
 #: Commands the start-up fast path may run, with their options (kbtool.fastcli).
 def fast_commands() -> dict[str, tuple[Any, Any]]:
-    from kbtool.fastcli import MATCH_OPTS, SEARCH_OPTS
+    from kbtool.fastcli import INDEX_OPTS, MATCH_OPTS, SEARCH_OPTS
 
-    return {"search": (SEARCH_OPTS, search_command), "match": (MATCH_OPTS, match_command)}
+    return {
+        "search": (SEARCH_OPTS, search_command),
+        "match": (MATCH_OPTS, match_command),
+        "index": (INDEX_OPTS, index_command),
+    }
 
 
 # ------------------------------------------------------------------ stats and index
@@ -304,6 +308,23 @@ def render_stats(result: Any, out: TextIO) -> None:
         )
         for item in result.unreadable:
             out.write(f"  {item['path']}: {sanitize(item['error'], 200)}\n")
+
+
+def index_command(
+    *, root: str | Path | None, full: bool, check: bool, fmt: str, stream: TextIO | None = None
+) -> int:
+    from kbtool.index import open_index
+
+    out = stream or sys.stdout
+    with open_index(
+        config_at(root), notice=notice, rebuild=full, check=check, progress=progress_printer()
+    ) as index:
+        report = index.report
+    if fmt == "json":
+        write_json(report.to_dict(), out)
+    else:
+        render_index_report(report, out)
+    return 0
 
 
 def render_index_report(report: Any, out: TextIO) -> None:

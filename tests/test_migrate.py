@@ -356,6 +356,8 @@ def test_catalogue_recognised_and_checked(run) -> None:
     expected = EXPECTED["catalogues"]["index.xml"]
     assert index.catalogue["paths"] == expected["paths"]
     assert [b["path"] for b in index.catalogue["broken"]] == expected["broken"]
+    # 62 XML files besides the catalogue, 4 of them listed
+    assert index.catalogue["unlisted"] == len(list(CORPUS.glob("*.xml"))) - 1 - 4
 
 
 def test_links_resolved_or_reported_broken(run) -> None:

@@ -62,6 +62,10 @@ def _mask(text: str) -> str:
     return re.sub(r'"seconds": \d+(\.\d+)?', '"seconds": S', text)
 
 
+def _masked(result: tuple[int, str, str]) -> tuple[int, str, str]:
+    return result[0], _mask(result[1]), _mask(result[2])
+
+
 def check_golden(name: str, argv: list[str], code: int, out: str, err: str) -> None:
     transcript = (
         f"$ kbtool {' '.join(argv)}\n--- exit {code}\n--- stdout\n{_mask(out)}"
@@ -172,6 +176,8 @@ SAME = [
     ["search", "***"],
     ["match", "-f", "jsonl", OLD_FASTAPI],
     ["match", "-n", "1", "RuntimeError:", "Event", "loop", "is", "closed"],
+    ["index"],
+    ["index", "--format", "json"],
 ]
 
 
@@ -182,10 +188,10 @@ def test_fast_path_behaves_like_typer(
     from kbtool.fastcli import run_fast
 
     monkeypatch.chdir(kb.root)
-    fast = run(argv, monkeypatch, capsys)
-    slow = run(argv, monkeypatch, capsys, typer_only=True)
+    fast = _masked(run(argv, monkeypatch, capsys))
+    slow = _masked(run(argv, monkeypatch, capsys, typer_only=True))
     assert fast == slow
-    with_root = run(["--root", str(kb.root), *argv], monkeypatch, capsys)
+    with_root = _masked(run(["--root", str(kb.root), *argv], monkeypatch, capsys))
     assert with_root == fast
     monkeypatch.setattr(sys, "stdout", io.StringIO())
     assert run_fast(argv) is not None  # really taken
@@ -226,9 +232,14 @@ def test_typer_reports_what_the_fast_path_left(
 def test_help_lists_every_shared_option(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kbtool.fastcli import LIST_OPTS, MATCH_OPTS, SEARCH_OPTS
+    from kbtool.fastcli import INDEX_OPTS, LIST_OPTS, MATCH_OPTS, SEARCH_OPTS
 
-    for command, opts in (("search", SEARCH_OPTS), ("match", MATCH_OPTS), ("list", LIST_OPTS)):
+    for command, opts in (
+        ("search", SEARCH_OPTS),
+        ("match", MATCH_OPTS),
+        ("list", LIST_OPTS),
+        ("index", INDEX_OPTS),
+    ):
         _, out, _ = run([command, "--help"], monkeypatch, capsys)
         for opt in opts:
             for flag in opt.flags:
