@@ -271,12 +271,12 @@ def _indent_tree(el: etree._Element, inner: str, unit: str, level: int = 0) -> N
 
 
 def _serialize(el: etree._Element, inner: str, unit: str) -> str:
-    from kbtool.entry_xml import serialize  # canonical text: '>' kept as written, like fmt
+    from lxml import etree
 
     clone = copy.deepcopy(el)
     clone.tail = None
     _indent_tree(clone, inner, unit)
-    return serialize(clone)
+    return etree.tostring(clone, encoding="unicode")
 
 
 # ------------------------------------------------------------------ reading and checking

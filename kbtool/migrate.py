@@ -116,11 +116,13 @@ class _Entry:
 # ---------------------------------------------------------------- finding the files
 
 
-def _walk(folder: Path) -> list[Path]:
+def walk_files(folder: Path, suffix: str) -> list[Path]:
+    """Files named ``*suffix`` under ``folder``, sorted; links to folders are not followed,
+    hidden folders and caches are skipped."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        found.extend(Path(dirpath) / n for n in sorted(filenames) if n.lower().endswith(".xml"))
+        found.extend(Path(dirpath) / n for n in sorted(filenames) if n.lower().endswith(suffix))
     return found
 
 
@@ -149,9 +151,9 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"{target}: no such file or folder")
         root = (target if target.is_dir() else target.parent).resolve()
-        files = _walk(target) if target.is_dir() else [target]
+        files = walk_files(target, ".xml") if target.is_dir() else [target]
         if target.is_dir():
-            markdown += [p for p in _walk_md(target)]
+            markdown += walk_files(target, ".md")
         for path in files:
             real = path.resolve()
             if real in seen:
@@ -162,14 +164,6 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
             report = FileReport(path=_label(path, root, kb_root))
             sources.append(_Source(path, root, report.path, report, from_out))
     return sources, markdown
-
-
-def _walk_md(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        found.extend(Path(dirpath) / n for n in sorted(filenames) if n.lower().endswith(".md"))
-    return found
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -705,7 +699,7 @@ def plan(options: MigrateOptions) -> Plan:
         path_map=options.path_map,
     )
     if options.reports_dir is not None and options.reports_dir.is_dir():
-        markdown += _walk_md(options.reports_dir)
+        markdown += walk_files(options.reports_dir, ".md")
     for path in sorted({p.resolve() for p in markdown}):
         index.add_markdown(path)
     originals: Counter[str] = Counter(e.draft.id for e in entries if e.draft and e.draft.id)

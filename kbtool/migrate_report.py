@@ -85,6 +85,7 @@ class MigrationReport:
                 "outputs": len(self.outputs),
                 "changed": sum(1 for o in self.outputs if o["changed"]),
                 "failed": len(self.failed),
+                "removed": sum(1 for f in self.files if f.removed),
             },
             "files": [f.to_dict() for f in self.files],
             "fields": {
@@ -133,6 +134,11 @@ class MigrationReport:
                 f"{link['source']}:{link['line']}: broken link: {sanitize(link['reason'])}"
             )
         if verbose:
+            lines.extend(
+                f"{f.path}: removed (its records are in the category files)"
+                for f in self.files
+                if f.removed
+            )
             for m in self.ids_minted:
                 was = f" (was {m['original']!r})" if m["original"] else ""
                 lines.append(f"{m['source']}: {m['xpath']}: id {m['id']}{was}")
@@ -158,5 +164,6 @@ class MigrationReport:
                 f"reports: {len(self.reports['imported'])} imported, "
                 f"{len(self.reports['skipped'])} skipped"
             )
-        lines.append(f"outputs: {s['outputs']} category file(s), {s['changed']} to write")
+        removed = f", {s['removed']} legacy file(s) to remove" if s["removed"] else ""
+        lines.append(f"outputs: {s['outputs']} category file(s), {s['changed']} to write{removed}")
         return "\n".join(lines) + "\n"

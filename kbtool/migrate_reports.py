@@ -25,16 +25,6 @@ if TYPE_CHECKING:
 NEEDED = (("description", "problem"), ("cause", "root cause or whys"), ("solution", "solution"))
 
 
-def _markdown_files(folder: Path) -> list[Path]:
-    from kbtool.kb import SKIP_DIRS
-
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        found.extend(Path(dirpath) / n for n in sorted(filenames) if n.lower().endswith(".md"))
-    return found
-
-
 def missing_sections(text: str, display: str) -> tuple[list[str], list[Diagnostic]]:
     """What a report lacks among problem, cause (or whys) and solution; its parse errors."""
     from kbtool.mdreport import parse_report
@@ -55,6 +45,7 @@ def import_reports(
     """Import the eligible reports under ``folder``; the ``--format json`` shape plus text."""
     from kbtool.fixreport import import_report_file
     from kbtool.mdreport import decode
+    from kbtool.migrate import walk_files
     from kbtool.safexml import read_capped
 
     if config is None:
@@ -70,7 +61,7 @@ def import_reports(
     imported: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
-    for path in _markdown_files(folder):
+    for path in walk_files(folder, ".md"):
         shown = display_path(path)
         data = read_capped(path, root, config.max_file_bytes)
         if isinstance(data, Diagnostic):
