@@ -249,7 +249,7 @@ class FileText:
 
 
 def _escape_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace("]]>", "]]&gt;")
 
 
 def _indent_tree(el: etree._Element, inner: str, unit: str, level: int = 0) -> None:
@@ -271,12 +271,12 @@ def _indent_tree(el: etree._Element, inner: str, unit: str, level: int = 0) -> N
 
 
 def _serialize(el: etree._Element, inner: str, unit: str) -> str:
-    from lxml import etree
+    from kbtool.entry_xml import serialize
 
     clone = copy.deepcopy(el)
     clone.tail = None
     _indent_tree(clone, inner, unit)
-    return etree.tostring(clone, encoding="unicode")
+    return serialize(clone)
 
 
 # ------------------------------------------------------------------ reading and checking

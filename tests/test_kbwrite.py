@@ -111,7 +111,7 @@ def test_existing_file_keeps_everything_else(tmp_path: Path) -> None:
     assert "\n" not in text.replace("\r\n", "")  # CRLF kept everywhere
     new_block = (
         '\t\t<learning id="second">\r\n'
-        "\t\t\t<title>Second &lt;entry&gt; &amp; more</title>\r\n"
+        "\t\t\t<title>Second &lt;entry> &amp; more</title>\r\n"
         "\t\t\t<date>2025-02-03</date>\r\n"
         "\t\t\t<category>Python/AsyncIO</category>\r\n"
         "\t\t\t<description>Line one\r\nline two</description>\r\n"
