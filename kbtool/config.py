@@ -14,6 +14,9 @@ from typing import Any
 from kbtool.errors import ConfigError
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
+KNOWN_KEYS = frozenset(
+    {"learnings", "reports", "templates", "cache", "max-file-bytes", "path-map", "help-uri"}
+)
 DEFAULT_PATH_MAP = {"SPEC/learnings/": "learnings/", "spec/learnings/": "learnings/"}
 
 
@@ -105,7 +108,14 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
         table, source = found if found is not None else ({}, None)
     else:
         root, table, source = find_root(start)
-    max_bytes = table.get("max-file-bytes", table.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES))
+    unknown = sorted(set(table) - KNOWN_KEYS)
+    if unknown:
+        where = source or root
+        raise ConfigError(
+            f"{where}: unknown [tool.kbtool] key(s) {', '.join(unknown)}; "
+            f"known keys: {', '.join(sorted(KNOWN_KEYS))}"
+        )
+    max_bytes = table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES)
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ConfigError("[tool.kbtool] max-file-bytes must be a positive integer")
     path_map = dict(DEFAULT_PATH_MAP)
