@@ -61,12 +61,12 @@ def atomic_write(path: Path, data: bytes, *, expected: Stamp | None = None) -> b
             fh.flush()
             os.fsync(fh.fileno())
         if exists:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+            tmp.chmod(path.stat().st_mode & 0o7777)
         else:
-            os.chmod(tmp, 0o644)
+            tmp.chmod(0o644)
         if expected is not None and Stamp.of(path) != expected:
             raise ConcurrentChangeError(f"{path}: file changed during the run; not written")
-        os.replace(tmp, path)
+        tmp.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

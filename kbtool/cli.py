@@ -45,8 +45,9 @@ def _version(value: bool) -> None:
 def _main(
     root: Annotated[
         Path | None,
-        typer.Option("--root", help="Knowledge base root (default: found by walking up).",
-                     file_okay=False),
+        typer.Option(
+            "--root", help="Knowledge base root (default: found by walking up).", file_okay=False
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
@@ -62,7 +63,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def config_for(start: Path | None = None):  # noqa: ANN201 - Config, imported lazily
+def config_for(start: Path | None = None) -> Config:
     """The configuration of the KB at --root, or the one containing ``start`` or the cwd."""
     from kbtool.config import load_config
 
@@ -78,19 +79,29 @@ def _spec_command(name: str, opts: Sequence[Any], body: Callable[..., int], doc:
     for opt in opts:
         kind: Any = {str: str | None, int: int, bool: bool, list: list[str] | None}[opt.kind]
         extra: dict[str, Any] = {"help": opt.help, "metavar": opt.metavar}
-        info = (typer.Option(*opt.flags, **extra) if opt.flags
-                else typer.Argument(show_default=False, **extra))
+        info = (
+            typer.Option(*opt.flags, **extra)
+            if opt.flags
+            else typer.Argument(show_default=False, **extra)
+        )
         default = None if opt.kind is list else opt.default
-        params.append(inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY,
-                                        default=default, annotation=Annotated[kind, info]))
+        params.append(
+            inspect.Parameter(
+                opt.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=default,
+                annotation=Annotated[kind, info],
+            )
+        )
 
     def command(**values: Any) -> None:
         for opt in opts:
             if opt.kind is list:
                 values[opt.name] = values[opt.name] or []
             if opt.choices and values[opt.name] not in opt.choices:
-                fail(f"{opt.flags[0]} {values[opt.name]!r}: expected one of "
-                     f"{', '.join(opt.choices)}")
+                fail(
+                    f"{opt.flags[0]} {values[opt.name]!r}: expected one of {', '.join(opt.choices)}"
+                )
         raise typer.Exit(body(root=STATE.root, **values))
 
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -162,22 +173,42 @@ def explain_command(
 def _register_search_commands() -> None:
     from kbtool import fastcli, searchcmds
 
-    _spec_command("search", fastcli.SEARCH_OPTS, searchcmds.search_command, """Search the \
+    _spec_command(
+        "search",
+        fastcli.SEARCH_OPTS,
+        searchcmds.search_command,
+        """Search the \
 learnings: BM25 over titles and symptoms, then descriptions, then the rest.
 
 Each hit shows its id, title, category, path:line and a snippet with the matched words.
 The index (.kbtool/index.db) updates itself before every query. Exit 0 (also when nothing
-matches: a note and close words go to stderr), 2 for an unusable query.""")
-    _spec_command("match", fastcli.MATCH_OPTS, searchcmds.match_command, """Find learnings \
+matches: a note and close words go to stderr), 2 for an unusable query.""",
+    )
+    _spec_command(
+        "match",
+        fastcli.MATCH_OPTS,
+        searchcmds.match_command,
+        """Find learnings \
 by an error message, log or traceback: 'pytest 2>&1 | kbtool match -'.
 
 Addresses, numbers, quoted values, paths, UUIDs and timestamps are normalised away; exact
-signature hits come first. Each hit shows its score and the input line it matched.""")
-    _spec_command("list", fastcli.LIST_OPTS, searchcmds.list_command, """List entries: id, \
-date, severity, category and title, newest first, with the same filters as search.""")
-    _spec_command("index", fastcli.INDEX_OPTS, searchcmds.index_command, """Update the search \
+signature hits come first. Each hit shows its score and the input line it matched.""",
+    )
+    _spec_command(
+        "list",
+        fastcli.LIST_OPTS,
+        searchcmds.list_command,
+        """List entries: id, \
+date, severity, category and title, newest first, with the same filters as search.""",
+    )
+    _spec_command(
+        "index",
+        fastcli.INDEX_OPTS,
+        searchcmds.index_command,
+        """Update the search \
 index (.kbtool/index.db) and report the files added, modified and removed since it was last
-brought up to date. Searches do this on their own.""")
+brought up to date. Searches do this on their own.""",
+    )
 
 
 _register_search_commands()
@@ -197,18 +228,30 @@ def show_command(
     from kbtool.term import use_color
 
     config = config_for()
-    raise typer.Exit(show(config, entry_id, fmt, sys.stdout,
-                          color=fmt == "text" and use_color(sys.stdout), notice=notice))
+    raise typer.Exit(
+        show(
+            config,
+            entry_id,
+            fmt,
+            sys.stdout,
+            color=fmt == "text" and use_color(sys.stdout),
+            notice=notice,
+        )
+    )
 
 
 @app.command("stats")
 def stats_command(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")
-                   ] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text or json.")
+    ] = "text",
     as_of: Annotated[
-        str | None, typer.Option("--as-of", metavar="DATE",
-                                 help="Compute ages and review dates as of this day "
-                                 "(YYYY-MM-DD; default: today).")
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Compute ages and review dates as of this day (YYYY-MM-DD; default: today).",
+        ),
     ] = None,
 ) -> None:
     """Counts by category, severity, status and age, and the entries past their review-by
@@ -299,15 +342,19 @@ def links_command(
 def import_report_command(
     report: Annotated[Path, typer.Argument(metavar="REPORT.md", help="The Markdown fix report.")],
     category: Annotated[
-        str | None, typer.Option("--category", "-c", help="Category of the new entry "
-                                 "(default: the closest existing one).")
+        str | None,
+        typer.Option(
+            "--category",
+            "-c",
+            help="Category of the new entry (default: the closest existing one).",
+        ),
     ] = None,
     entry_id: Annotated[
         str | None, typer.Option("--id", help="Id of the new entry (default: from the title).")
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Date YYYY-MM-DD when the report has none "
-                                 "(default: today).")
+        str | None,
+        typer.Option("--date", help="Date YYYY-MM-DD when the report has none (default: today)."),
     ] = None,
     no_link_back: Annotated[
         bool, typer.Option("--no-link-back", help="Leave the report untouched (no Related line).")
@@ -340,31 +387,42 @@ def import_report_command(
         except ValueError:
             fail(f"--date {date!r}: expected YYYY-MM-DD")
     config = config_for()
-    outcome = import_report_file(config, report, category=category, entry_id=entry_id,
-                                 date=when, link_back=not no_link_back, dry_run=dry_run,
-                                 force=force)
+    outcome = import_report_file(
+        config,
+        report,
+        category=category,
+        entry_id=entry_id,
+        date=when,
+        link_back=not no_link_back,
+        dry_run=dry_run,
+        force=force,
+    )
     result = outcome.result
     learning = result.learning
     errors = [d for d in outcome.findings if d.severity.value == "error"]
     if fmt == "json":
-        _echo_json({
-            "id": learning.id,
-            "category": outcome.category,
-            "category_how": outcome.category_how,
-            "path": os.path.relpath(outcome.write.path) if outcome.write else None,
-            "line": outcome.write.line if outcome.write else None,
-            "created_file": outcome.write.created if outcome.write else False,
-            "dry_run": dry_run,
-            "linked_back": outcome.linked_back,
-            "mapped": [{"field": m.field, "count": m.count, "source": m.source}
-                       for m in result.mapped],
-            "kept": [{"heading": k.heading, "line": k.line, "reason": k.reason}
-                     for k in result.kept],
-            "warnings": [d.to_dict() for d in result.warnings],
-            "notes": outcome.notes,
-            "findings": [d.to_dict() for d in outcome.findings],
-            "xml": outcome.xml if dry_run else None,
-        })
+        _echo_json(
+            {
+                "id": learning.id,
+                "category": outcome.category,
+                "category_how": outcome.category_how,
+                "path": os.path.relpath(outcome.write.path) if outcome.write else None,
+                "line": outcome.write.line if outcome.write else None,
+                "created_file": outcome.write.created if outcome.write else False,
+                "dry_run": dry_run,
+                "linked_back": outcome.linked_back,
+                "mapped": [
+                    {"field": m.field, "count": m.count, "source": m.source} for m in result.mapped
+                ],
+                "kept": [
+                    {"heading": k.heading, "line": k.line, "reason": k.reason} for k in result.kept
+                ],
+                "warnings": [d.to_dict() for d in result.warnings],
+                "notes": outcome.notes,
+                "findings": [d.to_dict() for d in outcome.findings],
+                "xml": outcome.xml if dry_run else None,
+            }
+        )
         raise typer.Exit(1 if errors else 0)
     for warning in result.warnings:
         typer.echo(f"{warning.format()} (warning)", err=True)
@@ -399,8 +457,13 @@ def import_report_command(
 
 
 def _selection_options(
-    config: Config, kb: KnowledgeBase, ids: list[str] | None, query: str | None,
-    category: str | None, match: str | None, limit: int | None,
+    config: Config,
+    kb: KnowledgeBase,
+    ids: list[str] | None,
+    query: str | None,
+    category: str | None,
+    match: str | None,
+    limit: int | None,
 ) -> Selection:
     from kbtool.plan import select_entries
 
@@ -409,29 +472,49 @@ def _selection_options(
         text = sys.stdin.read()
         if not text.strip():
             fail("--match -: nothing on standard input")
-    return select_entries(config, kb, ids=ids or None, query=query, category=category,
-                          match=text, limit=limit)
+    return select_entries(
+        config, kb, ids=ids or None, query=query, category=category, match=text, limit=limit
+    )
 
 
 _IDS = typer.Argument(metavar="[ID]...", help="Entries to render (default: all, or the query).")
 _QUERY = typer.Option("--query", "-q", help="Render the entries a search finds.")
-_CATEGORY = typer.Option("--category", "-c", help="Only this category (a prefix: 'Database' "
-                         "takes 'Database/AsyncIO').")
-_OUTPUT = typer.Option("--output", "-o", help="Write to this file (links are made relative "
-                       "to its folder).", dir_okay=False)
-_TEMPLATES = typer.Option("--templates", help="Your template folder, searched before kbtool's "
-                          "(default: the 'templates' setting).", file_okay=False)
+_CATEGORY = typer.Option(
+    "--category", "-c", help="Only this category (a prefix: 'Database' takes 'Database/AsyncIO')."
+)
+_OUTPUT = typer.Option(
+    "--output",
+    "-o",
+    help="Write to this file (links are made relative to its folder).",
+    dir_okay=False,
+)
+_TEMPLATES = typer.Option(
+    "--templates",
+    help="Your template folder, searched before kbtool's (default: the 'templates' setting).",
+    file_okay=False,
+)
 
 
 def _render_and_write(
-    config: Config, kb: KnowledgeBase, template: str, selection: Selection,
-    output: Path | None, templates: Path | None, title: str,
+    config: Config,
+    kb: KnowledgeBase,
+    template: str,
+    selection: Selection,
+    output: Path | None,
+    templates: Path | None,
+    title: str,
 ) -> None:
     from kbtool.plan import render_selection
 
-    text = render_selection(config, template, selection,
-                            out=output.resolve() if output else None,
-                            user_dir=_user_templates(config, templates), title=title, kb=kb)
+    text = render_selection(
+        config,
+        template,
+        selection,
+        out=output.resolve() if output else None,
+        user_dir=_user_templates(config, templates),
+        title=title,
+        kb=kb,
+    )
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -442,8 +525,12 @@ def _render_and_write(
 
 @app.command("render")
 def render_command(
-    template: Annotated[str, typer.Argument(help="Template name: fix-report.md.j2, "
-                                            "remediation-plan.md.j2, index.md.j2 or yours.")],
+    template: Annotated[
+        str,
+        typer.Argument(
+            help="Template name: fix-report.md.j2, remediation-plan.md.j2, index.md.j2 or yours."
+        ),
+    ],
     ids: Annotated[list[str] | None, _IDS] = None,
     query: Annotated[str | None, _QUERY] = None,
     category: Annotated[str | None, _CATEGORY] = None,
@@ -470,16 +557,22 @@ def render_command(
 def plan_command(
     ids: Annotated[list[str] | None, _IDS] = None,
     match: Annotated[
-        str | None, typer.Option("--match", "-m", help="Plan for the entries that match this "
-                                 "error text; '-' reads a log from standard input.")
+        str | None,
+        typer.Option(
+            "--match",
+            "-m",
+            help="Plan for the entries that match this "
+            "error text; '-' reads a log from standard input.",
+        ),
     ] = None,
     query: Annotated[str | None, _QUERY] = None,
     category: Annotated[str | None, _CATEGORY] = None,
     output: Annotated[Path | None, _OUTPUT] = None,
     templates: Annotated[Path | None, _TEMPLATES] = None,
     title: Annotated[str, typer.Option("--title", help="The plan's title.")] = "",
-    limit: Annotated[int | None, typer.Option("--limit", help="At most this many entries "
-                                              "(--match: default 3).")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="At most this many entries (--match: default 3).")
+    ] = None,
 ) -> None:
     """Write a remediation plan: context, a checklist of steps, files, checks, prevention.
 
@@ -491,8 +584,15 @@ def plan_command(
     config = config_for()
     kb = KnowledgeBase.load(config)
     selection = _selection_options(config, kb, ids, query, category, match, limit)
-    _render_and_write(config, kb, "remediation-plan.md.j2", selection, output, templates,
-                      title or "Remediation plan")
+    _render_and_write(
+        config,
+        kb,
+        "remediation-plan.md.j2",
+        selection,
+        output,
+        templates,
+        title or "Remediation plan",
+    )
 
 
 def _ask(value: str | None, label: str, *, default: str | None = None) -> str:
@@ -515,8 +615,8 @@ def new_command(
         str | None, typer.Option("--severity", "-s", help="critical, high, medium or low.")
     ] = None,
     description: Annotated[
-        str | None, typer.Option("--description", "-d", help="What goes wrong (default: the "
-                                 "title).")
+        str | None,
+        typer.Option("--description", "-d", help="What goes wrong (default: the title)."),
     ] = None,
     tags: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Open $EDITOR on the file.")] = False,
@@ -540,17 +640,31 @@ def new_command(
     if sev and sev not in _SEVERITIES:
         fail(f"--severity {sev!r}: expected one of {', '.join(_SEVERITIES)}")
     description = _ask(description, "Description", default=title)
-    learning, write = new_entry(config, title=title, category=category,
-                                description=description,
-                                severity=Severity(sev) if sev else None, tags=tags or [],
-                                dry_run=dry_run)
+    learning, write = new_entry(
+        config,
+        title=title,
+        category=category,
+        description=description,
+        severity=Severity(sev) if sev else None,
+        tags=tags or [],
+        dry_run=dry_run,
+    )
     if fmt == "json":
-        _echo_json({"id": learning.id, "path": os.path.relpath(write.path), "line": write.line,
-                    "created_file": write.created, "dry_run": dry_run})
+        _echo_json(
+            {
+                "id": learning.id,
+                "path": os.path.relpath(write.path),
+                "line": write.line,
+                "created_file": write.created,
+                "dry_run": dry_run,
+            }
+        )
     else:
         verb = "would add" if dry_run else "added"
-        typer.echo(f"{verb} {learning.id!r} to {os.path.relpath(write.path)}:{write.line}"
-                   + (" (new file)" if write.created else ""))
+        typer.echo(
+            f"{verb} {learning.id!r} to {os.path.relpath(write.path)}:{write.line}"
+            + (" (new file)" if write.created else "")
+        )
     if edit and not dry_run:
         _open_editor(write.path, write.line)
 
@@ -567,14 +681,17 @@ def _open_editor(path: Path, line: int) -> None:
     if name in ("vi", "vim", "nvim", "nano", "emacs", "micro", "kak") and line:
         command.append(f"+{line}")
     try:
-        subprocess.run([*command, "--", str(path)] if name in ("vi", "vim", "nvim")
-                       else [*command, str(path)], check=False)
+        subprocess.run(
+            [*command, "--", str(path)] if name in ("vi", "vim", "nvim") else [*command, str(path)],
+            check=False,
+        )
     except OSError as exc:
         fail(f"cannot start the editor {editor!r}: {exc.strerror or exc}", 3)
 
 
-report_app = typer.Typer(help="Fix reports: write a report skeleton for an entry.",
-                         no_args_is_help=True)
+report_app = typer.Typer(
+    help="Fix reports: write a report skeleton for an entry.", no_args_is_help=True
+)
 app.add_typer(report_app, name="report")
 
 
@@ -609,38 +726,56 @@ def migrate_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Folder for the category files (its valid category "
-                     "files are kept and merged).", file_okay=False),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for the category files (its valid category files are kept and merged).",
+            file_okay=False,
+        ),
     ] = None,
     in_place: Annotated[
-        bool, typer.Option("--in-place", help="Migrate one folder into itself: write its "
-                           "category files there and remove the legacy files they replace.")
+        bool,
+        typer.Option(
+            "--in-place",
+            help="Migrate one folder into itself: write its "
+            "category files there and remove the legacy files they replace.",
+        ),
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="With --in-place: go ahead even when the folder "
-                           "has uncommitted changes or is not under git.")
+        bool,
+        typer.Option(
+            "--force",
+            help="With --in-place: go ahead even when the folder "
+            "has uncommitted changes or is not under git.",
+        ),
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write nothing.")] = False,
     diff: Annotated[
-        bool, typer.Option("--diff", help="Print what would change as a unified diff; write "
-                           "nothing.")
+        bool,
+        typer.Option("--diff", help="Print what would change as a unified diff; write nothing."),
     ] = False,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="Report format: text or json.")
     ] = "text",
     encoding: Annotated[
         str | None,
-        typer.Option("--encoding", help="Encoding of files that are not valid UTF-8 and have "
-                     "no BOM, e.g. latin-1 (never guessed)."),
+        typer.Option(
+            "--encoding",
+            help="Encoding of files that are not valid UTF-8 and have "
+            "no BOM, e.g. latin-1 (never guessed).",
+        ),
     ] = None,
     default_category: Annotated[
         str, typer.Option("--default-category", help="Category of records that name none.")
     ] = "General",
     reports: Annotated[
         Path | None,
-        typer.Option("--reports", help="Import the legacy Markdown fix reports in this folder "
-                     "(problem, cause or whys, and solution sections required).",
-                     file_okay=False),
+        typer.Option(
+            "--reports",
+            help="Import the legacy Markdown fix reports in this folder "
+            "(problem, cause or whys, and solution sections required).",
+            file_okay=False,
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List minted ids too.")] = False,
 ) -> None:
@@ -668,7 +803,10 @@ def migrate_command(
     except ConfigError:
         config = None
     options = MigrateOptions(
-        sources=sources or [], out=out, in_place=in_place, encoding=encoding,
+        sources=sources or [],
+        out=out,
+        in_place=in_place,
+        encoding=encoding,
         default_category=default_category,
     )
     if config is not None:
@@ -681,20 +819,27 @@ def migrate_command(
 
         imported = import_reports(reports, config, out=out, dry_run=dry_run or diff)
         if fmt == "json":
-            typer.echo(json.dumps({k: v for k, v in imported.items() if k != "text"},
-                                  indent=2, ensure_ascii=False))
+            typer.echo(
+                json.dumps(
+                    {k: v for k, v in imported.items() if k != "text"}, indent=2, ensure_ascii=False
+                )
+            )
         else:
             typer.echo(imported["text"], nl=False)
         raise typer.Exit(1 if imported["failed"] else 0)
     if in_place and not (dry_run or diff) and not force:
         dirty = uncommitted(Path(sources[0]) if sources else Path.cwd())
         if dirty is None:
-            fail(f"{sources[0] if sources else '.'} is not under git: --in-place could not be "
-                 "undone (commit it first, or pass --force)")
+            fail(
+                f"{sources[0] if sources else '.'} is not under git: --in-place could not be "
+                "undone (commit it first, or pass --force)"
+            )
         if dirty:
             shown = ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
-            fail(f"uncommitted changes under {sources[0] if sources else '.'}: {shown} "
-                 "(commit or stash them first, or pass --force)")
+            fail(
+                f"uncommitted changes under {sources[0] if sources else '.'}: {shown} "
+                "(commit or stash them first, or pass --force)"
+            )
     result = plan(options)
     if diff:
         sys.stdout.write(diff_text(result))
@@ -702,8 +847,7 @@ def migrate_command(
     elif not dry_run:
         apply(result)
     if fmt == "json":
-        typer.echo(json.dumps(result.report.to_dict(), indent=2, ensure_ascii=False),
-                   err=diff)
+        typer.echo(json.dumps(result.report.to_dict(), indent=2, ensure_ascii=False), err=diff)
     else:
         typer.echo(result.report.to_text(verbose), nl=False, err=diff)
     raise typer.Exit(1 if result.report.failed else 0)
@@ -758,12 +902,24 @@ def fmt_command(
     failed = [d for r in results for d in r.findings] + walk_findings
     pending = [r for r in results if r.status == "changed"]
     if fmt == "json":
-        summary = {s: sum(1 for r in results if r.status == s)
-                   for s in ("unchanged", "reformatted", "changed", "skipped", "failed")}
-        typer.echo(json.dumps({"version": 1, "command": "fmt",
-                               "files": [r.to_dict() for r in results],
-                               "findings": [d.to_dict() for d in walk_findings],
-                               "summary": summary}, indent=2, ensure_ascii=False), err=diff)
+        summary = {
+            s: sum(1 for r in results if r.status == s)
+            for s in ("unchanged", "reformatted", "changed", "skipped", "failed")
+        }
+        typer.echo(
+            json.dumps(
+                {
+                    "version": 1,
+                    "command": "fmt",
+                    "files": [r.to_dict() for r in results],
+                    "findings": [d.to_dict() for d in walk_findings],
+                    "summary": summary,
+                },
+                indent=2,
+                ensure_ascii=False,
+            ),
+            err=diff,
+        )
     else:
         for d in failed:
             typer.echo(d.format(), err=diff)
@@ -775,8 +931,11 @@ def fmt_command(
                 typer.echo(f"skipped {r.display}: {r.note}", err=True)
         done = sum(1 for r in results if r.status == "reformatted")
         same = sum(1 for r in results if r.status == "unchanged")
-        typer.echo(f"kbtool fmt: {done} reformatted, {len(pending)} would be reformatted, "
-                   f"{same} unchanged, {len(failed)} failed", err=True)
+        typer.echo(
+            f"kbtool fmt: {done} reformatted, {len(pending)} would be reformatted, "
+            f"{same} unchanged, {len(failed)} failed",
+            err=True,
+        )
     raise typer.Exit(1 if failed or pending else 0)
 
 

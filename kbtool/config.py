@@ -94,7 +94,9 @@ def _folder(root: Path, table: dict[str, Any], key: str, default: str) -> Path:
     try:
         path.relative_to(root)
     except ValueError as exc:
-        raise ConfigError(f"[tool.kbtool] {key} = {value!r} leaves the knowledge base root") from exc
+        raise ConfigError(
+            f"[tool.kbtool] {key} = {value!r} leaves the knowledge base root"
+        ) from exc
     return path
 
 

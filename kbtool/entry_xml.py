@@ -27,7 +27,7 @@ RAW_CONTAINERS = frozenset({"detectors", "extras"})
 def _text(el: etree._Element | None) -> str:
     if el is None:
         return ""
-    return "".join(el.itertext()).strip(XML_SPACE)
+    return "".join(str(t) for t in el.itertext()).strip(XML_SPACE)
 
 
 def _token(value: str | None) -> str | None:
@@ -121,7 +121,8 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
     ]
     extras = el.find("extras")
     data["extras"] = [
-        _raw(x) for x in (extras.iterchildren() if extras is not None else ())
+        _raw(x)
+        for x in (extras.iterchildren() if extras is not None else ())
         if isinstance(x.tag, str)
     ]
     prov = el.find("provenance")
@@ -134,7 +135,7 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
                 for o in prov.iterchildren("original")
             ],
             "repairs": [
-                {"line": int(r.get("line")) if r.get("line") else None, "text": r.text or ""}
+                {"line": int(r.get("line") or 0) or None, "text": r.text or ""}
                 for r in prov.iterchildren("repair")
             ],
         }
@@ -164,7 +165,8 @@ def file_from_element(root: etree._Element) -> CategoryFile:
         schema_version=_token(root.get("schema-version")) or "1",
         metadata=metadata_from_element(meta if meta is not None else etree.Element("metadata")),
         learnings=[
-            learning_from_element(e) for e in (box.iterchildren("learning") if box is not None else ())
+            learning_from_element(e)
+            for e in (box.iterchildren("learning") if box is not None else ())
         ],
     )
 
@@ -328,4 +330,3 @@ def to_bytes(root: etree._Element) -> bytes:
 
 def dump_file(doc: CategoryFile) -> bytes:
     return to_bytes(file_to_element(doc))
-

@@ -28,10 +28,11 @@ def iter_xml_paths(paths: Sequence[Path], config: Config) -> Iterator[Path | Dia
     targets = list(paths) or [config.learnings_dir]
     seen: set[Path] = set()
     for target in targets:
-        absolute = Path(os.path.abspath(target))
+        absolute = Path(os.path.abspath(target))  # noqa: PTH100 - normalise, keep links
         if not config.inside(absolute) and not _is_link_inside(absolute, config):
-            yield Diagnostic(display_path(absolute), 0, 0, "KB104",
-                             "refused: outside the knowledge base root")
+            yield Diagnostic(
+                display_path(absolute), 0, 0, "KB104", "refused: outside the knowledge base root"
+            )
             continue
         if absolute.is_symlink() or not absolute.is_dir():
             if absolute not in seen:
@@ -47,9 +48,7 @@ def iter_xml_paths(paths: Sequence[Path], config: Config) -> Iterator[Path | Dia
 def _is_link_inside(path: Path, config: Config) -> bool:
     # A link whose own location is inside the KB; read_capped judges where it points.
     try:
-        return path.is_symlink() and Path(os.path.abspath(path.parent)).resolve().is_relative_to(
-            config.root
-        )
+        return path.is_symlink() and path.parent.resolve().is_relative_to(config.root)
     except OSError:
         return False
 
@@ -76,7 +75,8 @@ class EntryRef:
 
     @property
     def line(self) -> int:
-        return self.element.sourceline or 0
+        line: object = self.element.sourceline  # lxml-stubs type this loosely
+        return line if isinstance(line, int) else 0
 
     @property
     def category(self) -> str:

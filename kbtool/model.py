@@ -117,8 +117,12 @@ class Learning(_Model):
     root_causes: list[str] = Field(
         default_factory=list, json_schema_extra=_xml("root-causes", item="cause")
     )
-    five_whys: list[Why] = Field(default_factory=list, json_schema_extra=_xml("five-whys", item="why"))
-    solution: list[Step] = Field(default_factory=list, json_schema_extra=_xml("solution", item="step"))
+    five_whys: list[Why] = Field(
+        default_factory=list, json_schema_extra=_xml("five-whys", item="why")
+    )
+    solution: list[Step] = Field(
+        default_factory=list, json_schema_extra=_xml("solution", item="step")
+    )
     files_modified: list[str] = Field(
         default_factory=list, json_schema_extra=_xml("files-modified", item="file")
     )
@@ -129,9 +133,7 @@ class Learning(_Model):
         default_factory=list, json_schema_extra=_xml("prevention", item="item")
     )
     test_cases: list[str] = Field(default_factory=list, json_schema_extra=_xml("test-case"))
-    references: list[Reference] = Field(
-        default_factory=list, json_schema_extra=_xml("references")
-    )
+    references: list[Reference] = Field(default_factory=list, json_schema_extra=_xml("references"))
     supersedes: list[str] = Field(default_factory=list, json_schema_extra=_xml("supersedes"))
     review_by: dt.date | None = Field(default=None, json_schema_extra=_xml("review-by"))
     detectors: list[str] = Field(

@@ -18,26 +18,24 @@ from kbtool.diagnostics import Diagnostic, display_path
 if TYPE_CHECKING:  # lxml is imported on first parse: reading files and hashing stay fast
     from lxml import etree
 
-_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "dtd_validation": False,
-    "huge_tree": False,
-    "remove_blank_text": False,
-    "remove_comments": False,
-    "remove_pis": False,
-    "strip_cdata": False,
-    "recover": False,
-    "collect_ids": False,
-}
-
 
 def make_parser() -> etree.XMLParser:
     """The one XML parser kbtool uses: strict, no DTD loading, no entities, no network."""
     from lxml import etree
 
-    return etree.XMLParser(**_PARSER_OPTIONS)  # type: ignore[call-overload, no-any-return]
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+        remove_comments=False,
+        remove_pis=False,
+        strip_cdata=False,
+        recover=False,
+        collect_ids=False,
+    )
 
 
 # The prolog may hold an XML declaration, comments, PIs and white space; a DOCTYPE ends it.
@@ -71,17 +69,29 @@ def read_capped(path: Path, root: Path, limit: int) -> bytes | Diagnostic:
     try:
         real.relative_to(root)
     except ValueError:
-        return _diag(shown, "KB104", "refused: the path (or a link in it) leaves the knowledge base root", 0, 0)
+        return _diag(
+            shown,
+            "KB104",
+            "refused: the path (or a link in it) leaves the knowledge base root",
+            0,
+            0,
+        )
     try:
-        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(
+            real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+        )
     except OSError as exc:
         return _diag(shown, "KB100", f"cannot read: {_os_reason(exc)}", 0, 0)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            return _diag(shown, "KB106", "not a regular file (folder, FIFO, device or socket)", 0, 0)
+            return _diag(
+                shown, "KB106", "not a regular file (folder, FIFO, device or socket)", 0, 0
+            )
         if info.st_size > limit:
-            return _diag(shown, "KB105", f"file is {info.st_size} bytes, over the {limit}-byte cap", 0, 0)
+            return _diag(
+                shown, "KB105", f"file is {info.st_size} bytes, over the {limit}-byte cap", 0, 0
+            )
         chunks = []
         remaining = limit + 1
         while remaining > 0:
@@ -153,7 +163,9 @@ def parse_bytes(data: bytes, display: str) -> tuple[etree._Element | None, list[
         return None, [_diag(display, "KB102", "empty document")]
     line = find_doctype(data)
     if line is not None:
-        return None, [_diag(display, "KB103", "DTD/entities not allowed (remove the DOCTYPE)", line, 1)]
+        return None, [
+            _diag(display, "KB103", "DTD/entities not allowed (remove the DOCTYPE)", line, 1)
+        ]
     from lxml import etree
 
     parser = make_parser()
