@@ -35,7 +35,15 @@ MAX_LINES = 50  # error lines of the input considered
 MAX_WORDS = 48  # words sent to the full-text index
 MIN_SIMILARITY = 0.3
 MIN_MESSAGE_WORDS = 2  # a message signature this poor ("<q>") is no evidence on its own
-KINDS = {2: "exact", 1: "message", 0: "similar"}
+KINDS = {2: "signature", 1: "message", 0: "similar"}
+
+
+def _kind(tier: int, symptom_words: str, probe: _Probe) -> str:
+    """``exact`` when the signature matches and so do all the words (quoted names included);
+    ``signature`` when only the signature does (other quoted values, say)."""
+    if tier == 2 and dice(frozenset(symptom_words.split()), probe.words) >= 1.0:
+        return "exact"
+    return KINDS[tier]
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class MatchHit:
     severity: str | None
     status: str
     score: float
-    kind: str  # exact | message | similar
+    kind: str  # exact | signature | message | similar
     symptom: str  # the entry's symptom that matched
     versions: str | None  # where that symptom is seen, e.g. "fastapi<0.123.10"
     line_number: int  # of the matching line in the input (1-based)
@@ -217,7 +225,7 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
                 severity=severity,
                 status=status,
                 score=score,
-                kind=KINDS[tier],
+                kind=_kind(tier, row[5], probe),
                 symptom=row[1],
                 versions=row[2],
                 line_number=probe.line.number,
