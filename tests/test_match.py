@@ -145,7 +145,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Config:
     [
         (OLD_FASTAPI, "exact"),
         (NEW_FASTAPI, "exact"),
-        (RENAMED, "exact"),
+        (RENAMED, "signature"),
         (VARIANT, "similar"),
         (PYTEST_LOG, "exact"),
     ],
