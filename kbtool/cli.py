@@ -171,7 +171,8 @@ def explain_command(
 
 
 def _register_search_commands() -> None:
-    from kbtool import fastcli, searchcmds
+    from kbtool import fastcli
+    from kbtool.search import commands as searchcmds
 
     _spec_command(
         "search",
@@ -223,8 +224,8 @@ def show_command(
 ) -> None:
     """Show one entry: its fields, file and line, references and backlinks (entries and
     fix reports that point at it). An unknown id suggests the closest ones."""
-    from kbtool.searchcmds import notice
-    from kbtool.show import show
+    from kbtool.search.commands import notice
+    from kbtool.search.show import show
     from kbtool.term import use_color
 
     config = config_for()
@@ -256,9 +257,9 @@ def stats_command(
 ) -> None:
     """Counts by category, severity, status and age, and the entries past their review-by
     date."""
-    from kbtool.listing import stats
-    from kbtool.search import parse_date
-    from kbtool.searchcmds import notice, render_stats, write_json
+    from kbtool.search.commands import notice, render_stats, write_json
+    from kbtool.search.fulltext import parse_date
+    from kbtool.search.listing import stats
 
     if fmt not in ("text", "json"):
         fail(f"--format {fmt!r}: expected text or json")
@@ -274,7 +275,7 @@ def stats_command(
 if TYPE_CHECKING:
     from kbtool.config import Config
     from kbtool.kb import KnowledgeBase
-    from kbtool.plan import Selection
+    from kbtool.render.plan import Selection
 
 _SEVERITIES = ("critical", "high", "medium", "low")
 
@@ -322,13 +323,13 @@ def links_command(
     entries; mentions of entries in reports. Broken links are marked; `kbtool validate`
     reports them as KB4xx findings.
     """
-    from kbtool.links import build_graph, to_dot, to_mermaid, to_text
+    from kbtool.reports.links import build_graph, to_dot, to_mermaid, to_text
 
     if fmt not in ("text", "json", "mermaid", "dot"):
         fail(f"--format {fmt!r}: expected text, json, mermaid or dot")
     graph = build_graph(config_for())
     if entry_id is not None and entry_id not in graph.entries:
-        from kbtool.plan import unknown_id
+        from kbtool.render.plan import unknown_id
 
         raise unknown_id(entry_id, sorted(graph.entries))
     if fmt == "json":
@@ -376,7 +377,7 @@ def import_report_command(
     """
     import datetime as dt
 
-    from kbtool.fixreport import import_report_file
+    from kbtool.reports.commands import import_report_file
 
     if fmt not in ("text", "json"):
         fail(f"--format {fmt!r}: expected text or json")
@@ -465,7 +466,7 @@ def _selection_options(
     match: str | None,
     limit: int | None,
 ) -> Selection:
-    from kbtool.plan import select_entries
+    from kbtool.render.plan import select_entries
 
     text = match
     if match == "-":
@@ -504,7 +505,7 @@ def _render_and_write(
     templates: Path | None,
     title: str,
 ) -> None:
-    from kbtool.plan import render_selection
+    from kbtool.render.plan import render_selection
 
     text = render_selection(
         config,
@@ -628,8 +629,8 @@ def new_command(
     Asks for what the options do not give when run on a terminal. The category file is
     created with its metadata when it does not exist.
     """
-    from kbtool.fixreport import new_entry
     from kbtool.model import Severity
+    from kbtool.reports.commands import new_entry
 
     if fmt not in ("text", "json"):
         fail(f"--format {fmt!r}: expected text or json")
@@ -702,7 +703,7 @@ def report_new_command(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
     """Write <reports>/ID.md pre-filled from the entry, and link the two both ways."""
-    from kbtool.fixreport import new_report
+    from kbtool.reports.commands import new_report
 
     if fmt not in ("text", "json"):
         fail(f"--format {fmt!r}: expected text or json")
@@ -788,7 +789,7 @@ def migrate_command(
     import json
 
     from kbtool.errors import ConfigError
-    from kbtool.migrate import MigrateOptions, apply, diff_text, plan, uncommitted
+    from kbtool.migrate.learnings import MigrateOptions, apply, diff_text, plan, uncommitted
 
     if fmt not in ("text", "json"):
         fail(f"--format {fmt!r}: expected text or json")
@@ -815,7 +816,7 @@ def migrate_command(
     if reports is not None:
         if sources or in_place:
             fail("--reports imports Markdown reports; migrate XML files in a separate run")
-        from kbtool.migrate_reports import import_reports
+        from kbtool.migrate.fixreports import import_reports
 
         imported = import_reports(reports, config, out=out, dry_run=dry_run or diff)
         if fmt == "json":
@@ -987,9 +988,9 @@ def scan_command(
 
     Exit 1 on findings. Suppress one inline with '# kbtool: ignore[<entry-id>] reason'.
     """
-    from kbtool.scan import scan
-    from kbtool.scan import write_baseline as save_baseline
-    from kbtool.scan_report import FORMATS, render, summary
+    from kbtool.scan.report import FORMATS, render, summary
+    from kbtool.scan.scanner import scan
+    from kbtool.scan.scanner import write_baseline as save_baseline
 
     if fmt not in FORMATS:
         fail(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -75,3 +76,17 @@ class Diagnostic:
             "severity": self.severity.value,
             "message": self.message,
         }
+
+
+class SeverityCounts:
+    """``errors`` and ``warnings``: how many of ``self.diagnostics`` have each severity."""
+
+    diagnostics: Sequence[Diagnostic]
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)

@@ -32,6 +32,14 @@ class Opt(NamedTuple):
 
 
 FORMAT_CHOICES = ("text", "json", "jsonl")
+FORMAT_OPT = Opt(
+    "fmt",
+    ("--format", "-f"),
+    "Output format: text, json or jsonl.",
+    default="text",
+    metavar="FORMAT",
+    choices=FORMAT_CHOICES,
+)
 
 FILTER_OPTS = (
     Opt(
@@ -105,14 +113,7 @@ SEARCH_OPTS = (
         default=10,
         metavar="N",
     ),
-    Opt(
-        "fmt",
-        ("--format", "-f"),
-        "Output format: text, json or jsonl.",
-        default="text",
-        metavar="FORMAT",
-        choices=FORMAT_CHOICES,
-    ),
+    FORMAT_OPT,
     Opt(
         "show_sql",
         ("--show-sql",),
@@ -135,14 +136,7 @@ MATCH_OPTS = (
     Opt(
         "limit", ("--limit", "-n"), "Show at most this many hits.", kind=int, default=5, metavar="N"
     ),
-    Opt(
-        "fmt",
-        ("--format", "-f"),
-        "Output format: text, json or jsonl.",
-        default="text",
-        metavar="FORMAT",
-        choices=FORMAT_CHOICES,
-    ),
+    FORMAT_OPT,
 )
 
 LIST_OPTS = (
@@ -155,14 +149,7 @@ LIST_OPTS = (
         default=0,
         metavar="N",
     ),
-    Opt(
-        "fmt",
-        ("--format", "-f"),
-        "Output format: text, json or jsonl.",
-        default="text",
-        metavar="FORMAT",
-        choices=FORMAT_CHOICES,
-    ),
+    FORMAT_OPT,
 )
 
 
@@ -296,14 +283,14 @@ def run_fast(argv: Sequence[str]) -> int | None:
     split = _split_globals(argv)
     if split is None:
         return None
-    if split[1] == "validate":  # kbtool.searchcmds is heavier than re-validating a KB
+    if split[1] == "validate":  # kbtool.search.commands is heavier than re-validating a KB
         from kbtool.validate import command
 
         commands: dict[str, tuple[Any, Any]] = {
             "validate": (command.OPTS, command.validate_command)
         }
     else:
-        from kbtool.searchcmds import fast_commands
+        from kbtool.search.commands import fast_commands
 
         commands = fast_commands()
     if split[1] not in commands:

@@ -20,7 +20,7 @@ from lxml import etree
 from kbtool.atomic import Stamp, atomic_write
 from kbtool.diagnostics import Diagnostic
 from kbtool.entry_xml import indent, serialize
-from kbtool.legacy.nodes import is_element
+from kbtool.migrate.legacy.nodes import is_element
 from kbtool.safexml import parse_bytes, read_capped
 
 # Child order of each canonical element (the XSD sequences), and attribute order.

@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (code snippets read best on one line)
-"""The detector format and the python-ast rule language (kbtool.detectors)."""
+"""The detector format and the python-ast rule language (kbtool.scan.detectors)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from textwrap import dedent
 import pytest
 from lxml import etree
 
-from kbtool.detectors.globs import path_matches
-from kbtool.detectors.redos import risky_regex
-from kbtool.detectors.run import SourceFile, module_name, run
-from kbtool.detectors.spec import Detector, compile_detector
 from kbtool.safexml import make_parser
+from kbtool.scan.detectors.globs import path_matches
+from kbtool.scan.detectors.redos import risky_regex
+from kbtool.scan.detectors.run import SourceFile, module_name, run
+from kbtool.scan.detectors.spec import Detector, compile_detector
 
 EXAMPLES = '<example kind="bad">x</example><example kind="good">y</example>'
 

@@ -154,7 +154,7 @@ def test_fresh_files_are_fixed_points_and_shuffled_ones_come_back(
 
 
 def test_migrated_corpus_output_is_a_fixed_point(tmp_path: Path) -> None:
-    from kbtool.migrate import MigrateOptions, apply, plan
+    from kbtool.migrate.learnings import MigrateOptions, apply, plan
 
     corpus = Path(__file__).parent / "fixtures" / "legacy"
     apply(plan(MigrateOptions(sources=[corpus], out=tmp_path, encoding="latin-1")))

@@ -1,4 +1,4 @@
-"""kbtool.fts_query.convert: what a person types becomes safe FTS5 syntax."""
+"""kbtool.search.query.convert: what a person types becomes safe FTS5 syntax."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from search_kb import FIXTURES
 
-from kbtool.fts_query import MAX_TERMS, convert
+from kbtool.search.query import MAX_TERMS, convert
 
 CASES = [
     # plain words: each must appear

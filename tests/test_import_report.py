@@ -13,9 +13,9 @@ import pytest
 from helpers_cli import cli
 
 from kbtool.config import load_config
-from kbtool.links import build_graph
-from kbtool.mdreport import decode, parse_report, read_report
-from kbtool.report_import import classify, import_report
+from kbtool.reports.importer import classify, import_report
+from kbtool.reports.links import build_graph
+from kbtool.reports.parser import decode, parse_report, read_report
 
 HERE = Path(__file__).resolve().parent
 REPORTS = HERE / "fixtures" / "reports"

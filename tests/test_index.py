@@ -14,7 +14,9 @@ import pytest
 from search_kb import FIXTURES, copy_kb
 
 from kbtool.config import Config
-from kbtool.index import (
+from kbtool.kb import iter_xml_paths
+from kbtool.search.fulltext import search_entries
+from kbtool.search.index import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     index_path,
@@ -22,8 +24,6 @@ from kbtool.index import (
     open_index,
     xml_files,
 )
-from kbtool.kb import iter_xml_paths
-from kbtool.search import search_entries
 
 
 def _update(config: Config, **kw: object):

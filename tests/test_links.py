@@ -10,7 +10,7 @@ import pytest
 from helpers_cli import cli
 
 from kbtool.config import load_config
-from kbtool.links import build_graph
+from kbtool.reports.links import build_graph
 
 HERE = Path(__file__).resolve().parent
 LINKS_KB = HERE / "fixtures" / "links_kb"

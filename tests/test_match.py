@@ -1,4 +1,4 @@
-"""kbtool.match and kbtool.errortext: error text to signatures, logs to entries."""
+"""kbtool.search.match and kbtool.search.errortext: error text to signatures, logs to entries."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from search_kb import FIXTURES, copy_kb
 
 from kbtool.config import Config, load_config
 from kbtool.errors import UsageError
-from kbtool.errortext import clean_line, message_lines, signature, signatures, words
-from kbtool.match import dice, match_text
+from kbtool.search.errortext import clean_line, message_lines, signature, signatures, words
+from kbtool.search.match import dice, match_text
 
 FLAGSHIP = "async-context-manager-dependency-injection"
 OLD_FASTAPI = "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'"

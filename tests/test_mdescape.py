@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kbtool.mdescape import (
+from kbtool.render.mdescape import (
     md_block,
     md_cell,
     md_code,

@@ -22,7 +22,7 @@ from lxml import etree
 
 from kbtool.config import load_config
 from kbtool.fmt import format_bytes
-from kbtool.migrate import MigrateOptions, apply, plan
+from kbtool.migrate.learnings import MigrateOptions, apply, plan
 from kbtool.resources import xsd_path
 
 CORPUS = Path(__file__).parent / "fixtures" / "legacy"

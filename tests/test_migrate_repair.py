@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from kbtool.legacy.decode import Decoded, DecodeError, decode
-from kbtool.legacy.repair import WRAPPER, repair
+from kbtool.migrate.legacy.decode import Decoded, DecodeError, decode
+from kbtool.migrate.legacy.repair import WRAPPER, repair
 from kbtool.safexml import parse_bytes
 
 

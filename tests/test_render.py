@@ -14,9 +14,9 @@ from helpers_cli import cli
 
 from kbtool.config import load_config
 from kbtool.kb import KnowledgeBase
-from kbtool.plan import Selection
-from kbtool.render import Limits, TemplateError, render
-from kbtool.render_context import build_context, describe_types
+from kbtool.render.context import build_context, describe_types
+from kbtool.render.engine import Limits, TemplateError, render
+from kbtool.render.plan import Selection
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -306,7 +306,7 @@ def test_cli_start_up_imports_no_jinja_or_markdown_it() -> None:
 def test_selection_keeps_id_order() -> None:
     config = load_config(root=RENDER_KB)
     kb = KnowledgeBase.load(config)
-    from kbtool.plan import select_entries
+    from kbtool.render.plan import select_entries
 
     selection = select_entries(config, kb, ids=["md-inject", "html-inject"])
     assert [e.id for e in selection.entries] == ["md-inject", "html-inject"]

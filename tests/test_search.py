@@ -1,4 +1,4 @@
-"""kbtool.search: ranking, filters, snippets, "did you mean", and hostile queries."""
+"""kbtool.search.fulltext: ranking, filters, snippets, "did you mean", and hostile queries."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from search_kb import FIXTURES, copy_kb
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
-from kbtool.fts_query import convert
-from kbtool.index import index_path
-from kbtool.search import (
+from kbtool.search.fulltext import (
     MARK_CLOSE,
     MARK_OPEN,
     Filters,
@@ -26,6 +24,8 @@ from kbtool.search import (
     search_entries,
     search_sql,
 )
+from kbtool.search.index import index_path
+from kbtool.search.query import convert
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +242,7 @@ def test_search_never_imports_lxml_when_fresh(tmp_path: Path) -> None:
     config = copy_kb(tmp_path)
     search_entries(config, "session")  # build
     code = (
-        "import sys, pathlib; from kbtool.search import search_entries; "
+        "import sys, pathlib; from kbtool.search.fulltext import search_entries; "
         "from kbtool.config import load_config; "
         f"config = load_config(root=pathlib.Path({str(config.root)!r})); "
         "print(len(search_entries(config, 'session'))); "

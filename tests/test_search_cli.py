@@ -27,7 +27,7 @@ NEW_FASTAPI = "TypeError: '_AsyncGeneratorContextManager' object is not an async
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> Config:
     config = copy_kb(tmp_path_factory.mktemp("cli"))
-    from kbtool.index import open_index
+    from kbtool.search.index import open_index
 
     with open_index(config):  # built once, so no command below prints the build notice
         pass

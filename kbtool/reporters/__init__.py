@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from kbtool.diagnostics import Diagnostic, Severity
+from kbtool.diagnostics import Diagnostic, Severity, SeverityCounts
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -53,7 +53,7 @@ def code_rule(code: str) -> Rule | None:
 
 
 @dataclass
-class Report:
+class Report(SeverityCounts):
     """Findings of one command run, with what was checked."""
 
     command: str  # "validate", "scan"
@@ -63,14 +63,6 @@ class Report:
     strict: bool = False  # warnings fail the run
     rule: Callable[[str], Rule | None] = code_rule
     internal_errors: Sequence[str] = field(default_factory=list)
-
-    @property
-    def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
-
-    @property
-    def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
 
     def fails(self, diagnostic: Diagnostic) -> bool:
         """True when this finding makes the run fail (errors; warnings with ``strict``)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kbtool import codes
 from kbtool.config import Config
-from kbtool.diagnostics import Diagnostic, Severity, display_path
+from kbtool.diagnostics import Diagnostic, SeverityCounts, display_path
 from kbtool.errors import ConfigError
 from kbtool.kb import iter_xml_paths
 from kbtool.safexml import read_capped
@@ -28,7 +28,7 @@ PARALLEL_MIN_BYTES = 2_000_000
 
 
 @dataclass
-class ValidationResult:
+class ValidationResult(SeverityCounts):
     """Findings of one run, sorted by path, line, column and code."""
 
     diagnostics: list[Diagnostic]
@@ -36,14 +36,6 @@ class ValidationResult:
     entries: int
     internal_errors: list[str] = field(default_factory=list)
     cached_files: int = 0
-
-    @property
-    def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
-
-    @property
-    def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
 
     def exit_code(self, strict: bool = False) -> int:
         """0 clean, 1 findings (errors, or warnings with ``strict``), 3 internal errors."""

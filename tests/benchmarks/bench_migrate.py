@@ -134,8 +134,8 @@ def generate(folder: Path, count: int, total_bytes: int) -> int:
 def repaired_copy(src: Path, dst: Path) -> None:
     """The same files after the repair pass, for the lxml reference."""
     sys.path.insert(0, str(ROOT))
-    from kbtool.legacy.decode import Decoded, decode
-    from kbtool.legacy.repair import repair
+    from kbtool.migrate.legacy.decode import Decoded, decode
+    from kbtool.migrate.legacy.repair import repair
 
     for path in sorted(src.glob("*.xml")):
         decoded = decode(path.read_bytes(), "latin-1")

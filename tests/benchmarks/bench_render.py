@@ -73,9 +73,9 @@ def in_process(kb: Path) -> tuple[float, float, float, int]:
     sys.path.insert(0, str(ROOT))
     from kbtool.config import load_config
     from kbtool.kb import KnowledgeBase
-    from kbtool.links import build_graph
-    from kbtool.render import render
-    from kbtool.render_context import build_context
+    from kbtool.render.context import build_context
+    from kbtool.render.engine import render
+    from kbtool.reports.links import build_graph
 
     config = load_config(root=kb)
     t0 = time.perf_counter()

@@ -18,8 +18,8 @@ def detector_examples(ctx: FileContext) -> None:
     if not ctx.may_contain(b"<detectors"):  # most files: no tree walk, no imports
         return
     for box in ctx.root.iterfind("learnings/learning/detectors"):
-        from kbtool.detectors.run import run_example
-        from kbtool.detectors.spec import compile_detector
+        from kbtool.scan.detectors.run import run_example
+        from kbtool.scan.detectors.spec import compile_detector
 
         entry = box.getparent()
         counts["entries"] += 1

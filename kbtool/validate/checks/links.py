@@ -1,4 +1,4 @@
-"""KB401-KB406: two-way links between entries and Markdown fix reports (see kbtool.links)."""
+"""KB401-KB406: two-way links between entries and Markdown fix reports (kbtool.reports.links)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from kbtool.validate import KbContext, kb_check
 @kb_check
 def report_links(kb: KbContext) -> None:
     """Anchors of report hrefs, mentions of entries in reports, and links back both ways."""
-    from kbtool.links import graph_from_facts, has_reports
+    from kbtool.reports.links import graph_from_facts, has_reports
 
     links_to_markdown = any(
         ref.target.partition("#")[0].endswith(".md") for entry in kb.entries for ref in entry.refs

@@ -1,0 +1,128 @@
+"""``kbtool migrate --reports DIR``: import legacy Markdown fix reports in bulk.
+
+Every ``*.md`` under DIR (sorted; links leaving DIR refused) is read and its headings
+classified the way ``kbtool import-report`` reads them. Only reports with a problem
+section, a cause (root cause or whys) section and a solution section are imported, each
+through :func:`kbtool.reports.commands.import_report_file` (same mapping, ids, category choice,
+link back and validation as a single import); the others are listed as skipped with the
+reason. A report that an entry already links to is skipped as already imported, so running
+it again imports nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kbtool.diagnostics import Diagnostic, display_path, sanitize
+from kbtool.errors import KbError, UsageError
+
+if TYPE_CHECKING:
+    from kbtool.config import Config
+
+NEEDED = (("description", "problem"), ("cause", "root cause or whys"), ("solution", "solution"))
+
+
+def missing_sections(text: str, display: str) -> tuple[list[str], list[Diagnostic]]:
+    """What a report lacks among problem, cause (or whys) and solution; its parse errors."""
+    from kbtool.reports.importer import classify
+    from kbtool.reports.parser import parse_report
+
+    report = parse_report(text, display)
+    if report.errors:
+        return [], list(report.errors)
+    kinds = {classify(s.plain) for s in report.sections for s in s.walk()}
+    if kinds & {"whys", "root_causes"}:
+        kinds.add("cause")
+    return [label for key, label in NEEDED if key not in kinds], []
+
+
+def import_reports(
+    folder: Path, config: Config | None, *, out: Path | None = None, dry_run: bool = False
+) -> dict[str, Any]:
+    """Import the eligible reports under ``folder``; the ``--format json`` shape plus text."""
+    from kbtool.migrate.learnings import walk_files
+    from kbtool.reports.commands import import_report_file
+    from kbtool.reports.parser import decode
+    from kbtool.safexml import read_capped
+
+    if config is None:
+        raise UsageError("--reports imports into a knowledge base: run it inside one (or --root)")
+    if not folder.is_dir():
+        raise UsageError(f"--reports {folder}: not a folder")
+    if out is not None:
+        target = Path(os.path.abspath(out))  # noqa: PTH100 - links are judged, not followed
+        if not config.inside(target if target.exists() else target.parent):
+            raise UsageError(f"--out {out} is outside the knowledge base {config.root}")
+        config = dataclasses.replace(config, learnings_dir=target)
+    root = folder.resolve()
+    imported: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for path in walk_files(folder, ".md"):
+        shown = display_path(path)
+        data = read_capped(path, root, config.max_file_bytes)
+        if isinstance(data, Diagnostic):
+            failed.append({"path": shown, "reason": data.message, "finding": data.to_dict()})
+            continue
+        text, errors = decode(data, shown)
+        missing, parse_errors = missing_sections(text, shown) if not errors else ([], errors)
+        if parse_errors:
+            failed.append(
+                {
+                    "path": shown,
+                    "reason": parse_errors[0].message,
+                    "finding": parse_errors[0].to_dict(),
+                }
+            )
+            continue
+        if missing:
+            skipped.append({"path": shown, "reason": "missing sections: " + ", ".join(missing)})
+            continue
+        try:
+            outcome = import_report_file(config, path, dry_run=dry_run)
+        except KbError as exc:
+            reason = str(exc)
+            (skipped if "already the fix report" in reason else failed).append(
+                {"path": shown, "reason": "already imported" if "already" in reason else reason}
+            )
+            continue
+        learning = outcome.result.learning
+        imported.append(
+            {
+                "path": shown,
+                "id": learning.id,
+                "category": outcome.category,
+                "file": display_path(outcome.write.path) if outcome.write else None,
+                "linked_back": outcome.linked_back,
+                "kept_sections": len(outcome.result.kept),
+                "findings": [d.to_dict() for d in outcome.findings],
+            }
+        )
+    lines = [f"imported {i['path']} as {i['id']} ({i['category']})" for i in imported]
+    lines += [f"skipped {s['path']}: {sanitize(s['reason'])}" for s in skipped]
+    lines += [
+        Diagnostic(
+            **{
+                k: v
+                for k, v in f["finding"].items()
+                if k in ("path", "line", "col", "code", "message")
+            }
+        ).format()
+        if f.get("finding")
+        else f"{f['path']}: error: {sanitize(f['reason'])}"
+        for f in failed
+    ]
+    verb = "would import" if dry_run else "imported"
+    lines.append(f"reports: {len(imported)} {verb}, {len(skipped)} skipped, {len(failed)} failed")
+    return {
+        "version": 1,
+        "command": "migrate",
+        "imported": imported,
+        "skipped": skipped,
+        "failed": failed,
+        "dry_run": dry_run,
+        "text": "\n".join(lines) + "\n",
+    }

@@ -1,0 +1,568 @@
+"""One legacy record → the fields of a canonical entry; everything else kept as extras.
+
+Names go through ``vocabulary.classify`` (exact, synonym or token rule); ``metadata``,
+``meta`` and ``header`` are flattened onto the record; ``problem`` and ``solution`` are
+looked inside one level (nested symptoms, causes, files, verification, code). Fields with
+one value (title, date, description, …) take the most preferred name; the other names are
+kept as extras. A value that does not parse (a date that is no date, a severity of
+``maybe``) is kept as an extra too, and normalised values keep their original.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from kbtool.migrate.legacy.extras import Chain, ExtrasBuilder
+from kbtool.migrate.legacy.nodes import elements, is_element, line_of, text_of
+from kbtool.migrate.legacy.text import (
+    clean,
+    clean_code,
+    parse_date,
+    split_bullets,
+    split_commas,
+    split_paths,
+)
+from kbtool.migrate.legacy.vocabulary import (
+    CODE_NAMES,
+    PROBLEM_TEXT_NAMES,
+    STEP_NAMES,
+    classify,
+    normalise,
+    normalise_severity,
+    normalise_status,
+    preference,
+)
+from kbtool.model import CodeBlock, Step, Symptom, Why
+from kbtool.validate.semantics import versions_problem
+
+SINGLE_FIELDS = frozenset(
+    {"id", "title", "date", "category", "description", "severity", "status", "review_by"}
+)
+KEPT_CONCEPTS = frozenset({"lessons", "impact"})  # recognised, but no canonical element
+_PATH_ATTRS = ("path", "file", "src", "name", "href")
+_NOTE_ATTRS = ("note", "change", "changes", "description", "what")
+_HREF_ATTRS = ("href", "url", "path", "file", "src", "ref", "link")
+_LANG_ATTRS = ("lang", "language")
+
+
+@dataclass
+class RawRef:
+    """A reference as written; resolved to a typed reference (or kept) once ids exist."""
+
+    text: str
+    href: str | None
+    line: int
+    element: etree._Element | None  # None: one line of a text list inside ``container``
+    container: etree._Element
+    chain: tuple[etree._Element, ...]
+
+
+@dataclass
+class Draft:
+    """What one record says, before ids, defaults and links are settled."""
+
+    record: etree._Element
+    id: str | None = None
+    title: str | None = None
+    date: dt.date | None = None
+    category: str | None = None
+    description: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    review_by: dt.date | None = None
+    tags: list[str] = field(default_factory=list)
+    symptoms: list[Symptom] = field(default_factory=list)
+    root_causes: list[str] = field(default_factory=list)
+    five_whys: list[Why] = field(default_factory=list)
+    solution: list[Step] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    verification: list[str] = field(default_factory=list)
+    prevention: list[str] = field(default_factory=list)
+    test_cases: list[str] = field(default_factory=list)
+    references: list[RawRef] = field(default_factory=list)
+    supersedes: list[RawRef] = field(default_factory=list)
+    originals: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extras: ExtrasBuilder = field(default_factory=ExtrasBuilder)
+    mapped: Counter[str] = field(default_factory=Counter)
+    kept_concepts: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class _Candidate:
+    field: str
+    rank: int
+    seq: int
+    how: str
+    chain: tuple[etree._Element, ...]
+    element: etree._Element | None = None  # the element, or the owner of ``attr``
+    attr: str | None = None
+
+    @property
+    def owner(self) -> etree._Element:
+        assert self.element is not None
+        return self.element
+
+    def raw(self) -> str:
+        if self.attr is not None:
+            return self.owner.get(self.attr) or ""
+        return text_of(self.owner)
+
+
+def _leaf_text(el: etree._Element) -> str:
+    return clean(text_of(el))
+
+
+def _first_attr(el: etree._Element, names: Sequence[str]) -> tuple[str, str] | None:
+    for name in el.attrib:
+        key = normalise(str(name))
+        if key in names:
+            return str(name), el.get(name) or ""
+    return None
+
+
+class _Mapper:
+    def __init__(self, record: etree._Element) -> None:
+        self.record = record
+        self.draft = Draft(record=record)
+        self.singles: dict[str, list[_Candidate]] = {}
+        self.seq = 0
+
+    # ------------------------------------------------------------ keeping
+
+    def keep(self, node: etree._Element, chain: Chain) -> None:
+        if not is_element(node) and not chain:
+            chain = (self.record,)
+        self.draft.extras.add(node, chain)
+
+    def keep_text(self, text: str | None, chain: Chain) -> None:
+        if text and text.strip():
+            self.draft.extras.add_text(text, chain or (self.record,))
+
+    def keep_attributes(
+        self, el: etree._Element, chain: Chain, consumed: Sequence[str] = ()
+    ) -> None:
+        names = [str(n) for n in el.attrib if normalise(str(n)) not in consumed]
+        self.draft.extras.add_attributes(el, names, chain)
+
+    # ------------------------------------------------------------ walking
+
+    def run(self) -> Draft:
+        self.attributes(self.record, ())
+        self.walk(self.record, ())
+        self.resolve_singles()
+        return self.draft
+
+    def attributes(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
+        kept = []
+        for name in el.attrib:
+            found = classify(str(name))
+            if found and found[0] in SINGLE_FIELDS:
+                self.candidate(found[0], found[1], chain, el, attr=str(name))
+            elif found and found[0] == "tags":
+                self.draft.mapped[found[1]] += 1
+                self.add_tags(split_commas(el.get(name) or ""))
+            else:
+                kept.append(str(name))
+        self.draft.extras.add_attributes(el, kept, chain)
+
+    def walk(self, parent: etree._Element, chain: tuple[etree._Element, ...]) -> None:
+        """Map the children of ``parent`` (the record, or a metadata block flattened onto it)."""
+        self.keep_text(parent.text, chain)
+        for child in parent:
+            if is_element(child):
+                self.child(child, chain)
+            else:
+                self.keep(child, chain)
+            self.keep_text(child.tail, chain)
+
+    def child(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
+        found = classify(el.tag)
+        if found is None:
+            self.draft.mapped["extras"] += 1
+            self.keep(el, chain)
+            return
+        name, how = found
+        if name == "metadata":
+            self.draft.mapped["flattened"] += 1
+            inner = (*chain, el)
+            self.attributes(el, inner)
+            self.walk(el, inner)
+        elif name in SINGLE_FIELDS:
+            self.candidate(name, how, chain, el)
+        elif name in KEPT_CONCEPTS:
+            self.draft.mapped["extras"] += 1
+            self.draft.kept_concepts[name] += 1
+            self.keep(el, chain)
+        else:
+            self.list_field(name, how, el, chain)
+
+    def candidate(
+        self,
+        name: str,
+        how: str,
+        chain: tuple[etree._Element, ...],
+        el: etree._Element,
+        attr: str | None = None,
+    ) -> None:
+        self.seq += 1
+        rank = preference(name, attr if attr is not None else str(el.tag))
+        self.singles.setdefault(name, []).append(
+            _Candidate(name, rank, self.seq, how, chain, el, attr)
+        )
+
+    # ------------------------------------------------------------ one-value fields
+
+    def resolve_singles(self) -> None:
+        for name in sorted(self.singles):
+            taken = False
+            for cand in sorted(self.singles[name], key=lambda c: (c.rank, c.seq)):
+                if not taken and self.take(cand):
+                    taken = True
+                    self.draft.mapped[cand.how] += 1
+                    continue
+                self.draft.mapped["extras"] += 1
+                if cand.attr is not None:
+                    self.draft.extras.add_attributes(cand.owner, [cand.attr], cand.chain)
+                else:
+                    self.keep(cand.owner, cand.chain)
+
+    def take(self, cand: _Candidate) -> bool:
+        value = clean(cand.raw())
+        if cand.field == "description" and cand.attr is None:
+            return self.problem(cand.owner, cand.chain)
+        if not value or not self.set_single(cand.field, value):
+            return False
+        if cand.attr is None:
+            self.keep_attributes(cand.owner, cand.chain)
+            for c in cand.owner:
+                if not is_element(c):
+                    self.keep(c, (*cand.chain, cand.owner))
+        return True
+
+    def set_single(self, name: str, value: str) -> bool:
+        draft = self.draft
+        if name in ("date", "review_by"):
+            parsed = parse_date(value)
+            if parsed is None:
+                return False
+            if not parsed[1]:
+                draft.originals.append((name.replace("_", "-"), value))
+            setattr(draft, name, parsed[0])
+            return True
+        if name == "severity":
+            level = normalise_severity(value)
+            if level is None:
+                return False
+            if level != value:
+                draft.originals.append(("severity", value))
+            draft.severity = level
+            return True
+        if name == "status":
+            status = normalise_status(value)
+            if status is None:
+                return False
+            if status != value:
+                draft.originals.append(("status", value))
+            draft.status = status
+            return True
+        setattr(draft, name, value)
+        return True
+
+    def problem(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> bool:
+        """The description, looking one level inside a structured ``<problem>``."""
+        inner = (*chain, el)
+        self.keep_attributes(el, chain)
+        parts = [clean(el.text)]
+        for child in el:
+            if not is_element(child):
+                self.keep(child, inner)
+            elif normalise(child.tag) in PROBLEM_TEXT_NAMES and not elements(child):
+                self.keep_attributes(child, inner)
+                parts.append(_leaf_text(child))
+                self.draft.mapped["inside"] += 1
+            else:
+                found = classify(child.tag)
+                if found and found[0] not in SINGLE_FIELDS | KEPT_CONCEPTS | {"metadata"}:
+                    self.list_field(found[0], "inside", child, inner)
+                else:
+                    self.draft.mapped["extras"] += 1
+                    self.keep(child, inner)
+            parts.append(clean(child.tail))
+        text = "\n\n".join(p for p in parts if p)
+        if not text:
+            return False
+        self.draft.description = text
+        return True
+
+    # ------------------------------------------------------------ lists
+
+    def list_field(
+        self, name: str, how: str, el: etree._Element, chain: tuple[etree._Element, ...]
+    ) -> None:
+        self.draft.mapped[how] += 1
+        draft = self.draft
+        if name == "tags":
+            self.keep_attributes(el, chain)
+            if elements(el):
+                self.add_tags([text for text, _ in self.items(el, chain) if text])
+            else:
+                self.add_tags(split_commas(_leaf_text(el)))
+        elif name == "symptoms":
+            for text, item in self.items(el, chain, consumed=("versions",)):
+                if not text:
+                    continue
+                versions = item.get("versions") if item is not el else None
+                if versions is not None and versions_problem(versions) is not None:
+                    draft.originals.append(("versions", versions))  # not PEP 440: kept aside
+                    versions = None
+                draft.symptoms.append(Symptom(text=text, versions=versions or None))
+        elif name in ("root_causes", "five_whys"):
+            self.causes(el, chain)
+        elif name == "solution":
+            self.solution(el, chain)
+        elif name == "files":
+            self.files(el, chain)
+        elif name in ("verification", "prevention", "test_cases"):
+            getattr(draft, name).extend(text for text, _ in self.items(el, chain) if text)
+        elif name in ("references", "supersedes"):
+            getattr(draft, name).extend(self.refs(el, chain))
+        else:  # pragma: no cover - every list field is handled above
+            self.keep(el, chain)
+
+    def items(
+        self,
+        el: etree._Element,
+        chain: tuple[etree._Element, ...],
+        consumed: Sequence[str] = (),
+    ) -> list[tuple[str, etree._Element]]:
+        """The items of a list: child elements, bullet lines, or the whole text."""
+        children = elements(el)
+        inner = (*chain, el)
+        if not children:
+            self.keep_attributes(el, chain, consumed)
+            for c in el:
+                self.keep(c, inner)
+            text = _leaf_text(el)
+            bullets = split_bullets(text)
+            return [(t, el) for t in (bullets if bullets is not None else [text] if text else [])]
+        self.keep_attributes(el, chain)
+        out: list[tuple[str, etree._Element]] = []
+        out.extend((t, el) for t in self.text_items(el.text))
+        for child in el:
+            if not is_element(child):
+                self.keep(child, inner)
+            else:
+                out.extend(self.item(child, inner, consumed))
+            out.extend((t, el) for t in self.text_items(child.tail))
+        return out
+
+    def item(
+        self,
+        child: etree._Element,
+        chain: tuple[etree._Element, ...],
+        consumed: Sequence[str],
+    ) -> list[tuple[str, etree._Element]]:
+        grandchildren = elements(child)
+        if not grandchildren:
+            self.keep_attributes(child, chain, consumed)
+            for c in child:
+                self.keep(c, (*chain, child))
+            text = _leaf_text(child)
+            return [(text, child)] if text or child.attrib else []
+        names = [normalise(g.tag) for g in grandchildren]
+        if len(set(names)) == len(names) and all(not elements(g) for g in grandchildren):
+            self.keep_attributes(child, chain, consumed)
+            parts = [clean(child.text), *(_leaf_text(g) for g in grandchildren)]
+            for g in grandchildren:
+                self.keep_attributes(g, (*chain, child))
+            text = " - ".join(p for p in parts if p)
+            return [(text, child)] if text else []
+        return self.items(child, chain, consumed)
+
+    @staticmethod
+    def text_items(text: str | None) -> list[str]:
+        value = clean(text)
+        if not value:
+            return []
+        bullets = split_bullets(value)
+        return bullets if bullets is not None else [value]
+
+    def add_tags(self, tags: list[str]) -> None:
+        draft = self.draft
+        for raw in tags:
+            tag = "-".join(raw.split())
+            if len(tag) > 64:
+                draft.notes.append(f"tag longer than 64 characters kept as an extra: {raw[:40]}…")
+                keep = etree.Element("tag")
+                keep.text = raw
+                draft.extras.add(keep, ())
+                continue
+            if tag != raw:
+                draft.originals.append(("tag", raw))
+            if tag.casefold() in (t.casefold() for t in draft.tags):
+                draft.originals.append(("tag", f"{raw} (repeated)"))
+                continue
+            draft.tags.append(tag)
+
+    def files(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
+        for text, item in self.items(el, chain, consumed=_PATH_ATTRS + _NOTE_ATTRS):
+            path = _first_attr(item, _PATH_ATTRS) if item is not el else None
+            if path is not None:
+                note = _first_attr(item, _NOTE_ATTRS)
+                parts = [path[1], note[1] if note else "", text]
+                self.draft.files.append(" - ".join(p for p in parts if p))
+                continue
+            split = split_paths(text)
+            self.draft.files.extend(split if split else [text] if text else [])
+
+    def causes(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
+        """Root causes, or a why chain when whys carry a question and an answer."""
+        inner = (*chain, el)
+        if not elements(el):
+            self.draft.root_causes.extend(t for t, _ in self.items(el, chain) if t)
+            return
+        self.keep_attributes(el, chain)
+        self.draft.root_causes.extend(self.text_items(el.text))
+        for child in el:
+            if not is_element(child):
+                self.keep(child, inner)
+            elif (why := self.why(child, inner)) is not None:
+                self.draft.five_whys.append(why)
+            else:
+                self.draft.root_causes.extend(t for t, _ in self.item(child, inner, ()) if t)
+            self.draft.root_causes.extend(self.text_items(child.tail))
+
+    def why(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> Why | None:
+        parts = {normalise(c.tag): c for c in elements(el)}
+        question_attr = el.get("question")
+        if "question" in parts and "answer" in parts and len(parts) == len(elements(el)) == 2:
+            question, answer = _leaf_text(parts["question"]), _leaf_text(parts["answer"])
+            if question and answer and not clean(el.text):
+                self.keep_attributes(el, chain)
+                for c in (parts["question"], parts["answer"]):
+                    self.keep_attributes(c, (*chain, el))
+                return Why(question=question, answer=answer)
+        if question_attr and not elements(el) and _leaf_text(el):
+            self.keep_attributes(el, chain, ("question",))
+            return Why(question=clean(question_attr), answer=_leaf_text(el))
+        return None
+
+    def solution(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
+        """Steps from child elements or bullet text, with code blocks kept verbatim."""
+        draft, inner = self.draft, (*chain, el)
+        self.keep_attributes(el, chain)
+        if not elements(el):
+            for c in el:
+                self.keep(c, inner)
+            draft.solution.extend(Step(text=t) for t in self.text_items(_leaf_text(el)))
+            return
+        steps: list[Step] = [Step(text=t) for t in self.text_items(el.text)]
+        for child in el:
+            if not is_element(child):
+                self.keep(child, inner)
+            else:
+                self.solution_child(child, inner, steps)
+            steps.extend(Step(text=t) for t in self.text_items(child.tail))
+        draft.solution.extend(steps)
+
+    def solution_child(
+        self, child: etree._Element, chain: tuple[etree._Element, ...], steps: list[Step]
+    ) -> None:
+        name, found = normalise(child.tag), classify(child.tag)
+        grandchildren = elements(child)
+        if name in CODE_NAMES and not grandchildren:
+            code = self.code(child, chain)
+            if steps:
+                steps[-1].code.append(code)
+            else:
+                steps.append(Step(text="", code=[code]))
+            self.draft.mapped["inside"] += 1
+        elif name in STEP_NAMES and all(
+            normalise(g.tag) in CODE_NAMES and not elements(g) for g in grandchildren
+        ):
+            self.keep_attributes(child, chain)
+            inner = (*chain, child)
+            parts = [clean(child.text)]
+            codes = []
+            for g in child:
+                if is_element(g):
+                    codes.append(self.code(g, inner))
+                else:
+                    self.keep(g, inner)
+                parts.append(clean(g.tail))
+            steps.append(Step(text="\n\n".join(p for p in parts if p), code=codes))
+            self.draft.mapped["inside"] += 1
+        elif found and found[0] == "solution":
+            self.draft.mapped["inside"] += 1
+            before = len(self.draft.solution)
+            self.solution(child, chain)
+            steps.extend(self.draft.solution[before:])
+            del self.draft.solution[before:]
+        elif found and found[0] not in SINGLE_FIELDS | KEPT_CONCEPTS | {"metadata"}:
+            self.list_field(found[0], "inside", child, chain)
+        else:
+            self.draft.mapped["extras"] += 1
+            self.keep(child, chain)
+
+    def code(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> CodeBlock:
+        lang = _first_attr(el, _LANG_ATTRS)
+        self.keep_attributes(el, chain, _LANG_ATTRS)
+        for c in el:
+            self.keep(c, (*chain, el))
+        return CodeBlock(text=clean_code(text_of(el)), lang=lang[1] if lang else None)
+
+    def refs(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> list[RawRef]:
+        out: list[RawRef] = []
+        inner = (*chain, el)
+        children = elements(el)
+        if not children:
+            self.keep_attributes(el, chain, _HREF_ATTRS)
+            href = _first_attr(el, _HREF_ATTRS)
+            text = _leaf_text(el)
+            if href is not None:
+                return [RawRef(text, href[1], line_of(el), el, el, chain)]
+            lines = _ref_lines(text)
+            return [RawRef(line, None, line_of(el), None, el, chain) for line in lines]
+        self.keep_attributes(el, chain)
+        for line in _ref_lines(clean(el.text)):
+            out.append(RawRef(line, None, line_of(el), None, el, chain))
+        for child in el:
+            if not is_element(child):
+                self.keep(child, inner)
+            elif elements(child):
+                out.extend(self.refs(child, inner))
+            else:
+                self.keep_attributes(child, inner, _HREF_ATTRS)
+                href = _first_attr(child, _HREF_ATTRS)
+                out.append(
+                    RawRef(
+                        _leaf_text(child),
+                        href[1] if href else None,
+                        line_of(child),
+                        child,
+                        el,
+                        chain,
+                    )
+                )
+            for line in _ref_lines(clean(child.tail)):
+                out.append(RawRef(line, None, line_of(el), None, el, chain))
+        return [r for r in out if r.text or r.href]
+
+
+def _ref_lines(text: str) -> list[str]:
+    """References written as text: bullet or separate lines, or ``;``-separated."""
+    if not text:
+        return []
+    lines = split_bullets(text) or text.split("\n")
+    return [part.strip() for line in lines for part in line.split(";") if part.strip()]
+
+
+def map_record(record: etree._Element) -> Draft:
+    """Map one record element (see the module docstring)."""
+    return _Mapper(record).run()

@@ -1,0 +1,159 @@
+"""Which elements of a legacy document are records: the three layouts, and catalogues.
+
+- a whole file that is one record (``<learning>`` with problem/solution children);
+- an envelope: a root with metadata and a container (any name) of records;
+- report-style documents (``critical_fixes``, ``issue``, ``insight``): one record, or a
+  list of records when their children are records;
+- a catalogue (``index.xml``): paths to other files; recognised, never an entry.
+
+An element is a record when it has a title and some content field, or two content fields
+and a record-like name (``learning``, ``entry``, ``fix``, …) or an id. A document in which
+no record is recognised is still read as one record, so nothing is silently left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from lxml import etree
+
+from kbtool.migrate.legacy.nodes import elements, is_element, line_of, text_of
+from kbtool.migrate.legacy.repair import WRAPPER
+from kbtool.migrate.legacy.vocabulary import CATALOGUE_NAMES, RECORD_NAMES, classify, normalise
+
+CONTENT_FIELDS = frozenset(
+    {
+        "description",
+        "symptoms",
+        "root_causes",
+        "five_whys",
+        "solution",
+        "prevention",
+        "files",
+        "verification",
+        "lessons",
+        "impact",
+    }
+)
+_PATH_ATTRS = ("path", "href", "file", "src", "location", "ref")
+_PATH_TEXT = re.compile(r"^[\w.\-/\\]+\.(?:xml|md)(?:#[\w\-]+)?$")
+
+Kind = Literal["record", "envelope", "catalogue"]
+
+
+@dataclass
+class Layout:
+    kind: Kind
+    records: list[etree._Element] = field(default_factory=list)
+    metadata: list[etree._Element] = field(default_factory=list)  # envelope metadata blocks
+    paths: list[tuple[str, int]] = field(default_factory=list)  # catalogue: (path, line)
+
+
+def _is_metadata(el: etree._Element) -> bool:
+    found = classify(el.tag)
+    return found is not None and found[0] == "metadata"
+
+
+def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[bool, set[str]]:
+    """(has a title, the content fields) of an element.
+
+    A metadata block may give the title (records keep title, date and category there), but
+    not content: an envelope's metadata ``description`` describes the envelope.
+    """
+    title = any((classify(str(a)) or ("",))[0] == "title" for a in el.attrib)
+    content: set[str] = set()
+    for child in elements(el):
+        if id(child) in skip:
+            continue
+        found = classify(child.tag)
+        if found is None:
+            continue
+        if found[0] == "metadata":
+            title = title or _fields(child)[0]
+        elif found[0] == "title":
+            title = title or bool(text_of(child).strip())
+        elif found[0] in CONTENT_FIELDS:
+            content.add(found[0])
+    return title, content
+
+
+def is_record(el: etree._Element) -> bool:
+    title, content = _fields(el)
+    if title and content:
+        return True
+    named = normalise(el.tag) in RECORD_NAMES or classify(el.tag) is None or "id" in el.attrib
+    return len(content) >= 2 and named
+
+
+def _catalogue_paths(root: etree._Element) -> list[tuple[str, int]]:
+    paths = []
+    for el in root.iter():
+        if not is_element(el):
+            continue
+        for name in el.attrib:
+            if normalise(str(name)) in _PATH_ATTRS:
+                paths.append((el.get(name) or "", line_of(el)))
+        if not elements(el):
+            text = text_of(el).strip()
+            if _PATH_TEXT.match(text):
+                paths.append((text, line_of(el)))
+    return [(p, line) for p, line in paths if p]
+
+
+def _containers(el: etree._Element, layout: Layout, depth: int) -> None:
+    """Collect records below a non-record element (containers up to three levels deep)."""
+    for child in elements(el):
+        if _is_metadata(child):
+            layout.metadata.append(child)
+        elif is_record(child):
+            layout.records.append(child)
+        elif depth < 3:
+            _containers(child, layout, depth + 1)
+
+
+def find_records(root: etree._Element, stem: str) -> Layout:
+    """The layout of a parsed legacy document (``stem``: its file name without suffix)."""
+    if normalise(root.tag) == WRAPPER.replace("-", "_"):
+        layout = Layout("envelope")
+        _containers(root, layout, 1)
+        if not layout.records:
+            layout.kind = "record"
+            layout.records = [root]
+        return layout
+    direct = [c for c in elements(root) if not _is_metadata(c) and is_record(c)]
+    own_title, own_content = _fields(root, frozenset(id(c) for c in direct))
+    if (normalise(root.tag) in CATALOGUE_NAMES or stem.lower() in CATALOGUE_NAMES) and not direct:
+        paths = _catalogue_paths(root)
+        if paths and not (own_title and own_content):
+            return Layout("catalogue", paths=paths)
+    if direct and (len(direct) >= 2 or not own_content):
+        layout = Layout("envelope")
+        _containers(root, layout, 0)
+        return layout
+    if (own_title and own_content) or len(own_content) >= 2:
+        return Layout("record", records=[root])
+    layout = Layout("envelope")
+    _containers(root, layout, 0)
+    if not layout.records:
+        return Layout("record", records=[root])
+    return layout
+
+
+def xpath_of(el: etree._Element) -> str:
+    """``/learnings/entries/learning[3]`` by local names; a repair wrapper is left out."""
+    steps = []
+    node: etree._Element | None = el
+    while node is not None:
+        parent = node.getparent()
+        name = etree.QName(node).localname
+        if name == WRAPPER and parent is None:
+            break
+        if parent is not None:
+            same = [c for c in parent if c.tag == node.tag]
+            if len(same) > 1:
+                name = f"{name}[{same.index(node) + 1}]"
+        steps.append(name)
+        node = parent
+    return "/" + "/".join(reversed(steps))

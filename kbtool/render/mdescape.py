@@ -1,0 +1,369 @@
+"""Escape entry text for Markdown output.
+
+Entry text is "Markdown-lite": prose that may hold inline code spans, emphasis, links and
+fenced code blocks, but never raw HTML. Every function here returns a :class:`Markdown`
+string that is safe to paste into a Markdown document:
+
+- ``<``, ``>`` and ``&`` are HTML-escaped outside code, so no raw HTML (``<script>``,
+  ``<!--``, ``<img onerror>``) passes through to any renderer;
+- link and image targets are kept only for http, https, mailto and relative targets; an image
+  with an absolute URL becomes a plain link (no remote fetch when the page is viewed);
+- ``@mentions`` become code spans, so rendering never pings anyone;
+- block structure stays where the template put it: line-start ``#`` and setext underlines are
+  escaped, an unclosed code fence is closed; table cells and headings stay on one line.
+
+Data is never compiled as a template: ``{{ 7*7 }}`` in an entry prints literally.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from markupsafe import Markup
+
+ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+class Markdown(str):
+    """A string that is already safe Markdown; the renderer prints it unchanged."""
+
+    __slots__ = ()
+
+
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def safe_url(url: str) -> str | None:
+    """``url`` when its scheme is http, https or mailto, or it is relative; otherwise None."""
+    target = url.strip()
+    if not target:
+        return None
+    # Browsers drop white space and control characters inside a scheme ("java\tscript:").
+    probe = _INVISIBLE.sub("", target)
+    match = _SCHEME.match(probe)
+    if match and match.group(1).lower() not in ALLOWED_SCHEMES:
+        return None
+    if probe.startswith(("\\\\", "/\\", "\\/")):
+        return None
+    return target
+
+
+# ------------------------------------------------------------------ inline text
+
+_MENTION = re.compile(
+    r"(?<![\w@.`/])@([A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:/[A-Za-z0-9_.-]+)?)"
+)
+_LINK_TARGET = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)")
+_IMAGE = re.compile(r"!\[")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _split_code_spans(text: str) -> list[tuple[bool, str]]:
+    """Split into (is_code, piece) following CommonMark code-span rules (matching runs)."""
+    pieces: list[tuple[bool, str]] = []
+    pos = 0
+    start = 0
+    while True:
+        opening = _BACKTICKS.search(text, pos)
+        if opening is None:
+            break
+        run = opening.group()
+        closing = opening.end()
+        found = None
+        while True:
+            candidate = _BACKTICKS.search(text, closing)
+            if candidate is None:
+                break
+            if candidate.group() == run:
+                found = candidate
+                break
+            closing = candidate.end()
+        if found is None:
+            pos = opening.end()
+            continue
+        if opening.start() > start:
+            pieces.append((False, text[start : opening.start()]))
+        pieces.append((True, text[opening.start() : found.end()]))
+        start = pos = found.end()
+    if start < len(text):
+        pieces.append((False, text[start:]))
+    return pieces
+
+
+def _escape_prose(text: str) -> str:
+    """Escape one piece of text that is not inside a code span."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MENTION.sub(lambda m: f"`@{m.group(1)}`", text)
+
+    def link(match: re.Match[str]) -> str:
+        target = match.group(1)
+        bare = target[1:-1] if target.startswith("<") else target
+        bare = bare.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+        if safe_url(bare) is None and bare:
+            return "]\\(" + match.group(0)[2:]
+        return match.group(0)
+
+    text = _LINK_TARGET.sub(link, text)
+
+    def image(match: re.Match[str]) -> str:
+        after = text[match.end() :]
+        target = _LINK_TARGET.search(after)
+        if target is None:
+            return match.group(0)
+        value = target.group(1).strip("<>")
+        return "\\![" if _SCHEME.match(value) or value.startswith("//") else match.group(0)
+
+    return _IMAGE.sub(image, text)
+
+
+_INLINE_PLAIN = re.compile(r"[<>&`@\]!|\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def escape_inline(text: str, *, cell: bool = False) -> str:
+    """Escape inline text: prose escaped, code spans kept verbatim (``|`` escaped in cells)."""
+    if not _INLINE_PLAIN.search(text):
+        return text
+    text = _CONTROL.sub("", text)
+    out = []
+    for is_code, piece in _split_code_spans(text):
+        if is_code:
+            out.append(piece.replace("|", "\\|") if cell else piece)
+        else:
+            piece = _escape_prose(piece)
+            out.append(piece.replace("|", "\\|") if cell else piece)
+    return "".join(out)
+
+
+def one_line(text: str) -> str:
+    """Collapse all white space runs (newlines included) into single spaces."""
+    return " ".join(text.split())
+
+
+def md_inline(value: object) -> Markdown:
+    """Inline text on one line (list items, labels)."""
+    return Markdown(escape_inline(one_line(str(value))))
+
+
+def md_cell(value: object) -> Markdown:
+    """A table cell: one line, ``|`` escaped, empty cells kept as a single space."""
+    text = escape_inline(one_line(str(value)), cell=True)
+    return Markdown(text or " ")
+
+
+_TRAILING_HASHES = re.compile(r"(\s)(#+)$")
+
+
+def md_heading(value: object) -> Markdown:
+    """Heading text: one line; a trailing ``#`` run is escaped so it is not eaten."""
+    text = escape_inline(one_line(str(value)))
+    text = _TRAILING_HASHES.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    if text.startswith("#"):
+        text = "\\" + text
+    return Markdown(text)
+
+
+def md_code_span(value: object) -> Markdown:
+    """Inline code: a backtick fence longer than any run inside; one line."""
+    text = one_line(str(value))
+    longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
+_LANG = re.compile(r"[^A-Za-z0-9_+.#-]")
+
+
+def md_code(value: object, lang: object = "") -> Markdown:
+    """A fenced code block; the fence is longer than any backtick run in the code."""
+    text = _CONTROL.sub("", str(value)).rstrip("\n")
+    longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    info = _LANG.sub("", str(lang or ""))[:40]
+    return Markdown(f"{fence}{info}\n{text}\n{fence}")
+
+
+def md_link(label: object, target: object, cell: bool = False) -> Markdown:
+    """``[label](target)`` when the target is allowed; the label alone otherwise. With
+    ``cell``, safe inside a table cell."""
+    text = escape_inline(one_line(str(label)), cell=cell).replace("[", "\\[").replace("]", "\\]")
+    url = safe_url(str(target))
+    if url is None:
+        return Markdown(text)
+    url = url.replace("<", "%3C").replace(">", "%3E").replace("\n", "")
+    if any(c in url for c in " ()"):
+        url = f"<{url}>"
+    return Markdown(f"[{text or url}]({url})")
+
+
+# ------------------------------------------------------------------ block text
+
+_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+_ATX = re.compile(r"^( {0,3})(#{1,6})(?=\s|$)")
+_SETEXT = re.compile(r"^( {0,3})(=+|-+)\s*$")
+_REFDEF = re.compile(r"^( {0,3})\[([^\]\n]+)\]:\s*<?([^\s>]*)")
+_QUOTE = re.compile(r"^(?: {0,3}> ?)+")
+
+
+def _fence_opening(line: str) -> re.Match[str] | None:
+    """The match of a line that opens a code fence (a backtick fence has no backtick in its
+    info string), else None."""
+    opening = _FENCE.match(line)
+    if opening and not (opening.group(2)[0] == "`" and "`" in opening.group(3)):
+        return opening
+    return None
+
+
+def _still_open(fence: str, line: str) -> str | None:
+    """``fence`` while ``line`` (inside the fenced block) does not close it, then None."""
+    stripped = line.strip()
+    return None if stripped.startswith(fence) and not stripped.strip(fence[0]) else fence
+
+
+def _structure(line: str, min_heading: int) -> str:
+    """Escape (or demote) a line-start ATX heading, a setext underline, an unsafe link
+    definition; ``line`` has no container prefix."""
+    heading = _ATX.match(line)
+    if heading:
+        level = len(heading.group(2))
+        indent = heading.group(1)
+        if not min_heading:
+            return indent + "\\" + line[len(indent) :]
+        if level < min_heading:
+            return indent + "#" * min_heading + line[heading.end() :]
+        return line
+    if _SETEXT.match(line):
+        indent = len(line) - len(line.lstrip(" "))
+        return line[:indent] + "\\" + line[indent:]
+    ref = _REFDEF.match(line)
+    if ref and safe_url(ref.group(3)) is None:
+        return ref.group(1) + "\\" + line[len(ref.group(1)) :]
+    return line
+
+
+def _block_lines(text: str, *, min_heading: int) -> list[str]:
+    # Block structure is decided line by line before inline parsing, so each line is escaped
+    # on its own: a code span never shields a line that starts with ``<``.
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        if fence is not None:
+            out.append(line)
+            fence = _still_open(fence, line)
+            continue
+        opening = _fence_opening(line)
+        if opening:
+            fence = opening.group(2)
+            info = opening.group(3).split()
+            out.append(opening.group(1) + fence + (_LANG.sub("", info[0])[:40] if info else ""))
+            continue
+        quote = _QUOTE.match(line)
+        prefix = quote.group() if quote else ""
+        rest = _structure(line[len(prefix) :], min_heading)
+        out.append(prefix + escape_inline(rest))
+    if fence is not None:
+        out.append(fence)
+    return out
+
+
+_PLAIN = re.compile(r"[<>&`@\[\]!\r\x00-\x08\x0b-\x1f\x7f]|^ {0,3}(?:#|=|-+\s*$|~~~)", re.MULTILINE)
+
+
+def md_block(value: object) -> Markdown:
+    """Multi-line text (descriptions, answers): paragraphs, lists and code fences kept;
+    headings, setext underlines and unsafe link definitions escaped; HTML escaped."""
+    text = str(value)
+    if not _PLAIN.search(text):  # nothing to escape: the common case
+        return Markdown(text.strip("\n"))
+    text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    return Markdown("\n".join(_block_lines(text, min_heading=0)))
+
+
+def md_section(value: object, min_level: int = 3) -> Markdown:
+    """Kept-as-is section text: like :func:`md_block`, but headings stay headings, demoted to
+    at least ``min_level`` so they nest under the section that holds them."""
+    text = _CONTROL.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    return Markdown("\n".join(_block_lines(text, min_heading=max(1, min(min_level, 6)))))
+
+
+def md_item(value: object, width: int = 2) -> Markdown:
+    """Block text as the body of a list item: lines after the first indented by ``width``."""
+    lines = md_block(value).split("\n")
+    pad = " " * width
+    return Markdown(lines[0] + "".join("\n" + (pad + line if line else "") for line in lines[1:]))
+
+
+def md_indent(value: object, width: int = 2, first: bool = False) -> Markdown:
+    """Indent Markdown (escaped first unless it already is) by ``width`` spaces."""
+    text = value if isinstance(value, Markdown) else md_block(value)
+    pad = " " * width
+    lines = text.split("\n")
+    head = (pad + lines[0]) if first and lines[0] else lines[0]
+    return Markdown(head + "".join("\n" + (pad + line if line else "") for line in lines[1:]))
+
+
+def tidy(text: str) -> str:
+    """Collapse runs of blank lines outside code fences; one newline at the end."""
+    out: list[str] = []
+    fence: str | None = None
+    blank = False
+    for line in text.split("\n"):
+        if fence is not None:
+            out.append(line)
+            fence = _still_open(fence, line)
+            continue
+        opening = _fence_opening(line)
+        if opening:
+            fence = opening.group(2)
+        if not line.strip():
+            if out and not blank:
+                out.append("")
+            blank = True
+            continue
+        blank = False
+        out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""
+
+
+def slugify_heading(plain: object) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    kept = [
+        ch
+        for ch in str(plain).strip().lower()
+        if ch in " -_" or unicodedata.category(ch)[0] in "LMN"
+    ]
+    return "".join(kept).replace(" ", "-")
+
+
+def finalize(value: object) -> object:
+    """Jinja ``finalize`` hook: print :class:`Markdown` (and what a template marked ``|safe``)
+    as is, escape everything else as block text."""
+    if isinstance(value, Markdown | Markup):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return md_block(value)
+
+
+FILTERS = {
+    "md": md_block,
+    "md_block": md_block,
+    "md_section": md_section,
+    "md_inline": md_inline,
+    "md_cell": md_cell,
+    "md_heading": md_heading,
+    "md_code": md_code,
+    "md_code_span": md_code_span,
+    "md_link": md_link,
+    "md_item": md_item,
+    "md_indent": md_indent,
+    "one_line": one_line,
+    "slug": slugify_heading,
+}

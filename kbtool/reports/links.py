@@ -1,0 +1,838 @@
+"""Two-way links between entries and Markdown fix reports: the link graph and its checks.
+
+An entry points at a report with ``<fix-report href="reports/x.md#anchor">`` (relative to
+its XML file; see CONTRIBUTING.md, "Links"). A report points at entries by path relative to
+the KB root (``learnings/x.xml``, legacy prefixes through ``Config.path_map``), by
+``x.xml#id``, by a Markdown link relative to the report, or by bare id.
+
+Library use::
+
+    graph = build_graph(config)
+    graph.backlinks("async-context-manager-depends")   # [Backlink(kind, source, path, line)]
+    graph.findings()                                    # [(path, line, col, code, message)]
+
+A mention of a file (no ``#id``) resolves when the file exists; it counts as mentioning every
+entry of that file for KB405, but only a mention of an id asks that entry to link back (KB404).
+A bare id counts only when an entry has it (any hyphenated word could be one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from kbtool.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from markdown_it.tree import SyntaxTreeNode
+
+    from kbtool.config import Config
+    from kbtool.kb import KnowledgeBase
+    from kbtool.reports.parser import Report
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_XML_PATH = re.compile(
+    r"(?<![\w.~-])((?:[\w.~-]+/)*[\w.~-]+\.xml)(?:#([a-z0-9][a-z0-9-]{0,79}))?(?![\w/])"
+)
+_HYPHEN_WORD = re.compile(r"(?<![\w/.#-])([a-z0-9]+(?:-[a-z0-9]+)+)(?![\w/-])")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+CACHE_VERSION = 1
+
+
+# ------------------------------------------------------------------ data
+
+
+@dataclass(frozen=True)
+class EntryNode:
+    id: str
+    file: str  # POSIX path relative to the KB root
+    line: int
+    col: int = 0
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Href:
+    """A non-learning reference of an entry: ``<fix-report|link|issue href>``."""
+
+    entry_id: str
+    kind: str
+    target: str
+    file: str
+    line: int
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Something in a report that may name an entry, before resolution."""
+
+    kind: str  # "path" (root-relative or mapped), "relpath" (relative to the report), "id"
+    text: str  # as written
+    path: str  # the path part ("" for kind "id")
+    entry_id: str  # the id part ("" for a file-only mention)
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A resolved (or broken) mention of an entry or category file in a report."""
+
+    report: str
+    line: int
+    col: int
+    text: str
+    file: str  # root-relative XML file, "" for a bare id
+    entry_id: str  # "" for a file-only mention
+    resolved: bool
+    problem: str = ""
+
+
+@dataclass
+class ReportNode:
+    rel: str
+    title: str = ""
+    anchors: dict[str, int] = field(default_factory=dict)
+    candidates: list[Candidate] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    errors: list[tuple[int, int, str, str]] = field(default_factory=list)
+    exists: bool = True
+
+
+@dataclass(frozen=True)
+class Backlink:
+    """Something that points at an entry: another entry or a report."""
+
+    kind: str  # "report", "learning", "supersedes"
+    source: str  # report path or entry id
+    path: str  # file holding the link (root-relative)
+    line: int
+    label: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "path": self.path,
+            "line": self.line,
+            "label": self.label,
+        }
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str  # "entry:<id>" or "report:<path>"
+    target: str
+    kind: str  # fix-report, mentions, learning, supersedes, link, issue
+    path: str
+    line: int
+    resolved: bool = True
+
+
+Finding = tuple[str, int, int, str, str]  # (root-relative path, line, col, code, message)
+
+
+# ------------------------------------------------------------------ report scanning
+
+
+def _inline_items(inline: SyntaxTreeNode, first: int) -> Iterator[tuple[str, str, int]]:
+    """(kind, text, line) of text, code spans and link targets in an inline node."""
+    line = first
+    stack = list(reversed(inline.children))
+    while stack:
+        node = stack.pop()
+        if node.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif node.type == "text":
+            yield "text", node.content, line
+        elif node.type == "code_inline":
+            yield "code", node.content, line
+        elif node.type == "link":
+            yield "href", str(node.attrs.get("href", "")), line
+            stack.extend(reversed(node.children))
+        elif node.children:
+            stack.extend(reversed(node.children))
+
+
+def _mapped_line(node: SyntaxTreeNode) -> int:
+    current: SyntaxTreeNode | None = node
+    while current is not None and not current.is_root:
+        if current.map:
+            return current.map[0]
+        current = current.parent
+    return 0
+
+
+def _column(lines: list[str], line: int, text: str) -> int:
+    if 1 <= line <= len(lines):
+        found = lines[line - 1].find(text)
+        if found >= 0:
+            return found + 1
+    return 1
+
+
+def scan_report(report: Report) -> ReportNode:
+    """The title, heading anchors and entry-mention candidates of a parsed report."""
+    node = ReportNode(rel="", title=report.title, anchors=dict(report.anchors))
+    node.errors = [(d.line, d.col, d.code, d.message) for d in report.errors]
+    if report.root is None:
+        return node
+    seen: set[tuple[str, int]] = set()
+    for inline in report.root.walk(include_self=False):
+        if inline.type != "inline":
+            continue
+        base = _mapped_line(inline) + 1
+        for kind, text, line in _inline_items(inline, base):
+            for cand in _candidates(kind, text, line, report.lines):
+                key = (cand.text, cand.line)
+                if key not in seen:
+                    seen.add(key)
+                    node.candidates.append(cand)
+    return node
+
+
+def _candidates(kind: str, text: str, line: int, lines: list[str]) -> Iterator[Candidate]:
+    if kind == "href":
+        if _URL.match(text) or not text:
+            return
+        path, _, anchor = text.partition("#")
+        if path.endswith(".xml"):
+            entry = anchor if ID_RE.match(anchor) else ""
+            yield Candidate("relpath", text, path, entry, line, _column(lines, line, text))
+        return
+    for match in _XML_PATH.finditer(text):
+        yield Candidate(
+            "path",
+            match.group(0),
+            match.group(1),
+            match.group(2) or "",
+            line,
+            _column(lines, line, match.group(0)),
+        )
+    if kind == "code":
+        stripped = text.strip()
+        if ID_RE.match(stripped):
+            yield Candidate("id", stripped, "", stripped, line, _column(lines, line, stripped))
+        return
+    for match in _HYPHEN_WORD.finditer(text):
+        word = match.group(1)
+        if len(word) <= 80:
+            yield Candidate("id", word, "", word, line, _column(lines, line, word))
+
+
+# ------------------------------------------------------------------ the graph
+
+
+class LinkGraph:
+    """Entries, reports and the links between them, with both-direction checks."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.entries: dict[str, EntryNode] = {}
+        self.files: dict[str, list[str]] = {}  # XML file -> ids in it
+        self.hrefs: list[Href] = []
+        self.entry_refs: list[tuple[str, str, str, str, int]] = []  # (from, to, kind, file, line)
+        self.reports: dict[str, ReportNode] = {}
+        self._findings: list[Finding] = []
+
+    # -- building
+
+    def add_file(self, rel: str) -> None:
+        self.files.setdefault(rel, [])
+
+    def add_entry(self, entry: EntryNode) -> None:
+        self.files.setdefault(entry.file, []).append(entry.id)
+        self.entries.setdefault(entry.id, entry)
+
+    def add_ref(self, entry: EntryNode, kind: str, target: str, line: int, col: int = 0) -> None:
+        if kind in ("learning", "supersedes"):
+            self.entry_refs.append((entry.id, target, kind, entry.file, line))
+        else:
+            self.hrefs.append(Href(entry.id, kind, target, entry.file, line, col))
+
+    def _rel(self, path: Path) -> str | None:
+        try:
+            return Path(os.path.normpath(path)).relative_to(self.config.root).as_posix()
+        except ValueError:
+            return None
+
+    def resolve_href(self, href: Href) -> tuple[str | None, str]:
+        """(root-relative target, anchor) of an entry's href; (None, "") for URLs/outside."""
+        if _URL.match(href.target):
+            return None, ""
+        path, _, anchor = href.target.partition("#")
+        if not path:
+            return href.file, anchor
+        base = self.config.root / PurePosixPath(href.file).parent
+        return self._rel(base / PurePosixPath(path)), anchor
+
+    def load_reports(self, cache: ReportCache | None = None) -> None:
+        """Scan every report: the reports folder plus every local ``.md`` an entry links to."""
+        wanted = set(_walk_reports(self.config))
+        for href in self.hrefs:
+            target, _ = self.resolve_href(href)
+            if target and target.endswith(".md"):
+                wanted.add(target)
+        for rel in sorted(wanted):
+            self.reports[rel] = _scan_file(self.config, rel, cache)
+        self._resolve_mentions()
+
+    def _map_path(self, path: str) -> str:
+        for prefix, replacement in sorted(self.config.path_map.items(), key=lambda kv: -len(kv[0])):
+            if path.startswith(prefix):
+                return replacement + path[len(prefix) :]
+        return path
+
+    def _resolve_mentions(self) -> None:
+        learnings = self._rel(self.config.learnings_dir) or ""
+        prefix = learnings + "/" if learnings else ""
+        for rel, report in self.reports.items():
+            report.mentions = []
+            for cand in report.candidates:
+                mention = self._resolve(rel, cand, prefix)
+                if mention is not None:
+                    report.mentions.append(mention)
+
+    def _resolve(self, rel: str, cand: Candidate, prefix: str) -> Mention | None:
+        def mention(file: str, entry_id: str, problem: str = "") -> Mention:
+            return Mention(
+                rel, cand.line, cand.col, cand.text, file, entry_id, not problem, problem
+            )
+
+        if cand.kind == "id":
+            return (
+                mention(self.entries[cand.entry_id].file, cand.entry_id)
+                if cand.entry_id in self.entries
+                else None
+            )
+        if cand.kind == "relpath":
+            base = self.config.root / PurePosixPath(rel).parent
+            target = self._rel(base / PurePosixPath(cand.path))
+            if target is None:
+                return None
+        else:
+            target = os.path.normpath(self._map_path(cand.path)).replace(os.sep, "/")
+            if "/" not in cand.path and target not in self.files:
+                # a bare file name: ``x.xml#id`` names a file in the learnings folder
+                target = prefix + target
+                if not cand.entry_id and target not in self.files:
+                    return None  # pom.xml, config.xml: not a KB file
+        if not target.startswith(prefix) or target.startswith("../"):
+            return None
+        if target not in self.files:
+            return mention(
+                target,
+                cand.entry_id,
+                f"mentions {target}, which is not a file of the knowledge base",
+            )
+        if cand.entry_id and cand.entry_id not in self.files[target]:
+            elsewhere = self.entries.get(cand.entry_id)
+            where = f" (it is in {elsewhere.file})" if elsewhere else ""
+            return mention(
+                target,
+                cand.entry_id,
+                f"mentions {cand.text!r}: {target} has no entry {cand.entry_id!r}{where}",
+            )
+        return mention(target, cand.entry_id)
+
+    # -- queries
+
+    def report_targets(self, entry_id: str) -> list[str]:
+        """Reports an entry links to with ``<fix-report href>``."""
+        out = []
+        for href in self.hrefs:
+            if href.entry_id == entry_id and href.kind == "fix-report":
+                target, _ = self.resolve_href(href)
+                if target and target not in out:
+                    out.append(target)
+        return out
+
+    def mentions_of(self, entry_id: str) -> list[Mention]:
+        """Resolved mentions of an entry by id, in every report."""
+        return [
+            m
+            for r in self.reports.values()
+            for m in r.mentions
+            if m.resolved and m.entry_id == entry_id
+        ]
+
+    def backlinks(self, entry_id: str) -> list[Backlink]:
+        """Entries and reports that point at ``entry_id``, sorted by path and line."""
+        out: dict[tuple[str, str, str], Backlink] = {}
+        for src, dst, kind, file, line in self.entry_refs:
+            if dst == entry_id and src != entry_id:
+                key = (kind, src, file)
+                if key not in out:
+                    title = self.entries[src].title if src in self.entries else ""
+                    out[key] = Backlink(kind, src, file, line, title)
+        entry = self.entries.get(entry_id)
+        for rel, report in self.reports.items():
+            for m in report.mentions:
+                if m.resolved and (
+                    m.entry_id == entry_id
+                    or (
+                        not m.entry_id
+                        and entry
+                        and m.file == entry.file
+                        and rel in self.report_targets(entry_id)
+                    )
+                ):
+                    key = ("report", rel, rel)
+                    if key not in out:
+                        out[key] = Backlink("report", rel, rel, m.line, report.title)
+        return sorted(out.values(), key=lambda b: (b.path, b.line, b.source))
+
+    def edges(self) -> list[Edge]:
+        out: list[Edge] = []
+        for href in self.hrefs:
+            target, _ = self.resolve_href(href)
+            if target is None:
+                continue
+            node = f"report:{target}" if target.endswith(".md") else f"file:{target}"
+            resolved = target in self.reports and self.reports[target].exists
+            out.append(
+                Edge(
+                    f"entry:{href.entry_id}",
+                    node,
+                    href.kind,
+                    href.file,
+                    href.line,
+                    resolved if target.endswith(".md") else True,
+                )
+            )
+        for src, dst, kind, file, line in self.entry_refs:
+            out.append(Edge(f"entry:{src}", f"entry:{dst}", kind, file, line, dst in self.entries))
+        for rel, report in self.reports.items():
+            done: set[str] = set()
+            for m in report.mentions:
+                target = f"entry:{m.entry_id}" if m.entry_id else f"file:{m.file}"
+                if target in done:
+                    continue
+                done.add(target)
+                out.append(Edge(f"report:{rel}", target, "mentions", rel, m.line, m.resolved))
+        return out
+
+    # -- checks
+
+    def findings(self) -> list[Finding]:
+        """KB401-KB406 findings, sorted."""
+        out: list[Finding] = []
+        for rel, report in self.reports.items():
+            for line, col, code, message in report.errors:
+                out.append((rel, line, col, code, message))
+        self._check_hrefs(out)
+        self._check_mentions(out)
+        return sorted(set(out))
+
+    def _check_hrefs(self, out: list[Finding]) -> None:
+        for href in self.hrefs:
+            target, anchor = self.resolve_href(href)
+            if target is None or not target.endswith(".md"):
+                continue
+            report = self.reports.get(target)
+            if report is None or not report.exists or report.errors:
+                continue  # a missing file is KB306; an unreadable one KB406
+            if anchor and anchor not in report.anchors:
+                hint = _closest(anchor, report.anchors)
+                out.append(
+                    (
+                        href.file,
+                        href.line,
+                        href.col,
+                        "KB401",
+                        f"<{href.kind} href={href.target!r}>: {target} has no heading "
+                        f"with anchor #{anchor}{hint}",
+                    )
+                )
+            if href.kind != "fix-report":
+                continue
+            entry = self.entries.get(href.entry_id)
+            mentioned = any(
+                m.resolved
+                and (
+                    m.entry_id == href.entry_id
+                    or (not m.entry_id and entry is not None and m.file == entry.file)
+                )
+                for m in report.mentions
+            )
+            if not mentioned:
+                out.append(
+                    (
+                        href.file,
+                        href.line,
+                        href.col,
+                        "KB405",
+                        f"fix report {target} does not mention entry {href.entry_id!r} "
+                        f"(add a Related line naming {href.file}#{href.entry_id})",
+                    )
+                )
+
+    def _check_mentions(self, out: list[Finding]) -> None:
+        linked: set[tuple[str, str]] = set()
+        for href in self.hrefs:
+            if href.kind == "fix-report":
+                target, _ = self.resolve_href(href)
+                if target:
+                    linked.add((href.entry_id, target))
+        for rel, report in self.reports.items():
+            asked: set[str] = set()
+            for m in report.mentions:
+                if not m.resolved:
+                    code = "KB403" if m.entry_id and m.file in self.files else "KB402"
+                    out.append((rel, m.line, m.col, code, m.problem))
+                elif m.entry_id and m.entry_id not in asked and (m.entry_id, rel) not in linked:
+                    asked.add(m.entry_id)
+                    entry = self.entries[m.entry_id]
+                    out.append(
+                        (
+                            rel,
+                            m.line,
+                            m.col,
+                            "KB404",
+                            f"cites entry {m.entry_id!r}, which does not link back (add "
+                            f'<fix-report href="..."/> to it in {entry.file}:{entry.line})',
+                        )
+                    )
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """:meth:`findings` as Diagnostics with display paths (severity from the code pages)."""
+        from kbtool.diagnostics import Severity, display_path
+
+        warnings = {"KB404", "KB405"}
+        return [
+            Diagnostic(
+                display_path(self.config.root / PurePosixPath(p)),
+                line,
+                col,
+                code,
+                msg,
+                Severity.WARNING if code in warnings else Severity.ERROR,
+            )
+            for p, line, col, code, msg in self.findings()
+        ]
+
+    # -- output
+
+    def subgraph(self, entry_id: str) -> list[Edge]:
+        """Edges that touch one entry (its reports and the entries it links with)."""
+        node = f"entry:{entry_id}"
+        entry = self.entries.get(entry_id)
+        mine = {f"report:{t}" for t in self.report_targets(entry_id)}
+        out = []
+        for edge in self.edges():
+            if node in (edge.source, edge.target) or (
+                entry is not None and edge.target == f"file:{entry.file}" and edge.source in mine
+            ):
+                out.append(edge)
+        return out
+
+    def to_dict(self, entry_id: str | None = None) -> dict[str, Any]:
+        edges = self.subgraph(entry_id) if entry_id else self.edges()
+        nodes = _nodes(edges)
+        if entry_id:
+            nodes.add(f"entry:{entry_id}")
+        entries = [
+            {"id": e.id, "title": e.title, "path": e.file, "line": e.line}
+            for key in sorted(nodes)
+            if key.startswith("entry:")
+            for e in [self.entries.get(key[6:]) or EntryNode(key[6:], "", 0)]
+        ]
+        reports = [
+            {
+                "path": key[7:],
+                "title": self.reports[key[7:]].title if key[7:] in self.reports else "",
+                "exists": key[7:] in self.reports and self.reports[key[7:]].exists,
+            }
+            for key in sorted(nodes)
+            if key.startswith("report:")
+        ]
+        return {
+            "entries": entries,
+            "reports": reports,
+            "edges": [
+                {
+                    "from": e.source,
+                    "to": e.target,
+                    "kind": e.kind,
+                    "path": e.path,
+                    "line": e.line,
+                    "resolved": e.resolved,
+                }
+                for e in edges
+            ],
+        }
+
+
+def _nodes(edges: Iterable[Edge]) -> set[str]:
+    out: set[str] = set()
+    for e in edges:
+        out.update((e.source, e.target))
+    return out
+
+
+def _closest(anchor: str, anchors: Iterable[str]) -> str:
+    import difflib
+
+    names = sorted(anchors)
+    match = [a for a in names if a.startswith(anchor)][:1] or difflib.get_close_matches(
+        anchor, names, n=1
+    )
+    return f" (did you mean #{match[0]}?)" if match else ""
+
+
+# ------------------------------------------------------------------ reading reports
+
+
+def _walk_reports(config: Config) -> Iterator[str]:
+    folder = config.reports_dir
+    if not folder.is_dir() or not config.inside(folder):
+        return
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(".md") and not name.startswith("."):
+                rel = (Path(dirpath) / name).relative_to(config.root).as_posix()
+                yield rel
+
+
+def has_reports(config: Config) -> bool:
+    """Whether the reports folder holds any Markdown file."""
+    return next(_walk_reports(config), None) is not None
+
+
+class ReportCache:
+    """Scanned reports by content hash, kept in ``<cache>/links-reports.json``."""
+
+    def __init__(self, config: Config) -> None:
+        self.path = config.cache_dir / "links-reports.json"
+        self.data: dict[str, Any] = {}
+        self.used: dict[str, Any] = {}
+        self.dirty = False
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(raw, dict) and raw.get("version") == _cache_key():
+                self.data = raw.get("reports", {})
+        except (OSError, ValueError):
+            pass
+
+    def get(self, digest: str) -> ReportNode | None:
+        row = self.data.get(digest)
+        if not isinstance(row, dict):
+            return None
+        try:
+            node = ReportNode(
+                rel="",
+                title=row["title"],
+                anchors=dict(row["anchors"]),
+                candidates=[Candidate(*c) for c in row["candidates"]],
+                errors=[tuple(e) for e in row["errors"]],
+            )
+        except (KeyError, TypeError):
+            return None
+        self.used[digest] = row
+        return node
+
+    def put(self, digest: str, node: ReportNode) -> None:
+        self.used[digest] = {
+            "title": node.title,
+            "anchors": node.anchors,
+            "candidates": [
+                [c.kind, c.text, c.path, c.entry_id, c.line, c.col] for c in node.candidates
+            ],
+            "errors": [list(e) for e in node.errors],
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty and set(self.used) == set(self.data):
+            return
+        from kbtool.atomic import atomic_write
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            payload = {"version": _cache_key(), "reports": self.used}
+            atomic_write(self.path, json.dumps(payload, sort_keys=True).encode("utf-8"))
+        except OSError:
+            pass
+
+
+def _cache_key() -> str:
+    from kbtool import __version__
+
+    return f"{CACHE_VERSION}:{__version__}"
+
+
+def _scan_file(config: Config, rel: str, cache: ReportCache | None) -> ReportNode:
+    from kbtool.reports.parser import decode, parse_report
+    from kbtool.safexml import read_capped
+
+    path = config.root / PurePosixPath(rel)
+    if not os.path.lexists(path):
+        return ReportNode(rel=rel, exists=False)
+    data = read_capped(path, config.root, config.max_file_bytes)
+    if isinstance(data, Diagnostic):
+        if data.code == "KB100" and not path.exists():
+            return ReportNode(rel=rel, exists=False)
+        return ReportNode(
+            rel=rel,
+            errors=[(data.line, data.col, "KB406", f"cannot read the report: {data.message}")],
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    cached = cache.get(digest) if cache is not None else None
+    if cached is not None:
+        cached.rel = rel
+        return cached
+    text, errors = decode(data, rel)
+    if errors:
+        node = ReportNode(rel=rel, errors=[(d.line, d.col, d.code, d.message) for d in errors])
+    else:
+        node = scan_report(parse_report(text, rel))
+        node.rel = rel
+    if cache is not None:
+        cache.put(digest, node)
+    return node
+
+
+# ------------------------------------------------------------------ building
+
+
+def build_graph(
+    config: Config, kb: KnowledgeBase | None = None, *, use_cache: bool = True
+) -> LinkGraph:
+    """The link graph of a KB: every entry, its references, and every report."""
+    from kbtool.kb import KnowledgeBase, entries_of
+
+    kb = kb or KnowledgeBase.load(config)
+    graph = LinkGraph(config)
+    for source in kb.sources:
+        rel = graph._rel(source.path)
+        if rel is None:
+            continue
+        graph.add_file(rel)
+        for ref in entries_of(source):
+            el = ref.element
+            entry = EntryNode(ref.id, rel, ref.line, 0, ref.title)
+            graph.add_entry(entry)
+            refs = el.find("references")
+            for child in refs.iterchildren("*") if refs is not None else ():
+                if child.tag == "learning":
+                    graph.add_ref(entry, "learning", child.get("ref", ""), _line(child))
+                elif child.get("href"):
+                    graph.add_ref(entry, child.tag, child.get("href", ""), _line(child))
+            for sup in el.iterchildren("supersedes"):
+                graph.add_ref(entry, "supersedes", sup.get("ref", ""), _line(sup))
+    cache = ReportCache(config) if use_cache else None
+    graph.load_reports(cache)
+    if cache is not None:
+        cache.save()
+    return graph
+
+
+def _line(el: Any) -> int:
+    return int(el.sourceline or 0)
+
+
+def graph_from_facts(kb: Any) -> LinkGraph:
+    """The link graph from validation facts (:class:`kbtool.validate.KbContext`)."""
+    graph = LinkGraph(kb.config)
+    for f in kb.files:
+        graph.add_file(f.rel)
+        for e in f.entries:
+            entry = EntryNode(e.id, f.rel, e.line, e.col, e.title)
+            graph.add_entry(entry)
+            for ref in (*e.refs, *e.supersedes):
+                graph.add_ref(entry, ref.kind, ref.target, ref.line, ref.col)
+    cache = ReportCache(kb.config)
+    graph.load_reports(cache)
+    cache.save()
+    return graph
+
+
+# ------------------------------------------------------------------ output formats
+
+
+def to_text(graph: LinkGraph, entry_id: str | None = None) -> str:
+    """Each entry and report with its outgoing (→) and incoming (←) links."""
+    edges = graph.subgraph(entry_id) if entry_id else graph.edges()
+    nodes = sorted(_nodes(edges) | ({f"entry:{entry_id}"} if entry_id else set()))
+    lines: list[str] = []
+    for node in nodes:
+        kind, _, key = node.partition(":")
+        if kind == "entry":
+            entry = graph.entries.get(key)
+            where = f"  {entry.file}:{entry.line}" if entry else "  (no such entry)"
+            lines.append(f"{key}{where}" + (f"  {entry.title}" if entry and entry.title else ""))
+        elif kind == "report":
+            report = graph.reports.get(key)
+            state = "" if report is not None and report.exists else "  (missing)"
+            title = f"  {report.title}" if report is not None and report.title else ""
+            lines.append(f"{key}{state}{title}")
+        else:
+            lines.append(key)
+        for e in edges:
+            if e.source == node:
+                mark = "" if e.resolved else "  (broken)"
+                lines.append(
+                    f"  → {e.kind} {e.target.partition(':')[2]}  ({e.path}:{e.line}){mark}"
+                )
+        for e in edges:
+            if e.target == node:
+                lines.append(f"  ← {e.kind} {e.source.partition(':')[2]}  ({e.path}:{e.line})")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _node_names(edges: list[Edge], extra: set[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for n, node in enumerate(sorted(_nodes(edges) | extra)):
+        names[node] = f"n{n}"
+    return names
+
+
+def to_mermaid(graph: LinkGraph, entry_id: str | None = None) -> str:
+    """A Mermaid flowchart: entries as boxes, reports as documents, files as cylinders."""
+    edges = graph.subgraph(entry_id) if entry_id else graph.edges()
+    names = _node_names(edges, {f"entry:{entry_id}"} if entry_id else set())
+
+    def text(value: str) -> str:
+        return value.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+    lines = ["graph LR"]
+    for node, name in names.items():
+        kind, _, key = node.partition(":")
+        if kind == "entry":
+            lines.append(f'  {name}["{text(key)}"]')
+        elif kind == "report":
+            lines.append(f'  {name}[/"{text(key)}"/]')
+        else:
+            lines.append(f'  {name}[("{text(key)}")]')
+    for e in edges:
+        arrow = "-->" if e.resolved else "-.->"
+        lines.append(f"  {names[e.source]} {arrow}|{text(e.kind)}| {names[e.target]}")
+    return "\n".join(lines) + "\n"
+
+
+def to_dot(graph: LinkGraph, entry_id: str | None = None) -> str:
+    """A Graphviz digraph of the same nodes and edges."""
+    edges = graph.subgraph(entry_id) if entry_id else graph.edges()
+    nodes = sorted(_nodes(edges) | ({f"entry:{entry_id}"} if entry_id else set()))
+
+    def quote(value: str) -> str:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+    shapes = {"entry": "box", "report": "note", "file": "cylinder"}
+    lines = ["digraph kbtool_links {", "  rankdir=LR;"]
+    for node in nodes:
+        kind, _, key = node.partition(":")
+        lines.append(f"  {quote(node)} [label={quote(key)}, shape={shapes.get(kind, 'box')}];")
+    for e in edges:
+        style = "" if e.resolved else ", style=dashed"
+        lines.append(f"  {quote(e.source)} -> {quote(e.target)} [label={quote(e.kind)}{style}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

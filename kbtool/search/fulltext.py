@@ -1,0 +1,440 @@
+"""Full-text search over the index: BM25 with field weights, filters, snippets, "did you mean".
+
+Library use::
+
+    hits = search_entries(config, "async context manager", limit=5, category="Database")
+    hits[0].id, hits[0].title, hits[0].path, hits[0].line, hits[0].snippet
+
+:func:`search` returns the whole answer (hits, suggestions, the SQL it ran) for the CLI;
+:func:`search_sql` is the SQL that ``--show-sql`` prints. What a person types goes through
+:func:`kbtool.search.query.convert`, so no input reaches SQLite as FTS5 syntax of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kbtool.config import Config
+from kbtool.errors import UsageError
+from kbtool.search.index import FTS_WEIGHTS, Notice, Progress, check_limit, query_index
+from kbtool.search.query import convert
+
+SEVERITIES = ("critical", "high", "medium", "low")
+STATUSES = ("active", "superseded", "archived")
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 1000
+SNIPPET_TOKENS = 24
+MARK_OPEN, MARK_CLOSE = "\x01", "\x02"  # never in XML text, so safe as snippet markers
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search or a listing. Empty values do not filter."""
+
+    category: str | None = None  # a category and its sub-categories: "Database" ⊇ "Database/X"
+    tags: tuple[str, ...] = ()  # every tag must be present (case-insensitive)
+    severity: tuple[str, ...] = ()  # any of these
+    status: tuple[str, ...] = ()  # any of these
+    since: dt.date | None = None  # entry date on or after
+    until: dt.date | None = None  # entry date on or before
+    file: str | None = None  # a file or folder relative to the KB root, or a glob
+
+    def where(self, alias: str = "e") -> tuple[list[str], list[Any]]:
+        """SQL conditions on the ``entries`` table (as ``alias``) and their parameters."""
+        sql: list[str] = []
+        args: list[Any] = []
+        if self.category:
+            cat = self.category.strip().strip("/").lower()
+            sql.append(
+                f"(lower({alias}.category) = ? OR substr(lower({alias}.category), 1, ?) = ?)"
+            )
+            args += [cat, len(cat) + 1, cat + "/"]
+        for tag in self.tags:
+            sql.append(f"{alias}.rowid IN (SELECT entry FROM tags WHERE tag = ?)")  # noqa: S608
+            args.append(tag.lower())
+        if self.severity:
+            sql.append(f"{alias}.severity IN ({', '.join('?' * len(self.severity))})")
+            args += list(self.severity)
+        if self.status:
+            sql.append(f"{alias}.status IN ({', '.join('?' * len(self.status))})")
+            args += list(self.status)
+        if self.since:
+            sql.append(f"{alias}.date >= ?")
+            args.append(self.since.isoformat())
+        if self.until:
+            sql.append(f"{alias}.date <= ?")
+            args.append(self.until.isoformat())
+        if self.file:
+            if any(c in self.file for c in "*?["):
+                sql.append(f"{alias}.path GLOB ?")
+                args.append(self.file)
+            else:
+                sql.append(f"({alias}.path = ? OR substr({alias}.path, 1, ?) = ?)")
+                folder = self.file.rstrip("/") + "/"
+                args += [self.file, len(folder), folder]
+        return sql, args
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One entry found: where it is and why it matched."""
+
+    id: str
+    title: str
+    category: str
+    path: str  # relative to the KB root, '/'-separated
+    line: int
+    severity: str | None
+    status: str
+    date: str
+    tags: tuple[str, ...]
+    score: float  # higher is better (BM25, sign flipped)
+    snippet: str = ""  # plain text, white space collapsed
+    highlights: tuple[tuple[int, int], ...] = ()  # [start, end) spans of snippet to highlight
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "category": self.category,
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "status": self.status,
+            "date": self.date,
+            "tags": list(self.tags),
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "highlights": [list(span) for span in self.highlights],
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    fts: str  # the FTS5 MATCH expression it became
+    hits: list[Hit] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)  # whole corrected queries
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "fts": self.fts,
+            "hits": [h.to_dict() for h in self.hits],
+            "suggestions": self.suggestions,
+        }
+
+
+# ------------------------------------------------------------------ parsing option values
+
+
+def parse_date(text: str, *, today: dt.date | None = None, end: bool = False) -> dt.date:
+    """``2025-08-15``, ``2025-08``, ``2025``, or an age: ``30d``, ``6w``, ``3m``, ``1y``."""
+    value = text.strip().lower()
+    today = today or dt.date.today()
+    if value[-1:] in ("d", "w", "m", "y") and value[:-1].isdigit():
+        n = int(value[:-1])
+        days = {"d": 1, "w": 7, "m": 30, "y": 365}[value[-1]] * n
+        try:
+            return today - dt.timedelta(days=days)
+        except OverflowError as exc:
+            raise UsageError(f"date {text!r} is too far back") from exc
+    try:
+        if len(value) == 4 and value.isdigit():
+            return dt.date(int(value), 12, 31) if end else dt.date(int(value), 1, 1)
+        if len(value) == 7 and value[4] == "-":
+            start = dt.date(int(value[:4]), int(value[5:]), 1)
+            if not end:
+                return start
+            following = start.replace(day=28) + dt.timedelta(days=4)
+            return following - dt.timedelta(days=following.day)
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(
+            f"invalid date {text!r}: use YYYY-MM-DD, YYYY-MM, YYYY or an age such as 30d, 6w, "
+            "3m, 1y"
+        ) from exc
+
+
+def choices(values: Iterable[str], allowed: Sequence[str], what: str) -> tuple[str, ...]:
+    """Split comma-separated option values and check each against ``allowed``."""
+    out: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip().lower()
+            if not part:
+                continue
+            if part not in allowed:
+                raise UsageError(f"unknown {what} {part!r}: choose from {', '.join(allowed)}")
+            if part not in out:
+                out.append(part)
+    return tuple(out)
+
+
+def make_filters(
+    config: Config,
+    *,
+    category: str | None = None,
+    tag: Iterable[str] = (),
+    severity: Iterable[str] = (),
+    status: Iterable[str] = (),
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    file: str | None = None,
+) -> Filters:
+    """Filters from option values as a person gives them (validated; UsageError if wrong)."""
+    return Filters(
+        category=category or None,
+        tags=tuple(t for value in tag for t in value.split(",") if t.strip()),
+        severity=choices(severity, SEVERITIES, "severity"),
+        status=choices(status, STATUSES, "status"),
+        since=since if isinstance(since, dt.date) or since is None else parse_date(since),
+        until=until if isinstance(until, dt.date) or until is None else parse_date(until, end=True),
+        file=_kb_relative(config, file) if file else None,
+    )
+
+
+def _kb_relative(config: Config, value: str) -> str:
+    """A --file value as a path relative to the KB root (from the cwd, or already so)."""
+    import os
+
+    if any(c in value for c in "*?["):
+        return value
+    absolute = os.path.abspath(value)  # noqa: PTH100 - no resolving: links stay as given
+    root = str(config.root)
+    if absolute == root or absolute.startswith(root + os.sep):
+        rel = os.path.relpath(absolute, root)
+        return "" if rel == "." else rel.replace(os.sep, "/")
+    return value.replace(os.sep, "/").strip("/")
+
+
+def _limit(limit: int) -> int:
+    check_limit(limit)
+    return min(limit, MAX_LIMIT)
+
+
+# ------------------------------------------------------------------ SQL
+
+
+def search_sql(match: str, filters: Filters, limit: int) -> tuple[str, list[Any]]:
+    """The SQL that runs a converted query (``--show-sql``), and its parameters."""
+    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    where, args = filters.where("e")
+    conditions = " AND ".join(["entries_fts MATCH ?", *where])
+    sql = (
+        "SELECT e.id, e.title, e.category, e.path, e.line, e.severity, e.status, e.date, "
+        "e.tags,\n"
+        f"       -bm25(entries_fts, {weights}) AS score,\n"
+        f"       snippet(entries_fts, -1, char(1), char(2), '…', {SNIPPET_TOKENS}) AS snippet\n"
+        "FROM entries_fts JOIN entries AS e ON e.rowid = entries_fts.rowid\n"
+        f"WHERE {conditions}\n"
+        "ORDER BY score DESC, e.id\n"
+        "LIMIT ?"
+    )
+    return sql, [match, *args, limit]
+
+
+def _snippet(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Plain snippet text (white space collapsed, control characters dropped) and the spans
+    the markers enclosed."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start = -1
+    size = 0
+    space = False
+    for c in raw:
+        if c == MARK_OPEN:
+            start = size + (1 if space and size else 0)
+            continue
+        if c == MARK_CLOSE:
+            if start >= 0:
+                spans.append((start, size + (1 if space and size else 0)))
+            start = -1
+            continue
+        if c.isspace() or not c.isprintable():
+            space = True
+            continue
+        if space and size:
+            out.append(" ")
+            size += 1
+        space = False
+        out.append(c)
+        size += 1
+    return "".join(out), tuple((a, b) for a, b in spans if b > a)
+
+
+def _hits(rows: Iterable[tuple[Any, ...]]) -> list[Hit]:
+    out = []
+    for row in rows:
+        snippet, spans = _snippet(row[10] or "")
+        out.append(
+            Hit(
+                id=row[0],
+                title=row[1],
+                category=row[2],
+                path=row[3],
+                line=row[4],
+                severity=row[5],
+                status=row[6],
+                date=row[7],
+                tags=tuple(row[8].split()) if row[8] else (),
+                score=float(row[9]),
+                snippet=snippet,
+                highlights=spans,
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------ running
+
+
+def search(
+    config: Config,
+    query: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    filters: Filters | None = None,
+    notice: Notice | None = None,
+    progress: Progress | None = None,
+) -> SearchResult:
+    """Search the KB. UsageError when the query has nothing searchable in it."""
+    converted = convert(query)
+    if not converted.match:
+        raise UsageError(f"{converted.problem} (query: {query[:80]!r})")
+    filters = filters or Filters()
+    sql, args = search_sql(converted.match, filters, _limit(limit))
+    result = SearchResult(query=query, fts=converted.match)
+
+    def run(conn: sqlite3.Connection) -> list[Hit]:
+        hits = _hits(conn.execute(sql, args))
+        if not hits:
+            result.suggestions = suggest(conn, query, converted.words)
+        return hits
+
+    result.hits = query_index(
+        config, run, empty=lambda hits: not hits, notice=notice, progress=progress
+    )
+    return result
+
+
+def search_entries(
+    config: Config,
+    query: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    notice: Notice | None = None,
+    **filters: Any,
+) -> list[Hit]:
+    """The entries matching ``query``, best first (stable API).
+
+    ``filters`` are :func:`make_filters` keywords: ``category``, ``tag``, ``severity``,
+    ``status``, ``since``, ``until``, ``file``.
+    """
+    return search(
+        config, query, limit=limit, filters=make_filters(config, **filters), notice=notice
+    ).hits
+
+
+# ------------------------------------------------------------------ did you mean
+
+
+def suggest(conn: sqlite3.Connection, query: str, words: Sequence[str], most: int = 3) -> list[str]:
+    """Queries close to ``query`` whose unknown words are replaced by indexed ones."""
+    options: dict[str, list[str]] = {}
+    for word in words:
+        if _known(conn, word):
+            continue
+        close = close_terms(conn, word)
+        if close:
+            options[word] = close
+    if not options:
+        return []
+    out = []
+    for n in range(most):
+        text = query
+        changed = False
+        for word, close in options.items():
+            pick = close[min(n, len(close) - 1)]
+            if n < len(close):
+                changed = True
+            text = _replace_word(text, word, pick)
+        if changed and text not in out:
+            out.append(text)
+    return out
+
+
+def _known(conn: sqlite3.Connection, word: str) -> bool:
+    row = conn.execute("SELECT 1 FROM words_vocab WHERE term = ?", (_fold(word),)).fetchone()
+    return row is not None
+
+
+def _fold(word: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def close_terms(conn: sqlite3.Connection, word: str, most: int = 3) -> list[str]:
+    """Indexed words within a small edit distance of ``word``, commonest first.
+
+    Words sharing its first two letters are looked at first, then (when none is close
+    enough) those sharing its first letter: reading a vocabulary slice costs time, and a
+    slice of one letter is large in a big KB."""
+    word = _fold(word)
+    if len(word) < 3 or len(word) > 40:
+        return []
+    cutoff = 1 if len(word) < 6 else 2
+    for prefix in (word[:2], word[:1]):
+        found: list[tuple[int, int, str]] = []
+        rows = conn.execute(
+            "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ?",
+            (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+        )
+        for term, docs in rows:
+            if abs(len(term) - len(word)) > cutoff:
+                continue
+            distance = edit_distance(word, term, cutoff)
+            if distance <= cutoff:
+                found.append((distance, -docs, term))
+        if found:
+            found.sort()
+            return [term for _, _, term in found[:most]]
+    return []
+
+
+def edit_distance(a: str, b: str, cutoff: int) -> int:
+    """Optimal string alignment distance (adjacent swaps count 1), or ``cutoff + 1`` once
+    it is certain to exceed ``cutoff``."""
+    if abs(len(a) - len(b)) > cutoff:
+        return cutoff + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > cutoff:
+            return cutoff + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _replace_word(text: str, word: str, new: str) -> str:
+    lowered = text.lower()
+    at = lowered.find(word)
+    while at >= 0:
+        before = lowered[at - 1] if at else " "
+        after = lowered[at + len(word)] if at + len(word) < len(lowered) else " "
+        if not before.isalnum() and not after.isalnum():
+            return text[:at] + new + text[at + len(word) :]
+        at = lowered.find(word, at + 1)
+    return text

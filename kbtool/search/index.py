@@ -1,0 +1,896 @@
+"""The search index: an SQLite FTS5 cache of the entries, kept fresh incrementally.
+
+The index (``<cache_dir>/index.db``) is derived data, never a source of truth:
+
+- Before every query :func:`open_index` brings it up to date: files added, modified or
+  removed since the last look (by mtime and size, confirmed by a content hash) are re-read
+  and their entries replaced, silently.
+- ``PRAGMA user_version`` carries :data:`SCHEMA_VERSION` and ``application_id`` marks the
+  file as kbtool's. A missing file, another version, a file that is not SQLite, another
+  program's database or a failed FTS5 ``integrity-check`` leads to a full rebuild with a
+  one-line notice.
+- A full rebuild is written to a temporary file and swapped in with ``os.replace``, so a
+  reader never sees a half-built index.
+- Processes coordinate with ``flock`` on ``index.lock``: readers hold it shared while they
+  query, writers (update, rebuild, swap) exclusive. The database runs in WAL mode with a busy
+  timeout and writes in ``BEGIN IMMEDIATE`` transactions, as a second line of defence.
+
+Reading XML goes through :mod:`kbtool.safexml`, imported only when a file must be (re)read,
+so an up-to-date search never imports lxml.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from kbtool.config import Config
+from kbtool.errors import UsageError
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+SCHEMA_VERSION = 3
+APPLICATION_ID = 0x6B62746C  # "kbtl"
+INDEX_NAME = "index.db"
+LOCK_NAME = "index.lock"
+BUSY_TIMEOUT_MS = 30_000
+RACY_NS = 2_000_000_000  # a file changed this close to its reading is hashed again next time
+
+#: FTS5 columns in order, with their BM25 weights: title and symptoms above description,
+#: description above the rest.
+FTS_COLUMNS = ("title", "symptoms", "description", "tags", "category", "body")
+FTS_WEIGHTS = (10.0, 10.0, 4.0, 2.0, 2.0, 1.0)
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+
+SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY,      -- relative to the KB root, '/'-separated
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    racy INTEGER NOT NULL,      -- 1: changed close to when it was read; hash again
+    entries INTEGER NOT NULL,
+    error TEXT                  -- why the file gave no entries (first finding), or NULL
+);
+CREATE TABLE entries (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    category TEXT NOT NULL,
+    severity TEXT,
+    status TEXT NOT NULL,
+    date TEXT NOT NULL,
+    review_by TEXT,
+    tags TEXT NOT NULL          -- tags joined with ' '
+);
+CREATE TABLE tags (entry INTEGER NOT NULL, tag TEXT NOT NULL);
+CREATE TABLE symptoms (
+    entry INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    versions TEXT,
+    signature TEXT NOT NULL,
+    message TEXT NOT NULL,      -- the signature without its exception type
+    words TEXT NOT NULL         -- its distinctive words, ' '-separated (kbtool.search.errortext)
+);
+CREATE TABLE refs (
+    entry INTEGER NOT NULL,
+    kind TEXT NOT NULL,         -- learning | supersedes | fix-report | issue | link
+    target TEXT NOT NULL,
+    label TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE entries_fts USING fts5(
+    {", ".join(FTS_COLUMNS)}, tokenize = '{TOKENIZER}'
+);
+-- Unstemmed words of the short fields, for "did you mean".
+CREATE VIRTUAL TABLE words_fts USING fts5(
+    words, content = '', detail = none, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE words_vocab USING fts5vocab(words_fts, 'row');
+"""
+#: Created after a full build has loaded the rows (faster than keeping them up to date).
+INDEXES = """
+CREATE INDEX entries_id ON entries(id);
+CREATE INDEX entries_path ON entries(path);
+CREATE INDEX tags_tag ON tags(tag, entry);
+CREATE INDEX tags_entry ON tags(entry);
+CREATE INDEX symptoms_entry ON symptoms(entry);
+CREATE INDEX symptoms_signature ON symptoms(signature);
+CREATE INDEX symptoms_message ON symptoms(message);
+CREATE INDEX refs_entry ON refs(entry);
+CREATE INDEX refs_target ON refs(kind, target);
+"""
+#: FTS5 settings for a bulk load: a 16 MB in-memory term buffer, no merging until the end.
+BULK_FTS = ("('hashsize', 16000000)", "('automerge', 0)")
+AFTER_BULK_FTS = ("('optimize', NULL)", "('automerge', 4)")
+
+_BODY_TAGS = frozenset(
+    (
+        "root-causes",
+        "five-whys",
+        "solution",
+        "files-modified",
+        "verification",
+        "prevention",
+        "test-case",
+        "extras",
+    )
+)
+
+
+@dataclass
+class IndexReport:
+    """What an update did."""
+
+    added: int = 0
+    modified: int = 0
+    removed: int = 0
+    files: int = 0
+    entries: int = 0
+    rebuilt: bool = False
+    reason: str = ""  # why it was rebuilt: "missing", "corrupt: …", …
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, first finding)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return self.rebuilt or bool(self.added or self.modified or self.removed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "modified": self.modified,
+            "removed": self.removed,
+            "files": self.files,
+            "entries": self.entries,
+            "rebuilt": self.rebuilt,
+            "reason": self.reason or None,
+            "unreadable": [{"path": p, "error": e} for p, e in self.unreadable],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+Notice = Callable[[str], None]
+Progress = Callable[[int, int], None]
+T = TypeVar("T")
+
+
+def index_path(config: Config) -> Path:
+    return config.cache_dir / INDEX_NAME
+
+
+# ------------------------------------------------------------------ locking
+
+
+class _Lock:
+    """``flock`` on ``<cache>/index.lock``: shared for readers, exclusive for writers."""
+
+    def __init__(self, path: Path):
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def shared(self) -> None:
+        self._flock("LOCK_SH")
+
+    def exclusive(self) -> None:
+        self._flock("LOCK_EX")
+
+    def _flock(self, how: str) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: SQLite's own locking only
+            return
+        fcntl.flock(self.fd, getattr(fcntl, how))
+
+    def close(self) -> None:
+        os.close(self.fd)  # releases the lock
+
+
+def ensure_cache_dir(config: Config) -> Path:
+    """Create the cache folder with a ``.gitignore`` of ``*`` in it (it is never committed)."""
+    folder = config.cache_dir
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        with contextlib.suppress(OSError):
+            ignore.write_text("# kbtool's cache: derived files, never commit them\n*\n")
+    return folder
+
+
+# ------------------------------------------------------------------ opening
+
+
+class Index:
+    """An open, up-to-date index. Hold it only while querying: it keeps a shared lock."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: _Lock, report: IndexReport):
+        self.conn = conn
+        self._lock = lock
+        self.report = report
+
+    def close(self) -> None:
+        self.conn.close()
+        self._lock.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    uri = f"{path.as_uri()}?mode=ro" if readonly else path.as_uri()
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _problem(path: Path) -> tuple[sqlite3.Connection | None, str]:
+    """Open the index and say what is wrong with it, if anything ("" when usable)."""
+    if not path.exists():
+        return None, "missing"
+    try:
+        conn = _connect(path)
+    except sqlite3.Error as exc:
+        return None, f"unreadable ({exc})"
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        return None, f"unreadable ({exc})"
+    if app_id != APPLICATION_ID:
+        conn.close()
+        return None, "not a kbtool index"
+    if version != SCHEMA_VERSION:
+        conn.close()
+        return None, f"format {version} (this kbtool uses {SCHEMA_VERSION})"
+    return conn, ""
+
+
+def probe_problem(conn: sqlite3.Connection) -> str:
+    """A quick check (milliseconds) that the full-text index still finds what it holds:
+    the first, middle and last entries, each by the longest word of its title. FTS5's
+    ``integrity-check`` is thorough but reads the whole index (seconds at 100k entries), so
+    it is kept for ``kbtool index --check`` and for SQLite's own corruption errors."""
+    try:
+        low, high = conn.execute(  # two subqueries: each is a single B-tree seek
+            "SELECT (SELECT min(rowid) FROM entries), (SELECT max(rowid) FROM entries)"
+        ).fetchone()
+        if low is None:
+            return ""
+        rows = conn.execute(
+            "SELECT rowid, title FROM entries WHERE rowid IN (?, ?, "
+            "(SELECT rowid FROM entries WHERE rowid >= ? ORDER BY rowid LIMIT 1))",
+            (low, high, (low + high) // 2),
+        ).fetchall()
+        for rowid, title in rows:
+            words = "".join(c if c.isalnum() else " " for c in title).split()
+            word = max(words, key=len, default="")  # the longest: likely rare, so quick
+            found = conn.execute(
+                "SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?",
+                (f'"{word}"', rowid),
+            )
+            if len(word) > 1 and not found.fetchone():
+                return f"damaged (entry {rowid} is not found by its title)"
+    except sqlite3.DatabaseError as exc:
+        return f"corrupt ({exc})"
+    return ""
+
+
+def integrity_problem(conn: sqlite3.Connection) -> str:
+    """Run FTS5's ``integrity-check`` on both full-text tables; "" when they are sound."""
+    try:
+        conn.execute("INSERT INTO entries_fts(entries_fts) VALUES('integrity-check')")
+        conn.execute("SELECT count(*) FROM entries").fetchone()
+    except sqlite3.DatabaseError as exc:
+        return f"corrupt ({exc})"
+    return ""
+
+
+def open_index(
+    config: Config,
+    *,
+    notice: Notice | None = None,
+    rebuild: bool = False,
+    check: bool = False,
+    progress: Progress | None = None,
+) -> Index:
+    """The index of ``config``'s KB, brought up to date first. Use as a context manager.
+
+    ``rebuild`` forces a full rebuild; ``check`` runs the FTS5 integrity check even on an
+    index that looks sound. ``notice`` receives the one-line notices (rebuilds);
+    ``progress`` (files read, files to read) after each batch of files read.
+    """
+    started = time.perf_counter()
+    ensure_cache_dir(config)
+    path = index_path(config)
+    lock = _Lock(config.cache_dir / LOCK_NAME)
+    try:
+        lock.shared()
+        conn, problem = _problem(path)
+        if conn is not None and check:
+            problem = integrity_problem(conn)
+        report = IndexReport()
+        if conn is not None and not problem and not rebuild:
+            disk = scan(config)
+            if not _stale(conn, disk):
+                _fill_counts(conn, report)
+                report.seconds = time.perf_counter() - started
+                return Index(conn, lock, report)
+        if conn is not None:
+            conn.close()
+        lock.exclusive()  # blocks until readers are done; converted from shared
+        report = _update_locked(config, path, rebuild, check, notice, progress)
+        lock.shared()
+        conn = _connect(path)
+        report.seconds = time.perf_counter() - started
+        return Index(conn, lock, report)
+    except BaseException:
+        lock.close()
+        raise
+
+
+def check_limit(limit: int) -> None:
+    """UsageError unless ``limit`` (a ``--limit`` of search or match) is at least 1."""
+    if limit < 1:
+        raise UsageError(f"--limit must be at least 1, not {limit}")
+
+
+def query_index(
+    config: Config,
+    run: Callable[[sqlite3.Connection], T],
+    *,
+    empty: Callable[[T], bool],
+    notice: Notice | None = None,
+    progress: Progress | None = None,
+) -> T:
+    """Run a read against the up-to-date index.
+
+    When it finds nothing, probe the index (a corrupt FTS5 index can answer with no rows
+    rather than an error: :func:`probe_problem`); when that probe fails or SQLite says the
+    database is damaged, rebuild it with a notice and run the read again. Never an empty
+    answer from a broken cache.
+    """
+    with open_index(config, notice=notice, progress=progress) as index:
+        try:
+            result = run(index.conn)
+            if not empty(result):
+                return result
+            problem = probe_problem(index.conn)
+        except sqlite3.DatabaseError as exc:
+            problem = f"corrupt ({exc})"
+        if not problem:
+            return result
+    if notice is not None:
+        notice(f"search index {problem}: rebuilding it from the entries")
+    with open_index(config, rebuild=True, progress=progress) as index:
+        return run(index.conn)
+
+
+def _update_locked(
+    config: Config,
+    path: Path,
+    rebuild: bool,
+    check: bool,
+    notice: Notice | None,
+    progress: Progress | None,
+) -> IndexReport:
+    # Another process may have done the work while we waited for the lock: look again.
+    conn, problem = _problem(path)
+    if conn is not None and check and not problem:
+        problem = integrity_problem(conn)
+    if conn is None or problem or rebuild:
+        old = _file_hashes(conn) if conn is not None and not problem else {}
+        if conn is not None:
+            conn.close()
+        if problem and problem != "missing" and notice is not None:
+            notice(f"search index {problem}: rebuilding it from the entries")
+        elif problem == "missing" and notice is not None:
+            notice("building the search index")
+        report = _rebuild(config, path, old, progress)
+        report.rebuilt = True
+        report.reason = problem or "requested"
+        return report
+    try:
+        return _apply_changes(config, conn, progress)
+    finally:
+        conn.close()
+
+
+# ------------------------------------------------------------------ scanning
+
+
+class _Stat(NamedTuple):
+    size: int
+    mtime_ns: int
+
+
+def xml_files(config: Config) -> list[str]:
+    """The KB's XML files as absolute path strings: the files of ``kb.iter_xml_paths((),
+    config)``, in its order (a test holds the two equal), found without building ``Path``
+    objects, which would take several times as long as the walk on every search."""
+    from kbtool.kb import SKIP_DIRS
+
+    # os.path on strings throughout, on purpose: this runs before every query.
+    top = os.path.abspath(config.learnings_dir)  # noqa: PTH100
+    if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
+        return [top]
+    skip = {str(config.cache_dir), str(config.reports_dir)}
+    out: list[str] = []
+
+    def walk(folder: str) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                items = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            return
+        subdirs = []
+        for item in items:
+            try:
+                is_dir = item.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if item.name not in SKIP_DIRS and os.path.realpath(item.path) not in skip:
+                    subdirs.append(item)
+            elif item.name.endswith(".xml"):
+                out.append(item.path)
+        for item in subdirs:
+            if not item.is_symlink():
+                walk(item.path)
+
+    walk(top)
+    return out
+
+
+def scan(config: Config) -> dict[str, tuple[str, _Stat]]:
+    """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)."""
+    out: dict[str, tuple[str, _Stat]] = {}
+    root = str(config.root)
+    cut = len(root) + 1
+    for path in xml_files(config):
+        try:
+            info = os.stat(path)  # noqa: PTH116 - strings, see xml_files
+            stat = _Stat(info.st_size, info.st_mtime_ns)
+        except OSError:
+            stat = _Stat(-1, -1)
+        rel = path[cut:] if path.startswith(root + os.sep) else os.path.relpath(path, root)
+        out[rel.replace(os.sep, "/")] = (path, stat)
+    return out
+
+
+def _stale(conn: sqlite3.Connection, disk: dict[str, tuple[str, _Stat]]) -> bool:
+    known = {
+        row[0]: (row[1], row[2], row[3])
+        for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
+    }
+    if known.keys() != disk.keys():
+        return True
+    for rel, (_, stat) in disk.items():
+        size, mtime, racy = known[rel]
+        if racy or size != stat.size or mtime != stat.mtime_ns:
+            return True
+    return False
+
+
+def _file_hashes(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT path, sha256 FROM files").fetchall())
+
+
+def _fill_counts(conn: sqlite3.Connection, report: IndexReport) -> None:
+    report.files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
+    report.entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+
+
+# ------------------------------------------------------------------ reading entries
+
+
+class _Entry(NamedTuple):
+    id: str
+    line: int
+    title: str
+    category: str
+    severity: str | None
+    status: str
+    date: str
+    review_by: str | None
+    tags: list[str]
+    description: str
+    symptoms: list[tuple[str, str | None]]
+    body: str
+    refs: list[tuple[str, str, str]]
+
+
+class _FileData(NamedTuple):
+    """One file read: its stamp, and the rows of its entries ready to insert."""
+
+    rel: str
+    stat: _Stat
+    sha256: str
+    error: str | None
+    rows: _Rows
+
+
+#: A file to read: relative path, path, stamp, first rowid of its entries.
+_Todo = tuple[str, str, _Stat, int]
+
+
+class _Rows(NamedTuple):
+    entries: list[tuple[Any, ...]]
+    fts: list[tuple[Any, ...]]
+    words: list[tuple[int, str]]
+    tags: list[tuple[int, str]]
+    symptoms: list[tuple[Any, ...]]
+    refs: list[tuple[Any, ...]]
+
+
+#: An entry's rowid is its file's base plus its place in the file. Bases are multiples of
+#: FILE_ROWIDS, so a file's rows can be numbered where it is read (in a worker process) and a
+#: re-read file gets a fresh base. A file under the size cap cannot hold this many entries.
+FILE_ROWIDS = 1 << 20
+
+
+def _raw_text(el: etree._Element) -> str:
+    from lxml import etree
+
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+
+
+def _text(el: etree._Element) -> str:
+    return " ".join(_raw_text(el).split())
+
+
+def _sourceline(el: etree._Element) -> int:
+    line: object = el.sourceline  # lxml-stubs types it as "..."
+    return line if isinstance(line, int) else 0
+
+
+def _entry_of(el: etree._Element) -> _Entry:
+    """What the index keeps of one ``<learning>``. Long fields keep their white space: the
+    tokenizer ignores it and snippets collapse it when shown."""
+    tags: list[str] = []
+    symptoms: list[tuple[str, str | None]] = []
+    refs: list[tuple[str, str, str]] = []
+    body: list[str] = []
+    fields = {"title": "", "category": "", "date": "", "review-by": ""}
+    description = ""
+    for child in el.iterchildren("*"):
+        tag = child.tag
+        if tag in fields:
+            fields[tag] = _text(child)
+        elif tag == "description":
+            description = _raw_text(child).strip()
+        elif tag in _BODY_TAGS:
+            body.append(_raw_text(child))
+        elif tag == "symptoms":
+            for s in child.iterchildren("symptom"):
+                text = _raw_text(s).strip()
+                if text:
+                    symptoms.append((text, s.get("versions")))
+        elif tag == "tags":
+            tags = [t for t in (_text(c) for c in child.iterchildren("tag")) if t]
+        elif tag == "references":
+            for r in child.iterchildren("*"):
+                target = r.get("ref") if r.tag == "learning" else r.get("href")
+                label = _text(r)
+                refs.append((str(r.tag), target or "", label))
+                if label:
+                    body.append(label)
+        elif tag == "supersedes":
+            refs.append(("supersedes", child.get("ref", ""), _text(child)))
+    return _Entry(
+        id=el.get("id", ""),
+        line=_sourceline(el),
+        title=fields["title"],
+        category=fields["category"],
+        severity=el.get("severity"),
+        status=el.get("status", "active"),
+        date=fields["date"],
+        review_by=fields["review-by"] or None,
+        tags=tags,
+        description=description,
+        symptoms=symptoms,
+        body="\n".join(body),
+        refs=refs,
+    )
+
+
+def read_file(config: Config, path: str, rel: str, stat: _Stat, base: int) -> _FileData:
+    """Load one XML file safely; the rows of its entries, numbered from ``base``."""
+    import hashlib
+
+    from kbtool.safexml import load_xml
+
+    source = load_xml(Path(path), config.root, config.max_file_bytes)
+    digest = hashlib.sha256(source.data).hexdigest()
+    if source.root is None:
+        first = source.diagnostics[0] if source.diagnostics else None
+        problem = f"{first.code} {first.message}" if first else "unreadable"
+        return _FileData(rel, stat, digest, problem, _Rows([], [], [], [], [], []))
+    box = source.root.find("learnings") if source.root.tag == "specification" else None
+    if box is None:
+        problem = "not a <specification> file with <learnings>"
+        return _FileData(rel, stat, digest, problem, _Rows([], [], [], [], [], []))
+    entries = [_entry_of(e) for e in box.iterchildren("learning")]
+    return _FileData(rel, stat, digest, None, _rows(rel, entries, base))
+
+
+def _rows(rel: str, entries: list[_Entry], base: int) -> _Rows:
+    from kbtool.search.errortext import signatures, words
+
+    rows = _Rows([], [], [], [], [], [])
+    for rowid, e in enumerate(entries, base):
+        tag_text = " ".join(e.tags)
+        symptom_text = "\n".join(text for text, _ in e.symptoms)
+        rows.entries.append(
+            (
+                rowid,
+                e.id,
+                rel,
+                e.line,
+                e.title,
+                e.category,
+                e.severity,
+                e.status,
+                e.date,
+                e.review_by,
+                tag_text,
+            )
+        )
+        rows.fts.append((rowid, e.title, symptom_text, e.description, tag_text, e.category, e.body))
+        rows.words.append((rowid, _words(e.title, symptom_text, tag_text, e.category)))
+        rows.tags.extend((rowid, t.lower()) for t in e.tags)
+        rows.refs.extend((rowid, *r) for r in e.refs)
+        for text, versions in e.symptoms:
+            for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
+                sig, message = signatures(line)
+                rows.symptoms.append((rowid, text, versions, sig, message, " ".join(words(line))))
+    return rows
+
+
+def _hash_file(config: Config, path: str) -> str:
+    """The file's SHA-256, read the safe way (inside the root, capped, regular files only);
+    "" when it cannot be read."""
+    import hashlib
+
+    from kbtool.safexml import read_capped
+
+    data = read_capped(Path(path), config.root, config.max_file_bytes)
+    return hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _next_base(conn: sqlite3.Connection) -> int:
+    top = conn.execute("SELECT coalesce(max(rowid), 0) FROM entries").fetchone()[0]
+    return (int(top) // FILE_ROWIDS + 1) * FILE_ROWIDS
+
+
+def _insert(conn: sqlite3.Connection, batch: Sequence[_FileData], now_ns: int) -> None:
+    """Write the rows of some files (numbered when they were read)."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                d.rel,
+                d.stat.size,
+                d.stat.mtime_ns,
+                d.sha256,
+                int(now_ns - d.stat.mtime_ns < RACY_NS),
+                len(d.rows.entries),
+                d.error,
+            )
+            for d in batch
+        ],
+    )
+    statements = (
+        ("entries", "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        (
+            "fts",
+            "INSERT INTO entries_fts (rowid, title, symptoms, description, tags, "
+            "category, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ),
+        ("words", "INSERT INTO words_fts (rowid, words) VALUES (?, ?)"),
+        ("tags", "INSERT INTO tags VALUES (?, ?)"),
+        ("symptoms", "INSERT INTO symptoms VALUES (?, ?, ?, ?, ?, ?)"),
+        ("refs", "INSERT INTO refs VALUES (?, ?, ?, ?)"),
+    )
+    for name, sql in statements:
+        conn.executemany(sql, [row for d in batch for row in getattr(d.rows, name)])
+
+
+def _words(*fields: str) -> str:
+    return "\n".join(fields)
+
+
+def _delete(conn: sqlite3.Connection, rel: str) -> None:
+    rowids = [r[0] for r in conn.execute("SELECT rowid FROM entries WHERE path = ?", (rel,))]
+    for rowid in rowids:
+        old = conn.execute(
+            "SELECT title, symptoms, tags, category FROM entries_fts WHERE rowid = ?",
+            (rowid,),
+        ).fetchone()
+        if old is not None:  # a contentless table forgets a row given the values it indexed
+            conn.execute(
+                "INSERT INTO words_fts (words_fts, rowid, words) VALUES ('delete', ?, ?)",
+                (rowid, _words(*old)),
+            )
+        conn.execute("DELETE FROM entries_fts WHERE rowid = ?", (rowid,))
+        for table in ("tags", "symptoms", "refs"):
+            conn.execute(f"DELETE FROM {table} WHERE entry = ?", (rowid,))  # noqa: S608
+    conn.execute("DELETE FROM entries WHERE path = ?", (rel,))
+    conn.execute("DELETE FROM files WHERE path = ?", (rel,))
+
+
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+BATCH_FILES = 16
+
+
+def _read_one(config: Config, item: _Todo) -> _FileData:
+    rel, path, stat, base = item
+    return read_file(config, path, rel, stat, base)
+
+
+def _read_batches(
+    config: Config, todo: Sequence[_Todo], progress: Progress | None = None
+) -> Iterator[list[_FileData]]:
+    """Read files in batches; with much to read, parse in a second process on a second core
+    while this one writes (parsing and writing take about as long)."""
+    done = 0
+    for batch in _batches(config, todo):
+        yield batch
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(todo))
+
+
+def _batches(config: Config, todo: Sequence[_Todo]) -> Iterator[list[_FileData]]:
+    total = sum(max(item[2].size, 0) for item in todo)
+    if total < PARALLEL_MIN_BYTES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        for start in range(0, len(todo), BATCH_FILES):
+            yield [_read_one(config, item) for item in todo[start : start + BATCH_FILES]]
+        return
+    import functools
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        batch: list[_FileData] = []
+        for data in pool.imap(functools.partial(_read_one, config), todo, chunksize=4):
+            batch.append(data)
+            if len(batch) >= BATCH_FILES:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def _rebuild(
+    config: Config, path: Path, old: dict[str, str], progress: Progress | None
+) -> IndexReport:
+    """Build a fresh index into a temporary file, then swap it in (exclusive lock held)."""
+    report = IndexReport()
+    folder = path.parent
+    for stale in folder.glob(f"{INDEX_NAME}.tmp-*"):  # left by a build that was killed
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}"
+    disk = scan(config)
+    todo = [
+        (rel, p, st, (n + 1) * FILE_ROWIDS) for n, (rel, (p, st)) in enumerate(sorted(disk.items()))
+    ]
+    try:
+        conn = _connect(tmp)
+        try:
+            conn.execute("PRAGMA page_size = 16384")  # measured: FTS5 bulk loads ~6% faster
+            conn.execute("PRAGMA cache_size = -65536")
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.executescript(SCHEMA)
+            _fts_settings(conn, BULK_FTS)
+            conn.execute("BEGIN")
+            now = time.time_ns()
+            for batch in _read_batches(config, todo, progress):
+                _insert(conn, batch, now)
+                for data in batch:
+                    _count(report, data, old)
+            for statement in INDEXES.strip().splitlines():
+                conn.execute(statement)
+            _fts_settings(conn, AFTER_BULK_FTS)
+            conn.execute("INSERT INTO meta VALUES ('built', ?)", (str(now),))
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode = WAL")
+            _fill_counts(conn, report)
+        finally:
+            conn.close()
+        # No fsync: after a crash a torn cache is found unreadable or damaged and rebuilt.
+        for suffix in ("-wal", "-shm"):  # the old database's, if a process left them
+            with contextlib.suppress(FileNotFoundError):
+                path.with_name(path.name + suffix).unlink()
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    report.removed = len(old.keys() - disk.keys())
+    return report
+
+
+def _fts_settings(conn: sqlite3.Connection, settings: tuple[str, ...]) -> None:
+    for table in ("entries_fts", "words_fts"):
+        for setting in settings:  # constants of this module
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")  # noqa: S608
+
+
+def _count(report: IndexReport, data: _FileData, old: dict[str, str]) -> None:
+    if data.error is not None:
+        report.unreadable.append((data.rel, data.error))
+    if data.rel not in old:
+        report.added += 1
+    elif old[data.rel] != data.sha256:
+        report.modified += 1
+
+
+def _apply_changes(
+    config: Config, conn: sqlite3.Connection, progress: Progress | None
+) -> IndexReport:
+    """Re-read the files that changed since the index last saw them (exclusive lock held)."""
+    report = IndexReport()
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    disk = scan(config)
+    known = {
+        row[0]: (row[1], row[2], row[3], row[4])
+        for row in conn.execute("SELECT path, size, mtime_ns, sha256, racy FROM files")
+    }
+    now = time.time_ns()
+    changed: list[tuple[str, str, _Stat]] = []
+    touched: list[tuple[int, int, int, str]] = []
+    for rel, (p, stat) in disk.items():
+        if rel not in known:
+            changed.append((rel, p, stat))
+            continue
+        size, mtime, sha, racy = known[rel]
+        if size == stat.size and mtime == stat.mtime_ns and not racy:
+            continue
+        if size == stat.size and _hash_file(config, p) == sha:  # same bytes: remember the new stamp
+            touched.append((stat.mtime_ns, int(now - stat.mtime_ns < RACY_NS), stat.size, rel))
+        else:
+            changed.append((rel, p, stat))
+    removed = sorted(known.keys() - disk.keys())
+    conn.execute("BEGIN IMMEDIATE")
+    base = _next_base(conn)
+    todo = [(rel, p, st, base + n * FILE_ROWIDS) for n, (rel, p, st) in enumerate(changed)]
+    try:
+        for rel in removed:
+            _delete(conn, rel)
+        conn.executemany(
+            "UPDATE files SET mtime_ns = ?, racy = ?, size = ? WHERE path = ?", touched
+        )
+        old = {rel: known[rel][2] for rel, _, _ in changed if rel in known}
+        for batch in _read_batches(config, todo, progress):
+            for data in batch:
+                if data.rel in known:
+                    _delete(conn, data.rel)
+                _count(report, data, old)
+            _insert(conn, batch, now)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    report.removed = len(removed)
+    _fill_counts(conn, report)
+    return report
