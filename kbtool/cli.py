@@ -14,10 +14,54 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer import _click as click
+from typer.core import TyperArgument, TyperCommand
+from typer.models import CommandFunctionType
 
 from kbtool import __version__
 
-app = typer.Typer(
+
+class _Argument(TyperArgument):
+    """A positional argument shown the conventional way: its metavar (``ID``, ``PATH``) as
+    given, in brackets only when optional (``[ID]``), ``...`` when repeatable, and no
+    ``<type>`` after it (typer shows ``{ID}`` for required ones and ``ID <str>`` in the help)."""
+
+    @property
+    def display_name_raw(self) -> str:
+        return self.metavar or (self.name or "").upper()
+
+    def _rich_display_name(self) -> str:
+        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def display_type_rich(self, ctx: click.Context) -> str | None:
+        return None
+
+
+class _Command(TyperCommand):
+    """A command whose positional arguments render as :class:`_Argument` does."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+
+
+class _Typer(typer.Typer):
+    """``typer.Typer`` whose commands are :class:`_Command` unless told otherwise."""
+
+    def command(
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        kwargs.setdefault("cls", _Command)
+        return super().command(*args, **kwargs)
+
+
+app = _Typer(
     name="kbtool",
     help="Keep what your bugs taught you: validate, search, render and migrate learnings.",
     no_args_is_help=True,
@@ -46,7 +90,10 @@ def _main(
     root: Annotated[
         Path | None,
         typer.Option(
-            "--root", help="Knowledge base root (default: found by walking up).", file_okay=False
+            "--root",
+            metavar="DIR",
+            help="Knowledge base root (default: found by walking up).",
+            file_okay=False,
         ),
     ] = None,
     version: Annotated[
@@ -128,10 +175,13 @@ _register_validate_command()
 @app.command("explain")
 def explain_command(
     code: Annotated[
-        str | None, typer.Argument(help="A finding code, e.g. KB203 (default: list all codes).")
+        str | None,
+        typer.Argument(
+            metavar="CODE", help="A finding code, e.g. KB203 (default: list all codes)."
+        ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: text or json.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
     ] = "text",
 ) -> None:
     """Explain a finding code: what it means, why it matters, a bad and a good example."""
@@ -219,7 +269,10 @@ _register_search_commands()
 def show_command(
     entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry's id.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: text, json, xml or md.")
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="Output format: text, json, xml or md."
+        ),
     ] = "text",
 ) -> None:
     """Show one entry: its fields, file and line, references and backlinks (entries and
@@ -244,7 +297,7 @@ def show_command(
 @app.command("stats")
 def stats_command(
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: text or json.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
     ] = "text",
     as_of: Annotated[
         str | None,
@@ -311,10 +364,13 @@ def _user_templates(config: Config, templates: Path | None) -> Path | None:
 @app.command("links")
 def links_command(
     entry_id: Annotated[
-        str | None, typer.Argument(metavar="[ID]", help="Show only the links of this entry.")
+        str | None, typer.Argument(metavar="ID", help="Show only the links of this entry.")
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, mermaid or dot.")
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="Output format: text, json, mermaid or dot."
+        ),
     ] = "text",
 ) -> None:
     """Print the links between entries and fix reports (both directions).
@@ -341,21 +397,27 @@ def links_command(
 
 @app.command("import-report")
 def import_report_command(
-    report: Annotated[Path, typer.Argument(metavar="REPORT.md", help="The Markdown fix report.")],
+    report: Annotated[Path, typer.Argument(metavar="REPORT", help="The Markdown fix report.")],
     category: Annotated[
         str | None,
         typer.Option(
             "--category",
             "-c",
+            metavar="CATEGORY",
             help="Category of the new entry (default: the closest existing one).",
         ),
     ] = None,
     entry_id: Annotated[
-        str | None, typer.Option("--id", help="Id of the new entry (default: from the title).")
+        str | None,
+        typer.Option("--id", metavar="ID", help="Id of the new entry (default: from the title)."),
     ] = None,
     date: Annotated[
         str | None,
-        typer.Option("--date", help="Date YYYY-MM-DD when the report has none (default: today)."),
+        typer.Option(
+            "--date",
+            metavar="DATE",
+            help="Date YYYY-MM-DD when the report has none (default: today).",
+        ),
     ] = None,
     no_link_back: Annotated[
         bool, typer.Option("--no-link-back", help="Leave the report untouched (no Related line).")
@@ -366,7 +428,9 @@ def import_report_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the entry's XML; write nothing.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
+    ] = "text",
 ) -> None:
     """Turn a Markdown fix report into a learning entry, linked both ways.
 
@@ -478,19 +542,24 @@ def _selection_options(
     )
 
 
-_IDS = typer.Argument(metavar="[ID]...", help="Entries to render (default: all, or the query).")
-_QUERY = typer.Option("--query", "-q", help="Render the entries a search finds.")
+_IDS = typer.Argument(metavar="ID", help="Entries to render (default: all, or the query).")
+_QUERY = typer.Option("--query", "-q", metavar="QUERY", help="Render the entries a search finds.")
 _CATEGORY = typer.Option(
-    "--category", "-c", help="Only this category (a prefix: 'Database' takes 'Database/AsyncIO')."
+    "--category",
+    "-c",
+    metavar="CATEGORY",
+    help="Only this category (a prefix: 'Database' takes 'Database/AsyncIO').",
 )
 _OUTPUT = typer.Option(
     "--output",
     "-o",
+    metavar="FILE",
     help="Write to this file (links are made relative to its folder).",
     dir_okay=False,
 )
 _TEMPLATES = typer.Option(
     "--templates",
+    metavar="DIR",
     help="Your template folder, searched before kbtool's (default: the 'templates' setting).",
     file_okay=False,
 )
@@ -529,7 +598,8 @@ def render_command(
     template: Annotated[
         str,
         typer.Argument(
-            help="Template name: fix-report.md.j2, remediation-plan.md.j2, index.md.j2 or yours."
+            metavar="TEMPLATE",
+            help="Template name: fix-report.md.j2, remediation-plan.md.j2, index.md.j2 or yours.",
         ),
     ],
     ids: Annotated[list[str] | None, _IDS] = None,
@@ -537,8 +607,13 @@ def render_command(
     category: Annotated[str | None, _CATEGORY] = None,
     output: Annotated[Path | None, _OUTPUT] = None,
     templates: Annotated[Path | None, _TEMPLATES] = None,
-    title: Annotated[str, typer.Option("--title", help="Title for plans and indexes.")] = "",
-    limit: Annotated[int | None, typer.Option("--limit", help="At most this many entries.")] = None,
+    title: Annotated[
+        str, typer.Option("--title", metavar="TEXT", help="Title for plans and indexes.")
+    ] = "",
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", metavar="N", help="At most this many entries (default: all)."),
+    ] = None,
 ) -> None:
     """Render entries through a Jinja2 template into Markdown.
 
@@ -562,6 +637,7 @@ def plan_command(
         typer.Option(
             "--match",
             "-m",
+            metavar="TEXT",
             help="Plan for the entries that match this "
             "error text; '-' reads a log from standard input.",
         ),
@@ -570,15 +646,26 @@ def plan_command(
     category: Annotated[str | None, _CATEGORY] = None,
     output: Annotated[Path | None, _OUTPUT] = None,
     templates: Annotated[Path | None, _TEMPLATES] = None,
-    title: Annotated[str, typer.Option("--title", help="The plan's title.")] = "",
+    title: Annotated[
+        str,
+        typer.Option(
+            "--title", metavar="TEXT", help="The plan's title (default: Remediation plan)."
+        ),
+    ] = "",
     limit: Annotated[
-        int | None, typer.Option("--limit", help="At most this many entries (--match: default 3).")
+        int | None,
+        typer.Option(
+            "--limit", metavar="N", help="At most this many entries (default: all; 3 with --match)."
+        ),
     ] = None,
 ) -> None:
     """Write a remediation plan: context, a checklist of steps, files, checks, prevention.
 
     Short for 'kbtool render remediation-plan.md.j2'. Straight from an error:
-    kbtool plan --match "AttributeError: ..." or pytest 2>&1 | kbtool plan --match -
+
+    \b
+      kbtool plan --match "AttributeError: ..."
+      pytest 2>&1 | kbtool plan --match -
     """
     from kbtool.kb import KnowledgeBase
 
@@ -608,21 +695,35 @@ def _ask(value: str | None, label: str, *, default: str | None = None) -> str:
 
 @app.command("new")
 def new_command(
-    title: Annotated[str | None, typer.Option("--title", "-t", help="The entry's title.")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", "-t", metavar="TEXT", help="The entry's title.")
+    ] = None,
     category: Annotated[
-        str | None, typer.Option("--category", "-c", help="Category, e.g. Database/AsyncIO.")
+        str | None,
+        typer.Option(
+            "--category", "-c", metavar="CATEGORY", help="Category, e.g. Database/AsyncIO."
+        ),
     ] = None,
     severity: Annotated[
-        str | None, typer.Option("--severity", "-s", help="critical, high, medium or low.")
+        str | None,
+        typer.Option(
+            "--severity", "-s", metavar="LEVEL", help="Severity: critical, high, medium or low."
+        ),
     ] = None,
     description: Annotated[
         str | None,
-        typer.Option("--description", "-d", help="What goes wrong (default: the title)."),
+        typer.Option(
+            "--description", "-d", metavar="TEXT", help="What goes wrong (default: the title)."
+        ),
     ] = None,
-    tags: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
+    tags: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="TAG", help="A tag (repeatable).")
+    ] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Open $EDITOR on the file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
+    ] = "text",
 ) -> None:
     """Create an entry (today's date, a unique id from the title) in its category file.
 
@@ -690,9 +791,7 @@ def _open_editor(path: Path, line: int) -> None:
         fail(f"cannot start the editor {editor!r}: {exc.strerror or exc}", 3)
 
 
-report_app = typer.Typer(
-    help="Fix reports: write a report skeleton for an entry.", no_args_is_help=True
-)
+report_app = _Typer(help="Fix reports: write a report skeleton for an entry.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 
@@ -700,7 +799,9 @@ app.add_typer(report_app, name="report")
 def report_new_command(
     entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to write it for.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
+    ] = "text",
 ) -> None:
     """Write <reports>/ID.md pre-filled from the entry, and link the two both ways."""
     from kbtool.reports.commands import new_report
@@ -723,13 +824,15 @@ def report_new_command(
 @app.command("migrate")
 def migrate_command(
     sources: Annotated[
-        list[Path] | None, typer.Argument(help="Legacy XML files or folders to migrate.")
+        list[Path] | None,
+        typer.Argument(metavar="SOURCE", help="Legacy XML files or folders to migrate."),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
+            metavar="DIR",
             help="Folder for the category files (its valid category files are kept and merged).",
             file_okay=False,
         ),
@@ -756,23 +859,28 @@ def migrate_command(
         typer.Option("--diff", help="Print what would change as a unified diff; write nothing."),
     ] = False,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Report format: text or json.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Report format: text or json.")
     ] = "text",
     encoding: Annotated[
         str | None,
         typer.Option(
             "--encoding",
+            metavar="ENCODING",
             help="Encoding of files that are not valid UTF-8 and have "
             "no BOM, e.g. latin-1 (never guessed).",
         ),
     ] = None,
     default_category: Annotated[
-        str, typer.Option("--default-category", help="Category of records that name none.")
+        str,
+        typer.Option(
+            "--default-category", metavar="CATEGORY", help="Category of records that name none."
+        ),
     ] = "General",
     reports: Annotated[
         Path | None,
         typer.Option(
             "--reports",
+            metavar="DIR",
             help="Import the legacy Markdown fix reports in this folder "
             "(problem, cause or whys, and solution sections required).",
             file_okay=False,
@@ -858,7 +966,9 @@ def migrate_command(
 def fmt_command(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Category files or folders (default: the learnings folder)."),
+        typer.Argument(
+            metavar="PATH", help="Category files or folders (default: the learnings folder)."
+        ),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if a file would change.")
@@ -867,7 +977,7 @@ def fmt_command(
         bool, typer.Option("--diff", help="Print the changes as a unified diff; write nothing.")
     ] = False,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: text or json.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
     ] = "text",
 ) -> None:
     """Format category files canonically: element and attribute order, indentation.
@@ -947,37 +1057,52 @@ def fmt_command(
 def scan_command(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Files and folders to scan (default: the current folder)."),
+        typer.Argument(
+            metavar="PATH", help="Files and folders to scan (default: the current folder)."
+        ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: text, json, sarif or github.")
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="Output format: text, json, sarif or github."
+        ),
     ] = "text",
     entry: Annotated[
         list[str] | None,
-        typer.Option("--entry", "-e", help="Only the detectors of this entry id (repeatable)."),
+        typer.Option(
+            "--entry", "-e", metavar="ID", help="Only the detectors of this entry id (repeatable)."
+        ),
     ] = None,
     baseline: Annotated[
         Path | None,
         typer.Option(
-            "--baseline", help="Accept the findings recorded in this baseline file.", dir_okay=False
+            "--baseline",
+            metavar="FILE",
+            help="Accept the findings recorded in this baseline file.",
+            dir_okay=False,
         ),
     ] = None,
     write_baseline: Annotated[
         Path | None,
         typer.Option(
             "--write-baseline",
+            metavar="FILE",
             help="Record every current finding in this file (to accept them), then exit 0.",
             dir_okay=False,
         ),
     ] = None,
     max_file_size: Annotated[
-        int, typer.Option("--max-file-size", min=1, help="Skip files larger than this (bytes).")
+        int,
+        typer.Option(
+            "--max-file-size", min=1, metavar="BYTES", help="Skip files larger than this (bytes)."
+        ),
     ] = 1024 * 1024,
     jobs: Annotated[
         int,
         typer.Option(
             "--jobs",
             "-j",
+            metavar="N",
             min=0,
             help="Worker processes sharing the files (0: one per CPU, for large scans).",
         ),

@@ -171,3 +171,10 @@ def test_links() -> None:
 def test_tidy_collapses_blank_lines_outside_fences() -> None:
     text = "\n\n# T\n\n\n\nA\n```\nx\n\n\ny\n```\n\n\nB\n\n"
     assert tidy(text) == "# T\n\nA\n```\nx\n\n\ny\n```\n\nB\n"
+
+
+def test_a_backslash_escaped_backtick_opens_no_code_span() -> None:
+    # Found by hypothesis: "\`<script>`" is not a code span in CommonMark, so the tag
+    # must be escaped as prose, while "\\`<b>`" (an escaped backslash) is a real code span.
+    assert "<script>" not in md_block("\\`<script>`")
+    assert md_block("\\\\`<b>`") == "\\\\`<b>`"

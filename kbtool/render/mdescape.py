@@ -61,6 +61,14 @@ _IMAGE = re.compile(r"!\[")
 _BACKTICKS = re.compile(r"`+")
 
 
+def _escaped(text: str, index: int) -> bool:
+    """True when the character at ``index`` follows an odd number of backslashes."""
+    count = 0
+    while index - count > 0 and text[index - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
 def _split_code_spans(text: str) -> list[tuple[bool, str]]:
     """Split into (is_code, piece) following CommonMark code-span rules (matching runs)."""
     pieces: list[tuple[bool, str]] = []
@@ -70,6 +78,11 @@ def _split_code_spans(text: str) -> list[tuple[bool, str]]:
         opening = _BACKTICKS.search(text, pos)
         if opening is None:
             break
+        if _escaped(text, opening.start()):
+            # A backslash-escaped backtick opens no code span (CommonMark); what follows
+            # is prose and gets escaped as prose.
+            pos = opening.end()
+            continue
         run = opening.group()
         closing = opening.end()
         found = None
