@@ -127,7 +127,8 @@ def _spec_command(name: str, opts: Sequence[Any], body: Callable[..., int], doc:
         kind: Any = {str: str | None, int: int, bool: bool, list: list[str] | None}[opt.kind]
         extra: dict[str, Any] = {"help": opt.help, "metavar": opt.metavar}
         info = (
-            typer.Option(*opt.flags, **extra)
+            # A help text that states its own default ("(default: all)") gets no second one.
+            typer.Option(*opt.flags, show_default="(default:" not in opt.help, **extra)
             if opt.flags
             else typer.Argument(show_default=False, **extra)
         )

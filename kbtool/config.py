@@ -7,32 +7,72 @@ a ``pyproject.toml`` with a ``[tool.kbtool]`` table, or a ``learnings/`` folder.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kbtool.errors import ConfigError
+from kbtool.records import FrozenRecord
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 KNOWN_KEYS = frozenset(
     {"learnings", "reports", "templates", "cache", "max-file-bytes", "path-map", "help-uri"}
 )
+#: Folders never searched for entries (kept here, off the heavier kbtool.kb, for the search
+#: path).
+SKIP_DIRS = {".git", ".kbtool", "node_modules", "__pycache__", ".venv"}
 DEFAULT_PATH_MAP = {"SPEC/learnings/": "learnings/", "spec/learnings/": "learnings/"}
 
 
-@dataclass(frozen=True)
-class Config:
-    """Resolved settings of one knowledge base. All folders are absolute."""
+class Config(FrozenRecord):
+    """Resolved settings of one knowledge base. All folders are absolute.
 
+    A frozen value (not a dataclass, to keep ``import dataclasses`` off the search path):
+    use ``config.replace(...)`` for a changed copy."""
+
+    _fields = (
+        "root",
+        "learnings_dir",
+        "reports_dir",
+        "templates_dir",
+        "cache_dir",
+        "max_file_bytes",
+        "path_map",
+        "raw",
+        "source",
+    )
     root: Path
     learnings_dir: Path
     reports_dir: Path
     templates_dir: Path | None
     cache_dir: Path
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    path_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PATH_MAP))
-    raw: dict[str, Any] = field(default_factory=dict)
-    source: Path | None = None
+    max_file_bytes: int
+    path_map: dict[str, str]
+    raw: dict[str, Any]
+    source: Path | None
+
+    def __init__(
+        self,
+        root: Path,
+        learnings_dir: Path,
+        reports_dir: Path,
+        templates_dir: Path | None,
+        cache_dir: Path,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        path_map: dict[str, str] | None = None,
+        raw: dict[str, Any] | None = None,
+        source: Path | None = None,
+    ) -> None:
+        self._set(
+            root=root,
+            learnings_dir=learnings_dir,
+            reports_dir=reports_dir,
+            templates_dir=templates_dir,
+            cache_dir=cache_dir,
+            max_file_bytes=max_file_bytes,
+            path_map=dict(DEFAULT_PATH_MAP) if path_map is None else path_map,
+            raw={} if raw is None else raw,
+            source=source,
+        )
 
     def inside(self, path: Path) -> bool:
         """True when ``path`` (resolved, links followed) lies inside the KB root."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kbtool.config import SKIP_DIRS as SKIP_DIRS
 from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, display_path
 
@@ -15,8 +16,6 @@ if TYPE_CHECKING:  # lxml stays off the start-up path: iter_xml_paths serves `kb
     from lxml import etree
 
     from kbtool.safexml import XmlSource
-
-SKIP_DIRS = {".git", ".kbtool", "node_modules", "__pycache__", ".venv"}
 
 
 def iter_xml_paths(paths: Sequence[Path], config: Config) -> Iterator[Path | Diagnostic]:

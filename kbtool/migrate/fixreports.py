@@ -11,7 +11,6 @@ it again imports nothing twice.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +55,7 @@ def import_reports(
         target = Path(os.path.abspath(out))  # noqa: PTH100 - links are judged, not followed
         if not config.inside(target if target.exists() else target.parent):
             raise UsageError(f"--out {out} is outside the knowledge base {config.root}")
-        config = dataclasses.replace(config, learnings_dir=target)
+        config = config.replace(learnings_dir=target)
     root = folder.resolve()
     imported: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []

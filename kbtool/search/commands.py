@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kbtool.config import Config, load_config
-from kbtool.diagnostics import display_path, sanitize
 from kbtool.errors import UsageError
+from kbtool.textsafe import display_path, sanitize
 
 BOLD, DIM, CYAN, YELLOW, RED, GREEN, RESET = (
     "\x1b[1m",

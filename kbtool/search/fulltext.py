@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
+from kbtool.records import FrozenRecord, Record
 from kbtool.search.index import FTS_WEIGHTS, Notice, Progress, check_limit, query_index
 from kbtool.search.query import convert
 
@@ -31,17 +31,37 @@ SNIPPET_TOKENS = 24
 MARK_OPEN, MARK_CLOSE = "\x01", "\x02"  # never in XML text, so safe as snippet markers
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(FrozenRecord):
     """What narrows a search or a listing. Empty values do not filter."""
 
-    category: str | None = None  # a category and its sub-categories: "Database" ⊇ "Database/X"
-    tags: tuple[str, ...] = ()  # every tag must be present (case-insensitive)
-    severity: tuple[str, ...] = ()  # any of these
-    status: tuple[str, ...] = ()  # any of these
-    since: dt.date | None = None  # entry date on or after
-    until: dt.date | None = None  # entry date on or before
-    file: str | None = None  # a file or folder relative to the KB root, or a glob
+    _fields = ("category", "tags", "severity", "status", "since", "until", "file")
+    category: str | None  # a category and its sub-categories: "Database" ⊇ "Database/X"
+    tags: tuple[str, ...]  # every tag must be present (case-insensitive)
+    severity: tuple[str, ...]  # any of these
+    status: tuple[str, ...]  # any of these
+    since: dt.date | None  # entry date on or after
+    until: dt.date | None  # entry date on or before
+    file: str | None  # a file or folder relative to the KB root, or a glob
+
+    def __init__(
+        self,
+        category: str | None = None,
+        tags: tuple[str, ...] = (),
+        severity: tuple[str, ...] = (),
+        status: tuple[str, ...] = (),
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        file: str | None = None,
+    ) -> None:
+        self._set(
+            category=category,
+            tags=tags,
+            severity=severity,
+            status=status,
+            since=since,
+            until=until,
+            file=file,
+        )
 
     def where(self, alias: str = "e") -> tuple[list[str], list[Any]]:
         """SQL conditions on the ``entries`` table (as ``alias``) and their parameters."""
@@ -79,10 +99,23 @@ class Filters:
         return sql, args
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(FrozenRecord):
     """One entry found: where it is and why it matched."""
 
+    _fields = (
+        "id",
+        "title",
+        "category",
+        "path",
+        "line",
+        "severity",
+        "status",
+        "date",
+        "tags",
+        "score",
+        "snippet",
+        "highlights",
+    )
     id: str
     title: str
     category: str
@@ -93,8 +126,38 @@ class Hit:
     date: str
     tags: tuple[str, ...]
     score: float  # higher is better (BM25, sign flipped)
-    snippet: str = ""  # plain text, white space collapsed
-    highlights: tuple[tuple[int, int], ...] = ()  # [start, end) spans of snippet to highlight
+    snippet: str  # plain text, white space collapsed
+    highlights: tuple[tuple[int, int], ...]  # [start, end) spans of snippet to highlight
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        category: str,
+        path: str,
+        line: int,
+        severity: str | None,
+        status: str,
+        date: str,
+        tags: tuple[str, ...],
+        score: float,
+        snippet: str = "",
+        highlights: tuple[tuple[int, int], ...] = (),
+    ) -> None:
+        self._set(
+            id=id,
+            title=title,
+            category=category,
+            path=path,
+            line=line,
+            severity=severity,
+            status=status,
+            date=date,
+            tags=tags,
+            score=score,
+            snippet=snippet,
+            highlights=highlights,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,12 +176,24 @@ class Hit:
         }
 
 
-@dataclass
-class SearchResult:
+class SearchResult(Record):
+    _fields = ("query", "fts", "hits", "suggestions")
     query: str
     fts: str  # the FTS5 MATCH expression it became
-    hits: list[Hit] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)  # whole corrected queries
+    hits: list[Hit]
+    suggestions: list[str]  # whole corrected queries
+
+    def __init__(
+        self,
+        query: str,
+        fts: str,
+        hits: list[Hit] | None = None,
+        suggestions: list[str] | None = None,
+    ) -> None:
+        self.query = query
+        self.fts = fts
+        self.hits = [] if hits is None else hits
+        self.suggestions = [] if suggestions is None else suggestions
 
     def to_dict(self) -> dict[str, Any]:
         return {

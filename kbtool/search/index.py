@@ -26,12 +26,12 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from kbtool.config import Config
+from kbtool.config import SKIP_DIRS, Config
 from kbtool.errors import UsageError
+from kbtool.records import Record
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -127,19 +127,51 @@ _BODY_TAGS = frozenset(
 )
 
 
-@dataclass
-class IndexReport:
+class IndexReport(Record):
     """What an update did."""
 
-    added: int = 0
-    modified: int = 0
-    removed: int = 0
-    files: int = 0
-    entries: int = 0
-    rebuilt: bool = False
-    reason: str = ""  # why it was rebuilt: "missing", "corrupt: …", …
-    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, first finding)
-    seconds: float = 0.0
+    _fields = (
+        "added",
+        "modified",
+        "removed",
+        "files",
+        "entries",
+        "rebuilt",
+        "reason",
+        "unreadable",
+        "seconds",
+    )
+    added: int
+    modified: int
+    removed: int
+    files: int
+    entries: int
+    rebuilt: bool
+    reason: str  # why it was rebuilt: "missing", "corrupt: …", …
+    unreadable: list[tuple[str, str]]  # (path, first finding)
+    seconds: float
+
+    def __init__(
+        self,
+        added: int = 0,
+        modified: int = 0,
+        removed: int = 0,
+        files: int = 0,
+        entries: int = 0,
+        rebuilt: bool = False,
+        reason: str = "",
+        unreadable: list[tuple[str, str]] | None = None,
+        seconds: float = 0.0,
+    ) -> None:
+        self.added = added
+        self.modified = modified
+        self.removed = removed
+        self.files = files
+        self.entries = entries
+        self.rebuilt = rebuilt
+        self.reason = reason
+        self.unreadable = [] if unreadable is None else unreadable
+        self.seconds = seconds
 
     @property
     def changed(self) -> bool:
@@ -420,8 +452,6 @@ def xml_files(config: Config) -> list[str]:
     """The KB's XML files as absolute path strings: the files of ``kb.iter_xml_paths((),
     config)``, in its order (a test holds the two equal), found without building ``Path``
     objects, which would take several times as long as the walk on every search."""
-    from kbtool.kb import SKIP_DIRS
-
     # os.path on strings throughout, on purpose: this runs before every query.
     top = os.path.abspath(config.learnings_dir)  # noqa: PTH100
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114

@@ -1,0 +1,61 @@
+"""Plain value classes without :mod:`dataclasses`, for modules on the start-up path.
+
+``import dataclasses`` pulls in :mod:`inspect` (and ``ast``, ``dis``, ``tokenize``), and
+building each dataclass runs generated code: together about 10 ms of every ``kbtool
+search``. The few classes a search needs subclass :class:`Record` instead: the same
+constructor, ``==``, ``repr`` and (for frozen ones) immutability and hashing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FrozenError(AttributeError):
+    """Assigning to a field of a frozen record (like ``dataclasses.FrozenInstanceError``)."""
+
+
+class Record:
+    """Field-wise ``==`` and a dataclass-style ``repr``; subclasses list ``_fields``."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Record)
+        return self._values() == other._values()
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__qualname__}({inner})"
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with some fields changed (like ``dataclasses.replace``)."""
+        values = {name: getattr(self, name) for name in self._fields}
+        values.update(changes)
+        return type(self)(**values)
+
+
+class FrozenRecord(Record):
+    """A :class:`Record` whose fields cannot be reassigned; hashable by value."""
+
+    __slots__ = ()
+
+    def _set(self, **values: Any) -> None:
+        """Set fields from ``__init__`` (the only place they may be set)."""
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenError(f"cannot delete field {name!r}")
+
+    def __hash__(self) -> int:
+        return hash(self._values())
