@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer import _click as click
 from typer.core import TyperArgument, TyperCommand
 from typer.models import CommandFunctionType
 
@@ -37,7 +36,7 @@ class _Argument(TyperArgument):
         name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
         return name + ("..." if self.nargs != 1 else "")
 
-    def display_type_rich(self, ctx: click.Context) -> str | None:
+    def display_type_rich(self, ctx: object) -> str | None:
         return None
 
 
