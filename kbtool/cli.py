@@ -683,13 +683,18 @@ def plan_command(
     )
 
 
-def _ask(value: str | None, label: str, *, default: str | None = None) -> str:
+def _ask(value: str | None, label: str, *, default: str | None = None, piped: bool = False) -> str:
+    """An option's value, else the answer: from the terminal, or (``piped``) the next line of
+    standard input, where an empty line or the end of input takes the default."""
     if value is not None:
         return value
     if not sys.stdin.isatty():
+        answer = sys.stdin.readline().strip() if piped else ""
+        if answer:
+            return answer
         if default is not None:
             return default
-        fail(f"--{label.lower()} is needed (no terminal to ask on)")
+        fail(f"--{label.lower()} is needed (no terminal to ask on, and no answer on stdin)")
     return str(typer.prompt(label, default=default))
 
 
@@ -727,8 +732,10 @@ def new_command(
 ) -> None:
     """Create an entry (today's date, a unique id from the title) in its category file.
 
-    Asks for what the options do not give when run on a terminal. The category file is
-    created with its metadata when it does not exist.
+    Asks for what the options do not give when run on a terminal; without one, reads the
+    answers from standard input, one a line, in the same order (title, category, severity,
+    description; an empty line takes the default). The category file is created with its
+    metadata when it does not exist.
     """
     from kbtool.model import Severity
     from kbtool.reports.commands import new_entry
@@ -736,12 +743,19 @@ def new_command(
     if fmt not in ("text", "json"):
         fail(f"--format {fmt!r}: expected text or json")
     config = config_for()
-    title = _ask(title, "Title")
-    category = _ask(category, "Category")
-    sev = _ask(severity, "Severity", default="" if severity is None else None).strip().lower()
+    # without a terminal, answers may be piped in, one a line, in the prompts' order; stdin is
+    # read only when --title or --category is missing (otherwise nothing could be asked)
+    piped = not sys.stdin.isatty() and (title is None or category is None)
+    title = _ask(title, "Title", piped=piped)
+    category = _ask(category, "Category", piped=piped)
+    sev = (
+        _ask(severity, "Severity", default="" if severity is None else None, piped=piped)
+        .strip()
+        .lower()
+    )
     if sev and sev not in _SEVERITIES:
         fail(f"--severity {sev!r}: expected one of {', '.join(_SEVERITIES)}")
-    description = _ask(description, "Description", default=title)
+    description = _ask(description, "Description", default=title, piped=piped)
     learning, write = new_entry(
         config,
         title=title,
@@ -958,7 +972,8 @@ def migrate_command(
     if fmt == "json":
         typer.echo(json.dumps(result.report.to_dict(), indent=2, ensure_ascii=False), err=diff)
     else:
-        typer.echo(result.report.to_text(verbose), nl=False, err=diff)
+        applied = not (dry_run or diff)
+        typer.echo(result.report.to_text(verbose, applied=applied), nl=False, err=diff)
     raise typer.Exit(1 if result.report.failed else 0)
 
 

@@ -217,6 +217,21 @@ def test_new_without_terminal_needs_options(tmp_path: Path) -> None:
     assert cli("--root", str(root), "new", "-t", "T", "-c", "X", "-s", "urgent").code == 2
 
 
+def test_new_reads_piped_answers(tmp_path: Path) -> None:
+    root = make_kb(tmp_path)
+    answers = "Tasks leak on cancel\nPython/AsyncIO\nmedium\n\n"  # empty: description = title
+    result = cli("--root", str(root), "new", "--format", "json", stdin=answers)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["id"] == "tasks-leak-on-cancel"
+    text = (root / "learnings" / "python_asyncio.xml").read_text()
+    assert '<learning id="tasks-leak-on-cancel" severity="medium">' in text
+    assert "<description>Tasks leak on cancel</description>" in text
+    short = cli("--root", str(root), "new", "-c", "X", stdin="")  # nothing piped: still needed
+    assert short.code == 2 and "--title is needed" in short.err
+    bad = cli("--root", str(root), "new", stdin="T\nX\nurgent\n")
+    assert bad.code == 2 and "'urgent'" in bad.err
+
+
 def test_report_new_links_both_ways(tmp_path: Path) -> None:
     root = tmp_path / "kb"
     shutil.copytree(LINKS_KB, root)

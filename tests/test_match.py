@@ -115,6 +115,13 @@ def test_message_lines_pick_errors_from_a_log() -> None:
     assert not any("PASSED" in line.text for line in lines)
 
 
+def test_message_lines_see_an_error_at_the_end_of_a_long_log() -> None:
+    log = "INFO request handled in 12 ms\n" * 30_000 + "KeyError: 'user_id'\n"
+    assert [(line.number, line.text) for line in message_lines(log)] == [
+        (30_001, "KeyError: 'user_id'")
+    ]
+
+
 def test_message_lines_fall_back_to_every_line() -> None:
     assert [line.text for line in message_lines("connection refused\n\nretrying")] == [
         "retrying",

@@ -145,12 +145,17 @@ def test_code_span_is_one_code_span(text: str) -> None:
         ("![p](https://evil.example/p.png)", "\\![p](https://evil.example/p.png)"),
         ("![p](img/p.png)", "![p](img/p.png)"),
         ("hi @everyone and @org/team, mail a@b.c", "hi `@everyone` and `@org/team`, mail a@b.c"),
+        (
+            "use @pytest.fixture or @app.get(x). Ask @ann.",
+            "use `@pytest.fixture` or `@app.get`(x). Ask `@ann`.",
+        ),
         ("# Fake heading", "\\# Fake heading"),
         ("text\n---", "text\n\\---"),
         ("[r]: javascript:alert(1)", "\\[r]: javascript:alert(1)"),
         ("```\nunclosed <b>", "```\nunclosed <b>\n```"),
         ("{{ 7*7 }} ${{ secrets.X }}", "{{ 7*7 }} ${{ secrets.X }}"),
         ("x <!-- hidden", "x &lt;!-- hidden"),
+        ("[a](`)<script>`", "[a](`)&lt;script&gt;`"),  # no code span inside a link target
         ("`a\n<script>`", "`a\n&lt;script&gt;`"),
     ],
 )

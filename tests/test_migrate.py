@@ -470,6 +470,7 @@ def test_cli_dry_run_diff_and_json(tmp_path: Path) -> None:
     dry = cli("migrate", source, "--out", str(out), "--dry-run")
     assert dry.code == 0 and not out.exists()
     assert "misspelt_end_tag.xml:8:76: renamed end tag </symptym> to </symptom>" in dry.out
+    assert "1 category file(s), 1 to write" in dry.out
     diff = cli("migrate", source, "--out", str(out), "--diff")
     assert diff.code == 0 and not out.exists()
     assert "+      <title>Celery tasks ran twice after long jobs</title>" in diff.out
@@ -493,6 +494,8 @@ def test_cli_dry_run_diff_and_json(tmp_path: Path) -> None:
     }
     assert report["summary"]["records"] == 1 and report["files"][0]["repairs"][0]["line"] == 8
     assert (out / "backend_queues.xml").exists()
+    again = cli("migrate", source, "--out", str(tmp_path / "text"))
+    assert again.code == 0 and "1 category file(s), 1 written" in again.out  # done, not to do
     assert cli("migrate", source).code == 2  # neither --out nor --in-place
     assert cli("migrate", source, "--out", str(out), "--format", "xml").code == 2
     broken = tmp_path / "broken.xml"

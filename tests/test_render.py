@@ -143,8 +143,9 @@ def test_hostile_entry_text_is_escaped(template: str, entry_id: str) -> None:
 
 def test_fix_report_needs_one_entry() -> None:
     result = cli("--root", str(RENDER_KB), "render", "fix-report.md.j2")
-    assert result.code == 1
-    assert "fix-report.md.j2:" in result.err and "select exactly one" in result.err
+    assert result.code == 2  # a usage error: the selection, not the template, is wrong
+    assert "fix-report.md.j2: renders one entry" in result.err
+    assert "select exactly one" in result.err and "/templates/" not in result.err
 
 
 def test_unknown_template_and_id() -> None:

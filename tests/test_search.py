@@ -213,6 +213,12 @@ def test_make_filters_from_option_values(kb: Config) -> None:
     assert filters.since == dt.date(2024, 1, 1)
 
 
+def test_make_filters_refuses_a_reversed_date_range(kb: Config) -> None:
+    with pytest.raises(UsageError, match="--since 2027-01-01 is after --until 2020-12-31"):
+        make_filters(kb, since="2027", until="2020")
+    assert make_filters(kb, since="2024-05", until="2024-05").since == dt.date(2024, 5, 1)
+
+
 def _bad_queries() -> list[str]:
     text = (FIXTURES / "fts_queries.txt").read_text(encoding="utf-8")
     return [line for line in text.split("\n") if line and not line.startswith("# ")]

@@ -125,6 +125,26 @@ def test_match_reads_a_log_from_stdin(
     check_golden("match_stdin", ["match", "-", "< pytest_log.txt"], code, out, err)
 
 
+def test_match_says_when_stdin_is_cut(
+    kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kbtool.search import commands
+
+    monkeypatch.chdir(kb.root)
+    monkeypatch.setattr(commands, "MAX_STDIN_CHARS", 100)
+    code, _, err = run(["match", "-"], monkeypatch, capsys, stdin=f"{NEW_FASTAPI}\n" * 5)
+    assert code == 0
+    assert "kbtool: stdin is longer than" in err and "only its start is matched" in err
+
+
+def test_list_says_when_nothing_matches(
+    kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(kb.root)
+    code, out, err = run(["list", "--category", "nope"], monkeypatch, capsys, typer_only=True)
+    assert (code, out, err) == (0, "", "kbtool: no entries match these filters\n")
+
+
 def test_show_markdown_uses_the_fix_report_template(
     kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

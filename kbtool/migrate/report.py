@@ -109,7 +109,8 @@ class MigrationReport:
             "reports": self.reports,
         }
 
-    def to_text(self, verbose: bool = False) -> str:
+    def to_text(self, verbose: bool = False, *, applied: bool = False) -> str:
+        """The human summary; ``applied`` when the files were written (not --dry-run/--diff)."""
         lines: list[str] = []
         for f in self.files:
             for d in f.findings:
@@ -164,6 +165,7 @@ class MigrationReport:
                 f"reports: {len(self.reports['imported'])} imported, "
                 f"{len(self.reports['skipped'])} skipped"
             )
-        removed = f", {s['removed']} legacy file(s) to remove" if s["removed"] else ""
-        lines.append(f"outputs: {s['outputs']} category file(s), {s['changed']} to write{removed}")
+        write, remove = ("written", "removed") if applied else ("to write", "to remove")
+        removed = f", {s['removed']} legacy file(s) {remove}" if s["removed"] else ""
+        lines.append(f"outputs: {s['outputs']} category file(s), {s['changed']} {write}{removed}")
         return "\n".join(lines) + "\n"

@@ -212,6 +212,13 @@ def render_in_process(
     except (TemplateError, UsageError):
         raise
     except Exception as exc:  # any template failure is the template's, reported with its line
+        selected = len(context.get("entries", ())) if isinstance(context, dict) else 1
+        if selected != 1 and "'entry' is undefined" in str(exc):
+            # the template is fine; the selection is wrong for it (a usage error, exit 2)
+            raise UsageError(
+                f"{template_name(name)}: renders one entry, and {selected} are selected: "
+                "select exactly one (give one ID)"
+            ) from exc
         raise TemplateError(describe_error(exc, template_name(name))) from exc
 
 

@@ -54,7 +54,9 @@ def safe_url(url: str) -> str | None:
 # ------------------------------------------------------------------ inline text
 
 _MENTION = re.compile(
-    r"(?<![\w@.`/])@([A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:/[A-Za-z0-9_.-]+)?)"
+    r"(?<![\w@.`/])@([A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
+    r"(?:\.[A-Za-z_]\w*)*"  # a decorator's dotted name stays whole: `@pytest.fixture`
+    r"(?:/[A-Za-z0-9_.-]+)?)"
 )
 _LINK_TARGET = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)")
 _IMAGE = re.compile(r"!\[")
@@ -74,11 +76,14 @@ def _split_code_spans(text: str) -> list[tuple[bool, str]]:
     pieces: list[tuple[bool, str]] = []
     pos = 0
     start = 0
+    # a backtick inside a link destination, `[a](`)`, opens no code span: the link is parsed
+    # first, so what follows is prose (treating it as code would let `<script>` through)
+    targets = [m.span(1) for m in _LINK_TARGET.finditer(text)]
     while True:
         opening = _BACKTICKS.search(text, pos)
         if opening is None:
             break
-        if _escaped(text, opening.start()):
+        if _escaped(text, opening.start()) or any(a <= opening.start() < b for a, b in targets):
             # A backslash-escaped backtick opens no code span (CommonMark); what follows
             # is prose and gets escaped as prose.
             pos = opening.end()

@@ -183,10 +183,16 @@ def inline_sql(sql: str, args: Sequence[Any]) -> str:
 # ------------------------------------------------------------------ match
 
 
+MAX_STDIN_CHARS = 16 * 1024 * 1024
+
+
 def read_match_input(text: Sequence[str], stdin: TextIO) -> str:
     """The text to match: the arguments, or stdin for ``-`` (or no argument and a pipe)."""
     if list(text) == ["-"] or (not text and not stdin.isatty()):
-        return stdin.read(16 * 1024 * 1024)
+        data = stdin.read(MAX_STDIN_CHARS)
+        if stdin.read(1):
+            notice(f"stdin is longer than {MAX_STDIN_CHARS >> 20} MiB: only its start is matched")
+        return data
     if "-" in text:
         raise UsageError("'-' (read stdin) cannot be combined with other text")
     return " ".join(text)
@@ -255,6 +261,8 @@ def list_command(
     elif fmt == "jsonl":
         write_jsonl((r.to_dict() for r in rows), out)
     else:
+        if not rows:
+            notice("no entries match these filters")
         style = Style.for_stream(out)
         width = max((len(sanitize(r.id)) for r in rows), default=0)
         cat_width = max((len(sanitize(r.category)) for r in rows), default=0)

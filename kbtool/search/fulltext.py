@@ -262,7 +262,7 @@ def make_filters(
     file: str | None = None,
 ) -> Filters:
     """Filters from option values as a person gives them (validated; UsageError if wrong)."""
-    return Filters(
+    filters = Filters(
         category=category or None,
         tags=tuple(t for value in tag for t in value.split(",") if t.strip()),
         severity=choices(severity, SEVERITIES, "severity"),
@@ -271,6 +271,11 @@ def make_filters(
         until=until if isinstance(until, dt.date) or until is None else parse_date(until, end=True),
         file=_kb_relative(config, file) if file else None,
     )
+    if filters.since and filters.until and filters.since > filters.until:
+        raise UsageError(
+            f"--since {filters.since} is after --until {filters.until}: no date is in between"
+        )
+    return filters
 
 
 def _kb_relative(config: Config, value: str) -> str:
