@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from search_kb import FIXTURES, copy_kb
 
-from kbtool.config import Config
+from kbtool.config import Config, load_config
 from kbtool.errors import UsageError
 from kbtool.search.fulltext import (
     MARK_CLOSE,
@@ -257,3 +257,29 @@ def test_search_never_imports_lxml_when_fresh(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["4", "[]"]
+
+
+def test_a_steps_prose_and_code_stay_apart_in_snippets(tmp_path: Path) -> None:
+    learnings = tmp_path / "learnings"
+    learnings.mkdir()
+    (learnings / "pytest.xml").write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<specification>
+  <metadata><name>Learnings - Pytest</name><type>learnings</type><category>Pytest</category></metadata>
+  <learnings>
+    <learning id="fixture-step">
+      <title>A fixture</title>
+      <date>2025-01-01</date>
+      <category>Pytest</category>
+      <description>d</description>
+      <solution><step>Use a fixture for patches.<code lang="python">@pytest.fixture
+def patched(): ...</code></step></solution>
+    </learning>
+  </learnings>
+</specification>
+""",
+        encoding="utf-8",
+    )
+    hits = search_entries(load_config(tmp_path), "patches", notice=lambda _: None)
+    assert "patches.@pytest" not in hits[0].snippet
+    assert "patches." in hits[0].snippet

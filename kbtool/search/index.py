@@ -36,7 +36,7 @@ from kbtool.records import Record
 if TYPE_CHECKING:
     from lxml import etree
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x6B62746C  # "kbtl"
 INDEX_NAME = "index.db"
 LOCK_NAME = "index.lock"
@@ -601,6 +601,9 @@ def _entry_of(el: etree._Element) -> _Entry:
             fields[tag] = _text(child)
         elif tag == "description":
             description = _raw_text(child).strip()
+        elif tag == "solution":
+            # A step's prose and its <code> abut with no white space between them.
+            body.append("\n".join(child.itertext()))
         elif tag in _BODY_TAGS:
             body.append(_raw_text(child))
         elif tag == "symptoms":
