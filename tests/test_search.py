@@ -265,7 +265,9 @@ def test_a_steps_prose_and_code_stay_apart_in_snippets(tmp_path: Path) -> None:
     (learnings / "pytest.xml").write_text(
         """<?xml version="1.0" encoding="UTF-8"?>
 <specification>
-  <metadata><name>Learnings - Pytest</name><type>learnings</type><category>Pytest</category></metadata>
+  <metadata>
+    <name>Learnings - Pytest</name><type>learnings</type><category>Pytest</category>
+  </metadata>
   <learnings>
     <learning id="fixture-step">
       <title>A fixture</title>

@@ -603,7 +603,7 @@ def _entry_of(el: etree._Element) -> _Entry:
             description = _raw_text(child).strip()
         elif tag == "solution":
             # A step's prose and its <code> abut with no white space between them.
-            body.append("\n".join(child.itertext()))
+            body.append("\n".join(str(t) for t in child.itertext()))
         elif tag in _BODY_TAGS:
             body.append(_raw_text(child))
         elif tag == "symptoms":
