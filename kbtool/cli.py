@@ -109,6 +109,20 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+TextOrJson = Annotated[
+    str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
+]
+
+
+def check_format(fmt: str, choices: Sequence[str]) -> None:
+    """Exit 2 with a clear message unless ``--format`` is one of ``choices``."""
+    if fmt not in choices:
+        expected = (
+            ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
+        )
+        fail(f"--format {fmt!r}: expected {expected}")
+
+
 def config_for(start: Path | None = None) -> Config:
     """The configuration of the KB at --root, or the one containing ``start`` or the cwd."""
     from kbtool.config import load_config
@@ -180,9 +194,7 @@ def explain_command(
             metavar="CODE", help="A finding code, e.g. KB203 (default: list all codes)."
         ),
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
-    ] = "text",
+    fmt: TextOrJson = "text",
 ) -> None:
     """Explain a finding code: what it means, why it matters, a bad and a good example."""
     import json
@@ -190,8 +202,7 @@ def explain_command(
     from kbtool import codes
     from kbtool.term import use_color
 
-    if fmt not in ("text", "json"):
-        fail(f"--format {fmt!r}: expected text or json")
+    check_format(fmt, ("text", "json"))
     if code is None:
         docs = [d for d in (codes.get(c) for c in codes.all_codes()) if d is not None]
         if fmt == "json":
@@ -296,9 +307,7 @@ def show_command(
 
 @app.command("stats")
 def stats_command(
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
-    ] = "text",
+    fmt: TextOrJson = "text",
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -314,8 +323,7 @@ def stats_command(
     from kbtool.search.fulltext import parse_date
     from kbtool.search.listing import stats
 
-    if fmt not in ("text", "json"):
-        fail(f"--format {fmt!r}: expected text or json")
+    check_format(fmt, ("text", "json"))
     result = stats(config_for(), today=parse_date(as_of) if as_of else None, notice=notice)
     if fmt == "json":
         write_json(result.to_dict(), sys.stdout)
@@ -381,8 +389,7 @@ def links_command(
     """
     from kbtool.reports.links import build_graph, to_dot, to_mermaid, to_text
 
-    if fmt not in ("text", "json", "mermaid", "dot"):
-        fail(f"--format {fmt!r}: expected text, json, mermaid or dot")
+    check_format(fmt, ("text", "json", "mermaid", "dot"))
     graph = build_graph(config_for())
     if entry_id is not None and entry_id not in graph.entries:
         from kbtool.render.plan import unknown_id
@@ -428,9 +435,7 @@ def import_report_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the entry's XML; write nothing.")
     ] = False,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
-    ] = "text",
+    fmt: TextOrJson = "text",
 ) -> None:
     """Turn a Markdown fix report into a learning entry, linked both ways.
 
@@ -443,8 +448,7 @@ def import_report_command(
 
     from kbtool.reports.commands import import_report_file
 
-    if fmt not in ("text", "json"):
-        fail(f"--format {fmt!r}: expected text or json")
+    check_format(fmt, ("text", "json"))
     when = None
     if date is not None:
         try:
@@ -726,9 +730,7 @@ def new_command(
     ] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Open $EDITOR on the file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
-    ] = "text",
+    fmt: TextOrJson = "text",
 ) -> None:
     """Create an entry (today's date, a unique id from the title) in its category file.
 
@@ -740,8 +742,7 @@ def new_command(
     from kbtool.model import Severity
     from kbtool.reports.commands import new_entry
 
-    if fmt not in ("text", "json"):
-        fail(f"--format {fmt!r}: expected text or json")
+    check_format(fmt, ("text", "json"))
     config = config_for()
     # without a terminal, answers may be piped in, one a line, in the prompts' order; stdin is
     # read only when --title or --category is missing (otherwise nothing could be asked)
@@ -813,15 +814,12 @@ app.add_typer(report_app, name="report")
 def report_new_command(
     entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to write it for.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
-    ] = "text",
+    fmt: TextOrJson = "text",
 ) -> None:
     """Write <reports>/ID.md pre-filled from the entry, and link the two both ways."""
     from kbtool.reports.commands import new_report
 
-    if fmt not in ("text", "json"):
-        fail(f"--format {fmt!r}: expected text or json")
+    check_format(fmt, ("text", "json"))
     config = config_for()
     path, added = new_report(config, entry_id, force=force)
     if fmt == "json":
@@ -913,8 +911,7 @@ def migrate_command(
     from kbtool.errors import ConfigError
     from kbtool.migrate.learnings import MigrateOptions, apply, diff_text, plan, uncommitted
 
-    if fmt not in ("text", "json"):
-        fail(f"--format {fmt!r}: expected text or json")
+    check_format(fmt, ("text", "json"))
     if in_place and out is not None:
         fail("--in-place and --out do not go together")
     if not default_category.strip():
@@ -991,9 +988,7 @@ def fmt_command(
     diff: Annotated[
         bool, typer.Option("--diff", help="Print the changes as a unified diff; write nothing.")
     ] = False,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")
-    ] = "text",
+    fmt: TextOrJson = "text",
 ) -> None:
     """Format category files canonically: element and attribute order, indentation.
 
@@ -1008,8 +1003,7 @@ def fmt_command(
     from kbtool.fmt import FmtResult, format_file, unified_diff, write
     from kbtool.kb import iter_xml_paths
 
-    if fmt not in ("text", "json"):
-        fail(f"--format {fmt!r}: expected text or json")
+    check_format(fmt, ("text", "json"))
     config = config_for(paths[0] if paths else None)
     results: list[FmtResult] = []
     walk_findings: list[Diagnostic] = []
