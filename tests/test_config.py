@@ -71,20 +71,6 @@ def test_bad_values_are_config_errors(tmp_path: Path, text: str, message: str) -
         load_config(tmp_path)
 
 
-def test_no_knowledge_base_exits_3_without_traceback(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "kbtool", "validate"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 3
-    assert "no knowledge base found" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_bad_config_exits_3_without_traceback(tmp_path: Path) -> None:
     (tmp_path / "kbtool.toml").write_text("colour = true\n")
     result = subprocess.run(

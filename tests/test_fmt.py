@@ -217,3 +217,45 @@ def test_a_concurrent_change_aborts_the_write(tmp_path: Path) -> None:
         write(result)
     assert path.read_text().endswith("<!-- edited meanwhile -->\n")
     assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _schema_order(kind: str) -> dict[str, tuple[str, ...]]:
+    """Child element (kind="element") or attribute order of each element, read from the XSD."""
+    from lxml import etree
+
+    from kbtool.resources import xsd_path
+    from kbtool.safexml import make_parser
+
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    root = etree.parse(str(xsd_path()), make_parser()).getroot()
+    types = {t.get("name"): t for t in root.iter(f"{xs}complexType") if t.get("name")}
+    order: dict[str, tuple[str, ...]] = {}
+    for el in root.iter(f"{xs}element"):
+        name = el.get("name")
+        body = types.get(el.get("type") or "")
+        if body is None:
+            body = el.find(f"{xs}complexType")
+        if name is None or body is None:
+            continue
+        own = [
+            c.get("name")
+            for c in body.iter(f"{xs}{kind}")
+            # only this type's own children, not those of inline types nested deeper
+            if c.get("name") and next(c.iterancestors(f"{xs}complexType")) is body
+        ]
+        if own:
+            # The first declaration wins: the entry <learning> comes before <references>'
+            # <learning ref>, which shares its name.
+            order.setdefault(name, tuple(own))
+    return order
+
+
+def test_canonical_orders_follow_the_schema() -> None:
+    from kbtool.fmt import ATTRIBUTE_ORDER, ELEMENT_ORDER
+
+    elements = _schema_order("element")
+    attributes = _schema_order("attribute")
+    for name, children in ELEMENT_ORDER.items():
+        assert children == elements[name], name
+    for name, attrs in ATTRIBUTE_ORDER.items():
+        assert attrs == attributes[name], name
