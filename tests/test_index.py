@@ -58,6 +58,9 @@ def test_fresh_index_is_used_as_is(tmp_path: Path) -> None:
     built = index_path(config).stat().st_mtime_ns
     report, notices = _update(config)
     assert not report.changed and notices == []
+    assert (report.files, report.entries) == (0, 0)  # queries skip the totals
+    report, notices = _update(config, counts=True)
+    assert not report.changed and notices == []
     assert (report.files, report.entries) == (5, 9)
     assert index_path(config).stat().st_mtime_ns == built
 

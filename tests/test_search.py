@@ -16,6 +16,7 @@ from kbtool.search.fulltext import (
     MARK_CLOSE,
     MARK_OPEN,
     Filters,
+    _ranked_then_fetched,
     _snippet,
     edit_distance,
     make_filters,
@@ -203,6 +204,41 @@ def test_search_sql_is_what_runs(kb: Config) -> None:
     with sqlite3.connect(index_path(kb)) as db:
         rows = db.execute(sql, args).fetchall()
     assert [r[0] for r in rows] == ["pool-exhaustion-under-load"]
+
+
+@pytest.mark.parametrize(
+    "query", ["pool", "session", "timeout OR retry", "a*", '"connection pool"']
+)
+def test_two_step_search_returns_the_rows_of_the_statement(kb: Config, query: str) -> None:
+    match = convert(query).match
+    search_entries(kb, "pool")  # the index exists and is fresh
+    with sqlite3.connect(index_path(kb)) as db:
+        for limit in range(1, 12):
+            sql, args = search_sql(match, Filters(), limit)
+            two_step = _ranked_then_fetched(db, match, limit)
+            assert two_step is not None
+            assert two_step == db.execute(sql, args).fetchall(), (query, limit)
+
+
+def test_tie_at_the_cut_is_decided_by_id(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    path = config.learnings_dir / "api_http.xml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("<learning ")
+    end = text.index("</learning>", start) + len("</learning>")
+    first = text[start:end]
+    twin_id = first.split('"')[1]
+    twins = [first.replace(f'"{twin_id}"', f'"{name}"', 1) for name in ("zz-twin", "aa-twin")]
+    path.write_text(text[:end] + "".join(twins) + text[end:], encoding="utf-8")
+    title = first.split("<title>")[1].split("</title>")[0]
+    word = max(title.split(), key=len)
+    hits = search_entries(config, word, limit=10)
+    tied = [h.id for h in hits if h.score == hits[0].score]
+    assert sorted(tied) == tied and {"aa-twin", twin_id, "zz-twin"} <= set(tied)
+    [aa] = search_entries(config, word, limit=1)
+    assert aa.id == tied[0] == min(tied)
+    with sqlite3.connect(index_path(config)) as db:
+        assert _ranked_then_fetched(db, convert(word).match, 1) is None
 
 
 def test_make_filters_from_option_values(kb: Config) -> None:

@@ -325,7 +325,12 @@ def index_command(
 
     out = stream or sys.stdout
     with open_index(
-        config_at(root), notice=notice, rebuild=full, check=check, progress=progress_printer()
+        config_at(root),
+        notice=notice,
+        rebuild=full,
+        check=check,
+        counts=True,
+        progress=progress_printer(),
     ) as index:
         report = index.report
     if fmt == "json":

@@ -300,22 +300,57 @@ def _limit(limit: int) -> int:
 # ------------------------------------------------------------------ SQL
 
 
+_COLUMNS = "e.id, e.title, e.category, e.path, e.line, e.severity, e.status, e.date, e.tags"
+_SNIPPET = f"snippet(entries_fts, -1, char(1), char(2), '…', {SNIPPET_TOKENS})"
+_BM25 = f"-bm25(entries_fts, {', '.join(str(w) for w in FTS_WEIGHTS)})"
+_JOIN = "FROM entries_fts JOIN entries AS e ON e.rowid = entries_fts.rowid"
+
+
 def search_sql(match: str, filters: Filters, limit: int) -> tuple[str, list[Any]]:
-    """The SQL that runs a converted query (``--show-sql``), and its parameters."""
-    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    """The SQL of a converted query (``--show-sql``), and its parameters.
+
+    Without filters, :func:`search` returns the same rows in two cheaper steps
+    (:func:`_ranked_then_fetched`)."""
     where, args = filters.where("e")
     conditions = " AND ".join(["entries_fts MATCH ?", *where])
     sql = (
-        "SELECT e.id, e.title, e.category, e.path, e.line, e.severity, e.status, e.date, "
-        "e.tags,\n"
-        f"       -bm25(entries_fts, {weights}) AS score,\n"
-        f"       snippet(entries_fts, -1, char(1), char(2), '…', {SNIPPET_TOKENS}) AS snippet\n"
-        "FROM entries_fts JOIN entries AS e ON e.rowid = entries_fts.rowid\n"
+        f"SELECT {_COLUMNS},\n"
+        f"       {_BM25} AS score,\n"
+        f"       {_SNIPPET} AS snippet\n"
+        f"{_JOIN}\n"
         f"WHERE {conditions}\n"
         "ORDER BY score DESC, e.id\n"
         "LIMIT ?"
     )
     return sql, [match, *args, limit]
+
+
+def _ranked_then_fetched(
+    conn: sqlite3.Connection, match: str, limit: int
+) -> list[tuple[Any, ...]] | None:
+    """The rows of :func:`search_sql` without filters, in two steps: rank the matches alone,
+    then join and snippet only the best ``limit``. For a word most entries have, this saves
+    the join of every match (~10 ms of ~70 at 100k entries). None when the score at the cut
+    is tied, where only the full statement's ``e.id`` order decides which rows make it."""
+    ranked = conn.execute(
+        f"SELECT rowid, {_BM25} AS score FROM entries_fts WHERE entries_fts MATCH ? "  # noqa: S608
+        "ORDER BY score DESC LIMIT ?",
+        (match, limit + 1),
+    ).fetchall()
+    if len(ranked) > limit and ranked[limit - 1][1] == ranked[limit][1]:
+        return None
+    scores = {rowid: score for rowid, score in ranked[:limit]}
+    if not scores:
+        return []
+    marks = ", ".join("?" * len(scores))
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}, entries_fts.rowid, {_SNIPPET} {_JOIN} "
+        f"WHERE entries_fts MATCH ? AND entries_fts.rowid IN ({marks})",
+        (match, *scores),
+    ).fetchall()
+    out = [(*row[:9], scores[row[9]], row[10]) for row in rows]
+    out.sort(key=lambda row: (-row[9], row[0]))
+    return out
 
 
 def _snippet(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -387,11 +422,14 @@ def search(
     if not converted.match:
         raise UsageError(f"{converted.problem} (query: {query[:80]!r})")
     filters = filters or Filters()
-    sql, args = search_sql(converted.match, filters, _limit(limit))
+    limit = _limit(limit)
+    sql, args = search_sql(converted.match, filters, limit)
     result = SearchResult(query=query, fts=converted.match)
+    unfiltered = filters == Filters()
 
     def run(conn: sqlite3.Connection) -> list[Hit]:
-        hits = _hits(conn.execute(sql, args))
+        rows = _ranked_then_fetched(conn, converted.match, limit) if unfiltered else None
+        hits = _hits(conn.execute(sql, args) if rows is None else rows)
         if not hits:
             result.suggestions = suggest(conn, query, converted.words)
         return hits

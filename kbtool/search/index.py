@@ -336,12 +336,14 @@ def open_index(
     notice: Notice | None = None,
     rebuild: bool = False,
     check: bool = False,
+    counts: bool = False,
     progress: Progress | None = None,
 ) -> Index:
     """The index of ``config``'s KB, brought up to date first. Use as a context manager.
 
     ``rebuild`` forces a full rebuild; ``check`` runs the FTS5 integrity check even on an
-    index that looks sound. ``notice`` receives the one-line notices (rebuilds);
+    index that looks sound; ``counts`` fills the report's totals even when nothing changed
+    (queries skip that). ``notice`` receives the one-line notices (rebuilds);
     ``progress`` (files read, files to read) after each batch of files read.
     """
     started = time.perf_counter()
@@ -357,7 +359,8 @@ def open_index(
         if conn is not None and not problem and not rebuild:
             disk = scan(config)
             if not _stale(conn, disk):
-                _fill_counts(conn, report)
+                if counts:
+                    _fill_counts(conn, report)
                 report.seconds = time.perf_counter() - started
                 return Index(conn, lock, report)
         if conn is not None:
@@ -450,52 +453,71 @@ class _Stat(NamedTuple):
 
 def xml_files(config: Config) -> list[str]:
     """The KB's XML files as absolute path strings: the files of ``kb.iter_xml_paths((),
-    config)``, in its order (a test holds the two equal), found without building ``Path``
-    objects, which would take several times as long as the walk on every search."""
-    # os.path on strings throughout, on purpose: this runs before every query.
-    top = os.path.abspath(config.learnings_dir)  # noqa: PTH100
+    config)``, in its order (a test holds the two equal)."""
+    return [path for path, _ in _stat_walk(config)]
+
+
+def _stat_walk(config: Config) -> list[tuple[str, _Stat]]:
+    """:func:`xml_files` with each file's size and mtime, (-1, -1) when it cannot be read.
+
+    This runs before every query, so it avoids ``Path`` objects and resolves names against
+    an open folder (``stat(name, dir_fd=…)``) instead of walking each full path again."""
+    top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, see above
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
-        return [top]
+        return [(top, _stat(top, None))]
     skip = {str(config.cache_dir), str(config.reports_dir)}
-    out: list[str] = []
+    out: list[tuple[str, _Stat]] = []
 
     def walk(folder: str) -> None:
         try:
-            with os.scandir(folder) as listing:
-                items = sorted(listing, key=lambda e: e.name)
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             return
-        subdirs = []
-        for item in items:
-            try:
-                is_dir = item.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if item.name not in SKIP_DIRS and os.path.realpath(item.path) not in skip:
-                    subdirs.append(item)
-            elif item.name.endswith(".xml"):
-                out.append(item.path)
-        for item in subdirs:
-            if not item.is_symlink():
-                walk(item.path)
+        try:
+            with os.scandir(fd) as listing:
+                items = sorted(listing, key=lambda e: e.name)
+            subdirs = []
+            for item in items:
+                name = item.name
+                try:
+                    is_dir = item.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    path = f"{folder}/{name}"
+                    if (
+                        name not in SKIP_DIRS
+                        and not item.is_symlink()
+                        and os.path.realpath(path) not in skip
+                    ):
+                        subdirs.append(path)
+                elif name.endswith(".xml"):
+                    out.append((f"{folder}/{name}", _stat(name, fd)))
+        finally:
+            os.close(fd)
+        for path in subdirs:
+            walk(path)
 
     walk(top)
     return out
 
 
+def _stat(name: str, folder_fd: int | None) -> _Stat:
+    try:
+        info = os.stat(name, dir_fd=folder_fd)
+    except OSError:
+        return _Stat(-1, -1)
+    return _Stat(info.st_size, info.st_mtime_ns)
+
+
 def scan(config: Config) -> dict[str, tuple[str, _Stat]]:
     """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)."""
-    out: dict[str, tuple[str, _Stat]] = {}
     root = str(config.root)
-    cut = len(root) + 1
-    for path in xml_files(config):
-        try:
-            info = os.stat(path)  # noqa: PTH116 - strings, see xml_files
-            stat = _Stat(info.st_size, info.st_mtime_ns)
-        except OSError:
-            stat = _Stat(-1, -1)
-        rel = path[cut:] if path.startswith(root + os.sep) else os.path.relpath(path, root)
+    prefix = root + os.sep
+    cut = len(prefix)
+    out: dict[str, tuple[str, _Stat]] = {}
+    for path, stat in _stat_walk(config):
+        rel = path[cut:] if path.startswith(prefix) else os.path.relpath(path, root)
         out[rel.replace(os.sep, "/")] = (path, stat)
     return out
 
