@@ -13,7 +13,7 @@ import pytest
 from helpers_cli import cli
 
 from kbtool.config import load_config
-from kbtool.reports.importer import classify, import_report
+from kbtool.reports.importer import classify, entry_title, import_report
 from kbtool.reports.links import build_graph
 from kbtool.reports.parser import decode, parse_report, read_report
 
@@ -81,6 +81,25 @@ def h2(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
+    ("heading", "title"),
+    [
+        ("Fix Report: Pool exhausted", "Pool exhausted"),
+        ("Pool exhausted – Fix Summary", "Pool exhausted"),
+        (
+            "MissingGreenlet on Lazy-Loaded Relationship Fix Report",
+            "MissingGreenlet on Lazy-Loaded Relationship",
+        ),
+        ("Post-mortem - DB  outage", "DB outage"),
+        ("Login fails: incident report", "Login fails"),
+        ("Broken daily report", "Broken daily report"),  # a report that is the subject stays
+        ("Report", "Report"),
+    ],
+)
+def test_entry_title_drops_the_genre_words(heading: str, title: str) -> None:
+    assert entry_title(heading) == title
+
+
+@pytest.mark.parametrize(
     ("heading", "field"),
     [
         ("Problem Statement", "description"),
@@ -115,7 +134,14 @@ def test_heading_variants_map_to_fields(heading: str, field: str | None) -> None
 
 
 @pytest.mark.parametrize(
-    "name", ["bold-lines.md", "list-lines.md", "inline-why.md", "headings-no-label.md"]
+    "name",
+    [
+        "bold-lines.md",
+        "list-lines.md",
+        "inline-why.md",
+        "headings-no-label.md",
+        "numbered-questions.md",
+    ],
 )
 def test_every_why_form_gives_five_whys(tmp_path: Path, name: str) -> None:
     learning = imported(REPORTS / "variants" / name, make_kb(tmp_path))
@@ -158,6 +184,11 @@ def test_variant_details(tmp_path: Path) -> None:
     assert listed.solution[0].code[0].lang == "python"
     assert any('heading="Success Criteria" after="prevention"' in x for x in listed.extras)
 
+    numbered = imported(REPORTS / "variants" / "numbered-questions.md", root)
+    assert numbered.title == "worker pool hangs after a deploy"  # "Fix report:" dropped
+    assert numbered.five_whys[3].question == "Why does the hook see the new producer?"
+    assert numbered.five_whys[3].answer.startswith("It collects tasks with `asyncio.all_tasks()`")
+
     plain = imported(REPORTS / "variants" / "headings-no-label.md", root)
     assert plain.symptoms[0].text.startswith("IntegrityError: duplicate key value")
     assert plain.five_whys[0].answer == (
@@ -166,6 +197,20 @@ def test_variant_details(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ the round trip
+
+
+def test_import_counts_the_findings_it_leaves(tmp_path: Path) -> None:
+    root = make_kb(tmp_path)
+    args = ("--root", str(root), "import-report", "--category", "Jobs/Async")
+    first = cli(*args, str(REPORTS / "variants" / "numbered-questions.md"))
+    assert first.code == 0 and "validate: ok" in first.out, first.err
+    path = root / "learnings" / "jobs_async.xml"
+    text = path.read_text(encoding="utf-8")
+    anchor = "<extras>" if "<extras>" in text else "</learning>"
+    path.write_text(text.replace(anchor, f"<review-by>2020-01-01</review-by>{anchor}", 1))
+    second = cli(*args, str(REPORTS / "variants" / "bold-lines.md"))
+    assert second.code == 0, second.err
+    assert "validate: 1 warning\n" in second.out and "KB310" in second.err
 
 
 def test_round_trip_genre_report(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -26,12 +25,6 @@ if TYPE_CHECKING:
 
 
 RELATED_HEADING = "Related Issues"
-_ID_PREFIX = re.compile(
-    r"^(?:fix(?:es)?\s+)?(?:report|summary|post-?mortem)\s*[:\-–—]\s*", re.IGNORECASE
-)
-_ID_NOISE = re.compile(
-    r"[\s:-]*\b(?:fix(?:es)?\s+)?(?:report|summary|write-?up|post-?mortem)$", re.IGNORECASE
-)
 
 
 def rel_to_root(config: Config, path: Path) -> str:
@@ -134,7 +127,7 @@ def import_report_file(
     from kbtool.kb import KnowledgeBase
     from kbtool.kbwrite import add_learning, category_path, make_id
     from kbtool.model import ID_RE
-    from kbtool.reports.importer import closest_category, import_report
+    from kbtool.reports.importer import closest_category, entry_title, import_report
     from kbtool.reports.links import build_graph
     from kbtool.reports.parser import read_report
 
@@ -182,8 +175,7 @@ def import_report_file(
                 f"{path} is already the fix report of entry {first.entry_id!r} "
                 f"({first.file}:{first.line}); use --force to import it again"
             )
-    title_words = " ".join(report.title.replace("`", "").split())
-    title_words = _ID_PREFIX.sub("", _ID_NOISE.sub("", title_words)) or title_words
+    title_words = entry_title(report.title.replace("`", ""))
     result = import_report(
         report,
         config=config,

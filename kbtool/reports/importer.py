@@ -82,8 +82,23 @@ XML_NAMES = {
     "references": "references",
 }
 
+_GENRE_PREFIX = re.compile(
+    r"^(?:fix(?:es)?\s+)?(?:report|summary|post-?mortem)\s*[:\-–—]\s*", re.IGNORECASE
+)
+_GENRE_SUFFIX = re.compile(
+    r"[\s:\-–—]*\b(?:(?:fix(?:es)?|incident)\s+(?:report|summary)|write-?up|post-?mortem)$",
+    re.IGNORECASE,
+)
 _NUMBERING = re.compile(r"^\s*(?:step\s+)?(?:\d+|[ivx]+|[a-z])[.):]\s+", re.IGNORECASE)
 _WORDS = re.compile(r"[a-z0-9]+")
+
+
+def entry_title(report_title: str) -> str:
+    """The entry's title from a report's: the genre words around it dropped
+    (``"Fix Report: Pool exhausted"``, ``"Pool exhausted – Fix Summary"`` → ``"Pool exhausted"``),
+    white space collapsed."""
+    title = " ".join(report_title.split())
+    return _GENRE_PREFIX.sub("", _GENRE_SUFFIX.sub("", title)) or title
 
 
 def normalize_heading(plain: str) -> str:
@@ -182,6 +197,7 @@ _ROOT_LABEL = re.compile(
     r"(?:\s+(?:identified|summary))?\s*(?:\*\*|__)?\s*[:.\-–—]\s*(?:\*\*|__)?\s*",
     re.IGNORECASE,
 )
+_ASKS_WHY = re.compile(r"^\s*(?:\*\*|__)?\s*why\b[^?\n]*\?", re.IGNORECASE)  # "1. Why …? …"
 _ARROW = re.compile(r"\s*(?:→|->|=>|—|–)\s*")
 
 
@@ -363,7 +379,7 @@ def _is_why_list(block: SyntaxTreeNode) -> bool:
     for item in items:
         first = item.children[0] if item.children else None
         text = para_md(first) if first is not None and first.type == "paragraph" else ""
-        if _why_label(text) is not None:
+        if _why_label(text) is not None or _ASKS_WHY.match(text):
             labelled += 1
     return labelled >= max(1, len(items) // 2)
 
@@ -1009,7 +1025,7 @@ def import_report(
     learning = Learning(
         id=entry_id,
         severity=meta.severity,
-        title=_xml_safe(" ".join(report.title.split())),
+        title=_xml_safe(entry_title(report.title)),
         date=meta.date or date,
         category=category,
         description=_xml_safe(description),
