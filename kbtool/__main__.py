@@ -13,10 +13,10 @@ FAST_COMMANDS = ("search", "match", "index", "validate")
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    if any(arg in FAST_COMMANDS for arg in argv[:3]):
-        from kbtool.fastcli import run_fast
+    from kbtool.fastcli import hoist_root, run_fast
 
+    argv = sys.argv[1:] = hoist_root(sys.argv[1:])
+    if any(arg in FAST_COMMANDS for arg in argv[:3]):
         code = run_fast(argv)
         if code is not None:
             sys.exit(code)

@@ -91,7 +91,7 @@ def _main(
         typer.Option(
             "--root",
             metavar="DIR",
-            help="Knowledge base root (default: found by walking up).",
+            help="Knowledge base root (default: found by walking up); may also follow the command.",
             file_okay=False,
         ),
     ] = None,

@@ -232,6 +232,27 @@ def _convert(opt: Opt, value: str, current: Any) -> Any:
     return value
 
 
+def hoist_root(argv: Sequence[str]) -> list[str]:
+    """``kbtool COMMAND … --root DIR …`` → ``kbtool --root DIR COMMAND …``: ``--root`` is
+    kbtool's one global option, and is accepted after the command too (before any ``--``),
+    so that a hook or an alias can append it."""
+    args = list(argv)
+    start = 0
+    while start < len(args) and args[start].startswith("-"):  # globals before the command
+        start += 2 if args[start] == "--root" else 1
+    moved: list[str] = []
+    i = start + 1
+    while i < len(args) and args[i] != "--":
+        if args[i] == "--root" and i + 1 < len(args):
+            moved += args[i : i + 2]
+            del args[i : i + 2]
+        elif args[i].startswith("--root="):
+            moved.append(args.pop(i))
+        else:
+            i += 1
+    return args[:start] + moved + args[start:]
+
+
 def _split_globals(argv: Sequence[str]) -> tuple[str | None, str, list[str]] | None:
     """``[--root DIR] COMMAND ARGS…`` → (root, command, args); None for anything else."""
     root = None

@@ -105,3 +105,50 @@ def test_findings_exit_1_and_clean_exits_0(tmp_path: Path) -> None:
     result = _run(["validate"], tmp_path)
     assert result.returncode == 1
     assert "KB101" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "hoisted"),
+    [
+        (["search", "x", "--root", "kb"], ["--root", "kb", "search", "x"]),
+        (["search", "--root=kb", "x"], ["--root=kb", "search", "x"]),
+        (["--root", "a", "list", "--root", "b"], ["--root", "a", "--root", "b", "list"]),
+        (["report", "new", "--root", "kb", "ID"], ["--root", "kb", "report", "new", "ID"]),
+        (["search", "--", "--root", "x"], ["search", "--", "--root", "x"]),  # a query
+        (["search", "x", "--root"], ["search", "x", "--root"]),  # no value: typer says so
+        (["--root", "kb"], ["--root", "kb"]),
+        ([], []),
+    ],
+)
+def test_root_after_the_command_moves_before_it(argv: list[str], hoisted: list[str]) -> None:
+    from kbtool.fastcli import hoist_root
+
+    assert hoist_root(argv) == hoisted
+
+
+@pytest.mark.parametrize(
+    "args", [["search", "pool"], ["list", "-f", "json"], ["stats"], ["validate"]], ids=" ".join
+)
+def test_root_after_the_command_works(args: list[str], tmp_path: Path) -> None:
+    after = _run([*args, "--root", str(REPO)], tmp_path)
+    before = _run(["--root", str(REPO), *args], tmp_path)
+    assert after.returncode == before.returncode == 0, after.stderr
+    assert (after.stdout, after.stderr) == (before.stdout, before.stderr)
+    assert after.stdout + after.stderr
+
+
+def test_published_hooks_run_what_they_say() -> None:
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"kbtool-validate", "kbtool-scan"}
+    assert all(h["language"] == "python" for h in hooks.values())
+    scan = hooks["kbtool-scan"]["entry"].split()
+    assert scan[0] == "kbtool" and hooks["kbtool-scan"].get("pass_filenames", True)
+    fixtures = REPO / "tests" / "fixtures" / "scan"
+    buggy = _run([*scan[1:], str(fixtures / "buggy" / "app" / "auth.py")], REPO)
+    assert buggy.returncode == 1 and "async-context-manager-dependency-injection" in buggy.stdout
+    fixed = _run([*scan[1:], str(fixtures / "fixed" / "app" / "auth.py")], REPO)
+    assert (fixed.returncode, fixed.stdout, fixed.stderr) == (0, "", "")
+    validate = hooks["kbtool-validate"]["entry"].split()
+    assert _run(validate[1:], REPO).returncode == 0
