@@ -137,6 +137,33 @@ def test_match_says_when_stdin_is_cut(
     assert "kbtool: stdin is longer than" in err and "only its start is matched" in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "stdin", "hint"),
+    [
+        (["match", "greenlet"], "", "try: kbtool search greenlet\n"),
+        (["match", "it's", "gone"], "", "try: kbtool search 'it'\"'\"'s' gone\n"),
+        (["match", "one two three four five"], "", None),  # reads as a message
+        (["match", "-"], "weather\nnice\n", None),  # a log
+    ],
+)
+def test_match_points_a_few_words_at_search(
+    kb: Config,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    stdin: str,
+    hint: str | None,
+) -> None:
+    monkeypatch.chdir(kb.root)
+    code, out, err = run(argv, monkeypatch, capsys, stdin=stdin)
+    assert (code, out) == (0, "")
+    assert err.startswith("kbtool: no entry has a symptom that matches this text")
+    if hint is None:
+        assert "kbtool search" not in err
+    else:
+        assert err.endswith(hint)
+
+
 def test_list_says_when_nothing_matches(
     kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -231,8 +231,18 @@ def match_command(
             lines.append(f"    line {hit.line_number}: {sanitize(hit.log_line, 300)}")
             out.write("\n".join(lines) + "\n")
     if not hits:
-        notice("no entry has a symptom that matches this text")
+        notice("no entry has a symptom that matches this text" + _search_hint(text_in))
     return 0
+
+
+def _search_hint(text: str) -> str:
+    """For a few words rather than an error message, point at ``kbtool search``."""
+    import shlex
+
+    words = text.split()
+    if "\n" in text.strip() or not 0 < len(words) <= 4:
+        return ""
+    return f"; for words rather than an error message, try: kbtool search {shlex.join(words)}"
 
 
 # ------------------------------------------------------------------ list
