@@ -130,3 +130,42 @@ def test_migrate_in_place_killed_at_random_moments_then_resumed(tmp_path: Path) 
     print(
         f"migrate --in-place: {runs} kills, {partial} between the first write and the last removal"
     )
+
+
+@pytest.mark.slow
+def test_migrate_resumed_from_every_state_between_the_writes_and_the_removals(
+    tmp_path: Path,
+) -> None:
+    """The states a kill leaves once the plan is made, built on purpose rather than hit by
+    chance: the first k category files written (in the order the run writes them), for
+    every k; then all written and some or all of the legacy files that are to go removed.
+    Resuming must give the uninterrupted result, links included: a link from a record not
+    yet written to a legacy file whose record was must still resolve."""
+    from kbtool.migrate.learnings import MigrateOptions, apply, plan
+
+    def migrate(folder: Path) -> None:  # in this process: the same code as the CLI's, faster
+        apply(plan(MigrateOptions(sources=[folder], in_place=True, encoding="latin-1")))
+
+    reference = tmp_path / "reference" / "legacy"
+    shutil.copytree(CORPUS, reference)
+    old = _state(reference)
+    migrate(reference)
+    final = _state(reference)
+    written = sorted(n for n in final if final[n] != old.get(n))
+    removed = sorted(old.keys() - final.keys())
+    states = [(k, 0) for k in range(len(written))]
+    states += [(len(written), r) for r in (0, len(removed) // 2, len(removed))]
+
+    folder = tmp_path / "run" / "legacy"
+    for k, r in states:
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(CORPUS, folder)
+        for name in written[:k]:
+            (folder / name).write_bytes(final[name])
+        for name in removed[:r]:
+            (folder / name).unlink()
+        migrate(folder)
+        resumed = _state(folder)
+        assert resumed.keys() == final.keys(), (k, r)
+        for name in final:
+            assert resumed[name] == final[name], f"{k} written, {r} removed: {name} differs"

@@ -704,7 +704,7 @@ def plan(options: MigrateOptions) -> Plan:
         index.add_markdown(path)
     originals: Counter[str] = Counter(e.draft.id for e in entries if e.draft and e.draft.id)
     for entry in entries:
-        real = entry.source.path.resolve()
+        real = _origin(entry, options) or entry.source.path.resolve()
         index.xml_ids.setdefault(real, []).append(entry.id)
         index.ids.add(entry.id)
         if entry.draft and entry.draft.id and originals[entry.draft.id] == 1:
@@ -749,6 +749,23 @@ def plan(options: MigrateOptions) -> Plan:
         {"path": o.path.name, "entries": o.entries, "changed": o.changed} for o in outputs
     ]
     return Plan(out_dir, outputs, removals, report)
+
+
+def _origin(entry: _Entry, options: MigrateOptions) -> Path | None:
+    """The legacy file an entry of an earlier run came from (its provenance ``source``),
+    so that links naming that file still resolve when the run is resumed after the file
+    was absorbed, or removed; None for anything else."""
+    source = entry.source
+    prov = entry.learning.provenance if entry.learning is not None else None
+    if not (source.from_out and prov and prov.source and prov.source != source.label):
+        return None
+    kb_root = options.kb_root.resolve() if options.kb_root else None
+    for base in (kb_root, source.root.parent):
+        if base is not None:
+            path = base / prov.source
+            if path.suffix.lower() == ".xml" and _label(path, source.root, kb_root) == prov.source:
+                return path.resolve()
+    return None
 
 
 def _typed_length(learning: Learning) -> int:

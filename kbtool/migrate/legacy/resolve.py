@@ -59,13 +59,26 @@ def _existing(candidates: list[Path]) -> Path | None:
     return None
 
 
+def _known(candidates: list[Path], index: LinkIndex) -> Path | None:
+    """A candidate that is no longer there but whose entries are known (a legacy file an
+    interrupted in-place run already absorbed)."""
+    for candidate in candidates:
+        try:
+            real = candidate.resolve()
+        except (OSError, RuntimeError):
+            continue
+        if real in index.xml_ids:
+            return real
+    return None
+
+
 def _locate(index: LinkIndex, source: Path, written: str) -> Path | None:
     rel = written.replace("\\", "/").lstrip("/")
     mapped = [new + rel[len(old) :] for old, new in index.path_map.items() if rel.startswith(old)]
     candidates = [source.parent / rel]
     candidates += [root / rel for root in index.source_roots]
     candidates += [index.kb_root / rel, *(index.kb_root / m for m in mapped)]
-    found = _existing(candidates)
+    found = _existing(candidates) or _known(candidates, index)
     if found is not None:
         return found
     name = PurePosixPath(rel).name
