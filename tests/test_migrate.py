@@ -255,6 +255,18 @@ def test_ids_kept_minted_and_collisions_resolved(run) -> None:
     assert _entry(out, "terraform-state-lock") is not None  # <id> element form
 
 
+def test_summary_counts_add_up(run) -> None:
+    _, out, result = run
+    summary = result.report.to_dict()["summary"]
+    ids = result.report.to_dict()["ids"]
+    entries = len(_entries(out))
+    assert summary["canonical_entries"] == 1  # canonical_ok.xml
+    assert summary["records"] + summary["canonical_entries"] == entries
+    assert ids["kept"] + len(ids["minted"]) == entries
+    line = f"entries: {entries} (1 taken as they are from category files)"
+    assert line in result.report.to_text()
+
+
 def test_fields_mapped_through_names_attributes_and_look_inside(run) -> None:
     _, out, _ = run
     cdn = _entry(out, "cdn-purge-wildcard")

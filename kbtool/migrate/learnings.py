@@ -716,6 +716,7 @@ def plan(options: MigrateOptions) -> Plan:
         if entry.learning is not None:
             if entry.source.merge:
                 learnings.append((entry, entry.learning))
+                report.canonical += 1
             continue
         learnings.append((entry, _build(entry, index, report)))
         report.records += 1

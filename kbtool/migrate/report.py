@@ -52,7 +52,8 @@ class FileReport:
 @dataclass
 class MigrationReport:
     files: list[FileReport]
-    records: int = 0
+    records: int = 0  # records migrated in this run
+    canonical: int = 0  # entries of valid category files, taken as they are
     fields: Counter[str] = field(default_factory=Counter)
     kept_concepts: Counter[str] = field(default_factory=Counter)
     extras_kept: int = 0
@@ -82,6 +83,7 @@ class MigrationReport:
                 "repairs": sum(len(f.repairs) for f in self.files),
                 "records": self.records,
                 "already_migrated": sum(f.already for f in self.files),
+                "canonical_entries": self.canonical,
                 "outputs": len(self.outputs),
                 "changed": sum(1 for o in self.outputs if o["changed"]),
                 "failed": len(self.failed),
@@ -150,7 +152,8 @@ class MigrationReport:
         lines.append(f"files: {s['files']} ({statuses}); repairs: {s['repairs']}")
         lines.append(
             f"records: {s['records']} migrated, {s['already_migrated']} already migrated; "
-            f"ids: {self.ids_kept} kept, {len(self.ids_minted)} minted"
+            f"entries: {s['records'] + self.canonical} ({self.canonical} taken as they are from "
+            f"category files); ids: {self.ids_kept} kept, {len(self.ids_minted)} minted"
         )
         lines.append(
             f"fields: {fl['exact']} exact, {fl['synonym']} synonym, {fl['token']} token rule, "
