@@ -289,7 +289,7 @@ def test_sarif_validates_and_links_each_rule_to_its_entry(kb: Path, tmp_path: Pa
     src = tmp_path / "src"
     shutil.copytree(FIXTURES / "buggy", src)
     (src / "broken.py").write_text("def f(:\n")
-    (src / "tool.py").write_text("print(1)\n")
+    (src / "tool.py").write_text("print(1)\nprint(2)  # kbtool: ignore[print-call] on purpose\n")
     code, out, _ = scan("-f", "sarif", str(src), root=kb)
     assert code == 1
     log = json.loads(out)
@@ -310,6 +310,22 @@ def test_sarif_validates_and_links_each_rule_to_its_entry(kb: Path, tmp_path: Pa
     assert all(len(r["partialFingerprints"]["kbtoolFindingHash/v1"]) == 32 for r in results)
     region = results[0]["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"]) == (21, 24)
+    prints = [r for r in run["results"] if r["ruleId"] == "print-call"]
+    assert [r.get("suppressions") for r in prints] == [
+        None,
+        [{"kind": "inSource", "justification": "on purpose", "status": "accepted"}],
+    ]
+
+
+def test_sarif_marks_baselined_findings_as_suppressed(kb: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "buggy", project)
+    base = project / "kbtool-baseline.json"
+    assert scan("--write-baseline", str(base), str(project), root=kb)[0] == 0
+    code, out, _ = scan("-f", "sarif", "--baseline", str(base), str(project), root=kb)
+    results = json.loads(out)["runs"][0]["results"]
+    assert code == 0 and len(results) == 3
+    assert all(r["suppressions"][0]["kind"] == "external" for r in results)
 
 
 def test_help_uri_template_from_the_configuration(kb: Path) -> None:

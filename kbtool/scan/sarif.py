@@ -6,8 +6,10 @@ the entry's title, its help the description and the first solution step, and its
 ``{line}``, else the entry's first http(s) reference, else the KB file as a ``file:`` URI),
 so an alert in code scanning links back to the knowledge. Each result carries a
 ``partialFingerprints`` value (the baseline fingerprint, stable under line shifts) so code
-scanning tracks an alert across commits. Scan problems (KB5xx) are rules from their code
-pages.
+scanning tracks an alert across commits. Findings suppressed inline or accepted by the
+baseline are results with a ``suppressions`` entry (``inSource`` with the comment's reason,
+or ``external``), so code scanning shows them as dismissed. Scan problems (KB5xx) are rules
+from their code pages.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, TextIO
 from kbtool.scan.scanner import EntryInfo, ScanResult
 
 FINGERPRINT_KEY = "kbtoolFindingHash/v1"
+BASELINED = "accepted in the baseline file (--baseline)"
 
 
 def entry_rule(entry: EntryInfo) -> Any:
@@ -50,16 +53,25 @@ def sarif_document(result: ScanResult, base: Path | None = None) -> dict[str, An
     from kbtool.scan.report import finding_diagnostic
 
     rules = {entry_id: entry_rule(info) for entry_id, info in result.entries.items()}
+    # Suppressed and baselined findings are results too, marked as such, so code scanning
+    # shows them as dismissed with the reason instead of not knowing about them.
+    accepted = [(f, {"kind": "inSource", "justification": why}) for f, why in result.suppressed]
+    accepted += [(f, {"kind": "external", "justification": BASELINED}) for f in result.baselined]
+    findings = [(f, None) for f in result.findings] + accepted
     report = Report(
         command="scan",
-        diagnostics=[finding_diagnostic(f) for f in result.findings] + list(result.problems),
+        diagnostics=[finding_diagnostic(f) for f, _ in findings] + list(result.problems),
         entries=len(result.entries),
         rule=lambda code: rules[code] if code in rules else code_rule(code),
     )
     log = sarif_log(report)
     base = base or Path.cwd()
-    for sarif_result, finding in zip(log["runs"][0]["results"], result.findings, strict=False):
+    for sarif_result, (finding, suppression) in zip(
+        log["runs"][0]["results"], findings, strict=False
+    ):
         sarif_result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint(base)}
+        if suppression is not None:
+            sarif_result["suppressions"] = [{**suppression, "status": "accepted"}]
     return log
 
 

@@ -150,7 +150,7 @@ class ScanResult:
     """Findings to act on, those suppressed inline or by the baseline, and scan problems."""
 
     findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Finding] = field(default_factory=list)
+    suppressed: list[tuple[Finding, str]] = field(default_factory=list)  # with the reason
     baselined: list[Finding] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)  # KB5xx
     entries: dict[str, EntryInfo] = field(default_factory=dict)  # entries with detectors
@@ -420,6 +420,7 @@ class ModuleFinder:
 class Suppression:
     line: int  # the line it applies to
     ids: frozenset[str]
+    reason: str
 
 
 def _comments(src: Any) -> Iterator[tuple[int, int, str]]:
@@ -498,7 +499,7 @@ def suppressions(src: Any, known_ids: set[str]) -> tuple[list[Suppression], list
                     )
                 )
             alone = line[: offset + m.start()].strip() in _COMMENT_MARKERS
-            out.append(Suppression(number + 1 if alone else number, ids))
+            out.append(Suppression(number + 1 if alone else number, ids, reason))
     return out, problems
 
 
@@ -638,8 +639,12 @@ def scan(
         )
         occurrences[key] += 1
         all_findings.append(finding)
-        if any(s.line == hit.line and info.id in s.ids for s in ignores.get(id(src), ())):
-            result.suppressed.append(finding)
+        reason = next(
+            (s.reason for s in ignores.get(id(src), ()) if s.line == hit.line and info.id in s.ids),
+            None,
+        )
+        if reason is not None:
+            result.suppressed.append((finding, reason))
         else:
             result.findings.append(finding)
     if baseline is not None:
