@@ -8,6 +8,7 @@ search, match, index and validate included), and no run may print a traceback.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -130,8 +131,13 @@ def test_root_after_the_command_moves_before_it(argv: list[str], hoisted: list[s
     "args", [["search", "pool"], ["list", "-f", "json"], ["stats"], ["validate"]], ids=" ".join
 )
 def test_root_after_the_command_works(args: list[str], tmp_path: Path) -> None:
-    after = _run([*args, "--root", str(REPO)], tmp_path)
-    before = _run(["--root", str(REPO), *args], tmp_path)
+    kb = tmp_path / "kb"
+    shutil.copytree(REPO / "learnings", kb / "learnings")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert _run(["--root", str(kb), "index"], elsewhere).returncode == 0  # built: no notice
+    after = _run([*args, "--root", str(kb)], elsewhere)
+    before = _run(["--root", str(kb), *args], elsewhere)
     assert after.returncode == before.returncode == 0, after.stderr
     assert (after.stdout, after.stderr) == (before.stdout, before.stderr)
     assert after.stdout + after.stderr
