@@ -648,8 +648,8 @@ def plan_command(
             "--match",
             "-m",
             metavar="TEXT",
-            help="Plan for the entries that match this "
-            "error text; '-' reads a log from standard input.",
+            help="Plan for the entries that match this error text (only the exact matches "
+            "when there are any); '-' reads a log from standard input.",
         ),
     ] = None,
     query: Annotated[str | None, _QUERY] = None,
@@ -710,6 +710,10 @@ def _ask(value: str | None, label: str, *, default: str | None = None, piped: bo
 
 @app.command("new")
 def new_command(
+    title_words: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="TITLE", help="The entry's title (or --title)."),
+    ] = None,
     title: Annotated[
         str | None, typer.Option("--title", "-t", metavar="TEXT", help="The entry's title.")
     ] = None,
@@ -749,6 +753,10 @@ def new_command(
     from kbtool.reports.commands import new_entry
 
     check_format(fmt, ("text", "json"))
+    if title_words:
+        if title is not None:
+            fail("give the title once: as words or with --title, not both")
+        title = " ".join(title_words)
     config = config_for()
     # without a terminal, answers may be piped in, one a line, in the prompts' order; stdin is
     # read only when --title or --category is missing (otherwise nothing could be asked)

@@ -210,6 +210,16 @@ def test_new_command(tmp_path: Path) -> None:
     assert cli("--root", str(root), "validate", "--no-cache").code == 0
 
 
+def test_new_takes_the_title_as_words(tmp_path: Path) -> None:
+    root = make_kb(tmp_path)
+    args = ("--root", str(root), "new", "Pool", "exhausted", "at", "night", "-c", "Ops")
+    result = cli(*args, "-f", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["id"] == "pool-exhausted-at-night"
+    both = cli(*args, "--title", "Other")
+    assert both.code == 2 and "give the title once" in both.err
+
+
 def test_new_without_terminal_needs_options(tmp_path: Path) -> None:
     root = make_kb(tmp_path)
     result = cli("--root", str(root), "new", "--category", "X")

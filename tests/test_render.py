@@ -316,6 +316,19 @@ def test_selection_keeps_id_order() -> None:
     assert len(only.entries) == 2
 
 
+def test_plan_for_a_known_error_holds_its_exact_matches_only(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "learnings", tmp_path / "learnings")
+    known = "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'"
+    plan = cli("--root", str(tmp_path), "plan", "--match", known)
+    assert plan.code == 0, plan.err
+    assert "1 learning to apply:" in plan.out
+    assert "async-context-manager-dependency-injection" in plan.out
+    assert "sqlalchemy-asyncsession-has-no-query" not in plan.out  # same shape, other names
+    renamed = "AttributeError: '_GeneratorContextManager' object has no attribute 'query'"
+    broader = cli("--root", str(tmp_path), "plan", "--match", renamed)
+    assert broader.code == 0 and broader.out.count("\n## ") > 1  # no exact match: the best few
+
+
 def test_plan_from_an_error_and_from_a_log(tmp_path: Path) -> None:
     root = tmp_path / "kb"
     shutil.copytree(LINKS_KB, root)

@@ -98,7 +98,10 @@ def _search(config: Config, query: str, limit: int | None) -> list[str]:
 def _match(config: Config, text: str, limit: int) -> list[str]:
     from kbtool.search.match import match_text
 
-    return [hit.id for hit in match_text(config, text, limit=limit)]
+    hits = match_text(config, text, limit=limit)
+    if hits and hits[0].kind == "exact":  # the error itself is known: plan for that alone
+        hits = [hit for hit in hits if hit.kind == "exact"]
+    return [hit.id for hit in hits]
 
 
 def render_selection(
