@@ -828,6 +828,9 @@ app.add_typer(report_app, name="report")
 def report_new_command(
     entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to write it for.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the report instead; write nothing.")
+    ] = False,
     fmt: TextOrJson = "text",
 ) -> None:
     """Write <reports>/ID.md pre-filled from the entry, and link the two both ways."""
@@ -835,9 +838,14 @@ def report_new_command(
 
     check_format(fmt, ("text", "json"))
     config = config_for()
-    path, added = new_report(config, entry_id, force=force)
+    path, added, text = new_report(config, entry_id, force=force, dry_run=dry_run)
     if fmt == "json":
-        _echo_json({"id": entry_id, "report": os.path.relpath(path), "linked": added})
+        data = {"id": entry_id, "report": os.path.relpath(path), "linked": added}
+        _echo_json({**data, "dry_run": dry_run, "text": text if dry_run else None})
+    elif dry_run:
+        typer.echo(text, nl=False)
+        would = " and add <fix-report href> to the entry" if added else ""
+        typer.echo(f"would write {os.path.relpath(path)}{would}", err=True)
     else:
         typer.echo(f"wrote {os.path.relpath(path)}")
         if added:

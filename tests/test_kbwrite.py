@@ -264,6 +264,20 @@ def test_report_new_links_both_ways(tmp_path: Path) -> None:
     )
 
 
+def test_report_new_dry_run_writes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(LINKS_KB, root)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    args = ("--root", str(root), "report", "new", "idle-in-transaction-timeout", "--dry-run")
+    text = cli(*args)
+    assert text.code == 0, text.err
+    assert "### Why #5: _Why …?_" in text.out and "would write" in text.err
+    data = json.loads(cli(*args, "-f", "json").out)
+    assert data["dry_run"] and data["linked"] and data["text"] == text.out
+    after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".kbtool" not in p.parts}
+    assert after == {p: b for p, b in before.items() if ".kbtool" not in p.parts}
+
+
 def test_new_opens_the_editor_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_kb(tmp_path)
     log = tmp_path / "editor.log"

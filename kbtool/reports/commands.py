@@ -247,9 +247,12 @@ def new_entry(
 # ------------------------------------------------------------------ report new
 
 
-def new_report(config: Config, entry_id: str, *, force: bool = False) -> tuple[Path, bool]:
-    """Write ``<reports>/<id>.md`` pre-filled from the entry and link the two both ways.
-    Returns (report path, whether a fix-report reference was added)."""
+def new_report(
+    config: Config, entry_id: str, *, force: bool = False, dry_run: bool = False
+) -> tuple[Path, bool, str]:
+    """Write ``<reports>/<id>.md`` pre-filled from the entry and link the two both ways
+    (``dry_run``: write nothing). Returns (report path, whether a fix-report reference was
+    or would be added, the report's text)."""
     from kbtool.atomic import atomic_write
     from kbtool.kb import KnowledgeBase
     from kbtool.kbwrite import add_reference
@@ -274,10 +277,12 @@ def new_report(config: Config, entry_id: str, *, force: bool = False) -> tuple[P
     entry = found[0]
     href = PurePosixPath(os.path.relpath(path, entry.source.path.parent)).as_posix()
     reference = Reference(kind="fix-report", target=href)
-    add_reference(config, entry_id, reference, dry_run=True)  # fails before any write
+    check = add_reference(config, entry_id, reference, dry_run=True)  # fails before any write
     context = build_context([entry], config, out_dir=folder, title=entry.title, skeleton=True)
     text = render_in_process("fix-report.md.j2", context)
+    if dry_run:
+        return path, check.changed, text
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(path, text.encode("utf-8"))
     added = add_reference(config, entry_id, reference).changed
-    return path, added
+    return path, added, text
