@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from helpers_cli import cli
+from helpers_text import check_golden
 
 from kbtool.config import load_config
 from kbtool.reports.importer import classify, entry_title, import_report
@@ -22,7 +22,6 @@ REPORTS = HERE / "fixtures" / "reports"
 GENRE = REPORTS / "genre" / "missing-greenlet-lazy-load.md"
 BAD = HERE / "fixtures" / "badinputs" / "legacy_markdown"
 GOLDEN = HERE / "golden" / "fix_reports"
-UPDATE = bool(os.environ.get("KBTOOL_UPDATE_GOLDEN"))
 
 
 def make_kb(tmp_path: Path) -> Path:
@@ -33,11 +32,7 @@ def make_kb(tmp_path: Path) -> Path:
 
 
 def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs (KBTOOL_UPDATE_GOLDEN=1)"
+    check_golden(GOLDEN / name, text)
 
 
 def imported(path: Path, root: Path, **kw: object):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers_text import markdown_tokens
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,19 +68,8 @@ PIECES = [
 hostile_text = st.lists(st.sampled_from(PIECES), max_size=40).map("".join) | st.text(max_size=80)
 
 
-def parsed(text: str):
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
-    out = []
-    for token in md.parse(text):
-        out.append(token)
-        out.extend(token.children or [])
-    return out
-
-
 def assert_no_html_or_unsafe_link(text: str) -> None:
-    for token in parsed(text):
+    for token in markdown_tokens(text):
         assert token.type not in ("html_block", "html_inline"), (text, token.content)
         for key in ("href", "src"):
             target = str(token.attrs.get(key, "")) if token.attrs else ""
@@ -103,7 +93,7 @@ def test_cells_and_headings_stay_one_line(text: str) -> None:
     assert "\n" not in cell and "\r" not in cell
     assert not re.search(r"(?<!\\)\|", cell)
     row = f"| a | b |\n| --- | --- |\n| {cell} | x |\n"
-    cells = [t for t in parsed(row) if t.type == "td_open"]
+    cells = [t for t in markdown_tokens(row) if t.type == "td_open"]
     assert len(cells) == 2
     assert_no_html_or_unsafe_link(row)
     heading = md_heading(text)
@@ -119,7 +109,7 @@ def test_cells_and_headings_stay_one_line(text: str) -> None:
 @given(hostile_text, st.text(max_size=12))
 def test_code_blocks_keep_their_text(code: str, lang: str) -> None:
     block = md_code(code, lang)
-    fences = [t for t in parsed(block) if t.type == "fence"]
+    fences = [t for t in markdown_tokens(block) if t.type == "fence"]
     assert len(fences) == 1
     expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", code).rstrip("\n")
     expected = expected.replace("\r\n", "\n").replace("\r", "\n")
@@ -130,7 +120,7 @@ def test_code_blocks_keep_their_text(code: str, lang: str) -> None:
 @given(hostile_text)
 def test_code_span_is_one_code_span(text: str) -> None:
     span = md_code_span(text)
-    inline = [t for t in parsed(f"x {span} y") if t.type == "code_inline"]
+    inline = [t for t in markdown_tokens(f"x {span} y") if t.type == "code_inline"]
     assert len(inline) == 1
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers_cli import cli
+from helpers_text import check_golden, markdown_tokens
 
 from kbtool.config import load_config
 from kbtool.kb import KnowledgeBase
@@ -24,31 +24,15 @@ RENDER_KB = HERE / "fixtures" / "render_kb"
 LINKS_KB = HERE / "fixtures" / "links_kb"
 BAD_TEMPLATES = HERE / "fixtures" / "badinputs" / "templates"
 GOLDEN = HERE / "golden" / "render"
-UPDATE = bool(os.environ.get("KBTOOL_UPDATE_GOLDEN"))
 
 
 def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs (KBTOOL_UPDATE_GOLDEN=1)"
-
-
-def tokens(text: str):
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
-    out = []
-    for token in md.parse(text):
-        out.append(token)
-        out.extend(token.children or [])
-    return out
+    check_golden(GOLDEN / name, text)
 
 
 def assert_safe(text: str) -> None:
     """No raw HTML, no unsafe link or image targets, no live mention."""
-    for token in tokens(text):
+    for token in markdown_tokens(text):
         assert token.type not in ("html_block", "html_inline"), token.content
         for key in ("href", "src"):
             target = str(token.attrs.get(key, "")) if token.attrs else ""
@@ -137,7 +121,7 @@ def test_hostile_entry_text_is_escaped(template: str, entry_id: str) -> None:
     if entry_id == "md-inject" and template != "index.md.j2":
         assert "{{ 7*7 }}" in out and "49" not in out  # data is never a template
     if template == "index.md.j2":
-        rows = [t for t in tokens(out) if t.type == "tr_open"]
+        rows = [t for t in markdown_tokens(out) if t.type == "tr_open"]
         assert len(rows) == 2 + 1 + 1  # two headers, one category row, one entry row
 
 

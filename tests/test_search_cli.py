@@ -7,19 +7,18 @@ Goldens live in tests/golden/search/; regenerate with ``KBTOOL_UPDATE_GOLDEN=1 p
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers_text import check_golden
 from search_kb import FIXTURES, copy_kb
 
 from kbtool.config import Config
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "search"
-UPDATE = bool(os.environ.get("KBTOOL_UPDATE_GOLDEN"))
 OLD_FASTAPI = "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'"
 NEW_FASTAPI = "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator"
 
@@ -66,16 +65,12 @@ def _masked(result: tuple[int, str, str]) -> tuple[int, str, str]:
     return result[0], _mask(result[1]), _mask(result[2])
 
 
-def check_golden(name: str, argv: list[str], code: int, out: str, err: str) -> None:
+def check_transcript(name: str, argv: list[str], code: int, out: str, err: str) -> None:
     transcript = (
         f"$ kbtool {' '.join(argv)}\n--- exit {code}\n--- stdout\n{_mask(out)}"
         f"--- stderr\n{_mask(err)}"
     )
-    path = GOLDEN / f"{name}.txt"
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(transcript, encoding="utf-8")
-    assert transcript == path.read_text(encoding="utf-8")
+    check_golden(GOLDEN / f"{name}.txt", transcript)
 
 
 CASES = {
@@ -112,7 +107,7 @@ def test_golden(
     monkeypatch.chdir(kb.root)
     code, out, err = run(argv, monkeypatch, capsys)
     assert code == expected, err
-    check_golden(name, argv, code, out, err)
+    check_transcript(name, argv, code, out, err)
 
 
 def test_match_reads_a_log_from_stdin(
@@ -122,7 +117,7 @@ def test_match_reads_a_log_from_stdin(
     log = (FIXTURES / "pytest_log.txt").read_text(encoding="utf-8")
     code, out, err = run(["match", "-"], monkeypatch, capsys, stdin=log)
     assert code == 0
-    check_golden("match_stdin", ["match", "-", "< pytest_log.txt"], code, out, err)
+    check_transcript("match_stdin", ["match", "-", "< pytest_log.txt"], code, out, err)
 
 
 def test_match_says_when_stdin_is_cut(

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers_text import UPDATE
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,7 +27,6 @@ from kbtool.validate import FileContext, KbContext, ValidationResult, registry, 
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 TODAY = dt.date(2026, 6, 1)
-UPDATE = bool(os.environ.get("KBTOOL_UPDATE_GOLDEN"))
 MY_RANGES = ("KB1", "KB2", "KB3")
 
 

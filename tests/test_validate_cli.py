@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from helpers_text import check_golden
 from lxml import etree
 
 TESTS = Path(__file__).resolve().parent
@@ -24,7 +25,6 @@ GOLDEN = TESTS / "golden" / "validate"
 SCHEMAS = TESTS / "schemas"
 GOLDEN_KB = TESTS / "fixtures" / "validate" / "golden_kb"
 VALID_KB = TESTS / "examples" / "valid" / "full_featured"
-UPDATE = bool(os.environ.get("KBTOOL_UPDATE_GOLDEN"))
 
 
 def subprocess_kbtool(
@@ -77,14 +77,6 @@ def transcript(args: list[str], proc: subprocess.CompletedProcess[str]) -> str:
     )
 
 
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / f"{name}.txt"
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"golden {path.name} differs"
-
-
 @pytest.fixture
 def golden_kb(tmp_path: Path) -> Path:
     return Path(shutil.copytree(GOLDEN_KB, tmp_path / "kb"))
@@ -121,7 +113,7 @@ def test_validate_transcript(name: str, golden_kb: Path, tmp_path: Path, kbtool)
     proc = kbtool(CASES[name], golden_kb, tmp_path)
     assert proc.returncode == EXIT[name], proc.stderr
     assert "Traceback" not in proc.stderr
-    check_golden(f"validate_{name}", transcript(CASES[name], proc))
+    check_golden(GOLDEN / f"validate_{name}.txt", transcript(CASES[name], proc))
 
 
 def test_clean_kb_exits_zero(tmp_path: Path, kbtool) -> None:
@@ -129,7 +121,7 @@ def test_clean_kb_exits_zero(tmp_path: Path, kbtool) -> None:
     args = ["validate"]
     proc = kbtool(args, kb, tmp_path)
     assert proc.returncode == 0
-    check_golden("validate_clean", transcript(args, proc))
+    check_golden(GOLDEN / "validate_clean.txt", transcript(args, proc))
     assert (kb / ".kbtool" / "validate.cache").is_file()  # the default run caches
     again = kbtool(args, kb, tmp_path)
     assert (again.returncode, again.stdout, again.stderr) == (0, proc.stdout, proc.stderr)
@@ -208,7 +200,7 @@ def test_no_knowledge_base_is_a_configuration_error(tmp_path: Path) -> None:
 def test_explain(tmp_path: Path, kbtool) -> None:
     text = kbtool(["explain", "KB303"], tmp_path, tmp_path)
     assert text.returncode == 0
-    check_golden("explain_text", transcript(["explain", "KB303"], text))
+    check_golden(GOLDEN / "explain_text.txt", transcript(["explain", "KB303"], text))
     as_json = json.loads(
         kbtool(["explain", "kb303", "--format", "json"], tmp_path, tmp_path).stdout
     )
@@ -221,7 +213,7 @@ def test_explain(tmp_path: Path, kbtool) -> None:
     }
     unknown = kbtool(["explain", "KB3O3"], tmp_path, tmp_path)
     assert unknown.returncode == 2
-    check_golden("explain_unknown", transcript(["explain", "KB3O3"], unknown))
+    check_golden(GOLDEN / "explain_unknown.txt", transcript(["explain", "KB3O3"], unknown))
     listing = kbtool(["explain"], tmp_path, tmp_path)
     assert listing.returncode == 0 and "KB303  error    duplicate-id" in listing.stdout
 
