@@ -521,12 +521,10 @@ def import_report_command(
             echo(f"linked back: added a Related line to {os.path.relpath(report)}")
         for d in outcome.findings:
             typer.echo(d.format(), err=True)
+        from kbtool.reporters import plural
+
         warnings = len(outcome.findings) - len(errors)
-        counts = [
-            f"{n} {what}{'s' if n != 1 else ''}"
-            for n, what in ((len(errors), "error"), (warnings, "warning"))
-            if n
-        ]
+        counts = [plural(n, w) for n, w in ((len(errors), "error"), (warnings, "warning")) if n]
         echo("validate: " + (", ".join(counts) or "ok"))
     raise typer.Exit(1 if errors else 0)
 

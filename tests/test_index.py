@@ -22,7 +22,7 @@ from kbtool.search.index import (
     index_path,
     integrity_problem,
     open_index,
-    xml_files,
+    scan,
 )
 
 
@@ -235,7 +235,7 @@ def test_walk_matches_the_kb_walk(tmp_path: Path) -> None:
     (learnings / "dangling.xml").symlink_to(tmp_path / "nowhere.xml")
     config = config.__class__(**{**config.__dict__, "reports_dir": learnings / "reports"})
     expected = [str(p) for p in iter_xml_paths((), config)]
-    assert xml_files(config) == expected
+    assert [path for path, _ in scan(config).values()] == expected
     assert any(p.endswith("dangling.xml") for p in expected)
     assert not any("node_modules" in p or "/reports/" in p or "linkdir" in p for p in expected)
 

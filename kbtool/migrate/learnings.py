@@ -142,7 +142,7 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
     sources: list[_Source] = []
     markdown: list[Path] = []
     seen: set[Path] = set()
-    kb_root = options.kb_root.resolve() if options.kb_root else None
+    kb_root = _label_root(options)
     roots: list[tuple[Path, bool]] = []
     if not options.in_place and out_dir.is_dir():
         roots.append((out_dir, True))
@@ -164,6 +164,11 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
             report = FileReport(path=_label(path, root, kb_root))
             sources.append(_Source(path, root, report.path, report, from_out))
     return sources, markdown
+
+
+def _label_root(options: MigrateOptions) -> Path | None:
+    """What provenance labels are relative to, when not to the source folder's parent."""
+    return options.kb_root.resolve() if options.kb_root else None
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -703,8 +708,9 @@ def plan(options: MigrateOptions) -> Plan:
     for path in sorted({p.resolve() for p in markdown}):
         index.add_markdown(path)
     originals: Counter[str] = Counter(e.draft.id for e in entries if e.draft and e.draft.id)
+    label_root = _label_root(options)
     for entry in entries:
-        real = _origin(entry, options) or entry.source.path.resolve()
+        real = _origin(entry, label_root) or entry.source.path.resolve()
         index.xml_ids.setdefault(real, []).append(entry.id)
         index.ids.add(entry.id)
         if entry.draft and entry.draft.id and originals[entry.draft.id] == 1:
@@ -752,7 +758,7 @@ def plan(options: MigrateOptions) -> Plan:
     return Plan(out_dir, outputs, removals, report)
 
 
-def _origin(entry: _Entry, options: MigrateOptions) -> Path | None:
+def _origin(entry: _Entry, label_root: Path | None) -> Path | None:
     """The legacy file an entry of an earlier run came from (its provenance ``source``),
     so that links naming that file still resolve when the run is resumed after the file
     was absorbed, or removed; None for anything else."""
@@ -760,11 +766,13 @@ def _origin(entry: _Entry, options: MigrateOptions) -> Path | None:
     prov = entry.learning.provenance if entry.learning is not None else None
     if not (source.from_out and prov and prov.source and prov.source != source.label):
         return None
-    kb_root = options.kb_root.resolve() if options.kb_root else None
-    for base in (kb_root, source.root.parent):
+    for base in (label_root, source.root.parent):
         if base is not None:
             path = base / prov.source
-            if path.suffix.lower() == ".xml" and _label(path, source.root, kb_root) == prov.source:
+            if (
+                path.suffix.lower() == ".xml"
+                and _label(path, source.root, label_root) == prov.source
+            ):
                 return path.resolve()
     return None
 

@@ -81,23 +81,24 @@ def render(report: Report, fmt: str, out: TextIO, *, color: bool = False) -> Non
     module.render(report, out, color)
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """``"1 error"``, ``"2 errors"``."""
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def summary(report: Report) -> str:
     """One line: what was checked and what was found."""
-    checked = _plural(len(report.files), "file")
+    checked = plural(len(report.files), "file")
     if report.entries is not None:
-        checked += f", {_plural(report.entries, 'entry').replace('entrys', 'entries')}"
+        checked += f", {plural(report.entries, 'entry').replace('entrys', 'entries')}"
     if not report.diagnostics:
         return f"kbtool {report.command}: {checked}: no problems found"
-    found = [_plural(report.errors, "error")] if report.errors else []
+    found = [plural(report.errors, "error")] if report.errors else []
     if report.warnings:
-        found.append(_plural(report.warnings, "warning"))
+        found.append(plural(report.warnings, "warning"))
     where = len({d.path for d in report.diagnostics})
     strict = " (--strict: warnings fail)" if report.strict and report.warnings else ""
     return (
-        f"kbtool {report.command}: {' and '.join(found)} in {_plural(where, 'file')} "
+        f"kbtool {report.command}: {' and '.join(found)} in {plural(where, 'file')} "
         f"({checked} checked){strict}"
     )

@@ -451,17 +451,11 @@ class _Stat(NamedTuple):
     mtime_ns: int
 
 
-def xml_files(config: Config) -> list[str]:
-    """The KB's XML files as absolute path strings: the files of ``kb.iter_xml_paths((),
-    config)``, in its order (a test holds the two equal)."""
-    return [path for path, _ in _stat_walk(config)]
-
-
 def _stat_walk(config: Config) -> list[tuple[str, _Stat]]:
-    """:func:`xml_files` with each file's size and mtime, (-1, -1) when it cannot be read.
-
-    This runs before every query, so it avoids ``Path`` objects and resolves names against
-    an open folder (``stat(name, dir_fd=…)``) instead of walking each full path again."""
+    """The KB's XML files as absolute path strings, each with its size and mtime ((-1, -1)
+    when it cannot be read): the files of ``kb.iter_xml_paths((), config)``, in its order (a
+    test holds the two equal). This runs before every query, so it avoids ``Path`` objects
+    and resolves names against an open folder (``stat(name, dir_fd=…)``)."""
     top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, see above
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
         return [(top, _stat(top, None))]

@@ -18,6 +18,7 @@ Target: at most 10 s for 500 files; the script exits 1 when it is slower.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import shutil
@@ -172,56 +173,17 @@ def main() -> int:
         def clean() -> None:
             shutil.rmtree(out, ignore_errors=True)
 
-        migrate = timed(
-            [
-                python,
-                "-m",
-                "kbtool",
-                "migrate",
-                str(src),
-                "--out",
-                str(out),
-                "--encoding",
-                "latin-1",
-            ],
-            runs,
-            clean,
-        )
+        command = [python, "-m", "kbtool", "migrate", str(src), "--out", str(out)]
+        command += ["--encoding", "latin-1"]
+        migrate = timed(command, runs, clean)
         done = subprocess.run(
-            [
-                python,
-                "-m",
-                "kbtool",
-                "migrate",
-                str(src),
-                "--out",
-                str(out),
-                "--encoding",
-                "latin-1",
-                "--format",
-                "json",
-            ],
+            [*command, "--format", "json"],
             check=True,
             capture_output=True,
             text=True,
         )
-        import json
-
         report = json.loads(done.stdout)["summary"]
-        again = timed(
-            [
-                python,
-                "-m",
-                "kbtool",
-                "migrate",
-                str(src),
-                "--out",
-                str(out),
-                "--encoding",
-                "latin-1",
-            ],
-            runs,
-        )
+        again = timed(command, runs)
     records = report["records"] + report["already_migrated"]
     print(
         f"files: {count}, {size / 1e6:.1f} MB; records: {records}, "
