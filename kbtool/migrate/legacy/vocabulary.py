@@ -37,6 +37,7 @@ FIELDS = (
     "status",
     "lessons",
     "impact",
+    "alternatives",
     "metadata",
 )
 
@@ -186,6 +187,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "approach",
         "corrective_action",
         "corrective_actions",
+        "rationale",
+        "reasoning",
+        "justification",
     ),
     "files": (
         "files_affected",
@@ -216,6 +220,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "test_plan",
         "checks",
         "verified_by",
+        "results",
+        "check_results",
+        "validation_results",
+        "verification_results",
+        "testing_results",
+        "outcomes",
     ),
     "test_cases": ("test_cases", "test_files", "regression_tests", "test_case_files"),
     "prevention": (
@@ -257,6 +267,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "key_takeaways",
         "pattern",
         "patterns",
+        "insight",
+        "key_insight",
+        "lesson_learned",
+        "takeaway",
+        "moral",
     ),
     "impact": (
         "impact",
@@ -283,7 +298,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "fix_report",
         "fix_reports",
     ),
-    "tags": ("keywords", "labels", "tag", "topics"),
+    "tags": (
+        "keywords",
+        "labels",
+        "tag",
+        "topics",
+        "affected_modules",
+        "modules",
+        "components",
+        "affected_components",
+    ),
     "metadata": ("meta", "header", "front_matter", "document_info", "doc_info"),
     "supersedes": ("replaces", "supersedes_id"),
     "review_by": ("review_date", "next_review"),
@@ -299,6 +323,7 @@ TOKEN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("prevent", "recommend", "guideline", "practice", "avoid", "mitigat", "safeguard"),
     ),
     ("verification", ("verif", "test", "validat")),
+    ("alternatives", ("alternative", "rejected")),
     ("files", ("file",)),
     (
         "solution",
@@ -435,6 +460,11 @@ STRUCTURE_NAMES = frozenset(
         "ref",
     }
 )
+
+
+def is_category_name(text: str) -> bool:
+    """A category, not a list of them: one line, short, at most one comma."""
+    return 0 < len(text) <= 80 and "\n" not in text and text.count(",") <= 1
 
 
 def normalise(name: str) -> str:
