@@ -301,7 +301,7 @@ class _Mapper:
             status = normalise_status(value)
             if status is None:
                 return False
-            if status != value:
+            if status != value or status == "active":  # "active" is never written out
                 draft.originals.append(("status", value))
             draft.status = status
             return True

@@ -343,6 +343,7 @@ RECORD_NAMES = frozenset(
         "learning",
         "learning_entry",
         "entry",
+        "lesson",
         "lesson_entry",
         "record",
         "insight",
