@@ -92,7 +92,9 @@ def source_of(entry: etree._Element) -> str | None:
 def is_complete(entry: etree._Element) -> bool:
     title = " ".join((entry.findtext("title") or "").split())
     description = " ".join((entry.findtext("description") or "").split())
-    return bool(title and description and description != title and entry.find("solution/step") is not None)
+    return bool(
+        title and description and description != title and entry.find("solution/step") is not None
+    )
 
 
 def typed_words(entry: etree._Element) -> tuple[int, int]:
@@ -123,12 +125,16 @@ class Score:
     crashes: int = 0
     seconds: float = 0.0
 
+    @property
+    def complete_share(self) -> float:
+        return self.complete / max(1, self.entries)
+
     def summary(self) -> str:
         return (
             f"migrate corpus: word recall {self.recall:.5f}, typed {self.typed:.1%}, "
             f"records {self.records_found}/{self.records_expected} "
             f"(+{len(self.extra_records)} unexpected), "
-            f"complete {self.complete}/{self.entries} ({self.complete / max(1, self.entries):.1%}), "
+            f"complete {self.complete}/{self.entries} ({self.complete_share:.1%}), "
             f"crashes {self.crashes}, {self.seconds:.2f} s"
         )
 
@@ -141,7 +147,7 @@ def score(src: Path, out: Path, expected: dict[str, object]) -> Score:
     start = time.perf_counter()
     try:
         apply(plan(MigrateOptions(sources=[src], out=out, encoding="latin-1")))
-    except Exception:  # noqa: BLE001 - the scorer counts crashes
+    except Exception:
         result.crashes += 1
     result.seconds = time.perf_counter() - start
     catalogues = set(expected.get("catalogues", {}))  # type: ignore[arg-type]

@@ -884,7 +884,10 @@ def _outputs(
     outputs = []
     real_out = out_dir.resolve() if out_dir.exists() else out_dir
     for name in sorted(by_file):
-        group = by_file[name]
+        group = sorted(  # a split category is read back part 1, 2, … (stable otherwise)
+            by_file[name],
+            key=lambda pair: _part_number(pair[0]) if pair[0].source.from_out else 1 << 30,
+        )
         counts = Counter(learning.category for _, learning in group)
         category = max(
             counts,
@@ -926,6 +929,12 @@ def _outputs(
             old, stamp = _existing(path)
             outputs.append(Output(path, data, old, stamp, len(part)))
     return outputs
+
+
+def _part_number(entry: _Entry) -> int:
+    """1 for ``general.xml``, 2 for ``general-2.xml``, …"""
+    number = entry.source.path.stem.rpartition("-")[2]
+    return int(number) if number.isdigit() else 1
 
 
 def _split(meta: Metadata, learnings: list[Learning], max_bytes: int) -> list[list[Learning]]:

@@ -24,7 +24,9 @@ from helpers_corpus import score  # noqa: E402
 
 def main(argv: list[str]) -> int:
     corpus = Path(argv[0]) if argv else HERE.parent / "fixtures" / "legacy"
-    expected_path = Path(argv[1]) if len(argv) > 1 else HERE.parent / "fixtures" / "legacy_expected.json"
+    expected_path = (
+        Path(argv[1]) if len(argv) > 1 else HERE.parent / "fixtures" / "legacy_expected.json"
+    )
     expected = json.loads(expected_path.read_text("utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "legacy"
