@@ -381,8 +381,8 @@ def _envelope_defaults(
     consumed: dict[int, etree._Element] = {}  # by id(); the values keep the proxies alive
     if records == [root]:
         return defaults, consumed
-    for name, value in root.attrib.items():
-        _envelope_value(defaults, classify(str(name)), value, f"@{name!s}")
+    for name in root.attrib:
+        _envelope_value(defaults, classify(str(name)), root.get(name) or "", f"@{name!s}")
     leaves = [
         c for c in root if is_element(c) and not len(c) and id(c) not in set(map(id, records))
     ]

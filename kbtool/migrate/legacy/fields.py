@@ -507,9 +507,9 @@ class _Mapper:
 
     def why_attributes(self, el: etree._Element, consumed: Sequence[str] = ()) -> None:
         """A why's attributes (``id="3"``) are kept in the provenance, not as empty shells."""
-        for name, value in el.attrib.items():
+        for name in el.attrib:
             if normalise(str(name)) not in consumed:
-                self.draft.originals.append((f"why-{name}", value))
+                self.draft.originals.append((f"why-{name!s}", el.get(name) or ""))
 
     def why(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> Why | None:
         parts = {normalise(c.tag): c for c in elements(el)}
@@ -646,9 +646,9 @@ def _names_file(el: etree._Element) -> bool:
 
 def _attribute_parts(el: etree._Element, consumed: Sequence[str]) -> list[tuple[str, str]]:
     return [
-        (str(name), value)
-        for name, value in el.attrib.items()
-        if normalise(str(name)) not in consumed and value.strip()
+        (str(name), el.get(name) or "")
+        for name in el.attrib
+        if normalise(str(name)) not in consumed and (el.get(name) or "").strip()
     ]
 
 
