@@ -181,3 +181,55 @@ def score(src: Path, out: Path, expected: dict[str, object]) -> Score:
     result.extra_records = sorted((got - want).elements())
     result.missed_records = sorted((want - got).elements())
     return result
+
+
+@dataclass
+class ReportScore:
+    name: str
+    complete: bool
+    problems: list[str]
+
+
+def score_reports(
+    folder: Path, expected: dict[str, dict[str, object]], root: Path
+) -> list[ReportScore]:
+    """Import each expected report of ``folder`` (in a KB at ``root``) and compare.
+
+    Complete: the title, a description that is not just the title, at least one solution
+    step, the why-chain when the report has one (all its whys), and the files it names."""
+    import datetime as dt
+
+    from kbtool.config import load_config
+    from kbtool.reports.importer import ImportFailed, import_report
+    from kbtool.reports.parser import read_report
+
+    config = load_config(root=root)
+    out = []
+    for name in sorted(n for n in expected if not n.startswith("_")):
+        want = expected[name]
+        problems: list[str] = []
+        try:
+            report = read_report(folder / name, config, inside_only=False)
+            learning = import_report(
+                report,
+                config=config,
+                category="General",
+                entry_id="x",
+                date=dt.date(2025, 1, 1),
+                report_href=None,
+            ).learning
+        except ImportFailed as error:
+            out.append(ReportScore(name, False, [f"refused: {error}"]))
+            continue
+        if learning.title != want["title"]:
+            problems.append(f"title {learning.title!r}")
+        if " ".join(learning.description.split()) == " ".join(learning.title.split()):
+            problems.append("description is the title")
+        if len(learning.solution) < int(str(want["steps"])) or not learning.solution:
+            problems.append(f"{len(learning.solution)} solution steps")
+        if len(learning.five_whys) != want["whys"]:
+            problems.append(f"{len(learning.five_whys)} whys")
+        if len(learning.files_modified) != want["files"]:
+            problems.append(f"{len(learning.files_modified)} files")
+        out.append(ReportScore(name, not problems, problems))
+    return out

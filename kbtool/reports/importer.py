@@ -168,6 +168,15 @@ def classify(plain: str) -> str | None:
         "change",
     }:
         return "solution"
+    if h.split()[0] in ("fixed", "corrected", "updated", "new") and words & {
+        "configuration",
+        "config",
+        "code",
+        "settings",
+        "version",
+        "setup",
+    }:
+        return "solution"
     if words & {"problem", "bug"} or h in (
         "issue",
         "the issue",
@@ -286,34 +295,51 @@ def parse_whys(section: Section, report: Report) -> WhyChain:
     def add_block(block: SyntaxTreeNode) -> None:
         nonlocal in_cause
         if block.type == "paragraph":
-            text = para_md(block)
-            number = _why_label(text)
-            if number is not None:
-                start(number, _strip_label(text, _WHY) or "")
+            lines = para_md(block).split("\n")
+            if sum(_why_label(line) is not None for line in lines) >= 2:
+                for line in lines:  # "**Why #1:** …" lines with no blank line between
+                    add_text(line) if _why_label(line) is not None else add_other(line)
                 return
-            cause = _strip_label(text, _ROOT_LABEL)
-            if cause is not None:
-                close()
-                in_cause = True
-                if cause:
-                    chain.causes.append(cause)
+            if add_text(para_md(block)):
                 return
-            if current is not None and not current.question:
-                q = _strip_label(text, _QUESTION)
-                if q is not None:
-                    current.question, answer = _split_question(q)
-                    if answer:
-                        current.answer.append(answer)
-                    return
         if block.type in ("bullet_list", "ordered_list") and _is_why_list(block):
             for item in block.children:
                 add_list_item(item)
             return
         text = block_md(block, report)
-        if not text:
-            return
+        if text:
+            add_other(text, block.type in ("bullet_list", "ordered_list"), block)
+
+    def add_text(text: str) -> bool:
+        """A paragraph that starts a why, a root cause or a question; False for others."""
+        nonlocal in_cause
+        number = _why_label(text)
+        if number is not None:
+            start(number, _strip_label(text, _WHY) or "")
+            return True
+        cause = _strip_label(text, _ROOT_LABEL)
+        if cause is not None:
+            if current is not None and not current.answer and cause:
+                current.answer.append(cause)  # "#### Why #5" + "**Root Cause:** …"
+            close()
+            in_cause = True
+            if cause:
+                chain.causes.append(cause)
+            return True
+        if current is not None and not current.question:
+            q = _strip_label(text, _QUESTION)
+            if q is None and not current.answer and _ASKS_WHY.match(text):
+                q = text  # "#### Why #2" + "Why did …? Because …"
+            if q is not None:
+                current.question, answer = _split_question(q)
+                if answer:
+                    current.answer.append(answer)
+                return True
+        return False
+
+    def add_other(text: str, listed: bool = False, block: SyntaxTreeNode | None = None) -> None:
         if in_cause:
-            if block.type in ("bullet_list", "ordered_list"):
+            if listed and block is not None:
                 chain.causes.extend(blocks_md(i.children, report) for i in block.children)
             else:
                 chain.causes.append(text)
@@ -520,6 +546,21 @@ def _file_items(section: Section, report: Report) -> tuple[list[str], list[str]]
 
     visit(section, "")
     return files, notes
+
+
+def _heading_files(section: Section, report: Report) -> list[str]:
+    """Sub-headings that name a file (``#### 1. `exports/writer.py` ``): the files modified,
+    each with the first line of its text as the note."""
+    files = []
+    for child in section.children:
+        title = _NUMBERING.sub("", child.plain).strip()
+        path = title.strip("`*_ ").rstrip(":")
+        if not _looks_like_path(path):
+            continue
+        first = next((block_md(b, report) for b in child.blocks if b.type == "paragraph"), "")
+        note = first.split("\n", 1)[0].strip()
+        files.append(f"{path} - {note}" if note else path)
+    return files
 
 
 def _looks_like_path(text: str) -> bool:
@@ -873,7 +914,30 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
 
     for sec in report.sections:
         kind = classify(sec.plain)
-        out.append((visit(sec, kind) if kind is not None else sec, kind))
+        own = Section(sec.title, sec.plain, sec.level, sec.line, sec.anchor, blocks=sec.blocks)
+        if kind is None and len(parse_whys(own, report).whys) >= 2:
+            kind = "whys"  # "## Duplicate Emails After Signup" holding **Why #1:** … lines
+        if kind is not None:
+            out.append((visit(sec, kind), kind))
+            continue
+        children = sec.children
+
+        def field_of(child: Section) -> str | None:
+            kind = classify(child.plain)
+            if kind == "whys" and len(parse_whys(child, report).whys) < 2:
+                return None  # "### Why attribute access cannot await": prose, not a chain
+            return kind
+
+        if not any(field_of(c) is not None for c in children):
+            out.append((sec, None))
+            continue
+        # "## Technical Analysis": its own text is kept; its "### Five Whys" or "### Fixed
+        # Configuration" is read as that field, its other subsections kept, in order
+        sec.end, sec.children = children[0].start, []
+        out.append((sec, None))
+        for child in children:
+            kind = field_of(child)
+            out.append((visit(child, kind) if kind is not None else child, kind))
     return out
 
 
@@ -955,6 +1019,10 @@ def import_report(
         elif key in ("whys", "root_causes"):
             found = parse_whys(sec, report)
             chain.whys.extend(found.whys)
+            if classify(sec.plain) is None and found.notes:  # a section named after the bug
+                description_parts.extend(found.notes)
+                mapped.append(Mapped("description", 1, f"text around the whys of {_where(sec)}"))
+                found.notes = []
             if key == "root_causes" and not found.whys and not found.causes:
                 items, notes = section_items(sec, report)
                 found.causes.extend(items)
@@ -968,6 +1036,12 @@ def import_report(
         elif key == "solution":
             steps, notes = _solution_steps(sec, report)
             data["solution"].extend(steps)
+            named = _heading_files(sec, report)
+            if named:
+                data["files"].extend(named)
+                mapped.append(
+                    Mapped("files-modified", len(named), f"sub-headings of {_where(sec)}")
+                )
             note(sec, key, notes)
             codes = sum(len(s["code"]) for s in steps)
             mapped.append(Mapped("solution", len(steps), f"{_where(sec)}; {codes} code blocks"))

@@ -3,7 +3,8 @@ the expected records, complete entries, crashes and run time; the last line is t
 
     python tests/benchmarks/score_migrate.py [CORPUS] [EXPECTED.json]
 
-Defaults: tests/fixtures/legacy and tests/fixtures/legacy_expected.json. A held-out folder is
+Defaults: tests/fixtures/legacy and tests/fixtures/legacy_expected.json; the fix-report
+fixtures of tests/fixtures/reports/import_failures/ are imported and scored too. A held-out folder is
 scored the same way with its own expected-records file ({"records": {file: [titles]},
 "catalogues": {file: …}}).
 """
@@ -19,7 +20,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from helpers_corpus import score  # noqa: E402
+from helpers_corpus import score, score_reports  # noqa: E402
+
+REPORTS = HERE.parent / "fixtures" / "reports" / "import_failures"
 
 
 def main(argv: list[str]) -> int:
@@ -43,7 +46,17 @@ def main(argv: list[str]) -> int:
         print(f"  unexpected: {name}: {title}")
     print(f"complete entries: {result.complete}/{result.entries}")
     print(f"crashes: {result.crashes}; run time {result.seconds:.2f} s")
-    print(result.summary())
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = Path(tmp)
+        (kb / "learnings").mkdir()
+        (kb / "kbtool.toml").write_text('[tool.kbtool]\nlearnings = "learnings"\n')
+        expected_reports = json.loads((REPORTS / "expected.json").read_text("utf-8"))
+        reports = score_reports(REPORTS, expected_reports, kb)
+    for report in reports:
+        if not report.complete:
+            print(f"  report incomplete: {report.name}: {'; '.join(report.problems)}")
+    done = sum(r.complete for r in reports)
+    print(f"{result.summary()}; reports complete {done}/{len(reports)}")
     return 1 if result.crashes else 0
 
 
