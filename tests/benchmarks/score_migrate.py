@@ -4,8 +4,8 @@ the expected records, complete entries, crashes and run time; the last line is t
     python tests/benchmarks/score_migrate.py [CORPUS] [EXPECTED.json]
 
 Defaults: tests/fixtures/legacy and tests/fixtures/legacy_expected.json; the fix-report
-fixtures of tests/fixtures/reports/import_failures/ are imported and scored too. A held-out folder is
-scored the same way with its own expected-records file ({"records": {file: [titles]},
+fixtures of tests/fixtures/reports/import_failures/ are imported and scored too. A held-out
+folder is scored the same way with its own expected-records file ({"records": {file: [titles]},
 "catalogues": {file: …}}).
 """
 
