@@ -81,8 +81,9 @@ def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[boo
 
 def may_hold_records(el: etree._Element) -> bool:
     """Whether ``el`` can be a record or a container of records: a record-like name, a name
-    that is no field, or a problem-like one (``problems/problem``, ``issues``). The children of a field (``root_causes/cause``,
-    ``best_practices/practice``, ``check_results/check``) are parts of one record."""
+    that is no field, or a problem-like one (``problems/problem``, ``issues``). The children
+    of other fields (``root_causes/cause``, ``best_practices/practice``,
+    ``check_results/check``) are parts of one record."""
     found = classify(el.tag)
     return found is None or found[0] == "description" or normalise(el.tag) in RECORD_NAMES
 
