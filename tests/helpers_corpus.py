@@ -20,10 +20,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-_TAG = re.compile(r"""</?[A-Za-z_][\w.:\-]*((?:\s+[\w.:\-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
+if TYPE_CHECKING:
+    from kbtool.model import Learning
+
+TAG = re.compile(r"""</?[A-Za-z_][\w.:\-]*((?:\s+[\w.:\-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
 _ATTR_VALUE = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)')""")
 _UNTYPED = ("extras", "provenance")
 
@@ -48,7 +52,7 @@ def source_text(raw: str) -> str:
     def values(match: re.Match[str]) -> str:
         return " " + " ".join(a or b for a, b in _ATTR_VALUE.findall(match.group(1) or "")) + " "
 
-    text = _TAG.sub(values, text)
+    text = TAG.sub(values, text)
     return re.sub(
         r"&(amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);", lambda m: html.unescape(m.group()), text
     )
@@ -183,6 +187,33 @@ def score(src: Path, out: Path, expected: dict[str, object]) -> Score:
     return result
 
 
+def import_fixture(
+    path: Path, root: Path, *, category: str = "General", links: bool = False, **kw: Any
+) -> Learning:
+    """``import-report`` of one report into the KB at ``root`` (id x, dated 2025-01-01);
+    ``links``: with the KB's link graph, so mentions of entries resolve."""
+    import datetime as dt
+
+    from kbtool.config import load_config
+    from kbtool.reports.importer import import_report
+    from kbtool.reports.links import build_graph
+    from kbtool.reports.parser import read_report
+
+    config = load_config(root=root)
+    report = read_report(path, config, inside_only=False)
+    graph = build_graph(config, use_cache=False) if links else None
+    return import_report(
+        report,
+        config=config,
+        category=category,
+        entry_id="x",
+        date=dt.date(2025, 1, 1),
+        report_href=None,
+        graph=graph,
+        **kw,
+    ).learning
+
+
 @dataclass
 class ReportScore:
     name: str
@@ -197,27 +228,14 @@ def score_reports(
 
     Complete: the title, a description that is not just the title, at least one solution
     step, the why-chain when the report has one (all its whys), and the files it names."""
-    import datetime as dt
+    from kbtool.reports.importer import ImportFailed
 
-    from kbtool.config import load_config
-    from kbtool.reports.importer import ImportFailed, import_report
-    from kbtool.reports.parser import read_report
-
-    config = load_config(root=root)
     out = []
     for name in sorted(n for n in expected if not n.startswith("_")):
         want = expected[name]
         problems: list[str] = []
         try:
-            report = read_report(folder / name, config, inside_only=False)
-            learning = import_report(
-                report,
-                config=config,
-                category="General",
-                entry_id="x",
-                date=dt.date(2025, 1, 1),
-                report_href=None,
-            ).learning
+            learning = import_fixture(folder / name, root)
         except ImportFailed as error:
             out.append(ReportScore(name, False, [f"refused: {error}"]))
             continue

@@ -12,11 +12,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from helpers_corpus import score_reports
+from helpers_corpus import import_fixture, score_reports
 
-from kbtool.config import load_config
-from kbtool.reports.importer import import_report
-from kbtool.reports.parser import read_report
+from kbtool.model import Learning
 
 FOLDER = Path(__file__).parent / "fixtures" / "reports" / "import_failures"
 EXPECTED = json.loads((FOLDER / "expected.json").read_text("utf-8"))
@@ -28,17 +26,8 @@ def _kb(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _import(name: str, root: Path):
-    config = load_config(root=root)
-    report = read_report(FOLDER / name, config, inside_only=False)
-    return import_report(
-        report,
-        config=config,
-        category="General",
-        entry_id="x",
-        date=dt.date(2025, 1, 1),
-        report_href=None,
-    ).learning
+def _import(name: str, root: Path) -> Learning:
+    return import_fixture(FOLDER / name, root)
 
 
 def test_fixture_reports_import_complete(tmp_path: Path) -> None:
