@@ -7,6 +7,12 @@ kept as ``<extras><section heading="…" after="…">`` with their Markdown text
 mapped section that is not one of its items (a lead-in sentence, a closing remark) as
 ``<section heading="…" field="…">``: nothing is dropped.
 
+The parts: :mod:`kbtool.reports.headings` (which field a heading names, the entry title),
+:mod:`kbtool.reports.whys` (the why chain), :mod:`kbtool.reports.sections` (items, files,
+symptoms, solution steps), :mod:`kbtool.reports.references` (Related sections and mentions);
+here, the plan of sections, ``SECTION_READERS`` (how each field's section is read) and
+``import_report``.
+
 Library use::
 
     report = read_report(path, config, inside_only=False)
@@ -22,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -257,6 +264,114 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
     return out
 
 
+@dataclass
+class _Reading:
+    """What the sections of one report have given so far (see ``SECTION_READERS``)."""
+
+    report: Report
+    config: Config
+    graph: LinkGraph | None
+    category_file: Path | None
+    mapped: list[Mapped] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=lambda: {k: [] for k in FIELD_ORDER})
+    description_parts: list[str] = field(default_factory=list)
+    symptoms: list[tuple[str, str]] = field(default_factory=list)
+    quoted: list[str] = field(default_factory=list)
+    chain: WhyChain = field(default_factory=WhyChain)
+    pending_causes: list[str] = field(default_factory=list)
+
+    def note(self, sec: Section, key: str, texts: list[str]) -> None:
+        """Prose of a mapped section that is none of its items: kept with its field."""
+        text = "\n\n".join(t for t in texts if t.strip())
+        if text.strip():
+            self.extras.append(_section_element(sec.title, text, field=XML_NAMES[key]))
+            self.kept.append(Kept(sec.plain, sec.line, f"prose kept with {XML_NAMES[key]}"))
+
+
+def _read_description(state: _Reading, sec: Section, key: str) -> None:
+    report = state.report
+    own = blocks_md(sec.blocks, report)
+    subs = [f"**{c.title}**\n\n{blocks_md(c.blocks, report)}".strip() for c in sec.walk()[1:]]
+    state.description_parts.append("\n\n".join(t for t in (own, *subs) if t))
+    state.quoted.extend(symptoms_from_blocks([b for s in sec.walk() for b in s.blocks]))
+    state.mapped.append(Mapped("description", 1, _where(sec)))
+
+
+def _read_symptoms(state: _Reading, sec: Section, key: str) -> None:
+    listed, notes = symptom_items(sec, state.report)
+    state.symptoms.extend(listed)
+    state.note(sec, key, notes)
+    state.mapped.append(Mapped("symptoms", len(listed), _where(sec)))
+
+
+def _read_whys(state: _Reading, sec: Section, key: str) -> None:
+    found = parse_whys(sec, state.report)
+    state.chain.whys.extend(found.whys)
+    if classify(sec.plain) is None and found.notes:  # a section named after the bug
+        state.description_parts.extend(found.notes)
+        state.mapped.append(Mapped("description", 1, f"text around the whys of {_where(sec)}"))
+        found.notes = []
+    if key == "root_causes" and not found.whys and not found.causes:
+        items, notes = section_items(sec, state.report)
+        found.causes.extend(items)
+        found.notes = notes
+    state.pending_causes.extend(found.causes)
+    state.note(sec, "whys" if found.whys else "root_causes", found.notes)
+    if found.whys:
+        state.mapped.append(Mapped("five-whys", len(found.whys), _where(sec)))
+    if found.causes:
+        state.mapped.append(Mapped("root-causes", len(found.causes), _where(sec)))
+
+
+def _read_solution(state: _Reading, sec: Section, key: str) -> None:
+    steps, notes = solution_steps(sec, state.report)
+    state.data["solution"].extend(steps)
+    named = heading_files(sec, state.report)
+    if named:
+        state.data["files"].extend(named)
+        state.mapped.append(Mapped("files-modified", len(named), f"sub-headings of {_where(sec)}"))
+    state.note(sec, key, notes)
+    codes = sum(len(s["code"]) for s in steps)
+    state.mapped.append(Mapped("solution", len(steps), f"{_where(sec)}; {codes} code blocks"))
+
+
+def _read_files(state: _Reading, sec: Section, key: str) -> None:
+    files, notes = file_items(sec, state.report)
+    state.data["files"].extend(files)
+    state.note(sec, key, notes)
+    state.mapped.append(Mapped("files-modified", len(files), _where(sec)))
+
+
+def _read_items(state: _Reading, sec: Section, key: str) -> None:
+    items, notes = section_items(sec, state.report)
+    state.data[key].extend(items)
+    state.note(sec, key, notes)
+    state.mapped.append(Mapped(key, len(items), _where(sec)))
+
+
+def _read_references(state: _Reading, sec: Section, key: str) -> None:
+    refs, notes = related_refs(sec, state.report, state.config, state.graph, state.category_file)
+    state.data["references"].extend(refs)
+    state.note(sec, key, notes)
+    state.mapped.append(Mapped("references", len(refs), _where(sec)))
+
+
+SECTION_READERS: dict[str, Callable[[_Reading, Section, str], None]] = {
+    "description": _read_description,
+    "symptoms": _read_symptoms,
+    "whys": _read_whys,
+    "root_causes": _read_whys,
+    "solution": _read_solution,
+    "files": _read_files,
+    "verification": _read_items,
+    "prevention": _read_items,
+    "references": _read_references,
+}
+"""How each field's section is read (``headings.classify`` names the field)."""
+
+
 def import_report(
     report: Report,
     *,
@@ -282,23 +397,11 @@ def import_report(
             "heading (or front matter with 'title:'); not imported"
         )
 
-    mapped: list[Mapped] = []
-    kept: list[Kept] = []
-    extras: list[str] = []
     meta, preamble = _preamble_meta(report)
-    data: dict[str, Any] = {k: [] for k in FIELD_ORDER}
-    description_parts: list[str] = []
-    symptoms: list[tuple[str, str]] = []
-    quoted: list[str] = []
-    chain = WhyChain()
+    state = _Reading(report, config, graph, category_file)
+    mapped, kept, extras, data = state.mapped, state.kept, state.extras, state.data
+    description_parts, quoted, chain = state.description_parts, state.quoted, state.chain
     last_key = "title"
-    pending_causes: list[str] = []
-
-    def note(sec: Section, key: str, texts: list[str]) -> None:
-        text = "\n\n".join(t for t in texts if t.strip())
-        if text.strip():
-            extras.append(_section_element(sec.title, text, field=XML_NAMES[key]))
-            kept.append(Kept(sec.plain, sec.line, f"prose kept with {XML_NAMES[key]}"))
 
     if preamble:
         text = blocks_md(preamble, report)
@@ -319,63 +422,8 @@ def import_report(
             kept.append(Kept(sec.plain, sec.line, "no field for this heading"))
             continue
         last_key = key
-        if key == "description":
-            own = blocks_md(sec.blocks, report)
-            subs = [
-                f"**{c.title}**\n\n{blocks_md(c.blocks, report)}".strip() for c in sec.walk()[1:]
-            ]
-            description_parts.append("\n\n".join(t for t in (own, *subs) if t))
-            quoted.extend(symptoms_from_blocks([b for s in sec.walk() for b in s.blocks]))
-            mapped.append(Mapped("description", 1, _where(sec)))
-        elif key == "symptoms":
-            listed, notes = symptom_items(sec, report)
-            symptoms.extend(listed)
-            note(sec, key, notes)
-            mapped.append(Mapped("symptoms", len(listed), _where(sec)))
-        elif key in ("whys", "root_causes"):
-            found = parse_whys(sec, report)
-            chain.whys.extend(found.whys)
-            if classify(sec.plain) is None and found.notes:  # a section named after the bug
-                description_parts.extend(found.notes)
-                mapped.append(Mapped("description", 1, f"text around the whys of {_where(sec)}"))
-                found.notes = []
-            if key == "root_causes" and not found.whys and not found.causes:
-                items, notes = section_items(sec, report)
-                found.causes.extend(items)
-                found.notes = notes
-            pending_causes.extend(found.causes)
-            note(sec, "whys" if found.whys else "root_causes", found.notes)
-            if found.whys:
-                mapped.append(Mapped("five-whys", len(found.whys), _where(sec)))
-            if found.causes:
-                mapped.append(Mapped("root-causes", len(found.causes), _where(sec)))
-        elif key == "solution":
-            steps, notes = solution_steps(sec, report)
-            data["solution"].extend(steps)
-            named = heading_files(sec, report)
-            if named:
-                data["files"].extend(named)
-                mapped.append(
-                    Mapped("files-modified", len(named), f"sub-headings of {_where(sec)}")
-                )
-            note(sec, key, notes)
-            codes = sum(len(s["code"]) for s in steps)
-            mapped.append(Mapped("solution", len(steps), f"{_where(sec)}; {codes} code blocks"))
-        elif key == "files":
-            files, notes = file_items(sec, report)
-            data["files"].extend(files)
-            note(sec, key, notes)
-            mapped.append(Mapped("files-modified", len(files), _where(sec)))
-        elif key in ("verification", "prevention"):
-            items, notes = section_items(sec, report)
-            data[key].extend(items)
-            note(sec, key, notes)
-            mapped.append(Mapped(key, len(items), _where(sec)))
-        elif key == "references":
-            refs, notes = related_refs(sec, report, config, graph, category_file)
-            data["references"].extend(refs)
-            note(sec, key, notes)
-            mapped.append(Mapped("references", len(refs), _where(sec)))
+        SECTION_READERS[key](state, sec, key)
+    symptoms, pending_causes = state.symptoms, state.pending_causes
 
     description = "\n\n".join(p for p in description_parts if p.strip()).strip()
     if not description:
