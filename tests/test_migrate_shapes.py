@@ -312,3 +312,7 @@ def test_a_large_category_is_split_under_the_size_cap(tmp_path: Path) -> None:
     assert not any(o.changed for o in again.outputs) and again.removals == []
     apply(again)
     assert {p.name: p.read_bytes() for p in out.glob("*.xml")} == first
+    # a larger cap: one file again, the parts it no longer needs removed
+    apply(plan(MigrateOptions(sources=[src], out=out, max_file_bytes=10**7)))
+    assert sorted(p.name for p in out.glob("*.xml")) == ["general.xml"]
+    assert len(entries(out)) == 30

@@ -812,6 +812,8 @@ def plan(options: MigrateOptions) -> Plan:
             and source.merge
             and source.report.status == "canonical"
             and source.stamp
+            and source.path.parent.resolve() == real_out
+            and _part_number(source.path) > 1
             and source.path.resolve() not in written
             and not source.path.is_symlink()
         ):
@@ -886,7 +888,9 @@ def _outputs(
     for name in sorted(by_file):
         group = sorted(  # a split category is read back part 1, 2, … (stable otherwise)
             by_file[name],
-            key=lambda pair: _part_number(pair[0]) if pair[0].source.from_out else 1 << 30,
+            key=lambda pair: (
+                _part_number(pair[0].source.path) if pair[0].source.from_out else 1 << 30
+            ),
         )
         counts = Counter(learning.category for _, learning in group)
         category = max(
@@ -931,10 +935,10 @@ def _outputs(
     return outputs
 
 
-def _part_number(entry: _Entry) -> int:
+def _part_number(path: Path) -> int:
     """1 for ``general.xml``, 2 for ``general-2.xml``, …"""
-    number = entry.source.path.stem.rpartition("-")[2]
-    return int(number) if number.isdigit() else 1
+    head, dash, number = path.stem.rpartition("-")
+    return int(number) if dash and head and number.isdigit() else 1
 
 
 def _split(meta: Metadata, learnings: list[Learning], max_bytes: int) -> list[list[Learning]]:
