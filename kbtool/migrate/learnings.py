@@ -307,17 +307,15 @@ def _check_catalogue(source: _Source, paths: list[tuple[str, int]]) -> dict[str,
     return {"paths": len(paths), "broken": broken, "listed": listed}
 
 
-def _unlisted(catalogue: _Source, sources: list[_Source]) -> int:
+def _unlisted(catalogue: _Source, reals: dict[int, Path]) -> int:
     """How many XML files read in this run, under the catalogue's folder, it does not list."""
     assert catalogue.report.catalogue is not None
     listed = set(catalogue.report.catalogue.pop("listed"))
     folder = catalogue.path.parent.resolve()
     return sum(
         1
-        for s in sources
-        if s is not catalogue
-        and _inside(s.path.resolve(), folder)
-        and str(s.path.resolve()) not in listed
+        for key, path in reals.items()
+        if key != id(catalogue) and _inside(path, folder) and str(path) not in listed
     )
 
 
@@ -741,9 +739,10 @@ def plan(options: MigrateOptions) -> Plan:
     entries: list[_Entry] = []
     for source in sources:
         entries.extend(_read(source, options))
+    reals = {id(s): s.path.resolve() for s in sources}
     for source in sources:
         if source.report.catalogue is not None:
-            source.report.catalogue["unlisted"] = _unlisted(source, sources)
+            source.report.catalogue["unlisted"] = _unlisted(source, reals)
     entries = _skip_migrated(entries)
     for entry in entries:
         if entry.draft is not None:
@@ -919,14 +918,17 @@ def _outputs(
             meta = Metadata(name=f"Learnings - {category}", category=category, last_updated=newest)
         elif newest and (meta.last_updated is None or meta.last_updated < newest):
             meta = meta.model_copy(update={"last_updated": newest})
-        parts = _split(meta, final, max_bytes)
+        whole = dump_file(CategoryFile(metadata=meta, learnings=final))
+        parts = [final] if len(whole) <= max_bytes else _split(meta, final, max_bytes)
         if len(parts) > 1:
             report.warnings.append(
                 f"category {category!r}: {len(parts)} files of at most {max_bytes} bytes each "
                 f"({name} and its numbered parts)"
             )
         for number, part in enumerate(parts, 1):
-            data = dump_file(CategoryFile(metadata=meta, learnings=part))
+            data = (
+                whole if len(parts) == 1 else dump_file(CategoryFile(metadata=meta, learnings=part))
+            )
             path = real_out / category_part_filename(category, number)
             if path.parent != real_out:
                 raise UnsafePathError(f"{name}: an output name must stay inside {real_out}")
@@ -946,8 +948,7 @@ def _split(meta: Metadata, learnings: list[Learning], max_bytes: int) -> list[li
     (the size cap every reader applies); an entry larger than that alone gets one file."""
     from kbtool.entry_xml import dump_file
 
-    whole = len(dump_file(CategoryFile(metadata=meta, learnings=learnings)))
-    if whole <= max_bytes or len(learnings) < 2:
+    if len(learnings) < 2:
         return [learnings]
     empty = len(dump_file(CategoryFile(metadata=meta, learnings=[])))
     parts: list[list[Learning]] = [[]]

@@ -9,6 +9,7 @@ The table covers every variant in ``docs/migrate.md``; the token rules catch the
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 How = Literal["exact", "synonym", "token"]
@@ -488,6 +489,7 @@ _PREFERENCE = {
 }
 
 
+@lru_cache(maxsize=8192)  # element names repeat across files; this is the hot path
 def classify(name: str) -> tuple[str, How] | None:
     """The field a legacy name maps to and how, or None when nothing matches."""
     key = normalise(name)
