@@ -316,3 +316,16 @@ def test_a_large_category_is_split_under_the_size_cap(tmp_path: Path) -> None:
     apply(plan(MigrateOptions(sources=[src], out=out, max_file_bytes=10**7)))
     assert sorted(p.name for p in out.glob("*.xml")) == ["general.xml"]
     assert len(entries(out)) == 30
+
+
+def test_cli_dry_run_and_run_on_the_whole_corpus(tmp_path: Path) -> None:
+    from helpers_cli import cli
+
+    out = tmp_path / "learnings"
+    dry = cli("migrate", str(CORPUS), "--out", str(out), "--encoding", "latin-1", "--dry-run")
+    assert dry.code == 0, dry.err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == []
+    done = cli("migrate", str(CORPUS), "--out", str(out), "--encoding", "latin-1")
+    assert done.code == 0, done.err
+    assert "records: 116 migrated" in done.out
+    assert [p.name for p in tmp_path.iterdir()] == ["learnings"]  # no staging folder left
