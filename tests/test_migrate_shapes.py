@@ -329,3 +329,23 @@ def test_cli_dry_run_and_run_on_the_whole_corpus(tmp_path: Path) -> None:
     assert done.code == 0, done.err
     assert "records: 116 migrated" in done.out
     assert [p.name for p in tmp_path.iterdir()] == ["learnings"]  # no staging folder left
+
+
+def test_an_undated_entry_reads_everywhere(tmp_path: Path) -> None:
+    from helpers_cli import cli
+
+    (tmp_path / "kbtool.toml").write_text('[tool.kbtool]\nlearnings = "learnings"\n')
+    src = tmp_path / "legacy"
+    src.mkdir()
+    shutil.copy(CORPUS / "shape_no_date_anywhere.xml", src)
+    migrated = cli(
+        "--root", str(tmp_path), "migrate", str(src), "--out", str(tmp_path / "learnings")
+    )
+    assert migrated.code == 0, migrated.err
+    assert cli("--root", str(tmp_path), "validate", "--strict").code == 0
+    shown = cli("--root", str(tmp_path), "show", "locale-decimal-comma")
+    assert shown.code == 0 and "undated" in shown.out, shown.err
+    listed = cli("--root", str(tmp_path), "list", "--format", "json")
+    assert listed.code == 0 and json.loads(listed.out)[0]["date"] in ("", None)
+    rendered = cli("--root", str(tmp_path), "render", "fix-report.md.j2", "locale-decimal-comma")
+    assert rendered.code == 0 and "German locale" in rendered.out, rendered.err
