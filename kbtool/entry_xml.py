@@ -76,7 +76,8 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
         data["status"] = _token(el.get("status"))
     for name in ("title", "category", "description"):
         data[name] = _text(_child(el, name))
-    data["date"] = _date(_text(_child(el, "date")))
+    if el.find("date") is not None:  # no <date>: the date is unknown
+        data["date"] = _date(_text(_child(el, "date")))
     data["tags"] = _items(el, "tags", "tag")
     symptoms = el.find("symptoms")
     data["symptoms"] = [
@@ -197,7 +198,8 @@ def learning_to_element(learning: Learning) -> etree._Element:
         attrs["status"] = learning.status.value
     el = etree.Element("learning", attrs)
     _sub(el, "title", learning.title)
-    _sub(el, "date", learning.date.isoformat())
+    if learning.date is not None:
+        _sub(el, "date", learning.date.isoformat())
     _sub(el, "category", learning.category)
     _sub(el, "description", learning.description)
     _list(el, "tags", "tag", learning.tags)

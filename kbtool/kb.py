@@ -128,8 +128,43 @@ def entries_of(source: XmlSource) -> Iterable[EntryRef]:
     return [EntryRef(e.get("id", ""), e, source) for e in box.iterchildren("learning")]
 
 
+CATEGORY_STEM_MAX = 60  # a category file name stays far below every file system's limit
+
+
 def category_filename(category: str) -> str:
-    """The category file name for a category: ``Database/AsyncIO`` → ``database_asyncio.xml``."""
+    """The category file name for a category: ``Database/AsyncIO`` → ``database_asyncio.xml``.
+
+    A stem longer than ``CATEGORY_STEM_MAX`` is cut and ends in 8 hex digits of a hash of the
+    whole stem, so long categories keep distinct, bounded names.
+    """
     stem = "".join(c if c.isalnum() else "_" for c in category.lower())
     stem = "_".join(part for part in stem.split("_") if part)
+    if len(stem) > CATEGORY_STEM_MAX:
+        import hashlib
+
+        digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+        stem = stem[: CATEGORY_STEM_MAX - 9].rstrip("_") + "_" + digest
     return f"{stem or 'general'}.xml"
+
+
+def category_part_filename(category: str, part: int) -> str:
+    """The file of part ``part`` (1, 2, …) of a category split over several files:
+    ``general.xml``, ``general-2.xml``, … (``-`` never occurs in ``category_filename``)."""
+    name = category_filename(category)
+    return name if part <= 1 else f"{name[:-4]}-{part}.xml"
+
+
+def is_category_file_name(name: str, category: str) -> bool:
+    """True when ``name`` is the category's file or one of its numbered parts."""
+    stem = category_filename(category)[:-4]
+    if name == f"{stem}.xml":
+        return True
+    head, dash, number = name[:-4].rpartition("-")
+    return (
+        name.endswith(".xml")
+        and dash == "-"
+        and head == stem
+        and number.isdigit()
+        and number[0] != "0"
+        and int(number) >= 2
+    )

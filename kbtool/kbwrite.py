@@ -434,7 +434,7 @@ def add_learning(
     editor.insert_child(box, new_el)
     expected = copy.deepcopy(loaded.root)
     expected.find("learnings").append(copy.deepcopy(new_el))  # type: ignore[union-attr]
-    if meta_el is not None:
+    if meta_el is not None and learning.date is not None:
         _touch_last_updated(editor, meta_el, expected.find("metadata"), learning.date)
     new_text = editor.result()
     if dry_run:

@@ -107,7 +107,7 @@ class Learning(_Model):
     severity: Severity | None = Field(default=None, json_schema_extra=_xml("severity", attr=True))
     status: Status = Field(default=Status.ACTIVE, json_schema_extra=_xml("status", attr=True))
     title: str = Field(min_length=1, json_schema_extra=_xml("title"))
-    date: dt.date = Field(json_schema_extra=_xml("date"))
+    date: dt.date | None = Field(default=None, json_schema_extra=_xml("date"))  # None: unknown
     category: str = Field(min_length=1, json_schema_extra=_xml("category"))
     description: str = Field(min_length=1, json_schema_extra=_xml("description"))
     tags: list[str] = Field(default_factory=list, json_schema_extra=_xml("tags", item="tag"))

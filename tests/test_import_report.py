@@ -7,15 +7,17 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers_cli import cli
+from helpers_corpus import import_fixture
 from helpers_text import check_golden
 
 from kbtool.config import load_config
-from kbtool.reports.importer import classify, entry_title, import_report
+from kbtool.reports.importer import classify, entry_title
 from kbtool.reports.links import build_graph
-from kbtool.reports.parser import decode, parse_report, read_report
+from kbtool.reports.parser import decode, parse_report
 
 HERE = Path(__file__).resolve().parent
 REPORTS = HERE / "fixtures" / "reports"
@@ -35,19 +37,8 @@ def golden(name: str, text: str) -> None:
     check_golden(GOLDEN / name, text)
 
 
-def imported(path: Path, root: Path, **kw: object):
-    config = load_config(root=root)
-    report = read_report(path, config, inside_only=False)
-    return import_report(
-        report,
-        config=config,
-        category="Testing/Pytest",
-        entry_id="x",
-        date=dt.date(2025, 1, 1),
-        report_href=None,
-        graph=build_graph(config, use_cache=False),
-        **kw,
-    ).learning  # type: ignore[arg-type]
+def imported(path: Path, root: Path, **kw: Any):
+    return import_fixture(path, root, category="Testing/Pytest", links=True, **kw)
 
 
 def assert_no_html(text: str) -> None:

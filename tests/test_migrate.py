@@ -18,6 +18,12 @@ from pathlib import Path
 
 import pytest
 from helpers_cli import cli
+from helpers_corpus import TAG as _TAG
+from helpers_corpus import entries as _entries
+from helpers_corpus import output_text as _output_text
+from helpers_corpus import read_source as _read_source
+from helpers_corpus import source_text as _source_text
+from helpers_corpus import words as _words
 from lxml import etree
 
 from kbtool.config import load_config
@@ -51,59 +57,10 @@ def _outputs(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.glob("*.xml"))}
 
 
-def _entries(out: Path) -> list[etree._Element]:
-    found = []
-    for path in sorted(out.glob("*.xml")):
-        found.extend(etree.parse(str(path)).getroot().iterfind("learnings/learning"))
-    return found
-
-
 # ------------------------------------------------------------ independent measures
 
-_TAG = re.compile(r"""</?[A-Za-z_][\w.:\-]*((?:\s+[\w.:\-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
-_ATTR_VALUE = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)')""")
 _BARE_AMP = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);)")
 _STRAY_LT = re.compile(r"<(?![A-Za-z_/!?])")
-
-
-def _read_source(path: Path) -> str:
-    data = path.read_bytes()
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le")):
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _source_text(raw: str) -> str:
-    """The text a person wrote: markup removed (attribute values kept), entities decoded."""
-    text = re.sub(r"<\?.*?\?>", " ", raw, flags=re.S)
-    text = re.sub(r"<!--(.*?)-->", r" \1 ", text, flags=re.S)
-    text = re.sub(r"<!\[CDATA\[(.*?)\]\]>", r" \1 ", text, flags=re.S)
-
-    def values(match: re.Match[str]) -> str:
-        return " " + " ".join(a or b for a, b in _ATTR_VALUE.findall(match.group(1) or "")) + " "
-
-    text = _TAG.sub(values, text)
-    return re.sub(
-        r"&(amp|lt|gt|quot|apos|#\d+|#x[0-9A-Fa-f]+);", lambda m: html.unescape(m.group()), text
-    )
-
-
-def _output_text(out: Path) -> str:
-    parts = []
-    for path in sorted(out.glob("*.xml")):
-        for node in etree.parse(str(path)).getroot().iter():
-            if isinstance(node.tag, str):
-                parts.extend(node.attrib.values())
-            parts.extend([node.text or "", node.tail or ""])
-    return " ".join(parts)
-
-
-def _words(text: str) -> Counter[str]:
-    return Counter(re.findall(r"\w+", text))
 
 
 def _collapse(text: str) -> str:
@@ -303,7 +260,9 @@ def test_fields_mapped_through_names_attributes_and_look_inside(run) -> None:
         "api/encoding.py - the default hook",
         "docs/api.md",
     ]
-    assert decimal.find("extras/solution/rationale") is not None
+    # a rationale is part of the solution (why it works), not an extra
+    assert decimal.find("extras/solution/rationale") is None
+    assert steps[-1].text == "Floats would have silently rounded cents."
     whys = _entry(out, "disk-full-postgres-wal")
     assert len(whys.findall("five-whys/why")) == 5
     assert whys.findtext("five-whys/why[4]/question") == "Why was the slot abandoned?"
@@ -619,7 +578,8 @@ def test_links_to_reports_inside_the_kb_become_fix_report_hrefs(tmp_path: Path) 
     report = tls.find("references/fix-report")
     assert report.get("href") == "../legacy/reports/webhook-replay.md"
     assert report.text == "Webhook replay report"
-    assert tls.find("provenance").get("source") == "legacy/links_and_dates.xml"  # KB-relative
+    # relative to the folder given on the command line, not to the KB root
+    assert tls.find("provenance").get("source") == "links_and_dates.xml"
     lockfile = _entry(out, "uv-lockfile-drift")
     assert lockfile.find("symptoms/symptom").get("versions") is None  # invalid: kept aside
     assert lockfile.find("provenance/original[@field='versions']").text == "not a spec"

@@ -523,8 +523,8 @@ def _drift_after(edit: str, old: str, new: str) -> list[str]:
         ),
         (
             "date made string",
-            '<xs:element name="date" type="Date"/>',
-            '<xs:element name="date" type="NonEmptyText"/>',
+            '<xs:element name="date" type="Date" minOccurs="0"/>',
+            '<xs:element name="date" type="NonEmptyText" minOccurs="0"/>',
             ["XSD base type xs:string"],
         ),
     ],

@@ -13,7 +13,6 @@ in-place migration finishes where it stopped.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from kbtool.atomic import Stamp, atomic_write
 from kbtool.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_PATH_MAP
 from kbtool.diagnostics import Diagnostic
 from kbtool.errors import UnsafePathError, UsageError
-from kbtool.kb import SKIP_DIRS, category_filename
+from kbtool.kb import SKIP_DIRS, category_filename, category_part_filename, is_category_file_name
 from kbtool.migrate.legacy.decode import DecodeError, decode
 from kbtool.migrate.legacy.fields import Draft, RawRef, map_record
 from kbtool.migrate.legacy.nodes import is_element, line_of
@@ -49,6 +48,7 @@ from kbtool.model import (
 )
 from kbtool.safexml import parse_bytes, read_capped
 
+UNKNOWN_DATE = "unknown"  # provenance <original field="date"> of an entry with no <date>
 EXTRAS_LEVEL = 4  # specification > learnings > learning > extras > item
 
 
@@ -84,20 +84,20 @@ class Plan:
     outputs: list[Output]
     removals: list[tuple[Path, Stamp]]
     report: MigrationReport
+    in_place: bool = False
 
 
 @dataclass
 class _Source:
     path: Path  # absolute, as found (links not followed)
     root: Path  # the source folder it was found under (resolved)
-    label: str  # provenance source: relative to the KB root, else to the source folder's parent
+    label: str  # provenance source: relative to the folder given on the command line
     report: FileReport
     from_out: bool = False  # a file of the output folder (or of the in-place folder)
     merge: bool = True  # canonical: its entries go into the output
     data: bytes = b""
     stamp: Stamp | None = None
     canonical_meta: Metadata | None = None
-    mtime: dt.date | None = None
 
 
 @dataclass
@@ -126,15 +126,14 @@ def walk_files(folder: Path, suffix: str) -> list[Path]:
     return found
 
 
-def _label(path: Path, root: Path, kb_root: Path | None) -> str:
-    for base in (kb_root, root.parent):
-        if base is None:
-            continue
-        try:
-            return Path(os.path.abspath(path)).relative_to(base).as_posix()  # noqa: PTH100 - links are judged, not followed
-        except ValueError:
-            continue
-    return path.name
+def _label(path: Path, base: Path, prefix: str = "") -> str:
+    """A source path as provenance names it: relative to the folder given on the command
+    line (``base``), so the same on every run wherever the checkout or the output lies."""
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(base).as_posix()  # noqa: PTH100 - links are judged, not followed
+    except ValueError:
+        rel = path.name
+    return f"{prefix}{rel}"
 
 
 def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], list[Path]]:
@@ -142,7 +141,6 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
     sources: list[_Source] = []
     markdown: list[Path] = []
     seen: set[Path] = set()
-    kb_root = _label_root(options)
     roots: list[tuple[Path, bool]] = []
     if not options.in_place and out_dir.is_dir():
         roots.append((out_dir, True))
@@ -151,6 +149,8 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"{target}: no such file or folder")
         root = (target if target.is_dir() else target.parent).resolve()
+        base = target if target.is_dir() else target.parent
+        prefix = f"{base.name}/" if len(options.sources) > 1 and not from_out else ""
         files = walk_files(target, ".xml") if target.is_dir() else [target]
         if target.is_dir():
             markdown += walk_files(target, ".md")
@@ -161,14 +161,19 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
             if path.is_symlink() and real != path and _inside(real, root) and options.in_place:
                 continue  # a link to a file of the tree, which is migrated itself
             seen.add(real)
-            report = FileReport(path=_label(path, root, kb_root))
+            report = FileReport(path=_label(path, base, prefix))
             sources.append(_Source(path, root, report.path, report, from_out))
     return sources, markdown
 
 
-def _label_root(options: MigrateOptions) -> Path | None:
-    """What provenance labels are relative to, when not to the source folder's parent."""
-    return options.kb_root.resolve() if options.kb_root else None
+def _label_bases(options: MigrateOptions) -> list[tuple[Path, str]]:
+    """The folders given on the command line, with the prefix their labels carry."""
+    bases = []
+    for source in options.sources:
+        target = Path(os.path.abspath(source))  # noqa: PTH100 - links are judged, not followed
+        base = target if target.is_dir() else target.parent
+        bases.append((base, f"{base.name}/" if len(options.sources) > 1 else ""))
+    return bases
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -205,7 +210,6 @@ def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
     try:
         info = source.path.stat()
         source.stamp = Stamp(info.st_size, info.st_mtime_ns, _sha(data))
-        source.mtime = dt.datetime.fromtimestamp(info.st_mtime, dt.UTC).date()
     except OSError:
         pass
     decoded = decode(data, options.encoding)
@@ -262,7 +266,7 @@ def _canonical(source: _Source, root: etree._Element) -> list[_Entry]:
         source.canonical_meta = metadata_from_element(meta)
     if source.from_out and (
         source.canonical_meta is None
-        or source.path.name != category_filename(source.canonical_meta.category)
+        or not is_category_file_name(source.path.name, source.canonical_meta.category)
         or any(
             c.text != source.canonical_meta.category
             for c in root.iterfind("learnings/learning/category")
@@ -303,17 +307,15 @@ def _check_catalogue(source: _Source, paths: list[tuple[str, int]]) -> dict[str,
     return {"paths": len(paths), "broken": broken, "listed": listed}
 
 
-def _unlisted(catalogue: _Source, sources: list[_Source]) -> int:
+def _unlisted(catalogue: _Source, reals: dict[int, Path]) -> int:
     """How many XML files read in this run, under the catalogue's folder, it does not list."""
     assert catalogue.report.catalogue is not None
     listed = set(catalogue.report.catalogue.pop("listed"))
     folder = catalogue.path.parent.resolve()
     return sum(
         1
-        for s in sources
-        if s is not catalogue
-        and _inside(s.path.resolve(), folder)
-        and str(s.path.resolve()) not in listed
+        for key, path in reals.items()
+        if key != id(catalogue) and _inside(path, folder) and str(path) not in listed
     )
 
 
@@ -329,7 +331,11 @@ def _entries(
     defaults, consumed = _envelope_defaults(root, metadata, records)
     entries = []
     for index, record in enumerate(records):
-        draft = map_record(record)
+        try:
+            draft = map_record(record)
+        except Exception as error:
+            source.report.findings.append(_record_failed(source, record, error))
+            continue
         start = lines[index] if index else 0
         end = lines[index + 1] if index + 1 < len(lines) else 1 << 30
         entry = _Entry(
@@ -343,9 +349,23 @@ def _entries(
         draft.notes[:0] = [n for n in decode_notes if "--encoding" in n]
         entries.append(entry)
     if entries:
-        _keep_outside(root, records, consumed, entries[0].draft)
+        try:
+            _keep_outside(root, records, consumed, entries[0].draft)
+        except Exception as error:
+            source.report.findings.append(_record_failed(source, root, error))
     source.report.records = len(entries)
     return entries
+
+
+def _record_failed(source: _Source, record: etree._Element, error: Exception) -> Diagnostic:
+    """KB325: a record that could not be migrated (the run goes on without it)."""
+    return Diagnostic(
+        source.report.path,
+        max(1, line_of(record)),
+        1,
+        "KB325",
+        f"record {xpath_of(record)} could not be migrated: {type(error).__name__}: {error}",
+    )
 
 
 def _envelope_defaults(
@@ -354,30 +374,56 @@ def _envelope_defaults(
     records: list[etree._Element],
 ) -> tuple[dict[str, tuple[object, str]], dict[int, etree._Element]]:
     """Category and date an envelope gives its entries, and the elements that gave them."""
-    from kbtool.migrate.legacy.text import parse_date
 
     defaults: dict[str, tuple[object, str]] = {}
     consumed: dict[int, etree._Element] = {}  # by id(); the values keep the proxies alive
     if records == [root]:
         return defaults, consumed
-    for name, value in root.attrib.items():
-        found = classify(str(name))
-        if found and found[0] == "category" and "category" not in defaults and value.strip():
-            defaults["category"] = (value.strip(), f"@{name!s}")
-    for block in metadata:
-        for child in block:
-            if not is_element(child) or len(child):
-                continue
-            found = classify(child.tag)
-            text = clean(child.text)
-            if not found or not text:
-                continue
-            if found[0] == "category" and "category" not in defaults:
-                defaults["category"] = (text, normalise(child.tag))
+    for name in root.attrib:
+        _envelope_value(defaults, classify(str(name)), root.get(name) or "", f"@{name!s}")
+    leaves = [
+        c for c in root if is_element(c) and not len(c) and id(c) not in set(map(id, records))
+    ]
+    for child in [*(c for b in metadata for c in b), *leaves]:
+        if not is_element(child) or len(child):
+            continue
+        found, text = classify(child.tag), clean(child.text)
+        if _envelope_value(defaults, found, text, f"<{normalise(child.tag)}>") and found:
+            exact = found[0] != "date" or str(defaults["date"][0]) == text
+            if found[0] == "category" or (child.getparent() is root and exact):
                 consumed[id(child)] = child
-            elif found[0] == "date" and "date" not in defaults and (day := parse_date(text)):
-                defaults["date"] = (day[0], normalise(child.tag))
     return defaults, consumed
+
+
+_ENVELOPE_FIELDS = ("category", "date", "severity")
+
+
+def _envelope_value(
+    defaults: dict[str, tuple[object, str]],
+    found: tuple[str, str] | None,
+    text: str,
+    where: str,
+) -> bool:
+    """Take an envelope's category, date or severity (the first of each); True if taken."""
+    from kbtool.migrate.legacy.text import parse_date
+    from kbtool.migrate.legacy.vocabulary import is_category_name, normalise_severity
+
+    text = text.strip()
+    if not found or found[0] not in _ENVELOPE_FIELDS or found[0] in defaults or not text:
+        return False
+    value: object = text
+    if found[0] == "date":
+        day = parse_date(text)
+        if day is None:
+            return False
+        value = day[0]
+    elif found[0] == "severity":
+        if normalise_severity(text) is None:
+            return False
+    elif not is_category_name(text):
+        return False
+    defaults[found[0]] = (value, where)
+    return True
 
 
 def _keep_outside(
@@ -398,7 +444,7 @@ def _keep_outside(
 
     def walk(el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
         extras.add_text(el.text or "", (*chain, el))
-        kept = [str(n) for n in el.attrib if not (el is root and _is_category_attr(str(n)))]
+        kept = [str(n) for n in el.attrib if not (el is root and _is_envelope_attr(str(n)))]
         extras.add_attributes(el, kept, chain)
         for child in el:
             if id(child) in record_ids or id(child) in consumed:
@@ -414,9 +460,9 @@ def _keep_outside(
     walk(root, ())
 
 
-def _is_category_attr(name: str) -> bool:
+def _is_envelope_attr(name: str) -> bool:
     found = classify(name)
-    return found is not None and found[0] == "category"
+    return found is not None and found[0] in _ENVELOPE_FIELDS
 
 
 # ---------------------------------------------------------------- settling entries
@@ -458,14 +504,23 @@ def _settle_fields(entry: _Entry, default_category: str) -> None:
         draft.category = str(given[0]) if given else default_category
         if not given:
             draft.notes.append(f"no category in the source: filed under {default_category!r}")
+    if draft.severity is None and (given := entry.defaults.get("severity")) is not None:
+        from kbtool.migrate.legacy.vocabulary import normalise_severity
+
+        draft.severity = normalise_severity(str(given[0]))
+        if draft.severity != given[0]:
+            draft.originals.append(("severity", str(given[0])))
+        draft.notes.append(f"no severity on the entry: took the envelope's {given[1]}")
     if draft.date is None:
         given = entry.defaults.get("date")
         if given is not None:
             draft.date = given[0]  # type: ignore[assignment]
-            draft.notes.append(f"no date on the entry: took the envelope's <{given[1]}>")
-        else:
-            draft.date = entry.source.mtime or dt.date(1970, 1, 1)
-            draft.notes.append("no date in the source: used the file's modification date")
+            draft.notes.append(f"no date on the entry: took the envelope's {given[1]}")
+        else:  # never the file's modification time: it changes with every checkout
+            draft.originals.append(("date", UNKNOWN_DATE))
+            draft.notes.append(
+                "no date in the record or its envelope: the date is unknown (no <date>)"
+            )
     if not draft.title:
         first = (draft.description or "").split("\n", 1)[0]
         draft.title = _shorten(first) or entry.source.path.stem.replace("_", " ")
@@ -547,7 +602,7 @@ def _dedupe(
 
 def _build(entry: _Entry, index: LinkIndex, report: MigrationReport) -> Learning:
     draft = entry.draft
-    assert draft is not None and draft.title and draft.date and draft.description
+    assert draft is not None and draft.title and draft.description
     originals = list(draft.originals)
     if draft.id is not None and draft.id != entry.id:
         originals.insert(0, ("id", draft.id))
@@ -684,9 +739,10 @@ def plan(options: MigrateOptions) -> Plan:
     entries: list[_Entry] = []
     for source in sources:
         entries.extend(_read(source, options))
+    reals = {id(s): s.path.resolve() for s in sources}
     for source in sources:
         if source.report.catalogue is not None:
-            source.report.catalogue["unlisted"] = _unlisted(source, sources)
+            source.report.catalogue["unlisted"] = _unlisted(source, reals)
     entries = _skip_migrated(entries)
     for entry in entries:
         if entry.draft is not None:
@@ -708,9 +764,9 @@ def plan(options: MigrateOptions) -> Plan:
     for path in sorted({p.resolve() for p in markdown}):
         index.add_markdown(path)
     originals: Counter[str] = Counter(e.draft.id for e in entries if e.draft and e.draft.id)
-    label_root = _label_root(options)
+    bases = _label_bases(options)
     for entry in entries:
-        real = _origin(entry, label_root) or entry.source.path.resolve()
+        real = _origin(entry, bases) or entry.source.path.resolve()
         index.xml_ids.setdefault(real, []).append(entry.id)
         index.ids.add(entry.id)
         if entry.draft and entry.draft.id and originals[entry.draft.id] == 1:
@@ -724,12 +780,19 @@ def plan(options: MigrateOptions) -> Plan:
                 learnings.append((entry, entry.learning))
                 report.canonical += 1
             continue
-        learnings.append((entry, _build(entry, index, report)))
+        try:
+            built = _build(entry, index, report)
+        except Exception as error:
+            record = entry.draft.record if entry.draft else None
+            if record is not None:
+                entry.source.report.findings.append(_record_failed(entry.source, record, error))
+            continue
+        learnings.append((entry, built))
         report.records += 1
         report.text_typed += _typed_length(learnings[-1][1])
         report.text_extras += entry.draft.extras.text_length() if entry.draft else 0
         report.extras_kept += len(learnings[-1][1].extras)
-    outputs = _outputs(out_dir, learnings, sources, report)
+    outputs = _outputs(out_dir, learnings, sources, report, options.max_file_bytes)
     absorbed = {s.path.resolve() for s in sources if s.report.status == "canonical" and s.merge}
     removals: list[tuple[Path, Stamp]] = []
     if options.in_place:
@@ -741,6 +804,20 @@ def plan(options: MigrateOptions) -> Plan:
                 if real not in written and not source.path.is_symlink():
                     removals.append((source.path, source.stamp))
                     source.report.removed = True
+    written = {o.path.resolve() for o in outputs}
+    for source in sources:  # numbered parts a category no longer needs: its entries moved
+        if (
+            source.from_out
+            and source.merge
+            and source.report.status == "canonical"
+            and source.stamp
+            and source.path.parent.resolve() == real_out
+            and _part_number(source.path) > 1
+            and source.path.resolve() not in written
+            and not source.path.is_symlink()
+        ):
+            removals.append((source.path, source.stamp))
+            source.report.removed = True
     clobbered = [
         str(o.path)
         for o in outputs
@@ -755,10 +832,10 @@ def plan(options: MigrateOptions) -> Plan:
     report.outputs = [
         {"path": o.path.name, "entries": o.entries, "changed": o.changed} for o in outputs
     ]
-    return Plan(out_dir, outputs, removals, report)
+    return Plan(out_dir, outputs, removals, report, options.in_place)
 
 
-def _origin(entry: _Entry, label_root: Path | None) -> Path | None:
+def _origin(entry: _Entry, bases: list[tuple[Path, str]]) -> Path | None:
     """The legacy file an entry of an earlier run came from (its provenance ``source``),
     so that links naming that file still resolve when the run is resumed after the file
     was absorbed, or removed; None for anything else."""
@@ -766,13 +843,10 @@ def _origin(entry: _Entry, label_root: Path | None) -> Path | None:
     prov = entry.learning.provenance if entry.learning is not None else None
     if not (source.from_out and prov and prov.source and prov.source != source.label):
         return None
-    for base in (label_root, source.root.parent):
-        if base is not None:
-            path = base / prov.source
-            if (
-                path.suffix.lower() == ".xml"
-                and _label(path, source.root, label_root) == prov.source
-            ):
+    for base, prefix in bases:
+        if prov.source.startswith(prefix):
+            path = base / prov.source[len(prefix) :]
+            if path.suffix.lower() == ".xml" and _label(path, base, prefix) == prov.source:
                 return path.resolve()
     return None
 
@@ -800,6 +874,7 @@ def _outputs(
     learnings: list[tuple[_Entry, Learning]],
     sources: list[_Source],
     report: MigrationReport,
+    max_bytes: int,
 ) -> list[Output]:
     from kbtool.entry_xml import dump_file
 
@@ -810,7 +885,12 @@ def _outputs(
     outputs = []
     real_out = out_dir.resolve() if out_dir.exists() else out_dir
     for name in sorted(by_file):
-        group = by_file[name]
+        group = sorted(  # a split category is read back part 1, 2, … (stable otherwise)
+            by_file[name],
+            key=lambda pair: (
+                _part_number(pair[0].source.path) if pair[0].source.from_out else 1 << 30
+            ),
+        )
         counts = Counter(learning.category for _, learning in group)
         category = max(
             counts,
@@ -832,19 +912,55 @@ def _outputs(
                     f"filed as {category!r} (same file name {name})"
                 )
             final.append(learning)
-        newest = max(learning.date for learning in final)
+        newest = max((learning.date for learning in final if learning.date), default=None)
         meta = metas.get(category)
         if meta is None:
             meta = Metadata(name=f"Learnings - {category}", category=category, last_updated=newest)
-        elif meta.last_updated is None or meta.last_updated < newest:
+        elif newest and (meta.last_updated is None or meta.last_updated < newest):
             meta = meta.model_copy(update={"last_updated": newest})
-        data = dump_file(CategoryFile(metadata=meta, learnings=final))
-        path = real_out / name
-        if path.parent != real_out:
-            raise UnsafePathError(f"{name}: an output name must stay inside {real_out}")
-        old, stamp = _existing(path)
-        outputs.append(Output(path, data, old, stamp, len(final)))
+        whole = dump_file(CategoryFile(metadata=meta, learnings=final))
+        parts = [final] if len(whole) <= max_bytes else _split(meta, final, max_bytes)
+        if len(parts) > 1:
+            report.warnings.append(
+                f"category {category!r}: {len(parts)} files of at most {max_bytes} bytes each "
+                f"({name} and its numbered parts)"
+            )
+        for number, part in enumerate(parts, 1):
+            data = (
+                whole if len(parts) == 1 else dump_file(CategoryFile(metadata=meta, learnings=part))
+            )
+            path = real_out / category_part_filename(category, number)
+            if path.parent != real_out:
+                raise UnsafePathError(f"{name}: an output name must stay inside {real_out}")
+            old, stamp = _existing(path)
+            outputs.append(Output(path, data, old, stamp, len(part)))
     return outputs
+
+
+def _part_number(path: Path) -> int:
+    """1 for ``general.xml``, 2 for ``general-2.xml``, …"""
+    head, dash, number = path.stem.rpartition("-")
+    return int(number) if dash and head and number.isdigit() else 1
+
+
+def _split(meta: Metadata, learnings: list[Learning], max_bytes: int) -> list[list[Learning]]:
+    """A category's entries in document order, cut into files of at most ``max_bytes``
+    (the size cap every reader applies); an entry larger than that alone gets one file."""
+    from kbtool.entry_xml import dump_file
+
+    if len(learnings) < 2:
+        return [learnings]
+    empty = len(dump_file(CategoryFile(metadata=meta, learnings=[])))
+    parts: list[list[Learning]] = [[]]
+    size = empty
+    for learning in learnings:
+        one = len(dump_file(CategoryFile(metadata=meta, learnings=[learning]))) - empty
+        if parts[-1] and size + one > max_bytes:
+            parts.append([])
+            size = empty
+        parts[-1].append(learning)
+        size += one
+    return parts
 
 
 def _existing(path: Path) -> tuple[bytes | None, Stamp | None]:
@@ -859,7 +975,16 @@ def _existing(path: Path) -> tuple[bytes | None, Stamp | None]:
 
 
 def apply(plan_: Plan) -> None:
-    """Write the category files atomically, then remove the legacy files they replace."""
+    """Write the output folder all or nothing; in place, write each file atomically, then
+    remove the legacy files the category files replace.
+
+    Into ``--out``: the whole folder is built in a staging folder beside it (a copy of what
+    it holds, with the category files written and stale parts removed), then renamed into
+    place. Killed at any moment, the folder is the old one or the new one, never half.
+    """
+    if not plan_.in_place:
+        _apply_staged(plan_)
+        return
     if plan_.outputs:
         plan_.out_dir.mkdir(parents=True, exist_ok=True)
     for output in plan_.outputs:
@@ -874,6 +999,52 @@ def apply(plan_: Plan) -> None:
         from kbtool.atomic import _fsync_dir
 
         _fsync_dir(plan_.out_dir)
+
+
+def _apply_staged(plan_: Plan) -> None:
+    import shutil
+    import tempfile
+
+    from kbtool.atomic import _fsync_dir
+    from kbtool.errors import ConcurrentChangeError
+
+    if not any(o.changed for o in plan_.outputs) and not plan_.removals:
+        return
+    out = plan_.out_dir
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
+    try:
+        if out.is_dir():
+            shutil.copytree(out, staging, symlinks=True, dirs_exist_ok=True)
+        for output in plan_.outputs:
+            if output.stamp is not None and Stamp.of(output.path) != output.stamp:
+                raise ConcurrentChangeError(f"{output.path}: file changed during the migration")
+            target = staging / output.path.name
+            with target.open("wb") as handle:
+                handle.write(output.data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for path, stamp in plan_.removals:
+            if Stamp.of(path) != stamp:
+                raise ConcurrentChangeError(f"{path}: file changed during the migration")
+            (staging / path.name).unlink()
+        _fsync_dir(staging)
+        if not out.exists():
+            staging.rename(out)
+        else:
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            old.rmdir()
+            out.rename(old)
+            try:
+                staging.rename(out)
+            except OSError:
+                old.rename(out)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        _fsync_dir(out.parent)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def diff_text(plan_: Plan) -> str:

@@ -69,7 +69,11 @@ class MigrationReport:
 
     @property
     def failed(self) -> list[FileReport]:
-        return [f for f in self.files if f.status in PROBLEM_STATUSES]
+        return [
+            f
+            for f in self.files
+            if f.status in PROBLEM_STATUSES or any(d.code == "KB325" for d in f.findings)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         statuses = Counter(f.status for f in self.files)

@@ -362,7 +362,7 @@ def entry_context(
     return {
         "id": ref.id,
         "title": _text(data["title"]),
-        "date": _text(data["date"]),
+        "date": _text(data.get("date")),  # no <date>: unknown
         "category": _text(data["category"]),
         "severity": _text(data.get("severity")),
         "status": _text(data.get("status")) or "active",

@@ -340,6 +340,26 @@ def _build(report: Report, root: SyntaxTreeNode) -> None:
     title = report.front_matter.get("title")
     if isinstance(title, str) and title.strip() and not report.title:
         report.title = title.strip()
+    if not report.title:
+        _title_from_top_heading(report)
+
+
+def _title_from_top_heading(report: Report) -> None:
+    """A report without a ``#`` title whose top heading is ``##`` (or lower): that heading is
+    the title when it holds every other section, or when it opens the report and names no
+    field (``## Fix Report: …`` followed by ``## Problem``…)."""
+    from kbtool.reports.importer import classify
+
+    if not report.sections or any(b.type != "paragraph" for b in report.preamble):
+        return
+    first = report.sections[0]
+    if len(report.sections) > 1 and (
+        first.blocks or first.children or classify(first.plain) is not None
+    ):
+        return
+    report.title, report.title_line = first.title, first.line
+    report.preamble = [*report.preamble, *first.blocks]
+    report.sections = [*first.children, *report.sections[1:]]
 
 
 def _warn(display: str, line: int, message: str) -> Diagnostic:

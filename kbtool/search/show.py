@@ -226,7 +226,7 @@ def render_text(ctx: EntryCtx, where: str, stream: TextIO) -> None:
     """Plain text: no colour, no markup."""
     from kbtool.diagnostics import sanitize
 
-    facts = [ctx["category"], ctx["severity"] or "-", ctx["status"], ctx["date"]]
+    facts = [ctx["category"], ctx["severity"] or "-", ctx["status"], ctx["date"] or "undated"]
     if ctx["review_by"]:
         facts.append(f"review by {ctx['review_by']}")
     head = [

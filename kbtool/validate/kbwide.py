@@ -277,7 +277,7 @@ def _titles(kb: KbContext, index: _Index) -> None:
 
 def _categories(kb: KbContext) -> None:
     """One file a category: report every file but the one named for it (or the first)."""
-    from kbtool.kb import category_filename
+    from kbtool.kb import category_filename, is_category_file_name
 
     groups: dict[str, list[FileFacts]] = {}
     for f in kb.files:
@@ -289,8 +289,10 @@ def _categories(kb: KbContext) -> None:
         expected = category_filename(category)
         keep = next((f for f in files if f.path.name == expected), files[0])
         for f in files:
-            if f is keep:
-                continue
+            if f is keep or (
+                keep.path.name == expected and is_category_file_name(f.path.name, category)
+            ):
+                continue  # a numbered part of a category split over several files
             line, col = f.facts["core"].get("category_pos", (0, 0))
             col = col or f.column(line, "category")
             kb.report(

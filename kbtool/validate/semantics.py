@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from kbtool.kb import category_filename
+from kbtool.kb import category_filename, is_category_file_name
 from kbtool.validate.context import FileContext, is_url, split_href
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
@@ -91,7 +91,7 @@ def _metadata(
     if category:
         expected = category_filename(category)
         name = posixpath.basename(ctx.rel)
-        if name != expected:
+        if not is_category_file_name(name, category):
             ctx.report(
                 category_el,
                 "KB316",

@@ -10,6 +10,7 @@ kept as extras. A value that does not parse (a date that is no date, a severity 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from kbtool.migrate.legacy.vocabulary import (
     PROBLEM_TEXT_NAMES,
     STEP_NAMES,
     classify,
+    is_category_name,
     normalise,
     normalise_severity,
     normalise_status,
@@ -43,7 +45,13 @@ from kbtool.validate.semantics import versions_problem
 SINGLE_FIELDS = frozenset(
     {"id", "title", "date", "category", "description", "severity", "status", "review_by"}
 )
-KEPT_CONCEPTS = frozenset({"lessons", "impact"})  # recognised, but no canonical element
+KEPT_CONCEPTS = frozenset({"impact", "alternatives"})  # recognised, but no canonical element
+LESSON_RANK = 10_000  # a lesson is the description only when nothing else describes the record
+# Parts of a structured item written first and without their name; the others are written
+# "name: value", so no part loses its element name.
+_PLAIN_PARTS = frozenset(
+    {"title", "name", "description", "summary", "text", "details", "message", "location", "path"}
+)
 _PATH_ATTRS = ("path", "file", "src", "name", "href")
 _NOTE_ATTRS = ("note", "change", "changes", "description", "what")
 _HREF_ATTRS = ("href", "url", "path", "file", "src", "ref", "link")
@@ -195,6 +203,8 @@ class _Mapper:
             self.walk(el, inner)
         elif name in SINGLE_FIELDS:
             self.candidate(name, how, chain, el)
+        elif name == "lessons":  # the description when there is none, else prevention
+            self.candidate("description", how, chain, el, rank=LESSON_RANK)
         elif name in KEPT_CONCEPTS:
             self.draft.mapped["extras"] += 1
             self.draft.kept_concepts[name] += 1
@@ -209,9 +219,11 @@ class _Mapper:
         chain: tuple[etree._Element, ...],
         el: etree._Element,
         attr: str | None = None,
+        rank: int | None = None,
     ) -> None:
         self.seq += 1
-        rank = preference(name, attr if attr is not None else str(el.tag))
+        if rank is None:
+            rank = preference(name, attr if attr is not None else str(el.tag))
         self.singles.setdefault(name, []).append(
             _Candidate(name, rank, self.seq, how, chain, el, attr)
         )
@@ -219,7 +231,10 @@ class _Mapper:
     # ------------------------------------------------------------ one-value fields
 
     def resolve_singles(self) -> None:
+        self.resolve_description()
         for name in sorted(self.singles):
+            if name == "description":
+                continue
             taken = False
             for cand in sorted(self.singles[name], key=lambda c: (c.rank, c.seq)):
                 if not taken and self.take(cand):
@@ -232,10 +247,29 @@ class _Mapper:
                 else:
                     self.keep(cand.owner, cand.chain)
 
+    def resolve_description(self) -> None:
+        """Every text that describes the problem, in order of preference, as paragraphs of
+        one description; a lesson (insight, takeaway) is the description only when nothing
+        else describes the record, else a prevention item."""
+        for cand in sorted(self.singles.get("description", ()), key=lambda c: (c.rank, c.seq)):
+            if cand.rank >= LESSON_RANK and self.draft.description:
+                self.list_field("prevention", cand.how, cand.owner, cand.chain)
+            elif self.take(cand):
+                self.draft.mapped[cand.how] += 1
+            else:
+                self.draft.mapped["extras"] += 1
+                if cand.attr is not None:
+                    self.draft.extras.add_attributes(cand.owner, [cand.attr], cand.chain)
+                else:
+                    self.keep(cand.owner, cand.chain)
+
     def take(self, cand: _Candidate) -> bool:
         value = clean(cand.raw())
         if cand.field == "description" and cand.attr is None:
             return self.problem(cand.owner, cand.chain)
+        if cand.field == "description" and value and self.draft.description:
+            self.draft.description += "\n\n" + value
+            return True
         if not value or not self.set_single(cand.field, value):
             return False
         if cand.attr is None:
@@ -267,9 +301,13 @@ class _Mapper:
             status = normalise_status(value)
             if status is None:
                 return False
-            if status != value:
+            if status != value or status == "active":  # "active" is never written out
                 draft.originals.append(("status", value))
             draft.status = status
+            return True
+        if name == "category" and not is_category_name(value):
+            draft.notes.append("a list of categories, not a category: kept as tags")
+            self.add_tags(split_commas(value))
             return True
         setattr(draft, name, value)
         return True
@@ -288,7 +326,9 @@ class _Mapper:
                 self.draft.mapped["inside"] += 1
             else:
                 found = classify(child.tag)
-                if found and found[0] not in SINGLE_FIELDS | KEPT_CONCEPTS | {"metadata"}:
+                if found and found[0] == "title" and not elements(child):
+                    self.candidate("title", "inside", inner, child)
+                elif found and found[0] not in SINGLE_FIELDS | KEPT_CONCEPTS | {"metadata"}:
                     self.list_field(found[0], "inside", child, inner)
                 else:
                     self.draft.mapped["extras"] += 1
@@ -296,8 +336,9 @@ class _Mapper:
             parts.append(clean(child.tail))
         text = "\n\n".join(p for p in parts if p)
         if not text:
-            return False
-        self.draft.description = text
+            return bool(elements(el))  # its parts went to their fields: nothing left to keep
+        previous = self.draft.description
+        self.draft.description = f"{previous}\n\n{text}" if previous else text
         return True
 
     # ------------------------------------------------------------ lists
@@ -310,11 +351,11 @@ class _Mapper:
         if name == "tags":
             self.keep_attributes(el, chain)
             if elements(el):
-                self.add_tags([text for text, _ in self.items(el, chain) if text])
+                self.add_tags([text for text, _ in self.items(el, chain, fold=False) if text])
             else:
                 self.add_tags(split_commas(_leaf_text(el)))
         elif name == "symptoms":
-            for text, item in self.items(el, chain, consumed=("versions",)):
+            for text, item in self.items(el, chain, consumed=("versions",), fold=False):
                 if not text:
                     continue
                 versions = item.get("versions") if item is not el else None
@@ -340,6 +381,7 @@ class _Mapper:
         el: etree._Element,
         chain: tuple[etree._Element, ...],
         consumed: Sequence[str] = (),
+        fold: bool = True,
     ) -> list[tuple[str, etree._Element]]:
         """The items of a list: child elements, bullet lines, or the whole text."""
         children = elements(el)
@@ -358,7 +400,7 @@ class _Mapper:
             if not is_element(child):
                 self.keep(child, inner)
             else:
-                out.extend(self.item(child, inner, consumed))
+                out.extend(self.item(child, inner, consumed, fold))
             out.extend((t, el) for t in self.text_items(child.tail))
         return out
 
@@ -367,22 +409,31 @@ class _Mapper:
         child: etree._Element,
         chain: tuple[etree._Element, ...],
         consumed: Sequence[str],
+        fold: bool = True,
     ) -> list[tuple[str, etree._Element]]:
+        """One list item; a structured one (named parts) becomes one text in which every
+        part but the plain ones (title, description, …) keeps its name: ``a - b (action:
+        modify; impact: HIGH)``. Attributes are parts too (``fold``), so no empty shell of
+        the item is left in the extras."""
         grandchildren = elements(child)
-        if not grandchildren:
-            self.keep_attributes(child, chain, consumed)
-            for c in child:
-                self.keep(c, (*chain, child))
-            text = _leaf_text(child)
-            return [(text, child)] if text or child.attrib else []
         names = [normalise(g.tag) for g in grandchildren]
-        if len(set(names)) == len(names) and all(not elements(g) for g in grandchildren):
-            self.keep_attributes(child, chain, consumed)
-            parts = [clean(child.text), *(_leaf_text(g) for g in grandchildren)]
-            for g in grandchildren:
-                self.keep_attributes(g, (*chain, child))
-            text = " - ".join(p for p in parts if p)
-            return [(text, child)] if text else []
+        structured = len(set(names)) == len(names) and all(not elements(g) for g in grandchildren)
+        if not grandchildren or structured:
+            parts: list[tuple[str, str]] = []
+            if fold:
+                parts += _attribute_parts(child, consumed)
+            else:
+                self.keep_attributes(child, chain, consumed)
+            parts.append(("text", clean(child.text)))
+            for g in child:
+                if not is_element(g):
+                    self.keep(g, (*chain, child))
+                else:
+                    parts += _attribute_parts(g, ())
+                    parts.append((etree.QName(g).localname, _leaf_text(g)))
+                parts.append(("text", clean(g.tail)))
+            text = _glue(parts)
+            return [(text, child)] if text or (child.attrib and not grandchildren) else []
         return self.items(child, chain, consumed)
 
     @staticmethod
@@ -435,8 +486,30 @@ class _Mapper:
             elif (why := self.why(child, inner)) is not None:
                 self.draft.five_whys.append(why)
             else:
-                self.draft.root_causes.extend(t for t, _ in self.item(child, inner, ()) if t)
+                self.draft.root_causes.extend(
+                    t for t, _ in self.item(self.fixes(child, inner), inner, ()) if t
+                )
             self.draft.root_causes.extend(self.text_items(child.tail))
+
+    def fixes(self, cause: etree._Element, chain: tuple[etree._Element, ...]) -> etree._Element:
+        """A cause's own fix (``cause/{title, description, fix}``) is a solution step; the
+        cause without it is returned."""
+        found = [g for g in elements(cause) if (classify(g.tag) or ("",))[0] == "solution"]
+        if not found:
+            return cause
+        for g in found:
+            self.draft.mapped["inside"] += 1
+            self.solution(g, (*chain, cause))
+        trimmed = copy.deepcopy(cause)
+        for g in [g for g in elements(trimmed) if (classify(g.tag) or ("",))[0] == "solution"]:
+            trimmed.remove(g)
+        return trimmed
+
+    def why_attributes(self, el: etree._Element, consumed: Sequence[str] = ()) -> None:
+        """A why's attributes (``id="3"``) are kept in the provenance, not as empty shells."""
+        for name in el.attrib:
+            if normalise(str(name)) not in consumed:
+                self.draft.originals.append((f"why-{name!s}", el.get(name) or ""))
 
     def why(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> Why | None:
         parts = {normalise(c.tag): c for c in elements(el)}
@@ -444,12 +517,12 @@ class _Mapper:
         if "question" in parts and "answer" in parts and len(parts) == len(elements(el)) == 2:
             question, answer = _leaf_text(parts["question"]), _leaf_text(parts["answer"])
             if question and answer and not clean(el.text):
-                self.keep_attributes(el, chain)
+                self.why_attributes(el)
                 for c in (parts["question"], parts["answer"]):
                     self.keep_attributes(c, (*chain, el))
                 return Why(question=question, answer=answer)
         if question_attr and not elements(el) and _leaf_text(el):
-            self.keep_attributes(el, chain, ("question",))
+            self.why_attributes(el, ("question",))
             return Why(question=clean(question_attr), answer=_leaf_text(el))
         return None
 
@@ -476,7 +549,16 @@ class _Mapper:
     ) -> None:
         name, found = normalise(child.tag), classify(child.tag)
         grandchildren = elements(child)
-        if name in CODE_NAMES and not grandchildren:
+        if _names_file(child) or (grandchildren and all(_names_file(g) for g in grandchildren)):
+            # changes_made/change[@file]: the files modified, each with its parts named
+            self.draft.mapped["inside"] += 1
+            if _names_file(child):
+                holder = etree.Element("files")
+                holder.append(copy.deepcopy(child))
+                self.files(holder, chain)
+            else:
+                self.files(child, chain)
+        elif name in CODE_NAMES and not grandchildren:
             code = self.code(child, chain)
             if steps:
                 steps[-1].code.append(code)
@@ -553,6 +635,31 @@ class _Mapper:
             for line in _ref_lines(clean(child.tail)):
                 out.append(RawRef(line, None, line_of(el), None, el, chain))
         return [r for r in out if r.text or r.href]
+
+
+_FILE_ATTRS = ("file", "path", "filename", "file_path", "filepath")
+
+
+def _names_file(el: etree._Element) -> bool:
+    return _first_attr(el, _FILE_ATTRS) is not None
+
+
+def _attribute_parts(el: etree._Element, consumed: Sequence[str]) -> list[tuple[str, str]]:
+    return [
+        (str(name), el.get(name) or "")
+        for name in el.attrib
+        if normalise(str(name)) not in consumed and (el.get(name) or "").strip()
+    ]
+
+
+def _glue(parts: list[tuple[str, str]]) -> str:
+    """Named parts as one text: plain parts first, then ``(name: value; …)``."""
+    plain = [t for n, t in parts if t and normalise(n) in _PLAIN_PARTS]
+    named = [f"{n}: {t}" for n, t in parts if t and normalise(n) not in _PLAIN_PARTS]
+    text = " - ".join(plain)
+    if named and text:
+        return f"{text} ({'; '.join(named)})"
+    return text or "; ".join(named)
 
 
 def _ref_lines(text: str) -> list[str]:

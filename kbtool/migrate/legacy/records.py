@@ -79,7 +79,18 @@ def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[boo
     return title, content
 
 
+def may_hold_records(el: etree._Element) -> bool:
+    """Whether ``el`` can be a record or a container of records: a record-like name, a name
+    that is no field, or a problem-like one (``problems/problem``, ``issues``). The children
+    of other fields (``root_causes/cause``, ``best_practices/practice``,
+    ``check_results/check``) are parts of one record."""
+    found = classify(el.tag)
+    return found is None or found[0] == "description" or normalise(el.tag) in RECORD_NAMES
+
+
 def is_record(el: etree._Element) -> bool:
+    if not may_hold_records(el):
+        return False
     title, content = _fields(el)
     if title and content:
         return True
@@ -109,7 +120,10 @@ def _containers(el: etree._Element, layout: Layout, depth: int) -> None:
             layout.metadata.append(child)
         elif is_record(child):
             layout.records.append(child)
-        elif depth < 3:
+        elif depth < 3 and (
+            may_hold_records(child)
+            or any(normalise(g.tag) in RECORD_NAMES for g in elements(child))
+        ):
             _containers(child, layout, depth + 1)
 
 
@@ -124,14 +138,18 @@ def find_records(root: etree._Element, stem: str) -> Layout:
         return layout
     direct = [c for c in elements(root) if not _is_metadata(c) and is_record(c)]
     own_title, own_content = _fields(root, frozenset(id(c) for c in direct))
-    if (normalise(root.tag) in CATALOGUE_NAMES or stem.lower() in CATALOGUE_NAMES) and not direct:
+    if _says_catalogue(root, stem) and (not direct or _pointer_records(direct)):
         paths = _catalogue_paths(root)
-        if paths and not (own_title and own_content):
+        if paths and not (own_title and own_content - {"description"}):
             return Layout("catalogue", paths=paths)
     if direct and (len(direct) >= 2 or not own_content):
         layout = Layout("envelope")
         _containers(root, layout, 0)
         return layout
+    nested = Layout("envelope")
+    _containers(root, nested, 0)
+    if len(nested.records) >= 2 and not own_content - {"description"}:
+        return nested  # groups of records (``section`` ×n): the root's text is the envelope's
     if (own_title and own_content) or len(own_content) >= 2:
         return Layout("record", records=[root])
     layout = Layout("envelope")
@@ -139,6 +157,33 @@ def find_records(root: etree._Element, stem: str) -> Layout:
     if not layout.records:
         return Layout("record", records=[root])
     return layout
+
+
+_CATALOGUE_TYPES = re.compile(r"\b(?:map|index|catalog(?:ue)?|manifest|registry|directory)\b", re.I)
+
+
+def _says_catalogue(root: etree._Element, stem: str) -> bool:
+    """A root or file named like a catalogue, or metadata whose ``type`` says it is one."""
+    words = {*normalise(root.tag).split("_"), normalise(root.tag), stem.lower()}
+    if words & CATALOGUE_NAMES:
+        return True
+    for block in (c for c in elements(root) if _is_metadata(c)):
+        for child in elements(block):
+            if normalise(child.tag) in ("type", "kind", "purpose") and _CATALOGUE_TYPES.search(
+                text_of(child)
+            ):
+                return True
+    return False
+
+
+def _pointer_records(records: list[etree._Element]) -> bool:
+    """Records that are pointers: most hold a path to another file and little else."""
+    pointing = 0
+    for record in records:
+        paths = [c for c in elements(record) if normalise(c.tag) in _PATH_ATTRS]
+        if any(_PATH_TEXT.match(text_of(p).strip()) for p in paths):
+            pointing += 1
+    return pointing * 2 > len(records)
 
 
 def xpath_of(el: etree._Element) -> str:

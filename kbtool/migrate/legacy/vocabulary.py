@@ -9,6 +9,7 @@ The table covers every variant in ``docs/migrate.md``; the token rules catch the
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 How = Literal["exact", "synonym", "token"]
@@ -37,6 +38,7 @@ FIELDS = (
     "status",
     "lessons",
     "impact",
+    "alternatives",
     "metadata",
 )
 
@@ -186,6 +188,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "approach",
         "corrective_action",
         "corrective_actions",
+        "rationale",
+        "reasoning",
+        "justification",
     ),
     "files": (
         "files_affected",
@@ -216,6 +221,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "test_plan",
         "checks",
         "verified_by",
+        "results",
+        "check_results",
+        "validation_results",
+        "verification_results",
+        "testing_results",
+        "outcomes",
     ),
     "test_cases": ("test_cases", "test_files", "regression_tests", "test_case_files"),
     "prevention": (
@@ -257,6 +268,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "key_takeaways",
         "pattern",
         "patterns",
+        "insight",
+        "key_insight",
+        "lesson_learned",
+        "takeaway",
+        "moral",
     ),
     "impact": (
         "impact",
@@ -283,7 +299,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "fix_report",
         "fix_reports",
     ),
-    "tags": ("keywords", "labels", "tag", "topics"),
+    "tags": (
+        "keywords",
+        "labels",
+        "tag",
+        "topics",
+        "affected_modules",
+        "modules",
+        "components",
+        "affected_components",
+    ),
     "metadata": ("meta", "header", "front_matter", "document_info", "doc_info"),
     "supersedes": ("replaces", "supersedes_id"),
     "review_by": ("review_date", "next_review"),
@@ -299,6 +324,7 @@ TOKEN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("prevent", "recommend", "guideline", "practice", "avoid", "mitigat", "safeguard"),
     ),
     ("verification", ("verif", "test", "validat")),
+    ("alternatives", ("alternative", "rejected")),
     ("files", ("file",)),
     (
         "solution",
@@ -318,6 +344,7 @@ RECORD_NAMES = frozenset(
         "learning",
         "learning_entry",
         "entry",
+        "lesson",
         "lesson_entry",
         "record",
         "insight",
@@ -437,6 +464,11 @@ STRUCTURE_NAMES = frozenset(
 )
 
 
+def is_category_name(text: str) -> bool:
+    """A category, not a list of them: one line, short, at most one comma."""
+    return 0 < len(text) <= 80 and "\n" not in text and text.count(",") <= 1
+
+
 def normalise(name: str) -> str:
     """``{ns}Problem-Statement`` → ``problem_statement``."""
     if name.startswith("{"):
@@ -457,6 +489,7 @@ _PREFERENCE = {
 }
 
 
+@lru_cache(maxsize=8192)  # element names repeat across files; this is the hot path
 def classify(name: str) -> tuple[str, How] | None:
     """The field a legacy name maps to and how, or None when nothing matches."""
     key = normalise(name)

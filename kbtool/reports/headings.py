@@ -1,0 +1,156 @@
+"""Fix-report headings: which field a section heading names, and the entry title.
+
+Headings are compared normalised (lower case, no numbering, punctuation or emoji); the
+variants real reports use are listed in ``docs/fix-reports.md``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ------------------------------------------------------------------ headings
+
+
+FIELD_ORDER = (
+    "description",
+    "symptoms",
+    "whys",
+    "root_causes",
+    "solution",
+    "verification",
+    "files",
+    "prevention",
+    "references",
+)
+"""Canonical field keys, in the order the fix-report template writes them."""
+
+XML_NAMES = {
+    "description": "description",
+    "symptoms": "symptoms",
+    "whys": "five-whys",
+    "root_causes": "root-causes",
+    "solution": "solution",
+    "verification": "verification",
+    "files": "files-modified",
+    "prevention": "prevention",
+    "references": "references",
+}
+
+_GENRE_PREFIX = re.compile(
+    r"^(?:fix(?:es)?\s+)?(?:report|summary|post-?mortem)\s*[:\-–—]\s*", re.IGNORECASE
+)
+_GENRE_SUFFIX = re.compile(
+    r"[\s:\-–—]*\b(?:(?:fix(?:es)?|incident)\s+(?:report|summary)|write-?up|post-?mortem)$",
+    re.IGNORECASE,
+)
+NUMBERING = re.compile(r"^\s*(?:step\s+)?(?:\d+|[ivx]+|[a-z])[.):]\s+", re.IGNORECASE)
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def entry_title(report_title: str) -> str:
+    """The entry's title from a report's: the genre words around it dropped
+    (``"Fix Report: Pool exhausted"``, ``"Pool exhausted – Fix Summary"`` → ``"Pool exhausted"``),
+    white space collapsed."""
+    title = " ".join(report_title.split())
+    return _GENRE_PREFIX.sub("", _GENRE_SUFFIX.sub("", title)) or title
+
+
+def normalize_heading(plain: str) -> str:
+    """``"2. Root Cause Analysis – Five Whys 🔍"`` → ``"root cause analysis five whys"``."""
+    text = NUMBERING.sub("", plain)
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+def classify(plain: str) -> str | None:
+    """The field a section heading maps to, or None (kept as-is)."""
+    h = normalize_heading(plain)
+    words = set(h.split())
+    if not h:
+        return None
+    if why_label(plain) is not None or "whys" in words or "why" in words:
+        return "whys"
+    if "root cause" in h or "root causes" in h:
+        return "root_causes"
+    if "files" in words or h in ("file changes", "changed files"):
+        return "files"
+    if h.startswith("related") or h in (
+        "references",
+        "see also",
+        "links",
+        "further reading",
+        "cross references",
+        "reference",
+    ):
+        return "references"
+    if (
+        words & {"prevention", "prevent", "preventing", "preventive", "guidelines", "takeaways"}
+        or "lessons learned" in h
+        or "best practices" in h
+        or "recommendations" in words
+    ):
+        return "prevention"
+    if words & {
+        "verification",
+        "verify",
+        "verified",
+        "verifying",
+        "testing",
+        "tests",
+        "validation",
+        "validated",
+    } or h in ("test", "test results"):
+        return "verification"
+    if (
+        words & {"symptom", "symptoms"}
+        or "error message" in h
+        or "error messages" in h
+        or "errors observed" in h
+        or "observed behavior" in h
+        or "observed behaviour" in h
+    ):
+        return "symptoms"
+    if words & {
+        "solution",
+        "solutions",
+        "fix",
+        "fixes",
+        "remediation",
+        "resolution",
+        "implementation",
+        "workaround",
+        "changes",
+        "change",
+    }:
+        return "solution"
+    if h.split()[0] in ("fixed", "corrected", "updated", "new") and words & {
+        "configuration",
+        "config",
+        "code",
+        "settings",
+        "version",
+        "setup",
+    }:
+        return "solution"
+    if words & {"problem", "bug"} or h in (
+        "issue",
+        "the issue",
+        "issue summary",
+        "issue description",
+        "issue statement",
+    ):
+        return "description"
+    return None
+
+
+WHY_LABEL = re.compile(
+    r"^\s*(\*\*|__)?\s*(?:why\s*(?:#|no\.?\s*|number\s*)?\s*(\d+)|(\d+)(?:st|nd|rd|th)?\s+why)"
+    r"\s*(?:[:.)\-–—?]\s*)?",
+    re.IGNORECASE,
+)
+
+
+def why_label(text: str) -> int | None:
+    match = WHY_LABEL.match(text)
+    if match is None:
+        return None
+    return int(match.group(2) or match.group(3))
