@@ -1137,12 +1137,32 @@ def scan_command(
         ),
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            metavar="GLOB",
+            help="Leave out files matching this gitignore-style glob (repeatable), "
+            "e.g. '*_pb2.py' or 'migrations/'.",
+        ),
+    ] = None,
+    no_gitignore: Annotated[
+        bool, typer.Option("--no-gitignore", help="Scan files that .gitignore files name too.")
+    ] = False,
+    statistics: Annotated[
+        bool,
+        typer.Option(
+            "--statistics", help="Print the number of findings per detector instead of each."
+        ),
+    ] = False,
 ) -> None:
     """Run the knowledge base's detectors over code: path:line:col: <entry-id> message.
 
     Exit 1 on findings. Suppress one inline with '# kbtool: ignore[<entry-id>] reason'.
+    Under a folder, files its .gitignore files name are left out (nested files, negation,
+    folder-only and anchored patterns, as git does).
     """
-    from kbtool.scan.report import FORMATS, render, summary
+    from kbtool.scan.report import FORMATS, render, render_statistics, summary
     from kbtool.scan.scanner import scan
     from kbtool.scan.scanner import write_baseline as save_baseline
 
@@ -1157,6 +1177,8 @@ def scan_command(
         max_bytes=max_file_size,
         baseline=baseline,
         jobs=jobs or None,
+        excludes=exclude or (),
+        gitignore=not no_gitignore,
     )
     if write_baseline is not None:
         save_baseline(write_baseline, result.findings)
@@ -1166,7 +1188,12 @@ def scan_command(
                 err=True,
             )
         raise typer.Exit(0)
-    render(result, fmt, sys.stdout)
+    if statistics:
+        if fmt not in ("text", "json"):
+            fail(f"--statistics: --format {fmt!r}: expected text or json")
+        render_statistics(result, fmt, sys.stdout)
+    else:
+        render(result, fmt, sys.stdout)
     sys.stdout.flush()
     if not quiet:
         typer.echo(summary(result), err=True)
