@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kbtool.scan.ignore import IgnoreRules
-from tests.test_scan import kb, lines, scan  # noqa: F401 - the kb fixture
+from test_scan import KB_XML, lines, scan
 
 FILES = {
     ".gitignore": "build/\n*.gen.py\n!keep.gen.py\n/top_only.py\nlogs\n",
@@ -29,7 +29,10 @@ FILES = {
 
 
 @pytest.fixture
-def project(kb: Path) -> Path:  # noqa: F811
+def project(tmp_path: Path) -> Path:
+    kb = tmp_path / "kb"
+    (kb / "learnings").mkdir(parents=True)
+    (kb / "learnings" / "test.xml").write_text(KB_XML, encoding="utf-8")
     for rel, text in FILES.items():
         path = kb / "code" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
