@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from test_scan import KB_XML, lines, scan
 
 from kbtool.scan.ignore import IgnoreRules
-from test_scan import KB_XML, lines, scan
 
 FILES = {
     ".gitignore": "build/\n*.gen.py\n!keep.gen.py\n/top_only.py\nlogs\n",
