@@ -123,11 +123,14 @@ def check_format(fmt: str, choices: Sequence[str]) -> None:
         fail(f"--format {fmt!r}: expected {expected}")
 
 
-def config_for(start: Path | None = None) -> Config:
-    """The configuration of the KB at --root, or the one containing ``start`` or the cwd."""
-    from kbtool.config import load_config
+def config_for(start: Path | None = None, *, need_learnings: bool = True) -> Config:
+    """The configuration of the KB at --root, or the one containing ``start`` or the cwd;
+    ConfigError (exit 3) when its learnings folder is missing, unless not ``need_learnings``
+    (commands that create it)."""
+    from kbtool.config import load_config, require_learnings
 
-    return load_config(start, root=STATE.root)
+    config = load_config(start, root=STATE.root)
+    return require_learnings(config) if need_learnings else config
 
 
 def _spec_command(name: str, opts: Sequence[Any], body: Callable[..., int], doc: str) -> None:
@@ -755,7 +758,7 @@ def new_command(
         if title is not None:
             fail("give the title once: as words or with --title, not both")
         title = " ".join(title_words)
-    config = config_for()
+    config = config_for(need_learnings=False)
     # without a terminal, answers may be piped in, one a line, in the prompts' order; stdin is
     # read only when --title or --category is missing (otherwise nothing could be asked)
     piped = not sys.stdin.isatty() and (title is None or category is None)
@@ -939,7 +942,9 @@ def migrate_command(
     if not sources and reports is None:
         fail("name the legacy files or folders to migrate (or --reports DIR)")
     try:
-        config = config_for(out if out is not None else (sources[0] if sources else None))
+        config = config_for(
+            out if out is not None else (sources[0] if sources else None), need_learnings=False
+        )
     except ConfigError:
         config = None
     options = MigrateOptions(
@@ -1024,7 +1029,7 @@ def fmt_command(
     from kbtool.kb import iter_xml_paths
 
     check_format(fmt, ("text", "json"))
-    config = config_for(paths[0] if paths else None)
+    config = config_for(paths[0] if paths else None, need_learnings=not paths)
     results: list[FmtResult] = []
     walk_findings: list[Diagnostic] = []
     for item in iter_xml_paths(paths or (), config):

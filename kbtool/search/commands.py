@@ -50,7 +50,9 @@ def progress_printer() -> Callable[[int, int], None] | None:
 
 
 def config_at(root: str | Path | None) -> Config:
-    return load_config(root=Path(root)) if root is not None else load_config()
+    from kbtool.config import require_learnings
+
+    return require_learnings(load_config(root=Path(root)) if root is not None else load_config())
 
 
 class Style:
