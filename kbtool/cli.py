@@ -149,6 +149,8 @@ def _spec_command(name: str, opts: Sequence[Any], body: Callable[..., int], doc:
             else typer.Argument(show_default=False, **extra)
         )
         default = None if opt.kind is list else opt.default
+        if opt.required:
+            default = inspect.Parameter.empty
         params.append(
             inspect.Parameter(
                 opt.name,
@@ -279,59 +281,14 @@ brought up to date. Searches do this on their own.""",
 _register_search_commands()
 
 
-@app.command("show")
-def show_command(
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry's id.")],
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", metavar="FORMAT", help="Output format: text, json, xml or md."
-        ),
-    ] = "text",
-) -> None:
-    """Show one entry: its fields, file and line, references and backlinks (entries and
-    fix reports that point at it). An unknown id suggests the closest ones."""
-    from kbtool.search.commands import notice
-    from kbtool.search.show import show
-    from kbtool.term import use_color
+def _register_read_commands() -> None:
+    from kbtool import readcmds
 
-    config = config_for()
-    raise typer.Exit(
-        show(
-            config,
-            entry_id,
-            fmt,
-            sys.stdout,
-            color=fmt == "text" and use_color(sys.stdout),
-            notice=notice,
-        )
-    )
+    _spec_command("show", readcmds.SHOW_OPTS, readcmds.show_command, readcmds.SHOW_DOC)
+    _spec_command("stats", readcmds.STATS_OPTS, readcmds.stats_command, readcmds.STATS_DOC)
 
 
-@app.command("stats")
-def stats_command(
-    fmt: TextOrJson = "text",
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="Compute ages and review dates as of this day (YYYY-MM-DD; default: today).",
-        ),
-    ] = None,
-) -> None:
-    """Counts by category, severity, status and age, and the entries past their review-by
-    date."""
-    from kbtool.search.commands import notice, render_stats, write_json
-    from kbtool.search.fulltext import parse_date
-    from kbtool.search.listing import stats
-
-    check_format(fmt, ("text", "json"))
-    result = stats(config_for(), today=parse_date(as_of) if as_of else None, notice=notice)
-    if fmt == "json":
-        write_json(result.to_dict(), sys.stdout)
-    else:
-        render_stats(result, sys.stdout)
+_register_read_commands()
 
 
 # ---- links / import-report / render / plan / new / report (fix-report issue) ----
@@ -372,37 +329,13 @@ def _user_templates(config: Config, templates: Path | None) -> Path | None:
     return folder.resolve()
 
 
-@app.command("links")
-def links_command(
-    entry_id: Annotated[
-        str | None, typer.Argument(metavar="ID", help="Show only the links of this entry.")
-    ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", metavar="FORMAT", help="Output format: text, json, mermaid or dot."
-        ),
-    ] = "text",
-) -> None:
-    """Print the links between entries and fix reports (both directions).
+def _register_links_command() -> None:
+    from kbtool import readcmds
 
-    Edges: fix-report, link and issue hrefs of entries; learning refs and supersedes between
-    entries; mentions of entries in reports. Broken links are marked; `kbtool validate`
-    reports them as KB4xx findings.
-    """
-    from kbtool.reports.links import build_graph, to_dot, to_mermaid, to_text
+    _spec_command("links", readcmds.LINKS_OPTS, readcmds.links_command, readcmds.LINKS_DOC)
 
-    check_format(fmt, ("text", "json", "mermaid", "dot"))
-    graph = build_graph(config_for())
-    if entry_id is not None and entry_id not in graph.entries:
-        from kbtool.render.plan import unknown_id
 
-        raise unknown_id(entry_id, sorted(graph.entries))
-    if fmt == "json":
-        _echo_json(graph.to_dict(entry_id))
-    else:
-        writer = {"text": to_text, "mermaid": to_mermaid, "dot": to_dot}[fmt]
-        typer.echo(writer(graph, entry_id), nl=False)
+_register_links_command()
 
 
 @app.command("import-report")

@@ -29,6 +29,7 @@ class Opt(NamedTuple):
     default: Any = None
     metavar: str | None = None
     choices: tuple[str, ...] = ()
+    required: bool = False  # a positional argument that must be given
 
 
 FORMAT_CHOICES = ("text", "json", "jsonl")
@@ -194,7 +195,12 @@ def parse(argv: Sequence[str], opts: Sequence[Opt]) -> dict[str, Any]:
         if only_positional or arg == "-" or not arg.startswith("-"):
             if positional is None:
                 raise _StepAside
-            values[positional.name].append(arg)
+            if positional.kind is list:
+                values[positional.name].append(arg)
+            elif values[positional.name] is None:
+                values[positional.name] = arg
+            else:
+                raise _StepAside  # a second one: let typer say so
             continue
         if arg == "--":
             only_positional = True
@@ -216,6 +222,8 @@ def parse(argv: Sequence[str], opts: Sequence[Opt]) -> dict[str, Any]:
         else:
             raise _StepAside
         values[opt.name] = _convert(opt, value, values[opt.name])
+    if any(opt.required and values[opt.name] is None for opt in opts):
+        raise _StepAside  # missing: typer prints its usage message
     return values
 
 
@@ -299,6 +307,14 @@ def run_guarded(body: Callable[[], int | None]) -> int:
         return 3
 
 
+#: Commands whose options and body live in :mod:`kbtool.readcmds` (typer builds them too).
+READ_COMMANDS = {
+    "show": ("SHOW_OPTS", "show_command"),
+    "stats": ("STATS_OPTS", "stats_command"),
+    "links": ("LINKS_OPTS", "links_command"),
+}
+
+
 def run_fast(argv: Sequence[str]) -> int | None:
     """The exit code of a fast-path command, or None when typer should handle ``argv``."""
     split = _split_globals(argv)
@@ -310,6 +326,11 @@ def run_fast(argv: Sequence[str]) -> int | None:
         commands: dict[str, tuple[Any, Any]] = {
             "validate": (command.OPTS, command.validate_command)
         }
+    elif split[1] in READ_COMMANDS:
+        from kbtool import readcmds
+
+        opts_name, body_name = READ_COMMANDS[split[1]]
+        commands = {split[1]: (getattr(readcmds, opts_name), getattr(readcmds, body_name))}
     else:
         from kbtool.search.commands import fast_commands
 

@@ -220,6 +220,15 @@ SAME = [
     ["match", "-n", "1", "RuntimeError:", "Event", "loop", "is", "closed"],
     ["index"],
     ["index", "--format", "json"],
+    ["list", "-c", "database", "-n", "2"],
+    ["list", "--format", "jsonl", "--severity", "high"],
+    ["show", "pool-exhaustion-under-load"],
+    ["show", "-f", "json", "pool-exhaustion-under-load"],
+    ["show", "pool-exhaustion-under-load", "--no-pager", "--format=xml"],
+    ["stats", "--as-of", "2026-01-01"],
+    ["stats", "-f", "json", "--as-of", "2026-01-01"],
+    ["links"],
+    ["links", "pool-exhaustion-under-load", "--format", "mermaid"],
 ]
 
 
@@ -250,7 +259,13 @@ def test_fast_path_behaves_like_typer(
         ["search", "a", "--limit"],
         ["--version", "search"],
         ["search", "--show-sql=yes", "a"],
-        ["list"],
+        ["list", "extra"],
+        ["show"],
+        ["show", "a", "b"],
+        ["show", "a", "--format", "yaml"],
+        ["stats", "--as-of"],
+        ["links", "-f", "svg"],
+        ["new", "a"],
     ],
 )
 def test_fast_path_steps_aside_when_unsure(argv: list[str]) -> None:

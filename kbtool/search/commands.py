@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from kbtool.config import Config, load_config
 from kbtool.errors import UsageError
+from kbtool.search.unreadable import warn_unreadable
 from kbtool.textsafe import display_path, sanitize
 
 BOLD, DIM, CYAN, YELLOW, RED, GREEN, RESET = (
@@ -166,6 +167,7 @@ def search_command(
         if result.suggestions:
             message += "; did you mean: " + ", ".join(repr(s) for s in result.suggestions) + "?"
         notice(message)
+    warn_unreadable(config, notice)
     return 0
 
 
@@ -234,6 +236,7 @@ def match_command(
             out.write("\n".join(lines) + "\n")
     if not hits:
         notice("no entry has a symptom that matches this text" + _search_hint(text_in))
+    warn_unreadable(config, notice)
     return 0
 
 
@@ -287,17 +290,19 @@ def list_command(
                 f"{sanitize(r.category).ljust(cat_width)}  "
                 f"{sanitize(r.title)}{style(status, DIM)}\n"
             )
+    warn_unreadable(config, notice)
     return 0
 
 
 #: Commands the start-up fast path may run, with their options (kbtool.fastcli).
 def fast_commands() -> dict[str, tuple[Any, Any]]:
-    from kbtool.fastcli import INDEX_OPTS, MATCH_OPTS, SEARCH_OPTS
+    from kbtool.fastcli import INDEX_OPTS, LIST_OPTS, MATCH_OPTS, SEARCH_OPTS
 
     return {
         "search": (SEARCH_OPTS, search_command),
         "match": (MATCH_OPTS, match_command),
         "index": (INDEX_OPTS, index_command),
+        "list": (LIST_OPTS, list_command),
     }
 
 
