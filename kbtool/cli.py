@@ -98,9 +98,24 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    color: Annotated[
+        str,
+        typer.Option(
+            "--color",
+            metavar="WHEN",
+            help="Colour: auto (a terminal without NO_COLOR), always or never; "
+            "may also follow the command.",
+        ),
+    ] = "auto",
 ) -> None:
     """Keep what your bugs taught you: validate, search, render and migrate learnings."""
+    from kbtool.term import set_color
+
     STATE.root = root
+    try:
+        set_color(color)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -465,6 +480,17 @@ def import_report_command(
     raise typer.Exit(1 if errors else 0)
 
 
+def _load_kb(config: Config) -> KnowledgeBase:
+    """The KB's files, parsed; a warning on stderr names those that could not be."""
+    from kbtool.kb import KnowledgeBase
+    from kbtool.search.commands import notice
+    from kbtool.search.unreadable import count_unparsed
+
+    kb = KnowledgeBase.load(config)
+    count_unparsed(kb.sources, config, notice)
+    return kb
+
+
 def _selection_options(
     config: Config,
     kb: KnowledgeBase,
@@ -565,10 +591,8 @@ def render_command(
     extend kbtool's ({% extends "default:fix-report.md.j2" %}); they run sandboxed in a child
     process with time, memory and output limits. Entry text is escaped for Markdown.
     """
-    from kbtool.kb import KnowledgeBase
-
     config = config_for()
-    kb = KnowledgeBase.load(config)
+    kb = _load_kb(config)
     selection = _selection_options(config, kb, ids, query, category, None, limit)
     _render_and_write(config, kb, template, selection, output, templates, title)
 
@@ -611,10 +635,8 @@ def plan_command(
       kbtool plan --match "AttributeError: ..."
       pytest 2>&1 | kbtool plan --match -
     """
-    from kbtool.kb import KnowledgeBase
-
     config = config_for()
-    kb = KnowledgeBase.load(config)
+    kb = _load_kb(config)
     selection = _selection_options(config, kb, ids, query, category, match, limit)
     _render_and_write(
         config,
@@ -1142,4 +1164,26 @@ def run() -> None:
     """Entry point: run the app, turning library errors into messages and exit codes."""
     from kbtool.fastcli import run_guarded
 
-    sys.exit(run_guarded(app))  # standalone: usage errors print click's message and exit 2
+    sys.exit(run_guarded(_invoke))
+
+
+def _invoke() -> int:
+    """The app, with click's usage errors in kbtool's one error style: ``kbtool: error: …``
+    first, then the usage line and where help is (exit 2)."""
+    from typer import _click
+
+    try:
+        code = app(standalone_mode=False)
+    except _click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # the help text
+        return exc.exit_code
+    except _click.exceptions.ClickException as exc:
+        typer.echo(f"kbtool: error: {exc.format_message()}", err=True)
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            typer.echo(f"{ctx.get_usage()}\nTry '{ctx.command_path} -h' for help.", err=True)
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("kbtool: aborted", err=True)
+        return 1
+    return code if isinstance(code, int) else 0

@@ -122,6 +122,13 @@ SEARCH_OPTS = (
         kind=bool,
         default=False,
     ),
+    Opt(
+        "ids",
+        ("--ids", "-l"),
+        "Print only the ids of the hits, one a line (for xargs).",
+        kind=bool,
+        default=False,
+    ),
 )
 
 MATCH_OPTS = (
@@ -240,21 +247,25 @@ def _convert(opt: Opt, value: str, current: Any) -> Any:
     return value
 
 
+#: kbtool's global options, each taking a value; accepted after the command too.
+GLOBAL_OPTS = ("--root", "--color")
+
+
 def hoist_root(argv: Sequence[str]) -> list[str]:
-    """``kbtool COMMAND … --root DIR …`` → ``kbtool --root DIR COMMAND …``: ``--root`` is
-    kbtool's one global option, and is accepted after the command too (before any ``--``),
-    so that a hook or an alias can append it."""
+    """``kbtool COMMAND … --root DIR …`` → ``kbtool --root DIR COMMAND …``: ``--root`` and
+    ``--color`` are kbtool's global options, and are accepted after the command too (before
+    any ``--``), so that a hook or an alias can append them."""
     args = list(argv)
     start = 0
     while start < len(args) and args[start].startswith("-"):  # globals before the command
-        start += 2 if args[start] == "--root" else 1
+        start += 2 if args[start] in GLOBAL_OPTS else 1
     moved: list[str] = []
     i = start + 1
     while i < len(args) and args[i] != "--":
-        if args[i] == "--root" and i + 1 < len(args):
+        if args[i] in GLOBAL_OPTS and i + 1 < len(args):
             moved += args[i : i + 2]
             del args[i : i + 2]
-        elif args[i].startswith("--root="):
+        elif args[i].startswith(tuple(f"{g}=" for g in GLOBAL_OPTS)):
             moved.append(args.pop(i))
         else:
             i += 1
@@ -263,19 +274,27 @@ def hoist_root(argv: Sequence[str]) -> list[str]:
 
 def _split_globals(argv: Sequence[str]) -> tuple[str | None, str, list[str]] | None:
     """``[--root DIR] COMMAND ARGS…`` → (root, command, args); None for anything else."""
-    root = None
+    found: dict[str, str] = {}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
-        arg = argv[i]
-        if arg == "--root" and i + 1 < len(argv):
-            root, i = argv[i + 1], i + 2
-        elif arg.startswith("--root="):
-            root, i = arg[len("--root=") :], i + 1
-        else:
+        flag, eq, value = argv[i].partition("=")
+        if flag not in GLOBAL_OPTS:
             return None
+        if not eq:
+            if i + 1 >= len(argv):
+                return None
+            value, i = argv[i + 1], i + 1
+        found[flag], i = value, i + 1
     if i >= len(argv):
         return None
-    return root, argv[i], list(argv[i + 1 :])
+    if "--color" in found:
+        from kbtool.term import set_color
+
+        try:
+            set_color(found["--color"])
+        except ValueError:
+            return None  # typer says what is wrong
+    return found.get("--root"), argv[i], list(argv[i + 1 :])
 
 
 def run_guarded(body: Callable[[], int | None]) -> int:

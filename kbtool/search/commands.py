@@ -73,13 +73,14 @@ class Style:
 
 
 def highlight(text: str, spans: Iterable[tuple[int, int]], style: Style) -> str:
-    """``text`` with ``spans`` in colour on a terminal, or between ``**`` markers."""
+    """``text`` with ``spans`` in colour on a terminal; plain otherwise (no markers in a
+    pipe: the JSON formats carry the spans)."""
     out: list[str] = []
     at = 0
     for start, end in spans:
         out.append(text[at:start])
         marked = text[start:end]
-        out.append(style(marked, YELLOW) if style.color else f"**{marked}**")
+        out.append(style(marked, YELLOW) if style.color else marked)
         at = end
     out.append(text[at:])
     return "".join(out)
@@ -129,6 +130,7 @@ def search_command(
     limit: int,
     fmt: str,
     show_sql: bool,
+    ids: bool = False,
     stream: TextIO | None = None,
     **filter_values: Any,
 ) -> int:
@@ -149,7 +151,9 @@ def search_command(
     result = search(
         config, text, limit=limit, filters=filters, notice=notice, progress=progress_printer()
     )
-    if fmt == "json":
+    if ids:
+        out.write("".join(f"{hit.id}\n" for hit in result.hits))
+    elif fmt == "json":
         write_json(result.to_dict(), out)
     elif fmt == "jsonl":
         write_jsonl((hit.to_dict() for hit in result.hits), out)
