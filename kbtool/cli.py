@@ -274,7 +274,9 @@ matches: a note and close words go to stderr), 2 for an unusable query.""",
 by an error message, log or traceback: 'pytest 2>&1 | kbtool match -'.
 
 Addresses, numbers, quoted values, paths, UUIDs and timestamps are normalised away; exact
-signature hits come first. Each hit shows its score and the input line it matched.""",
+signature hits come first. Each hit shows its score and the input line it matched.
+Exit 0 with hits, 1 when nothing matches (a note on stderr; plan --match exits the same
+way), 2 usage error.""",
     )
     _spec_command(
         "list",
@@ -629,7 +631,8 @@ def plan_command(
 ) -> None:
     """Write a remediation plan: context, a checklist of steps, files, checks, prevention.
 
-    Short for 'kbtool render remediation-plan.md.j2'. Straight from an error:
+    Short for 'kbtool render remediation-plan.md.j2'. With --match, exit 1 when no entry
+    matches (as 'kbtool match' exits). Straight from an error:
 
     \b
       kbtool plan --match "AttributeError: ..."

@@ -166,13 +166,45 @@ def search_command(
             if hit.snippet:
                 lines.append("    " + highlight(sanitize(hit.snippet, 1000), hit.highlights, style))
             out.write("\n".join(lines) + "\n")
-    if not result.hits:
+    excluded = None if result.hits else excluding_filter(config, filter_values)
+    if excluded:
+        notice(excluded)
+    elif not result.hits:
         message = f"no entries match {text[:80]!r}"
         if result.suggestions:
             message += "; did you mean: " + ", ".join(repr(s) for s in result.suggestions) + "?"
         notice(message)
     warn_unreadable(config, notice)
     return 0
+
+
+#: How to name each filter when it alone leaves nothing: (option, words before its value).
+_FILTER_WORDS = {
+    "category": ("--category", "in category"),
+    "tag": ("--tag", "with tag"),
+    "severity": ("--severity", "of severity"),
+    "status": ("--status", "with status"),
+    "since": ("--since", "dated since"),
+    "until": ("--until", "dated until"),
+    "file": ("--file", "in"),
+}
+
+
+def excluding_filter(config: Config, filter_values: dict[str, Any]) -> str | None:
+    """``no entries in category 'Nope' (--category)`` when one filter on its own leaves no
+    entry at all; None when each given filter leaves some (then the query is to blame)."""
+    from kbtool.search.fulltext import make_filters
+    from kbtool.search.listing import list_entries
+
+    for name, value in filter_values.items():
+        if not value or name not in _FILTER_WORDS:
+            continue
+        if list_entries(config, make_filters(config, **{name: value}), limit=1):
+            continue
+        option, words = _FILTER_WORDS[name]
+        shown = ", ".join(value) if isinstance(value, list | tuple) else str(value)
+        return f"no entries {words} {sanitize(shown, 80)!r} ({option})"
+    return None
 
 
 def inline_sql(sql: str, args: Sequence[Any]) -> str:
@@ -241,7 +273,7 @@ def match_command(
     if not hits:
         notice("no entry has a symptom that matches this text" + _search_hint(text_in))
     warn_unreadable(config, notice)
-    return 0
+    return 0 if hits else 1  # as plan --match exits (kbtool.errors.NothingMatchedError)
 
 
 def _search_hint(text: str) -> str:
@@ -281,7 +313,7 @@ def list_command(
         write_jsonl((r.to_dict() for r in rows), out)
     else:
         if not rows:
-            notice("no entries match these filters")
+            notice(excluding_filter(config, filter_values) or "no entries match these filters")
         style = Style.for_stream(out)
         width = max((len(sanitize(r.id)) for r in rows), default=0)
         cat_width = max((len(sanitize(r.category)) for r in rows), default=0)
