@@ -515,7 +515,7 @@ def _selection_options(
 
 
 _IDS = typer.Argument(metavar="ID", help="Entries to render (default: all, or the query).")
-_QUERY = typer.Option("--query", "-q", metavar="QUERY", help="Render the entries a search finds.")
+_QUERY = typer.Option("--query", metavar="QUERY", help="Render the entries a search finds.")
 _CATEGORY = typer.Option(
     "--category",
     "-c",
@@ -652,9 +652,17 @@ def plan_command(
     )
 
 
-def _ask(value: str | None, label: str, *, default: str | None = None, piped: bool = False) -> str:
+def _ask(
+    value: str | None,
+    label: str,
+    *,
+    default: str | None = None,
+    piped: bool = False,
+    choices: str = "",
+) -> str:
     """An option's value, else the answer: from the terminal, or (``piped``) the next line of
-    standard input, where an empty line or the end of input takes the default."""
+    standard input, where an empty line or the end of input takes the default. ``choices``
+    is shown in the prompt (``Severity (critical, high, medium, low)``)."""
     if value is not None:
         return value
     if not sys.stdin.isatty():
@@ -664,7 +672,20 @@ def _ask(value: str | None, label: str, *, default: str | None = None, piped: bo
         if default is not None:
             return default
         fail(f"--{label.lower()} is needed (no terminal to ask on, and no answer on stdin)")
-    return str(typer.prompt(label, default=default))
+    prompt = f"{label} ({choices})" if choices else label
+    return str(typer.prompt(prompt, default=default))
+
+
+def _categories(config: Config) -> str:
+    """The KB's categories, for the prompt (from the index; empty when it cannot be read)."""
+    from kbtool.search.listing import list_entries
+
+    try:
+        names = sorted({row.category for row in list_entries(config)})
+    except Exception:  # a prompt hint only: never fail the command over it
+        return ""
+    shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+    return f"e.g. {shown}" if shown else "e.g. Database/AsyncIO"
 
 
 @app.command("new")
@@ -674,7 +695,7 @@ def new_command(
         typer.Argument(metavar="TITLE", help="The entry's title (or --title)."),
     ] = None,
     title: Annotated[
-        str | None, typer.Option("--title", "-t", metavar="TEXT", help="The entry's title.")
+        str | None, typer.Option("--title", metavar="TEXT", help="The entry's title.")
     ] = None,
     category: Annotated[
         str | None,
@@ -695,9 +716,28 @@ def new_command(
         ),
     ] = None,
     tags: Annotated[
-        list[str] | None, typer.Option("--tag", metavar="TAG", help="A tag (repeatable).")
+        list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
     ] = None,
-    edit: Annotated[bool, typer.Option("--edit", help="Open $EDITOR on the file.")] = False,
+    symptoms: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--symptom",
+            metavar="TEXT",
+            help="An exact error message or observable sign (repeatable).",
+        ),
+    ] = None,
+    from_error: Annotated[
+        str | None,
+        typer.Option(
+            "--from-error",
+            metavar="TEXT",
+            help="An error message, traceback or log ('-': standard input): its error line "
+            "becomes the symptom and, unless given, the title.",
+        ),
+    ] = None,
+    edit: Annotated[
+        bool, typer.Option("--edit", help="Open $EDITOR at the new entry, then validate it.")
+    ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
     fmt: TextOrJson = "text",
 ) -> None:
@@ -706,24 +746,55 @@ def new_command(
     Asks for what the options do not give when run on a terminal; without one, reads the
     answers from standard input, one a line, in the same order (title, category, severity,
     description; an empty line takes the default). The category file is created with its
-    metadata when it does not exist.
+    metadata when it does not exist. Straight from an error:
+
+    \b
+      pytest 2>&1 | kbtool new --from-error - -c Testing
     """
+    from kbtool.kbwrite import slugify
     from kbtool.model import Severity
     from kbtool.reports.commands import new_entry
 
     check_format(fmt, ("text", "json"))
+    if edit and not dry_run:
+        _editor_command()  # no $EDITOR: an error before anything is written
     if title_words:
         if title is not None:
             fail("give the title once: as words or with --title, not both")
         title = " ".join(title_words)
     config = config_for(need_learnings=False)
+    found_symptoms = list(symptoms or [])
+    consumed = False
+    if from_error is not None:
+        from kbtool.fromerror import from_error as parse_error
+
+        if from_error == "-":
+            from kbtool.search.commands import MAX_STDIN_CHARS
+
+            text, consumed = sys.stdin.read(MAX_STDIN_CHARS), True
+        else:
+            text = from_error
+        picked = parse_error(text)
+        title = title if title is not None else picked.title
+        found_symptoms.insert(0, picked.symptom)
     # without a terminal, answers may be piped in, one a line, in the prompts' order; stdin is
     # read only when --title or --category is missing (otherwise nothing could be asked)
-    piped = not sys.stdin.isatty() and (title is None or category is None)
+    piped = not consumed and not sys.stdin.isatty() and (title is None or category is None)
     title = _ask(title, "Title", piped=piped)
-    category = _ask(category, "Category", piped=piped)
+    category = _ask(
+        category,
+        "Category",
+        piped=piped,
+        choices=_categories(config) if category is None and sys.stdin.isatty() else "",
+    )
     sev = (
-        _ask(severity, "Severity", default="" if severity is None else None, piped=piped)
+        _ask(
+            severity,
+            "Severity",
+            default="" if severity is None else None,
+            piped=piped,
+            choices=", ".join(_SEVERITIES) + "; empty for none",
+        )
         .strip()
         .lower()
     )
@@ -738,7 +809,9 @@ def new_command(
         severity=Severity(sev) if sev else None,
         tags=tags or [],
         dry_run=dry_run,
+        symptoms=found_symptoms,
     )
+    wanted = slugify(title)
     if fmt == "json":
         _echo_json(
             {
@@ -755,28 +828,123 @@ def new_command(
             f"{verb} {learning.id!r} to {os.path.relpath(write.path)}:{write.line}"
             + (" (new file)" if write.created else "")
         )
+    if learning.id != wanted:
+        typer.echo(
+            f"kbtool: note: the id {wanted!r} is taken: this entry's id is {learning.id!r} "
+            "(same title as an existing entry?)",
+            err=True,
+        )
     if edit and not dry_run:
-        _open_editor(write.path, write.line)
+        raise typer.Exit(_edit_and_validate(config, write.path, write.line))
+
+
+def _editor_command() -> list[str]:
+    """``$VISUAL`` or ``$EDITOR`` as a command line; a usage error when neither is set."""
+    import shlex
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor or not editor.strip():
+        fail("--edit: set $EDITOR (or $VISUAL) to your editor; nothing was written")
+    try:
+        return shlex.split(editor)
+    except ValueError as exc:
+        fail(f"$EDITOR {editor!r}: {exc}")
 
 
 def _open_editor(path: Path, line: int) -> None:
-    import shlex
+    """Run the editor on ``path``, at ``line`` for editors known to take one."""
     import subprocess
 
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not editor:
-        fail("--edit: set $EDITOR (or $VISUAL)")
-    command = [*shlex.split(editor)]
+    command = _editor_command()
     name = Path(command[0]).name
-    if name in ("vi", "vim", "nvim", "nano", "emacs", "micro", "kak") and line:
-        command.append(f"+{line}")
+    if name in ("vi", "vim", "nvim") and line:
+        command += [f"+{line}", "--", str(path)]
+    elif name in ("nano", "emacs", "micro", "kak") and line:
+        command += [f"+{line}", str(path)]
+    elif name in ("code", "codium") and line:
+        command += ["--wait", "--goto", f"{path}:{line}"]
+    else:
+        command.append(str(path))
     try:
-        subprocess.run(
-            [*command, "--", str(path)] if name in ("vi", "vim", "nvim") else [*command, str(path)],
-            check=False,
-        )
+        subprocess.run(command, check=False)
     except OSError as exc:
-        fail(f"cannot start the editor {editor!r}: {exc.strerror or exc}", 3)
+        fail(f"cannot start the editor {command[0]!r}: {exc.strerror or exc}", 3)
+
+
+def _edit_and_validate(config: Config, path: Path, line: int) -> int:
+    """Open the editor at ``path:line``; when it closes, validate the file (the exit code)."""
+    from kbtool.validate.command import validate_command
+
+    _open_editor(path, line)
+    return validate_command(
+        root=config.root,
+        paths=[str(path)],
+        fmt="text",
+        select=[],
+        ignore=[],
+        strict=False,
+        no_cache=False,
+        output=None,
+    )
+
+
+@app.command("edit")
+def edit_command(
+    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to edit.")],
+) -> None:
+    """Open $EDITOR (or $VISUAL) at the entry's line, then validate its file when the editor
+    closes (exit 1 on findings). Works on an entry in a file that cannot be read, too."""
+    from kbtool.errors import UsageError
+    from kbtool.search.commands import notice
+    from kbtool.search.show import locate
+    from kbtool.search.unreadable import find_id_in_unreadable
+
+    _editor_command()
+    config = config_for()
+    try:
+        found = locate(config, entry_id, notice=notice)
+        rel, line = found[0].path, found[0].line
+    except UsageError:
+        broken = find_id_in_unreadable(config, entry_id)
+        if not broken:
+            raise
+        rel, line = broken[0]
+    raise typer.Exit(_edit_and_validate(config, config.root / rel, line))
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(metavar="DIR", help="The folder (default: the current one)."),
+    ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Add an example entry (learnings/example.xml).")
+    ] = False,
+) -> None:
+    """Make a folder a knowledge base: kbtool.toml, learnings/, learnings/reports/, a
+    .gitignore line for the cache and a pre-commit hook; what exists is kept as it is."""
+    from kbtool.kbinit import PRE_COMMIT_SNIPPET, init_kb
+
+    target = folder or Path.cwd()
+    if target.exists() and not target.is_dir():
+        fail(f"{target}: not a folder")
+    try:
+        steps = init_kb(target, example=example)
+    except OSError as exc:
+        fail(f"{target}: {exc.strerror or exc}", 3)
+    for step in steps:
+        shown = os.path.relpath(step.path)
+        shown += "/" if step.path.is_dir() else ""
+        typer.echo(f"{step.action:<8} {shown}")
+    if any(s.action == "kept" for s in steps):
+        typer.echo("\nAdd kbtool's hook to your .pre-commit-config.yaml:\n")
+        typer.echo(PRE_COMMIT_SNIPPET, nl=False)
+    where = "" if folder is None else f" (in {folder})"
+    typer.echo(
+        f'\nNext{where}: kbtool new "Title" -c Category, or: '
+        "pytest 2>&1 | kbtool new --from-error - -c Category"
+    )
 
 
 report_app = _Typer(help="Fix reports: write a report skeleton for an entry.", no_args_is_help=True)
@@ -824,6 +992,7 @@ def migrate_command(
         Path | None,
         typer.Option(
             "--out",
+            "--output",
             "-o",
             metavar="DIR",
             help="Folder for the category files (its valid category files are kept and merged).",
@@ -1176,7 +1345,7 @@ def _invoke() -> int:
     from typer import _click
 
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="kbtool")
     except _click.exceptions.NoArgsIsHelpError as exc:
         exc.show()  # the help text
         return exc.exit_code
