@@ -8,6 +8,7 @@ fully understand, goes to the typer app in ``kbtool.cli``.
 
 from __future__ import annotations
 
+import os
 import sys
 
 FAST_COMMANDS = ("search", "match", "index", "validate", "list", "show", "stats", "links")
@@ -17,6 +18,12 @@ def main() -> None:
     from kbtool.fastcli import hoist_root, run_fast
 
     argv = sys.argv[1:] = hoist_root(sys.argv[1:])
+    if "_KBTOOL_COMPLETE" in os.environ:  # a shell asking for completions
+        from kbtool.completion import run_fast_completion
+
+        answered = run_fast_completion()
+        if answered is not None:
+            sys.exit(answered)
     if argv == ["--version"]:  # the typer app's --version says the same
         from kbtool import __version__
 

@@ -148,6 +148,16 @@ def config_for(start: Path | None = None, *, need_learnings: bool = True) -> Con
     return require_learnings(config) if need_learnings else config
 
 
+def _complete_entry_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Entry ids for the shell, from the index (kbtool.completion)."""
+    from kbtool.completion import entry_ids
+
+    return entry_ids(incomplete, ctx.find_root().params.get("root"))
+
+
+_COMPLETERS: dict[str, Callable[..., list[str]]] = {"entry-id": _complete_entry_ids}
+
+
 def _spec_command(name: str, opts: Sequence[Any], body: Callable[..., int], doc: str) -> None:
     """Register a command whose parameters are built from ``kbtool.fastcli`` options, the
     same list the start-up fast path parses with: help and behaviour cannot drift apart."""
@@ -161,7 +171,9 @@ def _spec_command(name: str, opts: Sequence[Any], body: Callable[..., int], doc:
             # A help text that states its own default ("(default: all)") gets no second one.
             typer.Option(*opt.flags, show_default="(default:" not in opt.help, **extra)
             if opt.flags
-            else typer.Argument(show_default=False, **extra)
+            else typer.Argument(
+                show_default=False, autocompletion=_COMPLETERS.get(opt.complete), **extra
+            )
         )
         default = None if opt.kind is list else opt.default
         if opt.required:
@@ -514,7 +526,11 @@ def _selection_options(
     )
 
 
-_IDS = typer.Argument(metavar="ID", help="Entries to render (default: all, or the query).")
+_IDS = typer.Argument(
+    metavar="ID",
+    help="Entries to render (default: all, or the query).",
+    autocompletion=_complete_entry_ids,
+)
 _QUERY = typer.Option("--query", metavar="QUERY", help="Render the entries a search finds.")
 _CATEGORY = typer.Option(
     "--category",
@@ -890,7 +906,10 @@ def _edit_and_validate(config: Config, path: Path, line: int) -> int:
 
 @app.command("edit")
 def edit_command(
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to edit.")],
+    entry_id: Annotated[
+        str,
+        typer.Argument(metavar="ID", help="The entry to edit.", autocompletion=_complete_entry_ids),
+    ],
 ) -> None:
     """Open $EDITOR (or $VISUAL) at the entry's line, then validate its file when the editor
     closes (exit 1 on findings). Works on an entry in a file that cannot be read, too."""
@@ -910,6 +929,24 @@ def edit_command(
             raise
         rel, line = broken[0]
     raise typer.Exit(_edit_and_validate(config, config.root / rel, line))
+
+
+@app.command("completion")
+def completion_command(
+    shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")],
+) -> None:
+    """Print the shell completion script: commands, options, and entry ids from the index.
+
+    \b
+      bash: kbtool completion bash > ~/.local/share/bash-completion/completions/kbtool
+      zsh:  kbtool completion zsh > "${fpath[1]}/_kbtool"
+      fish: kbtool completion fish > ~/.config/fish/completions/kbtool.fish
+    """
+    from kbtool.completion import SHELLS, script
+
+    if shell not in SHELLS:
+        fail(f"{shell!r}: expected one of {', '.join(SHELLS)}")
+    typer.echo(script(shell), nl=False)
 
 
 @app.command("init")
@@ -953,7 +990,12 @@ app.add_typer(report_app, name="report")
 
 @report_app.command("new")
 def report_new_command(
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to write it for.")],
+    entry_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="The entry to write it for.", autocompletion=_complete_entry_ids
+        ),
+    ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the report instead; write nothing.")
@@ -1344,6 +1386,10 @@ def _invoke() -> int:
     first, then the usage line and where help is (exit 2)."""
     from typer import _click
 
+    if os.environ.get("_KBTOOL_COMPLETE"):  # typer registers its shells only when asked to
+        from typer._completion_classes import completion_init
+
+        completion_init()
     try:
         code = app(standalone_mode=False, prog_name="kbtool")
     except _click.exceptions.NoArgsIsHelpError as exc:

@@ -30,6 +30,7 @@ class Opt(NamedTuple):
     metavar: str | None = None
     choices: tuple[str, ...] = ()
     required: bool = False  # a positional argument that must be given
+    complete: str = ""  # what the shell completes it with: "entry-id" (kbtool.completion)
 
 
 FORMAT_CHOICES = ("text", "json", "jsonl")

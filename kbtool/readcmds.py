@@ -19,7 +19,7 @@ On a terminal the text wraps to its width and long output goes through a pager, 
 does ($PAGER, else 'less' with LESS=FRX unless LESS is set); never when piped."""
 
 SHOW_OPTS = (
-    Opt("entry_id", (), "The entry's id.", metavar="ID", required=True),
+    Opt("entry_id", (), "The entry's id.", metavar="ID", required=True, complete="entry-id"),
     Opt(
         "fmt",
         ("--format", "-f"),
@@ -58,7 +58,7 @@ entries; mentions of entries in reports. Broken links are marked; `kbtool valida
 reports them as KB4xx findings."""
 
 LINKS_OPTS = (
-    Opt("entry_id", (), "Show only the links of this entry.", metavar="ID"),
+    Opt("entry_id", (), "Show only the links of this entry.", metavar="ID", complete="entry-id"),
     Opt(
         "fmt",
         ("--format", "-f"),
