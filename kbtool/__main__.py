@@ -18,6 +18,13 @@ def main() -> None:
     from kbtool.fastcli import hoist_root, run_fast
 
     argv = sys.argv[1:] = hoist_root(sys.argv[1:])
+    if argv and argv[-1] in ("--help", "-h"):
+        from kbtool.helpcache import lookup
+
+        text = lookup(argv)
+        if text is not None:
+            sys.stdout.write(text)
+            sys.exit(0)
     if "_KBTOOL_COMPLETE" in os.environ:  # a shell asking for completions
         from kbtool.completion import run_fast_completion
 

@@ -1,7 +1,9 @@
-"""Regenerate committed, derived files: ``python scripts/generate.py [schema|cli|all] [--check]``.
+"""Regenerate committed, derived files: ``python scripts/generate.py [TARGET|all] [--check]``.
 
 - ``spec/learning.schema.json`` from the Pydantic models.
 - ``docs/cli.md`` from every command's ``--help`` (the typer/click command tree).
+- ``kbtool/help.json``, the same help at 80 columns, served by ``kbtool --help`` without
+  importing typer (``kbtool.helpcache``).
 
 ``--check`` writes nothing and exits 1 when a file is stale.
 """
@@ -77,9 +79,19 @@ def cli_text() -> str:
     return "\n".join(lines) + "\n"
 
 
+def help_text() -> str:
+    """kbtool/help.json: each command's --help as typer prints it (kbtool.helpcache)."""
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("TERMINAL_WIDTH", None)
+    from kbtool.helpcache import help_json
+
+    return help_json()
+
+
 TARGETS = {
     "schema": (ROOT / "spec" / "learning.schema.json", schema_text),
     "cli": (ROOT / "docs" / "cli.md", cli_text),
+    "help": (ROOT / "kbtool" / "help.json", help_text),
 }
 
 

@@ -134,3 +134,49 @@ def test_cli_reference_covers_every_command() -> None:
     assert len(names) > 5
     for name in names:
         assert f"\n## {name}\n" in text, f"{name} is missing from docs/cli.md: {REGENERATE}"
+
+
+# ------------------------------------------------------------------ --help without typer
+
+
+def test_help_cache_is_current() -> None:
+    """kbtool/help.json (served by ``kbtool --help`` before typer loads) is typer's help."""
+    env = {**os.environ, "COLUMNS": "37", "TERMINAL_WIDTH": "37"}
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "generate.py"), "help", "--check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert result.returncode == 0, (
+        f"kbtool/help.json is stale (a command or its help changed): run "
+        f"`python scripts/generate.py help` and commit it\n{result.stderr}"
+    )
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["show", "-h"], ["report", "new", "--help"]])
+def test_help_from_the_cache_is_what_typer_prints(argv: list[str], tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "TERMINAL_WIDTH")}
+    fast = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "kbtool", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    code = f"import sys; sys.argv = ['kbtool', *{argv!r}]; from kbtool.cli import run; run()"
+    slow = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout)
+    assert fast.stdout.startswith("Usage: kbtool")
+    imported = {row.split("|")[-1].strip() for row in fast.stderr.splitlines()}
+    assert "typer" not in imported, "served from kbtool/help.json"
