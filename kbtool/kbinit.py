@@ -4,7 +4,8 @@ Creates what is missing of: ``kbtool.toml`` (the settings, commented), ``learnin
 ``learnings/reports/``, a ``.gitignore`` line for kbtool's cache (``.kbtool/``), and a
 ``.pre-commit-config.yaml`` that runs ``kbtool validate`` (only when the folder has none:
 an existing one is never edited; :data:`PRE_COMMIT_SNIPPET` is then printed to add by
-hand). With ``example``, one example entry in ``learnings/example.xml`` that validates clean.
+hand). With ``example``, one example entry in ``learnings/example.xml`` that validates clean,
+with a detector, so that ``kbtool scan`` has something to find.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ EXAMPLE_ENTRY = {
     "code": "def add(item, items=None):\n    items = [] if items is None else items\n"
     "    items.append(item)\n    return items",
 }
+#: The example entry's detector: ``kbtool scan`` finds the mistake in your code.
+EXAMPLE_DETECTOR = """<detector kind="regex">
+  <message>A mutable default argument is shared by every call: default to None</message>
+  <files>**/*.py</files>
+  <pattern>^\\s*(?:async\\s+)?def\\s+\\w+\\([^)]*=\\s*(?:\\[\\]|\\{\\}|list\\(\\)|dict\\(\\))</pattern>
+  <example kind="bad" path="app.py">def add(item, items=[]): ...</example>
+  <example kind="good" path="app.py">def add(item, items=None): ...</example>
+</detector>"""
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,7 @@ def _example(folder: Path) -> Step:
         symptoms=[Symptom(text=e["symptom"])],
         root_causes=[e["cause"]],
         solution=[SolutionStep(text=e["step"], code=[CodeBlock(text=e["code"], lang="python")])],
+        detectors=[EXAMPLE_DETECTOR],
     )
     write = add_learning(config, learning, taken=taken)
     return Step(write.path, "created" if write.created else "appended")
