@@ -942,11 +942,14 @@ def completion_command(
       zsh:  kbtool completion zsh > "${fpath[1]}/_kbtool"
       fish: kbtool completion fish > ~/.config/fish/completions/kbtool.fish
     """
-    from kbtool.completion import SHELLS, script
+    from typer._completion_shared import get_completion_script
+
+    from kbtool.completion import COMPLETE_VAR, SHELLS
 
     if shell not in SHELLS:
         fail(f"{shell!r}: expected one of {', '.join(SHELLS)}")
-    typer.echo(script(shell), nl=False)
+    script = get_completion_script(prog_name="kbtool", complete_var=COMPLETE_VAR, shell=shell)
+    typer.echo(script, nl=False)
 
 
 @app.command("init")

@@ -113,13 +113,6 @@ def format_ids(shell: str, ids: list[str], env: Mapping[str, str]) -> tuple[str,
     return "\n".join(ids), 0
 
 
-def script(shell: str) -> str:
-    """The completion script for ``shell`` (typer's), for ``kbtool``."""
-    from typer._completion_shared import get_completion_script
-
-    return get_completion_script(prog_name="kbtool", complete_var=COMPLETE_VAR, shell=shell)
-
-
 def run_fast_completion() -> int | None:
     """Answer a completion request without typer when :func:`fast_complete` can."""
     import sys

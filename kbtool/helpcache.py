@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 HELP_FILE = Path(__file__).with_name("help.json")
 WIDTH = 80  # click's default max_content_width: wider terminals get the same text
@@ -39,30 +38,3 @@ def lookup(argv: Sequence[str]) -> str | None:
         return None
     text = texts.get(" ".join(argv[:-1])) if isinstance(texts, dict) else None
     return text if isinstance(text, str) else None
-
-
-def render_all() -> dict[str, str]:
-    """Every command's ``--help`` as typer prints it at :data:`WIDTH` columns ("" is
-    ``kbtool`` itself, "report new" a subcommand)."""
-    import typer.main
-
-    from kbtool.cli import app
-
-    def walk(cmd: Any, path: list[str], parent: Any) -> dict[str, str]:
-        settings = {**cmd.context_settings, "terminal_width": WIDTH - 2}  # as click does
-        ctx = cmd.context_class(
-            cmd, info_name=path[-1] if path else "kbtool", parent=parent, **settings
-        )
-        found = {" ".join(path): cmd.get_help(ctx) + "\n"}
-        for name in getattr(cmd, "list_commands", lambda _ctx: [])(ctx):
-            child = cmd.get_command(ctx, name)
-            if child is not None:
-                found.update(walk(child, [*path, name], ctx))
-        return found
-
-    return walk(typer.main.get_command(app), [], None)
-
-
-def help_json() -> str:
-    """The text of ``kbtool/help.json``."""
-    return json.dumps(render_all(), indent=1, ensure_ascii=False, sort_keys=True) + "\n"

@@ -80,12 +80,30 @@ def cli_text() -> str:
 
 
 def help_text() -> str:
-    """kbtool/help.json: each command's --help as typer prints it (kbtool.helpcache)."""
+    """kbtool/help.json: each command's --help as typer prints it at kbtool.helpcache.WIDTH
+    columns ("" is ``kbtool`` itself, "report new" a subcommand), served without typer."""
+    import typer.main
+
+    from kbtool.cli import app
+    from kbtool.helpcache import WIDTH
+
     os.environ.pop("COLUMNS", None)
     os.environ.pop("TERMINAL_WIDTH", None)
-    from kbtool.helpcache import help_json
 
-    return help_json()
+    def walk(cmd: Any, path: list[str], parent: Any) -> dict[str, str]:
+        settings = {**cmd.context_settings, "terminal_width": WIDTH - 2}  # as click does
+        ctx = cmd.context_class(
+            cmd, info_name=path[-1] if path else "kbtool", parent=parent, **settings
+        )
+        found = {" ".join(path): cmd.get_help(ctx) + "\n"}
+        for name in getattr(cmd, "list_commands", lambda _ctx: [])(ctx):
+            child = cmd.get_command(ctx, name)
+            if child is not None:
+                found.update(walk(child, [*path, name], ctx))
+        return found
+
+    texts = walk(typer.main.get_command(app), [], None)
+    return json.dumps(texts, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 TARGETS = {
