@@ -151,12 +151,7 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
         if not root.is_dir():
             raise ConfigError(f"--root {root}: not a folder")
         found = _table_at(root)
-        if found is None:
-            raise ConfigError(
-                f"--root {root}: not a knowledge base (no kbtool.toml, no [tool.kbtool] table "
-                f"in pyproject.toml, no learnings/ folder); 'kbtool init {root}' makes one"
-            )
-        table, source = found
+        table, source = found if found is not None else ({}, None)
     else:
         root, table, source = find_root(start)
     unknown = sorted(set(table) - KNOWN_KEYS)
@@ -197,6 +192,12 @@ def require_learnings(config: Config) -> Config:
     if not config.learnings_dir.is_dir():
         from kbtool.textsafe import display_path
 
+        if config.source is None:  # no kbtool.toml, no [tool.kbtool], no learnings/
+            raise ConfigError(
+                f"{display_path(config.root)}: not a knowledge base (no kbtool.toml, no "
+                "[tool.kbtool] table in pyproject.toml, no learnings/ folder); "
+                f"'kbtool init {display_path(config.root)}' makes one"
+            )
         raise ConfigError(
             f"no learnings folder at {display_path(config.learnings_dir)} "
             "(set 'learnings' in [tool.kbtool], or run 'kbtool init')"
