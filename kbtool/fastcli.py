@@ -33,15 +33,21 @@ class Opt(NamedTuple):
     complete: str = ""  # what the shell completes it with: "entry-id" (kbtool.completion)
 
 
+def format_opt(*choices: str) -> Opt:
+    """``-f/--format FORMAT``, one of ``choices`` (the first is the default)."""
+    listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+    return Opt(
+        "fmt",
+        ("--format", "-f"),
+        f"Output format: {listed}.",
+        default=choices[0],
+        metavar="FORMAT",
+        choices=choices,
+    )
+
+
 FORMAT_CHOICES = ("text", "json", "jsonl")
-FORMAT_OPT = Opt(
-    "fmt",
-    ("--format", "-f"),
-    "Output format: text, json or jsonl.",
-    default="text",
-    metavar="FORMAT",
-    choices=FORMAT_CHOICES,
-)
+FORMAT_OPT = format_opt(*FORMAT_CHOICES)
 
 FILTER_OPTS = (
     Opt(
@@ -172,14 +178,7 @@ INDEX_OPTS = (
         kind=bool,
         default=False,
     ),
-    Opt(
-        "fmt",
-        ("--format", "-f"),
-        "Output format: text or json.",
-        default="text",
-        metavar="FORMAT",
-        choices=("text", "json"),
-    ),
+    format_opt("text", "json"),
 )
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from kbtool.fastcli import Opt
+from kbtool.fastcli import Opt, format_opt
 
 SHOW_DOC = """Show one entry: its fields, file and line, references and backlinks (entries and
 fix reports that point at it). An unknown id suggests the closest ones.
@@ -20,14 +20,7 @@ does ($PAGER, else 'less' with LESS=FRX unless LESS is set); never when piped.""
 
 SHOW_OPTS = (
     Opt("entry_id", (), "The entry's id.", metavar="ID", required=True, complete="entry-id"),
-    Opt(
-        "fmt",
-        ("--format", "-f"),
-        "Output format: text, json, xml or md.",
-        default="text",
-        metavar="FORMAT",
-        choices=("text", "json", "xml", "md"),
-    ),
+    format_opt("text", "json", "xml", "md"),
     Opt("no_pager", ("--no-pager",), "Never page the output.", kind=bool, default=False),
 )
 
@@ -35,14 +28,7 @@ STATS_DOC = """Counts by category, severity, status and age, and the entries pas
 review-by date."""
 
 STATS_OPTS = (
-    Opt(
-        "fmt",
-        ("--format", "-f"),
-        "Output format: text or json.",
-        default="text",
-        metavar="FORMAT",
-        choices=("text", "json"),
-    ),
+    format_opt("text", "json"),
     Opt(
         "as_of",
         ("--as-of",),
@@ -59,14 +45,7 @@ reports them as KB4xx findings."""
 
 LINKS_OPTS = (
     Opt("entry_id", (), "Show only the links of this entry.", metavar="ID", complete="entry-id"),
-    Opt(
-        "fmt",
-        ("--format", "-f"),
-        "Output format: text, json, mermaid or dot.",
-        default="text",
-        metavar="FORMAT",
-        choices=("text", "json", "mermaid", "dot"),
-    ),
+    format_opt("text", "json", "mermaid", "dot"),
 )
 
 
