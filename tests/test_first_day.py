@@ -337,3 +337,13 @@ def test_show_pages_on_a_terminal_only(tmp_path: Path) -> None:
     piped = subprocess.run(argv, cwd=config.root, env=env, capture_output=True, text=True)
     assert "pool-exhaustion-under-load" in piped.stdout
     assert not (tmp_path / "paged.txt").exists()
+
+
+def test_version_fast_and_through_typer_agree(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kbtool import __version__
+
+    fast = run(["--version"], monkeypatch, capsys)
+    slow = run(["--version"], monkeypatch, capsys, typer_only=True)
+    assert fast == slow == (0, f"kbtool {__version__}\n", "")
