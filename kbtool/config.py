@@ -185,6 +185,13 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
     )
 
 
+def recognised(config: Config) -> bool:
+    """Whether the root is a knowledge base (a kbtool.toml, a [tool.kbtool] table or a
+    learnings folder), rather than a folder named by --root; nothing may be created
+    (caches included) outside one."""
+    return config.source is not None or config.learnings_dir.is_dir()
+
+
 def require_learnings(config: Config) -> Config:
     """``config``, or ConfigError (exit 3) when its learnings folder does not exist: a
     reading command must not answer "no entries" (nor create its cache) for a KB that is
@@ -192,7 +199,7 @@ def require_learnings(config: Config) -> Config:
     if not config.learnings_dir.is_dir():
         from kbtool.textsafe import display_path
 
-        if config.source is None:  # no kbtool.toml, no [tool.kbtool], no learnings/
+        if not recognised(config):
             raise ConfigError(
                 f"{display_path(config.root)}: not a knowledge base (no kbtool.toml, no "
                 "[tool.kbtool] table in pyproject.toml, no learnings/ folder); "

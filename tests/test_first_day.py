@@ -105,6 +105,13 @@ def test_a_root_that_is_no_kb_is_an_error_and_creates_nothing(
     assert list((tmp_path / "somewhere").iterdir()) == []
 
 
+def test_validate_files_under_a_root_that_is_no_kb_writes_no_cache(tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_text("<specification>")
+    result = _kbtool(["--root", str(tmp_path), "validate", str(tmp_path / "a.xml")], tmp_path)
+    assert result.returncode == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xml"]
+
+
 def test_a_kb_without_its_learnings_folder_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "kbtool.toml").write_text("")
     result = _kbtool(["search", "loop"], tmp_path)

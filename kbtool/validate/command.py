@@ -88,7 +88,7 @@ def validate_command(
     output: str | None,
 ) -> int:
     """Run ``kbtool validate``; return the exit code."""
-    from kbtool.config import NoKnowledgeBaseError, load_config
+    from kbtool.config import NoKnowledgeBaseError, load_config, recognised
     from kbtool.errors import UsageError
     from kbtool.reporters import Report, render, summary
     from kbtool.term import use_color
@@ -99,6 +99,8 @@ def validate_command(
     targets = [Path(p) for p in paths]
     try:
         config = load_config(targets[0] if targets else None, root=Path(root) if root else None)
+        if not recognised(config):
+            no_cache = True  # --root names no knowledge base: write no cache there
     except NoKnowledgeBaseError:
         if not targets:
             raise
