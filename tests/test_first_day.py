@@ -354,3 +354,49 @@ def test_version_fast_and_through_typer_agree(
     fast = run(["--version"], monkeypatch, capsys)
     slow = run(["--version"], monkeypatch, capsys, typer_only=True)
     assert fast == slow == (0, f"kbtool {__version__}\n", "")
+
+
+def _expect(fd: int, text: str, seen: list[str]) -> str:
+    """Read the pseudo-terminal until ``text`` shows; all read so far."""
+    import select
+    import time
+
+    deadline = time.monotonic() + 60
+    while text not in seen[0]:
+        assert time.monotonic() < deadline, f"no {text!r} in {seen[0]!r}"
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            seen[0] += os.read(fd, 4096).decode(errors="replace")
+    return seen[0]
+
+
+def test_prompts_list_the_choices(tmp_path: Path) -> None:
+    import pty
+
+    _kbtool(["init", "--example"], tmp_path)
+    _kbtool(["index"], tmp_path)
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kbtool", "new"],
+        cwd=tmp_path,
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    os.close(child)
+    seen = [""]
+    try:
+        _expect(main, "Title", seen)
+        os.write(main, b"Pool exhausted\n")
+        _expect(main, "Category (e.g. Example)", seen)
+        os.write(main, b"Database\n")
+        _expect(main, "Severity (critical, high, medium, low; empty for none)", seen)
+        os.write(main, b"high\n")
+        _expect(main, "Description", seen)
+        os.write(main, b"\n")
+        _expect(main, "added 'pool-exhausted'", seen)
+    finally:
+        proc.wait(timeout=60)
+        os.close(main)
+    assert proc.returncode == 0, seen[0]
