@@ -1,21 +1,41 @@
 """``python -m kbtool`` and the ``kbtool`` console script.
 
-``kbtool search``, ``match``, ``index`` and ``validate`` take a fast path that never
+``kbtool search``, ``match``, ``index``, ``validate``, ``list``, ``show``, ``stats``,
+``links`` and ``--version`` take a fast path that never
 imports typer (see ``kbtool.fastcli``); everything else, and anything the fast path does not
 fully understand, goes to the typer app in ``kbtool.cli``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
-FAST_COMMANDS = ("search", "match", "index", "validate")
+FAST_COMMANDS = ("search", "match", "index", "validate", "list", "show", "stats", "links")
 
 
 def main() -> None:
     from kbtool.fastcli import hoist_root, run_fast
 
     argv = sys.argv[1:] = hoist_root(sys.argv[1:])
+    if argv and argv[-1] in ("--help", "-h"):
+        from kbtool.helpcache import lookup
+
+        text = lookup(argv)
+        if text is not None:
+            sys.stdout.write(text)
+            sys.exit(0)
+    if "_KBTOOL_COMPLETE" in os.environ:  # a shell asking for completions
+        from kbtool.completion import run_fast_completion
+
+        answered = run_fast_completion()
+        if answered is not None:
+            sys.exit(answered)
+    if argv == ["--version"]:  # the typer app's --version says the same
+        from kbtool import __version__
+
+        print(f"kbtool {__version__}")
+        sys.exit(0)
     if any(arg in FAST_COMMANDS for arg in argv[:3]):
         code = run_fast(argv)
         if code is not None:

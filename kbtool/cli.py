@@ -98,9 +98,24 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    color: Annotated[
+        str,
+        typer.Option(
+            "--color",
+            metavar="WHEN",
+            help="Colour: auto (a terminal without NO_COLOR), always or never; "
+            "may also follow the command.",
+        ),
+    ] = "auto",
 ) -> None:
     """Keep what your bugs taught you: validate, search, render and migrate learnings."""
+    from kbtool.term import set_color
+
     STATE.root = root
+    try:
+        set_color(color)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -123,11 +138,24 @@ def check_format(fmt: str, choices: Sequence[str]) -> None:
         fail(f"--format {fmt!r}: expected {expected}")
 
 
-def config_for(start: Path | None = None) -> Config:
-    """The configuration of the KB at --root, or the one containing ``start`` or the cwd."""
-    from kbtool.config import load_config
+def config_for(start: Path | None = None, *, need_learnings: bool = True) -> Config:
+    """The configuration of the KB at --root, or the one containing ``start`` or the cwd;
+    ConfigError (exit 3) when its learnings folder is missing, unless not ``need_learnings``
+    (commands that create it)."""
+    from kbtool.config import load_config, require_learnings
 
-    return load_config(start, root=STATE.root)
+    config = load_config(start, root=STATE.root)
+    return require_learnings(config) if need_learnings else config
+
+
+def _complete_entry_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Entry ids for the shell, from the index (kbtool.completion)."""
+    from kbtool.completion import entry_ids
+
+    return entry_ids(incomplete, ctx.find_root().params.get("root"))
+
+
+_COMPLETERS: dict[str, Callable[..., list[str]]] = {"entry-id": _complete_entry_ids}
 
 
 def _spec_command(name: str, opts: Sequence[Any], body: Callable[..., int], doc: str) -> None:
@@ -143,9 +171,13 @@ def _spec_command(name: str, opts: Sequence[Any], body: Callable[..., int], doc:
             # A help text that states its own default ("(default: all)") gets no second one.
             typer.Option(*opt.flags, show_default="(default:" not in opt.help, **extra)
             if opt.flags
-            else typer.Argument(show_default=False, **extra)
+            else typer.Argument(
+                show_default=False, autocompletion=_COMPLETERS.get(opt.complete), **extra
+            )
         )
         default = None if opt.kind is list else opt.default
+        if opt.required:
+            default = inspect.Parameter.empty
         params.append(
             inspect.Parameter(
                 opt.name,
@@ -254,7 +286,9 @@ matches: a note and close words go to stderr), 2 for an unusable query.""",
 by an error message, log or traceback: 'pytest 2>&1 | kbtool match -'.
 
 Addresses, numbers, quoted values, paths, UUIDs and timestamps are normalised away; exact
-signature hits come first. Each hit shows its score and the input line it matched.""",
+signature hits come first. Each hit shows its score and the input line it matched.
+Exit 0 with hits, 1 when nothing matches (a note on stderr; plan --match exits the same
+way), 2 usage error.""",
     )
     _spec_command(
         "list",
@@ -276,59 +310,14 @@ brought up to date. Searches do this on their own.""",
 _register_search_commands()
 
 
-@app.command("show")
-def show_command(
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry's id.")],
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", metavar="FORMAT", help="Output format: text, json, xml or md."
-        ),
-    ] = "text",
-) -> None:
-    """Show one entry: its fields, file and line, references and backlinks (entries and
-    fix reports that point at it). An unknown id suggests the closest ones."""
-    from kbtool.search.commands import notice
-    from kbtool.search.show import show
-    from kbtool.term import use_color
+def _register_read_commands() -> None:
+    from kbtool import readcmds
 
-    config = config_for()
-    raise typer.Exit(
-        show(
-            config,
-            entry_id,
-            fmt,
-            sys.stdout,
-            color=fmt == "text" and use_color(sys.stdout),
-            notice=notice,
-        )
-    )
+    _spec_command("show", readcmds.SHOW_OPTS, readcmds.show_command, readcmds.SHOW_DOC)
+    _spec_command("stats", readcmds.STATS_OPTS, readcmds.stats_command, readcmds.STATS_DOC)
 
 
-@app.command("stats")
-def stats_command(
-    fmt: TextOrJson = "text",
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="Compute ages and review dates as of this day (YYYY-MM-DD; default: today).",
-        ),
-    ] = None,
-) -> None:
-    """Counts by category, severity, status and age, and the entries past their review-by
-    date."""
-    from kbtool.search.commands import notice, render_stats, write_json
-    from kbtool.search.fulltext import parse_date
-    from kbtool.search.listing import stats
-
-    check_format(fmt, ("text", "json"))
-    result = stats(config_for(), today=parse_date(as_of) if as_of else None, notice=notice)
-    if fmt == "json":
-        write_json(result.to_dict(), sys.stdout)
-    else:
-        render_stats(result, sys.stdout)
+_register_read_commands()
 
 
 # ---- links / import-report / render / plan / new / report (fix-report issue) ----
@@ -369,37 +358,13 @@ def _user_templates(config: Config, templates: Path | None) -> Path | None:
     return folder.resolve()
 
 
-@app.command("links")
-def links_command(
-    entry_id: Annotated[
-        str | None, typer.Argument(metavar="ID", help="Show only the links of this entry.")
-    ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", metavar="FORMAT", help="Output format: text, json, mermaid or dot."
-        ),
-    ] = "text",
-) -> None:
-    """Print the links between entries and fix reports (both directions).
+def _register_links_command() -> None:
+    from kbtool import readcmds
 
-    Edges: fix-report, link and issue hrefs of entries; learning refs and supersedes between
-    entries; mentions of entries in reports. Broken links are marked; `kbtool validate`
-    reports them as KB4xx findings.
-    """
-    from kbtool.reports.links import build_graph, to_dot, to_mermaid, to_text
+    _spec_command("links", readcmds.LINKS_OPTS, readcmds.links_command, readcmds.LINKS_DOC)
 
-    check_format(fmt, ("text", "json", "mermaid", "dot"))
-    graph = build_graph(config_for())
-    if entry_id is not None and entry_id not in graph.entries:
-        from kbtool.render.plan import unknown_id
 
-        raise unknown_id(entry_id, sorted(graph.entries))
-    if fmt == "json":
-        _echo_json(graph.to_dict(entry_id))
-    else:
-        writer = {"text": to_text, "mermaid": to_mermaid, "dot": to_dot}[fmt]
-        typer.echo(writer(graph, entry_id), nl=False)
+_register_links_command()
 
 
 @app.command("import-report")
@@ -529,6 +494,17 @@ def import_report_command(
     raise typer.Exit(1 if errors else 0)
 
 
+def _load_kb(config: Config) -> KnowledgeBase:
+    """The KB's files, parsed; a warning on stderr names those that could not be."""
+    from kbtool.kb import KnowledgeBase
+    from kbtool.search.commands import notice
+    from kbtool.search.unreadable import count_unparsed
+
+    kb = KnowledgeBase.load(config)
+    count_unparsed(kb.sources, config, notice)
+    return kb
+
+
 def _selection_options(
     config: Config,
     kb: KnowledgeBase,
@@ -550,8 +526,12 @@ def _selection_options(
     )
 
 
-_IDS = typer.Argument(metavar="ID", help="Entries to render (default: all, or the query).")
-_QUERY = typer.Option("--query", "-q", metavar="QUERY", help="Render the entries a search finds.")
+_IDS = typer.Argument(
+    metavar="ID",
+    help="Entries to render (default: all, or the query).",
+    autocompletion=_complete_entry_ids,
+)
+_QUERY = typer.Option("--query", metavar="QUERY", help="Render the entries a search finds.")
 _CATEGORY = typer.Option(
     "--category",
     "-c",
@@ -629,10 +609,8 @@ def render_command(
     extend kbtool's ({% extends "default:fix-report.md.j2" %}); they run sandboxed in a child
     process with time, memory and output limits. Entry text is escaped for Markdown.
     """
-    from kbtool.kb import KnowledgeBase
-
     config = config_for()
-    kb = KnowledgeBase.load(config)
+    kb = _load_kb(config)
     selection = _selection_options(config, kb, ids, query, category, None, limit)
     _render_and_write(config, kb, template, selection, output, templates, title)
 
@@ -669,16 +647,15 @@ def plan_command(
 ) -> None:
     """Write a remediation plan: context, a checklist of steps, files, checks, prevention.
 
-    Short for 'kbtool render remediation-plan.md.j2'. Straight from an error:
+    Short for 'kbtool render remediation-plan.md.j2'. With --match, exit 1 when no entry
+    matches (as 'kbtool match' exits). Straight from an error:
 
     \b
       kbtool plan --match "AttributeError: ..."
       pytest 2>&1 | kbtool plan --match -
     """
-    from kbtool.kb import KnowledgeBase
-
     config = config_for()
-    kb = KnowledgeBase.load(config)
+    kb = _load_kb(config)
     selection = _selection_options(config, kb, ids, query, category, match, limit)
     _render_and_write(
         config,
@@ -691,9 +668,17 @@ def plan_command(
     )
 
 
-def _ask(value: str | None, label: str, *, default: str | None = None, piped: bool = False) -> str:
+def _ask(
+    value: str | None,
+    label: str,
+    *,
+    default: str | None = None,
+    piped: bool = False,
+    choices: str = "",
+) -> str:
     """An option's value, else the answer: from the terminal, or (``piped``) the next line of
-    standard input, where an empty line or the end of input takes the default."""
+    standard input, where an empty line or the end of input takes the default. ``choices``
+    is shown in the prompt (``Severity (critical, high, medium, low)``)."""
     if value is not None:
         return value
     if not sys.stdin.isatty():
@@ -703,7 +688,20 @@ def _ask(value: str | None, label: str, *, default: str | None = None, piped: bo
         if default is not None:
             return default
         fail(f"--{label.lower()} is needed (no terminal to ask on, and no answer on stdin)")
-    return str(typer.prompt(label, default=default))
+    prompt = f"{label} ({choices})" if choices else label
+    return str(typer.prompt(prompt, default=default))
+
+
+def _categories(config: Config) -> str:
+    """The KB's categories, for the prompt (from the index; empty when it cannot be read)."""
+    from kbtool.search.listing import list_entries
+
+    try:
+        names = sorted({row.category for row in list_entries(config)})
+    except Exception:  # a prompt hint only: never fail the command over it
+        return ""
+    shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+    return f"e.g. {shown}" if shown else "e.g. Database/AsyncIO"
 
 
 @app.command("new")
@@ -713,7 +711,7 @@ def new_command(
         typer.Argument(metavar="TITLE", help="The entry's title (or --title)."),
     ] = None,
     title: Annotated[
-        str | None, typer.Option("--title", "-t", metavar="TEXT", help="The entry's title.")
+        str | None, typer.Option("--title", metavar="TEXT", help="The entry's title.")
     ] = None,
     category: Annotated[
         str | None,
@@ -734,9 +732,28 @@ def new_command(
         ),
     ] = None,
     tags: Annotated[
-        list[str] | None, typer.Option("--tag", metavar="TAG", help="A tag (repeatable).")
+        list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
     ] = None,
-    edit: Annotated[bool, typer.Option("--edit", help="Open $EDITOR on the file.")] = False,
+    symptoms: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--symptom",
+            metavar="TEXT",
+            help="An exact error message or observable sign (repeatable).",
+        ),
+    ] = None,
+    from_error: Annotated[
+        str | None,
+        typer.Option(
+            "--from-error",
+            metavar="TEXT",
+            help="An error message, traceback or log ('-': standard input): its error line "
+            "becomes the symptom and, unless given, the title.",
+        ),
+    ] = None,
+    edit: Annotated[
+        bool, typer.Option("--edit", help="Open $EDITOR at the new entry, then validate it.")
+    ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing.")] = False,
     fmt: TextOrJson = "text",
 ) -> None:
@@ -745,24 +762,55 @@ def new_command(
     Asks for what the options do not give when run on a terminal; without one, reads the
     answers from standard input, one a line, in the same order (title, category, severity,
     description; an empty line takes the default). The category file is created with its
-    metadata when it does not exist.
+    metadata when it does not exist. Straight from an error:
+
+    \b
+      pytest 2>&1 | kbtool new --from-error - -c Testing
     """
+    from kbtool.kbwrite import slugify
     from kbtool.model import Severity
     from kbtool.reports.commands import new_entry
 
     check_format(fmt, ("text", "json"))
+    if edit and not dry_run:
+        _editor_command()  # no $EDITOR: an error before anything is written
     if title_words:
         if title is not None:
             fail("give the title once: as words or with --title, not both")
         title = " ".join(title_words)
-    config = config_for()
+    config = config_for(need_learnings=False)
+    found_symptoms = list(symptoms or [])
+    consumed = False
+    if from_error is not None:
+        from kbtool.fromerror import from_error as parse_error
+
+        if from_error == "-":
+            from kbtool.search.commands import MAX_STDIN_CHARS
+
+            text, consumed = sys.stdin.read(MAX_STDIN_CHARS), True
+        else:
+            text = from_error
+        picked = parse_error(text)
+        title = title if title is not None else picked.title
+        found_symptoms.insert(0, picked.symptom)
     # without a terminal, answers may be piped in, one a line, in the prompts' order; stdin is
     # read only when --title or --category is missing (otherwise nothing could be asked)
-    piped = not sys.stdin.isatty() and (title is None or category is None)
+    piped = not consumed and not sys.stdin.isatty() and (title is None or category is None)
     title = _ask(title, "Title", piped=piped)
-    category = _ask(category, "Category", piped=piped)
+    category = _ask(
+        category,
+        "Category",
+        piped=piped,
+        choices=_categories(config) if category is None and sys.stdin.isatty() else "",
+    )
     sev = (
-        _ask(severity, "Severity", default="" if severity is None else None, piped=piped)
+        _ask(
+            severity,
+            "Severity",
+            default="" if severity is None else None,
+            piped=piped,
+            choices=", ".join(_SEVERITIES) + "; empty for none",
+        )
         .strip()
         .lower()
     )
@@ -777,7 +825,9 @@ def new_command(
         severity=Severity(sev) if sev else None,
         tags=tags or [],
         dry_run=dry_run,
+        symptoms=found_symptoms,
     )
+    wanted = slugify(title)
     if fmt == "json":
         _echo_json(
             {
@@ -794,28 +844,147 @@ def new_command(
             f"{verb} {learning.id!r} to {os.path.relpath(write.path)}:{write.line}"
             + (" (new file)" if write.created else "")
         )
+    if learning.id != wanted:
+        typer.echo(
+            f"kbtool: note: the id {wanted!r} is taken: this entry's id is {learning.id!r} "
+            "(same title as an existing entry?)",
+            err=True,
+        )
     if edit and not dry_run:
-        _open_editor(write.path, write.line)
+        raise typer.Exit(_edit_and_validate(config, write.path, write.line))
+
+
+def _editor_command() -> list[str]:
+    """``$VISUAL`` or ``$EDITOR`` as a command line; a usage error when neither is set."""
+    import shlex
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor or not editor.strip():
+        fail("--edit: set $EDITOR (or $VISUAL) to your editor; nothing was written")
+    try:
+        return shlex.split(editor)
+    except ValueError as exc:
+        fail(f"$EDITOR {editor!r}: {exc}")
 
 
 def _open_editor(path: Path, line: int) -> None:
-    import shlex
+    """Run the editor on ``path``, at ``line`` for editors known to take one."""
     import subprocess
 
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not editor:
-        fail("--edit: set $EDITOR (or $VISUAL)")
-    command = [*shlex.split(editor)]
+    command = _editor_command()
     name = Path(command[0]).name
-    if name in ("vi", "vim", "nvim", "nano", "emacs", "micro", "kak") and line:
-        command.append(f"+{line}")
+    if name in ("vi", "vim", "nvim") and line:
+        command += [f"+{line}", "--", str(path)]
+    elif name in ("nano", "emacs", "micro", "kak") and line:
+        command += [f"+{line}", str(path)]
+    elif name in ("code", "codium") and line:
+        command += ["--wait", "--goto", f"{path}:{line}"]
+    else:
+        command.append(str(path))
     try:
-        subprocess.run(
-            [*command, "--", str(path)] if name in ("vi", "vim", "nvim") else [*command, str(path)],
-            check=False,
-        )
+        subprocess.run(command, check=False)
     except OSError as exc:
-        fail(f"cannot start the editor {editor!r}: {exc.strerror or exc}", 3)
+        fail(f"cannot start the editor {command[0]!r}: {exc.strerror or exc}", 3)
+
+
+def _edit_and_validate(config: Config, path: Path, line: int) -> int:
+    """Open the editor at ``path:line``; when it closes, validate the file (the exit code)."""
+    from kbtool.validate.command import validate_command
+
+    _open_editor(path, line)
+    return validate_command(
+        root=config.root,
+        paths=[str(path)],
+        fmt="text",
+        select=[],
+        ignore=[],
+        strict=False,
+        no_cache=False,
+        output=None,
+    )
+
+
+@app.command("edit")
+def edit_command(
+    entry_id: Annotated[
+        str,
+        typer.Argument(metavar="ID", help="The entry to edit.", autocompletion=_complete_entry_ids),
+    ],
+) -> None:
+    """Open $EDITOR (or $VISUAL) at the entry's line, then validate its file when the editor
+    closes (exit 1 on findings). Works on an entry in a file that cannot be read, too."""
+    from kbtool.errors import UsageError
+    from kbtool.search.commands import notice
+    from kbtool.search.show import locate
+    from kbtool.search.unreadable import find_id_in_unreadable
+
+    _editor_command()
+    config = config_for()
+    try:
+        found = locate(config, entry_id, notice=notice)
+        rel, line = found[0].path, found[0].line
+    except UsageError:
+        broken = find_id_in_unreadable(config, entry_id)
+        if not broken:
+            raise
+        rel, line = broken[0]
+    raise typer.Exit(_edit_and_validate(config, config.root / rel, line))
+
+
+@app.command("completion")
+def completion_command(
+    shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")],
+) -> None:
+    """Print the shell completion script: commands, options, and entry ids from the index.
+
+    \b
+      bash: kbtool completion bash > ~/.local/share/bash-completion/completions/kbtool
+      zsh:  kbtool completion zsh > "${fpath[1]}/_kbtool"
+      fish: kbtool completion fish > ~/.config/fish/completions/kbtool.fish
+    """
+    from typer._completion_shared import get_completion_script
+
+    from kbtool.completion import COMPLETE_VAR, SHELLS
+
+    if shell not in SHELLS:
+        fail(f"{shell!r}: expected one of {', '.join(SHELLS)}")
+    script = get_completion_script(prog_name="kbtool", complete_var=COMPLETE_VAR, shell=shell)
+    typer.echo(script, nl=False)
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(metavar="DIR", help="The folder (default: the current one)."),
+    ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Add an example entry (learnings/example.xml).")
+    ] = False,
+) -> None:
+    """Make a folder a knowledge base: kbtool.toml, learnings/, learnings/reports/, a
+    .gitignore line for the cache and a pre-commit hook; what exists is kept as it is."""
+    from kbtool.kbinit import PRE_COMMIT_SNIPPET, init_kb
+
+    target = folder or Path.cwd()
+    if target.exists() and not target.is_dir():
+        fail(f"{target}: not a folder")
+    try:
+        steps = init_kb(target, example=example)
+    except OSError as exc:
+        fail(f"{target}: {exc.strerror or exc}", 3)
+    for step in steps:
+        shown = os.path.relpath(step.path)
+        shown += "/" if step.path.is_dir() else ""
+        typer.echo(f"{step.action:<8} {shown}")
+    if any(s.action == "kept" for s in steps):
+        typer.echo("\nAdd kbtool's hook to your .pre-commit-config.yaml:\n")
+        typer.echo(PRE_COMMIT_SNIPPET, nl=False)
+    where = "" if folder is None else f" (in {folder})"
+    typer.echo(
+        f'\nNext{where}: kbtool new "Title" -c Category, or: '
+        "pytest 2>&1 | kbtool new --from-error - -c Category"
+    )
 
 
 report_app = _Typer(help="Fix reports: write a report skeleton for an entry.", no_args_is_help=True)
@@ -824,7 +993,12 @@ app.add_typer(report_app, name="report")
 
 @report_app.command("new")
 def report_new_command(
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry to write it for.")],
+    entry_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="The entry to write it for.", autocompletion=_complete_entry_ids
+        ),
+    ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the report instead; write nothing.")
@@ -863,6 +1037,7 @@ def migrate_command(
         Path | None,
         typer.Option(
             "--out",
+            "--output",
             "-o",
             metavar="DIR",
             help="Folder for the category files (its valid category files are kept and merged).",
@@ -939,7 +1114,9 @@ def migrate_command(
     if not sources and reports is None:
         fail("name the legacy files or folders to migrate (or --reports DIR)")
     try:
-        config = config_for(out if out is not None else (sources[0] if sources else None))
+        config = config_for(
+            out if out is not None else (sources[0] if sources else None), need_learnings=False
+        )
     except ConfigError:
         config = None
     options = MigrateOptions(
@@ -1024,7 +1201,7 @@ def fmt_command(
     from kbtool.kb import iter_xml_paths
 
     check_format(fmt, ("text", "json"))
-    config = config_for(paths[0] if paths else None)
+    config = config_for(paths[0] if paths else None, need_learnings=not paths)
     results: list[FmtResult] = []
     walk_findings: list[Diagnostic] = []
     for item in iter_xml_paths(paths or (), config):
@@ -1137,12 +1314,32 @@ def scan_command(
         ),
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            metavar="GLOB",
+            help="Leave out files matching this gitignore-style glob (repeatable), "
+            "e.g. '*_pb2.py' or 'migrations/'.",
+        ),
+    ] = None,
+    no_gitignore: Annotated[
+        bool, typer.Option("--no-gitignore", help="Scan files that .gitignore files name too.")
+    ] = False,
+    statistics: Annotated[
+        bool,
+        typer.Option(
+            "--statistics", help="Print the number of findings per detector instead of each."
+        ),
+    ] = False,
 ) -> None:
     """Run the knowledge base's detectors over code: path:line:col: <entry-id> message.
 
     Exit 1 on findings. Suppress one inline with '# kbtool: ignore[<entry-id>] reason'.
+    Under a folder, files its .gitignore files name are left out (nested files, negation,
+    folder-only and anchored patterns, as git does).
     """
-    from kbtool.scan.report import FORMATS, render, summary
+    from kbtool.scan.report import FORMATS, render, render_statistics, summary
     from kbtool.scan.scanner import scan
     from kbtool.scan.scanner import write_baseline as save_baseline
 
@@ -1157,6 +1354,8 @@ def scan_command(
         max_bytes=max_file_size,
         baseline=baseline,
         jobs=jobs or None,
+        excludes=exclude or (),
+        gitignore=not no_gitignore,
     )
     if write_baseline is not None:
         save_baseline(write_baseline, result.findings)
@@ -1166,7 +1365,12 @@ def scan_command(
                 err=True,
             )
         raise typer.Exit(0)
-    render(result, fmt, sys.stdout)
+    if statistics:
+        if fmt not in ("text", "json"):
+            fail(f"--statistics: --format {fmt!r}: expected text or json")
+        render_statistics(result, fmt, sys.stdout)
+    else:
+        render(result, fmt, sys.stdout)
     sys.stdout.flush()
     if not quiet:
         typer.echo(summary(result), err=True)
@@ -1177,4 +1381,30 @@ def run() -> None:
     """Entry point: run the app, turning library errors into messages and exit codes."""
     from kbtool.fastcli import run_guarded
 
-    sys.exit(run_guarded(app))  # standalone: usage errors print click's message and exit 2
+    sys.exit(run_guarded(_invoke))
+
+
+def _invoke() -> int:
+    """The app, with click's usage errors in kbtool's one error style: ``kbtool: error: …``
+    first, then the usage line and where help is (exit 2)."""
+    from typer import _click
+
+    if os.environ.get("_KBTOOL_COMPLETE"):  # typer registers its shells only when asked to
+        from typer._completion_classes import completion_init
+
+        completion_init()
+    try:
+        code = app(standalone_mode=False, prog_name="kbtool")
+    except _click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # the help text
+        return exc.exit_code
+    except _click.exceptions.ClickException as exc:
+        typer.echo(f"kbtool: error: {exc.format_message()}", err=True)
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            typer.echo(f"{ctx.get_usage()}\nTry '{ctx.command_path} -h' for help.", err=True)
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("kbtool: aborted", err=True)
+        return 1
+    return code if isinstance(code, int) else 0

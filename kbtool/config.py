@@ -109,6 +109,10 @@ def _table_at(folder: Path) -> tuple[dict[str, Any], Path | None] | None:
     return None
 
 
+class NoKnowledgeBaseError(ConfigError):
+    """No knowledge base contains the starting folder."""
+
+
 def find_root(start: Path | None = None) -> tuple[Path, dict[str, Any], Path | None]:
     """Walk up from ``start`` to the KB root; return it, its settings table and their file."""
     here = (start or Path.cwd()).resolve()
@@ -119,10 +123,10 @@ def find_root(start: Path | None = None) -> tuple[Path, dict[str, Any], Path | N
         if found is not None:
             table, source = found
             return folder, table, source
-    raise ConfigError(
+    raise NoKnowledgeBaseError(
         f"no knowledge base found from {here} upwards: expected kbtool.toml, "
         "a [tool.kbtool] table in pyproject.toml, or a learnings/ folder "
-        "(run from inside a knowledge base, or pass --root)"
+        "(run from inside a knowledge base, pass --root, or make one with 'kbtool init')"
     )
 
 
@@ -178,4 +182,45 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
         path_map=path_map,
         raw=table,
         source=source,
+    )
+
+
+def recognised(config: Config) -> bool:
+    """Whether the root is a knowledge base (a kbtool.toml, a [tool.kbtool] table or a
+    learnings folder), rather than a folder named by --root; nothing may be created
+    (caches included) outside one."""
+    return config.source is not None or config.learnings_dir.is_dir()
+
+
+def require_learnings(config: Config) -> Config:
+    """``config``, or ConfigError (exit 3) when its learnings folder does not exist: a
+    reading command must not answer "no entries" (nor create its cache) for a KB that is
+    not there."""
+    if not config.learnings_dir.is_dir():
+        from kbtool.textsafe import display_path
+
+        if not recognised(config):
+            raise ConfigError(
+                f"{display_path(config.root)}: not a knowledge base (no kbtool.toml, no "
+                "[tool.kbtool] table in pyproject.toml, no learnings/ folder); "
+                f"'kbtool init {display_path(config.root)}' makes one"
+            )
+        raise ConfigError(
+            f"no learnings folder at {display_path(config.learnings_dir)} "
+            "(set 'learnings' in [tool.kbtool], or run 'kbtool init')"
+        )
+    return config
+
+
+def folder_config(folder: Path) -> Config:
+    """A configuration for a bare folder of category files outside any knowledge base:
+    the folder is both the root and the learnings folder (``kbtool validate some/folder/``).
+    Its cache folder is named but must not be written (nothing is created outside a KB)."""
+    folder = folder.resolve()
+    return Config(
+        root=folder,
+        learnings_dir=folder,
+        reports_dir=folder / "reports",
+        templates_dir=None,
+        cache_dir=folder / ".kbtool",
     )

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from kbtool.model import CategoryFile, Learning, Metadata, Provenance
 from kbtool.safexml import find_doctype, make_parser
+
+if TYPE_CHECKING:  # pydantic stays off the path of plain reading (kbtool show)
+    from kbtool.model import CategoryFile, Learning, Metadata, Provenance
 
 INDENT = "  "
 XML_SPACE = " \t\r\n"
@@ -65,6 +67,15 @@ def _date(text: str) -> dt.date | str:
         return dt.date.fromisoformat(text)
     except ValueError:
         return text
+
+
+def split_file_line(line: str) -> tuple[str, str]:
+    """``"app/x.py - what changed"`` → ``("app/x.py", "what changed")``; the note may be empty."""
+    for sep in (" - ", " — ", " – ", ": "):
+        path, found, note = line.partition(sep)
+        if found and path.strip() and " " not in path.strip():
+            return path.strip(), note.strip()
+    return line.strip(), ""
 
 
 def learning_data(el: etree._Element) -> dict[str, Any]:
@@ -144,6 +155,8 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
 
 
 def learning_from_element(el: etree._Element) -> Learning:
+    from kbtool.model import Learning
+
     return Learning.model_validate(learning_data(el))
 
 
@@ -156,10 +169,14 @@ def metadata_from_element(el: etree._Element) -> Metadata:
     updated = el.find("last_updated")
     if updated is not None:
         data["last_updated"] = _date(_text(updated))
+    from kbtool.model import Metadata
+
     return Metadata.model_validate(data)
 
 
 def file_from_element(root: etree._Element) -> CategoryFile:
+    from kbtool.model import CategoryFile
+
     meta = root.find("metadata")
     box = root.find("learnings")
     return CategoryFile(

@@ -31,3 +31,9 @@ class ConcurrentChangeError(KbError):
     """A file changed on disk while kbtool was rewriting it; nothing was written (exit 3)."""
 
     exit_code = 3
+
+
+class NothingMatchedError(KbError):
+    """An error text matched no entry: ``plan --match`` exits as ``kbtool match`` does (1)."""
+
+    exit_code = 1

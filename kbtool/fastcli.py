@@ -29,17 +29,25 @@ class Opt(NamedTuple):
     default: Any = None
     metavar: str | None = None
     choices: tuple[str, ...] = ()
+    required: bool = False  # a positional argument that must be given
+    complete: str = ""  # what the shell completes it with: "entry-id" (kbtool.completion)
+
+
+def format_opt(*choices: str) -> Opt:
+    """``-f/--format FORMAT``, one of ``choices`` (the first is the default)."""
+    listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+    return Opt(
+        "fmt",
+        ("--format", "-f"),
+        f"Output format: {listed}.",
+        default=choices[0],
+        metavar="FORMAT",
+        choices=choices,
+    )
 
 
 FORMAT_CHOICES = ("text", "json", "jsonl")
-FORMAT_OPT = Opt(
-    "fmt",
-    ("--format", "-f"),
-    "Output format: text, json or jsonl.",
-    default="text",
-    metavar="FORMAT",
-    choices=FORMAT_CHOICES,
-)
+FORMAT_OPT = format_opt(*FORMAT_CHOICES)
 
 FILTER_OPTS = (
     Opt(
@@ -121,6 +129,13 @@ SEARCH_OPTS = (
         kind=bool,
         default=False,
     ),
+    Opt(
+        "ids",
+        ("--ids", "-l"),
+        "Print only the ids of the hits, one a line (for xargs).",
+        kind=bool,
+        default=False,
+    ),
 )
 
 MATCH_OPTS = (
@@ -163,14 +178,7 @@ INDEX_OPTS = (
         kind=bool,
         default=False,
     ),
-    Opt(
-        "fmt",
-        ("--format", "-f"),
-        "Output format: text or json.",
-        default="text",
-        metavar="FORMAT",
-        choices=("text", "json"),
-    ),
+    format_opt("text", "json"),
 )
 
 
@@ -194,7 +202,12 @@ def parse(argv: Sequence[str], opts: Sequence[Opt]) -> dict[str, Any]:
         if only_positional or arg == "-" or not arg.startswith("-"):
             if positional is None:
                 raise _StepAside
-            values[positional.name].append(arg)
+            if positional.kind is list:
+                values[positional.name].append(arg)
+            elif values[positional.name] is None:
+                values[positional.name] = arg
+            else:
+                raise _StepAside  # a second one: let typer say so
             continue
         if arg == "--":
             only_positional = True
@@ -216,6 +229,8 @@ def parse(argv: Sequence[str], opts: Sequence[Opt]) -> dict[str, Any]:
         else:
             raise _StepAside
         values[opt.name] = _convert(opt, value, values[opt.name])
+    if any(opt.required and values[opt.name] is None for opt in opts):
+        raise _StepAside  # missing: typer prints its usage message
     return values
 
 
@@ -232,21 +247,25 @@ def _convert(opt: Opt, value: str, current: Any) -> Any:
     return value
 
 
+#: kbtool's global options, each taking a value; accepted after the command too.
+GLOBAL_OPTS = ("--root", "--color")
+
+
 def hoist_root(argv: Sequence[str]) -> list[str]:
-    """``kbtool COMMAND … --root DIR …`` → ``kbtool --root DIR COMMAND …``: ``--root`` is
-    kbtool's one global option, and is accepted after the command too (before any ``--``),
-    so that a hook or an alias can append it."""
+    """``kbtool COMMAND … --root DIR …`` → ``kbtool --root DIR COMMAND …``: ``--root`` and
+    ``--color`` are kbtool's global options, and are accepted after the command too (before
+    any ``--``), so that a hook or an alias can append them."""
     args = list(argv)
     start = 0
     while start < len(args) and args[start].startswith("-"):  # globals before the command
-        start += 2 if args[start] == "--root" else 1
+        start += 2 if args[start] in GLOBAL_OPTS else 1
     moved: list[str] = []
     i = start + 1
     while i < len(args) and args[i] != "--":
-        if args[i] == "--root" and i + 1 < len(args):
+        if args[i] in GLOBAL_OPTS and i + 1 < len(args):
             moved += args[i : i + 2]
             del args[i : i + 2]
-        elif args[i].startswith("--root="):
+        elif args[i].startswith(tuple(f"{g}=" for g in GLOBAL_OPTS)):
             moved.append(args.pop(i))
         else:
             i += 1
@@ -255,19 +274,27 @@ def hoist_root(argv: Sequence[str]) -> list[str]:
 
 def _split_globals(argv: Sequence[str]) -> tuple[str | None, str, list[str]] | None:
     """``[--root DIR] COMMAND ARGS…`` → (root, command, args); None for anything else."""
-    root = None
+    found: dict[str, str] = {}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
-        arg = argv[i]
-        if arg == "--root" and i + 1 < len(argv):
-            root, i = argv[i + 1], i + 2
-        elif arg.startswith("--root="):
-            root, i = arg[len("--root=") :], i + 1
-        else:
+        flag, eq, value = argv[i].partition("=")
+        if flag not in GLOBAL_OPTS:
             return None
+        if not eq:
+            if i + 1 >= len(argv):
+                return None
+            value, i = argv[i + 1], i + 1
+        found[flag], i = value, i + 1
     if i >= len(argv):
         return None
-    return root, argv[i], list(argv[i + 1 :])
+    if "--color" in found:
+        from kbtool.term import set_color
+
+        try:
+            set_color(found["--color"])
+        except ValueError:
+            return None  # typer says what is wrong
+    return found.get("--root"), argv[i], list(argv[i + 1 :])
 
 
 def run_guarded(body: Callable[[], int | None]) -> int:
@@ -299,6 +326,14 @@ def run_guarded(body: Callable[[], int | None]) -> int:
         return 3
 
 
+#: Commands whose options and body live in :mod:`kbtool.readcmds` (typer builds them too).
+READ_COMMANDS = {
+    "show": ("SHOW_OPTS", "show_command"),
+    "stats": ("STATS_OPTS", "stats_command"),
+    "links": ("LINKS_OPTS", "links_command"),
+}
+
+
 def run_fast(argv: Sequence[str]) -> int | None:
     """The exit code of a fast-path command, or None when typer should handle ``argv``."""
     split = _split_globals(argv)
@@ -310,6 +345,11 @@ def run_fast(argv: Sequence[str]) -> int | None:
         commands: dict[str, tuple[Any, Any]] = {
             "validate": (command.OPTS, command.validate_command)
         }
+    elif split[1] in READ_COMMANDS:
+        from kbtool import readcmds
+
+        opts_name, body_name = READ_COMMANDS[split[1]]
+        commands = {split[1]: (getattr(readcmds, opts_name), getattr(readcmds, body_name))}
     else:
         from kbtool.search.commands import fast_commands
 

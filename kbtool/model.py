@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kbtool.entry_xml import split_file_line as split_file_line  # its home is off pydantic
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 # \Z, not $: in Python "$" also matches before a final newline ("abc\n" is not an id).
 ID_RE = re.compile(ID_PATTERN.removesuffix("$") + r"\Z")
@@ -168,15 +170,6 @@ class CategoryFile(_Model):
     learnings: list[Learning] = Field(
         default_factory=list, json_schema_extra=_xml("learnings", item="learning")
     )
-
-
-def split_file_line(line: str) -> tuple[str, str]:
-    """``"app/x.py - what changed"`` → ``("app/x.py", "what changed")``; the note may be empty."""
-    for sep in (" - ", " — ", " – ", ": "):
-        path, found, note = line.partition(sep)
-        if found and path.strip() and " " not in path.strip():
-            return path.strip(), note.strip()
-    return line.strip(), ""
 
 
 def json_schema() -> dict[str, Any]:

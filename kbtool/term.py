@@ -23,3 +23,19 @@ def show_progress(stream: TextIO | None = None) -> bool:
     """Progress bars only on an interactive terminal (never in CI logs or pipes)."""
     stream = stream or sys.stderr
     return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("CI")
+
+
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def set_color(when: str) -> None:
+    """Apply ``--color WHEN`` for this process: ``always`` sets FORCE_COLOR, ``never`` sets
+    NO_COLOR, ``auto`` leaves the environment to decide. ValueError for anything else."""
+    if when not in COLOR_CHOICES:
+        raise ValueError(f"--color {when!r}: expected auto, always or never")
+    if when == "always":
+        os.environ.pop("NO_COLOR", None)
+        os.environ["FORCE_COLOR"] = "1"
+    elif when == "never":
+        os.environ.pop("FORCE_COLOR", None)
+        os.environ["NO_COLOR"] = "1"

@@ -1,7 +1,9 @@
-"""Regenerate committed, derived files: ``python scripts/generate.py [schema|cli|all] [--check]``.
+"""Regenerate committed, derived files: ``python scripts/generate.py [TARGET|all] [--check]``.
 
 - ``spec/learning.schema.json`` from the Pydantic models.
 - ``docs/cli.md`` from every command's ``--help`` (the typer/click command tree).
+- ``kbtool/help.json``, the same help at 80 columns, served by ``kbtool --help`` without
+  importing typer (``kbtool.helpcache``).
 
 ``--check`` writes nothing and exits 1 when a file is stale.
 """
@@ -77,9 +79,37 @@ def cli_text() -> str:
     return "\n".join(lines) + "\n"
 
 
+def help_text() -> str:
+    """kbtool/help.json: each command's --help as typer prints it at kbtool.helpcache.WIDTH
+    columns ("" is ``kbtool`` itself, "report new" a subcommand), served without typer."""
+    import typer.main
+
+    from kbtool.cli import app
+    from kbtool.helpcache import WIDTH
+
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("TERMINAL_WIDTH", None)
+
+    def walk(cmd: Any, path: list[str], parent: Any) -> dict[str, str]:
+        settings = {**cmd.context_settings, "terminal_width": WIDTH - 2}  # as click does
+        ctx = cmd.context_class(
+            cmd, info_name=path[-1] if path else "kbtool", parent=parent, **settings
+        )
+        found = {" ".join(path): cmd.get_help(ctx) + "\n"}
+        for name in getattr(cmd, "list_commands", lambda _ctx: [])(ctx):
+            child = cmd.get_command(ctx, name)
+            if child is not None:
+                found.update(walk(child, [*path, name], ctx))
+        return found
+
+    texts = walk(typer.main.get_command(app), [], None)
+    return json.dumps(texts, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 TARGETS = {
     "schema": (ROOT / "spec" / "learning.schema.json", schema_text),
     "cli": (ROOT / "docs" / "cli.md", cli_text),
+    "help": (ROOT / "kbtool" / "help.json", help_text),
 }
 
 

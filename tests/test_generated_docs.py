@@ -97,11 +97,13 @@ def test_json_schema_rejects_what_the_xsd_rejects(
 # ------------------------------------------------------------------ CLI reference
 
 
-def test_cli_reference_is_current() -> None:
-    """docs/cli.md is what the commands print, whatever the terminal's width."""
+@pytest.mark.parametrize(("target", "path"), [("cli", "docs/cli.md"), ("help", "kbtool/help.json")])
+def test_cli_reference_is_current(target: str, path: str) -> None:
+    """docs/cli.md, and kbtool/help.json (served by ``kbtool --help`` before typer loads),
+    are what the commands print, whatever the terminal's width."""
     env = {**os.environ, "COLUMNS": "37", "TERMINAL_WIDTH": "37"}
     result = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "generate.py"), "cli", "--check"],
+        [sys.executable, str(REPO / "scripts" / "generate.py"), target, "--check"],
         capture_output=True,
         text=True,
         env=env,
@@ -109,8 +111,8 @@ def test_cli_reference_is_current() -> None:
         timeout=60,
     )
     assert result.returncode == 0, (
-        f"docs/cli.md is stale (a command or its help changed): run "
-        f"`python scripts/generate.py cli` and commit docs/cli.md\n{result.stderr}"
+        f"{path} is stale (a command or its help changed): run "
+        f"`python scripts/generate.py {target}` and commit {path}\n{result.stderr}"
     )
 
 
@@ -134,3 +136,32 @@ def test_cli_reference_covers_every_command() -> None:
     assert len(names) > 5
     for name in names:
         assert f"\n## {name}\n" in text, f"{name} is missing from docs/cli.md: {REGENERATE}"
+
+
+# ------------------------------------------------------------------ --help without typer
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["show", "-h"], ["report", "new", "--help"]])
+def test_help_from_the_cache_is_what_typer_prints(argv: list[str], tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "TERMINAL_WIDTH")}
+    fast = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "kbtool", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    code = f"import sys; sys.argv = ['kbtool', *{argv!r}]; from kbtool.cli import run; run()"
+    slow = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout)
+    assert fast.stdout.startswith("Usage: kbtool")
+    imported = {row.split("|")[-1].strip() for row in fast.stderr.splitlines()}
+    assert "typer" not in imported, "served from kbtool/help.json"

@@ -199,7 +199,7 @@ def test_new_command(tmp_path: Path) -> None:
         "--root",
         str(root),
         "new",
-        "-t",
+        "--title",
         "Session used after close",
         "-c",
         "Database/SQLAlchemy",
@@ -224,7 +224,7 @@ def test_new_without_terminal_needs_options(tmp_path: Path) -> None:
     root = make_kb(tmp_path)
     result = cli("--root", str(root), "new", "--category", "X")
     assert result.code == 2 and "--title is needed" in result.err
-    assert cli("--root", str(root), "new", "-t", "T", "-c", "X", "-s", "urgent").code == 2
+    assert cli("--root", str(root), "new", "--title", "T", "-c", "X", "-s", "urgent").code == 2
 
 
 def test_new_reads_piped_answers(tmp_path: Path) -> None:
@@ -286,6 +286,6 @@ def test_new_opens_the_editor_when_asked(tmp_path: Path, monkeypatch: pytest.Mon
     script.chmod(0o755)
     monkeypatch.setenv("EDITOR", str(script))
     monkeypatch.delenv("VISUAL", raising=False)
-    result = cli("--root", str(root), "new", "-t", "Edit me", "-c", "X", "--edit")
+    result = cli("--root", str(root), "new", "--title", "Edit me", "-c", "X", "--edit")
     assert result.code == 0, result.err
     assert log.read_text().strip().endswith("learnings/x.xml")

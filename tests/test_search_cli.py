@@ -85,7 +85,7 @@ CASES = {
     "search_bad_severity": (["search", "pool", "--severity", "urgent"], 2),
     "match_text": (["match", OLD_FASTAPI], 0),
     "match_json": (["match", "-f", "json", NEW_FASTAPI], 0),
-    "match_nothing": (["match", "the weather is nice"], 0),
+    "match_nothing": (["match", "the weather is nice"], 1),
     "list_text": (["list"], 0),
     "list_json": (["list", "--category", "testing", "-f", "json"], 0),
     "show_text": (["show", "async-context-manager-dependency-injection"], 0),
@@ -151,7 +151,7 @@ def test_match_points_a_few_words_at_search(
 ) -> None:
     monkeypatch.chdir(kb.root)
     code, out, err = run(argv, monkeypatch, capsys, stdin=stdin)
-    assert (code, out) == (0, "")
+    assert (code, out) == (1, "")  # nothing matched: exit 1, as plan --match
     assert err.startswith("kbtool: no entry has a symptom that matches this text")
     if hint is None:
         assert "kbtool search" not in err
@@ -164,7 +164,12 @@ def test_list_says_when_nothing_matches(
 ) -> None:
     monkeypatch.chdir(kb.root)
     code, out, err = run(["list", "--category", "nope"], monkeypatch, capsys, typer_only=True)
+    assert (code, out, err) == (0, "", "kbtool: no entries in category 'nope' (--category)\n")
+    # each filter leaves some entries, together none: the filters, not one of them
+    code, out, err = run(["list", "-c", "testing", "-s", "critical"], monkeypatch, capsys)
     assert (code, out, err) == (0, "", "kbtool: no entries match these filters\n")
+    code, out, err = run(["search", "session", "-t", "nope"], monkeypatch, capsys)
+    assert (code, out, err) == (0, "", "kbtool: no entries with tag 'nope' (--tag)\n")
 
 
 def test_show_markdown_uses_the_fix_report_template(
@@ -220,6 +225,15 @@ SAME = [
     ["match", "-n", "1", "RuntimeError:", "Event", "loop", "is", "closed"],
     ["index"],
     ["index", "--format", "json"],
+    ["list", "-c", "database", "-n", "2"],
+    ["list", "--format", "jsonl", "--severity", "high"],
+    ["show", "pool-exhaustion-under-load"],
+    ["show", "-f", "json", "pool-exhaustion-under-load"],
+    ["show", "pool-exhaustion-under-load", "--no-pager", "--format=xml"],
+    ["stats", "--as-of", "2026-01-01"],
+    ["stats", "-f", "json", "--as-of", "2026-01-01"],
+    ["links"],
+    ["links", "pool-exhaustion-under-load", "--format", "mermaid"],
 ]
 
 
@@ -250,7 +264,13 @@ def test_fast_path_behaves_like_typer(
         ["search", "a", "--limit"],
         ["--version", "search"],
         ["search", "--show-sql=yes", "a"],
-        ["list"],
+        ["list", "extra"],
+        ["show"],
+        ["show", "a", "b"],
+        ["show", "a", "--format", "yaml"],
+        ["stats", "--as-of"],
+        ["links", "-f", "svg"],
+        ["new", "a"],
     ],
 )
 def test_fast_path_steps_aside_when_unsure(argv: list[str]) -> None:

@@ -320,8 +320,7 @@ def entry_context(
     ref: EntryRef, config: Config, linker: Linker, graph: LinkGraph | None = None
 ) -> EntryCtx:
     """The context of one entry (read straight from its element; no validation needed)."""
-    from kbtool.entry_xml import learning_data
-    from kbtool.model import split_file_line
+    from kbtool.entry_xml import learning_data, split_file_line
 
     data = learning_data(ref.element)
     try:

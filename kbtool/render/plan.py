@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kbtool.errors import UsageError
+from kbtool.errors import NothingMatchedError, UsageError
 
 if TYPE_CHECKING:
     from kbtool.config import Config
@@ -77,7 +77,7 @@ def select_entries(
         selection.entries = selection.entries[:limit]
     if not selection.entries:
         what = {"search": f"matches the query {query!r}", "match": "matches that error text"}
-        raise UsageError(
+        raise (NothingMatchedError if selection.how == "match" else UsageError)(
             f"no entry {what.get(selection.how, 'is selected')}"
             + (f" in category {category!r}" if category else "")
         )

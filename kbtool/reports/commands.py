@@ -136,8 +136,11 @@ def import_report_file(
     report = read_report(path, config, inside_only=False)
     kb = KnowledgeBase.load(config)
     taken = set(kb.ids())
+    front_category = report.front_matter.get("category")
     if category:
         how = "from --category"
+    elif isinstance(front_category, str) and front_category.strip():
+        category, how = front_category.strip(), "from the report's front matter"
     elif report.title and not report.errors:
         category, score = closest_category(config, report, kb)
         how = (
@@ -222,10 +225,11 @@ def new_entry(
     tags: list[str] | None = None,
     date: dt.date | None = None,
     dry_run: bool = False,
+    symptoms: list[str] | None = None,
 ) -> tuple[Learning, WriteResult]:
     """Create an entry with a unique id from its title in its category file."""
     from kbtool.kbwrite import add_learning, kb_ids, make_id
-    from kbtool.model import Learning
+    from kbtool.model import Learning, Symptom
 
     if not title.strip():
         raise UsageError("a title is needed (--title)")
@@ -240,6 +244,7 @@ def new_entry(
         category=category.strip(),
         description=description.strip() or title.strip(),
         tags=list(tags or []),
+        symptoms=[Symptom(text=t.strip()) for t in symptoms or [] if t.strip()],
     )
     return learning, add_learning(config, learning, taken=taken, dry_run=dry_run)
 

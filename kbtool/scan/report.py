@@ -53,6 +53,35 @@ def render_text(result: ScanResult, out: TextIO) -> None:
         out.write(f"{p.format()} [{p.severity.value}]\n")
 
 
+def statistics(result: ScanResult) -> list[dict[str, object]]:
+    """Findings counted per detector (entry id), most first, as ``ruff --statistics`` does."""
+    counts: dict[str, int] = {}
+    for f in result.findings:
+        counts[f.entry.id] = counts.get(f.entry.id, 0) + 1
+    return [
+        {"entry": entry_id, "count": n, "title": result.entries[entry_id].title}
+        for entry_id, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def render_statistics(result: ScanResult, fmt: str, out: TextIO) -> None:
+    """``kbtool scan --statistics``: one line per detector with findings (text), or
+    ``{"statistics": [{"entry", "count", "title"}…], "summary": {…}}`` (json)."""
+    rows = statistics(result)
+    if fmt == "json":
+        data = {"statistics": rows, "summary": result.to_dict()["summary"]}
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return
+    width = max((len(str(r["count"])) for r in rows), default=1)
+    id_width = max((len(str(r["entry"])) for r in rows), default=0)
+    for r in rows:
+        out.write(
+            f"{str(r['count']).rjust(width)}  {str(r['entry']).ljust(id_width)}  "
+            f"{sanitize(str(r['title']))}\n"
+        )
+
+
 def render_json(result: ScanResult, out: TextIO) -> None:
     json.dump(result.to_dict(), out, indent=2, ensure_ascii=False)
     out.write("\n")

@@ -12,7 +12,9 @@ Library use::
 What is read: regular files under the given paths, not following symbolic links to folders
 and not following links to files outside the scanned folder; version-control, cache and
 virtual-environment folders and the knowledge base's own learnings folder are skipped, and
-so are binary files (a NUL byte in the first 8 KiB) and files over ``max_bytes``. Every file
+so are binary files (a NUL byte in the first 8 KiB) and files over ``max_bytes``. Under a
+scanned folder, what its ``.gitignore`` files or the ``excludes`` globs name is left out
+(:mod:`kbtool.scan.ignore`). Every file
 is read once; every Python file is parsed once for all ``python-ast`` detectors.
 
 Inline suppression: ``# kbtool: ignore[<entry-id>] reason`` on the finding's line, or alone
@@ -274,10 +276,22 @@ class Target:
 
 
 def iter_targets(
-    paths: Sequence[Path], skip: Sequence[Path] = (), skipped: Counter[str] | None = None
+    paths: Sequence[Path],
+    skip: Sequence[Path] = (),
+    skipped: Counter[str] | None = None,
+    *,
+    excludes: Sequence[str] = (),
+    gitignore: bool = True,
 ) -> Iterator[Target]:
-    """Files under the given paths, each once, in sorted order (see the module docstring)."""
+    """Files under the given paths, each once, in sorted order (see the module docstring).
+
+    Under a folder, files and folders its ``.gitignore`` files or ``excludes`` (gitignore
+    globs) name are left out (:mod:`kbtool.scan.ignore`); a file named on its own is left
+    out only by ``excludes``."""
+    from kbtool.scan.ignore import IgnoreRules, compile_patterns
+
     skipped = skipped if skipped is not None else Counter()
+    named_exclude = compile_patterns(excludes) if excludes else None
     skip_real = {p.resolve() for p in skip}
     seen: set[Path] = set()
     for arg in paths:
@@ -286,9 +300,12 @@ def iter_targets(
             raise UsageError(f"{arg}: no such file or folder")
         if absolute.is_dir() and not absolute.is_symlink():
             root_real = absolute.resolve()
+            rules = IgnoreRules(absolute, excludes, gitignore=gitignore)
             links: list[Path] = []
             for dirpath, dirnames, filenames in os.walk(absolute, followlinks=False):
                 here = Path(dirpath)
+                at = here.relative_to(absolute).as_posix()
+                prefix = "" if at == "." else at + "/"
                 dirnames[:] = sorted(
                     d
                     for d in dirnames
@@ -296,8 +313,12 @@ def iter_targets(
                     and not d.endswith(".egg-info")
                     and not (here / d / "pyvenv.cfg").exists()
                     and (here / d).resolve() not in skip_real
+                    and not rules.ignored(prefix + d, is_dir=True)
                 )
                 for name in sorted(filenames):
+                    if rules.ignored(prefix + name):
+                        skipped["ignored"] += 1
+                        continue
                     path = here / name
                     if path.is_symlink():
                         links.append(path)  # after the real files: a file is shown where it is
@@ -314,6 +335,9 @@ def iter_targets(
         else:
             base = Path.cwd()
             parent = absolute.parent.resolve()
+            if named_exclude is not None and named_exclude.match_file(_posix_rel(absolute, base)):
+                skipped["ignored"] += 1
+                continue
             real = _real_inside(absolute, parent, skipped)
             if real is not None and real not in seen:
                 seen.add(real)
@@ -570,8 +594,13 @@ def scan(
     baseline: Path | None = None,
     detectors: tuple[list[Any], dict[str, EntryInfo], list[Diagnostic]] | None = None,
     jobs: int | None = 1,
+    excludes: Sequence[str] = (),
+    gitignore: bool = True,
 ) -> ScanResult:
-    """Scan files and folders with the KB's detectors (optionally only those of some entries)."""
+    """Scan files and folders with the KB's detectors (optionally only those of some entries).
+
+    ``excludes``: gitignore-style globs of files to leave out; ``gitignore``: honour the
+    ``.gitignore`` files of scanned folders (:mod:`kbtool.scan.ignore`)."""
     from kbtool.scan.detectors.run import SourceFile, run
 
     dets, entries, problems = detectors if detectors is not None else load_detectors(config)
@@ -585,7 +614,10 @@ def scan(
     files: list[SourceFile] = []
     abs_of: dict[int, Path] = {}
     skip = [config.learnings_dir, config.reports_dir, config.cache_dir]
-    for target in iter_targets(paths or [Path()], skip, result.skipped):
+    targets = iter_targets(
+        paths or [Path()], skip, result.skipped, excludes=excludes, gitignore=gitignore
+    )
+    for target in targets:
         data = read_source(target.abs_path, target.root, max_bytes)
         if isinstance(data, str):
             result.skipped[data] += 1

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from kbtool.config import Config, load_config
 from kbtool.errors import UsageError
+from kbtool.search.unreadable import warn_unreadable
 from kbtool.textsafe import display_path, sanitize
 
 BOLD, DIM, CYAN, YELLOW, RED, GREEN, RESET = (
@@ -50,7 +51,9 @@ def progress_printer() -> Callable[[int, int], None] | None:
 
 
 def config_at(root: str | Path | None) -> Config:
-    return load_config(root=Path(root)) if root is not None else load_config()
+    from kbtool.config import require_learnings
+
+    return require_learnings(load_config(root=Path(root)) if root is not None else load_config())
 
 
 class Style:
@@ -70,13 +73,14 @@ class Style:
 
 
 def highlight(text: str, spans: Iterable[tuple[int, int]], style: Style) -> str:
-    """``text`` with ``spans`` in colour on a terminal, or between ``**`` markers."""
+    """``text`` with ``spans`` in colour on a terminal; plain otherwise (no markers in a
+    pipe: the JSON formats carry the spans)."""
     out: list[str] = []
     at = 0
     for start, end in spans:
         out.append(text[at:start])
         marked = text[start:end]
-        out.append(style(marked, YELLOW) if style.color else f"**{marked}**")
+        out.append(style(marked, YELLOW) if style.color else marked)
         at = end
     out.append(text[at:])
     return "".join(out)
@@ -126,6 +130,7 @@ def search_command(
     limit: int,
     fmt: str,
     show_sql: bool,
+    ids: bool = False,
     stream: TextIO | None = None,
     **filter_values: Any,
 ) -> int:
@@ -146,7 +151,9 @@ def search_command(
     result = search(
         config, text, limit=limit, filters=filters, notice=notice, progress=progress_printer()
     )
-    if fmt == "json":
+    if ids:
+        out.write("".join(f"{hit.id}\n" for hit in result.hits))
+    elif fmt == "json":
         write_json(result.to_dict(), out)
     elif fmt == "jsonl":
         write_jsonl((hit.to_dict() for hit in result.hits), out)
@@ -159,12 +166,45 @@ def search_command(
             if hit.snippet:
                 lines.append("    " + highlight(sanitize(hit.snippet, 1000), hit.highlights, style))
             out.write("\n".join(lines) + "\n")
-    if not result.hits:
+    excluded = None if result.hits else excluding_filter(config, filter_values)
+    if excluded:
+        notice(excluded)
+    elif not result.hits:
         message = f"no entries match {text[:80]!r}"
         if result.suggestions:
             message += "; did you mean: " + ", ".join(repr(s) for s in result.suggestions) + "?"
         notice(message)
+    warn_unreadable(config, notice)
     return 0
+
+
+#: How to name each filter when it alone leaves nothing: (option, words before its value).
+_FILTER_WORDS = {
+    "category": ("--category", "in category"),
+    "tag": ("--tag", "with tag"),
+    "severity": ("--severity", "of severity"),
+    "status": ("--status", "with status"),
+    "since": ("--since", "dated since"),
+    "until": ("--until", "dated until"),
+    "file": ("--file", "in"),
+}
+
+
+def excluding_filter(config: Config, filter_values: dict[str, Any]) -> str | None:
+    """``no entries in category 'Nope' (--category)`` when one filter on its own leaves no
+    entry at all; None when each given filter leaves some (then the query is to blame)."""
+    from kbtool.search.fulltext import make_filters
+    from kbtool.search.listing import list_entries
+
+    for name, value in filter_values.items():
+        if not value or name not in _FILTER_WORDS:
+            continue
+        if list_entries(config, make_filters(config, **{name: value}), limit=1):
+            continue
+        option, words = _FILTER_WORDS[name]
+        shown = ", ".join(value) if isinstance(value, list | tuple) else str(value)
+        return f"no entries {words} {sanitize(shown, 80)!r} ({option})"
+    return None
 
 
 def inline_sql(sql: str, args: Sequence[Any]) -> str:
@@ -232,7 +272,8 @@ def match_command(
             out.write("\n".join(lines) + "\n")
     if not hits:
         notice("no entry has a symptom that matches this text" + _search_hint(text_in))
-    return 0
+    warn_unreadable(config, notice)
+    return 0 if hits else 1  # as plan --match exits (kbtool.errors.NothingMatchedError)
 
 
 def _search_hint(text: str) -> str:
@@ -272,7 +313,7 @@ def list_command(
         write_jsonl((r.to_dict() for r in rows), out)
     else:
         if not rows:
-            notice("no entries match these filters")
+            notice(excluding_filter(config, filter_values) or "no entries match these filters")
         style = Style.for_stream(out)
         width = max((len(sanitize(r.id)) for r in rows), default=0)
         cat_width = max((len(sanitize(r.category)) for r in rows), default=0)
@@ -285,17 +326,19 @@ def list_command(
                 f"{sanitize(r.category).ljust(cat_width)}  "
                 f"{sanitize(r.title)}{style(status, DIM)}\n"
             )
+    warn_unreadable(config, notice)
     return 0
 
 
 #: Commands the start-up fast path may run, with their options (kbtool.fastcli).
 def fast_commands() -> dict[str, tuple[Any, Any]]:
-    from kbtool.fastcli import INDEX_OPTS, MATCH_OPTS, SEARCH_OPTS
+    from kbtool.fastcli import INDEX_OPTS, LIST_OPTS, MATCH_OPTS, SEARCH_OPTS
 
     return {
         "search": (SEARCH_OPTS, search_command),
         "match": (MATCH_OPTS, match_command),
         "index": (INDEX_OPTS, index_command),
+        "list": (LIST_OPTS, list_command),
     }
 
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbtool.fastcli import Opt
+
+if TYPE_CHECKING:
+    from kbtool.config import Config
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -84,7 +88,7 @@ def validate_command(
     output: str | None,
 ) -> int:
     """Run ``kbtool validate``; return the exit code."""
-    from kbtool.config import load_config
+    from kbtool.config import NoKnowledgeBaseError, load_config, recognised
     from kbtool.errors import UsageError
     from kbtool.reporters import Report, render, summary
     from kbtool.term import use_color
@@ -93,7 +97,15 @@ def validate_command(
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     targets = [Path(p) for p in paths]
-    config = load_config(targets[0] if targets else None, root=Path(root) if root else None)
+    try:
+        config = load_config(targets[0] if targets else None, root=Path(root) if root else None)
+        if not recognised(config):
+            no_cache = True  # --root names no knowledge base: write no cache there
+    except NoKnowledgeBaseError:
+        if not targets:
+            raise
+        config = _bare_folder_config(targets)
+        no_cache = True  # nothing is written outside a knowledge base
     try:
         result = validate(config, targets, select=select, ignore=ignore, use_cache=not no_cache)
     except ValueError as exc:  # an unknown code in --select / --ignore
@@ -115,6 +127,24 @@ def validate_command(
         print(f"kbtool: internal error: {problem}", file=sys.stderr)
     print(summary(report), file=sys.stderr)
     return result.exit_code(strict)
+
+
+def _bare_folder_config(targets: list[Path]) -> Config:
+    """Files named outside any knowledge base: check them with their (common) folder as the
+    learnings folder, and say so."""
+    import os
+
+    from kbtool.config import folder_config
+    from kbtool.textsafe import display_path
+
+    folders = [str(t.absolute() if t.is_dir() else t.absolute().parent) for t in targets]
+    folder = Path(os.path.commonpath(folders))
+    print(
+        f"kbtool: no knowledge base here: checking {display_path(folder)} as a learnings "
+        "folder, without a cache ('kbtool init' makes a knowledge base)",
+        file=sys.stderr,
+    )
+    return folder_config(folder)
 
 
 def _write(path: Path, report: object, fmt: str) -> None:

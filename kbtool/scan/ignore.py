@@ -1,0 +1,108 @@
+"""Which files a scan leaves out: ``.gitignore`` files and ``--exclude`` globs.
+
+Patterns follow gitignore semantics through the ``pathspec`` library (``GitIgnoreSpec``):
+``*.log``, ``!keep.log`` (negation), ``build/`` (folders only), ``/dist`` (anchored to the
+folder of its ``.gitignore``), ``docs/**/gen``. How the files combine, as git does:
+
+- each folder's ``.gitignore`` applies to the paths below that folder, relative to it;
+- a deeper ``.gitignore`` overrides a shallower one, and within a file the last matching
+  pattern wins (so ``!keep.log`` after ``*.log`` keeps it);
+- an ignored folder is not entered, so nothing below it can be re-included;
+- the ``.gitignore`` files of the folders above the scanned one count too, up to the
+  repository's root (the folder holding ``.git``).
+
+Not supported (a subset, stated): ``.git/info/exclude``, the global ``core.excludesFile``,
+and ``.gitignore`` files over :data:`MAX_IGNORE_BYTES` (read as empty).
+
+``--exclude`` globs use the same syntax, relative to the scanned folder; a glob with no
+slash matches a name at any depth (``--exclude '*_pb2.py'``, ``--exclude migrations/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
+MAX_IGNORE_BYTES = 256 * 1024
+
+
+def compile_patterns(lines: Sequence[str]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(list(lines))
+
+
+def _read_ignore_file(folder: Path) -> GitIgnoreSpec | None:
+    path = folder / ".gitignore"
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_IGNORE_BYTES:
+            return None
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    spec = compile_patterns(text.splitlines())
+    return spec if spec.patterns else None
+
+
+class IgnoreRules:
+    """The ignore rules of one scanned folder: call :meth:`ignored` with a path below it."""
+
+    def __init__(self, root: Path, excludes: Sequence[str] = (), *, gitignore: bool = True):
+        self.root = root
+        self.gitignore = gitignore
+        self.exclude = compile_patterns(excludes) if excludes else None
+        # (folder relative to the scanned root, as a '/'-ended prefix or "", its rules);
+        # the folders above the root get a negative depth: their prefix is the path from
+        # them down to the root.
+        self._specs: dict[str, GitIgnoreSpec | None] = {}
+        self._above: list[tuple[str, GitIgnoreSpec]] = []
+        if gitignore:
+            self._above = self._ancestor_specs(root)
+
+    @staticmethod
+    def _ancestor_specs(root: Path) -> list[tuple[str, GitIgnoreSpec]]:
+        """The .gitignore files of the folders above ``root``, up to its repository root."""
+        found: list[tuple[str, GitIgnoreSpec]] = []
+        if (root / ".git").exists():
+            return found
+        for parent in root.parents:
+            spec = _read_ignore_file(parent)
+            if spec is not None:
+                found.append((root.relative_to(parent).as_posix() + "/", spec))
+            if (parent / ".git").exists():
+                return found
+        return []  # not in a git repository: only the scanned tree's own files count
+
+    def _spec(self, folder: str) -> GitIgnoreSpec | None:
+        if folder not in self._specs:
+            self._specs[folder] = _read_ignore_file(self.root / folder) if self.gitignore else None
+        return self._specs[folder]
+
+    def ignored(self, rel: str, *, is_dir: bool = False) -> bool:
+        """Whether ``rel`` (POSIX, relative to the scanned root) is left out. Its folders
+        must have been asked about first (a walk does that): ignored folders are pruned."""
+        probe = rel + "/" if is_dir else rel
+        if self.exclude is not None and self.exclude.match_file(probe):
+            return True
+        if not self.gitignore:
+            return False
+        parts = rel.split("/")
+        # deepest .gitignore first: the first one with a matching pattern decides
+        for depth in range(len(parts) - 1, -1, -1):
+            folder = "/".join(parts[:depth])
+            spec = self._spec(folder)
+            if spec is None:
+                continue
+            below = probe[len(folder) + 1 :] if folder else probe
+            decision = spec.check_file(below).include
+            if decision is not None:
+                return bool(decision)
+        for prefix, spec in self._above:
+            decision = spec.check_file(prefix + probe).include
+            if decision is not None:
+                return bool(decision)
+        return False
