@@ -5,50 +5,54 @@ Library use::
     hits = match_text(config, "AttributeError: '_AsyncGeneratorContextManager' object ...")
     hits[0].id, hits[0].score, hits[0].line_number, hits[0].line
 
-The input's error lines (:func:`kbtool.search.errortext.message_lines`) are normalised into
-signatures and compared with the signatures of every symptom in the index:
+The input is read as a log (:func:`kbtool.search.errortext.find_errors`): each error found in
+it (a traceback's last line, pytest's ``E`` lines and ``FAILED … - Error: …`` summary, an
+exception or warning line, an ERROR log record) is matched on its own, its message lines
+normalised into signatures and compared with the signatures of every symptom in the index:
 
 1. *exact*: the same signature (same exception type and message, up to addresses, numbers,
-   quoted values, paths…), scored 2 + similarity;
+   quoted values, paths…), scored 2 + similarity; a stored symptom with ``…`` (text that
+   differs between runs) matches when the line is the symptom with any text in place of
+   each ``…``, scored 2.9 to 3 (the more of the line the symptom spells out, the higher);
 2. *message*: the same message under another exception type or wrapper, 1 + similarity;
 3. *similar*: symptoms found through the full-text index that share enough distinctive
    words (quoted names included), scored by similarity (Dice coefficient of the words).
 
-Each is weighed by how much the line looks like an error (exceptions over ERROR log lines
-over warnings), so exact signature hits come first, and each hit names the input line that
-matched it.
+Each is weighed by how much the error reads as one (a traceback's last line or a pytest
+failure over ERROR log records over warnings over plain lines, which count only when they
+equal a symptom). The best hits across all the errors come first, each naming the input
+line of the error it matched.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
-from kbtool.search.errortext import LogLine, message_lines, signatures, words
+from kbtool.search.errortext import LogError, find_errors, signature, signatures, words
 from kbtool.search.index import Notice, Progress, check_limit, query_index
 
 DEFAULT_LIMIT = 5
-MAX_LINES = 50  # error lines of the input considered
-MAX_WORDS = 48  # words sent to the full-text index
+MAX_WORDS = 48  # words of one error sent to the full-text index
+MAX_FTS_ERRORS = 16  # errors looked up in the full-text index (the most telling ones)
+FTS_ENTRIES = 50  # entries the full-text index gives for one error
 MIN_SIMILARITY = 0.3
 MIN_MESSAGE_WORDS = 2  # a message signature this poor ("<q>") is no evidence on its own
+MIN_PATTERN_CHARS = 12  # letters and digits a masked symptom must spell out to match alone
+MIN_PREFIX_CHARS = 30  # of a line pytest cut short with "...", to match on what is left
+SQL_CHUNK = 500
+WILDCARD = "\u2026"  # "…" in a stored symptom: any run of text on that line
 KINDS = {2: "signature", 1: "message", 0: "similar"}
-
-
-def _kind(tier: int, symptom_words: str, probe: _Probe) -> str:
-    """``exact`` when the signature matches and so do all the words (quoted names included);
-    ``signature`` when only the signature does (other quoted values, say)."""
-    if tier == 2 and dice(frozenset(symptom_words.split()), probe.words) >= 1.0:
-        return "exact"
-    return KINDS[tier]
 
 
 @dataclass(frozen=True)
 class MatchHit:
-    """An entry one of whose symptoms matches a line of the input."""
+    """An entry one of whose symptoms matches an error of the input."""
 
     id: str
     title: str
@@ -61,8 +65,9 @@ class MatchHit:
     kind: str  # exact | signature | message | similar
     symptom: str  # the entry's symptom that matched
     versions: str | None  # where that symptom is seen, e.g. "fastapi<0.123.10"
-    line_number: int  # of the matching line in the input (1-based)
+    line_number: int  # of the matching error's line in the input (1-based)
     log_line: str  # that line, control characters removed
+    source: str = "line"  # what the line is: traceback | pytest | summary | exception | ...
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,23 +82,32 @@ class MatchHit:
             "kind": self.kind,
             "symptom": self.symptom,
             "versions": self.versions,
-            "matched": {"line": self.line_number, "text": self.log_line},
+            "matched": {"line": self.line_number, "text": self.log_line, "source": self.source},
         }
 
 
 @dataclass(frozen=True)
 class _Probe:
-    line: LogLine
+    """One message line of one error of the input."""
+
+    error: LogError
+    text: str
     signature: str
     message: str
     words: frozenset[str]
+    prefix: str  # the signature before pytest's "..." when it cut the line short, else ""
 
 
-def _probes(text: str) -> list[_Probe]:
+def _probes(errors: list[LogError]) -> list[_Probe]:
     probes = []
-    for line in message_lines(text, MAX_LINES):
-        sig, msg = signatures(line.text)
-        probes.append(_Probe(line, sig, msg, words(line.text)))
+    for error in errors:
+        for text in dict.fromkeys(error.lines):
+            sig, msg = signatures(text)
+            prefix = ""
+            if error.kind == "summary" and text.endswith("..."):
+                prefix = signature(text[:-3])
+                prefix = prefix if len(prefix) >= MIN_PREFIX_CHARS else ""
+            probes.append(_Probe(error, text, sig, msg, words(text), prefix))
     return probes
 
 
@@ -110,7 +124,31 @@ def dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def _fts_words(probes: list[_Probe]) -> str:
+@lru_cache(maxsize=1024)
+def symptom_pattern(line: str) -> re.Pattern[str] | None:
+    """The regular expression a stored symptom line with ``…`` stands for: its text, with
+    any run of text in place of each ``…`` and any white space for white space. None when
+    the line has no ``…``, or spells out too little to be evidence on its own."""
+    if WILDCARD not in line:
+        return None
+    parts = line.strip().split(WILDCARD)
+    if sum(c.isalnum() for c in "".join(parts)) < MIN_PATTERN_CHARS:
+        return None
+    body = ".*?".join(r"\s+".join(re.escape(w) for w in part.split(" ")) for part in parts)
+    return re.compile(body.replace(r"\s+\s+", r"\s+"), re.S)
+
+
+def pattern_coverage(line: str, text: str) -> float | None:
+    """How much of ``text`` the masked symptom ``line`` spells out (0-1), or None when
+    ``text`` is not that symptom with some text in place of each ``…``."""
+    pattern = symptom_pattern(line)
+    if pattern is None or not pattern.fullmatch(" ".join(text.split())):
+        return None
+    literal = sum(not c.isspace() for c in line if c != WILDCARD)
+    return min(1.0, literal / max(1, sum(not c.isspace() for c in text)))
+
+
+def _fts_query(probes: list[_Probe]) -> str:
     chosen: list[str] = []
     for probe in probes:
         for word in sorted(probe.words):
@@ -122,87 +160,142 @@ def _fts_words(probes: list[_Probe]) -> str:
     return "{symptoms title} : (" + " OR ".join(f'"{w}"' for w in chosen) + ")"
 
 
+_COLUMNS = "entry, text, versions, signature, message, words"
+
+
+def _where_in(conn: sqlite3.Connection, column: str, values: list[str]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), SQL_CHUNK):
+        chunk = values[start : start + SQL_CHUNK]
+        rows += conn.execute(
+            f"SELECT {_COLUMNS} FROM symptoms "  # noqa: S608 - placeholders only
+            f"WHERE {column} IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+    return rows
+
+
 def _candidates(
     conn: sqlite3.Connection, probes: list[_Probe], limit: int
 ) -> list[tuple[Any, ...]]:
     """Symptom rows (entry, text, versions, signature, message, words) worth scoring: those
     with a signature of the input; those with its message (only while fewer than ``limit``
-    entries match exactly: an exact hit always scores higher on the same line); and those
-    of the entries the full-text index ranks best for the input's words."""
-    columns = "entry, text, versions, signature, message, words"
-    sigs = sorted({p.signature for p in probes})
-    rows = conn.execute(
-        f"SELECT {columns} FROM symptoms "  # noqa: S608 - placeholders only
-        f"WHERE signature IN ({', '.join('?' * len(sigs))})",
-        sigs,
-    ).fetchall()
+    entries match exactly: an exact hit always scores higher on the same line); and, for
+    each of the most telling errors on its own, those of the entries the full-text index
+    ranks best for its words (masked symptoms and cut lines are found this way)."""
+    rows = _where_in(conn, "signature", sorted({p.signature for p in probes}))
     msgs = sorted({p.message for p in probes if _informative(p.message)})
     if msgs and len({row[0] for row in rows}) < limit:
-        rows += conn.execute(
-            f"SELECT {columns} FROM symptoms "  # noqa: S608 - placeholders only
-            f"WHERE message IN ({', '.join('?' * len(msgs))})",
-            msgs,
-        ).fetchall()
-    match = _fts_words(probes)
-    if match:
-        rows += conn.execute(
-            f"SELECT {columns} FROM symptoms "  # noqa: S608 - fixed text
-            "WHERE entry IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? "
-            "ORDER BY rank LIMIT 200)",
-            (match,),
-        ).fetchall()
+        rows += _where_in(conn, "message", msgs)
+    by_error: dict[LogError, list[_Probe]] = {}
+    for probe in probes:
+        by_error.setdefault(probe.error, []).append(probe)
+    looked_up = [e for e in by_error if e.kind != "line"] or list(by_error)
+    for error in looked_up[:MAX_FTS_ERRORS]:
+        match = _fts_query(by_error[error])
+        if match:
+            rows += conn.execute(
+                f"SELECT {_COLUMNS} FROM symptoms "  # noqa: S608 - fixed text
+                "WHERE entry IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? "
+                f"ORDER BY rank LIMIT {FTS_ENTRIES})",
+                (match,),
+            ).fetchall()
     return rows
 
 
-def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
-    """Best (score, tier, row, probe) per entry. A row is compared with the probes that
-    share its signature or message, or with every probe when it came from the full-text
-    search (then only similarity counts)."""
+@dataclass
+class _Best:
+    score: float
+    tier: int
+    kind: str
+    row: tuple[Any, ...]
+    probe: _Probe
+
+
+def _row_tiers(
+    row: tuple[Any, ...],
+    probes: list[_Probe],
+    by_sig: dict[str, list[_Probe]],
+    by_msg: dict[str, list[_Probe]],
+    plain_similar: bool,
+) -> list[tuple[int, float, str, _Probe]]:
+    """(tier, similarity, kind, probe) for each probe the symptom row matches."""
+    _entry, text, _versions, sig, msg, row_words = row
+    symptom_words = frozenset(row_words.split())
+    out: list[tuple[int, float, str, _Probe]] = []
+    matched: set[int] = set()
+    for probe in by_sig.get(sig, []):
+        similarity = dice(symptom_words, probe.words)
+        out.append((2, similarity, "exact" if similarity >= 1.0 else "signature", probe))
+        matched.add(id(probe.error))
+    if WILDCARD in text:
+        lines = [ln for ln in text.splitlines() if WILDCARD in ln]
+        for probe in probes:
+            for line in lines:
+                coverage = pattern_coverage(line, probe.text)
+                if coverage is not None:
+                    out.append((2, 0.9 + 0.1 * coverage, "exact", probe))
+                    matched.add(id(probe.error))
+                    break
+    for probe in probes:
+        if probe.prefix and sig.startswith(probe.prefix):
+            out.append((2, dice(symptom_words, probe.words), "signature", probe))
+            matched.add(id(probe.error))
+    for probe in by_msg.get(msg, []):
+        if id(probe.error) not in matched:
+            out.append((1, dice(symptom_words, probe.words), "message", probe))
+            matched.add(id(probe.error))
+    for probe in probes:
+        if id(probe.error) in matched or (probe.error.kind == "line" and not plain_similar):
+            continue  # a plain line counts only when it equals a symptom (or is all there is)
+        similarity = dice(symptom_words, probe.words)
+        if similarity >= MIN_SIMILARITY:
+            out.append((0, similarity, "similar", probe))
+    return out
+
+
+def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best]:
+    """Best match per entry over every error of the input: each symptom row is compared
+    with the probes that share its signature or message, or whose line it matches as a
+    masked symptom; failing those, with every probe (then only similarity counts)."""
     by_sig: dict[str, list[_Probe]] = {}
     by_msg: dict[str, list[_Probe]] = {}
     for probe in probes:
         by_sig.setdefault(probe.signature, []).append(probe)
         if _informative(probe.message):
             by_msg.setdefault(probe.message, []).append(probe)
-    best: dict[int, tuple[Any, ...]] = {}
-    seen: set[tuple[int, str, str]] = set()
+    plain_similar = all(p.error.kind == "line" for p in probes)
+    best: dict[int, _Best] = {}
+    seen: set[tuple[int, str, str, str]] = set()
     for row in rows:
-        entry, _text, _versions, sig, msg, row_words = row
-        key = (entry, sig, row_words)
+        key = (row[0], row[1], row[3], row[5])
         if key in seen:
             continue
         seen.add(key)
-        symptom_words = frozenset(row_words.split())
-        exact = by_sig.get(sig, [])
-        message = [p for p in by_msg.get(msg, []) if p not in exact]
-        tiers = [(2, p) for p in exact] + [(1, p) for p in message]
-        if not tiers:
-            tiers = [(0, p) for p in probes]
-        for tier, probe in tiers:
-            similarity = dice(symptom_words, probe.words)
-            if not tier and similarity < MIN_SIMILARITY:
-                continue
-            score = (tier + similarity) * probe.line.weight
-            current = best.get(entry)
-            if current is None or (score, probe.line.repeats) > (
-                current[0],
-                current[3].line.repeats,
-            ):
-                best[entry] = (score, tier, row, probe)
+        for tier, similarity, kind, probe in _row_tiers(row, probes, by_sig, by_msg, plain_similar):
+            score = (tier + similarity) * probe.error.weight
+            current = best.get(row[0])
+            if current is None or _rank(score, probe) > _rank(current.score, current.probe):
+                best[row[0]] = _Best(score, tier, kind, row, probe)
     return best
+
+
+def _rank(score: float, probe: _Probe) -> tuple[float, int, int]:
+    """Higher is better: the score, then the error seen last (a log ends with its cause),
+    then the most repeated one."""
+    return (round(score, 9), probe.error.last, probe.error.repeats)
 
 
 def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHit]:
     """Rank entries against ``text`` with an open index connection."""
-    probes = _probes(text)
+    probes = _probes(find_errors(text))
     if not probes:
         return []
     best = _score(probes, _candidates(conn, probes, limit))
     if not best:
         return []
-    # Best score first; then the entry matched by the most repeated line; then file order.
     ranked = sorted(
-        best.items(), key=lambda item: (-item[1][0], -item[1][3].line.repeats, item[0])
+        best.items(), key=lambda item: (*(-x for x in _rank(item[1].score, item[1].probe)), item[0])
     )[:limit]
     entries = {
         row[0]: row
@@ -213,8 +306,9 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
         )
     }
     hits = []
-    for rowid, (score, tier, row, probe) in ranked:
+    for rowid, found in ranked:
         _, eid, title, category, path, line, severity, status = entries[rowid]
+        error = found.probe.error
         hits.append(
             MatchHit(
                 id=eid,
@@ -224,12 +318,13 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
                 line=line,
                 severity=severity,
                 status=status,
-                score=score,
-                kind=_kind(tier, row[5], probe),
-                symptom=row[1],
-                versions=row[2],
-                line_number=probe.line.number,
-                log_line=probe.line.text,
+                score=found.score,
+                kind=found.kind,
+                symptom=found.row[1],
+                versions=found.row[2],
+                line_number=error.number,
+                log_line=error.text,
+                source=error.kind,
             )
         )
     return hits
