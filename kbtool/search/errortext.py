@@ -210,8 +210,25 @@ _LEVEL = re.compile(
 )
 
 
+_CAMEL = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$")  # ScopeMismatch, MissingGreenlet
+
+
 def _exception_like(name: str) -> bool:
-    return bool(_EXC_NAME.search(name)) or "." in name
+    """A class name as exceptions are named: dotted (module.Class), with an error-like
+    suffix, or a CamelCase compound (``ScopeMismatch``) rather than a word ("Note")."""
+    return bool(_EXC_NAME.search(name)) or "." in name or bool(_CAMEL.match(name))
+
+
+def inner_exception(text: str) -> str | None:
+    """The exception line a wrapper puts after its own name (``Failed: ScopeMismatch: …``,
+    ``/broken: TypeError: …``), or None."""
+    head, sep, rest = text.partition(": ")
+    if not sep or " " in head:
+        return None
+    found = _EXC_LINE.match(rest)
+    if found and found.group(2) is not None and _exception_like(found.group(1)):
+        return rest
+    return None
 
 
 def _shown(raw: str) -> str:

@@ -34,7 +34,14 @@ from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
-from kbtool.search.errortext import LogError, find_errors, signature, signatures, words
+from kbtool.search.errortext import (
+    LogError,
+    find_errors,
+    inner_exception,
+    signature,
+    signatures,
+    words,
+)
 from kbtool.search.index import Notice, Progress, check_limit, query_index
 
 DEFAULT_LIMIT = 5
@@ -101,7 +108,11 @@ class _Probe:
 def _probes(errors: list[LogError]) -> list[_Probe]:
     probes = []
     for error in errors:
-        for text in dict.fromkeys(error.lines):
+        texts = list(error.lines)
+        inner = inner_exception(texts[0])
+        if inner:
+            texts.append(inner)
+        for text in dict.fromkeys(texts):
             sig, msg = signatures(text)
             prefix = ""
             if error.kind == "summary" and text.endswith("..."):
@@ -210,6 +221,14 @@ class _Best:
     kind: str
     row: tuple[Any, ...]
     probe: _Probe
+    support: int = 0  # other errors of the input this entry's symptoms match (tier >= 1)
+
+    def rank(self) -> tuple[float, int, int, int]:
+        """Higher is better: the score; then how many other errors of the input the entry
+        also explains; then the error seen last (a log ends with its cause); then the most
+        repeated one."""
+        error = self.probe.error
+        return (round(self.score, 9), self.support, error.last, error.repeats)
 
 
 def _row_tiers(
@@ -266,6 +285,7 @@ def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best
             by_msg.setdefault(probe.message, []).append(probe)
     plain_similar = all(p.error.kind == "line" for p in probes)
     best: dict[int, _Best] = {}
+    explained: dict[int, set[int]] = {}  # entry -> the errors it matches at tier >= 1
     seen: set[tuple[int, str, str, str]] = set()
     for row in rows:
         key = (row[0], row[1], row[3], row[5])
@@ -273,17 +293,15 @@ def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best
             continue
         seen.add(key)
         for tier, similarity, kind, probe in _row_tiers(row, probes, by_sig, by_msg, plain_similar):
-            score = (tier + similarity) * probe.error.weight
+            if tier:
+                explained.setdefault(row[0], set()).add(id(probe.error))
+            found = _Best((tier + similarity) * probe.error.weight, tier, kind, row, probe)
             current = best.get(row[0])
-            if current is None or _rank(score, probe) > _rank(current.score, current.probe):
-                best[row[0]] = _Best(score, tier, kind, row, probe)
+            if current is None or found.rank() > current.rank():
+                best[row[0]] = found
+    for entry, found in best.items():
+        found.support = len(explained.get(entry, set()) - {id(found.probe.error)})
     return best
-
-
-def _rank(score: float, probe: _Probe) -> tuple[float, int, int]:
-    """Higher is better: the score, then the error seen last (a log ends with its cause),
-    then the most repeated one."""
-    return (round(score, 9), probe.error.last, probe.error.repeats)
 
 
 def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHit]:
@@ -294,9 +312,8 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
     best = _score(probes, _candidates(conn, probes, limit))
     if not best:
         return []
-    ranked = sorted(
-        best.items(), key=lambda item: (*(-x for x in _rank(item[1].score, item[1].probe)), item[0])
-    )[:limit]
+    ranked = sorted(best.items(), key=lambda item: (*(-x for x in item[1].rank()), item[0]))
+    ranked = ranked[:limit]
     entries = {
         row[0]: row
         for row in conn.execute(
