@@ -59,7 +59,7 @@ _EXC_ANYWHERE = re.compile(
 )
 _WARNING = re.compile(r"\b[A-Z]\w*Warning\b")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_STOP = frozenset(
+STOP_WORDS = _STOP = frozenset(
     (
         "a",
         "an",
@@ -148,6 +148,14 @@ def words(text: str) -> frozenset[str]:
         if len(w) > 1 and w not in _STOP:
             found.add(w)
     return frozenset(found)
+
+
+def quoted_values(text: str) -> frozenset[str]:
+    """The quoted values of an error line (names, keys, attributes), lower-cased, without
+    their quotes and leading or trailing underscores."""
+    if not set(text) & _QUOTES:
+        return frozenset()
+    return frozenset(v for v in (q[1:-1].strip("_ ").lower() for q in _QUOTED.findall(text)) if v)
 
 
 class LogLine(NamedTuple):

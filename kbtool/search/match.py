@@ -35,9 +35,11 @@ from typing import Any
 from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.search.errortext import (
+    STOP_WORDS as _STOP,
     LogError,
     find_errors,
     inner_exception,
+    quoted_values,
     signature,
     signatures,
     words,
@@ -49,6 +51,10 @@ MAX_WORDS = 48  # words of one error sent to the full-text index
 MAX_FTS_ERRORS = 16  # errors looked up in the full-text index (the most telling ones)
 FTS_ENTRIES = 50  # entries the full-text index gives for one error
 MIN_SIMILARITY = 0.3
+SUPPORT_SIMILARITY = 0.6  # a line this similar to a symptom counts for its entry
+SUPPORT_BONUS = 0.05  # added to the rank (not the score) for each such line
+MAX_SUPPORT = 3
+CONTEXT_CHARS = 1 << 20  # of the input's end read for context words
 MIN_MESSAGE_WORDS = 2  # a message signature this poor ("<q>") is no evidence on its own
 MIN_PATTERN_CHARS = 12  # letters and digits a masked symptom must spell out to match alone
 MIN_PREFIX_CHARS = 30  # of a line pytest cut short with "...", to match on what is left
@@ -129,10 +135,16 @@ def _informative(message: str) -> bool:
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
-    """Dice coefficient of two word sets: 1.0 when equal, 0.0 when disjoint."""
+    """Dice coefficient of two word sets, each word weighed by its length (a long name such
+    as ``asyncgeneratorcontextmanager`` says more than ``scalars``): 1.0 when equal, 0.0
+    when disjoint."""
     if not a or not b:
         return 0.0
-    return 2 * len(a & b) / (len(a) + len(b))
+    return 2 * _weight(a & b) / (_weight(a) + _weight(b))
+
+
+def _weight(words: frozenset[str]) -> int:
+    return sum(len(w) for w in words)
 
 
 @lru_cache(maxsize=1024)
@@ -221,14 +233,35 @@ class _Best:
     kind: str
     row: tuple[Any, ...]
     probe: _Probe
-    support: int = 0  # other errors of the input this entry's symptoms match (tier >= 1)
+    support: int = 0  # other lines of the input this entry's symptoms match well
+    context: float = 0.0  # how much of the entry's title and tags the input holds (0-2)
 
-    def rank(self) -> tuple[float, int, int, int]:
-        """Higher is better: the score; then how many other errors of the input the entry
-        also explains; then the error seen last (a log ends with its cause); then the most
-        repeated one."""
+    def rank(self) -> tuple[float, float, int, int]:
+        """Higher is better: the score, raised a little for each other line of the input
+        the entry also explains (at most MAX_SUPPORT); then how much of the input's context
+        (frames, paths, test names) speaks of the entry; then the error seen last (a log
+        ends with its cause); then the most repeated one."""
         error = self.probe.error
-        return (round(self.score, 9), self.support, error.last, error.repeats)
+        raised = self.score + SUPPORT_BONUS * min(self.support, MAX_SUPPORT)
+        return (round(raised, 9), self.context, error.last, error.repeats)
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> frozenset[str]:
+    return quoted_values(text)
+
+
+def _same_names(symptom: str, line: str) -> bool:
+    """Whether a line with a symptom's signature names what the symptom names: the
+    symptom quotes nothing, or the line shares one of its quoted values (or one holds the
+    other: '_GeneratorContextManager' and '_AsyncGeneratorContextManager'). Otherwise
+    only the template is shared ("AttributeError: '…' object has no attribute '…'"), which
+    is no more evidence than similar words."""
+    names = _quoted(symptom)
+    if not names:
+        return True
+    theirs = _quoted(line)
+    return any(a in b or b in a for a in names for b in theirs)
 
 
 def _row_tiers(
@@ -245,6 +278,8 @@ def _row_tiers(
     matched: set[int] = set()
     for probe in by_sig.get(sig, []):
         similarity = dice(symptom_words, probe.words)
+        if not _same_names(text, probe.text):
+            continue  # same template, other names: left to similarity below
         out.append((2, similarity, "exact" if similarity >= 1.0 else "signature", probe))
         matched.add(id(probe.error))
     if WILDCARD in text:
@@ -261,7 +296,7 @@ def _row_tiers(
             out.append((2, dice(symptom_words, probe.words), "signature", probe))
             matched.add(id(probe.error))
     for probe in by_msg.get(msg, []):
-        if id(probe.error) not in matched:
+        if id(probe.error) not in matched and _same_names(text, probe.text):
             out.append((1, dice(symptom_words, probe.words), "message", probe))
             matched.add(id(probe.error))
     for probe in probes:
@@ -285,7 +320,7 @@ def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best
             by_msg.setdefault(probe.message, []).append(probe)
     plain_similar = all(p.error.kind == "line" for p in probes)
     best: dict[int, _Best] = {}
-    explained: dict[int, set[int]] = {}  # entry -> the errors it matches at tier >= 1
+    explained: dict[int, set[int]] = {}  # entry -> the probes it matches well
     seen: set[tuple[int, str, str, str]] = set()
     for row in rows:
         key = (row[0], row[1], row[3], row[5])
@@ -293,15 +328,41 @@ def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best
             continue
         seen.add(key)
         for tier, similarity, kind, probe in _row_tiers(row, probes, by_sig, by_msg, plain_similar):
-            if tier:
-                explained.setdefault(row[0], set()).add(id(probe.error))
+            if tier or similarity >= SUPPORT_SIMILARITY:
+                explained.setdefault(row[0], set()).add(id(probe))
             found = _Best((tier + similarity) * probe.error.weight, tier, kind, row, probe)
             current = best.get(row[0])
             if current is None or found.rank() > current.rank():
                 best[row[0]] = found
     for entry, found in best.items():
-        found.support = len(explained.get(entry, set()) - {id(found.probe.error)})
+        found.support = len(explained.get(entry, set()) - {id(found.probe)})
     return best
+
+
+_TOKEN = re.compile(r"[a-z][a-z0-9]+")
+
+
+def _add_context(conn: sqlite3.Connection, best: dict[int, _Best], text: str) -> None:
+    """For each entry, the share of its tags and the share of its title's words that the
+    input holds anywhere (its frames, paths, test and task names): a tie-break between
+    entries whose symptoms match the same error, e.g. the same MissingGreenlet text under
+    lazy loading and under expired attributes, or the same "bound to a different event
+    loop" in a pytest run and in a plain script."""
+    seen = set(_TOKEN.findall(text[-CONTEXT_CHARS:].lower()))
+    rowids = list(best)
+    for start in range(0, len(rowids), SQL_CHUNK):
+        chunk = rowids[start : start + SQL_CHUNK]
+        for rowid, title, tags in conn.execute(
+            "SELECT rowid, title, tags FROM entries "  # noqa: S608 - placeholders only
+            f"WHERE rowid IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ):
+            own = set(_TOKEN.findall(title.lower())) - _STOP
+            tag_words = [set(_TOKEN.findall(tag)) for tag in tags.lower().split()]
+            found = sum(1 for parts in tag_words if parts and parts <= seen)
+            best[rowid].context = len(own & seen) / max(1, len(own)) + found / max(
+                1, len(tag_words)
+            )
 
 
 def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHit]:
@@ -312,6 +373,7 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
     best = _score(probes, _candidates(conn, probes, limit))
     if not best:
         return []
+    _add_context(conn, best, text)
     ranked = sorted(best.items(), key=lambda item: (*(-x for x in item[1].rank()), item[0]))
     ranked = ranked[:limit]
     entries = {
