@@ -36,6 +36,8 @@ from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.search.errortext import (
     STOP_WORDS as _STOP,
+)
+from kbtool.search.errortext import (
     LogError,
     find_errors,
     inner_exception,
