@@ -290,14 +290,28 @@ class _Scanner:
             text = _ANSI.sub("", raw[:MAX_LINE_CHARS])
             if not text.strip() or _TB_START.match(text.strip()) or _CHAIN.match(text):
                 break
-            if clean_line(text) != text.strip() and not _PYTEST_E.match(text):
-                break  # a new log record (it has a prefix)
+            if clean_line(text) != text.strip():
+                break  # a new log record or pytest line (it has a prefix)
             if not indented_ok and text[:1].isspace():
                 break
             if _WARN_AT.match(text.strip()) or text.lstrip().startswith('File "'):
                 break
+            if out and not text[:1].isspace() and self.exception_shape(text.strip()):
+                break  # the next error
             out.append(text)
         return out
+
+    def warning_tail(self, start: int, sys_line: bool) -> list[str]:
+        """The lines after a warnings-module line that belong to it: message lines, then
+        the indented source line Python shows under it. ``sys:1:`` warnings have no source
+        line, and unindented lines count only when a source line follows them."""
+        if sys_line:
+            return []
+        more = self.continuation(start, indented_ok=True)
+        for k, line in enumerate(more):
+            if line[:1].isspace():
+                return more[: k + 1]
+        return []
 
     def run(self) -> list[LogError]:
         raw = self.raw
@@ -397,7 +411,7 @@ class _Scanner:
         warned = _WARN_AT.match(body)
         if warned:
             name, message = warned.group(1), (warned.group(2) or "").strip()
-            more = self.continuation(i + 1, indented_ok=True)
+            more = self.warning_tail(i + 1, body.startswith("sys:"))
             used = len(more)
             if not message and more:  # a message that starts on the next line
                 message, more = " ".join(more[0].split()), more[1:]
@@ -409,7 +423,10 @@ class _Scanner:
         exc = _EXC_LINE.match(body)
         indented = text[:1].isspace()
         if exc and exc.group(2) is not None and _exception_like(exc.group(1)):
+            # Outside a traceback only indented lines are surely the message's own.
             more = self.continuation(i + 1, indented_ok=True)
+            kept = next((k for k, ln in enumerate(more) if not ln[:1].isspace()), len(more))
+            more = more[:kept]
             kind = "warning" if exc.group(1).endswith("Warning") else "exception"
             self.add(i + 1, kind, [body, *more])
             return 1 + len(more)

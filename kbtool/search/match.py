@@ -245,7 +245,9 @@ class _Best:
         ends with its cause); then the most repeated one."""
         error = self.probe.error
         raised = self.score + SUPPORT_BONUS * min(self.support, MAX_SUPPORT)
-        return (round(raised, 9), self.context, error.last, error.repeats)
+        # Scores this close are a tie (a masked symptom scores 2.9-3 where its text in full
+        # would score 3): the context and the place in the log decide.
+        return (round(raised, 2), self.context, error.last, error.repeats)
 
 
 @lru_cache(maxsize=4096)
