@@ -191,7 +191,8 @@ WEIGHTS = {
     "warning": 0.5,
     "line": 0.3,
 }
-MAX_ERRORS = 500  # distinct errors kept from one input
+MAX_ERRORS = 500  # distinct errors kept from one input (the most recent)
+MAX_PLAIN = 1000  # distinct plain lines kept (the most recent)
 MAX_CONTINUATION = 6  # lines of a message after its first
 
 _TB_START = re.compile(
@@ -261,21 +262,27 @@ class _Scanner:
     def __init__(self, lines: list[str]) -> None:
         self.raw = lines
         self.found: dict[str, list[Any]] = {}  # signature -> [LogError fields...]
+        self.plain: dict[str, list[Any]] = {}  # text -> [LogError fields...] of plain lines
 
     def add(self, number: int, kind: str, lines: list[str], weight: float | None = None) -> None:
         lines = [ln for ln in (clean_line(x) for x in lines) if ln]
         if not lines:
             return
-        sig = signature(lines[0])
-        if not sig:
+        # Plain lines are told apart by their text (cheap: a long log has many of them),
+        # errors by their signature; each kind keeps its most recent ones when there are
+        # too many (a log ends with its cause).
+        plain = kind == "line"
+        key = lines[0] if plain else signature(lines[0])
+        if not key:
             return
+        found, most = (self.plain, MAX_PLAIN) if plain else (self.found, MAX_ERRORS)
         weight = WEIGHTS[kind] if weight is None else weight
-        group = self.found.get(sig)
+        group = found.get(key)
         if group is None:
-            if len(self.found) >= MAX_ERRORS:
-                return
+            if len(found) >= most:
+                del found[next(iter(found))]
             shown = _shown(self.raw[number - 1])
-            self.found[sig] = [number, shown, tuple(lines), weight, kind, 1, number]
+            found[key] = [number, shown, tuple(lines), weight, kind, 1, number]
             return
         if weight > group[3] or (weight == group[3] and len(lines) > len(group[2])):
             group[2], group[3], group[4] = tuple(lines), weight, kind
@@ -318,6 +325,9 @@ class _Scanner:
         n = len(raw)
         i = 0
         while i < n:
+            if i >= MAX_LINES and not _may_be_error(raw[i]):
+                i += 1  # past the start of a long log, only lines that may be errors count
+                continue
             text = _ANSI.sub("", raw[i][:MAX_LINE_CHARS])
             bar = _GROUP_BAR.match(text)
             if bar:  # an exception group's "  | " margin
@@ -336,8 +346,7 @@ class _Scanner:
                 i = self.pytest_block(i)
                 continue
             i += self.line(i, text, stripped)
-        errors = [LogError(*g) for g in self.found.values()]
-        return errors
+        return [LogError(*g) for g in (*self.found.values(), *self.plain.values())]
 
     def traceback(self, i: int) -> int:
         """Skip a traceback's frames; its first line back at the margin is the exception."""
@@ -440,6 +449,18 @@ class _Scanner:
         else:
             self.add(i + 1, "line", [body])
         return 1
+
+
+# Words one of which every line that starts or reads as an error holds; lines past
+# MAX_LINES without any are skipped unread (substring tests: far cheaper than reading them,
+# and than one regular expression with these alternatives).
+_ERROR_WORDS = ("error", "exception", "warn", "fail", "fatal", "critical", "panic", "exit")
+_ERROR_WORDS += ("interrupt", "fault", "mismatch", "destroyed", "never", "not ", "traceback")
+
+
+def _may_be_error(line: str) -> bool:
+    low = line[:MAX_LINE_CHARS].lower()
+    return line.startswith("E ") or any(w in low for w in _ERROR_WORDS)
 
 
 def find_errors(text: str) -> list[LogError]:
