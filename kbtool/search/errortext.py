@@ -454,8 +454,9 @@ class _Scanner:
 # Words one of which every line that starts or reads as an error holds; lines past
 # MAX_LINES without any are skipped unread (substring tests: far cheaper than reading them,
 # and than one regular expression with these alternatives).
-_ERROR_WORDS = ("error", "exception", "warn", "fail", "fatal", "critical", "panic", "exit")
-_ERROR_WORDS += ("interrupt", "fault", "mismatch", "destroyed", "never", "not ", "traceback")
+_ERROR_WORDS: tuple[str, ...] = ("error", "exception", "warn", "fail", "fatal", "critical")
+_ERROR_WORDS += ("panic", "exit", "interrupt", "fault", "mismatch", "destroyed", "never")
+_ERROR_WORDS += ("not ", "traceback")
 
 
 def _may_be_error(line: str) -> bool:
