@@ -196,14 +196,55 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
     return [entry_id, line, 0, status, title, category, date, review_by, refs, supersedes]
 
 
-# Text in a symptom that only one machine or one run prints (KB323, KB324). A path needs
-# two components after its root and must not be part of a URL; "…" masks what varies.
-_MACHINE_PATH = re.compile(
-    r"(?<![\w:/.\\\u2026-])(?:/[\w.@+-]+){2,}"  # /home/dev/app, /usr/lib/python3.11/…
-    r"|\b[A-Za-z]:\\[\w.@ +-]+"  # C:\Users\…
+# Text in a symptom that only one machine or one run prints (KB323, KB324). A POSIX path
+# counts when it starts at a file-system root folder, or names a Python file or package
+# folder: "/api/users/me" in an access log line is a URL path, not a machine's. A path
+# after "…" (masked) or inside a URL does not count.
+_POSIX_PATH = re.compile(r"(?<![\w:/.\\\u2026-])(?:/[\w.@+-]+){2,}")
+_ROOTS = frozenset(
+    [
+        "home",
+        "Users",
+        "root",
+        "usr",
+        "opt",
+        "var",
+        "tmp",
+        "private",
+        "srv",
+        "etc",
+        "lib",
+        "lib64",
+        "mnt",
+        "media",
+        "nix",
+        "snap",
+        "work",
+        "app",
+        "builds",
+        "workspace",
+        "runner",
+        "Library",
+        "System",
+        "Applications",
+    ]
+)
+_PYTHON_PATH = re.compile(r"\.py[cdiw]?$|/(?:site|dist)-packages/|/python\d|/\.?venv/")
+_OTHER_PATH = re.compile(
+    r"\b[A-Za-z]:\\[\w.@ +-]+"  # C:\Users\…
     r"|(?<![\w/.-])~[\w.-]*/"  # ~/, ~dev/
 )
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{4,}\b")
+
+
+def machine_path(text: str) -> str | None:
+    """The first absolute path or home folder in ``text`` that only one machine has."""
+    for found in _POSIX_PATH.finditer(text):
+        path = found.group(0)
+        if path.split("/")[1] in _ROOTS or _PYTHON_PATH.search(path):
+            return path
+    other = _OTHER_PATH.search(text)
+    return other.group(0) if other else None
 
 
 def _machine_specific(ctx: FileContext, symptom: Any) -> None:
@@ -211,12 +252,12 @@ def _machine_specific(ctx: FileContext, symptom: Any) -> None:
     home folders or memory addresses (mask them with "…", which ``match`` reads as any text)."""
     text = _text(symptom)
     if "/" in text or "\\" in text or "~" in text:
-        path = _MACHINE_PATH.search(text)
+        path = machine_path(text)
         if path:
             ctx.report(
                 symptom,
                 "KB323",
-                f"symptom holds a machine-specific path {path.group(0)!r}: "
+                f"symptom holds a machine-specific path {path!r}: "
                 "write \u2026 for the part that differs between machines",
             )
     if "0x" in text:
