@@ -65,3 +65,26 @@ def test_labelled_logs_rank_their_entry_first(bundled: Config) -> None:
     print("\n".join(misses))
     assert top1 / n >= TOP1, "\n".join(misses)
     assert top3 / n >= TOP3, "\n".join(misses)
+
+
+NOISE = [
+    'INFO:     10.0.0.9:40112 - "GET /health HTTP/1.1" 200 OK',
+    "2026-11-27 10:00:00,001 INFO app.cache: warmed 1200 keys in 0.4 s",
+    "2026-11-27 10:00:00,002 WARNING app.client: slow upstream response (2.1 s)",
+    "2026-11-27 10:00:00,003 ERROR app.billing: card declined for order 8812",
+    "RuntimeError: boom",
+    "KeyError: 'region'",
+    "tests/test_misc.py::test_retry PASSED                                     [ 40%]",
+    "DeprecationWarning: datetime.datetime.utcnow() is deprecated",
+]
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_noise_around_a_log_keeps_its_first_hit(bundled: Config, name: str) -> None:
+    """Unrelated errors, warnings and ordinary lines, before and after the log (50 lines
+    after it, as in the issue), leave its first hit where it was."""
+    text = (LOGS / name).read_text(encoding="utf-8")
+    [before] = match_text(bundled, text, limit=1)
+    noisy = "\n".join(NOISE * 3) + "\n" + text + "\n".join(NOISE * 7) + "\n"
+    [after] = match_text(bundled, noisy, limit=1)
+    assert after.id == before.id, (after.id, after.kind, after.log_line)

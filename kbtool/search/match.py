@@ -61,6 +61,7 @@ MIN_MESSAGE_WORDS = 2  # a message signature this poor ("<q>") is no evidence on
 MIN_PATTERN_CHARS = 12  # letters and digits a masked symptom must spell out to match alone
 MIN_PREFIX_CHARS = 30  # of a line pytest cut short with "...", to match on what is left
 SQL_CHUNK = 500
+MAX_SYMPTOM_LINES = 5  # lines of a symptom compared (as the index keeps them)
 WILDCARD = "\u2026"  # "…" in a stored symptom: any run of text on that line
 KINDS = {2: "signature", 1: "message", 0: "similar"}
 
@@ -164,13 +165,47 @@ def symptom_pattern(line: str) -> re.Pattern[str] | None:
 
 
 def pattern_coverage(line: str, text: str) -> float | None:
-    """How much of ``text`` the masked symptom ``line`` spells out (0-1), or None when
-    ``text`` is not that symptom with some text in place of each ``…``."""
+    """How much of ``text`` the symptom ``line`` spells out (0-1), or None when ``text`` is
+    not that symptom with some text in place of each ``…``. A symptom line of at least
+    MIN_PREFIX_CHARS characters also matches a line that starts with it and goes on (Python
+    and libraries append hints and links to messages: "… See Pydantic V2 Migration Guide
+    at …"); one with "…" must match the whole line."""
+    text = " ".join(text.split())
     pattern = symptom_pattern(line)
-    if pattern is None or not pattern.fullmatch(" ".join(text.split())):
-        return None
+    if pattern is not None:
+        if not pattern.fullmatch(text):
+            return None
+    else:
+        start = " ".join(line.split())
+        if len(start) < MIN_PREFIX_CHARS or not text.startswith(start + " "):
+            return None
     literal = sum(not c.isspace() for c in line if c != WILDCARD)
     return min(1.0, literal / max(1, sum(not c.isspace() for c in text)))
+
+
+START_CHARS = 12  # of a line, to find the lines a symptom line may match as a pattern
+
+
+class _ByStart:
+    """The probes by the start of their text, to find those a symptom line may match as a
+    pattern or a prefix without trying every probe."""
+
+    def __init__(self, probes: list[_Probe]) -> None:
+        self.all = [p for p in probes if p.error.kind != "line"]
+        self.starts: dict[str, list[_Probe]] = {}
+        for probe in probes:
+            key = " ".join(probe.text.split())[:START_CHARS]
+            self.starts.setdefault(key, []).append(probe)
+
+    def probes(self, line: str) -> list[_Probe]:
+        """The probes ``line`` may match: those starting with its literal start, or, when
+        the line starts with "…" or too little text, every probe but plain lines."""
+        literal = " ".join(line.split()).split(WILDCARD, 1)[0]
+        if WILDCARD not in line and len(literal) < MIN_PREFIX_CHARS:
+            return []
+        if len(literal) >= START_CHARS:
+            return self.starts.get(literal[:START_CHARS], [])
+        return self.all
 
 
 def _fts_query(probes: list[_Probe]) -> str:
@@ -273,6 +308,7 @@ def _row_tiers(
     probes: list[_Probe],
     by_sig: dict[str, list[_Probe]],
     by_msg: dict[str, list[_Probe]],
+    by_start: _ByStart,
     plain_similar: bool,
 ) -> list[tuple[int, float, str, _Probe]]:
     """(tier, similarity, kind, probe) for each probe the symptom row matches."""
@@ -286,15 +322,14 @@ def _row_tiers(
             continue  # same template, other names: left to similarity below
         out.append((2, similarity, "exact" if similarity >= 1.0 else "signature", probe))
         matched.add(id(probe.error))
-    if WILDCARD in text:
-        lines = [ln for ln in text.splitlines() if WILDCARD in ln]
-        for probe in probes:
-            for line in lines:
-                coverage = pattern_coverage(line, probe.text)
-                if coverage is not None:
-                    out.append((2, 0.9 + 0.1 * coverage, "exact", probe))
-                    matched.add(id(probe.error))
-                    break
+    for line in text.splitlines()[:MAX_SYMPTOM_LINES]:
+        for probe in by_start.probes(line):
+            if id(probe.error) in matched:
+                continue
+            coverage = pattern_coverage(line, probe.text)
+            if coverage is not None:
+                out.append((2, 0.9 + 0.1 * coverage, "exact", probe))
+                matched.add(id(probe.error))
     for probe in probes:
         if probe.prefix and sig.startswith(probe.prefix):
             out.append((2, dice(symptom_words, probe.words), "signature", probe))
@@ -307,9 +342,18 @@ def _row_tiers(
         if id(probe.error) in matched or (probe.error.kind == "line" and not plain_similar):
             continue  # a plain line counts only when it equals a symptom (or is all there is)
         similarity = dice(symptom_words, probe.words)
-        if similarity >= MIN_SIMILARITY:
+        if similarity >= MIN_SIMILARITY and not _only_class_names(symptom_words & probe.words):
             out.append((0, similarity, "similar", probe))
     return out
+
+
+_CLASS_WORD = re.compile(r"(?:error|exception|warning|exit|interrupt|fault|failure|failed)$")
+
+
+def _only_class_names(shared: frozenset[str]) -> bool:
+    """Whether the words two lines share are only exception class names: two unrelated
+    errors of one class (``RuntimeError: boom``) are not alike."""
+    return all(_CLASS_WORD.search(w) for w in shared)
 
 
 def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best]:
@@ -323,6 +367,7 @@ def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best
         if _informative(probe.message):
             by_msg.setdefault(probe.message, []).append(probe)
     plain_similar = all(p.error.kind == "line" for p in probes)
+    by_start = _ByStart(probes)
     best: dict[int, _Best] = {}
     explained: dict[int, set[int]] = {}  # entry -> the probes it matches well
     seen: set[tuple[int, str, str, str]] = set()
@@ -331,7 +376,9 @@ def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best
         if key in seen:
             continue
         seen.add(key)
-        for tier, similarity, kind, probe in _row_tiers(row, probes, by_sig, by_msg, plain_similar):
+        for tier, similarity, kind, probe in _row_tiers(
+            row, probes, by_sig, by_msg, by_start, plain_similar
+        ):
             if tier or similarity >= SUPPORT_SIMILARITY:
                 explained.setdefault(row[0], set()).add(id(probe))
             found = _Best((tier + similarity) * probe.error.weight, tier, kind, row, probe)
