@@ -430,3 +430,18 @@ def test_json_hit_names_the_line_and_what_it_is(kb: Config) -> None:
         "text": hit.log_line,
         "source": "pytest",
     }
+
+
+def test_a_symptom_matches_a_line_that_goes_on_after_it() -> None:
+    stored = "PydanticDeprecatedSince20: The `dict` method is deprecated; use `model_dump` instead."
+    printed = (
+        stored + " See Pydantic V2 Migration Guide at https://errors.pydantic.dev/2.9/migration/"
+    )
+    assert pattern_coverage(stored, printed) is not None
+    assert pattern_coverage("KeyError: 'a'", "KeyError: 'a' and more") is None  # too short
+    assert pattern_coverage(stored, stored.replace("dict", "json")) is None
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_errors_sharing_only_their_class_are_not_alike(tmp_path: Path) -> None:
+    assert match_text(_bundled(tmp_path), "RuntimeError: boom") == []
