@@ -12,8 +12,15 @@ from search_kb import FIXTURES, copy_kb
 
 from kbtool.config import Config, load_config
 from kbtool.errors import UsageError
-from kbtool.search.errortext import clean_line, message_lines, signature, signatures, words
-from kbtool.search.match import dice, match_text
+from kbtool.search.errortext import (
+    clean_line,
+    find_errors,
+    message_lines,
+    signature,
+    signatures,
+    words,
+)
+from kbtool.search.match import dice, match_text, pattern_coverage, symptom_pattern
 
 FLAGSHIP = "async-context-manager-dependency-injection"
 OLD_FASTAPI = "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'"
@@ -218,3 +225,223 @@ def test_flagship_first_on_the_bundled_kb(tmp_path: Path, text: str) -> None:
     config = load_config(root=tmp_path)
     hits = match_text(config, text)
     assert hits and hits[0].id == FLAGSHIP
+
+
+# ------------------------------------------------------------------ logs: each error on its own
+
+GREENLET = (
+    "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called; can't call "
+    "await_only() here. Was IO attempted in an unexpected place? (Background on this error "
+    "at: https://sqlalche.me/e/20/xd2s)"
+)
+FRAMES = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/app/.venv/lib/python3.12/site-packages/uvicorn/protocols/http/'
+    'httptools_impl.py", line 409, in run_asgi\n'
+    "    result = await app(  # type: ignore[func-returns-value]\n"
+    "             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+    '  File "/srv/app/api/authors.py", line 41, in list_books\n'
+    "    return [BookOut.model_validate(b) for b in author.books]\n"
+)
+UVICORN = (
+    'INFO:     10.0.0.7:51234 - "GET /authors/3/books HTTP/1.1" 500 Internal Server Error\n'
+    "ERROR:    Exception in ASGI application\n" + FRAMES + GREENLET + "\n"
+)
+NOISE = "".join(
+    f"2026-11-27 10:00:{n:02d},000 ERROR app.poller: upstream 503, retrying in {n} s\n"
+    for n in range(50)
+)
+BOOM_TEST = (
+    "    def explode():\n"
+    '>       raise RuntimeError("boom")\n'
+    "E       RuntimeError: boom\n\n"
+    "tests/test_retry.py:24: RuntimeError\n"
+)
+
+
+def _bundled(tmp_path: Path) -> Config:
+    import shutil
+
+    shutil.copytree(BUNDLED / "learnings", tmp_path / "learnings")
+    return load_config(root=tmp_path)
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_a_uvicorn_traceback_matches_like_the_bare_one(tmp_path: Path) -> None:
+    kb = _bundled(tmp_path)
+    bare = match_text(kb, FRAMES + GREENLET)
+    wrapped = match_text(kb, UVICORN)
+    assert [(h.id, h.kind, h.score) for h in wrapped] == [(h.id, h.kind, h.score) for h in bare]
+    assert wrapped[0].kind == "exact" and wrapped[0].source == "traceback"
+    assert wrapped[0].line_number == UVICORN.splitlines().index(GREENLET) + 1
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_other_errors_and_later_lines_do_not_hide_the_real_one(tmp_path: Path) -> None:
+    kb = _bundled(tmp_path)
+    pytest_log = (
+        "=================================== FAILURES ===================================\n"
+        + BOOM_TEST
+        + f"E       {GREENLET}\n\n.venv/lib/python3.12/site-packages/x.py:1: MissingGreenlet\n"
+        + "=========================== short test summary info ============================\n"
+        + "FAILED tests/test_retry.py::test_gives_up - RuntimeError: boom\n"
+    )
+    for text in (pytest_log, UVICORN + NOISE, NOISE + UVICORN + NOISE + "RuntimeError: boom\n"):
+        hits = match_text(kb, text)
+        assert hits[0].id == "sqlalchemy-async-lazy-load-missing-greenlet", text[:200]
+        assert hits[0].kind == "exact" and GREENLET in hits[0].log_line
+
+
+def test_find_errors_reads_each_kind_of_line() -> None:
+    log = (
+        "INFO:     Started server process [42]\n"
+        "ERROR:    Exception in ASGI application\n"
+        + FRAMES
+        + "app.errors.QuotaGone: no quota left for tenant 7\n"
+        "  (while handling /upload)\n"
+        "E       fixture 'db' not found\n"
+        "FAILED tests/test_a.py::test_b - KeyError: 'user'\n"
+        "/srv/app/x.py:3: PydanticDeprecatedSince20: The `dict` method is deprecated\n"
+        "  payload = order.dict()\n"
+        "ScopeMismatch: You tried to access the function scoped fixture tmp_path\n"
+        "Task was destroyed but it is pending!\n"
+    )
+    found = {e.kind: e for e in find_errors(log)}
+    assert found["traceback"].lines == (
+        "app.errors.QuotaGone: no quota left for tenant 7",
+        "(while handling /upload)",
+    )  # a dotted class is an exception whatever it is called; its next line belongs to it
+    assert found["pytest"].lines == ("fixture 'db' not found",)
+    assert found["summary"].lines == ("KeyError: 'user'",)
+    assert found["warning"].lines[0] == (
+        "PydanticDeprecatedSince20: The `dict` method is deprecated"
+    )
+    assert found["exception"].lines == (
+        "ScopeMismatch: You tried to access the function scoped fixture tmp_path",
+    )
+    assert found["log"].lines == ("Exception in ASGI application",)
+    plain = [e.lines for e in find_errors(log) if e.kind == "line"]
+    assert ("Task was destroyed but it is pending!",) in plain
+    order = [e.kind for e in find_errors(log)]
+    assert order.index("line") > order.index("warning") > order.index("log")
+
+
+def test_a_chained_traceback_gives_one_error_for_each_exception() -> None:
+    log = (
+        FRAMES + "KeyError: 'id'\n\nDuring handling of the above exception, another exception "
+        "occurred:\n\n" + FRAMES + "ValueError: bad id\n"
+    )
+    assert [(e.kind, e.lines) for e in find_errors(log)] == [
+        ("traceback", ("ValueError: bad id",)),
+        ("traceback", ("KeyError: 'id'",)),
+    ]
+
+
+# ------------------------------------------------------------------ masked symptoms (…)
+
+MASKED_KB = """<?xml version="1.0" encoding="UTF-8"?>
+<specification>
+  <metadata><name>Learnings - Testing/Masks</name><type>learnings</type>
+    <category>Testing/Masks</category></metadata>
+  <learnings>
+    <learning id="detached" severity="high">
+      <title>Detached instance</title><date>2026-01-01</date><category>Testing/Masks</category>
+      <description>d</description>
+      <symptoms>
+        <symptom>sqlalchemy.orm.exc.DetachedInstanceError: Parent instance &lt;… at 0x…&gt; \
+is not bound to a Session; lazy load operation of attribute '…' cannot proceed</symptom>
+      </symptoms>
+    </learning>
+    <learning id="other-loop" severity="high">
+      <title>Other loop</title><date>2026-01-01</date><category>Testing/Masks</category>
+      <description>d</description>
+      <symptoms>
+        <symptom>RuntimeError: Task &lt;Task pending name='…' coro=&lt;…&gt; cb=[…]&gt; got \
+Future &lt;Future pending&gt; attached to a different loop</symptom>
+        <symptom>…</symptom>
+      </symptoms>
+    </learning>
+  </learnings>
+</specification>
+"""
+
+
+@pytest.fixture(scope="module")
+def masked(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    root = tmp_path_factory.mktemp("masked")
+    (root / "learnings").mkdir()
+    (root / "learnings" / "testing_masks.xml").write_text(
+        MASKED_KB.replace("\\\n", ""), encoding="utf-8"
+    )
+    return load_config(root=root)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "sqlalchemy.orm.exc.DetachedInstanceError: Parent instance <Invoice at "
+            "0x7f0c2d1e8a90> is not bound to a Session; lazy load operation of attribute "
+            "'lines' cannot proceed",
+            "detached",
+        ),
+        (
+            "E   RuntimeError: Task <Task pending name='Task-17' coro=<sync_all() running at "
+            "/home/bo/app/jobs.py:88> cb=[_run_until_complete_cb() at /usr/lib/python3.12/"
+            "asyncio/base_events.py:181]> got Future <Future pending> attached to a different "
+            "loop",
+            "other-loop",
+        ),
+    ],
+)
+def test_a_masked_symptom_matches_any_names_addresses_and_paths(
+    masked: Config, text: str, expected: str
+) -> None:
+    [hit, *_] = match_text(masked, text)
+    assert (hit.id, hit.kind) == (expected, "exact")
+    assert 2.9 <= hit.score <= 3.0
+
+
+def test_a_masked_symptom_still_needs_its_fixed_text(masked: Config) -> None:
+    near = (
+        "sqlalchemy.orm.exc.DetachedInstanceError: Parent instance <X at 0x1> is not bound "
+        "to a Session; refresh operation of attribute 'y' cannot proceed"
+    )
+    assert all(h.kind != "exact" for h in match_text(masked, near))
+    assert match_text(masked, "something else entirely went wrong here") == []
+
+
+def test_symptom_pattern() -> None:
+    assert symptom_pattern("no mask here") is None
+    assert symptom_pattern("… …") is None  # spells out nothing: no evidence on its own
+    assert pattern_coverage("KeyError: '…' in …", "KeyError: 'user' in a") is None  # too little
+    masked = "LookupError: key '…' missing in …"
+    assert pattern_coverage(masked, "LookupError:  key 'user'  missing in  a b c") is not None
+    assert pattern_coverage(masked, "LookupError: key 'user' found in a") is None
+    whole = pattern_coverage("ValueError: bad …", "ValueError: bad x")
+    part = pattern_coverage("ValueError: bad …", "ValueError: bad " + "x" * 40)
+    assert whole is not None and part is not None and whole > part
+
+
+def test_json_hit_names_the_line_and_what_it_is(kb: Config) -> None:
+    [hit, *_] = match_text(kb, PYTEST_LOG)
+    assert hit.to_dict()["matched"] == {
+        "line": 101,
+        "text": hit.log_line,
+        "source": "pytest",
+    }
+
+
+def test_a_symptom_matches_a_line_that_goes_on_after_it() -> None:
+    stored = "PydanticDeprecatedSince20: The `dict` method is deprecated; use `model_dump` instead."
+    printed = (
+        stored + " See Pydantic V2 Migration Guide at https://errors.pydantic.dev/2.9/migration/"
+    )
+    assert pattern_coverage(stored, printed) is not None
+    assert pattern_coverage("KeyError: 'a'", "KeyError: 'a' and more") is None  # too short
+    assert pattern_coverage(stored, stored.replace("dict", "json")) is None
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_errors_sharing_only_their_class_are_not_alike(tmp_path: Path) -> None:
+    assert match_text(_bundled(tmp_path), "RuntimeError: boom") == []

@@ -1,25 +1,40 @@
-"""Error text as data: normalise messages into signatures and pick message lines out of logs.
+"""Error text as data: normalise messages into signatures and find the errors in a log.
 
 A *signature* is an error line with what varies between occurrences replaced by placeholders
 (hex addresses, numbers, quoted values, file paths, URLs, UUIDs, timestamps), lower-cased,
 so the same error from two runs gives the same string. ``words`` keeps the distinctive words
 (quoted names included) to score lines that are alike without being equal.
+
+:func:`find_errors` reads a log, a traceback or a message once and returns its errors, each
+with the lines to match and how much it reads as an error: the last line of each Python
+traceback (chained ones and exception groups too) with its continuation lines, pytest's
+``E`` lines and ``FAILED … - …`` summary lines, exception and warning lines (the warnings
+module's ``file.py:12: Category: message`` included), ERROR and WARNING log records
+(uvicorn, gunicorn, celery, Django, logging's formats), and every other line, which counts
+only when it equals a symptom.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any, NamedTuple
 
-MAX_LINES = 20_000
+MAX_LINES = 10_000  # lines read in full; past them only those that may be errors
 MAX_LINE_CHARS = 2_000
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _PREFIXES = [
+    re.compile(r"^[\w.-]+\s+\|\s"),  # docker compose: "web-1  | "
+    # celery: "[2026-12-06 10:00:00,456: ERROR/ForkPoolWorker-2] "
+    re.compile(r"^\s*\[[^\]\n]{0,60}: *(?:CRITICAL|ERROR|WARNING|INFO|DEBUG)/[^\]\n]*\]\s*"),
+    re.compile(r"^\s*\[\d\d/\w{3}/\d{4} [\d:]+\]\s*"),  # Django's runserver
     re.compile(r"^\s*E\s{2,}"),  # pytest's failure lines
     re.compile(r"^\s*FAILED\s+\S+\s+-\s+"),  # pytest's short summary
     re.compile(r"^\s*ERROR\s+\S+::\S*\s+-\s+"),
     re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*"),  # timestamps
+    re.compile(r"^-?\s*[\w.]+\s+-\s+(?=(?:CRITICAL|ERROR|FATAL|WARNING|INFO|DEBUG)\s+-)"),
     re.compile(
         r"^\s*\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG)\]?(?::[\w.]*:|\s*[:|-])?\s*"
     ),
@@ -53,23 +68,8 @@ _EXC_ANYWHERE = re.compile(
     r"(?::\s|\s*$)"
 )
 _WARNING = re.compile(r"\b[A-Z]\w*Warning\b")
-_LOG_ERROR = re.compile(r"^\s*\[?(?:CRITICAL|ERROR|FATAL|PANIC)\b|\blevel=(?:error|fatal)\b", re.I)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# A superset of the words _kind weighs above 0.3 by: lines past MAX_LINES without any of
-# them are skipped unread (a substring test: far faster here than a regular expression).
-_ERROR_WORDS = (
-    "error",
-    "exception",
-    "exit",
-    "interrupt",
-    "fault",
-    "failure",
-    "warning",
-    "critical",
-    "fatal",
-    "panic",
-)
-_STOP = frozenset(
+STOP_WORDS = _STOP = frozenset(
     (
         "a",
         "an",
@@ -160,6 +160,14 @@ def words(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def quoted_values(text: str) -> frozenset[str]:
+    """The quoted values of an error line (names, keys, attributes), lower-cased, without
+    their quotes and leading or trailing underscores."""
+    if not set(text) & _QUOTES:
+        return frozenset()
+    return frozenset(v for v in (q[1:-1].strip("_ ").lower() for q in _QUOTED.findall(text)) if v)
+
+
 class LogLine(NamedTuple):
     """A line of the input that reads as an error message."""
 
@@ -169,48 +177,339 @@ class LogLine(NamedTuple):
     repeats: int = 1  # how many lines of the input have this signature
 
 
-def _kind(raw: str, line: str) -> float:
-    if _EXC_TYPE.match(line) or _EXC_ANYWHERE.search(line):
-        return 1.0
-    if _LOG_ERROR.search(raw):
-        return 0.8
-    if _WARNING.search(line):
-        return 0.5
-    return 0.3
+class LogError(NamedTuple):
+    """One error found in a log: a traceback's last line, a pytest ``E`` block or summary
+    line, an exception or warning line, an ERROR log record, or (weakest) any other line."""
+
+    number: int  # 1-based line number of its first line (its first occurrence)
+    text: str  # that line as it stood, control characters removed
+    lines: tuple[str, ...]  # what to match: the message line, then continuation lines
+    weight: float  # how much it reads as an error (see WEIGHTS)
+    kind: str  # a key of WEIGHTS
+    repeats: int = 1  # how many times the same error occurs in the input
+    last: int = 0  # line number of its last occurrence
+
+
+#: How much each kind of error line counts: the last line of a traceback and pytest's
+#: failure lines are the strongest evidence; a plain line counts only when it equals a symptom.
+WEIGHTS = {
+    "traceback": 1.0,
+    "pytest": 1.0,
+    "summary": 1.0,
+    "exception": 1.0,
+    "log": 0.8,
+    "warning": 0.5,
+    "line": 0.3,
+}
+MAX_ERRORS = 500  # distinct errors kept from one input (the most recent)
+MAX_PLAIN = 1000  # distinct plain lines kept (the most recent)
+MAX_CONTINUATION = 6  # lines of a message after its first
+
+_TB_START = re.compile(
+    r"^(?:\+[-+ ]*)?(?:Exception Group )?Traceback \(most recent call last\):\s*$"
+)
+_CHAIN = re.compile(
+    r"^(?:During handling of the above exception|The above exception was the direct cause)"
+)
+_GROUP_BAR = re.compile(r"^(\s*[|+](?: |-+[ +0-9.-]*$))+")
+_PYTEST_E = re.compile(r"^E(?:\s{2,}|\s*$)")
+_SUMMARY = re.compile(r"^(?:FAILED|ERROR|XFAIL|XPASS)\s+\S+(?:\s+-\s+(.*))?$")
+# The warnings module's "file.py:12: Category: message" (the category is any class).
+_WARN_AT = re.compile(r"^(?:\S.*?:\d+|sys:\d+):\s+((?:[A-Za-z_]\w*\.)*[A-Z]\w*):(?:\s+(.*)|\s*$)")
+_PROGRESS = re.compile(r"^[.FEsxXp]*\s*\[\s*\d+%\]\s*$")  # pytest's "E    [100%]"
+# "Name: message" where Name is a class: dotted (module.Class) or an exception-like name.
+_EXC_LINE = re.compile(r"^((?:[A-Za-z_]\w*\.)*[A-Z]\w*)(?::\s+(\S.*)|:?\s*$)")
+_EXC_NAME = re.compile(r"(?:Error|Exception|Warning|Exit|Interrupt|Fault|Failure|Failed)$")
+_LOCATION = re.compile(r"^\S+:\d+:\s+[\w.]+$")  # pytest's "file.py:12: RuntimeError"
+_LEVEL = re.compile(
+    r"(?:^|[\s\[:/|-])(CRITICAL|ERROR|FATAL|PANIC|WARNING|WARN)(?=[\s\]:/|-]|$)|"
+    r"\blevel=(error|fatal|critical|warning|warn)\b",
+    re.I,
+)
+
+
+_CAMEL = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$")  # ScopeMismatch, MissingGreenlet
+
+
+def _exception_like(name: str) -> bool:
+    """A class name as exceptions are named: dotted (module.Class), with an error-like
+    suffix, or a CamelCase compound (``ScopeMismatch``) rather than a word ("Note")."""
+    return bool(_EXC_NAME.search(name)) or "." in name or bool(_CAMEL.match(name))
+
+
+def inner_exception(text: str) -> str | None:
+    """The exception line a wrapper puts after its own name (``Failed: ScopeMismatch: …``,
+    ``/broken: TypeError: …``), or None."""
+    head, sep, rest = text.partition(": ")
+    if not sep or " " in head:
+        return None
+    found = _EXC_LINE.match(rest)
+    if found and found.group(2) is not None and _exception_like(found.group(1)):
+        return rest
+    return None
+
+
+def _shown(raw: str) -> str:
+    visible = _ANSI.sub("", raw[:MAX_LINE_CHARS])
+    return "".join(c if c.isprintable() else " " for c in visible).strip()
+
+
+def _level_weight(raw: str, body: str) -> float:
+    """ERROR log records 0.8, WARNING ones 0.5, others 0: the level must stand before the
+    message (in the prefix clean_line took off), not inside it."""
+    head = raw[: max(0, len(raw) - len(body))] if body and raw.endswith(body) else raw[:40]
+    found = _LEVEL.search(head)
+    if not found:
+        return 0.0
+    level = (found.group(1) or found.group(2) or "").upper()
+    return WEIGHTS["warning"] if level.startswith("WARN") else WEIGHTS["log"]
+
+
+class _Scanner:
+    """Reads a log once, line by line, and collects its errors (see :func:`find_errors`)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.raw = lines
+        self.late = _late_lines(lines)
+        self.found: dict[str, list[Any]] = {}  # signature -> [LogError fields...]
+        self.plain: dict[str, list[Any]] = {}  # text -> [LogError fields...] of plain lines
+
+    def add(
+        self,
+        number: int,
+        kind: str,
+        lines: list[str],
+        weight: float | None = None,
+        *,
+        cleaned: bool = False,
+    ) -> None:
+        """Record an error (``lines`` as in the input, or already ``cleaned``)."""
+        lines = [ln for ln in (x if cleaned else clean_line(x) for x in lines) if ln]
+        if not lines:
+            return
+        # Plain lines are told apart by their text (cheap: a long log has many of them),
+        # errors by their signature; each kind keeps its most recent ones when there are
+        # too many (a log ends with its cause).
+        plain = kind == "line"
+        key = lines[0] if plain else signature(lines[0])
+        if not key:
+            return
+        found, most = (self.plain, MAX_PLAIN) if plain else (self.found, MAX_ERRORS)
+        weight = WEIGHTS[kind] if weight is None else weight
+        group = found.get(key)
+        if group is None:
+            if len(found) >= most:
+                del found[next(iter(found))]
+            shown = _shown(self.raw[number - 1])
+            found[key] = [number, shown, tuple(lines), weight, kind, 1, number]
+            return
+        if weight > group[3] or (weight == group[3] and len(lines) > len(group[2])):
+            group[2], group[3], group[4] = tuple(lines), weight, kind
+        group[5] += 1
+        group[6] = number
+
+    def continuation(self, start: int) -> list[str]:
+        """Lines after a message's first that belong to it (a multi-line message)."""
+        out: list[str] = []
+        for i in range(start, min(len(self.raw), start + MAX_CONTINUATION)):
+            raw = self.raw[i]
+            text = _ANSI.sub("", raw[:MAX_LINE_CHARS])
+            if not text.strip() or _TB_START.match(text.strip()) or _CHAIN.match(text):
+                break
+            if clean_line(text) != text.strip():
+                break  # a new log record or pytest line (it has a prefix)
+            if _WARN_AT.match(text.strip()) or text.lstrip().startswith('File "'):
+                break
+            if out and not text[:1].isspace() and self.exception_shape(text.strip()):
+                break  # the next error
+            out.append(text)
+        return out
+
+    def warning_tail(self, start: int, sys_line: bool) -> list[str]:
+        """The lines after a warnings-module line that belong to it: message lines, then
+        the indented source line Python shows under it. ``sys:1:`` warnings have no source
+        line, and unindented lines count only when a source line follows them."""
+        if sys_line:
+            return []
+        more = self.continuation(start)
+        for k, line in enumerate(more):
+            if line[:1].isspace():
+                return more[: k + 1]
+        return []
+
+    def run(self) -> list[LogError]:
+        raw = self.raw
+        n = len(raw)
+        i = 0
+        while i < n:
+            if i >= MAX_LINES and i not in self.late:
+                i += 1  # past the start of a long log, only lines that may be errors count
+                continue
+            text = _ANSI.sub("", raw[i][:MAX_LINE_CHARS])
+            bar = _GROUP_BAR.match(text)
+            if bar:  # an exception group's "  | " margin
+                text = text[bar.end() :]
+            stripped = text.strip()
+            if not stripped:
+                i += 1
+                continue
+            if _TB_START.match(stripped):
+                i = self.traceback(i + 1)
+                continue
+            if _CHAIN.match(stripped):
+                i += 1
+                continue
+            if _PYTEST_E.match(text):
+                i = self.pytest_block(i)
+                continue
+            i += self.line(i, text, stripped)
+        return [LogError(*g) for g in (*self.found.values(), *self.plain.values())]
+
+    def traceback(self, i: int) -> int:
+        """Skip a traceback's frames; its first line back at the margin is the exception."""
+        raw = self.raw
+        while i < len(raw):
+            text = _ANSI.sub("", raw[i][:MAX_LINE_CHARS])
+            bar = _GROUP_BAR.match(text)
+            if bar:
+                text = text[bar.end() :]
+            if not text.strip():
+                i += 1
+                continue
+            if text[:1].isspace() or text.startswith("["):  # frames, "[Previous line repeated]"
+                if text.startswith("[") and not text.startswith("[Previous"):
+                    break
+                i += 1
+                continue
+            stripped = text.strip()
+            if _TB_START.match(stripped) or _CHAIN.match(stripped):
+                return i
+            if clean_line(text) != stripped and not _EXC_LINE.match(stripped):
+                return i  # a new log record before any exception line
+            if stripped.endswith(":") and self.next_starts_traceback(i + 1):
+                return i  # "Exception in thread …:" before another traceback: a header
+            more = self.continuation(i + 1)
+            self.add(i + 1, "traceback", [text, *more])
+            return i + 1 + len(more)
+        return i
+
+    def next_starts_traceback(self, i: int) -> bool:
+        return i < len(self.raw) and bool(_TB_START.match(self.raw[i].strip()))
+
+    def pytest_block(self, i: int) -> int:
+        """pytest's ``E   `` lines: each exception-shaped line starts an error, the lines
+        after it are its continuation; a block without one is one error."""
+        raw = self.raw
+        start = i
+        block: list[tuple[int, str]] = []
+        while i < len(raw) and _PYTEST_E.match(_ANSI.sub("", raw[i][:MAX_LINE_CHARS])):
+            if not _PROGRESS.match(raw[i][1:].strip()):
+                block.append((i, clean_line(raw[i])))
+            i += 1
+        if not block:
+            return max(i, start + 1)
+        heads = [k for k, (_, t) in enumerate(block) if self.exception_shape(t)]
+        if not heads:
+            heads = [0]
+        for h, k in enumerate(heads):
+            end = heads[h + 1] if h + 1 < len(heads) else len(block)
+            end = min(end, k + 1 + MAX_CONTINUATION)
+            self.add(block[k][0] + 1, "pytest", [t for _, t in block[k:end]])
+        return max(i, start + 1)
+
+    @staticmethod
+    def exception_shape(text: str) -> bool:
+        found = _EXC_LINE.match(text)
+        if found is None:
+            return False
+        return found.group(2) is not None or _exception_like(found.group(1))
+
+    def line(self, i: int, text: str, stripped: str) -> int:
+        """Record what line ``i`` holds; the number of lines it took (continuations)."""
+        summary = _SUMMARY.match(stripped)
+        if summary:
+            if summary.group(1):
+                self.add(i + 1, "summary", [summary.group(1)])
+            return 1
+        body = clean_line(text)
+        if len(body) < 3 or _LOCATION.match(body):
+            return 1
+        warned = _WARN_AT.match(body)
+        if warned:
+            name, message = warned.group(1), (warned.group(2) or "").strip()
+            more = self.warning_tail(i + 1, body.startswith("sys:"))
+            used = len(more)
+            if not message and more:  # a message that starts on the next line
+                message, more = " ".join(more[0].split()), more[1:]
+            lines = [f"{name}: {message}", body]
+            if more and not more[0][:1].isspace():  # an unindented next line is the message's
+                lines.append(more[0])
+            self.add(i + 1, "warning", lines)
+            return 1 + used
+        exc = _EXC_LINE.match(body)
+        indented = text[:1].isspace()
+        if exc and exc.group(2) is not None and _exception_like(exc.group(1)):
+            # Outside a traceback only indented lines are surely the message's own.
+            more = self.continuation(i + 1)
+            kept = next((k for k, ln in enumerate(more) if not ln[:1].isspace()), len(more))
+            more = more[:kept]
+            kind = "warning" if exc.group(1).endswith("Warning") else "exception"
+            self.add(i + 1, kind, [body, *more])
+            return 1 + len(more)
+        level = _level_weight(_ANSI.sub("", text).strip(), body)
+        if not indented and _EXC_ANYWHERE.search(body):
+            self.add(i + 1, "exception", [body], max(level, 0.9), cleaned=True)
+        elif level:
+            kind = "log" if level >= WEIGHTS["log"] else "warning"
+            self.add(i + 1, kind, [body], cleaned=True)
+        elif not indented and _WARNING.search(body):
+            self.add(i + 1, "warning", [body], cleaned=True)
+        else:
+            self.add(i + 1, "line", [body], cleaned=True)
+        return 1
+
+
+# Words one of which every line that starts or reads as an error holds; lines past
+# MAX_LINES without any are skipped unread (substring tests: far cheaper than reading them,
+# and than one regular expression with these alternatives).
+_ERROR_WORDS: tuple[str, ...] = ("error", "exception", "warn", "fail", "fatal", "critical")
+_ERROR_WORDS += ("panic", "exit", "interrupt", "fault", "mismatch", "destroyed", "never")
+_ERROR_WORDS += ("not ", "traceback")
+
+
+def _late_lines(lines: list[str]) -> set[int]:
+    """The indexes past MAX_LINES of the lines that may be errors: those holding one of
+    the error words, or starting like pytest's ``E`` lines. Found with ``str.find`` over
+    the joined text (C speed) rather than line by line."""
+    if len(lines) <= MAX_LINES:
+        return set()
+    late = lines[MAX_LINES:]
+    text = "\n" + "\n".join(late).lower()
+    starts = list(accumulate((len(line) + 1 for line in late), initial=1))
+    found: set[int] = set()
+    for word in (*_ERROR_WORDS, "\ne "):
+        at = text.find(word)
+        while at != -1:
+            k = bisect_right(starts, at + (word[0] == "\n")) - 1
+            found.add(MAX_LINES + k)
+            at = text.find(word, starts[k + 1] if k + 1 < len(starts) else len(text))
+    return found
+
+
+def find_errors(text: str) -> list[LogError]:
+    """The errors of a message, log or traceback, most telling first: by weight, then the
+    ones seen last first (a log ends with its cause). The same error (same signature of its
+    first line) seen again counts as one, kept at its first occurrence with ``repeats``.
+    Plain lines (kind ``line``) are all kept: they count when they equal a symptom."""
+    lines = text.splitlines()
+    errors = _Scanner(lines).run()
+    errors.sort(key=lambda e: (-e.weight, -e.last))
+    return errors
 
 
 def message_lines(text: str, limit: int = 200) -> list[LogLine]:
-    """The lines of a message, log or traceback that carry an error, most telling first.
-
-    Exception lines (``KeyError: …``, pytest's ``E   …`` lines) come before ERROR log lines
-    and warnings; within a kind, the ones seen last first (a traceback ends with its cause).
-    Lines with the same signature count as one, placed at their first occurrence. When no
-    line looks like an error, every non-empty line is a candidate. Past the first
-    ``MAX_LINES`` lines only lines that read as errors count (a long log ends with its cause).
-    """
-    groups: dict[str, list[Any]] = {}  # signature -> [first number, text, weight, count, last]
-    for number, raw in enumerate(text.splitlines(), 1):
-        late = number > MAX_LINES
-        if late and not any(w in raw[:MAX_LINE_CHARS].lower() for w in _ERROR_WORDS):
-            continue
-        line = clean_line(raw)
-        if len(line) < 3:
-            continue
-        sig = signature(line)
-        if not sig:
-            continue
-        weight = _kind(raw, line)
-        if late and weight <= 0.3:
-            continue
-        group = groups.get(sig)
-        if group is None:
-            visible = _ANSI.sub("", raw[:MAX_LINE_CHARS])
-            shown = "".join(c if c.isprintable() else " " for c in visible)
-            groups[sig] = [number, shown.strip(), weight, 1, number]
-        else:
-            group[2] = max(group[2], weight)
-            group[3] += 1
-            group[4] = number
-    found = [g for g in groups.values() if g[2] > 0.3] or list(groups.values())
-    found.sort(key=lambda g: (-g[2], -g[4]))
-    return [LogLine(g[0], g[1], g[2], g[3]) for g in found[:limit]]
+    """The first lines of the errors of ``text`` (:func:`find_errors`), most telling first;
+    when some read as errors, plain lines are left out."""
+    errors = find_errors(text)
+    strong = [e for e in errors if e.kind != "line"] or errors
+    return [LogLine(e.number, e.text, e.weight, e.repeats) for e in strong[:limit]]

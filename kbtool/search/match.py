@@ -5,50 +5,70 @@ Library use::
     hits = match_text(config, "AttributeError: '_AsyncGeneratorContextManager' object ...")
     hits[0].id, hits[0].score, hits[0].line_number, hits[0].line
 
-The input's error lines (:func:`kbtool.search.errortext.message_lines`) are normalised into
-signatures and compared with the signatures of every symptom in the index:
+The input is read as a log (:func:`kbtool.search.errortext.find_errors`): each error found in
+it (a traceback's last line, pytest's ``E`` lines and ``FAILED … - Error: …`` summary, an
+exception or warning line, an ERROR log record) is matched on its own, its message lines
+normalised into signatures and compared with the signatures of every symptom in the index:
 
 1. *exact*: the same signature (same exception type and message, up to addresses, numbers,
-   quoted values, paths…), scored 2 + similarity;
+   quoted values, paths…), scored 2 + similarity; a stored symptom with ``…`` (text that
+   differs between runs) matches when the line is the symptom with any text in place of
+   each ``…``, scored 2.9 to 3 (the more of the line the symptom spells out, the higher);
 2. *message*: the same message under another exception type or wrapper, 1 + similarity;
 3. *similar*: symptoms found through the full-text index that share enough distinctive
    words (quoted names included), scored by similarity (Dice coefficient of the words).
 
-Each is weighed by how much the line looks like an error (exceptions over ERROR log lines
-over warnings), so exact signature hits come first, and each hit names the input line that
-matched it.
+Each is weighed by how much the error reads as one (a traceback's last line or a pytest
+failure over ERROR log records over warnings over plain lines, which count only when they
+equal a symptom). The best hits across all the errors come first, each naming the input
+line of the error it matched.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
-from kbtool.search.errortext import LogLine, message_lines, signatures, words
+from kbtool.search.errortext import (
+    STOP_WORDS as _STOP,
+)
+from kbtool.search.errortext import (
+    LogError,
+    find_errors,
+    inner_exception,
+    quoted_values,
+    signature,
+    signatures,
+    words,
+)
 from kbtool.search.index import Notice, Progress, check_limit, query_index
 
 DEFAULT_LIMIT = 5
-MAX_LINES = 50  # error lines of the input considered
-MAX_WORDS = 48  # words sent to the full-text index
+MAX_WORDS = 48  # words of one error sent to the full-text index
+MAX_FTS_ERRORS = 16  # errors looked up in the full-text index (the most telling ones)
+FTS_ENTRIES = 50  # entries the full-text index gives for one error
 MIN_SIMILARITY = 0.3
+SUPPORT_SIMILARITY = 0.6  # a line this similar to a symptom counts for its entry
+SUPPORT_BONUS = 0.05  # added to the rank (not the score) for each such line
+MAX_SUPPORT = 3
+CONTEXT_CHARS = 1 << 20  # of the input's end read for context words
 MIN_MESSAGE_WORDS = 2  # a message signature this poor ("<q>") is no evidence on its own
+MIN_PATTERN_CHARS = 12  # letters and digits a masked symptom must spell out to match alone
+MIN_PREFIX_CHARS = 30  # of a line pytest cut short with "...", to match on what is left
+SQL_CHUNK = 500
+MAX_SYMPTOM_LINES = 5  # lines of a symptom compared (as the index keeps them)
+WILDCARD = "\u2026"  # "…" in a stored symptom: any run of text on that line
 KINDS = {2: "signature", 1: "message", 0: "similar"}
-
-
-def _kind(tier: int, symptom_words: str, probe: _Probe) -> str:
-    """``exact`` when the signature matches and so do all the words (quoted names included);
-    ``signature`` when only the signature does (other quoted values, say)."""
-    if tier == 2 and dice(frozenset(symptom_words.split()), probe.words) >= 1.0:
-        return "exact"
-    return KINDS[tier]
 
 
 @dataclass(frozen=True)
 class MatchHit:
-    """An entry one of whose symptoms matches a line of the input."""
+    """An entry one of whose symptoms matches an error of the input."""
 
     id: str
     title: str
@@ -61,8 +81,9 @@ class MatchHit:
     kind: str  # exact | signature | message | similar
     symptom: str  # the entry's symptom that matched
     versions: str | None  # where that symptom is seen, e.g. "fastapi<0.123.10"
-    line_number: int  # of the matching line in the input (1-based)
+    line_number: int  # of the matching error's line in the input (1-based)
     log_line: str  # that line, control characters removed
+    source: str = "line"  # what the line is: traceback | pytest | summary | exception | ...
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,23 +98,36 @@ class MatchHit:
             "kind": self.kind,
             "symptom": self.symptom,
             "versions": self.versions,
-            "matched": {"line": self.line_number, "text": self.log_line},
+            "matched": {"line": self.line_number, "text": self.log_line, "source": self.source},
         }
 
 
 @dataclass(frozen=True)
 class _Probe:
-    line: LogLine
+    """One message line of one error of the input."""
+
+    error: LogError
+    text: str
     signature: str
     message: str
     words: frozenset[str]
+    prefix: str  # the signature before pytest's "..." when it cut the line short, else ""
 
 
-def _probes(text: str) -> list[_Probe]:
+def _probes(errors: list[LogError]) -> list[_Probe]:
     probes = []
-    for line in message_lines(text, MAX_LINES):
-        sig, msg = signatures(line.text)
-        probes.append(_Probe(line, sig, msg, words(line.text)))
+    for error in errors:
+        texts = list(error.lines)
+        inner = inner_exception(texts[0])
+        if inner:
+            texts.append(inner)
+        for text in dict.fromkeys(texts):
+            sig, msg = signatures(text)
+            prefix = ""
+            if error.kind == "summary" and text.endswith("..."):
+                prefix = signature(text[:-3])
+                prefix = prefix if len(prefix) >= MIN_PREFIX_CHARS else ""
+            probes.append(_Probe(error, text, sig, msg, words(text), prefix))
     return probes
 
 
@@ -104,13 +138,77 @@ def _informative(message: str) -> bool:
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
-    """Dice coefficient of two word sets: 1.0 when equal, 0.0 when disjoint."""
+    """Dice coefficient of two word sets, each word weighed by its length (a long name such
+    as ``asyncgeneratorcontextmanager`` says more than ``scalars``): 1.0 when equal, 0.0
+    when disjoint."""
     if not a or not b:
         return 0.0
-    return 2 * len(a & b) / (len(a) + len(b))
+    return 2 * _weight(a & b) / (_weight(a) + _weight(b))
 
 
-def _fts_words(probes: list[_Probe]) -> str:
+def _weight(words: frozenset[str]) -> int:
+    return sum(len(w) for w in words)
+
+
+@lru_cache(maxsize=1024)
+def symptom_pattern(line: str) -> re.Pattern[str] | None:
+    """The regular expression a stored symptom line with ``…`` stands for: its text, with
+    any run of text in place of each ``…`` and any white space for white space. None when
+    the line has no ``…``, or spells out too little to be evidence on its own."""
+    if WILDCARD not in line:
+        return None
+    parts = line.strip().split(WILDCARD)
+    if sum(c.isalnum() for c in "".join(parts)) < MIN_PATTERN_CHARS:
+        return None
+    body = ".*?".join(r"\s+".join(re.escape(w) for w in part.split(" ")) for part in parts)
+    return re.compile(body.replace(r"\s+\s+", r"\s+"), re.S)
+
+
+def pattern_coverage(line: str, text: str) -> float | None:
+    """How much of ``text`` the symptom ``line`` spells out (0-1), or None when ``text`` is
+    not that symptom with some text in place of each ``…``. A symptom line of at least
+    MIN_PREFIX_CHARS characters also matches a line that starts with it and goes on (Python
+    and libraries append hints and links to messages: "… See Pydantic V2 Migration Guide
+    at …"); one with "…" must match the whole line."""
+    text = " ".join(text.split())
+    pattern = symptom_pattern(line)
+    if pattern is not None:
+        if not pattern.fullmatch(text):
+            return None
+    else:
+        start = " ".join(line.split())
+        if len(start) < MIN_PREFIX_CHARS or not text.startswith(start + " "):
+            return None
+    literal = sum(not c.isspace() for c in line if c != WILDCARD)
+    return min(1.0, literal / max(1, sum(not c.isspace() for c in text)))
+
+
+START_CHARS = 12  # of a line, to find the lines a symptom line may match as a pattern
+
+
+class _ByStart:
+    """The probes by the start of their text, to find those a symptom line may match as a
+    pattern or a prefix without trying every probe."""
+
+    def __init__(self, probes: list[_Probe]) -> None:
+        self.all = [p for p in probes if p.error.kind != "line"]
+        self.starts: dict[str, list[_Probe]] = {}
+        for probe in probes:
+            key = " ".join(probe.text.split())[:START_CHARS]
+            self.starts.setdefault(key, []).append(probe)
+
+    def probes(self, line: str) -> list[_Probe]:
+        """The probes ``line`` may match: those starting with its literal start, or, when
+        the line starts with "…" or too little text, every probe but plain lines."""
+        literal = " ".join(line.split()).split(WILDCARD, 1)[0]
+        if WILDCARD not in line and len(literal) < MIN_PREFIX_CHARS:
+            return []
+        if len(literal) >= START_CHARS:
+            return self.starts.get(literal[:START_CHARS], [])
+        return self.all
+
+
+def _fts_query(probes: list[_Probe]) -> str:
     chosen: list[str] = []
     for probe in probes:
         for word in sorted(probe.words):
@@ -122,88 +220,213 @@ def _fts_words(probes: list[_Probe]) -> str:
     return "{symptoms title} : (" + " OR ".join(f'"{w}"' for w in chosen) + ")"
 
 
+_COLUMNS = "entry, text, versions, signature, message, words"
+
+
+def _where_in(conn: sqlite3.Connection, column: str, values: list[str]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), SQL_CHUNK):
+        chunk = values[start : start + SQL_CHUNK]
+        rows += conn.execute(
+            f"SELECT {_COLUMNS} FROM symptoms "  # noqa: S608 - placeholders only
+            f"WHERE {column} IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+    return rows
+
+
 def _candidates(
     conn: sqlite3.Connection, probes: list[_Probe], limit: int
 ) -> list[tuple[Any, ...]]:
     """Symptom rows (entry, text, versions, signature, message, words) worth scoring: those
     with a signature of the input; those with its message (only while fewer than ``limit``
-    entries match exactly: an exact hit always scores higher on the same line); and those
-    of the entries the full-text index ranks best for the input's words."""
-    columns = "entry, text, versions, signature, message, words"
-    sigs = sorted({p.signature for p in probes})
-    rows = conn.execute(
-        f"SELECT {columns} FROM symptoms "  # noqa: S608 - placeholders only
-        f"WHERE signature IN ({', '.join('?' * len(sigs))})",
-        sigs,
-    ).fetchall()
+    entries match exactly: an exact hit always scores higher on the same line); and, for
+    each of the most telling errors on its own, those of the entries the full-text index
+    ranks best for its words (masked symptoms and cut lines are found this way)."""
+    rows = _where_in(conn, "signature", sorted({p.signature for p in probes}))
     msgs = sorted({p.message for p in probes if _informative(p.message)})
     if msgs and len({row[0] for row in rows}) < limit:
-        rows += conn.execute(
-            f"SELECT {columns} FROM symptoms "  # noqa: S608 - placeholders only
-            f"WHERE message IN ({', '.join('?' * len(msgs))})",
-            msgs,
-        ).fetchall()
-    match = _fts_words(probes)
-    if match:
-        rows += conn.execute(
-            f"SELECT {columns} FROM symptoms "  # noqa: S608 - fixed text
-            "WHERE entry IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? "
-            "ORDER BY rank LIMIT 200)",
-            (match,),
-        ).fetchall()
+        rows += _where_in(conn, "message", msgs)
+    by_error: dict[LogError, list[_Probe]] = {}
+    for probe in probes:
+        by_error.setdefault(probe.error, []).append(probe)
+    looked_up = [e for e in by_error if e.kind != "line"] or list(by_error)
+    for error in looked_up[:MAX_FTS_ERRORS]:
+        match = _fts_query(by_error[error])
+        if match:
+            rows += conn.execute(
+                f"SELECT {_COLUMNS} FROM symptoms "  # noqa: S608 - fixed text
+                "WHERE entry IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? "
+                f"ORDER BY rank LIMIT {FTS_ENTRIES})",
+                (match,),
+            ).fetchall()
     return rows
 
 
-def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
-    """Best (score, tier, row, probe) per entry. A row is compared with the probes that
-    share its signature or message, or with every probe when it came from the full-text
-    search (then only similarity counts)."""
+@dataclass
+class _Best:
+    score: float
+    tier: int
+    kind: str
+    row: tuple[Any, ...]
+    probe: _Probe
+    support: int = 0  # other lines of the input this entry's symptoms match well
+    context: float = 0.0  # how much of the entry's title and tags the input holds (0-2)
+
+    def rank(self) -> tuple[float, float, int, int]:
+        """Higher is better: the score, raised a little for each other line of the input
+        the entry also explains (at most MAX_SUPPORT); then how much of the input's context
+        (frames, paths, test names) speaks of the entry; then the error seen last (a log
+        ends with its cause); then the most repeated one."""
+        error = self.probe.error
+        raised = self.score + SUPPORT_BONUS * min(self.support, MAX_SUPPORT)
+        # Scores this close are a tie (a masked symptom scores 2.9-3 where its text in full
+        # would score 3): the context and the place in the log decide.
+        return (round(raised, 2), self.context, error.last, error.repeats)
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> frozenset[str]:
+    return quoted_values(text)
+
+
+def _same_names(symptom: str, line: str) -> bool:
+    """Whether a line with a symptom's signature names what the symptom names: the
+    symptom quotes nothing, or the line shares one of its quoted values (or one holds the
+    other: '_GeneratorContextManager' and '_AsyncGeneratorContextManager'). Otherwise
+    only the template is shared ("AttributeError: '…' object has no attribute '…'"), which
+    is no more evidence than similar words."""
+    names = _quoted(symptom)
+    if not names:
+        return True
+    theirs = _quoted(line)
+    return any(a in b or b in a for a in names for b in theirs)
+
+
+def _row_tiers(
+    row: tuple[Any, ...],
+    probes: list[_Probe],
+    by_sig: dict[str, list[_Probe]],
+    by_msg: dict[str, list[_Probe]],
+    by_start: _ByStart,
+    plain_similar: bool,
+) -> list[tuple[int, float, str, _Probe]]:
+    """(tier, similarity, kind, probe) for each probe the symptom row matches."""
+    _entry, text, _versions, sig, msg, row_words = row
+    symptom_words = frozenset(row_words.split())
+    out: list[tuple[int, float, str, _Probe]] = []
+    matched: set[int] = set()
+    for probe in by_sig.get(sig, []):
+        similarity = dice(symptom_words, probe.words)
+        if not _same_names(text, probe.text):
+            continue  # same template, other names: left to similarity below
+        out.append((2, similarity, "exact" if similarity >= 1.0 else "signature", probe))
+        matched.add(id(probe.error))
+    for line in text.splitlines()[:MAX_SYMPTOM_LINES]:
+        for probe in by_start.probes(line):
+            if id(probe.error) in matched:
+                continue
+            coverage = pattern_coverage(line, probe.text)
+            if coverage is not None:
+                out.append((2, 0.9 + 0.1 * coverage, "exact", probe))
+                matched.add(id(probe.error))
+    for probe in probes:
+        if probe.prefix and sig.startswith(probe.prefix):
+            out.append((2, dice(symptom_words, probe.words), "signature", probe))
+            matched.add(id(probe.error))
+    for probe in by_msg.get(msg, []):
+        if id(probe.error) not in matched and _same_names(text, probe.text):
+            out.append((1, dice(symptom_words, probe.words), "message", probe))
+            matched.add(id(probe.error))
+    for probe in probes:
+        if id(probe.error) in matched or (probe.error.kind == "line" and not plain_similar):
+            continue  # a plain line counts only when it equals a symptom (or is all there is)
+        similarity = dice(symptom_words, probe.words)
+        if similarity >= MIN_SIMILARITY and not _only_class_names(symptom_words & probe.words):
+            out.append((0, similarity, "similar", probe))
+    return out
+
+
+_CLASS_WORD = re.compile(r"(?:error|exception|warning|exit|interrupt|fault|failure|failed)$")
+
+
+def _only_class_names(shared: frozenset[str]) -> bool:
+    """Whether the words two lines share are only exception class names: two unrelated
+    errors of one class (``RuntimeError: boom``) are not alike."""
+    return all(_CLASS_WORD.search(w) for w in shared)
+
+
+def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best]:
+    """Best match per entry over every error of the input: each symptom row is compared
+    with the probes that share its signature or message, or whose line it matches as a
+    masked symptom; failing those, with every probe (then only similarity counts)."""
     by_sig: dict[str, list[_Probe]] = {}
     by_msg: dict[str, list[_Probe]] = {}
     for probe in probes:
         by_sig.setdefault(probe.signature, []).append(probe)
         if _informative(probe.message):
             by_msg.setdefault(probe.message, []).append(probe)
-    best: dict[int, tuple[Any, ...]] = {}
-    seen: set[tuple[int, str, str]] = set()
+    plain_similar = all(p.error.kind == "line" for p in probes)
+    by_start = _ByStart(probes)
+    best: dict[int, _Best] = {}
+    explained: dict[int, set[int]] = {}  # entry -> the probes it matches well
+    seen: set[tuple[int, str, str, str]] = set()
     for row in rows:
-        entry, _text, _versions, sig, msg, row_words = row
-        key = (entry, sig, row_words)
+        key = (row[0], row[1], row[3], row[5])
         if key in seen:
             continue
         seen.add(key)
-        symptom_words = frozenset(row_words.split())
-        exact = by_sig.get(sig, [])
-        message = [p for p in by_msg.get(msg, []) if p not in exact]
-        tiers = [(2, p) for p in exact] + [(1, p) for p in message]
-        if not tiers:
-            tiers = [(0, p) for p in probes]
-        for tier, probe in tiers:
-            similarity = dice(symptom_words, probe.words)
-            if not tier and similarity < MIN_SIMILARITY:
-                continue
-            score = (tier + similarity) * probe.line.weight
-            current = best.get(entry)
-            if current is None or (score, probe.line.repeats) > (
-                current[0],
-                current[3].line.repeats,
-            ):
-                best[entry] = (score, tier, row, probe)
+        for tier, similarity, kind, probe in _row_tiers(
+            row, probes, by_sig, by_msg, by_start, plain_similar
+        ):
+            if tier or similarity >= SUPPORT_SIMILARITY:
+                explained.setdefault(row[0], set()).add(id(probe))
+            found = _Best((tier + similarity) * probe.error.weight, tier, kind, row, probe)
+            current = best.get(row[0])
+            if current is None or found.rank() > current.rank():
+                best[row[0]] = found
+    for entry, found in best.items():
+        found.support = len(explained.get(entry, set()) - {id(found.probe)})
     return best
+
+
+_TOKEN = re.compile(r"[a-z][a-z0-9]+")
+
+
+def _add_context(conn: sqlite3.Connection, best: dict[int, _Best], text: str) -> None:
+    """For each entry, the share of its tags and the share of its title's words that the
+    input holds anywhere (its frames, paths, test and task names): a tie-break between
+    entries whose symptoms match the same error, e.g. the same MissingGreenlet text under
+    lazy loading and under expired attributes, or the same "bound to a different event
+    loop" in a pytest run and in a plain script."""
+    seen = set(_TOKEN.findall(text[-CONTEXT_CHARS:].lower()))
+    rowids = list(best)
+    for start in range(0, len(rowids), SQL_CHUNK):
+        chunk = rowids[start : start + SQL_CHUNK]
+        for rowid, title, tags in conn.execute(
+            "SELECT rowid, title, tags FROM entries "  # noqa: S608 - placeholders only
+            f"WHERE rowid IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ):
+            own = set(_TOKEN.findall(title.lower())) - _STOP
+            tag_words = [set(_TOKEN.findall(tag)) for tag in tags.lower().split()]
+            found = sum(1 for parts in tag_words if parts and parts <= seen)
+            best[rowid].context = len(own & seen) / max(1, len(own)) + found / max(
+                1, len(tag_words)
+            )
 
 
 def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHit]:
     """Rank entries against ``text`` with an open index connection."""
-    probes = _probes(text)
+    probes = _probes(find_errors(text))
     if not probes:
         return []
     best = _score(probes, _candidates(conn, probes, limit))
     if not best:
         return []
-    # Best score first; then the entry matched by the most repeated line; then file order.
-    ranked = sorted(
-        best.items(), key=lambda item: (-item[1][0], -item[1][3].line.repeats, item[0])
-    )[:limit]
+    _add_context(conn, best, text)
+    ranked = sorted(best.items(), key=lambda item: (*(-x for x in item[1].rank()), item[0]))
+    ranked = ranked[:limit]
     entries = {
         row[0]: row
         for row in conn.execute(
@@ -213,8 +436,9 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
         )
     }
     hits = []
-    for rowid, (score, tier, row, probe) in ranked:
+    for rowid, found in ranked:
         _, eid, title, category, path, line, severity, status = entries[rowid]
+        error = found.probe.error
         hits.append(
             MatchHit(
                 id=eid,
@@ -224,12 +448,13 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
                 line=line,
                 severity=severity,
                 status=status,
-                score=score,
-                kind=_kind(tier, row[5], probe),
-                symptom=row[1],
-                versions=row[2],
-                line_number=probe.line.number,
-                log_line=probe.line.text,
+                score=found.score,
+                kind=found.kind,
+                symptom=found.row[1],
+                versions=found.row[2],
+                line_number=error.number,
+                log_line=error.text,
+                source=error.kind,
             )
         )
     return hits

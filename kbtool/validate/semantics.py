@@ -152,6 +152,7 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
             if tag != "symptoms":
                 continue
             for symptom in child:
+                _machine_specific(ctx, symptom)
                 versions = symptom.get("versions")
                 if versions is not None:
                     problem = versions_problem(versions)
@@ -193,6 +194,80 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
     status = (entry.get("status") or "active").strip()
     line = entry.sourceline  # its column is found on demand (EntryFacts.col)
     return [entry_id, line, 0, status, title, category, date, review_by, refs, supersedes]
+
+
+# Text in a symptom that only one machine or one run prints (KB323, KB324). A POSIX path
+# counts when it starts at a file-system root folder, or names a Python file or package
+# folder: "/api/users/me" in an access log line is a URL path, not a machine's. A path
+# after "…" (masked) or inside a URL does not count.
+_POSIX_PATH = re.compile(r"(?<![\w:/.\\\u2026-])(?:/[\w.@+-]+){2,}")
+_ROOTS = frozenset(
+    [
+        "home",
+        "Users",
+        "root",
+        "usr",
+        "opt",
+        "var",
+        "tmp",
+        "private",
+        "srv",
+        "etc",
+        "lib",
+        "lib64",
+        "mnt",
+        "media",
+        "nix",
+        "snap",
+        "work",
+        "app",
+        "builds",
+        "workspace",
+        "runner",
+        "Library",
+        "System",
+        "Applications",
+    ]
+)
+_PYTHON_PATH = re.compile(r"\.py[cdiw]?$|/(?:site|dist)-packages/|/python\d|/\.?venv/")
+_OTHER_PATH = re.compile(
+    r"\b[A-Za-z]:\\[\w.@ +-]+"  # C:\Users\…
+    r"|(?<![\w/.-])~[\w.-]*/"  # ~/, ~dev/
+)
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{4,}\b")
+
+
+def machine_path(text: str) -> str | None:
+    """The first absolute path or home folder in ``text`` that only one machine has."""
+    for found in _POSIX_PATH.finditer(text):
+        path = found.group(0)
+        if path.split("/")[1] in _ROOTS or _PYTHON_PATH.search(path):
+            return path
+    other = _OTHER_PATH.search(text)
+    return other.group(0) if other else None
+
+
+def _machine_specific(ctx: FileContext, symptom: Any) -> None:
+    """KB323/KB324: a symptom must hold what every user sees, not one machine's paths,
+    home folders or memory addresses (mask them with "…", which ``match`` reads as any text)."""
+    text = _text(symptom)
+    if "/" in text or "\\" in text or "~" in text:
+        path = machine_path(text)
+        if path:
+            ctx.report(
+                symptom,
+                "KB323",
+                f"symptom holds a machine-specific path {path!r}: "
+                "write \u2026 for the part that differs between machines",
+            )
+    if "0x" in text:
+        address = _ADDRESS.search(text)
+        if address:
+            ctx.report(
+                symptom,
+                "KB324",
+                f"symptom holds a memory address {address.group(0)!r}: write 0x\u2026 instead",
+            )
 
 
 def _references(ctx: FileContext, box: Any, refs: list[list[Any]]) -> None:
