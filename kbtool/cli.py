@@ -598,7 +598,9 @@ def _render_and_write(
         sys.stdout.flush()
     else:
         _write_output(output, text)
-        typer.echo(f"wrote {output} ({len(selection.entries)} entries)", err=True)
+        from kbtool.reporters import plural
+
+        typer.echo(f"wrote {output} ({plural(len(selection.entries), 'entry')})", err=True)
 
 
 @app.command("render")

@@ -137,7 +137,7 @@ def test_code_span_is_one_code_span(text: str) -> None:
         ("hi @everyone and @org/team, mail a@b.c", "hi `@everyone` and `@org/team`, mail a@b.c"),
         (
             "use @pytest.fixture or @app.get(x). Ask @ann.",
-            "use `@pytest.fixture` or `@app.get`(x). Ask `@ann`.",
+            "use `@pytest.fixture` or `@app.get(x)`. Ask `@ann`.",
         ),
         ("# Fake heading", "\\# Fake heading"),
         ("text\n---", "text\n\\---"),

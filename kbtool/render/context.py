@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, get_type_hints
 
@@ -24,10 +25,12 @@ if TYPE_CHECKING:
 
 
 class SymptomCtx(TypedDict):
-    """An error message or sign; ``versions`` is a PEP 440 specifier set, or ""."""
+    """An error message or sign; ``versions`` is a PEP 440 specifier set, or "". ``kind`` is
+    "error" for text a program printed (print it as code) or "text" for a described sign."""
 
     text: str
     versions: str
+    kind: str
 
 
 class WhyCtx(TypedDict):
@@ -39,25 +42,33 @@ class WhyCtx(TypedDict):
 
 
 class CodeCtx(TypedDict):
-    """A code block of a solution step; ``lang`` may be ""."""
+    """A code block; ``lang`` may be "". ``file`` is the file it belongs in ("" when unknown);
+    ``kind`` is "fix" (the code to write) or "bad" (the broken code it replaces)."""
 
     lang: str
     text: str
+    file: str
+    kind: str
 
 
 class StepBlockCtx(TypedDict):
-    """One piece of a step in reading order: ``kind`` is "text" (a paragraph of the body) or
-    "code" (``text`` is the code, ``lang`` its language)."""
+    """One piece of a step in reading order: ``kind`` is "text" (a paragraph of the body),
+    "code" (``text`` is the code, ``lang`` its language, ``file`` its file or "") or "bad"
+    (the broken code the next "code" block replaces)."""
 
     kind: str
     text: str
     lang: str
+    file: str
 
 
 class StepCtx(TypedDict):
-    """A solution step: ``title`` is its first paragraph when that is one short line (else
-    ""), ``body`` the rest of ``text``; ``blocks`` is the body with each code block placed
-    after the paragraph that leads into it (one ending with a colon), the rest at the end."""
+    """A solution step: ``title`` is short and never empty (the step's ``title`` attribute,
+    else its first paragraph when that is one short line, else the first sentence or clause
+    of it); ``body`` is the prose the title does not already say; ``blocks`` is the body with
+    each code block placed after the paragraph that leads into it (one ending with a colon),
+    the rest at the end. A lead-in paragraph that only names a file ("In `app/x.py`:")
+    becomes that code block's ``file``."""
 
     n: int
     text: str
@@ -77,14 +88,45 @@ class FileCtx(TypedDict):
 
 class ReferenceCtx(TypedDict):
     """A reference: ``kind`` is fix-report, learning, issue or link; ``target`` the href or
-    id as written; ``href`` a usable link target ("" when there is none); ``path`` the
-    target file relative to the KB root ("" for URLs and ids)."""
+    id as written; ``href`` a usable link target ("" when there is none; for a learning its
+    file and ``#L<line>``); ``path`` the target file relative to the KB root ("" for URLs);
+    ``title`` the learning's title; ``n`` its position among the selected entries (0 when
+    it is not selected, so a template links to its section only when it is there)."""
 
     kind: str
     target: str
     label: str
     href: str
     path: str
+    title: str
+    n: int
+
+
+class EntryLinkCtx(TypedDict):
+    """Another entry: its id, title, and a link to its file and line."""
+
+    id: str
+    title: str
+    path: str
+    line: int
+    href: str
+
+
+class CheckCtx(TypedDict):
+    """A verification check; ``repo_only`` is true when it runs a script of the knowledge
+    base's own repository (``tests/repro/``), which a team applying the fix does not have."""
+
+    text: str
+    repo_only: bool
+
+
+class DiffCtx(TypedDict):
+    """A key difference between the broken and the fixed code of one file: a line (or a few
+    lines) replaced."""
+
+    file: str
+    before: str
+    after: str
 
 
 class SectionCtx(TypedDict):
@@ -138,6 +180,14 @@ class EntryCtx(TypedDict):
     line: int
     href: str
     backlinks: list[BacklinkCtx]
+    n: int
+    link: str
+    versions: list[str]
+    superseded_by: list[EntryLinkCtx]
+    checks: list[CheckCtx]
+    bad_examples: list[CodeCtx]
+    differences: list[DiffCtx]
+    selected_by: str
 
 
 class CategoryCtx(TypedDict):
@@ -178,6 +228,9 @@ CONTEXT_TYPES: tuple[type, ...] = (
     ReferenceCtx,
     SectionCtx,
     BacklinkCtx,
+    EntryLinkCtx,
+    CheckCtx,
+    DiffCtx,
 )
 
 
@@ -250,25 +303,174 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _step(n: int, text: str, code: list[dict[str, Any]]) -> StepCtx:
-    first, _, rest = text.strip().partition("\n\n")
-    single = "\n" not in first and len(first) <= 100 and not first.startswith(("```", "- ", "|"))
-    title, body = (first, rest.strip()) if single else ("", text.strip())
-    codes: list[CodeCtx] = [
-        {"lang": _text(c.get("lang")), "text": _text(c.get("text"))} for c in code
-    ]
+# "In `app/x.py`:", "**Broken, in `app/x.py`:**" (bold or not): the file of the next code
+_FILE_LABEL = re.compile(
+    r"^\s*(?:\*\*|__)?\s*(?:(broken|fixed),?\s+)?(?:in|file|changed in)\s+`([^`\n]+)`"
+    r"\s*:?\s*(?:\*\*|__)?\s*:?\s*$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*_(\"'])")
+_CLAUSE_BREAK = re.compile(r", and |; |: |, so |, plus |, then |, which | - | — |, ")
+TITLE_MAX = 100
+#: Verification that runs a script of the knowledge base's own repository.
+REPO_ONLY = "tests/repro/"
+
+
+def _outside_code(text: str, index: int) -> bool:
+    """True when ``index`` of ``text`` is outside code spans and parentheses."""
+    return text.count("`", 0, index) % 2 == 0 and text.count("(", 0, index) <= text.count(
+        ")", 0, index
+    )
+
+
+def step_title(first: str) -> tuple[str, str]:
+    """(a short title, what of ``first`` the title does not say) for a step's first
+    paragraph: the paragraph itself when short, else its first sentence (the rest stays),
+    else the first clause of that sentence (the whole paragraph stays)."""
+    text = " ".join(first.split())
+    if len(text) <= TITLE_MAX and "\n" not in first.strip():
+        return text.rstrip(" :."), ""
+    sentence = next(
+        (m.start() for m in _SENTENCE_END.finditer(text) if _outside_code(text, m.start())),
+        len(text),
+    )
+    head = text[:sentence]
+    if len(head) <= TITLE_MAX:
+        return head.rstrip(" :."), text[sentence:].strip()
+    for m in _CLAUSE_BREAK.finditer(head):
+        if 25 <= m.start() <= TITLE_MAX and _outside_code(head, m.start()):
+            return head[: m.start()].rstrip(" :."), first.strip()
+    cut = head[:TITLE_MAX].rsplit(" ", 1)[0]
+    if cut.count("(") > cut.count(")"):
+        cut = cut[: cut.rfind("(")].rstrip()
+    if cut.count("`") % 2:
+        cut = cut.rsplit("`", 1)[0].rstrip()
+    return cut.rstrip(" ,;:.") + " …", first.strip()
+
+
+def _code(c: dict[str, Any]) -> CodeCtx:
+    return {
+        "lang": _text(c.get("lang")),
+        "text": _text(c.get("text")),
+        "file": _text(c.get("file")),
+        "kind": _text(c.get("kind")) or "fix",
+    }
+
+
+def _step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> StepCtx:
+    codes = [_code(c) for c in code]
+    stripped = text.strip()
+    first, _, rest = stripped.partition("\n\n")
+    if title:
+        body = stripped
+    elif first and not first.startswith(("```", "~~~", "- ", "* ", "|", ">")):
+        title, left = step_title(first)
+        body = "\n\n".join(p for p in (left, rest.strip()) if p)
+    else:
+        body = stripped
+    if not title:
+        files = [c["file"] for c in codes if c["file"]]
+        title = f"Change `{files[0]}`" if files else "Change the code"
     blocks: list[StepBlockCtx] = []
     pending = list(codes)
     paragraphs = [p for p in body.split("\n\n") if p.strip()] if body else []
+
+    def put(c: CodeCtx, file: str = "") -> None:
+        kind = "bad" if c["kind"] == "bad" else "code"
+        blocks.append(
+            {"kind": kind, "text": c["text"], "lang": c["lang"], "file": c["file"] or file}
+        )
+
     for i, paragraph in enumerate(paragraphs):
-        blocks.append({"kind": "text", "text": paragraph, "lang": ""})
+        label = _FILE_LABEL.match(paragraph)
+        if label and pending:
+            labelled = pending.pop(0)
+            if (label.group(1) or "").lower() == "broken":
+                labelled = {**labelled, "kind": "bad"}
+            put(labelled, label.group(2))
+            continue
+        blocks.append({"kind": "text", "text": paragraph, "lang": "", "file": ""})
         following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
         introduces_list = following.lstrip().startswith(("- ", "* ", "+ ", "1. ", "1) "))
         if pending and not introduces_list and paragraph.rstrip().rstrip("*_` ").endswith(":"):
-            first_code = pending.pop(0)
-            blocks.append({"kind": "code", "text": first_code["text"], "lang": first_code["lang"]})
-    blocks.extend({"kind": "code", "text": c["text"], "lang": c["lang"]} for c in pending)
+            put(pending.pop(0))
+            while pending and blocks[-1]["kind"] == "bad":
+                put(pending.pop(0))
+    for c in pending:
+        put(c)
     return {"n": n, "text": text, "title": title, "body": body, "code": codes, "blocks": blocks}
+
+
+_ERROR_START = re.compile(
+    r"^(?:Traceback \(most recent call last\)|E {3}|FAILED |ERROR[: ]|WARNING[: ]|sys:\d+: |"
+    r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Greenlet|Timeout|Failure)\b|"
+    r"[a-z_][\w]*(?:\.[A-Za-z_]\w*)+: |[A-Z]\w+: )"
+)
+
+
+def symptom_kind(text: str) -> str:
+    """ "error" for text a program printed (an exception line, a log line), "text" for a
+    sign described in words ("500 Internal Server Error on every request…")."""
+    text = text.strip()
+    if _ERROR_START.match(text):
+        return "error"
+    words = len(text.split())
+    described = "`" in text or (words >= 12 and not re.search(r"[\[{<]|\w=\S", text))
+    return "text" if described else "error"
+
+
+def _bad_examples(detectors: list[str]) -> tuple[list[CodeCtx], list[DiffCtx]]:
+    """The broken code of the detectors' bad examples (each file with its path), and the
+    lines a good example changes in the same file (short replacements only)."""
+    import difflib
+    from textwrap import dedent
+
+    from lxml import etree
+
+    from kbtool.safexml import make_parser
+    from kbtool.scan.detectors.spec import DEFAULT_EXAMPLE_PATH
+
+    bad: list[CodeCtx] = []
+    good: dict[str, str] = {}
+    for raw in detectors:
+        try:
+            el = etree.fromstring(raw.encode("utf-8"), make_parser())
+        except etree.XMLSyntaxError:
+            continue
+        lang = "python" if el.get("kind") == "python-ast" else ""
+        default = DEFAULT_EXAMPLE_PATH.get(el.get("kind") or "", "example.txt")
+        for ex in el.iterchildren("example"):
+            files = list(ex.iterchildren("file"))
+            pairs = (
+                [((f.get("path") or "").strip(), dedent(f.text or "").strip("\n")) for f in files]
+                if files
+                else [((ex.get("path") or default).strip(), dedent(ex.text or "").strip("\n"))]
+            )
+            for path, code in pairs:
+                if path in DEFAULT_EXAMPLE_PATH.values():
+                    path = ""  # a made-up name: say no file rather than a wrong one
+                if ex.get("kind") == "bad" and code.count("\n") < 60:
+                    bad.append({"lang": lang, "text": code, "file": path, "kind": "bad"})
+                elif ex.get("kind") == "good":
+                    good.setdefault(path, code)
+        if bad:
+            break  # one detector's example is enough to show the pattern
+    differences: list[DiffCtx] = []
+    for b in bad:
+        after = good.get(b["file"])
+        if after is None:
+            continue
+        old, new = b["text"].splitlines(), after.splitlines()
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
+            if op == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
+                differences.append(
+                    {
+                        "file": b["file"],
+                        "before": " ".join(line.strip() for line in old[i1:i2]),
+                        "after": " ".join(line.strip() for line in new[j1:j2]),
+                    }
+                )
+    return bad, differences
 
 
 def _sections(raw: list[str]) -> list[SectionCtx]:
@@ -332,19 +534,39 @@ def entry_context(
     for r in data["references"]:
         target = _text(r["target"])
         kind = _text(r["kind"])
-        href = "" if kind == "learning" else linker.href(rel, target)
+        node = graph.entries.get(target) if graph is not None and kind == "learning" else None
+        if kind != "learning":
+            href, path, title = linker.href(rel, target), linker.path(rel, target), ""
+        elif node is not None:
+            href, path, title = linker.to(node.file, f"L{node.line}"), node.file, node.title
+        else:
+            href, path, title = "", "", ""
         references.append(
             {
                 "kind": kind,
                 "target": target,
                 "label": _text(r["label"]),
                 "href": href,
-                "path": "" if kind == "learning" else linker.path(rel, target),
+                "path": path,
+                "title": title,
+                "n": 0,
             }
         )
     backlinks: list[BacklinkCtx] = []
+    superseded_by: list[EntryLinkCtx] = []
     if graph is not None:
         for b in graph.backlinks(ref.id):
+            node = graph.entries.get(b.source) if b.kind == "supersedes" else None
+            if node is not None:
+                superseded_by.append(
+                    {
+                        "id": node.id,
+                        "title": node.title,
+                        "path": node.file,
+                        "line": node.line,
+                        "href": linker.to(node.file, f"L{node.line}"),
+                    }
+                )
             backlinks.append(
                 {
                     "kind": b.kind,
@@ -359,6 +581,20 @@ def entry_context(
     for line in data["files_modified"]:
         path, note = split_file_line(line)
         files.append({"path": path, "note": note, "text": line})
+    symptoms: list[SymptomCtx] = [
+        {
+            "text": _text(s["text"]),
+            "versions": _text(s.get("versions")),
+            "kind": symptom_kind(_text(s["text"])),
+        }
+        for s in data["symptoms"]
+    ]
+    solution = [
+        _step(n, _text(s["text"]), s["code"], _text(s.get("title")))
+        for n, s in enumerate(data["solution"], 1)
+    ]
+    has_bad = any(c["kind"] == "bad" for step in solution for c in step["code"])
+    bad, differences = ([], []) if has_bad else _bad_examples(data["detectors"])
     return {
         "id": ref.id,
         "title": _text(data["title"]),
@@ -368,18 +604,13 @@ def entry_context(
         "status": _text(data.get("status")) or "active",
         "description": _text(data["description"]),
         "tags": [_text(t) for t in data["tags"]],
-        "symptoms": [
-            {"text": _text(s["text"]), "versions": _text(s.get("versions"))}
-            for s in data["symptoms"]
-        ],
+        "symptoms": symptoms,
         "root_causes": [_text(c) for c in data["root_causes"]],
         "whys": [
             {"n": n, "question": _text(w["question"]), "answer": _text(w["answer"])}
             for n, w in enumerate(data["five_whys"], 1)
         ],
-        "solution": [
-            _step(n, _text(s["text"]), s["code"]) for n, s in enumerate(data["solution"], 1)
-        ],
+        "solution": solution,
         "files": files,
         "verification": [_text(v) for v in data["verification"]],
         "prevention": [_text(p) for p in data["prevention"]],
@@ -393,6 +624,16 @@ def entry_context(
         "line": ref.line,
         "href": linker.to(rel),
         "backlinks": backlinks,
+        "n": 0,
+        "link": linker.to(rel, f"L{ref.line}"),
+        "versions": list(dict.fromkeys(s["versions"] for s in symptoms if s["versions"])),
+        "superseded_by": superseded_by,
+        "checks": [
+            {"text": _text(v), "repo_only": REPO_ONLY in _text(v)} for v in data["verification"]
+        ],
+        "bad_examples": bad,
+        "differences": differences,
+        "selected_by": "",
     }
 
 
@@ -405,12 +646,21 @@ def build_context(
     out_dir: Path | None = None,
     graph: LinkGraph | None = None,
     skeleton: bool = False,
+    reasons: dict[str, str] | None = None,
 ) -> RenderContext:
-    """The context for a template: the selected entries, grouped by category too."""
+    """The context for a template: the selected entries, grouped by category too.
+    ``reasons`` says why each entry was selected (by id), for ``selected_by``."""
     from kbtool.render.mdescape import slugify_heading
 
     linker = Linker(config, out_dir)
     entries = [entry_context(ref, config, linker, graph) for ref in refs]
+    position = {e["id"]: n for n, e in enumerate(entries, 1)}
+    for e in entries:
+        e["n"] = position[e["id"]]
+        e["selected_by"] = (reasons or {}).get(e["id"], "")
+        for r in e["references"]:
+            if r["kind"] == "learning":
+                r["n"] = position.get(r["target"], 0)
     by_category: dict[str, list[EntryCtx]] = {}
     for e in entries:
         by_category.setdefault(e["category"], []).append(e)
