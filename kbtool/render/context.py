@@ -312,6 +312,14 @@ _FILE_LABEL = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*_(\"'])")
 _CLAUSE_BREAK = re.compile(r", and |; |: |, so |, plus |, then |, which | - | — |, ")
 TITLE_MAX = 100
+LANGS = {
+    ".toml": "toml",
+    ".cfg": "ini",
+    ".ini": "ini",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+}
 #: Verification that runs a script of the knowledge base's own repository.
 REPO_ONLY = "tests/repro/"
 
@@ -437,7 +445,8 @@ def _bad_examples(detectors: list[str]) -> tuple[list[CodeCtx], list[DiffCtx]]:
             el = etree.fromstring(raw.encode("utf-8"), make_parser())
         except etree.XMLSyntaxError:
             continue
-        lang = "python" if el.get("kind") == "python-ast" else ""
+        globs = el.findtext("files") or ""
+        python = el.get("kind") == "python-ast" or ".py" in globs
         default = DEFAULT_EXAMPLE_PATH.get(el.get("kind") or "", "example.txt")
         for ex in el.iterchildren("example"):
             files = list(ex.iterchildren("file"))
@@ -447,6 +456,11 @@ def _bad_examples(detectors: list[str]) -> tuple[list[CodeCtx], list[DiffCtx]]:
                 else [((ex.get("path") or default).strip(), dedent(ex.text or "").strip("\n"))]
             )
             for path, code in pairs:
+                lang = (
+                    "python"
+                    if python or path.endswith(".py")
+                    else LANGS.get(Path(path).suffix, "text")
+                )
                 if path in DEFAULT_EXAMPLE_PATH.values():
                     path = ""  # a made-up name: say no file rather than a wrong one
                 if ex.get("kind") == "bad" and code.count("\n") < 60:
@@ -473,6 +487,13 @@ def _bad_examples(detectors: list[str]) -> tuple[list[CodeCtx], list[DiffCtx]]:
     return bad, differences
 
 
+# Items kbtool's fix-report template writes under "Related Issues": a rendered report that
+# was imported back keeps them as notes, and the template writes them afresh.
+_GENERATED_ITEM = re.compile(
+    r"^- (?:Fix report|Learning entry|Related learning|Supersedes): .*(?:\n|$)", re.MULTILINE
+)
+
+
 def _sections(raw: list[str]) -> list[SectionCtx]:
     from kbtool.safexml import make_parser
 
@@ -486,10 +507,13 @@ def _sections(raw: list[str]) -> list[SectionCtx]:
         except etree.XMLSyntaxError:
             continue
         if el.tag == "section":
+            text = el.text or ""
+            if el.get("field") == "references":
+                text = _GENERATED_ITEM.sub("", text).rstrip()
             out.append(
                 {
                     "heading": el.get("heading", ""),
-                    "text": el.text or "",
+                    "text": text,
                     "after": _after(el.get("after", "")),
                     "field": _after(el.get("field", "")),
                 }

@@ -194,11 +194,18 @@ def _closing(text: str, start: int) -> int:
     return -1
 
 
+_PROTECTED = re.compile(
+    r"\[[^\]\n]*\]\([^)\n]*\)|\]\([^)\n]*\)|<?https?://[^\s)>]+>?|\*\*[^*\n]+:\*\*"
+)
+
+
 def _codify_prose(text: str) -> str:
     out: list[str] = []
     pos = 0
+    # link targets, URLs, link labels and "**Label:**" stay as written
+    protected = [m.span() for m in _PROTECTED.finditer(text)]
     for match in _CODE_WORD.finditer(text):
-        if match.start() < pos:
+        if match.start() < pos or any(a < match.end() and match.start() < b for a, b in protected):
             continue
         start, end = match.span()
         word = match.group()
