@@ -124,6 +124,12 @@ def test_every_document_renders_with_sound_structure(rendered: dict[Path, str]) 
             title = text_of(h)
             if not title or title.endswith(":"):
                 problems.append(f"{where}: empty heading <{h.tag}>{title}</{h.tag}>")
+        for h in root.iter("h2"):
+            following = h.getnext()
+            if following is None or following.tag in ("h1", "h2"):
+                problems.append(f"{where}: empty section {text_of(h)!r}")
+            if text_of(h).endswith("Five Whys") and not text_of(following).startswith("Why #1"):
+                problems.append(f"{where}: 'Five Whys' without whys")
         if "```" in root.text_content():
             problems.append(f"{where}: a literal code fence is shown as text")
         for pre in root.iter("pre"):

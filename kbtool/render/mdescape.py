@@ -165,7 +165,7 @@ _CODE_WORD = re.compile(
     rf"|[A-Za-z_]\w*\.(?:py|toml|cfg|ini|json|ya?ml|xml)\b(?:::[\w\[\]-]+)*{_END}"  # x.py
     r"|[A-Za-z_]\w*=(?:\"[^\"\n]{0,40}\"|'[^'\n]{0,40}'|\w+)(?![\w`])"  # keyword=value
     r"|\{[^{}\n`]{1,60}\}"  # a small dict or JSON object
-    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*[(\[]"  # a call or subscript (closed below)
+    r"|\.?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*[(\[]"  # a call or subscript (closed below)
     rf"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w+)+{_END}"  # a dotted name
     rf"|[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]{_END}"  # a snake_case name
     rf"|(?:True|False){_END}"
@@ -211,7 +211,7 @@ def _codify_prose(text: str) -> str:
         word = match.group()
         if word[-1] in "([":
             close = _closing(text, end - 1)
-            if close < 0:
+            if close < 0 or text[end:close] in ("s)", "es)"):  # "function(s)" is prose
                 continue
             end = close
             while end < len(text) and text[end] in "([":  # get_db()() or x[0](y)
@@ -316,7 +316,10 @@ def md_code(value: object, lang: object = "") -> Markdown:
 def md_link(label: object, target: object, cell: bool = False) -> Markdown:
     """``[label](target)`` when the target is allowed; the label alone otherwise. With
     ``cell``, safe inside a table cell."""
-    text = escape_inline(one_line(str(label)), cell=cell).replace("[", "\\[").replace("]", "\\]")
+    text = "".join(  # brackets escaped outside code spans (inside, a backslash would show)
+        piece if is_code else piece.replace("[", "\\[").replace("]", "\\]")
+        for is_code, piece in _split_code_spans(escape_inline(one_line(str(label)), cell=cell))
+    )
     url = safe_url(str(target))
     if url is None:
         return Markdown(text)
