@@ -102,7 +102,8 @@ def test_plan_links_are_relative_to_the_output(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     text = out.read_text(encoding="utf-8")
     assert (
-        "[learnings/database_postgres.xml#L12](../../learnings/database_postgres.xml#L12)" in text
+        "[learnings/database_postgres.xml#retry-after-commit]"
+        "(../../learnings/database_postgres.xml#L12)" in text
     )
     assert "(../../learnings/reports/duplicate-invoices.md#root-cause)" in text
 
