@@ -369,12 +369,14 @@ def page(title: str, body: str) -> str:
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{CSS}</style></head><body>{body}"
         "<script>document.body.setAttribute('data-overflow',"
-        " String(document.documentElement.scrollWidth > window.innerWidth));</script>"
+        " String(document.documentElement.scrollWidth > window.innerWidth));"
+        "document.body.setAttribute('data-height', document.documentElement.scrollHeight);"
+        "</script>"
         "</body></html>"
     )
 
 
-def run_chromium(browser: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_chromium(browser: str, *args: str, height: int = 1800) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             browser,
@@ -382,7 +384,7 @@ def run_chromium(browser: str, *args: str) -> subprocess.CompletedProcess[str]:
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
-            "--window-size=900,1800",
+            f"--window-size=900,{height}",
             *args,
         ],
         capture_output=True,
@@ -413,8 +415,11 @@ def test_screenshots_at_900px(
         page_path.write_text(page(name, gfm(path.read_text(encoding="utf-8"))), encoding="utf-8")
         dom = run_chromium(browser, "--dump-dom", page_path.as_uri())
         assert 'data-overflow="false"' in dom.stdout, f"{name}: wider than 900 px"
-        png = folder / f"{name}.png"
-        shot = run_chromium(browser, f"--screenshot={png}", page_path.as_uri())
+        height = int(re.search(r'data-height="(\d+)"', dom.stdout).group(1))  # type: ignore[union-attr]
+        png = folder / f"{name}.png"  # the whole page, up to 16000 px
+        shot = run_chromium(
+            browser, f"--screenshot={png}", page_path.as_uri(), height=min(height, 16000)
+        )
         assert shot.returncode == 0 and png.stat().st_size > 10_000, shot.stderr[-500:]
         written.append(png)
     with capsys.disabled():
