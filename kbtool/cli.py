@@ -1163,8 +1163,11 @@ def scan_command(
     if write_baseline is not None:
         save_baseline(write_baseline, result.findings)
         if not quiet:
+            from kbtool.reporters import plural
+
             typer.echo(
-                f"kbtool scan: {len(result.findings)} finding(s) recorded in {write_baseline}",
+                f"kbtool scan: {plural(len(result.findings), 'finding')} recorded in "
+                f"{write_baseline}",
                 err=True,
             )
         raise typer.Exit(0)

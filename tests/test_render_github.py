@@ -448,3 +448,15 @@ def test_step_title_file_and_broken_code_render(tmp_path: Path) -> None:
     assert "  **Broken, in `app/routes/users.py`:**\n\n  ```python\n" in plan.out
     root_html = tree(gfm(plan.out))
     assert len(root_html.xpath("//li[input]//pre[@lang='python']")) == 2
+
+
+def test_one_is_singular_in_counts(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(HINTS_KB, root)
+    stats = cli("--root", str(root), "stats")
+    assert stats.code == 0 and stats.out.startswith("1 entry in 1 file "), stats.out
+    index = cli("--root", str(root), "index")
+    assert "; 1 entry in 1 file (" in index.out + index.err
+    out = tmp_path / "plan.md"
+    plan = cli("--root", str(root), "plan", "hinted", "-o", str(out))
+    assert "(1 entry)" in plan.err and "1 learning to apply." in out.read_text()
