@@ -578,7 +578,9 @@ def _render_and_write(
         sys.stdout.flush()
     else:
         _write_output(output, text)
-        typer.echo(f"wrote {output} ({len(selection.entries)} entries)", err=True)
+        from kbtool.reporters import plural
+
+        typer.echo(f"wrote {output} ({plural(len(selection.entries), 'entry')})", err=True)
 
 
 @app.command("render")
@@ -1360,8 +1362,11 @@ def scan_command(
     if write_baseline is not None:
         save_baseline(write_baseline, result.findings)
         if not quiet:
+            from kbtool.reporters import plural
+
             typer.echo(
-                f"kbtool scan: {len(result.findings)} finding(s) recorded in {write_baseline}",
+                f"kbtool scan: {plural(len(result.findings), 'finding')} recorded in "
+                f"{write_baseline}",
                 err=True,
             )
         raise typer.Exit(0)

@@ -105,7 +105,15 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
     data["solution"] = [
         {
             "text": (s.text or "").strip(XML_SPACE),
-            "code": [{"text": c.text or "", "lang": c.get("lang")} for c in s.iterchildren("code")],
+            "code": [
+                {
+                    "text": c.text or "",
+                    "lang": c.get("lang"),
+                    **{k: c.get(k) for k in ("file", "kind") if c.get(k) is not None},
+                }
+                for c in s.iterchildren("code")
+            ],
+            **({"title": s.get("title")} if s.get("title") is not None else {}),
         }
         for s in (solution.iterchildren("step") if solution is not None else ())
     ]
@@ -237,10 +245,16 @@ def learning_to_element(learning: Learning) -> etree._Element:
         box = _sub(el, "solution")
         for step in learning.solution:
             s_el = _sub(box, "step", step.text)
+            if step.title is not None:
+                s_el.set("title", step.title)
             for code in step.code:
                 c_el = _sub(s_el, "code", code.text)
                 if code.lang is not None:
                     c_el.set("lang", code.lang)
+                if code.file is not None:
+                    c_el.set("file", code.file)
+                if code.kind is not None:
+                    c_el.set("kind", code.kind)
     _list(el, "files-modified", "file", learning.files_modified)
     _list(el, "verification", "check", learning.verification)
     _list(el, "prevention", "item", learning.prevention)

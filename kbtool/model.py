@@ -44,6 +44,13 @@ class Status(StrEnum):
     ARCHIVED = "archived"
 
 
+class CodeKind(StrEnum):
+    """``<code kind>``: the code to write, or the broken code it replaces."""
+
+    FIX = "fix"
+    BAD = "bad"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, use_enum_values=False)
 
@@ -63,6 +70,9 @@ class Why(_Model):
 class CodeBlock(_Model):
     text: str
     lang: str | None = Field(default=None, json_schema_extra=_xml("lang", attr=True))
+    # the file the code belongs in, and "bad" for the broken code the next block replaces
+    file: str | None = Field(default=None, json_schema_extra=_xml("file", attr=True))
+    kind: CodeKind | None = Field(default=None, json_schema_extra=_xml("kind", attr=True))
 
 
 class Step(_Model):
@@ -70,6 +80,8 @@ class Step(_Model):
 
     text: str = ""
     code: list[CodeBlock] = Field(default_factory=list, json_schema_extra=_xml("code"))
+    # a short title for the step (else renderers take one from its first sentence)
+    title: str | None = Field(default=None, json_schema_extra=_xml("title", attr=True))
 
 
 ReferenceKind = Literal["fix-report", "learning", "issue", "link"]

@@ -249,7 +249,8 @@ def test_round_trip_genre_report(tmp_path: Path) -> None:
         (w.question, w.answer) for w in learning.five_whys
     ]
     assert [s.text for s in second.symptoms] == [s.text for s in learning.symptoms]
-    assert second.files_modified == learning.files_modified
+    # rendering puts code-like words in code spans (get_db(), lazy="raise"); nothing else changes
+    assert [f.replace("`", "") for f in second.files_modified] == learning.files_modified
     assert second.prevention == learning.prevention
     assert second.verification == learning.verification
     assert [(s.text, [c.text for c in s.code]) for s in second.solution] == [

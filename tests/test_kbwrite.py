@@ -249,9 +249,11 @@ def test_report_new_links_both_ways(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     report = root / "learnings" / "reports" / "idle-in-transaction-timeout.md"
     text = report.read_text()
-    assert text.startswith("# idle\\_in\\_transaction") or text.startswith("# idle_in_transaction")
+    # the title's code-like words are in code spans, as in every rendered title
+    assert text.startswith("# `idle_in_transaction_session_timeout` kills")
     assert "### Why #5: _Why …?_" in text  # skeleton placeholders
-    assert "- Learning entry: `learnings/database_postgres.xml#idle-in-transaction-timeout`" in text
+    entry = "learnings/database_postgres.xml#idle-in-transaction-timeout"
+    assert f"- Learning entry: [{entry}](../database_postgres.xml#L24)" in text
     xml = (root / "learnings" / "database_postgres.xml").read_text()
     assert '<fix-report href="reports/idle-in-transaction-timeout.md"/>' in xml
     validate = cli("--root", str(root), "validate", "--no-cache")

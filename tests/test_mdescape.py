@@ -137,7 +137,7 @@ def test_code_span_is_one_code_span(text: str) -> None:
         ("hi @everyone and @org/team, mail a@b.c", "hi `@everyone` and `@org/team`, mail a@b.c"),
         (
             "use @pytest.fixture or @app.get(x). Ask @ann.",
-            "use `@pytest.fixture` or `@app.get`(x). Ask `@ann`.",
+            "use `@pytest.fixture` or `@app.get(x)`. Ask `@ann`.",
         ),
         ("# Fake heading", "\\# Fake heading"),
         ("text\n---", "text\n\\---"),
@@ -173,3 +173,46 @@ def test_a_backslash_escaped_backtick_opens_no_code_span() -> None:
     # must be escaped as prose, while "\\`<b>`" (an escaped backslash) is a real code span.
     assert "<script>" not in md_block("\\`<script>`")
     assert md_block("\\\\`<b>`") == "\\\\`<b>`"
+
+
+# ------------------------------------------------------------------ code in prose
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kept get_session() for callers", "Kept `get_session()` for callers"),
+        (
+            "Added DbSession = Annotated[X, Depends(get_db)] once",
+            "Added `DbSession = Annotated[X, Depends(get_db)]` once",
+        ),
+        ('Use @app.on_event("startup") no more', 'Use `@app.on_event("startup")` no more'),
+        (
+            "see tests/test_x.py::test_y and conftest.py",
+            "see `tests/test_x.py::test_y` and `conftest.py`",
+        ),
+        ('Set lazy="raise" on Customer.orders', 'Set `lazy="raise"` on `Customer.orders`'),
+        ('returns {"value": 1}, .dict() too', 'returns `{"value": 1}`, `.dict()` too'),
+        (
+            "e.g. version 2.0.58, function(s) (sync or async)",
+            "e.g. version 2.0.58, function(s) (sync or async)",
+        ),
+        ("keep `get_db()` and [the docs](app/x.py)", "keep `get_db()` and [the docs](app/x.py)"),
+        ("**Loader policy:** use x", "**Loader policy:** use x"),
+    ],
+)
+def test_codify_puts_code_in_code_spans(text: str, expected: str) -> None:
+    from kbtool.render.mdescape import codify, md_inline
+
+    assert md_inline(codify(text)) == expected  # md_inline keeps `@decorator(...)` whole
+    assert codify(expected) == expected  # idempotent: a second pass changes nothing
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile_text)
+def test_codify_only_adds_backticks_and_stays_safe(text: str) -> None:
+    from kbtool.render.mdescape import codify
+
+    out = codify(text)
+    assert out.replace("`", "") == text.replace("`", "")
+    assert_no_html_or_unsafe_link(md_block(out))

@@ -101,7 +101,10 @@ def test_plan_links_are_relative_to_the_output(tmp_path: Path) -> None:
     result = cli("--root", str(root), "plan", "retry-after-commit", "-o", str(out))
     assert result.code == 0, result.err
     text = out.read_text(encoding="utf-8")
-    assert "[learnings/database_postgres.xml](../../learnings/database_postgres.xml)" in text
+    assert (
+        "[learnings/database_postgres.xml#retry-after-commit]"
+        "(../../learnings/database_postgres.xml#L12)" in text
+    )
     assert "(../../learnings/reports/duplicate-invoices.md#root-cause)" in text
 
 
@@ -305,7 +308,7 @@ def test_plan_for_a_known_error_holds_its_exact_matches_only(tmp_path: Path) -> 
     known = "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'"
     plan = cli("--root", str(tmp_path), "plan", "--match", known)
     assert plan.code == 0, plan.err
-    assert "1 learning to apply:" in plan.out
+    assert "1 learning to apply." in plan.out
     assert "async-context-manager-dependency-injection" in plan.out
     assert "sqlalchemy-asyncsession-has-no-query" not in plan.out  # same shape, other names
     renamed = "AttributeError: '_GeneratorContextManager' object has no attribute 'query'"

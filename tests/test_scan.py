@@ -205,7 +205,7 @@ def test_baseline_accepts_old_findings_and_survives_line_shifts(kb: Path, tmp_pa
     shutil.copytree(FIXTURES / "buggy", project)
     base = project / "kbtool-baseline.json"
     code, _, err = scan("--write-baseline", str(base), str(project), root=kb)
-    assert code == 0 and "3 finding(s) recorded" in err
+    assert code == 0 and "3 findings recorded" in err
     recorded = json.loads(base.read_text())
     assert {r["path"] for r in recorded["findings"]} == {"app/auth.py", "app/routes/items.py"}
     assert scan("--baseline", str(base), str(project), root=kb)[0] == 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, get_type_hints
 
@@ -24,10 +25,12 @@ if TYPE_CHECKING:
 
 
 class SymptomCtx(TypedDict):
-    """An error message or sign; ``versions`` is a PEP 440 specifier set, or ""."""
+    """An error message or sign; ``versions`` is a PEP 440 specifier set, or "". ``kind`` is
+    "error" for text a program printed (print it as code) or "text" for a described sign."""
 
     text: str
     versions: str
+    kind: str
 
 
 class WhyCtx(TypedDict):
@@ -39,25 +42,33 @@ class WhyCtx(TypedDict):
 
 
 class CodeCtx(TypedDict):
-    """A code block of a solution step; ``lang`` may be ""."""
+    """A code block; ``lang`` may be "". ``file`` is the file it belongs in ("" when unknown);
+    ``kind`` is "fix" (the code to write) or "bad" (the broken code it replaces)."""
 
     lang: str
     text: str
+    file: str
+    kind: str
 
 
 class StepBlockCtx(TypedDict):
-    """One piece of a step in reading order: ``kind`` is "text" (a paragraph of the body) or
-    "code" (``text`` is the code, ``lang`` its language)."""
+    """One piece of a step in reading order: ``kind`` is "text" (a paragraph of the body),
+    "code" (``text`` is the code, ``lang`` its language, ``file`` its file or "") or "bad"
+    (the broken code the next "code" block replaces)."""
 
     kind: str
     text: str
     lang: str
+    file: str
 
 
 class StepCtx(TypedDict):
-    """A solution step: ``title`` is its first paragraph when that is one short line (else
-    ""), ``body`` the rest of ``text``; ``blocks`` is the body with each code block placed
-    after the paragraph that leads into it (one ending with a colon), the rest at the end."""
+    """A solution step: ``title`` is short and never empty (the step's ``title`` attribute,
+    else its first paragraph when that is one short line, else the first sentence or clause
+    of it); ``body`` is the prose the title does not already say; ``blocks`` is the body with
+    each code block placed after the paragraph that leads into it (one ending with a colon),
+    the rest at the end. A lead-in paragraph that only names a file ("In `app/x.py`:")
+    becomes that code block's ``file``."""
 
     n: int
     text: str
@@ -77,14 +88,45 @@ class FileCtx(TypedDict):
 
 class ReferenceCtx(TypedDict):
     """A reference: ``kind`` is fix-report, learning, issue or link; ``target`` the href or
-    id as written; ``href`` a usable link target ("" when there is none); ``path`` the
-    target file relative to the KB root ("" for URLs and ids)."""
+    id as written; ``href`` a usable link target ("" when there is none; for a learning its
+    file and ``#L<line>``); ``path`` the target file relative to the KB root ("" for URLs);
+    ``title`` the learning's title; ``n`` its position among the selected entries (0 when
+    it is not selected, so a template links to its section only when it is there)."""
 
     kind: str
     target: str
     label: str
     href: str
     path: str
+    title: str
+    n: int
+
+
+class EntryLinkCtx(TypedDict):
+    """Another entry: its id, title, and a link to its file and line."""
+
+    id: str
+    title: str
+    path: str
+    line: int
+    href: str
+
+
+class CheckCtx(TypedDict):
+    """A verification check; ``repo_only`` is true when it runs a script of the knowledge
+    base's own repository (``tests/repro/``), which a team applying the fix does not have."""
+
+    text: str
+    repo_only: bool
+
+
+class DiffCtx(TypedDict):
+    """A key difference between the broken and the fixed code of one file: a line (or a few
+    lines) replaced."""
+
+    file: str
+    before: str
+    after: str
 
 
 class SectionCtx(TypedDict):
@@ -138,6 +180,14 @@ class EntryCtx(TypedDict):
     line: int
     href: str
     backlinks: list[BacklinkCtx]
+    n: int
+    link: str
+    versions: list[str]
+    superseded_by: list[EntryLinkCtx]
+    checks: list[CheckCtx]
+    bad_examples: list[CodeCtx]
+    differences: list[DiffCtx]
+    selected_by: str
 
 
 class CategoryCtx(TypedDict):
@@ -178,6 +228,9 @@ CONTEXT_TYPES: tuple[type, ...] = (
     ReferenceCtx,
     SectionCtx,
     BacklinkCtx,
+    EntryLinkCtx,
+    CheckCtx,
+    DiffCtx,
 )
 
 
@@ -250,25 +303,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _step(n: int, text: str, code: list[dict[str, Any]]) -> StepCtx:
-    first, _, rest = text.strip().partition("\n\n")
-    single = "\n" not in first and len(first) <= 100 and not first.startswith(("```", "- ", "|"))
-    title, body = (first, rest.strip()) if single else ("", text.strip())
-    codes: list[CodeCtx] = [
-        {"lang": _text(c.get("lang")), "text": _text(c.get("text"))} for c in code
-    ]
-    blocks: list[StepBlockCtx] = []
-    pending = list(codes)
-    paragraphs = [p for p in body.split("\n\n") if p.strip()] if body else []
-    for i, paragraph in enumerate(paragraphs):
-        blocks.append({"kind": "text", "text": paragraph, "lang": ""})
-        following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
-        introduces_list = following.lstrip().startswith(("- ", "* ", "+ ", "1. ", "1) "))
-        if pending and not introduces_list and paragraph.rstrip().rstrip("*_` ").endswith(":"):
-            first_code = pending.pop(0)
-            blocks.append({"kind": "code", "text": first_code["text"], "lang": first_code["lang"]})
-    blocks.extend({"kind": "code", "text": c["text"], "lang": c["lang"]} for c in pending)
-    return {"n": n, "text": text, "title": title, "body": body, "code": codes, "blocks": blocks}
+# Items kbtool's fix-report template writes under "Related Issues": a rendered report that
+# was imported back keeps them as notes, and the template writes them afresh.
+_GENERATED_ITEM = re.compile(
+    r"^- (?:Fix report|Learning entry|Related learning|Supersedes): .*(?:\n|$)", re.MULTILINE
+)
 
 
 def _sections(raw: list[str]) -> list[SectionCtx]:
@@ -284,10 +323,13 @@ def _sections(raw: list[str]) -> list[SectionCtx]:
         except etree.XMLSyntaxError:
             continue
         if el.tag == "section":
+            text = el.text or ""
+            if el.get("field") == "references":
+                text = _GENERATED_ITEM.sub("", text).rstrip()
             out.append(
                 {
                     "heading": el.get("heading", ""),
-                    "text": el.text or "",
+                    "text": text,
                     "after": _after(el.get("after", "")),
                     "field": _after(el.get("field", "")),
                 }
@@ -321,6 +363,7 @@ def entry_context(
 ) -> EntryCtx:
     """The context of one entry (read straight from its element; no validation needed)."""
     from kbtool.entry_xml import learning_data, split_file_line
+    from kbtool.render.derive import REPO_ONLY, bad_examples, step, symptom_kind
 
     data = learning_data(ref.element)
     try:
@@ -331,19 +374,39 @@ def entry_context(
     for r in data["references"]:
         target = _text(r["target"])
         kind = _text(r["kind"])
-        href = "" if kind == "learning" else linker.href(rel, target)
+        node = graph.entries.get(target) if graph is not None and kind == "learning" else None
+        if kind != "learning":
+            href, path, title = linker.href(rel, target), linker.path(rel, target), ""
+        elif node is not None:
+            href, path, title = linker.to(node.file, f"L{node.line}"), node.file, node.title
+        else:
+            href, path, title = "", "", ""
         references.append(
             {
                 "kind": kind,
                 "target": target,
                 "label": _text(r["label"]),
                 "href": href,
-                "path": "" if kind == "learning" else linker.path(rel, target),
+                "path": path,
+                "title": title,
+                "n": 0,
             }
         )
     backlinks: list[BacklinkCtx] = []
+    superseded_by: list[EntryLinkCtx] = []
     if graph is not None:
         for b in graph.backlinks(ref.id):
+            node = graph.entries.get(b.source) if b.kind == "supersedes" else None
+            if node is not None:
+                superseded_by.append(
+                    {
+                        "id": node.id,
+                        "title": node.title,
+                        "path": node.file,
+                        "line": node.line,
+                        "href": linker.to(node.file, f"L{node.line}"),
+                    }
+                )
             backlinks.append(
                 {
                     "kind": b.kind,
@@ -358,6 +421,20 @@ def entry_context(
     for line in data["files_modified"]:
         path, note = split_file_line(line)
         files.append({"path": path, "note": note, "text": line})
+    symptoms: list[SymptomCtx] = [
+        {
+            "text": _text(s["text"]),
+            "versions": _text(s.get("versions")),
+            "kind": symptom_kind(_text(s["text"])),
+        }
+        for s in data["symptoms"]
+    ]
+    solution = [
+        step(n, _text(s["text"]), s["code"], _text(s.get("title")))
+        for n, s in enumerate(data["solution"], 1)
+    ]
+    has_bad = any(c["kind"] == "bad" for s in solution for c in s["code"])
+    bad, differences = ([], []) if has_bad else bad_examples(data["detectors"])
     return {
         "id": ref.id,
         "title": _text(data["title"]),
@@ -367,18 +444,13 @@ def entry_context(
         "status": _text(data.get("status")) or "active",
         "description": _text(data["description"]),
         "tags": [_text(t) for t in data["tags"]],
-        "symptoms": [
-            {"text": _text(s["text"]), "versions": _text(s.get("versions"))}
-            for s in data["symptoms"]
-        ],
+        "symptoms": symptoms,
         "root_causes": [_text(c) for c in data["root_causes"]],
         "whys": [
             {"n": n, "question": _text(w["question"]), "answer": _text(w["answer"])}
             for n, w in enumerate(data["five_whys"], 1)
         ],
-        "solution": [
-            _step(n, _text(s["text"]), s["code"]) for n, s in enumerate(data["solution"], 1)
-        ],
+        "solution": solution,
         "files": files,
         "verification": [_text(v) for v in data["verification"]],
         "prevention": [_text(p) for p in data["prevention"]],
@@ -392,6 +464,16 @@ def entry_context(
         "line": ref.line,
         "href": linker.to(rel),
         "backlinks": backlinks,
+        "n": 0,
+        "link": linker.to(rel, f"L{ref.line}"),
+        "versions": list(dict.fromkeys(s["versions"] for s in symptoms if s["versions"])),
+        "superseded_by": superseded_by,
+        "checks": [
+            {"text": _text(v), "repo_only": REPO_ONLY in _text(v)} for v in data["verification"]
+        ],
+        "bad_examples": bad,
+        "differences": differences,
+        "selected_by": "",
     }
 
 
@@ -404,12 +486,21 @@ def build_context(
     out_dir: Path | None = None,
     graph: LinkGraph | None = None,
     skeleton: bool = False,
+    reasons: dict[str, str] | None = None,
 ) -> RenderContext:
-    """The context for a template: the selected entries, grouped by category too."""
+    """The context for a template: the selected entries, grouped by category too.
+    ``reasons`` says why each entry was selected (by id), for ``selected_by``."""
     from kbtool.render.mdescape import slugify_heading
 
     linker = Linker(config, out_dir)
     entries = [entry_context(ref, config, linker, graph) for ref in refs]
+    position = {e["id"]: n for n, e in enumerate(entries, 1)}
+    for e in entries:
+        e["n"] = position[e["id"]]
+        e["selected_by"] = (reasons or {}).get(e["id"], "")
+        for r in e["references"]:
+            if r["kind"] == "learning":
+                r["n"] = position.get(r["target"], 0)
     by_category: dict[str, list[EntryCtx]] = {}
     for e in entries:
         by_category.setdefault(e["category"], []).append(e)

@@ -56,7 +56,8 @@ def safe_url(url: str) -> str | None:
 _MENTION = re.compile(
     r"(?<![\w@.`/])@([A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
     r"(?:\.[A-Za-z_]\w*)*"  # a decorator's dotted name stays whole: `@pytest.fixture`
-    r"(?:/[A-Za-z0-9_.-]+)?)"
+    r"(?:/[A-Za-z0-9_.-]+)?"
+    r"(?:\([^()\n`<>&]{0,80}\))?)"  # and its call: `@app.on_event("startup")` stays whole
 )
 _LINK_TARGET = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)")
 _IMAGE = re.compile(r"!\[")
@@ -155,6 +156,114 @@ def escape_inline(text: str, *, cell: bool = False) -> str:
     return "".join(out)
 
 
+# ------------------------------------------------------------------ code in prose
+
+_END = r"(?![\w`])"
+_CODE_WORD = re.compile(
+    r"(?<![\w`./@-])(?:"
+    rf"(?:[\w.-]+/)+[\w.-]+\.[A-Za-z]{{1,5}}(?:::[\w\[\]-]+)*{_END}"  # tests/x.py::test_y
+    rf"|[A-Za-z_]\w*\.(?:py|toml|cfg|ini|json|ya?ml|xml)\b(?:::[\w\[\]-]+)*{_END}"  # x.py
+    r"|[A-Za-z_]\w*=(?:\"[^\"\n]{0,40}\"|'[^'\n]{0,40}'|\w+)(?![\w`])"  # keyword=value
+    r"|\{[^{}\n`]{1,60}\}"  # a small dict or JSON object
+    r"|\.?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*[(\[]"  # a call or subscript (closed below)
+    rf"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w+)+{_END}"  # a dotted name
+    rf"|[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]{_END}"  # a snake_case name
+    rf"|(?:True|False){_END}"
+    r")"
+)
+_ASSIGNED = re.compile(r"(?<![\w`])[A-Za-z_]\w* = $")
+_NOT_DOTTED = re.compile(r"^(?:[a-z]\.)+[a-z]?$|^\d|\.\.", re.IGNORECASE)  # e.g, i.e
+
+
+def _closing(text: str, start: int) -> int:
+    """The end of a balanced bracket run starting at ``text[start]`` (one line, ≤ 120 chars),
+    or -1."""
+    pairs = {"(": ")", "[": "]"}
+    stack: list[str] = []
+    for i in range(start, min(len(text), start + 120)):
+        ch = text[i]
+        if ch in "\n`":
+            return -1
+        if ch in pairs:
+            stack.append(pairs[ch])
+        elif ch in ")]":
+            if not stack or stack.pop() != ch:
+                return -1
+            if not stack:
+                return i + 1
+    return -1
+
+
+_PROTECTED = re.compile(
+    r"\[[^\]\n]*\]\([^)\n]*\)|\]\([^)\n]*\)|<?https?://[^\s)>]+>?|\*\*[^*\n]+:\*\*"
+)
+
+
+def _codify_prose(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    # link targets, URLs, link labels and "**Label:**" stay as written
+    protected = [m.span() for m in _PROTECTED.finditer(text)]
+    for match in _CODE_WORD.finditer(text):
+        if match.start() < pos or any(a < match.end() and match.start() < b for a, b in protected):
+            continue
+        start, end = match.span()
+        word = match.group()
+        if word[-1] in "([":
+            close = _closing(text, end - 1)
+            if close < 0 or text[end:close] in ("s)", "es)"):  # "function(s)" is prose
+                continue
+            end = close
+            while end < len(text) and text[end] in "([":  # get_db()() or x[0](y)
+                more = _closing(text, end)
+                if more < 0:
+                    break
+                end = more
+            assigned = _ASSIGNED.search(text, pos, start)
+            if assigned:
+                start = assigned.start()
+        elif (
+            "." in word
+            and "/" not in word
+            and not word.endswith(_FILE_SUFFIXES)
+            and (_NOT_DOTTED.search(word) or min(len(p) for p in word.split(".")) < 2)
+        ):
+            continue  # "e.g.", a version number: prose
+        out.append(text[pos:start])
+        out.append(f"`{text[start:end]}`")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_FILE_SUFFIXES = (".py", ".toml", ".cfg", ".ini", ".json", ".yaml", ".yml", ".xml", ".md")
+
+
+def codify(value: object) -> str:
+    """Entry prose with code-like words in code spans, so code reads the same everywhere:
+    calls and subscripts whole (``get_session()``, ``Depends(get_db)``, ``X = Annotated[…]``),
+    ``@decorators`` with their call, file paths, ``key="value"``, dotted and snake_case
+    names. Existing code spans and fenced code are left alone. Returns plain text (escape it
+    with an ``md_*`` filter)."""
+    out_lines: list[str] = []
+    fence: str | None = None
+    for line in str(value).split("\n"):
+        if fence is not None:
+            out_lines.append(line)
+            fence = _still_open(fence, line)
+            continue
+        opening = _fence_opening(line.lstrip(" "))
+        if opening:
+            fence = opening.group(2)
+            out_lines.append(line)
+            continue
+        pieces = _split_code_spans(line)
+        out_lines.append(
+            "".join(piece if is_code else _codify_prose(piece) for is_code, piece in pieces)
+        )
+    return "\n".join(out_lines)
+
+
 def one_line(text: str) -> str:
     """Collapse all white space runs (newlines included) into single spaces."""
     return " ".join(text.split())
@@ -207,7 +316,10 @@ def md_code(value: object, lang: object = "") -> Markdown:
 def md_link(label: object, target: object, cell: bool = False) -> Markdown:
     """``[label](target)`` when the target is allowed; the label alone otherwise. With
     ``cell``, safe inside a table cell."""
-    text = escape_inline(one_line(str(label)), cell=cell).replace("[", "\\[").replace("]", "\\]")
+    text = "".join(  # brackets escaped outside code spans (inside, a backslash would show)
+        piece if is_code else piece.replace("[", "\\[").replace("]", "\\]")
+        for is_code, piece in _split_code_spans(escape_inline(one_line(str(label)), cell=cell))
+    )
     url = safe_url(str(target))
     if url is None:
         return Markdown(text)
@@ -333,7 +445,7 @@ def tidy(text: str) -> str:
             out.append(line)
             fence = _still_open(fence, line)
             continue
-        opening = _fence_opening(line)
+        opening = _fence_opening(line.lstrip(" "))  # a fence inside a list item too
         if opening:
             fence = opening.group(2)
         if not line.strip():
@@ -356,6 +468,13 @@ def slugify_heading(plain: object) -> str:
         if ch in " -_" or unicodedata.category(ch)[0] in "LMN"
     ]
     return "".join(kept).replace(" ", "-")
+
+
+def _plural(n: int, word: str) -> str:
+    """``{{ entries | length | plural("entry") }}`` → "1 entry", "2 entries"."""
+    from kbtool.reporters import plural
+
+    return plural(int(n), str(word))
 
 
 def finalize(value: object) -> object:
@@ -383,5 +502,7 @@ FILTERS = {
     "md_item": md_item,
     "md_indent": md_indent,
     "one_line": one_line,
+    "codify": codify,
+    "plural": _plural,
     "slug": slugify_heading,
 }

@@ -9,7 +9,7 @@ the KB's file order.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,13 +21,19 @@ if TYPE_CHECKING:
     from kbtool.render.engine import Limits
 
 DEFAULT_MATCH_LIMIT = 3
+PLAN_TEMPLATE = "remediation-plan.md.j2"
 
 
 @dataclass
 class Selection:
+    """The chosen entries; ``reasons`` says why each was chosen (Markdown-lite, by id) and
+    ``strength`` how well it matched (higher is better)."""
+
     entries: list[EntryRef]
     query: str = ""
     how: str = "all entries"
+    reasons: dict[str, str] = field(default_factory=dict)
+    strength: dict[str, float] = field(default_factory=dict)
 
 
 def unknown_id(entry_id: str, ids: list[str]) -> UsageError:
@@ -60,10 +66,16 @@ def select_entries(
         selection = Selection([by_id[i] for i in dict.fromkeys(ids)], "", "by id")
     elif query is not None:
         hits = _search(config, query, limit)
-        selection = Selection([by_id[h] for h in hits if h in by_id], query, "search")
+        selection = Selection([by_id[h] for h, _, _ in hits if h in by_id], query, "search")
+        selection.reasons = {h: why for h, why, _ in hits}
+        selection.strength = {h: score for h, _, score in hits}
     elif match is not None:
         hits = _match(config, match, limit or DEFAULT_MATCH_LIMIT)
-        selection = Selection([by_id[h] for h in hits if h in by_id], _first_line(match), "match")
+        selection = Selection(
+            [by_id[h] for h, _, _ in hits if h in by_id], _first_line(match), "match"
+        )
+        selection.reasons = {h: why for h, why, _ in hits}
+        selection.strength = {h: score for h, _, score in hits}
     else:
         selection = Selection(list(by_id.values()))
     if category:
@@ -89,19 +101,53 @@ def _first_line(text: str) -> str:
     return lines[-1][:200] if lines else ""
 
 
-def _search(config: Config, query: str, limit: int | None) -> list[str]:
+def _code_span(text: str) -> str:
+    from kbtool.render.mdescape import md_code_span
+
+    return str(md_code_span(text[:160] + ("…" if len(text) > 160 else "")))
+
+
+def _search(config: Config, query: str, limit: int | None) -> list[tuple[str, str, float]]:
+    """(id, why it was found, score) of each hit."""
     from kbtool.search.fulltext import search_entries
 
-    return [hit.id for hit in search_entries(config, query, limit=limit or 50)]
+    out = []
+    for hit in search_entries(config, query, limit=limit or 50):
+        words = dict.fromkeys(hit.snippet[a:b].lower() for a, b in hit.highlights)
+        why = "query words " + ", ".join(_code_span(w) for w in words) if words else "query"
+        out.append((hit.id, why, hit.score))
+    return out
 
 
-def _match(config: Config, text: str, limit: int) -> list[str]:
+def _match(config: Config, text: str, limit: int) -> list[tuple[str, str, float]]:
+    """(id, which symptom matched and how, score) of each hit."""
     from kbtool.search.match import match_text
 
     hits = match_text(config, text, limit=limit)
     if hits and hits[0].kind == "exact":  # the error itself is known: plan for that alone
         hits = [hit for hit in hits if hit.kind == "exact"]
-    return [hit.id for hit in hits]
+    return [(hit.id, f"{hit.kind} match of {_code_span(hit.symptom)}", hit.score) for hit in hits]
+
+
+def plan_order(selection: Selection) -> Selection:
+    """A plan's order: most severe first, then the strongest match, then as selected.
+    Superseded entries are left out (their replacement is what to apply) unless they were
+    asked for by id or nothing else is left."""
+    from kbtool.model import Severity, Status
+
+    rank = {s.value: n for n, s in enumerate(Severity)}
+    entries = selection.entries
+    if selection.how != "by id":
+        current = [e for e in entries if e.element.get("status") != Status.SUPERSEDED.value]
+        entries = current or entries
+    position = {e.id: n for n, e in enumerate(entries)}
+
+    def key(e: EntryRef) -> tuple[int, float, int]:
+        severity = (e.element.get("severity") or "").strip()
+        return (rank.get(severity, len(rank)), -selection.strength.get(e.id, 0.0), position[e.id])
+
+    selection.entries = sorted(entries, key=key)
+    return selection
 
 
 def render_selection(
@@ -116,15 +162,18 @@ def render_selection(
     kb: KnowledgeBase | None = None,
     with_backlinks: bool = True,
 ) -> str:
-    """Render ``template`` for the selected entries (links relative to ``out``'s folder)."""
+    """Render ``template`` for the selected entries (links relative to ``out``'s folder);
+    a remediation plan takes them in a plan's order (:func:`plan_order`)."""
     from kbtool.render.context import build_context
-    from kbtool.render.engine import render
+    from kbtool.render.engine import render, template_name
 
     graph = None
     if with_backlinks:
         from kbtool.reports.links import build_graph
 
         graph = build_graph(config, kb)
+    if template_name(template) == PLAN_TEMPLATE:
+        selection = plan_order(selection)
     context = build_context(
         selection.entries,
         config,
@@ -132,5 +181,6 @@ def render_selection(
         query=selection.query,
         out_dir=out.parent if out is not None else None,
         graph=graph,
+        reasons=selection.reasons,
     )
     return render(template, context, user_dir=user_dir, limits=limits)

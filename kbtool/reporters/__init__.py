@@ -82,8 +82,12 @@ def render(report: Report, fmt: str, out: TextIO, *, color: bool = False) -> Non
 
 
 def plural(n: int, word: str) -> str:
-    """``"1 error"``, ``"2 errors"``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    """``"1 error"``, ``"2 errors"``, ``"1 entry"``, ``"2 entries"``."""
+    if n == 1:
+        return f"{n} {word}"
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return f"{n} {word[:-1]}ies"
+    return f"{n} {word}s"
 
 
 def summary(report: Report) -> str:

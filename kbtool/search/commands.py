@@ -348,7 +348,10 @@ def fast_commands() -> dict[str, tuple[Any, Any]]:
 def render_stats(result: Any, out: TextIO) -> None:
     """``kbtool stats`` as text: one block per count."""
     style = Style.for_stream(out)
-    out.write(f"{result.entries} entries in {result.files} files (as of {result.as_of})\n")
+    from kbtool.reporters import plural
+
+    counts = f"{plural(result.entries, 'entry')} in {plural(result.files, 'file')}"
+    out.write(f"{counts} (as of {result.as_of})\n")
     blocks = (
         ("Category", result.by_category),
         ("Severity", result.by_severity),
@@ -395,11 +398,13 @@ def index_command(
 
 def render_index_report(report: Any, out: TextIO) -> None:
     """``kbtool index`` as text: what changed, then totals."""
+    from kbtool.reporters import plural
+
     how = f"rebuilt ({report.reason})" if report.rebuilt else "updated"
     out.write(
         f"index {how}: {report.added} added, {report.modified} modified, "
-        f"{report.removed} removed; {report.entries} entries in {report.files} files "
-        f"({report.seconds:.2f} s)\n"
+        f"{report.removed} removed; {plural(report.entries, 'entry')} in "
+        f"{plural(report.files, 'file')} ({report.seconds:.2f} s)\n"
     )
     for path, error in report.unreadable:
         out.write(f"  unreadable: {path}: {sanitize(error, 200)}\n")
