@@ -489,6 +489,62 @@ def run_rules(
     return [_source_order(nodes) for nodes in found]
 
 
+def _has_base(p: Project, m: Module, cls: ast.ClassDef, bases: Any, depth: int) -> bool:
+    """A base of the class resolves to one of ``bases``, directly or through classes of the
+    project (``class Author(Base)`` with ``class Base(BaseModel)`` in another module)."""
+    if depth > _MAX_DEPTH:
+        return False
+    for base in cls.bases:
+        if bases(p.qualname(m, base)):
+            return True
+        found = p.definition(m, base)
+        if (
+            found is not None
+            and isinstance(found[1], ast.ClassDef)
+            and found[1] is not cls
+            and _has_base(p, found[0], found[1], bases, depth + 1)
+        ):
+            return True
+    return False
+
+
+def _binds(node: ast.AST, name: str) -> Iterator[ast.AST]:
+    """What ``node`` binds to ``name``: an assigned value, or a with-item's context expression."""
+    if isinstance(node, ast.Assign):
+        if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            yield node.value
+    elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
+        target = node.target
+        if isinstance(target, ast.Name) and target.id == name and node.value is not None:
+            yield node.value
+    elif isinstance(node, ast.withitem):
+        bound = node.optional_vars
+        if isinstance(bound, ast.Name) and bound.id == name:
+            yield node.context_expr
+
+
+def _bindings(m: Module, use: ast.Name) -> list[ast.AST]:
+    """Where the name used at ``use`` is bound: in the nearest enclosing function that binds it
+    (its parameter, as an ``arg`` node, or the values assigned to it), else at module level."""
+    name = use.id
+    child: ast.AST = use
+    for scope in m.ancestors(use):
+        inner, child = child, scope
+        if not isinstance(scope, (*_FUNCS, ast.Lambda)):
+            continue
+        body = scope.body if isinstance(scope.body, list) else [scope.body]
+        if not any(inner is stmt for stmt in body):
+            continue  # a decorator, default or annotation: evaluated in the enclosing scope
+        args = scope.args
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        found: list[ast.AST] = [a for a in params if a is not None and a.arg == name]
+        for node in _descendants(scope, nested=False):
+            found.extend(_binds(node, name))
+        if found:
+            return found
+    return [v for node in _descendants(m.tree, nested=False) for v in _binds(node, name)]
+
+
 class _Compiler:
     """Turns ``<match>`` elements into predicates, checking names and attributes."""
 
@@ -510,6 +566,7 @@ class _Compiler:
         "in-function",
         "contains",
         "not-contains",
+        "binding",
     )
     ATTRS: ClassVar[dict[str, tuple[str, ...]]] = {
         "call": ("callee", "method"),
@@ -521,7 +578,7 @@ class _Compiler:
         "node": ("type",),
         "contains": ("nested",),
         "not-contains": ("nested",),
-        "arg": ("pos", "keyword"),
+        "arg": ("pos", "keyword", "at-least"),
         "no-arg": ("pos", "keyword"),
         "decorator": ("name",),
         "no-decorator": ("name",),
@@ -672,7 +729,7 @@ class _Compiler:
                 return False
             if names is not None and not names(n.name):
                 return False
-            if bases is not None and not any(bases(p.qualname(m, b)) for b in n.bases):
+            if bases is not None and not _has_base(p, m, n, bases, 0):
                 return False
             return rest(p, m, n)
 
@@ -792,6 +849,18 @@ class _Compiler:
         contains = self.p_contains(el, tag)
         return lambda p, m, n: not contains(p, m, n)
 
+    def p_binding(self, el: Any, tag: str) -> Pred:
+        rest = _all(self.preds(el, tag))
+        if not self.children(el):
+            raise RuleError("<binding> needs at least one predicate", el)
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            if not isinstance(n, ast.Name):
+                return False
+            return any(rest(p, m, b) for b in _bindings(m, n))
+
+        return test
+
     # -- navigators
 
     def navigator(self, el: Any, tag: str) -> Pred:
@@ -810,6 +879,12 @@ class _Compiler:
                 raise RuleError(f"<{tag} pos={pos_text!r}>: expected a number from 0", el)
             pos = int(pos_text)
         keywords = self.names(el, "keyword")
+        at_least = 1
+        count_text = el.get("at-least")
+        if count_text is not None:
+            if tag == "no-arg" or not count_text.strip().isdigit() or int(count_text) < 1:
+                raise RuleError(f"<{tag} at-least={count_text!r}>: expected a number from 1", el)
+            at_least = int(count_text)
         rest = _all(self.preds(el, tag))
 
         def values(n: ast.Call) -> Iterator[ast.AST]:
@@ -826,7 +901,9 @@ class _Compiler:
 
         def test(p: Project, m: Module, n: ast.AST) -> bool:
             assert isinstance(n, ast.Call)
-            return any(rest(p, m, v) for v in values(n))
+            if at_least == 1:
+                return any(rest(p, m, v) for v in values(n))
+            return sum(1 for v in values(n) if rest(p, m, v)) >= at_least
 
         if tag == "no-arg":
             return lambda p, m, n: not test(p, m, n)
@@ -900,6 +977,7 @@ _ANCHOR_TYPES: dict[str, tuple[type[ast.AST], ...]] = {
     "class": (ast.ClassDef,),
     "constant": (ast.Constant,),
     "except": (ast.ExceptHandler,),
+    "binding": (ast.Name,),
 }
 
 
