@@ -24,10 +24,16 @@ after_first_query_asyncpg  no error either: SQLAlchemy's asyncpg adapter seriali
 commit_during_query_asyncpg  one task commits (or rolls back, or closes the session: the end
     of another request) while another task's statement runs on the shared session; the
     driver refuses:
-    sqlalchemy.exc.InterfaceError: (sqlalchemy.dialects.postgresql.asyncpg.InterfaceError)
-    <class 'asyncpg.exceptions._base.InterfaceError'>: cannot perform operation: another
-    operation is in progress
-    (then "(Background on this error at: https://sqlalche.me/e/20/rvf5)" on its own line)
+    2.0.58: sqlalchemy.exc.InterfaceError: (sqlalchemy.dialects.postgresql.asyncpg.
+    InterfaceError) <class 'asyncpg.exceptions._base.InterfaceError'>: cannot perform
+    operation: another operation is in progress
+    2.1.9:  sqlalchemy.exc.InterfaceError: (sqlalchemy.dialects.postgresql.asyncpg.
+    InterfaceError) cannot perform operation: another operation is in progress
+    (each then "(Background on this error at: https://sqlalche.me/e/20/rvf5)", "21" on
+    2.1.x, on its own line), after the chained driver error on both:
+    asyncpg.exceptions._base.InterfaceError: cannot perform operation: another operation
+    is in progress
+    (also so with asyncpg 0.29.0 and SQLAlchemy 2.0.58)
 fixed_asyncpg           one session per task: prints [1, 1, 1]
 raise_on_sql            relationship(lazy="raise_on_sql"), attribute read after the query:
     sqlalchemy.exc.InvalidRequestError: 'Author.books' is not available due to
