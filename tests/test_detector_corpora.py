@@ -111,8 +111,7 @@ def test_corpus(entry_id: str, capsys: pytest.CaptureFixture[str]) -> None:
         print(
             f"\n{entry_id}: precision {precision:.2f} ({len(true_pos)}/{flagged}),"
             f" recall {recall:.2f} ({len(true_pos)}/{len(bad)}),"
-            f" {len(bad)} bad / {len(good)} good cases",
-            end="",
+            f" {len(bad)} bad / {len(good)} good cases"
         )
     assert not missed, f"{entry_id}: bad cases without a finding: {missed}"
     assert not false_pos, f"{entry_id}: good cases with a finding: {false_pos}"

@@ -855,7 +855,7 @@ class _Compiler:
             raise RuleError("<binding> needs at least one predicate", el)
 
         def test(p: Project, m: Module, n: ast.AST) -> bool:
-            if not isinstance(n, ast.Name):
+            if not isinstance(n, ast.Name) or not isinstance(n.ctx, ast.Load):
                 return False
             return any(rest(p, m, b) for b in _bindings(m, n))
 
@@ -1024,7 +1024,8 @@ def _tokens(children: list[Any]) -> frozenset[str] | None:
     """Words the source must contain for the rule to match (None: no such words known).
 
     Any one top-level predicate that names exact qualified names will do: a call's callee
-    (or method), a name, a function's decorator, a class's base.
+    (or method), a name, a function's decorator. Not a class's base: it may be reached
+    through a project class defined in another module.
     """
     for child in children:
         tag = child.tag
@@ -1033,8 +1034,6 @@ def _tokens(children: list[Any]) -> frozenset[str] | None:
             found = _last_parts(child.get("callee")) or _last_parts(child.get("method"))
         elif tag == "name":
             found = _last_parts(child.get("qualified"))
-        elif tag == "class":
-            found = _last_parts(child.get("base"))
         elif tag == "function":
             for nav in child.iterchildren("decorator"):
                 found = _last_parts(nav.get("name"))
