@@ -103,6 +103,7 @@ class Module:
     parents: dict[int, ast.AST] = field(default_factory=dict)
     _scopes: dict[int, tuple[frozenset[str], dict[str, ast.AST]]] = field(default_factory=dict)
     qualnames: dict[int, str | None] = field(default_factory=dict)  # id(expr) -> qualname
+    _bindings: dict[int, dict[str, list[ast.AST]]] = field(default_factory=dict)
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(id(node))
@@ -123,6 +124,23 @@ class Module:
                 if self.parents.get(id(node)) is not self.tree:
                     names.add(node.name)  # type: ignore[attr-defined]
         return frozenset(names)
+
+    def bindings_in(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
+        """Name -> what binds it directly in a function (parameters as ``arg`` nodes, assigned
+        values, with-item context expressions) or at module level; built once per scope."""
+        found = self._bindings.get(id(scope))
+        if found is None:
+            found = self._bindings[id(scope)] = {}
+            args = getattr(scope, "args", None)
+            if isinstance(args, ast.arguments):
+                every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+                for a in every:
+                    if a is not None:
+                        found.setdefault(a.arg, []).append(a)
+            for node in _descendants(scope, nested=False):
+                for name, value in _binds(node):
+                    found.setdefault(name, []).append(value)
+        return found
 
     def scope(self, func: ast.AST) -> tuple[frozenset[str], dict[str, ast.AST]]:
         """Parameter names and local function/class definitions of a function (cached)."""
@@ -508,19 +526,20 @@ def _has_base(p: Project, m: Module, cls: ast.ClassDef, bases: Any, depth: int) 
     return False
 
 
-def _binds(node: ast.AST, name: str) -> Iterator[ast.AST]:
-    """What ``node`` binds to ``name``: an assigned value, or a with-item's context expression."""
+def _binds(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
+    """(name, value) for what ``node`` binds: an assigned value, a with-item's context."""
     if isinstance(node, ast.Assign):
-        if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            yield node.value
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                yield target.id, node.value
     elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
         target = node.target
-        if isinstance(target, ast.Name) and target.id == name and node.value is not None:
-            yield node.value
+        if isinstance(target, ast.Name) and node.value is not None:
+            yield target.id, node.value
     elif isinstance(node, ast.withitem):
         bound = node.optional_vars
-        if isinstance(bound, ast.Name) and bound.id == name:
-            yield node.context_expr
+        if isinstance(bound, ast.Name):
+            yield bound.id, node.context_expr
 
 
 def _bindings(m: Module, use: ast.Name) -> list[ast.AST]:
@@ -535,14 +554,10 @@ def _bindings(m: Module, use: ast.Name) -> list[ast.AST]:
         body = scope.body if isinstance(scope.body, list) else [scope.body]
         if not any(inner is stmt for stmt in body):
             continue  # a decorator, default or annotation: evaluated in the enclosing scope
-        args = scope.args
-        params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-        found: list[ast.AST] = [a for a in params if a is not None and a.arg == name]
-        for node in _descendants(scope, nested=False):
-            found.extend(_binds(node, name))
+        found = m.bindings_in(scope).get(name)
         if found:
             return found
-    return [v for node in _descendants(m.tree, nested=False) for v in _binds(node, name)]
+    return m.bindings_in(m.tree).get(name, [])
 
 
 class _Compiler:
