@@ -126,8 +126,9 @@ class Module:
         return frozenset(names)
 
     def bindings_in(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
-        """Name -> what binds it directly in a function (parameters as ``arg`` nodes, assigned
-        values, with-item context expressions) or at module level; built once per scope."""
+        """Name -> what binds it directly in a function (parameters as ``arg`` nodes, values
+        assigned by statements, with-item context expressions) or at module level; built once
+        per scope."""
         found = self._bindings.get(id(scope))
         if found is None:
             found = self._bindings[id(scope)] = {}
@@ -137,9 +138,9 @@ class Module:
                 for a in every:
                     if a is not None:
                         found.setdefault(a.arg, []).append(a)
-            for node in _descendants(scope, nested=False):
-                for name, value in _binds(node):
-                    found.setdefault(name, []).append(value)
+            body = getattr(scope, "body", None)
+            for name, value in _binds(body if isinstance(body, list) else []):
+                found.setdefault(name, []).append(value)
         return found
 
     def scope(self, func: ast.AST) -> tuple[frozenset[str], dict[str, ast.AST]]:
@@ -526,20 +527,32 @@ def _has_base(p: Project, m: Module, cls: ast.ClassDef, bases: Any, depth: int) 
     return False
 
 
-def _binds(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
-    """(name, value) for what ``node`` binds: an assigned value, a with-item's context."""
-    if isinstance(node, ast.Assign):
-        for target in node.targets:
-            if isinstance(target, ast.Name):
-                yield target.id, node.value
-    elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
-        target = node.target
-        if isinstance(target, ast.Name) and node.value is not None:
-            yield target.id, node.value
-    elif isinstance(node, ast.withitem):
-        bound = node.optional_vars
-        if isinstance(bound, ast.Name):
-            yield bound.id, node.context_expr
+def _binds(body: list[ast.stmt]) -> Iterator[tuple[str, ast.AST]]:
+    """(name, value) for each plain binding among the statements of a block and of the blocks
+    nested in it (not in nested functions or classes, not inside expressions): an assigned
+    value, or a with-item's context expression."""
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            if isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                yield stmt.target.id, stmt.value
+        elif isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    yield item.optional_vars.id, item.context_expr
+        if isinstance(stmt, (*_FUNCS, ast.ClassDef)):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, list):
+                yield from _binds(block)
+        for handler in getattr(stmt, "handlers", ()):
+            yield from _binds(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            yield from _binds(case.body)
 
 
 def _bindings(m: Module, use: ast.Name) -> list[ast.AST]:
