@@ -35,6 +35,15 @@ commit_during_query_asyncpg  one task commits (or rolls back, or closes the sess
     is in progress
     (also so with asyncpg 0.29.0 and SQLAlchemy 2.0.58)
 fixed_asyncpg           one session per task: prints [1, 1, 1]
+lazy_load_asyncpg       sqlalchemy-async-lazy-load-missing-greenlet on asyncpg: a lazy load
+    under AsyncSession raises MissingGreenlet directly on 2.1.9 too (on aiosqlite 2.1.9 wraps
+    it in a StatementError and leaves a 'Connection.cursor' coroutine unawaited):
+    2.0.58: sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called; can't call
+    await_only() here. Was IO attempted in an unexpected place? (Background on this error
+    at: https://sqlalche.me/e/20/xd2s)
+    2.1.9:  sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called; can't call
+    await_() here. Was IO attempted in an unexpected place? (Background on this error at:
+    https://sqlalche.me/e/21/xd2s)
 raise_on_sql            relationship(lazy="raise_on_sql"), attribute read after the query:
     sqlalchemy.exc.InvalidRequestError: 'Author.books' is not available due to
     lazy='raise_on_sql'
@@ -164,6 +173,41 @@ class Book(Base):
     author: Mapped[Author] = relationship(back_populates="books", lazy="raise_on_sql")
 
 
+class Lazy(DeclarativeBase):
+    pass
+
+
+class LazyAuthor(Lazy):
+    __tablename__ = "lazy_author"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    books: Mapped[list[LazyBook]] = relationship(back_populates="author")  # lazy="select"
+
+
+class LazyBook(Lazy):
+    __tablename__ = "lazy_book"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+    author_id: Mapped[int] = mapped_column(ForeignKey("lazy_author.id"))
+    author: Mapped[LazyAuthor] = relationship(back_populates="books")
+
+
+async def lazy_load_asyncpg() -> None:
+    with postgres() as url:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(Lazy.metadata.create_all)
+            factory = async_sessionmaker(engine)
+            async with factory() as session:
+                session.add(LazyAuthor(books=[LazyBook(title="B")]))
+                await session.commit()
+            async with factory() as session:
+                author = (await session.execute(select(LazyAuthor))).scalar_one()
+                print([b.title for b in author.books])  # lazy load: sync IO inside async
+        finally:
+            await engine.dispose()
+
+
 async def raise_on_sql() -> None:
     engine = create_async_engine(_sqlite_url())
     async with engine.begin() as conn:
@@ -187,6 +231,7 @@ CASES = {
         after_first_query_asyncpg,
         commit_during_query_asyncpg,
         fixed_asyncpg,
+        lazy_load_asyncpg,
         raise_on_sql,
     )
 }
