@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Create the two test-only FastAPI environments that the flagship reproduction test runs in:
+# Create the test-only FastAPI environments that the flagship reproduction test runs in:
 #
-#   bash scripts/fastapi_envs.sh DIR      ->  DIR/old (FastAPI 0.123.0), DIR/new (FastAPI 0.165.0)
+#   bash scripts/fastapi_envs.sh DIR      ->  DIR/old (FastAPI 0.123.0), DIR/mid (FastAPI 0.136.3,
+#                                             the last release whose app.routes lists the routes
+#                                             of included routers), DIR/new (FastAPI 0.165.0)
 #
 # Then point the test at them:
-#   KBTOOL_FASTAPI_OLD_PYTHON=DIR/old/bin/python KBTOOL_FASTAPI_NEW_PYTHON=DIR/new/bin/python \
-#     .venv/bin/pytest tests/test_fastapi_repro.py
+#   KBTOOL_FASTAPI_OLD_PYTHON=DIR/old/bin/python KBTOOL_FASTAPI_MID_PYTHON=DIR/mid/bin/python \
+#   KBTOOL_FASTAPI_NEW_PYTHON=DIR/new/bin/python .venv/bin/pytest tests/test_fastapi_repro.py
 #
-# These are not kbtool dependencies: only tests/repro/fastapi_asynccontextmanager.py runs here.
+# These are not kbtool dependencies: only tests/repro/fastapi_asynccontextmanager.py and
+# tests/repro/fastapi_route_check.py run here.
 # Every package is pinned so that the symptom texts the test compares stay reproducible.
 # Re-running reuses an environment whose pins already match.
 set -euo pipefail
@@ -25,6 +28,7 @@ COMMON=(
   "typing-inspection==0.4.5" "typing_extensions==4.16.0"
 )
 OLD=("fastapi==0.123.0" "starlette==0.50.0")
+MID=("fastapi==0.136.3" "starlette==1.10.0")
 NEW=("fastapi==0.165.0" "starlette==1.10.0" "opentelemetry-api==1.45.2")
 
 make_env() {
@@ -48,5 +52,8 @@ make_env "$DIR/old" "${COMMON[@]}" "${OLD[@]}" &
 old_pid=$!
 make_env "$DIR/new" "${COMMON[@]}" "${NEW[@]}" &
 new_pid=$!
+make_env "$DIR/mid" "${COMMON[@]}" "${MID[@]}" &
+mid_pid=$!
 wait "$old_pid"
 wait "$new_pid"
+wait "$mid_pid"

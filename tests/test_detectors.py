@@ -351,3 +351,92 @@ def test_a_call_refers_to_what_it_calls() -> None:
         ),
     )
     assert found == [("app/api.py", 3, 5)]
+
+
+# ------------------------------------------------------------------ binding, at-least, bases
+
+
+def test_binding_follows_a_parameter_annotation_and_assignments() -> None:
+    det = rule(
+        '<node type="Name"><binding><any-of>'
+        '<node type="arg"><field name="annotation"><name qualified="sa.AsyncSession"/></field></node>'
+        '<call callee="app.db.SessionLocal"/>'
+        "</any-of></binding></node>"
+    )
+    found = hits(
+        det,
+        app__db="SessionLocal = make()\n",
+        app__use="""
+        from sa import AsyncSession
+        from app.db import SessionLocal
+
+        async def one(s: AsyncSession):
+            return s
+        async def two():
+            async with SessionLocal() as t:
+                return t
+        async def three(u):
+            v = SessionLocal()
+            return u, v
+        """,
+    )
+    # the names read: s in `return s`, t in `return t`, v in `return u, v` (not the names
+    # being bound, and not u, a parameter without the annotation)
+    assert [(line, col) for _, line, col in found] == [(6, 12), (9, 16), (12, 15)]
+
+
+def test_binding_of_a_decorator_name_is_looked_up_outside_the_function() -> None:
+    det = rule('<node type="Name"><binding><call callee="fastapi.FastAPI"/></binding></node>')
+    found = hits(
+        det,
+        main="""
+        from fastapi import FastAPI
+        app = FastAPI()
+
+        @app.get("/")
+        async def index(app=None):
+            return app
+        """,
+    )
+    assert [line for _, line, _ in found] == [5]  # the decorator's app, not the parameter
+
+
+def test_arg_at_least_counts_matching_arguments() -> None:
+    det = rule(
+        '<call callee="asyncio.gather"><arg at-least="2"><call><arg><node type="Name">'
+        '<field name="id" value="session"/></node></arg></call></arg></call>'
+    )
+    found = hits(
+        det,
+        main="""
+        import asyncio
+        async def f(session, client):
+            await asyncio.gather(a(session), b(session))
+            await asyncio.gather(a(session), b(client))
+        """,
+    )
+    assert [line for _, line, _ in found] == [4]
+
+
+def test_at_least_is_refused_on_no_arg_and_below_one() -> None:
+    assert any(
+        "at-least" in p for p in problems_of('<match><call><no-arg at-least="2"/></call></match>')
+    )
+    assert any(
+        "at-least" in p for p in problems_of('<match><call><arg at-least="0"/></call></match>')
+    )
+
+
+def test_class_base_is_followed_through_project_classes() -> None:
+    det = rule('<class base="pydantic.BaseModel"/>')
+    found = hits(
+        det,
+        app__base="from pydantic import BaseModel\nclass ApiModel(BaseModel): ...\n",
+        app__models="""
+        from app.base import ApiModel
+        class Customer(ApiModel): ...
+        class Loop(Loop): ...
+        class Plain: ...
+        """,
+    )
+    assert found == [("app/base.py", 2, 1), ("app/models.py", 3, 1)]

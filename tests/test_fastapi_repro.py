@@ -30,7 +30,14 @@ from kbtool.safexml import make_parser
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "tests" / "repro" / "fastapi_asynccontextmanager.py"
 FLAGSHIP = "async-context-manager-dependency-injection"
-ENVS = {"old": "KBTOOL_FASTAPI_OLD_PYTHON", "new": "KBTOOL_FASTAPI_NEW_PYTHON"}
+ROUTE_CHECK = REPO / "tests" / "repro" / "fastapi_route_check.py"
+ENVS = {
+    "old": "KBTOOL_FASTAPI_OLD_PYTHON",
+    "mid": "KBTOOL_FASTAPI_MID_PYTHON",
+    "new": "KBTOOL_FASTAPI_NEW_PYTHON",
+}
+# From this release include_router() puts one included-router object into app.routes.
+INCLUDED_ROUTER_OBJECTS = Version("0.137.0")
 
 
 def _python(which: str) -> str:
@@ -47,9 +54,9 @@ def _python(which: str) -> str:
 
 
 @cache
-def _reproduce(python: str) -> dict[str, object]:
+def _reproduce(python: str, script: Path = SCRIPT) -> dict[str, object]:
     proc = subprocess.run(
-        [python, "-W", "ignore", str(SCRIPT)],
+        [python, "-W", "ignore", str(script)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -114,6 +121,54 @@ def test_reproduction_matches_the_symptoms(which: str) -> None:
         )
         matched += [text] if found else []
     assert matched, f"no symptom of {FLAGSHIP} covers FastAPI {version}: {error!r}"
+
+
+def _flagship_route_check() -> str:
+    """The route-walk code of the flagship's solution, as the entry prints it."""
+    for code in _flagship().iterfind("solution/step/code"):
+        text = "".join(code.itertext())
+        if "def context_manager_dependencies" in text:
+            return text
+    raise AssertionError(f"{FLAGSHIP}: no solution step defines context_manager_dependencies")
+
+
+def test_the_entry_prints_the_route_check_the_reproduction_runs() -> None:
+    """The check run in the FastAPI environments is the one the entry tells users to copy."""
+    script = ROUTE_CHECK.read_text(encoding="utf-8")
+    for name in ("route_dependants", "context_manager_dependencies"):
+        entry_def = re.search(rf"^def {name}\(.*?(?=^\S)", _flagship_route_check(), re.S | re.M)
+        repro_def = re.search(rf"^def {name}\(.*?(?=^\S)", script, re.S | re.M)
+        assert entry_def and repro_def, name
+
+        def body(text: str) -> list[str]:  # the statements, without annotations and docstring
+            code = re.sub(r'""".*?"""\n', "", text, flags=re.S)
+            code = re.sub(r"(\w+): [\w\[\], ]+(?=[,)])", r"\1", code)  # parameter annotations
+            code = re.sub(r" -> [^:]+:", ":", code)
+            return [line.rstrip() for line in code.splitlines() if line.strip()]
+
+        assert body(entry_def.group(0)) == body(repro_def.group(0)), name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", sorted(ENVS))
+def test_route_check_walks_included_routers(which: str) -> None:
+    data = _reproduce(_python(which), ROUTE_CHECK)
+    version = Version(str(data["fastapi"]))
+    # The broken route on an APIRouter fails for clients on every version ...
+    assert data["broken_status"] == 500, data
+    # ... and the entry's check finds it (the router route, the nested router's route and
+    # the dependency given to include_router) on every version ...
+    assert data["check"] == ["get_session"] * 3, data
+    # ... while a walk over the APIRoute objects of app.routes goes blind from 0.137.0.
+    expected_flat = [] if version >= INCLUDED_ROUTER_OBJECTS else ["get_session"] * 3
+    assert data["flat_walk"] == expected_flat, data
+    # on_event: the app's own handler is skipped under lifespan=, an included router's runs.
+    assert data["on_event"] == [
+        "lifespan startup",
+        "router startup",
+        "router shutdown",
+        "lifespan shutdown",
+    ], data
 
 
 def test_symptom_pattern_helper() -> None:

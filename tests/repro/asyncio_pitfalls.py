@@ -26,6 +26,10 @@ get_loop        asyncio-get-event-loop-no-current-loop
     3.11.7: no message (a loop is created silently)
     3.12.1, 3.13.0: DeprecationWarning: There is no current event loop
     (3.14 raises RuntimeError instead, per the Python docs; not measured here)
+get_loop_thread asyncio-get-event-loop-no-current-loop (a thread other than the main one:
+    no loop is ever created for it, on every version)
+    3.11.7, 3.12.1, 3.13.0: RuntimeError: There is no current event loop in thread
+    'Thread-1 (worker)'.   (the thread's name is the user's: 'Thread-…', or its name=)
 """
 
 from __future__ import annotations
@@ -128,6 +132,21 @@ def get_loop() -> None:
     print("got", type(loop).__name__)
 
 
+def get_loop_thread() -> None:
+    import threading
+    import traceback
+
+    def worker() -> None:
+        try:
+            asyncio.get_event_loop()  # no loop in this thread, and none is made for it
+        except RuntimeError:
+            traceback.print_exc()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -139,6 +158,7 @@ CASES = {
         event_other_loop,
         task_destroyed,
         get_loop,
+        get_loop_thread,
     )
 }
 

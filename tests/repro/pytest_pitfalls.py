@@ -247,6 +247,64 @@ CASES: dict[str, tuple[str, list[str]]] = {
             "asyncio_default_test_loop_scope=session",
         ],
     ),
+    # pytest-asyncio-session-fixture-loop-scope: the session-scoped async fixture of
+    # loop_scope under asyncio_default_fixture_loop_scope=function (the value
+    # pytest-async-test-without-plugin and the project's own docs recommend): the fixture's
+    # loop would be torn down after one test, so pytest refuses the scopes at setup.
+    #   pytest-asyncio 1.5.0: ScopeMismatch: You tried to access the function scoped fixture
+    #       _function_scoped_runner with a session scoped request object. Requesting
+    #       fixture stack:
+    #   pytest-asyncio 0.24.0: ScopeMismatch: You tried to access the function scoped
+    #       fixture event_loop with a session scoped request object. Requesting fixture
+    #       stack:
+    "loop_scope_function_default": (
+        """
+        import asyncio
+        import pytest
+        import pytest_asyncio
+
+        @pytest_asyncio.fixture(scope="session")
+        async def ready():
+            return asyncio.Event()
+
+        @pytest.mark.asyncio
+        async def test_first(ready):
+            ready.set()
+        """,
+        ["-o", "asyncio_default_fixture_loop_scope=function"],
+    ),
+    # pytest-asyncio-session-fixture-loop-scope: the example the entry used to give, a
+    # session-scoped aiosqlite engine shared by function-loop tests, does NOT fail (0.24.0
+    # and 1.5.0: 2 passed): aiosqlite runs each connection in a thread of its own and a
+    # fresh pool connection is opened in each test's loop. The bug needs an object that
+    # waits on the loop it was made in (an asyncio.Event here; asyncpg connections and
+    # pools, redis.asyncio and httpx clients hold such objects).
+    "loop_scope_aiosqlite": (
+        """
+        import pytest
+        import pytest_asyncio
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        @pytest_asyncio.fixture(scope="session", loop_scope="session")
+        async def engine(tmp_path_factory):
+            db = tmp_path_factory.mktemp("db") / "test.db"
+            engine = create_async_engine(f"sqlite+aiosqlite:///{db}")
+            yield engine
+            await engine.dispose()
+
+        @pytest.mark.asyncio
+        async def test_first(engine):
+            async with engine.connect() as conn:
+                assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
+
+        @pytest.mark.asyncio
+        async def test_second(engine):
+            async with engine.connect() as conn:
+                assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
+        """,
+        [],
+    ),
 }
 
 

@@ -103,6 +103,7 @@ class Module:
     parents: dict[int, ast.AST] = field(default_factory=dict)
     _scopes: dict[int, tuple[frozenset[str], dict[str, ast.AST]]] = field(default_factory=dict)
     qualnames: dict[int, str | None] = field(default_factory=dict)  # id(expr) -> qualname
+    _bindings: dict[int, dict[str, list[ast.AST]]] = field(default_factory=dict)
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(id(node))
@@ -123,6 +124,24 @@ class Module:
                 if self.parents.get(id(node)) is not self.tree:
                     names.add(node.name)  # type: ignore[attr-defined]
         return frozenset(names)
+
+    def bindings_in(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
+        """Name -> what binds it directly in a function (parameters as ``arg`` nodes, values
+        assigned by statements, with-item context expressions) or at module level; built once
+        per scope."""
+        found = self._bindings.get(id(scope))
+        if found is None:
+            found = self._bindings[id(scope)] = {}
+            args = getattr(scope, "args", None)
+            if isinstance(args, ast.arguments):
+                every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+                for a in every:
+                    if a is not None:
+                        found.setdefault(a.arg, []).append(a)
+            body = getattr(scope, "body", None)
+            for name, value in _binds(body if isinstance(body, list) else []):
+                found.setdefault(name, []).append(value)
+        return found
 
     def scope(self, func: ast.AST) -> tuple[frozenset[str], dict[str, ast.AST]]:
         """Parameter names and local function/class definitions of a function (cached)."""
@@ -489,6 +508,71 @@ def run_rules(
     return [_source_order(nodes) for nodes in found]
 
 
+def _has_base(p: Project, m: Module, cls: ast.ClassDef, bases: Any, depth: int) -> bool:
+    """A base of the class resolves to one of ``bases``, directly or through classes of the
+    project (``class Author(Base)`` with ``class Base(BaseModel)`` in another module)."""
+    if depth > _MAX_DEPTH:
+        return False
+    for base in cls.bases:
+        if bases(p.qualname(m, base)):
+            return True
+        found = p.definition(m, base)
+        if (
+            found is not None
+            and isinstance(found[1], ast.ClassDef)
+            and found[1] is not cls
+            and _has_base(p, found[0], found[1], bases, depth + 1)
+        ):
+            return True
+    return False
+
+
+def _binds(body: list[ast.stmt]) -> Iterator[tuple[str, ast.AST]]:
+    """(name, value) for each plain binding among the statements of a block and of the blocks
+    nested in it (not in nested functions or classes, not inside expressions): an assigned
+    value, or a with-item's context expression."""
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            if isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                yield stmt.target.id, stmt.value
+        elif isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    yield item.optional_vars.id, item.context_expr
+        if isinstance(stmt, (*_FUNCS, ast.ClassDef)):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, list):
+                yield from _binds(block)
+        for handler in getattr(stmt, "handlers", ()):
+            yield from _binds(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            yield from _binds(case.body)
+
+
+def _bindings(m: Module, use: ast.Name) -> list[ast.AST]:
+    """Where the name used at ``use`` is bound: in the nearest enclosing function that binds it
+    (its parameter, as an ``arg`` node, or the values assigned to it), else at module level."""
+    name = use.id
+    child: ast.AST = use
+    for scope in m.ancestors(use):
+        inner, child = child, scope
+        if not isinstance(scope, (*_FUNCS, ast.Lambda)):
+            continue
+        body = scope.body if isinstance(scope.body, list) else [scope.body]
+        if not any(inner is stmt for stmt in body):
+            continue  # a decorator, default or annotation: evaluated in the enclosing scope
+        found = m.bindings_in(scope).get(name)
+        if found:
+            return found
+    return m.bindings_in(m.tree).get(name, [])
+
+
 class _Compiler:
     """Turns ``<match>`` elements into predicates, checking names and attributes."""
 
@@ -510,6 +594,7 @@ class _Compiler:
         "in-function",
         "contains",
         "not-contains",
+        "binding",
     )
     ATTRS: ClassVar[dict[str, tuple[str, ...]]] = {
         "call": ("callee", "method"),
@@ -521,7 +606,7 @@ class _Compiler:
         "node": ("type",),
         "contains": ("nested",),
         "not-contains": ("nested",),
-        "arg": ("pos", "keyword"),
+        "arg": ("pos", "keyword", "at-least"),
         "no-arg": ("pos", "keyword"),
         "decorator": ("name",),
         "no-decorator": ("name",),
@@ -672,7 +757,7 @@ class _Compiler:
                 return False
             if names is not None and not names(n.name):
                 return False
-            if bases is not None and not any(bases(p.qualname(m, b)) for b in n.bases):
+            if bases is not None and not _has_base(p, m, n, bases, 0):
                 return False
             return rest(p, m, n)
 
@@ -792,6 +877,18 @@ class _Compiler:
         contains = self.p_contains(el, tag)
         return lambda p, m, n: not contains(p, m, n)
 
+    def p_binding(self, el: Any, tag: str) -> Pred:
+        rest = _all(self.preds(el, tag))
+        if not self.children(el):
+            raise RuleError("<binding> needs at least one predicate", el)
+
+        def test(p: Project, m: Module, n: ast.AST) -> bool:
+            if not isinstance(n, ast.Name) or not isinstance(n.ctx, ast.Load):
+                return False
+            return any(rest(p, m, b) for b in _bindings(m, n))
+
+        return test
+
     # -- navigators
 
     def navigator(self, el: Any, tag: str) -> Pred:
@@ -810,6 +907,12 @@ class _Compiler:
                 raise RuleError(f"<{tag} pos={pos_text!r}>: expected a number from 0", el)
             pos = int(pos_text)
         keywords = self.names(el, "keyword")
+        at_least = 1
+        count_text = el.get("at-least")
+        if count_text is not None:
+            if tag == "no-arg" or not count_text.strip().isdigit() or int(count_text) < 1:
+                raise RuleError(f"<{tag} at-least={count_text!r}>: expected a number from 1", el)
+            at_least = int(count_text)
         rest = _all(self.preds(el, tag))
 
         def values(n: ast.Call) -> Iterator[ast.AST]:
@@ -826,7 +929,9 @@ class _Compiler:
 
         def test(p: Project, m: Module, n: ast.AST) -> bool:
             assert isinstance(n, ast.Call)
-            return any(rest(p, m, v) for v in values(n))
+            if at_least == 1:
+                return any(rest(p, m, v) for v in values(n))
+            return sum(1 for v in values(n) if rest(p, m, v)) >= at_least
 
         if tag == "no-arg":
             return lambda p, m, n: not test(p, m, n)
@@ -900,6 +1005,7 @@ _ANCHOR_TYPES: dict[str, tuple[type[ast.AST], ...]] = {
     "class": (ast.ClassDef,),
     "constant": (ast.Constant,),
     "except": (ast.ExceptHandler,),
+    "binding": (ast.Name,),
 }
 
 
@@ -946,7 +1052,8 @@ def _tokens(children: list[Any]) -> frozenset[str] | None:
     """Words the source must contain for the rule to match (None: no such words known).
 
     Any one top-level predicate that names exact qualified names will do: a call's callee
-    (or method), a name, a function's decorator, a class's base.
+    (or method), a name, a function's decorator. Not a class's base: it may be reached
+    through a project class defined in another module.
     """
     for child in children:
         tag = child.tag
@@ -955,8 +1062,6 @@ def _tokens(children: list[Any]) -> frozenset[str] | None:
             found = _last_parts(child.get("callee")) or _last_parts(child.get("method"))
         elif tag == "name":
             found = _last_parts(child.get("qualified"))
-        elif tag == "class":
-            found = _last_parts(child.get("base"))
         elif tag == "function":
             for nav in child.iterchildren("decorator"):
                 found = _last_parts(nav.get("name"))

@@ -1,0 +1,6 @@
+import asyncio
+
+
+class ReportService:
+    async def daily(self):
+        return asyncio.run(self.fetch())

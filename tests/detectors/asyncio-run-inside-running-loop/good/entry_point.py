@@ -1,0 +1,9 @@
+import asyncio
+
+
+async def handler():
+    return await fetch_report()
+
+
+def main():
+    asyncio.run(handler())

@@ -1,0 +1,6 @@
+import asyncio
+
+
+async def handler():
+    other = asyncio.new_event_loop()
+    other.run_forever()

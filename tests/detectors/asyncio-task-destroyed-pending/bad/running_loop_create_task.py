@@ -1,0 +1,5 @@
+import asyncio
+
+
+async def schedule(job):
+    asyncio.get_running_loop().create_task(job.run())

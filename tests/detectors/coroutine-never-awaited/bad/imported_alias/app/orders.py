@@ -1,0 +1,2 @@
+async def save_order(order):
+    await db.insert(order)

@@ -1,0 +1,6 @@
+async def rows():
+    yield 1
+
+
+def make():
+    rows()

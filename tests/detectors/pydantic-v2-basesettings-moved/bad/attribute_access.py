@@ -1,0 +1,5 @@
+import pydantic
+
+
+class Settings(pydantic.BaseSettings):
+    debug: bool = False

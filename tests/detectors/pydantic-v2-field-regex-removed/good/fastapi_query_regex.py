@@ -1,0 +1,5 @@
+from fastapi import Query
+
+
+async def search(q: str = Query(regex="^[a-z]+$")):
+    return q

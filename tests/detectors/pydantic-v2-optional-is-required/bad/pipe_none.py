@@ -1,0 +1,6 @@
+from pydantic import BaseModel
+
+
+class Customer(BaseModel):
+    name: str
+    email: str | None

@@ -1,0 +1,5 @@
+from pydantic import BaseModel, ConfigDict
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)

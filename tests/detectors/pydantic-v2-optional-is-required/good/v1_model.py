@@ -1,0 +1,7 @@
+from typing import Optional
+
+from pydantic.v1 import BaseModel
+
+
+class Legacy(BaseModel):
+    nickname: Optional[str]

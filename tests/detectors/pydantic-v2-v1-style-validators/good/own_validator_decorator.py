@@ -1,0 +1,6 @@
+from app.checks import validator
+
+
+@validator("email")
+def check_email(value):
+    return value

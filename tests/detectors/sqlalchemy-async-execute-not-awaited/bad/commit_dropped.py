@@ -1,0 +1,3 @@
+async def rename(session, author, name):
+    author.name = name
+    session.commit()

@@ -1,0 +1,3 @@
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+SessionFactory = async_sessionmaker(engine)

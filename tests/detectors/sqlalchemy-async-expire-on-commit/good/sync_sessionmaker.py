@@ -1,0 +1,3 @@
+from sqlalchemy.orm import sessionmaker
+
+SessionFactory = sessionmaker(engine)

@@ -1,0 +1,3 @@
+async def get_user(db, user_id):
+    user = db.query(User).get(user_id)
+    return user

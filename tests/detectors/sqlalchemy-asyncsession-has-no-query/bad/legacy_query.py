@@ -1,0 +1,2 @@
+async def list_users(session):
+    return session.query(User).filter(User.active).all()
