@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import sys
 
+if __name__ == "__main__":  # ``python -m kbtool``: the working folder must import nothing
+    from kbtool.isolation import drop_unsafe_path
+
+    drop_unsafe_path()
+
 FAST_COMMANDS = ("search", "match", "index", "validate")
 
 
