@@ -45,6 +45,7 @@ def import_reports(
     from kbtool.migrate.learnings import walk_files
     from kbtool.reports.commands import import_report_file
     from kbtool.reports.parser import decode
+    from kbtool.confine import read_root
     from kbtool.safexml import read_capped
 
     if config is None:
@@ -56,7 +57,7 @@ def import_reports(
         if not config.inside(target if target.exists() else target.parent):
             raise UsageError(f"--out {out} is outside the knowledge base {config.root}")
         config = config.replace(learnings_dir=target)
-    root = folder.resolve()
+    root = read_root(folder, config.root)  # never through a link that leaves the KB root
     imported: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []

@@ -47,6 +47,7 @@ from kbtool.model import (
     Reference,
     Repair,
 )
+from kbtool.confine import read_root
 from kbtool.safexml import parse_bytes, read_capped
 
 EXTRAS_LEVEL = 4  # specification > learnings > learning > extras > item
@@ -150,7 +151,7 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
     for target, from_out in roots:
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"{target}: no such file or folder")
-        root = (target if target.is_dir() else target.parent).resolve()
+        root = read_root(target, kb_root)  # never through a link that leaves the KB root
         files = walk_files(target, ".xml") if target.is_dir() else [target]
         if target.is_dir():
             markdown += walk_files(target, ".md")
