@@ -42,10 +42,10 @@ def import_reports(
     folder: Path, config: Config | None, *, out: Path | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
     """Import the eligible reports under ``folder``; the ``--format json`` shape plus text."""
+    from kbtool.confine import read_root
     from kbtool.migrate.learnings import walk_files
     from kbtool.reports.commands import import_report_file
     from kbtool.reports.parser import decode
-    from kbtool.confine import read_root
     from kbtool.safexml import read_capped
 
     if config is None:

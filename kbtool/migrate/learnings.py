@@ -25,6 +25,7 @@ from lxml import etree
 
 from kbtool.atomic import Stamp, atomic_write
 from kbtool.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_PATH_MAP
+from kbtool.confine import read_root
 from kbtool.diagnostics import Diagnostic
 from kbtool.errors import UnsafePathError, UsageError
 from kbtool.kb import SKIP_DIRS, category_filename
@@ -47,7 +48,6 @@ from kbtool.model import (
     Reference,
     Repair,
 )
-from kbtool.confine import read_root
 from kbtool.safexml import parse_bytes, read_capped
 
 EXTRAS_LEVEL = 4  # specification > learnings > learning > extras > item
