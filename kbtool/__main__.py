@@ -19,6 +19,10 @@ FAST_COMMANDS = ("search", "match", "index", "validate")
 
 def main() -> None:
     from kbtool.fastcli import hoist_root, run_fast
+    from kbtool.textsafe import EscapingStream
+
+    sys.stdout = EscapingStream(sys.stdout)  # type: ignore[assignment]
+    sys.stderr = EscapingStream(sys.stderr)  # type: ignore[assignment]
 
     argv = sys.argv[1:] = hoist_root(sys.argv[1:])
     if any(arg in FAST_COMMANDS for arg in argv[:3]):
