@@ -91,11 +91,10 @@ def remove_stale_temps(path: Path, *, older_than: float = STALE_TEMP_SECONDS) ->
     cutoff = time.time() - older_than
     removed = []
     try:
-        names = [n for n in os.listdir(path.parent) if pattern.fullmatch(n)]
+        temps = [p for p in path.parent.iterdir() if pattern.fullmatch(p.name)]
     except OSError:
         return []
-    for name in names:
-        temp = path.parent / name
+    for temp in temps:
         with contextlib.suppress(OSError):
             info = os.lstat(temp)
             if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
