@@ -815,7 +815,9 @@ def _rows(rel: str, entries: list[_Entry], base: int) -> _Rows:
         for text, versions in e.symptoms:
             for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
                 sig, message = signatures(line)
-                rows.symptoms.append((rowid, text, versions, sig, message, " ".join(words(line))))
+                rows.symptoms.append(
+                    (rowid, text, versions, sig, message, " ".join(sorted(words(line))))
+                )  # sorted: a set's order changes from run to run; the index must not
     return rows
 
 
