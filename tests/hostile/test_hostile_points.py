@@ -95,6 +95,18 @@ def test_unsigned_links_cache_is_not_trusted(tmp_path: Path) -> None:
         del os.environ["XDG_CACHE_HOME"]
 
 
+def test_committed_index_is_not_trusted(tmp_path: Path) -> None:
+    world = small_world(tmp_path, plant=False)
+    for path in (world.repo / "learnings").iterdir():
+        old(path)
+    (world.repo / ".kbtool").mkdir()
+    h.forge_index(world, h.run_env(world))
+    result = h.run(["search", "zanzibar"], world)
+    assert "forged-entry" not in result.out
+    assert "no entries match" in result.err
+    assert "not built here" in result.err
+
+
 # ------------------------------------------------------------------ 3. YAML
 
 
@@ -270,7 +282,7 @@ def test_two_rebuilds_give_the_same_index_bytes(tmp_path: Path) -> None:
 
 def test_match_does_not_echo_a_long_line(tmp_path: Path) -> None:
     world = small_world(tmp_path, plant=False)
-    result = h.run(["match", "-"], world, stdin=b"word " * (4 << 20))
+    result = h.run(["match", "-"], world, stdin=b"E" * (20 << 20))  # one 20 MB line
     assert result.code == 0
     assert len(result.both) < 2000, len(result.both)
 
