@@ -21,8 +21,8 @@ def main() -> None:
     from kbtool.fastcli import hoist_root, run_fast
     from kbtool.textsafe import EscapingStream
 
-    sys.stdout = EscapingStream(sys.stdout)  # type: ignore[assignment]
-    sys.stderr = EscapingStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout = EscapingStream(sys.stdout)
+    sys.stderr = EscapingStream(sys.stderr)
 
     argv = sys.argv[1:] = hoist_root(sys.argv[1:])
     if any(arg in FAST_COMMANDS for arg in argv[:3]):
