@@ -25,7 +25,7 @@ from lxml import etree
 
 from kbtool.atomic import Stamp, atomic_write
 from kbtool.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_PATH_MAP
-from kbtool.confine import read_root
+from kbtool.confine import leaves, read_root
 from kbtool.diagnostics import Diagnostic
 from kbtool.errors import UnsafePathError, UsageError
 from kbtool.kb import SKIP_DIRS, category_filename
@@ -152,8 +152,11 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"{target}: no such file or folder")
         root = read_root(target, kb_root)  # never through a link that leaves the KB root
-        files = walk_files(target, ".xml") if target.is_dir() else [target]
-        if target.is_dir():
+        if kb_root is not None and leaves(target, kb_root):
+            files = [target]  # not listed: reading it reports the link (KB104)
+        else:
+            files = walk_files(target, ".xml") if target.is_dir() else [target]
+        if target.is_dir() and files != [target]:
             markdown += walk_files(target, ".md")
         for path in files:
             real = path.resolve()

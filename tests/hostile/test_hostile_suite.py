@@ -14,6 +14,8 @@ figures are printed: ``pytest -s tests/hostile``).
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import hostile_repo as h
@@ -148,3 +150,34 @@ def test_json_verdict_matches_text(attacked: tuple[h.World, list[h.Run]]) -> Non
     text_codes = sorted(line.split(" ")[1] for line in runs[0].out.splitlines())
     json_codes = sorted(d["code"] for d in data["diagnostics"])
     assert json_codes == text_codes
+
+
+READERS = [
+    ["validate"],
+    ["search", "pool"],
+    ["links"],
+    ["plan", "pool-exhausted"],
+    ["import-report", "learnings/reports/linked.md", "--dry-run"],
+    ["migrate", "legacy", "--out", "migrated", "--dry-run"],
+    ["migrate", "--reports", "learnings/reports", "--dry-run"],
+    ["fmt", "--check"],
+    ["scan", "."],
+]
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace(1)")
+@pytest.mark.parametrize("args", READERS, ids=[" ".join(a) for a in READERS])
+def test_no_file_outside_the_root_is_opened(attack: Attack, args: list[str]) -> None:
+    """Every ``open`` of the command and its children, with the file each descriptor really
+    names (``strace -y``): none may lead outside the root (the outside files are reachable
+    from inside only through links)."""
+    world = attack.world
+    trace = world.root / "strace.txt"
+    strace = ["strace", "-f", "-y", "-qq", "-e", "trace=open,openat,creat", "-o", str(trace)]
+    probe = subprocess.run([*strace, "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"strace cannot trace here: {probe.stderr.decode()[:200]}")
+    h.run(args, world, command=[*strace, h.kbtool_command()])
+    outside = str(world.outside)
+    opened = [line for line in trace.read_text().splitlines() if outside in line]
+    assert opened == [], opened[:5]
