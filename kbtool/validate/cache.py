@@ -88,7 +88,13 @@ def cache_key(config: Config) -> tuple[bytes, str] | None:
 
 class Cache:
     def __init__(
-        self, path: Path, secret: bytes, key: str, files: dict[str, Any], written_ns: int = 0
+        self,
+        path: Path,
+        secret: bytes,
+        key: str,
+        files: dict[str, Any],
+        written_ns: int = 0,
+        root: Path | None = None,
     ) -> None:
         self.path = path
         self.secret = secret
@@ -96,8 +102,7 @@ class Cache:
         self.files = files
         self.written_ns = written_ns
         self.dirty = False
-        self.root: Path = path.parent
-        self.folder: Path | None = None
+        self.root = root  # the KB root: the cache folder must be safe inside it to be written
 
     @classmethod
     def open(cls, config: Config) -> Cache | None:
@@ -120,9 +125,8 @@ class Cache:
                 written = data.get("written", 0)
         except (ValueError, EOFError, TypeError):
             pass
-        cache = cls(path, secret, key, files, written if isinstance(written, int) else 0)
-        cache.root, cache.folder = config.root, config.cache_dir
-        return cache
+        written = written if isinstance(written, int) else 0
+        return cls(path, secret, key, files, written, config.root)
 
     def _row(self, rel: str) -> dict[str, Any] | None:
         row = self.files.get(rel)
@@ -169,7 +173,10 @@ class Cache:
             return
         from kbtool.atomic import atomic_write
 
-        if self.folder is None or cachefs.cache_folder(self.root, self.folder, create=True) is None:
+        if (
+            self.root is None
+            or cachefs.cache_folder(self.root, self.path.parent, create=True) is None
+        ):
             return
         with contextlib.suppress(OSError):
             body = marshal.dumps({"key": self.key, "files": self.files, "written": time.time_ns()})
