@@ -144,19 +144,13 @@ def read_cache_file(path: Path, limit: int) -> bytes | None:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None
-        chunks = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
+        from kbtool.safexml import read_up_to
+
+        data = read_up_to(fd, limit + 1)
     except OSError:
         return None
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     return data if len(data) <= limit else None
 
 
