@@ -88,10 +88,23 @@ class Config(FrozenRecord):
         return True
 
 
+#: A configuration file bigger than this is refused (it arrives with the pull request).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    from kbtool.confine import leaves
+
+    if leaves(path, path.parent):
+        raise ConfigError(f"{path}: refused: a link that leaves the knowledge base root")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: over {MAX_CONFIG_BYTES >> 20} MiB; not read")
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: {exc.reason}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     except OSError as exc:

@@ -614,7 +614,7 @@ class ReportCache:
     pull request cannot make a broken report look clean. Without a signing secret, or in an
     unsafe cache folder, nothing is read or written."""
 
-    MAX_BYTES = 64 * 1024 * 1024
+    MAX_BYTES = 16 * 1024 * 1024
 
     def __init__(self, config: Config) -> None:
         from kbtool import cachefs

@@ -33,7 +33,7 @@ FORMAT = 3
 RACY_NS = 2_000_000_000
 FILE_NAME = "validate.cache"
 #: A cache bigger than this is not read (a forged one could be any size).
-MAX_CACHE_BYTES = 256 * 1024 * 1024
+MAX_CACHE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass

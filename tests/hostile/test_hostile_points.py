@@ -154,6 +154,29 @@ def test_snippet_of_a_huge_entry_is_bounded(
     assert hits["pool-exhausted"].highlights  # small entries keep theirs
 
 
+def test_config_file_linked_out_is_refused(tmp_path: Path) -> None:
+    world = small_world(tmp_path, plant=False)
+    config = world.repo / "kbtool.toml"
+    config.unlink()
+    config.symlink_to(world.outside / "keep.txt")
+    result = h.run(["validate"], world, timeout=30)
+    assert result.code == 3, result.err
+    assert "kbtool.toml: refused" in result.err
+    assert h.SECRET not in result.both
+
+
+def test_endless_config_file_is_not_read(tmp_path: Path) -> None:
+    world = small_world(tmp_path, plant=False)
+    config = world.repo / "kbtool.toml"
+    config.unlink()
+    config.symlink_to("/dev/zero")  # not a regular file: not a config file at all
+    assert h.run(["validate"], world, timeout=30).code == 0
+    (world.repo / "pyproject.toml").write_text("[tool.kbtool]\n" + "# padding\n" * 200_000)
+    config.unlink()
+    result = h.run(["validate"], world, timeout=30)
+    assert result.code == 3 and "over 1 MiB" in result.err, result.err
+
+
 # ------------------------------------------------------------------ 6. the cache folder
 
 
