@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from kbtool import cachefs
 from kbtool.config import SKIP_DIRS, Config
 from kbtool.errors import UsageError
 from kbtool.records import Record
@@ -412,8 +413,8 @@ def _open_writable(
 ) -> Index:
     path = place.folder / INDEX_NAME
     lock_path = place.folder / LOCK_NAME
-    if lock_path.is_symlink():
-        lock_path.unlink()
+    if not cachefs.is_plain_file_or_absent(lock_path):
+        indexplace.clear(lock_path)  # a link, a folder, a FIFO: never opened
     lock = _Lock(lock_path)
     try:
         lock.shared()

@@ -229,6 +229,23 @@ def test_links_inside_the_cache_folder_are_not_followed(tmp_path: Path) -> None:
     assert other_index.read_bytes() == b"another KB's index"
 
 
+def test_cache_files_that_are_folders(tmp_path: Path) -> None:
+    world = small_world(tmp_path, plant=False)
+    cache = world.repo / ".kbtool"
+    for name in (
+        "index.lock",
+        "index.db-shm",
+        "validate.cache",
+        "links-reports.json",
+        ".gitignore",
+    ):
+        (cache / name).mkdir(parents=True)
+    for args in (["search", "retry"], ["validate"], ["links"]):
+        result = h.run(args, world, timeout=30)
+        assert result.code == 0, (args, result.err)
+    assert "retry-storm" in h.run(["search", "retry"], world).out
+
+
 # ------------------------------------------------------------------ 7. robustness
 
 
