@@ -19,12 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,6 +307,25 @@ class Run:
         return self.out + self.err
 
 
+# A small parent for each run: it sets RLIMIT_AS, starts the command and reports its exit
+# status and ``ru_maxrss`` from ``wait4``. (A child forked from pytest itself would count
+# pytest's own resident pages, copied at the fork, in its peak: ~35 MiB of noise.)
+_SPAWN = """
+import json, os, resource, sys
+limit, report, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        os.execvp(command[0], command)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as fh:
+    json.dump([os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024], fh)
+"""
+
+
 def run(
     args: list[str],
     world: World,
@@ -319,39 +336,36 @@ def run(
     command: list[str] | None = None,
 ) -> Run:
     """``kbtool ARGS`` in the repository, under RLIMIT_AS and a timeout; output to files
-    (no pipe can fill), peak RSS from ``wait4``."""
+    (no pipe can fill), peak RSS from ``wait4`` (the command and the children it waited
+    for, measured by a small parent: see ``_SPAWN``)."""
     out_path, err_path = world.root / "run.out", world.root / "run.err"
-    in_path = world.root / "run.in"
+    in_path, report = world.root / "run.in", world.root / "run.json"
     in_path.write_bytes(stdin or b"")
-
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
+    report.unlink(missing_ok=True)
+    spawn = [sys.executable, "-I", "-c", _SPAWN, str(MEMORY_LIMIT), str(report)]
     started = time.monotonic()
     with out_path.open("wb") as fo, err_path.open("wb") as fe, in_path.open("rb") as fi:
         proc = subprocess.Popen(
-            [*(command or [kbtool_command()]), *args],
+            [*spawn, *(command or [kbtool_command()]), *args],
             cwd=world.repo,
             env=env or run_env(world),
             stdin=fi,
             stdout=fo,
             stderr=fe,
-            preexec_fn=limits,
+            start_new_session=True,
         )
-    timer = threading.Timer(timeout, lambda: os.kill(proc.pid, signal.SIGKILL))
-    timer.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     seconds = time.monotonic() - started
-    result = Run(
+    code, peak = json.loads(report.read_text()) if report.exists() else (-signal.SIGKILL, 0)
+    return Run(
         args,
-        proc.returncode,
+        code,  # negative: killed (the timeout, or a signal)
         out_path.read_bytes().decode("utf-8", "replace"),
         err_path.read_bytes().decode("utf-8", "replace"),
         seconds,
-        usage.ru_maxrss * 1024,
+        peak,
     )
-    return result  # a negative code: killed (the timeout, or a signal)
