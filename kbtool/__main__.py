@@ -11,11 +11,20 @@ from __future__ import annotations
 import os
 import sys
 
+if __name__ == "__main__":  # ``python -m kbtool``: the working folder must import nothing
+    from kbtool.isolation import drop_unsafe_path
+
+    drop_unsafe_path()
+
 FAST_COMMANDS = ("search", "match", "index", "validate", "list", "show", "stats", "links")
 
 
 def main() -> None:
     from kbtool.fastcli import hoist_root, run_fast
+    from kbtool.textsafe import EscapingStream
+
+    sys.stdout = EscapingStream(sys.stdout)
+    sys.stderr = EscapingStream(sys.stderr)
 
     argv = sys.argv[1:] = hoist_root(sys.argv[1:])
     if argv and argv[-1] in ("--help", "-h"):

@@ -73,3 +73,31 @@ def atomic_write(path: Path, data: bytes, *, expected: Stamp | None = None) -> b
         raise
     _fsync_dir(folder)
     return True
+
+
+#: A temporary file of :func:`atomic_write` untouched this long belongs to a killed run.
+STALE_TEMP_SECONDS = 600.0
+
+
+def remove_stale_temps(path: Path, *, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove what a killed :func:`atomic_write` of ``path`` left behind: regular files
+    named ``.NAME.xxxxxxxx.tmp`` beside it, not modified for ``older_than`` seconds (a
+    younger one may be another process's write in progress). Returns the files removed."""
+    import re
+    import stat
+    import time
+
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    cutoff = time.time() - older_than
+    removed = []
+    try:
+        temps = [p for p in path.parent.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return []
+    for temp in temps:
+        with contextlib.suppress(OSError):
+            info = os.lstat(temp)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                temp.unlink()
+                removed.append(temp)
+    return removed

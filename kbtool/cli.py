@@ -1214,6 +1214,10 @@ def fmt_command(
 
         result = format_file(item, config.root, config.max_file_bytes, display_path(item))
         results.append(result)
+        if not (check or diff):
+            from kbtool.atomic import remove_stale_temps
+
+            remove_stale_temps(item)  # left by a run that was killed mid-write
         if result.changed and not (check or diff):
             write(result)
     if diff:

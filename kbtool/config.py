@@ -14,6 +14,11 @@ from kbtool.errors import ConfigError
 from kbtool.records import FrozenRecord
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
+#: The most a repository's own configuration may raise ``max-file-bytes`` to: the file
+#: arrives with the pull request, so it cannot lift the cap that bounds kbtool's memory.
+#: Only the person running kbtool can, with the environment variable below.
+MAX_FILE_BYTES_CEILING = 4 * 1024 * 1024
+MAX_FILE_BYTES_ENV = "KBTOOL_MAX_FILE_BYTES"
 KNOWN_KEYS = frozenset(
     {"learnings", "reports", "templates", "cache", "max-file-bytes", "path-map", "help-uri"}
 )
@@ -83,10 +88,23 @@ class Config(FrozenRecord):
         return True
 
 
+#: A configuration file bigger than this is refused (it arrives with the pull request).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    from kbtool.confine import leaves
+
+    if leaves(path, path.parent):
+        raise ConfigError(f"{path}: refused: a link that leaves the knowledge base root")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: over {MAX_CONFIG_BYTES >> 20} MiB; not read")
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text: {exc.reason}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     except OSError as exc:
@@ -144,6 +162,39 @@ def _folder(root: Path, table: dict[str, Any], key: str, default: str) -> Path:
     return path
 
 
+def _cache_folder(root: Path, table: dict[str, Any]) -> Path:
+    """The cache folder as written (links are not followed here: :mod:`kbtool.cachefs`
+    refuses to use a cache folder reached through one)."""
+    import os
+
+    from kbtool.cachefs import vcs_component
+
+    value = table.get("cache", ".kbtool")
+    if not isinstance(value, str) or not value:
+        raise ConfigError("[tool.kbtool] cache must be a non-empty string")
+    folder = Path(os.path.normpath(root / value))
+    if not folder.is_relative_to(root):
+        raise ConfigError(f"[tool.kbtool] cache = {value!r} leaves the knowledge base root")
+    if folder == root or vcs_component(root, folder) is not None:
+        raise ConfigError(
+            f"[tool.kbtool] cache = {table.get('cache')!r}: the cache folder must be a folder "
+            "of its own, not the root or a version-control folder (.git, .hg, .svn)"
+        )
+    return folder
+
+
+def file_bytes_ceiling() -> int:
+    """:data:`MAX_FILE_BYTES_CEILING`, or the ``KBTOOL_MAX_FILE_BYTES`` of the environment."""
+    import os
+
+    raw = os.environ.get(MAX_FILE_BYTES_ENV, "").strip()
+    if not raw:
+        return MAX_FILE_BYTES_CEILING
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{MAX_FILE_BYTES_ENV}={raw!r}: expected a positive number of bytes")
+    return int(raw)
+
+
 def load_config(start: Path | None = None, *, root: Path | None = None) -> Config:
     """Resolve the configuration of the KB containing ``start`` (or rooted at ``root``)."""
     if root is not None:
@@ -162,8 +213,9 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
             f"known keys: {', '.join(sorted(KNOWN_KEYS))}"
         )
     max_bytes = table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES)
-    if not isinstance(max_bytes, int) or max_bytes <= 0:
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
         raise ConfigError("[tool.kbtool] max-file-bytes must be a positive integer")
+    max_bytes = min(max_bytes, file_bytes_ceiling())
     path_map = dict(DEFAULT_PATH_MAP)
     extra_map = table.get("path-map", {})
     if not isinstance(extra_map, dict) or not all(
@@ -177,7 +229,7 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
         learnings_dir=_folder(root, table, "learnings", "learnings"),
         reports_dir=_folder(root, table, "reports", "learnings/reports"),
         templates_dir=_folder(root, table, "templates", "templates") if templates else None,
-        cache_dir=_folder(root, table, "cache", ".kbtool"),
+        cache_dir=_cache_folder(root, table),
         max_file_bytes=max_bytes,
         path_map=path_map,
         raw=table,

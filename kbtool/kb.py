@@ -39,7 +39,9 @@ def iter_xml_paths(paths: Sequence[Path], config: Config) -> Iterator[Path | Dia
                 yield absolute
             continue
         for path in _walk(absolute, config):
-            if path not in seen:
+            if isinstance(path, Diagnostic):
+                yield path
+            elif path not in seen:
                 seen.add(path)
                 yield path
 
@@ -52,10 +54,21 @@ def _is_link_inside(path: Path, config: Config) -> bool:
         return False
 
 
-def _walk(folder: Path, config: Config) -> Iterator[Path]:
+def _walk(folder: Path, config: Config) -> Iterator[Path | Diagnostic]:
+    from kbtool.confine import leaves
+
     skip = {config.cache_dir, config.reports_dir}
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         here = Path(dirpath)
+        for name in sorted(dirnames):  # never walked; one that leads out is said so
+            if (here / name).is_symlink() and leaves(here / name, config.root):
+                yield Diagnostic(
+                    display_path(here / name),
+                    0,
+                    0,
+                    "KB104",
+                    "refused: a link to a folder outside the knowledge base root (not read)",
+                )
         kept = [d for d in dirnames if d not in SKIP_DIRS and (here / d).resolve() not in skip]
         # A folder named like a KB file is yielded, so that it is reported (KB106), not walked.
         dirnames[:] = sorted(d for d in kept if not d.endswith(".xml"))

@@ -72,6 +72,8 @@ def make_id(title: str, taken: Collection[str]) -> str:
     base = slugify(title)
     candidate, n = base, 2
     taken_lower = {t.lower() for t in taken}
+    if not ID_RE.match(candidate):  # a reserved name such as "con"
+        base = candidate = f"{base}-entry"
     while candidate in taken_lower:
         suffix = f"-{n}"
         candidate = base[: 80 - len(suffix)].rstrip("-") + suffix

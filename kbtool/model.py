@@ -8,17 +8,16 @@ and a test walks the XSD to check that the two agree.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kbtool.entry_xml import split_file_line as split_file_line  # its home is off pydantic
+from kbtool.ids import ID_PATTERN as ID_PATTERN
+from kbtool.ids import ID_RE as ID_RE
+from kbtool.ids import id_problem
 
-ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
-# \Z, not $: in Python "$" also matches before a final newline ("abc\n" is not an id).
-ID_RE = re.compile(ID_PATTERN.removesuffix("$") + r"\Z")
 SCHEMA_VERSION = "1"
 
 
@@ -161,6 +160,14 @@ class Learning(_Model):
         json_schema_extra=_xml("extras"),
     )
     provenance: Provenance | None = Field(default=None, json_schema_extra=_xml("provenance"))
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        problem = id_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Metadata(_Model):

@@ -92,15 +92,7 @@ def read_capped(path: Path, root: Path, limit: int) -> bytes | Diagnostic:
             return _diag(
                 shown, "KB105", f"file is {info.st_size} bytes, over the {limit}-byte cap", 0, 0
             )
-        chunks = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
+        data = read_up_to(fd, limit + 1)
     except OSError as exc:
         return _diag(shown, "KB100", f"cannot read: {_os_reason(exc)}", 0, 0)
     finally:
@@ -108,6 +100,19 @@ def read_capped(path: Path, root: Path, limit: int) -> bytes | Diagnostic:
     if len(data) > limit:
         return _diag(shown, "KB105", f"file grew past the {limit}-byte cap while being read", 0, 0)
     return data
+
+
+def read_up_to(fd: int, size: int) -> bytes:
+    """At most ``size`` bytes from an open file (fewer at its end)."""
+    chunks = []
+    remaining = size
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _os_reason(exc: BaseException) -> str:

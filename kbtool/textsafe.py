@@ -8,10 +8,27 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, TextIO
 
+# Characters that make text display differently from what it holds (Trojan Source,
+# CVE-2021-42574): bidirectional controls reorder it; invisible characters hide in it.
+# One home for both lists: validate flags them (KB319, KB320), output escapes them.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+INVISIBLE = (
+    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2028\u2029"
+    "\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
+)
+#: Fullwidth forms of ASCII letters and digits: look like ASCII, are not (flagged, printed).
+FULLWIDTH = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+BIDI_RE = re.compile(f"[{BIDI_CONTROLS}]")
+INVISIBLE_RE = re.compile(f"[{INVISIBLE}{FULLWIDTH}]")
+_HIDDEN = re.compile(f"[{BIDI_CONTROLS}{INVISIBLE}]")
 # C0/C1 controls, and lone surrogates (undecodable bytes in file names) that cannot be printed.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = re.compile(
+    f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{BIDI_CONTROLS}{INVISIBLE}]"
+)
 _MAX_MESSAGE = 500
 
 
@@ -19,7 +36,34 @@ def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, kept by surrogateescape: show the byte
         return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def escape_hidden(text: str) -> str:
+    """Bidirectional controls and invisible characters written as ``\\uXXXX`` escapes."""
+    return text if text.isascii() else _HIDDEN.sub(_escape, text)
+
+
+class EscapingStream:
+    """A text stream that writes :func:`escape_hidden` of everything: wrapped around
+    stdout and stderr by the command line, so no output of kbtool shows text reordered or
+    hidden. (In JSON a ``\\u202e`` escape inside a string is the same string.)"""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(escape_hidden(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def sanitize(text: str, limit: int = _MAX_MESSAGE) -> str:

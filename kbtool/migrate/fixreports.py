@@ -42,6 +42,7 @@ def import_reports(
     folder: Path, config: Config | None, *, out: Path | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
     """Import the eligible reports under ``folder``; the ``--format json`` shape plus text."""
+    from kbtool.confine import leaves, read_root
     from kbtool.migrate.learnings import walk_files
     from kbtool.reports.commands import import_report_file
     from kbtool.reports.parser import decode
@@ -56,7 +57,9 @@ def import_reports(
         if not config.inside(target if target.exists() else target.parent):
             raise UsageError(f"--out {out} is outside the knowledge base {config.root}")
         config = config.replace(learnings_dir=target)
-    root = folder.resolve()
+    if leaves(folder, config.root):
+        raise UsageError(f"--reports {folder}: refused: a link that leaves the knowledge base root")
+    root = read_root(folder, config.root)  # never through a link that leaves the KB root
     imported: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []

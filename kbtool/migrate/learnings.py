@@ -24,6 +24,7 @@ from lxml import etree
 
 from kbtool.atomic import Stamp, atomic_write
 from kbtool.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_PATH_MAP
+from kbtool.confine import leaves, read_root
 from kbtool.diagnostics import Diagnostic
 from kbtool.errors import UnsafePathError, UsageError
 from kbtool.kb import SKIP_DIRS, category_filename, category_part_filename, is_category_file_name
@@ -141,6 +142,7 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
     sources: list[_Source] = []
     markdown: list[Path] = []
     seen: set[Path] = set()
+    kb_root = options.kb_root.resolve() if options.kb_root else None
     roots: list[tuple[Path, bool]] = []
     if not options.in_place and out_dir.is_dir():
         roots.append((out_dir, True))
@@ -148,11 +150,14 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
     for target, from_out in roots:
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"{target}: no such file or folder")
-        root = (target if target.is_dir() else target.parent).resolve()
+        root = read_root(target, kb_root)  # never through a link that leaves the KB root
         base = target if target.is_dir() else target.parent
         prefix = f"{base.name}/" if len(options.sources) > 1 and not from_out else ""
-        files = walk_files(target, ".xml") if target.is_dir() else [target]
-        if target.is_dir():
+        if kb_root is not None and leaves(target, kb_root):
+            files = [target]  # not listed: reading it reports the link (KB104)
+        else:
+            files = walk_files(target, ".xml") if target.is_dir() else [target]
+        if target.is_dir() and files != [target]:
             markdown += walk_files(target, ".md")
         for path in files:
             real = path.resolve()

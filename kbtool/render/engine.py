@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import traceback
 from dataclasses import dataclass
 from functools import partial
@@ -232,27 +231,27 @@ def render(
 
 
 def _render_child(name: str, context: RenderContext, user_dir: Path, limits: Limits) -> str:
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
-    env.pop("KBTOOL_DEBUG", None)
+    from kbtool.isolation import isolated_python
+
     request = json.dumps(
         {
             "template": name,
-            "user_dir": str(user_dir),
+            "user_dir": os.path.abspath(user_dir),  # noqa: PTH100 - the child runs elsewhere
             "context": context,
             "memory": limits.memory_bytes,
             "seconds": limits.seconds,
             "output": limits.output_bytes,
         }
     )
+    command, env, cwd = isolated_python("kbtool.render.child")
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "kbtool.render.child"],
+            command,
             input=request.encode("utf-8"),
             capture_output=True,
             timeout=limits.seconds,
             env=env,
+            cwd=cwd,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:

@@ -42,7 +42,7 @@ _XML_PATH = re.compile(
 )
 _HYPHEN_WORD = re.compile(r"(?<![\w/.#-])([a-z0-9]+(?:-[a-z0-9]+)+)(?![\w/-])")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: signed (kbtool.cachefs)
 
 
 # ------------------------------------------------------------------ data
@@ -608,19 +608,34 @@ def has_reports(config: Config) -> bool:
 
 
 class ReportCache:
-    """Scanned reports by content hash, kept in ``<cache>/links-reports.json``."""
+    """Scanned reports by content hash, kept in ``<cache>/links-reports.json``.
+
+    Signed like the validation cache (:mod:`kbtool.cachefs`): a copy that arrives with a
+    pull request cannot make a broken report look clean. Without a signing secret, or in an
+    unsafe cache folder, nothing is read or written."""
+
+    MAX_BYTES = 16 * 1024 * 1024
 
     def __init__(self, config: Config) -> None:
+        from kbtool import cachefs
+
+        self.root, self.folder = config.root, config.cache_dir
         self.path = config.cache_dir / "links-reports.json"
         self.data: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
         self.dirty = False
+        safe = cachefs.unsafe_reason(config.root, config.cache_dir) is None
+        self.secret = cachefs.secret() if safe else None
+        if self.secret is None:
+            return
+        body = cachefs.unseal(self.secret, cachefs.read_cache_file(self.path, self.MAX_BYTES))
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(raw, dict) and raw.get("version") == _cache_key():
-                self.data = raw.get("reports", {})
-        except (OSError, ValueError):
-            pass
+            raw = json.loads(body) if body is not None else None
+        except ValueError:
+            raw = None
+        if isinstance(raw, dict) and raw.get("version") == _cache_key():
+            reports = raw.get("reports", {})
+            self.data = reports if isinstance(reports, dict) else {}
 
     def get(self, digest: str) -> ReportNode | None:
         row = self.data.get(digest)
@@ -634,7 +649,7 @@ class ReportCache:
                 candidates=[Candidate(*c) for c in row["candidates"]],
                 errors=[tuple(e) for e in row["errors"]],
             )
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):
             return None
         self.used[digest] = row
         return node
@@ -653,12 +668,15 @@ class ReportCache:
     def save(self) -> None:
         if not self.dirty and set(self.used) == set(self.data):
             return
+        from kbtool import cachefs
         from kbtool.atomic import atomic_write
 
+        if self.secret is None or cachefs.cache_folder(self.root, self.folder, create=True) is None:
+            return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             payload = {"version": _cache_key(), "reports": self.used}
-            atomic_write(self.path, json.dumps(payload, sort_keys=True).encode("utf-8"))
+            body = json.dumps(payload, sort_keys=True).encode("utf-8")
+            atomic_write(self.path, cachefs.seal(self.secret, body))
         except OSError:
             pass
 

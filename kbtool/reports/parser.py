@@ -244,7 +244,11 @@ def decode(data: bytes, display: str) -> tuple[str, list[Diagnostic]]:
 
 
 def _front_matter(lines: list[str], display: str) -> tuple[dict[str, Any], int, list[Diagnostic]]:
-    """Front matter between ``---`` lines at the top, read with ``yaml.safe_load`` only."""
+    """Front matter between ``---`` lines at the top, read with ``yaml.safe_load`` only.
+
+    Hostile YAML is bounded: at most :data:`MAX_FRONT_MATTER` characters, no anchors or
+    aliases (a chain of aliases expands without bound), and every value capped
+    (:func:`_bounded`)."""
     if not lines or lines[0].strip() != "---":
         return {}, 0, []
     end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
@@ -252,8 +256,12 @@ def _front_matter(lines: list[str], display: str) -> tuple[dict[str, Any], int, 
         return {}, 0, []
     import yaml  # only when a report has front matter
 
+    source = "\n".join(lines[1:end])
+    refused = _refused_yaml(source)
+    if refused:
+        return {}, end + 1, [Diagnostic(display, 2, 1, "KB406", f"front matter {refused}")]
     try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
+        data = yaml.safe_load(source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -274,7 +282,42 @@ def _front_matter(lines: list[str], display: str) -> tuple[dict[str, Any], int, 
             end + 1,
             [Diagnostic(display, 2, 1, "KB406", "front matter must be a YAML mapping")],
         )
-    return {str(k): v for k, v in data.items()}, end + 1, []
+    return {str(k)[:MAX_FIELD_CHARS]: _bounded(v, 0) for k, v in data.items()}, end + 1, []
+
+
+MAX_FRONT_MATTER = 64 * 1024  # characters
+MAX_FIELD_CHARS = 4096  # characters of one string value
+MAX_ITEMS = 256  # items of one list or mapping
+MAX_DEPTH = 8
+
+
+def _refused_yaml(source: str) -> str:
+    """Why front matter is refused before it is loaded ("" when it may be)."""
+    if len(source) > MAX_FRONT_MATTER:
+        return f"is over {MAX_FRONT_MATTER // 1024} KiB"
+    import yaml
+
+    try:
+        for event in yaml.parse(source, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return "uses YAML anchors or aliases (&name, *name): not allowed"
+    except yaml.YAMLError:
+        return ""  # safe_load reports it with its line
+    return ""
+
+
+def _bounded(value: Any, depth: int) -> Any:
+    """``value`` with strings, lists and mappings capped and nesting cut at MAX_DEPTH."""
+    if isinstance(value, str):
+        return value[:MAX_FIELD_CHARS]
+    if depth >= MAX_DEPTH and isinstance(value, (list, dict)):
+        return None
+    if isinstance(value, list):
+        return [_bounded(v, depth + 1) for v in value[:MAX_ITEMS]]
+    if isinstance(value, dict):
+        items = list(value.items())[:MAX_ITEMS]
+        return {str(k)[:MAX_FIELD_CHARS]: _bounded(v, depth + 1) for k, v in items}
+    return value
 
 
 def parse_report(text: str, display: str) -> Report:
@@ -475,11 +518,13 @@ def _check_table(report: Report, node: SyntaxTreeNode) -> None:
 
 def read_report(path: Path, config: Config, *, inside_only: bool = True) -> Report:
     """Read and parse a report file (capped size, regular file; inside the KB root unless
-    ``inside_only`` is False because the user named the file)."""
+    ``inside_only`` is False because the user named the file, and then still never through a
+    link that leaves the root: :mod:`kbtool.confine`)."""
+    from kbtool.confine import read_root
     from kbtool.safexml import read_capped
 
     shown = display_path(path)
-    root = config.root if inside_only else Path(Path(path).resolve().anchor)
+    root = config.root if inside_only else read_root(Path(path), config.root)
     data = read_capped(Path(path), root, config.max_file_bytes)
     if isinstance(data, Diagnostic):
         report = Report(display=shown, lines=[])

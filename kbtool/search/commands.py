@@ -280,10 +280,16 @@ def _search_hint(text: str) -> str:
     """For a few words rather than an error message, point at ``kbtool search``."""
     import shlex
 
+    if len(text) > MAX_HINT_CHARS:  # never echo a long input back (one 50 MB line, say)
+        return ""
     words = text.split()
     if "\n" in text.strip() or not 0 < len(words) <= 4:
         return ""
-    return f"; for words rather than an error message, try: kbtool search {shlex.join(words)}"
+    command = sanitize(shlex.join(words), MAX_HINT_CHARS)
+    return f"; for words rather than an error message, try: kbtool search {command}"
+
+
+MAX_HINT_CHARS = 200
 
 
 # ------------------------------------------------------------------ list

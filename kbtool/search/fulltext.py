@@ -20,7 +20,7 @@ from typing import Any
 from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.records import FrozenRecord, Record
-from kbtool.search.index import FTS_WEIGHTS, Notice, Progress, check_limit, query_index
+from kbtool.search.index import FTS_COLUMNS, FTS_WEIGHTS, Notice, Progress, check_limit, query_index
 from kbtool.search.query import convert
 
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -301,7 +301,16 @@ def _limit(limit: int) -> int:
 
 
 _COLUMNS = "e.id, e.title, e.category, e.path, e.line, e.severity, e.status, e.date, e.tags"
-_SNIPPET = f"snippet(entries_fts, -1, char(1), char(2), '…', {SNIPPET_TOKENS})"
+# FTS5's snippet() scores every window of every match: its cost grows with the square of
+# an entry's size (a 1 MiB entry took 15 s). An entry over SNIPPET_MAX_CHARS gets the start
+# of its description instead, read in bounded time.
+SNIPPET_MAX_CHARS = 64 * 1024
+_SIZE = " + ".join(f"length(entries_fts.{c})" for c in FTS_COLUMNS)
+_SNIPPET = (
+    f"CASE WHEN {_SIZE} > {SNIPPET_MAX_CHARS} "
+    "THEN substr(entries_fts.description, 1, 300) || '…' "
+    f"ELSE snippet(entries_fts, -1, char(1), char(2), '…', {SNIPPET_TOKENS}) END"
+)
 _BM25 = f"-bm25(entries_fts, {', '.join(str(w) for w in FTS_WEIGHTS)})"
 _JOIN = "FROM entries_fts JOIN entries AS e ON e.rowid = entries_fts.rowid"
 

@@ -29,9 +29,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from kbtool import cachefs
 from kbtool.config import SKIP_DIRS, Config
 from kbtool.errors import UsageError
 from kbtool.records import Record
+from kbtool.search import indexplace
+from kbtool.search.indexplace import Place
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -206,8 +209,16 @@ def index_path(config: Config) -> Path:
 class _Lock:
     """``flock`` on ``<cache>/index.lock``: shared for readers, exclusive for writers."""
 
-    def __init__(self, path: Path):
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    def __init__(self, path: Path, *, writable: bool = True):
+        # Never through a link (a linked index.lock would create a file elsewhere); a
+        # read-only folder still takes a shared lock on an existing lock file, or none.
+        nofollow = getattr(os, "O_NOFOLLOW", 0)
+        self.fd = -1
+        if writable:
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT | nofollow, 0o644)
+        else:
+            with contextlib.suppress(OSError):
+                self.fd = os.open(path, os.O_RDONLY | nofollow)
 
     def shared(self) -> None:
         self._flock("LOCK_SH")
@@ -220,21 +231,22 @@ class _Lock:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: SQLite's own locking only
             return
-        fcntl.flock(self.fd, getattr(fcntl, how))
+        if self.fd >= 0:
+            fcntl.flock(self.fd, getattr(fcntl, how))
 
     def close(self) -> None:
-        os.close(self.fd)  # releases the lock
+        if self.fd >= 0:
+            os.close(self.fd)  # releases the lock
 
 
 def ensure_cache_dir(config: Config) -> Path:
     """Create the cache folder with a ``.gitignore`` of ``*`` in it (it is never committed)."""
-    folder = config.cache_dir
-    if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        with contextlib.suppress(OSError):
-            ignore.write_text("# kbtool's cache: derived files, never commit them\n*\n")
+    from kbtool import cachefs
+
+    folder = cachefs.cache_folder(config.root, config.cache_dir, create=True)
+    if folder is None:
+        reason = cachefs.unsafe_reason(config.root, config.cache_dir) or "cannot be created"
+        raise UsageError(f"cache folder {config.cache_dir}: {reason}")
     return folder
 
 
@@ -244,14 +256,23 @@ def ensure_cache_dir(config: Config) -> Path:
 class Index:
     """An open, up-to-date index. Hold it only while querying: it keeps a shared lock."""
 
-    def __init__(self, conn: sqlite3.Connection, lock: _Lock, report: IndexReport):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        lock: _Lock,
+        report: IndexReport,
+        place: Place | None = None,
+    ):
         self.conn = conn
         self._lock = lock
         self.report = report
+        self._place = place
 
     def close(self) -> None:
         self.conn.close()
         self._lock.close()
+        if self._place is not None:
+            self._place.cleanup()
 
     def __enter__(self) -> Index:
         return self
@@ -261,18 +282,27 @@ class Index:
 
 
 def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    uri = f"{path.as_uri()}?mode=ro" if readonly else path.as_uri()
+    # Read-only: immutable, so SQLite needs no -shm file beside a WAL database either.
+    uri = f"{path.as_uri()}?mode=ro&immutable=1" if readonly else path.as_uri()
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
 
 
-def _problem(path: Path) -> tuple[sqlite3.Connection | None, str]:
-    """Open the index and say what is wrong with it, if anything ("" when usable)."""
-    if not path.exists():
+def _problem(
+    path: Path, owner: str | None = None, *, readonly: bool = False
+) -> tuple[sqlite3.Connection | None, str]:
+    """Open the index and say what is wrong with it, if anything ("" when usable).
+
+    ``owner`` is :func:`kbtool.search.indexplace.owner_token`: an index without it was not
+    built here (one committed to the repository, say) and is not trusted."""
+    if not os.path.lexists(path):
         return None, "missing"
+    unsafe = indexplace.unsafe_file(path)
+    if unsafe:
+        return None, unsafe
     try:
-        conn = _connect(path)
+        conn = _connect(path, readonly=readonly)
     except sqlite3.Error as exc:
         return None, f"unreadable ({exc})"
     try:
@@ -287,6 +317,14 @@ def _problem(path: Path) -> tuple[sqlite3.Connection | None, str]:
     if version != SCHEMA_VERSION:
         conn.close()
         return None, f"format {version} (this kbtool uses {SCHEMA_VERSION})"
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        return None, f"unreadable ({exc})"
+    if owner is None or row is None or row[0] != owner:
+        conn.close()
+        return None, "not built here (no matching owner token)"
     return conn, ""
 
 
@@ -347,33 +385,106 @@ def open_index(
     ``progress`` (files read, files to read) after each batch of files read.
     """
     started = time.perf_counter()
-    ensure_cache_dir(config)
-    path = index_path(config)
-    lock = _Lock(config.cache_dir / LOCK_NAME)
+    place = indexplace.choose(config)
+    if place.why and notice is not None:
+        notice(f"{place.why}: using a temporary search index")
+    owner = indexplace.owner_token(config)
+    try:
+        if not place.writable:
+            return _open_readonly(config, place, owner, notice, rebuild or check, started)
+        return _open_writable(
+            config, place, owner, notice, rebuild, check, counts, progress, started
+        )
+    except BaseException:
+        place.cleanup()
+        raise
+
+
+def _open_writable(
+    config: Config,
+    place: Place,
+    owner: str | None,
+    notice: Notice | None,
+    rebuild: bool,
+    check: bool,
+    counts: bool,
+    progress: Progress | None,
+    started: float,
+) -> Index:
+    path = place.folder / INDEX_NAME
+    lock_path = place.folder / LOCK_NAME
+    if not cachefs.is_plain_file_or_absent(lock_path):
+        indexplace.clear(lock_path)  # a link, a folder, a FIFO: never opened
+    lock = _Lock(lock_path)
     try:
         lock.shared()
-        conn, problem = _problem(path)
+        conn, problem = _problem(path, owner)
         if conn is not None and check:
             problem = integrity_problem(conn)
         report = IndexReport()
         if conn is not None and not problem and not rebuild:
-            disk = scan(config)
-            if not _stale(conn, disk):
+            try:
+                stale = _stale(conn, scan(config))
+            except sqlite3.DatabaseError as exc:  # pages zeroed behind the header
+                stale, problem = True, f"corrupt ({exc})"
+            if not stale:
                 if counts:
                     _fill_counts(conn, report)
                 report.seconds = time.perf_counter() - started
-                return Index(conn, lock, report)
+                return Index(conn, lock, report, place)
+            if problem:
+                rebuild = True
         if conn is not None:
             conn.close()
         lock.exclusive()  # blocks until readers are done; converted from shared
-        report = _update_locked(config, path, rebuild, check, notice, progress)
+        report = _update_locked(config, path, rebuild, check, notice, progress, owner)
         lock.shared()
         conn = _connect(path)
         report.seconds = time.perf_counter() - started
-        return Index(conn, lock, report)
+        return Index(conn, lock, report, place)
     except BaseException:
         lock.close()
         raise
+
+
+def _open_readonly(
+    config: Config,
+    place: Place,
+    owner: str | None,
+    notice: Notice | None,
+    rebuild: bool,
+    started: float,
+) -> Index:
+    """A cache folder that cannot be written: search the index that is there (saying so when
+    it is out of date); with none usable, build one in a temporary folder."""
+    path = place.folder / INDEX_NAME
+    lock = _Lock(place.folder / LOCK_NAME, writable=False)
+    lock.shared()
+    conn, problem = _problem(path, owner, readonly=True)
+    if conn is not None and not problem and not rebuild:
+        try:
+            stale = _stale(conn, scan(config))
+        except sqlite3.DatabaseError as exc:
+            stale, problem = True, f"corrupt ({exc})"
+        if not problem:
+            if stale and notice is not None:
+                notice(
+                    "the search index is out of date and its folder is read-only: "
+                    "searching what it has"
+                )
+            report = IndexReport()
+            report.seconds = time.perf_counter() - started
+            return Index(conn, lock, report, place)
+    if conn is not None:
+        conn.close()
+    lock.close()
+    temp = indexplace.temporary_place("read-only")
+    if notice is not None:
+        notice(
+            f"search index {problem or 'rebuild requested'} and its folder is read-only: "
+            "using a temporary search index"
+        )
+    return _open_writable(config, temp, owner, None, True, False, False, None, started)
 
 
 def check_limit(limit: int) -> None:
@@ -420,9 +531,10 @@ def _update_locked(
     check: bool,
     notice: Notice | None,
     progress: Progress | None,
+    owner: str | None = None,
 ) -> IndexReport:
     # Another process may have done the work while we waited for the lock: look again.
-    conn, problem = _problem(path)
+    conn, problem = _problem(path, owner)
     if conn is not None and check and not problem:
         problem = integrity_problem(conn)
     if conn is None or problem or rebuild:
@@ -433,7 +545,7 @@ def _update_locked(
             notice(f"search index {problem}: rebuilding it from the entries")
         elif problem == "missing" and notice is not None:
             notice("building the search index")
-        report = _rebuild(config, path, old, progress)
+        report = _rebuild(config, path, old, progress, owner)
         report.rebuilt = True
         report.reason = problem or "requested"
         return report
@@ -704,7 +816,9 @@ def _rows(rel: str, entries: list[_Entry], base: int) -> _Rows:
         for text, versions in e.symptoms:
             for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
                 sig, message = signatures(line)
-                rows.symptoms.append((rowid, text, versions, sig, message, " ".join(words(line))))
+                rows.symptoms.append(
+                    (rowid, text, versions, sig, message, " ".join(sorted(words(line))))
+                )  # sorted: a set's order changes from run to run; the index must not
     return rows
 
 
@@ -826,7 +940,11 @@ def _batches(config: Config, todo: Sequence[_Todo]) -> Iterator[list[_FileData]]
 
 
 def _rebuild(
-    config: Config, path: Path, old: dict[str, str], progress: Progress | None
+    config: Config,
+    path: Path,
+    old: dict[str, str],
+    progress: Progress | None,
+    owner: str | None = None,
 ) -> IndexReport:
     """Build a fresh index into a temporary file, then swap it in (exclusive lock held)."""
     report = IndexReport()
@@ -857,7 +975,8 @@ def _rebuild(
             for statement in INDEXES.strip().splitlines():
                 conn.execute(statement)
             _fts_settings(conn, AFTER_BULK_FTS)
-            conn.execute("INSERT INTO meta VALUES ('built', ?)", (str(now),))
+            # No build time: two builds of the same files give the same bytes.
+            conn.execute("INSERT INTO meta VALUES ('owner', ?)", (owner or "",))
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
@@ -866,9 +985,10 @@ def _rebuild(
         finally:
             conn.close()
         # No fsync: after a crash a torn cache is found unreadable or damaged and rebuilt.
-        for suffix in ("-wal", "-shm"):  # the old database's, if a process left them
-            with contextlib.suppress(FileNotFoundError):
-                path.with_name(path.name + suffix).unlink()
+        for suffix in indexplace.COMPANIONS:  # the old database's, if a process left them
+            indexplace.clear(path.with_name(path.name + suffix))
+        if path.is_symlink() or not path.is_file():
+            indexplace.clear(path)  # a folder or a link where the index belongs
         tmp.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import json
 import marshal
 import os
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kbtool import __version__
+from kbtool import __version__, cachefs
 from kbtool.config import Config
 from kbtool.resources import xsd_path
 from kbtool.validate import registry
@@ -33,7 +32,8 @@ FORMAT = 3
 # file system's timestamp granularity of the read that filled the cache cannot hide.
 RACY_NS = 2_000_000_000
 FILE_NAME = "validate.cache"
-_MAC_SIZE = 32
+#: A cache bigger than this is not read (a forged one could be any size).
+MAX_CACHE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -43,23 +43,6 @@ class CachedFile:
     findings: list[Any]
     facts: dict[str, Any]
     parsed: bool
-
-
-def _secret() -> bytes | None:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kbtool"
-    path = base / "cache-secret"
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(os.urandom(32))
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def _code_stamp() -> str:
@@ -81,7 +64,7 @@ def _code_stamp() -> str:
 def cache_key(config: Config) -> tuple[bytes, str] | None:
     """(secret, key): the key covers everything a file's results depend on besides its
     bytes and path."""
-    secret = _secret()
+    secret = cachefs.secret()
     if secret is None:
         return None
     digest = hashlib.sha256()
@@ -105,7 +88,13 @@ def cache_key(config: Config) -> tuple[bytes, str] | None:
 
 class Cache:
     def __init__(
-        self, path: Path, secret: bytes, key: str, files: dict[str, Any], written_ns: int = 0
+        self,
+        path: Path,
+        secret: bytes,
+        key: str,
+        files: dict[str, Any],
+        written_ns: int = 0,
+        root: Path | None = None,
     ) -> None:
         self.path = path
         self.secret = secret
@@ -113,10 +102,13 @@ class Cache:
         self.files = files
         self.written_ns = written_ns
         self.dirty = False
+        self.root = root  # the KB root: the cache folder must be safe inside it to be written
 
     @classmethod
     def open(cls, config: Config) -> Cache | None:
         """The cache of this KB (empty when absent or unusable); None when caching is off."""
+        if cachefs.unsafe_reason(config.root, config.cache_dir) is not None:
+            return None  # a linked, misplaced or VCS cache folder: no cache at all
         found = cache_key(config)
         if found is None:
             return None
@@ -124,19 +116,17 @@ class Cache:
         path = config.cache_dir / FILE_NAME
         files: dict[str, Any] = {}
         written = 0
+        body = cachefs.unseal(secret, cachefs.read_cache_file(path, MAX_CACHE_BYTES))
         try:
-            with path.open("rb") as fh:
-                blob = fh.read()
-            body, mac = blob[:-_MAC_SIZE], blob[-_MAC_SIZE:]
-            if len(blob) > _MAC_SIZE and hmac.compare_digest(mac, _sign(secret, body)):
-                data = marshal.loads(body)  # noqa: S302 - only bytes signed with our secret
-                if isinstance(data, dict) and data.get("key") == key:
-                    stored = data.get("files")
-                    files = stored if isinstance(stored, dict) else {}
-                    written = data.get("written", 0)
-        except (OSError, ValueError, EOFError, TypeError):
+            data = marshal.loads(body) if body is not None else None  # noqa: S302 - signed
+            if isinstance(data, dict) and data.get("key") == key:
+                stored = data.get("files")
+                files = stored if isinstance(stored, dict) else {}
+                written = data.get("written", 0)
+        except (ValueError, EOFError, TypeError):
             pass
-        return cls(path, secret, key, files, written if isinstance(written, int) else 0)
+        written = written if isinstance(written, int) else 0
+        return cls(path, secret, key, files, written, config.root)
 
     def _row(self, rel: str) -> dict[str, Any] | None:
         row = self.files.get(rel)
@@ -183,15 +173,11 @@ class Cache:
             return
         from kbtool.atomic import atomic_write
 
-        folder = self.path.parent
+        if (
+            self.root is None
+            or cachefs.cache_folder(self.root, self.path.parent, create=True) is None
+        ):
+            return
         with contextlib.suppress(OSError):
-            folder.mkdir(parents=True, exist_ok=True)
-            ignore = folder / ".gitignore"
-            if not ignore.exists():
-                atomic_write(ignore, b"# kbtool cache: never commit\n*\n")
             body = marshal.dumps({"key": self.key, "files": self.files, "written": time.time_ns()})
-            atomic_write(self.path, body + _sign(self.secret, body))
-
-
-def _sign(secret: bytes, body: bytes) -> bytes:
-    return hmac.new(secret, body, hashlib.sha256).digest()
+            atomic_write(self.path, cachefs.seal(self.secret, body))

@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from kbtool.ids import id_problem
 from kbtool.kb import category_filename, is_category_file_name
 from kbtool.validate.context import FileContext, is_url, split_href
 
-ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SUPPORTED_SCHEMA_VERSIONS = ("1", "1.0")
 SAFE_SCHEMES = ("http", "https", "mailto")
@@ -123,14 +123,9 @@ def _check_id(ctx: FileContext, el: Any, attr: str) -> str:
     value: str | None = el.get(attr)
     if value is None:
         return ""
-    if not ID_RE.fullmatch(value):
-        ctx.report(
-            el,
-            "KB302",
-            f"{attr} {value!r} is not a valid id: use 1-80 lower-case "
-            "letters, digits and '-', starting with a letter or digit",
-            attr=attr,
-        )
+    problem = id_problem(value)
+    if problem is not None:
+        ctx.report(el, "KB302", f"{attr} {problem}", attr=attr)
     return value
 
 

@@ -1,0 +1,164 @@
+"""The cache folder (``.kbtool/`` by default) and the files in it, treated as hostile.
+
+A pull request can commit anything into the cache folder: forged caches, links to files
+elsewhere, a FIFO, a folder where a file should be. The rules, all kept here:
+
+- The cache folder is a real folder inside the KB root: no path component from the root
+  down is a symbolic link, and no component is a version-control folder (``.git``, ``.hg``,
+  ``.svn``). :func:`cache_folder` checks (and creates) it; anything else means no cache.
+- Files in it are read with :func:`read_cache_file`: ``O_NOFOLLOW``, regular files only,
+  capped. Writes go through :func:`kbtool.atomic.atomic_write` (a new file renamed over the
+  name: a link there is replaced, never followed).
+- Every cache whose content can change a verdict is signed with :func:`seal` and read back
+  with :func:`unseal` (HMAC-SHA256 with a secret in the user's own cache folder,
+  ``$XDG_CACHE_HOME/kbtool/cache-secret``, which never travels with the repository).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import stat
+from pathlib import Path
+
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", "CVS"})
+MAC_SIZE = 32
+IGNORE_TEXT = b"# kbtool's cache: derived files, never commit them\n*\n"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def secret() -> bytes | None:
+    """This user's cache-signing secret (created on first use); None when it cannot be."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kbtool"
+    path = base / "cache-secret"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def sign(key: bytes, body: bytes) -> bytes:
+    return hmac.new(key, body, hashlib.sha256).digest()
+
+
+def seal(key: bytes, body: bytes) -> bytes:
+    """``body`` followed by its signature."""
+    return body + sign(key, body)
+
+
+def unseal(key: bytes, blob: bytes | None) -> bytes | None:
+    """The body of a sealed blob, or None when the signature does not match."""
+    if blob is None or len(blob) <= MAC_SIZE:
+        return None
+    body, mac = blob[:-MAC_SIZE], blob[-MAC_SIZE:]
+    return body if hmac.compare_digest(mac, sign(key, body)) else None
+
+
+def vcs_component(root: Path, folder: Path) -> str | None:
+    """The version-control folder name in ``folder``'s path below ``root``, if any."""
+    try:
+        parts = folder.relative_to(root).parts
+    except ValueError:
+        return None
+    return next((p for p in parts if p in VCS_DIRS or p.lower() in VCS_DIRS), None)
+
+
+def unsafe_reason(root: Path, folder: Path) -> str | None:
+    """Why ``folder`` cannot be the cache folder (None when it can, or does not exist yet)."""
+    try:
+        parts = folder.relative_to(root).parts
+    except ValueError:
+        return "it is outside the knowledge base root"
+    if not parts:
+        return "it is the knowledge base root itself"
+    if (name := vcs_component(root, folder)) is not None:
+        return f"it is inside the version-control folder {name}"
+    here = root
+    for part in parts:
+        here = here / part
+        try:
+            info = os.lstat(here)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return f"{here.name}: {exc.strerror or exc}"
+        if stat.S_ISLNK(info.st_mode):
+            return f"{here.relative_to(root)} is a symbolic link"
+        if not stat.S_ISDIR(info.st_mode):
+            return f"{here.relative_to(root)} is not a folder"
+    return None
+
+
+def cache_folder(root: Path, folder: Path, *, create: bool) -> Path | None:
+    """``folder`` when it is safe to use as the cache (created, with its ``.gitignore``,
+    when ``create``); None when it is unsafe, missing (and not created) or not writable."""
+    if unsafe_reason(root, folder) is not None:
+        return None
+    if not folder.is_dir():
+        if not create:
+            return None
+        try:
+            _make_dirs(root, folder)
+        except OSError:
+            return None
+        if unsafe_reason(root, folder) is not None:  # raced with a link
+            return None
+    if create:
+        ignore = folder / ".gitignore"
+        if not os.path.lexists(ignore):
+            from kbtool.atomic import atomic_write
+
+            with contextlib.suppress(OSError):
+                atomic_write(ignore, IGNORE_TEXT)
+    return folder
+
+
+def _make_dirs(root: Path, folder: Path) -> None:
+    here = root
+    for part in folder.relative_to(root).parts:
+        here = here / part
+        with contextlib.suppress(FileExistsError):
+            here.mkdir(0o755)
+        if not stat.S_ISDIR(os.lstat(here).st_mode):
+            raise NotADirectoryError(str(here))
+
+
+def read_cache_file(path: Path, limit: int) -> bytes | None:
+    """A regular file's bytes (not through a link, at most ``limit``); None otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        from kbtool.safexml import read_up_to
+
+        data = read_up_to(fd, limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) <= limit else None
+
+
+def is_plain_file_or_absent(path: Path) -> bool:
+    """True when ``path`` is a regular file (not a link) or does not exist."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
