@@ -40,7 +40,7 @@ COMMANDS: list[tuple[list[str], int, tuple[str, ...]]] = [
     (["search", "zanzibar"], 0, ("no entries match",)),  # only the forged index has it
     (["search", "pool"], 0, ("pool-exhausted", "big-entry", "\\u202e")),
     (["search", "connection", "--format", "json"], 0, ('"big-entry"',)),
-    (["match", "-"], 0, ("no entry has a symptom",)),
+    (["match", "-"], 1, ("no entry has a symptom",)),
     (["list"], 0, ("Rotate the keys \\u202e", "Pool\\u200bsize")),
     (["show", "bidi-title"], 0, ("\\u202e",)),
     (["stats"], 0, ("5 entries",)),
