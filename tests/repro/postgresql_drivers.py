@@ -115,11 +115,20 @@ def too_many_clients() -> None:
 
     host = server()
 
+    size = int(os.environ.get("POOL_SIZE", "5"))
+
     async def main() -> None:
         pools = []
-        for n in range(5):  # five app processes, each with a pool of 5 (max_connections=20)
-            pools.append(await asyncpg.create_pool(host=host, user="app", database="postgres", min_size=5, max_size=5))
+        for n in range(5):  # five app processes, each with its own pool (max_connections=20)
+            pool = await asyncpg.create_pool(host=host, user="app", database="postgres", min_size=size, max_size=size)
+            pools.append(pool)
             print("pool", n + 1, "open")
+        import psycopg
+
+        conns = []
+        for _ in range(10):  # more processes: cron jobs, a migration
+            conns.append(psycopg.connect(host=host, user="app", dbname="postgres"))
+            print("psycopg connection", len(conns), "open")
 
     asyncio.run(main())
 
