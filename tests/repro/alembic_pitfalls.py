@@ -7,10 +7,13 @@ it, so the output is exactly what a user's terminal shows:
     python -m venv /tmp/al && /tmp/al/bin/pip install 'alembic==1.20.1' 'sqlalchemy==2.1.9'
     /tmp/al/bin/python tests/repro/alembic_pitfalls.py CASE
 
-Measured with CPython 3.11.7, Alembic 1.20.1 with SQLAlchemy 2.1.9, and Alembic 1.17.2 with SQLAlchemy 2.0.59 (same text; the
-logger of "Detected removed table" is alembic.autogenerate.compare.tables on 1.20.1, alembic.autogenerate.compare on 1.17.2). Paths,
+Measured with CPython 3.11.7, Alembic 1.20.1 with SQLAlchemy 2.1.9, and Alembic 1.17.2 with
+SQLAlchemy 2.0.59 (same text; the logger of "Detected removed table" is
+alembic.autogenerate.compare.tables on 1.20.1, alembic.autogenerate.compare on 1.17.2). Paths,
 revision ids and table names are masked with `…` in the stored symptoms.
 """
+
+# ruff: noqa: E501 - the embedded sources of the throw-away projects stay one string per file
 
 from __future__ import annotations
 
@@ -23,16 +26,16 @@ from pathlib import Path
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 
-MODELS = '''
+MODELS = """
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
-'''
+"""
 
-ORDER_MODEL = '''
+ORDER_MODEL = """
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,7 +46,7 @@ class Order(Base):
     __tablename__ = "orders"
     id: Mapped[int] = mapped_column(primary_key=True)
     note: Mapped[str] = mapped_column(String(20))
-'''
+"""
 
 
 def project(target_metadata: str, env_imports: str = "") -> Path:
@@ -58,7 +61,9 @@ def project(target_metadata: str, env_imports: str = "") -> Path:
     ini = re.sub(r"sqlalchemy.url = .*", "sqlalchemy.url = sqlite:///app.db", ini)
     (root / "alembic.ini").write_text(ini)
     env = root / "migrations" / "env.py"
-    text = env.read_text().replace("target_metadata = None", f"{env_imports}\ntarget_metadata = {target_metadata}")
+    text = env.read_text().replace(
+        "target_metadata = None", f"{env_imports}\ntarget_metadata = {target_metadata}"
+    )
     env.write_text("import sys; sys.path.insert(0, '.')\n" + text)
     return root
 
@@ -84,7 +89,9 @@ def models_not_imported() -> None:
     run("upgrade", "head")
     env = Path("migrations/env.py")
     # A refactor: env.py now imports Base from app.db, where the models are not imported.
-    env.write_text(env.read_text().replace("from app.orders import Base", "from app.db import Base"))
+    env.write_text(
+        env.read_text().replace("from app.orders import Base", "from app.db import Base")
+    )
     run("revision", "--autogenerate", "-m", "nothing changed", show=True)
 
 
@@ -106,9 +113,13 @@ def sqlite_alter() -> None:
     run("upgrade", "head")
     out = run("revision", "-m", "fk")
     path = re.search(r"Generating (\S+\.py)", out).group(1)  # type: ignore[union-attr]
-    text = Path(path).read_text().replace(
-        "def upgrade() -> None:\n",
-        "def upgrade() -> None:\n    op.create_unique_constraint('uq_orders_note', 'orders', ['note'])\n",
+    text = (
+        Path(path)
+        .read_text()
+        .replace(
+            "def upgrade() -> None:\n",
+            "def upgrade() -> None:\n    op.create_unique_constraint('uq_orders_note', 'orders', ['note'])\n",
+        )
     )
     Path(path).write_text(text)
     run("upgrade", "head", show=True)
@@ -124,7 +135,10 @@ def missing_revision() -> None:
     run("upgrade", "head", show=True)
 
 
-CASES = {f.__name__: f for f in (no_metadata, models_not_imported, multiple_heads, sqlite_alter, missing_revision)}
+CASES = {
+    f.__name__: f
+    for f in (no_metadata, models_not_imported, multiple_heads, sqlite_alter, missing_revision)
+}
 
 if __name__ == "__main__":
     CASES[sys.argv[1]]()

@@ -25,7 +25,7 @@ def task_exception() -> None:
         raise ValueError("upstream returned 503")
 
     async def main() -> None:
-        asyncio.get_running_loop().create_task(refresh_cache())  # noqa: RUF006 - the bug shown
+        asyncio.get_running_loop().create_task(refresh_cache())
         await asyncio.sleep(0.01)
 
     asyncio.run(main())

@@ -27,7 +27,10 @@ FIXED = os.environ.get("FIXED") == "1"
 FS = os.environ.get("CELERY_FS")  # a folder shared with a worker process (filesystem transport)
 if FS:
     app = Celery("repro", broker="filesystem://", backend=f"file://{FS}/results")
-    app.conf.broker_transport_options = {"data_folder_in": f"{FS}/queue", "data_folder_out": f"{FS}/queue"}
+    app.conf.broker_transport_options = {
+        "data_folder_in": f"{FS}/queue",
+        "data_folder_out": f"{FS}/queue",
+    }
 else:
     app = Celery("repro", broker="memory://", backend="cache+memory://")
 app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"])
@@ -71,7 +74,7 @@ else:
 
 
 class User:
-    def __init__(self, id: int) -> None:  # noqa: A002
+    def __init__(self, id: int) -> None:
         self.id = id
 
 
@@ -96,10 +99,29 @@ def result_get_in_task() -> None:
             os.makedirs(os.path.join(folder, sub))
         env = {**os.environ, "CELERY_FS": folder}
         here = os.path.dirname(os.path.abspath(__file__))
-        cmd = [sys.executable, "-m", "celery", "-A", "celery_pitfalls", "worker", "--pool", "prefork", "-c", "2", "-l", "WARNING"]
-        worker = subprocess.Popen(cmd, cwd=here, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "celery_pitfalls",
+            "worker",
+            "--pool",
+            "prefork",
+            "-c",
+            "2",
+            "-l",
+            "WARNING",
+        ]
+        worker = subprocess.Popen(
+            cmd, cwd=here, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         try:
-            subprocess.run([sys.executable, os.path.abspath(__file__), "result_get_in_task"], env=env, check=False)
+            subprocess.run(
+                [sys.executable, os.path.abspath(__file__), "result_get_in_task"],
+                env=env,
+                check=False,
+            )
         finally:
             worker.terminate()
             print(worker.communicate(timeout=30)[0])

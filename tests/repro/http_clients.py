@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Upstream(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         if self.path.startswith("/slow"):
             time.sleep(float(self.path.rsplit("/", 1)[1]))
         body = b"<html>maintenance</html>" if self.path == "/html" else b'{"ok": true}'
@@ -48,7 +48,9 @@ def silent_server() -> str:
     sock.bind(("127.0.0.1", 0))
     sock.listen(50)
     conns: list[socket.socket] = []
-    threading.Thread(target=lambda: [conns.append(sock.accept()[0]) for _ in iter(int, 1)], daemon=True).start()
+    threading.Thread(
+        target=lambda: [conns.append(sock.accept()[0]) for _ in iter(int, 1)], daemon=True
+    ).start()
     return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 

@@ -12,6 +12,8 @@ downloaded), pytest 9.2.0. Package, module and path names are masked with `…` 
 the stored symptoms.
 """
 
+# ruff: noqa: E501 - the embedded sources of the throw-away projects stay one string per file
+
 from __future__ import annotations
 
 import os
@@ -43,32 +45,44 @@ def src_layout() -> None:
     pyproject = '[project]\nname = "invoicing"\nversion = "0"\n'
     if FIXED:
         pyproject += '\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
-    tree({
-        "pyproject.toml": pyproject,
-        "src/invoicing/__init__.py": "def total(xs):\n    return sum(xs)\n",
-        "tests/test_total.py": "from invoicing import total\n\ndef test_total():\n    assert total([1, 2]) == 3\n",
-    })
+    tree(
+        {
+            "pyproject.toml": pyproject,
+            "src/invoicing/__init__.py": "def total(xs):\n    return sum(xs)\n",
+            "tests/test_total.py": "from invoicing import total\n\ndef test_total():\n    assert total([1, 2]) == 3\n",
+        }
+    )
     run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
 
 
 def flat_layout() -> None:
     """packaging-flat-layout-multiple-top-level-packages"""
-    pyproject = '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n'
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n'
+    )
     pyproject += '[project]\nname = "shop"\nversion = "0"\n'
     if FIXED:
         pyproject += '\n[tool.setuptools.packages.find]\ninclude = ["shop*"]\n'
-    tree({
-        "pyproject.toml": pyproject,
-        "shop/__init__.py": "",
-        "migrations/__init__.py": "",
-        "scripts/__init__.py": "",
-    })
+    tree(
+        {
+            "pyproject.toml": pyproject,
+            "shop/__init__.py": "",
+            "migrations/__init__.py": "",
+            "scripts/__init__.py": "",
+        }
+    )
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", "dist", ".")
 
 
 def relative_script() -> None:
     """python-relative-import-no-known-parent-package"""
-    tree({"shop/__init__.py": "", "shop/db.py": "URL = 'sqlite://'\n", "shop/main.py": "from .db import URL\nprint(URL)\n"})
+    tree(
+        {
+            "shop/__init__.py": "",
+            "shop/db.py": "URL = 'sqlite://'\n",
+            "shop/main.py": "from .db import URL\nprint(URL)\n",
+        }
+    )
     if FIXED:
         run(sys.executable, "-m", "shop.main")
     else:
@@ -90,11 +104,15 @@ def price(order: Order) -> int:
 
 def circular_import() -> None:
     """python-circular-import-partially-initialized-module"""
-    tree({
-        "shop/__init__.py": "",
-        "shop/models.py": "from shop.services import price\n\nclass Order:\n    pass\n",
-        "shop/services.py": SERVICES_FIXED if FIXED else "from shop.models import Order\n\ndef price(order: Order) -> int:\n    return 1\n",
-    })
+    tree(
+        {
+            "shop/__init__.py": "",
+            "shop/models.py": "from shop.services import price\n\nclass Order:\n    pass\n",
+            "shop/services.py": SERVICES_FIXED
+            if FIXED
+            else "from shop.models import Order\n\ndef price(order: Order) -> int:\n    return 1\n",
+        }
+    )
     run(sys.executable, "-c", "import shop.models")
 
 

@@ -6,7 +6,8 @@ in a temporary folder, on a Unix socket, stopped at exit); they cannot run in th
 job and run where PostgreSQL is installed:
 
     apt-get install -y postgresql
-    python -m venv /tmp/pg && /tmp/pg/bin/pip install 'sqlalchemy==2.1.9' 'psycopg[binary]==3.3.9' 'asyncpg==0.32.0'
+    python -m venv /tmp/pg
+    /tmp/pg/bin/pip install 'sqlalchemy[asyncio]==2.1.9' 'psycopg[binary]==3.3.9' 'asyncpg==0.32.0'
     /tmp/pg/bin/python tests/repro/postgresql_drivers.py CASE
 
 Measured with CPython 3.11.7, PostgreSQL 15, SQLAlchemy 2.1.9 and 2.0.59, psycopg 3.3.9,
@@ -38,10 +39,27 @@ def server() -> str:
     if os.geteuid() == 0:  # initdb refuses root
         shutil.chown(data, "postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*prefix, f"{bindir}/initdb", "-D", data, "-U", "app", "--auth=trust"], check=True, capture_output=True)
+    subprocess.run(
+        [*prefix, f"{bindir}/initdb", "-D", data, "-U", "app", "--auth=trust"],
+        check=True,
+        capture_output=True,
+    )
     opts = f"-k {data} -c listen_addresses='' -c max_connections=20"
-    start = [*prefix, f"{bindir}/pg_ctl", "-D", data, "-l", f"{data}/server.log", "-o", opts, "-w", "start"]
-    subprocess.run(start, check=True, stdout=subprocess.DEVNULL)  # not a pipe: the server inherits it
+    start = [
+        *prefix,
+        f"{bindir}/pg_ctl",
+        "-D",
+        data,
+        "-l",
+        f"{data}/server.log",
+        "-o",
+        opts,
+        "-w",
+        "start",
+    ]
+    subprocess.run(
+        start, check=True, stdout=subprocess.DEVNULL
+    )  # not a pipe: the server inherits it
     stop = [*prefix, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"]
     atexit.register(lambda: subprocess.run(stop, stdout=subprocess.DEVNULL, check=False))
     return data
@@ -91,7 +109,9 @@ def asyncpg_aware_datetime() -> None:
     async def main() -> None:
         conn = await asyncpg.connect(host=host, user="app", database="postgres")
         await conn.execute("CREATE TABLE event (at timestamp without time zone)")
-        await conn.execute("INSERT INTO event VALUES ($1)", dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC))
+        await conn.execute(
+            "INSERT INTO event VALUES ($1)", dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+        )
 
     asyncio.run(main())
 
@@ -120,7 +140,9 @@ def too_many_clients() -> None:
     async def main() -> None:
         pools = []
         for n in range(5):  # five app processes, each with its own pool (max_connections=20)
-            pool = await asyncpg.create_pool(host=host, user="app", database="postgres", min_size=size, max_size=size)
+            pool = await asyncpg.create_pool(
+                host=host, user="app", database="postgres", min_size=size, max_size=size
+            )
             pools.append(pool)
             print("pool", n + 1, "open")
         import psycopg
@@ -135,7 +157,15 @@ def too_many_clients() -> None:
 
 CASES = {
     f.__name__: f
-    for f in (psycopg2_default, postgres_scheme, asyncpg_sslmode, failed_transaction, asyncpg_aware_datetime, asyncpg_percent, too_many_clients)
+    for f in (
+        psycopg2_default,
+        postgres_scheme,
+        asyncpg_sslmode,
+        failed_transaction,
+        asyncpg_aware_datetime,
+        asyncpg_percent,
+        too_many_clients,
+    )
 }
 
 if __name__ == "__main__":

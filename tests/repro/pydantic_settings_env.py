@@ -35,7 +35,11 @@ def list_from_env() -> None:
             @field_validator("allowed_hosts", mode="before")
             @classmethod
             def split(cls, value: object) -> object:
-                return [h.strip() for h in value.split(",") if h.strip()] if isinstance(value, str) else value
+                return (
+                    [h.strip() for h in value.split(",") if h.strip()]
+                    if isinstance(value, str)
+                    else value
+                )
 
     else:
 
@@ -49,7 +53,9 @@ def extra_in_dotenv() -> None:
     """pydantic-settings-extra-forbidden-dotenv"""
     folder = tempfile.mkdtemp()
     env = Path(folder, ".env")
-    env.write_text("DATABASE_URL=sqlite://\nPOSTGRES_PASSWORD=for-docker-compose\n")  # shared with docker compose
+    env.write_text(
+        "DATABASE_URL=sqlite://\nPOSTGRES_PASSWORD=for-docker-compose\n"
+    )  # shared with docker compose
     extra = {"extra": "ignore"} if FIXED else {}
 
     class Settings(BaseSettings):

@@ -80,7 +80,9 @@ def dataclass_mutable_default() -> None:
     print(Cart())
 
 
-CASES = {f.__name__: f for f in (type_checking_pydantic, fastapi_local_model, dataclass_mutable_default)}
+CASES = {
+    f.__name__: f for f in (type_checking_pydantic, fastapi_local_model, dataclass_mutable_default)
+}
 
 if __name__ == "__main__":
     CASES[sys.argv[1]]()

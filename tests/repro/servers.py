@@ -4,11 +4,13 @@ Documentation of how each symptom text was measured; not part of the test run. E
 writes a tiny app into a temporary folder, starts the real server on a free local port in a
 subprocess, makes a request when needed, stops the server and prints what it logged:
 
-    python -m venv /tmp/srv && /tmp/srv/bin/pip install uvicorn==0.55.0 gunicorn==27.0.1 fastapi==0.165.0
+    python -m venv /tmp/srv
+    /tmp/srv/bin/pip install uvicorn==0.55.0 gunicorn==27.0.1 fastapi==0.165.0 uvicorn-worker==0.4.0
     /tmp/srv/bin/python tests/repro/servers.py CASE
 
 Measured with CPython 3.11.7, uvicorn 0.55.0, gunicorn 27.0.1, FastAPI 0.165.0 (Starlette
-1.10.0), uvicorn-worker 0.4.0. FIXED=1 runs each entry's fix instead. Ports, pids, paths and module names are masked with `…` in the stored symptoms.
+1.10.0), uvicorn-worker 0.4.0. FIXED=1 runs each entry's fix instead. Ports, pids, paths and
+module names are masked with `…` in the stored symptoms.
 """
 
 from __future__ import annotations
@@ -89,7 +91,17 @@ def stop(proc: subprocess.Popen[str]) -> None:
 
 def gunicorn_timeout() -> None:
     """gunicorn-worker-timeout-sigkill"""
-    proc, port = start([str(BIN / "gunicorn"), "-b", "127.0.0.1:{port}", "--timeout", "10" if FIXED else "2", "main:app"], {"main.py": WSGI_SLOW})
+    proc, port = start(
+        [
+            str(BIN / "gunicorn"),
+            "-b",
+            "127.0.0.1:{port}",
+            "--timeout",
+            "10" if FIXED else "2",
+            "main:app",
+        ],
+        {"main.py": WSGI_SLOW},
+    )
     request(port)
     stop(proc)
 
@@ -97,14 +109,19 @@ def gunicorn_timeout() -> None:
 def gunicorn_asgi_sync_worker() -> None:
     """gunicorn-asgi-app-with-sync-worker"""
     worker = ["-k", "uvicorn_worker.UvicornWorker"] if FIXED else []  # pip install uvicorn-worker
-    proc, port = start([str(BIN / "gunicorn"), "-b", "127.0.0.1:{port}", *worker, "main:app"], {"main.py": FASTAPI_APP})
+    proc, port = start(
+        [str(BIN / "gunicorn"), "-b", "127.0.0.1:{port}", *worker, "main:app"],
+        {"main.py": FASTAPI_APP},
+    )
     request(port)
     stop(proc)
 
 
 def uvicorn_reload_object() -> None:
     """uvicorn-reload-needs-import-string"""
-    app = FASTAPI_APP.replace("uvicorn.run(app,", 'uvicorn.run("main:app",') if FIXED else FASTAPI_APP
+    app = (
+        FASTAPI_APP.replace("uvicorn.run(app,", 'uvicorn.run("main:app",') if FIXED else FASTAPI_APP
+    )
     proc, port = start([sys.executable, "main.py", "{port}"], {"main.py": app})
     request(port)
     stop(proc)
@@ -112,8 +129,15 @@ def uvicorn_reload_object() -> None:
 
 def uvicorn_port_in_use() -> None:
     """uvicorn-address-already-in-use"""
-    first, port = start([str(BIN / "uvicorn"), "--port", "{port}", "main:app"], {"main.py": FASTAPI_APP})
-    second = subprocess.run([str(BIN / "uvicorn"), "--port", str(port), "main:app"], capture_output=True, text=True, timeout=30)
+    first, port = start(
+        [str(BIN / "uvicorn"), "--port", "{port}", "main:app"], {"main.py": FASTAPI_APP}
+    )
+    second = subprocess.run(
+        [str(BIN / "uvicorn"), "--port", str(port), "main:app"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     print(second.stdout + second.stderr)
     stop(first)
 
@@ -130,11 +154,22 @@ def uvicorn_import_error() -> None:
         request(port)
         stop(proc)
         return
-    out = subprocess.run([str(BIN / "uvicorn"), "main:app"], capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [str(BIN / "uvicorn"), "main:app"], capture_output=True, text=True, timeout=30
+    )
     print(out.stdout + out.stderr)
 
 
-CASES = {f.__name__: f for f in (gunicorn_timeout, gunicorn_asgi_sync_worker, uvicorn_reload_object, uvicorn_port_in_use, uvicorn_import_error)}
+CASES = {
+    f.__name__: f
+    for f in (
+        gunicorn_timeout,
+        gunicorn_asgi_sync_worker,
+        uvicorn_reload_object,
+        uvicorn_port_in_use,
+        uvicorn_import_error,
+    )
+}
 
 if __name__ == "__main__":
     CASES[sys.argv[1]]()

@@ -5,9 +5,9 @@ Documentation of how each symptom text was measured; not part of the test run:
     python -m venv /tmp/sa && /tmp/sa/bin/pip install 'sqlalchemy==2.1.9'
     /tmp/sa/bin/python tests/repro/sqlalchemy_sessions.py CASE
 
-Measured with CPython 3.11.7 and SQLAlchemy 2.0.59 and 2.1.9: same text on both unless the entry's `versions` says otherwise. Class,
-attribute and table names of this script and object addresses are masked with `…` in the
-stored symptoms.
+Measured with CPython 3.11.7 and SQLAlchemy 2.0.59 and 2.1.9: same text on both unless the
+entry's `versions` says otherwise. Class, attribute and table names of this script and object
+addresses are masked with `…` in the stored symptoms.
 """
 
 from __future__ import annotations

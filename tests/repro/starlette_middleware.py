@@ -33,7 +33,9 @@ def cors_credentials() -> None:
     """starlette-cors-wildcard-with-credentials"""
     app = FastAPI()
     origins = ["https://app.example.com"] if FIXED else ["*"]
-    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True, allow_methods=["*"])
+    app.add_middleware(
+        CORSMiddleware, allow_origins=origins, allow_credentials=True, allow_methods=["*"]
+    )
 
     @app.get("/me")
     def me() -> dict[str, str]:
@@ -44,13 +46,30 @@ def cors_credentials() -> None:
         "/me",
         headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"},
     )
-    print("preflight", pre.status_code, "allow-origin:", pre.headers.get("access-control-allow-origin"),
-          "allow-credentials:", pre.headers.get("access-control-allow-credentials"))
+    print(
+        "preflight",
+        pre.status_code,
+        "allow-origin:",
+        pre.headers.get("access-control-allow-origin"),
+        "allow-credentials:",
+        pre.headers.get("access-control-allow-credentials"),
+    )
     got = client.get("/me", headers={"Origin": "https://app.example.com"})
-    print("GET without cookie", got.status_code, "allow-origin:", got.headers.get("access-control-allow-origin"))
+    print(
+        "GET without cookie",
+        got.status_code,
+        "allow-origin:",
+        got.headers.get("access-control-allow-origin"),
+    )
     got = client.get("/me", headers={"Origin": "https://evil.example.net", "Cookie": "session=1"})
-    print("GET from another site with cookie", got.status_code, "allow-origin:", got.headers.get("access-control-allow-origin"),
-          "allow-credentials:", got.headers.get("access-control-allow-credentials"))
+    print(
+        "GET from another site with cookie",
+        got.status_code,
+        "allow-origin:",
+        got.headers.get("access-control-allow-origin"),
+        "allow-credentials:",
+        got.headers.get("access-control-allow-credentials"),
+    )
 
 
 def middleware_after_start() -> None:
@@ -92,7 +111,9 @@ def http_exception_in_middleware() -> None:
     def root() -> dict[str, bool]:
         return {"ok": True}
 
-    client = TestClient(app, raise_server_exceptions=os.environ.get("RAISE") == "1")  # RAISE=1: the traceback
+    client = TestClient(
+        app, raise_server_exceptions=os.environ.get("RAISE") == "1"
+    )  # RAISE=1: the traceback
     response = client.get("/")
     print(response.status_code, response.text)
 
@@ -113,7 +134,15 @@ def session_not_installed() -> None:
     print(TestClient(app).get("/").json())
 
 
-CASES = {f.__name__: f for f in (cors_credentials, middleware_after_start, http_exception_in_middleware, session_not_installed)}
+CASES = {
+    f.__name__: f
+    for f in (
+        cors_credentials,
+        middleware_after_start,
+        http_exception_in_middleware,
+        session_not_installed,
+    )
+}
 
 if __name__ == "__main__":
     CASES[sys.argv[1]]()

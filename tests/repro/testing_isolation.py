@@ -12,6 +12,8 @@ typo case differs between them). Module, test and mock names are masked with `â€
 stored symptoms. FIXED=1 runs each entry's fix instead of the mistake.
 """
 
+# ruff: noqa: E501 - the embedded sources of the throw-away projects stay one string per file
+
 from __future__ import annotations
 
 import os
@@ -28,7 +30,17 @@ def pytest(files: dict[str, str], *args: str) -> None:
     for name, text in files.items():
         Path(root, name).parent.mkdir(parents=True, exist_ok=True)
         Path(root, name).write_text(text)
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "asyncio_default_fixture_loop_scope=function",
+        *args,
+    ]
     out = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
     print(out.stdout + out.stderr)
 
@@ -104,7 +116,9 @@ async def test_price():
 
 def env_leak() -> None:
     """pytest-environ-leak-between-tests"""
-    setter = 'monkeypatch.setenv("LOG_LEVEL", "debug")' if FIXED else 'os.environ["LOG_LEVEL"] = "debug"'
+    setter = (
+        'monkeypatch.setenv("LOG_LEVEL", "debug")' if FIXED else 'os.environ["LOG_LEVEL"] = "debug"'
+    )
     files = {
         "app/__init__.py": "",
         "app/config.py": "import os\n\n\ndef log_level() -> str:\n    return os.environ.get('LOG_LEVEL', 'info')\n",
