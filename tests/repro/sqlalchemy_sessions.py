@@ -128,6 +128,17 @@ def declarative_import() -> None:
     declarative_base()
 
 
+def async_without_greenlet() -> None:
+    """sqlalchemy-2-1-asyncio-needs-greenlet-extra
+
+    Run in a venv made with `pip install sqlalchemy==2.1.9` (no [asyncio] extra): 2.1 no longer
+    installs greenlet by itself; 2.0.59 still did on x86_64 Linux.
+    """
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    print(create_async_engine("sqlite+aiosqlite://"))
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -140,6 +151,7 @@ CASES = {
         engine_execute,
         row_by_name,
         declarative_import,
+        async_without_greenlet,
     )
 }
 
