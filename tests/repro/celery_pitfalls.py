@@ -30,6 +30,7 @@ if FS:
     app.conf.broker_transport_options = {
         "data_folder_in": f"{FS}/queue",
         "data_folder_out": f"{FS}/queue",
+        "control_folder": f"{FS}/control",  # not ./control in the working folder
     }
 else:
     app = Celery("repro", broker="memory://", backend="cache+memory://")
@@ -95,7 +96,7 @@ def result_get_in_task() -> None:
 
     if not FS:
         folder = tempfile.mkdtemp()
-        for sub in ("queue", "results"):
+        for sub in ("queue", "results", "control"):
             os.makedirs(os.path.join(folder, sub))
         env = {**os.environ, "CELERY_FS": folder}
         here = os.path.dirname(os.path.abspath(__file__))
