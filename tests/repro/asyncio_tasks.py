@@ -50,7 +50,7 @@ def blocking_call() -> None:
 
 
 def taskgroup_except() -> None:
-    """asyncio-taskgroup-exceptiongroup-not-caught"""
+    """asyncio-taskgroup-except-misses-exceptiongroup"""
 
     async def fetch(n: int) -> int:
         if n == 2:
@@ -81,7 +81,7 @@ def wait_coroutines() -> None:
 
 
 def gather_function() -> None:
-    """asyncio-gather-function-not-coroutine"""
+    """asyncio-gather-given-function"""
 
     async def job() -> int:
         return 1
@@ -93,7 +93,10 @@ def gather_function() -> None:
 
 
 def wait_for_swallow() -> None:
-    """asyncio-timeout-cancelled-error-swallowed"""
+    """asyncio-cancellederror-swallowed-timeout
+
+    prints: no timeout raised; result 'cleaned up'
+    """
 
     async def worker() -> str:
         try:
@@ -115,7 +118,7 @@ def wait_for_swallow() -> None:
 
 
 def timeout_alias() -> None:
-    """asyncio-timeouterror-is-builtin-3-11"""
+    """asyncio-timeouterror-not-builtin-before-3-11"""
     print("asyncio.TimeoutError is TimeoutError:", asyncio.TimeoutError is TimeoutError)
 
     async def main() -> None:

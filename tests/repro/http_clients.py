@@ -55,7 +55,10 @@ def silent_server() -> str:
 
 
 def requests_no_timeout() -> None:
-    """requests-without-timeout-hangs"""
+    """requests-without-timeout-hangs
+
+    prints: requests.get(url) still waiting after 3 s: True
+    """
     import requests
 
     url = silent_server()

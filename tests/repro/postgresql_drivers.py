@@ -11,8 +11,8 @@ job and run where PostgreSQL is installed:
     /tmp/pg/bin/python tests/repro/postgresql_drivers.py CASE
 
 Measured with CPython 3.11.7, PostgreSQL 15, SQLAlchemy 2.1.9 and 2.0.59, psycopg 3.3.9,
-asyncpg 0.32.0 (psycopg2 not installed). Values, names and paths of this script are masked
-with `…` in the stored symptoms.
+asyncpg 0.32.0 (psycopg2 not installed); FIXED=1 runs the fix where a case has one.
+Values, names and paths of this script are masked with `…` in the stored symptoms.
 """
 
 from __future__ import annotations
@@ -94,10 +94,32 @@ def failed_transaction() -> None:
     with psycopg.connect(host=host, user="app", dbname="postgres") as conn:
         conn.execute("CREATE TABLE account (id int PRIMARY KEY)")
         try:
-            conn.execute("INSERT INTO acount VALUES (1)")  # a typo: the statement fails
+            if os.environ.get("FIXED") == "1":  # the fix: a savepoint around the statement
+                with conn.transaction():
+                    conn.execute("INSERT INTO acount VALUES (1)")
+            else:
+                conn.execute("INSERT INTO acount VALUES (1)")  # a typo: the statement fails
         except psycopg.Error as exc:
             print("first error:", type(exc).__name__, exc)
-        conn.execute("SELECT 1")
+        print(conn.execute("SELECT 1").fetchone())
+
+
+def failed_transaction_asyncpg() -> None:
+    """[server] postgresql-in-failed-sql-transaction"""
+    import asyncpg
+
+    host = server()
+
+    async def main() -> None:
+        conn = await asyncpg.connect(host=host, user="app", database="postgres")
+        async with conn.transaction():
+            try:
+                await conn.execute("INSERT INTO acount VALUES (1)")  # a typo: the statement fails
+            except asyncpg.PostgresError as exc:
+                print("first error:", type(exc).__name__, exc)
+            await conn.execute("SELECT 1")
+
+    asyncio.run(main())
 
 
 def asyncpg_aware_datetime() -> None:
@@ -162,6 +184,7 @@ CASES = {
         postgres_scheme,
         asyncpg_sslmode,
         failed_transaction,
+        failed_transaction_asyncpg,
         asyncpg_aware_datetime,
         asyncpg_percent,
         too_many_clients,

@@ -129,7 +129,7 @@ def declarative_import() -> None:
 
 
 def async_without_greenlet() -> None:
-    """sqlalchemy-2-1-asyncio-needs-greenlet-extra
+    """[separate venv] sqlalchemy-2-1-asyncio-needs-greenlet-extra
 
     Run in a venv made with `pip install sqlalchemy==2.1.9` (no [asyncio] extra): 2.1 no longer
     installs greenlet by itself; 2.0.59 still did on x86_64 Linux.

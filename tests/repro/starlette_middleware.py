@@ -30,7 +30,10 @@ FIXED = os.environ.get("FIXED") == "1"
 
 
 def cors_credentials() -> None:
-    """starlette-cors-wildcard-with-credentials"""
+    """starlette-cors-wildcard-with-credentials
+
+    prints: allow-origin: https://evil.example.net allow-credentials: true
+    """
     app = FastAPI()
     origins = ["https://app.example.com"] if FIXED else ["*"]
     app.add_middleware(
@@ -94,7 +97,10 @@ def middleware_after_start() -> None:
 
 
 def http_exception_in_middleware() -> None:
-    """starlette-httpexception-in-basehttpmiddleware"""
+    """starlette-httpexception-in-basehttpmiddleware
+
+    prints: 500 Internal Server Error
+    """
 
     class ApiKey(BaseHTTPMiddleware):
         async def dispatch(self, request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -74,7 +74,10 @@ def test_signup_sends_mail():
 
 
 def mock_typo() -> None:
-    """mock-assertion-typo-always-passes"""
+    """mock-assertion-typo-always-passes
+
+    prints: 1 passed
+    """
     call = "assert_called_once_with" if FIXED else "called_once_with"
     test = f"""
 from unittest.mock import patch
