@@ -87,9 +87,9 @@ def welcome(user: object) -> None:
 def result_get_in_task() -> None:
     """celery-result-get-inside-task
 
-    Needs a real worker with the default prefork pool (the in-thread test worker and the
-    threads/solo pools do not guard against joins), so this case starts `celery worker` in a
-    subprocess and shares tasks and results with it through the filesystem transport.
+    Needs a real worker (the in-thread test worker of celery.contrib.testing switches the
+    guard off), so this case starts a prefork `celery worker` in a subprocess and shares tasks
+    and results with it through the filesystem transport.
     """
     import subprocess
     import tempfile
