@@ -10,7 +10,8 @@ it, so the output is exactly what a user's terminal shows:
 Measured with CPython 3.11.7, Alembic 1.20.1 with SQLAlchemy 2.1.9, and Alembic 1.17.2 with
 SQLAlchemy 2.0.59 (same text; the logger of "Detected removed table" is
 alembic.autogenerate.compare.tables on 1.20.1, alembic.autogenerate.compare on 1.17.2). Paths,
-revision ids and table names are masked with `…` in the stored symptoms.
+revision ids and table names are masked with `…` in the stored symptoms. FIXED=1 runs each
+entry's fix instead of the mistake.
 """
 
 # ruff: noqa: E501 - the embedded sources of the throw-away projects stay one string per file
@@ -24,6 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+FIXED = os.environ.get("FIXED") == "1"  # FIXED=1 runs the entry's fix instead of the mistake
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 
 MODELS = """
@@ -89,9 +91,10 @@ def models_not_imported() -> None:
     run("upgrade", "head")
     env = Path("migrations/env.py")
     # A refactor: env.py now imports Base from app.db, where the models are not imported.
-    env.write_text(
-        env.read_text().replace("from app.orders import Base", "from app.db import Base")
-    )
+    if not FIXED:
+        env.write_text(
+            env.read_text().replace("from app.orders import Base", "from app.db import Base")
+        )
     run("revision", "--autogenerate", "-m", "nothing changed", show=True)
 
 
@@ -102,8 +105,17 @@ def multiple_heads() -> None:
     base = re.search(r"versions/(\w+?)_", first).group(1)  # type: ignore[union-attr]
     run("revision", "-m", "feature a", "--head", base)
     run("revision", "-m", "feature b", "--head", base, "--splice")
+    if FIXED:
+        run("merge", "-m", "merge feature a and b", "heads")
     run("upgrade", "head", show=True)
     run("heads", show=True)
+
+
+BATCH = (
+    "def upgrade() -> None:\n"
+    "    with op.batch_alter_table('orders') as batch:\n"
+    "        batch.create_unique_constraint('uq_orders_note', ['note'])\n"
+)
 
 
 def sqlite_alter() -> None:
@@ -118,7 +130,9 @@ def sqlite_alter() -> None:
         .read_text()
         .replace(
             "def upgrade() -> None:\n",
-            "def upgrade() -> None:\n    op.create_unique_constraint('uq_orders_note', 'orders', ['note'])\n",
+            BATCH
+            if FIXED
+            else "def upgrade() -> None:\n    op.create_unique_constraint('uq_orders_note', 'orders', ['note'])\n",
         )
     )
     Path(path).write_text(text)
@@ -132,6 +146,8 @@ def missing_revision() -> None:
     run("upgrade", "head")
     path = re.search(r"Generating (\S+\.py)", out).group(1)  # type: ignore[union-attr]
     Path(path).unlink()  # the migration exists on another branch only
+    if FIXED:
+        run("stamp", "--purge", "base", show=True)  # the schema is rewritten by hand here
     run("upgrade", "head", show=True)
 
 

@@ -7,15 +7,19 @@ Run one case in a fresh interpreter so the output is what a user sees:
 
 Measured with CPython 3.10.13, 3.11.7, 3.12.1 and 3.13.0 (same text unless the
 entry's `versions` says otherwise). Names of this script (tasks, coroutines, line numbers,
-addresses) are masked with `…` in the stored symptoms.
+addresses) are masked with `…` in the stored symptoms. FIXED=1 runs each
+entry's fix instead of the mistake.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import sys
 import time
+
+FIXED = os.environ.get("FIXED") == "1"  # FIXED=1 runs the entry's fix instead of the mistake
 
 
 def task_exception() -> None:
@@ -25,6 +29,11 @@ def task_exception() -> None:
         raise ValueError("upstream returned 503")
 
     async def main() -> None:
+        if FIXED:
+            task = asyncio.create_task(refresh_cache())
+            task.add_done_callback(lambda t: print("background task failed:", repr(t.exception())))
+            await asyncio.sleep(0.01)
+            return
         asyncio.get_running_loop().create_task(refresh_cache())
         await asyncio.sleep(0.01)
 
@@ -36,6 +45,9 @@ def blocking_call() -> None:
     """asyncio-blocking-call-in-coroutine"""
 
     async def handler() -> None:
+        if FIXED:
+            await asyncio.sleep(0.2)
+            return
         time.sleep(0.2)  # a sync call: the whole loop stops
 
     async def heartbeat() -> None:
@@ -65,7 +77,15 @@ def taskgroup_except() -> None:
         except ValueError:
             print("never printed: the TaskGroup raises an ExceptionGroup")
 
-    asyncio.run(main())
+    async def fixed() -> None:
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for n in range(3):
+                    tg.create_task(fetch(n))
+        except* ValueError as group:
+            print("handled with except*:", group.exceptions)
+
+    asyncio.run(fixed() if FIXED else main())
 
 
 def wait_coroutines() -> None:
@@ -75,6 +95,10 @@ def wait_coroutines() -> None:
         return 1
 
     async def main() -> None:
+        if FIXED:
+            done, _ = await asyncio.wait([asyncio.create_task(job()) for _ in range(2)])
+            print("done:", len(done))
+            return
         await asyncio.wait([job(), job()])
 
     asyncio.run(main())
@@ -102,6 +126,8 @@ def wait_for_swallow() -> None:
         try:
             await asyncio.sleep(10)
         except asyncio.CancelledError:
+            if FIXED:
+                raise
             return "cleaned up"  # swallows the cancellation
         return "done"
 

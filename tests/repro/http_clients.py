@@ -8,18 +8,22 @@ the slow or broken upstream, so no network is needed:
     /tmp/http/bin/python tests/repro/http_clients.py CASE
 
 Measured with CPython 3.11.7, httpx 0.29.0, requests 2.34.2 (urllib3 2.8.0). Addresses and
-ports of the local server are masked with `…` in the stored symptoms.
+ports of the local server are masked with `…` in the stored symptoms. FIXED=1 runs each
+entry's fix instead of the mistake.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+FIXED = os.environ.get("FIXED") == "1"  # FIXED=1 runs the entry's fix instead of the mistake
 
 
 class Upstream(BaseHTTPRequestHandler):
@@ -75,7 +79,9 @@ def httpx_default_timeout() -> None:
 
     base = serve()
     print(httpx.get(f"{base}/slow/1").status_code, "after 1 s")
-    httpx.get(f"{base}/slow/6")
+    print(
+        httpx.get(f"{base}/slow/6", timeout=10 if FIXED else httpx.USE_CLIENT_DEFAULT).status_code
+    )
 
 
 def httpx_closed_client() -> None:
@@ -95,6 +101,11 @@ def httpx_pool_timeout() -> None:
     base = serve()
     client = httpx.Client(limits=httpx.Limits(max_connections=2), timeout=httpx.Timeout(5, pool=1))
     held = []
+    if FIXED:
+        for n in range(3):
+            with client.stream("GET", base) as response:
+                print("stream", n + 1, response.status_code, response.read())
+        return
     for _ in range(3):
         request = client.build_request("GET", base)
         held.append(client.send(request, stream=True))  # never read nor closed
@@ -108,8 +119,15 @@ def urllib3_pool_full() -> None:
     logging.basicConfig(level=logging.WARNING)
     base = serve()
     session = requests.Session()
+    if FIXED:
+        from requests.adapters import HTTPAdapter
+
+        session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=32))
     with ThreadPoolExecutor(max_workers=30) as pool:
-        list(pool.map(lambda _: session.get(f"{base}/slow/0.2", timeout=5), range(60)))
+        print(
+            len(list(pool.map(lambda _: session.get(f"{base}/slow/0.2", timeout=5), range(60)))),
+            "responses",
+        )
 
 
 def requests_json_html() -> None:

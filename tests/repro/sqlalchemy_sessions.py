@@ -7,7 +7,8 @@ Documentation of how each symptom text was measured; not part of the test run:
 
 Measured with CPython 3.11.7 and SQLAlchemy 2.0.59 and 2.1.9: same text on both unless the
 entry's `versions` says otherwise. Class, attribute and table names of this script and object
-addresses are masked with `…` in the stored symptoms.
+addresses are masked with `…` in the stored symptoms. FIXED=1 runs each entry's fix
+instead of the mistake.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import warnings
 
 from sqlalchemy import ForeignKey, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+FIXED = os.environ.get("FIXED") == "1"  # FIXED=1 runs the entry's fix instead of the mistake
 
 
 class Base(DeclarativeBase):
@@ -53,14 +56,19 @@ def detached_lazy() -> None:
     """sqlalchemy-detached-instance-lazy-load"""
     eng = engine()
     with Session(eng) as s:
-        author = s.scalars(select(Author)).one()
+        stmt = select(Author)
+        if FIXED:
+            from sqlalchemy.orm import selectinload
+
+            stmt = stmt.options(selectinload(Author.books))
+        author = s.scalars(stmt).one()
     print(author.books)
 
 
 def detached_refresh() -> None:
     """sqlalchemy-detached-instance-expired-after-commit"""
     eng = engine()
-    with Session(eng) as s:
+    with Session(eng, expire_on_commit=not FIXED) as s:
         author = s.scalars(select(Author)).one()
         author.name = "Le Guin"
         s.commit()
@@ -72,6 +80,12 @@ def queuepool_overflow() -> None:
     eng = engine(pool_size=2, max_overflow=1, pool_timeout=0.5)
     held = []
     for _ in range(4):  # connections checked out and never returned (sessions not closed)
+        if FIXED:
+            with Session(eng) as s:
+                s.execute(select(Author)).all()
+            held.append(None)
+            print("sessions used:", len(held))
+            continue
         s = Session(eng)
         s.execute(select(Author)).all()
         held.append(s)
@@ -87,7 +101,9 @@ def pending_rollback() -> None:
         s.commit()
     except Exception as exc:
         print("first error:", type(exc).__name__)
-    s.scalars(select(Author)).all()
+        if FIXED:
+            s.rollback()
+    print(s.scalars(select(Author)).all())
 
 
 def already_attached() -> None:
@@ -96,6 +112,9 @@ def already_attached() -> None:
     s1 = Session(eng)
     author = s1.scalars(select(Author)).one()
     s2 = Session(eng)
+    if FIXED:
+        print(s2.get(Author, author.id))
+        return
     s2.add(author)
 
 
@@ -103,6 +122,11 @@ def textual_sql() -> None:
     """sqlalchemy-2-textual-sql-needs-text"""
     eng = engine()
     with Session(eng) as s:
+        if FIXED:
+            from sqlalchemy import text
+
+            print(s.execute(text("SELECT count(*) FROM author")).scalar_one())
+            return
         s.execute("SELECT count(*) FROM author")
 
 
