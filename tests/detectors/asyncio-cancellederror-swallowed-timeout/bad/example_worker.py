@@ -1,0 +1,8 @@
+import asyncio
+
+
+async def worker():
+    try:
+        await asyncio.sleep(10)
+    except asyncio.CancelledError:
+        return "cleaned up"

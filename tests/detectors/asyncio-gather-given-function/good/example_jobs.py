@@ -1,0 +1,9 @@
+import asyncio
+
+
+async def job():
+    return 1
+
+
+async def main():
+    return await asyncio.gather(job(), job())

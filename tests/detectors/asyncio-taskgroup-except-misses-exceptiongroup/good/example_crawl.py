@@ -1,0 +1,17 @@
+import asyncio
+
+
+async def crawl(pages):
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for page in pages:
+                tg.create_task(fetch(page))
+    except* ValueError:
+        return None
+
+
+async def crawl_gather(pages):
+    try:
+        await asyncio.gather(*(fetch(p) for p in pages))
+    except ValueError:
+        return None

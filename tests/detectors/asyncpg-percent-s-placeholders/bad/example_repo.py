@@ -1,0 +1,1 @@
+row = await conn.fetchrow("SELECT * FROM account WHERE id = %s", account_id)

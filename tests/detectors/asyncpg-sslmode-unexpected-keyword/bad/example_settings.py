@@ -1,0 +1,1 @@
+DATABASE_URL = "postgresql+asyncpg://app@db.internal/app?sslmode=require"

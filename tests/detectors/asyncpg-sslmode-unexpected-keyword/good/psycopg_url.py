@@ -1,0 +1,1 @@
+URL = "postgresql+psycopg://app@db.internal/app?application_name=api&sslmode=require"

@@ -1,0 +1,5 @@
+import httpx
+
+
+def yearly_report(base):
+    return httpx.get(f"{base}/reports/yearly").json()

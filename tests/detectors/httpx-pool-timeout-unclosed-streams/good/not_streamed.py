@@ -1,0 +1,2 @@
+def fetch(client, request):
+    return client.send(request).json()

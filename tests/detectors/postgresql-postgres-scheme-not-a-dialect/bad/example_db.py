@@ -1,0 +1,1 @@
+engine = create_engine("postgres://app@db.internal/app")

@@ -1,0 +1,1 @@
+engine = create_engine("postgresql://app@db.internal/app")

@@ -1,0 +1,1 @@
+engine = create_engine("postgresql+psycopg://app@db.internal/app")

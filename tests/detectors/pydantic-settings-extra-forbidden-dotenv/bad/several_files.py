@@ -1,0 +1,5 @@
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=(".env", ".env.prod"), env_prefix="APP_")

@@ -1,0 +1,3 @@
+def test_without_token(monkeypatch):
+    monkeypatch.delenv("API_TOKEN", raising=False)
+    assert True

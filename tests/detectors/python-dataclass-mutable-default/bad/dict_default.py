@@ -1,0 +1,6 @@
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    headers: dict[str, str] = {}

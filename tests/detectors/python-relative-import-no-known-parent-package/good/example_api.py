@@ -1,0 +1,5 @@
+from .db import URL
+
+
+def url():
+    return URL

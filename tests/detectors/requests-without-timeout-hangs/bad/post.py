@@ -1,0 +1,5 @@
+import requests
+
+
+def notify(url, payload):
+    requests.post(url, json=payload)

@@ -1,0 +1,3 @@
+import sqlalchemy.ext.declarative as dec
+
+Base = dec.declarative_base()

@@ -1,0 +1,2 @@
+def purge(db_engine):
+    db_engine.execute("DELETE FROM job")

@@ -1,0 +1,1 @@
+engine.execute("DELETE FROM job WHERE done")

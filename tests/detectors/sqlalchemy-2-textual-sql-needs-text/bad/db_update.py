@@ -1,0 +1,2 @@
+def close_jobs(db):
+    db.execute("UPDATE job SET state = 'closed'")

@@ -1,0 +1,7 @@
+def save(session, obj):
+    try:
+        session.add(obj)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
