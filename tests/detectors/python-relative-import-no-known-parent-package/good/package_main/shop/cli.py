@@ -1,0 +1,5 @@
+from .db import URL
+
+
+def main() -> None:
+    print(URL)
