@@ -77,6 +77,12 @@ class Filters(FrozenRecord):
         args: list[Any] = []
         if self.category:
             cat = self.category.strip().strip("/").lower()
+            words = _category_words(cat)
+            if words:  # the full-text index narrows the rows first: a lookup, not a scan
+                sql.append(
+                    f"{alias}.rowid IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)"  # noqa: S608
+                )
+                args.append(f'category : ^"{words}"')
             sql.append(
                 f"(lower({alias}.category) = ? OR substr(lower({alias}.category), 1, ?) = ?)"
             )
@@ -105,6 +111,16 @@ class Filters(FrozenRecord):
                 folder = self.file.rstrip("/") + "/"
                 args += [self.file, len(folder), folder]
         return sql, args
+
+
+def _category_words(category: str) -> str:
+    """The words of a category as the index tokenised them (for a phrase query)."""
+    from kbtool.search.query import tokens
+
+    return " ".join(tokens(category)[:MAX_CATEGORY_WORDS])
+
+
+MAX_CATEGORY_WORDS = 16
 
 
 class Hit(FrozenRecord):
@@ -327,8 +343,10 @@ _BODY_BM25 = f"-{BODY_WEIGHT} * bm25(body_fts)"
 #: Each query field, by the column that holds it in each full-text table.
 _HEAD_FIELDS = {c: c for c in HEAD_COLUMNS}
 _BODY_FIELDS = {"description": "body", "body": "body"}
-#: Rows the high-weight table must give before the long texts are left out of a query.
-HEAD_FIRST_MIN = 1
+#: The most rows of one full-text lookup that are scored (the newest-indexed ones). BM25 over
+#: every match is what made a word in most entries slow; the cut makes every query's cost
+#: bounded, and changes nothing for a word in fewer entries than this.
+SCORED_PER_LOOKUP = 2000
 
 
 def search_sql(
@@ -345,17 +363,12 @@ def search_sql(
 
 
 def _scored_sql(
-    converted: FtsQuery,
-    filters: Filters,
-    limit: int,
-    *,
-    any_word: bool,
-    among: Sequence[int] = (),
+    converted: FtsQuery, filters: Filters, limit: int, *, any_word: bool
 ) -> tuple[str, list[Any]]:
-    """:func:`search_sql`, looking only at the rowids ``among`` when given."""
     lookups: list[str] = []
     args: list[Any] = []
-    only = f" AND rowid IN ({', '.join('?' * len(among))})" if among else ""
+    where, where_args = filters.where("e")
+    conditions = "".join(f" AND {w}" for w in where)
     for n, group in enumerate(converted.groups):
         for table, fields, bm25 in (
             ("entries_fts", _HEAD_FIELDS, _HEAD_BM25),
@@ -363,15 +376,11 @@ def _scored_sql(
         ):
             expression = for_table(group, fields)
             if expression:
-                lookups.append(
-                    f"SELECT rowid, {n} AS g, {bm25} AS s FROM {table} "  # noqa: S608
-                    f"WHERE {table} MATCH ?{only}"
-                )
-                args += [expression, *among]
-    where, where_args = filters.where("e")
+                lookups.append(_lookup(table, f"{n} AS g, {bm25} AS s", conditions))
+                args += [expression, *where_args]
     excluded_args: list[Any] = []
-    where += _excluded(converted, excluded_args)
-    conditions = "\n  AND ".join(where) if where else "1"
+    excluded = _excluded(converted, excluded_args)
+    outer = "\n  AND ".join(excluded) if excluded else "1"
     having = "" if any_word else f"HAVING matched = {len(converted.groups)}\n"
     sql = (
         "WITH m AS MATERIALIZED (\n  "
@@ -379,13 +388,25 @@ def _scored_sql(
         + "\n)\n"
         "SELECT m.rowid, sum(m.s) AS score, count(DISTINCT m.g) AS matched\n"
         "FROM m JOIN entries AS e ON e.rowid = m.rowid\n"
-        f"WHERE {conditions}\n"
+        f"WHERE {outer}\n"
         "GROUP BY m.rowid\n"
         f"{having}"
         "ORDER BY matched DESC, score DESC, e.id\n"
         "LIMIT ?"
     )
-    return sql, [*args, *where_args, *excluded_args, limit]
+    return sql, [*args, *excluded_args, limit]
+
+
+def _lookup(table: str, columns: str, conditions: str) -> str:
+    """A full-text lookup of at most :data:`SCORED_PER_LOOKUP` live rows that pass the
+    filters, newest-indexed first: BM25 is computed for those rows only, so a word in most
+    entries costs no more than a rarer one (one parameter: the MATCH expression, then the
+    filters')."""
+    return (
+        f"SELECT * FROM (SELECT {table}.rowid AS rowid, {columns} FROM {table} "  # noqa: S608
+        f"JOIN entries AS e ON e.rowid = {table}.rowid WHERE {table} MATCH ?{conditions} "
+        f"ORDER BY {table}.rowid DESC LIMIT {SCORED_PER_LOOKUP})"
+    )
 
 
 def _excluded(converted: FtsQuery, args: list[Any]) -> list[str]:
@@ -402,27 +423,28 @@ def _excluded(converted: FtsQuery, args: list[Any]) -> list[str]:
 
 def _head_first(
     conn: sqlite3.Connection, converted: FtsQuery, filters: Filters, limit: int
-) -> list[int] | None:
-    """The best ``limit`` entries by the short fields alone, when at least ``limit`` have
-    every group there: then entries matching only in long texts are not looked at, and a
-    word in most entries costs a small table's matches instead of BM25 over all of them.
-    None when the short fields do not give enough."""
+) -> list[tuple[int, float]] | None:
+    """The best ``limit`` entries by the short fields alone (title, symptoms, tags,
+    category), when at least ``limit`` have every group there: then the long texts are not
+    looked at, and a word in most entries costs a small table's lookup. None when the short
+    fields do not give enough."""
     parts = [for_table(group, _HEAD_FIELDS) for group in converted.groups]
     if not all(parts):
         return None
-    expression = " AND ".join(parts)
     where, args = filters.where("e")
-    where += _excluded(converted, args)
     conditions = "".join(f" AND {w}" for w in where)
+    excluded_args: list[Any] = []
+    excluded = _excluded(converted, excluded_args)
+    outer = "".join(f" AND {w}" for w in excluded)
     rows = conn.execute(
-        f"SELECT h.rowid FROM (SELECT rowid, {_HEAD_BM25} AS s FROM entries_fts "  # noqa: S608
-        "WHERE entries_fts MATCH ?) AS h JOIN entries AS e ON e.rowid = h.rowid "
-        f"WHERE 1{conditions} ORDER BY h.s DESC, e.id LIMIT ?",
-        [expression, *args, limit],
+        f"SELECT h.rowid, h.s FROM ({_lookup('entries_fts', f'{_HEAD_BM25} AS s', conditions)}) "  # noqa: S608
+        f"AS h JOIN entries AS e ON e.rowid = h.rowid WHERE 1{outer} "
+        "ORDER BY h.s DESC, e.id LIMIT ?",
+        [" AND ".join(parts), *args, *excluded_args, limit],
     ).fetchall()
-    if len(rows) < max(limit, HEAD_FIRST_MIN):
+    if len(rows) < limit:
         return None
-    return [row[0] for row in rows]
+    return [(row[0], float(row[1])) for row in rows]
 
 
 def _ranked(
@@ -434,8 +456,11 @@ def _ranked(
     any_word: bool = False,
 ) -> list[tuple[int, float]]:
     """(rowid, score) of the best entries, best first."""
-    among = None if any_word else _head_first(conn, converted, filters, limit)
-    sql, args = _scored_sql(converted, filters, limit, any_word=any_word, among=among or ())
+    if not any_word:
+        head = _head_first(conn, converted, filters, limit)
+        if head is not None:
+            return head
+    sql, args = search_sql(converted, filters, limit, any_word=any_word)
     return [(row[0], float(row[1])) for row in conn.execute(sql, args)]
 
 
@@ -668,32 +693,58 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+#: The most vocabulary words read from one slice when looking for a close word.
+MAX_SLICE_TERMS = 20_000
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+
 def close_terms(conn: sqlite3.Connection, word: str, most: int = 3) -> list[str]:
     """Indexed words within a small edit distance of ``word``, commonest first.
 
-    Words sharing its first two letters are looked at first, then (when none is close
-    enough) those sharing its first letter: reading a vocabulary slice costs time, and a
-    slice of one letter is large in a big KB."""
+    The words one edit away are looked up directly (a few hundred lookups, whatever the
+    size of the vocabulary); failing that, words sharing its first two letters, then its
+    first letter, are read and compared, at most :data:`MAX_SLICE_TERMS` of each slice."""
     word = _fold(word)
     if len(word) < 3 or len(word) > 40:
         return []
     cutoff = 1 if len(word) < 6 else 2
-    for prefix in (word[:2], word[:1]):
-        found: list[tuple[int, int, str]] = []
+    near = sorted(_edits(word) - {word})
+    found: list[tuple[int, int, str]] = []
+    for start in range(0, len(near), 500):
+        chunk = near[start : start + 500]
         rows = conn.execute(
-            "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ?",
-            (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+            f"SELECT term, doc FROM words_vocab WHERE term IN ({', '.join('?' * len(chunk))})",  # noqa: S608
+            chunk,
         )
-        for term, docs in rows:
-            if abs(len(term) - len(word)) > cutoff:
-                continue
-            distance = edit_distance(word, term, cutoff)
-            if distance <= cutoff:
-                found.append((distance, -docs, term))
+        found += [(1, -docs, term) for term, docs in rows]
+    for prefix in ("", word[:2], word[:1]):
+        if prefix:
+            rows = conn.execute(
+                "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ? LIMIT ?",
+                (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), MAX_SLICE_TERMS),
+            )
+            letters = set(word)
+            for term, docs in rows:
+                # Cheap lower bounds first: each letter the other lacks costs an edit.
+                if abs(len(term) - len(word)) > cutoff or len(letters - set(term)) > cutoff:
+                    continue
+                distance = edit_distance(word, term, cutoff)
+                if distance <= cutoff:
+                    found.append((distance, -docs, term))
         if found:
             found.sort()
-            return [term for _, _, term in found[:most]]
+            return list(dict.fromkeys(term for _, _, term in found))[:most]
     return []
+
+
+def _edits(word: str) -> set[str]:
+    """Every string one deletion, swap, replacement or insertion away from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+    out |= {a + c + b for a, b in splits for c in _ALPHABET}
+    return out
 
 
 def edit_distance(a: str, b: str, cutoff: int) -> int:

@@ -25,7 +25,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -92,8 +92,8 @@ CREATE TABLE refs (
     label TEXT NOT NULL
 );
 -- Rows of entries that were re-read or removed stay in the contentless tables (they cannot
--- forget a row without its old text): every query joins ``entries``, which has only the
--- live rows, and meta 'dead' counts them until a rebuild compacts (DEAD_SHARE).
+-- forget a row without its old text) and in ``tags``: every query joins ``entries``, which
+-- has only the live rows, and meta 'dead' counts them until a rebuild compacts (DEAD_SHARE).
 CREATE VIRTUAL TABLE entries_fts USING fts5(
     {", ".join(HEAD_COLUMNS)}, content = '', tokenize = '{TOKENIZER}'
 );
@@ -111,7 +111,6 @@ CREATE INDEX entries_id ON entries(id);
 CREATE INDEX entries_path ON entries(path);
 CREATE INDEX entries_date ON entries(date, id);
 CREATE INDEX tags_tag ON tags(tag, entry);
-CREATE INDEX tags_entry ON tags(entry);
 CREATE INDEX symptoms_entry ON symptoms(entry);
 CREATE INDEX symptoms_signature ON symptoms(signature);
 CREATE INDEX symptoms_message ON symptoms(message);
@@ -501,7 +500,7 @@ def _stat_walk(config: Config) -> list[tuple[str, _Stat]]:
                     ):
                         subdirs.append(path)
                 elif name.endswith(".xml"):
-                    out.append((f"{folder}/{name}", _stat(name, fd)))
+                    out.append((f"{folder}/{name}", _entry_stat(item)))
         finally:
             os.close(fd)
         for path in subdirs:
@@ -509,6 +508,14 @@ def _stat_walk(config: Config) -> list[tuple[str, _Stat]]:
 
     walk(top)
     return out
+
+
+def _entry_stat(item: os.DirEntry[str]) -> _Stat:
+    try:
+        info = item.stat()
+    except OSError:
+        return _Stat(-1, -1)
+    return _Stat(info.st_size, info.st_mtime_ns)
 
 
 def _stat(name: str, folder_fd: int | None) -> _Stat:
@@ -532,6 +539,12 @@ def scan(config: Config) -> dict[str, tuple[str, _Stat]]:
 
 
 def _stale(conn: sqlite3.Connection, disk: dict[str, tuple[str, _Stat]]) -> bool:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'stamps'").fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    if row is not None:  # one string compare instead of reading every file's row
+        return bool(row[0] != _stamps((rel, st.size, st.mtime_ns) for rel, (_, st) in disk.items()))
     known = {
         row[0]: (row[1], row[2], row[3])
         for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
@@ -543,6 +556,20 @@ def _stale(conn: sqlite3.Connection, disk: dict[str, tuple[str, _Stat]]) -> bool
         if racy or size != stat.size or mtime != stat.mtime_ns:
             return True
     return False
+
+
+def _stamps(files: Iterable[tuple[str, int, int]]) -> str:
+    """Every file's path, size and mtime as one string, in path order."""
+    return "\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in sorted(files))
+
+
+def _save_stamps(conn: sqlite3.Connection) -> None:
+    """Remember the files' stamps as one string for :func:`_stale`; none while a file is
+    racy (it must be hashed again, so each file's row must be looked at)."""
+    conn.execute("DELETE FROM meta WHERE key = 'stamps'")
+    if not conn.execute("SELECT 1 FROM files WHERE racy LIMIT 1").fetchone():
+        files = conn.execute("SELECT path, size, mtime_ns FROM files").fetchall()
+        conn.execute("INSERT INTO meta VALUES ('stamps', ?)", (_stamps(files),))
 
 
 def _file_hashes(conn: sqlite3.Connection) -> dict[str, str]:
@@ -800,8 +827,8 @@ def _insert(conn: sqlite3.Connection, batch: Sequence[_FileData], now_ns: int) -
 def _delete(conn: sqlite3.Connection, rel: str) -> None:
     """Forget a file's entries. Their full-text rows stay, dead (see SCHEMA)."""
     rowids = [r[0] for r in conn.execute("SELECT rowid FROM entries WHERE path = ?", (rel,))]
-    for rowid in rowids:
-        for table in ("tags", "symptoms", "refs"):
+    for rowid in rowids:  # its tags stay, dead (never looked up but through a live entry)
+        for table in ("symptoms", "refs"):
             conn.execute(f"DELETE FROM {table} WHERE entry = ?", (rowid,))  # noqa: S608
     conn.execute("DELETE FROM entries WHERE path = ?", (rel,))
     conn.execute("DELETE FROM files WHERE path = ?", (rel,))
@@ -894,6 +921,7 @@ def _rebuild(
             for statement in INDEXES.strip().splitlines():
                 conn.execute(statement)
             _fts_settings(conn, AFTER_BULK_FTS)
+            _save_stamps(conn)
             conn.execute("INSERT INTO meta VALUES ('built', ?)", (str(now),))
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -972,6 +1000,7 @@ def _apply_changes(
                     _delete(conn, data.rel)
                 _count(report, data, old)
             _insert(conn, batch, now)
+        _save_stamps(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

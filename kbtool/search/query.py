@@ -99,7 +99,7 @@ def _searchable(text: str) -> bool:
     return any(c.isalnum() for c in text)
 
 
-def _tokens(text: str) -> list[str]:
+def tokens(text: str) -> list[str]:
     """Runs of letters and digits: how the index's unicode61 tokenizer splits text."""
     out: list[str] = []
     word: list[str] = []
@@ -166,7 +166,7 @@ def _lex(query: str) -> list[_Term | str]:
 
 
 def _clause(term: _Term) -> Clause:
-    text = " ".join(_tokens(term.text)[:MAX_TERMS])[:MAX_TERM_CHARS]
+    text = " ".join(tokens(term.text)[:MAX_TERMS])[:MAX_TERM_CHARS]
     out = '"' + text.replace('"', '""') + '"'
     if term.prefix:
         out += " *"
@@ -247,7 +247,7 @@ def convert(query: str, *, drop_stop_words: bool = False) -> FtsQuery:
             groups = kept
     groups = _cap(groups)
     excluded = excluded[: max(0, MAX_TERMS - sum(len(g) for g in groups))]
-    words = tuple(dict.fromkeys(w.lower() for g in groups for t in g for w in _tokens(t.text)))
+    words = tuple(dict.fromkeys(w.lower() for g in groups for t in g for w in tokens(t.text)))
     if not groups:
         problem = (
             "a query needs at least one word to look for, not only excluded ones"
