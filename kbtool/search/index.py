@@ -746,7 +746,9 @@ def _rows(rel: str, entries: list[_Entry]) -> _Rows:
         for text, versions in e.symptoms:
             for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
                 sig, message = signatures(line)
-                rows.symptoms.append((rowid, text, versions, sig, message, " ".join(words(line))))
+                rows.symptoms.append(
+                    (rowid, text, versions, sig, message, " ".join(sorted(words(line))))
+                )
     return rows
 
 

@@ -77,14 +77,26 @@ def run_once(cmd: list[str], cwd: Path) -> Timing:
 
 
 def timed(cmd: list[str], *, runs: int, cwd: Path, warmup: int = 2) -> Timing:
-    for _ in range(warmup):
-        run_once(cmd, cwd)
-    samples = [run_once(cmd, cwd) for _ in range(runs)]
-    return Timing(
-        statistics.median(s.wall for s in samples),
-        statistics.median(s.cpu for s in samples),
-        max(s.rss_kb for s in samples),
-    )
+    return interleaved([cmd], runs=runs, cwd=cwd, warmup=warmup)[0]
+
+
+def interleaved(cmds: list[list[str]], *, runs: int, cwd: Path, warmup: int = 2) -> list[Timing]:
+    """Median timings of several commands run in turn, round after round, so that the load
+    of a shared machine weighs on each of them alike."""
+    samples: list[list[Timing]] = [[] for _ in cmds]
+    for n in range(warmup + runs):
+        for cmd, out in zip(cmds, samples, strict=True):
+            timing = run_once(cmd, cwd)
+            if n >= warmup:
+                out.append(timing)
+    return [
+        Timing(
+            statistics.median(s.wall for s in out),
+            statistics.median(s.cpu for s in out),
+            max(s.rss_kb for s in out),
+        )
+        for out in samples
+    ]
 
 
 def result(name: str, value: float, unit: str, ref: float, ref_name: str) -> None:
@@ -153,12 +165,22 @@ def bench_size(root: Path, entries: int, runs: int, rg: str) -> dict[str, Any]:
 
     out["queries"] = {}
     for name, args, rg_args in QUERIES:
-        ours = timed([*KBTOOL, "search", *args], runs=runs, cwd=root)
-        theirs = timed([rg, *rg_args, "learnings"], runs=runs, cwd=root)
-        out["queries"][name] = {"kbtool": ours.wall, "rg": theirs.wall, "kbtool_cpu": ours.cpu}
+        ours, theirs, start = interleaved(
+            [[*KBTOOL, "search", *args], [rg, *rg_args, "learnings"], [PY, "-c", "pass"]],
+            runs=runs,
+            cwd=root,
+        )
+        out["queries"][name] = {
+            "kbtool": ours.wall,
+            "rg": theirs.wall,
+            "python_c_pass": start.wall,
+            "kbtool_cpu": ours.cpu,
+            "python_c_pass_cpu": start.cpu,
+        }
         key = name.split(",")[0].replace(" ", "_").replace("-", "_")
-        result(f"search_{key}_{entries}", ours.wall, "ms", out["python_c_pass"], "python -c pass")
+        result(f"search_{key}_{entries}", ours.wall, "ms", start.wall, "python -c pass")
         result(f"  vs_rg_{key}_{entries}", ours.wall, "ms", theirs.wall, f"rg {' '.join(rg_args)}")
+        print(f"         cpu {ours.cpu * 1000:.1f} ms ({ours.cpu / start.cpu:.2f} x python's)")
     out["load_after"] = load()
     print(f"load after {out['load_after']}", flush=True)
     return out
@@ -174,7 +196,10 @@ def main() -> None:
         help="where to keep the generated KBs (default: a temporary folder, removed afterwards)",
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--quick", action="store_true", help="1k and 10k entries, 5 runs")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.runs = "1000,10000", 5
     rg = shutil.which("rg")
     if not rg:
         raise SystemExit("ripgrep (rg) is needed: apt-get install -y ripgrep")

@@ -1,0 +1,72 @@
+"""Draw docs/scaling.png from ``bench_search.py --json`` figures.
+
+    pip install -e '.[bench]'
+    python tests/benchmarks/plot.py FIGURES.json [MORE.json …] [-o docs/scaling.png]
+
+Time against entries on log-log axes: one line per query class of ``kbtool search``, the
+same classes' ``rg -i -l`` (dashed), and ``python -c pass`` (dotted) for scale. Figures of
+several runs (say 1k–100k, then the 1M run) are merged by entry count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def load(paths: list[Path]) -> list[dict[str, Any]]:
+    by_size: dict[int, dict[str, Any]] = {}
+    for path in paths:
+        for figures in json.loads(path.read_text(encoding="utf-8")):
+            by_size[int(figures["entries"])] = figures
+    return [by_size[n] for n in sorted(by_size)]
+
+
+def plot(runs: list[dict[str, Any]], out: Path) -> None:
+    matplotlib = importlib.import_module("matplotlib")
+    matplotlib.use("Agg")
+    plt = importlib.import_module("matplotlib.pyplot")
+    sizes = [r["entries"] for r in runs]
+    classes = list(runs[0]["queries"])
+    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for n, name in enumerate(classes):
+        color = colors[n % len(colors)]
+        ours = [r["queries"][name]["kbtool"] * 1000 for r in runs]
+        rg = [r["queries"][name]["rg"] * 1000 for r in runs]
+        ax.plot(sizes, ours, "o-", color=color, label=f"kbtool search: {name}")
+        ax.plot(sizes, rg, "x--", color=color, alpha=0.6, linewidth=1, label=f"rg -i -l: {name}")
+    ax.plot(
+        sizes,
+        [r["python_c_pass"] * 1000 for r in runs],
+        ":",
+        color="grey",
+        label="python -c pass",
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("entries in the KB (50 a file, 1–3 KB each)")
+    ax.set_ylabel("whole process, ms (median)")
+    ax.set_title("kbtool search against rg -i -l, same files, same run")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, ncol=2, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(out)
+    print(f"wrote {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("figures", type=Path, nargs="+", help="bench_search.py --json files")
+    parser.add_argument("-o", "--out", type=Path, default=REPO / "docs" / "scaling.png")
+    args = parser.parse_args()
+    plot(load(args.figures), args.out)
+
+
+if __name__ == "__main__":
+    main()
