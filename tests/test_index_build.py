@@ -18,7 +18,7 @@ from kbtool.search.index import index_path, open_index
 def _rows(config: Config) -> dict[str, list[tuple[object, ...]]]:
     with sqlite3.connect(index_path(config)) as db:
         return {
-            table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
+            table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
             for table in ("files", "entries", "tags", "symptoms", "refs")
         }
 
