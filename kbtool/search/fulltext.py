@@ -695,46 +695,43 @@ def _fold(word: str) -> str:
 
 #: The most vocabulary words read from one slice when looking for a close word.
 MAX_SLICE_TERMS = 20_000
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_"
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
 def close_terms(conn: sqlite3.Connection, word: str, most: int = 3) -> list[str]:
     """Indexed words within a small edit distance of ``word``, commonest first.
 
-    The words one edit away are looked up directly (a few hundred lookups, whatever the
-    size of the vocabulary); failing that, words sharing its first two letters, then its
-    first letter, are read and compared, at most :data:`MAX_SLICE_TERMS` of each slice."""
+    The words sharing its first two letters are read (at most :data:`MAX_SLICE_TERMS`) and
+    compared; the words one edit away that start otherwise (a typo in the first two letters)
+    are looked up directly. Either costs the same whatever the size of the vocabulary."""
     word = _fold(word)
     if len(word) < 3 or len(word) > 40:
         return []
     cutoff = 1 if len(word) < 6 else 2
-    near = sorted(_edits(word) - {word})
+    prefix = word[:2]
     found: list[tuple[int, int, str]] = []
-    for start in range(0, len(near), 500):
-        chunk = near[start : start + 500]
+    rows = conn.execute(
+        "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ? LIMIT ?",
+        (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), MAX_SLICE_TERMS),
+    )
+    letters = set(word)
+    for term, docs in rows:
+        # Cheap lower bounds first: each letter the other lacks costs an edit.
+        if abs(len(term) - len(word)) > cutoff or len(letters - set(term)) > cutoff:
+            continue
+        distance = edit_distance(word, term, cutoff)
+        if 0 < distance <= cutoff:
+            found.append((distance, -docs, term))
+    elsewhere = sorted(e for e in _edits(word) if e[:2] != prefix)
+    for start in range(0, len(elsewhere), 500):
+        chunk = elsewhere[start : start + 500]
         rows = conn.execute(
             f"SELECT term, doc FROM words_vocab WHERE term IN ({', '.join('?' * len(chunk))})",  # noqa: S608
             chunk,
         )
         found += [(1, -docs, term) for term, docs in rows]
-    for prefix in ("", word[:2], word[:1]):
-        if prefix:
-            rows = conn.execute(
-                "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ? LIMIT ?",
-                (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), MAX_SLICE_TERMS),
-            )
-            letters = set(word)
-            for term, docs in rows:
-                # Cheap lower bounds first: each letter the other lacks costs an edit.
-                if abs(len(term) - len(word)) > cutoff or len(letters - set(term)) > cutoff:
-                    continue
-                distance = edit_distance(word, term, cutoff)
-                if distance <= cutoff:
-                    found.append((distance, -docs, term))
-        if found:
-            found.sort()
-            return list(dict.fromkeys(term for _, _, term in found))[:most]
-    return []
+    found.sort()
+    return [term for _, _, term in found[:most]]
 
 
 def _edits(word: str) -> set[str]:

@@ -25,7 +25,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -543,8 +543,10 @@ def _stale(conn: sqlite3.Connection, disk: dict[str, tuple[str, _Stat]]) -> bool
         row = conn.execute("SELECT value FROM meta WHERE key = 'stamps'").fetchone()
     except sqlite3.DatabaseError:
         row = None
-    if row is not None:  # one string compare instead of reading every file's row
-        return bool(row[0] != _stamps((rel, st.size, st.mtime_ns) for rel, (_, st) in disk.items()))
+    if row is not None:  # one compare instead of reading every file's row
+        return bool(
+            row[0] != _stamps([(rel, st.size, st.mtime_ns) for rel, (_, st) in disk.items()])
+        )
     known = {
         row[0]: (row[1], row[2], row[3])
         for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
@@ -558,17 +560,22 @@ def _stale(conn: sqlite3.Connection, disk: dict[str, tuple[str, _Stat]]) -> bool
     return False
 
 
-def _stamps(files: Iterable[tuple[str, int, int]]) -> str:
-    """Every file's path, size and mtime as one string, in path order."""
-    return "\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in sorted(files))
+def _stamps(files: list[tuple[str, int, int]]) -> bytes:
+    """Every file's path, size and mtime, in the walk's order, as one value (marshal
+    format 2 has no back-references, so equal lists give equal bytes)."""
+    import marshal
+
+    return marshal.dumps(files, 2)
 
 
-def _save_stamps(conn: sqlite3.Connection) -> None:
-    """Remember the files' stamps as one string for :func:`_stale`; none while a file is
-    racy (it must be hashed again, so each file's row must be looked at)."""
+def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, _Stat]]) -> None:
+    """Remember the files' stamps as one value for :func:`_stale`, when every file of the
+    walk is in the index with that stamp and none is racy (a racy file must be hashed again,
+    so each file's row must be looked at)."""
     conn.execute("DELETE FROM meta WHERE key = 'stamps'")
-    if not conn.execute("SELECT 1 FROM files WHERE racy LIMIT 1").fetchone():
-        files = conn.execute("SELECT path, size, mtime_ns FROM files").fetchall()
+    files = [(rel, st.size, st.mtime_ns) for rel, (_, st) in disk.items()]
+    known = set(conn.execute("SELECT path, size, mtime_ns FROM files WHERE NOT racy"))
+    if len(known) == len(files) and known.issuperset(files):
         conn.execute("INSERT INTO meta VALUES ('stamps', ?)", (_stamps(files),))
 
 
@@ -923,7 +930,7 @@ def _rebuild(
             for statement in INDEXES.strip().splitlines():
                 conn.execute(statement)
             _fts_settings(conn, AFTER_BULK_FTS)
-            _save_stamps(conn)
+            _save_stamps(conn, disk)
             conn.execute("INSERT INTO meta VALUES ('built', ?)", (str(now),))
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -1002,7 +1009,7 @@ def _apply_changes(
                     _delete(conn, data.rel)
                 _count(report, data, old)
             _insert(conn, batch, now)
-        _save_stamps(conn)
+        _save_stamps(conn, disk)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -60,12 +60,74 @@ def plot(runs: list[dict[str, Any]], out: Path) -> None:
     print(f"wrote {out}")
 
 
+def table(runs: list[dict[str, Any]]) -> str:
+    """The scaling table of docs/performance.md, as Markdown: a column a KB size."""
+
+    def ms(value: float, ref: float) -> str:
+        return f"{value * 1000:.0f} ms ({value / ref:.1f}×)"
+
+    head = ["", *(f"{r['entries']:,} entries" for r in runs)]
+    lines = [
+        ("XML", [f"{r['xml_bytes'] / 1e6:,.1f} MB" for r in runs]),
+        (
+            "index on disk (× the XML)",
+            [
+                f"{r['index_bytes'] / 1e6:,.1f} MB ({r['index_bytes'] / r['xml_bytes']:.2f}×)"
+                for r in runs
+            ],
+        ),
+        (
+            "full build (× bare lxml parse)",
+            [f"{r['build']:,.1f} s ({r['build'] / r['bare_parse']:.1f}×)" for r in runs],
+        ),
+        ("build peak RSS", [f"{r['build_rss_kb'] / 1024:,.0f} MB" for r in runs]),
+        (
+            "update, one file changed (× python -c pass)",
+            [ms(r["update"], r["python_c_pass"]) for r in runs],
+        ),
+    ]
+    for name in runs[0]["queries"]:
+        lines.append(
+            (
+                f"search: {name} (× python -c pass)",
+                [
+                    ms(r["queries"][name]["kbtool"], r["queries"][name]["python_c_pass"])
+                    for r in runs
+                ],
+            )
+        )
+        lines.append(
+            (
+                f"rg -i -l: {name} (kbtool ÷ rg)",
+                [
+                    f"{r['queries'][name]['rg'] * 1000:.0f} ms "
+                    f"({r['queries'][name]['kbtool'] / r['queries'][name]['rg']:.1f}×)"
+                    for r in runs
+                ],
+            )
+        )
+    lines.append(("python -c pass", [f"{r['python_c_pass'] * 1000:.0f} ms" for r in runs]))
+    lines.append(
+        (
+            "load average (1/5 min) before, after",
+            [f"{r['load_before']}, {r['load_after']}" for r in runs],
+        )
+    )
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join([label, *cells]) + " |" for label, cells in lines]
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("figures", type=Path, nargs="+", help="bench_search.py --json files")
     parser.add_argument("-o", "--out", type=Path, default=REPO / "docs" / "scaling.png")
+    parser.add_argument("--table", action="store_true", help="also print the Markdown table")
     args = parser.parse_args()
-    plot(load(args.figures), args.out)
+    runs = load(args.figures)
+    plot(runs, args.out)
+    if args.table:
+        print(table(runs))
 
 
 if __name__ == "__main__":
