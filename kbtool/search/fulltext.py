@@ -346,7 +346,7 @@ _BODY_FIELDS = {"description": "body", "body": "body"}
 #: The most rows of one full-text lookup that are scored (the newest-indexed ones). BM25 over
 #: every match is what made a word in most entries slow; the cut makes every query's cost
 #: bounded, and changes nothing for a word in fewer entries than this.
-SCORED_PER_LOOKUP = 2000
+SCORED_PER_LOOKUP = 1000
 
 
 def search_sql(
