@@ -71,8 +71,8 @@ def fields_of(element: str) -> dict[str, str]:
     return out
 
 
-def _read(config: Config, rel: str) -> str | None:
-    """A KB file as text: inside the root, no link at its end, a regular file under the cap."""
+def _read(config: Config, rel: str) -> bytes | None:
+    """A KB file's bytes: inside the root, no link at its end, a regular file under the cap."""
     if rel.startswith("/") or ".." in rel.split("/"):
         return None
     root = str(config.root)
@@ -80,39 +80,43 @@ def _read(config: Config, rel: str) -> str | None:
     if not real.startswith(root + os.sep):
         return None
     try:
-        fd = os.open(
-            real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(real, flags)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > config.max_file_bytes:
             return None
-        data = os.read(fd, config.max_file_bytes + 1)
+        return os.read(fd, config.max_file_bytes + 1)
     except OSError:
         return None
     finally:
         os.close(fd)
-    return data.decode("utf-8", errors="replace")
 
 
-def element_at(text: str, line: int, entry_id: str) -> str:
-    """The ``<learning>`` element that starts on ``line`` (1-based) and has ``entry_id``;
-    "" when it is not there."""
+def element_at(data: bytes, line: int, entry_id: str) -> str:
+    """The ``<learning>`` element with ``entry_id`` that starts on ``line`` (1-based), as
+    text; "" when it is not there."""
+    wanted = entry_id.encode("utf-8", errors="replace")
     at = 0
-    for _ in range(max(line - 1, 0)):
-        at = text.find("\n", at) + 1
-        if at == 0:
+    while True:
+        at = data.find(wanted, at)
+        if at < 0:
             return ""
-    start = text.find("<learning", at)
-    end = text.find("</learning>", start)
-    if start < 0 or end < 0 or end - start > MAX_ENTRY_CHARS:
-        return ""
-    tag_end = text.find(">", start)
-    if f'"{entry_id}"' not in text[start:tag_end] and f"'{entry_id}'" not in text[start:tag_end]:
-        return ""
-    return text[start:end]
+        start = data.rfind(b"<learning", 0, at)
+        at += len(wanted)
+        if start < 0 or data.count(b"\n", 0, start) + 1 != line:
+            continue
+        tag_end = data.find(b">", start)
+        quotes = (b'"', b"'")
+        opening = data[at - len(wanted) - 1 : at - len(wanted)]
+        if not (start < at <= tag_end) or data[at : at + 1] not in quotes or opening not in quotes:
+            continue
+        end = data.find(b"</learning>", tag_end)
+        if end < 0 or end - start > MAX_ENTRY_CHARS:
+            return ""
+        return data[start:end].decode("utf-8", errors="replace")
 
 
 def snippets(
@@ -125,7 +129,7 @@ def snippets(
     id) for an FTS5 ``expression`` over :data:`COLUMNS`; rows it does not match have none."""
     if not rows or not expression:
         return {}
-    files: dict[str, str | None] = {}
+    files: dict[str, bytes | None] = {}
     texts = []
     for rowid, rel, line, entry_id in rows:
         if rel not in files:
