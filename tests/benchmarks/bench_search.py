@@ -110,7 +110,14 @@ def kb_at(base: Path, entries: int) -> Path:
     if not marker.exists():
         shutil.rmtree(root, ignore_errors=True)
         start = time.perf_counter()
-        generate(root, entries)
+        if entries >= 500_000:  # one generator a core: a 1M KB takes minutes to write
+            import multiprocessing
+
+            jobs = os.cpu_count() or 1
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                pool.starmap(generate, [(root, entries, 7, (k, jobs)) for k in range(jobs)])
+        else:
+            generate(root, entries)
         marker.write_text(str(entries))
         print(f"generated {entries} entries in {time.perf_counter() - start:.1f} s", flush=True)
     return root
