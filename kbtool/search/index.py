@@ -372,13 +372,11 @@ def open_index(
         if conn is not None and check:
             problem = integrity_problem(conn)
         report = IndexReport()
-        if conn is not None and not problem and not rebuild:
-            disk = scan(config)
-            if not _stale(conn, disk):
-                if counts:
-                    _fill_counts(conn, report)
-                report.seconds = time.perf_counter() - started
-                return Index(conn, lock, report)
+        if conn is not None and not problem and not rebuild and not _stale(conn, config):
+            if counts:
+                _fill_counts(conn, report)
+            report.seconds = time.perf_counter() - started
+            return Index(conn, lock, report)
         if conn is not None:
             conn.close()
         lock.exclusive()  # blocks until readers are done; converted from shared
@@ -472,20 +470,22 @@ def _stat_walk(config: Config) -> list[tuple[str, _Stat]]:
     """The KB's XML files as absolute path strings, each with its size and mtime ((-1, -1)
     when it cannot be read): the files of ``kb.iter_xml_paths((), config)``, in its order (a
     test holds the two equal)."""
-    return [(path, stat) for _, path, stat in _walk(config)]
+    return [(path, _Stat(size, mtime)) for _, size, mtime, path in _walk(config)]
 
 
-def _walk(config: Config) -> list[tuple[str, str, _Stat]]:
-    """(relative path, path, stamp) of each XML file, as :func:`_stat_walk` orders them.
+def _walk(config: Config) -> list[tuple[str, int, int, str]]:
+    """(relative path, size, mtime, path) of each XML file, as :func:`_stat_walk` orders
+    them; size and mtime are -1 when the file cannot be stat'ed.
     This runs before every query (at 1M entries, for 20,000 files), so it avoids ``Path``
     objects, works out each folder's relative path once, and takes each stamp from the
     folder listing's own ``stat``."""
     top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, see above
     root = str(config.root)
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
-        return [(_relative(top, root), top, _stat(top, None))]
+        stat = _stat(top, None)
+        return [(_relative(top, root), stat.size, stat.mtime_ns, top)]
     skip = {str(config.cache_dir), str(config.reports_dir)}
-    out: list[tuple[str, str, _Stat]] = []
+    out: list[tuple[str, int, int, str]] = []
     by_name = operator.attrgetter("name")
 
     def walk(folder: str) -> None:
@@ -511,7 +511,11 @@ def _walk(config: Config) -> list[tuple[str, str, _Stat]]:
                 ):
                     subdirs.append(path)
             elif name.endswith(".xml"):
-                out.append((base + name, f"{folder}/{name}", _entry_stat(item)))
+                try:
+                    info = item.stat()
+                    out.append((base + name, info.st_size, info.st_mtime_ns, f"{folder}/{name}"))
+                except OSError:
+                    out.append((base + name, -1, -1, f"{folder}/{name}"))
         for path in subdirs:
             walk(path)
 
@@ -525,14 +529,6 @@ def _relative(path: str, root: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def _entry_stat(item: os.DirEntry[str]) -> _Stat:
-    try:
-        info = item.stat()
-    except OSError:
-        return _Stat(-1, -1)
-    return _Stat(info.st_size, info.st_mtime_ns)
-
-
 def _stat(name: str, folder_fd: int | None) -> _Stat:
     try:
         info = os.stat(name, dir_fd=folder_fd)
@@ -543,18 +539,18 @@ def _stat(name: str, folder_fd: int | None) -> _Stat:
 
 def scan(config: Config) -> dict[str, tuple[str, _Stat]]:
     """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)."""
-    return {rel: (path, stat) for rel, path, stat in _walk(config)}
+    return {rel: (path, _Stat(size, mtime)) for rel, size, mtime, path in _walk(config)}
 
 
-def _stale(conn: sqlite3.Connection, disk: dict[str, tuple[str, _Stat]]) -> bool:
+def _stale(conn: sqlite3.Connection, config: Config) -> bool:
+    """Whether a file of the KB was added, removed or changed since the last update."""
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'stamps'").fetchone()
     except sqlite3.DatabaseError:
         row = None
     if row is not None:  # one compare instead of reading every file's row
-        return bool(
-            row[0] != _stamps([(rel, st.size, st.mtime_ns) for rel, (_, st) in disk.items()])
-        )
+        return bool(row[0] != _stamps([w[:3] for w in _walk(config)]))
+    disk = scan(config)
     known = {
         row[0]: (row[1], row[2], row[3])
         for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
