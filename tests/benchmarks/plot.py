@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def plot(runs: list[dict[str, Any]], out: Path) -> None:
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12))
     fig.tight_layout()
     fig.savefig(out)
-    print(f"wrote {out}")
+    print(f"wrote {out}", file=sys.stderr)
 
 
 def _reference(run: dict[str, Any]) -> float:
