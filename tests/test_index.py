@@ -82,7 +82,7 @@ def test_stale_index_updates_added_modified_removed(tmp_path: Path) -> None:
     assert not report.rebuilt and notices == []
     assert report.entries == 9 - 2 + 1
     assert _ids(config, "thundering herd") == ["retry-storm-after-timeout"]
-    assert _ids(config, "retry storm") == []
+    assert _ids(config, '"retry storm"') == []
     assert _ids(config, "event loop") == []
     assert _ids(config, "pg_dump") == ["pgdump-copy", "pgdump-version-mismatch"]
 

@@ -16,7 +16,8 @@ from kbtool.search.fulltext import (
     MARK_CLOSE,
     MARK_OPEN,
     Filters,
-    _ranked_then_fetched,
+    _head_first,
+    _ranked,
     _snippet,
     edit_distance,
     make_filters,
@@ -178,10 +179,49 @@ def test_limit(kb: Config) -> None:
 
 def test_did_you_mean(kb: Config) -> None:
     result = search(kb, "contxt managr")
-    assert result.hits == []
     assert result.suggestions[0] == "context manager"
     assert search(kb, "exhuasted").suggestions[0] == "exhausted"  # swapped letters
     assert search(kb, "session zzzzqqq").suggestions == []
+    assert search(kb, "zzzzqqq").hits == []
+
+
+def test_a_typo_shows_the_corrected_results(kb: Config) -> None:
+    result = search(kb, "contxt managr")
+    assert result.corrected == "context manager"
+    assert result.hits == search(kb, "context manager").hits
+    assert search(kb, "context manager").corrected is None
+
+
+def test_no_entry_with_every_word_falls_back_to_any_word_ranked(kb: Config) -> None:
+    result = search(kb, "session zzzzqqq pagination")
+    assert result.mode == "any" and result.corrected is None
+    found = [h.id for h in result.hits]
+    assert set(found) == set(ids(kb, "session")) | set(ids(kb, "pagination"))
+    assert search(kb, "session").mode == "all"
+
+
+def test_stop_words_are_left_out_unless_quoted(kb: Config) -> None:
+    result = search(kb, "how do I fix a session leak")
+    assert result.ignored == ["how", "do", "i", "a"]
+    assert result.hits == search(kb, "fix session leak").hits
+    assert search(kb, '"the"').ignored == []
+
+
+def test_an_id_or_its_start_finds_the_entry_first(kb: Config) -> None:
+    assert ids(kb, "retry-storm-after-timeout")[0] == "retry-storm-after-timeout"
+    assert ids(kb, "Retry-Storm")[0] == "retry-storm-after-timeout"
+    assert ids(kb, "retry-storm-after-timeout", severity=["low"]) == []  # filters apply
+    assert [h.id for h in search_entries(kb, "pool-exhaustion-under-load", limit=1)] == [
+        "pool-exhaustion-under-load"
+    ]
+
+
+def test_filters_alone_list_the_newest_entries(kb: Config) -> None:
+    hits = search(kb, "", filters=Filters(category="API")).hits
+    assert [h.category.split("/")[0] for h in hits] == ["API"] * len(hits) and hits
+    assert [h.date for h in hits] == sorted((h.date for h in hits), reverse=True)
+    with pytest.raises(UsageError):
+        search(kb, "")
 
 
 def test_edit_distance() -> None:
@@ -199,25 +239,36 @@ def test_snippet_markers() -> None:
 
 def test_search_sql_is_what_runs(kb: Config) -> None:
     filters = Filters(category="Database", tags=("sqlalchemy",), severity=("critical",))
-    sql, args = search_sql(convert("pool").match, filters, 5)
-    assert "bm25(entries_fts, 10.0, 10.0, 4.0, 2.0, 2.0, 1.0)" in sql
+    sql, args = search_sql(convert("pool"), filters, 5)
+    assert "bm25(entries_fts, 10.0, 10.0, 2.0, 2.0)" in sql and "bm25(body_fts)" in sql
     with sqlite3.connect(index_path(kb)) as db:
         rows = db.execute(sql, args).fetchall()
-    assert [r[0] for r in rows] == ["pool-exhaustion-under-load"]
+        found = [
+            db.execute("SELECT id FROM entries WHERE rowid = ?", (r[0],)).fetchone()[0]
+            for r in rows
+        ]
+    assert found == ["pool-exhaustion-under-load"]
 
 
 @pytest.mark.parametrize(
-    "query", ["pool", "session", "timeout OR retry", "a*", '"connection pool"']
+    "query", ["pool", "session", "timeout OR retry", "a*", '"connection pool"', "async -pool"]
 )
-def test_two_step_search_returns_the_rows_of_the_statement(kb: Config, query: str) -> None:
-    match = convert(query).match
+def test_head_first_ranks_by_the_short_fields_or_steps_aside(kb: Config, query: str) -> None:
+    """When enough entries have every group in their short fields, only those are ranked
+    (by those fields); otherwise the full statement decides."""
+    converted = convert(query)
     search_entries(kb, "pool")  # the index exists and is fresh
     with sqlite3.connect(index_path(kb)) as db:
+        full = db.execute(*search_sql(converted, Filters(), 1000)).fetchall()
         for limit in range(1, 12):
-            sql, args = search_sql(match, Filters(), limit)
-            two_step = _ranked_then_fetched(db, match, limit)
-            assert two_step is not None
-            assert two_step == db.execute(sql, args).fetchall(), (query, limit)
+            ranked = _ranked(db, converted, Filters(), limit)
+            head = _head_first(db, converted, Filters(), limit)
+            if head is None:
+                assert ranked == [(r[0], r[1]) for r in full[:limit]], (query, limit)
+            else:
+                assert ranked == head and len(head) == limit
+                assert {rowid for rowid, _ in head} <= {r[0] for r in full}
+                assert all(a[1] >= b[1] for a, b in itertools.pairwise(head))
 
 
 def test_tie_at_the_cut_is_decided_by_id(tmp_path: Path) -> None:
@@ -237,8 +288,6 @@ def test_tie_at_the_cut_is_decided_by_id(tmp_path: Path) -> None:
     assert sorted(tied) == tied and {"aa-twin", twin_id, "zz-twin"} <= set(tied)
     [aa] = search_entries(config, word, limit=1)
     assert aa.id == tied[0] == min(tied)
-    with sqlite3.connect(index_path(config)) as db:
-        assert _ranked_then_fetched(db, convert(word).match, 1) is None
 
 
 def test_make_filters_from_option_values(kb: Config) -> None:

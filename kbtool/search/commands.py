@@ -142,10 +142,10 @@ def search_command(
     text = " ".join(query)
     filters = make_filters(config, **filter_values)
     if show_sql:
-        converted = convert(text)
+        converted = convert(text, drop_stop_words=True)
         if not converted.match:
             raise UsageError(f"{converted.problem} (query: {text[:80]!r})")
-        sql, args = search_sql(converted.match, filters, max(1, limit))
+        sql, args = search_sql(converted, filters, max(1, limit))
         out.write(inline_sql(sql, args) + ";\n")
         return 0
     result = search(
@@ -166,6 +166,10 @@ def search_command(
             if hit.snippet:
                 lines.append("    " + highlight(sanitize(hit.snippet, 1000), hit.highlights, style))
             out.write("\n".join(lines) + "\n")
+    if result.corrected:
+        notice(f"no entries match {text[:80]!r}; showing results for {result.corrected!r}")
+    if result.mode == "any" and result.hits:
+        notice("no entry has all of the words; showing entries with any of them, most first")
     excluded = None if result.hits else excluding_filter(config, filter_values)
     if excluded:
         notice(excluded)

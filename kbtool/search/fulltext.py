@@ -20,8 +20,17 @@ from typing import Any
 from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.records import FrozenRecord, Record
-from kbtool.search.index import FTS_COLUMNS, FTS_WEIGHTS, Notice, Progress, check_limit, query_index
-from kbtool.search.query import convert
+from kbtool.search.index import (
+    BODY_WEIGHT,
+    HEAD_COLUMNS,
+    HEAD_WEIGHTS,
+    Notice,
+    Progress,
+    check_limit,
+    query_index,
+)
+from kbtool.search.query import FtsQuery, convert, for_table
+from kbtool.search.snippets import COLUMNS as SNIPPET_COLUMNS
 
 SEVERITIES = ("critical", "high", "medium", "low")
 STATUSES = ("active", "superseded", "archived")
@@ -69,6 +78,12 @@ class Filters(FrozenRecord):
         args: list[Any] = []
         if self.category:
             cat = self.category.strip().strip("/").lower()
+            words = _category_words(cat)
+            if words:  # the full-text index narrows the rows first: a lookup, not a scan
+                sql.append(
+                    f"{alias}.rowid IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)"  # noqa: S608
+                )
+                args.append(f'category : ^"{words}"')
             sql.append(
                 f"(lower({alias}.category) = ? OR substr(lower({alias}.category), 1, ?) = ?)"
             )
@@ -97,6 +112,16 @@ class Filters(FrozenRecord):
                 folder = self.file.rstrip("/") + "/"
                 args += [self.file, len(folder), folder]
         return sql, args
+
+
+def _category_words(category: str) -> str:
+    """The words of a category as the index tokenised them (for a phrase query)."""
+    from kbtool.search.query import tokens
+
+    return " ".join(tokens(category)[:MAX_CATEGORY_WORDS])
+
+
+MAX_CATEGORY_WORDS = 16
 
 
 class Hit(FrozenRecord):
@@ -177,11 +202,14 @@ class Hit(FrozenRecord):
 
 
 class SearchResult(Record):
-    _fields = ("query", "fts", "hits", "suggestions")
+    _fields = ("query", "fts", "hits", "suggestions", "corrected", "mode", "ignored")
     query: str
     fts: str  # the FTS5 MATCH expression it became
     hits: list[Hit]
     suggestions: list[str]  # whole corrected queries
+    corrected: str | None  # the suggestion whose hits these are, when the query had none
+    mode: str  # "all": every word matched; "any": no entry had all, ranked by how many
+    ignored: list[str]  # stop words left out
 
     def __init__(
         self,
@@ -189,11 +217,17 @@ class SearchResult(Record):
         fts: str,
         hits: list[Hit] | None = None,
         suggestions: list[str] | None = None,
+        corrected: str | None = None,
+        mode: str = "all",
+        ignored: list[str] | None = None,
     ) -> None:
         self.query = query
         self.fts = fts
         self.hits = [] if hits is None else hits
         self.suggestions = [] if suggestions is None else suggestions
+        self.corrected = corrected
+        self.mode = mode
+        self.ignored = [] if ignored is None else ignored
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -201,6 +235,9 @@ class SearchResult(Record):
             "fts": self.fts,
             "hits": [h.to_dict() for h in self.hits],
             "suggestions": self.suggestions,
+            "corrected": self.corrected,
+            "mode": self.mode,
+            "ignored": self.ignored,
         }
 
 
@@ -305,61 +342,173 @@ _COLUMNS = "e.id, e.title, e.category, e.path, e.line, e.severity, e.status, e.d
 # an entry's size (a 1 MiB entry took 15 s). An entry over SNIPPET_MAX_CHARS gets the start
 # of its description instead, read in bounded time.
 SNIPPET_MAX_CHARS = 64 * 1024
-_SIZE = " + ".join(f"length(entries_fts.{c})" for c in FTS_COLUMNS)
+_SIZE = " + ".join(f"length(entries_fts.{c})" for c in SNIPPET_COLUMNS)
 _SNIPPET = (
     f"CASE WHEN {_SIZE} > {SNIPPET_MAX_CHARS} "
     "THEN substr(entries_fts.description, 1, 300) || '…' "
     f"ELSE snippet(entries_fts, -1, char(1), char(2), '…', {SNIPPET_TOKENS}) END"
 )
-_BM25 = f"-bm25(entries_fts, {', '.join(str(w) for w in FTS_WEIGHTS)})"
-_JOIN = "FROM entries_fts JOIN entries AS e ON e.rowid = entries_fts.rowid"
+_HEAD_BM25 = f"-bm25(entries_fts, {', '.join(str(w) for w in HEAD_WEIGHTS)})"
+_BODY_BM25 = f"-{BODY_WEIGHT} * bm25(body_fts)"
+#: Each query field, by the column that holds it in each full-text table.
+_HEAD_FIELDS = {c: c for c in HEAD_COLUMNS}
+_BODY_FIELDS = {"description": "body", "body": "body"}
+#: The most rows of one full-text lookup that are scored (the newest-indexed ones). BM25 over
+#: every match is what made a word in most entries slow; the cut makes every query's cost
+#: bounded, and changes nothing for a word in fewer entries than this.
+SCORED_PER_LOOKUP = 1000
 
 
-def search_sql(match: str, filters: Filters, limit: int) -> tuple[str, list[Any]]:
-    """The SQL of a converted query (``--show-sql``), and its parameters.
+def search_sql(
+    converted: FtsQuery, filters: Filters, limit: int, *, any_word: bool = False
+) -> tuple[str, list[Any]]:
+    """The SQL that ranks a converted query over both full-text tables (``--show-sql``), and
+    its parameters: rows of (rowid, score, groups matched), best first.
 
-    Without filters, :func:`search` returns the same rows in two cheaper steps
-    (:func:`_ranked_then_fetched`)."""
-    where, args = filters.where("e")
-    conditions = " AND ".join(["entries_fts MATCH ?", *where])
+    Each OR-group of the query must match in the short fields (``entries_fts``: title,
+    symptoms, tags, category) or in the long ones (``body_fts``), so it is looked up in both;
+    an entry's score is the sum of its BM25 scores there. With ``any_word``, an entry
+    matching any group qualifies, and entries matching more groups rank first."""
+    return _scored_sql(converted, filters, limit, any_word=any_word)
+
+
+def _scored_sql(
+    converted: FtsQuery, filters: Filters, limit: int, *, any_word: bool
+) -> tuple[str, list[Any]]:
+    lookups: list[str] = []
+    args: list[Any] = []
+    where, where_args = filters.where("e")
+    conditions = "".join(f" AND {w}" for w in where)
+    for n, group in enumerate(converted.groups):
+        for table, fields, bm25 in (
+            ("entries_fts", _HEAD_FIELDS, _HEAD_BM25),
+            ("body_fts", _BODY_FIELDS, _BODY_BM25),
+        ):
+            expression = for_table(group, fields)
+            if expression:
+                lookups.append(_lookup(table, f"{n} AS g, {bm25} AS s", conditions))
+                args += [expression, *where_args]
+    excluded_args: list[Any] = []
+    excluded = _excluded(converted, excluded_args)
+    outer = "\n  AND ".join(excluded) if excluded else "1"
+    having = "" if any_word else f"HAVING matched = {len(converted.groups)}\n"
     sql = (
-        f"SELECT {_COLUMNS},\n"
-        f"       {_BM25} AS score,\n"
-        f"       {_SNIPPET} AS snippet\n"
-        f"{_JOIN}\n"
-        f"WHERE {conditions}\n"
-        "ORDER BY score DESC, e.id\n"
+        "WITH m AS MATERIALIZED (\n  "
+        + "\n  UNION ALL\n  ".join(lookups or ["SELECT NULL AS rowid, 0 AS g, 0 AS s"])
+        + "\n)\n"
+        "SELECT m.rowid, sum(m.s) AS score, count(DISTINCT m.g) AS matched\n"
+        "FROM m JOIN entries AS e ON e.rowid = m.rowid\n"
+        f"WHERE {outer}\n"
+        "GROUP BY m.rowid\n"
+        f"{having}"
+        "ORDER BY matched DESC, score DESC, e.id\n"
         "LIMIT ?"
     )
-    return sql, [match, *args, limit]
+    return sql, [*args, *excluded_args, limit]
 
 
-def _ranked_then_fetched(
-    conn: sqlite3.Connection, match: str, limit: int
-) -> list[tuple[Any, ...]] | None:
-    """The rows of :func:`search_sql` without filters, in two steps: rank the matches alone,
-    then join and snippet only the best ``limit``. For a word most entries have, this saves
-    the join of every match (~10 ms of ~70 at 100k entries). None when the score at the cut
-    is tied, where only the full statement's ``e.id`` order decides which rows make it."""
-    ranked = conn.execute(
-        f"SELECT rowid, {_BM25} AS score FROM entries_fts WHERE entries_fts MATCH ? "  # noqa: S608
-        "ORDER BY score DESC LIMIT ?",
-        (match, limit + 1),
-    ).fetchall()
-    if len(ranked) > limit and ranked[limit - 1][1] == ranked[limit][1]:
-        return None
-    scores = {rowid: score for rowid, score in ranked[:limit]}
-    if not scores:
-        return []
-    marks = ", ".join("?" * len(scores))
-    rows = conn.execute(
-        f"SELECT {_COLUMNS}, entries_fts.rowid, {_SNIPPET} {_JOIN} "
-        f"WHERE entries_fts MATCH ? AND entries_fts.rowid IN ({marks})",
-        (match, *scores),
-    ).fetchall()
-    out = [(*row[:9], scores[row[9]], row[10]) for row in rows]
-    out.sort(key=lambda row: (-row[9], row[0]))
+def _lookup(table: str, columns: str, conditions: str) -> str:
+    """A full-text lookup of at most :data:`SCORED_PER_LOOKUP` live rows that pass the
+    filters, newest-indexed first: BM25 is computed for those rows only, so a word in most
+    entries costs no more than a rarer one (one parameter: the MATCH expression, then the
+    filters')."""
+    return (
+        f"SELECT * FROM (SELECT {table}.rowid AS rowid, {columns} FROM {table} "  # noqa: S608
+        f"JOIN entries AS e ON e.rowid = {table}.rowid WHERE {table} MATCH ?{conditions} "
+        f"ORDER BY {table}.rowid DESC LIMIT {SCORED_PER_LOOKUP})"
+    )
+
+
+def _excluded(converted: FtsQuery, args: list[Any]) -> list[str]:
+    """Conditions leaving out entries with an excluded term in either table (parameters
+    appended to ``args``)."""
+    out = []
+    for table, fields in (("entries_fts", _HEAD_FIELDS), ("body_fts", _BODY_FIELDS)):
+        expression = for_table(converted.excluded, fields)
+        if expression:
+            out.append(f"e.rowid NOT IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)")  # noqa: S608
+            args.append(expression)
     return out
+
+
+def _head_first(
+    conn: sqlite3.Connection, converted: FtsQuery, filters: Filters, limit: int
+) -> list[tuple[int, float]] | None:
+    """The best ``limit`` entries by the short fields alone (title, symptoms, tags,
+    category), when at least ``limit`` have every group there: then the long texts are not
+    looked at, and a word in most entries costs a small table's lookup. None when the short
+    fields do not give enough."""
+    parts = [for_table(group, _HEAD_FIELDS) for group in converted.groups]
+    if not all(parts):
+        return None
+    where, args = filters.where("e")
+    conditions = "".join(f" AND {w}" for w in where)
+    excluded_args: list[Any] = []
+    excluded = _excluded(converted, excluded_args)
+    outer = "".join(f" AND {w}" for w in excluded)
+    rows = conn.execute(
+        f"SELECT h.rowid, h.s FROM ({_lookup('entries_fts', f'{_HEAD_BM25} AS s', conditions)}) "  # noqa: S608
+        f"AS h JOIN entries AS e ON e.rowid = h.rowid WHERE 1{outer} "
+        "ORDER BY h.s DESC, e.id LIMIT ?",
+        [" AND ".join(parts), *args, *excluded_args, limit],
+    ).fetchall()
+    if len(rows) < limit:
+        return None
+    return [(row[0], float(row[1])) for row in rows]
+
+
+def _ranked(
+    conn: sqlite3.Connection,
+    converted: FtsQuery,
+    filters: Filters,
+    limit: int,
+    *,
+    any_word: bool = False,
+) -> list[tuple[int, float]]:
+    """(rowid, score) of the best entries, best first."""
+    if not any_word:
+        head = _head_first(conn, converted, filters, limit)
+        if head is not None:
+            return head
+    sql, args = search_sql(converted, filters, limit, any_word=any_word)
+    return [(row[0], float(row[1])) for row in conn.execute(sql, args)]
+
+
+def _fetch(conn: sqlite3.Connection, ranked: list[tuple[int, float]]) -> list[tuple[Any, ...]]:
+    """The entries' columns, in ``ranked``'s order, with rowid last."""
+    if not ranked:
+        return []
+    marks = ", ".join("?" * len(ranked))
+    rows = {
+        row[-1]: row
+        for row in conn.execute(
+            f"SELECT {_COLUMNS}, e.rowid FROM entries AS e WHERE e.rowid IN ({marks})",  # noqa: S608
+            [rowid for rowid, _ in ranked],
+        )
+    }
+    return [rows[rowid] for rowid, _ in ranked if rowid in rows]
+
+
+def _by_id(conn: sqlite3.Connection, query: str, filters: Filters, limit: int) -> list[int]:
+    """Entries whose id is the query, or (for a query with a dash in it) starts with it."""
+    text = query.strip().lower()
+    if not text or any(c.isspace() for c in text) or len(text) > 200:
+        return []
+    where, args = filters.where("e")
+    conditions = "".join(f" AND {w}" for w in where)
+    sql = f"SELECT e.rowid FROM entries AS e WHERE e.id = ?{conditions} ORDER BY e.id LIMIT ?"  # noqa: S608
+    found = [r[0] for r in conn.execute(sql, [text, *args, limit])]
+    if not found and "-" in text.strip("-") and len(text) >= 3:
+        high = text[:-1] + chr(ord(text[-1]) + 1)
+        found = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT e.rowid FROM entries AS e WHERE e.id >= ? AND e.id < ?{conditions} "  # noqa: S608
+                "ORDER BY e.id LIMIT ?",
+                [text, high, *args, limit],
+            )
+        ]
+    return found
 
 
 def _snippet(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -391,7 +540,7 @@ def _snippet(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     return "".join(out), tuple((a, b) for a, b in spans if b > a)
 
 
-def _hits(rows: Iterable[tuple[Any, ...]]) -> list[Hit]:
+def _hits(rows: Iterable[tuple[Any, ...]], scores: dict[int, float]) -> list[Hit]:
     out = []
     for row in rows:
         snippet, spans = _snippet(row[10] or "")
@@ -406,7 +555,7 @@ def _hits(rows: Iterable[tuple[Any, ...]]) -> list[Hit]:
                 status=row[6],
                 date=row[7],
                 tags=tuple(row[8].split()) if row[8] else (),
-                score=float(row[9]),
+                score=scores.get(row[9], 0.0),
                 snippet=snippet,
                 highlights=spans,
             )
@@ -415,6 +564,9 @@ def _hits(rows: Iterable[tuple[Any, ...]]) -> list[Hit]:
 
 
 # ------------------------------------------------------------------ running
+
+#: The score given to an entry found by its id, above any BM25 score.
+ID_SCORE = 1000.0
 
 
 def search(
@@ -426,27 +578,71 @@ def search(
     notice: Notice | None = None,
     progress: Progress | None = None,
 ) -> SearchResult:
-    """Search the KB. UsageError when the query has nothing searchable in it."""
-    converted = convert(query)
-    if not converted.match:
-        raise UsageError(f"{converted.problem} (query: {query[:80]!r})")
+    """Search the KB. UsageError when the query has nothing searchable in it (and no filter
+    narrows the KB instead: then the newest entries the filters let through).
+
+    Forgiving, in this order: an entry's id (or, with a dash, the start of one) finds it
+    first; stop words are left out; when no entry has every word, a query whose unknown
+    words are close to indexed ones runs corrected (``corrected``); failing that, entries
+    with any of the words, most words first (``mode`` "any")."""
     filters = filters or Filters()
+    converted = convert(query, drop_stop_words=True)
+    filter_only = not query.strip() and filters != Filters()
+    if not converted.match and not filter_only:
+        raise UsageError(f"{converted.problem} (query: {query[:80]!r})")
     limit = _limit(limit)
-    sql, args = search_sql(converted.match, filters, limit)
-    result = SearchResult(query=query, fts=converted.match)
-    unfiltered = filters == Filters()
+    result = SearchResult(query=query, fts=converted.match, ignored=list(converted.dropped))
 
     def run(conn: sqlite3.Connection) -> list[Hit]:
-        rows = _ranked_then_fetched(conn, converted.match, limit) if unfiltered else None
-        hits = _hits(conn.execute(sql, args) if rows is None else rows)
-        if not hits:
+        if filter_only:
+            return _hits(_newest(conn, filters, limit), {})
+        ranked = [(rowid, ID_SCORE) for rowid in _by_id(conn, query, filters, limit)]
+        words = _ranked(conn, converted, filters, limit)
+        used = converted
+        if not words and not ranked:
             result.suggestions = suggest(conn, query, converted.words)
-        return hits
+            for suggestion in result.suggestions[:1]:
+                fixed = convert(suggestion, drop_stop_words=True)
+                words = _ranked(conn, fixed, filters, limit) if fixed.match else []
+                if words:
+                    result.corrected, result.fts, used = suggestion, fixed.match, fixed
+            if not words and len(used.groups) > 1:
+                words = _ranked(conn, used, filters, limit, any_word=True)
+                if words:
+                    result.mode = "any"
+        seen = {rowid for rowid, _ in ranked}
+        ranked += [(rowid, score) for rowid, score in words if rowid not in seen][
+            : limit - len(ranked)
+        ]
+        rows = _fetch(conn, ranked)
+        expression = used.loose if result.mode == "any" else used.match
+        return _hits(_with_snippets(config, rows, expression), dict(ranked))
 
+    # Fewer hits than asked for may come from a damaged table (the other still answering):
+    # query_index then probes the index, which takes a millisecond.
     result.hits = query_index(
-        config, run, empty=lambda hits: not hits, notice=notice, progress=progress
+        config, run, empty=lambda hits: len(hits) < limit, notice=notice, progress=progress
     )
     return result
+
+
+def _newest(conn: sqlite3.Connection, filters: Filters, limit: int) -> list[tuple[Any, ...]]:
+    where, args = filters.where("e")
+    sql = (
+        f"SELECT {_COLUMNS}, e.rowid, '' FROM entries AS e WHERE {' AND '.join(where) or 1} "  # noqa: S608
+        "ORDER BY e.date DESC, e.id LIMIT ?"
+    )
+    return conn.execute(sql, [*args, limit]).fetchall()
+
+
+def _with_snippets(
+    config: Config, rows: list[tuple[Any, ...]], expression: str
+) -> list[tuple[Any, ...]]:
+    """Each row (columns, then rowid) with its raw snippet appended."""
+    from kbtool.search.snippets import snippets
+
+    found = snippets(config, [(r[9], r[3], r[4], r[0]) for r in rows], expression, _SNIPPET)
+    return [(*row, found.get(row[9], "")) for row in rows]
 
 
 def search_entries(
@@ -507,32 +703,55 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+#: The most vocabulary words read from one slice when looking for a close word.
+MAX_SLICE_TERMS = 20_000
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
 def close_terms(conn: sqlite3.Connection, word: str, most: int = 3) -> list[str]:
     """Indexed words within a small edit distance of ``word``, commonest first.
 
-    Words sharing its first two letters are looked at first, then (when none is close
-    enough) those sharing its first letter: reading a vocabulary slice costs time, and a
-    slice of one letter is large in a big KB."""
+    The words sharing its first two letters are read (at most :data:`MAX_SLICE_TERMS`) and
+    compared; the words one edit away that start otherwise (a typo in the first two letters)
+    are looked up directly. Either costs the same whatever the size of the vocabulary."""
     word = _fold(word)
     if len(word) < 3 or len(word) > 40:
         return []
     cutoff = 1 if len(word) < 6 else 2
-    for prefix in (word[:2], word[:1]):
-        found: list[tuple[int, int, str]] = []
+    prefix = word[:2]
+    found: list[tuple[int, int, str]] = []
+    rows = conn.execute(
+        "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ? LIMIT ?",
+        (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), MAX_SLICE_TERMS),
+    )
+    letters = set(word)
+    for term, docs in rows:
+        # Cheap lower bounds first: each letter the other lacks costs an edit.
+        if abs(len(term) - len(word)) > cutoff or len(letters - set(term)) > cutoff:
+            continue
+        distance = edit_distance(word, term, cutoff)
+        if 0 < distance <= cutoff:
+            found.append((distance, -docs, term))
+    elsewhere = sorted(e for e in _edits(word) if e[:2] != prefix)
+    for start in range(0, len(elsewhere), 500):
+        chunk = elsewhere[start : start + 500]
         rows = conn.execute(
-            "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ?",
-            (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
+            f"SELECT term, doc FROM words_vocab WHERE term IN ({', '.join('?' * len(chunk))})",  # noqa: S608
+            chunk,
         )
-        for term, docs in rows:
-            if abs(len(term) - len(word)) > cutoff:
-                continue
-            distance = edit_distance(word, term, cutoff)
-            if distance <= cutoff:
-                found.append((distance, -docs, term))
-        if found:
-            found.sort()
-            return [term for _, _, term in found[:most]]
-    return []
+        found += [(1, -docs, term) for term, docs in rows]
+    found.sort()
+    return [term for _, _, term in found[:most]]
+
+
+def _edits(word: str) -> set[str]:
+    """Every string one deletion, swap, replacement or insertion away from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+    out |= {a + c + b for a, b in splits for c in _ALPHABET}
+    return out
 
 
 def edit_distance(a: str, b: str, cutoff: int) -> int:

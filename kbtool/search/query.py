@@ -12,6 +12,10 @@ A pure function, table-tested (``tests/test_fts_query.py``). The accepted langua
 - ``title:word`` (also ``symptoms:``, ``description:``, ``tags:``/``tag:``, ``category:``,
   ``body:``) to look in one field only.
 
+With ``drop_stop_words`` (what ``kbtool search`` uses), common English words that carry no
+topic ("how do I share a session between tasks") are left out, unless quoted, fielded or all
+there is.
+
 Everything else is text: no input can produce an FTS5 syntax error. Every piece of user text
 ends up inside a double-quoted FTS5 string, with ``"`` doubled, and pieces that hold no
 searchable character are dropped.
@@ -19,6 +23,7 @@ searchable character are dropped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 MAX_TERMS = 32
@@ -39,6 +44,27 @@ FIELDS = {
 }
 
 
+#: Words left out of a search unless quoted or fielded: function words and the words of a
+#: question ("how do I …", "what is …"), never a word that can name a topic.
+STOP_WORDS = frozenset(
+    """a about after again all also am an and any are as at be been before being
+    between both but by can could did do does doing done during each for from
+    had has have having he her here him his how i if in into is it its itself
+    just me more most my no nor of off on once only or other our out over own
+    same she should so some such than that the their them then there these they
+    this those through to too under until up very was we were what when where
+    which while who whom why will with would you your""".split()  # noqa: SIM905
+)
+
+
+class Clause(NamedTuple):
+    """One term of a converted query: its quoted FTS5 string and the field it is limited to
+    ("" for any; a name of :data:`FIELDS`' values)."""
+
+    quoted: str
+    field: str = ""
+
+
 class FtsQuery(NamedTuple):
     """A converted query: the MATCH expression (empty when nothing is searchable)."""
 
@@ -47,6 +73,18 @@ class FtsQuery(NamedTuple):
     words: tuple[str, ...]
     #: Why the query cannot run, when ``match`` is empty.
     problem: str = ""
+    #: The same query as structure: OR-groups that must all match, terms that must not.
+    groups: tuple[tuple[Clause, ...], ...] = ()
+    excluded: tuple[Clause, ...] = ()
+    #: Stop words left out.
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def loose(self) -> str:
+        """Any of the groups rather than all ("" when there is only one)."""
+        if len(self.groups) < 2:
+            return ""
+        return _expression(((c for g in self.groups for c in g),), self.excluded)
 
 
 class _Term(NamedTuple):
@@ -61,7 +99,7 @@ def _searchable(text: str) -> bool:
     return any(c.isalnum() for c in text)
 
 
-def _tokens(text: str) -> list[str]:
+def tokens(text: str) -> list[str]:
     """Runs of letters and digits: how the index's unicode61 tokenizer splits text."""
     out: list[str] = []
     word: list[str] = []
@@ -127,17 +165,54 @@ def _lex(query: str) -> list[_Term | str]:
     return items
 
 
-def _quote(term: _Term) -> str:
-    text = " ".join(_tokens(term.text)[:MAX_TERMS])[:MAX_TERM_CHARS]
+def _clause(term: _Term) -> Clause:
+    text = " ".join(tokens(term.text)[:MAX_TERMS])[:MAX_TERM_CHARS]
     out = '"' + text.replace('"', '""') + '"'
     if term.prefix:
         out += " *"
-    if term.field:
-        out = f"{term.field} : {out}"
-    return out
+    return Clause(out, term.field)
 
 
-def convert(query: str) -> FtsQuery:
+def clause_text(clause: Clause, column: str | None = None) -> str:
+    """The clause as FTS5 syntax, limited to ``column`` (default: the clause's field)."""
+    column = clause.field if column is None else column
+    return f"{column} : {clause.quoted}" if column else clause.quoted
+
+
+def _expression(groups: Iterable[Iterable[Clause]], excluded: Iterable[Clause]) -> str:
+    parts = []
+    for group in groups:
+        quoted = [clause_text(c) for c in group]
+        if quoted:
+            parts.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
+    match = " AND ".join(parts)
+    for clause in excluded:
+        match += " NOT " + clause_text(clause)
+    return match
+
+
+def for_table(clauses: Iterable[Clause], columns: dict[str, str]) -> str:
+    """An OR of the clauses that can match in a table; ``columns`` maps each field the
+    table has to its column name there. "" when none can."""
+    out = []
+    for clause in clauses:
+        if not clause.field:
+            out.append(clause.quoted)
+        elif clause.field in columns:
+            out.append(clause_text(clause, columns[clause.field]))
+    if len(out) > 1:
+        return "(" + " OR ".join(out) + ")"
+    return out[0] if out else ""
+
+
+def _is_stop(term: _Term) -> bool:
+    return (
+        not (term.phrase or term.prefix or term.field or term.negated)
+        and term.text.lower() in STOP_WORDS
+    )
+
+
+def convert(query: str, *, drop_stop_words: bool = False) -> FtsQuery:
     """The FTS5 MATCH expression for ``query``; ``match`` is empty if there is nothing to find."""
     items = _lex(_clean(query))
     groups: list[list[_Term]] = []  # OR-groups of positive terms, AND-ed together
@@ -163,9 +238,16 @@ def convert(query: str) -> FtsQuery:
             groups.append([item])
         joining = False
         after_positive = not item.negated
+    dropped: tuple[str, ...] = ()
+    if drop_stop_words:
+        kept = [[t for t in g if not _is_stop(t)] for g in groups]
+        kept = [g for g in kept if g]
+        if kept:
+            dropped = tuple(t.text.lower() for g in groups for t in g if _is_stop(t))
+            groups = kept
     groups = _cap(groups)
     excluded = excluded[: max(0, MAX_TERMS - sum(len(g) for g in groups))]
-    words = tuple(dict.fromkeys(w.lower() for g in groups for t in g for w in _tokens(t.text)))
+    words = tuple(dict.fromkeys(w.lower() for g in groups for t in g for w in tokens(t.text)))
     if not groups:
         problem = (
             "a query needs at least one word to look for, not only excluded ones"
@@ -173,14 +255,10 @@ def convert(query: str) -> FtsQuery:
             else "nothing to search for: the query has no letters or digits"
         )
         return FtsQuery("", (), problem)
-    parts = []
-    for group in groups:
-        quoted = [_quote(t) for t in group]
-        parts.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
-    match = " AND ".join(parts)
-    for term in excluded:
-        match += " NOT " + _quote(term)
-    return FtsQuery(match, words)
+    clauses = tuple(tuple(_clause(t) for t in g) for g in groups)
+    not_clauses = tuple(_clause(t) for t in excluded)
+    match = _expression(clauses, not_clauses)
+    return FtsQuery(match, words, "", clauses, not_clauses, dropped)
 
 
 def _cap(groups: list[list[_Term]]) -> list[list[_Term]]:

@@ -1,28 +1,28 @@
-"""Benchmarks of the search issue: ``python tests/benchmarks/bench_search.py [--quick]``.
+"""Scaling benchmark of search and the index: ``python tests/benchmarks/bench_search.py``.
 
-On generated KBs of 10k and 100k entries (``kbgen.py``: 1–3 KB of text each, 50 entries a
-file) it measures, each against a reference measured in the same run:
+On generated KBs (``kbgen.py``: 1–3 KB of text an entry, 50 entries a file) of each size
+given (default 1k, 10k and 100k entries; ``--sizes 1000000`` for the 1M run, ~2.4 GB of
+XML: give ``--dir`` outside any repository, it is not deleted when given) it measures, each
+figure a whole process and each beside a reference from the same run:
 
-- ``kbtool search`` with an up-to-date index, whole process, median; against
-  ``rg -i -l WORD`` over the same files, warm (target ≤ 120 ms at 100k and ≥ 3× faster);
-- ``kbtool --help`` (target ≤ 150 ms), against ``python -c pass``;
-- the full index build (target ≤ 15 s at 100k), against a bare lxml parse of the same files;
-- the update after one file changed (target ≤ 0.3 s), against the no-change check;
-- ``kbtool match`` on a 1,000-line log against 10k entries (target ≤ 300 ms), against
-  ``rg -F -l`` of its error line;
-- and, to show why ``search`` has a fast path: the same search through typer, and
-  ``import typer`` alone.
+- the index on disk against the KB's XML (target ≤ 0.8×);
+- the full build (``kbtool index --full``) against a bare lxml parse of the same files, and
+  its peak RSS (the largest of its processes);
+- every query class: a rare word, a word no entry has (did you mean), a word in most
+  entries, a two-word phrase, a filter-only query; against ``python -c pass`` and against
+  warm ``rg -i -l`` of the same text over the same files;
+- the update after one file changed (``kbtool index``).
 
-Each figure prints as ``RESULT <name>: <value> (<ratio> x <reference>)``. ``--quick`` runs
-10k only with fewer repetitions. Needs ripgrep (``apt-get install -y ripgrep``); installs it
-when missing and allowed (root, ``--no-install`` not given).
+Each figure prints as ``RESULT <name>: <value> (<ratio> x <reference>)``; with ``--json FILE``
+all of them are also written for ``plot.py`` and docs/performance.md. The load average is
+printed before and after each size: the machine is shared, so compare the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -39,65 +39,69 @@ sys.path.insert(0, str(HERE))
 from kbgen import generate  # noqa: E402
 
 PY = sys.executable
-KBTOOL = [PY, "-m", "kbtool"]
 CONSOLE = shutil.which("kbtool", path=str(Path(PY).parent)) or ""
-#: (kbtool query, rg pattern): a rare word, a word no entry has, a word most entries have
-SEARCHES = [("quokka", "quokka"), ("zanzibar", "zanzibar"), ("deployment", "deployment")]
+KBTOOL = [CONSOLE] if CONSOLE else [PY, "-m", "kbtool"]
+#: Query classes: (name, kbtool search arguments, rg arguments for the same text).
+QUERIES = [
+    ("rare word", ["quokka"], ["-i", "-l", "quokka"]),
+    ("no hit, did you mean", ["zanzibar"], ["-i", "-l", "zanzibar"]),
+    ("word in most entries", ["deployment"], ["-i", "-l", "deployment"]),
+    ("two-word phrase", ['"connection pool"'], ["-i", "-l", "connection pool"]),
+    (
+        "filter only",
+        ["--category", "Infra/Docker3", "--severity", "critical"],
+        ["-l", "<category>Infra/Docker3<"],
+    ),
+]
 
 
 class Timing(NamedTuple):
     wall: float  # median wall time, seconds
-    cpu: float  # median user + system CPU time of the process, seconds
+    cpu: float  # median user + system CPU time of the process and its children
+    rss_kb: int  # the largest peak RSS of the process (or of a child it waited for)
 
 
-def timed(
-    cmd: list[str], *, runs: int, warmup: int = 2, cwd: Path, stdin: Path | None = None
-) -> Timing:
-    """Median wall and CPU time of ``cmd`` (output discarded). The CPU time is what the
-    process itself used: a fairer figure when other work shares the machine."""
-    walls, cpus = [], []
-    for i in range(warmup + runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        with open(stdin or os.devnull, "rb") as fin:
-            start = time.perf_counter()
-            proc = subprocess.run(
-                cmd,
-                cwd=cwd,
-                stdin=fin,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                check=False,
-            )
-            elapsed = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[:500]}")
-        if i >= warmup:
-            walls.append(elapsed)
-            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return Timing(statistics.median(walls), statistics.median(cpus))
+def run_once(cmd: list[str], cwd: Path) -> Timing:
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed: {err.decode()[:500]}")
+    return Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
-def result(name: str, value: Timing | float, unit: str, ref: Timing | float, ref_name: str) -> None:
-    """``RESULT name: value (ratio x reference)``, wall time; CPU time alongside."""
-    wall = value.wall if isinstance(value, Timing) else value
-    ref_wall = ref.wall if isinstance(ref, Timing) else ref
-    shown = f"{wall * 1000:.1f} ms" if unit == "ms" else f"{wall:.2f} s"
-    line = f"RESULT {name}: {shown} ({wall / ref_wall:.2f} x {ref_name})"
-    if isinstance(value, Timing) and isinstance(ref, Timing):
-        line += f"  [cpu {value.cpu * 1000:.1f} ms vs {ref.cpu * 1000:.1f} ms]"
-    print(line, flush=True)
+def timed(cmd: list[str], *, runs: int, cwd: Path, warmup: int = 2) -> Timing:
+    return interleaved([cmd], runs=runs, cwd=cwd, warmup=warmup)[0]
 
 
-def ensure_rg(install: bool) -> str:
-    found = shutil.which("rg")
-    if found or not install or os.geteuid() != 0:
-        if not found:
-            raise SystemExit("ripgrep (rg) is needed: apt-get install -y ripgrep")
-        return found
-    subprocess.run(["apt-get", "update", "-qq"], check=False)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "ripgrep"], check=True)
-    return shutil.which("rg") or "rg"
+def interleaved(cmds: list[list[str]], *, runs: int, cwd: Path, warmup: int = 2) -> list[Timing]:
+    """Median timings of several commands run in turn, round after round, so that the load
+    of a shared machine weighs on each of them alike."""
+    samples: list[list[Timing]] = [[] for _ in cmds]
+    for n in range(warmup + runs):
+        for cmd, out in zip(cmds, samples, strict=True):
+            timing = run_once(cmd, cwd)
+            if n >= warmup:
+                out.append(timing)
+    return [
+        Timing(
+            statistics.median(s.wall for s in out),
+            statistics.median(s.cpu for s in out),
+            max(s.rss_kb for s in out),
+        )
+        for out in samples
+    ]
+
+
+def result(name: str, value: float, unit: str, ref: float, ref_name: str) -> None:
+    shown = f"{value * 1000:.1f} ms" if unit == "ms" else f"{value:.2f} {unit}"
+    print(f"RESULT {name}: {shown} ({value / ref:.2f} x {ref_name})", flush=True)
 
 
 def kb_at(base: Path, entries: int) -> Path:
@@ -106,136 +110,119 @@ def kb_at(base: Path, entries: int) -> Path:
     if not marker.exists():
         shutil.rmtree(root, ignore_errors=True)
         start = time.perf_counter()
-        generate(root, entries)
+        if entries >= 500_000:  # one generator a core: a 1M KB takes minutes to write
+            import multiprocessing
+
+            jobs = os.cpu_count() or 1
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                pool.starmap(generate, [(root, entries, 7, (k, jobs)) for k in range(jobs)])
+        else:
+            generate(root, entries)
         marker.write_text(str(entries))
         print(f"generated {entries} entries in {time.perf_counter() - start:.1f} s", flush=True)
     return root
 
 
 def bare_parse(root: Path) -> float:
-    """Reference for the build: parse every file with lxml, nothing else."""
+    """Reference for the build: parse every file with lxml in one process, nothing else."""
     code = (
         "import sys, pathlib; from lxml import etree\n"
         "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.xml')):\n"
         "    etree.fromstring(p.read_bytes())\n"
     )
-    start = time.perf_counter()
-    subprocess.run([PY, "-c", code, str(root / "learnings")], check=True)
-    return time.perf_counter() - start
+    return run_once([PY, "-c", code, str(root / "learnings")], root).wall
 
 
-def one_log(root: Path, lines: int = 1000) -> tuple[Path, str]:
-    """A 1,000-line pytest-like log with one generated symptom in a traceback."""
-    first = sorted((root / "learnings").glob("*.xml"))[0].read_text(encoding="utf-8")
-    start = first.index("<symptom>") + len("<symptom>")
-    symptom = first[start : first.index("</symptom>", start)].replace("&apos;", "'")
-    log = (REPO / "tests" / "fixtures" / "search" / "pytest_log.txt").read_text().splitlines()
-    body = [line for line in log if "AsyncGeneratorContextManager" not in line]
-    out = []
-    while len(out) < lines - 2:
-        out.extend(body)
-    out = out[: lines - 2]
-    out.insert(lines // 2, f"E       {symptom.replace('0x', '0x7f')}")
-    out.append(f"FAILED tests/test_x.py::test_y - {symptom}")
-    path = root / "match_log.txt"
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
-    return path, symptom
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f}/{five:.1f}"
 
 
-def bench_size(root: Path, entries: int, runs: int, rg: str) -> None:
-    print(f"\n== {entries} entries ({root})", flush=True)
-    start = time.perf_counter()
-    subprocess.run([*KBTOOL, "index", "--full"], cwd=root, check=True, stdout=subprocess.DEVNULL)
-    build = time.perf_counter() - start
-    result(f"index_build_{entries}", build, "s", bare_parse(root), "bare lxml parse")
+def bench_size(root: Path, entries: int, runs: int, rg: str) -> dict[str, Any]:
+    print(f"\n== {entries} entries ({root}), load {load()}", flush=True)
+    out: dict[str, Any] = {"entries": entries, "load_before": load()}
+    xml = sum(p.stat().st_size for p in (root / "learnings").glob("*.xml"))
+    out["xml_bytes"] = xml
+    out["python_c_pass"] = timed([PY, "-c", "pass"], runs=runs, cwd=root).wall
+    result(f"python_c_pass_{entries}", out["python_c_pass"], "ms", 1, "1 s")
 
-    cmd = [CONSOLE] if CONSOLE else KBTOOL
-    target = sorted((root / "learnings").glob("*.xml"))[7]
-    no_change = timed([*KBTOOL, "index"], runs=runs, cwd=root)
-    fresh = timed([*cmd, "search", "quokka"], runs=runs, cwd=root)
-    for name, command, reference, ref_name in (
-        ("index_update_one_file", [*KBTOOL, "index"], no_change, "no-change kbtool index"),
-        ("search_after_one_file_changed", [*cmd, "search", "quokka"], fresh, "search, index fresh"),
-    ):
-        samples = []
-        for n in range(max(3, runs // 3)):
-            text = target.read_text(encoding="utf-8")
-            target.write_text(
-                text.replace("<description>", f"<description>edit{n} ", 1), encoding="utf-8"
-            )
-            start = time.perf_counter()
-            subprocess.run(command, cwd=root, check=True, stdout=subprocess.DEVNULL)
-            samples.append(time.perf_counter() - start)
-        result(f"{name}_{entries}", statistics.median(samples), "s", reference, ref_name)
+    parse = bare_parse(root)
+    build = run_once([*KBTOOL, "index", "--full"], root)
+    out.update(bare_parse=parse, build=build.wall, build_cpu=build.cpu, build_rss_kb=build.rss_kb)
+    result(f"index_build_{entries}", build.wall, "s", parse, "bare lxml parse")
+    print(f"RESULT build_peak_rss_{entries}: {build.rss_kb / 1024:.0f} MB", flush=True)
+    index = root / ".kbtool" / "index.db"
+    out["index_bytes"] = index.stat().st_size
+    result(f"index_size_{entries}", out["index_bytes"] / 1e6, "MB", xml / 1e6, "the XML")
+
+    target = sorted((root / "learnings").glob("*.xml"))[7 % max(1, entries // 50)]
+    samples = []
+    for n in range(3):
+        text = target.read_text(encoding="utf-8")
+        target.write_text(
+            text.replace("<description>", f"<description>edit{n} ", 1), encoding="utf-8"
+        )
+        samples.append(run_once([*KBTOOL, "index"], root).wall)
+    out["update"] = statistics.median(samples)
+    result(f"index_update_one_file_{entries}", out["update"], "s", out["python_c_pass"], "python")
     # A file changed less than 2 s before it was read is hashed again by the next query
     # (RACY_NS in kbtool.search.index); let that window pass so the index is up to date.
     time.sleep(2.5)
-    subprocess.run([*KBTOOL, "index"], cwd=root, check=True, stdout=subprocess.DEVNULL)
+    run_once([*KBTOOL, "index"], root)
 
-    for query, pattern in SEARCHES:
-        ours = timed([*cmd, "search", query], runs=runs, cwd=root)
-        theirs = timed([rg, "-i", "-l", pattern, "learnings"], runs=runs, cwd=root)
-        result(f"search_{query}_{entries}", ours, "ms", theirs, f"rg -i -l {pattern}")
-        print(
-            f"       rg takes {theirs.wall / ours.wall:.2f} x the time of kbtool search "
-            "(target: >= 3)",
-            flush=True,
+    out["queries"] = {}
+    for name, args, rg_args in QUERIES:
+        ours, theirs, start = interleaved(
+            [[*KBTOOL, "search", *args], [rg, *rg_args, "learnings"], [PY, "-c", "pass"]],
+            runs=runs,
+            cwd=root,
         )
-    typer_search = (
-        "import sys; sys.argv = ['kbtool', 'search', 'quokka']\nfrom kbtool.cli import run\nrun()\n"
-    )
-    via_typer = timed([PY, "-c", typer_search], runs=runs, cwd=root)
-    fast = timed([*cmd, "search", "quokka"], runs=runs, cwd=root)
-    result(f"search_through_typer_{entries}", via_typer, "ms", fast, "fast path")
-
-    if entries <= 10_000:
-        log, symptom = one_log(root)
-        ours = timed([*cmd, "match", "-"], runs=runs, cwd=root, stdin=log)
-        theirs = timed(
-            [rg, "-F", "-l", symptom.split(": ", 1)[-1], "learnings"], runs=runs, cwd=root
-        )
-        result(f"match_1000_line_log_{entries}", ours, "ms", theirs, "rg -F -l of its error")
+        out["queries"][name] = {
+            "kbtool": ours.wall,
+            "rg": theirs.wall,
+            "python_c_pass": start.wall,
+            "kbtool_cpu": ours.cpu,
+            "python_c_pass_cpu": start.cpu,
+        }
+        key = name.split(",")[0].replace(" ", "_").replace("-", "_")
+        result(f"search_{key}_{entries}", ours.wall, "ms", start.wall, "python -c pass")
+        result(f"  vs_rg_{key}_{entries}", ours.wall, "ms", theirs.wall, f"rg {' '.join(rg_args)}")
+        print(f"         cpu {ours.cpu * 1000:.1f} ms ({ours.cpu / start.cpu:.2f} x python's)")
+    out["load_after"] = load()
+    print(f"load after {out['load_after']}", flush=True)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10k entries, fewer runs")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="entries, comma-separated")
+    parser.add_argument("--runs", type=int, default=11, help="runs per figure (median)")
     parser.add_argument(
         "--dir",
         type=Path,
         help="where to keep the generated KBs (default: a temporary folder, removed afterwards)",
     )
-    parser.add_argument("--no-install", action="store_true", help="never apt-get ripgrep")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--quick", action="store_true", help="1k and 10k entries, 5 runs")
     args = parser.parse_args()
-    rg = ensure_rg(not args.no_install)
+    if args.quick:
+        args.sizes, args.runs = "1000,10000", 5
+    rg = shutil.which("rg")
+    if not rg:
+        raise SystemExit("ripgrep (rg) is needed: apt-get install -y ripgrep")
     # An installed wheel has byte-compiled modules; so must this checkout, or the start-up
     # figures would include compiling kbtool (PYTHONDONTWRITEBYTECODE may be set).
     subprocess.run(
         [PY, "-m", "compileall", "-q", str(REPO / "kbtool")], check=True, stdout=subprocess.DEVNULL
     )
-    runs = 7 if args.quick else 21
-    sizes = [10_000] if args.quick else [10_000, 100_000]
-    print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load "
-        f"{os.getloadavg()[0]:.2f}; median of {runs} runs",
-        flush=True,
-    )
-
-    start_ref = timed([PY, "-c", "pass"], runs=runs, cwd=REPO)
-    cmd = [CONSOLE] if CONSOLE else KBTOOL
-    result("help", timed([*cmd, "--help"], runs=runs, cwd=REPO), "ms", start_ref, "python -c pass")
-    result(
-        "import_typer",
-        timed([PY, "-c", "import typer"], runs=runs, cwd=REPO),
-        "ms",
-        start_ref,
-        "python -c pass",
-    )
-
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; median of {args.runs} runs")
     base = args.dir or Path(tempfile.mkdtemp(prefix="kbtool-bench-search-"))
+    figures = []
     try:
-        for entries in sizes:
-            bench_size(kb_at(base, entries), entries, runs, rg)
+        for entries in (int(s) for s in args.sizes.split(",")):
+            figures.append(bench_size(kb_at(base, entries), entries, args.runs, rg))
+            if args.json:
+                args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     finally:
         if args.dir is None:
             shutil.rmtree(base, ignore_errors=True)

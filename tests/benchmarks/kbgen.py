@@ -198,8 +198,12 @@ NEEDLE = """    <learning id="needle-quokka-zeppelin" severity="high">
 """
 
 
-def generate(out: Path, entries: int, seed: int = 7) -> Path:
-    """Write ``entries`` entries under ``out/learnings`` (plus a kbtool.toml); return ``out``."""
+def generate(out: Path, entries: int, seed: int = 7, part: tuple[int, int] = (0, 1)) -> Path:
+    """Write ``entries`` entries under ``out/learnings`` (plus a kbtool.toml); return ``out``.
+
+    ``part`` (k, n) writes only every n-th file from the k-th, each of those files drawn from
+    its own seeded generator, so that n processes can share a large KB; (0, 1), the default,
+    writes the whole KB from one generator, as it always has."""
     rng = random.Random(seed)
     vocab = sorted({_word(rng) for _ in range(6000)})
     learnings = out / "learnings"
@@ -208,6 +212,11 @@ def generate(out: Path, entries: int, seed: int = 7) -> Path:
     files = max(1, (entries + PER_FILE - 1) // PER_FILE)
     n = 0
     for f in range(files):
+        if part != (0, 1):
+            if f % part[1] != part[0]:
+                continue
+            rng = random.Random(seed * 1_000_003 + f)
+            n = f * PER_FILE
         category = f"{CATEGORIES[f % len(CATEGORIES)]}{f // len(CATEGORIES)}"
         body = []
         for _ in range(min(PER_FILE, entries - n)):

@@ -266,10 +266,11 @@ def forge_index(world: World, env: dict[str, str]) -> None:
             (rowid,),
         )
         conn.execute(
-            "INSERT INTO entries_fts (rowid, title, symptoms, description, tags, category, body) "
-            "VALUES (?, 'Forged zanzibar entry', '', 'zanzibar', '', '', '')",
+            "INSERT INTO entries_fts (rowid, title, symptoms, tags, category) "
+            "VALUES (?, 'Forged zanzibar entry', '', '', '')",
             (rowid,),
         )
+        conn.execute("INSERT INTO body_fts (rowid, body) VALUES (?, 'zanzibar')", (rowid,))
     conn.close()  # checkpoints the WAL into the file
     shutil.copy(db, world.repo / ".kbtool" / "index.db")
 

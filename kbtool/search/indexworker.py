@@ -1,0 +1,125 @@
+"""Worker processes that parse XML files for an index build, while the main process writes.
+
+Each worker is started isolated (``python -I``: no user site, no ``PYTHON*`` variables, no
+script folder on ``sys.path``), in ``/``, with a minimal environment, and reads only the
+files it is told to, each through :mod:`kbtool.safexml` like any other read. Tasks and
+results travel as :mod:`marshal` data (plain tuples, strings and numbers) over its pipes;
+results are taken in the order the files were given, so a build is the same whatever the
+timing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kbtool.config import Config
+    from kbtool.search.index import _FileData, _Todo
+
+#: Files sent to a worker before the writer waits for its first answer.
+AHEAD = 4
+ENVIRONMENT = {"PATH": os.defpath, "LC_ALL": "C.UTF-8"}
+
+
+class Workers:
+    """``n`` parsing processes; :meth:`read` yields each file's data in ``todo``'s order and
+    stops early (having yielded a prefix) if a worker dies."""
+
+    def __init__(self, config: Config, n: int):
+        self.config = config
+        self.procs: list[subprocess.Popen[bytes]] = []
+        command = [sys.executable, "-I", "-m", "kbtool.search.indexworker"]
+        command += [str(config.root), str(config.max_file_bytes)]
+        for _ in range(n):
+            self.procs.append(
+                subprocess.Popen(
+                    command,
+                    cwd="/",
+                    env=ENVIRONMENT,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+
+    def read(self, todo: Sequence[_Todo]) -> Iterator[_FileData]:
+        from kbtool.search.index import _FileData, _Rows, _Stat
+
+        n = len(self.procs)
+        sent = 0
+
+        def send_until(end: int) -> None:
+            nonlocal sent
+            while sent < min(end, len(todo)):
+                rel, path, stat = todo[sent]
+                pipe = self.procs[sent % n].stdin
+                assert pipe is not None
+                marshal.dump((rel, path, stat.size, stat.mtime_ns), pipe)
+                pipe.flush()
+                sent += 1
+
+        try:
+            for i in range(len(todo)):
+                send_until(i + 1 + AHEAD * n)
+                out = self.procs[i % n].stdout
+                assert out is not None
+                rel, size, mtime, digest, error, rows = marshal.load(out)  # noqa: S302 - our child
+                yield _FileData(rel, _Stat(size, mtime), digest, error, _Rows(*rows))
+        except (EOFError, ValueError, TypeError, OSError):
+            return  # the caller reads what is left itself
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            if proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
+        for proc in self.procs:
+            if exc[0] is not None:
+                proc.kill()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+def serve(root: Path, max_bytes: int, tasks: IO[bytes], results: IO[bytes]) -> None:
+    """Read each file named on ``tasks``; write its data to ``results``."""
+    from kbtool.search.index import _Stat, read_file
+
+    while True:
+        try:
+            rel, path, size, mtime = marshal.load(tasks)  # noqa: S302 - our parent
+        except EOFError:
+            return
+        data = read_file(root, max_bytes, path, rel, _Stat(size, mtime))
+        plain: Any = (
+            data.rel,
+            data.stat.size,
+            data.stat.mtime_ns,
+            data.sha256,
+            data.error,
+            tuple(data.rows),
+        )
+        marshal.dump(plain, results)
+        results.flush()
+
+
+def main() -> None:
+    serve(Path(sys.argv[1]), int(sys.argv[2]), sys.stdin.buffer, sys.stdout.buffer)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""How the index is built and kept: text kept once, parse workers, dead rows, compaction."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from search_kb import copy_kb
+
+from kbtool.config import Config
+from kbtool.search import index as index_module
+from kbtool.search.fulltext import search, search_entries
+from kbtool.search.index import index_path, open_index
+
+
+def _rows(config: Config) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(index_path(config)) as db:
+        return {
+            table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in ("files", "entries", "tags", "symptoms", "refs")
+        }
+
+
+def _without_times(rows: dict[str, list[tuple[object, ...]]]) -> dict[str, object]:
+    files = [row[:2] + row[3:4] + row[5:] for row in rows["files"]]  # no mtime, no racy flag
+    return {**rows, "files": files}
+
+
+def test_text_is_kept_once_in_the_xml_not_in_the_index(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    xml = (config.learnings_dir / "api_http.xml").read_text(encoding="utf-8")
+    sentence = "Add jitter to retries"  # from a <prevention> item: long text, body only
+    assert sentence in xml
+    with open_index(config):
+        pass
+    assert sentence.encode() not in index_path(config).read_bytes()
+    [hit] = search_entries(config, '"add jitter to retries"')
+    assert hit.id == "retry-storm-after-timeout"
+    assert "jitter" in hit.snippet  # the snippet comes from the XML
+
+
+def test_parse_workers_give_the_same_index_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = copy_kb(tmp_path, "serial")
+    with open_index(serial):
+        pass
+    started: list[list[str]] = []
+    original = subprocess.Popen
+
+    def spy(cmd: list[str], **kw: object) -> subprocess.Popen[bytes]:
+        started.append(list(cmd))
+        assert kw["cwd"] == "/" and set(kw["env"]) == {"PATH", "LC_ALL"}  # type: ignore[arg-type]
+        return original(cmd, **kw)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(subprocess, "Popen", spy)
+    monkeypatch.setattr(index_module, "PARALLEL_MIN_BYTES", 0)
+    parallel = copy_kb(tmp_path, "parallel")
+    with open_index(parallel):
+        pass
+    assert started and all(cmd[1:4] == ["-I", "-m", "kbtool.search.indexworker"] for cmd in started)
+    assert _without_times(_rows(parallel)) == _without_times(_rows(serial))
+    assert [h.id for h in search_entries(parallel, "session")] == [
+        h.id for h in search_entries(serial, "session")
+    ]
+
+
+def test_a_changed_file_leaves_dead_rows_that_are_never_found(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    with open_index(config):
+        pass
+    path = config.learnings_dir / "api_http.xml"
+    path.write_text(path.read_text(encoding="utf-8").replace("jitter", "backoff"), "utf-8")
+    with open_index(config) as index:
+        assert index.report.modified == 1
+        dead = index.conn.execute("SELECT value FROM meta WHERE key = 'dead'").fetchone()[0]
+    assert int(dead) >= 1
+    assert search_entries(config, "jitter") == []
+    assert [h.id for h in search_entries(config, "backoff")] == ["retry-storm-after-timeout"]
+    assert search(config, "retry-storm-after-timeout").hits[0].id == "retry-storm-after-timeout"
+
+
+def test_many_dead_rows_are_compacted_by_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = copy_kb(tmp_path)
+    with open_index(config):
+        pass
+    with sqlite3.connect(index_path(config)) as db:
+        db.execute("UPDATE meta SET value = '1000' WHERE key = 'dead'")
+    path = config.learnings_dir / "api_http.xml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", "utf-8")
+    with open_index(config) as index:
+        assert index.report.rebuilt and index.report.reason == "compacting"
+        dead = index.conn.execute("SELECT value FROM meta WHERE key = 'dead'").fetchone()[0]
+    assert dead == "0"
