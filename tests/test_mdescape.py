@@ -182,6 +182,7 @@ def test_a_backslash_escaped_backtick_opens_no_code_span() -> None:
     ("text", "expected"),
     [
         ("Kept get_session() for callers", "Kept `get_session()` for callers"),
+        ("with from __future__ import annotations", "with from `__future__` import annotations"),
         (
             "Added DbSession = Annotated[X, Depends(get_db)] once",
             "Added `DbSession = Annotated[X, Depends(get_db)]` once",

@@ -167,6 +167,7 @@ _CODE_WORD = re.compile(
     r"|\{[^{}\n`]{1,60}\}"  # a small dict or JSON object
     r"|\.?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*[(\[]"  # a call or subscript (closed below)
     rf"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w+)+{_END}"  # a dotted name
+    rf"|__[A-Za-z]\w*__{_END}"  # a dunder name (bare, Markdown reads __x__ as bold)
     rf"|[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]{_END}"  # a snake_case name
     rf"|(?:True|False){_END}"
     r")"
