@@ -76,7 +76,9 @@ def test_python_m_kbtool_from_a_hostile_folder(tmp_path: Path, args: list[str]) 
 # ------------------------------------------------------------------ 2. forged caches
 
 
-def test_unsigned_links_cache_is_not_trusted(tmp_path: Path) -> None:
+def test_unsigned_links_cache_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Covered end to end by the suite; here the library: an unsigned copy is ignored."""
     import json
 
@@ -88,11 +90,8 @@ def test_unsigned_links_cache_is_not_trusted(tmp_path: Path) -> None:
     (config.cache_dir / "links-reports.json").write_text(
         json.dumps({"version": links._cache_key(), "reports": {"ab" * 32: {"title": "x"}}})
     )
-    os.environ["XDG_CACHE_HOME"] = str(world.home)
-    try:
-        assert links.ReportCache(config).data == {}
-    finally:
-        del os.environ["XDG_CACHE_HOME"]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(world.home))
+    assert links.ReportCache(config).data == {}
 
 
 def test_committed_index_is_not_trusted(tmp_path: Path) -> None:
