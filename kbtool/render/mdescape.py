@@ -168,6 +168,7 @@ _CODE_WORD = re.compile(
     r"|\.?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*[(\[]"  # a call or subscript (closed below)
     rf"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w+)+{_END}"  # a dotted name
     rf"|[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]{_END}"  # a snake_case name
+    rf"|__[A-Za-z]\w*?__{_END}"  # a dunder name (Markdown would make it bold)
     rf"|(?:True|False){_END}"
     r")"
 )
