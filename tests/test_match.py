@@ -366,14 +366,17 @@ Future &lt;Future pending&gt; attached to a different loop</symptom>
 """
 
 
+def _one_file_kb(factory: pytest.TempPathFactory, name: str, xml: str) -> Config:
+    """A KB of one category file ``name`` holding ``xml`` (backslash-newlines joined)."""
+    root = factory.mktemp(name)
+    (root / "learnings").mkdir()
+    (root / "learnings" / f"{name}.xml").write_text(xml.replace("\\\n", ""), encoding="utf-8")
+    return load_config(root=root)
+
+
 @pytest.fixture(scope="module")
 def masked(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    root = tmp_path_factory.mktemp("masked")
-    (root / "learnings").mkdir()
-    (root / "learnings" / "testing_masks.xml").write_text(
-        MASKED_KB.replace("\\\n", ""), encoding="utf-8"
-    )
-    return load_config(root=root)
+    return _one_file_kb(tmp_path_factory, "testing_masks", MASKED_KB)
 
 
 @pytest.mark.parametrize(
@@ -445,3 +448,95 @@ def test_a_symptom_matches_a_line_that_goes_on_after_it() -> None:
 @pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
 def test_errors_sharing_only_their_class_are_not_alike(tmp_path: Path) -> None:
     assert match_text(_bundled(tmp_path), "RuntimeError: boom") == []
+
+
+# ------------------------------------------- the same error in two entries: the context decides
+
+SAME_ERROR_KB = """<?xml version="1.0" encoding="UTF-8"?>
+<specification>
+  <metadata><name>Learnings - Testing/Context</name><type>learnings</type>
+    <category>Testing/Context</category></metadata>
+  <learnings>
+    <learning id="sync-refresh" severity="high">
+      <title>DetachedInstanceError: Instance is not bound to a Session; attribute refresh \
+operation cannot proceed</title>
+      <date>2026-01-01</date><category>Testing/Context</category>
+      <description>A plain Session closed by its with block in a thread pool worker: the \
+committed object cannot reload.</description>
+      <symptoms>
+        <symptom>sqlalchemy.orm.exc.DetachedInstanceError: Instance &lt;… at 0x…&gt; is not \
+bound to a Session; attribute refresh operation cannot proceed</symptom>
+      </symptoms>
+    </learning>
+    <learning id="async-refresh" severity="high">
+      <title>Reading an attribute after commit under AsyncSession</title>
+      <date>2026-01-01</date><category>Testing/Context</category>
+      <description>Under asyncio an AsyncSession expires objects on commit; after the async \
+with block the object cannot reload. Use async_sessionmaker(expire_on_commit=False).</description>
+      <symptoms>
+        <symptom>sqlalchemy.orm.exc.DetachedInstanceError: Instance &lt;… at 0x…&gt; is not \
+bound to a Session; attribute refresh operation cannot proceed</symptom>
+      </symptoms>
+    </learning>
+  </learnings>
+</specification>
+"""
+
+_REFRESH_ERROR = (
+    "sqlalchemy.orm.exc.DetachedInstanceError: Instance <Customer at 0x7f0e44c1d6d0> is not "
+    "bound to a Session; attribute refresh operation cannot proceed"
+)
+_LIBRARY_FRAME = (
+    '  File "/srv/app/.venv/lib/python3.12/site-packages/sqlalchemy/orm/attributes.py", '
+    "line 566, in __get__\n"
+)
+ASYNC_SCRIPT = (
+    "2026-11-27 10:02:11,004 INFO job starting\n"
+    "Traceback (most recent call last):\n"
+    '  File "/srv/app/jobs/backfill.py", line 88, in <module>\n'
+    "    asyncio.run(main())\n"
+    '  File "/usr/local/lib/python3.12/asyncio/runners.py", line 194, in run\n'
+    "    return runner.run(main)\n"
+    '  File "/srv/app/jobs/backfill.py", line 80, in main\n'
+    '    print(f"backfilled {customer.email}")\n'
+    f"{_LIBRARY_FRAME}"
+    "    return self.impl.get(state, dict_)\n"
+    f"{_REFRESH_ERROR}\n"
+)
+SYNC_SCRIPT = (
+    "2026-11-27 10:02:11,004 INFO job starting\n"
+    "Traceback (most recent call last):\n"
+    '  File "/srv/app/jobs/backfill.py", line 88, in <module>\n'
+    "    pool.submit(backfill).result()\n"
+    '  File "/srv/app/jobs/backfill.py", line 80, in backfill\n'
+    '    print(f"backfilled {customer.email}")\n'
+    f"{_LIBRARY_FRAME}"
+    "    return self._asyncio_async_with_asyncsession(state)  # a library's own words\n"
+    f"{_REFRESH_ERROR}\n"
+)
+
+
+@pytest.fixture(scope="module")
+def same_error(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    return _one_file_kb(tmp_path_factory, "testing_context", SAME_ERROR_KB)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [(ASYNC_SCRIPT, "async-refresh"), (SYNC_SCRIPT, "sync-refresh")]
+)
+def test_entries_storing_the_same_error_are_told_apart_by_its_traceback(
+    same_error: Config, text: str, expected: str
+) -> None:
+    """Both entries match the error exactly; the frames before it decide: asyncio.run's
+    frames speak of the async entry, a thread pool of the sync one. The sync entry's title
+    repeats the error's words (no evidence: every entry matching it shares them), and a
+    library frame's source line is the library's, not the user's situation."""
+    hits = match_text(same_error, text)
+    assert [h.kind for h in hits] == ["exact", "exact"]
+    assert hits[0].id == expected, [(h.id, h.score) for h in hits]
+
+
+def test_the_same_error_alone_leaves_the_tie_to_the_score(same_error: Config) -> None:
+    hits = match_text(same_error, _REFRESH_ERROR)
+    assert {h.id for h in hits} == {"async-refresh", "sync-refresh"}
+    assert abs(hits[0].score - hits[1].score) < 0.01

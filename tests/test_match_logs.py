@@ -23,7 +23,10 @@ LOGS = HERE / "fixtures" / "logs"
 BUNDLED = HERE.parent / "learnings"
 TOP1, TOP3 = 0.90, 0.97
 
-LABELS: dict[str, str] = tomllib.loads((LOGS / "labels.toml").read_text(encoding="utf-8"))
+LABELS: dict[str, list[str]] = {
+    name: [value] if isinstance(value, str) else list(value)
+    for name, value in tomllib.loads((LOGS / "labels.toml").read_text(encoding="utf-8")).items()
+}  # a list where two entries are equally right for a log (labels.toml says why)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,8 @@ def test_labels_name_entries_of_the_bundled_kb(bundled: Config) -> None:
     from kbtool.kb import KnowledgeBase
 
     ids = set(KnowledgeBase.load(bundled).ids())
-    assert set(LABELS.values()) <= ids
+    assert {eid for accepted in LABELS.values() for eid in accepted} <= ids
+    assert all(1 <= len(accepted) <= 2 for accepted in LABELS.values())
 
 
 def test_labelled_logs_rank_their_entry_first(bundled: Config) -> None:
@@ -53,9 +57,9 @@ def test_labelled_logs_rank_their_entry_first(bundled: Config) -> None:
     for name, expected in sorted(LABELS.items()):
         text = (LOGS / name).read_text(encoding="utf-8")
         ids = [hit.id for hit in match_text(bundled, text, limit=3)]
-        top1 += ids[:1] == [expected]
-        top3 += expected in ids
-        if ids[:1] != [expected]:
+        top1 += ids[:1] != [] and ids[0] in expected
+        top3 += any(eid in expected for eid in ids)
+        if not (ids and ids[0] in expected):
             misses.append(f"  {name}: expected {expected}, got {ids}")
     n = len(LABELS)
     print(
@@ -81,9 +85,11 @@ NOISE = [
 @pytest.mark.parametrize("name", sorted(LABELS))
 def test_noise_around_a_log_keeps_its_first_hit(bundled: Config, name: str) -> None:
     """Unrelated errors, warnings and ordinary lines, before and after the log (50 lines
-    after it, as in the issue), leave its first hit where it was."""
+    after it, as in the issue), leave its first hit where it was (or, where the label
+    accepts two entries, among them)."""
     text = (LOGS / name).read_text(encoding="utf-8")
     [before] = match_text(bundled, text, limit=1)
     noisy = "\n".join(NOISE * 3) + "\n" + text + "\n".join(NOISE * 7) + "\n"
     [after] = match_text(bundled, noisy, limit=1)
-    assert after.id == before.id, (after.id, after.kind, after.log_line)
+    accepted = LABELS[name] if before.id in LABELS[name] else [before.id]
+    assert after.id in accepted, (after.id, after.kind, after.log_line)

@@ -200,6 +200,10 @@ def test_a_backslash_escaped_backtick_opens_no_code_span() -> None:
         ),
         ("keep `get_db()` and [the docs](app/x.py)", "keep `get_db()` and [the docs](app/x.py)"),
         ("**Loader policy:** use x", "**Loader policy:** use x"),
+        (
+            "with from __future__ import annotations, not __init__",
+            "with from `__future__` import annotations, not `__init__`",
+        ),
     ],
 )
 def test_codify_puts_code_in_code_spans(text: str, expected: str) -> None:

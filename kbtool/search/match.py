@@ -21,7 +21,10 @@ normalised into signatures and compared with the signatures of every symptom in 
 Each is weighed by how much the error reads as one (a traceback's last line or a pytest
 failure over ERROR log records over warnings over plain lines, which count only when they
 equal a symptom). The best hits across all the errors come first, each naming the input
-line of the error it matched.
+line of the error it matched. Entries tied on one error (two entries that store the same
+text) are told apart by the lines that led to it: the words of its traceback or pytest
+section (the user's frames and code, the libraries' names and functions) as the full-text
+index ranks them against each entry's own text.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from kbtool.search.errortext import (
 )
 from kbtool.search.errortext import (
     LogError,
+    clean_line,
     find_errors,
     inner_exception,
     quoted_values,
@@ -272,17 +276,20 @@ class _Best:
     probe: _Probe
     support: int = 0  # other lines of the input this entry's symptoms match well
     context: float = 0.0  # how much of the entry's title and tags the input holds (0-2)
+    surroundings: float = 0.0  # how well the entry's text matches the lines before its error
 
-    def rank(self) -> tuple[float, float, int, int]:
+    def rank(self) -> tuple[float, float, float, int, int]:
         """Higher is better: the score, raised a little for each other line of the input
-        the entry also explains (at most MAX_SUPPORT); then how much of the input's context
-        (frames, paths, test names) speaks of the entry; then the error seen last (a log
-        ends with its cause); then the most repeated one."""
+        the entry also explains (at most MAX_SUPPORT); then, between entries tied on one
+        error, how well the entry's text matches the lines that led to it (its traceback's
+        frames, its test: :func:`_add_surroundings`); then how much of the input's context
+        (frames, paths, test names) holds the entry's title words and tags; then the error
+        seen last (a log ends with its cause); then the most repeated one."""
         error = self.probe.error
         raised = self.score + SUPPORT_BONUS * min(self.support, MAX_SUPPORT)
         # Scores this close are a tie (a masked symptom scores 2.9-3 where its text in full
         # would score 3): the context and the place in the log decide.
-        return (round(raised, 2), self.context, error.last, error.repeats)
+        return (round(raised, 2), self.surroundings, self.context, error.last, error.repeats)
 
 
 @lru_cache(maxsize=4096)
@@ -416,6 +423,127 @@ def _add_context(conn: sqlite3.Connection, best: dict[int, _Best], text: str) ->
             )
 
 
+CONTEXT_LINES = 80  # lines before an error read as its context (its frames, its test)
+CONTEXT_WORDS = 128  # distinct words of that context sent to the full-text index
+MAX_CONTEXT_LINE = 400  # characters of a context line read
+# Not symptoms: what the entry says about itself. The short fields and the long text
+# (description and the rest) live in two full-text tables with the same rowids.
+_CONTEXT_TABLES = (("entries_fts", "{title tags category} : "), ("body_fts", ""))
+_CONTEXT_TOKEN = re.compile(r"[a-z]{3,}")
+# Words every traceback, log record or Python file has: they say nothing about the situation.
+_BOILERPLATE = frozenset(
+    (
+        *("traceback", "most", "recent", "call", "last", "file", "line", "module"),
+        *("self", "cls", "return", "raise", "def", "class", "none", "true", "false"),
+        *("import", "args", "kwargs", "type", "ignore", "any", "get", "set"),
+        *("site", "packages", "venv", "lib", "usr", "local", "python"),
+        *("info", "debug", "error", "warning", "exception"),
+    )
+)
+
+
+def _context_words(lines: list[str], error: LogError, shared: set[str]) -> list[str]:
+    """The words of the lines before ``error`` (its traceback's frames, the failing test's
+    code, the log records that led to it), nearest first, without the words of the error
+    itself (what every entry matching it shares). A library's frame (site-packages, the
+    standard library) gives its name and function, not its source line: the library's
+    internals are the same whatever the user did."""
+    out: dict[str, None] = {}
+    for end in dict.fromkeys((error.number, error.last or error.number)):
+        for raw in reversed(_own_lines(_block(lines, end - 1))):
+            for word in _CONTEXT_TOKEN.findall(raw.lower()):
+                if word not in shared and word not in _STOP and word not in _BOILERPLATE:
+                    out.setdefault(word)
+                    if len(out) >= CONTEXT_WORDS:
+                        return list(out)
+    return list(out)
+
+
+_SECTION = re.compile(r"^(?:_{3,}|={3,}) .* (?:_{3,}|={3,})$")  # pytest: "____ test_x ____"
+
+
+def _block(lines: list[str], at: int) -> list[str]:
+    """The lines that lead to the error on line index ``at`` and belong to it: its
+    traceback or pytest failure section, back to (and with) the section's title, but not
+    the log records before it (other requests, start-up lines), at most CONTEXT_LINES."""
+    start = at
+    while start > 0 and at - start < CONTEXT_LINES:
+        line = lines[start - 1][:MAX_CONTEXT_LINE].rstrip()
+        stripped = line.strip()
+        if _SECTION.match(stripped):
+            start -= 1
+            break
+        if stripped and not line[:1].isspace() and clean_line(line) != stripped:
+            break  # a log record of its own (it has a logger's or pytest's prefix)
+        start -= 1
+    return lines[start:at]
+
+
+_FRAME = re.compile(r'^\s*File "([^"]*)", line \d+, in (\S+)|^(\S+\.py):\d+: in (\S+)')
+_LIBRARY = re.compile(r"(?:site|dist)-packages[\\/]|[\\/]lib[\\/]python\d[\d.]*[\\/]", re.I)
+
+
+def _own_lines(window: list[str]) -> list[str]:
+    """The lines of ``window`` that speak of the user's situation: a library frame's line
+    is cut to the library's name (after site-packages or the standard library's folder)
+    and its function, and the source lines under it are left out."""
+    kept: list[str] = []
+    in_library = False
+    for raw in window:
+        line = raw[:MAX_CONTEXT_LINE]
+        frame = _FRAME.match(line)
+        if frame:
+            path = frame.group(1) or frame.group(3) or ""
+            place = _LIBRARY.search(path)
+            in_library = place is not None
+            if place is not None:  # the library's name and the function
+                package = re.split(r"[\\/.]", path[place.end() :], maxsplit=1)[0]
+                kept.append(f"{package} {frame.group(2) or frame.group(4)}")
+                continue
+        elif in_library and line[:1].isspace():
+            continue  # the library's source line under its frame
+        else:
+            in_library = False
+        kept.append(line)
+    return kept
+
+
+def _add_surroundings(conn: sqlite3.Connection, best: dict[int, _Best], text: str) -> None:
+    """For each entry, how well its own words (title, description, tags, category, body;
+    not its symptoms) match the lines around the error it matched, as the full-text index
+    ranks them (bm25: a word few entries use counts more). Entries whose symptoms match
+    the same error are told apart by what surrounds it: AsyncSession and ``await`` frames
+    or plain sync code, a FastAPI route or a settings module, a pytest fixture or a
+    script's ``asyncio.run``."""
+    lines = text.splitlines()
+    groups: dict[tuple[LogError, float], list[int]] = {}
+    for rowid, found in best.items():
+        groups.setdefault((found.probe.error, found.rank()[0]), []).append(rowid)
+    for (error, _), rowids in groups.items():
+        if len(rowids) < 2:
+            continue  # alone on its error: nothing to tell apart
+        shared = set(_TOKEN.findall(" ".join(error.lines).lower()))
+        words = _context_words(lines, error, shared)
+        if not words:
+            continue
+        any_word = "(" + " OR ".join(f'"{w}"' for w in words) + ")"
+        scores = dict.fromkeys(rowids, 0.0)
+        for table, columns in _CONTEXT_TABLES:
+            for start in range(0, len(rowids), SQL_CHUNK):
+                chunk = rowids[start : start + SQL_CHUNK]
+                for rowid, score in conn.execute(
+                    f"SELECT rowid, -bm25({table}) FROM {table} "  # noqa: S608 - placeholders only
+                    f"WHERE {table} MATCH ? AND rowid IN ({', '.join('?' * len(chunk))})",
+                    [columns + any_word, *chunk],
+                ):
+                    scores[rowid] += float(score)
+        # Relative to the best of the entries on this error (0): the lines before one
+        # error say nothing about entries that match another.
+        top = max(scores.values())
+        for rowid, score in scores.items():
+            best[rowid].surroundings = score - top
+
+
 def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHit]:
     """Rank entries against ``text`` with an open index connection."""
     probes = _probes(find_errors(text))
@@ -425,6 +553,7 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
     if not best:
         return []
     _add_context(conn, best, text)
+    _add_surroundings(conn, best, text)
     ranked = sorted(best.items(), key=lambda item: (*(-x for x in item[1].rank()), item[0]))
     ranked = ranked[:limit]
     entries = {
