@@ -317,3 +317,12 @@ def test_id_rule_agrees_everywhere(schema: etree.XMLSchema, candidate: str) -> N
     root.find("learnings").append(learning)
     by_xsd = schema.validate(_reparse(etree.tostring(root)))
     assert by_model == by_xsd == bool(ID_RE.match(candidate)), candidate
+
+
+def test_link_graph_uses_the_one_id_rule() -> None:
+    """reports/links.py once kept its own copy with "$" (which accepts "abc\\n")."""
+    from kbtool import ids
+    from kbtool.reports import links
+
+    assert links.ID_RE is ids.ID_RE
+    assert not links.ID_RE.match("abc\n")

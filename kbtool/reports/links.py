@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from kbtool.diagnostics import Diagnostic
+from kbtool.ids import ID_RE  # the one id rule (\Z, not $: "abc\n" is no id)
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from kbtool.kb import KnowledgeBase
     from kbtool.reports.parser import Report
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _XML_PATH = re.compile(
     r"(?<![\w.~-])((?:[\w.~-]+/)*[\w.~-]+\.xml)(?:#([a-z0-9][a-z0-9-]{0,79}))?(?![\w/])"
 )
