@@ -23,11 +23,11 @@ import os
 import stat
 from pathlib import Path
 
+from kbtool.confine import read_regular
+
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", "CVS"})
 MAC_SIZE = 32
 IGNORE_TEXT = b"# kbtool's cache: derived files, never commit them\n*\n"
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 def secret() -> bytes | None:
@@ -137,21 +137,9 @@ def _make_dirs(root: Path, folder: Path) -> None:
 def read_cache_file(path: Path, limit: int) -> bytes | None:
     """A regular file's bytes (not through a link, at most ``limit``); None otherwise."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+        return read_regular(path, limit)
     except OSError:
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        from kbtool.safexml import read_up_to
-
-        data = read_up_to(fd, limit + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return data if len(data) <= limit else None
 
 
 def is_plain_file_or_absent(path: Path) -> bool:

@@ -15,7 +15,53 @@ Every reading command takes its ``root`` for :func:`kbtool.safexml.read_capped` 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
+
+#: Open flags for every read of a repository file: never through a link at the path's end,
+#: never blocking on a FIFO.
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+class NotRegular(OSError):
+    """The path is a folder, FIFO, device or socket."""
+
+
+class TooLarge(OSError):
+    """The file is over the cap (``size`` is what it was, or the cap when it grew)."""
+
+    def __init__(self, size: int, grew: bool = False):
+        super().__init__(size)
+        self.size = size
+        self.grew = grew
+
+
+def read_regular(path: Path | str, limit: int) -> bytes:
+    """A regular file's bytes, opened without following a link at its end, at most
+    ``limit`` of them. Raises :class:`NotRegular`, :class:`TooLarge` or the ``OSError``
+    of the open or read. Whether the path may be read at all (:func:`read_root`) is the
+    caller's question."""
+    fd = os.open(path, READ_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(str(path))
+        if info.st_size > limit:
+            raise TooLarge(info.st_size)
+        chunks = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise TooLarge(limit, grew=True)
+    return data
 
 
 def located_inside(path: Path, root: Path) -> bool:

@@ -6,13 +6,12 @@ one broken file never stops the others.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kbtool.confine import NotRegular, TooLarge, read_regular
 from kbtool.diagnostics import Diagnostic, display_path
 
 if TYPE_CHECKING:  # lxml is imported on first parse: reading files and hashing stay fast
@@ -77,42 +76,17 @@ def read_capped(path: Path, root: Path, limit: int) -> bytes | Diagnostic:
             0,
         )
     try:
-        fd = os.open(
-            real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-        )
+        return read_regular(real, limit)
+    except NotRegular:
+        return _diag(shown, "KB106", "not a regular file (folder, FIFO, device or socket)", 0, 0)
+    except TooLarge as exc:
+        if exc.grew:
+            return _diag(
+                shown, "KB105", f"file grew past the {limit}-byte cap while being read", 0, 0
+            )
+        return _diag(shown, "KB105", f"file is {exc.size} bytes, over the {limit}-byte cap", 0, 0)
     except OSError as exc:
         return _diag(shown, "KB100", f"cannot read: {_os_reason(exc)}", 0, 0)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return _diag(
-                shown, "KB106", "not a regular file (folder, FIFO, device or socket)", 0, 0
-            )
-        if info.st_size > limit:
-            return _diag(
-                shown, "KB105", f"file is {info.st_size} bytes, over the {limit}-byte cap", 0, 0
-            )
-        data = read_up_to(fd, limit + 1)
-    except OSError as exc:
-        return _diag(shown, "KB100", f"cannot read: {_os_reason(exc)}", 0, 0)
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        return _diag(shown, "KB105", f"file grew past the {limit}-byte cap while being read", 0, 0)
-    return data
-
-
-def read_up_to(fd: int, size: int) -> bytes:
-    """At most ``size`` bytes from an open file (fewer at its end)."""
-    chunks = []
-    remaining = size
-    while remaining > 0:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
 
 
 def _os_reason(exc: BaseException) -> str:

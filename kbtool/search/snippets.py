@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import stat
 from collections.abc import Sequence
 
 from kbtool.config import Config
+from kbtool.confine import read_regular
 from kbtool.search.index import BODY_TAGS, TOKENIZER
 
 #: The columns snippets are made from: the entry's fields as the search language names them.
@@ -80,19 +80,9 @@ def _read(config: Config, rel: str) -> bytes | None:
     if not real.startswith(root + os.sep):
         return None
     try:
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(real, flags)
+        return read_regular(real, config.max_file_bytes)
     except OSError:
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > config.max_file_bytes:
-            return None
-        return os.read(fd, config.max_file_bytes + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def element_at(data: bytes, line: int, entry_id: str) -> str:
