@@ -10,15 +10,31 @@ impersonates ordinary text (search and ``match`` then miss it). The character li
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-from kbtool.textsafe import BIDI_RE, INVISIBLE_RE
+from kbtool.textsafe import BIDI_CONTROLS, BIDI_RE, FULLWIDTH, INVISIBLE, INVISIBLE_RE
 from kbtool.validate import FileContext, file_check
 
 MAX_FINDINGS = 20  # per file and code: one hostile file cannot flood the report
-# UTF-8 lead bytes of every character flagged here: most files contain none (no tree walk).
-_LEADS = (b"\xc2\xad", b"\xcd\x8f", b"\xd8\x9c", b"\xe1", b"\xe2\x80", b"\xe2\x81", b"\xe3\x85")
-_LEADS_MORE = (b"\xef\xbb\xbf", b"\xef\xbc", b"\xef\xbd", b"\xef\xbe", b"\xef\xbf", b"\xf3\xa0")
+_FLAGGED = re.compile(f"[{BIDI_CONTROLS}{INVISIBLE}{FULLWIDTH}]")
+
+
+def _may_hold_flagged(data: bytes) -> bool:
+    """False only when no flagged character can be in the parsed text: most files (no tree walk).
+
+    A character reference (``&#8238;``) spells any character in ASCII bytes, and a file in
+    another encoding is judged by its parsed text, so both take the walk.
+    """
+    if b"&#" in data:
+        return True
+    if data.isascii():
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return _FLAGGED.search(text) is not None
 
 
 def _named(char: str) -> str:
@@ -27,9 +43,7 @@ def _named(char: str) -> str:
 
 @file_check
 def hidden_text(ctx: FileContext) -> None:
-    data = ctx.data
-    utf8 = not data[:4].startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4]
-    if utf8 and not any(lead in data for lead in (*_LEADS, *_LEADS_MORE)):
+    if not _may_hold_flagged(ctx.data):
         return
     counts = {"KB319": 0, "KB320": 0}
     for el in ctx.root.iter():
