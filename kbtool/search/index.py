@@ -35,7 +35,7 @@ from kbtool import cachefs
 from kbtool.config import SKIP_DIRS, Config
 from kbtool.errors import UsageError
 from kbtool.records import Record
-from kbtool.search import indexplace
+from kbtool.search import indexplace, watch
 from kbtool.search.indexplace import Place
 
 if TYPE_CHECKING:
@@ -440,7 +440,7 @@ def _open_writable(
         report = IndexReport()
         if conn is not None and not problem and not rebuild:
             try:
-                stale = _stale(conn, config)
+                stale = not watch.vouched(place.folder, config) and _stale(conn, config)
             except sqlite3.DatabaseError as exc:  # pages zeroed behind the header
                 stale, problem = True, f"corrupt ({exc})"
             if not stale:

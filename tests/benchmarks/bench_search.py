@@ -11,7 +11,9 @@ figure a whole process and each beside a reference from the same run:
 - every query class: a rare word, a word no entry has (did you mean), a word in most
   entries, a two-word phrase, a filter-only query; against ``python -c pass`` and against
   warm ``rg -i -l`` of the same text over the same files;
-- the update after one file changed (``kbtool index``).
+- the update after one file changed (``kbtool index``);
+- every query class again while a watcher keeps the index fresh (``kbtool index --watch``,
+  kbtool.search.watch): queries then skip the walk that stats every file.
 
 Each figure prints as ``RESULT <name>: <value> (<ratio> x <reference>)``; with ``--json FILE``
 all of them are also written for ``plot.py`` and docs/performance.md. The load average is
@@ -188,9 +190,45 @@ def bench_size(root: Path, entries: int, runs: int, rg: str) -> dict[str, Any]:
         result(f"search_{key}_{entries}", ours.wall, "ms", start.wall, "python -c pass")
         result(f"  vs_rg_{key}_{entries}", ours.wall, "ms", theirs.wall, f"rg {' '.join(rg_args)}")
         print(f"         cpu {ours.cpu * 1000:.1f} ms ({ours.cpu / start.cpu:.2f} x python's)")
+    out["watched"] = bench_watched(root, entries, runs)
     out["load_after"] = load()
     print(f"load after {out['load_after']}", flush=True)
     return out
+
+
+WATCHER = (
+    "import sys, pathlib\n"
+    "from kbtool.config import load_config\n"
+    "from kbtool.search.watch import watch\n"
+    "watch(load_config(root=pathlib.Path(sys.argv[1])), lambda report: None,\n"
+    "      on_ready=lambda vouching: print('ready', vouching, flush=True))\n"
+)
+
+
+def bench_watched(root: Path, entries: int, runs: int) -> dict[str, Any]:
+    """The query classes again with a watcher running (``kbtool index --watch``): queries
+    then skip the freshness walk (kbtool.search.watch)."""
+    watcher = subprocess.Popen(
+        [PY, "-c", WATCHER, str(root)], cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    figures: dict[str, Any] = {}
+    try:
+        assert watcher.stdout is not None
+        line = watcher.stdout.readline().strip()
+        if line != "ready True":
+            print(f"watcher did not vouch ({line!r}): no watched figures", flush=True)
+            return figures
+        for name, args, _ in QUERIES:
+            ours, start = interleaved(
+                [[*KBTOOL, "search", *args], [PY, "-c", "pass"]], runs=runs, cwd=root
+            )
+            figures[name] = {"kbtool": ours.wall, "python_c_pass": start.wall}
+            key = name.split(",")[0].replace(" ", "_").replace("-", "_")
+            result(f"watched_{key}_{entries}", ours.wall, "ms", start.wall, "python -c pass")
+    finally:
+        watcher.terminate()
+        watcher.wait(10)
+    return figures
 
 
 def main() -> None:
