@@ -18,6 +18,8 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, get_type_hints
 
+from kbtool import fields
+
 if TYPE_CHECKING:
     from kbtool.config import Config
     from kbtool.kb import EntryRef
@@ -346,11 +348,10 @@ def _sections(raw: list[str]) -> list[SectionCtx]:
     return out
 
 
+# a section's ``after``/``field``: an XML name or a context name → the context name
 _FIELD_KEYS = {
-    "five-whys": "whys",
-    "root-causes": "root_causes",
-    "files-modified": "files",
-    "files": "files",
+    **{f.xml: f.short for f in fields.LEARNING},
+    **{f.short: f.short for f in fields.LEARNING},
 }
 
 

@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from kbtool.diagnostics import Diagnostic
-from kbtool.ids import ID_RE  # the one id rule (\Z, not $: "abc\n" is no id)
+from kbtool.ids import ID_PATTERN, ID_RE  # the one id rule (\Z, not $: "abc\n" is no id)
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from kbtool.reports.parser import Report
 
 _XML_PATH = re.compile(
-    r"(?<![\w.~-])((?:[\w.~-]+/)*[\w.~-]+\.xml)(?:#([a-z0-9][a-z0-9-]{0,79}))?(?![\w/])"
+    rf"(?<![\w.~-])((?:[\w.~-]+/)*[\w.~-]+\.xml)(?:#({ID_PATTERN[1:-1]}))?(?![\w/])"
 )
 _HYPHEN_WORD = re.compile(r"(?<![\w/.#-])([a-z0-9]+(?:-[a-z0-9]+)+)(?![\w/-])")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")

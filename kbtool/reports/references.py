@@ -9,6 +9,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from kbtool import fields
 from kbtool.reports.parser import (
     Report,
     Section,
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------ references
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s)>\]`]+")
-_ISSUE_URL = re.compile(r"/(?:issues|pull|merge_requests)/\d+|/browse/[A-Z][A-Z0-9]+-\d+")
 
 
 def _rel_href(config: Config, category_file: Path | None, target: str) -> str:
@@ -67,7 +67,7 @@ def related_refs(
                     url = url.rstrip(".,;")
                     found.append(
                         {
-                            "kind": "issue" if _ISSUE_URL.search(url) else "link",
+                            "kind": fields.reference_kind(url),
                             "target": url,
                             "label": label,
                         }

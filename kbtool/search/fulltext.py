@@ -19,6 +19,7 @@ from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
+from kbtool.fields import SEVERITIES, STATUSES
 from kbtool.records import FrozenRecord, Record
 from kbtool.search.index import (
     BODY_WEIGHT,
@@ -32,8 +33,6 @@ from kbtool.search.index import (
 from kbtool.search.query import FtsQuery, convert, for_table
 from kbtool.search.snippets import COLUMNS as SNIPPET_COLUMNS
 
-SEVERITIES = ("critical", "high", "medium", "low")
-STATUSES = ("active", "superseded", "archived")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
 SNIPPET_TOKENS = 24

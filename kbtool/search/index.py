@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from kbtool import cachefs
+from kbtool import cachefs, fields
 from kbtool.config import SKIP_DIRS, Config
 from kbtool.errors import UsageError
 from kbtool.records import Record
@@ -129,18 +129,7 @@ AFTER_BULK_FTS = ("('optimize', NULL)", "('automerge', 4)")
 #: A full rebuild replaces an update once this share of the full-text rows is dead.
 DEAD_SHARE = 0.25
 
-BODY_TAGS = frozenset(
-    (
-        "root-causes",
-        "five-whys",
-        "solution",
-        "files-modified",
-        "verification",
-        "prevention",
-        "test-case",
-        "extras",
-    )
-)
+BODY_TAGS = fields.BODY_TAGS
 
 
 class IndexReport(Record):

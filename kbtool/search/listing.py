@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from kbtool import fields
 from kbtool.config import Config
 from kbtool.search.fulltext import Filters
 from kbtool.search.index import Notice, open_index, query_index
@@ -161,11 +162,9 @@ def stats(
     out.by_category = _sorted(Counter(r.category for r in rows))
     out.by_top_category = _sorted(Counter(r.category.split("/")[0] for r in rows))
     severities = Counter(r.severity or "none" for r in rows)
-    out.by_severity = {
-        k: severities[k] for k in ("critical", "high", "medium", "low", "none") if severities[k]
-    }
+    out.by_severity = {k: severities[k] for k in (*fields.SEVERITIES, "none") if severities[k]}
     statuses = Counter(r.status for r in rows)
-    out.by_status = {k: statuses[k] for k in ("active", "superseded", "archived") if statuses[k]}
+    out.by_status = {k: statuses[k] for k in fields.STATUSES if statuses[k]}
     out.by_status.update(
         _sorted(Counter({k: v for k, v in statuses.items() if k not in out.by_status}))
     )

@@ -21,6 +21,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from kbtool import fields
 from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.search.index import Notice, query_index
@@ -256,7 +257,7 @@ def render_rich(ctx: EntryCtx, where: str, stream: TextIO) -> None:
     facts.append(sanitize(ctx["id"]), style="bold cyan")
     for fact, style in (
         (ctx["category"], ""),
-        (ctx["severity"], "red" if ctx["severity"] in ("critical", "high") else "yellow"),
+        (ctx["severity"], "red" if ctx["severity"] in fields.SEVERE else "yellow"),
         (ctx["status"], "dim"),
         (ctx["date"], ""),
     ):

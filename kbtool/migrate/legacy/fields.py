@@ -40,7 +40,7 @@ from kbtool.migrate.legacy.vocabulary import (
     preference,
 )
 from kbtool.model import CodeBlock, Step, Symptom, Why
-from kbtool.validate.semantics import versions_problem
+from kbtool.versionspec import versions_problem
 
 SINGLE_FIELDS = frozenset(
     {"id", "title", "date", "category", "description", "severity", "status", "review_by"}
@@ -367,7 +367,7 @@ class _Mapper:
             self.causes(el, chain)
         elif name == "solution":
             self.solution(el, chain)
-        elif name == "files":
+        elif name == "files_modified":
             self.files(el, chain)
         elif name in ("verification", "prevention", "test_cases"):
             getattr(draft, name).extend(text for text, _ in self.items(el, chain) if text)

@@ -31,7 +31,7 @@ CONTENT_FIELDS = frozenset(
         "five_whys",
         "solution",
         "prevention",
-        "files",
+        "files_modified",
         "verification",
         "lessons",
         "impact",

@@ -12,7 +12,19 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+from kbtool import fields
+
 How = Literal["exact", "synonym", "token"]
+
+
+def normalise(name: str) -> str:
+    """``{ns}Problem-Statement`` → ``problem_statement``."""
+    if name.startswith("{"):
+        name = name.partition("}")[2]
+    if ":" in name:
+        name = name.rpartition(":")[2]
+    return name.strip().lower().replace("-", "_")
+
 
 # Field keys. ``lessons`` and ``impact`` have no canonical element: they are recognised
 # (and reported) but kept as extras. ``metadata`` is flattened onto its record.
@@ -27,7 +39,7 @@ FIELDS = (
     "root_causes",
     "five_whys",
     "solution",
-    "files",
+    "files_modified",
     "verification",
     "prevention",
     "test_cases",
@@ -42,29 +54,14 @@ FIELDS = (
     "metadata",
 )
 
-# Canonical element (or attribute) names per field, normalised.
+# Canonical element (or attribute) names per field, normalised: from the vocabulary (the
+# kept-as-is and provenance elements are not legacy fields).
 CANONICAL = {
-    "id": {"id"},
-    "title": {"title"},
-    "date": {"date"},
-    "category": {"category"},
-    "description": {"description"},
-    "tags": {"tags"},
-    "symptoms": {"symptoms"},
-    "root_causes": {"root_causes"},
-    "five_whys": {"five_whys"},
-    "solution": {"solution"},
-    "files": {"files_modified"},
-    "verification": {"verification"},
-    "prevention": {"prevention"},
-    "test_cases": {"test_case"},
-    "references": {"references"},
-    "supersedes": {"supersedes"},
-    "review_by": {"review_by"},
-    "severity": {"severity"},
-    "status": {"status"},
-    "metadata": {"metadata"},
+    f.key: {normalise(f.xml)}
+    for f in fields.LEARNING
+    if f.key not in {"detectors", "extras", "provenance"}
 }
+CANONICAL["metadata"] = {"metadata"}
 
 # Synonyms in order of preference: when a record has two names for a one-value field
 # (title, date, description, …) the earlier name wins and the other is kept as an extra.
@@ -192,7 +189,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "reasoning",
         "justification",
     ),
-    "files": (
+    "files_modified": (
         "files_affected",
         "affected_files",
         "related_files",
@@ -325,7 +322,7 @@ TOKEN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("verification", ("verif", "test", "validat")),
     ("alternatives", ("alternative", "rejected")),
-    ("files", ("file",)),
+    ("files_modified", ("file",)),
     (
         "solution",
         ("*fix", "implement", "solution", "resolution", "remedia", "workaround", "change"),
@@ -467,15 +464,6 @@ STRUCTURE_NAMES = frozenset(
 def is_category_name(text: str) -> bool:
     """A category, not a list of them: one line, short, at most one comma."""
     return 0 < len(text) <= 80 and "\n" not in text and text.count(",") <= 1
-
-
-def normalise(name: str) -> str:
-    """``{ns}Problem-Statement`` → ``problem_statement``."""
-    if name.startswith("{"):
-        name = name.partition("}")[2]
-    if ":" in name:
-        name = name.rpartition(":")[2]
-    return name.strip().lower().replace("-", "_")
 
 
 _SYNONYM_OF: dict[str, str] = {}
