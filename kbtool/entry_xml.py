@@ -324,18 +324,21 @@ def _element_only(el: etree._Element) -> bool:
     return all(c.tail is None or not c.tail.strip(XML_SPACE) for c in el)
 
 
-def indent(el: etree._Element, level: int = 0) -> None:
-    """Indent element-only content in place; text and mixed content are left untouched."""
+def indent(el: etree._Element, level: int = 0, *, unit: str = INDENT, base: str = "") -> None:
+    """Indent element-only content in place; text and mixed content are left untouched.
+
+    Each line starts with ``base`` and then ``unit`` once per level (kbwrite passes the
+    indentation of the file it writes into)."""
     if not _element_only(el):
         return
-    inner = "\n" + INDENT * (level + 1)
+    inner = "\n" + base + unit * (level + 1)
     el.text = inner
     children = list(el)
     for child in children:
         child.tail = inner
         if el.tag not in RAW_CONTAINERS:
-            indent(child, level + 1)
-    children[-1].tail = "\n" + INDENT * level
+            indent(child, level + 1, unit=unit, base=base)
+    children[-1].tail = "\n" + base + unit * level
 
 
 # lxml writes every '>' of text as '&gt;'; canonical XML keeps '>' as written (code reads

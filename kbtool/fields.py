@@ -16,24 +16,40 @@ Dependency-free (no pydantic, no lxml): the search path and every package read i
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
 
+class Field:
+    """One field of an element. (A plain class: a NamedTuple costs the search path's start-up
+    more than this whole module.)"""
 
-class Field(NamedTuple):
-    key: str
-    """The model's attribute name."""
-    xml: str
-    """The element (or, with ``attr``, the attribute) name."""
-    item: str | None = None
-    """The child element of a list container (``<tags><tag>``)."""
-    attr: bool = False
-    context: str | None = None
-    """Its name in the template context and in fix reports, when it differs from ``key``."""
-    label: str | None = None
-    """How a heading names it (a fix report's ``## Files Modified``)."""
-    body: bool = False
-    """Long text the search index keeps as the entry's body."""
+    __slots__ = ("attr", "body", "context", "item", "key", "label", "xml")
+
+    def __init__(
+        self,
+        key: str,
+        xml: str,
+        *,
+        item: str | None = None,
+        attr: bool = False,
+        context: str | None = None,
+        label: str | None = None,
+        body: bool = False,
+    ) -> None:
+        self.key = key
+        """The model's attribute name."""
+        self.xml = xml
+        """The element (or, with ``attr``, the attribute) name."""
+        self.item = item
+        """The child element of a list container (``<tags><tag>``)."""
+        self.attr = attr
+        self.context = context
+        """Its name in the template context and in fix reports, when it differs from ``key``."""
+        self.label = label
+        """How a heading names it (a fix report's ``## Files Modified``)."""
+        self.body = body
+        """Long text the search index keeps as the entry's body."""
+
+    def __repr__(self) -> str:
+        return f"Field({self.key!r}, {self.xml!r})"
 
     @property
     def short(self) -> str:
@@ -139,9 +155,11 @@ SEVERE = SEVERITIES[:2]
 STATUSES = ("active", "superseded", "archived")
 
 #: An issue or pull/merge request URL (GitHub, GitLab, Gitea, Jira): a ``<issue href>``.
-ISSUE_URL = re.compile(r"/(?:issues|pull|merge_requests)/\d+|/browse/[A-Z][A-Z0-9]+-\d+")
+ISSUE_URL = r"/(?:issues|pull|merge_requests)/\d+|/browse/[A-Z][A-Z0-9]+-\d+"
 
 
 def reference_kind(url: str) -> str:
     """``issue`` for an issue or pull-request URL, else ``link``."""
-    return "issue" if ISSUE_URL.search(url) else "link"
+    import re  # off the start-up path: re caches the compiled pattern
+
+    return "issue" if re.search(ISSUE_URL, url) else "link"

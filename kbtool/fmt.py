@@ -21,8 +21,8 @@ from kbtool import fields
 from kbtool.atomic import Stamp, atomic_write
 from kbtool.diagnostics import Diagnostic
 from kbtool.entry_xml import indent, serialize
-from kbtool.migrate.legacy.nodes import is_element
 from kbtool.safexml import parse_bytes, read_capped
+from kbtool.xmlnodes import is_element
 
 # Child order of each canonical element (the XSD sequences), and attribute order.
 ELEMENT_ORDER: dict[str, tuple[str, ...]] = {

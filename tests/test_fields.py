@@ -56,11 +56,11 @@ def test_learning_child_order_is_the_xsd_sequence() -> None:
 
 
 def test_the_derived_tables() -> None:
+    from kbtool.fields import BODY_TAGS
     from kbtool.fmt import ATTRIBUTE_ORDER, ELEMENT_ORDER
     from kbtool.migrate.legacy.vocabulary import CANONICAL, classify
     from kbtool.render.context import _after
     from kbtool.reports.headings import FIELD_ORDER, XML_NAMES
-    from kbtool.search.index import BODY_TAGS
 
     assert ELEMENT_ORDER["learning"][-3:] == ("detectors", "extras", "provenance")
     assert ATTRIBUTE_ORDER["learning"] == ("id", "severity", "status")

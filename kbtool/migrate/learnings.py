@@ -30,7 +30,6 @@ from kbtool.errors import UnsafePathError, UsageError
 from kbtool.kb import SKIP_DIRS, category_filename, category_part_filename, is_category_file_name
 from kbtool.migrate.legacy.decode import DecodeError, decode
 from kbtool.migrate.legacy.fields import Draft, RawRef, map_record
-from kbtool.migrate.legacy.nodes import is_element, line_of
 from kbtool.migrate.legacy.records import find_records, xpath_of
 from kbtool.migrate.legacy.repair import RepairNote, repair
 from kbtool.migrate.legacy.resolve import LinkIndex, resolve
@@ -48,6 +47,7 @@ from kbtool.model import (
     Repair,
 )
 from kbtool.safexml import parse_bytes, read_capped
+from kbtool.xmlnodes import is_element, line_of
 
 UNKNOWN_DATE = "unknown"  # provenance <original field="date"> of an entry with no <date>
 EXTRAS_LEVEL = 4  # specification > learnings > learning > extras > item

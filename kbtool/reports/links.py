@@ -725,6 +725,7 @@ def build_graph(
     config: Config, kb: KnowledgeBase | None = None, *, use_cache: bool = True
 ) -> LinkGraph:
     """The link graph of a KB: every entry, its references, and every report."""
+    from kbtool.entryview import read_entry
     from kbtool.kb import KnowledgeBase, entries_of
 
     kb = kb or KnowledgeBase.load(config)
@@ -735,26 +736,19 @@ def build_graph(
             continue
         graph.add_file(rel)
         for ref in entries_of(source):
-            el = ref.element
             entry = EntryNode(ref.id, rel, ref.line, 0, ref.title)
             graph.add_entry(entry)
-            refs = el.find("references")
-            for child in refs.iterchildren("*") if refs is not None else ():
-                if child.tag == "learning":
-                    graph.add_ref(entry, "learning", child.get("ref", ""), _line(child))
-                elif child.get("href"):
-                    graph.add_ref(entry, child.tag, child.get("href", ""), _line(child))
-            for sup in el.iterchildren("supersedes"):
-                graph.add_ref(entry, "supersedes", sup.get("ref", ""), _line(sup))
+            links = read_entry(ref.element).links
+            for link in [x for x in links if x.kind != "supersedes"]:
+                if link.kind == "learning" or link.target:
+                    graph.add_ref(entry, link.kind, link.target, link.line)
+            for link in [x for x in links if x.kind == "supersedes"]:
+                graph.add_ref(entry, "supersedes", link.target, link.line)
     cache = ReportCache(config) if use_cache else None
     graph.load_reports(cache)
     if cache is not None:
         cache.save()
     return graph
-
-
-def _line(el: Any) -> int:
-    return int(el.sourceline or 0)
 
 
 def graph_from_facts(kb: Any) -> LinkGraph:

@@ -40,6 +40,7 @@ from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, Severity, display_path
 from kbtool.errors import UsageError
 from kbtool.kb import SKIP_DIRS as KB_SKIP_DIRS
+from kbtool.xmlnodes import line_of
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 BINARY_SNIFF = 8192
@@ -80,20 +81,17 @@ class EntryInfo:
 
     @classmethod
     def from_element(cls, el: Any, path: Path, help_uri: str | None = None) -> EntryInfo:
-        def text(tag: str) -> str:
-            found = el.find(tag)
-            return " ".join("".join(found.itertext()).split()) if found is not None else ""
+        from kbtool.entryview import read_entry
 
-        step = el.find("solution/step")
-        hint = " ".join((step.text or "").split()) if step is not None else ""
+        entry = read_entry(el)
         return cls(
-            id=(el.get("id") or "").strip(),
-            title=text("title"),
-            description=text("description"),
-            hint=hint,
-            severity=(el.get("severity") or "").strip() or None,
+            id=entry.id.strip(),
+            title=" ".join(entry.title.split()),
+            description=" ".join(entry.description.split()),
+            hint=entry.hint,
+            severity=(entry.severity or "").strip() or None,
             path=path,
-            line=int(el.sourceline or 0),
+            line=entry.line,
             help_uri=help_uri,
         )
 
@@ -238,7 +236,7 @@ def load_detectors(config: Config) -> tuple[list[Any], dict[str, EntryInfo], lis
                 problems.append(
                     _problem(
                         ref.source.display,
-                        int(p.element.sourceline or 0),
+                        line_of(p.element),
                         1,
                         p.code,
                         f"{ref.id}: {p.message} (detector skipped)",

@@ -19,7 +19,6 @@ from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
-from kbtool.fields import SEVERITIES, STATUSES
 from kbtool.records import FrozenRecord, Record
 from kbtool.search.index import (
     BODY_WEIGHT,
@@ -271,14 +270,20 @@ def parse_date(text: str, *, today: dt.date | None = None, end: bool = False) ->
         ) from exc
 
 
-def choices(values: Iterable[str], allowed: Sequence[str], what: str) -> tuple[str, ...]:
-    """Split comma-separated option values and check each against ``allowed``."""
+def choices(values: Iterable[str], what: str) -> tuple[str, ...]:
+    """Split comma-separated option values and check each against the vocabulary's
+    ``what`` values (``severity``: :data:`kbtool.fields.SEVERITIES`; ``status``)."""
     out: list[str] = []
+    allowed: Sequence[str] = ()
     for value in values:
         for part in value.split(","):
             part = part.strip().lower()
             if not part:
                 continue
+            if not allowed:  # imported only when a filter is given: off the start-up path
+                from kbtool import fields
+
+                allowed = fields.SEVERITIES if what == "severity" else fields.STATUSES
             if part not in allowed:
                 raise UsageError(f"unknown {what} {part!r}: choose from {', '.join(allowed)}")
             if part not in out:
@@ -301,8 +306,8 @@ def make_filters(
     filters = Filters(
         category=category or None,
         tags=tuple(t for value in tag for t in value.split(",") if t.strip()),
-        severity=choices(severity, SEVERITIES, "severity"),
-        status=choices(status, STATUSES, "status"),
+        severity=choices(severity, "severity"),
+        status=choices(status, "status"),
         since=since if isinstance(since, dt.date) or since is None else parse_date(since),
         until=until if isinstance(until, dt.date) or until is None else parse_date(until, end=True),
         file=_kb_relative(config, file) if file else None,

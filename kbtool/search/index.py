@@ -25,13 +25,12 @@ import contextlib
 import operator
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from kbtool import cachefs, fields
+from kbtool import cachefs
 from kbtool.config import SKIP_DIRS, Config
 from kbtool.errors import UsageError
 from kbtool.records import Record
@@ -39,7 +38,7 @@ from kbtool.search import indexplace
 from kbtool.search.indexplace import Place
 
 if TYPE_CHECKING:
-    from lxml import etree
+    from kbtool.entryview import EntryView
 
 SCHEMA_VERSION = 5
 APPLICATION_ID = 0x6B62746C  # "kbtl"
@@ -128,8 +127,6 @@ BULK_FTS = ("('hashsize', 16000000)", "('automerge', 0)")
 AFTER_BULK_FTS = ("('optimize', NULL)", "('automerge', 4)")
 #: A full rebuild replaces an update once this share of the full-text rows is dead.
 DEAD_SHARE = 0.25
-
-BODY_TAGS = fields.BODY_TAGS
 
 
 class IndexReport(Record):
@@ -698,22 +695,6 @@ def _fill_counts(conn: sqlite3.Connection, report: IndexReport) -> None:
 # ------------------------------------------------------------------ reading entries
 
 
-class _Entry(NamedTuple):
-    id: str
-    line: int
-    title: str
-    category: str
-    severity: str | None
-    status: str
-    date: str
-    review_by: str | None
-    tags: list[str]
-    description: str
-    symptoms: list[tuple[str, str | None]]
-    body: str
-    refs: list[tuple[str, str, str]]
-
-
 class _FileData(NamedTuple):
     """One file read: its stamp, and the rows of its entries ready to insert, numbered from 0
     (the writer adds the file's first rowid: :func:`_numbered`)."""
@@ -742,79 +723,11 @@ class _Rows(NamedTuple):
 _NO_ROWS = _Rows([], [], [], [], [], [], [])
 
 
-def _raw_text(el: etree._Element) -> str:
-    # lxml is imported by the time an element exists; look it up without an import
-    # statement, which costs more than the call itself here (it runs ~10 times an entry).
-    tostring = sys.modules["lxml.etree"].tostring
-    return str(tostring(el, method="text", encoding="unicode", with_tail=False))
-
-
-def _text(el: etree._Element) -> str:
-    return " ".join(_raw_text(el).split())
-
-
-def _sourceline(el: etree._Element) -> int:
-    line: object = el.sourceline  # lxml-stubs types it as "..."
-    return line if isinstance(line, int) else 0
-
-
-def _entry_of(el: etree._Element) -> _Entry:
-    """What the index keeps of one ``<learning>``. Long fields keep their white space: the
-    tokenizer ignores it and snippets collapse it when shown."""
-    tags: list[str] = []
-    symptoms: list[tuple[str, str | None]] = []
-    refs: list[tuple[str, str, str]] = []
-    body: list[str] = []
-    fields = {"title": "", "category": "", "date": "", "review-by": ""}
-    description = ""
-    for child in el.iterchildren("*"):
-        tag = child.tag
-        if tag in fields:
-            fields[tag] = _text(child)
-        elif tag == "description":
-            description = _raw_text(child).strip()
-        elif tag == "solution":
-            # A step's prose and its <code> abut with no white space between them.
-            body.append("\n".join(str(t) for t in child.itertext()))
-        elif tag in BODY_TAGS:
-            body.append(_raw_text(child))
-        elif tag == "symptoms":
-            for s in child.iterchildren("symptom"):
-                text = _raw_text(s).strip()
-                if text:
-                    symptoms.append((text, s.get("versions")))
-        elif tag == "tags":
-            tags = [t for t in (_text(c) for c in child.iterchildren("tag")) if t]
-        elif tag == "references":
-            for r in child.iterchildren("*"):
-                target = r.get("ref") if r.tag == "learning" else r.get("href")
-                label = _text(r)
-                refs.append((str(r.tag), target or "", label))
-                if label:
-                    body.append(label)
-        elif tag == "supersedes":
-            refs.append(("supersedes", child.get("ref", ""), _text(child)))
-    return _Entry(
-        id=el.get("id", ""),
-        line=_sourceline(el),
-        title=fields["title"],
-        category=fields["category"],
-        severity=el.get("severity"),
-        status=el.get("status", "active"),
-        date=fields["date"],
-        review_by=fields["review-by"] or None,
-        tags=tags,
-        description=description,
-        symptoms=symptoms,
-        body="\n".join(body),
-        refs=refs,
-    )
-
-
 def read_file(root: Path, max_bytes: int, path: str, rel: str, stat: _Stat) -> _FileData:
     """Load one XML file safely; the rows of its entries, numbered from 0."""
     import hashlib
 
+    from kbtool.entryview import read_entry
     from kbtool.safexml import load_xml
 
     source = load_xml(Path(path), root, max_bytes)
@@ -827,16 +740,19 @@ def read_file(root: Path, max_bytes: int, path: str, rel: str, stat: _Stat) -> _
     if box is None:
         problem = "not a <specification> file with <learnings>"
         return _FileData(rel, stat, digest, problem, _NO_ROWS)
-    entries = [_entry_of(e) for e in box.iterchildren("learning")]
+    entries = [read_entry(e) for e in box.iterchildren("learning")]
     return _FileData(rel, stat, digest, None, _rows(rel, entries))
 
 
-def _rows(rel: str, entries: list[_Entry]) -> _Rows:
+def _rows(rel: str, entries: list[EntryView]) -> _Rows:
+    """The rows of a file's entries. Short fields are kept with white space collapsed."""
     from kbtool.search.errortext import signatures, words
 
     rows = _Rows([], [], [], [], [], [], [])
     for rowid, e in enumerate(entries):
-        tag_text = " ".join(e.tags)
+        title, category = " ".join(e.title.split()), " ".join(e.category.split())
+        tags = [" ".join(t.split()) for t in e.tags]
+        tag_text = " ".join(tags)
         symptom_text = "\n".join(text for text, _ in e.symptoms)
         rows.entries.append(
             (
@@ -844,20 +760,20 @@ def _rows(rel: str, entries: list[_Entry]) -> _Rows:
                 e.id,
                 rel,
                 e.line,
-                e.title,
-                e.category,
+                title,
+                category,
                 e.severity,
-                e.status,
-                e.date,
-                e.review_by,
+                "active" if e.status is None else e.status,
+                " ".join(e.date.split()),
+                " ".join(e.review_by.split()) or None,
                 tag_text,
             )
         )
-        rows.head.append((rowid, e.title, symptom_text, tag_text, e.category))
+        rows.head.append((rowid, title, symptom_text, tag_text, category))
         rows.body.append((rowid, f"{e.description}\n{e.body}"))
-        rows.words.append((rowid, "\n".join((e.title, symptom_text, tag_text, e.category))))
-        rows.tags.extend((rowid, t.lower()) for t in e.tags)
-        rows.refs.extend((rowid, *r) for r in e.refs)
+        rows.words.append((rowid, "\n".join((title, symptom_text, tag_text, category))))
+        rows.tags.extend((rowid, t.lower()) for t in tags)
+        rows.refs.extend((rowid, r.kind, r.target, r.label) for r in e.links)
         for text, versions in e.symptoms:
             for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
                 sig, message = signatures(line)

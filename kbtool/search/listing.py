@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from kbtool import fields
 from kbtool.config import Config
 from kbtool.search.fulltext import Filters
 from kbtool.search.index import Notice, open_index, query_index
@@ -162,6 +161,8 @@ def stats(
     out.by_category = _sorted(Counter(r.category for r in rows))
     out.by_top_category = _sorted(Counter(r.category.split("/")[0] for r in rows))
     severities = Counter(r.severity or "none" for r in rows)
+    from kbtool import fields  # the vocabulary, read when stats are made
+
     out.by_severity = {k: severities[k] for k in (*fields.SEVERITIES, "none") if severities[k]}
     statuses = Counter(r.status for r in rows)
     out.by_status = {k: statuses[k] for k in fields.STATUSES if statuses[k]}

@@ -21,7 +21,6 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from kbtool import fields
 from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.search.index import Notice, query_index
@@ -250,6 +249,7 @@ def render_rich(ctx: EntryCtx, where: str, stream: TextIO) -> None:
     from rich.text import Text
 
     from kbtool.diagnostics import sanitize
+    from kbtool.fields import SEVERE
 
     console = Console(file=stream, highlight=False)
     title = Text(sanitize(ctx["title"]), style="bold")
@@ -257,7 +257,7 @@ def render_rich(ctx: EntryCtx, where: str, stream: TextIO) -> None:
     facts.append(sanitize(ctx["id"]), style="bold cyan")
     for fact, style in (
         (ctx["category"], ""),
-        (ctx["severity"], "red" if ctx["severity"] in fields.SEVERE else "yellow"),
+        (ctx["severity"], "red" if ctx["severity"] in SEVERE else "yellow"),
         (ctx["status"], "dim"),
         (ctx["date"], ""),
     ):

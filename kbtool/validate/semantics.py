@@ -13,10 +13,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from kbtool.entryview import raw_text
 from kbtool.ids import id_problem
 from kbtool.kb import category_filename, is_category_file_name
 from kbtool.validate.context import FileContext, is_url, split_href
 from kbtool.versionspec import versions_problem
+from kbtool.xmlnodes import line_of
 
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SUPPORTED_SCHEMA_VERSIONS = ("1", "1.0")
@@ -37,7 +39,7 @@ _KINDS = {**dict.fromkeys(_LIST_TAGS, _LIST), **dict.fromkeys(_FIELDS, _FIELD)}
 
 
 def _text(el: Any) -> str:
-    return "".join(el.itertext()).strip() if len(el) else (el.text or "").strip()
+    return raw_text(el).strip()
 
 
 def check_file(ctx: FileContext) -> None:
@@ -68,13 +70,13 @@ def check_file(ctx: FileContext) -> None:
             last_updated[1],
             "KB308",
             f"last_updated {last_updated[0]} is older than "
-            f"the newest entry ({newest[0]}, line {newest[1].sourceline})",
+            f"the newest entry ({newest[0]}, line {line_of(newest[1])})",
         )
     ctx.facts["core"] = {
         "category": meta_category,
         "category_pos": category_pos,
         # [value, line, 0]: the column is looked up when a finding needs it
-        "last_updated": [last_updated[0], last_updated[1].sourceline, 0] if last_updated else None,
+        "last_updated": [last_updated[0], line_of(last_updated[1]), 0] if last_updated else None,
         "entries": rows,
     }
 
@@ -99,7 +101,7 @@ def _metadata(
             )
     updated_el = meta.find("last_updated")
     updated = _date(ctx, updated_el) if updated_el is not None else None
-    pos = ((category_el if category_el is not None else meta).sourceline, 0)
+    pos = (line_of(category_el if category_el is not None else meta), 0)
     return category or None, pos, (updated, updated_el) if updated else None
 
 
@@ -158,7 +160,7 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
             title = _text(child)
         elif tag == "date":
             value = _date(ctx, child)
-            date = [value, child.sourceline, 0] if value else None  # column found on demand
+            date = [value, line_of(child), 0] if value else None  # column found on demand
         elif tag == "category":
             category = _text(child)
             if meta_category and category and category != meta_category:
@@ -180,13 +182,13 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                     ctx.report(child, "KB312", f"entry {entry_id!r} supersedes itself", attr="ref")
         elif tag == "review-by":
             value = _date(ctx, child)
-            review_by = [value, child.sourceline, 0] if value else None
+            review_by = [value, line_of(child), 0] if value else None
     if len(test_cases) > 1:
         _duplicates(ctx, test_cases)
     if len(refs) + len(supersedes) > 1:
         _duplicate_refs(ctx, entry)
     status = (entry.get("status") or "active").strip()
-    line = entry.sourceline  # its column is found on demand (EntryFacts.col)
+    line = line_of(entry)  # its column is found on demand (EntryFacts.col)
     return [entry_id, line, 0, status, title, category, date, review_by, refs, supersedes]
 
 
@@ -330,7 +332,7 @@ def _duplicates(ctx: FileContext, items: Iterable[Any], *, fold: bool = False) -
             ctx.report(
                 item,
                 "KB314",
-                f"duplicate <{item.tag}> {shown!r} (first at line {first.sourceline})",
+                f"duplicate <{item.tag}> {shown!r} (first at line {line_of(first)})",
             )
 
 
@@ -344,7 +346,7 @@ def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
                 ctx.report(
                     ref,
                     "KB314",
-                    f"duplicate <{key[0]}> {key[1][:60]!r} (first at line {first.sourceline})",
+                    f"duplicate <{key[0]}> {key[1][:60]!r} (first at line {line_of(first)})",
                 )
     refs: dict[str, Any] = {}
     for sup in entry.iterchildren("supersedes"):
@@ -355,5 +357,5 @@ def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
                 ctx.report(
                     sup,
                     "KB314",
-                    f"duplicate <supersedes> {target!r} (first at line {first.sourceline})",
+                    f"duplicate <supersedes> {target!r} (first at line {line_of(first)})",
                 )

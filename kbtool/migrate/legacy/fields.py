@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from kbtool.migrate.legacy.extras import Chain, ExtrasBuilder
-from kbtool.migrate.legacy.nodes import elements, is_element, line_of, text_of
 from kbtool.migrate.legacy.text import (
     clean,
     clean_code,
@@ -41,6 +40,7 @@ from kbtool.migrate.legacy.vocabulary import (
 )
 from kbtool.model import CodeBlock, Step, Symptom, Why
 from kbtool.versionspec import versions_problem
+from kbtool.xmlnodes import elements, is_element, line_of, text_of
 
 SINGLE_FIELDS = frozenset(
     {"id", "title", "date", "category", "description", "severity", "status", "review_by"}

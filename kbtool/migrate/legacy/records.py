@@ -19,9 +19,9 @@ from typing import Literal
 
 from lxml import etree
 
-from kbtool.migrate.legacy.nodes import elements, is_element, line_of, text_of
 from kbtool.migrate.legacy.repair import WRAPPER
 from kbtool.migrate.legacy.vocabulary import CATALOGUE_NAMES, RECORD_NAMES, classify, normalise
+from kbtool.xmlnodes import elements, is_element, line_of, text_of
 
 CONTENT_FIELDS = frozenset(
     {
