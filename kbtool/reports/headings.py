@@ -54,7 +54,7 @@ def normalize_heading(plain: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
 
 
-def classify(plain: str) -> str | None:
+def field_of_heading(plain: str) -> str | None:
     """The field a section heading maps to, or None (kept as-is)."""
     h = normalize_heading(plain)
     words = set(h.split())

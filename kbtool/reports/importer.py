@@ -38,13 +38,13 @@ from kbtool.model import Severity
 from kbtool.reports.headings import (
     FIELD_ORDER,
     XML_NAMES,
-    classify,
     entry_title,
+    field_of_heading,
     normalize_heading,
     why_label,
 )
 from kbtool.reports.parser import (
-    Report,
+    FixReport,
     Section,
     blocks_md,
     para_md,
@@ -65,9 +65,9 @@ __all__ = [  # the import-report API; its parts live in headings, whys, sections
     "XML_NAMES",
     "ImportFailed",
     "ImportResult",
-    "classify",
     "closest_category",
     "entry_title",
+    "field_of_heading",
     "import_report",
     "normalize_heading",
     "parse_whys",
@@ -121,7 +121,7 @@ class Meta:
     lines: list[str] = field(default_factory=list)
 
 
-def _preamble_meta(report: Report) -> tuple[Meta, list[SyntaxTreeNode]]:
+def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
     meta = Meta()
     rest: list[SyntaxTreeNode] = []
     for block in report.preamble:
@@ -210,7 +210,7 @@ def _where(sec: Section) -> str:
     return f"{'#' * sec.level} {sec.plain} (line {sec.line})"
 
 
-def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
+def plan_sections(report: FixReport) -> list[tuple[Section, str | None]]:
     """Each section to read, with its field (None: kept as-is). A subsection whose heading
     names another field (``### Symptoms`` under the problem) is read as that field."""
     out: list[tuple[Section, str | None]] = []
@@ -218,7 +218,7 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
     def visit(sec: Section, parent_field: str | None) -> Section:
         keep = []
         for child in sec.children:
-            kind = classify(child.plain)
+            kind = field_of_heading(child.plain)
             short = len(normalize_heading(child.plain).split()) <= 3
             if (
                 parent_field is not None
@@ -236,7 +236,7 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
         return sec
 
     for sec in report.sections:
-        kind = classify(sec.plain)
+        kind = field_of_heading(sec.plain)
         own = Section(sec.title, sec.plain, sec.level, sec.line, sec.anchor, blocks=sec.blocks)
         if kind is None and len(parse_whys(own, report).whys) >= 2:
             kind = "whys"  # "## Duplicate Emails After Signup" holding **Why #1:** … lines
@@ -246,7 +246,7 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
         children = sec.children
 
         def field_of(child: Section) -> str | None:
-            kind = classify(child.plain)
+            kind = field_of_heading(child.plain)
             if kind == "whys" and len(parse_whys(child, report).whys) < 2:
                 return None  # "### Why attribute access cannot await": prose, not a chain
             return kind
@@ -268,7 +268,7 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
 class _Reading:
     """What the sections of one report have given so far (see ``SECTION_READERS``)."""
 
-    report: Report
+    report: FixReport
     config: Config
     graph: LinkGraph | None
     category_file: Path | None
@@ -309,7 +309,7 @@ def _read_symptoms(state: _Reading, sec: Section, key: str) -> None:
 def _read_whys(state: _Reading, sec: Section, key: str) -> None:
     found = parse_whys(sec, state.report)
     state.chain.whys.extend(found.whys)
-    if classify(sec.plain) is None and found.notes:  # a section named after the bug
+    if field_of_heading(sec.plain) is None and found.notes:  # a section named after the bug
         state.description_parts.extend(found.notes)
         state.mapped.append(Mapped("description", 1, f"text around the whys of {_where(sec)}"))
         found.notes = []
@@ -369,11 +369,11 @@ SECTION_READERS: dict[str, Callable[[_Reading, Section, str], None]] = {
     "prevention": _read_items,
     "references": _read_references,
 }
-"""How each field's section is read (``headings.classify`` names the field)."""
+"""How each field's section is read (``headings.field_of_heading`` names the field)."""
 
 
 def import_report(
-    report: Report,
+    report: FixReport,
     *,
     config: Config,
     category: str,
@@ -406,7 +406,7 @@ def import_report(
     if preamble:
         text = blocks_md(preamble, report)
         quoted.extend(symptoms_from_blocks(preamble))
-        if not any(classify(s.plain) == "description" for s in report.sections):
+        if not any(field_of_heading(s.plain) == "description" for s in report.sections):
             description_parts.append(text)
             mapped.append(
                 Mapped("description", 1, f"text under the title (line {report.title_line})")
@@ -545,7 +545,7 @@ def _tokens(text: str) -> list[str]:
     return [t for t in re.findall(r"[a-z][a-z0-9]{2,}", text.lower()) if t not in _STOP]
 
 
-def closest_category(config: Config, report: Report, kb: Any | None = None) -> tuple[str, float]:
+def closest_category(config: Config, report: FixReport, kb: Any | None = None) -> tuple[str, float]:
     """The existing category whose entries share the most (idf-weighted) words with the
     report; ``("General", 0.0)`` for an empty KB."""
     import math

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from kbtool.config import Config
     from kbtool.kb import KnowledgeBase
-    from kbtool.reports.parser import Report
+    from kbtool.reports.parser import FixReport
 
 _XML_PATH = re.compile(
     rf"(?<![\w.~-])((?:[\w.~-]+/)*[\w.~-]+\.xml)(?:#({ID_PATTERN[1:-1]}))?(?![\w/])"
@@ -178,7 +178,7 @@ def _column(lines: list[str], line: int, text: str) -> int:
     return 1
 
 
-def scan_report(report: Report) -> ReportNode:
+def scan_report(report: FixReport) -> ReportNode:
     """The title, heading anchors and entry-mention candidates of a parsed report."""
     node = ReportNode(rel="", title=report.title, anchors=dict(report.anchors))
     node.errors = [(d.line, d.col, d.code, d.message) for d in report.errors]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from kbtool import fields
 from kbtool.reports.parser import (
-    Report,
+    FixReport,
     Section,
     block_md,
     blocks_md,
@@ -36,7 +36,7 @@ def _rel_href(config: Config, category_file: Path | None, target: str) -> str:
 
 def related_refs(
     sec: Section,
-    report: Report,
+    report: FixReport,
     config: Config,
     graph: LinkGraph | None,
     category_file: Path | None,
@@ -106,7 +106,7 @@ def related_refs(
 
 def _ref_for(
     cand: Any,
-    report: Report,
+    report: FixReport,
     config: Config,
     graph: LinkGraph,
     category_file: Path | None,
@@ -129,7 +129,7 @@ def _ref_for(
 
 
 def mentioned_refs(
-    report: Report,
+    report: FixReport,
     config: Config,
     graph: LinkGraph | None,
     category_file: Path | None,

@@ -598,9 +598,10 @@ def scan(
     """Scan files and folders with the KB's detectors (optionally only those of some entries).
 
     ``excludes``: gitignore-style globs of files to leave out; ``gitignore``: honour the
-    ``.gitignore`` files of scanned folders (:mod:`kbtool.scan.ignore`)."""
-    from kbtool.scan.detectors.run import SourceFile, run
+    ``.gitignore`` files of scanned folders (:mod:`kbtool.scan.ignore`).
 
+    The stages: :func:`read_targets` (the files to scan) → :func:`run_detectors` (hits) →
+    :func:`suppress` (``kbtool: ignore`` comments) → :func:`apply_baseline`."""
     dets, entries, problems = detectors if detectors is not None else load_detectors(config)
     if entry_ids:
         unknown = sorted(set(entry_ids) - set(entries))
@@ -609,9 +610,39 @@ def scan(
         dets = [d for d in dets if d.entry_id in entry_ids]
         entries = {k: v for k, v in entries.items() if k in entry_ids}
     result = ScanResult(problems=list(problems), entries=entries, detectors=len(dets))
-    files: list[SourceFile] = []
-    abs_of: dict[int, Path] = {}
     skip = [config.learnings_dir, config.reports_dir, config.cache_dir]
+    files = read_targets(result, paths, skip, max_bytes, excludes=excludes, gitignore=gitignore)
+    finder = ModuleFinder([f.abs_path for f in files], paths, max_bytes)
+    findings = run_detectors(result, files, dets, finder, jobs)
+    suppress(result, files, dets, findings)
+    if baseline is not None:
+        apply_baseline(result, baseline)
+    result.problems.sort()
+    return result
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A file read for scanning, and where it is on disk."""
+
+    source: Any  # kbtool.scan.detectors.run.SourceFile
+    abs_path: Path
+
+
+def read_targets(
+    result: ScanResult,
+    paths: Sequence[Path],
+    skip: list[Path],
+    max_bytes: int,
+    *,
+    excludes: Sequence[str],
+    gitignore: bool,
+) -> list[_Target]:
+    """Stage 1: the text files to scan (binary, too large and unreadable ones are counted in
+    ``result.skipped``)."""
+    from kbtool.scan.detectors.run import SourceFile
+
+    files: list[_Target] = []
     targets = iter_targets(
         paths or [Path()], skip, result.skipped, excludes=excludes, gitignore=gitignore
     )
@@ -625,10 +656,24 @@ def scan(
             result.skipped["binary"] += 1
             continue
         src = SourceFile(target.rel, _printable(display_path(target.abs_path)), text)
-        abs_of[id(src)] = target.abs_path
-        files.append(src)
+        files.append(_Target(src, target.abs_path))
     result.files_scanned = len(files)
-    outcome = run(files, dets, ModuleFinder(list(abs_of.values()), paths, max_bytes), jobs)
+    return files
+
+
+def run_detectors(
+    result: ScanResult,
+    files: list[_Target],
+    dets: list[Any],
+    finder: ModuleFinder,
+    jobs: int | None,
+) -> list[Finding]:
+    """Stage 2: every detector hit as a :class:`Finding` (files python-ast cannot parse are
+    problems, KB510)."""
+    from kbtool.scan.detectors.run import run
+
+    abs_of = {id(f.source): f.abs_path for f in files}
+    outcome = run([f.source for f in files], dets, finder, jobs)
     for bad in outcome.parse_problems:
         result.problems.append(
             _problem(
@@ -639,55 +684,72 @@ def scan(
                 f"{bad.message}; python-ast detectors skipped this file",
             )
         )
-    known = set(entries)
-    ignores: dict[int, list[Suppression]] = {}
-    for src in files:
-        if not any(d.applies_to(src.rel) for d in dets):
-            continue  # no detector looks at this file: its comments suppress nothing
-        found, trouble = suppressions(src, known)
-        ignores[id(src)] = found
-        result.problems.extend(trouble)
     occurrences: Counter[tuple[str, int, str, str]] = Counter()
-    all_findings: list[Finding] = []
+    findings: list[Finding] = []
     for hit in outcome.hits:
         det, src = hit.detector, hit.file
-        info = entries[det.entry_id]
+        info = result.entries[det.entry_id]
         snippet = " ".join(src.line_text(hit.line).split())
         key = (info.id, det.index, src.rel, snippet)
-        finding = Finding(
-            info,
-            det.index,
-            src.display,
-            abs_of[id(src)],
-            hit.line,
-            hit.col,
-            hit.end_line,
-            hit.end_col,
-            det.message or info.title,
-            snippet,
-            occurrences[key],
+        findings.append(
+            Finding(
+                info,
+                det.index,
+                src.display,
+                abs_of[id(src)],
+                hit.line,
+                hit.col,
+                hit.end_line,
+                hit.end_col,
+                det.message or info.title,
+                snippet,
+                occurrences[key],
+            )
         )
         occurrences[key] += 1
-        all_findings.append(finding)
+    return findings
+
+
+def suppress(
+    result: ScanResult, files: list[_Target], dets: list[Any], findings: list[Finding]
+) -> None:
+    """Stage 3: findings a ``kbtool: ignore`` comment names go to ``result.suppressed``, the
+    rest to ``result.findings``; malformed comments are problems."""
+    known = set(result.entries)
+    ignores: dict[Path, list[Suppression]] = {}
+    for f in files:
+        if not any(d.applies_to(f.source.rel) for d in dets):
+            continue  # no detector looks at this file: its comments suppress nothing
+        found, trouble = suppressions(f.source, known)
+        ignores[f.abs_path] = found
+        result.problems.extend(trouble)
+    for finding in findings:
+        entry_id = finding.entry.id
         reason = next(
-            (s.reason for s in ignores.get(id(src), ()) if s.line == hit.line and info.id in s.ids),
+            (
+                s.reason
+                for s in ignores.get(finding.abs_path, ())
+                if s.line == finding.line and entry_id in s.ids
+            ),
             None,
         )
         if reason is not None:
             result.suppressed.append((finding, reason))
         else:
             result.findings.append(finding)
-    if baseline is not None:
-        accepted = read_baseline(baseline)
-        base = _absolute(baseline).parent
-        fresh: list[Finding] = []
-        for finding in result.findings:
-            fp = finding.fingerprint(base)
-            if accepted[fp] > 0:
-                accepted[fp] -= 1
-                result.baselined.append(finding)
-            else:
-                fresh.append(finding)
-        result.findings = fresh
-    result.problems.sort()
-    return result
+
+
+def apply_baseline(result: ScanResult, baseline: Path) -> None:
+    """Stage 4: findings the baseline accepts (by fingerprint, each as often as it was
+    accepted) move to ``result.baselined``."""
+    accepted = read_baseline(baseline)
+    base = _absolute(baseline).parent
+    fresh: list[Finding] = []
+    for finding in result.findings:
+        fp = finding.fingerprint(base)
+        if accepted[fp] > 0:
+            accepted[fp] -= 1
+            result.baselined.append(finding)
+        else:
+            fresh.append(finding)
+    result.findings = fresh

@@ -129,7 +129,7 @@ AFTER_BULK_FTS = ("('optimize', NULL)", "('automerge', 4)")
 DEAD_SHARE = 0.25
 
 
-class IndexReport(Record):
+class IndexUpdate(Record):
     """What an update did."""
 
     _fields = (
@@ -259,7 +259,7 @@ class Index:
         self,
         conn: sqlite3.Connection,
         lock: _Lock,
-        report: IndexReport,
+        report: IndexUpdate,
         place: Place | None = None,
     ):
         self.conn = conn
@@ -423,7 +423,7 @@ def _open_writable(
         conn, problem = _problem(path, owner)
         if conn is not None and check:
             problem = integrity_problem(conn)
-        report = IndexReport()
+        report = IndexUpdate()
         if conn is not None and not problem and not rebuild:
             try:
                 stale = _stale(conn, config)
@@ -474,7 +474,7 @@ def _open_readonly(
                     "the search index is out of date and its folder is read-only: "
                     "searching what it has"
                 )
-            report = IndexReport()
+            report = IndexUpdate()
             report.seconds = time.perf_counter() - started
             return Index(conn, lock, report, place)
     if conn is not None:
@@ -534,7 +534,7 @@ def _update_locked(
     notice: Notice | None,
     progress: Progress | None,
     owner: str | None = None,
-) -> IndexReport:
+) -> IndexUpdate:
     # Another process may have done the work while we waited for the lock: look again.
     conn, problem = _problem(path, owner)
     if conn is not None and check and not problem:
@@ -637,7 +637,7 @@ def _stat(name: str, folder_fd: int | None) -> _Stat:
     return _Stat(info.st_size, info.st_mtime_ns)
 
 
-def scan(config: Config) -> dict[str, tuple[str, _Stat]]:
+def disk_files(config: Config) -> dict[str, tuple[str, _Stat]]:
     """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)."""
     return {rel: (path, _Stat(size, mtime)) for rel, size, mtime, path in _walk(config)}
 
@@ -650,7 +650,7 @@ def _stale(conn: sqlite3.Connection, config: Config) -> bool:
         row = None
     if row is not None:  # one compare instead of reading every file's row
         return bool(row[0] != _stamps([w[:3] for w in _walk(config)]))
-    disk = scan(config)
+    disk = disk_files(config)
     known = {
         row[0]: (row[1], row[2], row[3])
         for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
@@ -687,7 +687,7 @@ def _file_hashes(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT path, sha256 FROM files").fetchall())
 
 
-def _fill_counts(conn: sqlite3.Connection, report: IndexReport) -> None:
+def _fill_counts(conn: sqlite3.Connection, report: IndexUpdate) -> None:
     report.files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
     report.entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
 
@@ -928,15 +928,15 @@ def _rebuild(
     old: dict[str, str],
     progress: Progress | None,
     owner: str | None = None,
-) -> IndexReport:
+) -> IndexUpdate:
     """Build a fresh index into a temporary file, then swap it in (exclusive lock held)."""
-    report = IndexReport()
+    report = IndexUpdate()
     folder = path.parent
     for stale in folder.glob(f"{INDEX_NAME}.tmp-*"):  # left by a build that was killed
         with contextlib.suppress(OSError):
             stale.unlink()
     tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}"
-    disk = scan(config)
+    disk = disk_files(config)
     todo = [(rel, p, st) for rel, (p, st) in sorted(disk.items())]
     try:
         conn = _connect(tmp)
@@ -988,7 +988,7 @@ def _fts_settings(conn: sqlite3.Connection, settings: tuple[str, ...]) -> None:
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")  # noqa: S608
 
 
-def _count(report: IndexReport, data: _FileData, old: dict[str, str]) -> None:
+def _count(report: IndexUpdate, data: _FileData, old: dict[str, str]) -> None:
     if data.error is not None:
         report.unreadable.append((data.rel, data.error))
     if data.rel not in old:
@@ -999,12 +999,12 @@ def _count(report: IndexReport, data: _FileData, old: dict[str, str]) -> None:
 
 def _apply_changes(
     config: Config, conn: sqlite3.Connection, progress: Progress | None
-) -> IndexReport:
+) -> IndexUpdate:
     """Re-read the files that changed since the index last saw them (exclusive lock held)."""
-    report = IndexReport()
+    report = IndexUpdate()
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    disk = scan(config)
+    disk = disk_files(config)
     known = {
         row[0]: (row[1], row[2], row[3], row[4])
         for row in conn.execute("SELECT path, size, mtime_ns, sha256, racy FROM files")

@@ -1,6 +1,6 @@
 """What legacy element and attribute names mean: a synonym table and token rules.
 
-Names are compared normalised (local name, lower case, ``-`` → ``_``). ``classify`` says
+Names are compared normalised (local name, lower case, ``-`` → ``_``). ``field_of_name`` says
 which canonical field a name maps to and how: ``exact`` (the canonical name), ``synonym``
 (a name from the table) or ``token`` (a rule over the name's ``_``-separated words).
 The table covers every variant in ``docs/migrate.md``; the token rules catch the long tail.
@@ -478,7 +478,7 @@ _PREFERENCE = {
 
 
 @lru_cache(maxsize=8192)  # element names repeat across files; this is the hot path
-def classify(name: str) -> tuple[str, How] | None:
+def field_of_name(name: str) -> tuple[str, How] | None:
     """The field a legacy name maps to and how, or None when nothing matches."""
     key = normalise(name)
     if key in _CANONICAL_OF:
