@@ -469,6 +469,30 @@ def _comments(src: Any) -> Iterator[tuple[int, int, str]]:
                 break
 
 
+def _read_ignore(m: re.Match[str]) -> tuple[frozenset[str], str, str]:
+    """(entry ids, reason, what is wrong with it: "" when nothing) of one ignore comment."""
+    if m.group(1) is None:
+        return (
+            frozenset(),
+            "",
+            ("suppression names no entry: write 'kbtool: ignore[<entry-id>] reason'"),
+        )
+    ids = frozenset(i.strip() for i in m.group(2).split(",") if i.strip())
+    reason = _REASON_END.sub("", m.group(3)).strip(" \t:-—")
+    if not ids:
+        return ids, reason, "suppression names no entry id"
+    if not reason:
+        return (
+            ids,
+            reason,
+            (
+                f"suppression of {', '.join(sorted(ids))} gives no reason "
+                "(write why after the brackets); it suppresses nothing"
+            ),
+        )
+    return ids, reason, ""
+
+
 def suppressions(src: Any, known_ids: set[str]) -> tuple[list[Suppression], list[Diagnostic]]:
     """The ``kbtool: ignore[…] reason`` comments of a file, and the problems with them."""
     out: list[Suppression] = []
@@ -479,35 +503,9 @@ def suppressions(src: Any, known_ids: set[str]) -> tuple[list[Suppression], list
         line = src.line_text(number)
         for m in _IGNORE.finditer(comment):
             col = offset + m.start() + 1
-            if m.group(1) is None:
-                problems.append(
-                    _problem(
-                        src.display,
-                        number,
-                        col,
-                        "KB511",
-                        "suppression names no entry: write 'kbtool: ignore[<entry-id>] reason'",
-                    )
-                )
-                continue
-            ids = frozenset(i.strip() for i in m.group(2).split(",") if i.strip())
-            reason = _REASON_END.sub("", m.group(3)).strip(" \t:-—")
-            if not ids:
-                problems.append(
-                    _problem(src.display, number, col, "KB511", "suppression names no entry id")
-                )
-                continue
-            if not reason:
-                problems.append(
-                    _problem(
-                        src.display,
-                        number,
-                        col,
-                        "KB511",
-                        f"suppression of {', '.join(sorted(ids))} gives no reason "
-                        "(write why after the brackets); it suppresses nothing",
-                    )
-                )
+            ids, reason, malformed = _read_ignore(m)
+            if malformed:
+                problems.append(_problem(src.display, number, col, "KB511", malformed))
                 continue
             for unknown in sorted(ids - known_ids):
                 problems.append(

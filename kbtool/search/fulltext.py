@@ -122,6 +122,15 @@ def _category_words(category: str) -> str:
 MAX_CATEGORY_WORDS = 16
 
 
+#: The fields every hit (of search and of match) starts its JSON with.
+HIT_HEAD = ("id", "title", "category", "path", "line", "severity", "status")
+
+
+def hit_head(hit: object) -> dict[str, Any]:
+    """The entry part of a hit's JSON: :data:`HIT_HEAD`, in order."""
+    return {name: getattr(hit, name) for name in HIT_HEAD}
+
+
 class Hit(FrozenRecord):
     """One entry found: where it is and why it matched."""
 
@@ -184,13 +193,7 @@ class Hit(FrozenRecord):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "title": self.title,
-            "category": self.category,
-            "path": self.path,
-            "line": self.line,
-            "severity": self.severity,
-            "status": self.status,
+            **hit_head(self),
             "date": self.date,
             "tags": list(self.tags),
             "score": round(self.score, 4),
