@@ -69,15 +69,6 @@ def _date(text: str) -> dt.date | str:
         return text
 
 
-def split_file_line(line: str) -> tuple[str, str]:
-    """``"app/x.py - what changed"`` → ``("app/x.py", "what changed")``; the note may be empty."""
-    for sep in (" - ", " — ", " – ", ": "):
-        path, found, note = line.partition(sep)
-        if found and path.strip() and " " not in path.strip():
-            return path.strip(), note.strip()
-    return line.strip(), ""
-
-
 def learning_data(el: etree._Element) -> dict[str, Any]:
     """Plain data of a ``<learning>`` element, ready for ``Learning.model_validate``."""
     data: dict[str, Any] = {"id": el.get("id", "")}

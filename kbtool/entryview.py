@@ -63,6 +63,15 @@ def collapsed(el: etree._Element) -> str:
     return " ".join(raw_text(el).split())
 
 
+def split_file_line(line: str) -> tuple[str, str]:
+    """``"app/x.py - what changed"`` → ``("app/x.py", "what changed")``; the note may be empty."""
+    for sep in (" - ", " — ", " – ", ": "):
+        path, found, note = line.partition(sep)
+        if found and path.strip() and " " not in path.strip():
+            return path.strip(), note.strip()
+    return line.strip(), ""
+
+
 _PLAIN = {"title": 0, "category": 1, "date": 2, "review-by": 3}
 
 

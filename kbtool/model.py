@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kbtool import fields
-from kbtool.entry_xml import split_file_line as split_file_line  # its home is off pydantic
+from kbtool.entryview import split_file_line as split_file_line  # its home is off pydantic
 from kbtool.ids import ID_PATTERN as ID_PATTERN
 from kbtool.ids import ID_RE as ID_RE
 from kbtool.ids import id_problem

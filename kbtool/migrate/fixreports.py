@@ -26,7 +26,7 @@ NEEDED = (("description", "problem"), ("cause", "root cause or whys"), ("solutio
 
 def missing_sections(text: str, display: str) -> tuple[list[str], list[Diagnostic]]:
     """What a report lacks among problem, cause (or whys) and solution; its parse errors."""
-    from kbtool.reports.importer import field_of_heading
+    from kbtool.reports.headings import field_of_heading
     from kbtool.reports.parser import parse_report
 
     report = parse_report(text, display)

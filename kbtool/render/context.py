@@ -363,7 +363,8 @@ def entry_context(
     ref: EntryRef, config: Config, linker: Linker, graph: LinkGraph | None = None
 ) -> EntryCtx:
     """The context of one entry (read straight from its element; no validation needed)."""
-    from kbtool.entry_xml import learning_data, split_file_line
+    from kbtool.entry_xml import learning_data
+    from kbtool.entryview import split_file_line
     from kbtool.render.derive import REPO_ONLY, bad_examples, step, symptom_kind
 
     data = learning_data(ref.element)

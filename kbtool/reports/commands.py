@@ -47,7 +47,7 @@ def add_related_line(
     BOM and line endings."""
     from kbtool.atomic import Stamp, atomic_write
     from kbtool.diagnostics import Diagnostic
-    from kbtool.reports.importer import field_of_heading
+    from kbtool.reports.headings import field_of_heading
     from kbtool.reports.parser import decode, parse_report
     from kbtool.safexml import read_capped
 

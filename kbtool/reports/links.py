@@ -142,7 +142,7 @@ Finding = tuple[str, int, int, str, str]  # (root-relative path, line, col, code
 # ------------------------------------------------------------------ report scanning
 
 
-def _inline_items(inline: SyntaxTreeNode, first: int) -> Iterator[tuple[str, str, int]]:
+def inline_items(inline: SyntaxTreeNode, first: int) -> Iterator[tuple[str, str, int]]:
     """(kind, text, line) of text, code spans and link targets in an inline node."""
     line = first
     stack = list(reversed(inline.children))
@@ -189,8 +189,8 @@ def scan_report(report: FixReport) -> ReportNode:
         if inline.type != "inline":
             continue
         base = _mapped_line(inline) + 1
-        for kind, text, line in _inline_items(inline, base):
-            for cand in _candidates(kind, text, line, report.lines):
+        for kind, text, line in inline_items(inline, base):
+            for cand in mention_candidates(kind, text, line, report.lines):
                 key = (cand.text, cand.line)
                 if key not in seen:
                     seen.add(key)
@@ -198,7 +198,7 @@ def scan_report(report: FixReport) -> ReportNode:
     return node
 
 
-def _candidates(kind: str, text: str, line: int, lines: list[str]) -> Iterator[Candidate]:
+def mention_candidates(kind: str, text: str, line: int, lines: list[str]) -> Iterator[Candidate]:
     if kind == "href":
         if _URL.match(text) or not text:
             return

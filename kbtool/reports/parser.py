@@ -391,7 +391,7 @@ def _title_from_top_heading(report: FixReport) -> None:
     """A report without a ``#`` title whose top heading is ``##`` (or lower): that heading is
     the title when it holds every other section, or when it opens the report and names no
     field (``## Fix Report: …`` followed by ``## Problem``…)."""
-    from kbtool.reports.importer import field_of_heading
+    from kbtool.reports.headings import field_of_heading
 
     if not report.sections or any(b.type != "paragraph" for b in report.preamble):
         return

@@ -43,7 +43,7 @@ def related_refs(
 ) -> tuple[list[dict[str, str]], list[str]]:
     """References from a Related section: URLs, entries and KB files its items name. Items
     that name nothing resolvable, and the section's prose, are kept (in order) as notes."""
-    from kbtool.reports.links import _candidates, _inline_items
+    from kbtool.reports.links import inline_items, mention_candidates
 
     refs: list[dict[str, str]] = []
     notes: list[str] = []
@@ -55,7 +55,7 @@ def related_refs(
         for node in item.walk():
             if node.type != "inline":
                 continue
-            for kind, value, _ in _inline_items(node, 0):
+            for kind, value, _ in inline_items(node, 0):
                 urls = (
                     [value]
                     if kind == "href" and _URL_IN_TEXT.match(value)
@@ -73,7 +73,7 @@ def related_refs(
                         }
                     )
                 if graph is not None:
-                    for cand in _candidates(kind, value, 0, []):
+                    for cand in mention_candidates(kind, value, 0, []):
                         ref = _ref_for(cand, report, config, graph, category_file, label)
                         if ref is not None:
                             found.append(ref)

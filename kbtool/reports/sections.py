@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from kbtool.model import split_file_line
+from kbtool.entryview import split_file_line
 from kbtool.reports.headings import NUMBERING
 from kbtool.reports.parser import (
     FixReport,

@@ -28,7 +28,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from kbtool import cachefs
 from kbtool.config import SKIP_DIRS, Config
@@ -36,9 +36,7 @@ from kbtool.errors import UsageError
 from kbtool.records import Record
 from kbtool.search import indexplace
 from kbtool.search.indexplace import Place
-
-if TYPE_CHECKING:
-    from kbtool.entryview import EntryView
+from kbtool.search.indexread import FileData, Rows, Stat, Todo, read_file
 
 SCHEMA_VERSION = 5
 APPLICATION_ID = 0x6B62746C  # "kbtl"
@@ -561,16 +559,11 @@ def _update_locked(
 # ------------------------------------------------------------------ scanning
 
 
-class _Stat(NamedTuple):
-    size: int
-    mtime_ns: int
-
-
-def _stat_walk(config: Config) -> list[tuple[str, _Stat]]:
+def _stat_walk(config: Config) -> list[tuple[str, Stat]]:
     """The KB's XML files as absolute path strings, each with its size and mtime ((-1, -1)
     when it cannot be read): the files of ``kb.iter_xml_paths((), config)``, in its order (a
     test holds the two equal)."""
-    return [(path, _Stat(size, mtime)) for _, size, mtime, path in _walk(config)]
+    return [(path, Stat(size, mtime)) for _, size, mtime, path in _walk(config)]
 
 
 def _walk(config: Config) -> list[tuple[str, int, int, str]]:
@@ -629,17 +622,17 @@ def _relative(path: str, root: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def _stat(name: str, folder_fd: int | None) -> _Stat:
+def _stat(name: str, folder_fd: int | None) -> Stat:
     try:
         info = os.stat(name, dir_fd=folder_fd)
     except OSError:
-        return _Stat(-1, -1)
-    return _Stat(info.st_size, info.st_mtime_ns)
+        return Stat(-1, -1)
+    return Stat(info.st_size, info.st_mtime_ns)
 
 
-def disk_files(config: Config) -> dict[str, tuple[str, _Stat]]:
+def disk_files(config: Config) -> dict[str, tuple[str, Stat]]:
     """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)."""
-    return {rel: (path, _Stat(size, mtime)) for rel, size, mtime, path in _walk(config)}
+    return {rel: (path, Stat(size, mtime)) for rel, size, mtime, path in _walk(config)}
 
 
 def _stale(conn: sqlite3.Connection, config: Config) -> bool:
@@ -672,7 +665,7 @@ def _stamps(files: list[tuple[str, int, int]]) -> bytes:
     return marshal.dumps(files, 2)
 
 
-def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, _Stat]]) -> None:
+def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, Stat]]) -> None:
     """Remember the files' stamps as one value for :func:`_stale`, when every file of the
     walk is in the index with that stamp and none is racy (a racy file must be hashed again,
     so each file's row must be looked at)."""
@@ -695,97 +688,9 @@ def _fill_counts(conn: sqlite3.Connection, report: IndexUpdate) -> None:
 # ------------------------------------------------------------------ reading entries
 
 
-class _FileData(NamedTuple):
-    """One file read: its stamp, and the rows of its entries ready to insert, numbered from 0
-    (the writer adds the file's first rowid: :func:`_numbered`)."""
-
-    rel: str
-    stat: _Stat
-    sha256: str
-    error: str | None
-    rows: _Rows
-
-
-#: A file to read: relative path, path, stamp.
-_Todo = tuple[str, str, _Stat]
-
-
-class _Rows(NamedTuple):
-    entries: list[tuple[Any, ...]]
-    head: list[tuple[Any, ...]]
-    body: list[tuple[Any, ...]]
-    words: list[tuple[Any, ...]]
-    tags: list[tuple[Any, ...]]
-    symptoms: list[tuple[Any, ...]]
-    refs: list[tuple[Any, ...]]
-
-
-_NO_ROWS = _Rows([], [], [], [], [], [], [])
-
-
-def read_file(root: Path, max_bytes: int, path: str, rel: str, stat: _Stat) -> _FileData:
-    """Load one XML file safely; the rows of its entries, numbered from 0."""
-    import hashlib
-
-    from kbtool.entryview import read_entry
-    from kbtool.safexml import load_xml
-
-    source = load_xml(Path(path), root, max_bytes)
-    digest = hashlib.sha256(source.data).hexdigest()
-    if source.root is None:
-        first = source.diagnostics[0] if source.diagnostics else None
-        problem = f"{first.code} {first.message}" if first else "unreadable"
-        return _FileData(rel, stat, digest, problem, _NO_ROWS)
-    box = source.root.find("learnings") if source.root.tag == "specification" else None
-    if box is None:
-        problem = "not a <specification> file with <learnings>"
-        return _FileData(rel, stat, digest, problem, _NO_ROWS)
-    entries = [read_entry(e) for e in box.iterchildren("learning")]
-    return _FileData(rel, stat, digest, None, _rows(rel, entries))
-
-
-def _rows(rel: str, entries: list[EntryView]) -> _Rows:
-    """The rows of a file's entries. Short fields are kept with white space collapsed."""
-    from kbtool.search.errortext import signatures, words
-
-    rows = _Rows([], [], [], [], [], [], [])
-    for rowid, e in enumerate(entries):
-        title, category = " ".join(e.title.split()), " ".join(e.category.split())
-        tags = [" ".join(t.split()) for t in e.tags]
-        tag_text = " ".join(tags)
-        symptom_text = "\n".join(text for text, _ in e.symptoms)
-        rows.entries.append(
-            (
-                rowid,
-                e.id,
-                rel,
-                e.line,
-                title,
-                category,
-                e.severity,
-                "active" if e.status is None else e.status,
-                " ".join(e.date.split()),
-                " ".join(e.review_by.split()) or None,
-                tag_text,
-            )
-        )
-        rows.head.append((rowid, title, symptom_text, tag_text, category))
-        rows.body.append((rowid, f"{e.description}\n{e.body}"))
-        rows.words.append((rowid, "\n".join((title, symptom_text, tag_text, category))))
-        rows.tags.extend((rowid, t.lower()) for t in tags)
-        rows.refs.extend((rowid, r.kind, r.target, r.label) for r in e.links)
-        for text, versions in e.symptoms:
-            for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
-                sig, message = signatures(line)
-                rows.symptoms.append(
-                    (rowid, text, versions, sig, message, " ".join(sorted(words(line))))
-                )  # sorted: a set's order changes from run to run; the index must not
-    return rows
-
-
-def _numbered(rows: _Rows, base: int) -> _Rows:
+def _numbered(rows: Rows, base: int) -> Rows:
     """The rows with their entry numbers moved to start at ``base``."""
-    return _Rows(*([(r[0] + base, *r[1:]) for r in part] for part in rows))
+    return Rows(*([(r[0] + base, *r[1:]) for r in part] for part in rows))
 
 
 def _hash_file(config: Config, path: str) -> str:
@@ -829,7 +734,7 @@ _INSERTS = (
 )
 
 
-def _insert(conn: sqlite3.Connection, batch: Sequence[_FileData], now_ns: int) -> None:
+def _insert(conn: sqlite3.Connection, batch: Sequence[FileData], now_ns: int) -> None:
     """Write the rows of some files, numbered on from meta 'next' (never a number used
     before: the contentless tables may still hold the rows of a number given earlier)."""
     conn.executemany(
@@ -884,12 +789,12 @@ AHEAD = 4
 
 
 def _read_batches(
-    config: Config, todo: Sequence[_Todo], progress: Progress | None = None
-) -> Iterator[list[_FileData]]:
+    config: Config, todo: Sequence[Todo], progress: Progress | None = None
+) -> Iterator[list[FileData]]:
     """Read files in batches, in ``todo``'s order (so a build is the same bytes every
     time); with much to read, parse in worker processes while this one writes."""
     done = 0
-    batch: list[_FileData] = []
+    batch: list[FileData] = []
     for data in _read_all(config, todo):
         batch.append(data)
         if len(batch) >= BATCH_FILES:
@@ -904,7 +809,7 @@ def _read_batches(
             progress(done + len(batch), len(todo))
 
 
-def _read_all(config: Config, todo: Sequence[_Todo]) -> Iterator[_FileData]:
+def _read_all(config: Config, todo: Sequence[Todo]) -> Iterator[FileData]:
     total = sum(max(item[2].size, 0) for item in todo)
     workers = min(os.cpu_count() or 1, 4)
     if total >= PARALLEL_MIN_BYTES and workers >= 2:
@@ -988,7 +893,7 @@ def _fts_settings(conn: sqlite3.Connection, settings: tuple[str, ...]) -> None:
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")  # noqa: S608
 
 
-def _count(report: IndexUpdate, data: _FileData, old: dict[str, str]) -> None:
+def _count(report: IndexUpdate, data: FileData, old: dict[str, str]) -> None:
     if data.error is not None:
         report.unreadable.append((data.rel, data.error))
     if data.rel not in old:
@@ -1010,7 +915,7 @@ def _apply_changes(
         for row in conn.execute("SELECT path, size, mtime_ns, sha256, racy FROM files")
     }
     now = time.time_ns()
-    changed: list[tuple[str, str, _Stat]] = []
+    changed: list[tuple[str, str, Stat]] = []
     touched: list[tuple[int, int, int, str]] = []
     for rel, (p, stat) in disk.items():
         if rel not in known:
