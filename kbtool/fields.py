@@ -151,6 +151,36 @@ BODY_TAGS = frozenset(f.xml for f in LEARNING if f.body)
 #: Entry severities, most severe first (``model.Severity``); the first two fail a scan.
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERE = SEVERITIES[:2]
+#: The words people write for each severity (front matter, legacy files), in SEVERITIES order.
+SEVERITY_WORDS: dict[str, frozenset[str]] = {
+    "critical": frozenset(
+        [
+            "critical",
+            "crit",
+            "blocker",
+            "showstopper",
+            "urgent",
+            "emergency",
+            "fatal",
+            "highest",
+            "p0",
+            "sev0",
+            "sev1",
+            "sev-1",
+            "s0",
+            "s1",
+        ]
+    ),
+    "high": frozenset(
+        ["high", "major", "important", "severe", "serious", "p1", "sev2", "sev-2", "s2"]
+    ),
+    "medium": frozenset(
+        ["medium", "med", "moderate", "normal", "mid", "p2", "sev3", "sev-3", "s3"]
+    ),
+    "low": frozenset(
+        ["low", "minor", "trivial", "cosmetic", "lowest", "p3", "p4", "sev4", "sev-4", "s4"]
+    ),
+}
 #: Entry statuses (``model.Status``), the default first.
 STATUSES = ("active", "superseded", "archived")
 

@@ -58,7 +58,7 @@ def test_learning_child_order_is_the_xsd_sequence() -> None:
 def test_the_derived_tables() -> None:
     from kbtool.fields import BODY_TAGS
     from kbtool.fmt import ATTRIBUTE_ORDER, ELEMENT_ORDER
-    from kbtool.migrate.legacy.vocabulary import CANONICAL, classify
+    from kbtool.migrate.legacy.vocabulary import CANONICAL, field_of_name
     from kbtool.render.context import _after
     from kbtool.reports.headings import FIELD_ORDER, XML_NAMES
 
@@ -68,8 +68,8 @@ def test_the_derived_tables() -> None:
     assert {k: fields.BY_SHORT[k].xml for k in FIELD_ORDER} == XML_NAMES
     assert XML_NAMES["files"] == "files-modified" and XML_NAMES["whys"] == "five-whys"
     assert CANONICAL["files_modified"] == {"files_modified"}
-    assert classify("files-modified") == ("files_modified", "exact")
-    assert classify("test-case") == ("test_cases", "exact")
+    assert field_of_name("files-modified") == ("files_modified", "exact")
+    assert field_of_name("test-case") == ("test_cases", "exact")
     assert (_after("files-modified"), _after("five-whys"), _after("files")) == (
         "files",
         "whys",
@@ -95,3 +95,16 @@ def test_one_issue_url_rule_for_import_and_migration(url: str, kind: str, tmp_pa
     box = etree.Element("references")
     raw = RawRef(url, url, 1, None, box, (box,))
     assert resolve(raw, tmp_path / "x.xml", "x", index).kind == kind  # Jira was a "link" here
+
+
+def test_one_severity_vocabulary_for_import_and_migration() -> None:
+    from kbtool.migrate.legacy.vocabulary import normalise_severity
+    from kbtool.reports.importer import normalize_severity
+
+    for level, words in fields.SEVERITY_WORDS.items():
+        for word in words:
+            assert normalize_severity(word.upper()) == level, word
+            if "-" not in word:  # legacy names are split into words at "-"
+                assert normalise_severity(f"P_{word}_x".upper()) == level, word
+    assert normalize_severity("Sev-1 (mission critical)") == "critical"
+    assert normalise_severity("resolved") is None and normalize_severity("resolved") is None

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kbtool import fields
 from kbtool.errors import KbError
 from kbtool.model import Severity
 from kbtool.reports.headings import (
@@ -101,14 +102,10 @@ _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 def normalize_severity(value: str) -> Severity | None:
     """``CRITICAL``, ``P0_CRITICAL``, ``Mission critical``, ``P1`` … → a Severity."""
     text = value.lower()
-    for sev, words in (
-        (Severity.CRITICAL, ("critical", "p0", "blocker", "sev1", "sev-1", "urgent")),
-        (Severity.HIGH, ("high", "p1", "major", "sev2", "sev-2")),
-        (Severity.MEDIUM, ("medium", "moderate", "p2", "normal", "sev3", "sev-3")),
-        (Severity.LOW, ("low", "p3", "p4", "minor", "trivial", "sev4", "sev-4")),
-    ):
+    for level in fields.SEVERITIES:
+        words = sorted(fields.SEVERITY_WORDS[level])
         if any(re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text) for w in words):
-            return sev
+            return Severity(level)
     return None
 
 

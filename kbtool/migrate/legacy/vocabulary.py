@@ -520,36 +520,11 @@ def is_known_name(name: str) -> bool:
     )
 
 
-_SEVERITY_WORDS = (
-    (
-        "critical",
-        {
-            "critical",
-            "crit",
-            "blocker",
-            "showstopper",
-            "urgent",
-            "emergency",
-            "fatal",
-            "highest",
-            "p0",
-            "sev0",
-            "sev1",
-            "s0",
-            "s1",
-        },
-    ),
-    ("high", {"high", "major", "important", "severe", "serious", "p1", "sev2", "s2"}),
-    ("medium", {"medium", "med", "moderate", "normal", "mid", "p2", "sev3", "s3"}),
-    ("low", {"low", "minor", "trivial", "cosmetic", "lowest", "p3", "p4", "sev4", "s4"}),
-)
-
-
 def normalise_severity(value: str) -> str | None:
     """``CRITICAL``, ``P0_CRITICAL``, ``mission-critical`` → ``critical``; None if unknown."""
     words = set(re.split(r"[^a-z0-9]+", value.lower()))
-    for level, names in _SEVERITY_WORDS:
-        if words & names:
+    for level in fields.SEVERITIES:
+        if words & fields.SEVERITY_WORDS[level]:
             return level
     return None
 
