@@ -79,7 +79,7 @@ if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
 
     from kbtool.config import Config
-    from kbtool.model import Learning
+    from kbtool.model import Learning, Reference
     from kbtool.reports.links import LinkGraph
 
 
@@ -381,8 +381,51 @@ def import_report(
     category_file: Path | None = None,
 ) -> ImportResult:
     """Map a parsed report onto a :class:`~kbtool.model.Learning` (see the module docs)."""
-    from kbtool.model import Learning, Reference
+    from kbtool.model import Learning
 
+    _check_importable(report)
+    meta, preamble = _preamble_meta(report)
+    state = _Reading(report, config, graph, category_file)
+    _read_sections(state, preamble)
+    chain, data, mapped = state.chain, state.data, state.mapped
+    description = "\n\n".join(p for p in state.description_parts if p.strip()).strip()
+    if not description:
+        description = report.title
+        mapped.append(Mapped("description", 1, "the title (the report has no problem statement)"))
+    symptoms = _symptom_rows(state)
+    causes = state.pending_causes
+    if not causes and chain.whys:
+        causes = [chain.whys[-1][1].split("\n\n")[0]]
+        mapped.append(Mapped("root-causes", 1, f"the answer to the last why (#{len(chain.whys)})"))
+    learning = Learning(
+        id=entry_id,
+        severity=meta.severity,
+        title=_xml_safe(entry_title(report.title)),
+        date=meta.date or date,
+        category=category,
+        description=_xml_safe(description),
+        tags=_tags(meta.tags),
+        symptoms=symptoms,
+        root_causes=[_xml_safe(c) for c in causes if c.strip()],
+        five_whys=[{"question": _xml_safe(q), "answer": _xml_safe(a)} for q, a in chain.whys],
+        solution=[
+            {
+                "text": _xml_safe(s["text"]),
+                "code": [{"text": _xml_safe(c["text"]), "lang": c["lang"]} for c in s["code"]],
+            }
+            for s in data["solution"]
+        ],
+        files_modified=[_xml_safe(f) for f in data["files"] if f.strip()],
+        verification=[_xml_safe(v) for v in data["verification"] if v.strip()],
+        prevention=[_xml_safe(p) for p in data["prevention"] if p.strip()],
+        references=_references(state, report_href),
+        extras=state.extras,
+    )
+    return ImportResult(learning, mapped, state.kept, list(report.warnings), meta)
+
+
+def _check_importable(report: FixReport) -> None:
+    """ImportFailed when the report has errors, is empty or has no title."""
     if report.errors:
         first = report.errors[0]
         raise ImportFailed(f"{first.path}:{first.line}: {first.message}; not imported")
@@ -394,11 +437,12 @@ def import_report(
             "heading (or front matter with 'title:'); not imported"
         )
 
-    meta, preamble = _preamble_meta(report)
-    state = _Reading(report, config, graph, category_file)
-    mapped, kept, extras, data = state.mapped, state.kept, state.extras, state.data
-    description_parts, quoted, chain = state.description_parts, state.quoted, state.chain
+
+def _read_sections(state: _Reading, preamble: list[SyntaxTreeNode]) -> None:
+    """The text under the title, then each section through its reader (or kept as-is)."""
+    report, mapped, kept, extras = state.report, state.mapped, state.kept, state.extras
     last_key = "title"
+    quoted, description_parts = state.quoted, state.description_parts
 
     if preamble:
         text = blocks_md(preamble, report)
@@ -420,34 +464,36 @@ def import_report(
             continue
         last_key = key
         SECTION_READERS[key](state, sec, key)
-    symptoms, pending_causes = state.symptoms, state.pending_causes
 
-    description = "\n\n".join(p for p in description_parts if p.strip()).strip()
-    if not description:
-        description = report.title
-        mapped.append(Mapped("description", 1, "the title (the report has no problem statement)"))
 
+def _symptom_rows(state: _Reading) -> list[dict[str, Any]]:
+    """The listed symptoms, then the errors quoted in the problem statement, each once."""
     seen: set[str] = set()
     symptom_rows = []
-    for text, versions in [*symptoms, *((q, "") for q in quoted)]:
+    for text, versions in [*state.symptoms, *((q, "") for q in state.quoted)]:
         key = " ".join(text.split())
         if key and key not in seen:
             seen.add(key)
             row: dict[str, Any] = {"text": key}
             if versions:
                 row["versions"] = versions
-            symptom_rows.append(row)
-    if quoted:
-        mapped.append(
-            Mapped("symptoms", len(quoted), "error messages quoted in the problem statement")
+            symptom_rows.append({**row, "text": _xml_safe(row["text"])})
+    if state.quoted:
+        state.mapped.append(
+            Mapped("symptoms", len(state.quoted), "error messages quoted in the problem statement")
         )
-    causes = pending_causes
-    if not causes and chain.whys:
-        causes = [chain.whys[-1][1].split("\n\n")[0]]
-        mapped.append(Mapped("root-causes", 1, f"the answer to the last why (#{len(chain.whys)})"))
+    return symptom_rows
 
-    references = list(data["references"])
-    references.extend(mentioned_refs(report, config, graph, category_file, references))
+
+def _references(state: _Reading, report_href: str | None) -> list[Reference]:
+    """The Related section's references, the entries the text mentions, the report itself;
+    each (kind, target) once."""
+    from kbtool.model import Reference
+
+    references = list(state.data["references"])
+    references.extend(
+        mentioned_refs(state.report, state.config, state.graph, state.category_file, references)
+    )
     if report_href:
         references.insert(0, {"kind": "fix-report", "target": report_href, "label": ""})
     seen_refs: set[tuple[str, str]] = set()
@@ -456,32 +502,7 @@ def import_report(
         if (ref["kind"], ref["target"]) not in seen_refs:
             seen_refs.add((ref["kind"], ref["target"]))
             unique_refs.append(Reference(**ref))
-
-    learning = Learning(
-        id=entry_id,
-        severity=meta.severity,
-        title=_xml_safe(entry_title(report.title)),
-        date=meta.date or date,
-        category=category,
-        description=_xml_safe(description),
-        tags=_tags(meta.tags),
-        symptoms=[{**r, "text": _xml_safe(r["text"])} for r in symptom_rows],
-        root_causes=[_xml_safe(c) for c in causes if c.strip()],
-        five_whys=[{"question": _xml_safe(q), "answer": _xml_safe(a)} for q, a in chain.whys],
-        solution=[
-            {
-                "text": _xml_safe(s["text"]),
-                "code": [{"text": _xml_safe(c["text"]), "lang": c["lang"]} for c in s["code"]],
-            }
-            for s in data["solution"]
-        ],
-        files_modified=[_xml_safe(f) for f in data["files"] if f.strip()],
-        verification=[_xml_safe(v) for v in data["verification"] if v.strip()],
-        prevention=[_xml_safe(p) for p in data["prevention"] if p.strip()],
-        references=unique_refs,
-        extras=extras,
-    )
-    return ImportResult(learning, mapped, kept, list(report.warnings), meta)
+    return unique_refs
 
 
 def _tags(tags: list[str]) -> list[str]:
