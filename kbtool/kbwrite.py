@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kbtool import fields
 from kbtool.errors import KbError, UnsafePathError, UsageError
 from kbtool.kb import category_filename
 from kbtool.model import ID_RE
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
     from kbtool.model import Learning, Reference
 
 MAX_ID_STEM = 60
-REFERENCE_FOLLOWERS = ("supersedes", "review-by", "detectors", "extras", "provenance")
+_ORDER = fields.child_order("learning")
+REFERENCE_FOLLOWERS = _ORDER[_ORDER.index("references") + 1 :]
 """Children of ``<learning>`` that come after ``<references>`` in the XSD's sequence."""
 
 

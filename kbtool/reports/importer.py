@@ -317,9 +317,9 @@ def _read_whys(state: _Reading, sec: Section, key: str) -> None:
     state.pending_causes.extend(found.causes)
     state.note(sec, "whys" if found.whys else "root_causes", found.notes)
     if found.whys:
-        state.mapped.append(Mapped("five-whys", len(found.whys), _where(sec)))
+        state.mapped.append(Mapped(XML_NAMES["whys"], len(found.whys), _where(sec)))
     if found.causes:
-        state.mapped.append(Mapped("root-causes", len(found.causes), _where(sec)))
+        state.mapped.append(Mapped(XML_NAMES["root_causes"], len(found.causes), _where(sec)))
 
 
 def _read_solution(state: _Reading, sec: Section, key: str) -> None:
@@ -328,7 +328,9 @@ def _read_solution(state: _Reading, sec: Section, key: str) -> None:
     named = heading_files(sec, state.report)
     if named:
         state.data["files"].extend(named)
-        state.mapped.append(Mapped("files-modified", len(named), f"sub-headings of {_where(sec)}"))
+        state.mapped.append(
+            Mapped(XML_NAMES["files"], len(named), f"sub-headings of {_where(sec)}")
+        )
     state.note(sec, key, notes)
     codes = sum(len(s["code"]) for s in steps)
     state.mapped.append(Mapped("solution", len(steps), f"{_where(sec)}; {codes} code blocks"))
@@ -338,7 +340,7 @@ def _read_files(state: _Reading, sec: Section, key: str) -> None:
     files, notes = file_items(sec, state.report)
     state.data["files"].extend(files)
     state.note(sec, key, notes)
-    state.mapped.append(Mapped("files-modified", len(files), _where(sec)))
+    state.mapped.append(Mapped(XML_NAMES["files"], len(files), _where(sec)))
 
 
 def _read_items(state: _Reading, sec: Section, key: str) -> None:
@@ -396,7 +398,9 @@ def import_report(
     causes = state.pending_causes
     if not causes and chain.whys:
         causes = [chain.whys[-1][1].split("\n\n")[0]]
-        mapped.append(Mapped("root-causes", 1, f"the answer to the last why (#{len(chain.whys)})"))
+        mapped.append(
+            Mapped(XML_NAMES["root_causes"], 1, f"the answer to the last why (#{len(chain.whys)})")
+        )
     learning = Learning(
         id=entry_id,
         severity=meta.severity,

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kbtool.entryview import raw_text
+from kbtool.fields import BY_KEY
 from kbtool.ids import id_problem
 from kbtool.kb import category_filename, is_category_file_name
 from kbtool.validate.context import FileContext, is_url, split_href
@@ -24,17 +25,14 @@ DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SUPPORTED_SCHEMA_VERSIONS = ("1", "1.0")
 SAFE_SCHEMES = ("http", "https", "mailto")
 # Lists whose items should not repeat: container element → item element (test-case: below).
-LISTS = (
-    ("tags", "tag"),
-    ("symptoms", "symptom"),
-    ("root-causes", "cause"),
-    ("files-modified", "file"),
-    ("verification", "check"),
-    ("prevention", "item"),
-)
+_UNIQUE = ("tags", "symptoms", "root_causes", "files_modified", "verification", "prevention")
+LISTS = tuple((BY_KEY[k].xml, BY_KEY[k].item or "") for k in _UNIQUE)
 _LIST_TAGS = dict(LISTS)
 _LIST, _FIELD = 1, 2
-_FIELDS = ("title", "date", "category", "test-case", "references", "supersedes", "review-by")
+_FIELDS = tuple(
+    BY_KEY[k].xml
+    for k in ("title", "date", "category", "test_cases", "references", "supersedes", "review_by")
+)
 _KINDS = {**dict.fromkeys(_LIST_TAGS, _LIST), **dict.fromkeys(_FIELDS, _FIELD)}
 
 
