@@ -75,8 +75,11 @@ def split_file_line(line: str) -> tuple[str, str]:
 _PLAIN = {"title": 0, "category": 1, "date": 2, "review-by": 3}
 
 
-def read_entry(el: etree._Element) -> EntryView:
-    """What the readers of an entry keep of one ``<learning>`` element."""
+def read_entry(el: etree._Element, *, texts: bool = True) -> EntryView:
+    """What the readers of an entry keep of one ``<learning>`` element.
+
+    ``texts=False`` reads the attributes and the short fields only (title, category, date,
+    review-by): what the validator's facts need; the long texts cost most."""
     tags: list[str] = []
     symptoms: list[tuple[str, str | None]] = []
     links: list[EntryLink] = []
@@ -89,6 +92,8 @@ def read_entry(el: etree._Element) -> EntryView:
         if tag in _PLAIN:
             if plain[_PLAIN[tag]] is None:
                 plain[_PLAIN[tag]] = raw_text(child).strip()
+        elif not texts:
+            continue
         elif tag == "description":
             if description is None:
                 description = raw_text(child).strip()
@@ -115,9 +120,8 @@ def read_entry(el: etree._Element) -> EntryView:
                 if label:
                     body.append(label)
         elif tag == "supersedes":
-            links.append(
-                EntryLink("supersedes", child.get("ref", ""), collapsed(child), line_of(child))
-            )
+            label = collapsed(child)
+            links.append(EntryLink("supersedes", child.get("ref", ""), label, line_of(child)))
     return EntryView(
         id=el.get("id", ""),
         line=line_of(el),

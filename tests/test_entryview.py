@@ -79,3 +79,14 @@ def test_the_scanner_and_the_link_graph_read_through_it() -> None:
         2,
     )
     assert info.description == "Long text"
+
+
+def test_the_short_read_for_validation_facts() -> None:
+    e = read_entry(_entry(), texts=False)
+    assert (e.id, e.line, e.title, e.category) == (
+        "pool-x",
+        2,
+        "Pool  exhausted\n    under load",
+        "Database",
+    )
+    assert (e.description, e.tags, e.symptoms, e.body, e.links, e.hint) == ("", [], [], "", [], "")

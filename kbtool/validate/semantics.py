@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from kbtool.entryview import raw_text
+from kbtool.entryview import raw_text, read_entry
 from kbtool.fields import BY_KEY
 from kbtool.ids import id_problem
 from kbtool.kb import category_filename, is_category_file_name
@@ -31,7 +31,7 @@ _LIST_TAGS = dict(LISTS)
 _LIST, _FIELD = 1, 2
 _FIELDS = tuple(
     BY_KEY[k].xml
-    for k in ("title", "date", "category", "test_cases", "references", "supersedes", "review_by")
+    for k in ("date", "category", "test_cases", "references", "supersedes", "review_by")
 )
 _KINDS = {**dict.fromkeys(_LIST_TAGS, _LIST), **dict.fromkeys(_FIELDS, _FIELD)}
 
@@ -129,8 +129,9 @@ def _check_id(ctx: FileContext, el: Any, attr: str) -> str:
 
 
 def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]:
+    """Check one ``<learning>``; its facts (the short fields through the entry reader)."""
+    view = read_entry(entry, texts=False)
     entry_id = _check_id(ctx, entry, "id")
-    title = category = ""
     date = review_by = None
     refs: list[list[Any]] = []
     supersedes: list[list[Any]] = []
@@ -154,13 +155,11 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                         ctx.report(
                             symptom, "KB313", f"versions {versions!r}: {problem}", attr="versions"
                         )
-        elif tag == "title":
-            title = _text(child)
         elif tag == "date":
             value = _date(ctx, child)
             date = [value, line_of(child), 0] if value else None  # column found on demand
         elif tag == "category":
-            category = _text(child)
+            category = _text(child)  # each <category> (a second one is also KB2xx)
             if meta_category and category and category != meta_category:
                 ctx.report(
                     child,
@@ -185,9 +184,10 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
         _duplicates(ctx, test_cases)
     if len(refs) + len(supersedes) > 1:
         _duplicate_refs(ctx, entry)
-    status = (entry.get("status") or "active").strip()
-    line = line_of(entry)  # its column is found on demand (EntryFacts.col)
-    return [entry_id, line, 0, status, title, category, date, review_by, refs, supersedes]
+    status = (view.status or "active").strip()
+    # the entry's column is found on demand (EntryFacts.col)
+    row = [entry_id, view.line, 0, status, view.title, view.category, date, review_by]
+    return [*row, refs, supersedes]
 
 
 # Text in a symptom that only one machine or one run prints (KB323, KB324). A POSIX path
