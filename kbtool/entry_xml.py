@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from kbtool import fields
 from kbtool.safexml import find_doctype, make_parser
 
 if TYPE_CHECKING:  # pydantic stays off the path of plain reading (kbtool show)
@@ -41,11 +42,13 @@ def _child(el: etree._Element, name: str) -> etree._Element | None:
     return el.find(name)
 
 
-def _items(el: etree._Element, container: str, item: str) -> list[str]:
-    box = el.find(container)
+def _list_items(el: etree._Element, key: str) -> list[str]:
+    """The texts of a list field's items (``<tags><tag>…``), named by the vocabulary."""
+    f = fields.BY_KEY[key]
+    box = el.find(f.xml)
     if box is None:
         return []
-    return [_text(c) for c in box.iterchildren(item)]
+    return [_text(c) for c in box.iterchildren(f.item)]
 
 
 def _raw(el: etree._Element) -> str:
@@ -69,15 +72,6 @@ def _date(text: str) -> dt.date | str:
         return text
 
 
-def split_file_line(line: str) -> tuple[str, str]:
-    """``"app/x.py - what changed"`` → ``("app/x.py", "what changed")``; the note may be empty."""
-    for sep in (" - ", " — ", " – ", ": "):
-        path, found, note = line.partition(sep)
-        if found and path.strip() and " " not in path.strip():
-            return path.strip(), note.strip()
-    return line.strip(), ""
-
-
 def learning_data(el: etree._Element) -> dict[str, Any]:
     """Plain data of a ``<learning>`` element, ready for ``Learning.model_validate``."""
     data: dict[str, Any] = {"id": el.get("id", "")}
@@ -89,13 +83,13 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
         data[name] = _text(_child(el, name))
     if el.find("date") is not None:  # no <date>: the date is unknown
         data["date"] = _date(_text(_child(el, "date")))
-    data["tags"] = _items(el, "tags", "tag")
+    data["tags"] = _list_items(el, "tags")
     symptoms = el.find("symptoms")
     data["symptoms"] = [
         {"text": _text(s), **({"versions": s.get("versions")} if s.get("versions") else {})}
         for s in (symptoms.iterchildren("symptom") if symptoms is not None else ())
     ]
-    data["root_causes"] = _items(el, "root-causes", "cause")
+    data["root_causes"] = _list_items(el, "root_causes")
     whys = el.find("five-whys")
     data["five_whys"] = [
         {"question": _text(w.find("question")), "answer": _text(w.find("answer"))}
@@ -117,9 +111,9 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
         }
         for s in (solution.iterchildren("step") if solution is not None else ())
     ]
-    data["files_modified"] = _items(el, "files-modified", "file")
-    data["verification"] = _items(el, "verification", "check")
-    data["prevention"] = _items(el, "prevention", "item")
+    data["files_modified"] = _list_items(el, "files_modified")
+    data["verification"] = _list_items(el, "verification")
+    data["prevention"] = _list_items(el, "prevention")
     data["test_cases"] = [_text(t) for t in el.iterchildren("test-case")]
     refs = el.find("references")
     data["references"] = [
@@ -207,11 +201,12 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     return el
 
 
-def _list(parent: etree._Element, container: str, item: str, values: list[str]) -> None:
+def _list(parent: etree._Element, key: str, values: list[str]) -> None:
     if values:
-        box = _sub(parent, container)
+        f = fields.BY_KEY[key]
+        box = _sub(parent, f.xml)
         for v in values:
-            _sub(box, item, v)
+            _sub(box, f.item or "", v)
 
 
 def learning_to_element(learning: Learning) -> etree._Element:
@@ -227,14 +222,14 @@ def learning_to_element(learning: Learning) -> etree._Element:
         _sub(el, "date", learning.date.isoformat())
     _sub(el, "category", learning.category)
     _sub(el, "description", learning.description)
-    _list(el, "tags", "tag", learning.tags)
+    _list(el, "tags", learning.tags)
     if learning.symptoms:
         box = _sub(el, "symptoms")
         for s in learning.symptoms:
             sym = _sub(box, "symptom", s.text)
             if s.versions:
                 sym.set("versions", s.versions)
-    _list(el, "root-causes", "cause", learning.root_causes)
+    _list(el, "root_causes", learning.root_causes)
     if learning.five_whys:
         box = _sub(el, "five-whys")
         for w in learning.five_whys:
@@ -255,9 +250,9 @@ def learning_to_element(learning: Learning) -> etree._Element:
                     c_el.set("file", code.file)
                 if code.kind is not None:
                     c_el.set("kind", code.kind)
-    _list(el, "files-modified", "file", learning.files_modified)
-    _list(el, "verification", "check", learning.verification)
-    _list(el, "prevention", "item", learning.prevention)
+    _list(el, "files_modified", learning.files_modified)
+    _list(el, "verification", learning.verification)
+    _list(el, "prevention", learning.prevention)
     for case in learning.test_cases:
         _sub(el, "test-case", case)
     if learning.references:
@@ -324,18 +319,21 @@ def _element_only(el: etree._Element) -> bool:
     return all(c.tail is None or not c.tail.strip(XML_SPACE) for c in el)
 
 
-def indent(el: etree._Element, level: int = 0) -> None:
-    """Indent element-only content in place; text and mixed content are left untouched."""
+def indent(el: etree._Element, level: int = 0, *, unit: str = INDENT, base: str = "") -> None:
+    """Indent element-only content in place; text and mixed content are left untouched.
+
+    Each line starts with ``base`` and then ``unit`` once per level (kbwrite passes the
+    indentation of the file it writes into)."""
     if not _element_only(el):
         return
-    inner = "\n" + INDENT * (level + 1)
+    inner = "\n" + base + unit * (level + 1)
     el.text = inner
     children = list(el)
     for child in children:
         child.tail = inner
         if el.tag not in RAW_CONTAINERS:
-            indent(child, level + 1)
-    children[-1].tail = "\n" + INDENT * level
+            indent(child, level + 1, unit=unit, base=base)
+    children[-1].tail = "\n" + base + unit * level
 
 
 # lxml writes every '>' of text as '&gt;'; canonical XML keeps '>' as written (code reads

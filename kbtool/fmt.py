@@ -17,44 +17,20 @@ from pathlib import Path
 
 from lxml import etree
 
+from kbtool import fields
 from kbtool.atomic import Stamp, atomic_write
 from kbtool.diagnostics import Diagnostic
 from kbtool.entry_xml import indent, serialize
-from kbtool.migrate.legacy.nodes import is_element
 from kbtool.safexml import parse_bytes, read_capped
+from kbtool.xmlnodes import is_element
 
 # Child order of each canonical element (the XSD sequences), and attribute order.
 ELEMENT_ORDER: dict[str, tuple[str, ...]] = {
-    "specification": ("metadata", "learnings"),
-    "metadata": ("name", "type", "category", "version", "last_updated", "description"),
-    "learning": (
-        "title",
-        "date",
-        "category",
-        "description",
-        "tags",
-        "symptoms",
-        "root-causes",
-        "five-whys",
-        "solution",
-        "files-modified",
-        "verification",
-        "prevention",
-        "test-case",
-        "references",
-        "supersedes",
-        "review-by",
-        "detectors",
-        "extras",
-        "provenance",
-    ),
-    "why": ("question", "answer"),
-    "provenance": ("original", "repair"),
+    name: fields.child_order(name)
+    for name in ("specification", "metadata", "learning", "why", "provenance")
 }
 ATTRIBUTE_ORDER: dict[str, tuple[str, ...]] = {
-    "specification": ("schema-version",),
-    "learning": ("id", "severity", "status"),
-    "provenance": ("source", "xpath"),
+    name: fields.attribute_order(name) for name in ("specification", "learning", "provenance")
 }
 _RAW = frozenset({"extras", "detectors"})
 

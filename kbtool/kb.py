@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from kbtool.config import SKIP_DIRS as SKIP_DIRS
 from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, display_path
+from kbtool.xmlnodes import line_of
 
 if TYPE_CHECKING:  # lxml stays off the start-up path: iter_xml_paths serves `kbtool search`
     from lxml import etree
@@ -87,8 +88,7 @@ class EntryRef:
 
     @property
     def line(self) -> int:
-        line: object = self.element.sourceline  # lxml-stubs type this loosely
-        return line if isinstance(line, int) else 0
+        return line_of(self.element)
 
     @property
     def category(self) -> str:

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kbtool import fields
 from kbtool.errors import KbError, UnsafePathError, UsageError
 from kbtool.kb import category_filename
 from kbtool.model import ID_RE
+from kbtool.xmlnodes import line_of
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -38,7 +40,8 @@ if TYPE_CHECKING:
     from kbtool.model import Learning, Reference
 
 MAX_ID_STEM = 60
-REFERENCE_FOLLOWERS = ("supersedes", "review-by", "detectors", "extras", "provenance")
+_ORDER = fields.child_order("learning")
+REFERENCE_FOLLOWERS = _ORDER[_ORDER.index("references") + 1 :]
 """Children of ``<learning>`` that come after ``<references>`` in the XSD's sequence."""
 
 
@@ -254,30 +257,12 @@ def _escape_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace("]]>", "]]&gt;")
 
 
-def _indent_tree(el: etree._Element, inner: str, unit: str, level: int = 0) -> None:
-    """Indent element-only content (like ``entry_xml.indent``) with this file's unit."""
-    if len(el) == 0 or (el.text is not None and el.text.strip()):
-        return
-    if any(c.tail is not None and c.tail.strip() for c in el):
-        return
-    from kbtool.entry_xml import RAW_CONTAINERS
-
-    pad = "\n" + inner + unit * (level + 1)
-    el.text = pad
-    children = list(el)
-    for child in children:
-        child.tail = pad
-        if el.tag not in RAW_CONTAINERS:
-            _indent_tree(child, inner, unit, level + 1)
-    children[-1].tail = "\n" + inner + unit * level
-
-
 def _serialize(el: etree._Element, inner: str, unit: str) -> str:
-    from kbtool.entry_xml import serialize
+    from kbtool.entry_xml import indent, serialize
 
     clone = copy.deepcopy(el)
     clone.tail = None
-    _indent_tree(clone, inner, unit)
+    indent(clone, unit=unit, base=inner)
     return serialize(clone)
 
 
@@ -366,14 +351,10 @@ def _write(
     return data, root
 
 
-def _line(el: Any) -> int:
-    return int(el.sourceline or 0)
-
-
 def _line_of_entry(root: etree._Element, entry_id: str) -> int:
     for el in root.iterfind("learnings/learning"):
         if el.get("id") == entry_id:
-            return _line(el)
+            return line_of(el)
     return 0
 
 
@@ -499,7 +480,7 @@ def add_reference(
     if refs is not None and any(
         child.tag == reference.kind and child.get(key) == reference.target for child in refs
     ):
-        return WriteResult(path, _line(entry), entry_id, False, changed=False)
+        return WriteResult(path, line_of(entry), entry_id, False, changed=False)
     ref_el = etree.Element(reference.kind, {key: reference.target})
     if reference.label:
         ref_el.text = reference.label
@@ -530,7 +511,7 @@ def add_reference(
         _verify(expected, _encode(loaded, new_text), path)
     else:
         _write(loaded, new_text, expected)
-    return WriteResult(path, _line(entry), entry_id, False)
+    return WriteResult(path, line_of(entry), entry_id, False)
 
 
 def kb_ids(config: Config) -> set[str]:

@@ -2,7 +2,9 @@
 
 Each field names the XML element or attribute it mirrors in ``json_schema_extra``
 (``xml``: the name; ``item``: the child element of a list container; ``attr``: an attribute),
-and a test walks the XSD to check that the two agree.
+taken from the field vocabulary (:mod:`kbtool.fields`); importing this module checks that the
+vocabulary and the models name the same fields, and a test walks the XSD to check that the
+models agree with it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kbtool.entry_xml import split_file_line as split_file_line  # its home is off pydantic
+from kbtool import fields
+from kbtool.entryview import split_file_line as split_file_line  # its home is off pydantic
 from kbtool.ids import ID_PATTERN as ID_PATTERN
 from kbtool.ids import ID_RE as ID_RE
 from kbtool.ids import id_problem
@@ -21,11 +24,13 @@ from kbtool.ids import id_problem
 SCHEMA_VERSION = "1"
 
 
-def _xml(name: str, *, item: str | None = None, attr: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"xml": name}
-    if item:
-        extra["item"] = item
-    if attr:
+def _xml(element: str, key: str) -> dict[str, Any]:
+    """The ``json_schema_extra`` of a field, from the vocabulary (KeyError when it lacks it)."""
+    f = fields.field(element, key)
+    extra: dict[str, Any] = {"xml": f.xml}
+    if f.item:
+        extra["item"] = f.item
+    if f.attr:
         extra["attr"] = True
     return extra
 
@@ -58,29 +63,29 @@ class Symptom(_Model):
     """An exact error message or observable sign, optionally limited to library versions."""
 
     text: str = Field(min_length=1)
-    versions: str | None = Field(default=None, json_schema_extra=_xml("versions", attr=True))
+    versions: str | None = Field(default=None, json_schema_extra=_xml("symptom", "versions"))
 
 
 class Why(_Model):
-    question: str = Field(min_length=1, json_schema_extra=_xml("question"))
-    answer: str = Field(min_length=1, json_schema_extra=_xml("answer"))
+    question: str = Field(min_length=1, json_schema_extra=_xml("why", "question"))
+    answer: str = Field(min_length=1, json_schema_extra=_xml("why", "answer"))
 
 
 class CodeBlock(_Model):
     text: str
-    lang: str | None = Field(default=None, json_schema_extra=_xml("lang", attr=True))
+    lang: str | None = Field(default=None, json_schema_extra=_xml("code", "lang"))
     # the file the code belongs in, and "bad" for the broken code the next block replaces
-    file: str | None = Field(default=None, json_schema_extra=_xml("file", attr=True))
-    kind: CodeKind | None = Field(default=None, json_schema_extra=_xml("kind", attr=True))
+    file: str | None = Field(default=None, json_schema_extra=_xml("code", "file"))
+    kind: CodeKind | None = Field(default=None, json_schema_extra=_xml("code", "kind"))
 
 
 class Step(_Model):
     """A solution step: prose, then zero or more code blocks."""
 
     text: str = ""
-    code: list[CodeBlock] = Field(default_factory=list, json_schema_extra=_xml("code"))
+    code: list[CodeBlock] = Field(default_factory=list, json_schema_extra=_xml("step", "code"))
     # a short title for the step (else renderers take one from its first sentence)
-    title: str | None = Field(default=None, json_schema_extra=_xml("title", attr=True))
+    title: str | None = Field(default=None, json_schema_extra=_xml("step", "title"))
 
 
 ReferenceKind = Literal["fix-report", "learning", "issue", "link"]
@@ -95,71 +100,85 @@ class Reference(_Model):
 
 
 class Original(_Model):
-    field: str = Field(json_schema_extra=_xml("field", attr=True))
+    field: str = Field(json_schema_extra=_xml("original", "field"))
     value: str
 
 
 class Repair(_Model):
-    line: int | None = Field(default=None, ge=1, json_schema_extra=_xml("line", attr=True))
+    line: int | None = Field(default=None, ge=1, json_schema_extra=_xml("repair", "line"))
     text: str
 
 
 class Provenance(_Model):
     """Where a migrated or imported entry came from."""
 
-    source: str = Field(json_schema_extra=_xml("source", attr=True))
-    xpath: str | None = Field(default=None, json_schema_extra=_xml("xpath", attr=True))
-    originals: list[Original] = Field(default_factory=list, json_schema_extra=_xml("original"))
-    repairs: list[Repair] = Field(default_factory=list, json_schema_extra=_xml("repair"))
+    source: str = Field(json_schema_extra=_xml("provenance", "source"))
+    xpath: str | None = Field(default=None, json_schema_extra=_xml("provenance", "xpath"))
+    originals: list[Original] = Field(
+        default_factory=list, json_schema_extra=_xml("provenance", "originals")
+    )
+    repairs: list[Repair] = Field(
+        default_factory=list, json_schema_extra=_xml("provenance", "repairs")
+    )
 
 
 class Learning(_Model):
     """One learning entry (``<learning id="…">``)."""
 
-    id: str = Field(pattern=ID_PATTERN, json_schema_extra=_xml("id", attr=True))
-    severity: Severity | None = Field(default=None, json_schema_extra=_xml("severity", attr=True))
-    status: Status = Field(default=Status.ACTIVE, json_schema_extra=_xml("status", attr=True))
-    title: str = Field(min_length=1, json_schema_extra=_xml("title"))
-    date: dt.date | None = Field(default=None, json_schema_extra=_xml("date"))  # None: unknown
-    category: str = Field(min_length=1, json_schema_extra=_xml("category"))
-    description: str = Field(min_length=1, json_schema_extra=_xml("description"))
-    tags: list[str] = Field(default_factory=list, json_schema_extra=_xml("tags", item="tag"))
+    id: str = Field(pattern=ID_PATTERN, json_schema_extra=_xml("learning", "id"))
+    severity: Severity | None = Field(default=None, json_schema_extra=_xml("learning", "severity"))
+    status: Status = Field(default=Status.ACTIVE, json_schema_extra=_xml("learning", "status"))
+    title: str = Field(min_length=1, json_schema_extra=_xml("learning", "title"))
+    date: dt.date | None = Field(
+        default=None, json_schema_extra=_xml("learning", "date")
+    )  # None: unknown
+    category: str = Field(min_length=1, json_schema_extra=_xml("learning", "category"))
+    description: str = Field(min_length=1, json_schema_extra=_xml("learning", "description"))
+    tags: list[str] = Field(default_factory=list, json_schema_extra=_xml("learning", "tags"))
     symptoms: list[Symptom] = Field(
-        default_factory=list, json_schema_extra=_xml("symptoms", item="symptom")
+        default_factory=list, json_schema_extra=_xml("learning", "symptoms")
     )
     root_causes: list[str] = Field(
-        default_factory=list, json_schema_extra=_xml("root-causes", item="cause")
+        default_factory=list, json_schema_extra=_xml("learning", "root_causes")
     )
     five_whys: list[Why] = Field(
-        default_factory=list, json_schema_extra=_xml("five-whys", item="why")
+        default_factory=list, json_schema_extra=_xml("learning", "five_whys")
     )
     solution: list[Step] = Field(
-        default_factory=list, json_schema_extra=_xml("solution", item="step")
+        default_factory=list, json_schema_extra=_xml("learning", "solution")
     )
     files_modified: list[str] = Field(
-        default_factory=list, json_schema_extra=_xml("files-modified", item="file")
+        default_factory=list, json_schema_extra=_xml("learning", "files_modified")
     )
     verification: list[str] = Field(
-        default_factory=list, json_schema_extra=_xml("verification", item="check")
+        default_factory=list, json_schema_extra=_xml("learning", "verification")
     )
     prevention: list[str] = Field(
-        default_factory=list, json_schema_extra=_xml("prevention", item="item")
+        default_factory=list, json_schema_extra=_xml("learning", "prevention")
     )
-    test_cases: list[str] = Field(default_factory=list, json_schema_extra=_xml("test-case"))
-    references: list[Reference] = Field(default_factory=list, json_schema_extra=_xml("references"))
-    supersedes: list[str] = Field(default_factory=list, json_schema_extra=_xml("supersedes"))
-    review_by: dt.date | None = Field(default=None, json_schema_extra=_xml("review-by"))
+    test_cases: list[str] = Field(
+        default_factory=list, json_schema_extra=_xml("learning", "test_cases")
+    )
+    references: list[Reference] = Field(
+        default_factory=list, json_schema_extra=_xml("learning", "references")
+    )
+    supersedes: list[str] = Field(
+        default_factory=list, json_schema_extra=_xml("learning", "supersedes")
+    )
+    review_by: dt.date | None = Field(default=None, json_schema_extra=_xml("learning", "review_by"))
     detectors: list[str] = Field(
         default_factory=list,
         description="Each detector as its XML text (see spec/detectors.md)",
-        json_schema_extra=_xml("detectors", item="detector"),
+        json_schema_extra=_xml("learning", "detectors"),
     )
     extras: list[str] = Field(
         default_factory=list,
         description="Kept-as-is material, each item one XML element as text",
-        json_schema_extra=_xml("extras"),
+        json_schema_extra=_xml("learning", "extras"),
     )
-    provenance: Provenance | None = Field(default=None, json_schema_extra=_xml("provenance"))
+    provenance: Provenance | None = Field(
+        default=None, json_schema_extra=_xml("learning", "provenance")
+    )
 
     @field_validator("id")
     @classmethod
@@ -171,23 +190,62 @@ class Learning(_Model):
 
 
 class Metadata(_Model):
-    name: str = Field(min_length=1, json_schema_extra=_xml("name"))
-    type: Literal["learnings"] = Field(default="learnings", json_schema_extra=_xml("type"))
-    category: str = Field(min_length=1, json_schema_extra=_xml("category"))
-    version: str | None = Field(default=None, json_schema_extra=_xml("version"))
-    last_updated: dt.date | None = Field(default=None, json_schema_extra=_xml("last_updated"))
-    description: str | None = Field(default=None, json_schema_extra=_xml("description"))
+    name: str = Field(min_length=1, json_schema_extra=_xml("metadata", "name"))
+    type: Literal["learnings"] = Field(
+        default="learnings", json_schema_extra=_xml("metadata", "type")
+    )
+    category: str = Field(min_length=1, json_schema_extra=_xml("metadata", "category"))
+    version: str | None = Field(default=None, json_schema_extra=_xml("metadata", "version"))
+    last_updated: dt.date | None = Field(
+        default=None, json_schema_extra=_xml("metadata", "last_updated")
+    )
+    description: str | None = Field(default=None, json_schema_extra=_xml("metadata", "description"))
 
 
 class CategoryFile(_Model):
     """One file under ``learnings/``: ``<specification>`` with metadata and entries."""
 
     schema_version: str = Field(
-        default=SCHEMA_VERSION, json_schema_extra=_xml("schema-version", attr=True)
+        default=SCHEMA_VERSION, json_schema_extra=_xml("specification", "schema_version")
     )
-    metadata: Metadata = Field(json_schema_extra=_xml("metadata"))
+    metadata: Metadata = Field(json_schema_extra=_xml("specification", "metadata"))
     learnings: list[Learning] = Field(
-        default_factory=list, json_schema_extra=_xml("learnings", item="learning")
+        default_factory=list, json_schema_extra=_xml("specification", "learnings")
+    )
+
+
+_ELEMENT_OF: dict[type[BaseModel], str] = {
+    CategoryFile: "specification",
+    Metadata: "metadata",
+    Learning: "learning",
+    Symptom: "symptom",
+    Why: "why",
+    Step: "step",
+    CodeBlock: "code",
+    Provenance: "provenance",
+    Original: "original",
+    Repair: "repair",
+}
+
+
+def vocabulary_problems() -> list[str]:
+    """Where :mod:`kbtool.fields` and these models disagree (empty when they agree)."""
+    problems = []
+    for cls, element in _ELEMENT_OF.items():
+        named = [k for k, f in cls.model_fields.items() if f.json_schema_extra]
+        listed = [f.key for f in fields.ELEMENTS[element]]
+        if sorted(named) != sorted(listed):
+            problems.append(f"<{element}>: model {cls.__name__} has {named}, fields.py {listed}")
+    if set(fields.ELEMENTS) != set(_ELEMENT_OF.values()):
+        problems.append(f"fields.py elements {sorted(fields.ELEMENTS)} without a model")
+    if tuple(Severity) != fields.SEVERITIES or tuple(Status) != fields.STATUSES:
+        problems.append("Severity/Status differ from fields.SEVERITIES/STATUSES")
+    return problems
+
+
+if vocabulary_problems():  # a field added to one and not the other: fail loudly, at once
+    raise RuntimeError(
+        "kbtool/fields.py and kbtool/model.py disagree: " + "; ".join(vocabulary_problems())
     )
 
 

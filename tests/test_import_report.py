@@ -15,7 +15,7 @@ from helpers_corpus import import_fixture
 from helpers_text import check_golden
 
 from kbtool.config import load_config
-from kbtool.reports.importer import classify, entry_title
+from kbtool.reports.importer import entry_title, field_of_heading
 from kbtool.reports.links import build_graph
 from kbtool.reports.parser import decode, parse_report
 
@@ -116,7 +116,7 @@ def test_entry_title_drops_the_genre_words(heading: str, title: str) -> None:
     ],
 )
 def test_heading_variants_map_to_fields(heading: str, field: str | None) -> None:
-    assert classify(heading) == field
+    assert field_of_heading(heading) == field
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,10 @@ from kbtool.search.fulltext import search_entries
 from kbtool.search.index import (
     APPLICATION_ID,
     SCHEMA_VERSION,
+    disk_files,
     index_path,
     integrity_problem,
     open_index,
-    scan,
 )
 
 
@@ -235,7 +235,7 @@ def test_walk_matches_the_kb_walk(tmp_path: Path) -> None:
     (learnings / "dangling.xml").symlink_to(tmp_path / "nowhere.xml")
     config = config.__class__(**{**config.__dict__, "reports_dir": learnings / "reports"})
     expected = [str(p) for p in iter_xml_paths((), config)]
-    assert [path for path, _ in scan(config).values()] == expected
+    assert [path for path, _ in disk_files(config).values()] == expected
     assert any(p.endswith("dangling.xml") for p in expected)
     assert not any("node_modules" in p or "/reports/" in p or "linkdir" in p for p in expected)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from kbtool.config import Config, load_config
-from kbtool.search.fulltext import STATUSES, Filters, search
+from kbtool.fields import STATUSES
+from kbtool.search.fulltext import Filters, search
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = REPO / "tests" / "fixtures" / "relevance" / "queries.tsv"

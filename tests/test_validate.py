@@ -452,11 +452,11 @@ _CHUNK = st.builds(
 @given(_CHUNK)
 def test_the_plain_versions_fast_path_agrees_with_packaging(chunk: str) -> None:
     """What the regex accepts without packaging, packaging accepts too (same project)."""
-    from kbtool.validate import semantics
+    from kbtool import versionspec
 
-    plain = semantics._PLAIN_CHUNK.fullmatch(chunk.strip())
+    plain = versionspec._PLAIN_CHUNK.fullmatch(chunk.strip())
     if plain is not None:
-        assert semantics._packaging_problem(chunk.strip()) == (None, plain.group(1))
+        assert versionspec._packaging_problem(chunk.strip()) == (None, plain.group(1))
 
 
 @pytest.mark.parametrize(
@@ -475,6 +475,6 @@ def test_the_plain_versions_fast_path_agrees_with_packaging(chunk: str) -> None:
     ],
 )
 def test_versions_values(value: str, ok: bool) -> None:
-    from kbtool.validate.semantics import versions_problem
+    from kbtool.versionspec import versions_problem
 
     assert (versions_problem(value) is None) is ok, versions_problem(value)

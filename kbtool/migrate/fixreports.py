@@ -26,13 +26,13 @@ NEEDED = (("description", "problem"), ("cause", "root cause or whys"), ("solutio
 
 def missing_sections(text: str, display: str) -> tuple[list[str], list[Diagnostic]]:
     """What a report lacks among problem, cause (or whys) and solution; its parse errors."""
-    from kbtool.reports.importer import classify
+    from kbtool.reports.headings import field_of_heading
     from kbtool.reports.parser import parse_report
 
     report = parse_report(text, display)
     if report.errors:
         return [], list(report.errors)
-    kinds = {classify(s.plain) for s in report.sections for s in s.walk()}
+    kinds = {field_of_heading(s.plain) for s in report.sections for s in s.walk()}
     if kinds & {"whys", "root_causes"}:
         kinds.add("cause")
     return [label for key, label in NEEDED if key not in kinds], []

@@ -30,12 +30,11 @@ from kbtool.errors import UnsafePathError, UsageError
 from kbtool.kb import SKIP_DIRS, category_filename, category_part_filename, is_category_file_name
 from kbtool.migrate.legacy.decode import DecodeError, decode
 from kbtool.migrate.legacy.fields import Draft, RawRef, map_record
-from kbtool.migrate.legacy.nodes import is_element, line_of
-from kbtool.migrate.legacy.records import find_records, xpath_of
+from kbtool.migrate.legacy.layouts import find_records, xpath_of
 from kbtool.migrate.legacy.repair import RepairNote, repair
 from kbtool.migrate.legacy.resolve import LinkIndex, resolve
 from kbtool.migrate.legacy.text import clean, slug
-from kbtool.migrate.legacy.vocabulary import classify, normalise
+from kbtool.migrate.legacy.vocabulary import field_of_name, normalise
 from kbtool.migrate.report import FileReport, MigrationReport
 from kbtool.model import (
     ID_RE,
@@ -48,6 +47,7 @@ from kbtool.model import (
     Repair,
 )
 from kbtool.safexml import parse_bytes, read_capped
+from kbtool.xmlnodes import is_element, line_of
 
 UNKNOWN_DATE = "unknown"  # provenance <original field="date"> of an entry with no <date>
 EXTRAS_LEVEL = 4  # specification > learnings > learning > extras > item
@@ -385,14 +385,14 @@ def _envelope_defaults(
     if records == [root]:
         return defaults, consumed
     for name in root.attrib:
-        _envelope_value(defaults, classify(str(name)), root.get(name) or "", f"@{name!s}")
+        _envelope_value(defaults, field_of_name(str(name)), root.get(name) or "", f"@{name!s}")
     leaves = [
         c for c in root if is_element(c) and not len(c) and id(c) not in set(map(id, records))
     ]
     for child in [*(c for b in metadata for c in b), *leaves]:
         if not is_element(child) or len(child):
             continue
-        found, text = classify(child.tag), clean(child.text)
+        found, text = field_of_name(child.tag), clean(child.text)
         if _envelope_value(defaults, found, text, f"<{normalise(child.tag)}>") and found:
             exact = found[0] != "date" or str(defaults["date"][0]) == text
             if found[0] == "category" or (child.getparent() is root and exact):
@@ -456,7 +456,7 @@ def _keep_outside(
                 pass
             elif not is_element(child):
                 extras.add(child, (*chain, el))
-            elif id(child) in holders or (classify(child.tag) or ("",))[0] == "metadata":
+            elif id(child) in holders or (field_of_name(child.tag) or ("",))[0] == "metadata":
                 walk(child, (*chain, el))
             else:
                 extras.add(child, (*chain, el))
@@ -466,7 +466,7 @@ def _keep_outside(
 
 
 def _is_envelope_attr(name: str) -> bool:
-    found = classify(name)
+    found = field_of_name(name)
     return found is not None and found[0] in _ENVELOPE_FIELDS
 
 

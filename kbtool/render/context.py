@@ -18,6 +18,8 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, get_type_hints
 
+from kbtool import fields
+
 if TYPE_CHECKING:
     from kbtool.config import Config
     from kbtool.kb import EntryRef
@@ -346,11 +348,10 @@ def _sections(raw: list[str]) -> list[SectionCtx]:
     return out
 
 
+# a section's ``after``/``field``: an XML name or a context name → the context name
 _FIELD_KEYS = {
-    "five-whys": "whys",
-    "root-causes": "root_causes",
-    "files-modified": "files",
-    "files": "files",
+    **{f.xml: f.short for f in fields.LEARNING},
+    **{f.short: f.short for f in fields.LEARNING},
 }
 
 
@@ -362,7 +363,8 @@ def entry_context(
     ref: EntryRef, config: Config, linker: Linker, graph: LinkGraph | None = None
 ) -> EntryCtx:
     """The context of one entry (read straight from its element; no validation needed)."""
-    from kbtool.entry_xml import learning_data, split_file_line
+    from kbtool.entry_xml import learning_data
+    from kbtool.entryview import split_file_line
     from kbtool.render.derive import REPO_ONLY, bad_examples, step, symptom_kind
 
     data = learning_data(ref.element)

@@ -47,7 +47,7 @@ def add_related_line(
     BOM and line endings."""
     from kbtool.atomic import Stamp, atomic_write
     from kbtool.diagnostics import Diagnostic
-    from kbtool.reports.importer import classify
+    from kbtool.reports.headings import field_of_heading
     from kbtool.reports.parser import decode, parse_report
     from kbtool.safexml import read_capped
 
@@ -62,7 +62,7 @@ def add_related_line(
     report = parse_report(text, str(report_path))
     lines = text.split("\n")
     line = f"- Learning entry: `{mention}`"
-    related = [s for s in report.sections if classify(s.plain) == "references"]
+    related = [s for s in report.sections if field_of_heading(s.plain) == "references"]
     if related:
         section = related[-1]
         lists = [b for b in section.blocks if b.type in ("bullet_list", "ordered_list") and b.map]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from kbtool import fields
+
 # ------------------------------------------------------------------ headings
 
 
@@ -22,19 +24,10 @@ FIELD_ORDER = (
     "prevention",
     "references",
 )
-"""Canonical field keys, in the order the fix-report template writes them."""
+"""Field keys (``kbtool.fields.Field.short``), in the order the fix-report template writes them."""
 
-XML_NAMES = {
-    "description": "description",
-    "symptoms": "symptoms",
-    "whys": "five-whys",
-    "root_causes": "root-causes",
-    "solution": "solution",
-    "verification": "verification",
-    "files": "files-modified",
-    "prevention": "prevention",
-    "references": "references",
-}
+XML_NAMES = {key: fields.BY_SHORT[key].xml for key in FIELD_ORDER}
+"""Each field key's XML element (``files`` → ``files-modified``)."""
 
 _GENRE_PREFIX = re.compile(
     r"^(?:fix(?:es)?\s+)?(?:report|summary|post-?mortem)\s*[:\-–—]\s*", re.IGNORECASE
@@ -61,7 +54,7 @@ def normalize_heading(plain: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
 
 
-def classify(plain: str) -> str | None:
+def field_of_heading(plain: str) -> str | None:
     """The field a section heading maps to, or None (kept as-is)."""
     h = normalize_heading(plain)
     words = set(h.split())

@@ -33,18 +33,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kbtool import fields
 from kbtool.errors import KbError
 from kbtool.model import Severity
 from kbtool.reports.headings import (
     FIELD_ORDER,
     XML_NAMES,
-    classify,
     entry_title,
+    field_of_heading,
     normalize_heading,
     why_label,
 )
 from kbtool.reports.parser import (
-    Report,
+    FixReport,
     Section,
     blocks_md,
     para_md,
@@ -65,9 +66,9 @@ __all__ = [  # the import-report API; its parts live in headings, whys, sections
     "XML_NAMES",
     "ImportFailed",
     "ImportResult",
-    "classify",
     "closest_category",
     "entry_title",
+    "field_of_heading",
     "import_report",
     "normalize_heading",
     "parse_whys",
@@ -78,7 +79,7 @@ if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
 
     from kbtool.config import Config
-    from kbtool.model import Learning
+    from kbtool.model import Learning, Reference
     from kbtool.reports.links import LinkGraph
 
 
@@ -101,14 +102,10 @@ _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 def normalize_severity(value: str) -> Severity | None:
     """``CRITICAL``, ``P0_CRITICAL``, ``Mission critical``, ``P1`` … → a Severity."""
     text = value.lower()
-    for sev, words in (
-        (Severity.CRITICAL, ("critical", "p0", "blocker", "sev1", "sev-1", "urgent")),
-        (Severity.HIGH, ("high", "p1", "major", "sev2", "sev-2")),
-        (Severity.MEDIUM, ("medium", "moderate", "p2", "normal", "sev3", "sev-3")),
-        (Severity.LOW, ("low", "p3", "p4", "minor", "trivial", "sev4", "sev-4")),
-    ):
+    for level in fields.SEVERITIES:
+        words = sorted(fields.SEVERITY_WORDS[level])
         if any(re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text) for w in words):
-            return sev
+            return Severity(level)
     return None
 
 
@@ -121,7 +118,7 @@ class Meta:
     lines: list[str] = field(default_factory=list)
 
 
-def _preamble_meta(report: Report) -> tuple[Meta, list[SyntaxTreeNode]]:
+def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
     meta = Meta()
     rest: list[SyntaxTreeNode] = []
     for block in report.preamble:
@@ -210,7 +207,7 @@ def _where(sec: Section) -> str:
     return f"{'#' * sec.level} {sec.plain} (line {sec.line})"
 
 
-def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
+def plan_sections(report: FixReport) -> list[tuple[Section, str | None]]:
     """Each section to read, with its field (None: kept as-is). A subsection whose heading
     names another field (``### Symptoms`` under the problem) is read as that field."""
     out: list[tuple[Section, str | None]] = []
@@ -218,7 +215,7 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
     def visit(sec: Section, parent_field: str | None) -> Section:
         keep = []
         for child in sec.children:
-            kind = classify(child.plain)
+            kind = field_of_heading(child.plain)
             short = len(normalize_heading(child.plain).split()) <= 3
             if (
                 parent_field is not None
@@ -236,7 +233,7 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
         return sec
 
     for sec in report.sections:
-        kind = classify(sec.plain)
+        kind = field_of_heading(sec.plain)
         own = Section(sec.title, sec.plain, sec.level, sec.line, sec.anchor, blocks=sec.blocks)
         if kind is None and len(parse_whys(own, report).whys) >= 2:
             kind = "whys"  # "## Duplicate Emails After Signup" holding **Why #1:** … lines
@@ -246,7 +243,7 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
         children = sec.children
 
         def field_of(child: Section) -> str | None:
-            kind = classify(child.plain)
+            kind = field_of_heading(child.plain)
             if kind == "whys" and len(parse_whys(child, report).whys) < 2:
                 return None  # "### Why attribute access cannot await": prose, not a chain
             return kind
@@ -268,7 +265,7 @@ def plan_sections(report: Report) -> list[tuple[Section, str | None]]:
 class _Reading:
     """What the sections of one report have given so far (see ``SECTION_READERS``)."""
 
-    report: Report
+    report: FixReport
     config: Config
     graph: LinkGraph | None
     category_file: Path | None
@@ -309,7 +306,7 @@ def _read_symptoms(state: _Reading, sec: Section, key: str) -> None:
 def _read_whys(state: _Reading, sec: Section, key: str) -> None:
     found = parse_whys(sec, state.report)
     state.chain.whys.extend(found.whys)
-    if classify(sec.plain) is None and found.notes:  # a section named after the bug
+    if field_of_heading(sec.plain) is None and found.notes:  # a section named after the bug
         state.description_parts.extend(found.notes)
         state.mapped.append(Mapped("description", 1, f"text around the whys of {_where(sec)}"))
         found.notes = []
@@ -320,9 +317,9 @@ def _read_whys(state: _Reading, sec: Section, key: str) -> None:
     state.pending_causes.extend(found.causes)
     state.note(sec, "whys" if found.whys else "root_causes", found.notes)
     if found.whys:
-        state.mapped.append(Mapped("five-whys", len(found.whys), _where(sec)))
+        state.mapped.append(Mapped(XML_NAMES["whys"], len(found.whys), _where(sec)))
     if found.causes:
-        state.mapped.append(Mapped("root-causes", len(found.causes), _where(sec)))
+        state.mapped.append(Mapped(XML_NAMES["root_causes"], len(found.causes), _where(sec)))
 
 
 def _read_solution(state: _Reading, sec: Section, key: str) -> None:
@@ -331,7 +328,9 @@ def _read_solution(state: _Reading, sec: Section, key: str) -> None:
     named = heading_files(sec, state.report)
     if named:
         state.data["files"].extend(named)
-        state.mapped.append(Mapped("files-modified", len(named), f"sub-headings of {_where(sec)}"))
+        state.mapped.append(
+            Mapped(XML_NAMES["files"], len(named), f"sub-headings of {_where(sec)}")
+        )
     state.note(sec, key, notes)
     codes = sum(len(s["code"]) for s in steps)
     state.mapped.append(Mapped("solution", len(steps), f"{_where(sec)}; {codes} code blocks"))
@@ -341,7 +340,7 @@ def _read_files(state: _Reading, sec: Section, key: str) -> None:
     files, notes = file_items(sec, state.report)
     state.data["files"].extend(files)
     state.note(sec, key, notes)
-    state.mapped.append(Mapped("files-modified", len(files), _where(sec)))
+    state.mapped.append(Mapped(XML_NAMES["files"], len(files), _where(sec)))
 
 
 def _read_items(state: _Reading, sec: Section, key: str) -> None:
@@ -369,11 +368,11 @@ SECTION_READERS: dict[str, Callable[[_Reading, Section, str], None]] = {
     "prevention": _read_items,
     "references": _read_references,
 }
-"""How each field's section is read (``headings.classify`` names the field)."""
+"""How each field's section is read (``headings.field_of_heading`` names the field)."""
 
 
 def import_report(
-    report: Report,
+    report: FixReport,
     *,
     config: Config,
     category: str,
@@ -384,8 +383,53 @@ def import_report(
     category_file: Path | None = None,
 ) -> ImportResult:
     """Map a parsed report onto a :class:`~kbtool.model.Learning` (see the module docs)."""
-    from kbtool.model import Learning, Reference
+    from kbtool.model import Learning
 
+    _check_importable(report)
+    meta, preamble = _preamble_meta(report)
+    state = _Reading(report, config, graph, category_file)
+    _read_sections(state, preamble)
+    chain, data, mapped = state.chain, state.data, state.mapped
+    description = "\n\n".join(p for p in state.description_parts if p.strip()).strip()
+    if not description:
+        description = report.title
+        mapped.append(Mapped("description", 1, "the title (the report has no problem statement)"))
+    symptoms = _symptom_rows(state)
+    causes = state.pending_causes
+    if not causes and chain.whys:
+        causes = [chain.whys[-1][1].split("\n\n")[0]]
+        mapped.append(
+            Mapped(XML_NAMES["root_causes"], 1, f"the answer to the last why (#{len(chain.whys)})")
+        )
+    learning = Learning(
+        id=entry_id,
+        severity=meta.severity,
+        title=_xml_safe(entry_title(report.title)),
+        date=meta.date or date,
+        category=category,
+        description=_xml_safe(description),
+        tags=_tags(meta.tags),
+        symptoms=symptoms,
+        root_causes=[_xml_safe(c) for c in causes if c.strip()],
+        five_whys=[{"question": _xml_safe(q), "answer": _xml_safe(a)} for q, a in chain.whys],
+        solution=[
+            {
+                "text": _xml_safe(s["text"]),
+                "code": [{"text": _xml_safe(c["text"]), "lang": c["lang"]} for c in s["code"]],
+            }
+            for s in data["solution"]
+        ],
+        files_modified=[_xml_safe(f) for f in data["files"] if f.strip()],
+        verification=[_xml_safe(v) for v in data["verification"] if v.strip()],
+        prevention=[_xml_safe(p) for p in data["prevention"] if p.strip()],
+        references=_references(state, report_href),
+        extras=state.extras,
+    )
+    return ImportResult(learning, mapped, state.kept, list(report.warnings), meta)
+
+
+def _check_importable(report: FixReport) -> None:
+    """ImportFailed when the report has errors, is empty or has no title."""
     if report.errors:
         first = report.errors[0]
         raise ImportFailed(f"{first.path}:{first.line}: {first.message}; not imported")
@@ -397,16 +441,17 @@ def import_report(
             "heading (or front matter with 'title:'); not imported"
         )
 
-    meta, preamble = _preamble_meta(report)
-    state = _Reading(report, config, graph, category_file)
-    mapped, kept, extras, data = state.mapped, state.kept, state.extras, state.data
-    description_parts, quoted, chain = state.description_parts, state.quoted, state.chain
+
+def _read_sections(state: _Reading, preamble: list[SyntaxTreeNode]) -> None:
+    """The text under the title, then each section through its reader (or kept as-is)."""
+    report, mapped, kept, extras = state.report, state.mapped, state.kept, state.extras
     last_key = "title"
+    quoted, description_parts = state.quoted, state.description_parts
 
     if preamble:
         text = blocks_md(preamble, report)
         quoted.extend(symptoms_from_blocks(preamble))
-        if not any(classify(s.plain) == "description" for s in report.sections):
+        if not any(field_of_heading(s.plain) == "description" for s in report.sections):
             description_parts.append(text)
             mapped.append(
                 Mapped("description", 1, f"text under the title (line {report.title_line})")
@@ -423,34 +468,36 @@ def import_report(
             continue
         last_key = key
         SECTION_READERS[key](state, sec, key)
-    symptoms, pending_causes = state.symptoms, state.pending_causes
 
-    description = "\n\n".join(p for p in description_parts if p.strip()).strip()
-    if not description:
-        description = report.title
-        mapped.append(Mapped("description", 1, "the title (the report has no problem statement)"))
 
+def _symptom_rows(state: _Reading) -> list[dict[str, Any]]:
+    """The listed symptoms, then the errors quoted in the problem statement, each once."""
     seen: set[str] = set()
     symptom_rows = []
-    for text, versions in [*symptoms, *((q, "") for q in quoted)]:
+    for text, versions in [*state.symptoms, *((q, "") for q in state.quoted)]:
         key = " ".join(text.split())
         if key and key not in seen:
             seen.add(key)
             row: dict[str, Any] = {"text": key}
             if versions:
                 row["versions"] = versions
-            symptom_rows.append(row)
-    if quoted:
-        mapped.append(
-            Mapped("symptoms", len(quoted), "error messages quoted in the problem statement")
+            symptom_rows.append({**row, "text": _xml_safe(row["text"])})
+    if state.quoted:
+        state.mapped.append(
+            Mapped("symptoms", len(state.quoted), "error messages quoted in the problem statement")
         )
-    causes = pending_causes
-    if not causes and chain.whys:
-        causes = [chain.whys[-1][1].split("\n\n")[0]]
-        mapped.append(Mapped("root-causes", 1, f"the answer to the last why (#{len(chain.whys)})"))
+    return symptom_rows
 
-    references = list(data["references"])
-    references.extend(mentioned_refs(report, config, graph, category_file, references))
+
+def _references(state: _Reading, report_href: str | None) -> list[Reference]:
+    """The Related section's references, the entries the text mentions, the report itself;
+    each (kind, target) once."""
+    from kbtool.model import Reference
+
+    references = list(state.data["references"])
+    references.extend(
+        mentioned_refs(state.report, state.config, state.graph, state.category_file, references)
+    )
     if report_href:
         references.insert(0, {"kind": "fix-report", "target": report_href, "label": ""})
     seen_refs: set[tuple[str, str]] = set()
@@ -459,32 +506,7 @@ def import_report(
         if (ref["kind"], ref["target"]) not in seen_refs:
             seen_refs.add((ref["kind"], ref["target"]))
             unique_refs.append(Reference(**ref))
-
-    learning = Learning(
-        id=entry_id,
-        severity=meta.severity,
-        title=_xml_safe(entry_title(report.title)),
-        date=meta.date or date,
-        category=category,
-        description=_xml_safe(description),
-        tags=_tags(meta.tags),
-        symptoms=[{**r, "text": _xml_safe(r["text"])} for r in symptom_rows],
-        root_causes=[_xml_safe(c) for c in causes if c.strip()],
-        five_whys=[{"question": _xml_safe(q), "answer": _xml_safe(a)} for q, a in chain.whys],
-        solution=[
-            {
-                "text": _xml_safe(s["text"]),
-                "code": [{"text": _xml_safe(c["text"]), "lang": c["lang"]} for c in s["code"]],
-            }
-            for s in data["solution"]
-        ],
-        files_modified=[_xml_safe(f) for f in data["files"] if f.strip()],
-        verification=[_xml_safe(v) for v in data["verification"] if v.strip()],
-        prevention=[_xml_safe(p) for p in data["prevention"] if p.strip()],
-        references=unique_refs,
-        extras=extras,
-    )
-    return ImportResult(learning, mapped, kept, list(report.warnings), meta)
+    return unique_refs
 
 
 def _tags(tags: list[str]) -> list[str]:
@@ -545,7 +567,7 @@ def _tokens(text: str) -> list[str]:
     return [t for t in re.findall(r"[a-z][a-z0-9]{2,}", text.lower()) if t not in _STOP]
 
 
-def closest_category(config: Config, report: Report, kb: Any | None = None) -> tuple[str, float]:
+def closest_category(config: Config, report: FixReport, kb: Any | None = None) -> tuple[str, float]:
     """The existing category whose entries share the most (idf-weighted) words with the
     report; ``("General", 0.0)`` for an empty KB."""
     import math

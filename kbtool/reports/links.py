@@ -28,17 +28,17 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from kbtool.diagnostics import Diagnostic
-from kbtool.ids import ID_RE  # the one id rule (\Z, not $: "abc\n" is no id)
+from kbtool.ids import ID_PATTERN, ID_RE  # the one id rule (\Z, not $: "abc\n" is no id)
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
 
     from kbtool.config import Config
     from kbtool.kb import KnowledgeBase
-    from kbtool.reports.parser import Report
+    from kbtool.reports.parser import FixReport
 
 _XML_PATH = re.compile(
-    r"(?<![\w.~-])((?:[\w.~-]+/)*[\w.~-]+\.xml)(?:#([a-z0-9][a-z0-9-]{0,79}))?(?![\w/])"
+    rf"(?<![\w.~-])((?:[\w.~-]+/)*[\w.~-]+\.xml)(?:#({ID_PATTERN[1:-1]}))?(?![\w/])"
 )
 _HYPHEN_WORD = re.compile(r"(?<![\w/.#-])([a-z0-9]+(?:-[a-z0-9]+)+)(?![\w/-])")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -142,7 +142,7 @@ Finding = tuple[str, int, int, str, str]  # (root-relative path, line, col, code
 # ------------------------------------------------------------------ report scanning
 
 
-def _inline_items(inline: SyntaxTreeNode, first: int) -> Iterator[tuple[str, str, int]]:
+def inline_items(inline: SyntaxTreeNode, first: int) -> Iterator[tuple[str, str, int]]:
     """(kind, text, line) of text, code spans and link targets in an inline node."""
     line = first
     stack = list(reversed(inline.children))
@@ -178,7 +178,7 @@ def _column(lines: list[str], line: int, text: str) -> int:
     return 1
 
 
-def scan_report(report: Report) -> ReportNode:
+def scan_report(report: FixReport) -> ReportNode:
     """The title, heading anchors and entry-mention candidates of a parsed report."""
     node = ReportNode(rel="", title=report.title, anchors=dict(report.anchors))
     node.errors = [(d.line, d.col, d.code, d.message) for d in report.errors]
@@ -189,8 +189,8 @@ def scan_report(report: Report) -> ReportNode:
         if inline.type != "inline":
             continue
         base = _mapped_line(inline) + 1
-        for kind, text, line in _inline_items(inline, base):
-            for cand in _candidates(kind, text, line, report.lines):
+        for kind, text, line in inline_items(inline, base):
+            for cand in mention_candidates(kind, text, line, report.lines):
                 key = (cand.text, cand.line)
                 if key not in seen:
                     seen.add(key)
@@ -198,7 +198,7 @@ def scan_report(report: Report) -> ReportNode:
     return node
 
 
-def _candidates(kind: str, text: str, line: int, lines: list[str]) -> Iterator[Candidate]:
+def mention_candidates(kind: str, text: str, line: int, lines: list[str]) -> Iterator[Candidate]:
     if kind == "href":
         if _URL.match(text) or not text:
             return
@@ -725,6 +725,7 @@ def build_graph(
     config: Config, kb: KnowledgeBase | None = None, *, use_cache: bool = True
 ) -> LinkGraph:
     """The link graph of a KB: every entry, its references, and every report."""
+    from kbtool.entryview import read_entry
     from kbtool.kb import KnowledgeBase, entries_of
 
     kb = kb or KnowledgeBase.load(config)
@@ -735,26 +736,19 @@ def build_graph(
             continue
         graph.add_file(rel)
         for ref in entries_of(source):
-            el = ref.element
             entry = EntryNode(ref.id, rel, ref.line, 0, ref.title)
             graph.add_entry(entry)
-            refs = el.find("references")
-            for child in refs.iterchildren("*") if refs is not None else ():
-                if child.tag == "learning":
-                    graph.add_ref(entry, "learning", child.get("ref", ""), _line(child))
-                elif child.get("href"):
-                    graph.add_ref(entry, child.tag, child.get("href", ""), _line(child))
-            for sup in el.iterchildren("supersedes"):
-                graph.add_ref(entry, "supersedes", sup.get("ref", ""), _line(sup))
+            links = read_entry(ref.element).links
+            for link in [x for x in links if x.kind != "supersedes"]:
+                if link.kind == "learning" or link.target:
+                    graph.add_ref(entry, link.kind, link.target, link.line)
+            for link in [x for x in links if x.kind == "supersedes"]:
+                graph.add_ref(entry, "supersedes", link.target, link.line)
     cache = ReportCache(config) if use_cache else None
     graph.load_reports(cache)
     if cache is not None:
         cache.save()
     return graph
-
-
-def _line(el: Any) -> int:
-    return int(el.sourceline or 0)
 
 
 def graph_from_facts(kb: Any) -> LinkGraph:

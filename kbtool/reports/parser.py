@@ -50,7 +50,7 @@ class Section:
 
 
 @dataclass
-class Report:
+class FixReport:
     """A parsed fix report."""
 
     display: str
@@ -154,7 +154,7 @@ def para_md(block: SyntaxTreeNode) -> str:
     return inline_md(inline) if inline is not None else ""
 
 
-def block_md(block: SyntaxTreeNode, report: Report) -> str:
+def block_md(block: SyntaxTreeNode, report: FixReport) -> str:
     """Markdown-lite source of one block."""
     kind = block.type
     if kind in ("paragraph", "heading"):
@@ -187,7 +187,7 @@ def block_md(block: SyntaxTreeNode, report: Report) -> str:
     return ""
 
 
-def list_md(block: SyntaxTreeNode, report: Report) -> str:
+def list_md(block: SyntaxTreeNode, report: FixReport) -> str:
     ordered = block.type == "ordered_list"
     start = int(block.attrs.get("start", 1) or 1) if ordered else 1
     items = []
@@ -202,7 +202,7 @@ def list_md(block: SyntaxTreeNode, report: Report) -> str:
     return "\n".join(items)
 
 
-def blocks_md(blocks: list[SyntaxTreeNode], report: Report) -> str:
+def blocks_md(blocks: list[SyntaxTreeNode], report: FixReport) -> str:
     return "\n\n".join(text for b in blocks if (text := block_md(b, report)))
 
 
@@ -213,7 +213,7 @@ def _dedent(text: str) -> str:
     return "\n".join(line[cut:] for line in lines)
 
 
-def section_md(section: Section, report: Report, *, with_heading: bool = False) -> str:
+def section_md(section: Section, report: FixReport, *, with_heading: bool = False) -> str:
     """Raw source of a section (its heading line optional), as written in the report."""
     start = section.start if with_heading else section.start + 1
     return report.source(start, section.end)
@@ -320,12 +320,12 @@ def _bounded(value: Any, depth: int) -> Any:
     return value
 
 
-def parse_report(text: str, display: str) -> Report:
-    """Parse report text (already decoded) into a :class:`Report`."""
+def parse_report(text: str, display: str) -> FixReport:
+    """Parse report text (already decoded) into a :class:`FixReport`."""
     from markdown_it.tree import SyntaxTreeNode
 
     lines = text.split("\n")
-    report = Report(display=display, lines=lines)
+    report = FixReport(display=display, lines=lines)
     front, skip, errors = _front_matter(lines, display)
     report.front_matter = front
     report.errors.extend(errors)
@@ -351,7 +351,7 @@ def parse_report(text: str, display: str) -> Report:
     return report
 
 
-def _build(report: Report, root: SyntaxTreeNode) -> None:
+def _build(report: FixReport, root: SyntaxTreeNode) -> None:
     top = Section(title="", plain="", level=0, line=0, anchor="", start=-1, end=len(report.lines))
     stack = [top]
     seen: dict[str, int] = {}
@@ -387,17 +387,17 @@ def _build(report: Report, root: SyntaxTreeNode) -> None:
         _title_from_top_heading(report)
 
 
-def _title_from_top_heading(report: Report) -> None:
+def _title_from_top_heading(report: FixReport) -> None:
     """A report without a ``#`` title whose top heading is ``##`` (or lower): that heading is
     the title when it holds every other section, or when it opens the report and names no
     field (``## Fix Report: …`` followed by ``## Problem``…)."""
-    from kbtool.reports.importer import classify
+    from kbtool.reports.headings import field_of_heading
 
     if not report.sections or any(b.type != "paragraph" for b in report.preamble):
         return
     first = report.sections[0]
     if len(report.sections) > 1 and (
-        first.blocks or first.children or classify(first.plain) is not None
+        first.blocks or first.children or field_of_heading(first.plain) is not None
     ):
         return
     report.title, report.title_line = first.title, first.line
@@ -409,7 +409,7 @@ def _warn(display: str, line: int, message: str) -> Diagnostic:
     return Diagnostic(display, line, 1, "KB407", message, Severity.WARNING)
 
 
-def _check(report: Report, root: SyntaxTreeNode, tables: bool) -> None:
+def _check(report: FixReport, root: SyntaxTreeNode, tables: bool) -> None:
     """Warnings for Markdown that is probably not what the author meant."""
     display = report.display
     for node in root.walk(include_self=False):
@@ -456,7 +456,7 @@ def _line_of(node: SyntaxTreeNode) -> int:
     return parent.map[0] + 1
 
 
-def _check_paragraph(report: Report, node: SyntaxTreeNode, tables: bool) -> None:
+def _check_paragraph(report: FixReport, node: SyntaxTreeNode, tables: bool) -> None:
     assert node.map is not None
     for offset, raw in enumerate(report.lines[node.map[0] : node.map[1]]):
         line = node.map[0] + offset + 1
@@ -499,7 +499,7 @@ def _cells(raw: str) -> int:
     return len(re.split(r"(?<!\\)\|", text))
 
 
-def _check_table(report: Report, node: SyntaxTreeNode) -> None:
+def _check_table(report: FixReport, node: SyntaxTreeNode) -> None:
     assert node.map is not None
     rows = report.lines[node.map[0] : node.map[1]]
     if not rows:
@@ -516,7 +516,7 @@ def _check_table(report: Report, node: SyntaxTreeNode) -> None:
             )
 
 
-def read_report(path: Path, config: Config, *, inside_only: bool = True) -> Report:
+def read_report(path: Path, config: Config, *, inside_only: bool = True) -> FixReport:
     """Read and parse a report file (capped size, regular file; inside the KB root unless
     ``inside_only`` is False because the user named the file, and then still never through a
     link that leaves the root: :mod:`kbtool.confine`)."""
@@ -527,12 +527,12 @@ def read_report(path: Path, config: Config, *, inside_only: bool = True) -> Repo
     root = config.root if inside_only else read_root(Path(path), config.root)
     data = read_capped(Path(path), root, config.max_file_bytes)
     if isinstance(data, Diagnostic):
-        report = Report(display=shown, lines=[])
+        report = FixReport(display=shown, lines=[])
         report.errors.append(data)
         return report
     text, errors = decode(data, shown)
     if errors:
-        report = Report(display=shown, lines=[])
+        report = FixReport(display=shown, lines=[])
         report.errors.extend(errors)
         return report
     return parse_report(text, shown)

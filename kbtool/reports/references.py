@@ -9,8 +9,9 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from kbtool import fields
 from kbtool.reports.parser import (
-    Report,
+    FixReport,
     Section,
     block_md,
     blocks_md,
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------ references
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s)>\]`]+")
-_ISSUE_URL = re.compile(r"/(?:issues|pull|merge_requests)/\d+|/browse/[A-Z][A-Z0-9]+-\d+")
 
 
 def _rel_href(config: Config, category_file: Path | None, target: str) -> str:
@@ -36,14 +36,14 @@ def _rel_href(config: Config, category_file: Path | None, target: str) -> str:
 
 def related_refs(
     sec: Section,
-    report: Report,
+    report: FixReport,
     config: Config,
     graph: LinkGraph | None,
     category_file: Path | None,
 ) -> tuple[list[dict[str, str]], list[str]]:
     """References from a Related section: URLs, entries and KB files its items name. Items
     that name nothing resolvable, and the section's prose, are kept (in order) as notes."""
-    from kbtool.reports.links import _candidates, _inline_items
+    from kbtool.reports.links import inline_items, mention_candidates
 
     refs: list[dict[str, str]] = []
     notes: list[str] = []
@@ -55,7 +55,7 @@ def related_refs(
         for node in item.walk():
             if node.type != "inline":
                 continue
-            for kind, value, _ in _inline_items(node, 0):
+            for kind, value, _ in inline_items(node, 0):
                 urls = (
                     [value]
                     if kind == "href" and _URL_IN_TEXT.match(value)
@@ -67,13 +67,13 @@ def related_refs(
                     url = url.rstrip(".,;")
                     found.append(
                         {
-                            "kind": "issue" if _ISSUE_URL.search(url) else "link",
+                            "kind": fields.reference_kind(url),
                             "target": url,
                             "label": label,
                         }
                     )
                 if graph is not None:
-                    for cand in _candidates(kind, value, 0, []):
+                    for cand in mention_candidates(kind, value, 0, []):
                         ref = _ref_for(cand, report, config, graph, category_file, label)
                         if ref is not None:
                             found.append(ref)
@@ -106,7 +106,7 @@ def related_refs(
 
 def _ref_for(
     cand: Any,
-    report: Report,
+    report: FixReport,
     config: Config,
     graph: LinkGraph,
     category_file: Path | None,
@@ -129,7 +129,7 @@ def _ref_for(
 
 
 def mentioned_refs(
-    report: Report,
+    report: FixReport,
     config: Config,
     graph: LinkGraph | None,
     category_file: Path | None,

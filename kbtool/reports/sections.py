@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from kbtool.model import split_file_line
+from kbtool.entryview import split_file_line
 from kbtool.reports.headings import NUMBERING
 from kbtool.reports.parser import (
-    Report,
+    FixReport,
     Section,
     block_md,
     blocks_md,
@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------ items of a section
 
 
-def list_items(block: SyntaxTreeNode, report: Report) -> list[str]:
+def list_items(block: SyntaxTreeNode, report: FixReport) -> list[str]:
     return [text for item in block.children if (text := blocks_md(item.children, report))]
 
 
 def section_items(
-    section: Section, report: Report, *, prefix: str = ""
+    section: Section, report: FixReport, *, prefix: str = ""
 ) -> tuple[list[str], list[str]]:
     """(items, notes) of a list-like section: list items (and, without lists, paragraphs);
     lead-in and closing prose are notes. Subsection items get the subsection's title."""
@@ -107,7 +107,7 @@ def file_line(item: str) -> str:
     return f"{path} - {note}" if note else path
 
 
-def file_items(section: Section, report: Report) -> tuple[list[str], list[str]]:
+def file_items(section: Section, report: FixReport) -> tuple[list[str], list[str]]:
     files: list[str] = []
     notes: list[str] = []
 
@@ -162,7 +162,7 @@ def file_items(section: Section, report: Report) -> tuple[list[str], list[str]]:
     return files, notes
 
 
-def heading_files(section: Section, report: Report) -> list[str]:
+def heading_files(section: Section, report: FixReport) -> list[str]:
     """Sub-headings that name a file (``#### 1. `exports/writer.py` ``): the files modified,
     each with the first line of its text as the note."""
     files = []
@@ -271,7 +271,7 @@ def _ancestors(node: SyntaxTreeNode) -> Iterable[SyntaxTreeNode]:
         parent = parent.parent
 
 
-def symptom_items(section: Section, report: Report) -> tuple[list[tuple[str, str]], list[str]]:
+def symptom_items(section: Section, report: FixReport) -> tuple[list[tuple[str, str]], list[str]]:
     out: list[tuple[str, str]] = []
     notes: list[str] = []
     items, notes = section_items(section, report)
@@ -295,7 +295,7 @@ def symptom_items(section: Section, report: Report) -> tuple[list[tuple[str, str
 # ------------------------------------------------------------------ solution
 
 
-def solution_steps(section: Section, report: Report) -> tuple[list[dict[str, Any]], list[str]]:
+def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, Any]], list[str]]:
     steps: list[dict[str, Any]] = []
     notes: list[str] = []
 

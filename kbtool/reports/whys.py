@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kbtool.reports.headings import WHY_LABEL, classify, why_label
+from kbtool.reports.headings import WHY_LABEL, field_of_heading, why_label
 from kbtool.reports.parser import (
-    Report,
+    FixReport,
     Section,
     block_md,
     blocks_md,
@@ -91,7 +91,7 @@ class WhyChain:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_whys(section: Section, report: Report) -> WhyChain:
+def parse_whys(section: Section, report: FixReport) -> WhyChain:
     """The why chain of a section, in whichever form it is written."""
     chain = WhyChain()
     current: _Why | None = None
@@ -195,7 +195,7 @@ def parse_whys(section: Section, report: Report) -> WhyChain:
             number = why_label(sec.title)
             if number is not None:
                 start(number, _strip_label(sec.title, WHY_LABEL) or "")
-            elif classify(sec.plain) == "root_causes":
+            elif field_of_heading(sec.plain) == "root_causes":
                 close()
                 in_cause = True
             else:

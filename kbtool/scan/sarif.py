@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from kbtool import fields
 from kbtool.scan.scanner import EntryInfo, ScanResult
 
 FINGERPRINT_KEY = "kbtoolFindingHash/v1"
@@ -33,7 +34,7 @@ def entry_rule(entry: EntryInfo) -> Any:
     if entry.hint:
         lines += ["", f"**Fix:** {entry.hint}"]
     lines += ["", f"Learning `{entry.id}` ({entry.path.name}, line {entry.line})."]
-    level = Severity.WARNING if entry.severity in ("medium", "low") else Severity.ERROR
+    level = Severity.WARNING if entry.severity in fields.SEVERITIES[2:] else Severity.ERROR
     tags = ("kbtool", "learning") + ((f"severity:{entry.severity}",) if entry.severity else ())
     return Rule(
         id=entry.id,

@@ -40,6 +40,7 @@ from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, Severity, display_path
 from kbtool.errors import UsageError
 from kbtool.kb import SKIP_DIRS as KB_SKIP_DIRS
+from kbtool.xmlnodes import line_of
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 BINARY_SNIFF = 8192
@@ -80,20 +81,17 @@ class EntryInfo:
 
     @classmethod
     def from_element(cls, el: Any, path: Path, help_uri: str | None = None) -> EntryInfo:
-        def text(tag: str) -> str:
-            found = el.find(tag)
-            return " ".join("".join(found.itertext()).split()) if found is not None else ""
+        from kbtool.entryview import read_entry
 
-        step = el.find("solution/step")
-        hint = " ".join((step.text or "").split()) if step is not None else ""
+        entry = read_entry(el)
         return cls(
-            id=(el.get("id") or "").strip(),
-            title=text("title"),
-            description=text("description"),
-            hint=hint,
-            severity=(el.get("severity") or "").strip() or None,
+            id=entry.id.strip(),
+            title=" ".join(entry.title.split()),
+            description=" ".join(entry.description.split()),
+            hint=entry.hint,
+            severity=(entry.severity or "").strip() or None,
             path=path,
-            line=int(el.sourceline or 0),
+            line=entry.line,
             help_uri=help_uri,
         )
 
@@ -238,7 +236,7 @@ def load_detectors(config: Config) -> tuple[list[Any], dict[str, EntryInfo], lis
                 problems.append(
                     _problem(
                         ref.source.display,
-                        int(p.element.sourceline or 0),
+                        line_of(p.element),
                         1,
                         p.code,
                         f"{ref.id}: {p.message} (detector skipped)",
@@ -471,6 +469,30 @@ def _comments(src: Any) -> Iterator[tuple[int, int, str]]:
                 break
 
 
+def _read_ignore(m: re.Match[str]) -> tuple[frozenset[str], str, str]:
+    """(entry ids, reason, what is wrong with it: "" when nothing) of one ignore comment."""
+    if m.group(1) is None:
+        return (
+            frozenset(),
+            "",
+            ("suppression names no entry: write 'kbtool: ignore[<entry-id>] reason'"),
+        )
+    ids = frozenset(i.strip() for i in m.group(2).split(",") if i.strip())
+    reason = _REASON_END.sub("", m.group(3)).strip(" \t:-—")
+    if not ids:
+        return ids, reason, "suppression names no entry id"
+    if not reason:
+        return (
+            ids,
+            reason,
+            (
+                f"suppression of {', '.join(sorted(ids))} gives no reason "
+                "(write why after the brackets); it suppresses nothing"
+            ),
+        )
+    return ids, reason, ""
+
+
 def suppressions(src: Any, known_ids: set[str]) -> tuple[list[Suppression], list[Diagnostic]]:
     """The ``kbtool: ignore[…] reason`` comments of a file, and the problems with them."""
     out: list[Suppression] = []
@@ -481,35 +503,9 @@ def suppressions(src: Any, known_ids: set[str]) -> tuple[list[Suppression], list
         line = src.line_text(number)
         for m in _IGNORE.finditer(comment):
             col = offset + m.start() + 1
-            if m.group(1) is None:
-                problems.append(
-                    _problem(
-                        src.display,
-                        number,
-                        col,
-                        "KB511",
-                        "suppression names no entry: write 'kbtool: ignore[<entry-id>] reason'",
-                    )
-                )
-                continue
-            ids = frozenset(i.strip() for i in m.group(2).split(",") if i.strip())
-            reason = _REASON_END.sub("", m.group(3)).strip(" \t:-—")
-            if not ids:
-                problems.append(
-                    _problem(src.display, number, col, "KB511", "suppression names no entry id")
-                )
-                continue
-            if not reason:
-                problems.append(
-                    _problem(
-                        src.display,
-                        number,
-                        col,
-                        "KB511",
-                        f"suppression of {', '.join(sorted(ids))} gives no reason "
-                        "(write why after the brackets); it suppresses nothing",
-                    )
-                )
+            ids, reason, malformed = _read_ignore(m)
+            if malformed:
+                problems.append(_problem(src.display, number, col, "KB511", malformed))
                 continue
             for unknown in sorted(ids - known_ids):
                 problems.append(
@@ -600,9 +596,10 @@ def scan(
     """Scan files and folders with the KB's detectors (optionally only those of some entries).
 
     ``excludes``: gitignore-style globs of files to leave out; ``gitignore``: honour the
-    ``.gitignore`` files of scanned folders (:mod:`kbtool.scan.ignore`)."""
-    from kbtool.scan.detectors.run import SourceFile, run
+    ``.gitignore`` files of scanned folders (:mod:`kbtool.scan.ignore`).
 
+    The stages: :func:`read_targets` (the files to scan) → :func:`run_detectors` (hits) →
+    :func:`suppress` (``kbtool: ignore`` comments) → :func:`apply_baseline`."""
     dets, entries, problems = detectors if detectors is not None else load_detectors(config)
     if entry_ids:
         unknown = sorted(set(entry_ids) - set(entries))
@@ -611,9 +608,39 @@ def scan(
         dets = [d for d in dets if d.entry_id in entry_ids]
         entries = {k: v for k, v in entries.items() if k in entry_ids}
     result = ScanResult(problems=list(problems), entries=entries, detectors=len(dets))
-    files: list[SourceFile] = []
-    abs_of: dict[int, Path] = {}
     skip = [config.learnings_dir, config.reports_dir, config.cache_dir]
+    files = read_targets(result, paths, skip, max_bytes, excludes=excludes, gitignore=gitignore)
+    finder = ModuleFinder([f.abs_path for f in files], paths, max_bytes)
+    findings = run_detectors(result, files, dets, finder, jobs)
+    suppress(result, files, dets, findings)
+    if baseline is not None:
+        apply_baseline(result, baseline)
+    result.problems.sort()
+    return result
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A file read for scanning, and where it is on disk."""
+
+    source: Any  # kbtool.scan.detectors.run.SourceFile
+    abs_path: Path
+
+
+def read_targets(
+    result: ScanResult,
+    paths: Sequence[Path],
+    skip: list[Path],
+    max_bytes: int,
+    *,
+    excludes: Sequence[str],
+    gitignore: bool,
+) -> list[_Target]:
+    """Stage 1: the text files to scan (binary, too large and unreadable ones are counted in
+    ``result.skipped``)."""
+    from kbtool.scan.detectors.run import SourceFile
+
+    files: list[_Target] = []
     targets = iter_targets(
         paths or [Path()], skip, result.skipped, excludes=excludes, gitignore=gitignore
     )
@@ -627,10 +654,24 @@ def scan(
             result.skipped["binary"] += 1
             continue
         src = SourceFile(target.rel, _printable(display_path(target.abs_path)), text)
-        abs_of[id(src)] = target.abs_path
-        files.append(src)
+        files.append(_Target(src, target.abs_path))
     result.files_scanned = len(files)
-    outcome = run(files, dets, ModuleFinder(list(abs_of.values()), paths, max_bytes), jobs)
+    return files
+
+
+def run_detectors(
+    result: ScanResult,
+    files: list[_Target],
+    dets: list[Any],
+    finder: ModuleFinder,
+    jobs: int | None,
+) -> list[Finding]:
+    """Stage 2: every detector hit as a :class:`Finding` (files python-ast cannot parse are
+    problems, KB510)."""
+    from kbtool.scan.detectors.run import run
+
+    abs_of = {id(f.source): f.abs_path for f in files}
+    outcome = run([f.source for f in files], dets, finder, jobs)
     for bad in outcome.parse_problems:
         result.problems.append(
             _problem(
@@ -641,55 +682,72 @@ def scan(
                 f"{bad.message}; python-ast detectors skipped this file",
             )
         )
-    known = set(entries)
-    ignores: dict[int, list[Suppression]] = {}
-    for src in files:
-        if not any(d.applies_to(src.rel) for d in dets):
-            continue  # no detector looks at this file: its comments suppress nothing
-        found, trouble = suppressions(src, known)
-        ignores[id(src)] = found
-        result.problems.extend(trouble)
     occurrences: Counter[tuple[str, int, str, str]] = Counter()
-    all_findings: list[Finding] = []
+    findings: list[Finding] = []
     for hit in outcome.hits:
         det, src = hit.detector, hit.file
-        info = entries[det.entry_id]
+        info = result.entries[det.entry_id]
         snippet = " ".join(src.line_text(hit.line).split())
         key = (info.id, det.index, src.rel, snippet)
-        finding = Finding(
-            info,
-            det.index,
-            src.display,
-            abs_of[id(src)],
-            hit.line,
-            hit.col,
-            hit.end_line,
-            hit.end_col,
-            det.message or info.title,
-            snippet,
-            occurrences[key],
+        findings.append(
+            Finding(
+                info,
+                det.index,
+                src.display,
+                abs_of[id(src)],
+                hit.line,
+                hit.col,
+                hit.end_line,
+                hit.end_col,
+                det.message or info.title,
+                snippet,
+                occurrences[key],
+            )
         )
         occurrences[key] += 1
-        all_findings.append(finding)
+    return findings
+
+
+def suppress(
+    result: ScanResult, files: list[_Target], dets: list[Any], findings: list[Finding]
+) -> None:
+    """Stage 3: findings a ``kbtool: ignore`` comment names go to ``result.suppressed``, the
+    rest to ``result.findings``; malformed comments are problems."""
+    known = set(result.entries)
+    ignores: dict[Path, list[Suppression]] = {}
+    for f in files:
+        if not any(d.applies_to(f.source.rel) for d in dets):
+            continue  # no detector looks at this file: its comments suppress nothing
+        found, trouble = suppressions(f.source, known)
+        ignores[f.abs_path] = found
+        result.problems.extend(trouble)
+    for finding in findings:
+        entry_id = finding.entry.id
         reason = next(
-            (s.reason for s in ignores.get(id(src), ()) if s.line == hit.line and info.id in s.ids),
+            (
+                s.reason
+                for s in ignores.get(finding.abs_path, ())
+                if s.line == finding.line and entry_id in s.ids
+            ),
             None,
         )
         if reason is not None:
             result.suppressed.append((finding, reason))
         else:
             result.findings.append(finding)
-    if baseline is not None:
-        accepted = read_baseline(baseline)
-        base = _absolute(baseline).parent
-        fresh: list[Finding] = []
-        for finding in result.findings:
-            fp = finding.fingerprint(base)
-            if accepted[fp] > 0:
-                accepted[fp] -= 1
-                result.baselined.append(finding)
-            else:
-                fresh.append(finding)
-        result.findings = fresh
-    result.problems.sort()
-    return result
+
+
+def apply_baseline(result: ScanResult, baseline: Path) -> None:
+    """Stage 4: findings the baseline accepts (by fingerprint, each as often as it was
+    accepted) move to ``result.baselined``."""
+    accepted = read_baseline(baseline)
+    base = _absolute(baseline).parent
+    fresh: list[Finding] = []
+    for finding in result.findings:
+        fp = finding.fingerprint(base)
+        if accepted[fp] > 0:
+            accepted[fp] -= 1
+            result.baselined.append(finding)
+        else:
+            fresh.append(finding)
+    result.findings = fresh

@@ -32,8 +32,6 @@ from kbtool.search.index import (
 from kbtool.search.query import FtsQuery, convert, for_table
 from kbtool.search.snippets import COLUMNS as SNIPPET_COLUMNS
 
-SEVERITIES = ("critical", "high", "medium", "low")
-STATUSES = ("active", "superseded", "archived")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
 SNIPPET_TOKENS = 24
@@ -124,6 +122,15 @@ def _category_words(category: str) -> str:
 MAX_CATEGORY_WORDS = 16
 
 
+#: The fields every hit (of search and of match) starts its JSON with.
+HIT_HEAD = ("id", "title", "category", "path", "line", "severity", "status")
+
+
+def hit_head(hit: object) -> dict[str, Any]:
+    """The entry part of a hit's JSON: :data:`HIT_HEAD`, in order."""
+    return {name: getattr(hit, name) for name in HIT_HEAD}
+
+
 class Hit(FrozenRecord):
     """One entry found: where it is and why it matched."""
 
@@ -186,13 +193,7 @@ class Hit(FrozenRecord):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "title": self.title,
-            "category": self.category,
-            "path": self.path,
-            "line": self.line,
-            "severity": self.severity,
-            "status": self.status,
+            **hit_head(self),
             "date": self.date,
             "tags": list(self.tags),
             "score": round(self.score, 4),
@@ -272,14 +273,20 @@ def parse_date(text: str, *, today: dt.date | None = None, end: bool = False) ->
         ) from exc
 
 
-def choices(values: Iterable[str], allowed: Sequence[str], what: str) -> tuple[str, ...]:
-    """Split comma-separated option values and check each against ``allowed``."""
+def choices(values: Iterable[str], what: str) -> tuple[str, ...]:
+    """Split comma-separated option values and check each against the vocabulary's
+    ``what`` values (``severity``: :data:`kbtool.fields.SEVERITIES`; ``status``)."""
     out: list[str] = []
+    allowed: Sequence[str] = ()
     for value in values:
         for part in value.split(","):
             part = part.strip().lower()
             if not part:
                 continue
+            if not allowed:  # imported only when a filter is given: off the start-up path
+                from kbtool import fields
+
+                allowed = fields.SEVERITIES if what == "severity" else fields.STATUSES
             if part not in allowed:
                 raise UsageError(f"unknown {what} {part!r}: choose from {', '.join(allowed)}")
             if part not in out:
@@ -302,8 +309,8 @@ def make_filters(
     filters = Filters(
         category=category or None,
         tags=tuple(t for value in tag for t in value.split(",") if t.strip()),
-        severity=choices(severity, SEVERITIES, "severity"),
-        status=choices(status, STATUSES, "status"),
+        severity=choices(severity, "severity"),
+        status=choices(status, "status"),
         since=since if isinstance(since, dt.date) or since is None else parse_date(since),
         until=until if isinstance(until, dt.date) or until is None else parse_date(until, end=True),
         file=_kb_relative(config, file) if file else None,

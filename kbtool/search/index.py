@@ -25,11 +25,10 @@ import contextlib
 import operator
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from kbtool import cachefs
 from kbtool.config import SKIP_DIRS, Config
@@ -37,9 +36,7 @@ from kbtool.errors import UsageError
 from kbtool.records import Record
 from kbtool.search import indexplace, watch
 from kbtool.search.indexplace import Place
-
-if TYPE_CHECKING:
-    from lxml import etree
+from kbtool.search.indexread import FileData, Rows, Stat, Todo, read_file
 
 SCHEMA_VERSION = 5
 APPLICATION_ID = 0x6B62746C  # "kbtl"
@@ -129,21 +126,8 @@ AFTER_BULK_FTS = ("('optimize', NULL)", "('automerge', 4)")
 #: A full rebuild replaces an update once this share of the full-text rows is dead.
 DEAD_SHARE = 0.25
 
-BODY_TAGS = frozenset(
-    (
-        "root-causes",
-        "five-whys",
-        "solution",
-        "files-modified",
-        "verification",
-        "prevention",
-        "test-case",
-        "extras",
-    )
-)
 
-
-class IndexReport(Record):
+class IndexUpdate(Record):
     """What an update did."""
 
     _fields = (
@@ -273,7 +257,7 @@ class Index:
         self,
         conn: sqlite3.Connection,
         lock: _Lock,
-        report: IndexReport,
+        report: IndexUpdate,
         place: Place | None = None,
     ):
         self.conn = conn
@@ -437,7 +421,7 @@ def _open_writable(
         conn, problem = _problem(path, owner)
         if conn is not None and check:
             problem = integrity_problem(conn)
-        report = IndexReport()
+        report = IndexUpdate()
         if conn is not None and not problem and not rebuild:
             try:
                 stale = not watch.vouched(place.folder, config) and _stale(conn, config)
@@ -488,7 +472,7 @@ def _open_readonly(
                     "the search index is out of date and its folder is read-only: "
                     "searching what it has"
                 )
-            report = IndexReport()
+            report = IndexUpdate()
             report.seconds = time.perf_counter() - started
             return Index(conn, lock, report, place)
     if conn is not None:
@@ -548,7 +532,7 @@ def _update_locked(
     notice: Notice | None,
     progress: Progress | None,
     owner: str | None = None,
-) -> IndexReport:
+) -> IndexUpdate:
     # Another process may have done the work while we waited for the lock: look again.
     conn, problem = _problem(path, owner)
     if conn is not None and check and not problem:
@@ -575,16 +559,11 @@ def _update_locked(
 # ------------------------------------------------------------------ scanning
 
 
-class _Stat(NamedTuple):
-    size: int
-    mtime_ns: int
-
-
-def _stat_walk(config: Config) -> list[tuple[str, _Stat]]:
+def _stat_walk(config: Config) -> list[tuple[str, Stat]]:
     """The KB's XML files as absolute path strings, each with its size and mtime ((-1, -1)
     when it cannot be read): the files of ``kb.iter_xml_paths((), config)``, in its order (a
     test holds the two equal)."""
-    return [(path, _Stat(size, mtime)) for _, size, mtime, path in _walk(config)]
+    return [(path, Stat(size, mtime)) for _, size, mtime, path in _walk(config)]
 
 
 def _walk(config: Config) -> list[tuple[str, int, int, str]]:
@@ -643,17 +622,17 @@ def _relative(path: str, root: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def _stat(name: str, folder_fd: int | None) -> _Stat:
+def _stat(name: str, folder_fd: int | None) -> Stat:
     try:
         info = os.stat(name, dir_fd=folder_fd)
     except OSError:
-        return _Stat(-1, -1)
-    return _Stat(info.st_size, info.st_mtime_ns)
+        return Stat(-1, -1)
+    return Stat(info.st_size, info.st_mtime_ns)
 
 
-def scan(config: Config) -> dict[str, tuple[str, _Stat]]:
+def disk_files(config: Config) -> dict[str, tuple[str, Stat]]:
     """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)."""
-    return {rel: (path, _Stat(size, mtime)) for rel, size, mtime, path in _walk(config)}
+    return {rel: (path, Stat(size, mtime)) for rel, size, mtime, path in _walk(config)}
 
 
 def _stale(conn: sqlite3.Connection, config: Config) -> bool:
@@ -664,7 +643,7 @@ def _stale(conn: sqlite3.Connection, config: Config) -> bool:
         row = None
     if row is not None:  # one compare instead of reading every file's row
         return bool(row[0] != _stamps([w[:3] for w in _walk(config)]))
-    disk = scan(config)
+    disk = disk_files(config)
     known = {
         row[0]: (row[1], row[2], row[3])
         for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
@@ -686,7 +665,7 @@ def _stamps(files: list[tuple[str, int, int]]) -> bytes:
     return marshal.dumps(files, 2)
 
 
-def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, _Stat]]) -> None:
+def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, Stat]]) -> None:
     """Remember the files' stamps as one value for :func:`_stale`, when every file of the
     walk is in the index with that stamp and none is racy (a racy file must be hashed again,
     so each file's row must be looked at)."""
@@ -701,7 +680,7 @@ def _file_hashes(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT path, sha256 FROM files").fetchall())
 
 
-def _fill_counts(conn: sqlite3.Connection, report: IndexReport) -> None:
+def _fill_counts(conn: sqlite3.Connection, report: IndexUpdate) -> None:
     report.files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
     report.entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
 
@@ -709,178 +688,9 @@ def _fill_counts(conn: sqlite3.Connection, report: IndexReport) -> None:
 # ------------------------------------------------------------------ reading entries
 
 
-class _Entry(NamedTuple):
-    id: str
-    line: int
-    title: str
-    category: str
-    severity: str | None
-    status: str
-    date: str
-    review_by: str | None
-    tags: list[str]
-    description: str
-    symptoms: list[tuple[str, str | None]]
-    body: str
-    refs: list[tuple[str, str, str]]
-
-
-class _FileData(NamedTuple):
-    """One file read: its stamp, and the rows of its entries ready to insert, numbered from 0
-    (the writer adds the file's first rowid: :func:`_numbered`)."""
-
-    rel: str
-    stat: _Stat
-    sha256: str
-    error: str | None
-    rows: _Rows
-
-
-#: A file to read: relative path, path, stamp.
-_Todo = tuple[str, str, _Stat]
-
-
-class _Rows(NamedTuple):
-    entries: list[tuple[Any, ...]]
-    head: list[tuple[Any, ...]]
-    body: list[tuple[Any, ...]]
-    words: list[tuple[Any, ...]]
-    tags: list[tuple[Any, ...]]
-    symptoms: list[tuple[Any, ...]]
-    refs: list[tuple[Any, ...]]
-
-
-_NO_ROWS = _Rows([], [], [], [], [], [], [])
-
-
-def _raw_text(el: etree._Element) -> str:
-    # lxml is imported by the time an element exists; look it up without an import
-    # statement, which costs more than the call itself here (it runs ~10 times an entry).
-    tostring = sys.modules["lxml.etree"].tostring
-    return str(tostring(el, method="text", encoding="unicode", with_tail=False))
-
-
-def _text(el: etree._Element) -> str:
-    return " ".join(_raw_text(el).split())
-
-
-def _sourceline(el: etree._Element) -> int:
-    line: object = el.sourceline  # lxml-stubs types it as "..."
-    return line if isinstance(line, int) else 0
-
-
-def _entry_of(el: etree._Element) -> _Entry:
-    """What the index keeps of one ``<learning>``. Long fields keep their white space: the
-    tokenizer ignores it and snippets collapse it when shown."""
-    tags: list[str] = []
-    symptoms: list[tuple[str, str | None]] = []
-    refs: list[tuple[str, str, str]] = []
-    body: list[str] = []
-    fields = {"title": "", "category": "", "date": "", "review-by": ""}
-    description = ""
-    for child in el.iterchildren("*"):
-        tag = child.tag
-        if tag in fields:
-            fields[tag] = _text(child)
-        elif tag == "description":
-            description = _raw_text(child).strip()
-        elif tag == "solution":
-            # A step's prose and its <code> abut with no white space between them.
-            body.append("\n".join(str(t) for t in child.itertext()))
-        elif tag in BODY_TAGS:
-            body.append(_raw_text(child))
-        elif tag == "symptoms":
-            for s in child.iterchildren("symptom"):
-                text = _raw_text(s).strip()
-                if text:
-                    symptoms.append((text, s.get("versions")))
-        elif tag == "tags":
-            tags = [t for t in (_text(c) for c in child.iterchildren("tag")) if t]
-        elif tag == "references":
-            for r in child.iterchildren("*"):
-                target = r.get("ref") if r.tag == "learning" else r.get("href")
-                label = _text(r)
-                refs.append((str(r.tag), target or "", label))
-                if label:
-                    body.append(label)
-        elif tag == "supersedes":
-            refs.append(("supersedes", child.get("ref", ""), _text(child)))
-    return _Entry(
-        id=el.get("id", ""),
-        line=_sourceline(el),
-        title=fields["title"],
-        category=fields["category"],
-        severity=el.get("severity"),
-        status=el.get("status", "active"),
-        date=fields["date"],
-        review_by=fields["review-by"] or None,
-        tags=tags,
-        description=description,
-        symptoms=symptoms,
-        body="\n".join(body),
-        refs=refs,
-    )
-
-
-def read_file(root: Path, max_bytes: int, path: str, rel: str, stat: _Stat) -> _FileData:
-    """Load one XML file safely; the rows of its entries, numbered from 0."""
-    import hashlib
-
-    from kbtool.safexml import load_xml
-
-    source = load_xml(Path(path), root, max_bytes)
-    digest = hashlib.sha256(source.data).hexdigest()
-    if source.root is None:
-        first = source.diagnostics[0] if source.diagnostics else None
-        problem = f"{first.code} {first.message}" if first else "unreadable"
-        return _FileData(rel, stat, digest, problem, _NO_ROWS)
-    box = source.root.find("learnings") if source.root.tag == "specification" else None
-    if box is None:
-        problem = "not a <specification> file with <learnings>"
-        return _FileData(rel, stat, digest, problem, _NO_ROWS)
-    entries = [_entry_of(e) for e in box.iterchildren("learning")]
-    return _FileData(rel, stat, digest, None, _rows(rel, entries))
-
-
-def _rows(rel: str, entries: list[_Entry]) -> _Rows:
-    from kbtool.search.errortext import signatures, words
-
-    rows = _Rows([], [], [], [], [], [], [])
-    for rowid, e in enumerate(entries):
-        tag_text = " ".join(e.tags)
-        symptom_text = "\n".join(text for text, _ in e.symptoms)
-        rows.entries.append(
-            (
-                rowid,
-                e.id,
-                rel,
-                e.line,
-                e.title,
-                e.category,
-                e.severity,
-                e.status,
-                e.date,
-                e.review_by,
-                tag_text,
-            )
-        )
-        rows.head.append((rowid, e.title, symptom_text, tag_text, e.category))
-        rows.body.append((rowid, f"{e.description}\n{e.body}"))
-        rows.words.append((rowid, "\n".join((e.title, symptom_text, tag_text, e.category))))
-        rows.tags.extend((rowid, t.lower()) for t in e.tags)
-        rows.refs.extend((rowid, *r) for r in e.refs)
-        for text, versions in e.symptoms:
-            for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
-                sig, message = signatures(line)
-                rows.symptoms.append(
-                    (rowid, text, versions, sig, message, " ".join(sorted(words(line))))
-                )  # sorted: a set's order changes from run to run; the index must not
-    return rows
-
-
-def _numbered(rows: _Rows, base: int) -> _Rows:
+def _numbered(rows: Rows, base: int) -> Rows:
     """The rows with their entry numbers moved to start at ``base``."""
-    return _Rows(*([(r[0] + base, *r[1:]) for r in part] for part in rows))
+    return Rows(*([(r[0] + base, *r[1:]) for r in part] for part in rows))
 
 
 def _hash_file(config: Config, path: str) -> str:
@@ -924,7 +734,7 @@ _INSERTS = (
 )
 
 
-def _insert(conn: sqlite3.Connection, batch: Sequence[_FileData], now_ns: int) -> None:
+def _insert(conn: sqlite3.Connection, batch: Sequence[FileData], now_ns: int) -> None:
     """Write the rows of some files, numbered on from meta 'next' (never a number used
     before: the contentless tables may still hold the rows of a number given earlier)."""
     conn.executemany(
@@ -979,12 +789,12 @@ AHEAD = 4
 
 
 def _read_batches(
-    config: Config, todo: Sequence[_Todo], progress: Progress | None = None
-) -> Iterator[list[_FileData]]:
+    config: Config, todo: Sequence[Todo], progress: Progress | None = None
+) -> Iterator[list[FileData]]:
     """Read files in batches, in ``todo``'s order (so a build is the same bytes every
     time); with much to read, parse in worker processes while this one writes."""
     done = 0
-    batch: list[_FileData] = []
+    batch: list[FileData] = []
     for data in _read_all(config, todo):
         batch.append(data)
         if len(batch) >= BATCH_FILES:
@@ -999,7 +809,7 @@ def _read_batches(
             progress(done + len(batch), len(todo))
 
 
-def _read_all(config: Config, todo: Sequence[_Todo]) -> Iterator[_FileData]:
+def _read_all(config: Config, todo: Sequence[Todo]) -> Iterator[FileData]:
     total = sum(max(item[2].size, 0) for item in todo)
     workers = min(os.cpu_count() or 1, 4)
     if total >= PARALLEL_MIN_BYTES and workers >= 2:
@@ -1023,15 +833,15 @@ def _rebuild(
     old: dict[str, str],
     progress: Progress | None,
     owner: str | None = None,
-) -> IndexReport:
+) -> IndexUpdate:
     """Build a fresh index into a temporary file, then swap it in (exclusive lock held)."""
-    report = IndexReport()
+    report = IndexUpdate()
     folder = path.parent
     for stale in folder.glob(f"{INDEX_NAME}.tmp-*"):  # left by a build that was killed
         with contextlib.suppress(OSError):
             stale.unlink()
     tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}"
-    disk = scan(config)
+    disk = disk_files(config)
     todo = [(rel, p, st) for rel, (p, st) in sorted(disk.items())]
     try:
         conn = _connect(tmp)
@@ -1083,7 +893,7 @@ def _fts_settings(conn: sqlite3.Connection, settings: tuple[str, ...]) -> None:
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")  # noqa: S608
 
 
-def _count(report: IndexReport, data: _FileData, old: dict[str, str]) -> None:
+def _count(report: IndexUpdate, data: FileData, old: dict[str, str]) -> None:
     if data.error is not None:
         report.unreadable.append((data.rel, data.error))
     if data.rel not in old:
@@ -1094,18 +904,18 @@ def _count(report: IndexReport, data: _FileData, old: dict[str, str]) -> None:
 
 def _apply_changes(
     config: Config, conn: sqlite3.Connection, progress: Progress | None
-) -> IndexReport:
+) -> IndexUpdate:
     """Re-read the files that changed since the index last saw them (exclusive lock held)."""
-    report = IndexReport()
+    report = IndexUpdate()
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    disk = scan(config)
+    disk = disk_files(config)
     known = {
         row[0]: (row[1], row[2], row[3], row[4])
         for row in conn.execute("SELECT path, size, mtime_ns, sha256, racy FROM files")
     }
     now = time.time_ns()
-    changed: list[tuple[str, str, _Stat]] = []
+    changed: list[tuple[str, str, Stat]] = []
     touched: list[tuple[int, int, int, str]] = []
     for rel, (p, stat) in disk.items():
         if rel not in known:

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kbtool.config import Config
-    from kbtool.search.index import _FileData, _Todo
+    from kbtool.search.indexread import FileData, Todo
 
 #: Files sent to a worker before the writer waits for its first answer.
 AHEAD = 4
@@ -49,8 +49,8 @@ class Workers:
                 )
             )
 
-    def read(self, todo: Sequence[_Todo]) -> Iterator[_FileData]:
-        from kbtool.search.index import _FileData, _Rows, _Stat
+    def read(self, todo: Sequence[Todo]) -> Iterator[FileData]:
+        from kbtool.search.indexread import FileData, Rows, Stat
 
         n = len(self.procs)
         sent = 0
@@ -71,7 +71,7 @@ class Workers:
                 out = self.procs[i % n].stdout
                 assert out is not None
                 rel, size, mtime, digest, error, rows = marshal.load(out)  # noqa: S302 - our child
-                yield _FileData(rel, _Stat(size, mtime), digest, error, _Rows(*rows))
+                yield FileData(rel, Stat(size, mtime), digest, error, Rows(*rows))
         except (EOFError, ValueError, TypeError, OSError):
             return  # the caller reads what is left itself
 
@@ -97,14 +97,14 @@ class Workers:
 
 def serve(root: Path, max_bytes: int, tasks: IO[bytes], results: IO[bytes]) -> None:
     """Read each file named on ``tasks``; write its data to ``results``."""
-    from kbtool.search.index import _Stat, read_file
+    from kbtool.search.indexread import Stat, read_file
 
     while True:
         try:
             rel, path, size, mtime = marshal.load(tasks)  # noqa: S302 - our parent
         except EOFError:
             return
-        data = read_file(root, max_bytes, path, rel, _Stat(size, mtime))
+        data = read_file(root, max_bytes, path, rel, Stat(size, mtime))
         plain: Any = (
             data.rel,
             data.stat.size,

@@ -161,11 +161,11 @@ def stats(
     out.by_category = _sorted(Counter(r.category for r in rows))
     out.by_top_category = _sorted(Counter(r.category.split("/")[0] for r in rows))
     severities = Counter(r.severity or "none" for r in rows)
-    out.by_severity = {
-        k: severities[k] for k in ("critical", "high", "medium", "low", "none") if severities[k]
-    }
+    from kbtool import fields  # the vocabulary, read when stats are made
+
+    out.by_severity = {k: severities[k] for k in (*fields.SEVERITIES, "none") if severities[k]}
     statuses = Counter(r.status for r in rows)
-    out.by_status = {k: statuses[k] for k in ("active", "superseded", "archived") if statuses[k]}
+    out.by_status = {k: statuses[k] for k in fields.STATUSES if statuses[k]}
     out.by_status.update(
         _sorted(Counter({k: v for k, v in statuses.items() if k not in out.by_status}))
     )

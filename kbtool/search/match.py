@@ -90,14 +90,10 @@ class MatchHit:
     source: str = "line"  # what the line is: traceback | pytest | summary | exception | ...
 
     def to_dict(self) -> dict[str, Any]:
+        from kbtool.search.fulltext import hit_head
+
         return {
-            "id": self.id,
-            "title": self.title,
-            "category": self.category,
-            "path": self.path,
-            "line": self.line,
-            "severity": self.severity,
-            "status": self.status,
+            **hit_head(self),
             "score": round(self.score, 4),
             "kind": self.kind,
             "symptom": self.symptom,

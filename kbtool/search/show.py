@@ -249,6 +249,7 @@ def render_rich(ctx: EntryCtx, where: str, stream: TextIO) -> None:
     from rich.text import Text
 
     from kbtool.diagnostics import sanitize
+    from kbtool.fields import SEVERE
 
     console = Console(file=stream, highlight=False)
     title = Text(sanitize(ctx["title"]), style="bold")
@@ -256,7 +257,7 @@ def render_rich(ctx: EntryCtx, where: str, stream: TextIO) -> None:
     facts.append(sanitize(ctx["id"]), style="bold cyan")
     for fact, style in (
         (ctx["category"], ""),
-        (ctx["severity"], "red" if ctx["severity"] in ("critical", "high") else "yellow"),
+        (ctx["severity"], "red" if ctx["severity"] in SEVERE else "yellow"),
         (ctx["status"], "dim"),
         (ctx["date"], ""),
     ):

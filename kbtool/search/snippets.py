@@ -11,6 +11,7 @@ cannot find is empty, never an error.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sqlite3
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 
 from kbtool.config import Config
 from kbtool.confine import read_regular
-from kbtool.search.index import BODY_TAGS, TOKENIZER
+from kbtool.search.index import TOKENIZER
 
 #: The columns snippets are made from: the entry's fields as the search language names them.
 COLUMNS = ("title", "symptoms", "description", "tags", "category", "body")
@@ -27,13 +28,19 @@ MAX_ENTRY_CHARS = 1 << 20
 _FIELD = re.compile(r"<(title|category|description)\b[^>]*>(.*?)</\1\s*>", re.S)
 _SYMPTOM = re.compile(r"<symptom\b[^>]*>(.*?)</symptom\s*>", re.S)
 _TAG = re.compile(r"<tag\b[^>]*>(.*?)</tag\s*>", re.S)
-_BODY = re.compile(
-    r"<(" + "|".join(re.escape(t) for t in sorted(BODY_TAGS)) + r")\b[^>]*>(.*?)</\1\s*>", re.S
-)
 _REFERENCES = re.compile(r"<references\b[^>]*>(.*?)</references\s*>", re.S)
 _MARKUP = re.compile(r"<!\[CDATA\[(.*?)\]\]>|<!--.*?-->|<\?.*?\?>|<[^>]*>", re.S)
 _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+@functools.cache
+def _body() -> re.Pattern[str]:
+    """The body elements (``kbtool.fields.BODY_TAGS``), read when a snippet needs them."""
+    from kbtool.fields import BODY_TAGS
+
+    names = "|".join(re.escape(t) for t in sorted(BODY_TAGS))
+    return re.compile(rf"<({names})\b[^>]*>(.*?)</\1\s*>", re.S)
 
 
 def _entity(match: re.Match[str]) -> str:
@@ -64,7 +71,8 @@ def fields_of(element: str) -> dict[str, str]:
     out["tags"] = " ".join(text_of(t) for t in _TAG.findall(element))
     # As the index reads them: a step's prose and its <code> abut with no space between.
     body = [
-        text_of(inner, "\n" if name == "solution" else "") for name, inner in _BODY.findall(element)
+        text_of(inner, "\n" if name == "solution" else "")
+        for name, inner in _body().findall(element)
     ]
     body += [text_of(inner) for inner in _REFERENCES.findall(element)]
     out["body"] = "\n".join(body)

@@ -14,6 +14,7 @@ from typing import Any
 
 from kbtool.config import Config
 from kbtool.diagnostics import display_path
+from kbtool.xmlnodes import line_of
 
 # (line, col, code, message): a finding inside the current file, before paths are attached.
 Finding = tuple[int, int, str, str]
@@ -140,7 +141,7 @@ class FileContext:
 
     def where(self, node: Any, attr: str | None = None) -> tuple[int, int]:
         """(line, col) of an element, or of one of its attributes."""
-        line = node.sourceline or 0
+        line = line_of(node)
         tag = node.tag
         if not line or not isinstance(tag, str):
             return line, 0
@@ -151,11 +152,11 @@ class FileContext:
         """How many elements named like ``node`` start before it on its line."""
         nth = 0
         for sib in node.itersiblings(preceding=True):
-            if sib.sourceline != line:
+            if line_of(sib) != line:
                 break
             nth += sib.tag == node.tag
         parent = node.getparent()
-        while parent is not None and parent.sourceline == line:
+        while parent is not None and line_of(parent) == line:
             nth += parent.tag == node.tag
             parent = parent.getparent()
         return nth

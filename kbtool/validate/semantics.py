@@ -8,37 +8,36 @@ or today's date live in :mod:`kbtool.validate.kbwide`.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import posixpath
 import re
 from collections.abc import Iterable
 from typing import Any
 
+from kbtool.entryview import raw_text, read_entry
+from kbtool.fields import BY_KEY
 from kbtool.ids import id_problem
 from kbtool.kb import category_filename, is_category_file_name
 from kbtool.validate.context import FileContext, is_url, split_href
+from kbtool.versionspec import versions_problem
+from kbtool.xmlnodes import line_of
 
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SUPPORTED_SCHEMA_VERSIONS = ("1", "1.0")
 SAFE_SCHEMES = ("http", "https", "mailto")
 # Lists whose items should not repeat: container element → item element (test-case: below).
-LISTS = (
-    ("tags", "tag"),
-    ("symptoms", "symptom"),
-    ("root-causes", "cause"),
-    ("files-modified", "file"),
-    ("verification", "check"),
-    ("prevention", "item"),
-)
+_UNIQUE = ("tags", "symptoms", "root_causes", "files_modified", "verification", "prevention")
+LISTS = tuple((BY_KEY[k].xml, BY_KEY[k].item or "") for k in _UNIQUE)
 _LIST_TAGS = dict(LISTS)
 _LIST, _FIELD = 1, 2
-_FIELDS = ("title", "date", "category", "test-case", "references", "supersedes", "review-by")
+_FIELDS = tuple(
+    BY_KEY[k].xml
+    for k in ("date", "category", "test_cases", "references", "supersedes", "review_by")
+)
 _KINDS = {**dict.fromkeys(_LIST_TAGS, _LIST), **dict.fromkeys(_FIELDS, _FIELD)}
-_REQ_SPLIT = re.compile(r",\s*(?=[A-Za-z0-9])")
 
 
 def _text(el: Any) -> str:
-    return "".join(el.itertext()).strip() if len(el) else (el.text or "").strip()
+    return raw_text(el).strip()
 
 
 def check_file(ctx: FileContext) -> None:
@@ -69,13 +68,13 @@ def check_file(ctx: FileContext) -> None:
             last_updated[1],
             "KB308",
             f"last_updated {last_updated[0]} is older than "
-            f"the newest entry ({newest[0]}, line {newest[1].sourceline})",
+            f"the newest entry ({newest[0]}, line {line_of(newest[1])})",
         )
     ctx.facts["core"] = {
         "category": meta_category,
         "category_pos": category_pos,
         # [value, line, 0]: the column is looked up when a finding needs it
-        "last_updated": [last_updated[0], last_updated[1].sourceline, 0] if last_updated else None,
+        "last_updated": [last_updated[0], line_of(last_updated[1]), 0] if last_updated else None,
         "entries": rows,
     }
 
@@ -100,7 +99,7 @@ def _metadata(
             )
     updated_el = meta.find("last_updated")
     updated = _date(ctx, updated_el) if updated_el is not None else None
-    pos = ((category_el if category_el is not None else meta).sourceline, 0)
+    pos = (line_of(category_el if category_el is not None else meta), 0)
     return category or None, pos, (updated, updated_el) if updated else None
 
 
@@ -130,8 +129,9 @@ def _check_id(ctx: FileContext, el: Any, attr: str) -> str:
 
 
 def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]:
+    """Check one ``<learning>``; its facts (the short fields through the entry reader)."""
+    view = read_entry(entry, texts=False)
     entry_id = _check_id(ctx, entry, "id")
-    title = category = ""
     date = review_by = None
     refs: list[list[Any]] = []
     supersedes: list[list[Any]] = []
@@ -155,13 +155,11 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                         ctx.report(
                             symptom, "KB313", f"versions {versions!r}: {problem}", attr="versions"
                         )
-        elif tag == "title":
-            title = _text(child)
         elif tag == "date":
             value = _date(ctx, child)
-            date = [value, child.sourceline, 0] if value else None  # column found on demand
+            date = [value, line_of(child), 0] if value else None  # column found on demand
         elif tag == "category":
-            category = _text(child)
+            category = _text(child)  # each <category> (a second one is also KB2xx)
             if meta_category and category and category != meta_category:
                 ctx.report(
                     child,
@@ -181,14 +179,15 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                     ctx.report(child, "KB312", f"entry {entry_id!r} supersedes itself", attr="ref")
         elif tag == "review-by":
             value = _date(ctx, child)
-            review_by = [value, child.sourceline, 0] if value else None
+            review_by = [value, line_of(child), 0] if value else None
     if len(test_cases) > 1:
         _duplicates(ctx, test_cases)
     if len(refs) + len(supersedes) > 1:
         _duplicate_refs(ctx, entry)
-    status = (entry.get("status") or "active").strip()
-    line = entry.sourceline  # its column is found on demand (EntryFacts.col)
-    return [entry_id, line, 0, status, title, category, date, review_by, refs, supersedes]
+    status = (view.status or "active").strip()
+    # the entry's column is found on demand (EntryFacts.col)
+    row = [entry_id, view.line, 0, status, view.title, view.category, date, review_by]
+    return [*row, refs, supersedes]
 
 
 # Text in a symptom that only one machine or one run prints (KB323, KB324). A POSIX path
@@ -331,7 +330,7 @@ def _duplicates(ctx: FileContext, items: Iterable[Any], *, fold: bool = False) -
             ctx.report(
                 item,
                 "KB314",
-                f"duplicate <{item.tag}> {shown!r} (first at line {first.sourceline})",
+                f"duplicate <{item.tag}> {shown!r} (first at line {line_of(first)})",
             )
 
 
@@ -345,7 +344,7 @@ def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
                 ctx.report(
                     ref,
                     "KB314",
-                    f"duplicate <{key[0]}> {key[1][:60]!r} (first at line {first.sourceline})",
+                    f"duplicate <{key[0]}> {key[1][:60]!r} (first at line {line_of(first)})",
                 )
     refs: dict[str, Any] = {}
     for sup in entry.iterchildren("supersedes"):
@@ -356,67 +355,5 @@ def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
                 ctx.report(
                     sup,
                     "KB314",
-                    f"duplicate <supersedes> {target!r} (first at line {first.sourceline})",
+                    f"duplicate <supersedes> {target!r} (first at line {line_of(first)})",
                 )
-
-
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_PLAIN = r"\s*(?:(?:==|!=|<=|>=|<|>)\s*[0-9]+(?:\.[0-9]+)*|~=\s*[0-9]+(?:\.[0-9]+)+)\s*"
-# "name op version, op version" with plain release numbers: valid PEP 440 / PEP 508 for sure,
-# so the common case is decided without importing packaging (~40 ms); the rest goes to it.
-_PLAIN_CHUNK = re.compile(rf"\s*(?:({_NAME})\s*)?{_PLAIN}(?:,{_PLAIN})*")
-
-
-@functools.lru_cache(maxsize=4096)
-def versions_problem(value: str) -> str | None:
-    """Why a symptom's ``versions`` is not valid, or None.
-
-    Accepted: PEP 440 specifiers, optionally after a project name (PEP 508 without extras,
-    markers or URLs), several projects separated by commas:
-    ``<2``, ``fastapi<0.123.10``, ``fastapi>=0.100,<0.123.10, pydantic>=2``.
-    """
-    text = value.strip()
-    if not text:
-        return "empty"
-    names: set[str] = set()
-    for number, chunk in enumerate(_REQ_SPLIT.split(text)):
-        chunk = chunk.strip()
-        if not chunk or chunk.endswith(","):
-            return "empty specifier (stray comma)"
-        if chunk[0] in "<>=!~" and number:
-            return f"{chunk!r} must follow a project name"
-        plain = _PLAIN_CHUNK.fullmatch(chunk)
-        if plain is not None:
-            name = plain.group(1)
-        else:
-            problem, name = _packaging_problem(chunk)
-            if problem:
-                return problem
-        if name:
-            canonical = re.sub(r"[-_.]+", "-", name).lower()
-            if canonical in names:
-                return f"{name!r} is named twice"
-            names.add(canonical)
-    return None
-
-
-def _packaging_problem(chunk: str) -> tuple[str | None, str | None]:
-    """(problem, project name) of one ``[name] specifiers`` chunk, judged by packaging."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    if chunk[0] in "<>=!~":
-        try:
-            SpecifierSet(chunk)
-        except InvalidSpecifier as exc:
-            return f"not a PEP 440 specifier set ({exc})", None
-        return None, None
-    try:
-        req = Requirement(chunk)
-    except InvalidRequirement as exc:
-        return f"not a PEP 440 specifier set: {str(exc).splitlines()[0]}", None
-    if req.extras or req.marker or req.url:
-        return "extras, markers and URLs are not allowed", req.name
-    if not req.specifier:
-        return f"{req.name!r} has no version specifier (e.g. '{req.name}<2')", req.name
-    return None, req.name

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from kbtool.migrate.legacy.nodes import is_element, text_of
 from kbtool.migrate.legacy.text import clean
+from kbtool.xmlnodes import is_element, text_of
 
 Chain = Sequence[etree._Element]
 

@@ -1,6 +1,6 @@
 """One legacy record → the fields of a canonical entry; everything else kept as extras.
 
-Names go through ``vocabulary.classify`` (exact, synonym or token rule); ``metadata``,
+Names go through ``vocabulary.field_of_name`` (exact, synonym or token rule); ``metadata``,
 ``meta`` and ``header`` are flattened onto the record; ``problem`` and ``solution`` are
 looked inside one level (nested symptoms, causes, files, verification, code). Fields with
 one value (title, date, description, …) take the most preferred name; the other names are
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from kbtool.migrate.legacy.extras import Chain, ExtrasBuilder
-from kbtool.migrate.legacy.nodes import elements, is_element, line_of, text_of
 from kbtool.migrate.legacy.text import (
     clean,
     clean_code,
@@ -32,7 +31,7 @@ from kbtool.migrate.legacy.vocabulary import (
     CODE_NAMES,
     PROBLEM_TEXT_NAMES,
     STEP_NAMES,
-    classify,
+    field_of_name,
     is_category_name,
     normalise,
     normalise_severity,
@@ -40,7 +39,8 @@ from kbtool.migrate.legacy.vocabulary import (
     preference,
 )
 from kbtool.model import CodeBlock, Step, Symptom, Why
-from kbtool.validate.semantics import versions_problem
+from kbtool.versionspec import versions_problem
+from kbtool.xmlnodes import elements, is_element, line_of, text_of
 
 SINGLE_FIELDS = frozenset(
     {"id", "title", "date", "category", "description", "severity", "status", "review_by"}
@@ -169,7 +169,7 @@ class _Mapper:
     def attributes(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
         kept = []
         for name in el.attrib:
-            found = classify(str(name))
+            found = field_of_name(str(name))
             if found and found[0] in SINGLE_FIELDS:
                 self.candidate(found[0], found[1], chain, el, attr=str(name))
             elif found and found[0] == "tags":
@@ -190,7 +190,7 @@ class _Mapper:
             self.keep_text(child.tail, chain)
 
     def child(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
-        found = classify(el.tag)
+        found = field_of_name(el.tag)
         if found is None:
             self.draft.mapped["extras"] += 1
             self.keep(el, chain)
@@ -325,7 +325,7 @@ class _Mapper:
                 parts.append(_leaf_text(child))
                 self.draft.mapped["inside"] += 1
             else:
-                found = classify(child.tag)
+                found = field_of_name(child.tag)
                 if found and found[0] == "title" and not elements(child):
                     self.candidate("title", "inside", inner, child)
                 elif found and found[0] not in SINGLE_FIELDS | KEPT_CONCEPTS | {"metadata"}:
@@ -367,7 +367,7 @@ class _Mapper:
             self.causes(el, chain)
         elif name == "solution":
             self.solution(el, chain)
-        elif name == "files":
+        elif name == "files_modified":
             self.files(el, chain)
         elif name in ("verification", "prevention", "test_cases"):
             getattr(draft, name).extend(text for text, _ in self.items(el, chain) if text)
@@ -494,14 +494,14 @@ class _Mapper:
     def fixes(self, cause: etree._Element, chain: tuple[etree._Element, ...]) -> etree._Element:
         """A cause's own fix (``cause/{title, description, fix}``) is a solution step; the
         cause without it is returned."""
-        found = [g for g in elements(cause) if (classify(g.tag) or ("",))[0] == "solution"]
+        found = [g for g in elements(cause) if (field_of_name(g.tag) or ("",))[0] == "solution"]
         if not found:
             return cause
         for g in found:
             self.draft.mapped["inside"] += 1
             self.solution(g, (*chain, cause))
         trimmed = copy.deepcopy(cause)
-        for g in [g for g in elements(trimmed) if (classify(g.tag) or ("",))[0] == "solution"]:
+        for g in [g for g in elements(trimmed) if (field_of_name(g.tag) or ("",))[0] == "solution"]:
             trimmed.remove(g)
         return trimmed
 
@@ -547,7 +547,7 @@ class _Mapper:
     def solution_child(
         self, child: etree._Element, chain: tuple[etree._Element, ...], steps: list[Step]
     ) -> None:
-        name, found = normalise(child.tag), classify(child.tag)
+        name, found = normalise(child.tag), field_of_name(child.tag)
         grandchildren = elements(child)
         if _names_file(child) or (grandchildren and all(_names_file(g) for g in grandchildren)):
             # changes_made/change[@file]: the files modified, each with its parts named

@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from kbtool import fields
 from kbtool.migrate.legacy.fields import RawRef
 
 _URL = re.compile(r"https?://[^\s<>\"'`)\]]+")
 _PATH = re.compile(r"(?<![\w/.\-])((?:[\w.\-]+/)*[\w.\-]+\.(?:md|xml))(#[\w\-]+)?", re.IGNORECASE)
-_ISSUE_URL = re.compile(r"/(?:issues|pull|merge_requests)/\d+")
 _BARE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,79}$")
 
 
@@ -95,7 +95,7 @@ def resolve(ref: RawRef, source: Path, own_id: str, index: LinkIndex) -> Resolut
         target = url.group().rstrip(".,;:")
         if len(target) > 2048:
             return Resolution(None, reason="URL longer than 2048 characters")
-        return Resolution("issue" if _ISSUE_URL.search(target) else "link", target)
+        return Resolution(fields.reference_kind(target), target)
     path = _PATH.search(written)
     if path:
         return _resolve_path(path.group(1), source, own_id, index)

@@ -1,6 +1,6 @@
 """What legacy element and attribute names mean: a synonym table and token rules.
 
-Names are compared normalised (local name, lower case, ``-`` → ``_``). ``classify`` says
+Names are compared normalised (local name, lower case, ``-`` → ``_``). ``field_of_name`` says
 which canonical field a name maps to and how: ``exact`` (the canonical name), ``synonym``
 (a name from the table) or ``token`` (a rule over the name's ``_``-separated words).
 The table covers every variant in ``docs/migrate.md``; the token rules catch the long tail.
@@ -12,7 +12,19 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+from kbtool import fields
+
 How = Literal["exact", "synonym", "token"]
+
+
+def normalise(name: str) -> str:
+    """``{ns}Problem-Statement`` → ``problem_statement``."""
+    if name.startswith("{"):
+        name = name.partition("}")[2]
+    if ":" in name:
+        name = name.rpartition(":")[2]
+    return name.strip().lower().replace("-", "_")
+
 
 # Field keys. ``lessons`` and ``impact`` have no canonical element: they are recognised
 # (and reported) but kept as extras. ``metadata`` is flattened onto its record.
@@ -27,7 +39,7 @@ FIELDS = (
     "root_causes",
     "five_whys",
     "solution",
-    "files",
+    "files_modified",
     "verification",
     "prevention",
     "test_cases",
@@ -42,29 +54,14 @@ FIELDS = (
     "metadata",
 )
 
-# Canonical element (or attribute) names per field, normalised.
+# Canonical element (or attribute) names per field, normalised: from the vocabulary (the
+# kept-as-is and provenance elements are not legacy fields).
 CANONICAL = {
-    "id": {"id"},
-    "title": {"title"},
-    "date": {"date"},
-    "category": {"category"},
-    "description": {"description"},
-    "tags": {"tags"},
-    "symptoms": {"symptoms"},
-    "root_causes": {"root_causes"},
-    "five_whys": {"five_whys"},
-    "solution": {"solution"},
-    "files": {"files_modified"},
-    "verification": {"verification"},
-    "prevention": {"prevention"},
-    "test_cases": {"test_case"},
-    "references": {"references"},
-    "supersedes": {"supersedes"},
-    "review_by": {"review_by"},
-    "severity": {"severity"},
-    "status": {"status"},
-    "metadata": {"metadata"},
+    f.key: {normalise(f.xml)}
+    for f in fields.LEARNING
+    if f.key not in {"detectors", "extras", "provenance"}
 }
+CANONICAL["metadata"] = {"metadata"}
 
 # Synonyms in order of preference: when a record has two names for a one-value field
 # (title, date, description, …) the earlier name wins and the other is kept as an extra.
@@ -192,7 +189,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "reasoning",
         "justification",
     ),
-    "files": (
+    "files_modified": (
         "files_affected",
         "affected_files",
         "related_files",
@@ -325,7 +322,7 @@ TOKEN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("verification", ("verif", "test", "validat")),
     ("alternatives", ("alternative", "rejected")),
-    ("files", ("file",)),
+    ("files_modified", ("file",)),
     (
         "solution",
         ("*fix", "implement", "solution", "resolution", "remedia", "workaround", "change"),
@@ -469,15 +466,6 @@ def is_category_name(text: str) -> bool:
     return 0 < len(text) <= 80 and "\n" not in text and text.count(",") <= 1
 
 
-def normalise(name: str) -> str:
-    """``{ns}Problem-Statement`` → ``problem_statement``."""
-    if name.startswith("{"):
-        name = name.partition("}")[2]
-    if ":" in name:
-        name = name.rpartition(":")[2]
-    return name.strip().lower().replace("-", "_")
-
-
 _SYNONYM_OF: dict[str, str] = {}
 for _field, _names in SYNONYMS.items():
     for _name in _names:
@@ -490,7 +478,7 @@ _PREFERENCE = {
 
 
 @lru_cache(maxsize=8192)  # element names repeat across files; this is the hot path
-def classify(name: str) -> tuple[str, How] | None:
+def field_of_name(name: str) -> tuple[str, How] | None:
     """The field a legacy name maps to and how, or None when nothing matches."""
     key = normalise(name)
     if key in _CANONICAL_OF:
@@ -532,36 +520,11 @@ def is_known_name(name: str) -> bool:
     )
 
 
-_SEVERITY_WORDS = (
-    (
-        "critical",
-        {
-            "critical",
-            "crit",
-            "blocker",
-            "showstopper",
-            "urgent",
-            "emergency",
-            "fatal",
-            "highest",
-            "p0",
-            "sev0",
-            "sev1",
-            "s0",
-            "s1",
-        },
-    ),
-    ("high", {"high", "major", "important", "severe", "serious", "p1", "sev2", "s2"}),
-    ("medium", {"medium", "med", "moderate", "normal", "mid", "p2", "sev3", "s3"}),
-    ("low", {"low", "minor", "trivial", "cosmetic", "lowest", "p3", "p4", "sev4", "s4"}),
-)
-
-
 def normalise_severity(value: str) -> str | None:
     """``CRITICAL``, ``P0_CRITICAL``, ``mission-critical`` → ``critical``; None if unknown."""
     words = set(re.split(r"[^a-z0-9]+", value.lower()))
-    for level, names in _SEVERITY_WORDS:
-        if words & names:
+    for level in fields.SEVERITIES:
+        if words & fields.SEVERITY_WORDS[level]:
             return level
     return None
 

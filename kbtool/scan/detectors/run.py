@@ -55,7 +55,7 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class Hit:
+class DetectorHit:
     """A detector matched: where (1-based lines and columns), in which file."""
 
     detector: Detector
@@ -78,7 +78,7 @@ class ParseProblem:
 
 @dataclass
 class RunResult:
-    hits: list[Hit] = field(default_factory=list)
+    hits: list[DetectorHit] = field(default_factory=list)
     parse_problems: list[ParseProblem] = field(default_factory=list)
     python_files: int = 0
 
@@ -93,7 +93,7 @@ def module_name(rel: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def _regex_hits(det: Detector, src: SourceFile) -> Iterable[Hit]:
+def _regex_hits(det: Detector, src: SourceFile) -> Iterable[DetectorHit]:
     assert det.pattern is not None
     count = 0
     for m in det.pattern.finditer(src.text):
@@ -106,7 +106,7 @@ def _regex_hits(det: Detector, src: SourceFile) -> Iterable[Hit]:
             last = src.line_starts[end_line] if end_line < len(src.line_starts) else len(src.text)
             if det.exclude_pattern.search(src.text, first, last):
                 continue
-        yield Hit(det, src, line, col, end_line, end_col + 1)
+        yield DetectorHit(det, src, line, col, end_line, end_col + 1)
         count += 1
         if count >= MAX_HITS_PER_FILE:
             return
@@ -200,7 +200,7 @@ def _run(
             shares = [_match_share(py, pyast, find_module, 0, 1)]
         for hits, problems, parsed in shares:
             for f, d, line, col, end_line, end_col in hits:
-                result.hits.append(Hit(pyast[d], py[f], line, col, end_line, end_col))
+                result.hits.append(DetectorHit(pyast[d], py[f], line, col, end_line, end_col))
             for f, line, col, message in problems:
                 result.parse_problems.append(ParseProblem(py[f], line, col, message))
             result.python_files += parsed

@@ -13,6 +13,7 @@ from textwrap import dedent
 from typing import TYPE_CHECKING, Any
 
 from kbtool.scan.detectors.globs import path_matches
+from kbtool.xmlnodes import line_of
 
 if TYPE_CHECKING:
     from kbtool.scan.detectors.pyast import Rule
@@ -48,7 +49,7 @@ class Example:
         for (path, _), start in zip(self.files, self.starts, strict=False):
             if path == rel and start:
                 return start + line - 1
-        return int(self.element.sourceline or 0)
+        return line_of(self.element)
 
 
 @dataclass(eq=False)
@@ -73,7 +74,7 @@ class Detector:
 
     @property
     def line(self) -> int:
-        return int(self.element.sourceline or 0)
+        return line_of(self.element)
 
 
 def _text(el: Any) -> str:
@@ -123,11 +124,11 @@ def _examples(el: Any, kind: str, problems: list[DetectorProblem]) -> tuple[Exam
             continue
         if files:
             pairs = [((f.get("path") or "").strip(), dedent(f.text or "")) for f in files]
-            starts = tuple(int(f.sourceline or 0) for f in files)
+            starts = tuple(line_of(f) for f in files)
         else:
             path = (ex.get("path") or DEFAULT_EXAMPLE_PATH[kind]).strip()
             pairs = [(path, dedent(ex.text or ""))]
-            starts = (int(ex.sourceline or 0),)
+            starts = (line_of(ex),)
         bad_paths = [p for p, _ in pairs if not _PATH_RE.match(p) or ".." in p.split("/")]
         if bad_paths:
             problems.append(

@@ -1,8 +1,15 @@
-"""Small typed helpers over lxml nodes (lxml-stubs types comments as elements)."""
+"""Small typed helpers over lxml nodes, the one place a source line becomes an int.
+
+lxml-stubs types comments as elements and ``sourceline`` loosely; these helpers say what
+every reader means. No lxml import: they take the nodes the caller already has.
+"""
 
 from __future__ import annotations
 
-from lxml import etree
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 
 def is_element(node: etree._Element) -> bool:
@@ -16,9 +23,9 @@ def elements(el: etree._Element) -> list[etree._Element]:
     return [c for c in el if is_element(c)]
 
 
-def line_of(node: etree._Element) -> int:
-    """1-based source line, 0 when unknown."""
-    line: object = node.sourceline
+def line_of(node: object) -> int:
+    """1-based source line of an lxml node, 0 when unknown."""
+    line: object = getattr(node, "sourceline", None)
     return line if isinstance(line, int) else 0
 
 

@@ -19,9 +19,9 @@ from typing import Literal
 
 from lxml import etree
 
-from kbtool.migrate.legacy.nodes import elements, is_element, line_of, text_of
 from kbtool.migrate.legacy.repair import WRAPPER
-from kbtool.migrate.legacy.vocabulary import CATALOGUE_NAMES, RECORD_NAMES, classify, normalise
+from kbtool.migrate.legacy.vocabulary import CATALOGUE_NAMES, RECORD_NAMES, field_of_name, normalise
+from kbtool.xmlnodes import elements, is_element, line_of, text_of
 
 CONTENT_FIELDS = frozenset(
     {
@@ -31,7 +31,7 @@ CONTENT_FIELDS = frozenset(
         "five_whys",
         "solution",
         "prevention",
-        "files",
+        "files_modified",
         "verification",
         "lessons",
         "impact",
@@ -52,7 +52,7 @@ class Layout:
 
 
 def _is_metadata(el: etree._Element) -> bool:
-    found = classify(el.tag)
+    found = field_of_name(el.tag)
     return found is not None and found[0] == "metadata"
 
 
@@ -62,12 +62,12 @@ def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[boo
     A metadata block may give the title (records keep title, date and category there), but
     not content: an envelope's metadata ``description`` describes the envelope.
     """
-    title = any((classify(str(a)) or ("",))[0] == "title" for a in el.attrib)
+    title = any((field_of_name(str(a)) or ("",))[0] == "title" for a in el.attrib)
     content: set[str] = set()
     for child in elements(el):
         if id(child) in skip:
             continue
-        found = classify(child.tag)
+        found = field_of_name(child.tag)
         if found is None:
             continue
         if found[0] == "metadata":
@@ -84,7 +84,7 @@ def may_hold_records(el: etree._Element) -> bool:
     that is no field, or a problem-like one (``problems/problem``, ``issues``). The children
     of other fields (``root_causes/cause``, ``best_practices/practice``,
     ``check_results/check``) are parts of one record."""
-    found = classify(el.tag)
+    found = field_of_name(el.tag)
     return found is None or found[0] == "description" or normalise(el.tag) in RECORD_NAMES
 
 
@@ -94,7 +94,7 @@ def is_record(el: etree._Element) -> bool:
     title, content = _fields(el)
     if title and content:
         return True
-    named = normalise(el.tag) in RECORD_NAMES or classify(el.tag) is None or "id" in el.attrib
+    named = normalise(el.tag) in RECORD_NAMES or field_of_name(el.tag) is None or "id" in el.attrib
     return len(content) >= 2 and named
 
 
