@@ -35,7 +35,7 @@ from kbtool.config import SKIP_DIRS, Config
 from kbtool.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
-    from kbtool.search.index import IndexReport
+    from kbtool.search.index import IndexUpdate
 
 WATCH_LOCK = "watch.lock"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -219,7 +219,7 @@ class _State:
         os.close(self.fd)  # releases the lock
 
 
-def _update(config: Config, notice: Callable[[str], None] | None) -> IndexReport:
+def _update(config: Config, notice: Callable[[str], None] | None) -> IndexUpdate:
     from kbtool.search.index import open_index
 
     with open_index(config, notice=notice, counts=True) as index:
@@ -228,7 +228,7 @@ def _update(config: Config, notice: Callable[[str], None] | None) -> IndexReport
 
 def watch(
     config: Config,
-    on_update: Callable[[IndexReport], None],
+    on_update: Callable[[IndexUpdate], None],
     *,
     notice: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
