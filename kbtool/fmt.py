@@ -53,7 +53,7 @@ ELEMENT_ORDER: dict[str, tuple[str, ...]] = {
 }
 ATTRIBUTE_ORDER: dict[str, tuple[str, ...]] = {
     "specification": ("schema-version",),
-    "learning": ("id", "severity", "status"),
+    "learning": ("id", "severity", "status", "versions"),
     "provenance": ("source", "xpath"),
 }
 _RAW = frozenset({"extras", "detectors"})

@@ -119,6 +119,8 @@ class Learning(_Model):
     id: str = Field(pattern=ID_PATTERN, json_schema_extra=_xml("id", attr=True))
     severity: Severity | None = Field(default=None, json_schema_extra=_xml("severity", attr=True))
     status: Status = Field(default=Status.ACTIVE, json_schema_extra=_xml("status", attr=True))
+    # where the whole learning holds (as Symptom.versions), e.g. "sqlalchemy>=2.1"
+    versions: str | None = Field(default=None, json_schema_extra=_xml("versions", attr=True))
     title: str = Field(min_length=1, json_schema_extra=_xml("title"))
     date: dt.date | None = Field(default=None, json_schema_extra=_xml("date"))  # None: unknown
     category: str = Field(min_length=1, json_schema_extra=_xml("category"))

@@ -41,7 +41,7 @@ from kbtool.search.indexplace import Place
 if TYPE_CHECKING:
     from lxml import etree
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # 6: entries.versions
 APPLICATION_ID = 0x6B62746C  # "kbtl"
 INDEX_NAME = "index.db"
 LOCK_NAME = "index.lock"
@@ -79,7 +79,8 @@ CREATE TABLE entries (
     status TEXT NOT NULL,
     date TEXT NOT NULL,
     review_by TEXT,
-    tags TEXT NOT NULL          -- tags joined with ' '
+    tags TEXT NOT NULL,         -- tags joined with ' '
+    versions TEXT               -- the entry's own versions (kbtool.applies), or NULL
 );
 CREATE TABLE tags (entry INTEGER NOT NULL, tag TEXT NOT NULL);
 CREATE TABLE symptoms (
@@ -723,6 +724,7 @@ class _Entry(NamedTuple):
     symptoms: list[tuple[str, str | None]]
     body: str
     refs: list[tuple[str, str, str]]
+    versions: str | None = None
 
 
 class _FileData(NamedTuple):
@@ -819,6 +821,7 @@ def _entry_of(el: etree._Element) -> _Entry:
         symptoms=symptoms,
         body="\n".join(body),
         refs=refs,
+        versions=el.get("versions"),
     )
 
 
@@ -862,6 +865,7 @@ def _rows(rel: str, entries: list[_Entry]) -> _Rows:
                 e.date,
                 e.review_by,
                 tag_text,
+                e.versions,
             )
         )
         rows.head.append((rowid, e.title, symptom_text, tag_text, e.category))
@@ -910,7 +914,7 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: int) -> None:
 
 
 _INSERTS = (
-    ("entries", "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    ("entries", "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
     (
         "head",
         f"INSERT INTO entries_fts (rowid, {', '.join(HEAD_COLUMNS)}) "  # noqa: S608

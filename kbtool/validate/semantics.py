@@ -8,7 +8,6 @@ or today's date live in :mod:`kbtool.validate.kbwide`.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import posixpath
 import re
 from collections.abc import Iterable
@@ -34,7 +33,6 @@ _LIST_TAGS = dict(LISTS)
 _LIST, _FIELD = 1, 2
 _FIELDS = ("title", "date", "category", "test-case", "references", "supersedes", "review-by")
 _KINDS = {**dict.fromkeys(_LIST_TAGS, _LIST), **dict.fromkeys(_FIELDS, _FIELD)}
-_REQ_SPLIT = re.compile(r",\s*(?=[A-Za-z0-9])")
 
 
 def _text(el: Any) -> str:
@@ -131,6 +129,7 @@ def _check_id(ctx: FileContext, el: Any, attr: str) -> str:
 
 def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]:
     entry_id = _check_id(ctx, entry, "id")
+    _check_versions(ctx, entry, None)
     title = category = ""
     date = review_by = None
     refs: list[list[Any]] = []
@@ -146,15 +145,12 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                 _duplicates(ctx, child.iterchildren(_LIST_TAGS[tag]), fold=tag == "tags")
             if tag != "symptoms":
                 continue
+            entry_versions = entry.get("versions")
+            if entry_versions is not None and versions_problem(entry_versions) is not None:
+                entry_versions = None  # reported once, on the learning
             for symptom in child:
                 _machine_specific(ctx, symptom)
-                versions = symptom.get("versions")
-                if versions is not None:
-                    problem = versions_problem(versions)
-                    if problem:
-                        ctx.report(
-                            symptom, "KB313", f"versions {versions!r}: {problem}", attr="versions"
-                        )
+                _check_versions(ctx, symptom, entry_versions)
         elif tag == "title":
             title = _text(child)
         elif tag == "date":
@@ -360,63 +356,25 @@ def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
                 )
 
 
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_PLAIN = r"\s*(?:(?:==|!=|<=|>=|<|>)\s*[0-9]+(?:\.[0-9]+)*|~=\s*[0-9]+(?:\.[0-9]+)+)\s*"
-# "name op version, op version" with plain release numbers: valid PEP 440 / PEP 508 for sure,
-# so the common case is decided without importing packaging (~40 ms); the rest goes to it.
-_PLAIN_CHUNK = re.compile(rf"\s*(?:({_NAME})\s*)?{_PLAIN}(?:,{_PLAIN})*")
-
-
-@functools.lru_cache(maxsize=4096)
 def versions_problem(value: str) -> str | None:
-    """Why a symptom's ``versions`` is not valid, or None.
+    """Why a ``versions`` value is not valid, or None (:mod:`kbtool.versionspec` judges it)."""
+    from kbtool.versionspec import versions_finding
 
-    Accepted: PEP 440 specifiers, optionally after a project name (PEP 508 without extras,
-    markers or URLs), several projects separated by commas:
-    ``<2``, ``fastapi<0.123.10``, ``fastapi>=0.100,<0.123.10, pydantic>=2``.
-    """
-    text = value.strip()
-    if not text:
-        return "empty"
-    names: set[str] = set()
-    for number, chunk in enumerate(_REQ_SPLIT.split(text)):
-        chunk = chunk.strip()
-        if not chunk or chunk.endswith(","):
-            return "empty specifier (stray comma)"
-        if chunk[0] in "<>=!~" and number:
-            return f"{chunk!r} must follow a project name"
-        plain = _PLAIN_CHUNK.fullmatch(chunk)
-        if plain is not None:
-            name = plain.group(1)
-        else:
-            problem, name = _packaging_problem(chunk)
-            if problem:
-                return problem
-        if name:
-            canonical = re.sub(r"[-_.]+", "-", name).lower()
-            if canonical in names:
-                return f"{name!r} is named twice"
-            names.add(canonical)
-    return None
+    finding = versions_finding(value)
+    return None if finding is None else finding[1]
 
 
-def _packaging_problem(chunk: str) -> tuple[str | None, str | None]:
-    """(problem, project name) of one ``[name] specifiers`` chunk, judged by packaging."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+def _check_versions(ctx: FileContext, el: Any, entry_versions: str | None) -> None:
+    """KB313/KB326-KB328 on an element's ``versions``; KB329 when a symptom's range never
+    meets its learning's."""
+    from kbtool.versionspec import overlap_finding, versions_finding
 
-    if chunk[0] in "<>=!~":
-        try:
-            SpecifierSet(chunk)
-        except InvalidSpecifier as exc:
-            return f"not a PEP 440 specifier set ({exc})", None
-        return None, None
-    try:
-        req = Requirement(chunk)
-    except InvalidRequirement as exc:
-        return f"not a PEP 440 specifier set: {str(exc).splitlines()[0]}", None
-    if req.extras or req.marker or req.url:
-        return "extras, markers and URLs are not allowed", req.name
-    if not req.specifier:
-        return f"{req.name!r} has no version specifier (e.g. '{req.name}<2')", req.name
-    return None, req.name
+    value = el.get("versions")
+    if value is None:
+        return
+    finding = versions_finding(value)
+    if finding is None and entry_versions is not None and el.tag == "symptom":
+        finding = overlap_finding(value, entry_versions)
+    if finding is not None:
+        code, problem = finding
+        ctx.report(el, code, f"versions {value!r}: {problem}", attr="versions")
