@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,7 +27,7 @@ class Environment:
     it. ``notes`` say what was skipped or guessed (shown to the user, never fatal)."""
 
     source: str  # "installed", or the path or folder read
-    kind: str  # installed | environment | requirements | uv.lock | poetry.lock | pylock | Pipfile.lock
+    kind: str  # installed, environment, or a lock file's kind (kbtool.applies.lockfiles.KINDS)
     packages: dict[str, str]
     python: str | None  # the interpreter's version; None: not known
     python_source: str = ""  # where ``python`` comes from
@@ -181,3 +182,22 @@ def _read_distributions(dists: object) -> tuple[dict[str, str], dict[str, str], 
         packages[key] = str(version)
         names[key] = name
     return packages, names, notes
+
+
+def installed_lookup() -> Callable[[str], str | None]:
+    """A lookup (see :func:`kbtool.versionspec.holds`) of this interpreter's installed
+    versions that reads only the projects asked for (``kbtool match`` asks for the few its
+    hits name): ``importlib.metadata.version`` per name, remembered."""
+    import functools
+    from importlib.metadata import PackageNotFoundError, version
+
+    @functools.cache
+    def lookup(key: str) -> str | None:
+        if key == PYTHON:
+            return this_python()
+        try:
+            return version(key)
+        except (PackageNotFoundError, ValueError, OSError):
+            return None
+
+    return lookup

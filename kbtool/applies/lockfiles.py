@@ -117,7 +117,7 @@ class _Reader:
         self.kind = kind
         self.python = python
         self.python_source = python_source
-        self.marker_env: dict[str, str] = dict(default_environment())
+        self.marker_env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
         release = python.split(".")
         self.marker_env["python_version"] = ".".join(release[:2])
         self.marker_env["python_full_version"] = python
@@ -225,9 +225,12 @@ class _Reader:
             markers = package.get("marker" if self.kind == "pylock" else "markers")
             if self.kind == "uv.lock":
                 forks = package.get("resolution-markers")
-                if isinstance(forks, list) and forks:
-                    if not any(self.marker_holds(m, where) for m in forks):
-                        continue
+                if (
+                    isinstance(forks, list)
+                    and forks
+                    and not any(self.marker_holds(m, where) for m in forks)
+                ):
+                    continue
             elif not self.marker_holds(markers, where):
                 continue
             version = package.get("version")
