@@ -79,6 +79,10 @@ def _read(path: Path) -> str:
     except TooLarge:
         raise ConfigError(f"{path}: larger than {MAX_BYTES >> 20} MiB") from None
     except OSError as exc:
+        import errno
+
+        if exc.errno == errno.ELOOP:
+            raise ConfigError(f"{path}: a link; not followed (name the file itself)") from None
         raise ConfigError(f"{path}: {exc.strerror or exc}") from None
     try:
         return data.decode("utf-8-sig")
