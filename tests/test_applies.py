@@ -54,7 +54,10 @@ def run(kb: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
                 "celery": "?",  # unpinned
             },
         ),
-        ("uv.lock", {"fastapi": "0.123.4", "sqlalchemy": "2.1.9", "numpy": "2.2.6", "app": "0.1.0"}),
+        (
+            "uv.lock",
+            {"fastapi": "0.123.4", "sqlalchemy": "2.1.9", "numpy": "2.2.6", "app": "0.1.0"},
+        ),
         ("poetry.lock", {"fastapi": "0.165.0", "pytest": "8.4.2"}),
         ("pylock.toml", {"pytest": "9.0.1", "pytest-asyncio": "1.2.0", "my-local-lib": "?"}),
         ("Pipfile.lock", {"pydantic": "1.10.21", "sqlalchemy": "1.4.54", "pytest": "8.4.2"}),
@@ -221,7 +224,9 @@ FLAG = Learning(
         Symptom("HTTP 500", None),
     ),
 )
-BOUND = Learning("bound", "t", "c", "high", "active", "p", 1, "sqlalchemy>=2.1", (Symptom("E", None),))
+BOUND = Learning(
+    "bound", "t", "c", "high", "active", "p", 1, "sqlalchemy>=2.1", (Symptom("E", None),)
+)
 
 
 def test_the_symptom_you_would_see_follows_the_version() -> None:
@@ -241,9 +246,7 @@ def test_a_learning_bound_as_a_whole() -> None:
 def test_unbound_and_superseded_learnings_are_left_out() -> None:
     plain = Learning("plain", "t", "c", None, "active", "p", 1, None, (Symptom("x", None),))
     old = BOUND.__class__(**{**BOUND.__dict__, "id": "old", "status": "superseded"})
-    assert [v.learning.id for v in assess([plain, old, BOUND], _env(sqlalchemy="2.1"))] == [
-        "bound"
-    ]
+    assert [v.learning.id for v in assess([plain, old, BOUND], _env(sqlalchemy="2.1"))] == ["bound"]
 
 
 def test_changes_between_two_environments() -> None:
