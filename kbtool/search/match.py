@@ -448,9 +448,9 @@ def _score(
     by_start = _ByStart(probes)
     best: dict[int, _Best] = {}
     explained: dict[int, set[int]] = {}  # entry -> the probes it matches well
-    seen: set[tuple[int, str, str, str]] = set()
+    seen: set[tuple[int, str, str | None, str, str]] = set()  # the same text, other versions: kept
     for row in rows:
-        key = (row[0], row[1], row[3], row[5])
+        key = (row[0], row[1], row[2], row[3], row[5])
         if key in seen:
             continue
         seen.add(key)
