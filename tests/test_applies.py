@@ -230,8 +230,12 @@ BOUND = Learning(
 
 
 def test_the_symptom_you_would_see_follows_the_version() -> None:
-    assert [s.text for s in judge(FLAG, _env(fastapi="0.123.4")).symptoms] == ["AttributeError"]
-    assert [s.text for s in judge(FLAG, _env(fastapi="0.165.0")).symptoms] == ["TypeError"]
+    old = judge(FLAG, _env(fastapi="0.123.4"))
+    assert [s.text for s in old.symptoms] == ["AttributeError", "HTTP 500"]  # plain ones too
+    assert [s.text for s in judge(FLAG, _env(fastapi="0.165.0")).symptoms] == [
+        "TypeError",
+        "HTTP 500",
+    ]
     assert judge(FLAG, _env()).state == NO  # fastapi not installed
     assert judge(FLAG, _env(fastapi="?")).state == UNKNOWN
 
@@ -241,6 +245,16 @@ def test_a_learning_bound_as_a_whole() -> None:
     assert judge(BOUND, _env(sqlalchemy="2.1.0")).symptoms == (Symptom("E", None),)
     assert judge(BOUND, _env(sqlalchemy="2.0.58")).state == NO
     assert judge(BOUND, _env(sqlalchemy="?")).state == UNKNOWN
+
+
+def test_the_learnings_own_range_decides_over_its_symptoms_ranges() -> None:
+    measured = Learning(
+        "v2", "t", "c", "low", "active", "p", 1, "pydantic>=2", (Symptom("W", "pydantic>=2.5,<3"),)
+    )
+    early = judge(measured, _env(pydantic="2.3.0"))  # before the symptoms were measured
+    assert (early.state, early.symptoms) == (APPLIES, ())
+    assert judge(measured, _env(pydantic="2.6.0")).symptoms == (Symptom("W", "pydantic>=2.5,<3"),)
+    assert judge(measured, _env(pydantic="1.10.21")).state == NO
 
 
 def test_unbound_and_superseded_learnings_are_left_out() -> None:
@@ -274,7 +288,7 @@ def test_requirements_then_upgrade_changes_the_flagship_symptom(kb: Path) -> Non
     code, data = run(kb, "--from", req, "--python", "3.12")
     flagship = next(v for v in data["applies"] if v["id"] == FLAGSHIP)
     assert flagship["installed"] == {"fastapi": "0.123.4"}
-    assert [s["versions"] for s in flagship["symptoms"]] == ["fastapi<0.123.5"]
+    assert [s["versions"] for s in flagship["symptoms"]] == ["fastapi<0.123.5", None]
     assert code == 1 and FLAGSHIP in data["gate"]  # a critical learning applies
 
     code, data = run(kb, "--from", req, "--python", "3.12", "--upgrade", "fastapi==0.165.0")

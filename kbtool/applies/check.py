@@ -3,11 +3,11 @@
 A learning is *version-bound* when it or one of its symptoms has ``versions``; the others
 hold everywhere and are not listed. A version-bound learning
 
-- does **not apply** when its own ``versions`` fail, or when it has versioned symptoms and
-  each of them fails (a project it names is absent or outside the range);
-- **applies** when its own ``versions`` hold (or it has none) and, if it has versioned
-  symptoms, at least one of them holds: those are the symptoms you would see (with no
-  versioned symptom, its plain symptoms are);
+- does **not apply** when its own ``versions`` fail, or, without them, when each of its
+  versioned symptoms fails (a project it names is absent or outside the range);
+- **applies** when its own ``versions`` hold, or, without them, when one of its versioned
+  symptoms holds; the symptoms you would see are the versioned ones that hold and the
+  plain ones (which hold wherever the learning does);
 - is **unknown** otherwise: a version it needs is not known (an unpinned requirement).
 
 Superseded and archived learnings are left out: their replacements speak for them.
@@ -114,25 +114,26 @@ def learnings_of(entries: Iterable[Any]) -> list[Learning]:
 
 def judge(learning: Learning, env: Environment) -> Verdict:
     """One learning against one environment."""
-    own = holds(learning.versions, env.lookup) if learning.versions else True
+    own = holds(learning.versions, env.lookup) if learning.versions else None
     versioned = [(s, holds(s.versions, env.lookup)) for s in learning.symptoms if s.versions]
+    plain = tuple(s for s in learning.symptoms if not s.versions)
     seen = {
         env.display(key): version
         for key in learning.projects()
         if (version := env.lookup(key)) is not None
     }
+    sure = tuple(s for s, fit in versioned if fit is True)
+    maybe = tuple(s for s, fit in versioned if fit is None)
     if own is False:
         return Verdict(learning, NO, (), seen)
-    if versioned:
-        sure = tuple(s for s, fit in versioned if fit is True)
-        maybe = tuple(s for s, fit in versioned if fit is None)
-        if sure:
-            return Verdict(learning, APPLIES if own is True else UNKNOWN, sure, seen)
-        if maybe:
-            return Verdict(learning, UNKNOWN, maybe, seen)
-        return Verdict(learning, NO, (), seen)
-    plain = tuple(s for s in learning.symptoms if not s.versions)
-    return Verdict(learning, APPLIES if own is True else UNKNOWN, plain, seen)
+    if learning.versions:  # the learning's own range decides; its symptoms say what shows
+        state = APPLIES if own else UNKNOWN
+        return Verdict(learning, state, sure + plain if own else sure + maybe + plain, seen)
+    if sure:
+        return Verdict(learning, APPLIES, sure + plain, seen)
+    if maybe:
+        return Verdict(learning, UNKNOWN, maybe + plain, seen)
+    return Verdict(learning, NO, (), seen)
 
 
 def assess(learnings: Iterable[Learning], env: Environment) -> list[Verdict]:

@@ -200,8 +200,11 @@ def _write_list(out: TextIO, data: dict[str, Any]) -> None:
     blocks = []
     for v in data["applies"]:
         lines = _head(v)
-        lines.append(f"    on {_installed(v['installed'])}:")
-        lines += _symptom_lines(v["symptoms"], "      ")
+        if v["symptoms"]:
+            lines.append(f"    on {_installed(v['installed'])}:")
+            lines += _symptom_lines(v["symptoms"], "      ")
+        else:
+            lines.append(f"    on {_installed(v['installed'])} (no symptom recorded for them)")
         blocks.append("\n".join(lines))
     for v in data["unknown"]:
         lines = _head(v)
