@@ -209,8 +209,13 @@ def overlap_finding(symptom: str, entry: str) -> tuple[str, str] | None:
         other = ranges.get(req.key)
         if other is None or not req.key:
             continue
-        both = _specifier_set(f"{other.specifiers},{req.specifiers}")
-        if both is not None and not satisfiable(both):
+        combined = f"{other.specifiers},{req.specifiers}"
+        if _PLAIN.fullmatch(combined):
+            meets = _plain_satisfiable(combined)
+        else:
+            both = _specifier_set(combined)
+            meets = both is None or satisfiable(both)
+        if not meets:
             return (
                 "KB329",
                 f"{req.name}{req.specifiers} never holds within the learning's "

@@ -104,6 +104,7 @@ def test_the_fixture_environment_is_read_by_path() -> None:
     site = LOCKS / "env" / "lib" / "python3.12" / "site-packages"
     assert from_path(site).packages == env.packages  # the site-packages folder itself
     assert from_path(site).python == "3.12"  # from its folder's name
+    assert from_path(LOCKS / "env" / "bin" / "python").packages == env.packages  # not run
 
 
 def test_the_installed_environment_has_kbtools_own_dependencies() -> None:

@@ -119,7 +119,11 @@ def _locate(path: Path) -> tuple[Path, str | None, str]:
         return path, _version_from_folder(path), f"the folder name {path.parent.name}"
     cfg = path / "pyvenv.cfg"
     python = _pyvenv_version(cfg) if cfg.is_file() else None
-    found = sorted(path.glob("lib/python3*/site-packages")) + sorted(path.glob("Lib/site-packages"))
+    found = [
+        *sorted(path.glob("lib/python3*/site-packages")),
+        *sorted(path.glob("Lib/site-packages")),  # Windows
+        *sorted(path.glob("lib/python3*/dist-packages")),  # Debian's system Python
+    ]
     if not found:
         raise UsageError(
             f"environment {path}: neither a site-packages folder nor a virtual environment "
