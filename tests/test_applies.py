@@ -334,3 +334,12 @@ def test_text_output_lists_each_learning_with_its_symptom(kb: Path) -> None:
     assert f"{FLAGSHIP}  " in result.out
     assert "    on fastapi 0.165.0:\n      TypeError: '_AsyncGeneratorContextManager'" in result.out
     assert "kbtool applies: " in result.err and "python 3.12 (--python)" in result.err
+
+
+def test_constraints_pin_only_what_the_requirements_name(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("celery>=5.3\n--constraint=c.txt\n")
+    (tmp_path / "c.txt").write_text("celery==5.4.0\nredis==5.2.1\n")
+    env = read_lockfile(tmp_path / "requirements.txt", "3.11.7")
+    assert env.packages == {"celery": "5.4.0"}
+    assert env.notes == ()
+    assert "redis" not in read_lockfile(LOCKS / "requirements.txt", "3.11.7").packages

@@ -129,6 +129,8 @@ class _Reader:
         self.names: dict[str, str] = {}
         self.notes: list[str] = []
         self.packages = 0
+        self.constraints: dict[str, str] = {}  # canonical name -> the version a -c file pins
+        self.unpinned: dict[str, str] = {}  # canonical name -> the note to give
 
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
@@ -170,7 +172,11 @@ class _Reader:
 
     # ---- requirements.txt
 
-    def requirements(self, path: Path, root: Path, chain: list[Path]) -> None:
+    def requirements(
+        self, path: Path, root: Path, chain: list[Path], constraints: bool = False
+    ) -> None:
+        """Read a requirements file (``constraints``: a ``-c`` file, whose pins only give
+        versions to projects the requirements name without pinning them)."""
         from packaging.requirements import InvalidRequirement, Requirement
 
         text = _read(path)
@@ -178,7 +184,7 @@ class _Reader:
         for number, line in _logical_lines(text):
             where = f"{shown}:{number}"
             if line.startswith(("-r", "--requirement", "-c", "--constraint")):
-                self.include(line, path, root, chain, where)
+                self.include(line, path, root, chain, where, constraints)
                 continue
             if line.startswith("-"):
                 continue  # -e, -i, --hash on its own line, --no-binary…: not a version
@@ -191,14 +197,26 @@ class _Reader:
             if req.marker is not None and not req.marker.evaluate({**self.marker_env, "extra": ""}):
                 continue
             pinned = [s for s in req.specifier if s.operator in ("==", "===")]
+            pin = None
             if req.url is None and len(pinned) == 1 and not pinned[0].version.endswith(".*"):
-                self.add(req.name, pinned[0].version, where)
+                pin = pinned[0].version
+            if constraints:
+                if pin is not None and _valid_version(pin):
+                    self.constraints.setdefault(canonical(req.name), pin)
+            elif pin is not None:
+                self.add(req.name, pin, where)
             else:
                 spec = str(req.specifier) or "no version"
-                self.note(f"{where}: {req.name} is not pinned ({spec[:40]}): version unknown")
+                self.unpinned.setdefault(
+                    canonical(req.name),
+                    f"{where}: {req.name} is not pinned ({spec[:40]}): version unknown",
+                )
                 self.add(req.name, UNKNOWN, where)
 
-    def include(self, line: str, path: Path, root: Path, chain: list[Path], where: str) -> None:
+    def include(
+        self, line: str, path: Path, root: Path, chain: list[Path], where: str, constraints: bool
+    ) -> None:
+        constraints = constraints or line.startswith(("-c", "--constraint"))
         target = re.sub(r"^(-r|--requirement|-c|--constraint)[\s=]*", "", line).strip()
         if not target:
             self.note(f"{where}: an include without a file name")
@@ -212,7 +230,7 @@ class _Reader:
         if included in chain or len(chain) >= MAX_INCLUDES:
             raise ConfigError(f"{where}: includes {target!r} again (a cycle, or too many)")
         chain.append(included)
-        self.requirements(included, root, chain)
+        self.requirements(included, root, chain, constraints)
 
     # ---- uv.lock, poetry.lock, pylock.toml
 
@@ -263,6 +281,11 @@ class _Reader:
                     self.add(name, UNKNOWN, where)
 
     def environment(self) -> Environment:
+        for key, note in self.unpinned.items():
+            if key in self.constraints and self.found.get(key) == {UNKNOWN}:
+                self.found[key] = {self.constraints[key]}
+            else:
+                self.note(note)
         packages: dict[str, str] = {}
         for key, versions in self.found.items():
             known = sorted(versions - {UNKNOWN})
