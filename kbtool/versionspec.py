@@ -238,8 +238,6 @@ def holds(value: str, lookup: Lookup) -> bool | None:
     its version, None when it is not installed, :data:`UNKNOWN` when its version is not
     known). False as soon as one project is missing or outside its range; None when some
     version is unknown (or the value is not valid) and none rules it out."""
-    from packaging.version import InvalidVersion, Version
-
     if versions_finding(value) is not None:
         return None
     unknown = False
@@ -253,6 +251,8 @@ def holds(value: str, lookup: Lookup) -> bool | None:
         if found == UNKNOWN:
             unknown = True
             continue
+        from packaging.version import InvalidVersion, Version  # only once a version is known
+
         specset = _specifier_set(req.specifiers)
         try:
             version = Version(found)

@@ -135,6 +135,7 @@ def read_environment(from_file: str | None, env: str | None, python: str | None)
 
     from kbtool.applies import environment as environments
     from kbtool.applies.lockfiles import read_lockfile
+    from kbtool.applies.lookup import this_python
     from kbtool.errors import UsageError
 
     if python is not None:
@@ -143,7 +144,7 @@ def read_environment(from_file: str | None, env: str | None, python: str | None)
         except InvalidVersion:
             raise UsageError(f"--python {python!r}: not a version, e.g. 3.12") from None
     if from_file:
-        version = python or environments.this_python()
+        version = python or this_python()
         source = "--python" if python else "this interpreter; the file does not say"
         return read_lockfile(Path(from_file), version, source)
     found = environments.from_path(Path(env)) if env else environments.installed()

@@ -9,11 +9,10 @@ or its python executable. Lock files are read by :mod:`kbtool.applies.lockfiles`
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from kbtool.applies.lookup import this_python
 from kbtool.errors import ConfigError, UsageError
 from kbtool.versionspec import NAME_RE, PYTHON, UNKNOWN, canonical
 
@@ -73,10 +72,6 @@ def parse_pins(values: list[str]) -> dict[str, str]:
             raise UsageError(f"upgrade {value!r}: {version!r} is not a PEP 440 version") from None
         pins[canonical(name)] = version
     return pins
-
-
-def this_python() -> str:
-    return ".".join(str(n) for n in sys.version_info[:3])
 
 
 def installed() -> Environment:
@@ -186,22 +181,3 @@ def _read_distributions(dists: object) -> tuple[dict[str, str], dict[str, str], 
         packages[key] = str(version)
         names[key] = name
     return packages, names, notes
-
-
-def installed_lookup() -> Callable[[str], str | None]:
-    """A lookup (see :func:`kbtool.versionspec.holds`) of this interpreter's installed
-    versions that reads only the projects asked for (``kbtool match`` asks for the few its
-    hits name): ``importlib.metadata.version`` per name, remembered."""
-    import functools
-    from importlib.metadata import PackageNotFoundError, version
-
-    @functools.cache
-    def lookup(key: str) -> str | None:
-        if key == PYTHON:
-            return this_python()
-        try:
-            return version(key)
-        except (PackageNotFoundError, ValueError, OSError):
-            return None
-
-    return lookup

@@ -259,7 +259,7 @@ def match_command(
     stream: TextIO | None = None,
     stdin: TextIO | None = None,
 ) -> int:
-    from kbtool.applies.environment import installed_lookup
+    from kbtool.applies.lookup import installed_lookup
     from kbtool.search.match import match_text
 
     out = stream or sys.stdout

@@ -385,7 +385,7 @@ class VersionFit:
     """Whether a symptom row's versions, and its entry's, hold for the installed versions:
     1 when they hold, -1 when an installed version is outside them, 0 otherwise (no
     versions, a project not installed here, an unknown version). ``lookup`` is a
-    :func:`kbtool.versionspec.holds` lookup (``kbtool.applies.environment.installed_lookup``)."""
+    :func:`kbtool.versionspec.holds` lookup (``kbtool.applies.lookup.installed_lookup``)."""
 
     def __init__(self, conn: sqlite3.Connection, lookup: Callable[[str], str | None]) -> None:
         from kbtool.versionspec import UNKNOWN
@@ -688,7 +688,7 @@ def match_text(
 ) -> list[MatchHit]:
     """Entries whose symptoms match the error message, log or traceback ``text``, best
     first (stable API). UsageError when ``text`` holds nothing to match. ``installed``:
-    a lookup of installed versions (``kbtool.applies.environment.installed_lookup()``);
+    a lookup of installed versions (``kbtool.applies.lookup.installed_lookup()``);
     between equal scores, symptoms seen on those versions come first."""
     if not text.strip():
         raise UsageError("nothing to match: give an error message, or a log on stdin with '-'")
