@@ -343,3 +343,25 @@ def test_constraints_pin_only_what_the_requirements_name(tmp_path: Path) -> None
     assert env.packages == {"celery": "5.4.0"}
     assert env.notes == ()
     assert "redis" not in read_lockfile(LOCKS / "requirements.txt", "3.11.7").packages
+
+
+def test_a_planted_environment_with_huge_metadata_is_refused(tmp_path: Path) -> None:
+    dist = tmp_path / "site-packages" / "evil-1.0.dist-info"
+    dist.mkdir(parents=True)
+    with (dist / "METADATA").open("wb") as f:
+        f.write(b"Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n")
+        f.truncate(5 << 20)
+    with pytest.raises(ConfigError, match="larger than 4 MiB"):
+        from_path(tmp_path / "site-packages")
+
+
+def test_unknown_versions_are_listed_apart(kb: Path, tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("fastapi>=0.100\npydantic==2.14.4\n")
+    req = str(tmp_path / "requirements.txt")
+    code, data = run(kb, "--from", req, "--python", "3.12")
+    assert FLAGSHIP in {v["id"] for v in data["unknown"]}
+    assert FLAGSHIP not in {v["id"] for v in data["applies"]}
+    assert code == 0  # a critical learning that may apply does not fail the run
+    text = cli("--root", str(kb), "applies", "--from", req, "--python", "3.12")
+    assert f"{FLAGSHIP}  " in text.out
+    assert "may apply on fastapi (version unknown): a version is unknown" in text.out

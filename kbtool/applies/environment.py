@@ -17,6 +17,7 @@ from kbtool.errors import ConfigError, UsageError
 from kbtool.versionspec import NAME_RE, PYTHON, UNKNOWN, canonical
 
 MAX_DISTRIBUTIONS = 20_000  # distributions read from one folder
+MAX_METADATA_BYTES = 4 << 20  # one METADATA file of another environment
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,35 @@ def from_path(path: Path) -> Environment:
     from importlib.metadata import distributions
 
     site, python, python_source = _locate(path)
+    _check_metadata_sizes(site)
     packages, names, notes = _read_distributions(distributions(path=[str(site)]))
     if python is None:
         python, python_source = this_python(), "this interpreter; the environment does not say"
     return Environment(
         str(site), "environment", packages, python, python_source, names, tuple(notes)
     )
+
+
+def _check_metadata_sizes(site: Path) -> None:
+    """importlib.metadata reads a distribution's METADATA whole: refuse a folder where one
+    is larger than :data:`MAX_METADATA_BYTES` (a planted environment), or that holds more
+    distributions than :data:`MAX_DISTRIBUTIONS`."""
+    count = 0
+    for folder in site.iterdir():
+        if folder.suffix not in (".dist-info", ".egg-info"):
+            continue
+        count += 1
+        if count > MAX_DISTRIBUTIONS:
+            raise ConfigError(f"{site}: more than {MAX_DISTRIBUTIONS} distributions; not read")
+        for name in ("METADATA", "PKG-INFO"):
+            try:
+                size = (folder / name).stat().st_size
+            except OSError:
+                continue
+            if size > MAX_METADATA_BYTES:
+                raise ConfigError(
+                    f"{folder / name}: larger than {MAX_METADATA_BYTES >> 20} MiB; not read"
+                )
 
 
 def _locate(path: Path) -> tuple[Path, str | None, str]:
