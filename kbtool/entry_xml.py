@@ -79,6 +79,8 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
         data["severity"] = _token(el.get("severity"))
     if el.get("status") is not None:
         data["status"] = _token(el.get("status"))
+    if el.get("versions"):
+        data["versions"] = el.get("versions")
     for name in ("title", "category", "description"):
         data[name] = _text(_child(el, name))
     if el.find("date") is not None:  # no <date>: the date is unknown
@@ -216,6 +218,8 @@ def learning_to_element(learning: Learning) -> etree._Element:
         attrs["severity"] = learning.severity.value
     if learning.status.value != "active":
         attrs["status"] = learning.status.value
+    if learning.versions:
+        attrs["versions"] = learning.versions
     el = etree.Element("learning", attrs)
     _sub(el, "title", learning.title)
     if learning.date is not None:

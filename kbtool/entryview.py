@@ -38,6 +38,7 @@ class EntryView(NamedTuple):
     line: int
     severity: str | None  # attributes as written (None when missing)
     status: str | None
+    versions: str | None  # the whole learning's PEP 440 ranges (kbtool.versionspec)
     title: str
     category: str
     date: str
@@ -127,6 +128,7 @@ def read_entry(el: etree._Element, *, texts: bool = True) -> EntryView:
         line=line_of(el),
         severity=el.get("severity"),
         status=el.get("status"),
+        versions=el.get("versions"),
         title=plain[0] or "",
         category=plain[1] or "",
         date=plain[2] or "",

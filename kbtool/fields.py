@@ -82,6 +82,7 @@ ELEMENTS: dict[str, tuple[Field, ...]] = {
         _("id", "id", attr=True),
         _("severity", "severity", attr=True),
         _("status", "status", attr=True),
+        _("versions", "versions", attr=True),
         _("title", "title"),
         _("date", "date"),
         _("category", "category"),

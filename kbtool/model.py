@@ -128,6 +128,8 @@ class Learning(_Model):
     id: str = Field(pattern=ID_PATTERN, json_schema_extra=_xml("learning", "id"))
     severity: Severity | None = Field(default=None, json_schema_extra=_xml("learning", "severity"))
     status: Status = Field(default=Status.ACTIVE, json_schema_extra=_xml("learning", "status"))
+    # where the whole learning holds (as Symptom.versions), e.g. "sqlalchemy>=2.1"
+    versions: str | None = Field(default=None, json_schema_extra=_xml("learning", "versions"))
     title: str = Field(min_length=1, json_schema_extra=_xml("learning", "title"))
     date: dt.date | None = Field(
         default=None, json_schema_extra=_xml("learning", "date")

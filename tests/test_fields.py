@@ -63,7 +63,7 @@ def test_the_derived_tables() -> None:
     from kbtool.reports.headings import FIELD_ORDER, XML_NAMES
 
     assert ELEMENT_ORDER["learning"][-3:] == ("detectors", "extras", "provenance")
-    assert ATTRIBUTE_ORDER["learning"] == ("id", "severity", "status")
+    assert ATTRIBUTE_ORDER["learning"] == ("id", "severity", "status", "versions")
     assert "files-modified" in BODY_TAGS and "title" not in BODY_TAGS
     assert {k: fields.BY_SHORT[k].xml for k in FIELD_ORDER} == XML_NAMES
     assert XML_NAMES["files"] == "files-modified" and XML_NAMES["whys"] == "five-whys"

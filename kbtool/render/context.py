@@ -468,7 +468,11 @@ def entry_context(
         "backlinks": backlinks,
         "n": 0,
         "link": linker.to(rel, f"L{ref.line}"),
-        "versions": list(dict.fromkeys(s["versions"] for s in symptoms if s["versions"])),
+        "versions": list(  # the learning's own range first, then its symptoms'
+            dict.fromkeys(
+                v for v in (_text(data.get("versions")), *(s["versions"] for s in symptoms)) if v
+            )
+        ),
         "superseded_by": superseded_by,
         "checks": [
             {"text": _text(v), "repo_only": REPO_ONLY in _text(v)} for v in data["verification"]

@@ -104,6 +104,14 @@ def write_jsonl(rows: Iterable[dict[str, Any]], stream: TextIO) -> None:
         stream.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def _installed_line(installed: dict[str, str], holds: bool) -> str:
+    """match's word on the installed versions (symptoms seen on them rank first)."""
+    versions = ", ".join(f"{sanitize(k, 60)} {sanitize(v, 40)}" for k, v in installed.items())
+    if holds:
+        return f"    installed {versions}: this symptom's versions (ranked first on equal scores)"
+    return f"    installed {versions}: not this symptom's versions"
+
+
 def _head(entry: Any, config: Config, style: Style) -> list[str]:
     """The first two lines shared by search, match and list hits."""
     title = sanitize(entry.title)
@@ -251,12 +259,20 @@ def match_command(
     stream: TextIO | None = None,
     stdin: TextIO | None = None,
 ) -> int:
+    from kbtool.applies.lookup import installed_lookup
     from kbtool.search.match import match_text
 
     out = stream or sys.stdout
     config = config_at(root)
     text_in = read_match_input(text, stdin or sys.stdin)
-    hits = match_text(config, text_in, limit=limit, notice=notice, progress=progress_printer())
+    hits = match_text(
+        config,
+        text_in,
+        limit=limit,
+        notice=notice,
+        progress=progress_printer(),
+        installed=installed_lookup(),
+    )
     if fmt == "json":
         write_json({"hits": [h.to_dict() for h in hits]}, out)
     elif fmt == "jsonl":
@@ -273,6 +289,8 @@ def match_command(
                 f"{versions}: {sanitize(hit.symptom, 300)}"
             )
             lines.append(f"    line {hit.line_number}: {sanitize(hit.log_line, 300)}")
+            if hit.installed and hit.installed_holds is not None:
+                lines.append(_installed_line(hit.installed, hit.installed_holds))
             out.write("\n".join(lines) + "\n")
     if not hits:
         notice("no entry has a symptom that matches this text" + _search_hint(text_in))

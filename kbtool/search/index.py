@@ -38,7 +38,7 @@ from kbtool.search import indexplace, watch
 from kbtool.search.indexplace import Place
 from kbtool.search.indexread import FileData, Rows, Stat, Todo, read_file
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # 6: entries.versions
 APPLICATION_ID = 0x6B62746C  # "kbtl"
 INDEX_NAME = "index.db"
 LOCK_NAME = "index.lock"
@@ -76,7 +76,8 @@ CREATE TABLE entries (
     status TEXT NOT NULL,
     date TEXT NOT NULL,
     review_by TEXT,
-    tags TEXT NOT NULL          -- tags joined with ' '
+    tags TEXT NOT NULL,         -- tags joined with ' '
+    versions TEXT               -- the entry's own versions (kbtool.applies), or NULL
 );
 CREATE TABLE tags (entry INTEGER NOT NULL, tag TEXT NOT NULL);
 CREATE TABLE symptoms (
@@ -720,7 +721,7 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: int) -> None:
 
 
 _INSERTS = (
-    ("entries", "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    ("entries", "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
     (
         "head",
         f"INSERT INTO entries_fts (rowid, {', '.join(HEAD_COLUMNS)}) "  # noqa: S608

@@ -91,6 +91,7 @@ def entry_rows(rel: str, entries: list[EntryView]) -> Rows:
                 " ".join(e.date.split()),
                 " ".join(e.review_by.split()) or None,
                 tag_text,
+                e.versions,
             )
         )
         rows.head.append((rowid, title, symptom_text, tag_text, category))

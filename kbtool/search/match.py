@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -88,6 +89,10 @@ class MatchHit:
     line_number: int  # of the matching error's line in the input (1-based)
     log_line: str  # that line, control characters removed
     source: str = "line"  # what the line is: traceback | pytest | summary | exception | ...
+    # Whether the symptom's (and its entry's) versions hold for the installed versions
+    # (None: not checked, no versions, or a version unknown), and those versions.
+    installed_holds: bool | None = None
+    installed: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from kbtool.search.fulltext import hit_head
@@ -99,6 +104,9 @@ class MatchHit:
             "symptom": self.symptom,
             "versions": self.versions,
             "matched": {"line": self.line_number, "text": self.log_line, "source": self.source},
+            "installed": None
+            if self.installed is None
+            else {"holds": self.installed_holds, "versions": self.installed},
         }
 
 
@@ -273,19 +281,29 @@ class _Best:
     support: int = 0  # other lines of the input this entry's symptoms match well
     context: float = 0.0  # how much of the entry's title and tags the input holds (0-2)
     surroundings: float = 0.0  # how well the entry's text matches the lines before its error
+    fit: int = 0  # 1: its versions hold for the installed ones, -1: they do not, 0: unknown
 
-    def rank(self) -> tuple[float, float, float, int, int]:
+    def rank(self) -> tuple[float, float, float, int, int, int]:
         """Higher is better: the score, raised a little for each other line of the input
         the entry also explains (at most MAX_SUPPORT); then, between entries tied on one
         error, how well the entry's text matches the lines that led to it (its traceback's
         frames, its test: :func:`_add_surroundings`); then how much of the input's context
         (frames, paths, test names) holds the entry's title words and tags; then the error
-        seen last (a log ends with its cause); then the most repeated one."""
+        seen last (a log ends with its cause); then the most repeated one. Between scores
+        that tie, the symptom whose versions hold for the installed versions comes first
+        (:class:`VersionFit`)."""
         error = self.probe.error
         raised = self.score + SUPPORT_BONUS * min(self.support, MAX_SUPPORT)
         # Scores this close are a tie (a masked symptom scores 2.9-3 where its text in full
         # would score 3): the context and the place in the log decide.
-        return (round(raised, 2), self.surroundings, self.context, error.last, error.repeats)
+        return (
+            round(raised, 2),
+            self.surroundings,
+            self.context,
+            self.fit,
+            error.last,
+            error.repeats,
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -359,7 +377,60 @@ def _only_class_names(shared: frozenset[str]) -> bool:
     return all(_CLASS_WORD.search(w) for w in shared)
 
 
-def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best]:
+class VersionFit:
+    """Whether a symptom row's versions, and its entry's, hold for the installed versions:
+    1 when they hold, -1 when an installed version is outside them, 0 otherwise (no
+    versions, a project not installed here, an unknown version). ``lookup`` is a
+    :func:`kbtool.versionspec.holds` lookup (``kbtool.applies.lookup.installed_lookup``)."""
+
+    def __init__(self, conn: sqlite3.Connection, lookup: Callable[[str], str | None]) -> None:
+        from kbtool.versionspec import UNKNOWN
+
+        self.conn = conn
+        self.lookup = lookup
+        self.known = lambda key: lookup(key) or UNKNOWN  # not installed: no evidence
+        self.entry_versions: dict[int, str | None] = {}
+
+    def load(self, rows: list[tuple[Any, ...]]) -> None:
+        missing = sorted({row[0] for row in rows} - set(self.entry_versions))
+        self.entry_versions.update(dict.fromkeys(missing))
+        for start in range(0, len(missing), SQL_CHUNK):
+            chunk = missing[start : start + SQL_CHUNK]
+            self.entry_versions.update(
+                self.conn.execute(
+                    "SELECT rowid, versions FROM entries "  # noqa: S608 - placeholders only
+                    f"WHERE versions IS NOT NULL AND rowid IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
+
+    def values(self, row: tuple[Any, ...]) -> list[str]:
+        return [v for v in (self.entry_versions.get(row[0]), row[2]) if v]
+
+    def __call__(self, row: tuple[Any, ...]) -> int:
+        from kbtool.versionspec import holds
+
+        fits = [holds(v, self.known) for v in self.values(row)]
+        if False in fits:
+            return -1
+        return 1 if fits and all(fits) else 0
+
+    def installed(self, row: tuple[Any, ...]) -> dict[str, str]:
+        """The installed versions of the projects the row's versions name."""
+        from kbtool.versionspec import projects
+
+        found = {}
+        for value in self.values(row):
+            for key in projects(value):
+                version = self.lookup(key)
+                if version is not None:
+                    found[key] = version
+        return found
+
+
+def _score(
+    probes: list[_Probe], rows: list[tuple[Any, ...]], fit: VersionFit | None = None
+) -> dict[int, _Best]:
     """Best match per entry over every error of the input: each symptom row is compared
     with the probes that share its signature or message, or whose line it matches as a
     masked symptom; failing those, with every probe (then only similarity counts)."""
@@ -373,9 +444,9 @@ def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best
     by_start = _ByStart(probes)
     best: dict[int, _Best] = {}
     explained: dict[int, set[int]] = {}  # entry -> the probes it matches well
-    seen: set[tuple[int, str, str, str]] = set()
+    seen: set[tuple[int, str, str | None, str, str]] = set()  # the same text, other versions: kept
     for row in rows:
-        key = (row[0], row[1], row[3], row[5])
+        key = (row[0], row[1], row[2], row[3], row[5])
         if key in seen:
             continue
         seen.add(key)
@@ -385,6 +456,8 @@ def _score(probes: list[_Probe], rows: list[tuple[Any, ...]]) -> dict[int, _Best
             if tier or similarity >= SUPPORT_SIMILARITY:
                 explained.setdefault(row[0], set()).add(id(probe))
             found = _Best((tier + similarity) * probe.error.weight, tier, kind, row, probe)
+            if fit is not None:
+                found.fit = fit(row)
             current = best.get(row[0])
             if current is None or found.rank() > current.rank():
                 best[row[0]] = found
@@ -540,12 +613,23 @@ def _add_surroundings(conn: sqlite3.Connection, best: dict[int, _Best], text: st
             best[rowid].surroundings = score - top
 
 
-def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHit]:
-    """Rank entries against ``text`` with an open index connection."""
+def match_lines(
+    conn: sqlite3.Connection,
+    text: str,
+    limit: int,
+    installed: Callable[[str], str | None] | None = None,
+) -> list[MatchHit]:
+    """Rank entries against ``text`` with an open index connection; with ``installed`` (a
+    lookup of installed versions), symptoms of the installed versions first among ties."""
     probes = _probes(find_errors(text))
     if not probes:
         return []
-    best = _score(probes, _candidates(conn, probes, limit))
+    rows = _candidates(conn, probes, limit)
+    fit = None
+    if installed is not None:
+        fit = VersionFit(conn, installed)
+        fit.load(rows)
+    best = _score(probes, rows, fit)
     if not best:
         return []
     _add_context(conn, best, text)
@@ -564,6 +648,8 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
     for rowid, found in ranked:
         _, eid, title, category, path, line, severity, status = entries[rowid]
         error = found.probe.error
+        versions = fit.installed(found.row) if fit is not None and fit.values(found.row) else None
+        versions = versions or None  # none of its projects installed here: nothing to say
         hits.append(
             MatchHit(
                 id=eid,
@@ -580,6 +666,8 @@ def match_lines(conn: sqlite3.Connection, text: str, limit: int) -> list[MatchHi
                 line_number=error.number,
                 log_line=error.text,
                 source=error.kind,
+                installed_holds=None if versions is None else {1: True, -1: False}.get(found.fit),
+                installed=versions,
             )
         )
     return hits
@@ -592,15 +680,18 @@ def match_text(
     limit: int = DEFAULT_LIMIT,
     notice: Notice | None = None,
     progress: Progress | None = None,
+    installed: Callable[[str], str | None] | None = None,
 ) -> list[MatchHit]:
     """Entries whose symptoms match the error message, log or traceback ``text``, best
-    first (stable API). UsageError when ``text`` holds nothing to match."""
+    first (stable API). UsageError when ``text`` holds nothing to match. ``installed``:
+    a lookup of installed versions (``kbtool.applies.lookup.installed_lookup()``);
+    between equal scores, symptoms seen on those versions come first."""
     if not text.strip():
         raise UsageError("nothing to match: give an error message, or a log on stdin with '-'")
     check_limit(limit)
     return query_index(
         config,
-        lambda conn: match_lines(conn, text, limit),
+        lambda conn: match_lines(conn, text, limit, installed),
         empty=lambda hits: not hits,
         notice=notice,
         progress=progress,

@@ -132,6 +132,7 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
     """Check one ``<learning>``; its facts (the short fields through the entry reader)."""
     view = read_entry(entry, texts=False)
     entry_id = _check_id(ctx, entry, "id")
+    _check_versions(ctx, entry, None)
     date = review_by = None
     refs: list[list[Any]] = []
     supersedes: list[list[Any]] = []
@@ -146,15 +147,12 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                 _duplicates(ctx, child.iterchildren(_LIST_TAGS[tag]), fold=tag == "tags")
             if tag != "symptoms":
                 continue
+            entry_versions = entry.get("versions")
+            if entry_versions is not None and versions_problem(entry_versions) is not None:
+                entry_versions = None  # reported once, on the learning
             for symptom in child:
                 _machine_specific(ctx, symptom)
-                versions = symptom.get("versions")
-                if versions is not None:
-                    problem = versions_problem(versions)
-                    if problem:
-                        ctx.report(
-                            symptom, "KB313", f"versions {versions!r}: {problem}", attr="versions"
-                        )
+                _check_versions(ctx, symptom, entry_versions)
         elif tag == "date":
             value = _date(ctx, child)
             date = [value, line_of(child), 0] if value else None  # column found on demand
@@ -357,3 +355,19 @@ def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
                     "KB314",
                     f"duplicate <supersedes> {target!r} (first at line {line_of(first)})",
                 )
+
+
+def _check_versions(ctx: FileContext, el: Any, entry_versions: str | None) -> None:
+    """KB313/KB326-KB328 on an element's ``versions``; KB329 when a symptom's range never
+    meets its learning's."""
+    from kbtool.versionspec import overlap_finding, versions_finding
+
+    value = el.get("versions")
+    if value is None:
+        return
+    finding = versions_finding(value)
+    if finding is None and entry_versions is not None and el.tag == "symptom":
+        finding = overlap_finding(value, entry_versions)
+    if finding is not None:
+        code, problem = finding
+        ctx.report(el, code, f"versions {value!r}: {problem}", attr="versions")

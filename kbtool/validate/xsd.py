@@ -37,6 +37,7 @@ OWNED_VALUES = {
     ("supersedes", "ref"),
     ("specification", "schema-version"),
     ("symptom", "versions"),
+    ("learning", "versions"),
     ("date", None),
     ("last_updated", None),
     ("review-by", None),

@@ -202,6 +202,15 @@ def build(base: Path, *, cache: str = ".kbtool", big_bytes: int = 900 * 1024) ->
     (learnings / "outside_folder").symlink_to(outside / "folder")
     (repo / "legacy").symlink_to(outside / "legacy")
 
+    # Lock files for kbtool applies: an include out of the root, a link out, odd names.
+    _write(repo / "requirements.txt", "fastapi==0.123.4\n-r ../outside/secret.md\n")
+    (repo / "uv.lock").symlink_to(outside / "secret.xml")
+    _write(
+        repo / "poetry.lock",
+        '[[package]]\nname = "evil\u202e\u200bname"\nversion = "1.0"\n'
+        '[[package]]\nname = "pool"\nversion = "9" \n',
+    )
+
     # Fix reports: a broken anchor (a true KB4xx finding), a link out, an alias bomb.
     reports = learnings / "reports"
     _write(reports / "pool.md", REPORT.format(extra=""))
