@@ -1,0 +1,60 @@
+"""``kbtool export --format ndjson``: one entry a line, for pipelines and search indexers.
+
+Each line is a JSON object (UTF-8, no insignificant white space, keys in the model's order)::
+
+    {"path": "learnings/fastapi.xml", "line": 12, "learning": {"id": "…", "severity": …}}
+
+``learning`` is the entry in the shape of ``#/$defs/Learning`` of
+``spec/learning.schema.json`` (which allows no other keys, hence the envelope: ``path`` is the
+category file relative to the KB root and ``line`` the line of its ``<learning>`` element).
+:data:`LINE_SCHEMA` is the JSON Schema of a line; docs/export.md shows it, and the tests
+validate every line against it and the committed schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from kbtool.export.records import Collection, Record
+
+LEARNING_SCHEMA_ID = "https://kbtool.dev/spec/learning.schema.json"
+
+#: The JSON Schema of one line (draft 2020-12); ``learning`` refers to the committed schema.
+LINE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://kbtool.dev/spec/export-line.schema.json",
+    "title": "One line of kbtool export --format ndjson",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["path", "line", "learning"],
+    "properties": {
+        "path": {
+            "type": "string",
+            "description": "The category file holding the entry, relative to the KB root",
+        },
+        "line": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The line of its <learning> element (0: unknown)",
+        },
+        "learning": {"$ref": f"{LEARNING_SCHEMA_ID}#/$defs/Learning"},
+    },
+}
+
+
+def line_data(record: Record) -> dict[str, Any]:
+    """One line as data."""
+    return {"path": record.path, "line": record.line, "learning": record.data()}
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """One line as text, newline included: deterministic (model order, no spaces)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def lines(collection: Collection) -> Iterator[str]:
+    """Every line of the export, in KB order."""
+    for record in collection.records:
+        yield dumps(line_data(record))
