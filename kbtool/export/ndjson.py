@@ -49,9 +49,18 @@ def line_data(record: Record) -> dict[str, Any]:
     return {"path": record.path, "line": record.line, "learning": record.data()}
 
 
+#: Characters JSON leaves raw that some readers take for a line break (Python's
+#: ``str.splitlines``, JavaScript before ES2019): written as ``\\uXXXX`` escapes, so a line
+#: is a line for every reader. They occur only inside strings, where the escape is the same.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_LINE_BREAK_TABLE = str.maketrans(_LINE_BREAKS)
+
+
 def dumps(data: dict[str, Any]) -> str:
-    """One line as text, newline included: deterministic (model order, no spaces)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One line as text, newline included: deterministic (model order, no spaces), UTF-8
+    but for the characters some readers split lines at."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.translate(_LINE_BREAK_TABLE) + "\n"
 
 
 def lines(collection: Collection) -> Iterator[str]:

@@ -226,9 +226,9 @@ def _build(collection: Collection, path: Path) -> tuple[int, int, int]:
         reports = links = 0
         if collection.graph is not None:
             link_rows = list(_link_rows(collection.graph, exported))
-            kept = {row[1] for row in link_rows} | {row[3] for row in link_rows}
-            unfiltered = len(exported) == len(collection.graph.entries)
-            reports = _insert_reports(conn, collection, unfiltered, kept)
+            linked = {row[1] for row in link_rows} | {row[2] for row in link_rows}
+            everything = len(exported) == len(collection.graph.entries)
+            reports = _insert_reports(conn, collection, everything, linked)
             conn.executemany(
                 "INSERT INTO links (kind, from_report, to_report, from_entry, to_entry, to_file, "
                 "to_url, target, resolved, path, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -316,16 +316,19 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 
 def _link_rows(graph: LinkGraph, exported: set[str]) -> Iterator[tuple[Any, ...]]:
     """(kind, from_report, to_report, from_entry, to_entry, to_file, to_url, target,
-    resolved, path, line) of every link that touches no entry left out of the export."""
+    resolved, path, line) of every link, or, in a filtered export, of every link that
+    touches an exported entry and no entry left out."""
+    everything = len(exported) == len(graph.entries)
     for edge in graph.edges():
         source_kind, _, source = edge.source.partition(":")
         target_kind, _, target = edge.target.partition(":")
-        if any(
-            kind == "entry" and key in graph.entries and key not in exported
+        entries = [
+            key
             for kind, key in ((source_kind, source), (target_kind, target))
-        ):
-            continue
-        yield _row(edge, source_kind, source, target_kind, target, exported)
+            if kind == "entry" and key in graph.entries
+        ]
+        if all(key in exported for key in entries) and (everything or entries):
+            yield _row(edge, source_kind, source, target_kind, target, exported)
     for href in graph.hrefs:
         if href.entry_id in exported and _is_url(href.target):
             yield (
@@ -373,8 +376,10 @@ def _is_url(target: str) -> bool:
 
 
 def _insert_reports(
-    conn: sqlite3.Connection, collection: Collection, unfiltered: bool, kept: set[Any]
+    conn: sqlite3.Connection, collection: Collection, everything: bool, linked: set[Any]
 ) -> int:
+    """Insert the fix reports (all of them, or in a filtered export those ``linked``) and
+    their sections; return how many."""
     from kbtool.reports.parser import read_report
 
     graph = collection.graph
@@ -383,7 +388,7 @@ def _insert_reports(
     count = 0
     position_rows: list[tuple[Any, ...]] = []
     for rel, node in graph.reports.items():  # sorted by path (LinkGraph.load_reports)
-        if not (unfiltered or rel in kept):
+        if not (everything or rel in linked):
             continue
         problem = "; ".join(message for _, _, _, message in node.errors) or None
         conn.execute(
