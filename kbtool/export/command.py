@@ -13,10 +13,10 @@ FORMATS = ("ndjson", "sqlite")
 DOC = """Export the learnings as data: one JSON entry a line, or a read-only SQLite file.
 
 --format ndjson writes each entry as {"path", "line", "learning"} (the entry in the shape of
-spec/learning.schema.json) to --out FILE or stdout. --format sqlite writes --out FILE with
+spec/learning.schema.json) to --out FILE or stdout. --format sqlite writes --out NAME.db with
 entries, symptoms, tags, links and fix-report tables, full-text indexed, and
-FILE.metadata.json beside it: 'datasette serve --immutable FILE --metadata
-FILE.metadata.json' serves it with facets. The same knowledge base gives byte-identical
+NAME.metadata.json beside it: 'datasette serve --immutable NAME.db --metadata
+NAME.metadata.json' serves it with facets. The same knowledge base gives byte-identical
 output. The filters are those of 'kbtool list'. Exit 0, 1 when an entry could not be
 exported (the rest is written; 'kbtool validate' says why), 2 usage error, 3 when the
 output cannot be written. See docs/export.md."""
@@ -33,7 +33,7 @@ OPTS = (
     Opt(
         "no_metadata",
         ("--no-metadata",),
-        "sqlite: do not write FILE.metadata.json (Datasette's facets) beside the file.",
+        "sqlite: do not write NAME.metadata.json (Datasette's facets) beside NAME.db.",
         kind=bool,
         default=False,
     ),

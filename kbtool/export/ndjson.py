@@ -50,7 +50,7 @@ def line_data(record: Record) -> dict[str, Any]:
 
 
 #: Characters JSON leaves raw that some readers take for a line break (Python's
-#: ``str.splitlines``, JavaScript before ES2019): written as ``\\uXXXX`` escapes, so a line
+#: ``str.splitlines``, JavaScript before ES2019): written as ``\uXXXX`` escapes, so a line
 #: is a line for every reader. They occur only inside strings, where the escape is the same.
 _LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _LINE_BREAK_TABLE = str.maketrans(_LINE_BREAKS)

@@ -242,7 +242,7 @@ def _build(collection: Collection, path: Path) -> tuple[int, int, int]:
                 ("generator", f"kbtool {__version__}"),
                 ("entries", str(len(collection.records))),
                 ("schema", "https://kbtool.dev/spec/learning.schema.json#/$defs/Learning"),
-                ("serve", "datasette serve --immutable FILE --metadata FILE.metadata.json"),
+                ("serve", "datasette serve --immutable NAME.db --metadata NAME.metadata.json"),
             ],
         )
         for table in ("entries_fts", "fix_report_sections_fts"):
