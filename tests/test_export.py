@@ -394,3 +394,22 @@ def test_no_knowledge_base_is_a_configuration_error(tmp_path: Path) -> None:
     done = run_kbtool("--root", str(tmp_path), "export", cwd=tmp_path)
     assert done.returncode == 3, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_repository_names_every_line_and_the_database(bundled: Path, tmp_path: Path) -> None:
+    code, out, err = export(bundled, "--repository", "acme/payments", "--tag", "celery")
+    assert code == 0, err
+    lines = [json.loads(t) for t in out.splitlines()]
+    assert lines and all(d["repository"] == "acme/payments" for d in lines)
+    assert all(line_validator().is_valid(d) for d in lines)
+    assert list(lines[0]) == ["repository", "path", "line", "learning"]
+    target = tmp_path / "payments.db"
+    code, _, err = export(bundled, "-f", "sqlite", "-o", str(target), "--repository", "acme/x")
+    assert code == 0, err
+    with connect(target) as conn:
+        assert conn.execute(
+            "SELECT value FROM kbtool_export WHERE key = 'repository'"
+        ).fetchone() == ("acme/x",)
+    metadata = json.loads((tmp_path / "payments.metadata.json").read_text())
+    assert metadata["title"] == "Learnings of acme/x"
+    assert list(metadata["databases"]) == ["payments"]

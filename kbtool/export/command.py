@@ -31,6 +31,13 @@ OPTS = (
     ),
     *FILTER_OPTS,
     Opt(
+        "repository",
+        ("--repository",),
+        "Name the repository the knowledge base belongs to in the output (ndjson: a "
+        "'repository' key on every line), for merging many repositories' exports.",
+        metavar="NAME",
+    ),
+    Opt(
         "no_metadata",
         ("--no-metadata",),
         "sqlite: do not write NAME.metadata.json (Datasette's facets) beside NAME.db.",
@@ -45,6 +52,7 @@ def export_command(
     root: str | Path | None,
     fmt: str,
     out: str | None,
+    repository: str | None,
     no_metadata: bool,
     **filter_values: Any,
 ) -> int:
@@ -64,10 +72,10 @@ def export_command(
     for skipped in collection.skipped:
         print(f"kbtool: {skipped.format()}", file=sys.stderr)
     if fmt == "ndjson":
-        where = _ndjson(collection, out)
+        where = _ndjson(collection, out, repository)
         size = ""
     else:
-        where, size = _sqlite(collection, Path(out or ""), metadata=not no_metadata)
+        where, size = _sqlite(collection, Path(out or ""), repository, metadata=not no_metadata)
     from kbtool.reporters import plural
 
     print(
@@ -82,20 +90,22 @@ def export_command(
     return 1 if collection.skipped else 0
 
 
-def _ndjson(collection: Any, out: str | None) -> str:
+def _ndjson(collection: Any, out: str | None, repository: str | None) -> str:
     from kbtool.export.ndjson import lines
 
     if out in (None, "-"):
-        for line in lines(collection):
+        for line in lines(collection, repository):
             sys.stdout.write(line)
         sys.stdout.flush()
         return "stdout"
     target = Path(out).absolute()
-    _write(target, "".join(lines(collection)).encode("utf-8"))
+    _write(target, "".join(lines(collection, repository)).encode("utf-8"))
     return _shown(target)
 
 
-def _sqlite(collection: Any, out: Path, *, metadata: bool) -> tuple[str, str]:
+def _sqlite(
+    collection: Any, out: Path, repository: str | None, *, metadata: bool
+) -> tuple[str, str]:
     from kbtool.errors import ConfigError
     from kbtool.export.sqlite import write_sqlite
 
@@ -103,7 +113,7 @@ def _sqlite(collection: Any, out: Path, *, metadata: bool) -> tuple[str, str]:
     if target.is_dir():
         raise ConfigError(f"--out {_shown(target)}: is a folder")
     try:
-        result = write_sqlite(collection, target)
+        result = write_sqlite(collection, target, repository=repository)
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"--out {_shown(target)}: {getattr(exc, 'strerror', None) or exc}"
@@ -117,7 +127,7 @@ def _sqlite(collection: Any, out: Path, *, metadata: bool) -> tuple[str, str]:
     if metadata:
         from kbtool.export.datasette import metadata_bytes, metadata_path
 
-        _write(metadata_path(target), metadata_bytes(target, result.entries))
+        _write(metadata_path(target), metadata_bytes(target, result.entries, repository))
         size += f" and {_shown(metadata_path(target))}"
     return _shown(target), size
 

@@ -24,10 +24,10 @@ def metadata_path(database: Path) -> Path:
     return database.with_name(f"{database.stem}.metadata.json")
 
 
-def metadata(database: Path, entries: int) -> dict[str, Any]:
+def metadata(database: Path, entries: int, repository: str | None = None) -> dict[str, Any]:
     """Datasette metadata (0.6x ``--metadata``) for the export at ``database``."""
     return {
-        "title": "Learnings",
+        "title": f"Learnings of {repository}" if repository else "Learnings",
         "description": (
             f"A kbtool export: {entries} entries from a knowledge base of learnings from bugs"
         ),
@@ -66,5 +66,6 @@ def metadata(database: Path, entries: int) -> dict[str, Any]:
     }
 
 
-def metadata_bytes(database: Path, entries: int) -> bytes:
-    return (json.dumps(metadata(database, entries), indent=2, ensure_ascii=False) + "\n").encode()
+def metadata_bytes(database: Path, entries: int, repository: str | None = None) -> bytes:
+    data = metadata(database, entries, repository)
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

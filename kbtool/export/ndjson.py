@@ -4,6 +4,8 @@ Each line is a JSON object (UTF-8, no insignificant white space, keys in the mod
 
     {"path": "learnings/fastapi.xml", "line": 12, "learning": {"id": "…", "severity": …}}
 
+(with ``--repository NAME``, ``"repository": "NAME"`` comes first, for merging many KBs).
+
 ``learning`` is the entry in the shape of ``#/$defs/Learning`` of
 ``spec/learning.schema.json`` (which allows no other keys, hence the envelope: ``path`` is the
 category file relative to the KB root and ``line`` the line of its ``<learning>`` element).
@@ -30,6 +32,10 @@ LINE_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["path", "line", "learning"],
     "properties": {
+        "repository": {
+            "type": "string",
+            "description": "The repository the KB belongs to, as given with --repository",
+        },
         "path": {
             "type": "string",
             "description": "The category file holding the entry, relative to the KB root",
@@ -44,9 +50,10 @@ LINE_SCHEMA: dict[str, Any] = {
 }
 
 
-def line_data(record: Record) -> dict[str, Any]:
-    """One line as data."""
-    return {"path": record.path, "line": record.line, "learning": record.data()}
+def line_data(record: Record, repository: str | None = None) -> dict[str, Any]:
+    """One line as data (``repository`` first, when given)."""
+    head = {"repository": repository} if repository else {}
+    return {**head, "path": record.path, "line": record.line, "learning": record.data()}
 
 
 #: Characters JSON leaves raw that some readers take for a line break (Python's
@@ -63,7 +70,7 @@ def dumps(data: dict[str, Any]) -> str:
     return text.translate(_LINE_BREAK_TABLE) + "\n"
 
 
-def lines(collection: Collection) -> Iterator[str]:
+def lines(collection: Collection, repository: str | None = None) -> Iterator[str]:
     """Every line of the export, in KB order."""
     for record in collection.records:
-        yield dumps(line_data(record))
+        yield dumps(line_data(record, repository))

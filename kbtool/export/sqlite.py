@@ -161,14 +161,17 @@ class SqliteResult:
     bytes: int
 
 
-def write_sqlite(collection: Collection, out: Path) -> SqliteResult:
-    """Write the export to ``out`` (atomically, mode 0444); OSError when it cannot."""
+def write_sqlite(
+    collection: Collection, out: Path, *, repository: str | None = None
+) -> SqliteResult:
+    """Write the export to ``out`` (atomically, mode 0444); OSError when it cannot.
+    ``repository`` names the repository the KB belongs to (in ``kbtool_export``)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(fd)
     tmp = Path(name)
     try:
-        counts = _build(collection, tmp)
+        counts = _build(collection, tmp, repository)
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         tmp.chmod(FILE_MODE)
@@ -190,7 +193,7 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def _build(collection: Collection, path: Path) -> tuple[int, int, int]:
+def _build(collection: Collection, path: Path, repository: str | None) -> tuple[int, int, int]:
     from kbtool import __version__
 
     conn = sqlite3.connect(path, isolation_level=None)
@@ -243,6 +246,7 @@ def _build(collection: Collection, path: Path) -> tuple[int, int, int]:
                 ("entries", str(len(collection.records))),
                 ("schema", "https://kbtool.dev/spec/learning.schema.json#/$defs/Learning"),
                 ("serve", "datasette serve --immutable NAME.db --metadata NAME.metadata.json"),
+                *([("repository", repository)] if repository else []),
             ],
         )
         for table in ("entries_fts", "fix_report_sections_fts"):
