@@ -129,6 +129,7 @@ def test_the_same_kb_gives_byte_identical_output(fmt: str, bundled: Path, tmp_pa
         outputs.append(target.read_bytes())
     assert len(outputs[0]) > 10_000
     assert outputs[0] == outputs[1] == outputs[2]
+    assert not list(tmp_path.glob("*.metadata.json"))  # --no-metadata
 
 
 # ------------------------------------------------------------------ sqlite
