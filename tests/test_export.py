@@ -284,7 +284,10 @@ def test_a_filtered_sqlite_export_keeps_its_foreign_keys(bundled: Path, tmp_path
 
 # ------------------------------------------------------------------ hostile and broken input
 
-HOSTILE = "'); DROP TABLE entries; -- \"<img src=x onerror=alert(1)>\u2028\x85\u2029\t$(rm -rf /)"
+HOSTILE = (
+    "'); DROP TABLE entries; -- \"<img src=x onerror=alert(1)>\u2028\x85\u2029\t$(rm -rf /)"
+    " \u202eevil\u202c soft\u00adhyphen tag\U000e0041"
+)
 
 
 def category_file(category: str, *entries: str) -> str:
@@ -327,10 +330,21 @@ def test_hostile_text_stays_data(tmp_path: Path) -> None:
         assert json.loads(tags) == [HOSTILE.strip()]
         assert symptoms == HOSTILE.strip()
         assert conn.execute("SELECT tag FROM tags").fetchall() == [(HOSTILE.strip(),)]
-    code, out, err = export(root)
-    assert code == 0, err
-    assert len(out.splitlines()) == 1  # U+2028 inside a JSON string is no line break
-    assert json.loads(out)["learning"]["title"] == HOSTILE.strip()
+    # through the console script (stdout escaped for the terminal) and to a file: the same
+    # bytes, one line even for str.splitlines(), nothing raw that hides or reorders text
+    stdout = run_kbtool("--root", str(root), "export", cwd=tmp_path)
+    assert stdout.returncode == 0, stdout.stderr
+    to_file = run_kbtool("--root", str(root), "export", "-o", "h.ndjson", cwd=tmp_path)
+    assert to_file.returncode == 0, to_file.stderr
+    data = (tmp_path / "h.ndjson").read_bytes()
+    assert data == stdout.stdout.encode("utf-8")
+    assert len(data.decode("utf-8").splitlines()) == 1
+    assert not re.search(
+        "[\u0080-\u009f\u00ad\u2028\u2029\u202a-\u202e\U000e0000-\U000e007f]", data.decode("utf-8")
+    )
+    line = json.loads(data)
+    assert line["learning"]["title"] == HOSTILE.strip()
+    assert line_validator().is_valid(line)
 
 
 def test_what_cannot_be_exported_is_said_and_the_rest_written(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ validate every line against it and the committed schema.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,18 +57,35 @@ def line_data(record: Record, repository: str | None = None) -> dict[str, Any]:
     return {**head, "path": record.path, "line": record.line, "learning": record.data()}
 
 
-#: Characters JSON leaves raw that some readers take for a line break (Python's
-#: ``str.splitlines``, JavaScript before ES2019): written as ``\uXXXX`` escapes, so a line
-#: is a line for every reader. They occur only inside strings, where the escape is the same.
-_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_LINE_BREAK_TABLE = str.maketrans(_LINE_BREAKS)
-
-
 def dumps(data: dict[str, Any]) -> str:
     """One line as text, newline included: deterministic (model order, no spaces), UTF-8
-    but for the characters some readers split lines at."""
+    but for the characters written as ``\\uXXXX`` escapes (:data:`_ESCAPED`)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.translate(_LINE_BREAK_TABLE) + "\n"
+    return (text if text.isascii() else _ESCAPED.sub(_json_escape, text)) + "\n"
+
+
+def _escaped() -> re.Pattern[str]:
+    """What JSON leaves raw but is escaped here: C1 controls, U+2028 and U+2029 (which
+    Python's ``str.splitlines`` and JavaScript before ES2019 take for line breaks), and the
+    bidirectional controls and invisible characters of :mod:`kbtool.textsafe` (which make
+    text display differently from what it holds). They occur only inside strings, where the
+    escape is the same string; so a line is a line for every reader, nothing is hidden from
+    a person reading it, and stdout (which the command line escapes the same way) and
+    ``--out FILE`` get the same bytes."""
+    from kbtool.textsafe import BIDI_CONTROLS, INVISIBLE
+
+    return re.compile(f"[\x80-\x9f{BIDI_CONTROLS}{INVISIBLE}]")
+
+
+_ESCAPED = _escaped()
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON spells characters beyond the BMP
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def lines(collection: Collection, repository: str | None = None) -> Iterator[str]:
