@@ -29,6 +29,11 @@ SCHEMA = json.loads((REPO / "spec" / "learning.schema.json").read_text(encoding=
 FLAGSHIP = "async-context-manager-dependency-injection"
 
 
+def test_the_schema_id_is_the_committed_one() -> None:
+    assert SCHEMA["$id"] == LEARNING_SCHEMA_ID
+    assert "Learning" in SCHEMA["$defs"]
+
+
 def line_validator() -> Draft202012Validator:
     """LINE_SCHEMA, its `learning` resolved against the committed spec/learning.schema.json."""
     registry: Registry = Registry().with_resource(

@@ -20,9 +20,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from kbtool.export.records import Collection, Record
-
-LEARNING_SCHEMA_ID = "https://kbtool.dev/spec/learning.schema.json"
+from kbtool.export.records import LEARNING_REF, Collection, Record
+from kbtool.export.records import LEARNING_SCHEMA_ID as LEARNING_SCHEMA_ID  # for validators
 
 #: The JSON Schema of one line (draft 2020-12); ``learning`` refers to the committed schema.
 LINE_SCHEMA: dict[str, Any] = {
@@ -46,7 +45,7 @@ LINE_SCHEMA: dict[str, Any] = {
             "minimum": 0,
             "description": "The line of its <learning> element (0: unknown)",
         },
-        "learning": {"$ref": f"{LEARNING_SCHEMA_ID}#/$defs/Learning"},
+        "learning": {"$ref": LEARNING_REF},
     },
 }
 

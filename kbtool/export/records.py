@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from kbtool.search.fulltext import Filters
 
 
+#: The ``$id`` of spec/learning.schema.json (kbtool.model.json_schema), and where an
+#: exported entry's shape is defined in it.
+LEARNING_SCHEMA_ID = "https://kbtool.dev/spec/learning.schema.json"
+LEARNING_REF = f"{LEARNING_SCHEMA_ID}#/$defs/Learning"
+
+
 @dataclass(frozen=True)
 class Record:
     """One exported entry: the model, its file (root-relative, POSIX) and line."""

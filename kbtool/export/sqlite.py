@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from kbtool.export.records import Collection, Record
+from kbtool.export.records import LEARNING_REF, Collection, Record
 
 if TYPE_CHECKING:
     from kbtool.model import Learning
@@ -194,61 +194,20 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _build(collection: Collection, path: Path, repository: str | None) -> tuple[int, int, int]:
-    from kbtool import __version__
-
+    """Fill a fresh file at ``path``; return (entries, fix reports, links)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.executescript(
             f"PRAGMA page_size = {PAGE_SIZE}; PRAGMA encoding = 'UTF-8';"
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"  # a temporary file
             f"PRAGMA user_version = {FORMAT_VERSION};"
             f"PRAGMA application_id = {APPLICATION_ID};"
         )
         conn.executescript(SCHEMA)
         conn.execute("BEGIN")
-        exported = {r.learning.id for r in collection.records}
-        conn.executemany(
-            f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "  # noqa: S608 - constant names
-            f"VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})",
-            (_entry_row(r) for r in collection.records),
-        )
-        conn.executemany(
-            "INSERT INTO symptoms (entry_id, position, text, versions) VALUES (?, ?, ?, ?)",
-            (
-                (r.learning.id, n, s.text, s.versions)
-                for r in collection.records
-                for n, s in enumerate(r.learning.symptoms, 1)
-            ),
-        )
-        tags = _entry_tags(collection.records)
-        conn.executemany(
-            "INSERT INTO tags (tag, entries) VALUES (?, ?)",
-            sorted(_count(tag for _, tag in tags).items()),
-        )
-        conn.executemany("INSERT INTO entry_tags (entry_id, tag) VALUES (?, ?)", tags)
-        reports = links = 0
-        if collection.graph is not None:
-            link_rows = list(_link_rows(collection.graph, exported))
-            linked = {row[1] for row in link_rows} | {row[2] for row in link_rows}
-            everything = len(exported) == len(collection.graph.entries)
-            reports = _insert_reports(conn, collection, everything, linked)
-            conn.executemany(
-                "INSERT INTO links (kind, from_report, to_report, from_entry, to_entry, to_file, "
-                "to_url, target, resolved, path, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                link_rows,
-            )
-            links = len(link_rows)
-        conn.executemany(
-            "INSERT INTO kbtool_export (key, value) VALUES (?, ?)",
-            [
-                ("format", str(FORMAT_VERSION)),
-                ("generator", f"kbtool {__version__}"),
-                ("entries", str(len(collection.records))),
-                ("schema", "https://kbtool.dev/spec/learning.schema.json#/$defs/Learning"),
-                ("serve", "datasette serve --immutable NAME.db --metadata NAME.metadata.json"),
-                *([("repository", repository)] if repository else []),
-            ],
-        )
+        _insert_entries(conn, collection.records)
+        reports, links = _insert_links(conn, collection)
+        _insert_info(conn, len(collection.records), repository)
         for table in ("entries_fts", "fix_report_sections_fts"):
             conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")  # noqa: S608
             conn.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # noqa: S608
@@ -257,6 +216,63 @@ def _build(collection: Collection, path: Path, repository: str | None) -> tuple[
     finally:
         conn.close()
     return len(collection.records), reports, links
+
+
+def _insert_entries(conn: sqlite3.Connection, records: list[Record]) -> None:
+    """``entries``, ``symptoms``, ``tags`` and ``entry_tags``, in KB order."""
+    conn.executemany(
+        f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "  # noqa: S608 - constant names
+        f"VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})",
+        (_entry_row(r) for r in records),
+    )
+    conn.executemany(
+        "INSERT INTO symptoms (entry_id, position, text, versions) VALUES (?, ?, ?, ?)",
+        (
+            (r.learning.id, n, s.text, s.versions)
+            for r in records
+            for n, s in enumerate(r.learning.symptoms, 1)
+        ),
+    )
+    tags = _entry_tags(records)
+    conn.executemany(
+        "INSERT INTO tags (tag, entries) VALUES (?, ?)",
+        sorted(_count(tag for _, tag in tags).items()),
+    )
+    conn.executemany("INSERT INTO entry_tags (entry_id, tag) VALUES (?, ?)", tags)
+
+
+def _insert_links(conn: sqlite3.Connection, collection: Collection) -> tuple[int, int]:
+    """``links``, ``fix_reports`` and ``fix_report_sections``; (reports, links)."""
+    graph = collection.graph
+    if graph is None:
+        return 0, 0
+    exported = {r.learning.id for r in collection.records}
+    link_rows = list(_link_rows(graph, exported))
+    linked = {row[1] for row in link_rows} | {row[2] for row in link_rows}
+    everything = len(exported) == len(graph.entries)
+    reports = _insert_reports(conn, collection, everything, linked)
+    conn.executemany(
+        "INSERT INTO links (kind, from_report, to_report, from_entry, to_entry, to_file, "
+        "to_url, target, resolved, path, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        link_rows,
+    )
+    return reports, len(link_rows)
+
+
+def _insert_info(conn: sqlite3.Connection, entries: int, repository: str | None) -> None:
+    from kbtool import __version__
+
+    conn.executemany(
+        "INSERT INTO kbtool_export (key, value) VALUES (?, ?)",
+        [
+            ("format", str(FORMAT_VERSION)),
+            ("generator", f"kbtool {__version__}"),
+            ("entries", str(entries)),
+            ("schema", LEARNING_REF),
+            ("serve", "datasette serve --immutable NAME.db --metadata NAME.metadata.json"),
+            *([("repository", repository)] if repository else []),
+        ],
+    )
 
 
 def _entry_row(record: Record) -> tuple[Any, ...]:
