@@ -25,7 +25,7 @@ OPTS = (
     format_opt(*FORMATS),
     Opt(
         "out",
-        ("--out", "-o"),
+        ("--out", "--output", "-o"),  # -o is --output in every other command
         "Write to this file ('-': stdout, the default for ndjson; sqlite needs a file).",
         metavar="FILE",
     ),
