@@ -372,6 +372,23 @@ def test_what_cannot_be_exported_is_said_and_the_rest_written(tmp_path: Path) ->
     assert "entry 'bad-date' not exported: it does not fit the schema" in err
     assert "learnings/b.xml:" in err and "KB101" in err
     assert "1 entry to stdout; 3 problems (not exported)" in err
+    # an entry left out for its errors does not make the export a filtered one: every fix
+    # report is still exported, and no link names the entry that is not there
+    (root / "learnings" / "reports").mkdir()
+    (root / "learnings" / "reports" / "r.md").write_text(
+        "# Report\n\nAbout learnings/a.xml#bad-date and learnings/a.xml#good-one.\n"
+    )
+    (root / "learnings" / "reports" / "other.md").write_text("# Other\n\nNo entry here.\n")
+    code, _, err = export(root, "-f", "sqlite", "-o", str(tmp_path / "b.db"))
+    assert code == 1, err
+    with connect(tmp_path / "b.db") as conn:
+        assert conn.execute("SELECT path FROM fix_reports").fetchall() == [
+            ("learnings/reports/other.md",),
+            ("learnings/reports/r.md",),
+        ]
+        mentions = conn.execute("SELECT to_entry FROM links WHERE kind = 'mentions'").fetchall()
+        assert mentions == [("good-one",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
 # ------------------------------------------------------------------ the command line

@@ -63,6 +63,7 @@ class Collection:
     records: list[Record] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     graph: LinkGraph | None = None  # with with_links only
+    filtered: bool = False  # filters chose the entries (else: every entry that could be read)
 
 
 def collect(
@@ -80,6 +81,7 @@ def collect(
     for finding in kb.walk_findings:
         out.skipped.append(Skipped(finding.path, finding.line, f"{finding.code} {finding.message}"))
     wanted = _wanted(config, filters)
+    out.filtered = wanted is not None
     seen: dict[str, str] = {}
     for source in kb.sources:
         rel = _relative(config, source.path)

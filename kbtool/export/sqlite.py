@@ -247,10 +247,9 @@ def _insert_links(conn: sqlite3.Connection, collection: Collection) -> tuple[int
     if graph is None:
         return 0, 0
     exported = {r.learning.id for r in collection.records}
-    link_rows = list(_link_rows(graph, exported))
+    link_rows = list(_link_rows(graph, exported, everything=not collection.filtered))
     linked = {row[1] for row in link_rows} | {row[2] for row in link_rows}
-    everything = len(exported) == len(graph.entries)
-    reports = _insert_reports(conn, collection, everything, linked)
+    reports = _insert_reports(conn, collection, not collection.filtered, linked)
     conn.executemany(
         "INSERT INTO links (kind, from_report, to_report, from_entry, to_entry, to_file, "
         "to_url, target, resolved, path, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -334,11 +333,13 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 # ------------------------------------------------------------------ links and fix reports
 
 
-def _link_rows(graph: LinkGraph, exported: set[str]) -> Iterator[tuple[Any, ...]]:
+def _link_rows(
+    graph: LinkGraph, exported: set[str], *, everything: bool
+) -> Iterator[tuple[Any, ...]]:
     """(kind, from_report, to_report, from_entry, to_entry, to_file, to_url, target,
-    resolved, path, line) of every link, or, in a filtered export, of every link that
-    touches an exported entry and no entry left out."""
-    everything = len(exported) == len(graph.entries)
+    resolved, path, line) of every link that touches no entry left out (one that could not
+    be exported, or one the filters left out); in a filtered export, only those that touch
+    an exported entry."""
     for edge in graph.edges():
         source_kind, _, source = edge.source.partition(":")
         target_kind, _, target = edge.target.partition(":")
