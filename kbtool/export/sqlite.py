@@ -39,6 +39,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from kbtool.export.records import LEARNING_REF, Collection, Record
+from kbtool.search.index import TOKENIZER  # searches of the export stem words like kbtool's
 
 if TYPE_CHECKING:
     from kbtool.model import Learning
@@ -48,7 +49,6 @@ FORMAT_VERSION = 1
 APPLICATION_ID = 0x6B627478  # "kbtx" in the header: `file` and tools can tell the export apart
 PAGE_SIZE = 4096
 FILE_MODE = 0o444
-TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 #: Columns of ``entries`` with their meaning (also Datasette's column descriptions).
 ENTRY_COLUMNS: dict[str, str] = {
