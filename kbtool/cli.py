@@ -1398,6 +1398,15 @@ def _register_applies_command() -> None:
 _register_applies_command()
 
 
+def _register_export_command() -> None:
+    from kbtool.export import command as m
+
+    _spec_command("export", m.OPTS, m.export_command, m.DOC)
+
+
+_register_export_command()
+
+
 def run() -> None:
     """Entry point: run the app, turning library errors into messages and exit codes."""
     from kbtool.fastcli import run_guarded
