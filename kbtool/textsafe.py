@@ -41,9 +41,19 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
+def _escape_json(match: re.Match[str]) -> str:
+    """``\\uXXXX``, a surrogate pair beyond the BMP: the same text inside a JSON string."""
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def escape_hidden(text: str) -> str:
-    """Bidirectional controls and invisible characters written as ``\\uXXXX`` escapes."""
-    return text if text.isascii() else _HIDDEN.sub(_escape, text)
+    """Bidirectional controls and invisible characters written as ``\\uXXXX`` escapes, the
+    form JSON reads back as the same string (so ``--format json`` stays valid JSON)."""
+    return text if text.isascii() else _HIDDEN.sub(_escape_json, text)
 
 
 class EscapingStream:

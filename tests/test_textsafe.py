@@ -1,0 +1,42 @@
+"""Output escaping (kbtool.textsafe): hidden characters never reach a terminal as themselves,
+and JSON written through the escaping stream stays valid JSON with the same strings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from search_kb import copy_kb
+
+from kbtool.textsafe import _HIDDEN, escape_hidden
+
+HIDDEN_SAMPLES = "\u00ad\u202e\u200b\u2028\ufeff\U000e0041\U000e007f"
+
+
+@given(st.text(alphabet=st.sampled_from(list(HIDDEN_SAMPLES) + list('ab "\\\n\u00e9\u65e5'))))
+def test_escaped_json_reads_back_as_the_same_strings(text: str) -> None:
+    escaped = escape_hidden(json.dumps({"t": text}, ensure_ascii=False))
+    assert _HIDDEN.search(escaped) is None
+    assert json.loads(escaped) == {"t": text}
+
+
+def test_list_json_with_a_soft_hyphen_and_a_tag_character_is_valid_json(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    path = config.learnings_dir / "api_http.xml"
+    text = path.read_text(encoding="utf-8")
+    title = "Retry\u00adstorm \U000e0041 after"
+    path.write_text(text.replace("Retry storm after", title, 1), encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "kbtool", "list", "--format", "json"],
+        cwd=config.root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "\u00ad" not in out and "\\u00ad" in out and "\\udb40\\udc41" in out
+    titles = [e["title"] for e in json.loads(out)]
+    assert any(t.startswith(title) for t in titles), titles
