@@ -33,7 +33,7 @@ from kbtool.search.query import FtsQuery, convert, for_table
 from kbtool.search.snippets import COLUMNS as SNIPPET_COLUMNS
 
 SEVERITIES = ("critical", "high", "medium", "low")
-STATUSES = ("active", "superseded", "archived")
+STATUSES = ("active", "superseded", "archived", "proposed")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
 SNIPPET_TOKENS = 24

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kbtool.config import Config
-from kbtool.search.fulltext import Filters
+from kbtool.search.fulltext import STATUSES, Filters
 from kbtool.search.index import Notice, open_index, query_index
 
 #: Age buckets of ``stats``: (label, at most this many days old).
@@ -165,7 +165,7 @@ def stats(
         k: severities[k] for k in ("critical", "high", "medium", "low", "none") if severities[k]
     }
     statuses = Counter(r.status for r in rows)
-    out.by_status = {k: statuses[k] for k in ("active", "superseded", "archived") if statuses[k]}
+    out.by_status = {k: statuses[k] for k in STATUSES if statuses[k]}
     out.by_status.update(
         _sorted(Counter({k: v for k, v in statuses.items() if k not in out.by_status}))
     )

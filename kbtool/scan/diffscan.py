@@ -1,0 +1,154 @@
+"""Scan a unified diff: the detectors' findings on the lines it adds.
+
+Library use::
+
+    result = scan_diff(config, diff_text)      # DiffScan(findings, files, problems)
+
+Each file the diff touches gets its new side: the file in the working tree when the diff is
+already applied there (every added and context line stands where the diff says), else the
+lines the diff carries, at their line numbers, with blank lines for what it leaves out (a new
+file is complete; a hunk of a changed file may not parse as Python, which is then a KB510
+problem and only the regex detectors see it). Those texts are scanned with the usual
+scanner in a temporary folder, under their own relative paths, and only findings on an added
+line are kept. Nothing outside the KB root is read; a diff path that leaves it (``..``, an
+absolute path) is refused.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from kbtool.config import Config
+from kbtool.diagnostics import Diagnostic
+from kbtool.errors import UsageError
+from kbtool.scan.scanner import Finding, scan
+
+MAX_DIFF_FILES = 200
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass
+class NewSide:
+    """What a diff says about one file's new version."""
+
+    path: str  # relative, POSIX
+    lines: dict[int, str] = field(default_factory=dict)  # line number → text (added or context)
+    added: set[int] = field(default_factory=set)
+    new_file: bool = False
+
+
+@dataclass
+class DiffScan:
+    findings: list[tuple[str, Finding]]  # (path in the diff, finding)
+    files: list[str]
+    problems: list[Diagnostic]
+
+
+def _diff_path(raw: str) -> str | None:
+    """``b/src/x.py`` → ``src/x.py``; None for /dev/null."""
+    name = raw.split("\t", 1)[0].strip()
+    if name == "/dev/null":
+        return None
+    if name.startswith(("a/", "b/")):
+        name = name[2:]
+    return name
+
+
+def _checked(name: str) -> str:
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or not path.parts or "\0" in name:
+        raise UsageError(f"diff path {name!r}: must be relative and stay inside the project")
+    return path.as_posix()
+
+
+def parse_diff(text: str) -> list[NewSide]:
+    """The new side of every file in a unified diff (``git diff`` or ``diff -u``)."""
+    sides: list[NewSide] = []
+    current: NewSide | None = None
+    new_file = False
+    line_no = 0
+    remaining = 0
+    for raw in text.splitlines():
+        if remaining > 0 and current is not None and raw[:1] in (" ", "+", "-", ""):
+            tag, body = (raw[:1] or " "), raw[1:]
+            if tag == "-":
+                continue
+            current.lines[line_no] = body
+            if tag == "+":
+                current.added.add(line_no)
+            line_no += 1
+            remaining -= 1
+            continue
+        if raw.startswith("--- "):
+            new_file = raw[4:].split("\t", 1)[0].strip() == "/dev/null"
+            current = None
+        elif raw.startswith("+++ "):
+            name = _diff_path(raw[4:])
+            current = None
+            if name is not None:
+                current = NewSide(_checked(name), new_file=new_file)
+                sides.append(current)
+                if len(sides) > MAX_DIFF_FILES:
+                    raise UsageError(f"the diff touches more than {MAX_DIFF_FILES} files")
+        elif current is not None and (hunk := _HUNK.match(raw)):
+            line_no = int(hunk.group(1))
+            remaining = int(hunk.group(2)) if hunk.group(2) is not None else 1
+    return [s for s in sides if s.added]
+
+
+def _new_text(side: NewSide, root: Path, max_bytes: int) -> str:
+    """The working tree's file when the diff is applied there, else the diff's lines."""
+    from kbtool.confine import located_inside, read_regular
+
+    on_disk = root / side.path
+    if not side.new_file and located_inside(on_disk, root):
+        try:
+            data = read_regular(on_disk, max_bytes)
+            disk = data.decode("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            disk = []
+        if disk and all(n <= len(disk) and disk[n - 1] == text for n, text in side.lines.items()):
+            return "\n".join(disk) + "\n"
+    last = max(side.lines) if side.lines else 0
+    return "\n".join(side.lines.get(n, "") for n in range(1, last + 1)) + "\n"
+
+
+def scan_diff(config: Config, diff: str, *, max_bytes: int | None = None) -> DiffScan:
+    """Findings on the lines ``diff`` adds (see the module docstring). UsageError when the
+    text holds no added line."""
+    sides = parse_diff(diff)
+    if not sides:
+        raise UsageError("the diff adds no lines: give a unified diff (git diff, diff -u)")
+    limit = max_bytes or config.max_file_bytes
+    root = config.root.resolve()
+    with tempfile.TemporaryDirectory(prefix="kbtool-diff-") as tmp:
+        base = Path(tmp).resolve()
+        for side in sides:
+            target = base / side.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_new_text(side, root, limit), encoding="utf-8")
+        result = scan(config, [base], gitignore=False)
+        by_path = {s.path: s for s in sides}
+        kept: list[tuple[str, Finding]] = []
+        for finding in result.findings:
+            rel = finding.abs_path.resolve().relative_to(base).as_posix()
+            changed = by_path.get(rel)
+            lines = range(finding.line, max(finding.line, finding.end_line) + 1)
+            if changed is not None and any(n in changed.added for n in lines):
+                kept.append((rel, finding))
+        problems = [
+            Diagnostic(
+                _relative_to(p.path, base), p.line, p.col, p.code, p.message, severity=p.severity
+            )
+            for p in result.problems
+        ]
+    return DiffScan(kept, [s.path for s in sides], problems)
+
+
+def _relative_to(shown: str, base: Path) -> str:
+    """A problem's path with the temporary folder taken off."""
+    marker = base.name + "/"
+    return shown.split(marker, 1)[1] if marker in shown else shown
