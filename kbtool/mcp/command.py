@@ -64,6 +64,11 @@ def mcp_command(*, root: str | Path | None, allow_write: bool, max_chars: int) -
     if problem is not None:
         raise ConfigError(problem)
     config = require_learnings(load_config(None, root=Path(root) if root else None))
+    import os
+
+    # Paths in answers and the detectors' file globs are relative to the KB root, as when
+    # kbtool scan runs there; the server is a process of its own.
+    os.chdir(config.root)
 
     from kbtool.mcp.server import serve
     from kbtool.mcp.tools import KbTools

@@ -21,7 +21,8 @@ from urllib.parse import quote
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from mcp_types import Resource
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, Resource
 from pydantic import Field
 
 from kbtool import __version__
@@ -246,7 +247,7 @@ def build_server(tools: KbTools) -> MCPServer:
     ) -> str:
         """Triage this failure: match it against the learnings, check, plan, record."""
         if not failure.strip():
-            raise ValueError("failure is empty: paste the failing output")
+            raise MCPError(INVALID_PARAMS, "failure is empty: paste the failing output")
         try:
             hits = tools.match_error(failure, 3).hits
         except KbError:

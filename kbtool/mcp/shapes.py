@@ -104,6 +104,9 @@ class CodeFinding(_Shape):
     end_col: int
     message: str
     snippet: str
+    in_diff: Literal["added", "context"] | None = Field(
+        None, description="For a diff: on an added line, or on a context line of a hunk"
+    )
     learning: Learning
 
 

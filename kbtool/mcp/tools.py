@@ -233,7 +233,7 @@ class KbTools:
         if bool(paths) == bool(diff and diff.strip()):
             raise UsageError("give either paths (relative to the KB root) or diff (a unified diff)")
         root = self.config.root.resolve()
-        found: list[tuple[str, Finding]] = []
+        found: list[tuple[str, str | None, Finding]] = []
         if diff:
             from kbtool.scan.diffscan import scan_diff
 
@@ -243,7 +243,7 @@ class KbTools:
         else:
             targets = [self._inside_root(p) for p in paths or []]
             result = scan(self.config, targets)
-            found = [(_rel(f.abs_path, root), f) for f in result.findings]
+            found = [(_rel(f.abs_path, root), None, f) for f in result.findings]
             problems, files, detectors = result.problems, result.files_scanned, result.detectors
         if detectors is None:
             from kbtool.scan.scanner import load_detectors
@@ -259,6 +259,7 @@ class KbTools:
                     end_col=f.end_col,
                     message=f.message,
                     snippet=f.snippet,
+                    in_diff=where,
                     learning=shapes.Learning(
                         id=f.entry.id,
                         title=f.entry.title,
@@ -267,7 +268,7 @@ class KbTools:
                         uri=entry_uri(f.entry.id),
                     ),
                 )
-                for path, f in found
+                for path, where, f in found
             ],
             problems=[
                 shapes.CodeProblem(path=p.path, line=p.line, code=p.code, message=p.message)

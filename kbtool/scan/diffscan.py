@@ -4,14 +4,16 @@ Library use::
 
     result = scan_diff(config, diff_text)      # DiffScan(findings, files, problems)
 
-Each file the diff touches gets its new side: the file in the working tree when the diff is
-already applied there (every added and context line stands where the diff says), else the
-lines the diff carries, at their line numbers, with blank lines for what it leaves out (a new
-file is complete; a hunk of a changed file may not parse as Python, which is then a KB510
-problem and only the regex detectors see it). Those texts are scanned with the usual
-scanner in a temporary folder, under their own relative paths, and only findings on an added
-line are kept. Nothing outside the KB root is read; a diff path that leaves it (``..``, an
-absolute path) is refused.
+Each file the diff touches is scanned in its new version: the file in the working tree when
+the diff is already applied there (every added and context line stands where the diff says;
+scanned in place, so its imports resolve), else the lines the diff carries, at their line
+numbers, with blank lines for what it leaves out, in a temporary folder under its own
+relative path (a new file is complete; a hunk of a changed file may not parse as Python,
+which is then a KB510 problem and only the regex detectors see it). Findings on an added
+line are kept as "added"; findings on a context line of a hunk as "context" (changing an
+import can make an unchanged line below it wrong); the rest of the file is not reported.
+Nothing outside the KB root is read; a diff path that leaves it (``..``, an absolute path)
+is refused.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic
 from kbtool.errors import UsageError
-from kbtool.scan.scanner import Finding, scan
+from kbtool.scan.scanner import Finding, ScanResult, scan
 
 MAX_DIFF_FILES = 200
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
@@ -42,7 +44,7 @@ class NewSide:
 
 @dataclass
 class DiffScan:
-    findings: list[tuple[str, Finding]]  # (path in the diff, finding)
+    findings: list[tuple[str, str, Finding]]  # (path in the diff, added | context, finding)
     files: list[str]
     problems: list[Diagnostic]
 
@@ -99,53 +101,83 @@ def parse_diff(text: str) -> list[NewSide]:
     return [s for s in sides if s.added]
 
 
-def _new_text(side: NewSide, root: Path, max_bytes: int) -> str:
-    """The working tree's file when the diff is applied there, else the diff's lines."""
+def _applied(side: NewSide, root: Path, max_bytes: int) -> bool:
+    """True when the working tree's file is the diff's new side (the diff is applied)."""
     from kbtool.confine import located_inside, read_regular
 
     on_disk = root / side.path
-    if not side.new_file and located_inside(on_disk, root):
-        try:
-            data = read_regular(on_disk, max_bytes)
-            disk = data.decode("utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            disk = []
-        if disk and all(n <= len(disk) and disk[n - 1] == text for n, text in side.lines.items()):
-            return "\n".join(disk) + "\n"
+    if not located_inside(on_disk, root) or not on_disk.is_file():
+        return False
+    try:
+        disk = read_regular(on_disk, max_bytes).decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return all(n <= len(disk) and disk[n - 1] == text for n, text in side.lines.items())
+
+
+def _new_text(side: NewSide) -> str:
+    """The diff's lines at their line numbers, blank lines for what it leaves out."""
     last = max(side.lines) if side.lines else 0
     return "\n".join(side.lines.get(n, "") for n in range(1, last + 1)) + "\n"
 
 
+def _where(finding: Finding, side: NewSide) -> str | None:
+    """"added" when the finding touches an added line, "context" when it lies in a hunk
+    (a changed import can make an unchanged line wrong), else None."""
+    lines = range(finding.line, max(finding.line, finding.end_line) + 1)
+    if any(n in side.added for n in lines):
+        return "added"
+    if any(n in side.lines for n in lines):
+        return "context"
+    return None
+
+
 def scan_diff(config: Config, diff: str, *, max_bytes: int | None = None) -> DiffScan:
-    """Findings on the lines ``diff`` adds (see the module docstring). UsageError when the
+    """Findings in the hunks of ``diff`` (see the module docstring). UsageError when the
     text holds no added line."""
     sides = parse_diff(diff)
     if not sides:
         raise UsageError("the diff adds no lines: give a unified diff (git diff, diff -u)")
     limit = max_bytes or config.max_file_bytes
     root = config.root.resolve()
-    with tempfile.TemporaryDirectory(prefix="kbtool-diff-") as tmp:
-        base = Path(tmp).resolve()
-        for side in sides:
-            target = base / side.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(_new_text(side, root, limit), encoding="utf-8")
-        result = scan(config, [base], gitignore=False)
-        by_path = {s.path: s for s in sides}
-        kept: list[tuple[str, Finding]] = []
-        for finding in result.findings:
-            rel = finding.abs_path.resolve().relative_to(base).as_posix()
-            changed = by_path.get(rel)
-            lines = range(finding.line, max(finding.line, finding.end_line) + 1)
-            if changed is not None and any(n in changed.added for n in lines):
-                kept.append((rel, finding))
-        problems = [
-            Diagnostic(
-                _relative_to(p.path, base), p.line, p.col, p.code, p.message, severity=p.severity
-            )
-            for p in result.problems
-        ]
+    applied = [s for s in sides if _applied(s, root, limit)]
+    kept: list[tuple[str, str, Finding]] = []
+    problems: list[Diagnostic] = []
+    if applied:  # scanned where they are: imports resolve against the rest of the project
+        result = scan(config, [root / s.path for s in applied], gitignore=False)
+        _keep(result, root, {s.path: s for s in applied}, kept)
+        problems += result.problems
+    rest = [s for s in sides if s not in applied]
+    if rest:
+        with tempfile.TemporaryDirectory(prefix="kbtool-diff-") as tmp:
+            base = Path(tmp).resolve()
+            for side in rest:
+                target = base / side.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(_new_text(side), encoding="utf-8")
+            result = scan(config, [base], gitignore=False)
+            _keep(result, base, {s.path: s for s in rest}, kept)
+            problems += [
+                Diagnostic(
+                    _relative_to(p.path, base), p.line, p.col, p.code, p.message, p.severity
+                )
+                for p in result.problems
+            ]
     return DiffScan(kept, [s.path for s in sides], problems)
+
+
+def _keep(
+    result: ScanResult, base: Path, sides: dict[str, NewSide], out: list[tuple[str, str, Finding]]
+) -> None:
+    for finding in result.findings:
+        try:
+            rel = finding.abs_path.resolve().relative_to(base).as_posix()
+        except ValueError:
+            continue
+        side = sides.get(rel)
+        where = _where(finding, side) if side is not None else None
+        if where is not None:
+            out.append((rel, where, finding))
 
 
 def _relative_to(shown: str, base: Path) -> str:
