@@ -24,8 +24,8 @@ import pytest
 
 pytest.importorskip("mcp.server.mcpserver")
 
-from mcp import ClientSession, StdioServerParameters, stdio_client  # noqa: E402
-from mcp.shared.exceptions import MCPError  # noqa: E402
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.shared.exceptions import MCPError
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -57,13 +57,16 @@ def run_session(argv: list[str], body: Session, cwd: Path | None = None) -> dict
 
     async def main() -> dict[str, Any]:
         params = StdioServerParameters(command=argv[0], args=argv[1:], cwd=cwd)
-        with anyio.fail_after(120), (cwd or Path.cwd()).joinpath("mcp-stderr.log").open("w") as log:
-            async with stdio_client(params, errlog=log) as (read, write):
-                async with ClientSession(read, write) as session:
-                    init = await session.initialize()
-                    out = await body(session)
-                    out["initialize"] = init
-                    return out
+        log_path = (cwd or Path.cwd()) / "mcp-stderr.log"
+        with anyio.fail_after(120), log_path.open("w") as log:
+            async with (
+                stdio_client(params, errlog=log) as (read, write),
+                ClientSession(read, write) as session,
+            ):
+                init = await session.initialize()
+                out = await body(session)
+                out["initialize"] = init
+                return out
 
     return anyio.run(main)
 
@@ -233,7 +236,13 @@ def test_lists_the_tools_with_input_and_output_schemas(answers: dict[str, Any]) 
         assert t.output_schema["properties"]["truncated"]["type"] == "boolean"
     assert tool(answers, "match_error").input_schema["required"] == ["text"]
     propose = tool(answers, "propose_entry")
-    assert set(propose.input_schema["required"]) == {"title", "symptoms", "cause", "fix", "category"}
+    assert set(propose.input_schema["required"]) == {
+        "title",
+        "symptoms",
+        "cause",
+        "fix",
+        "category",
+    }
     assert propose.annotations.read_only_hint is False
     assert tool(answers, "search").annotations.read_only_hint is True
 

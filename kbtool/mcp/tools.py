@@ -238,17 +238,13 @@ class KbTools:
             from kbtool.scan.diffscan import scan_diff
 
             outcome = scan_diff(self.config, _text_arg(diff, "diff"))
-            found, problems = outcome.findings, outcome.problems
-            files, detectors = len(outcome.files), None
+            found = [(path, where, f) for path, where, f in outcome.findings]
+            problems, files, detectors = outcome.problems, len(outcome.files), outcome.detectors
         else:
             targets = [self._inside_root(p) for p in paths or []]
             result = scan(self.config, targets)
             found = [(_rel(f.abs_path, root), None, f) for f in result.findings]
             problems, files, detectors = result.problems, result.files_scanned, result.detectors
-        if detectors is None:
-            from kbtool.scan.scanner import load_detectors
-
-            detectors = len(load_detectors(self.config)[0])
         answer = shapes.CheckCodeResult(
             findings=[
                 shapes.CodeFinding(

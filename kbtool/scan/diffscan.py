@@ -26,10 +26,10 @@ from pathlib import Path, PurePosixPath
 from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic
 from kbtool.errors import UsageError
-from kbtool.scan.scanner import Finding, ScanResult, scan
+from kbtool.scan.scanner import Finding, ScanResult, load_detectors, scan
 
 MAX_DIFF_FILES = 200
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 @dataclass
@@ -47,6 +47,7 @@ class DiffScan:
     findings: list[tuple[str, str, Finding]]  # (path in the diff, added | context, finding)
     files: list[str]
     problems: list[Diagnostic]
+    detectors: int  # that ran
 
 
 def _diff_path(raw: str) -> str | None:
@@ -67,23 +68,30 @@ def _checked(name: str) -> str:
 
 
 def parse_diff(text: str) -> list[NewSide]:
-    """The new side of every file in a unified diff (``git diff`` or ``diff -u``)."""
+    """The new side of every file in a unified diff (``git diff`` or ``diff -u``) that adds
+    lines. A hunk runs for as many old and new lines as its header says."""
     sides: list[NewSide] = []
     current: NewSide | None = None
     new_file = False
-    line_no = 0
-    remaining = 0
+    line_no = old_left = new_left = 0
     for raw in text.splitlines():
-        if remaining > 0 and current is not None and raw[:1] in (" ", "+", "-", ""):
-            tag, body = (raw[:1] or " "), raw[1:]
-            if tag == "-":
+        if (old_left > 0 or new_left > 0) and current is not None:
+            tag, body = raw[:1], raw[1:]
+            if tag == "\\":  # "\ No newline at end of file"
                 continue
-            current.lines[line_no] = body
+            if tag in (" ", ""):
+                current.lines[line_no] = body
+                line_no, old_left, new_left = line_no + 1, old_left - 1, new_left - 1
+                continue
+            if tag == "-":
+                old_left -= 1
+                continue
             if tag == "+":
+                current.lines[line_no] = body
                 current.added.add(line_no)
-            line_no += 1
-            remaining -= 1
-            continue
+                line_no, new_left = line_no + 1, new_left - 1
+                continue
+            old_left = new_left = 0  # a hunk shorter than its header said
         if raw.startswith("--- "):
             new_file = raw[4:].split("\t", 1)[0].strip() == "/dev/null"
             current = None
@@ -96,8 +104,9 @@ def parse_diff(text: str) -> list[NewSide]:
                 if len(sides) > MAX_DIFF_FILES:
                     raise UsageError(f"the diff touches more than {MAX_DIFF_FILES} files")
         elif current is not None and (hunk := _HUNK.match(raw)):
-            line_no = int(hunk.group(1))
-            remaining = int(hunk.group(2)) if hunk.group(2) is not None else 1
+            line_no = int(hunk.group(3))
+            old_left = int(hunk.group(2)) if hunk.group(2) is not None else 1
+            new_left = int(hunk.group(4)) if hunk.group(4) is not None else 1
     return [s for s in sides if s.added]
 
 
@@ -122,7 +131,7 @@ def _new_text(side: NewSide) -> str:
 
 
 def _where(finding: Finding, side: NewSide) -> str | None:
-    """"added" when the finding touches an added line, "context" when it lies in a hunk
+    """ "added" when the finding touches an added line, "context" when it lies in a hunk
     (a changed import can make an unchanged line wrong), else None."""
     lines = range(finding.line, max(finding.line, finding.end_line) + 1)
     if any(n in side.added for n in lines):
@@ -143,8 +152,11 @@ def scan_diff(config: Config, diff: str, *, max_bytes: int | None = None) -> Dif
     applied = [s for s in sides if _applied(s, root, limit)]
     kept: list[tuple[str, str, Finding]] = []
     problems: list[Diagnostic] = []
+    detectors = load_detectors(config)
     if applied:  # scanned where they are: imports resolve against the rest of the project
-        result = scan(config, [root / s.path for s in applied], gitignore=False)
+        result = scan(
+            config, [root / s.path for s in applied], gitignore=False, detectors=detectors
+        )
         _keep(result, root, {s.path: s for s in applied}, kept)
         problems += result.problems
     rest = [s for s in sides if s not in applied]
@@ -155,15 +167,14 @@ def scan_diff(config: Config, diff: str, *, max_bytes: int | None = None) -> Dif
                 target = base / side.path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(_new_text(side), encoding="utf-8")
-            result = scan(config, [base], gitignore=False)
+            result = scan(config, [base], gitignore=False, detectors=detectors)
             _keep(result, base, {s.path: s for s in rest}, kept)
             problems += [
-                Diagnostic(
-                    _relative_to(p.path, base), p.line, p.col, p.code, p.message, p.severity
-                )
+                Diagnostic(_relative_to(p.path, base), p.line, p.col, p.code, p.message, p.severity)
                 for p in result.problems
             ]
-    return DiffScan(kept, [s.path for s in sides], problems)
+    problems = sorted(set(problems))  # the detectors' own problems come with each scan
+    return DiffScan(kept, [s.path for s in sides], problems, len(detectors[0]))
 
 
 def _keep(
