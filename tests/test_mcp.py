@@ -11,6 +11,7 @@ resources, the prompt, the size limit, freshness after files change, and --allow
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -577,3 +578,20 @@ def test_usage_errors_before_serving(tmp_path: Path) -> None:
     )
     assert small.returncode == 2
     assert "--max-chars must be at least 1000" in small.stderr
+
+
+def test_docs_describe_every_tool_field(answers: dict[str, Any]) -> None:
+    """docs/mcp.md has a section for each tool naming each of its input and output fields
+    (those of list items too), so the documentation cannot fall behind the schemas."""
+    docs = (REPO / "docs" / "mcp.md").read_text(encoding="utf-8")
+    for t in answers["tools"]:
+        start = docs.index(f"### `{t.name}`")
+        end = docs.find("\n### ", start + 1)
+        section = docs[start : end if end > 0 else len(docs)]
+        schema = t.output_schema
+        fields = set(t.input_schema["properties"]) | set(schema["properties"])
+        for definition in schema.get("$defs", {}).values():
+            fields |= set(definition["properties"])
+        named = set(re.findall(r"[`{ ]([a-z_]+)(?=[`},])", section))
+        missing = sorted(fields - named)
+        assert missing == [], f"docs/mcp.md, {t.name}: {missing}"
