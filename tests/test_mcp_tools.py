@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def kb(tmp_path: Path) -> Config:
-    shutil.copytree(REPO / "learnings", tmp_path / "learnings")
-    return load_config(root=tmp_path)
+    shutil.copytree(REPO / "learnings", tmp_path / "kb" / "learnings")
+    return load_config(root=tmp_path / "kb")
 
 
 # ------------------------------------------------------------------ size limit
@@ -277,3 +277,61 @@ def test_only_the_server_module_imports_the_sdk() -> None:
             if any(n == "mcp" or n.startswith(("mcp.", "mcp_types")) for n in names):
                 importers.append(path.relative_to(REPO).as_posix())
     assert sorted(set(importers)) == ["kbtool/mcp/command.py", "kbtool/mcp/server.py"]
+
+
+# ------------------------------------------------------------------ hostile entries
+
+HOSTILE_ENTRY = """\
+    <learning id="hostile-template-text" severity="high">
+      <title>{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}</title>
+      <date>2026-12-01</date>
+      <category>Hostile</category>
+      <description>{% for x in range(10**9) %}x{% endfor %} &lt;script&gt;alert(1)&lt;/script&gt;</description>
+      <symptoms><symptom>HostileError: {{ 7*7 }} in the log</symptom></symptoms>
+      <root-causes><cause>$(touch PWNED2) `touch PWNED3`</cause></root-causes>
+      <solution><step>Run <code lang="sh">touch PWNED4</code> never.</step></solution>
+    </learning>
+"""
+
+
+def add_hostile(kb: Config) -> None:
+    path = kb.learnings_dir / "hostile.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<specification schema-version="1">\n'
+        "  <metadata><name>Learnings - Hostile</name><type>learnings</type>"
+        "<category>Hostile</category></metadata>\n  <learnings>\n"
+        + HOSTILE_ENTRY
+        + "  </learnings>\n</specification>\n",
+        encoding="utf-8",
+    )
+
+
+def test_entry_text_is_data_never_run(kb: Config, tmp_path: Path) -> None:
+    """Template syntax and shell text in an entry come back as text in every answer; nothing
+    is evaluated (no file appears, the loop does not run)."""
+    add_hostile(kb)
+    tools = KbTools(kb)
+    hit = tools.match_error("HostileError: {{ 7*7 }} in the log").hits[0]
+    assert hit.id == "hostile-template-text"
+    assert hit.fix == "Run never."  # the step's prose; its code is left out
+    md = tools.get_entry("hostile-template-text").markdown or ""
+    assert "cycler.__init__.__globals__" in md and "49" not in md
+    assert "range(10**9)" in md
+    plan = tools.plan(ids=["hostile-template-text"]).markdown
+    assert "popen" in plan
+    found = tools.search("popen")
+    assert [h.id for h in found.hits] == ["hostile-template-text"]
+    for marker in ("PWNED", "PWNED2", "PWNED3", "PWNED4"):
+        assert not (kb.root / marker).exists() and not (Path.cwd() / marker).exists()
+
+
+def test_a_category_file_linking_outside_the_root_is_not_read(kb: Config, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.xml"
+    add_hostile(kb)
+    (kb.learnings_dir / "hostile.xml").rename(secret)
+    (kb.learnings_dir / "hostile.xml").symlink_to(secret)
+    tools = KbTools(kb)
+    assert tools.match_error("HostileError: {{ 7*7 }} in the log").hits == []
+    with pytest.raises(UsageError, match="no entry has the id"):
+        tools.get_entry("hostile-template-text")
+    assert "Hostile" not in tools.stats()["by_category"]

@@ -131,6 +131,57 @@ def over_protocol(kb: Path, classes: dict[str, list[str]], calls: int) -> dict[s
     return anyio.run(main)
 
 
+def raw_round_trips(kb: Path, classes: dict[str, list[str]], calls: int) -> dict[str, list[float]]:
+    """tools/call round trips with a bare JSON-RPC client: one JSON line written to the
+    server's stdin, one read from its stdout. What the server and the pipe cost, without
+    the SDK client's own parsing and schema checks (assistants have their own clients)."""
+    import json
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kbtool", "mcp", "--root", str(kb)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    ids = iter(range(1, 10**9))
+
+    def request(method: str, params: dict[str, Any]) -> dict[str, Any]:
+        n = next(ids)
+        proc.stdin.write(
+            json.dumps({"jsonrpc": "2.0", "id": n, "method": method, "params": params}) + "\n"
+        )  # type: ignore[union-attr]
+        while True:
+            answer = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+            if answer.get("id") == n:
+                return answer  # type: ignore[no-any-return]
+
+    client = {"name": "bench", "version": "0"}
+    request(
+        "initialize", {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": client}
+    )
+    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
+    out: dict[str, list[float]] = {}
+    try:
+        for texts in classes.values():
+            for text in texts:
+                request("tools/call", {"name": "match_error", "arguments": {"text": text}})
+        for name, texts in classes.items():
+            samples = []
+            for n in range(calls):
+                args = {"name": "match_error", "arguments": {"text": texts[n % len(texts)]}}
+                start = time.perf_counter()
+                answer = request("tools/call", args)
+                samples.append(time.perf_counter() - start)
+                assert not answer["result"].get("isError"), answer
+            out[name] = samples
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    return out
+
+
 def in_process(kb: Path, classes: dict[str, list[str]], calls: int) -> dict[str, list[float]]:
     from kbtool.config import load_config
     from kbtool.mcp.tools import KbTools
@@ -178,6 +229,8 @@ def main() -> None:
         for name, samples in over_protocol(kb, classes, args.calls).items():
             label = name if name.startswith("ping") else f"match_error over stdio, {name}"
             report(label, samples, parse, "lxml parse of one file")
+        for name, samples in raw_round_trips(kb, classes, args.calls).items():
+            report(f"match_error raw JSON-RPC, {name}", samples, parse, "lxml parse of one file")
         for name, samples in in_process(kb, classes, args.calls).items():
             report(f"match_error in-process, {name}", samples, parse, "lxml parse of one file")
         print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
