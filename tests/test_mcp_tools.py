@@ -286,7 +286,7 @@ HOSTILE_ENTRY = """\
       <title>{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}</title>
       <date>2026-12-01</date>
       <category>Hostile</category>
-      <description>{% for x in range(10**9) %}x{% endfor %} &lt;script&gt;alert(1)&lt;/script&gt;</description>
+      <description>{% for x in range(10**9) %}x{% endfor %} &lt;script&gt;</description>
       <symptoms><symptom>HostileError: {{ 7*7 }} in the log</symptom></symptoms>
       <root-causes><cause>$(touch PWNED2) `touch PWNED3`</cause></root-causes>
       <solution><step>Run <code lang="sh">touch PWNED4</code> never.</step></solution>
