@@ -10,13 +10,14 @@ what was left out.
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from kbtool.mcp.shapes import Budgeted
+if TYPE_CHECKING:  # pydantic stays out of kbtool --help (kbtool.mcp.command reads the limits)
+    from kbtool.mcp.shapes import Budgeted
 
 DEFAULT_MAX_CHARS = 20_000
 MIN_MAX_CHARS = 1_000
-T = TypeVar("T", bound=Budgeted)
+T = TypeVar("T", bound="Budgeted")
 
 
 def size(data: Any) -> int:
