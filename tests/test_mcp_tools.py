@@ -176,7 +176,7 @@ def test_check_code_paths_stay_inside_the_root(kb: Config, tmp_path: Path) -> No
 
 def test_propose_is_refused_without_allow_write(kb: Config) -> None:
     with pytest.raises(WriteRefused, match="--allow-write"):
-        KbTools(kb).propose_entry(title="t", symptoms=["E"], cause="c", fix="f", category="C")
+        KbTools(kb).propose_entry(draft())
     assert sorted(p.name for p in kb.learnings_dir.iterdir()) == sorted(
         p.name for p in (REPO / "learnings").iterdir()
     )
@@ -219,22 +219,17 @@ def test_bad_drafts_are_refused_with_a_reason(changes: dict[str, object], messag
 def test_proposed_entries_validate_and_never_overwrite(kb: Config) -> None:
     tools = KbTools(kb, allow_write=True)
     before = (kb.learnings_dir / "celery.xml").read_bytes()
+    title = "Worker <b>hostile</b> ]]> \x1b[31m"
     first = tools.propose_entry(
-        title="Worker <b>hostile</b> ]]> \x1b[31m",
-        symptoms=["E: <x/> & y"],
-        cause="c",
-        fix="f",
-        category="Celery",
-        code="print('<&>')",
-        code_lang="python",
+        draft(
+            title=title,
+            symptoms=["E: <x/> & y"],
+            category="Celery",
+            code="print('<&>')",
+            code_lang="python",
+        )
     )
-    second = tools.propose_entry(
-        title="Worker <b>hostile</b> ]]> \x1b[31m",
-        symptoms=["E"],
-        cause="c",
-        fix="f",
-        category="Celery",
-    )
+    second = tools.propose_entry(draft(title=title, symptoms=["E"], category="Celery"))
     assert first.id != second.id and second.id.startswith(first.id)
     after = (kb.learnings_dir / "celery.xml").read_bytes()
     assert before[: before.index(b"<last_updated>")] in after
@@ -252,7 +247,7 @@ def test_proposed_entries_validate_and_never_overwrite(kb: Config) -> None:
 
 def test_stats_and_categories_count_proposed_entries(kb: Config) -> None:
     tools = KbTools(kb, allow_write=True)
-    tools.propose_entry(title="t one", symptoms=["E1"], cause="c", fix="f", category="New/One")
+    tools.propose_entry(draft(title="t one", symptoms=["E1"], category="New/One"))
     stats = tools.stats()
     assert stats["by_status"] == {"active": 90, "superseded": 1, "proposed": 1}
     assert "New/One" in tools.categories()

@@ -28,6 +28,7 @@ from pydantic import Field
 from kbtool import __version__
 from kbtool.errors import KbError
 from kbtool.mcp import shapes
+from kbtool.mcp.propose import Draft
 from kbtool.mcp.tools import KbTools
 
 INSTRUCTIONS = """\
@@ -212,17 +213,19 @@ def build_server(tools: KbTools) -> MCPServer:
         a human reviews and promotes it. Needs the server started with --allow-write."""
         return _run(
             lambda: tools.propose_entry(
-                title=title,
-                symptoms=symptoms,
-                cause=cause,
-                fix=fix,
-                category=category,
-                description=description,
-                severity=severity,
-                tags=tags,
-                code=code,
-                code_lang=code_lang,
-                prevention=prevention,
+                Draft(
+                    title=title,
+                    symptoms=symptoms,
+                    cause=cause,
+                    fix=fix,
+                    category=category,
+                    description=description,
+                    severity=severity,
+                    code=code,
+                    code_lang=code_lang,
+                    prevention=prevention or [],
+                    tags=tags or [],
+                )
             )
         )
 

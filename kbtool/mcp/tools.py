@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from kbtool.errors import UnsafePathError, UsageError
 from kbtool.mcp import shapes
 from kbtool.mcp.budget import DEFAULT_MAX_CHARS, fit
+from kbtool.mcp.propose import Draft
 
 if TYPE_CHECKING:
     from kbtool.config import Config
@@ -103,24 +104,7 @@ class KbTools:
         fixes = fix_summaries(self.config, [(h.path, h.line, h.id) for h in hits])
         answer = shapes.MatchErrorResult(
             hits=[
-                shapes.MatchHit(
-                    id=h.id,
-                    title=h.title,
-                    category=h.category,
-                    severity=h.severity,
-                    status=h.status,
-                    score=round(h.score, 4),
-                    kind=h.kind,
-                    symptom=h.symptom,
-                    versions=h.versions,
-                    matched=shapes.MatchedLine(
-                        line=h.line_number, text=h.log_line, source=h.source
-                    ),
-                    fix=fixes.get(h.id, ""),
-                    path=h.path,
-                    line=h.line,
-                    uri=entry_uri(h.id),
-                )
+                shapes.MatchHit(**h.to_dict(), fix=fixes.get(h.id, ""), uri=entry_uri(h.id))
                 for h in hits
             ]
         )
@@ -153,17 +137,7 @@ class KbTools:
             query=query,
             hits=[
                 shapes.SearchHit(
-                    id=h.id,
-                    title=h.title,
-                    category=h.category,
-                    severity=h.severity,
-                    status=h.status,
-                    date=h.date,
-                    tags=list(h.tags),
-                    score=round(h.score, 4),
-                    snippet=h.snippet,
-                    path=h.path,
-                    line=h.line,
+                    **{k: v for k, v in h.to_dict().items() if k != "highlights"},
                     uri=entry_uri(h.id),
                 )
                 for h in found.hits
@@ -293,42 +267,15 @@ class KbTools:
             raise UsageError(f"{given}: no such file or folder under the KB root")
         return path
 
-    def propose_entry(
-        self,
-        *,
-        title: str,
-        symptoms: list[str],
-        cause: str,
-        fix: str,
-        category: str,
-        description: str = "",
-        severity: str | None = None,
-        tags: list[str] | None = None,
-        code: str | None = None,
-        code_lang: str | None = None,
-        prevention: list[str] | None = None,
-    ) -> shapes.ProposeResult:
+    def propose_entry(self, draft: Draft) -> shapes.ProposeResult:
         """Validate a draft entry and add it with ``status="proposed"`` (never overwriting)."""
-        from kbtool.mcp.propose import Draft, write_draft
+        from kbtool.mcp.propose import write_draft
 
         if not self.allow_write:
             raise WriteRefused(
                 "the server is read-only: start it with 'kbtool mcp --allow-write' to let "
                 "propose_entry write draft entries"
             )
-        draft = Draft(
-            title=title,
-            symptoms=symptoms,
-            cause=cause,
-            fix=fix,
-            category=category,
-            description=description,
-            severity=severity,
-            tags=tags or [],
-            code=code,
-            code_lang=code_lang,
-            prevention=prevention or [],
-        )
         written = write_draft(self.config, draft, self.kb(), today=dt.date.today())
         self._kb = None  # the next plan sees the new entry
         return fit(written, self.max_chars, lists=("findings",))
