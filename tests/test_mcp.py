@@ -11,6 +11,7 @@ resources, the prompt, the size limit, freshness after files change, and --allow
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -537,6 +538,15 @@ def test_propose_entry_writes_a_proposed_entry_only_with_allow_write(tmp_path: P
     )
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == 4
+    shown = subprocess.run(
+        [sys.executable, "-m", "kbtool", "search", "beat process"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=project,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert f"{first['id']}  " in shown.stdout and "[proposed]" in shown.stdout, shown.stdout
 
 
 # ------------------------------------------------------------------ without the extra
