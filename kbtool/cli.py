@@ -1407,6 +1407,15 @@ def _register_export_command() -> None:
 _register_export_command()
 
 
+def _register_mcp_command() -> None:
+    from kbtool.mcp import command as m
+
+    _spec_command("mcp", m.OPTS, m.mcp_command, m.DOC)
+
+
+_register_mcp_command()
+
+
 def run() -> None:
     """Entry point: run the app, turning library errors into messages and exit codes."""
     from kbtool.fastcli import run_guarded

@@ -76,7 +76,8 @@ FILTER_OPTS = (
     Opt(
         "status",
         ("--status",),
-        "Only these statuses: active, superseded, archived (repeatable or comma-separated).",
+        "Only these statuses: active, superseded, archived, proposed (repeatable or "
+        "comma-separated).",
         kind=list,
         default=(),
         metavar="STATUS",

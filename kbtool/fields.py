@@ -183,7 +183,7 @@ SEVERITY_WORDS: dict[str, frozenset[str]] = {
     ),
 }
 #: Entry statuses (``model.Status``), the default first.
-STATUSES = ("active", "superseded", "archived")
+STATUSES = ("active", "superseded", "archived", "proposed")
 
 #: An issue or pull/merge request URL (GitHub, GitLab, Gitea, Jira): a ``<issue href>``.
 ISSUE_URL = r"/(?:issues|pull|merge_requests)/\d+|/browse/[A-Z][A-Z0-9]+-\d+"

@@ -46,6 +46,7 @@ class Status(StrEnum):
     ACTIVE = "active"
     SUPERSEDED = "superseded"
     ARCHIVED = "archived"
+    PROPOSED = "proposed"  # written by a tool or an assistant; a human promotes it
 
 
 class CodeKind(StrEnum):

@@ -122,10 +122,7 @@ def test_edits_added_files_and_removals_reach_the_index(started: Watcher) -> Non
         encoding="utf-8",
     )
     assert _eventually(
-        lambda: (
-            started.vouched()
-            and any(i.startswith("copied-") for i in _ids(config, "pg_dump"))
-        )
+        lambda: started.vouched() and any(i.startswith("copied-") for i in _ids(config, "pg_dump"))
     )
     (config.learnings_dir / "api_http.xml").unlink()
     assert _eventually(lambda: started.vouched() and _ids(config, "zeppelin") == [])

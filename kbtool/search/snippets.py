@@ -159,3 +159,36 @@ def snippets(
     finally:
         db.close()
     return {rowid: raw for rowid, raw in found}
+
+
+_SOLUTION = re.compile(r"<solution\b[^>]*>(.*?)</solution\s*>", re.S)
+_STEP = re.compile(r"<step\b[^>]*>(.*?)</step\s*>", re.S)
+_CODE = re.compile(r"<code\b[^>]*>.*?</code\s*>", re.S)
+_CAUSE = re.compile(r"<cause\b[^>]*>(.*?)</cause\s*>", re.S)
+
+
+def fix_summaries(
+    config: Config, rows: Sequence[tuple[str, int, str]], most_chars: int = 400
+) -> dict[str, str]:
+    """What to do, in one line, for each row (path, line, id): the prose of the entry's first
+    solution step (its code left out), else its first root cause; at most ``most_chars``.
+    Read like snippets, without a full XML parse; an entry it cannot find has none."""
+    files: dict[str, bytes | None] = {}
+    out: dict[str, str] = {}
+    for rel, line, entry_id in rows:
+        if rel not in files:
+            files[rel] = _read(config, rel)
+        data = files[rel]
+        element = element_at(data, line, entry_id) if data else ""
+        solution = _SOLUTION.search(element)
+        step = _STEP.search(solution.group(1)) if solution else None
+        found = _CODE.sub(" ", step.group(1)) if step else ""
+        if not found.strip():
+            cause = _CAUSE.search(element)
+            found = cause.group(1) if cause else ""
+        text = " ".join(text_of(found).split())
+        if len(text) > most_chars:
+            text = text[: most_chars - 1].rsplit(" ", 1)[0] + "…"
+        if text:
+            out[entry_id] = text
+    return out
