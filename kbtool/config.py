@@ -200,7 +200,7 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
     if root is not None:
         root = root.resolve()
         if not root.is_dir():
-            raise ConfigError(f"--root {root}: not a folder")
+            raise ConfigError(f"{{root}} {root}: not a folder", params=("root",))
         found = _table_at(root)
         table, source = found if found is not None else ({}, None)
     else:

@@ -299,7 +299,7 @@ def test_make_filters_from_option_values(kb: Config) -> None:
 
 
 def test_make_filters_refuses_a_reversed_date_range(kb: Config) -> None:
-    with pytest.raises(UsageError, match="--since 2027-01-01 is after --until 2020-12-31"):
+    with pytest.raises(UsageError, match="since 2027-01-01 is after until 2020-12-31"):
         make_filters(kb, since="2027", until="2020")
     assert make_filters(kb, since="2024-05", until="2024-05").since == dt.date(2024, 5, 1)
 

@@ -123,7 +123,7 @@ def test_match_reads_a_log_from_stdin(
 def test_match_says_when_stdin_is_cut(
     kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kbtool.search import commands
+    from kbtool.cli.commands import match as commands
 
     monkeypatch.chdir(kb.root)
     monkeypatch.setattr(commands, "MAX_STDIN_CHARS", 100)
@@ -241,7 +241,7 @@ SAME = [
 def test_fast_path_behaves_like_typer(
     argv: list[str], kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kbtool.fastcli import run_fast
+    from kbtool.cli.fast import run_fast
 
     monkeypatch.chdir(kb.root)
     fast = _masked(run(argv, monkeypatch, capsys))
@@ -270,11 +270,11 @@ def test_fast_path_behaves_like_typer(
         ["show", "a", "--format", "yaml"],
         ["stats", "--as-of"],
         ["links", "-f", "svg"],
-        ["new", "a"],
+        ["no-such-command", "a"],
     ],
 )
 def test_fast_path_steps_aside_when_unsure(argv: list[str]) -> None:
-    from kbtool.fastcli import run_fast
+    from kbtool.cli.fast import run_fast
 
     assert run_fast(argv) is None
 
@@ -294,14 +294,10 @@ def test_typer_reports_what_the_fast_path_left(
 def test_help_lists_every_shared_option(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kbtool.fastcli import INDEX_OPTS, LIST_OPTS, MATCH_OPTS, SEARCH_OPTS
+    from kbtool.cli.commands import BY_NAME
 
-    for command, opts in (
-        ("search", SEARCH_OPTS),
-        ("match", MATCH_OPTS),
-        ("list", LIST_OPTS),
-        ("index", INDEX_OPTS),
-    ):
+    for command in ("search", "match", "list", "index"):
+        opts = BY_NAME[command].parts()[0]
         _, out, _ = run([command, "--help"], monkeypatch, capsys)
         for opt in opts:
             for flag in opt.flags:
@@ -345,7 +341,7 @@ def test_only_cli_imports_typer() -> None:
     offenders = [
         str(p.relative_to(package))
         for p in package.rglob("*.py")
-        if p.name != "cli.py"
+        if p.relative_to(package).as_posix() != "cli/typerapp.py"
         and re.search(r"^\s*(import typer|from typer)", p.read_text(), re.MULTILINE)
     ]
     assert offenders == []

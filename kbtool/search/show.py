@@ -303,7 +303,7 @@ def show(
     from kbtool.diagnostics import display_path
 
     if fmt not in FORMATS:
-        raise UsageError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        raise UsageError(f"{{fmt}} {fmt!r}: expected one of {', '.join(FORMATS)}", params=("fmt",))
     found = locate(config, entry_id, notice=notice)
     where = found[0]
     ref = load(config, where)
