@@ -8,6 +8,7 @@ new command or option is covered without editing this file.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,3 +137,31 @@ def test_root_goes_before_or_after_the_command(argv: list[str], root: str | None
 )
 def test_incomplete_global_options_go_to_typer(argv: list[str]) -> None:
     assert fast.parse_command(argv) is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["search", "-n", "0", "session"], "kbtool: error: --limit must be at least 1, not 0\n"),
+        (
+            ["scan", "--baseline", "no-such.json", "."],
+            "kbtool: error: --baseline no-such.json: no such file "
+            "(create it with --write-baseline)\n",
+        ),
+        (
+            ["search", "--since", "2027", "--until", "2020", "x"],
+            "kbtool: error: --since 2027-01-01 is after --until 2020-12-31: "
+            "no date is in between\n",
+        ),
+    ],
+)
+def test_library_errors_are_worded_with_the_commands_flags(
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The library names its parameters; the CLI spells them as the command's flags."""
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    assert fast.run_fast(argv) == 2
+    assert capsys.readouterr().err == message

@@ -173,8 +173,9 @@ def test_file_filter(kb: Config, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_limit(kb: Config) -> None:
     assert len(search_entries(kb, "session", limit=2)) == 2
-    with pytest.raises(UsageError, match="--limit"):
+    with pytest.raises(UsageError, match="limit must be at least 1") as caught:
         search_entries(kb, "session", limit=0)
+    assert caught.value.params == ("limit",)  # the CLI spells it --limit (test_cli_table.py)
 
 
 def test_did_you_mean(kb: Config) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -305,20 +304,11 @@ def test_help_lists_every_shared_option(
 
 
 def _imports_of(argv: list[str], cwd: Path) -> tuple[str, list[str]]:
-    code = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(m for m in "
-        "('typer', 'lxml', 'jinja2', 'pydantic', 'rich', 'markdown_it') if m in sys.modules))"
-        " + '\\n'))\n"
-        f"sys.argv = ['kbtool', *{argv!r}]\n"
-        "from kbtool.__main__ import main\n"
-        "main()\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False
-    )
-    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES"))
-    return proc.stdout, line.split()[1:]
+    from helpers_cli import imported_modules
+
+    out, modules = imported_modules(argv, cwd)
+    heavy = ("typer", "lxml", "jinja2", "pydantic", "rich", "markdown_it")
+    return out, sorted(m for m in heavy if m in modules)
 
 
 def test_search_process_imports_no_heavy_module(kb: Config) -> None:

@@ -192,6 +192,16 @@ def completion_script(shell: str) -> str:
     return get_completion_script(prog_name="kbtool", complete_var=COMPLETE_VAR, shell=shell)
 
 
+def _click_module() -> Any:
+    """click as typer uses it: vendored as ``typer._click`` since typer 0.29, else click."""
+    import importlib
+
+    try:
+        return importlib.import_module("typer._click")
+    except ImportError:  # pragma: no cover - a typer that depends on click again
+        return importlib.import_module("click")
+
+
 def run() -> None:
     """Entry point: run the app, turning library errors into messages and exit codes."""
     from kbtool.cli.fast import run_guarded
@@ -202,7 +212,7 @@ def run() -> None:
 def _invoke() -> int:
     """The app, with click's usage errors in kbtool's one error style: ``kbtool: error: …``
     first, then the usage line and where help is (exit 2)."""
-    from typer import _click
+    _click = _click_module()
 
     if os.environ.get("_KBTOOL_COMPLETE"):  # typer registers its shells only when asked to
         from typer._completion_classes import completion_init
@@ -212,13 +222,13 @@ def _invoke() -> int:
         code = app(standalone_mode=False, prog_name="kbtool")
     except _click.exceptions.NoArgsIsHelpError as exc:
         exc.show()  # the help text
-        return exc.exit_code
+        return int(exc.exit_code)
     except _click.exceptions.ClickException as exc:
         typer.echo(f"kbtool: error: {exc.format_message()}", err=True)
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
             typer.echo(f"{ctx.get_usage()}\nTry '{ctx.command_path} -h' for help.", err=True)
-        return exc.exit_code
+        return int(exc.exit_code)
     except typer.Abort:
         typer.echo("kbtool: aborted", err=True)
         return 1
