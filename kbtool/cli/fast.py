@@ -16,7 +16,7 @@ every option of every command to the same values.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from kbtool.cli.commands import Command, find
 from kbtool.cli.options import GLOBAL_OPTS, Opt
@@ -26,11 +26,15 @@ class StepAside(Exception):
     """The fast path does not handle this argv: let typer parse it."""
 
 
-class Parsed(NamedTuple):
-    command: Command
-    root: str | None
-    color: str | None
-    values: dict[str, Any]
+class Parsed:
+    """A command line the fast path understood."""
+
+    __slots__ = ("color", "command", "root", "values")
+
+    def __init__(
+        self, command: Command, root: str | None, color: str | None, values: dict[str, Any]
+    ) -> None:
+        self.command, self.root, self.color, self.values = command, root, color, values
 
 
 def defaults(opts: Sequence[Opt]) -> dict[str, Any]:

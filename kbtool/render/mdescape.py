@@ -473,7 +473,7 @@ def slugify_heading(plain: object) -> str:
 
 def _plural(n: int, word: str) -> str:
     """``{{ entries | length | plural("entry") }}`` → "1 entry", "2 entries"."""
-    from kbtool.reporters import plural
+    from kbtool.words import plural
 
     return plural(int(n), str(word))
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from kbtool.diagnostics import Diagnostic, Severity, SeverityCounts
+from kbtool.words import plural as plural  # re-exported: reporters.plural
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -116,15 +117,6 @@ def render(report: Report, fmt: str, out: TextIO, *, color: bool = False) -> Non
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
     module = importlib.import_module(f"kbtool.reporters.{fmt}")
     module.render(report, out, color)
-
-
-def plural(n: int, word: str) -> str:
-    """``"1 error"``, ``"2 errors"``, ``"1 entry"``, ``"2 entries"``."""
-    if n == 1:
-        return f"{n} {word}"
-    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
-        return f"{n} {word[:-1]}ies"
-    return f"{n} {word}s"
 
 
 def summary(report: Report) -> str:

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kbtool.diagnostics import Diagnostic, Severity, sanitize
-from kbtool.reporters import Report, Rule, code_rule, plural
+from kbtool.reporters import Report, Rule, code_rule
 from kbtool.scan.scanner import EntryInfo, Finding, ScanResult
+from kbtool.words import plural
 
 FINGERPRINT_KEY = "kbtoolFindingHash/v1"
 BASELINED = "accepted in the baseline file (--baseline)"

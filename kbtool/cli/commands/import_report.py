@@ -120,7 +120,7 @@ def run(
             echo(f"linked back: added a Related line to {os.path.relpath(report)}")
         for d in outcome.findings:
             print(d.format(), file=sys.stderr)
-        from kbtool.reporters import plural
+        from kbtool.words import plural
 
         errors = len(outcome.errors)
         warnings = len(outcome.findings) - errors

@@ -52,7 +52,7 @@ def run(
 
 def render_index_report(report: Any, out: TextIO) -> None:
     """``kbtool index`` as text: what changed, then totals."""
-    from kbtool.reporters import plural
+    from kbtool.words import plural
 
     how = f"rebuilt ({report.reason})" if report.rebuilt else "updated"
     out.write(

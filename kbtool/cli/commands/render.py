@@ -169,6 +169,6 @@ def render_and_write(
         sys.stdout.flush()
     else:
         write_output(out, text)
-        from kbtool.reporters import plural
+        from kbtool.words import plural
 
         print(f"wrote {out} ({plural(len(selection.entries), 'entry')})", file=sys.stderr)

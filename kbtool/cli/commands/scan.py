@@ -130,7 +130,7 @@ def run(
     if write_baseline is not None:
         save_baseline(Path(write_baseline), result.findings)
         if not quiet:
-            from kbtool.reporters import plural
+            from kbtool.words import plural
 
             print(
                 f"kbtool scan: {plural(len(result.findings), 'finding')} recorded in "

@@ -42,7 +42,7 @@ def run(*, root: str | Path | None, fmt: str, as_of: str | None) -> int:
 def render_stats(result: Any, out: TextIO) -> None:
     """``kbtool stats`` as text: one block per count."""
     style = Style.for_stream(out)
-    from kbtool.reporters import plural
+    from kbtool.words import plural
 
     counts = f"{plural(result.entries, 'entry')} in {plural(result.files, 'file')}"
     out.write(f"{counts} (as of {result.as_of})\n")
