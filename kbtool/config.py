@@ -144,7 +144,8 @@ def find_root(start: Path | None = None) -> tuple[Path, dict[str, Any], Path | N
     raise NoKnowledgeBaseError(
         f"no knowledge base found from {here} upwards: expected kbtool.toml, "
         "a [tool.kbtool] table in pyproject.toml, or a learnings/ folder "
-        "(run from inside a knowledge base, pass --root, or make one with 'kbtool init')"
+        "(run from inside a knowledge base, pass {root}, or make one with 'kbtool init')",
+        params=("root",),
     )
 
 

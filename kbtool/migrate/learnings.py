@@ -731,8 +731,9 @@ def _out_dir(options: MigrateOptions) -> Path:
             or _inside(real, out.resolve())
         ):
             raise UsageError(
-                f"--out {options.out} overlaps the source {src}; use --in-place to "
-                "migrate a folder into itself"
+                f"{{out}} {options.out} overlaps the source {src}; use {{in_place}} to "
+                "migrate a folder into itself",
+                params=("out", "in_place"),
             )
     return out
 
