@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from kbtool.cli.commands import render
 from kbtool.cli.commands.render import (
     CATEGORY_OPT,
     IDS_OPT,
     OUTPUT_OPT,
     QUERY_OPT,
     TEMPLATES_OPT,
-    load_kb,
-    render_and_write,
-    select,
 )
 from kbtool.cli.options import Opt
 
@@ -55,25 +54,7 @@ OPTS = (
 )
 
 
-def run(
-    *,
-    root: str | Path | None,
-    ids: list[str],
-    match: str | None,
-    query: str | None,
-    category: str | None,
-    output: str | None,
-    templates: str | None,
-    title: str,
-    limit: int | None,
-) -> int:
-    from kbtool.cli.output import config_at
-
-    config = config_at(root)
-    kb = load_kb(config)
-    selection = select(config, kb, ids, query, category, match, limit)
+def run(*, root: str | Path | None, title: str, **values: Any) -> int:
+    """``kbtool render remediation-plan.md.j2`` with plan's options."""
     template = "remediation-plan.md.j2"
-    render_and_write(
-        config, kb, template, selection, output, templates, title or "Remediation plan"
-    )
-    return 0
+    return render.run(root=root, template=template, title=title or "Remediation plan", **values)

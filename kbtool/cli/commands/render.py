@@ -79,12 +79,14 @@ def run(
     templates: str | None,
     title: str,
     limit: int | None,
+    match: str | None = None,
 ) -> int:
+    """Render the chosen entries (``match``: ``kbtool plan --match``) through ``template``."""
     from kbtool.cli.output import config_at
 
     config = config_at(root)
     kb = load_kb(config)
-    selection = select(config, kb, ids, query, category, None, limit)
+    selection = select(config, kb, ids, query, category, match, limit)
     render_and_write(config, kb, template, selection, output, templates, title)
     return 0
 
