@@ -165,3 +165,37 @@ def test_library_errors_are_worded_with_the_commands_flags(
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
     assert fast.run_fast(argv) == 2
     assert capsys.readouterr().err == message
+
+
+def test_end_of_input_at_a_prompt_aborts(tmp_path: Path) -> None:
+    """``kbtool new`` on a terminal asks; Ctrl-D there is ``kbtool: aborted``, exit 1 (as
+    typer's prompt said before the prompt moved out of typer)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    (tmp_path / "learnings").mkdir()
+    master, slave = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kbtool", "new"],
+        cwd=tmp_path,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    output = b""
+    while b"Title" not in output:
+        output += os.read(master, 1024)
+    os.write(master, b"\x04")  # Ctrl-D: end of input
+    assert proc.wait(timeout=60) == 1
+    try:
+        while chunk := os.read(master, 1024):
+            output += chunk
+    except OSError:  # the terminal closed with the process
+        pass
+    os.close(master)
+    assert b"kbtool: aborted" in output and b"error" not in output

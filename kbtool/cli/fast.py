@@ -148,7 +148,8 @@ def run_guarded(body: Callable[[], int | None]) -> int:
     try:
         return body() or 0
     except KbError as exc:
-        print(f"kbtool: error: {exc}", file=sys.stderr)
+        label = "" if getattr(exc, "bare", False) else "error: "  # "kbtool: aborted"
+        print(f"kbtool: {label}{exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

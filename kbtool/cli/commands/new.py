@@ -27,9 +27,10 @@ SEVERITIES = ("critical", "high", "medium", "low")
 
 
 class Aborted(KbError):
-    """The prompt got no answer (end of input): exit 1, as a declined prompt does."""
+    """The prompt got no answer (end of input): ``kbtool: aborted``, exit 1, as before."""
 
     exit_code = 1
+    bare = True
 
 
 OPTS = (
