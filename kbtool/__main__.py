@@ -1,9 +1,8 @@
 """``python -m kbtool`` and the ``kbtool`` console script.
 
-``kbtool search``, ``match``, ``index``, ``validate``, ``list``, ``show``, ``stats``,
-``links`` and ``--version`` take a fast path that never
-imports typer (see ``kbtool.fastcli``); everything else, and anything the fast path does not
-fully understand, goes to the typer app in ``kbtool.cli``.
+Every command takes the fast path first (:mod:`kbtool.cli.fast`: the command table, no
+typer); ``--help`` is served from kbtool/help.json; anything the fast path does not fully
+understand goes to the typer app (:mod:`kbtool.cli.typerapp`), built from the same table.
 """
 
 from __future__ import annotations
@@ -16,17 +15,14 @@ if __name__ == "__main__":  # ``python -m kbtool``: the working folder must impo
 
     drop_unsafe_path()
 
-FAST_COMMANDS = ("search", "match", "index", "validate", "list", "show", "stats", "links")
-
 
 def main() -> None:
-    from kbtool.fastcli import hoist_root, run_fast
     from kbtool.textsafe import EscapingStream
 
     sys.stdout = EscapingStream(sys.stdout)
     sys.stderr = EscapingStream(sys.stderr)
 
-    argv = sys.argv[1:] = hoist_root(sys.argv[1:])
+    argv = sys.argv[1:]
     if argv and argv[-1] in ("--help", "-h"):
         from kbtool.helpcache import lookup
 
@@ -45,11 +41,12 @@ def main() -> None:
 
         print(f"kbtool {__version__}")
         sys.exit(0)
-    if any(arg in FAST_COMMANDS for arg in argv[:3]):
-        code = run_fast(argv)
-        if code is not None:
-            sys.exit(code)
-    from kbtool.cli import run
+    from kbtool.cli.fast import run_fast
+
+    code = run_fast(argv)
+    if code is not None:
+        sys.exit(code)
+    from kbtool.cli.typerapp import run
 
     run()
 

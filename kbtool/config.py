@@ -144,7 +144,8 @@ def find_root(start: Path | None = None) -> tuple[Path, dict[str, Any], Path | N
     raise NoKnowledgeBaseError(
         f"no knowledge base found from {here} upwards: expected kbtool.toml, "
         "a [tool.kbtool] table in pyproject.toml, or a learnings/ folder "
-        "(run from inside a knowledge base, pass --root, or make one with 'kbtool init')"
+        "(run from inside a knowledge base, pass {root}, or make one with 'kbtool init')",
+        params=("root",),
     )
 
 
@@ -200,7 +201,7 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
     if root is not None:
         root = root.resolve()
         if not root.is_dir():
-            raise ConfigError(f"--root {root}: not a folder")
+            raise ConfigError(f"{{root}} {root}: not a folder", params=("root",))
         found = _table_at(root)
         table, source = found if found is not None else ({}, None)
     else:

@@ -230,3 +230,37 @@ def unified_diff(result: FmtResult) -> str:
     old = result.old.decode(style.codec, "replace").lstrip("\ufeff").splitlines(keepends=True)
     new = result.new.decode(style.codec, "replace").lstrip("\ufeff").splitlines(keepends=True)
     return "".join(difflib.unified_diff(old, new, result.display, result.display))
+
+
+STATUSES = ("unchanged", "reformatted", "changed", "skipped", "failed")
+
+
+@dataclass
+class FmtRun:
+    """What one ``kbtool fmt`` run did: each file's result and the findings of the walk
+    (paths that could not be listed)."""
+
+    results: list[FmtResult] = field(default_factory=list)
+    walk_findings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Diagnostic]:
+        return [d for r in self.results for d in r.findings] + self.walk_findings
+
+    @property
+    def pending(self) -> list[FmtResult]:
+        """Files that would change (``--check``, ``--diff``)."""
+        return [r for r in self.results if r.status == "changed"]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def to_dict(self) -> dict[str, object]:
+        """``kbtool fmt --format json`` (docs/json-output.md)."""
+        return {
+            "version": 1,
+            "command": "fmt",
+            "files": [r.to_dict() for r in self.results],
+            "findings": [d.to_dict() for d in self.walk_findings],
+            "summary": {s: self.count(s) for s in STATUSES},
+        }

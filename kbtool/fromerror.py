@@ -32,7 +32,7 @@ def from_error(text: str) -> FromError:
 
     found = message_lines(text, limit=1)
     if not found:
-        raise UsageError("--from-error: no error line in the input")
+        raise UsageError("{from_error}: no error line in the input", params=("from_error",))
     symptom = clean_line(found[0].text)
     title = _MODULE_PATH.sub("", symptom).strip()
     if len(title) > MAX_TITLE:

@@ -55,6 +55,19 @@ class WriteResult:
     created: bool
     changed: bool = True
 
+    def to_dict(self, *, dry_run: bool = False) -> dict[str, object]:
+        """``kbtool new --format json`` (docs/json-output.md); the path relative to the
+        working folder."""
+        import os
+
+        return {
+            "id": self.entry_id,
+            "path": os.path.relpath(self.path),
+            "line": self.line,
+            "created_file": self.created,
+            "dry_run": dry_run,
+        }
+
 
 # ------------------------------------------------------------------ ids
 

@@ -32,7 +32,7 @@ def set_color(when: str) -> None:
     """Apply ``--color WHEN`` for this process: ``always`` sets FORCE_COLOR, ``never`` sets
     NO_COLOR, ``auto`` leaves the environment to decide. ValueError for anything else."""
     if when not in COLOR_CHOICES:
-        raise ValueError(f"--color {when!r}: expected auto, always or never")
+        raise ValueError(f"colour {when!r}: expected auto, always or never")
     if when == "always":
         os.environ.pop("NO_COLOR", None)
         os.environ["FORCE_COLOR"] = "1"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -30,3 +33,20 @@ def cli(*args: str, stdin: str | None = None) -> Result:
     elif exc is not None and not isinstance(exc, SystemExit):
         raise exc
     return Result(code, result.stdout, err)
+
+
+def imported_modules(argv: list[str], cwd: Path) -> tuple[str, set[str]]:
+    """(stdout, every module imported) of ``kbtool ARGV`` run as the console script does."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write("
+        "'MODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
+        f"sys.argv = ['kbtool', *{argv!r}]\n"
+        "from kbtool.__main__ import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES"))
+    return proc.stdout, set(line.split()[1:])

@@ -109,25 +109,6 @@ def test_findings_exit_1_and_clean_exits_0(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "hoisted"),
-    [
-        (["search", "x", "--root", "kb"], ["--root", "kb", "search", "x"]),
-        (["search", "--root=kb", "x"], ["--root=kb", "search", "x"]),
-        (["--root", "a", "list", "--root", "b"], ["--root", "a", "--root", "b", "list"]),
-        (["report", "new", "--root", "kb", "ID"], ["--root", "kb", "report", "new", "ID"]),
-        (["search", "--", "--root", "x"], ["search", "--", "--root", "x"]),  # a query
-        (["search", "x", "--root"], ["search", "x", "--root"]),  # no value: typer says so
-        (["--root", "kb"], ["--root", "kb"]),
-        ([], []),
-    ],
-)
-def test_root_after_the_command_moves_before_it(argv: list[str], hoisted: list[str]) -> None:
-    from kbtool.fastcli import hoist_root
-
-    assert hoist_root(argv) == hoisted
-
-
-@pytest.mark.parametrize(
     "args", [["search", "pool"], ["list", "-f", "json"], ["stats"], ["validate"]], ids=" ".join
 )
 def test_root_after_the_command_works(args: list[str], tmp_path: Path) -> None:

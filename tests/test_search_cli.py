@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -123,7 +122,7 @@ def test_match_reads_a_log_from_stdin(
 def test_match_says_when_stdin_is_cut(
     kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kbtool.search import commands
+    from kbtool.cli.commands import match as commands
 
     monkeypatch.chdir(kb.root)
     monkeypatch.setattr(commands, "MAX_STDIN_CHARS", 100)
@@ -241,7 +240,7 @@ SAME = [
 def test_fast_path_behaves_like_typer(
     argv: list[str], kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kbtool.fastcli import run_fast
+    from kbtool.cli.fast import run_fast
 
     monkeypatch.chdir(kb.root)
     fast = _masked(run(argv, monkeypatch, capsys))
@@ -270,11 +269,11 @@ def test_fast_path_behaves_like_typer(
         ["show", "a", "--format", "yaml"],
         ["stats", "--as-of"],
         ["links", "-f", "svg"],
-        ["new", "a"],
+        ["no-such-command", "a"],
     ],
 )
 def test_fast_path_steps_aside_when_unsure(argv: list[str]) -> None:
-    from kbtool.fastcli import run_fast
+    from kbtool.cli.fast import run_fast
 
     assert run_fast(argv) is None
 
@@ -294,14 +293,10 @@ def test_typer_reports_what_the_fast_path_left(
 def test_help_lists_every_shared_option(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kbtool.fastcli import INDEX_OPTS, LIST_OPTS, MATCH_OPTS, SEARCH_OPTS
+    from kbtool.cli.commands import BY_NAME
 
-    for command, opts in (
-        ("search", SEARCH_OPTS),
-        ("match", MATCH_OPTS),
-        ("list", LIST_OPTS),
-        ("index", INDEX_OPTS),
-    ):
+    for command in ("search", "match", "list", "index"):
+        opts = BY_NAME[command].parts()[0]
         _, out, _ = run([command, "--help"], monkeypatch, capsys)
         for opt in opts:
             for flag in opt.flags:
@@ -309,20 +304,11 @@ def test_help_lists_every_shared_option(
 
 
 def _imports_of(argv: list[str], cwd: Path) -> tuple[str, list[str]]:
-    code = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(m for m in "
-        "('typer', 'lxml', 'jinja2', 'pydantic', 'rich', 'markdown_it') if m in sys.modules))"
-        " + '\\n'))\n"
-        f"sys.argv = ['kbtool', *{argv!r}]\n"
-        "from kbtool.__main__ import main\n"
-        "main()\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False
-    )
-    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES"))
-    return proc.stdout, line.split()[1:]
+    from helpers_cli import imported_modules
+
+    out, modules = imported_modules(argv, cwd)
+    heavy = ("typer", "lxml", "jinja2", "pydantic", "rich", "markdown_it")
+    return out, sorted(m for m in heavy if m in modules)
 
 
 def test_search_process_imports_no_heavy_module(kb: Config) -> None:
@@ -345,7 +331,7 @@ def test_only_cli_imports_typer() -> None:
     offenders = [
         str(p.relative_to(package))
         for p in package.rglob("*.py")
-        if p.name != "cli.py"
+        if p.relative_to(package).as_posix() != "cli/typerapp.py"
         and re.search(r"^\s*(import typer|from typer)", p.read_text(), re.MULTILINE)
     ]
     assert offenders == []

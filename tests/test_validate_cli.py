@@ -58,7 +58,6 @@ def kbtool(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], 
     ) -> subprocess.CompletedProcess[str]:
         monkeypatch.chdir(cwd)
         monkeypatch.setattr(sys, "argv", ["kbtool", *args])
-        cli.STATE.root = None
         code: int | str | None = 0
         try:
             cli.run()

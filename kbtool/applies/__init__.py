@@ -8,7 +8,7 @@
   Pipfile.lock, read with the standard library only, never executed;
 - :mod:`kbtool.applies.check`: learnings × environment → what applies, and what an upgrade
   changes;
-- :mod:`kbtool.applies.command`: the command body (text and JSON output, exit codes).
+- :mod:`kbtool.cli.commands.applies`: the command (text and JSON output, exit codes).
 
 The ``versions`` values themselves are read by the core module :mod:`kbtool.versionspec`.
 """

@@ -5,7 +5,7 @@
 - :mod:`kbtool.export.ndjson` writes one entry a line (docs/export.md, the line schema);
 - :mod:`kbtool.export.sqlite` writes a read-only SQLite file with full-text search, and
   :mod:`kbtool.export.datasette` the Datasette metadata served beside it;
-- :mod:`kbtool.export.command` is the command body.
+- :mod:`kbtool.cli.commands.export` is the command.
 
 Nothing is imported here: import the module you need, so start-up stays cheap.
 """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TypeVar
 
-if TYPE_CHECKING:  # pydantic stays out of kbtool --help (kbtool.mcp.command reads the limits)
+if TYPE_CHECKING:  # pydantic stays out of kbtool --help (kbtool.cli.commands.mcp reads the limits)
     from kbtool.mcp.shapes import Budgeted
 
 DEFAULT_MAX_CHARS = 20_000

@@ -49,16 +49,24 @@ def import_reports(
     from kbtool.safexml import read_capped
 
     if config is None:
-        raise UsageError("--reports imports into a knowledge base: run it inside one (or --root)")
+        raise UsageError(
+            "{reports} imports into a knowledge base: run it inside one (or {root})",
+            params=("reports", "root"),
+        )
     if not folder.is_dir():
-        raise UsageError(f"--reports {folder}: not a folder")
+        raise UsageError(f"{{reports}} {folder}: not a folder", params=("reports",))
     if out is not None:
         target = Path(os.path.abspath(out))  # noqa: PTH100 - links are judged, not followed
         if not config.inside(target if target.exists() else target.parent):
-            raise UsageError(f"--out {out} is outside the knowledge base {config.root}")
+            raise UsageError(
+                f"{{out}} {out} is outside the knowledge base {config.root}", params=("out",)
+            )
         config = config.replace(learnings_dir=target)
     if leaves(folder, config.root):
-        raise UsageError(f"--reports {folder}: refused: a link that leaves the knowledge base root")
+        raise UsageError(
+            f"{{reports}} {folder}: refused: a link that leaves the knowledge base root",
+            params=("reports",),
+        )
     root = read_root(folder, config.root)  # never through a link that leaves the KB root
     imported: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []

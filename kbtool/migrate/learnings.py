@@ -712,15 +712,17 @@ def _keep_ref(draft: Draft, raw: RawRef) -> None:
 def _out_dir(options: MigrateOptions) -> Path:
     if options.in_place:
         if len(options.sources) != 1 or not Path(options.sources[0]).is_dir():
-            raise UsageError("--in-place takes exactly one folder")
+            raise UsageError("{in_place} takes exactly one folder", params=("in_place",))
         return Path(options.sources[0]).resolve()
     if options.out is None:
-        raise UsageError("say where to write: --out DIR, or --in-place")
+        raise UsageError("say where to write: {out} DIR, or {in_place}", params=("out", "in_place"))
     out = Path(os.path.abspath(options.out))  # noqa: PTH100 - links are judged, not followed
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {options.out}: not a folder")
+        raise UsageError(f"{{out}} {options.out}: not a folder", params=("out",))
     if out.is_symlink():
-        raise UnsafePathError(f"--out {options.out}: is a symbolic link; name the real folder")
+        raise UnsafePathError(
+            f"{{out}} {options.out}: is a symbolic link; name the real folder", params=("out",)
+        )
     for src in options.sources:
         real = Path(src).resolve()
         if (
@@ -729,8 +731,9 @@ def _out_dir(options: MigrateOptions) -> Path:
             or _inside(real, out.resolve())
         ):
             raise UsageError(
-                f"--out {options.out} overlaps the source {src}; use --in-place to "
-                "migrate a folder into itself"
+                f"{{out}} {options.out} overlaps the source {src}; use {{in_place}} to "
+                "migrate a folder into itself",
+                params=("out", "in_place"),
             )
     return out
 

@@ -55,7 +55,9 @@ def select_entries(
     """The entries to render. Raises UsageError for an unknown id or an empty selection."""
     chosen = [x for x in (bool(ids), query is not None, match is not None) if x]
     if len(chosen) > 1:
-        raise UsageError("choose entries one way: ids, --query or --match")
+        raise UsageError(
+            "choose entries one way: ids, {query} or {match}", params=("query", "match")
+        )
     by_id: dict[str, EntryRef] = {}
     for entry in kb.entries():
         by_id.setdefault(entry.id, entry)

@@ -1,10 +1,13 @@
 """Reporters: print findings as ``text``, ``json``, ``github``, ``sarif`` or ``junit``.
 
-A reporter takes a :class:`Report` (findings plus what was checked) and writes it to a
-stream. Each format is a module in this package with ``render(report, out, color)``,
-imported only when chosen. ``kbtool validate`` builds its ``Report`` from the code pages
-(:func:`code_rule`); another command (``kbtool scan``) passes its own ``rule`` lookup, e.g.
-one SARIF rule per learning entry.
+The one output layer for findings: a reporter takes a :class:`Report` (findings plus what
+was checked) and writes it to a stream. Each format is a module in this package with
+``render(report, out, color)``, imported only when chosen by :func:`render`, the one
+dispatch. ``kbtool validate`` builds its ``Report`` from the code pages (:func:`code_rule`);
+``kbtool scan`` builds a :class:`kbtool.reporters.scan.ScanReport`, a ``Report`` whose
+``rule`` is one rule per learning entry and whose hooks (:meth:`Report.details`,
+:meth:`Report.to_dict`, :meth:`Report.sarif`, :meth:`Report.annotations`,
+:meth:`Report.summary`) add what a scan says beyond the findings.
 """
 
 from __future__ import annotations
@@ -73,6 +76,40 @@ class Report(SeverityCounts):
     def ok(self) -> bool:
         return not self.internal_errors and not any(self.fails(d) for d in self.diagnostics)
 
+    # What a command may add to the findings (kbtool.reporters.scan overrides these).
+
+    def details(self, diagnostic: Diagnostic) -> list[str]:
+        """Lines the text format prints, indented, under ``diagnostic``."""
+        return []
+
+    def suffix(self, diagnostic: Diagnostic) -> str:
+        """What the text format prints after ``diagnostic`` on its line."""
+        return ""
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``json`` document (docs/json-output.md)."""
+        from kbtool.reporters.json import document
+
+        return document(self)
+
+    def sarif(self) -> dict[str, object]:
+        """The ``sarif`` log."""
+        from kbtool.reporters.sarif import sarif_log
+
+        return sarif_log(self)
+
+    def annotations(self) -> list[tuple[Diagnostic, str]]:
+        """(finding, title) for each ``github`` annotation."""
+        found = []
+        for d in self.diagnostics:
+            rule = self.rule(d.code)
+            found.append((d, f"{d.code} {rule.name}" if rule else d.code))
+        return found
+
+    def summary(self) -> str:
+        """One line for stderr: what was checked and what was found."""
+        return summary(self)
+
 
 def render(report: Report, fmt: str, out: TextIO, *, color: bool = False) -> None:
     """Write ``report`` to ``out`` in format ``fmt`` (one of FORMATS)."""
@@ -86,7 +123,7 @@ def summary(report: Report) -> str:
     """One line: what was checked and what was found."""
     checked = plural(len(report.files), "file")
     if report.entries is not None:
-        checked += f", {plural(report.entries, 'entry').replace('entrys', 'entries')}"
+        checked += f", {plural(report.entries, 'entry')}"
     if not report.diagnostics:
         return f"kbtool {report.command}: {checked}: no problems found"
     found = [plural(report.errors, "error")] if report.errors else []

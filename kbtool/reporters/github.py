@@ -31,7 +31,5 @@ def annotation(d: Diagnostic, title: str) -> str:
 
 
 def render(report: Report, out: TextIO, color: bool = False) -> None:
-    for d in report.diagnostics:
-        rule = report.rule(d.code)
-        title = f"{d.code} {rule.name}" if rule else d.code
+    for d, title in report.annotations():
         out.write(annotation(d, title) + "\n")

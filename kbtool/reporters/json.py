@@ -37,5 +37,5 @@ def document(report: Report) -> dict[str, object]:
 
 
 def render(report: Report, out: TextIO, color: bool = False) -> None:
-    json.dump(document(report), out, indent=2, ensure_ascii=False)
+    json.dump(report.to_dict(), out, indent=2, ensure_ascii=False)
     out.write("\n")

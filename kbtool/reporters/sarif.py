@@ -101,5 +101,5 @@ def sarif_log(report: Report, *, tool_name: str = "kbtool") -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO, color: bool = False) -> None:
-    json.dump(sarif_log(report), out, indent=2, ensure_ascii=False)
+    json.dump(report.sarif(), out, indent=2, ensure_ascii=False)
     out.write("\n")

@@ -12,9 +12,12 @@ _BOLD, _RED, _YELLOW, _RESET = "\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
 
 def render(report: Report, out: TextIO, color: bool = False) -> None:
     for d in report.diagnostics:
-        if not color:
-            out.write(d.format() + "\n")
-            continue
-        hue = _RED if d.severity is Severity.ERROR else _YELLOW
-        where = sanitize(f"{d.path}:{d.line}:{d.col}:")
-        out.write(f"{_BOLD}{where}{_RESET} {hue}{_BOLD}{d.code}{_RESET} {sanitize(d.message)}\n")
+        if color:
+            hue = _RED if d.severity is Severity.ERROR else _YELLOW
+            where = sanitize(f"{d.path}:{d.line}:{d.col}:")
+            line = f"{_BOLD}{where}{_RESET} {hue}{_BOLD}{d.code}{_RESET} {sanitize(d.message)}"
+        else:
+            line = d.format()
+        out.write(line + report.suffix(d) + "\n")
+        for detail in report.details(d):
+            out.write(f"  {detail}\n")

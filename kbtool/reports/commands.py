@@ -109,6 +109,36 @@ class ImportOutcome:
     notes: list[str] = field(default_factory=list)
     findings: list[Diagnostic] = field(default_factory=list)
 
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The findings that are errors (the import then exits 1)."""
+        return [d for d in self.findings if d.severity.value == "error"]
+
+    def to_dict(self, *, dry_run: bool = False) -> dict[str, object]:
+        """``kbtool import-report --format json`` (docs/json-output.md); paths relative to
+        the working folder."""
+        write = self.write
+        return {
+            "id": self.result.learning.id,
+            "category": self.category,
+            "category_how": self.category_how,
+            "path": os.path.relpath(write.path) if write else None,
+            "line": write.line if write else None,
+            "created_file": write.created if write else False,
+            "dry_run": dry_run,
+            "linked_back": self.linked_back,
+            "mapped": [
+                {"field": m.field, "count": m.count, "source": m.source} for m in self.result.mapped
+            ],
+            "kept": [
+                {"heading": k.heading, "line": k.line, "reason": k.reason} for k in self.result.kept
+            ],
+            "warnings": [d.to_dict() for d in self.result.warnings],
+            "notes": self.notes,
+            "findings": [d.to_dict() for d in self.findings],
+            "xml": self.xml if dry_run else None,
+        }
+
 
 def import_report_file(
     config: Config,
@@ -152,9 +182,15 @@ def import_report_file(
         category, how = "General", ""
     if entry_id is not None:
         if not ID_RE.match(entry_id):
-            raise UsageError(f"--id {entry_id!r}: use 1-80 lower-case letters, digits and '-'")
+            raise UsageError(
+                f"{{entry_id}} {entry_id!r}: use 1-80 lower-case letters, digits and '-'",
+                params=("entry_id",),
+            )
         if entry_id in taken:
-            raise UsageError(f"--id {entry_id!r} is already used in the knowledge base")
+            raise UsageError(
+                f"{{entry_id}} {entry_id!r} is already used in the knowledge base",
+                params=("entry_id",),
+            )
     category_file = category_path(config, category)
     notes: list[str] = []
     real = Path(path).resolve()
@@ -176,7 +212,8 @@ def import_report_file(
             first = owners[0]
             raise UsageError(
                 f"{path} is already the fix report of entry {first.entry_id!r} "
-                f"({first.file}:{first.line}); use --force to import it again"
+                f"({first.file}:{first.line}); use {{force}} to import it again",
+                params=("force",),
             )
     title_words = entry_title(report.title.replace("`", ""))
     result = import_report(
@@ -232,9 +269,9 @@ def new_entry(
     from kbtool.model import Learning, Symptom
 
     if not title.strip():
-        raise UsageError("a title is needed (--title)")
+        raise UsageError("a title is needed ({title})", params=("title",))
     if not category.strip():
-        raise UsageError("a category is needed (--category)")
+        raise UsageError("a category is needed ({category})", params=("category",))
     taken = kb_ids(config)
     learning = Learning(
         id=make_id(title, taken),
@@ -278,7 +315,9 @@ def new_report(
     if not config.inside(folder if folder.exists() else folder.parent):
         raise UsageError(f"the reports folder {folder} is outside the knowledge base")
     if path.exists() and not force:
-        raise UsageError(f"{os.path.relpath(path)} exists; use --force to overwrite it")
+        raise UsageError(
+            f"{os.path.relpath(path)} exists; use {{force}} to overwrite it", params=("force",)
+        )
     entry = found[0]
     href = PurePosixPath(os.path.relpath(path, entry.source.path.parent)).as_posix()
     reference = Reference(kind="fix-report", target=href)

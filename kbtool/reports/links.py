@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from kbtool.diagnostics import Diagnostic
 from kbtool.ids import ID_PATTERN, ID_RE  # the one id rule (\Z, not $: "abc\n" is no id)
+from kbtool.reports.files import walk_reports
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
@@ -275,7 +276,7 @@ class LinkGraph:
 
     def load_reports(self, cache: ReportCache | None = None) -> None:
         """Scan every report: the reports folder plus every local ``.md`` an entry links to."""
-        wanted = set(_walk_reports(self.config))
+        wanted = set(walk_reports(self.config))
         for href in self.hrefs:
             target, _ = self.resolve_href(href)
             if target and target.endswith(".md"):
@@ -590,21 +591,9 @@ def _closest(anchor: str, anchors: Iterable[str]) -> str:
 # ------------------------------------------------------------------ reading reports
 
 
-def _walk_reports(config: Config) -> Iterator[str]:
-    folder = config.reports_dir
-    if not folder.is_dir() or not config.inside(folder):
-        return
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.endswith(".md") and not name.startswith("."):
-                rel = (Path(dirpath) / name).relative_to(config.root).as_posix()
-                yield rel
-
-
 def has_reports(config: Config) -> bool:
     """Whether the reports folder holds any Markdown file."""
-    return next(_walk_reports(config), None) is not None
+    return next(walk_reports(config), None) is not None
 
 
 class ReportCache:

@@ -532,15 +532,21 @@ def read_baseline(path: Path) -> Counter[str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise UsageError(
-            f"--baseline {path}: no such file (create it with --write-baseline)"
+            f"{{baseline}} {path}: no such file (create it with {{write_baseline}})",
+            params=("baseline", "write_baseline"),
         ) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"--baseline {path}: not a kbtool baseline ({exc})") from exc
+        raise UsageError(
+            f"{{baseline}} {path}: not a kbtool baseline ({exc})", params=("baseline",)
+        ) from exc
     if not isinstance(data, dict) or data.get("kbtool-baseline") != BASELINE_VERSION:
-        raise UsageError(f"--baseline {path}: not a kbtool baseline (version {BASELINE_VERSION})")
+        raise UsageError(
+            f"{{baseline}} {path}: not a kbtool baseline (version {BASELINE_VERSION})",
+            params=("baseline",),
+        )
     rows = data.get("findings", [])
     if not isinstance(rows, list):
-        raise UsageError(f"--baseline {path}: 'findings' must be a list")
+        raise UsageError(f"{{baseline}} {path}: 'findings' must be a list", params=("baseline",))
     return Counter(
         r["fingerprint"]
         for r in rows
@@ -574,7 +580,9 @@ def write_baseline(path: Path, findings: Sequence[Finding]) -> None:
 
     base = _absolute(path).parent
     if not base.is_dir():
-        raise UsageError(f"--write-baseline {path}: folder {base} does not exist")
+        raise UsageError(
+            f"{{write_baseline}} {path}: folder {base} does not exist", params=("write_baseline",)
+        )
     atomic_write(_absolute(path), baseline_bytes(findings, base))
 
 
@@ -604,7 +612,10 @@ def scan(
     if entry_ids:
         unknown = sorted(set(entry_ids) - set(entries))
         if unknown:
-            raise UsageError(f"--entry {unknown[0]}: no active entry with detectors has that id")
+            raise UsageError(
+                f"{{entry}} {unknown[0]}: no active entry with detectors has that id",
+                params=("entry",),
+            )
         dets = [d for d in dets if d.entry_id in entry_ids]
         entries = {k: v for k, v in entries.items() if k in entry_ids}
     result = ScanResult(problems=list(problems), entries=entries, detectors=len(dets))

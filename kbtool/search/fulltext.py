@@ -317,7 +317,8 @@ def make_filters(
     )
     if filters.since and filters.until and filters.since > filters.until:
         raise UsageError(
-            f"--since {filters.since} is after --until {filters.until}: no date is in between"
+            f"{{since}} {filters.since} is after {{until}} {filters.until}: no date is in between",
+            params=("since", "until"),
         )
     return filters
 

@@ -491,7 +491,7 @@ def _open_readonly(
 def check_limit(limit: int) -> None:
     """UsageError unless ``limit`` (a ``--limit`` of search or match) is at least 1."""
     if limit < 1:
-        raise UsageError(f"--limit must be at least 1, not {limit}")
+        raise UsageError(f"{{limit}} must be at least 1, not {limit}", params=("limit",))
 
 
 def query_index(

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import stat
-import tempfile
 from pathlib import Path
 
 from kbtool import cachefs
@@ -36,13 +34,15 @@ class Place:
 
     def cleanup(self) -> None:
         if self.temporary:
+            import shutil  # only for a temporary index: not on every start-up
+
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def temporary_place(why: str) -> Place:
-    return Place(
-        Path(tempfile.mkdtemp(prefix="kbtool-index-")), writable=True, temporary=True, why=why
-    )
+    from tempfile import mkdtemp  # tempfile (and random) only when a run needs one
+
+    return Place(Path(mkdtemp(prefix="kbtool-index-")), writable=True, temporary=True, why=why)
 
 
 def choose(config: Config) -> Place:
@@ -79,6 +79,8 @@ def clear(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         mode = os.lstat(path).st_mode
         if stat.S_ISDIR(mode):
+            import shutil
+
             shutil.rmtree(path)
         else:
             path.unlink()

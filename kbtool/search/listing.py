@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from kbtool.config import Config
+from kbtool.records import FrozenRecord, Record
 from kbtool.search.fulltext import Filters
 from kbtool.search.index import Notice, open_index, query_index
 
@@ -25,8 +25,21 @@ AGE_BUCKETS = (
 )
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(FrozenRecord):
+    """One entry as ``kbtool list`` shows it (a plain class: no dataclasses at start-up)."""
+
+    __slots__ = _fields = (
+        "id",
+        "title",
+        "category",
+        "severity",
+        "status",
+        "date",
+        "review_by",
+        "path",
+        "line",
+        "tags",
+    )
     id: str
     title: str
     category: str
@@ -37,6 +50,32 @@ class Row:
     path: str
     line: int
     tags: tuple[str, ...]
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        category: str,
+        severity: str | None,
+        status: str,
+        date: str,
+        review_by: str | None,
+        path: str,
+        line: int,
+        tags: tuple[str, ...],
+    ) -> None:
+        self._set(
+            id=id,
+            title=title,
+            category=category,
+            severity=severity,
+            status=status,
+            date=date,
+            review_by=review_by,
+            path=path,
+            line=line,
+            tags=tags,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,18 +138,33 @@ def list_entries(
     return query_index(config, run, empty=lambda rows: not rows and not where, notice=notice)
 
 
-@dataclass
-class Stats:
-    entries: int = 0
-    files: int = 0
-    unreadable: list[dict[str, str]] = field(default_factory=list)
-    by_category: dict[str, int] = field(default_factory=dict)
-    by_top_category: dict[str, int] = field(default_factory=dict)
-    by_severity: dict[str, int] = field(default_factory=dict)
-    by_status: dict[str, int] = field(default_factory=dict)
-    by_age: dict[str, int] = field(default_factory=dict)
-    past_review: list[dict[str, Any]] = field(default_factory=list)
-    as_of: str = ""
+class Stats(Record):
+    """What ``kbtool stats`` counts (a plain class: no dataclasses at start-up)."""
+
+    __slots__ = _fields = (
+        "entries",
+        "files",
+        "unreadable",
+        "by_category",
+        "by_top_category",
+        "by_severity",
+        "by_status",
+        "by_age",
+        "past_review",
+        "as_of",
+    )
+
+    def __init__(self, entries: int = 0, files: int = 0, as_of: str = "") -> None:
+        self.entries = entries
+        self.files = files
+        self.as_of = as_of
+        self.unreadable: list[dict[str, str]] = []
+        self.by_category: dict[str, int] = {}
+        self.by_top_category: dict[str, int] = {}
+        self.by_severity: dict[str, int] = {}
+        self.by_status: dict[str, int] = {}
+        self.by_age: dict[str, int] = {}
+        self.past_review: list[dict[str, Any]] = []
 
     def to_dict(self) -> dict[str, Any]:
         return {

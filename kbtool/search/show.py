@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import difflib
 import sqlite3
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
@@ -32,8 +31,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "xml", "md")
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     id: str
     path: str  # relative to the KB root
     line: int
@@ -105,13 +103,37 @@ def entry_backlinks(config: Config, entry_id: str) -> list[dict[str, Any]]:
 
 
 def report_backlinks(config: Config, ref: EntryRef) -> list[dict[str, Any]]:
-    """Fix reports that mention the entry, through kbtool.reports.links' link graph."""
+    """Fix reports that mention the entry, through kbtool.reports.links' link graph (built
+    only when a report may mention it: most entries are shown without it)."""
+    if not reports_may_mention(config, ref):
+        return []
     from kbtool.kb import KnowledgeBase
     from kbtool.reports.links import build_graph
 
     kb = KnowledgeBase(config, [ref.source], [])
     graph = build_graph(config, kb)
     return [b.to_dict() for b in graph.backlinks(ref.id) if b.kind == "report"]
+
+
+def reports_may_mention(config: Config, ref: EntryRef) -> bool:
+    """False only when no report can point at the entry: a report names an entry by its id,
+    or (one of the entry's own fix reports) by its file alone; so with no ``<fix-report>`` in
+    the entry and no report whose bytes hold the id, the link graph has no report backlink.
+    Anything unusual (a report that cannot be read, a UTF-16 one) answers True."""
+    from kbtool.confine import read_regular
+    from kbtool.reports.files import walk_reports
+
+    if ref.element.find("references/fix-report") is not None:
+        return True
+    needle = ref.id.encode("utf-8")
+    for rel in walk_reports(config):
+        try:
+            data = read_regular(config.root / rel, config.max_file_bytes)
+        except (OSError, ValueError):
+            return True
+        if needle in data or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return True
+    return False
 
 
 def load(config: Config, where: Located) -> EntryRef:
@@ -304,7 +326,7 @@ def show(
     from kbtool.diagnostics import display_path
 
     if fmt not in FORMATS:
-        raise UsageError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        raise UsageError(f"{{fmt}} {fmt!r}: expected one of {', '.join(FORMATS)}", params=("fmt",))
     found = locate(config, entry_id, notice=notice)
     where = found[0]
     ref = load(config, where)

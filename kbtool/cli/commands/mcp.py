@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kbtool.fastcli import Opt
+from kbtool.cli.options import Opt
 from kbtool.mcp.budget import DEFAULT_MAX_CHARS, MIN_MAX_CHARS
 
 INSTALL_HINT = "pip install 'kbtool[mcp]'"

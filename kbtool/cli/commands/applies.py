@@ -1,6 +1,6 @@
 """The ``kbtool applies`` command body: options (:data:`OPTS`), text and JSON output.
 
-No typer here (see ``kbtool.validate.command``): ``kbtool.cli`` builds the typer command
+No typer here: ``kbtool.cli`` builds the typer command
 from :data:`OPTS`. The JSON shape is documented in docs/json-output.md.
 """
 
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from kbtool.fastcli import Opt, format_opt
+from kbtool.cli.options import Opt, format_opt
 
 DOC = """List the learnings whose versions match what the project runs.
 

@@ -1,8 +1,5 @@
-"""Bodies and options of ``kbtool show``, ``stats`` and ``links``, shared by the start-up
-fast path (:mod:`kbtool.fastcli`) and the typer app (:mod:`kbtool.cli` builds their typer
-commands from these :class:`~kbtool.fastcli.Opt` lists, so help and parsing are one
-definition). Neither typer nor pydantic is imported here.
-"""
+"""``kbtool show``: one entry with its references and backlinks, wrapped and paged on a
+terminal. Neither typer nor pydantic is imported here."""
 
 from __future__ import annotations
 
@@ -10,64 +7,29 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from kbtool.fastcli import Opt, format_opt
+from kbtool.cli.options import Opt, format_opt
 
-SHOW_DOC = """Show one entry: its fields, file and line, references and backlinks (entries and
+DOC = """Show one entry: its fields, file and line, references and backlinks (entries and
 fix reports that point at it). An unknown id suggests the closest ones.
 
 On a terminal the text wraps to its width and long output goes through a pager, as git
 does ($PAGER, else 'less' with LESS=FRX unless LESS is set); never when piped."""
 
-SHOW_OPTS = (
+OPTS = (
     Opt("entry_id", (), "The entry's id.", metavar="ID", required=True, complete="entry-id"),
     format_opt("text", "json", "xml", "md"),
     Opt("no_pager", ("--no-pager",), "Never page the output.", kind=bool, default=False),
 )
 
-STATS_DOC = """Counts by category, severity, status and age, and the entries past their
-review-by date."""
 
-STATS_OPTS = (
-    format_opt("text", "json"),
-    Opt(
-        "as_of",
-        ("--as-of",),
-        "Compute ages and review dates as of this day (YYYY-MM-DD; default: today).",
-        metavar="DATE",
-    ),
-)
-
-LINKS_DOC = """Print the links between entries and fix reports (both directions).
-
-Edges: fix-report, link and issue hrefs of entries; learning refs and supersedes between
-entries; mentions of entries in reports. Broken links are marked; `kbtool validate`
-reports them as KB4xx findings."""
-
-LINKS_OPTS = (
-    Opt("entry_id", (), "Show only the links of this entry.", metavar="ID", complete="entry-id"),
-    format_opt("text", "json", "mermaid", "dot"),
-)
-
-
-def _config(root: str | Path | None):  # type: ignore[no-untyped-def]
-    from kbtool.search.commands import config_at
-
-    return config_at(root)
-
-
-# ------------------------------------------------------------------ show
-
-
-def show_command(
-    *, root: str | Path | None, entry_id: str, fmt: str, no_pager: bool = False
-) -> int:
+def run(*, root: str | Path | None, entry_id: str, fmt: str, no_pager: bool = False) -> int:
+    from kbtool.cli.output import config_at, notice
     from kbtool.errors import UsageError
-    from kbtool.search.commands import notice
     from kbtool.search.show import show
     from kbtool.search.unreadable import find_id_in_unreadable, warn_unreadable
     from kbtool.term import use_color
 
-    config = _config(root)
+    config = config_at(root)
     out = sys.stdout
     page = fmt == "text" and not no_pager and out.isatty()
     color = fmt == "text" and use_color(out)
@@ -157,49 +119,3 @@ def page_text(text: str, out: TextIO) -> None:
     except BrokenPipeError:
         pass
     proc.wait()
-
-
-# ------------------------------------------------------------------ stats
-
-
-def stats_command(*, root: str | Path | None, fmt: str, as_of: str | None) -> int:
-    from kbtool.search.commands import notice, render_stats, write_json
-    from kbtool.search.fulltext import parse_date
-    from kbtool.search.listing import stats
-    from kbtool.search.unreadable import message
-
-    result = stats(_config(root), today=parse_date(as_of) if as_of else None, notice=notice)
-    if fmt == "json":
-        write_json(result.to_dict(), sys.stdout)
-    else:
-        render_stats(result, sys.stdout)
-    if result.unreadable:
-        notice(message([u["path"] for u in result.unreadable]))
-    return 0
-
-
-# ------------------------------------------------------------------ links
-
-
-def links_command(*, root: str | Path | None, entry_id: str | None, fmt: str) -> int:
-    from kbtool.kb import KnowledgeBase
-    from kbtool.reports.links import build_graph, to_dot, to_mermaid, to_text
-    from kbtool.search.commands import notice
-    from kbtool.search.unreadable import count_unparsed
-
-    config = _config(root)
-    kb = KnowledgeBase.load(config)
-    graph = build_graph(config, kb)
-    if entry_id is not None and entry_id not in graph.entries:
-        from kbtool.render.plan import unknown_id
-
-        raise unknown_id(entry_id, sorted(graph.entries))
-    if fmt == "json":
-        import json
-
-        sys.stdout.write(json.dumps(graph.to_dict(entry_id), indent=2, ensure_ascii=False) + "\n")
-    else:
-        writer = {"text": to_text, "mermaid": to_mermaid, "dot": to_dot}[fmt]
-        sys.stdout.write(writer(graph, entry_id))
-    count_unparsed(kb.sources, config, notice)
-    return 0

@@ -1,9 +1,4 @@
-"""The ``kbtool validate`` command body, shared by the start-up fast path and the typer app.
-
-Its options are one list (:data:`OPTS`): ``kbtool.fastcli`` parses argv with it without
-importing typer (which costs more than re-validating an unchanged KB), and ``kbtool.cli``
-builds the typer command (``--help``, docs/cli.md) from the same list.
-"""
+"""``kbtool validate``: check learnings and report the findings."""
 
 from __future__ import annotations
 
@@ -12,12 +7,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kbtool.fastcli import Opt
+from kbtool.cli.options import Opt, format_opt
+from kbtool.reporters import FORMATS
 
 if TYPE_CHECKING:
     from kbtool.config import Config
-
-FORMATS = ("text", "json", "github", "sarif", "junit")
 
 DOC = """Check learnings: well-formed XML (KB1xx), the schema (KB2xx), semantics (KB3xx).
 
@@ -35,14 +29,7 @@ OPTS = (
         default=(),
         metavar="PATH",
     ),
-    Opt(
-        "fmt",
-        ("--format", "-f"),
-        "Output format: text, json, github, sarif or junit.",
-        default="text",
-        metavar="FORMAT",
-        choices=FORMATS,
-    ),
+    format_opt(*FORMATS),
     Opt(
         "select",
         ("--select",),
@@ -76,7 +63,7 @@ OPTS = (
 )
 
 
-def validate_command(
+def run(
     *,
     root: str | Path | None,
     paths: list[str],
@@ -94,8 +81,6 @@ def validate_command(
     from kbtool.term import use_color
     from kbtool.validate import validate
 
-    if fmt not in FORMATS:
-        raise UsageError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     targets = [Path(p) for p in paths]
     try:
         config = load_config(targets[0] if targets else None, root=Path(root) if root else None)

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kbtool.fastcli import FILTER_OPTS, Opt, format_opt
+from kbtool.cli.options import FILTER_OPTS, Opt, format_opt
 
 FORMATS = ("ndjson", "sqlite")
 
