@@ -84,10 +84,13 @@ def _split_code_spans(text: str) -> list[tuple[bool, str]]:
         opening = _BACKTICKS.search(text, pos)
         if opening is None:
             break
-        if _escaped(text, opening.start()) or any(a <= opening.start() < b for a, b in targets):
-            # A backslash-escaped backtick opens no code span (CommonMark); what follows
-            # is prose and gets escaped as prose.
+        if any(a <= opening.start() < b for a, b in targets):
             pos = opening.end()
+            continue
+        if _escaped(text, opening.start()):
+            # A backslash escapes one backtick (CommonMark): the rest of the run is a
+            # backtick string of its own and may open a code span (\``<`: the span is `<`).
+            pos = opening.start() + 1
             continue
         run = opening.group()
         closing = opening.end()
