@@ -221,3 +221,34 @@ def test_a_stopped_watcher_vouches_no_more(started: Watcher) -> None:
     assert not started.thread.is_alive()
     assert not started.vouched()
     assert (started.config.cache_dir / WATCH_LOCK).read_text(encoding="utf-8") == "stopped\n"
+
+
+def test_kbtool_index_watch_reports_each_update_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import json
+    import signal
+    import subprocess
+
+    config = copy_kb(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kbtool", "index", "--watch", "--format", "json"],
+        cwd=config.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert first["rebuilt"] and first["entries"] == 9
+        assert _eventually(lambda: vouched(config.cache_dir, config))
+        _append_entry(config, "watched-wombat", "wombat")
+        second = json.loads(proc.stdout.readline())
+        assert (second["modified"], second["entries"]) == (1, 10)
+        assert _eventually(lambda: vouched(config.cache_dir, config))
+        assert _ids(config, "wombat") == ["watched-wombat"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "watching" in err and "stopped watching" in err
+    assert not vouched(config.cache_dir, config)
