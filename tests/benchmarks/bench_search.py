@@ -140,7 +140,9 @@ def load() -> str:
     return f"{one:.1f}/{five:.1f}"
 
 
-def bench_size(root: Path, entries: int, runs: int, rg: str) -> dict[str, Any]:
+def bench_size(
+    root: Path, entries: int, runs: int, rg: str, *, queries_only: bool = False
+) -> dict[str, Any]:
     print(f"\n== {entries} entries ({root}), load {load()}", flush=True)
     out: dict[str, Any] = {"entries": entries, "load_before": load()}
     xml = sum(p.stat().st_size for p in (root / "learnings").glob("*.xml"))
@@ -148,6 +150,10 @@ def bench_size(root: Path, entries: int, runs: int, rg: str) -> dict[str, Any]:
     out["python_c_pass"] = timed([PY, "-c", "pass"], runs=runs, cwd=root).wall
     result(f"python_c_pass_{entries}", out["python_c_pass"], "ms", 1, "1 s")
 
+    if queries_only:  # an index built by an earlier run: bring it up to date, then query
+        run_once([*KBTOOL, "index"], root)
+        bench_queries(root, entries, runs, rg, out)
+        return out
     parse = bare_parse(root)
     build = run_once([*KBTOOL, "index", "--full"], root)
     out.update(bare_parse=parse, build=build.wall, build_cpu=build.cpu, build_rss_kb=build.rss_kb)
@@ -171,7 +177,12 @@ def bench_size(root: Path, entries: int, runs: int, rg: str) -> dict[str, Any]:
     # (RACY_NS in kbtool.search.index); let that window pass so the index is up to date.
     time.sleep(2.5)
     run_once([*KBTOOL, "index"], root)
+    bench_queries(root, entries, runs, rg, out)
+    return out
 
+
+def bench_queries(root: Path, entries: int, runs: int, rg: str, out: dict[str, Any]) -> None:
+    """Every query class, then again with a watcher running."""
     out["queries"] = {}
     for name, args, rg_args in QUERIES:
         ours, theirs, start = interleaved(
@@ -193,7 +204,6 @@ def bench_size(root: Path, entries: int, runs: int, rg: str) -> dict[str, Any]:
     out["watched"] = bench_watched(root, entries, runs)
     out["load_after"] = load()
     print(f"load after {out['load_after']}", flush=True)
-    return out
 
 
 WATCHER = (
@@ -242,6 +252,11 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--quick", action="store_true", help="1k and 10k entries, 5 runs")
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="with --dir: time only the queries on KBs and indexes an earlier run left there",
+    )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.runs = "1000,10000", 5
@@ -258,7 +273,8 @@ def main() -> None:
     figures = []
     try:
         for entries in (int(s) for s in args.sizes.split(",")):
-            figures.append(bench_size(kb_at(base, entries), entries, args.runs, rg))
+            root = kb_at(base, entries)
+            figures.append(bench_size(root, entries, args.runs, rg, queries_only=args.queries_only))
             if args.json:
                 args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     finally:
