@@ -1386,6 +1386,18 @@ def scan_command(
     raise typer.Exit(1 if result.failed else 0)
 
 
+# ---- new commands (session 3) ----
+
+
+def _register_site_command() -> None:
+    from kbtool.site import command as m
+
+    _spec_command("site", m.OPTS, m.site_command, m.DOC)
+
+
+_register_site_command()
+
+
 def run() -> None:
     """Entry point: run the app, turning library errors into messages and exit codes."""
     from kbtool.fastcli import run_guarded

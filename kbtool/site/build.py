@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,6 +21,7 @@ from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UnsafePathError, UsageError
+from kbtool.site.safehtml import inline
 
 MANIFEST = ".kbtool-site.json"
 MANIFEST_VERSION = 1
@@ -33,7 +33,7 @@ CSP = (
 # What a build may write or delete: its own names only, whatever a manifest says.
 _OWN_PATH = re.compile(
     r"^(?:index\.html|graph\.html|tags\.html|[et]/[a-z0-9][a-z0-9-]{0,95}\.html|"
-    r"static/[a-z0-9-]+\.(?:css|js)|search/[a-z0-9/_-]{1,64}\.json)$"
+    r"static/[a-z0-9-]+\.(?:css|js|svg)|search/[a-z0-9/_-]{1,64}\.json)$"
 )
 _FOLDERS = ("e", "t", "static", "search", "search/t", "search/d", "search/s", "search/m")
 
@@ -66,12 +66,14 @@ def _environment() -> Any:
             if item.name.endswith(".j2")
         }
     )
-    return Environment(
+    env = Environment(
         loader=loader,
         autoescape=True,
         keep_trailing_newline=True,
         trim_blocks=False,
     )
+    env.filters["inline"] = inline
+    return env
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +92,7 @@ def static_files() -> dict[str, bytes]:
     out = {
         f"static/{item.name}": item.read_bytes()
         for item in (_package() / "static").iterdir()
-        if item.name.endswith((".css", ".js"))
+        if item.name.endswith((".css", ".js", ".svg"))
     }
     out["static/code.css"] = highlight_css().encode("utf-8")
     return dict(sorted(out.items()))
@@ -189,7 +191,7 @@ def build_site(config: Config, out: Path, *, title: str = SITE_TITLE) -> BuildRe
     from kbtool.site.pages import all_pages
     from kbtool.site.searchindex import index_files
 
-    out = Path(os.path.abspath(out))
+    out = out.absolute()
     if out == config.root or config.root.is_relative_to(out):
         raise UsageError(f"{out}: the site cannot be written over the knowledge base")
     if out.is_relative_to(config.learnings_dir):

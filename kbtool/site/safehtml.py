@@ -39,7 +39,7 @@ def safe_url(url: str) -> str | None:
 def _markdown() -> Any:
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md: Any = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
     md.validateLink = lambda url: safe_url(url) is not None
     default_fence = md.renderer.rules.get("fence")
@@ -48,11 +48,20 @@ def _markdown() -> Any:
         token = tokens[idx]
         lang = token.info.strip().split(" ")[0] if token.info else ""
         if lang:
-            return f"<pre class=\"code\"><code>{highlight(token.content, lang)}</code></pre>\n"
+            return f'<pre class="code"><code>{highlight(token.content, lang)}</code></pre>\n'
         return str(default_fence(tokens, idx, options, env)) if default_fence else ""
 
     md.add_render_rule("fence", fence)
     return md
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def inline(text: str) -> Markup:
+    """Entry prose as HTML: escaped, then its backtick spans as ``<code>`` (the only markup
+    entry text gets; the span's content is already escaped)."""
+    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))  # noqa: S704
 
 
 def markdown(text: str) -> Markup:

@@ -84,10 +84,7 @@ def _fields(e: SiteEntry) -> list[tuple[float, str]]:
         d.get("description", ""),
         *(d.get("root_causes") or []),
         *(f"{w.get('question', '')} {w.get('answer', '')}" for w in d.get("five_whys") or []),
-        *(
-            " ".join([s.get("title") or "", s.get("text", "")] + [c.get("text", "") for c in s.get("code") or []])
-            for s in d.get("solution") or []
-        ),
+        *(_step_text(s) for s in d.get("solution") or []),
         *(d.get("files_modified") or []),
         *(d.get("prevention") or []),
         *(d.get("verification") or []),
@@ -100,6 +97,11 @@ def _fields(e: SiteEntry) -> list[tuple[float, str]]:
     ]
 
 
+def _step_text(step: dict[str, Any]) -> str:
+    code = [c.get("text", "") for c in step.get("code") or []]
+    return " ".join([step.get("title") or "", step.get("text", ""), *code])
+
+
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
@@ -108,9 +110,9 @@ def index_files(data: SiteData) -> dict[str, bytes]:
     """Every file of ``search/``, by site path."""
     stop = stop_words()
     out: dict[str, bytes] = {}
-    weighted: list[Counter[str]] = []
+    weighted: list[dict[str, float]] = []
     for e in data.entries:
-        tf: Counter[str] = Counter()
+        tf: dict[str, float] = defaultdict(float)
         for weight, text in _fields(e):
             for term in tokens(text, stop):
                 tf[term] += weight
@@ -152,6 +154,8 @@ def index_files(data: SiteData) -> dict[str, bytes]:
         out[f"search/d/{start // PER_SHARD}.json"] = _dumps(rows)
     out.update(_symptom_files(data))
     meta = {
+        "shards": sorted(p.rsplit("/", 1)[-1][:-5] for p in out if p.startswith("search/t/")),
+        "sigs": sorted(p[7:-5] for p in out if p.startswith(("search/s/", "search/m/"))),
         "format": FORMAT,
         "docs": n,
         "per_shard": PER_SHARD,

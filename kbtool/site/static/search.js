@@ -11,6 +11,10 @@
   var meta = null;
   var LIMIT = 10;
 
+  function fetchShard(folder, key) {  // only shards the index has (no 404s in the console)
+    var known = folder === "t" ? meta.shardSet : meta.sigSet, name = folder === "t" ? key : folder + "/" + key;
+    return known.has(name) ? fetchJson("search/" + folder + "/" + key + ".json") : Promise.resolve(null);
+  }
   function fetchJson(path) {
     if (!cache.has(path)) {
       cache.set(path, fetch(new URL(path, base)).then(function (r) {
@@ -51,7 +55,7 @@
     if (!words.length) return [];
     var last = prefixLast ? words[words.length - 1] : null;
     var uniq = Array.from(new Set(words)).slice(0, 12);
-    var shards = await Promise.all(uniq.map(function (w) { return fetchJson("search/t/" + shardKey(w) + ".json"); }));
+    var shards = await Promise.all(uniq.map(function (w) { return fetchShard("t", shardKey(w)); }));
     var hits = new Map();
     uniq.forEach(function (w, k) {
       var shard = shards[k] || {};
@@ -107,7 +111,7 @@
     });
     files = Array.from(new Set(files));
     var loaded = new Map();
-    (await Promise.all(files.map(fetchJson))).forEach(function (data, k) { loaded.set(files[k], data || {}); });
+    (await Promise.all(files.map(function (f) { return fetchShard(f.split("/")[1], f.split("/")[2].slice(0, -5)); }))).forEach(function (data, k) { loaded.set(files[k], data || {}); });
     var best = new Map();
     function consider(doc, score, why) {
       var cur = best.get(doc);
@@ -182,7 +186,7 @@
       if (!meta) {
         meta = await fetchJson("search/meta.json");
         if (!meta) { status.textContent = "The search index could not be loaded (open the site over http: kbtool site --serve)."; return; }
-        meta.stopSet = new Set(meta.stop);
+        meta.stopSet = new Set(meta.stop); meta.shardSet = new Set(meta.shards); meta.sigSet = new Set(meta.sigs);
       }
       var error = looksLikeError(text);
       var hits = error ? await errorSearch(text) : await wordSearch(text, !/\s$/.test(text));
