@@ -78,10 +78,16 @@ def _environment() -> Any:
 
 @lru_cache(maxsize=1)
 def _templates_digest() -> str:
-    h = hashlib.sha256()
+    """What every page depends on besides its data: the templates, static files and the
+    site's code (a new kbtool release rebuilds every page), and Pygments' version."""
+    from pygments import __version__ as pygments_version
+
+    h = hashlib.sha256(f"pygments {pygments_version}\0".encode())
+    items = [i for i in _package().iterdir() if i.name.endswith(".py")]
     for folder in ("templates", "static"):
-        for item in sorted((_package() / folder).iterdir(), key=lambda i: i.name):
-            h.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
+        items += list((_package() / folder).iterdir())
+    for item in sorted(items, key=lambda i: (i.parent.name, i.name)):
+        h.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -119,7 +119,7 @@ def entry_page(e: SiteEntry, data: SiteData, ids: set[str]) -> Page:
                     {
                         "file": c.get("file"),
                         "kind": c.get("kind"),
-                        "html": str(highlight(c.get("text", ""), c.get("lang"))),
+                        "html": highlight(c.get("text", ""), c.get("lang")),
                     }
                     for c in s.get("code") or []
                 ],
@@ -143,7 +143,7 @@ def entry_page(e: SiteEntry, data: SiteData, ids: set[str]) -> Page:
             {
                 "path": r,
                 "anchor": report_anchor(r),
-                "html": str(markdown(data.reports.get(r, ""))),
+                "html": markdown(data.reports.get(r, "")),
             }
             for r in e.reports
         ],

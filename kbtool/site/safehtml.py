@@ -64,9 +64,15 @@ def inline(text: str) -> Markup:
     return Markup(_CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))  # noqa: S704
 
 
-def markdown(text: str) -> Markup:
-    """A fix report as HTML: raw HTML escaped, unsafe link targets dropped to text."""
-    return Markup(_markdown().render(text))  # noqa: S704 - markdown-it escapes; html disabled
+def markdown(text: str, *, shift: int = 2) -> Markup:
+    """A fix report as HTML: raw HTML escaped, unsafe link targets dropped to text, headings
+    ``shift`` levels down (a report sits under the page's own ``<h2>``)."""
+    md = _markdown()
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1:]) + shift)}"
+    return Markup(md.renderer.render(tokens, md.options, {}))  # noqa: S704 - html disabled
 
 
 def highlight(code: str, lang: str | None) -> Markup:
