@@ -182,7 +182,7 @@
 
     async function run() {
       var text = input.value, mine = ++seq;
-      if (!text.trim()) { list.replaceChildren(); status.textContent = ""; return; }
+      if (!text.trim()) { list.replaceChildren(); status.textContent = ""; box.dataset.query = text; return; }
       if (!meta) {
         meta = await fetchJson("search/meta.json");
         if (!meta) { status.textContent = "The search index could not be loaded (open the site over http: kbtool site --serve)."; return; }
@@ -208,6 +208,7 @@
         li.addEventListener("mousedown", function (ev) { ev.preventDefault(); });
         return li;
       }));
+      box.dataset.query = text;  // what the shown results answer (tests wait for it)
       status.textContent = shown.length ? (error ? "Matched as an error: " : "") + hits.length + " found" + (hits.length > LIMIT ? ", best " + LIMIT + " shown" : "") : "No entry found";
     }
 
