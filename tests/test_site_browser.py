@@ -62,7 +62,8 @@ window.__fired = [];
 for (const name of ["alert", "confirm", "prompt", "print", "open"]) {
   window[name] = (...args) => { window.__fired.push(name + ":" + args.join(",")); };
 }
-window.addEventListener("error", (e) => window.__fired.push("error:" + (e.message || e.type)), true);
+window.addEventListener("error",
+  (e) => window.__fired.push("error:" + (e.message || e.type)), true);
 document.addEventListener("securitypolicyviolation",
   (e) => window.__fired.push("csp:" + e.violatedDirective + ":" + e.blockedURI));
 """
