@@ -21,7 +21,7 @@ from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UnsafePathError, UsageError
-from kbtool.site.safehtml import inline
+from kbtool.site.safehtml import highlight, inline, markdown
 
 MANIFEST = ".kbtool-site.json"
 MANIFEST_VERSION = 1
@@ -73,6 +73,8 @@ def _environment() -> Any:
         trim_blocks=False,
     )
     env.filters["inline"] = inline
+    env.filters["highlight"] = highlight
+    env.filters["markdown"] = markdown
     return env
 
 
@@ -165,14 +167,12 @@ class _Writer:
         return True
 
     def write(self, rel: str, key: str, data: bytes) -> None:
-        from kbtool.atomic import atomic_write
-
         assert _OWN_PATH.match(rel), rel
         path = self.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_symlink():
             path.unlink()
-        if atomic_write(path, data):
+        if _replace(path, data):
             self.result.written.append(rel)
         else:
             self.result.unchanged += 1
@@ -189,6 +189,32 @@ class _Writer:
         manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(self.new.items()))}
         text = json.dumps(manifest, indent=0, sort_keys=True, separators=(",", ":"))
         atomic_write(self.out / MANIFEST, text.encode("utf-8") + b"\n")
+
+
+def _replace(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` through a temporary file and a rename (a reader never sees
+    half a page); False when the bytes were already there. Unlike kbtool.atomic.atomic_write
+    there is no fsync per file: the site is derived output, and at 10k entries the two
+    fsyncs a file were most of the build's time on a busy disk. The manifest, written last
+    with atomic_write, is what a rebuild trusts, and it checks each file's bytes anyway."""
+    import os
+    import tempfile
+
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
 
 
 def build_site(config: Config, out: Path, *, title: str = SITE_TITLE) -> BuildResult:

@@ -20,7 +20,7 @@ from kbtool.site.collect import (
     slug,
     tag_url,
 )
-from kbtool.site.safehtml import highlight, markdown, safe_url
+from kbtool.site.safehtml import safe_url
 
 Page = tuple[str, str, dict[str, Any]]  # (site path, template name, context)
 MAX_SVG_NODES = 400  # more and the drawing says nothing; the table below it lists every link
@@ -119,7 +119,8 @@ def entry_page(e: SiteEntry, data: SiteData, ids: set[str]) -> Page:
                     {
                         "file": c.get("file"),
                         "kind": c.get("kind"),
-                        "html": highlight(c.get("text", ""), c.get("lang")),
+                        "text": c.get("text", ""),
+                        "lang": c.get("lang"),
                     }
                     for c in s.get("code") or []
                 ],
@@ -143,7 +144,7 @@ def entry_page(e: SiteEntry, data: SiteData, ids: set[str]) -> Page:
             {
                 "path": r,
                 "anchor": report_anchor(r),
-                "html": markdown(data.reports.get(r, "")),
+                "markdown": data.reports.get(r, ""),
             }
             for r in e.reports
         ],

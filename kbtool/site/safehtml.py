@@ -85,10 +85,16 @@ def highlight(code: str, lang: str | None) -> Markup:
     if lexer is None:
         return escape(code)
     from pygments import highlight as run
+
+    html = run(code, lexer, _formatter())
+    return Markup(html.rstrip("\n") if not code.endswith("\n") else html)  # noqa: S704
+
+
+@lru_cache(maxsize=1)
+def _formatter() -> Any:
     from pygments.formatters import HtmlFormatter
 
-    html = run(code, lexer, HtmlFormatter(nowrap=True))
-    return Markup(html.rstrip("\n") if not code.endswith("\n") else html)  # noqa: S704
+    return HtmlFormatter(nowrap=True)
 
 
 @lru_cache(maxsize=64)

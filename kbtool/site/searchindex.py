@@ -29,7 +29,7 @@ from typing import Any
 from kbtool.site.collect import SiteData, SiteEntry
 
 FORMAT = 1
-PER_SHARD = 64
+PER_SHARD = 16
 MAX_POSTINGS = 1000
 MAX_TERM = 32
 SIG_SHARDS = 256

@@ -12,6 +12,7 @@ HOST = "127.0.0.1"
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: a search fetches several small files
     extensions_map = {  # noqa: RUF012 - the base class declares it a mutable class attribute
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".js": "text/javascript",

@@ -110,8 +110,15 @@
       files.push("search/m/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".json");
     });
     files = Array.from(new Set(files));
+    // The words' full-text lookup runs while the signatures' shards load (one round trip).
+    var wordText = probes.map(function (p) { return p.words.join(" "); }).join(" ");
+    var pendingWords = wordSearch(wordText || text, false);
     var loaded = new Map();
-    (await Promise.all(files.map(function (f) { return fetchShard(f.split("/")[1], f.split("/")[2].slice(0, -5)); }))).forEach(function (data, k) { loaded.set(files[k], data || {}); });
+    var shards = await Promise.all(files.map(function (f) {
+      var parts = f.split("/");
+      return fetchShard(parts[1], parts[2].slice(0, -5));
+    }));
+    shards.forEach(function (data, k) { loaded.set(files[k], data || {}); });
     var best = new Map();
     function consider(doc, score, why) {
       var cur = best.get(doc);
@@ -135,8 +142,7 @@
         });
       });
     });
-    var wordText = probes.map(function (p) { return p.words.join(" "); }).join(" ");
-    var byWords = await wordSearch(wordText || text, false);
+    var byWords = await pendingWords;
     var top = byWords.length ? byWords[0].rank : 1;
     byWords.slice(0, 50).forEach(function (h) { consider(h.doc, 0.99 * h.rank / top, "similar words"); });
     return Array.from(best.values()).sort(function (a, b) { return b.rank - a.rank || a.doc - b.doc; });
@@ -180,13 +186,23 @@
       });
     }
 
+    var loading = null;
+    function loadMeta() {  // on focus, so the index's table of contents is there when typing starts
+      loading = loading || fetchJson("search/meta.json").then(function (m) {
+        if (m) { m.stopSet = new Set(m.stop); m.shardSet = new Set(m.shards); m.sigSet = new Set(m.sigs); }
+        meta = m;
+        return m;
+      });
+      return loading;
+    }
+    input.addEventListener("focus", loadMeta);
+
     async function run() {
       var text = input.value, mine = ++seq;
       if (!text.trim()) { list.replaceChildren(); status.textContent = ""; box.dataset.query = text; return; }
-      if (!meta) {
-        meta = await fetchJson("search/meta.json");
-        if (!meta) { status.textContent = "The search index could not be loaded (open the site over http: kbtool site --serve)."; return; }
-        meta.stopSet = new Set(meta.stop); meta.shardSet = new Set(meta.shards); meta.sigSet = new Set(meta.sigs);
+      if (!(await loadMeta())) {
+        status.textContent = "The search index could not be loaded (open the site over http: kbtool site --serve).";
+        return;
       }
       var error = looksLikeError(text);
       var hits = error ? await errorSearch(text) : await wordSearch(text, !/\s$/.test(text));
