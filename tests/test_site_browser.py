@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_browser import CHROMIUM, FLAGS
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(
         "no /usr/bin/chromium (apt-get install -y chromium): browser tests skipped",
@@ -38,15 +38,6 @@ from kbtool.site.serve import make_server  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 HOSTILE = REPO / "tests" / "fixtures" / "site_hostile"
 VECTORS = REPO / "tests" / "fixtures" / "errortext_vectors.json"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FLAGSHIP = "async-context-manager-dependency-injection"
 TRACEBACK = """Traceback (most recent call last):
   File "/app/.venv/lib/python3.12/site-packages/starlette/routing.py", line 76, in app

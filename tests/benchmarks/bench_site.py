@@ -37,6 +37,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from helpers_browser import FLAGS  # noqa: E402
 
 REFERENCE = r"""
 import html, sys
@@ -56,15 +59,6 @@ for path in sorted(Path(sys.argv[1], "learnings").glob("*.xml")):
         parts += [f"<pre>{html.escape(c.text or '')}</pre>" for c in codes]
         (out / "e" / f"{e.get('id')}.html").write_text("\n".join(parts), encoding="utf-8")
 """
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Typed queries arrive a character every 80 ms (a fast typist), pasted errors at once; the
 # time runs from the last input event to the results shown.
 OURS = """async ([q, typed]) => {
