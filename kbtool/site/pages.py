@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from posixpath import dirname, normpath, relpath
+from collections.abc import Iterator
+from posixpath import dirname, normpath
 from typing import Any
 
 from kbtool.site.collect import (
@@ -211,16 +212,14 @@ def _layout(nodes: dict[str, dict[str, Any]], edges: list[tuple[str, str, str]])
     return {"size": size, "lines": lines, "nodes": svg_nodes}
 
 
-def all_pages(data: SiteData) -> list[Page]:
+def all_pages(data: SiteData) -> Iterator[Page]:
+    """Every page, one at a time (a page's context is dropped once it is written)."""
     ids = {e.id for e in data.entries}
-    pages = [index_page(data), graph_page(data), *tag_pages(data)]
-    pages += [entry_page(e, data, ids) for e in data.entries]
-    return pages
-
-
-def relative(page: str, target: str) -> str:
-    """``target`` (site path) as seen from ``page``."""
-    return relpath(target, dirname(page) or ".")
+    yield index_page(data)
+    yield graph_page(data)
+    yield from tag_pages(data)
+    for e in data.entries:
+        yield entry_page(e, data, ids)
 
 
 __all__ = ["SEVERITY_ORDER", "Page", "all_pages"]
