@@ -151,18 +151,22 @@ class _Writer:
             and all(isinstance(x, str) for x in v)
         }
 
-    def fresh(self, rel: str, key: str) -> bool:
+    def unchanged(self, rel: str, key: str) -> bool:
         """Whether ``rel`` was built from the same inputs and still has the bytes it got."""
         old = self.old.get(rel)
         if old is None or old[0] != key:
             return False
         path = self.out / rel
         try:
-            if path.is_symlink() or _digest(path.read_bytes()) != old[1]:
-                return False
+            return not path.is_symlink() and _digest(path.read_bytes()) == old[1]
         except OSError:
             return False
-        self.new[rel] = old
+
+    def fresh(self, rel: str, key: str) -> bool:
+        """Keep ``rel`` as it is when it is :meth:`unchanged`."""
+        if not self.unchanged(rel, key):
+            return False
+        self.new[rel] = self.old[rel]
         self.result.unchanged += 1
         return True
 
@@ -248,10 +252,19 @@ def build_site(config: Config, out: Path, *, title: str = SITE_TITLE) -> BuildRe
             continue
         html = env.get_template(template).render(**full)
         writer.write(rel, key, html.encode("utf-8"))
-    for rel, blob in (*static_files().items(), *index_files(data).items()):
+    for rel, blob in static_files().items():
         key = _digest(blob)
         if not writer.fresh(rel, key):
             writer.write(rel, key, blob)
+    # The search index depends on every entry: rebuilt only when one of them changed.
+    index_key = _digest((base + _canonical([[e.id, e.data] for e in data.entries])).encode())
+    kept = [rel for rel in writer.old if rel.startswith("search/")]
+    if kept and all(writer.unchanged(rel, index_key) for rel in kept):
+        for rel in kept:
+            writer.fresh(rel, index_key)
+    else:
+        for rel, blob in index_files(data).items():
+            writer.write(rel, index_key, blob)
     writer.finish()
     result.written.sort()
     return result

@@ -36,7 +36,7 @@ SIG_SHARDS = 256
 SNIPPET = 160
 K1, B = 1.2, 0.75
 _TOKEN = re.compile(r"[^\W_]+(?:_[^\W_]+)*|_+[^\W_][\w]*")
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_](?:\w*[^\W_])?")  # a run of \w without its edge underscores
 _ASCII_KEY = re.compile(r"^[a-z0-9]{2}$")
 
 
@@ -49,12 +49,8 @@ def stop_words() -> frozenset[str]:
 def tokens(text: str, stop: frozenset[str]) -> list[str]:
     """Lower-cased words of two characters or more, stop words left out (the browser's
     tokeniser in static/search.js is the same rule)."""
-    out = []
-    for word in _WORD.findall(text.lower()):
-        word = word.strip("_")[:MAX_TERM]
-        if len(word) > 1 and word not in stop:
-            out.append(word)
-    return out
+    words = (w[:MAX_TERM] for w in _WORD.findall(text.lower()))
+    return [w for w in words if len(w) > 1 and w not in stop]
 
 
 def fnv1a(text: str) -> int:
@@ -123,17 +119,20 @@ def index_files(data: SiteData) -> dict[str, bytes]:
     df: Counter[str] = Counter()
     for tf in weighted:
         df.update(tf.keys())
+    scale = {t: 100 * (K1 + 1) * math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
     postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for doc, tf in enumerate(weighted):
         norm = K1 * (1 - B + B * lengths[doc] / avg)
         for term, f in tf.items():
-            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
-            score = max(1, round(100 * idf * f * (K1 + 1) / (f + norm)))
-            postings[term].append((doc, score))
+            score = int(scale[term] * f / (f + norm) + 0.5) or 1
+            postings[term].append((-score, doc))
     shards: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for term, plist in postings.items():
-        plist.sort(key=lambda p: (-p[1], p[0]))
-        shards[shard_key(term)][term] = [x for p in plist[:MAX_POSTINGS] for x in p]
+        plist.sort()  # best score first, then by entry
+        flat: list[int] = []
+        for negative, doc in plist[:MAX_POSTINGS]:
+            flat += (doc, -negative)
+        shards[shard_key(term)][term] = flat
     for key, terms in shards.items():
         out[f"search/t/{key}.json"] = _dumps(terms)
     for start in range(0, n, PER_SHARD):
