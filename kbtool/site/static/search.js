@@ -110,9 +110,7 @@
       files.push("search/m/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".json");
     });
     files = Array.from(new Set(files));
-    // The words' full-text lookup runs while the signatures' shards load (one round trip).
     var wordText = probes.map(function (p) { return p.words.join(" "); }).join(" ");
-    var pendingWords = wordSearch(wordText || text, false);
     var loaded = new Map();
     var shards = await Promise.all(files.map(function (f) {
       var parts = f.split("/");
@@ -142,7 +140,10 @@
         });
       });
     });
-    var byWords = await pendingWords;
+    // The words' full-text lookup (many shards) only when no symptom has the error's
+    // signature: exact hits outrank anything it could add.
+    var exact = Array.from(best.values()).some(function (h) { return h.rank >= 2; });
+    var byWords = exact ? [] : await wordSearch(wordText || text, false);
     var top = byWords.length ? byWords[0].rank : 1;
     byWords.slice(0, 50).forEach(function (h) { consider(h.doc, 0.99 * h.rank / top, "similar words"); });
     return Array.from(best.values()).sort(function (a, b) { return b.rank - a.rank || a.doc - b.doc; });
