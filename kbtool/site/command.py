@@ -16,7 +16,7 @@ a rebuild rewrites only the pages whose inputs changed. --serve previews the sit
 127.0.0.1. Exit 0 built, 2 usage error, 3 configuration error. See docs/site.md."""
 
 OPTS = (
-    Opt("out", ("--out", "-o"), "Folder to write the site to.", default="_site", metavar="DIR"),
+    Opt("out", ("--out",), "Folder to write the site to.", default="_site", metavar="DIR"),
     Opt("title", ("--title",), "The site's title.", default="Learnings", metavar="TEXT"),
     Opt(
         "serve",
