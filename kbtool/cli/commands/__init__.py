@@ -74,6 +74,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("applies", f"{_HERE}.applies", run="applies_command"),
     Command("export", f"{_HERE}.export", run="export_command"),
     Command("mcp", f"{_HERE}.mcp", run="mcp_command"),
+    Command("site", f"{_HERE}.site", run="site_command"),
 )
 
 #: Groups of subcommands: their help text.

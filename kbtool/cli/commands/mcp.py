@@ -10,8 +10,7 @@ from pathlib import Path
 
 from kbtool.cli.options import Opt
 from kbtool.mcp.budget import DEFAULT_MAX_CHARS, MIN_MAX_CHARS
-
-INSTALL_HINT = "pip install 'kbtool[mcp]'"
+from kbtool.mcp.sdk import INSTALL_HINT
 
 DOC = f"""Serve the learnings to coding assistants: a Model Context Protocol server on stdio.
 
@@ -40,19 +39,6 @@ OPTS = (
 )
 
 
-def sdk_problem() -> str | None:
-    """Why the MCP SDK cannot be used here (a one-line message), or None."""
-    import importlib.util
-
-    if importlib.util.find_spec("mcp") is None:
-        return f"kbtool mcp needs the MCP Python SDK, which is not installed: {INSTALL_HINT}"
-    try:
-        import mcp.server.mcpserver  # noqa: F401
-    except ImportError as exc:
-        return f"kbtool mcp needs the MCP Python SDK 2.x ({exc}): {INSTALL_HINT}"
-    return None
-
-
 def mcp_command(*, root: str | Path | None, allow_write: bool, max_chars: int) -> int:
     """Run ``kbtool mcp`` until the client disconnects; the exit code."""
     from kbtool.config import load_config, require_learnings
@@ -60,6 +46,8 @@ def mcp_command(*, root: str | Path | None, allow_write: bool, max_chars: int) -
 
     if max_chars < MIN_MAX_CHARS:
         raise UsageError(f"--max-chars must be at least {MIN_MAX_CHARS}, not {max_chars}")
+    from kbtool.mcp.sdk import sdk_problem
+
     problem = sdk_problem()
     if problem is not None:
         raise ConfigError(problem)

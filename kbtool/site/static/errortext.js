@@ -1,0 +1,159 @@
+/* kbtool's error normalisation (kbtool/search/errortext.py), ported for the browser.
+ * clean_line, signature, signatures, words and quoted_values give the same strings as the
+ * Python functions: tests/fixtures/errortext_vectors.json holds inputs with Python's answers
+ * and tests/test_site_errortext.py runs this file on them. Python's \w, \d, \s and \b are
+ * Unicode-aware; they are spelled out below (W, D, S, boundaries) so JS agrees.
+ */
+(function (root) {
+  "use strict";
+  var W = "[\\p{L}\\p{N}_]";
+  var NW = "[^\\p{L}\\p{N}_]";
+  var D = "\\p{Nd}";
+  var SP = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+  var S = "[" + SP + "]";
+  var NS = "[^" + SP + "]";
+  var B = "(?:(?<=" + W + ")(?!" + W + ")|(?<!" + W + ")(?=" + W + "))";
+  function re(src, flags) { return new RegExp(src, "u" + (flags || "")); }
+
+  var MAX_LINE_CHARS = 2000;
+  var ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b[@-Z\\-_]/gu;
+  var PREFIXES = [
+    re("^[\\p{L}\\p{N}_.\\-]+" + S + "+\\|" + S),
+    re("^" + S + "*\\[[^\\]\\n]{0,60}: *(?:CRITICAL|ERROR|WARNING|INFO|DEBUG)/[^\\]\\n]*\\]" + S + "*"),
+    re("^" + S + "*\\[" + D + D + "/" + W + "{3}/" + D + "{4} [" + "\\p{Nd}:]+\\]" + S + "*"),
+    re("^" + S + "*E" + S + "{2,}"),
+    re("^" + S + "*FAILED" + S + "+" + NS + "+" + S + "+-" + S + "+"),
+    re("^" + S + "*ERROR" + S + "+" + NS + "+::" + NS + "*" + S + "+-" + S + "+"),
+    re("^" + S + "*\\[?" + D + "{4}-" + D + D + "-" + D + D + "[T ][\\p{Nd}:.,]+(?:Z|[+\\-]" + D + D + ":?" + D + D + ")?\\]?" + S + "*"),
+    re("^-?" + S + "*[\\p{L}\\p{N}_.]+" + S + "+-" + S + "+(?=(?:CRITICAL|ERROR|FATAL|WARNING|INFO|DEBUG)" + S + "+-)"),
+    re("^" + S + "*\\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG)\\]?(?::[\\p{L}\\p{N}_.]*:|" + S + "*[:|\\-])?" + S + "*")
+  ];
+  var QUOTED = /'[^'\n]*'|"[^"\n]*"|`[^`\n]*`|\u2018[^\u2019\n]*\u2019|\u201c[^\u201d\n]*\u201d/gu;
+  var QUOTES = "'\"`\u2018\u201c";
+  var URL_RE = re(B + "[a-zA-Z][a-zA-Z0-9+.\\-]*://" + NS + "+", "g");
+  var PATH = re("(?:" + B + "[A-Za-z]:)?(?:[\\\\/][\\p{L}\\p{N}_.@+\\-]+){2,}[\\\\/]?|" + B + "[\\p{L}\\p{N}_.\\-]+(?:/[\\p{L}\\p{N}_.@+\\-]+)+", "g");
+  var HEXC = "[0-9a-fA-F]";
+  var NUMERIC = re(
+    "(?<uuid>" + B + HEXC + "{8}-" + HEXC + "{4}-" + HEXC + "{4}-" + HEXC + "{4}-" + HEXC + "{12}" + B + ")" +
+    "|(?<time>" + D + "{4}-" + D + D + "-" + D + D + "(?:[T ]" + D + D + ":" + D + D + "(?::" + D + D + "(?:[.,]" + D + "+)?)?(?:Z|[+\\-]" + D + D + ":?" + D + D + ")?)?" +
+    "|" + B + D + D + ":" + D + D + ":" + D + D + "(?:[.,]" + D + "+)?" + B + ")" +
+    "|(?<hex>" + B + "0x" + HEXC + "+" + B + "|" + B + "(?=[0-9a-f]*" + D + ")(?=[0-9a-f]*[a-f])[0-9a-f]{8,}" + B + ")" +
+    "|(?<n>(?<![\\p{L}\\p{N}_<])[\\-+]?" + D + "+(?:\\." + D + "+)*(?![\\p{L}\\p{N}_>]))",
+    "g"
+  );
+  var SPACE = re(S + "+", "g");
+  var PLACEHOLDER = /<(?:url|uuid|time|hex|q|path|n)>/gu;
+  var EXC_TYPE = re("^(?:[A-Za-z_]" + W + "*\\.)*([A-Z]" + W + "*(?:Error|Exception|Warning|Exit|Interrupt|Fault|Failure)|Error|Exception)" + B + S + "*(?::|$)");
+  var WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
+  var STOP = new Set(("a an the is are was were be been to of in on at for by with from as it its this " +
+    "that object has have no not none or and but if then than into").split(" "));
+
+  function strip(s, chars) {
+    var set = chars === undefined ? null : chars;
+    var isStrip = set === null ? function (c) { return re("^" + S + "$").test(c); } : function (c) { return set.indexOf(c) >= 0; };
+    var a = Array.from(s), i = 0, j = a.length;
+    while (i < j && isStrip(a[i])) i++;
+    while (j > i && isStrip(a[j - 1])) j--;
+    return a.slice(i, j).join("");
+  }
+  var WS_EDGE = re("^" + S + "+|" + S + "+$", "g");
+  function trim(s) { return s.replace(WS_EDGE, ""); }
+  function head(s, n) { return s.length <= n ? s : Array.from(s).slice(0, n).join(""); }
+
+  function cleanLine(line) {
+    line = trim(head(line, MAX_LINE_CHARS).replace(ANSI, ""));
+    for (var i = 0; i < PREFIXES.length; i++) line = line.replace(PREFIXES[i], "");
+    return trim(line);
+  }
+  function hasAny(s, chars) { for (var i = 0; i < chars.length; i++) if (s.indexOf(chars[i]) >= 0) return true; return false; }
+  function replaceVarying(line, quoted) {
+    if (quoted !== false && hasAny(line, QUOTES)) line = line.replace(QUOTED, "<q>");
+    if (line.indexOf("://") >= 0) line = line.replace(URL_RE, "<url>");
+    if (line.indexOf("/") >= 0 || line.indexOf("\\") >= 0) line = line.replace(PATH, "<path>");
+    if (/[0-9]/.test(line)) {
+      line = line.replace(NUMERIC, function () {
+        var groups = arguments[arguments.length - 1];
+        for (var k of ["uuid", "time", "hex", "n"]) if (groups[k] !== undefined) return "<" + k + ">";
+        return arguments[0];
+      });
+    }
+    return line;
+  }
+  function lower(s) { return s.toLowerCase(); }
+  function signature(text) {
+    return lower(strip(replaceVarying(cleanLine(text)).replace(SPACE, " "), " ."));
+  }
+  function signatures(text) {
+    var line = cleanLine(text);
+    var sig = lower(strip(replaceVarying(line).replace(SPACE, " "), " ."));
+    var at = sig.indexOf(": ");
+    if (at >= 0 && EXC_TYPE.test(line)) return [sig, trim(sig.slice(at + 2))];
+    return [sig, sig];
+  }
+  function words(text) {
+    var kept = replaceVarying(cleanLine(text), false).replace(PLACEHOLDER, " ");
+    var found = new Set();
+    var m = kept.match(WORD) || [];
+    for (var i = 0; i < m.length; i++) {
+      var w = lower(strip(m[i], "_"));
+      if (w.length > 1 && !STOP.has(w)) found.add(w);
+    }
+    return Array.from(found).sort();
+  }
+  function quotedValues(text) {
+    if (!hasAny(text, QUOTES)) return [];
+    var found = new Set();
+    var m = text.match(QUOTED) || [];
+    for (var i = 0; i < m.length; i++) {
+      var v = lower(strip(Array.from(m[i]).slice(1, -1).join(""), "_ "));
+      if (v) found.add(v);
+    }
+    return Array.from(found).sort();
+  }
+
+  /* The lines of a pasted text that read as errors, most telling first: the exception line
+   * that ends each traceback, pytest's E lines and FAILED summaries, "Name: message" lines
+   * with an exception-like name; when none, every non-blank line (as match's plain lines). */
+  var TB_START = /^(?:\+[-+ ]*)?(?:Exception Group )?Traceback \(most recent call last\):\s*$/u;
+  var EXC_LINE = re("^((?:[A-Za-z_]" + W + "*\\.)*[A-Z]" + W + "*)(?::" + S + "+(" + NS + ".*)|:?" + S + "*$)");
+  var EXC_NAME = /(?:Error|Exception|Warning|Exit|Interrupt|Fault|Failure|Failed)$/u;
+  var CAMEL = /^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$/u;
+  var SUMMARY = re("^(?:FAILED|ERROR|XFAIL|XPASS)" + S + "+" + NS + "+(?:" + S + "+-" + S + "+(.*))?$");
+  function exceptionLike(name) { return EXC_NAME.test(name) || name.indexOf(".") >= 0 || CAMEL.test(name); }
+  function innerException(text) {
+    var at = text.indexOf(": ");
+    if (at < 0 || text.slice(0, at).indexOf(" ") >= 0) return null;
+    var rest = text.slice(at + 2), m = EXC_LINE.exec(rest);
+    return m && m[2] !== undefined && exceptionLike(m[1]) ? rest : null;
+  }
+  function errorLines(text) {
+    var raw = text.split(/\r\n|\r|\n/).slice(0, 10000), strong = [], plain = [];
+    for (var i = 0; i < raw.length; i++) {
+      var visible = head(raw[i], MAX_LINE_CHARS).replace(ANSI, "");
+      var stripped = trim(visible);
+      if (!stripped || TB_START.test(stripped)) continue;
+      var summary = SUMMARY.exec(stripped);
+      if (summary) { if (summary[1]) strong.push(summary[1]); continue; }
+      var body = cleanLine(visible);
+      if (body.length < 3) continue;
+      var m = EXC_LINE.exec(body);
+      var indented = /^\s/u.test(visible);
+      if (m && m[2] !== undefined && exceptionLike(m[1]) && (!indented || /^\s*E\s/u.test(visible))) {
+        strong.push(body);
+        var inner = innerException(body);
+        if (inner) strong.push(inner);
+      } else {
+        plain.push(body);
+      }
+    }
+    var out = strong.length ? strong.reverse() : plain;
+    return Array.from(new Set(out)).slice(0, 32);
+  }
+
+  var api = {
+    cleanLine: cleanLine, signature: signature, signatures: signatures, words: words,
+    quotedValues: quotedValues, errorLines: errorLines, innerException: innerException
+  };
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+  else root.KbErrorText = api;
+})(typeof self !== "undefined" ? self : this);

@@ -1,0 +1,99 @@
+"""The shared test vectors of the error normalisation: inputs with what Python's
+kbtool.search.errortext answers for them, which static/errortext.js must answer too.
+
+``python tests/site_vectors.py`` rewrites tests/fixtures/errortext_vectors.json;
+tests/test_site_errortext.py fails when the file is stale or when JS disagrees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+VECTORS = REPO / "tests" / "fixtures" / "errortext_vectors.json"
+
+# Lines written to reach each placeholder, prefix and Unicode rule.
+HANDWRITTEN = [
+    "",
+    "   ",
+    "\x1b[31mE       TypeError: 'NoneType' object is not subscriptable\x1b[0m",
+    "web-1  | ERROR:    Exception in ASGI application",
+    "[2026-12-06 10:00:00,456: ERROR/ForkPoolWorker-2] Task app.tasks.run[3f2a] raised",
+    '[06/Dec/2026 10:00:00] "GET / HTTP/1.1" 500 145',
+    "FAILED tests/test_x.py::test_y - KeyError: 'user_id'",
+    "ERROR tests/test_x.py::test_z - RuntimeError: Event loop is closed",
+    "2026-12-06T10:00:00.123Z ERROR db timeout after 30.5s",
+    "- app.main - ERROR - could not connect to 10.0.0.1:5432",
+    "[WARNING]: deprecated thing at 0x7f3a2b1c4d5e",
+    "WARNING:root:retrying in 5 seconds",
+    "uuid 123e4567-e89b-12d3-a456-426614174000 and abcdefab-abcd-abcd-abcd-abcdefabcdef",
+    "abcdefab-abcd-abcd-abcd-abcdefabcdef has no digit",
+    "deadbeef12 and cafebabe and 1234abcd",
+    "File /usr/lib/python3.11/site-packages/x.py, C:\\Users\\me\\x.py and a/b/c.txt",
+    "see https://docs.example.org/a/b?c=1#d for details.",
+    "at 12:30:45.123 on 2026-12-06 12:30, v1.2.3 and -5 and +7 and <n> and x2 and 3x",
+    "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called",
+    "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings",
+    "KeyError: 'ümlaut_ключ'",
+    "Ошибка: значение ‘x’ и “y” неверно 123",
+    "数字１２３ and ٣٤٥ arabic digits",
+    "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0",
+    "tab\tseparated\x0bvertical\x1cfile-separator\x85nel\u00a0nbsp\u2003em",
+    "`backtick` and \"double\" and 'single' quotes",
+    "Error: something",
+    "Exception",
+    "module.SubError: with: colons: inside",
+    "...trailing dots...",
+    "x" * 2100,
+    "Failed: ScopeMismatch: You tried to access the function scoped fixture tmp_path",
+    '  File "/app/main.py", line 12, in <module>',
+    "___init__ __dunder__ _private",
+]
+
+
+def inputs() -> list[str]:
+    """Every symptom line of the bundled KB, the labelled logs' lines, and the lines above."""
+    from lxml import etree
+
+    lines: list[str] = []
+    for xml in sorted((REPO / "learnings").glob("*.xml")):
+        root = etree.parse(str(xml)).getroot()
+        for symptom in root.iter("symptom"):
+            lines += (symptom.text or "").splitlines()
+    for log in sorted((REPO / "tests" / "fixtures" / "logs").glob("*.log")):
+        lines += log.read_text(encoding="utf-8", errors="replace").splitlines()[:200]
+    lines += HANDWRITTEN
+    seen: dict[str, None] = {}
+    for line in lines:
+        seen.setdefault(line, None)
+    return list(seen)
+
+
+def answers(text: str) -> dict[str, Any]:
+    from kbtool.search.errortext import clean_line, quoted_values, signature, signatures, words
+
+    return {
+        "input": text,
+        "clean": clean_line(text),
+        "signature": signature(text),
+        "signatures": list(signatures(text)),
+        "words": sorted(words(text)),
+        "quoted": sorted(quoted_values(text)),
+    }
+
+
+def vectors() -> list[dict[str, Any]]:
+    return [answers(t) for t in inputs()]
+
+
+def dump(data: list[dict[str, Any]]) -> str:
+    text = json.dumps(data, ensure_ascii=True, indent=1)
+    return re.sub(r"\n +", "\n", text) + "\n"
+
+
+if __name__ == "__main__":
+    VECTORS.write_text(dump(vectors()), encoding="utf-8")
+    print(f"{VECTORS}: {len(vectors())} vectors")
