@@ -28,7 +28,8 @@ class Stamp:
         return cls(info.st_size, info.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort: some file systems refuse)."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -71,7 +72,7 @@ def atomic_write(path: Path, data: bytes, *, expected: Stamp | None = None) -> b
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return True
 
 

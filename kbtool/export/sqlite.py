@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from kbtool.atomic import fsync_dir
 from kbtool.export.records import LEARNING_REF, Collection, Record
 from kbtool.search.index import TOKENIZER  # searches of the export stem words like kbtool's
 
@@ -180,17 +181,8 @@ def write_sqlite(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_folder(out.parent)
+    fsync_dir(out.parent)
     return SqliteResult(out, *counts, out.stat().st_size)
-
-
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _build(collection: Collection, path: Path, repository: str | None) -> tuple[int, int, int]:

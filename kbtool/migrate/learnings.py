@@ -1004,16 +1004,16 @@ def apply(plan_: Plan) -> None:
             raise ConcurrentChangeError(f"{path}: file changed during the migration; not removed")
         path.unlink()
     if plan_.removals:
-        from kbtool.atomic import _fsync_dir
+        from kbtool.atomic import fsync_dir
 
-        _fsync_dir(plan_.out_dir)
+        fsync_dir(plan_.out_dir)
 
 
 def _apply_staged(plan_: Plan) -> None:
     import shutil
     import tempfile
 
-    from kbtool.atomic import _fsync_dir
+    from kbtool.atomic import fsync_dir
     from kbtool.errors import ConcurrentChangeError
 
     if not any(o.changed for o in plan_.outputs) and not plan_.removals:
@@ -1036,7 +1036,7 @@ def _apply_staged(plan_: Plan) -> None:
             if Stamp.of(path) != stamp:
                 raise ConcurrentChangeError(f"{path}: file changed during the migration")
             (staging / path.name).unlink()
-        _fsync_dir(staging)
+        fsync_dir(staging)
         if not out.exists():
             staging.rename(out)
         else:
@@ -1049,7 +1049,7 @@ def _apply_staged(plan_: Plan) -> None:
                 old.rename(out)
                 raise
             shutil.rmtree(old, ignore_errors=True)
-        _fsync_dir(out.parent)
+        fsync_dir(out.parent)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -201,7 +201,7 @@ def bench_queries(root: Path, entries: int, runs: int, rg: str, out: dict[str, A
         result(f"search_{key}_{entries}", ours.wall, "ms", start.wall, "python -c pass")
         result(f"  vs_rg_{key}_{entries}", ours.wall, "ms", theirs.wall, f"rg {' '.join(rg_args)}")
         print(f"         cpu {ours.cpu * 1000:.1f} ms ({ours.cpu / start.cpu:.2f} x python's)")
-    out["watched"] = bench_watched(root, entries, runs)
+    out["watched"] = bench_watched(root, entries, runs, rg)
     out["load_after"] = load()
     print(f"load after {out['load_after']}", flush=True)
 
@@ -215,7 +215,7 @@ WATCHER = (
 )
 
 
-def bench_watched(root: Path, entries: int, runs: int) -> dict[str, Any]:
+def bench_watched(root: Path, entries: int, runs: int, rg: str) -> dict[str, Any]:
     """The query classes again with a watcher running (``kbtool index --watch``): queries
     then skip the freshness walk (kbtool.search.watch)."""
     watcher = subprocess.Popen(
@@ -228,13 +228,17 @@ def bench_watched(root: Path, entries: int, runs: int) -> dict[str, Any]:
         if line != "ready True":
             print(f"watcher did not vouch ({line!r}): no watched figures", flush=True)
             return figures
-        for name, args, _ in QUERIES:
-            ours, start = interleaved(
-                [[*KBTOOL, "search", *args], [PY, "-c", "pass"]], runs=runs, cwd=root
+        for name, args, rg_args in QUERIES:
+            ours, theirs, start = interleaved(
+                [[*KBTOOL, "search", *args], [rg, *rg_args, "learnings"], [PY, "-c", "pass"]],
+                runs=runs,
+                cwd=root,
             )
-            figures[name] = {"kbtool": ours.wall, "python_c_pass": start.wall}
+            figures[name] = {"kbtool": ours.wall, "rg": theirs.wall, "python_c_pass": start.wall}
             key = name.split(",")[0].replace(" ", "_").replace("-", "_")
             result(f"watched_{key}_{entries}", ours.wall, "ms", start.wall, "python -c pass")
+            rg_name = f"rg {' '.join(rg_args)}"
+            result(f"  watched_vs_rg_{key}_{entries}", ours.wall, "ms", theirs.wall, rg_name)
     finally:
         watcher.terminate()
         watcher.wait(10)
