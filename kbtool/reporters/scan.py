@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from kbtool import fields
 from kbtool.diagnostics import Diagnostic, Severity, sanitize
 from kbtool.reporters import Report, Rule, code_rule
 from kbtool.scan.scanner import EntryInfo, Finding, ScanResult
@@ -34,8 +35,9 @@ BASELINED = "accepted in the baseline file (--baseline)"
 
 
 def entry_level(severity: str | None) -> Severity:
-    """A learning entry's severity as a finding level: medium and low warn."""
-    return Severity.WARNING if severity in ("medium", "low") else Severity.ERROR
+    """A learning entry's severity as a finding level: medium and low (the vocabulary's
+    last two) warn."""
+    return Severity.WARNING if severity in fields.SEVERITIES[2:] else Severity.ERROR
 
 
 def finding_diagnostic(f: Finding, *, with_hint: bool = False) -> Diagnostic:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from kbtool import fields
 from kbtool.config import Config
 from kbtool.ids import ID_RE
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low")
+SEVERITY_ORDER = fields.SEVERITIES
 
 
 @dataclass

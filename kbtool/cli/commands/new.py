@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kbtool import fields
 from kbtool.cli.options import TEXT_OR_JSON, Opt, listed
 from kbtool.errors import KbError, UsageError
 
@@ -23,7 +24,7 @@ metadata when it does not exist. Straight from an error:
 \b
   pytest 2>&1 | kbtool new --from-error - -c Testing"""
 
-SEVERITIES = ("critical", "high", "medium", "low")
+SEVERITIES = fields.SEVERITIES
 
 
 class Aborted(KbError):
