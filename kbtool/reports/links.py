@@ -677,7 +677,6 @@ def _cache_key() -> str:
 
 
 def _scan_file(config: Config, rel: str, cache: ReportCache | None) -> ReportNode:
-    from kbtool.reports.parser import decode, parse_report
     from kbtool.safexml import read_capped
 
     path = config.root / PurePosixPath(rel)
@@ -696,6 +695,10 @@ def _scan_file(config: Config, rel: str, cache: ReportCache | None) -> ReportNod
     if cached is not None:
         cached.rel = rel
         return cached
+    # Only a report the cache does not know is parsed: the parser and what it imports
+    # (markdown-it, the escaping rules) cost more than the rest of ``kbtool links``.
+    from kbtool.reports.parser import decode, parse_report
+
     text, errors = decode(data, rel)
     if errors:
         node = ReportNode(rel=rel, errors=[(d.line, d.col, d.code, d.message) for d in errors])
