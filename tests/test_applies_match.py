@@ -141,3 +141,32 @@ def test_labelled_logs_keep_their_first_places(tmp_path: Path, name: str) -> Non
         top1 += bool(hits) and hits[0].id in accepted
     print(f"\nlabelled logs, installed versions {name}: top-1 {top1}/{len(labels)}")
     assert top1 >= 48
+
+
+def test_the_fast_installed_lookup_agrees_with_importlib_metadata(tmp_path: Path) -> None:
+    """Every distribution of this environment, and a few that are not installed, get the
+    version importlib.metadata gives; an .egg-info and a zip on the path defer to it."""
+    from importlib.metadata import distributions
+
+    from kbtool.applies.lookup import installed_lookup
+    from kbtool.versionspec import canonical
+
+    lookup = installed_lookup()
+    seen = {}
+    for dist in distributions():  # the first of a name on sys.path wins, as in importlib
+        seen.setdefault(canonical(dist.metadata["Name"]), dist.version)
+    assert len(seen) > 20
+    for key, version in seen.items():
+        assert lookup(key) == version, key
+    for missing in ("no-such-project-kbtool", "python-x"):
+        assert lookup(missing) is None
+
+    site = tmp_path / "site"
+    (site / "Odd_Name-2.0.dist-info").mkdir(parents=True)
+    (site / "legacy.egg-info").mkdir()
+    (site / "legacy.egg-info" / "PKG-INFO").write_text(
+        "Metadata-Version: 1.1\nName: legacy\nVersion: 0.9\n", encoding="utf-8"
+    )
+    here = installed_lookup([str(site)])
+    assert here("odd-name") == "2.0"
+    assert here("legacy") is None  # deferred to importlib.metadata, which reads sys.path

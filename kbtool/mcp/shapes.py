@@ -30,7 +30,7 @@ class MatchedLine(_Shape):
 
 class InstalledFit(_Shape):
     holds: bool | None = Field(
-        description="true: they hold; false: an installed version is outside"
+        ..., description="true: they hold; false: an installed version is outside"
     )
     versions: dict[str, str] = Field(description="The installed versions of those projects")
 
@@ -39,12 +39,14 @@ class MatchHit(_Shape):
     id: str
     title: str
     category: str
-    severity: str | None
+    severity: str | None = Field(..., description="critical, high, medium, low; null if unset")
     status: str
     score: float
     kind: str = Field(description="exact, signature, message or similar")
     symptom: str = Field(description="The entry's symptom that matched")
-    versions: str | None = Field(description="Where that symptom is seen, e.g. fastapi<0.123.5")
+    versions: str | None = Field(
+        ..., description="Where that symptom is seen, e.g. fastapi<0.123.5"
+    )
     installed: InstalledFit | None = Field(
         default=None,
         description="Whether those versions hold for the versions installed where the server "
@@ -65,7 +67,7 @@ class SearchHit(_Shape):
     id: str
     title: str
     category: str
-    severity: str | None
+    severity: str | None = Field(..., description="critical, high, medium, low; null if unset")
     status: str
     date: str
     tags: list[str]
@@ -103,7 +105,7 @@ class PlanResult(Budgeted):
 class Learning(_Shape):
     id: str
     title: str
-    severity: str | None
+    severity: str | None = Field(..., description="critical, high, medium, low; null if unset")
     hint: str = Field(description="The learning's first solution step")
     uri: str
 
