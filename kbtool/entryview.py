@@ -74,16 +74,20 @@ def split_file_line(line: str) -> tuple[str, str]:
 
 
 _PLAIN = {"title": 0, "category": 1, "date": 2, "review-by": 3}
+_LINK_TAGS = frozenset(("references", "supersedes"))
 
 
-def read_entry(el: etree._Element, *, texts: bool = True) -> EntryView:
+def read_entry(el: etree._Element, *, texts: bool = True, links: bool | None = None) -> EntryView:
     """What the readers of an entry keep of one ``<learning>`` element.
 
     ``texts=False`` reads the attributes and the short fields only (title, category, date,
-    review-by): what the validator's facts need; the long texts cost most."""
+    review-by): what the validator's facts need; the long texts cost most. ``links``
+    (default: as ``texts``) also reads the references and supersedes: what the link graph
+    needs."""
+    with_links = texts if links is None else links
     tags: list[str] = []
     symptoms: list[tuple[str, str | None]] = []
-    links: list[EntryLink] = []
+    found: list[EntryLink] = []
     body: list[str] = []
     plain: list[str | None] = [None, None, None, None]  # the first of each counts, as find()
     description: str | None = None
@@ -93,7 +97,7 @@ def read_entry(el: etree._Element, *, texts: bool = True) -> EntryView:
         if tag in _PLAIN:
             if plain[_PLAIN[tag]] is None:
                 plain[_PLAIN[tag]] = raw_text(child).strip()
-        elif not texts:
+        elif not texts and not (with_links and tag in _LINK_TAGS):
             continue
         elif tag == "description":
             if description is None:
@@ -117,12 +121,12 @@ def read_entry(el: etree._Element, *, texts: bool = True) -> EntryView:
             for r in child.iterchildren("*"):
                 target = r.get("ref") if r.tag == "learning" else r.get("href")
                 label = collapsed(r)
-                links.append(EntryLink(str(r.tag), target or "", label, line_of(r)))
+                found.append(EntryLink(str(r.tag), target or "", label, line_of(r)))
                 if label:
                     body.append(label)
         elif tag == "supersedes":
             label = collapsed(child)
-            links.append(EntryLink("supersedes", child.get("ref", ""), label, line_of(child)))
+            found.append(EntryLink("supersedes", child.get("ref", ""), label, line_of(child)))
     return EntryView(
         id=el.get("id", ""),
         line=line_of(el),
@@ -137,6 +141,6 @@ def read_entry(el: etree._Element, *, texts: bool = True) -> EntryView:
         tags=tags,
         symptoms=symptoms,
         body="\n".join(body),
-        links=links,
+        links=found,
         hint=hint or "",
     )

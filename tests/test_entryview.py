@@ -90,3 +90,22 @@ def test_the_short_read_for_validation_facts() -> None:
         "Database",
     )
     assert (e.description, e.tags, e.symptoms, e.body, e.links, e.hint) == ("", [], [], "", [], "")
+
+
+def test_the_links_read_for_the_link_graph_gives_the_full_read_s_links() -> None:
+    """``texts=False, links=True`` (kbtool links) reads the same links as the full read, for
+    every entry of the bundled KB, and skips the long texts."""
+    from pathlib import Path
+
+    from kbtool.config import load_config
+    from kbtool.kb import KnowledgeBase, entries_of
+
+    root = Path(__file__).resolve().parent.parent
+    kb = KnowledgeBase.load(load_config(root=root))
+    refs = [r for s in kb.sources for r in entries_of(s)]
+    assert len(refs) > 50 and any(read_entry(r.element).links for r in refs)
+    for ref in refs:
+        full, light = read_entry(ref.element), read_entry(ref.element, texts=False, links=True)
+        assert light.links == full.links, ref.id
+        assert (light.title, light.line) == (full.title, full.line)
+        assert light.description == "" and light.body == ""

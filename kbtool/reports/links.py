@@ -730,7 +730,7 @@ def build_graph(
         for ref in entries_of(source):
             entry = EntryNode(ref.id, rel, ref.line, 0, ref.title)
             graph.add_entry(entry)
-            links = read_entry(ref.element).links
+            links = read_entry(ref.element, texts=False, links=True).links
             for link in [x for x in links if x.kind != "supersedes"]:
                 if link.kind == "learning" or link.target:
                     graph.add_ref(entry, link.kind, link.target, link.line)
