@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from mcp.server.mcpserver import MCPServer
@@ -25,11 +25,18 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from mcp_types import INVALID_PARAMS, Resource
 from pydantic import Field
 
-from kbtool import __version__
+from kbtool import __version__, fields
 from kbtool.errors import KbError
 from kbtool.mcp import shapes
 from kbtool.mcp.propose import Draft
 from kbtool.mcp.tools import KbTools
+
+if TYPE_CHECKING:
+    SeverityName = str
+    StatusName = str
+else:  # the input schemas' enums, from the one vocabulary
+    SeverityName = Literal[fields.SEVERITIES]
+    StatusName = Literal[fields.STATUSES]
 
 INSTRUCTIONS = """\
 kbtool: the team's learnings from past bugs (validated XML entries: symptoms, causes, fixes).
@@ -119,11 +126,11 @@ def build_server(tools: KbTools) -> MCPServer:
             None
         ),
         severity: Annotated[
-            list[Literal["critical", "high", "medium", "low"]] | None,
+            list[SeverityName] | None,
             Field(description="Only these severities"),
         ] = None,
         status: Annotated[
-            list[Literal["active", "superseded", "archived", "proposed"]] | None,
+            list[StatusName] | None,
             Field(description="Only these statuses"),
         ] = None,
         limit: Annotated[int, Field(description="At most this many hits", ge=1, le=50)] = 10,
@@ -199,7 +206,7 @@ def build_server(tools: KbTools) -> MCPServer:
         ],
         description: Annotated[str, Field(description="The problem, in a paragraph")] = "",
         severity: Annotated[
-            Literal["critical", "high", "medium", "low"] | None,
+            SeverityName | None,
             Field(description="How bad it was"),
         ] = None,
         tags: Annotated[list[str] | None, Field(description="Tags")] = None,
