@@ -578,7 +578,7 @@ def _walk(config: Config) -> list[tuple[str, int, int, str]]:
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
         stat = _stat(top, None)
         return [(_relative(top, root), stat.size, stat.mtime_ns, top)]
-    skip = {str(config.cache_dir), str(config.reports_dir)}
+    skip = skipped_folders(config)
     out: list[tuple[str, int, int, str]] = []
     by_name = operator.attrgetter("name")
 
@@ -598,11 +598,7 @@ def _walk(config: Config) -> list[tuple[str, int, int, str]]:
                 is_dir = False
             if is_dir:
                 path = f"{folder}/{name}"
-                if (
-                    name not in SKIP_DIRS
-                    and not item.is_symlink()
-                    and os.path.realpath(path) not in skip
-                ):
+                if reads_folder(item, path, skip):
                     subdirs.append(path)
             elif name.endswith(".xml"):
                 try:
@@ -615,6 +611,19 @@ def _walk(config: Config) -> list[tuple[str, int, int, str]]:
 
     walk(top)
     return out
+
+
+def skipped_folders(config: Config) -> set[str]:
+    """The folders under the learnings folder that hold no entries: the cache, the reports."""
+    return {str(config.cache_dir), str(config.reports_dir)}
+
+
+def reads_folder(item: os.DirEntry[str], path: str, skip: set[str]) -> bool:
+    """Whether the index reads the sub-folder ``item`` (at ``path``): the one rule of the walk
+    and of the watcher (kbtool.search.watch), so the watcher watches what the index reads."""
+    return (
+        item.name not in SKIP_DIRS and not item.is_symlink() and os.path.realpath(path) not in skip
+    )
 
 
 def _relative(path: str, root: str) -> str:

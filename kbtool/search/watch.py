@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kbtool.config import SKIP_DIRS, Config
+from kbtool.config import Config
 from kbtool.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
@@ -164,7 +164,9 @@ def _watch_tree(config: Config) -> tuple[_Inotify, bool]:
     top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, as index._walk
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
         raise ConfigError(f"{config.learnings_dir}: the learnings folder must be a real folder")
-    skip = {str(config.cache_dir), str(config.reports_dir)}
+    from kbtool.search.index import reads_folder, skipped_folders
+
+    skip = skipped_folders(config)
     ino = _Inotify()
     trusted = True
     pending = [top]
@@ -177,12 +179,11 @@ def _watch_tree(config: Config) -> tuple[_Inotify, bool]:
             except OSError:
                 continue
             for item in listing:
-                if item.is_symlink():
-                    trusted = trusted and not item.name.endswith(".xml")
-                    continue
-                if item.is_dir() and item.name not in SKIP_DIRS:
+                if item.is_symlink() and item.name.endswith(".xml"):
+                    trusted = False
+                elif item.is_dir():
                     path = f"{folder}/{item.name}"
-                    if os.path.realpath(path) not in skip:
+                    if reads_folder(item, path, skip):
                         pending.append(path)
     except BaseException:
         ino.close()
