@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
+from kbtool.records import FrozenRecord
 from kbtool.textsafe import display_path, sanitize
 
 __all__ = ["Diagnostic", "Severity", "display_path", "sanitize"]
@@ -16,16 +17,59 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Diagnostic:
-    """One finding at a place in a file. ``line``/``col`` are 1-based; 0 means unknown."""
+class Diagnostic(FrozenRecord):
+    """One finding at a place in a file. ``line``/``col`` are 1-based; 0 means unknown.
 
+    Ordered (and equal) by place, code and message; the severity is not compared. A plain
+    class, not a dataclass: every command imports it, and dataclasses cost start-up time
+    (:mod:`kbtool.records`)."""
+
+    __slots__ = ("code", "col", "line", "message", "path", "severity")
+    _fields = ("path", "line", "col", "code", "message")  # compared, hashed
     path: str
     line: int
     col: int
     code: str
     message: str
-    severity: Severity = field(default=Severity.ERROR, compare=False)
+    severity: Severity
+
+    def __init__(
+        self,
+        path: str,
+        line: int,
+        col: int,
+        code: str,
+        message: str,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self._set(path=path, line=line, col=col, code=code, message=message, severity=severity)
+
+    def __repr__(self) -> str:
+        return f"{super().__repr__()[:-1]}, severity={self.severity!r})"
+
+    def replace(self, **changes: Any) -> Diagnostic:
+        values = {name: getattr(self, name) for name in self.__slots__}
+        return Diagnostic(**{**values, **changes})
+
+    def __lt__(self, other: Any) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() < other._values()
+
+    def __le__(self, other: Any) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() <= other._values()
+
+    def __gt__(self, other: Any) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() > other._values()
+
+    def __ge__(self, other: Any) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() >= other._values()
 
     def format(self) -> str:
         where = f"{sanitize(self.path)}:{self.line}:{self.col}"

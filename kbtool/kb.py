@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kbtool.config import SKIP_DIRS as SKIP_DIRS
 from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, display_path
+from kbtool.records import FrozenRecord
 from kbtool.xmlnodes import line_of
 
 if TYPE_CHECKING:  # lxml stays off the start-up path: iter_xml_paths serves `kbtool search`
@@ -78,13 +78,16 @@ def _walk(folder: Path, config: Config) -> Iterator[Path | Diagnostic]:
                 yield here / name
 
 
-@dataclass(frozen=True)
-class EntryRef:
+class EntryRef(FrozenRecord):
     """One ``<learning>`` element with where it stands."""
 
+    __slots__ = _fields = ("id", "element", "source")
     id: str
     element: etree._Element
     source: XmlSource
+
+    def __init__(self, id: str, element: etree._Element, source: XmlSource) -> None:
+        self._set(id=id, element=element, source=source)
 
     @property
     def line(self) -> int:

@@ -59,3 +59,16 @@ class FrozenRecord(Record):
 
     def __hash__(self) -> int:
         return hash(self._values())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle and copy field by field (unpickling cannot assign to a frozen record)."""
+        names = [n for c in type(self).__mro__ for n in getattr(c, "__slots__", ())]
+        state = {name: getattr(self, name) for name in names if hasattr(self, name)}
+        state.update(getattr(self, "__dict__", {}))
+        return (_rebuild, (self.__class__, state))
+
+
+def _rebuild(cls: type[FrozenRecord], state: dict[str, Any]) -> FrozenRecord:
+    record = object.__new__(cls)
+    record._set(**state)
+    return record

@@ -7,12 +7,12 @@ one broken file never stops the others.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kbtool.confine import NotRegular, TooLarge, read_regular
 from kbtool.diagnostics import Diagnostic, display_path
+from kbtool.records import Record
 
 if TYPE_CHECKING:  # lxml is imported on first parse: reading files and hashing stay fast
     from lxml import etree
@@ -41,15 +41,29 @@ def make_parser() -> etree.XMLParser:
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 
 
-@dataclass
-class XmlSource:
+class XmlSource(Record):
     """One XML file: its bytes and parsed root, or the findings that stopped it."""
 
+    __slots__ = _fields = ("path", "display", "data", "root", "diagnostics")
     path: Path
     display: str
-    data: bytes = b""
-    root: etree._Element | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    data: bytes
+    root: etree._Element | None
+    diagnostics: list[Diagnostic]
+
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        data: bytes = b"",
+        root: etree._Element | None = None,
+        diagnostics: list[Diagnostic] | None = None,
+    ) -> None:
+        self.path = path
+        self.display = display
+        self.data = data
+        self.root = root
+        self.diagnostics = [] if diagnostics is None else diagnostics
 
 
 def _diag(display: str, code: str, message: str, line: int = 1, col: int = 1) -> Diagnostic:

@@ -119,6 +119,7 @@ LAYERS: dict[str, int] = {
     "kbtool.isolation": CORE,
     "kbtool.kb": CORE,
     "kbtool.model": CORE,
+    "kbtool.hrefs": CORE,
     "kbtool.records": CORE,
     "kbtool.resources": CORE,
     "kbtool.safexml": CORE,

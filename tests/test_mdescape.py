@@ -9,6 +9,7 @@ from helpers_text import markdown_tokens
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from kbtool.hrefs import safe_url
 from kbtool.render.mdescape import (
     md_block,
     md_cell,
@@ -17,7 +18,6 @@ from kbtool.render.mdescape import (
     md_heading,
     md_link,
     md_section,
-    safe_url,
     tidy,
 )
 

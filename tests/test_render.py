@@ -14,9 +14,10 @@ from helpers_text import check_golden, markdown_tokens
 
 from kbtool.config import load_config
 from kbtool.kb import KnowledgeBase
-from kbtool.render.context import build_context, describe_types
+from kbtool.render.context import build_context
 from kbtool.render.engine import Limits, TemplateError, render
 from kbtool.render.plan import Selection
+from kbtool.render.shapes import describe_types
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -25,8 +25,8 @@ import pytest
 from helpers_cli import cli
 
 from kbtool.config import Config, load_config
+from kbtool.hrefs import slugify_heading
 from kbtool.kb import KnowledgeBase
-from kbtool.render.mdescape import slugify_heading
 from kbtool.render.plan import Selection, render_selection, select_entries
 
 cmarkgfm = pytest.importorskip("cmarkgfm")  # the test extra; GitHub's renderer

@@ -15,8 +15,9 @@ from helpers_cli import cli
 from lxml import html as lxml_html
 
 from kbtool.config import load_config
+from kbtool.hrefs import safe_url
 from kbtool.site.build import CSP, MANIFEST, build_site
-from kbtool.site.safehtml import highlight, markdown, safe_url
+from kbtool.site.safehtml import highlight, markdown
 
 REPO = Path(__file__).resolve().parent.parent
 HOSTILE = REPO / "tests" / "fixtures" / "site_hostile"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kbtool.render.context import CodeCtx, DiffCtx, StepBlockCtx, StepCtx
+    from kbtool.render.shapes import CodeCtx, DiffCtx, StepBlockCtx, StepCtx
 
 
 def _text(value: Any) -> str:
@@ -157,7 +157,7 @@ def bad_examples(detectors: list[str]) -> tuple[list[CodeCtx], list[DiffCtx]]:
     from lxml import etree
 
     from kbtool.safexml import make_parser
-    from kbtool.scan.detectors.spec import DEFAULT_EXAMPLE_PATH
+    from kbtool.scan.detectors.kinds import DEFAULT_EXAMPLE_PATH
 
     bad: list[CodeCtx] = []
     good: dict[str, str] = {}

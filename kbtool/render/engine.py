@@ -30,7 +30,7 @@ from kbtool.errors import KbError, UsageError
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from kbtool.render.context import RenderContext
+    from kbtool.render.shapes import RenderContext
 
 MAX_TEMPLATE_BYTES = 256 * 1024
 MAX_POWER = 10_000

@@ -18,11 +18,10 @@ Data is never compiled as a template: ``{{ 7*7 }}`` in an entry prints literally
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from markupsafe import Markup
 
-ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+from kbtool.hrefs import is_absolute, safe_url, slugify_heading
 
 
 class Markdown(str):
@@ -31,24 +30,7 @@ class Markdown(str):
     __slots__ = ()
 
 
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def safe_url(url: str) -> str | None:
-    """``url`` when its scheme is http, https or mailto, or it is relative; otherwise None."""
-    target = url.strip()
-    if not target:
-        return None
-    # Browsers drop white space and control characters inside a scheme ("java\tscript:").
-    probe = _INVISIBLE.sub("", target)
-    match = _SCHEME.match(probe)
-    if match and match.group(1).lower() not in ALLOWED_SCHEMES:
-        return None
-    if probe.startswith(("\\\\", "/\\", "\\/")):
-        return None
-    return target
 
 
 # ------------------------------------------------------------------ inline text
@@ -136,7 +118,7 @@ def _escape_prose(text: str) -> str:
         if target is None:
             return match.group(0)
         value = target.group(1).strip("<>")
-        return "\\![" if _SCHEME.match(value) or value.startswith("//") else match.group(0)
+        return "\\![" if is_absolute(value) else match.group(0)
 
     return _IMAGE.sub(image, text)
 
@@ -462,16 +444,6 @@ def tidy(text: str) -> str:
     while out and not out[-1].strip():
         out.pop()
     return "\n".join(out) + "\n" if out else ""
-
-
-def slugify_heading(plain: object) -> str:
-    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
-    kept = [
-        ch
-        for ch in str(plain).strip().lower()
-        if ch in " -_" or unicodedata.category(ch)[0] in "LMN"
-    ]
-    return "".join(kept).replace(" ", "-")
 
 
 def _plural(n: int, word: str) -> str:

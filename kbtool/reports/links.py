@@ -23,12 +23,12 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from kbtool.diagnostics import Diagnostic
 from kbtool.ids import ID_PATTERN, ID_RE  # the one id rule (\Z, not $: "abc\n" is no id)
+from kbtool.records import FrozenRecord, Record
 from kbtool.reports.files import walk_reports
 
 if TYPE_CHECKING:
@@ -49,31 +49,39 @@ CACHE_VERSION = 2  # 2: signed (kbtool.cachefs)
 # ------------------------------------------------------------------ data
 
 
-@dataclass(frozen=True)
-class EntryNode:
+class EntryNode(FrozenRecord):
+    __slots__ = _fields = ("id", "file", "line", "col", "title")
     id: str
     file: str  # POSIX path relative to the KB root
     line: int
-    col: int = 0
-    title: str = ""
+    col: int
+    title: str
+
+    def __init__(self, id: str, file: str, line: int, col: int = 0, title: str = "") -> None:
+        self._set(id=id, file=file, line=line, col=col, title=title)
 
 
-@dataclass(frozen=True)
-class Href:
+class Href(FrozenRecord):
     """A non-learning reference of an entry: ``<fix-report|link|issue href>``."""
 
+    __slots__ = _fields = ("entry_id", "kind", "target", "file", "line", "col")
     entry_id: str
     kind: str
     target: str
     file: str
     line: int
-    col: int = 0
+    col: int
+
+    def __init__(
+        self, entry_id: str, kind: str, target: str, file: str, line: int, col: int = 0
+    ) -> None:
+        self._set(entry_id=entry_id, kind=kind, target=target, file=file, line=line, col=col)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(FrozenRecord):
     """Something in a report that may name an entry, before resolution."""
 
+    __slots__ = _fields = ("kind", "text", "path", "entry_id", "line", "col")
     kind: str  # "path" (root-relative or mapped), "relpath" (relative to the report), "id"
     text: str  # as written
     path: str  # the path part ("" for kind "id")
@@ -81,11 +89,23 @@ class Candidate:
     line: int
     col: int
 
+    def __init__(self, kind: str, text: str, path: str, entry_id: str, line: int, col: int) -> None:
+        self._set(kind=kind, text=text, path=path, entry_id=entry_id, line=line, col=col)
 
-@dataclass(frozen=True)
-class Mention:
+
+class Mention(FrozenRecord):
     """A resolved (or broken) mention of an entry or category file in a report."""
 
+    __slots__ = _fields = (
+        "report",
+        "line",
+        "col",
+        "text",
+        "file",
+        "entry_id",
+        "resolved",
+        "problem",
+    )
     report: str
     line: int
     col: int
@@ -93,29 +113,72 @@ class Mention:
     file: str  # root-relative XML file, "" for a bare id
     entry_id: str  # "" for a file-only mention
     resolved: bool
-    problem: str = ""
+    problem: str
+
+    def __init__(
+        self,
+        report: str,
+        line: int,
+        col: int,
+        text: str,
+        file: str,
+        entry_id: str,
+        resolved: bool,
+        problem: str = "",
+    ) -> None:
+        self._set(
+            report=report,
+            line=line,
+            col=col,
+            text=text,
+            file=file,
+            entry_id=entry_id,
+            resolved=resolved,
+            problem=problem,
+        )
 
 
-@dataclass
-class ReportNode:
+class ReportNode(Record):
+    __slots__ = _fields = ("rel", "title", "anchors", "candidates", "mentions", "errors", "exists")
     rel: str
-    title: str = ""
-    anchors: dict[str, int] = field(default_factory=dict)
-    candidates: list[Candidate] = field(default_factory=list)
-    mentions: list[Mention] = field(default_factory=list)
-    errors: list[tuple[int, int, str, str]] = field(default_factory=list)
-    exists: bool = True
+    title: str
+    anchors: dict[str, int]
+    candidates: list[Candidate]
+    mentions: list[Mention]
+    errors: list[tuple[int, int, str, str]]
+    exists: bool
+
+    def __init__(
+        self,
+        rel: str,
+        title: str = "",
+        anchors: dict[str, int] | None = None,
+        candidates: list[Candidate] | None = None,
+        mentions: list[Mention] | None = None,
+        errors: list[tuple[int, int, str, str]] | None = None,
+        exists: bool = True,
+    ) -> None:
+        self.rel = rel
+        self.title = title
+        self.anchors = {} if anchors is None else anchors
+        self.candidates = [] if candidates is None else candidates
+        self.mentions = [] if mentions is None else mentions
+        self.errors = [] if errors is None else errors
+        self.exists = exists
 
 
-@dataclass(frozen=True)
-class Backlink:
+class Backlink(FrozenRecord):
     """Something that points at an entry: another entry or a report."""
 
+    __slots__ = _fields = ("kind", "source", "path", "line", "label")
     kind: str  # "report", "learning", "supersedes"
     source: str  # report path or entry id
     path: str  # file holding the link (root-relative)
     line: int
-    label: str = ""
+    label: str
+
+    def __init__(self, kind: str, source: str, path: str, line: int, label: str = "") -> None:
+        self._set(kind=kind, source=source, path=path, line=line, label=label)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,14 +190,19 @@ class Backlink:
         }
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(FrozenRecord):
+    __slots__ = _fields = ("source", "target", "kind", "path", "line", "resolved")
     source: str  # "entry:<id>" or "report:<path>"
     target: str
     kind: str  # fix-report, mentions, learning, supersedes, link, issue
     path: str
     line: int
-    resolved: bool = True
+    resolved: bool
+
+    def __init__(
+        self, source: str, target: str, kind: str, path: str, line: int, resolved: bool = True
+    ) -> None:
+        self._set(source=source, target=target, kind=kind, path=path, line=line, resolved=resolved)
 
 
 Finding = tuple[str, int, int, str, str]  # (root-relative path, line, col, code, message)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kbtool.diagnostics import Diagnostic, Severity, display_path
-from kbtool.render.mdescape import slugify_heading
+from kbtool.hrefs import slugify_heading
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode

@@ -16,7 +16,6 @@ fix-report template).
 
 from __future__ import annotations
 
-import difflib
 import sqlite3
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
@@ -26,7 +25,7 @@ from kbtool.search.index import Notice, query_index
 
 if TYPE_CHECKING:
     from kbtool.kb import EntryRef
-    from kbtool.render.context import EntryCtx
+    from kbtool.render.shapes import EntryCtx
 
 FORMATS = ("text", "json", "xml", "md")
 
@@ -40,6 +39,8 @@ class Located(NamedTuple):
 def closest_ids(conn: sqlite3.Connection, entry_id: str, most: int = 5) -> list[str]:
     """Ids like ``entry_id``: by shared words (a word may be a prefix or a near spelling of
     the id's word), then by spelling of the whole id."""
+    import difflib
+
     ids = [row[0] for row in conn.execute("SELECT DISTINCT id FROM entries")]
     wanted = entry_id.strip().lower()
     words = [w for w in wanted.split("-") if w]
@@ -64,42 +65,49 @@ def closest_ids(conn: sqlite3.Connection, entry_id: str, most: int = 5) -> list[
     return [candidate for _, _, candidate in sorted(scored)[:most]]
 
 
-def locate(config: Config, entry_id: str, *, notice: Notice | None = None) -> list[Located]:
-    """Where entries with this id stand (more than one when an id is duplicated).
-    UsageError naming the closest ids when there is none."""
+def lookup(
+    config: Config, entry_id: str, *, notice: Notice | None = None
+) -> tuple[list[Located], list[dict[str, Any]]]:
+    """Where entries with this id stand (more than one when an id is duplicated), and the
+    entries that reference or supersede it: one read of the index. UsageError naming the
+    closest ids when there is no such entry."""
     suggestions: list[str] = []
 
-    def run(conn: sqlite3.Connection) -> list[Located]:
+    def run(conn: sqlite3.Connection) -> tuple[list[Located], list[dict[str, Any]]]:
         rows = conn.execute(
             "SELECT id, path, line FROM entries WHERE id = ? ORDER BY path, line", (entry_id,)
         ).fetchall()
         if not rows:
             suggestions[:] = closest_ids(conn, entry_id)
-        return [Located(*row) for row in rows]
+            return [], []
+        return [Located(*row) for row in rows], _entry_backlinks(conn, entry_id)
 
-    found = query_index(config, run, empty=lambda rows: not rows, notice=notice)
+    found, backlinks = query_index(config, run, empty=lambda got: not got[0], notice=notice)
     if not found:
         hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
         raise UsageError(f"no entry has the id {entry_id!r}{hint}")
-    return found
+    return found, backlinks
+
+
+def locate(config: Config, entry_id: str, *, notice: Notice | None = None) -> list[Located]:
+    """Where entries with this id stand; UsageError naming the closest ids when none."""
+    return lookup(config, entry_id, notice=notice)[0]
 
 
 def entry_backlinks(config: Config, entry_id: str) -> list[dict[str, Any]]:
     """Entries that reference or supersede ``entry_id`` (from the index)."""
+    return query_index(config, lambda conn: _entry_backlinks(conn, entry_id), empty=lambda _: False)
 
-    def run(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-        rows = conn.execute(
-            "SELECT r.kind, e.id, e.path, e.line, e.title FROM refs AS r "
-            "JOIN entries AS e ON e.rowid = r.entry "
-            "WHERE r.kind IN ('learning', 'supersedes') AND r.target = ? AND e.id != ? "
-            "ORDER BY e.path, e.line, r.kind",
-            (entry_id, entry_id),
-        )
-        return [
-            {"kind": k, "source": i, "path": p, "line": ln, "label": t} for k, i, p, ln, t in rows
-        ]
 
-    return query_index(config, run, empty=lambda _: False)
+def _entry_backlinks(conn: sqlite3.Connection, entry_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT r.kind, e.id, e.path, e.line, e.title FROM refs AS r "
+        "JOIN entries AS e ON e.rowid = r.entry "
+        "WHERE r.kind IN ('learning', 'supersedes') AND r.target = ? AND e.id != ? "
+        "ORDER BY e.path, e.line, r.kind",
+        (entry_id, entry_id),
+    )
+    return [{"kind": k, "source": i, "path": p, "line": ln, "label": t} for k, i, p, ln, t in rows]
 
 
 def report_backlinks(config: Config, ref: EntryRef) -> list[dict[str, Any]]:
@@ -147,13 +155,18 @@ def load(config: Config, where: Located) -> EntryRef:
     return min(refs, key=lambda e: abs(e.line - where.line))
 
 
-def describe(config: Config, ref: EntryRef) -> EntryCtx:
-    """The entry as plain data, backlinks included (entries first, then reports)."""
+def describe(
+    config: Config, ref: EntryRef, entry_links: list[dict[str, Any]] | None = None
+) -> EntryCtx:
+    """The entry as plain data, backlinks included (entries first, then reports).
+    ``entry_links``: the entries' backlinks when the caller has them (:func:`lookup`)."""
     from kbtool.render.context import Linker, entry_context
 
     ctx = entry_context(ref, config, Linker(config, None))
     linker = Linker(config, None)
-    backlinks = [*entry_backlinks(config, ref.id), *report_backlinks(config, ref)]
+    if entry_links is None:
+        entry_links = entry_backlinks(config, ref.id)
+    backlinks = [*entry_links, *report_backlinks(config, ref)]
     ctx["backlinks"] = [{**b, "href": linker.to(b["path"])} for b in backlinks]  # type: ignore[typeddict-item]
     return ctx
 
@@ -327,13 +340,13 @@ def show(
 
     if fmt not in FORMATS:
         raise UsageError(f"{{fmt}} {fmt!r}: expected one of {', '.join(FORMATS)}", params=("fmt",))
-    found = locate(config, entry_id, notice=notice)
+    found, entry_links = lookup(config, entry_id, notice=notice)
     where = found[0]
     ref = load(config, where)
     if fmt == "xml":
         stream.write(entry_xml(ref))
         return 0
-    ctx = describe(config, ref)
+    ctx = describe(config, ref, entry_links)
     if fmt == "json":
         import json
 

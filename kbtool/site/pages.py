@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from posixpath import dirname, normpath
 from typing import Any
 
+from kbtool.hrefs import safe_url
 from kbtool.site.collect import (
     SEVERITY_ORDER,
     SiteData,
@@ -21,7 +22,6 @@ from kbtool.site.collect import (
     slug,
     tag_url,
 )
-from kbtool.site.safehtml import safe_url
 
 Page = tuple[str, str, dict[str, Any]]  # (site path, template name, context)
 MAX_SVG_NODES = 400  # more and the drawing says nothing; the table below it lists every link

@@ -1,10 +1,10 @@
 """HTML from untrusted text: link filtering, fix reports (Markdown) and highlighted code.
 
 Every string comes from a pull request. Links keep only http, https, mailto or a relative
-target (no scheme at all); Markdown is rendered by markdown-it-py with raw HTML disabled, so a
-``<script>`` in a report is text; code is highlighted by Pygments, whose HTML formatter
-escapes every token and emits only ``<span class>`` (no inline styles: the site's
-Content-Security-Policy forbids them).
+target (:func:`kbtool.hrefs.safe_url`, the rule of every output); Markdown is rendered by
+markdown-it-py with raw HTML disabled, so a ``<script>`` in a report is text; code is
+highlighted by Pygments, whose HTML formatter escapes every token and emits only ``<span
+class>`` (no inline styles: the site's Content-Security-Policy forbids them).
 """
 
 from __future__ import annotations
@@ -15,24 +15,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-SAFE_SCHEMES = ("http", "https", "mailto")
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+from kbtool.hrefs import safe_url
+
 MAX_HIGHLIGHT_CHARS = 64 * 1024  # longer code is shown plain (lexers are regular expressions)
 _LANG = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,31}$")
-
-
-def safe_url(url: str) -> str | None:
-    """``url`` when it is http, https, mailto or relative; None otherwise (``javascript:``,
-    ``data:``, ``vbscript:``, ``file:``; also disguised with control characters or blanks,
-    which browsers strip before reading the scheme, and protocol-relative ``//host``)."""
-    squeezed = _CONTROL.sub("", url)
-    if not squeezed or squeezed.startswith(("//", "\\\\", "/\\", "\\/")):
-        return None
-    found = _SCHEME.match(squeezed)
-    if found is None:
-        return None if ":" in squeezed.split("/", 1)[0] else url.strip()
-    return url.strip() if found.group(1).lower() in SAFE_SCHEMES else None
 
 
 @lru_cache(maxsize=1)

@@ -13,14 +13,12 @@ from textwrap import dedent
 from typing import TYPE_CHECKING, Any
 
 from kbtool.scan.detectors.globs import path_matches
+from kbtool.scan.detectors.kinds import DEFAULT_EXAMPLE_PATH, DEFAULT_FILES, KINDS
 from kbtool.xmlnodes import line_of
 
 if TYPE_CHECKING:
     from kbtool.scan.detectors.pyast import Rule
 
-KINDS = ("regex", "python-ast")
-DEFAULT_FILES = {"regex": ("**",), "python-ast": ("**/*.py",)}
-DEFAULT_EXAMPLE_PATH = {"regex": "example.txt", "python-ast": "example.py"}
 _FLAGS = {"i": re.IGNORECASE, "s": re.DOTALL, "x": re.VERBOSE}
 _PATH_RE = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*\Z")
 
