@@ -12,12 +12,12 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
-from lxml import etree
-
 from kbtool import fields
 from kbtool.safexml import find_doctype, make_parser
 
-if TYPE_CHECKING:  # pydantic stays off the path of plain reading (kbtool show)
+if TYPE_CHECKING:  # pydantic and lxml stay off the path of plain reading (kbtool show)
+    from lxml import etree
+
     from kbtool.model import CategoryFile, Learning, Metadata, Provenance
 
 INDENT = "  "
@@ -52,6 +52,13 @@ def _list_items(el: etree._Element, key: str) -> list[str]:
 
 
 def _raw(el: etree._Element) -> str:
+    """Kept-as-is XML of an element, without its tail."""
+    to_xml = getattr(el, "to_xml", None)
+    if to_xml is not None:  # read by kbtool.lightxml: no lxml needed
+        text: str = to_xml()
+        return text
+    from lxml import etree
+
     clone = etree.fromstring(etree.tostring(el), make_parser())
     clone.tail = None
     return etree.tostring(clone, encoding="unicode")
@@ -59,6 +66,8 @@ def _raw(el: etree._Element) -> str:
 
 def _from_raw(raw: str) -> etree._Element:
     """Parse kept-as-is XML from a model with the hardened parser; no DTD or entities."""
+    from lxml import etree
+
     data = raw.encode("utf-8")
     if find_doctype(data) is not None:
         raise ValueError("DTD/entities not allowed in kept-as-is XML")
@@ -179,6 +188,8 @@ def metadata_from_element(el: etree._Element) -> Metadata:
 
 
 def file_from_element(root: etree._Element) -> CategoryFile:
+    from lxml import etree
+
     from kbtool.model import CategoryFile
 
     meta = root.find("metadata")
@@ -197,6 +208,8 @@ def file_from_element(root: etree._Element) -> CategoryFile:
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    from lxml import etree
+
     el = etree.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attrs.items()})
     if text:  # "" is written <tag/>, as a parser reads it back: kbtool fmt leaves it alone
         el.text = text
@@ -213,6 +226,8 @@ def _list(parent: etree._Element, key: str, values: list[str]) -> None:
 
 def learning_to_element(learning: Learning) -> etree._Element:
     """Build the canonical ``<learning>`` element for a model."""
+    from lxml import etree
+
     attrs = {"id": learning.id}
     if learning.severity is not None:
         attrs["severity"] = learning.severity.value
@@ -282,6 +297,8 @@ def learning_to_element(learning: Learning) -> etree._Element:
 
 
 def provenance_to_element(prov: Provenance) -> etree._Element:
+    from lxml import etree
+
     el = etree.Element("provenance", {"source": prov.source})
     if prov.xpath is not None:
         el.set("xpath", prov.xpath)
@@ -295,6 +312,8 @@ def provenance_to_element(prov: Provenance) -> etree._Element:
 
 
 def metadata_to_element(meta: Metadata) -> etree._Element:
+    from lxml import etree
+
     el = etree.Element("metadata")
     _sub(el, "name", meta.name)
     _sub(el, "type", meta.type)
@@ -309,6 +328,8 @@ def metadata_to_element(meta: Metadata) -> etree._Element:
 
 
 def file_to_element(doc: CategoryFile) -> etree._Element:
+    from lxml import etree
+
     root = etree.Element("specification", {"schema-version": doc.schema_version})
     root.append(metadata_to_element(doc.metadata))
     box = _sub(root, "learnings")
@@ -350,6 +371,8 @@ _GT_OUTSIDE_MARKUP = re.compile(
 
 def serialize(node: etree._Element) -> str:
     """One node as canonical XML text (without its tail): ``>`` stays ``>`` in text."""
+    from lxml import etree
+
     text = etree.tostring(node, encoding="unicode", with_tail=False)
     if "&gt;" not in text:
         return text

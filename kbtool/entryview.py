@@ -53,8 +53,11 @@ class EntryView(NamedTuple):
 
 def raw_text(el: etree._Element) -> str:
     """An element's text as written (no comments or PIs), without its tail."""
-    # lxml is imported by the time an element exists; look it up without an import
-    # statement, which costs more than the call itself here (it runs ~10 times an entry).
+    # The element's own module is loaded by the time it exists; look it up without an
+    # import statement, which costs more than the call itself here (~10 times an entry).
+    light = sys.modules.get("kbtool.lightxml")
+    if light is not None and isinstance(el, light.Element):  # kbtool.lightxml's tree
+        return "".join(el.itertext())
     tostring = sys.modules["lxml.etree"].tostring
     return str(tostring(el, method="text", encoding="unicode", with_tail=False))
 

@@ -111,7 +111,11 @@ class KnowledgeBase:
         self.walk_findings = walk_findings
 
     @classmethod
-    def load(cls, config: Config, paths: Sequence[Path] = ()) -> KnowledgeBase:
+    def load(
+        cls, config: Config, paths: Sequence[Path] = (), *, light: bool = False
+    ) -> KnowledgeBase:
+        """The KB's files (or ``paths``), parsed. ``light``: for reading only, without lxml
+        where the files allow (:func:`kbtool.safexml.load_xml`)."""
         from kbtool.safexml import load_xml
 
         sources: list[XmlSource] = []
@@ -120,7 +124,7 @@ class KnowledgeBase:
             if isinstance(item, Diagnostic):
                 findings.append(item)
             else:
-                sources.append(load_xml(item, config.root, config.max_file_bytes))
+                sources.append(load_xml(item, config.root, config.max_file_bytes, light=light))
         return cls(config, sources, findings)
 
     def entries(self) -> Iterator[EntryRef]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kbtool.confine import NotRegular, TooLarge, read_regular
 from kbtool.diagnostics import Diagnostic, display_path
@@ -187,13 +187,48 @@ def _syntax_findings(
     return findings[:20]
 
 
-def load_xml(path: Path, root: Path, limit: int) -> XmlSource:
-    """Read (capped, inside ``root``) and parse one XML file."""
+def load_xml(path: Path, root: Path, limit: int, *, light: bool = False) -> XmlSource:
+    """Read (capped, inside ``root``) and parse one XML file. With ``light``, the tree is
+    read-only and, when the file allows, built by :mod:`kbtool.lightxml` without lxml."""
     source = XmlSource(path=path, display=display_path(path))
     data = read_capped(path, root, limit)
     if isinstance(data, Diagnostic):
         source.diagnostics.append(data)
         return source
     source.data = data
+    if light:
+        quick = read_light(data)
+        if quick is not None:
+            source.root = quick
+            return source
     source.root, source.diagnostics = parse_bytes(data, source.display)
     return source
+
+
+def read_light(data: bytes) -> etree._Element | None:
+    """A read-only tree of ``data`` from :mod:`kbtool.lightxml`, which answers as lxml's
+    elements do for reading; None when only the hardened lxml parser can read it exactly (or
+    must refuse it: a DOCTYPE, a malformed document)."""
+    from kbtool import lightxml
+
+    if find_doctype(data) is not None:
+        return None
+    root = lightxml.parse(data)
+    return None if root is None else cast("etree._Element", root)
+
+
+def read_fragment(text: str) -> etree._Element | None:
+    """Kept-as-is XML (a detector, an extra) parsed for reading; None when it is not
+    well-formed or holds a DTD."""
+    data = text.encode("utf-8")
+    quick = read_light(data)
+    if quick is not None:
+        return quick
+    if find_doctype(data) is not None:
+        return None
+    from lxml import etree
+
+    try:
+        return etree.fromstring(data, make_parser())
+    except etree.XMLSyntaxError:
+        return None

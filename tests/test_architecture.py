@@ -56,6 +56,36 @@ def test_one_line_rule() -> None:
     assert offenders == [], "use kbtool.xmlnodes.line_of: " + ", ".join(offenders)
 
 
+def test_xml_is_parsed_by_lxml_or_by_lightxml_through_safexml() -> None:
+    """The standard library's XML parsers appear only in ``kbtool.lightxml``, and only
+    ``kbtool.safexml`` (which refuses DTDs first) calls it."""
+    offenders = []
+    for path in MODULES:
+        for node in ast.walk(_tree(path)):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            where = f"{path.relative_to(PACKAGE)}:{getattr(node, 'lineno', 0)}"
+            stdlib_xml = any(  # its parsers; xml.sax.saxutils only escapes text
+                (n == "xml" or n.startswith("xml.")) and n != "xml.sax.saxutils" for n in names
+            )
+            if stdlib_xml and path.name != "lightxml.py":
+                offenders.append(f"{where} imports {names}")
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "parse"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "lightxml"
+                and path.name != "safexml.py"
+            ):
+                offenders.append(f"{where} calls lightxml.parse")
+    assert offenders == []
+
+
 def test_every_lxml_parse_goes_through_the_hardened_parser() -> None:
     """``etree.fromstring/parse/XML/iterparse`` always get an explicit parser, and only
     ``safexml`` builds parsers."""
@@ -120,6 +150,7 @@ LAYERS: dict[str, int] = {
     "kbtool.kb": CORE,
     "kbtool.model": CORE,
     "kbtool.hrefs": CORE,
+    "kbtool.lightxml": CORE,
     "kbtool.records": CORE,
     "kbtool.resources": CORE,
     "kbtool.safexml": CORE,

@@ -95,16 +95,12 @@ _GENERATED_ITEM = re.compile(
 
 
 def _sections(raw: list[str]) -> list[SectionCtx]:
-    from kbtool.safexml import make_parser
+    from kbtool.safexml import read_fragment
 
-    parser = make_parser()
     out: list[SectionCtx] = []
-    from lxml import etree
-
     for item in raw:
-        try:
-            el = etree.fromstring(item.encode("utf-8"), parser)
-        except etree.XMLSyntaxError:
+        el = read_fragment(item)
+        if el is None:
             continue
         if el.tag == "section":
             text = el.text or ""

@@ -154,17 +154,14 @@ def bad_examples(detectors: list[str]) -> tuple[list[CodeCtx], list[DiffCtx]]:
     import difflib
     from textwrap import dedent
 
-    from lxml import etree
-
-    from kbtool.safexml import make_parser
+    from kbtool.safexml import read_fragment
     from kbtool.scan.detectors.kinds import DEFAULT_EXAMPLE_PATH
 
     bad: list[CodeCtx] = []
     good: dict[str, str] = {}
     for raw in detectors:
-        try:
-            el = etree.fromstring(raw.encode("utf-8"), make_parser())
-        except etree.XMLSyntaxError:
+        el = read_fragment(raw)
+        if el is None:
             continue
         globs = el.findtext("files") or ""
         python = el.get("kind") == "python-ast" or ".py" in globs

@@ -144,11 +144,12 @@ def reports_may_mention(config: Config, ref: EntryRef) -> bool:
     return False
 
 
-def load(config: Config, where: Located) -> EntryRef:
-    """The entry's element, read from its file."""
+def load(config: Config, where: Located, *, light: bool = False) -> EntryRef:
+    """The entry's element, read from its file. ``light``: a read-only element, without lxml
+    when the file allows (:mod:`kbtool.lightxml`)."""
     from kbtool.kb import KnowledgeBase
 
-    kb = KnowledgeBase.load(config, [config.root / where.path])
+    kb = KnowledgeBase.load(config, [config.root / where.path], light=light)
     refs = [e for e in kb.entries() if e.id == where.id]
     if not refs:
         raise UsageError(f"{where.path}: the entry {where.id!r} is no longer there")
@@ -342,7 +343,7 @@ def show(
         raise UsageError(f"{{fmt}} {fmt!r}: expected one of {', '.join(FORMATS)}", params=("fmt",))
     found, entry_links = lookup(config, entry_id, notice=notice)
     where = found[0]
-    ref = load(config, where)
+    ref = load(config, where, light=fmt != "xml")  # the XML as stored comes from lxml
     if fmt == "xml":
         stream.write(entry_xml(ref))
         return 0
