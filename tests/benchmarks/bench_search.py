@@ -173,12 +173,33 @@ def bench_size(
         samples.append(run_once([*KBTOOL, "index"], root).wall)
     out["update"] = statistics.median(samples)
     result(f"index_update_one_file_{entries}", out["update"], "s", out["python_c_pass"], "python")
+    bench_validate_cold(root, entries, out)
     # A file changed less than 2 s before it was read is hashed again by the next query
     # (RACY_NS in kbtool.search.index); let that window pass so the index is up to date.
     time.sleep(2.5)
     run_once([*KBTOOL, "index"], root)
     bench_queries(root, entries, runs, rg, out)
     return out
+
+
+def bench_validate_cold(root: Path, entries: int, out: dict[str, Any]) -> None:
+    """``kbtool validate --no-cache`` against ``xmllint --noout --schema`` on the same files,
+    for the scaling table (bench_validate.py measures validate on its own, in more detail)."""
+    xmllint = shutil.which("xmllint")
+    if xmllint is None:
+        print("xmllint not found (apt-get install libxml2-utils): no validate figures")
+        return
+    files = sorted(str(p.relative_to(root)) for p in (root / "learnings").glob("*.xml"))
+    schema = str(REPO / "spec" / "learning.xsd")
+    runs = 3 if entries <= 100_000 else 1
+    ours, theirs = interleaved(
+        [[*KBTOOL, "validate", "--no-cache"], [xmllint, "--noout", "--schema", schema, *files]],
+        runs=runs,
+        cwd=root,
+        warmup=0,
+    )
+    out.update(validate=ours.wall, validate_cpu=ours.cpu, xmllint=theirs.wall)
+    result(f"validate_no_cache_{entries}", ours.wall, "s", theirs.wall, "xmllint --schema")
 
 
 def bench_queries(root: Path, entries: int, runs: int, rg: str, out: dict[str, Any]) -> None:

@@ -95,6 +95,14 @@ def table(runs: list[dict[str, Any]]) -> str:
             [ms(r["update"], r["python_c_pass"]) for r in runs],
         ),
     ]
+    if all("validate" in r for r in runs):
+        lines.append(
+            (
+                "validate, no cache (× xmllint --noout --schema)",
+                [f"{r['validate']:,.2f} s ({r['validate'] / r['xmllint']:.1f}×)" for r in runs],
+            )
+        )
+        lines.append(("xmllint --noout --schema", [f"{r['xmllint']:,.2f} s" for r in runs]))
     for name in runs[0]["queries"]:
         lines.append(
             (
