@@ -659,8 +659,8 @@ def _stamps_in(fd: int, names: list[str]) -> tuple[list[int], list[int]]:
     try:
         stats = list(map(functools.partial(os.stat, dir_fd=fd), names))
     except OSError:  # one is gone or unreadable: one at a time
-        stats = [_stat(name, fd) for name in names]
-        return [s.size for s in stats], [s.mtime_ns for s in stats]
+        each = [_stat(name, fd) for name in names]
+        return [s.size for s in each], [s.mtime_ns for s in each]
     return list(map(_SIZE, stats)), list(map(_MTIME, stats))
 
 
