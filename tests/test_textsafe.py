@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from search_kb import copy_kb
 
-from kbtool.textsafe import _HIDDEN, escape_hidden
+from kbtool.textsafe import _pattern, escape_hidden
 
 HIDDEN_SAMPLES = "\u00ad\u202e\u200b\u2028\ufeff\U000e0041\U000e007f"
 
@@ -20,7 +20,7 @@ HIDDEN_SAMPLES = "\u00ad\u202e\u200b\u2028\ufeff\U000e0041\U000e007f"
 @given(st.text(alphabet=st.sampled_from(list(HIDDEN_SAMPLES) + list('ab "\\\n\u00e9\u65e5'))))
 def test_escaped_json_reads_back_as_the_same_strings(text: str) -> None:
     escaped = escape_hidden(json.dumps({"t": text}, ensure_ascii=False))
-    assert _HIDDEN.search(escaped) is None
+    assert _pattern("_HIDDEN").search(escaped) is None
     assert json.loads(escaped) == {"t": text}
 
 
