@@ -7,10 +7,13 @@ a ``pyproject.toml`` with a ``[tool.kbtool]`` table, or a ``learnings/`` folder.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from kbtool.errors import ConfigError
 from kbtool.records import FrozenRecord
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 #: The most a repository's own configuration may raise ``max-file-bytes`` to: the file

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
@@ -31,6 +30,10 @@ from kbtool.search.index import (
 )
 from kbtool.search.query import FtsQuery, convert, for_table
 from kbtool.search.snippets import COLUMNS as SNIPPET_COLUMNS
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000

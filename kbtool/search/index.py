@@ -29,7 +29,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
 
 from kbtool import cachefs
 from kbtool.config import SKIP_DIRS, Config
@@ -38,6 +37,12 @@ from kbtool.records import Record
 from kbtool.search import indexplace, watch
 from kbtool.search.indexplace import Place
 from kbtool.search.indexread import FileData, Rows, Stat, Todo, read_file
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 SCHEMA_VERSION = 6  # 6: entries.versions
 APPLICATION_ID = 0x6B62746C  # "kbtl"
@@ -195,7 +200,6 @@ class IndexUpdate(Record):
 
 Notice = Callable[[str], None]
 Progress = Callable[[int, int], None]
-T = TypeVar("T")
 
 
 def index_path(config: Config) -> Path:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from kbtool.config import Config
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 
 if TYPE_CHECKING:
     from kbtool.safexml import XmlSource

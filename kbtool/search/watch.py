@@ -28,10 +28,11 @@ import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kbtool.config import Config
 from kbtool.errors import ConfigError, UsageError
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 
 if TYPE_CHECKING:
     import struct

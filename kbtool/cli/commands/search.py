@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
 
 from kbtool.cli.options import FILTER_OPTS, FORMAT_OPT, Opt
 from kbtool.cli.output import (
@@ -22,6 +21,10 @@ from kbtool.cli.output import (
 from kbtool.errors import UsageError
 from kbtool.search.unreadable import warn_unreadable
 from kbtool.textsafe import sanitize
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 DOC = """Search the \
 learnings: BM25 over titles and symptoms, then descriptions, then the rest.
