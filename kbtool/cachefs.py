@@ -16,7 +16,6 @@ elsewhere, a FIFO, a folder where a file should be. The rules, all kept here:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from collections.abc import Callable
@@ -152,8 +151,10 @@ def cache_folder(root: Path, folder: Path, *, create: bool) -> Path | None:
         if not os.path.lexists(ignore):
             from kbtool.atomic import atomic_write
 
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 - contextlib stays off the start-up path
                 atomic_write(ignore, IGNORE_TEXT)
+            except OSError:
+                pass
     return folder
 
 
@@ -161,8 +162,10 @@ def _make_dirs(root: Path, folder: Path) -> None:
     here = root
     for part in folder.relative_to(root).parts:
         here = here / part
-        with contextlib.suppress(FileExistsError):
+        try:  # noqa: SIM105 - contextlib stays off the start-up path
             here.mkdir(0o755)
+        except FileExistsError:
+            pass
         if not stat.S_ISDIR(os.lstat(here).st_mode):
             raise NotADirectoryError(str(here))
 

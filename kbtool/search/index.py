@@ -21,7 +21,6 @@ so an up-to-date search never imports lxml.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import operator
 import os
@@ -36,11 +35,14 @@ from kbtool.errors import UsageError
 from kbtool.records import Record
 from kbtool.search import indexplace, watch
 from kbtool.search.indexplace import Place
-from kbtool.search.indexread import FileData, Rows, Stat, Todo, read_file
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
     from typing import Any, TypeVar
+
+    # Imported where used: a query with a fresh index reads no file (indexread's three
+    # NamedTuples cost its start-up ~1 ms).
+    from kbtool.search.indexread import FileData, Rows, Stat, Todo
 
     T = TypeVar("T")
 
@@ -220,8 +222,10 @@ class _Lock:
         if writable:
             self.fd = os.open(path, os.O_RDWR | os.O_CREAT | nofollow, 0o644)
         else:
-            with contextlib.suppress(OSError):
+            try:
                 self.fd = os.open(path, os.O_RDONLY | nofollow)
+            except OSError:
+                self.fd = -1  # no lock file: SQLite's own locking only
 
     def shared(self) -> None:
         self._flock("LOCK_SH")
@@ -569,6 +573,8 @@ def _stat_walk(config: Config) -> list[tuple[str, Stat]]:
     """The KB's XML files as absolute path strings, each with its size and mtime ((-1, -1)
     when it cannot be read): the files of ``kb.iter_xml_paths((), config)``, in its order (a
     test holds the two equal)."""
+    from kbtool.search.indexread import Stat
+
     return [(path, Stat(size, mtime)) for _, size, mtime, path in _walk(config)]
 
 
@@ -691,6 +697,8 @@ def _relative(path: str, root: str) -> str:
 
 
 def _stat(name: str, folder_fd: int | None) -> Stat:
+    from kbtool.search.indexread import Stat
+
     try:
         info = os.stat(name, dir_fd=folder_fd)
     except OSError:
@@ -700,6 +708,8 @@ def _stat(name: str, folder_fd: int | None) -> Stat:
 
 def disk_files(config: Config) -> dict[str, tuple[str, Stat]]:
     """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)."""
+    from kbtool.search.indexread import Stat
+
     return {rel: (path, Stat(size, mtime)) for rel, size, mtime, path in _walk(config)}
 
 
@@ -767,6 +777,8 @@ def _fill_counts(conn: sqlite3.Connection, report: IndexUpdate) -> None:
 
 def _numbered(rows: Rows, base: int) -> Rows:
     """The rows with their entry numbers moved to start at ``base``."""
+    from kbtool.search.indexread import Rows
+
     return Rows(*([(r[0] + base, *r[1:]) for r in part] for part in rows))
 
 
@@ -900,6 +912,8 @@ def _read_all(config: Config, todo: Sequence[Todo]) -> Iterator[FileData]:
             if done == len(todo):
                 return
             todo = todo[done:]  # a worker failed: read the rest here
+    from kbtool.search.indexread import read_file
+
     for rel, path, stat in todo:
         yield read_file(config.root, config.max_file_bytes, path, rel, stat)
 
@@ -912,6 +926,8 @@ def _rebuild(
     owner: str | None = None,
 ) -> IndexUpdate:
     """Build a fresh index into a temporary file, then swap it in (exclusive lock held)."""
+    import contextlib  # off the queries' start-up
+
     report = IndexUpdate()
     folder = path.parent
     for stale in folder.glob(f"{INDEX_NAME}.tmp-*"):  # left by a build that was killed

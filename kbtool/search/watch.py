@@ -22,7 +22,6 @@ behind a link raises no event where it is watched); it keeps the index fresh all
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import sys
@@ -143,6 +142,8 @@ class _Inotify:
             return []
         events = []
         header = _header()
+        import contextlib  # the watcher's own: off the queries' start-up
+
         with contextlib.suppress(BlockingIOError):
             while True:
                 data = os.read(self.fd, 65536)
@@ -223,6 +224,8 @@ class _State:
         os.pwrite(self.fd, record, 0)
 
     def close(self) -> None:
+        import contextlib
+
         with contextlib.suppress(OSError):
             self.say(b"stopped\n")
         os.close(self.fd)  # releases the lock
