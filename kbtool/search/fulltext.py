@@ -206,7 +206,7 @@ class Hit(FrozenRecord):
 
 
 class SearchResult(Record):
-    _fields = ("query", "fts", "hits", "suggestions", "corrected", "mode", "ignored")
+    _fields = ("query", "fts", "hits", "suggestions", "corrected", "mode", "ignored", "unreadable")
     query: str
     fts: str  # the FTS5 MATCH expression it became
     hits: list[Hit]
@@ -214,6 +214,7 @@ class SearchResult(Record):
     corrected: str | None  # the suggestion whose hits these are, when the query had none
     mode: str  # "all": every word matched; "any": no entry had all, ranked by how many
     ignored: list[str]  # stop words left out
+    unreadable: list[tuple[str, str]] | None  # files the index could not read (path, why)
 
     def __init__(
         self,
@@ -224,6 +225,7 @@ class SearchResult(Record):
         corrected: str | None = None,
         mode: str = "all",
         ignored: list[str] | None = None,
+        unreadable: list[tuple[str, str]] | None = None,
     ) -> None:
         self.query = query
         self.fts = fts
@@ -232,6 +234,7 @@ class SearchResult(Record):
         self.corrected = corrected
         self.mode = mode
         self.ignored = [] if ignored is None else ignored
+        self.unreadable = unreadable
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -605,6 +608,9 @@ def search(
     result = SearchResult(query=query, fts=converted.match, ignored=list(converted.dropped))
 
     def run(conn: sqlite3.Connection) -> list[Hit]:
+        from kbtool.search.unreadable import unreadable_in
+
+        result.unreadable = unreadable_in(conn)  # the same connection: no second open
         if filter_only:
             return _hits(_newest(conn, filters, limit), {})
         ranked = [(rowid, ID_SCORE) for rowid in _by_id(conn, query, filters, limit)]

@@ -125,7 +125,7 @@ def run(
         if result.suggestions:
             message += "; did you mean: " + ", ".join(repr(s) for s in result.suggestions) + "?"
         notice(message)
-    warn_unreadable(config, notice)
+    warn_unreadable(config, notice, result.unreadable)
     return 0
 
 
