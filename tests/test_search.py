@@ -382,3 +382,21 @@ def test_letters_one_word_lacks_bound_the_edit_distance(a: str, b: str) -> None:
     other way round) outnumber the cutoff: each such letter costs an edit."""
     distance = edit_distance(a, b, 20)
     assert distance >= len(set(a) - set(b)) and distance >= len(set(b) - set(a))
+
+
+def test_without_snippets_the_same_hits_and_no_file_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kbtool.search import fulltext, snippets
+
+    config = copy_kb(tmp_path)
+    full = fulltext.search(config, "session")
+    assert full.hits and any(hit.snippet for hit in full.hits)
+
+    def no_read(*_: object) -> bytes:
+        raise AssertionError("an entry file was read for snippets nobody shows")
+
+    monkeypatch.setattr(snippets, "_read", no_read)
+    bare = fulltext.search(config, "session", snippets=False)
+    assert [(h.id, h.score) for h in bare.hits] == [(h.id, h.score) for h in full.hits]
+    assert all(h.snippet == "" and h.highlights == () for h in bare.hits)

@@ -591,6 +591,7 @@ def search(
     filters: Filters | None = None,
     notice: Notice | None = None,
     progress: Progress | None = None,
+    snippets: bool = True,
 ) -> SearchResult:
     """Search the KB. UsageError when the query has nothing searchable in it (and no filter
     narrows the KB instead: then the newest entries the filters let through).
@@ -598,7 +599,8 @@ def search(
     Forgiving, in this order: an entry's id (or, with a dash, the start of one) finds it
     first; stop words are left out; when no entry has every word, a query whose unknown
     words are close to indexed ones runs corrected (``corrected``); failing that, entries
-    with any of the words, most words first (``mode`` "any")."""
+    with any of the words, most words first (``mode`` "any"). Without ``snippets`` the hits
+    have none (and no entry file is read)."""
     filters = filters or Filters()
     converted = convert(query, drop_stop_words=True)
     filter_only = not query.strip() and filters != Filters()
@@ -632,6 +634,8 @@ def search(
             : limit - len(ranked)
         ]
         rows = _fetch(conn, ranked)
+        if not snippets:  # nobody reads them (kbtool search --ids): no file is opened
+            return _hits([(*row, "") for row in rows], dict(ranked))
         expression = used.loose if result.mode == "any" else used.match
         return _hits(_with_snippets(config, rows, expression), dict(ranked))
 

@@ -96,7 +96,13 @@ def run(
         out.write(inline_sql(sql, args) + ";\n")
         return 0
     result = search(
-        config, text, limit=limit, filters=filters, notice=notice, progress=progress_printer()
+        config,
+        text,
+        limit=limit,
+        filters=filters,
+        notice=notice,
+        progress=progress_printer(),
+        snippets=not ids,
     )
     if ids:
         out.write("".join(f"{hit.id}\n" for hit in result.hits))
