@@ -16,14 +16,16 @@ elsewhere, a FIFO, a folder where a file should be. The rules, all kept here:
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import hmac
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from kbtool.confine import read_regular
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", "CVS"})
 MAC_SIZE = 32
@@ -49,7 +51,35 @@ def secret() -> bytes | None:
 
 
 def sign(key: bytes, body: bytes) -> bytes:
-    return hmac.new(key, body, hashlib.sha256).digest()
+    """HMAC-SHA256 of ``body`` (RFC 2104, as ``hmac.new(key, body, "sha256")``), written out
+    over the small built-in SHA-256: ``hmac`` loads OpenSSL's ``_hashlib``, which costs a
+    search's start-up more than the rest of the freshness check (a test holds the two equal)."""
+    sha256 = _sha256()
+    if len(key) > _BLOCK:
+        key = sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner = sha256(key.translate(_IPAD) + body).digest()
+    digest: bytes = sha256(key.translate(_OPAD) + inner).digest()
+    return digest
+
+
+_BLOCK = 64  # SHA-256's block size
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
+def _sha256() -> Callable[[bytes], Any]:
+    """SHA-256 without OpenSSL when the interpreter has its own (``_sha256``, ``_sha2`` from
+    Python 3.12), else hashlib's."""
+    for name in ("_sha256", "_sha2"):
+        try:
+            found: Callable[[bytes], Any] = __import__(name).sha256
+        except (ImportError, AttributeError):
+            continue
+        return found
+    import hashlib
+
+    return hashlib.sha256
 
 
 def seal(key: bytes, body: bytes) -> bytes:
@@ -61,6 +91,8 @@ def unseal(key: bytes, blob: bytes | None) -> bytes | None:
     """The body of a sealed blob, or None when the signature does not match."""
     if blob is None or len(blob) <= MAC_SIZE:
         return None
+    import hmac  # compare_digest: only when a sealed cache is read
+
     body, mac = blob[:-MAC_SIZE], blob[-MAC_SIZE:]
     return body if hmac.compare_digest(mac, sign(key, body)) else None
 
@@ -119,8 +151,10 @@ def cache_folder(root: Path, folder: Path, *, create: bool) -> Path | None:
         if not os.path.lexists(ignore):
             from kbtool.atomic import atomic_write
 
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 - contextlib stays off the start-up path
                 atomic_write(ignore, IGNORE_TEXT)
+            except OSError:
+                pass
     return folder
 
 
@@ -128,8 +162,10 @@ def _make_dirs(root: Path, folder: Path) -> None:
     here = root
     for part in folder.relative_to(root).parts:
         here = here / part
-        with contextlib.suppress(FileExistsError):
+        try:  # noqa: SIM105 - contextlib stays off the start-up path
             here.mkdir(0o755)
+        except FileExistsError:
+            pass
         if not stat.S_ISDIR(os.lstat(here).st_mode):
             raise NotADirectoryError(str(here))
 

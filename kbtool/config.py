@@ -6,12 +6,14 @@ a ``pyproject.toml`` with a ``[tool.kbtool]`` table, or a ``learnings/`` folder.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any
 
 from kbtool.errors import ConfigError
 from kbtool.records import FrozenRecord
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 #: The most a repository's own configuration may raise ``max-file-bytes`` to: the file
@@ -102,13 +104,22 @@ def _read_toml(path: Path) -> dict[str, Any]:
             data = fh.read(MAX_CONFIG_BYTES + 1)
         if len(data) > MAX_CONFIG_BYTES:
             raise ConfigError(f"{path}: over {MAX_CONFIG_BYTES >> 20} MiB; not read")
-        return tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text: {exc.reason}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    from kbtool.simpletoml import loads
+
+    simple = loads(text)  # a two-line kbtool.toml needs no tomllib (a start-up's cost)
+    if simple is not None:
+        return simple
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
 
 
 def _table_at(folder: Path) -> tuple[dict[str, Any], Path | None] | None:

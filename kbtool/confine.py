@@ -50,12 +50,18 @@ def read_regular(path: Path | str, limit: int) -> bytes:
             raise TooLarge(info.st_size)
         chunks = []
         remaining = limit + 1
+        # The file's size (and one byte to see it did not grow) first: a read of 1 MiB for a
+        # 140 KB file allocates and then shrinks a 1 MiB buffer, 3-10x the time of the read.
+        want = info.st_size + 1
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            chunk = os.read(fd, min(remaining, want))
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
+            if len(chunk) < want:
+                break  # a short read of a regular file: its end
+            want = 1 << 20
     finally:
         os.close(fd)
     data = b"".join(chunks)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
 
 from kbtool.records import FrozenRecord
 from kbtool.textsafe import display_path, sanitize
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Diagnostic", "Severity", "display_path", "sanitize"]
 

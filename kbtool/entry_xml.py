@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
 
 from kbtool import fields
 from kbtool.safexml import find_doctype, make_parser
 
-if TYPE_CHECKING:  # pydantic and lxml stay off the path of plain reading (kbtool show)
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+    # pydantic and lxml stay off the path of plain reading (kbtool show)
     from lxml import etree
 
     from kbtool.model import CategoryFile, Learning, Metadata, Provenance

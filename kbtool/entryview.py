@@ -13,11 +13,12 @@ tokenizer ignores it, snippets collapse it when shown).
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, NamedTuple
 
 from kbtool.fields import BODY_TAGS
+from kbtool.records import NamedTuple
 from kbtool.xmlnodes import line_of
 
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
     from lxml import etree
 

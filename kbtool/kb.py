@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kbtool.config import SKIP_DIRS as SKIP_DIRS
 from kbtool.config import Config
@@ -13,6 +12,7 @@ from kbtool.diagnostics import Diagnostic, display_path
 from kbtool.records import FrozenRecord
 from kbtool.xmlnodes import line_of
 
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:  # lxml stays off the start-up path: iter_xml_paths serves `kbtool search`
     from lxml import etree
 

@@ -8,7 +8,10 @@ constructor, ``==``, ``repr`` and (for frozen ones) immutability and hashing.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing's own costs a search ~3 ms: imported for the type checker only
+if TYPE_CHECKING:
+    from typing import Any
+    from typing import NamedTuple as NamedTuple
 
 
 class FrozenError(AttributeError):
@@ -72,3 +75,35 @@ def _rebuild(cls: type[FrozenRecord], state: dict[str, Any]) -> FrozenRecord:
     record = object.__new__(cls)
     record._set(**state)
     return record
+
+
+if not TYPE_CHECKING:
+
+    class _NamedTupleMeta(type):
+        """What ``typing.NamedTuple``'s class syntax does, without importing typing: the
+        class body's annotated names become the fields (with their defaults), the rest
+        (methods, properties, docstring) is set on the ``collections.namedtuple``."""
+
+        def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> Any:
+            if namespace.get("_root"):
+                return super().__new__(mcls, name, bases, namespace)
+            from collections import namedtuple
+
+            fields = list(namespace.get("__annotations__", {}))
+            defaults = [namespace[f] for f in fields if f in namespace]
+            made = namedtuple(name, fields, defaults=defaults, module=namespace["__module__"])
+            made.__qualname__ = namespace.get("__qualname__", name)
+            for key, value in namespace.items():
+                if key not in fields and key not in (
+                    "__annotations__",
+                    "__module__",
+                    "__qualname__",
+                ):
+                    setattr(made, key, value)
+            return made
+
+    class NamedTuple(metaclass=_NamedTupleMeta):
+        """``typing.NamedTuple`` for modules on the start-up path (the type checker sees
+        typing's: ``from kbtool.records import NamedTuple``)."""
+
+        _root = True

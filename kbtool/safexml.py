@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
 
 from kbtool.confine import NotRegular, TooLarge, read_regular
 from kbtool.diagnostics import Diagnostic, display_path
 from kbtool.records import Record
 
-if TYPE_CHECKING:  # lxml is imported on first parse: reading files and hashing stay fast
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+    # lxml is imported on first parse: reading files and hashing stay fast
     from lxml import etree
 
 
@@ -214,7 +217,7 @@ def read_light(data: bytes) -> etree._Element | None:
     if find_doctype(data) is not None:
         return None
     root = lightxml.parse(data)
-    return None if root is None else cast("etree._Element", root)
+    return root  # type: ignore[return-value]  # answers as an lxml element does
 
 
 def read_fragment(text: str) -> etree._Element | None:

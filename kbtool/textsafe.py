@@ -6,11 +6,18 @@ does not import its dataclass and enum at start-up.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
+    BIDI_RE: re.Pattern[str]
+    INVISIBLE_RE: re.Pattern[str]
 
 # Characters that make text display differently from what it holds (Trojan Source,
 # CVE-2021-42574): bidirectional controls reorder it; invisible characters hide in it.
@@ -22,14 +29,29 @@ INVISIBLE = (
 )
 #: Fullwidth forms of ASCII letters and digits: look like ASCII, are not (flagged, printed).
 FULLWIDTH = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
-BIDI_RE = re.compile(f"[{BIDI_CONTROLS}]")
-INVISIBLE_RE = re.compile(f"[{INVISIBLE}{FULLWIDTH}]")
-_HIDDEN = re.compile(f"[{BIDI_CONTROLS}{INVISIBLE}]")
-# C0/C1 controls, and lone surrogates (undecodable bytes in file names) that cannot be printed.
-_CONTROL = re.compile(
-    f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{BIDI_CONTROLS}{INVISIBLE}]"
-)
+#: The patterns, compiled when first used (their large character classes cost ~1 ms each
+#: to compile, and most output is plain ASCII that needs none of them).
+_PATTERNS = {
+    "BIDI_RE": f"[{BIDI_CONTROLS}]",
+    "INVISIBLE_RE": f"[{INVISIBLE}{FULLWIDTH}]",
+    "_HIDDEN": f"[{BIDI_CONTROLS}{INVISIBLE}]",
+    # C0/C1 controls, and lone surrogates (undecodable bytes in file names) that cannot be
+    # printed.
+    "_CONTROL": f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{BIDI_CONTROLS}{INVISIBLE}]",
+}
 _MAX_MESSAGE = 500
+
+
+@functools.cache
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_PATTERNS[name])
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    """``BIDI_RE`` and ``INVISIBLE_RE``, compiled on first use (PEP 562)."""
+    if name in ("BIDI_RE", "INVISIBLE_RE"):
+        return _pattern(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -53,7 +75,7 @@ def _escape_json(match: re.Match[str]) -> str:
 def escape_hidden(text: str) -> str:
     """Bidirectional controls and invisible characters written as ``\\uXXXX`` escapes, the
     form JSON reads back as the same string (so ``--format json`` stays valid JSON)."""
-    return text if text.isascii() else _HIDDEN.sub(_escape_json, text)
+    return text if text.isascii() else _pattern("_HIDDEN").sub(_escape_json, text)
 
 
 class EscapingStream:
@@ -78,7 +100,9 @@ class EscapingStream:
 
 def sanitize(text: str, limit: int = _MAX_MESSAGE) -> str:
     """Make text safe to echo to a terminal or CI log: escape control characters, cap length."""
-    text = _CONTROL.sub(_escape, text.replace("\n", " "))
+    text = text.replace("\n", " ")
+    if not (text.isascii() and text.replace("\t", " ").isprintable()):  # else: nothing to escape
+        text = _pattern("_CONTROL").sub(_escape, text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
@@ -86,6 +110,17 @@ def sanitize(text: str, limit: int = _MAX_MESSAGE) -> str:
 
 def display_path(path: Path | str) -> str:
     """A path as users should see it: relative to the working directory when inside it."""
+    text = os.fspath(path)
+    if isinstance(text, str) and text.startswith("/") and os.path.normpath(text) == text:
+        # A normalised absolute path (every hit's, every entry's): string prefixes answer it
+        # with one getcwd, where Path and relpath take ~50 us (a search prints ten).
+        cwd = os.getcwd()  # noqa: PTH109 - a string, no Path
+        if text == cwd:
+            return "."
+        if cwd != "/" and text.startswith(cwd + "/"):
+            return text[len(cwd) + 1 :]
+        if cwd != "/":
+            return text
     p = Path(path)
     try:
         return os.path.relpath(p) if p.is_absolute() and _inside_cwd(p) else os.fsdecode(p)

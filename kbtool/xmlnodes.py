@@ -6,8 +6,7 @@ every reader means. No lxml import: they take the nodes the caller already has.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
     from lxml import etree
 

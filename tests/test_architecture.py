@@ -154,6 +154,7 @@ LAYERS: dict[str, int] = {
     "kbtool.records": CORE,
     "kbtool.resources": CORE,
     "kbtool.safexml": CORE,
+    "kbtool.simpletoml": CORE,
     "kbtool.term": CORE,
     "kbtool.textsafe": CORE,
     "kbtool.versionspec": CORE,

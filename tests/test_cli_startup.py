@@ -54,3 +54,29 @@ def test_reading_commands_leave_heavy_modules_unimported(argv: list[str], absent
         [sys.executable, "-m", "kbtool", "index"], cwd=REPO, capture_output=True, check=False
     )
     assert _modules(argv, REPO) & absent == set()
+
+
+#: What a search on an up-to-date index has no use for: the typer front end, the XML parser,
+#: typing (type annotations only), tomllib (a simple kbtool.toml), OpenSSL's hashing (the
+#: owner token is signed over the built-in SHA-256), the watcher's struct.
+SEARCH_NEEDS_NONE_OF = {"typer", "lxml", "typing", "tomllib", "hmac", "_hashlib", "struct"}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["search", "pool exhausted"],
+        ["search", "zanzibar"],  # no hit: "did you mean"
+        ["search", "--category", "Database", "--severity", "high"],
+        ["search", "--format", "json", '"connection pool"'],
+    ],
+    ids=" ".join,
+)
+def test_a_search_imports_only_what_it_uses(tmp_path: Path, argv: list[str]) -> None:
+    from search_kb import copy_kb
+
+    config = copy_kb(tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "kbtool", "index"], cwd=config.root, capture_output=True, check=True
+    )
+    assert _modules(argv, config.root) & SEARCH_NEEDS_NONE_OF == set()

@@ -322,3 +322,53 @@ def test_reader_never_sees_a_half_built_index(tmp_path: Path) -> None:
     writer.join()
     assert writer.exitcode == 0
     assert counts == {9}
+
+
+def _aged(config: Config) -> None:
+    """Every XML file dated 10 s back: none is racy, so an update stores the one-value
+    stamps (kbtool.search.index._stamps) that queries compare."""
+    for path in config.learnings_dir.rglob("*.xml"):
+        info = path.stat()
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns - 10_000_000_000))
+
+
+def test_the_one_value_check_sees_each_kind_of_change(tmp_path: Path) -> None:
+    from kbtool.search import index as index_module
+
+    config = copy_kb(tmp_path)
+    deeper = config.learnings_dir / "sub" / "deeper"
+    deeper.mkdir(parents=True)
+    shutil.copy(config.learnings_dir / "api_http.xml", deeper / "z.xml")
+    (config.learnings_dir / "folder.xml").mkdir()  # a folder named like a file: a folder
+    _aged(config)
+    _update(config)
+
+    def stale() -> bool:
+        with sqlite3.connect(index_path(config)) as conn:
+            stored = conn.execute("SELECT value FROM meta WHERE key = 'stamps'").fetchone()
+            assert stored is not None, "no racy file: the stamps are one value"
+            return index_module._stale(conn, config)
+
+    assert not stale()
+    with sqlite3.connect(index_path(config)) as conn:  # what the update saved, the walk gives
+        stored = conn.execute("SELECT value FROM meta WHERE key = 'stamps'").fetchone()[0]
+    assert stored == index_module._stamps(index_module._scan(config))
+    scanned = index_module._scan(config)
+    assert [base for base, *_ in scanned] == ["learnings/", "learnings/sub/deeper/"]
+    target = deeper / "z.xml"
+    folder_mtime = deeper.stat().st_mtime_ns
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("Cursor", "CURSOR", 1), encoding="utf-8")  # the same size
+    _touch_later(target)
+    os.utime(deeper, ns=(folder_mtime, folder_mtime))  # edited in place: no folder changed
+    assert stale()
+    _update(config)
+    _aged(config)
+    _update(config)
+    assert not stale()
+    (deeper / "new.xml").write_text("<x/>")
+    assert stale()
+    (deeper / "new.xml").unlink()
+    assert not stale()
+    (config.learnings_dir / "sub" / "gone.xml").symlink_to(tmp_path / "nowhere.xml")
+    assert stale()

@@ -8,6 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from search_kb import FIXTURES, copy_kb
 
 from kbtool.config import Config, load_config
@@ -371,3 +373,30 @@ def patched(): ...</code></step></solution>
     hits = search_entries(load_config(tmp_path), "patches", notice=lambda _: None)
     assert "patches.@pytest" not in hits[0].snippet
     assert "patches." in hits[0].snippet
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("abcdez", max_size=9), st.text("abcdez", max_size=9))
+def test_letters_one_word_lacks_bound_the_edit_distance(a: str, b: str) -> None:
+    """close_terms skips a vocabulary word whose letters missing from the typed word (or the
+    other way round) outnumber the cutoff: each such letter costs an edit."""
+    distance = edit_distance(a, b, 20)
+    assert distance >= len(set(a) - set(b)) and distance >= len(set(b) - set(a))
+
+
+def test_without_snippets_the_same_hits_and_no_file_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kbtool.search import fulltext, snippets
+
+    config = copy_kb(tmp_path)
+    full = fulltext.search(config, "session")
+    assert full.hits and any(hit.snippet for hit in full.hits)
+
+    def no_read(*_: object) -> bytes:
+        raise AssertionError("an entry file was read for snippets nobody shows")
+
+    monkeypatch.setattr(snippets, "_read", no_read)
+    bare = fulltext.search(config, "session", snippets=False)
+    assert [(h.id, h.score) for h in bare.hits] == [(h.id, h.score) for h in full.hits]
+    assert all(h.snippet == "" and h.highlights == () for h in bare.hits)

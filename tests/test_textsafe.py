@@ -8,11 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from search_kb import copy_kb
 
-from kbtool.textsafe import _HIDDEN, escape_hidden
+from kbtool.textsafe import _pattern, escape_hidden
 
 HIDDEN_SAMPLES = "\u00ad\u202e\u200b\u2028\ufeff\U000e0041\U000e007f"
 
@@ -20,7 +21,7 @@ HIDDEN_SAMPLES = "\u00ad\u202e\u200b\u2028\ufeff\U000e0041\U000e007f"
 @given(st.text(alphabet=st.sampled_from(list(HIDDEN_SAMPLES) + list('ab "\\\n\u00e9\u65e5'))))
 def test_escaped_json_reads_back_as_the_same_strings(text: str) -> None:
     escaped = escape_hidden(json.dumps({"t": text}, ensure_ascii=False))
-    assert _HIDDEN.search(escaped) is None
+    assert _pattern("_HIDDEN").search(escaped) is None
     assert json.loads(escaped) == {"t": text}
 
 
@@ -40,3 +41,36 @@ def test_list_json_with_a_soft_hyphen_and_a_tag_character_is_valid_json(tmp_path
     assert "\u00ad" not in out and "\\u00ad" in out and "\\udb40\\udc41" in out
     titles = [e["title"] for e in json.loads(out)]
     assert any(t.startswith(title) for t in titles), titles
+
+
+def _display_path_by_pathlib(path: object) -> str:
+    """display_path as it was written before its string fast path."""
+    import os
+    from pathlib import Path
+
+    p = Path(path)  # type: ignore[arg-type]
+    try:
+        inside = p.is_absolute() and (p.relative_to(Path.cwd()) is not None)
+    except ValueError:
+        inside = False
+    return os.path.relpath(p) if inside else os.fsdecode(p)
+
+
+def test_display_path_fast_path_says_what_pathlib_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kbtool.textsafe import display_path
+
+    (tmp_path / "kb" / "learnings").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "kb")
+    for path in [
+        tmp_path / "kb",
+        tmp_path / "kb" / "learnings" / "a.xml",
+        str(tmp_path / "kb" / "learnings" / "a.xml"),
+        tmp_path / "kbx" / "a.xml",  # a sibling whose name starts like the working folder
+        tmp_path / "other.xml",
+        f"{tmp_path}/kb//learnings/./a.xml",  # not normalised: the slow path
+        "learnings/a.xml",
+        "/",
+    ]:
+        assert display_path(path) == _display_path_by_pathlib(path), path

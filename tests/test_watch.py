@@ -76,13 +76,13 @@ def started(tmp_path: Path) -> Iterator[Watcher]:
 
 def _no_walk(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     walks: list[int] = []
-    real = index_module._walk
+    real = index_module._scan
 
-    def counted(config: Config) -> list[tuple[str, int, int, str]]:
+    def counted(config: Config) -> list[index_module.Scanned]:
         walks.append(1)
         return real(config)
 
-    monkeypatch.setattr(index_module, "_walk", counted)
+    monkeypatch.setattr(index_module, "_scan", counted)
     return walks
 
 

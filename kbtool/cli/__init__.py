@@ -14,7 +14,9 @@ exit code: 0 clean, 1 findings, 2 usage error, 3 configuration or internal error
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def __getattr__(name: str) -> Any:

@@ -16,10 +16,13 @@ every option of every command to the same values.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from kbtool.cli.commands import Command, find
 from kbtool.cli.options import GLOBAL_OPTS, Opt
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class StepAside(Exception):

@@ -9,9 +9,13 @@ lists, so parsing and ``--help`` cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
 
 from kbtool.errors import UsageError
+from kbtool.records import NamedTuple
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Opt(NamedTuple):

@@ -10,10 +10,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TextIO
 
 from kbtool.config import Config, load_config
 from kbtool.textsafe import display_path, sanitize
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 BOLD, DIM, CYAN, YELLOW, RED, GREEN, RESET = (
     "\x1b[1m",
@@ -133,6 +136,8 @@ _FILTER_WORDS = {
 def excluding_filter(config: Config, filter_values: dict[str, Any]) -> str | None:
     """``no entries in category 'Nope' (--category)`` when one filter on its own leaves no
     entry at all; None when each given filter leaves some (then the query is to blame)."""
+    if not any(value for name, value in filter_values.items() if name in _FILTER_WORDS):
+        return None  # no filter given: nothing to import or look up
     from kbtool.search.fulltext import make_filters
     from kbtool.search.listing import list_entries
 

@@ -17,11 +17,13 @@ import datetime as dt
 import os
 import re
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
 
 from kbtool import fields
 
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from kbtool.config import Config
     from kbtool.kb import EntryRef
     from kbtool.render.shapes import (

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from kbtool.render.shapes import CodeCtx, DiffCtx, StepBlockCtx, StepCtx
 
 

@@ -24,14 +24,16 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
 
 from kbtool.diagnostics import Diagnostic
 from kbtool.ids import ID_PATTERN, ID_RE  # the one id rule (\Z, not $: "abc\n" is no id)
 from kbtool.records import FrozenRecord, Record
 from kbtool.reports.files import walk_reports
 
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from markdown_it.tree import SyntaxTreeNode
 
     from kbtool.config import Config

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
@@ -31,6 +30,10 @@ from kbtool.search.index import (
 )
 from kbtool.search.query import FtsQuery, convert, for_table
 from kbtool.search.snippets import COLUMNS as SNIPPET_COLUMNS
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
@@ -203,7 +206,7 @@ class Hit(FrozenRecord):
 
 
 class SearchResult(Record):
-    _fields = ("query", "fts", "hits", "suggestions", "corrected", "mode", "ignored")
+    _fields = ("query", "fts", "hits", "suggestions", "corrected", "mode", "ignored", "unreadable")
     query: str
     fts: str  # the FTS5 MATCH expression it became
     hits: list[Hit]
@@ -211,6 +214,7 @@ class SearchResult(Record):
     corrected: str | None  # the suggestion whose hits these are, when the query had none
     mode: str  # "all": every word matched; "any": no entry had all, ranked by how many
     ignored: list[str]  # stop words left out
+    unreadable: list[tuple[str, str]] | None  # files the index could not read (path, why)
 
     def __init__(
         self,
@@ -221,6 +225,7 @@ class SearchResult(Record):
         corrected: str | None = None,
         mode: str = "all",
         ignored: list[str] | None = None,
+        unreadable: list[tuple[str, str]] | None = None,
     ) -> None:
         self.query = query
         self.fts = fts
@@ -229,6 +234,7 @@ class SearchResult(Record):
         self.corrected = corrected
         self.mode = mode
         self.ignored = [] if ignored is None else ignored
+        self.unreadable = unreadable
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -585,6 +591,7 @@ def search(
     filters: Filters | None = None,
     notice: Notice | None = None,
     progress: Progress | None = None,
+    snippets: bool = True,
 ) -> SearchResult:
     """Search the KB. UsageError when the query has nothing searchable in it (and no filter
     narrows the KB instead: then the newest entries the filters let through).
@@ -592,7 +599,8 @@ def search(
     Forgiving, in this order: an entry's id (or, with a dash, the start of one) finds it
     first; stop words are left out; when no entry has every word, a query whose unknown
     words are close to indexed ones runs corrected (``corrected``); failing that, entries
-    with any of the words, most words first (``mode`` "any")."""
+    with any of the words, most words first (``mode`` "any"). Without ``snippets`` the hits
+    have none (and no entry file is read)."""
     filters = filters or Filters()
     converted = convert(query, drop_stop_words=True)
     filter_only = not query.strip() and filters != Filters()
@@ -602,6 +610,9 @@ def search(
     result = SearchResult(query=query, fts=converted.match, ignored=list(converted.dropped))
 
     def run(conn: sqlite3.Connection) -> list[Hit]:
+        from kbtool.search.unreadable import unreadable_in
+
+        result.unreadable = unreadable_in(conn)  # the same connection: no second open
         if filter_only:
             return _hits(_newest(conn, filters, limit), {})
         ranked = [(rowid, ID_SCORE) for rowid in _by_id(conn, query, filters, limit)]
@@ -623,6 +634,8 @@ def search(
             : limit - len(ranked)
         ]
         rows = _fetch(conn, ranked)
+        if not snippets:  # nobody reads them (kbtool search --ids): no file is opened
+            return _hits([(*row, "") for row in rows], dict(ranked))
         expression = used.loose if result.mode == "any" else used.match
         return _hits(_with_snippets(config, rows, expression), dict(ranked))
 
@@ -734,8 +747,12 @@ def close_terms(conn: sqlite3.Connection, word: str, most: int = 3) -> list[str]
     )
     letters = set(word)
     for term, docs in rows:
-        # Cheap lower bounds first: each letter the other lacks costs an edit.
-        if abs(len(term) - len(word)) > cutoff or len(letters - set(term)) > cutoff:
+        # Cheap lower bounds first: each letter one of the two lacks costs an edit (in either
+        # direction: at 1M entries, the letters the word lacks leave 11 of 310 candidates).
+        if abs(len(term) - len(word)) > cutoff:
+            continue
+        seen = set(term)
+        if len(letters - seen) > cutoff or len(seen - letters) > cutoff:
             continue
         distance = edit_distance(word, term, cutoff)
         if 0 < distance <= cutoff:

@@ -21,14 +21,13 @@ so an up-to-date search never imports lxml.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import operator
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
 
 from kbtool import cachefs
 from kbtool.config import SKIP_DIRS, Config
@@ -36,7 +35,16 @@ from kbtool.errors import UsageError
 from kbtool.records import Record
 from kbtool.search import indexplace, watch
 from kbtool.search.indexplace import Place
-from kbtool.search.indexread import FileData, Rows, Stat, Todo, read_file
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    # Imported where used: a query with a fresh index reads no file (indexread's three
+    # NamedTuples cost its start-up ~1 ms).
+    from kbtool.search.indexread import FileData, Rows, Stat, Todo
+
+    T = TypeVar("T")
 
 SCHEMA_VERSION = 6  # 6: entries.versions
 APPLICATION_ID = 0x6B62746C  # "kbtl"
@@ -194,7 +202,6 @@ class IndexUpdate(Record):
 
 Notice = Callable[[str], None]
 Progress = Callable[[int, int], None]
-T = TypeVar("T")
 
 
 def index_path(config: Config) -> Path:
@@ -215,8 +222,10 @@ class _Lock:
         if writable:
             self.fd = os.open(path, os.O_RDWR | os.O_CREAT | nofollow, 0o644)
         else:
-            with contextlib.suppress(OSError):
+            try:
                 self.fd = os.open(path, os.O_RDONLY | nofollow)
+            except OSError:
+                self.fd = -1  # no lock file: SQLite's own locking only
 
     def shared(self) -> None:
         self._flock("LOCK_SH")
@@ -564,53 +573,105 @@ def _stat_walk(config: Config) -> list[tuple[str, Stat]]:
     """The KB's XML files as absolute path strings, each with its size and mtime ((-1, -1)
     when it cannot be read): the files of ``kb.iter_xml_paths((), config)``, in its order (a
     test holds the two equal)."""
+    from kbtool.search.indexread import Stat
+
     return [(path, Stat(size, mtime)) for _, size, mtime, path in _walk(config)]
 
 
 def _walk(config: Config) -> list[tuple[str, int, int, str]]:
     """(relative path, size, mtime, path) of each XML file, as :func:`_stat_walk` orders
-    them; size and mtime are -1 when the file cannot be stat'ed.
-    This runs before every query (at 1M entries, for 20,000 files), so it avoids ``Path``
-    objects, works out each folder's relative path once, and takes each stamp from the
-    folder listing's own ``stat``."""
+    them; size and mtime are -1 when the file cannot be stat'ed."""
+    return [
+        (base + name, size, mtime, f"{folder}/{name}")
+        for base, folder, names, sizes, mtimes in _scan(config)
+        for name, size, mtime in zip(names, sizes, mtimes, strict=True)
+    ]
+
+
+#: One folder's XML files as :func:`_scan` finds them: (its path relative to the root with a
+#: trailing '/', its path, the files' names in order, their sizes, their mtimes).
+Scanned = tuple[str, str, list[str], list[int], list[int]]
+
+
+def _scan(config: Config) -> list[Scanned]:
+    """The XML files of the learnings folder, folder by folder (those with any), in the
+    order of ``kb.iter_xml_paths``: a folder's files by name, then its sub-folders by name.
+
+    This runs before every query (at 1M entries, for 20,000 files), so its loops are C's:
+    no ``Path`` objects, no tuple a file, each folder's relative path worked out once, and
+    each file's stamp from one ``stat`` relative to its open folder (no path to resolve).
+    """
     top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, see above
     root = str(config.root)
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
         stat = _stat(top, None)
-        return [(_relative(top, root), stat.size, stat.mtime_ns, top)]
+        folder, name = os.path.split(top)
+        return [(_relative(folder, root) + "/", folder, [name], [stat.size], [stat.mtime_ns])]
     skip = skipped_folders(config)
-    out: list[tuple[str, int, int, str]] = []
-    by_name = operator.attrgetter("name")
+    out: list[Scanned] = []
 
-    def walk(folder: str) -> None:
+    def scan(folder: str) -> None:
         try:
-            listing = list(os.scandir(folder))
+            fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
         except OSError:
             return
-        listing.sort(key=by_name)
-        base = _relative(folder, root) + "/"
-        subdirs = []
-        for item in listing:
-            name = item.name
-            try:
-                is_dir = item.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                path = f"{folder}/{name}"
-                if reads_folder(item, path, skip):
-                    subdirs.append(path)
-            elif name.endswith(".xml"):
-                try:
-                    info = item.stat()
-                    out.append((base + name, info.st_size, info.st_mtime_ns, f"{folder}/{name}"))
-                except OSError:
-                    out.append((base + name, -1, -1, f"{folder}/{name}"))
-        for path in subdirs:
-            walk(path)
+        try:
+            with os.scandir(fd) as listing:
+                entries = list(listing)
+            names, subdirs = _split(entries)
+            if names:
+                sizes, mtimes = _stamps_in(fd, names)
+                out.append((_relative(folder, root) + "/", folder, names, sizes, mtimes))
+        except OSError:
+            return
+        finally:
+            os.close(fd)
+        for name in subdirs:
+            path = f"{folder}/{name}"
+            if os.path.realpath(path) not in skip:
+                scan(path)
 
-    walk(top)
+    scan(top)
     return out
+
+
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_SIZE = operator.attrgetter("st_size")
+_MTIME = operator.attrgetter("st_mtime_ns")
+
+
+def _split(entries: list[os.DirEntry[str]]) -> tuple[list[str], list[str]]:
+    """A folder listing's XML file names and the names of the sub-folders the index reads
+    (:func:`reads_folder`), each sorted."""
+    try:
+        folders = [e for e in entries if e.is_dir()]  # no system call but for a link
+    except OSError:  # a link that cannot be followed: one at a time
+        folders = [e for e in entries if _is_dir(e)]
+    names = [e.name for e in entries if e.name.endswith(".xml")]
+    if folders:  # a folder named like an XML file is a folder
+        taken = {e.name for e in folders}
+        names = [name for name in names if name not in taken]
+    names.sort()
+    return names, sorted(e.name for e in folders if _reads(e))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _stamps_in(fd: int, names: list[str]) -> tuple[list[int], list[int]]:
+    """The sizes and mtimes of the files ``names`` in the open folder ``fd`` (-1 for a file
+    that cannot be stat'ed); links are followed, as reading the file does."""
+    try:
+        stats = list(map(functools.partial(os.stat, dir_fd=fd), names))
+    except OSError:  # one is gone or unreadable: one at a time
+        each = [_stat(name, fd) for name in names]
+        return [s.size for s in each], [s.mtime_ns for s in each]
+    return list(map(_SIZE, stats)), list(map(_MTIME, stats))
 
 
 def skipped_folders(config: Config) -> set[str]:
@@ -621,9 +682,12 @@ def skipped_folders(config: Config) -> set[str]:
 def reads_folder(item: os.DirEntry[str], path: str, skip: set[str]) -> bool:
     """Whether the index reads the sub-folder ``item`` (at ``path``): the one rule of the walk
     and of the watcher (kbtool.search.watch), so the watcher watches what the index reads."""
-    return (
-        item.name not in SKIP_DIRS and not item.is_symlink() and os.path.realpath(path) not in skip
-    )
+    return _reads(item) and os.path.realpath(path) not in skip
+
+
+def _reads(item: os.DirEntry[str]) -> bool:
+    """The part of :func:`reads_folder` the listing alone answers."""
+    return item.name not in SKIP_DIRS and not item.is_symlink()
 
 
 def _relative(path: str, root: str) -> str:
@@ -633,6 +697,8 @@ def _relative(path: str, root: str) -> str:
 
 
 def _stat(name: str, folder_fd: int | None) -> Stat:
+    from kbtool.search.indexread import Stat
+
     try:
         info = os.stat(name, dir_fd=folder_fd)
     except OSError:
@@ -642,6 +708,8 @@ def _stat(name: str, folder_fd: int | None) -> Stat:
 
 def disk_files(config: Config) -> dict[str, tuple[str, Stat]]:
     """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)."""
+    from kbtool.search.indexread import Stat
+
     return {rel: (path, Stat(size, mtime)) for rel, size, mtime, path in _walk(config)}
 
 
@@ -652,7 +720,7 @@ def _stale(conn: sqlite3.Connection, config: Config) -> bool:
     except sqlite3.DatabaseError:
         row = None
     if row is not None:  # one compare instead of reading every file's row
-        return bool(row[0] != _stamps([w[:3] for w in _walk(config)]))
+        return bool(row[0] != _stamps(_scan(config)))
     disk = disk_files(config)
     known = {
         row[0]: (row[1], row[2], row[3])
@@ -667,12 +735,18 @@ def _stale(conn: sqlite3.Connection, config: Config) -> bool:
     return False
 
 
-def _stamps(files: list[tuple[str, int, int]]) -> bytes:
-    """Every file's path, size and mtime, in the walk's order, as one value (marshal
-    format 2 has no back-references, so equal lists give equal bytes)."""
+def _stamps(folders: Sequence[Scanned]) -> bytes:
+    """Every file's path, size and mtime, in the walk's order, as one value: the paths as
+    one string (NUL between them; built folder by folder, no string a file), the sizes and
+    the mtimes as two lists. Bytes, not strings, go into marshal (a string's bytes there
+    depend on whether it happens to be interned)."""
     import marshal
+    from itertools import chain
 
-    return marshal.dumps(files, 2)
+    paths = "\0".join(base + ("\0" + base).join(names) for base, _, names, _, _ in folders)
+    sizes = list(chain.from_iterable(folder[3] for folder in folders))
+    mtimes = list(chain.from_iterable(folder[4] for folder in folders))
+    return marshal.dumps((paths.encode("utf-8", "surrogateescape"), sizes, mtimes), 2)
 
 
 def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, Stat]]) -> None:
@@ -683,7 +757,10 @@ def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, Stat]]) ->
     files = [(rel, st.size, st.mtime_ns) for rel, (_, st) in disk.items()]
     known = set(conn.execute("SELECT path, size, mtime_ns FROM files WHERE NOT racy"))
     if len(known) == len(files) and known.issuperset(files):
-        conn.execute("INSERT INTO meta VALUES ('stamps', ?)", (_stamps(files),))
+        # The same value as _stamps(_scan(...)) gives for these files: one "folder" whose
+        # names are the whole relative paths.
+        whole = ("", "", [f[0] for f in files], [f[1] for f in files], [f[2] for f in files])
+        conn.execute("INSERT INTO meta VALUES ('stamps', ?)", (_stamps([whole]),))
 
 
 def _file_hashes(conn: sqlite3.Connection) -> dict[str, str]:
@@ -700,6 +777,8 @@ def _fill_counts(conn: sqlite3.Connection, report: IndexUpdate) -> None:
 
 def _numbered(rows: Rows, base: int) -> Rows:
     """The rows with their entry numbers moved to start at ``base``."""
+    from kbtool.search.indexread import Rows
+
     return Rows(*([(r[0] + base, *r[1:]) for r in part] for part in rows))
 
 
@@ -833,6 +912,8 @@ def _read_all(config: Config, todo: Sequence[Todo]) -> Iterator[FileData]:
             if done == len(todo):
                 return
             todo = todo[done:]  # a worker failed: read the rest here
+    from kbtool.search.indexread import read_file
+
     for rel, path, stat in todo:
         yield read_file(config.root, config.max_file_bytes, path, rel, stat)
 
@@ -845,6 +926,8 @@ def _rebuild(
     owner: str | None = None,
 ) -> IndexUpdate:
     """Build a fresh index into a temporary file, then swap it in (exclusive lock held)."""
+    import contextlib  # off the queries' start-up
+
     report = IndexUpdate()
     folder = path.parent
     for stale in folder.glob(f"{INDEX_NAME}.tmp-*"):  # left by a build that was killed

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from pathlib import Path
@@ -76,6 +75,8 @@ def unsafe_file(path: Path) -> str:
 
 def clear(path: Path) -> None:
     """Remove whatever sits at ``path`` (a link, a folder, a file) so a file can go there."""
+    import contextlib  # off the queries' start-up
+
     with contextlib.suppress(FileNotFoundError):
         mode = os.lstat(path).st_mode
         if stat.S_ISDIR(mode):

@@ -8,7 +8,12 @@ plain tuples, so they travel between processes as :mod:`marshal` data.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+
+from kbtool.records import NamedTuple
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from kbtool.entryview import EntryView

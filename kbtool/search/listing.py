@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import Counter
-from typing import Any
 
 from kbtool.config import Config
 from kbtool.records import FrozenRecord, Record
 from kbtool.search.fulltext import Filters
 from kbtool.search.index import Notice, open_index, query_index
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Age buckets of ``stats``: (label, at most this many days old).
 AGE_BUCKETS = (

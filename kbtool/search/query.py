@@ -24,7 +24,8 @@ searchable character are dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+
+from kbtool.records import NamedTuple
 
 MAX_TERMS = 32
 MAX_TERM_CHARS = 200

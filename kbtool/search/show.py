@@ -17,13 +17,16 @@ fix-report template).
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
+from kbtool.records import NamedTuple
 from kbtool.search.index import Notice, query_index
 
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from kbtool.kb import EntryRef
     from kbtool.render.shapes import EntryCtx
 

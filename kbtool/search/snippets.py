@@ -161,10 +161,15 @@ def snippets(
     return {rowid: raw for rowid, raw in found}
 
 
-_SOLUTION = re.compile(r"<solution\b[^>]*>(.*?)</solution\s*>", re.S)
-_STEP = re.compile(r"<step\b[^>]*>(.*?)</step\s*>", re.S)
-_CODE = re.compile(r"<code\b[^>]*>.*?</code\s*>", re.S)
-_CAUSE = re.compile(r"<cause\b[^>]*>(.*?)</cause\s*>", re.S)
+@functools.cache
+def _fix_patterns() -> tuple[re.Pattern[str], ...]:
+    """A solution, its step, code in it, a cause: compiled for fix summaries (match) only."""
+    return (
+        re.compile(r"<solution\b[^>]*>(.*?)</solution\s*>", re.S),
+        re.compile(r"<step\b[^>]*>(.*?)</step\s*>", re.S),
+        re.compile(r"<code\b[^>]*>.*?</code\s*>", re.S),
+        re.compile(r"<cause\b[^>]*>(.*?)</cause\s*>", re.S),
+    )
 
 
 def fix_summaries(
@@ -175,16 +180,17 @@ def fix_summaries(
     Read like snippets, without a full XML parse; an entry it cannot find has none."""
     files: dict[str, bytes | None] = {}
     out: dict[str, str] = {}
+    solution_re, step_re, code_re, cause_re = _fix_patterns()
     for rel, line, entry_id in rows:
         if rel not in files:
             files[rel] = _read(config, rel)
         data = files[rel]
         element = element_at(data, line, entry_id) if data else ""
-        solution = _SOLUTION.search(element)
-        step = _STEP.search(solution.group(1)) if solution else None
-        found = _CODE.sub(" ", step.group(1)) if step else ""
+        solution = solution_re.search(element)
+        step = step_re.search(solution.group(1)) if solution else None
+        found = code_re.sub(" ", step.group(1)) if step else ""
         if not found.strip():
-            cause = _CAUSE.search(element)
+            cause = cause_re.search(element)
             found = cause.group(1) if cause else ""
         text = " ".join(text_of(found).split())
         if len(text) > most_chars:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from kbtool.config import Config
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 
 if TYPE_CHECKING:
     from kbtool.safexml import XmlSource
@@ -37,13 +38,18 @@ def unreadable_files(config: Config) -> list[tuple[str, str]]:
     try:
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1.0)
         try:
-            rows = conn.execute(
-                "SELECT path, error FROM files WHERE error IS NOT NULL ORDER BY path"
-            ).fetchall()
+            return unreadable_in(conn)
         finally:
             conn.close()
     except sqlite3.Error:
         return []
+
+
+def unreadable_in(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """:func:`unreadable_files` from an open index (a search asks its own connection)."""
+    rows = conn.execute(
+        "SELECT path, error FROM files WHERE error IS NOT NULL ORDER BY path"
+    ).fetchall()
     return [(str(p), str(e)) for p, e in rows]
 
 
@@ -59,9 +65,12 @@ def message(paths: Sequence[str]) -> str:
     )
 
 
-def warn_unreadable(config: Config, notice: Notice) -> int:
-    """Say on ``notice`` how many files the index could not read; return that number."""
-    files = unreadable_files(config)
+def warn_unreadable(
+    config: Config, notice: Notice, files: list[tuple[str, str]] | None = None
+) -> int:
+    """Say on ``notice`` how many files the index could not read (``files``, when the caller
+    has them already); return that number."""
+    files = unreadable_files(config) if files is None else files
     if files:
         notice(message([p for p, _ in files]))
     return len(files)

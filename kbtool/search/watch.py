@@ -22,19 +22,20 @@ behind a link raises no event where it is watched); it keeps the index fresh all
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-import struct
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kbtool.config import Config
 from kbtool.errors import ConfigError, UsageError
 
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+
 if TYPE_CHECKING:
+    import struct
+
     from kbtool.search.index import IndexUpdate
 
 WATCH_LOCK = "watch.lock"
@@ -140,12 +141,15 @@ class _Inotify:
         if not ready:
             return []
         events = []
+        header = _header()
+        import contextlib  # the watcher's own: off the queries' start-up
+
         with contextlib.suppress(BlockingIOError):
             while True:
                 data = os.read(self.fd, 65536)
                 pos = 0
                 while pos + 16 <= len(data):
-                    wd, mask, _cookie, length = _HEADER.unpack_from(data, pos)
+                    wd, mask, _cookie, length = header.unpack_from(data, pos)
                     name = data[pos + 16 : pos + 16 + length].rstrip(b"\0")
                     events.append((wd, mask, os.fsdecode(name)))
                     pos += 16 + length
@@ -155,7 +159,12 @@ class _Inotify:
         os.close(self.fd)
 
 
-_HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len
+def _header() -> struct.Struct:
+    """``struct inotify_event``'s header: wd, mask, cookie, len (struct is imported here, off
+    the queries' start-up)."""
+    import struct
+
+    return struct.Struct("iIII")
 
 
 def _watch_tree(config: Config) -> tuple[_Inotify, bool]:
@@ -215,6 +224,8 @@ class _State:
         os.pwrite(self.fd, record, 0)
 
     def close(self) -> None:
+        import contextlib
+
         with contextlib.suppress(OSError):
             self.say(b"stopped\n")
         os.close(self.fd)  # releases the lock

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
 
 from kbtool.cli.options import FILTER_OPTS, FORMAT_OPT, Opt
 from kbtool.cli.output import (
@@ -22,6 +21,10 @@ from kbtool.cli.output import (
 from kbtool.errors import UsageError
 from kbtool.search.unreadable import warn_unreadable
 from kbtool.textsafe import sanitize
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 DOC = """Search the \
 learnings: BM25 over titles and symptoms, then descriptions, then the rest.
@@ -93,7 +96,13 @@ def run(
         out.write(inline_sql(sql, args) + ";\n")
         return 0
     result = search(
-        config, text, limit=limit, filters=filters, notice=notice, progress=progress_printer()
+        config,
+        text,
+        limit=limit,
+        filters=filters,
+        notice=notice,
+        progress=progress_printer(),
+        snippets=not ids,
     )
     if ids:
         out.write("".join(f"{hit.id}\n" for hit in result.hits))
@@ -122,7 +131,7 @@ def run(
         if result.suggestions:
             message += "; did you mean: " + ", ".join(repr(s) for s in result.suggestions) + "?"
         notice(message)
-    warn_unreadable(config, notice)
+    warn_unreadable(config, notice, result.unreadable)
     return 0
 
 

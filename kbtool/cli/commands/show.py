@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
 
 from kbtool.cli.options import Opt, format_opt
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 DOC = """Show one entry: its fields, file and line, references and backlinks (entries and
 fix reports that point at it). An unknown id suggests the closest ones.
