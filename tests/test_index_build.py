@@ -96,3 +96,22 @@ def test_many_dead_rows_are_compacted_by_a_rebuild(
         assert index.report.rebuilt and index.report.reason == "compacting"
         dead = index.conn.execute("SELECT value FROM meta WHERE key = 'dead'").fetchone()[0]
     assert dead == "0"
+
+
+def test_a_full_build_is_the_same_bytes_every_time_and_sound(tmp_path: Path) -> None:
+    """The long texts' table is built on a thread of its own, in a file of its own, and
+    copied in (kbtool.search.indexbody): the result must not depend on the timing, and
+    FTS5 must find it whole."""
+    config = copy_kb(tmp_path)
+    builds = []
+    for _ in range(2):
+        with open_index(config, rebuild=True) as index:
+            assert index.report.rebuilt
+        builds.append(index_path(config).read_bytes())
+    assert builds[0] == builds[1]
+    with open_index(config, check=True) as index:
+        assert not index.report.rebuilt  # the integrity check found nothing wrong
+        assert index_module.integrity_problem(index.conn) == ""
+        count = index.conn.execute("SELECT count(*) FROM body_fts WHERE body_fts MATCH 'jitter'")
+        assert count.fetchone()[0] >= 1
+    assert not list(config.cache_dir.glob("index.db.tmp-*"))  # no temporary file left

@@ -28,7 +28,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kbtool import cachefs
 from kbtool.config import SKIP_DIRS, Config
@@ -37,6 +37,9 @@ from kbtool.records import Record
 from kbtool.search import indexplace, watch
 from kbtool.search.indexplace import Place
 from kbtool.search.indexread import FileData, Rows, Stat, Todo, read_file
+
+if TYPE_CHECKING:
+    from kbtool.search.indexbody import BodyWriter
 
 SCHEMA_VERSION = 6  # 6: entries.versions
 APPLICATION_ID = 0x6B62746C  # "kbtl"
@@ -53,6 +56,9 @@ HEAD_COLUMNS = ("title", "symptoms", "tags", "category")
 HEAD_WEIGHTS = (10.0, 10.0, 2.0, 2.0)
 BODY_WEIGHT = 0.5
 TOKENIZER = "porter unicode61 remove_diacritics 2"
+BODY_TABLE = (
+    f"CREATE VIRTUAL TABLE body_fts USING fts5(body, content = '', tokenize = '{TOKENIZER}')"
+)
 
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -100,7 +106,7 @@ CREATE TABLE refs (
 CREATE VIRTUAL TABLE entries_fts USING fts5(
     {", ".join(HEAD_COLUMNS)}, content = '', tokenize = '{TOKENIZER}'
 );
-CREATE VIRTUAL TABLE body_fts USING fts5(body, content = '', tokenize = '{TOKENIZER}');
+{BODY_TABLE};
 -- Unstemmed words of the short fields, for "did you mean".
 CREATE VIRTUAL TABLE words_fts USING fts5(
     words, content = '', detail = none, tokenize = 'unicode61 remove_diacritics 2'
@@ -744,9 +750,15 @@ _INSERTS = (
 )
 
 
-def _insert(conn: sqlite3.Connection, batch: Sequence[FileData], now_ns: int) -> None:
+def _insert(
+    conn: sqlite3.Connection,
+    batch: Sequence[FileData],
+    now_ns: int,
+    body: BodyWriter | None = None,
+) -> None:
     """Write the rows of some files, numbered on from meta 'next' (never a number used
-    before: the contentless tables may still hold the rows of a number given earlier)."""
+    before: the contentless tables may still hold the rows of a number given earlier).
+    With ``body``, the body rows go to it instead (a full build: kbtool.search.indexbody)."""
     conn.executemany(
         "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
@@ -768,8 +780,12 @@ def _insert(conn: sqlite3.Connection, batch: Sequence[FileData], now_ns: int) ->
         numbered.append(_numbered(d.rows, base))
         base += len(d.rows.entries)
     _set_meta(conn, "next", base)
-    for n, (_, sql) in enumerate(_INSERTS):
-        conn.executemany(sql, [row for rows in numbered for row in rows[n]])
+    for n, (name, sql) in enumerate(_INSERTS):
+        rows = [row for part in numbered for row in part[n]]
+        if body is not None and name == "body":
+            body.add(rows)
+        else:
+            conn.executemany(sql, rows)
 
 
 def _delete(conn: sqlite3.Connection, rel: str) -> None:
@@ -851,8 +867,10 @@ def _rebuild(
         with contextlib.suppress(OSError):
             stale.unlink()
     tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}"
+    body_tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}-body"
     disk = disk_files(config)
     todo = [(rel, p, st) for rel, (p, st) in sorted(disk.items())]
+    body: BodyWriter | None = None
     try:
         conn = _connect(tmp)
         try:
@@ -861,24 +879,30 @@ def _rebuild(
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
             conn.executescript(SCHEMA)
-            _fts_settings(conn, BULK_FTS)
+            head_tables = tuple(t for t in FTS_TABLES if t != "body_fts")
+            fts_settings(conn, BULK_FTS, head_tables)
+            from kbtool.search.indexbody import BodyWriter
+
+            body = BodyWriter(body_tmp)
             conn.execute("BEGIN")
             now = time.time_ns()
             _set_meta(conn, "next", 1)
             _set_meta(conn, "dead", 0)
             for batch in _read_batches(config, todo, progress):
-                _insert(conn, batch, now)
+                _insert(conn, batch, now, body)
                 for data in batch:
                     _count(report, data, old)
             for statement in INDEXES.strip().splitlines():
                 conn.execute(statement)
-            _fts_settings(conn, AFTER_BULK_FTS)
+            fts_settings(conn, AFTER_BULK_FTS, head_tables)
             _save_stamps(conn, disk)
             # No build time: two builds of the same files give the same bytes.
             conn.execute("INSERT INTO meta VALUES ('owner', ?)", (owner or "",))
+            conn.execute("COMMIT")
+            body.finish()
+            body.copy_into(conn)  # in a transaction of its own (ATTACH needs none open)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
             conn.execute("PRAGMA journal_mode = WAL")
             _fill_counts(conn, report)
         finally:
@@ -890,15 +914,22 @@ def _rebuild(
             indexplace.clear(path)  # a folder or a link where the index belongs
         tmp.replace(path)
     except BaseException:
+        if body is not None:
+            body.abandon()
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    finally:
+        with contextlib.suppress(OSError):
+            body_tmp.unlink()
     report.removed = len(old.keys() - disk.keys())
     return report
 
 
-def _fts_settings(conn: sqlite3.Connection, settings: tuple[str, ...]) -> None:
-    for table in FTS_TABLES:
+def fts_settings(
+    conn: sqlite3.Connection, settings: tuple[str, ...], tables: tuple[str, ...] = FTS_TABLES
+) -> None:
+    for table in tables:
         for setting in settings:  # constants of this module
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")  # noqa: S608
 

@@ -70,7 +70,7 @@ def read_file(root: Path, max_bytes: int, path: str, rel: str, stat: Stat) -> Fi
 
 def entry_rows(rel: str, entries: list[EntryView]) -> Rows:
     """The rows of a file's entries. Short fields are kept with white space collapsed."""
-    from kbtool.search.errortext import signatures, words
+    from kbtool.search.errortext import line_keys
 
     rows = Rows([], [], [], [], [], [], [])
     for rowid, e in enumerate(entries):
@@ -101,8 +101,8 @@ def entry_rows(rel: str, entries: list[EntryView]) -> Rows:
         rows.refs.extend((rowid, r.kind, r.target, r.label) for r in e.links)
         for text, versions in e.symptoms:
             for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
-                sig, message = signatures(line)
+                sig, message, found = line_keys(line)
                 rows.symptoms.append(
-                    (rowid, text, versions, sig, message, " ".join(sorted(words(line))))
+                    (rowid, text, versions, sig, message, " ".join(sorted(found)))
                 )  # sorted: a set's order changes from run to run; the index must not
     return rows
