@@ -14,6 +14,7 @@ import contextlib
 import marshal
 import os
 import queue
+import struct
 import subprocess
 import sys
 import threading
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 #: Files sent to a worker ahead of the one the writer waits for (each answer is ~100 KB at
 #: 50 entries a file: this bounds the memory of answers waiting to be written).
 AHEAD = 12
+#: An answer's length, before it.
+FRAME = struct.Struct("<Q")
 ENVIRONMENT = {"PATH": os.defpath, "LC_ALL": "C.UTF-8"}
 
 
@@ -112,10 +115,19 @@ class Workers:
 
 
 def _drain(pipe: IO[bytes] | None, answers: queue.Queue[Any]) -> None:
-    """Move a worker's answers from its pipe to ``answers``; None when it ends or fails."""
+    """Move a worker's answers from its pipe to ``answers``; None when it ends or fails.
+    Each answer is framed by its length and read whole: ``marshal.load`` on a file reads
+    it item by item, a method call each (13× the CPU of ``marshal.loads`` at 100 KB)."""
     try:
         while pipe is not None:
-            answers.put(marshal.load(pipe))  # noqa: S302 - our child
+            head = pipe.read(FRAME.size)
+            if len(head) < FRAME.size:
+                break
+            (size,) = FRAME.unpack(head)
+            data = pipe.read(size)
+            if len(data) < size:
+                break
+            answers.put(marshal.loads(data))  # noqa: S302 - our child
     except (EOFError, ValueError, TypeError, OSError):
         pass
     answers.put(None)
@@ -139,7 +151,8 @@ def serve(root: Path, max_bytes: int, tasks: IO[bytes], results: IO[bytes]) -> N
             data.error,
             tuple(data.rows),
         )
-        marshal.dump(plain, results)
+        data = marshal.dumps(plain)
+        results.write(FRAME.pack(len(data)) + data)
         results.flush()
 
 
