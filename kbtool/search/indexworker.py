@@ -151,8 +151,8 @@ def serve(root: Path, max_bytes: int, tasks: IO[bytes], results: IO[bytes]) -> N
             data.error,
             tuple(data.rows),
         )
-        data = marshal.dumps(plain)
-        results.write(FRAME.pack(len(data)) + data)
+        answer = marshal.dumps(plain)
+        results.write(FRAME.pack(len(answer)) + answer)
         results.flush()
 
 
