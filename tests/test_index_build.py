@@ -115,3 +115,42 @@ def test_a_full_build_is_the_same_bytes_every_time_and_sound(tmp_path: Path) -> 
         count = index.conn.execute("SELECT count(*) FROM body_fts WHERE body_fts MATCH 'jitter'")
         assert count.fetchone()[0] >= 1
     assert not list(config.cache_dir.glob("index.db.tmp-*"))  # no temporary file left
+
+
+def _postings(config: Config) -> dict[str, list[tuple[object, ...]]]:
+    """Every full-text table's content: each term's every occurrence (row, column, offset)."""
+    with sqlite3.connect(index_path(config)) as db:
+        out = {}
+        for table in ("entries_fts", "body_fts"):
+            vocab = f"temp.v_{table}"
+            db.execute(f"CREATE VIRTUAL TABLE {vocab} USING fts5vocab(main, {table}, instance)")
+            out[table] = db.execute(f"SELECT * FROM {vocab}").fetchall()
+        out["words_fts"] = db.execute("SELECT * FROM words_vocab").fetchall()
+        out["docsize"] = [
+            db.execute(f"SELECT * FROM {table}_docsize ORDER BY id").fetchall()
+            for table in ("entries_fts", "body_fts", "words_fts")
+        ]
+    return out
+
+
+def test_a_full_build_indexes_what_one_connection_inserting_every_file_does(
+    tmp_path: Path,
+) -> None:
+    """A full build splits the work (the long texts on a thread, their table copied in; the
+    "did you mean" words made by SQLite from the short fields); an update inserts every
+    file's rows through one connection. Both must index the same words at the same places."""
+    full = copy_kb(tmp_path, "full")
+    with open_index(full):
+        pass
+    updated = copy_kb(tmp_path, "updated")
+    away = tmp_path / "away"
+    updated.learnings_dir.rename(away)
+    updated.learnings_dir.mkdir()
+    with open_index(updated):
+        pass
+    updated.learnings_dir.rmdir()
+    away.rename(updated.learnings_dir)
+    with open_index(updated) as index:
+        assert not index.report.rebuilt and index.report.added > 1
+    assert _postings(updated) == _postings(full)
+    assert _postings(full)["body_fts"]

@@ -743,10 +743,15 @@ _INSERTS = (
         f"VALUES (?{', ?' * len(HEAD_COLUMNS)})",
     ),
     ("body", "INSERT INTO body_fts (rowid, body) VALUES (?, ?)"),
-    ("words", "INSERT INTO words_fts (rowid, words) VALUES (?, ?)"),
     ("tags", "INSERT INTO tags VALUES (?, ?)"),
     ("symptoms", "INSERT INTO symptoms VALUES (?, ?, ?, ?, ?, ?)"),
     ("refs", "INSERT INTO refs VALUES (?, ?, ?, ?)"),
+)
+#: The "did you mean" words are the short fields' again, unstemmed: made from the head rows
+#: by SQLite (the fields, a line each), not carried a second time from the workers.
+_WORDS = (
+    "INSERT INTO words_fts (rowid, words) VALUES "  # noqa: S608 - constants
+    f"(?1, {' || char(10) || '.join(f'?{n + 2}' for n in range(len(HEAD_COLUMNS)))})"
 )
 
 
@@ -786,6 +791,8 @@ def _insert(
             body.add(rows)
         else:
             conn.executemany(sql, rows)
+        if name == "head":
+            conn.executemany(_WORDS, rows)
 
 
 def _delete(conn: sqlite3.Connection, rel: str) -> None:

@@ -38,13 +38,12 @@ class Rows(NamedTuple):
     entries: list[tuple[Any, ...]]
     head: list[tuple[Any, ...]]
     body: list[tuple[Any, ...]]
-    words: list[tuple[Any, ...]]
     tags: list[tuple[Any, ...]]
     symptoms: list[tuple[Any, ...]]
     refs: list[tuple[Any, ...]]
 
 
-NO_ROWS = Rows([], [], [], [], [], [], [])
+NO_ROWS = Rows([], [], [], [], [], [])
 
 
 def read_file(root: Path, max_bytes: int, path: str, rel: str, stat: Stat) -> FileData:
@@ -72,7 +71,7 @@ def entry_rows(rel: str, entries: list[EntryView]) -> Rows:
     """The rows of a file's entries. Short fields are kept with white space collapsed."""
     from kbtool.search.errortext import line_keys
 
-    rows = Rows([], [], [], [], [], [], [])
+    rows = Rows([], [], [], [], [], [])
     for rowid, e in enumerate(entries):
         title, category = " ".join(e.title.split()), " ".join(e.category.split())
         tags = [" ".join(t.split()) for t in e.tags]
@@ -96,7 +95,6 @@ def entry_rows(rel: str, entries: list[EntryView]) -> Rows:
         )
         rows.head.append((rowid, title, symptom_text, tag_text, category))
         rows.body.append((rowid, f"{e.description}\n{e.body}"))
-        rows.words.append((rowid, "\n".join((title, symptom_text, tag_text, category))))
         rows.tags.extend((rowid, t.lower()) for t in tags)
         rows.refs.extend((rowid, r.kind, r.target, r.label) for r in e.links)
         for text, versions in e.symptoms:
