@@ -11,21 +11,16 @@ as one connection would have inserted: the index is the same whatever the timing
 
 from __future__ import annotations
 
-import json
 import queue
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
-from kbtool.search.index import AFTER_BULK_FTS, BODY_TABLE, BULK_FTS, fts_settings
+from kbtool.search.index import AFTER_BULK_FTS, BODY_INSERT, BODY_TABLE, BULK_FTS, fts_settings
 
 #: FTS5's own tables behind ``body_fts`` (contentless: no ``_content``).
 SHADOW_TABLES = ("body_fts_data", "body_fts_idx", "body_fts_docsize", "body_fts_config")
-#: A batch of rows as one statement: SQLite holds the GIL only while binding parameters, so
-#: a row at a time (``executemany``) handed the GIL between this thread and the writer's
-#: for every row; one JSON array a batch hands it over once.
-INSERT = "INSERT INTO body_fts (rowid, body) SELECT value ->> 0, value ->> 1 FROM json_each(?)"
 #: A scratch file: no journal, no syncing; a page cache for the final merge of segments.
 PRAGMAS = ("page_size = 8192", "cache_size = -32768", "journal_mode = OFF", "synchronous = OFF")
 #: Batches of rows waiting for the body thread (bounds the memory they hold).
@@ -80,8 +75,8 @@ class BodyWriter:
                 fts_settings(conn, BULK_FTS, ("body_fts",))
                 conn.execute("BEGIN")
                 while (rows := self._queue.get()) is not None:
-                    if self._error is None:  # one statement a batch: see INSERT
-                        conn.execute(INSERT, (json.dumps(rows, ensure_ascii=False),))
+                    if self._error is None:
+                        conn.executemany(BODY_INSERT, rows)
                 if self._error is None:
                     fts_settings(conn, AFTER_BULK_FTS, ("body_fts",))
                     conn.execute("COMMIT")
