@@ -154,3 +154,19 @@ def test_a_full_build_indexes_what_one_connection_inserting_every_file_does(
         assert not index.report.rebuilt and index.report.added > 1
     assert _postings(updated) == _postings(full)
     assert _postings(full)["body_fts"]
+
+
+def test_a_body_thread_that_fails_fails_the_build_and_leaves_no_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kbtool.search import indexbody
+
+    config = copy_kb(tmp_path)
+    with open_index(config):
+        pass
+    before = index_path(config).read_bytes()
+    monkeypatch.setattr(indexbody, "BODY_INSERT", "INSERT INTO no_such_table VALUES (?, ?)")
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        open_index(config, rebuild=True)
+    assert index_path(config).read_bytes() == before  # the old index stays, whole
+    assert not list(config.cache_dir.glob("index.db.tmp-*"))
