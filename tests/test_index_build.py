@@ -23,6 +23,14 @@ def _rows(config: Config) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
+def _built(tmp_path: Path, name: str = "kb") -> Config:
+    """A fresh copy of the fixture KB with its index built."""
+    config = copy_kb(tmp_path, name)
+    with open_index(config):
+        pass
+    return config
+
+
 def _without_times(rows: dict[str, list[tuple[object, ...]]]) -> dict[str, object]:
     files = [row[:2] + row[3:4] + row[5:] for row in rows["files"]]  # no mtime, no racy flag
     return {**rows, "files": files}
@@ -44,9 +52,7 @@ def test_text_is_kept_once_in_the_xml_not_in_the_index(tmp_path: Path) -> None:
 def test_parse_workers_give_the_same_index_as_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serial = copy_kb(tmp_path, "serial")
-    with open_index(serial):
-        pass
+    serial = _built(tmp_path, "serial")
     started: list[list[str]] = []
     original = subprocess.Popen
 
@@ -68,9 +74,7 @@ def test_parse_workers_give_the_same_index_as_one_process(
 
 
 def test_a_changed_file_leaves_dead_rows_that_are_never_found(tmp_path: Path) -> None:
-    config = copy_kb(tmp_path)
-    with open_index(config):
-        pass
+    config = _built(tmp_path)
     path = config.learnings_dir / "api_http.xml"
     path.write_text(path.read_text(encoding="utf-8").replace("jitter", "backoff"), "utf-8")
     with open_index(config) as index:
@@ -85,9 +89,7 @@ def test_a_changed_file_leaves_dead_rows_that_are_never_found(tmp_path: Path) ->
 def test_many_dead_rows_are_compacted_by_a_rebuild(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = copy_kb(tmp_path)
-    with open_index(config):
-        pass
+    config = _built(tmp_path)
     with sqlite3.connect(index_path(config)) as db:
         db.execute("UPDATE meta SET value = '1000' WHERE key = 'dead'")
     path = config.learnings_dir / "api_http.xml"
@@ -139,9 +141,7 @@ def test_a_full_build_indexes_what_one_connection_inserting_every_file_does(
     """A full build splits the work (the long texts on a thread, their table copied in; the
     "did you mean" words made by SQLite from the short fields); an update inserts every
     file's rows through one connection. Both must index the same words at the same places."""
-    full = copy_kb(tmp_path, "full")
-    with open_index(full):
-        pass
+    full = _built(tmp_path, "full")
     updated = copy_kb(tmp_path, "updated")
     away = tmp_path / "away"
     updated.learnings_dir.rename(away)
@@ -161,9 +161,7 @@ def test_a_body_thread_that_fails_fails_the_build_and_leaves_no_files(
 ) -> None:
     from kbtool.search import indexbody
 
-    config = copy_kb(tmp_path)
-    with open_index(config):
-        pass
+    config = _built(tmp_path)
     before = index_path(config).read_bytes()
     monkeypatch.setattr(indexbody, "BODY_INSERT", "INSERT INTO no_such_table VALUES (?, ?)")
     with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
