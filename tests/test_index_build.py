@@ -23,6 +23,14 @@ def _rows(config: Config) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
+def _built(tmp_path: Path, name: str = "kb") -> Config:
+    """A fresh copy of the fixture KB with its index built."""
+    config = copy_kb(tmp_path, name)
+    with open_index(config):
+        pass
+    return config
+
+
 def _without_times(rows: dict[str, list[tuple[object, ...]]]) -> dict[str, object]:
     files = [row[:2] + row[3:4] + row[5:] for row in rows["files"]]  # no mtime, no racy flag
     return {**rows, "files": files}
@@ -44,9 +52,7 @@ def test_text_is_kept_once_in_the_xml_not_in_the_index(tmp_path: Path) -> None:
 def test_parse_workers_give_the_same_index_as_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serial = copy_kb(tmp_path, "serial")
-    with open_index(serial):
-        pass
+    serial = _built(tmp_path, "serial")
     started: list[list[str]] = []
     original = subprocess.Popen
 
@@ -68,9 +74,7 @@ def test_parse_workers_give_the_same_index_as_one_process(
 
 
 def test_a_changed_file_leaves_dead_rows_that_are_never_found(tmp_path: Path) -> None:
-    config = copy_kb(tmp_path)
-    with open_index(config):
-        pass
+    config = _built(tmp_path)
     path = config.learnings_dir / "api_http.xml"
     path.write_text(path.read_text(encoding="utf-8").replace("jitter", "backoff"), "utf-8")
     with open_index(config) as index:
@@ -85,9 +89,7 @@ def test_a_changed_file_leaves_dead_rows_that_are_never_found(tmp_path: Path) ->
 def test_many_dead_rows_are_compacted_by_a_rebuild(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = copy_kb(tmp_path)
-    with open_index(config):
-        pass
+    config = _built(tmp_path)
     with sqlite3.connect(index_path(config)) as db:
         db.execute("UPDATE meta SET value = '1000' WHERE key = 'dead'")
     path = config.learnings_dir / "api_http.xml"
@@ -96,3 +98,73 @@ def test_many_dead_rows_are_compacted_by_a_rebuild(
         assert index.report.rebuilt and index.report.reason == "compacting"
         dead = index.conn.execute("SELECT value FROM meta WHERE key = 'dead'").fetchone()[0]
     assert dead == "0"
+
+
+def test_a_full_build_is_the_same_bytes_every_time_and_sound(tmp_path: Path) -> None:
+    """The long texts' table is built on a thread of its own, in a file of its own, and
+    copied in (kbtool.search.indexbody): the result must not depend on the timing, and
+    FTS5 must find it whole."""
+    config = copy_kb(tmp_path)
+    builds = []
+    for _ in range(2):
+        with open_index(config, rebuild=True) as index:
+            assert index.report.rebuilt
+        builds.append(index_path(config).read_bytes())
+    assert builds[0] == builds[1]
+    with open_index(config, check=True) as index:
+        assert not index.report.rebuilt  # the integrity check found nothing wrong
+        assert index_module.integrity_problem(index.conn) == ""
+        count = index.conn.execute("SELECT count(*) FROM body_fts WHERE body_fts MATCH 'jitter'")
+        assert count.fetchone()[0] >= 1
+    assert not list(config.cache_dir.glob("index.db.tmp-*"))  # no temporary file left
+
+
+def _postings(config: Config) -> dict[str, list[tuple[object, ...]]]:
+    """Every full-text table's content: each term's every occurrence (row, column, offset)."""
+    with sqlite3.connect(index_path(config)) as db:
+        out = {}
+        for table in ("entries_fts", "body_fts"):
+            vocab = f"temp.v_{table}"
+            db.execute(f"CREATE VIRTUAL TABLE {vocab} USING fts5vocab(main, {table}, instance)")
+            out[table] = db.execute(f"SELECT * FROM {vocab}").fetchall()
+        out["words_fts"] = db.execute("SELECT * FROM words_vocab").fetchall()
+        out["docsize"] = [
+            db.execute(f"SELECT * FROM {table}_docsize ORDER BY id").fetchall()
+            for table in ("entries_fts", "body_fts", "words_fts")
+        ]
+    return out
+
+
+def test_a_full_build_indexes_what_one_connection_inserting_every_file_does(
+    tmp_path: Path,
+) -> None:
+    """A full build splits the work (the long texts on a thread, their table copied in; the
+    "did you mean" words made by SQLite from the short fields); an update inserts every
+    file's rows through one connection. Both must index the same words at the same places."""
+    full = _built(tmp_path, "full")
+    updated = copy_kb(tmp_path, "updated")
+    away = tmp_path / "away"
+    updated.learnings_dir.rename(away)
+    updated.learnings_dir.mkdir()
+    with open_index(updated):
+        pass
+    updated.learnings_dir.rmdir()
+    away.rename(updated.learnings_dir)
+    with open_index(updated) as index:
+        assert not index.report.rebuilt and index.report.added > 1
+    assert _postings(updated) == _postings(full)
+    assert _postings(full)["body_fts"]
+
+
+def test_a_body_thread_that_fails_fails_the_build_and_leaves_no_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kbtool.search import indexbody
+
+    config = _built(tmp_path)
+    before = index_path(config).read_bytes()
+    monkeypatch.setattr(indexbody, "BODY_INSERT", "INSERT INTO no_such_table VALUES (?, ?)")
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        open_index(config, rebuild=True)
+    assert index_path(config).read_bytes() == before  # the old index stays, whole
+    assert not list(config.cache_dir.glob("index.db.tmp-*"))

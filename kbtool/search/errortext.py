@@ -39,6 +39,8 @@ _PREFIXES = [
         r"^\s*\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG)\]?(?::[\w.]*:|\s*[:|-])?\s*"
     ),
 ]
+#: Whether any of _PREFIXES matches at the start (most lines have none: one match, not nine).
+_ANY_PREFIX = re.compile("|".join(f"(?:{p.pattern})" for p in _PREFIXES))
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`|‘[^’\n]*’|“[^”\n]*”")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I)
 _PATH = re.compile(r"(?:\b[A-Za-z]:)?(?:[\\/][\w.@+-]+){2,}[\\/]?|\b[\w.-]+(?:/[\w.@+-]+)+")
@@ -113,9 +115,13 @@ STOP_WORDS = _STOP = frozenset(
 
 def clean_line(line: str) -> str:
     """One log line without terminal escapes and the prefixes loggers and pytest put on it."""
-    line = _ANSI.sub("", line[:MAX_LINE_CHARS]).strip()
-    for prefix in _PREFIXES:
-        line = prefix.sub("", line, count=1)
+    line = line[:MAX_LINE_CHARS]
+    if "\x1b" in line:
+        line = _ANSI.sub("", line)
+    line = line.strip()
+    if _ANY_PREFIX.match(line):  # none matches a line none of them matches at first
+        for prefix in _PREFIXES:
+            line = prefix.sub("", line, count=1)
     return line.strip()
 
 
@@ -141,7 +147,10 @@ def signature(text: str) -> str:
 def signatures(text: str) -> tuple[str, str]:
     """The signature, and the signature without its leading exception type
     (``KeyError: <q>`` → ``<q>``), which is the whole signature when there is none."""
-    line = clean_line(text)
+    return _signatures(clean_line(text))
+
+
+def _signatures(line: str) -> tuple[str, str]:
     sig = _SPACE.sub(" ", _replace_varying(line)).strip(" .").lower()
     _, colon, rest = sig.partition(": ")
     if colon and _EXC_TYPE.match(line):
@@ -151,13 +160,24 @@ def signatures(text: str) -> tuple[str, str]:
 
 def words(text: str) -> frozenset[str]:
     """Distinctive words of an error line: identifiers, quoted names included, lower-cased."""
+    return _words(clean_line(text))
+
+
+def _words(line: str) -> frozenset[str]:
     found = set()
-    kept = _PLACEHOLDER.sub(" ", _replace_varying(clean_line(text), quoted=False))
+    kept = _PLACEHOLDER.sub(" ", _replace_varying(line, quoted=False))
     for word in _WORD.findall(kept):
         w = word.strip("_").lower()
         if len(w) > 1 and w not in _STOP:
             found.add(w)
     return frozenset(found)
+
+
+def line_keys(text: str) -> tuple[str, str, frozenset[str]]:
+    """:func:`signatures` and :func:`words` of one line, cleaning it once."""
+    line = clean_line(text)
+    sig, message = _signatures(line)
+    return sig, message, _words(line)
 
 
 def quoted_values(text: str) -> frozenset[str]:

@@ -40,6 +40,8 @@ TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
     from typing import Any, TypeVar
 
+    from kbtool.search.indexbody import BodyWriter
+
     # Imported where used: a query with a fresh index reads no file (indexread's three
     # NamedTuples cost its start-up ~1 ms).
     from kbtool.search.indexread import FileData, Rows, Stat, Todo
@@ -61,6 +63,13 @@ HEAD_COLUMNS = ("title", "symptoms", "tags", "category")
 HEAD_WEIGHTS = (10.0, 10.0, 2.0, 2.0)
 BODY_WEIGHT = 0.5
 TOKENIZER = "porter unicode61 remove_diacritics 2"
+BODY_TABLE = (
+    f"CREATE VIRTUAL TABLE body_fts USING fts5(body, content = '', tokenize = '{TOKENIZER}')"
+)
+#: A row a statement (``executemany``): FTS5 flushes its in-memory terms into a new segment
+#: at the end of every statement that inserts more than one row (an INSERT … SELECT of a
+#: batch made a segment a batch, and cost 40% more CPU in the final merge).
+BODY_INSERT = "INSERT INTO body_fts (rowid, body) VALUES (?, ?)"
 
 SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -108,7 +117,7 @@ CREATE TABLE refs (
 CREATE VIRTUAL TABLE entries_fts USING fts5(
     {", ".join(HEAD_COLUMNS)}, content = '', tokenize = '{TOKENIZER}'
 );
-CREATE VIRTUAL TABLE body_fts USING fts5(body, content = '', tokenize = '{TOKENIZER}');
+{BODY_TABLE};
 -- Unstemmed words of the short fields, for "did you mean".
 CREATE VIRTUAL TABLE words_fts USING fts5(
     words, content = '', detail = none, tokenize = 'unicode61 remove_diacritics 2'
@@ -815,17 +824,28 @@ _INSERTS = (
         f"INSERT INTO entries_fts (rowid, {', '.join(HEAD_COLUMNS)}) "  # noqa: S608
         f"VALUES (?{', ?' * len(HEAD_COLUMNS)})",
     ),
-    ("body", "INSERT INTO body_fts (rowid, body) VALUES (?, ?)"),
-    ("words", "INSERT INTO words_fts (rowid, words) VALUES (?, ?)"),
+    ("body", BODY_INSERT),
     ("tags", "INSERT INTO tags VALUES (?, ?)"),
     ("symptoms", "INSERT INTO symptoms VALUES (?, ?, ?, ?, ?, ?)"),
     ("refs", "INSERT INTO refs VALUES (?, ?, ?, ?)"),
 )
+#: The "did you mean" words are the short fields' again, unstemmed: made from the head rows
+#: by SQLite (the fields, a line each), not carried a second time from the workers.
+_WORDS = (
+    "INSERT INTO words_fts (rowid, words) VALUES "  # noqa: S608 - constants
+    f"(?1, {' || char(10) || '.join(f'?{n + 2}' for n in range(len(HEAD_COLUMNS)))})"
+)
 
 
-def _insert(conn: sqlite3.Connection, batch: Sequence[FileData], now_ns: int) -> None:
+def _insert(
+    conn: sqlite3.Connection,
+    batch: Sequence[FileData],
+    now_ns: int,
+    body: BodyWriter | None = None,
+) -> None:
     """Write the rows of some files, numbered on from meta 'next' (never a number used
-    before: the contentless tables may still hold the rows of a number given earlier)."""
+    before: the contentless tables may still hold the rows of a number given earlier).
+    With ``body``, the body rows go to it instead (a full build: kbtool.search.indexbody)."""
     conn.executemany(
         "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
@@ -847,8 +867,14 @@ def _insert(conn: sqlite3.Connection, batch: Sequence[FileData], now_ns: int) ->
         numbered.append(_numbered(d.rows, base))
         base += len(d.rows.entries)
     _set_meta(conn, "next", base)
-    for n, (_, sql) in enumerate(_INSERTS):
-        conn.executemany(sql, [row for rows in numbered for row in rows[n]])
+    for n, (name, sql) in enumerate(_INSERTS):
+        rows = [row for part in numbered for row in part[n]]
+        if body is not None and name == "body":
+            body.add(rows)
+        else:
+            conn.executemany(sql, rows)
+        if name == "head":
+            conn.executemany(_WORDS, rows)
 
 
 def _delete(conn: sqlite3.Connection, rel: str) -> None:
@@ -934,8 +960,10 @@ def _rebuild(
         with contextlib.suppress(OSError):
             stale.unlink()
     tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}"
+    body_tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}-body"
     disk = disk_files(config)
     todo = [(rel, p, st) for rel, (p, st) in sorted(disk.items())]
+    body: BodyWriter | None = None
     try:
         conn = _connect(tmp)
         try:
@@ -944,24 +972,30 @@ def _rebuild(
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
             conn.executescript(SCHEMA)
-            _fts_settings(conn, BULK_FTS)
+            head_tables = tuple(t for t in FTS_TABLES if t != "body_fts")
+            fts_settings(conn, BULK_FTS, head_tables)
+            from kbtool.search.indexbody import BodyWriter
+
+            body = BodyWriter(body_tmp)
             conn.execute("BEGIN")
             now = time.time_ns()
             _set_meta(conn, "next", 1)
             _set_meta(conn, "dead", 0)
             for batch in _read_batches(config, todo, progress):
-                _insert(conn, batch, now)
+                _insert(conn, batch, now, body)
                 for data in batch:
                     _count(report, data, old)
             for statement in INDEXES.strip().splitlines():
                 conn.execute(statement)
-            _fts_settings(conn, AFTER_BULK_FTS)
+            fts_settings(conn, AFTER_BULK_FTS, head_tables)
             _save_stamps(conn, disk)
             # No build time: two builds of the same files give the same bytes.
             conn.execute("INSERT INTO meta VALUES ('owner', ?)", (owner or "",))
+            conn.execute("COMMIT")
+            body.finish()
+            body.copy_into(conn)  # in a transaction of its own (ATTACH needs none open)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
             conn.execute("PRAGMA journal_mode = WAL")
             _fill_counts(conn, report)
         finally:
@@ -973,15 +1007,22 @@ def _rebuild(
             indexplace.clear(path)  # a folder or a link where the index belongs
         tmp.replace(path)
     except BaseException:
+        if body is not None:
+            body.abandon()
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    finally:
+        with contextlib.suppress(OSError):
+            body_tmp.unlink()
     report.removed = len(old.keys() - disk.keys())
     return report
 
 
-def _fts_settings(conn: sqlite3.Connection, settings: tuple[str, ...]) -> None:
-    for table in FTS_TABLES:
+def fts_settings(
+    conn: sqlite3.Connection, settings: tuple[str, ...], tables: tuple[str, ...] = FTS_TABLES
+) -> None:
+    for table in tables:
         for setting in settings:  # constants of this module
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")  # noqa: S608
 

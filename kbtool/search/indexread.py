@@ -43,13 +43,12 @@ class Rows(NamedTuple):
     entries: list[tuple[Any, ...]]
     head: list[tuple[Any, ...]]
     body: list[tuple[Any, ...]]
-    words: list[tuple[Any, ...]]
     tags: list[tuple[Any, ...]]
     symptoms: list[tuple[Any, ...]]
     refs: list[tuple[Any, ...]]
 
 
-NO_ROWS = Rows([], [], [], [], [], [], [])
+NO_ROWS = Rows([], [], [], [], [], [])
 
 
 def read_file(root: Path, max_bytes: int, path: str, rel: str, stat: Stat) -> FileData:
@@ -75,9 +74,9 @@ def read_file(root: Path, max_bytes: int, path: str, rel: str, stat: Stat) -> Fi
 
 def entry_rows(rel: str, entries: list[EntryView]) -> Rows:
     """The rows of a file's entries. Short fields are kept with white space collapsed."""
-    from kbtool.search.errortext import signatures, words
+    from kbtool.search.errortext import line_keys
 
-    rows = Rows([], [], [], [], [], [], [])
+    rows = Rows([], [], [], [], [], [])
     for rowid, e in enumerate(entries):
         title, category = " ".join(e.title.split()), " ".join(e.category.split())
         tags = [" ".join(t.split()) for t in e.tags]
@@ -101,13 +100,12 @@ def entry_rows(rel: str, entries: list[EntryView]) -> Rows:
         )
         rows.head.append((rowid, title, symptom_text, tag_text, category))
         rows.body.append((rowid, f"{e.description}\n{e.body}"))
-        rows.words.append((rowid, "\n".join((title, symptom_text, tag_text, category))))
         rows.tags.extend((rowid, t.lower()) for t in tags)
         rows.refs.extend((rowid, r.kind, r.target, r.label) for r in e.links)
         for text, versions in e.symptoms:
             for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
-                sig, message = signatures(line)
+                sig, message, found = line_keys(line)
                 rows.symptoms.append(
-                    (rowid, text, versions, sig, message, " ".join(sorted(words(line))))
+                    (rowid, text, versions, sig, message, " ".join(sorted(found)))
                 )  # sorted: a set's order changes from run to run; the index must not
     return rows

@@ -1,0 +1,66 @@
+"""errortext's shortcuts give what the long way gives: the prefix check that skips the nine
+prefix patterns, and line_keys (signatures and words of a line, cleaned once)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kbtool.search import errortext
+from kbtool.search.errortext import MAX_LINE_CHARS, clean_line, line_keys, signatures, words
+
+#: Pieces that start (or nearly start) one of the prefixes loggers and pytest write.
+PIECES = [
+    "web-1  | ",
+    "[2026-12-06 10:00:00,456: ERROR/ForkPoolWorker-2] ",
+    "[06/Dec/2026 10:00:00] ",
+    "E   ",
+    "FAILED tests/test_x.py::test_y - ",
+    "ERROR tests/test_x.py::test_y - ",
+    "2026-12-06T10:00:00.123Z ",
+    "app.module - ERROR - ",
+    "[ERROR] ",
+    "WARNING: ",
+    "\x1b[31m",
+    "\x1b[0m",
+    "KeyError: 'user_id'",
+    "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached",
+    " at /srv/app/x.py line 12",
+    "  ",
+    "|",
+    "E",
+    "[",
+]
+
+
+def slow_clean_line(line: str) -> str:
+    """clean_line as it was: every prefix pattern tried in turn."""
+    line = errortext._ANSI.sub("", line[:MAX_LINE_CHARS]).strip()
+    for prefix in errortext._PREFIXES:
+        line = prefix.sub("", line, count=1)
+    return line.strip()
+
+
+lines = st.lists(st.sampled_from(PIECES) | st.text(max_size=8), max_size=6).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines)
+def test_clean_line_is_the_sequential_prefix_removal(line: str) -> None:
+    assert clean_line(line) == slow_clean_line(line)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines)
+def test_line_keys_are_signatures_and_words(line: str) -> None:
+    sig, message, found = line_keys(line)
+    assert (sig, message) == signatures(line)
+    assert found == words(line)
+
+
+def test_prefixes_are_taken_off_one_after_another() -> None:
+    line = "web-1  | [ERROR] KeyError: 'user_id'"
+    assert clean_line(line) == slow_clean_line(line) == "KeyError: 'user_id'"
+    assert re.fullmatch(r"[a-z<>: ]+", line_keys(line)[0])
