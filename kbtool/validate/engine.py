@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import os
 import stat as stat_module
 import sys
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbtool import codes
 from kbtool.config import Config
@@ -20,8 +19,10 @@ from kbtool.errors import ConfigError
 from kbtool.kb import iter_xml_paths
 from kbtool.safexml import read_capped
 from kbtool.validate import registry
-from kbtool.validate.cache import Cache, CachedFile
-from kbtool.validate.context import FileContext, FileFacts, Finding, KbContext
+from kbtool.validate.context import CachedFile, FileContext, FileFacts, Finding, KbContext
+
+if TYPE_CHECKING:
+    from kbtool.validate.cache import Cache
 
 # Use worker processes when at least this many bytes need parsing (a fork costs ~10 ms).
 PARALLEL_MIN_BYTES = 2_000_000
@@ -111,7 +112,7 @@ def _validate(
         )
     registry.load_plugins()
     items, walk_findings = _collect(config, paths)
-    cache = Cache.open(config) if use_cache else None
+    cache = _open_cache(config) if use_cache else None
     internal = list(registry.PLUGIN_ERRORS)
     pending: list[_Item] = []
     for item in items:
@@ -127,7 +128,9 @@ def _validate(
             continue
         item.data, item.stat = raw, stat
         if cache is not None:
-            item.digest = hashlib.sha256(raw).hexdigest()
+            from hashlib import sha256  # imported with the cache only (as it is, once)
+
+            item.digest = sha256(raw).hexdigest()
             item.result = cache.get(item.rel, item.digest, stat)
         if item.result is None:
             pending.append(item)
@@ -183,6 +186,13 @@ def _validate(
         internal_errors=internal,
         cached_files=len(items) - len(pending),
     )
+
+
+def _open_cache(config: Config) -> Cache | None:
+    """The validation cache (its module, hashing and JSON are imported only to use it)."""
+    from kbtool.validate.cache import Cache
+
+    return Cache.open(config)
 
 
 def _displayer() -> Callable[[Path], str]:
@@ -255,6 +265,8 @@ def _run_kb_checks(kb: KbContext, internal: list[str]) -> None:
 
 
 def _crash(check: Callable[..., object], exc: BaseException, where: str) -> str:
+    import traceback
+
     last = traceback.extract_tb(exc.__traceback__)[-1:]
     at = f" at {last[0].filename}:{last[0].lineno}" if last else ""
     return f"check {registry.check_name(check)} crashed on {where}: {type(exc).__name__}: {exc}{at}"
