@@ -330,7 +330,7 @@ def _check_all(items: list[_Item], config: Config) -> list[_Result]:
         loads[lightest] += len(items[index].data)
     from kbtool.validate import semantics, xsd  # noqa: F401 - imported once, before forking
 
-    xsd.schema()
+    xsd.quick_schema()
     children = [(_fork(items, share, config), share) for share in shares[1:]]
     results: list[_Result | None] = [None] * len(items)
     for index in shares[0]:
