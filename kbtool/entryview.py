@@ -53,8 +53,6 @@ class EntryView(NamedTuple):
 
 def raw_text(el: etree._Element) -> str:
     """An element's text as written (no comments or PIs), without its tail."""
-    if not len(el):  # no child nodes at all: .text is all of it, and half the cost
-        return el.text or ""
     # lxml is imported by the time an element exists; look it up without an import
     # statement, which costs more than the call itself here (it runs ~10 times an entry).
     tostring = sys.modules["lxml.etree"].tostring
