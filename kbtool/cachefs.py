@@ -17,6 +17,8 @@ elsewhere, a FIFO, a folder where a file should be. The rules, all kept here:
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import stat
 from pathlib import Path
@@ -47,10 +49,6 @@ def secret() -> bytes | None:
 
 
 def sign(key: bytes, body: bytes) -> bytes:
-    # imported here: every command reads VCS_DIRS (the configuration), few sign a cache
-    import hashlib
-    import hmac
-
     return hmac.new(key, body, hashlib.sha256).digest()
 
 
@@ -63,8 +61,6 @@ def unseal(key: bytes, blob: bytes | None) -> bytes | None:
     """The body of a sealed blob, or None when the signature does not match."""
     if blob is None or len(blob) <= MAC_SIZE:
         return None
-    import hmac
-
     body, mac = blob[:-MAC_SIZE], blob[-MAC_SIZE:]
     return body if hmac.compare_digest(mac, sign(key, body)) else None
 
