@@ -6,6 +6,7 @@ a ``pyproject.toml`` with a ``[tool.kbtool]`` table, or a ``learnings/`` folder.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,6 @@ MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib  # only for a KB with a TOML file (~3 ms of start-up otherwise)
-
     from kbtool.confine import leaves
 
     if leaves(path, path.parent):
