@@ -13,7 +13,6 @@ Each page follows ruff's rule-doc style (see CONTRIBUTING.md)::
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -117,6 +116,8 @@ def all_codes() -> tuple[str, ...]:
 
 def close_matches(code: str) -> list[str]:
     """Documented codes that look like ``code`` (for "did you mean")."""
+    import difflib  # only for a code nobody knows
+
     return difflib.get_close_matches(code.upper(), all_codes(), n=3, cutoff=0.6)
 
 

@@ -75,35 +75,34 @@ def _diag(display: str, code: str, message: str, line: int = 1, col: int = 1) ->
 
 def read_capped(path: Path, root: Path, limit: int) -> bytes | Diagnostic:
     """Read a regular file inside ``root``, at most ``limit`` bytes; a Diagnostic otherwise."""
-    shown = display_path(path)
     try:
         real = path.resolve(strict=True)
     except FileNotFoundError:
-        return _diag(shown, "KB100", "cannot read: no such file (or a dangling link)", 0, 0)
+        return _refused(path, "KB100", "cannot read: no such file (or a dangling link)")
     except (OSError, RuntimeError) as exc:
-        return _diag(shown, "KB100", f"cannot read: {_os_reason(exc)}", 0, 0)
+        return _refused(path, "KB100", f"cannot read: {_os_reason(exc)}")
     try:
         real.relative_to(root)
     except ValueError:
-        return _diag(
-            shown,
-            "KB104",
-            "refused: the path (or a link in it) leaves the knowledge base root",
-            0,
-            0,
+        return _refused(
+            path, "KB104", "refused: the path (or a link in it) leaves the knowledge base root"
         )
     try:
         return read_regular(real, limit)
     except NotRegular:
-        return _diag(shown, "KB106", "not a regular file (folder, FIFO, device or socket)", 0, 0)
+        return _refused(path, "KB106", "not a regular file (folder, FIFO, device or socket)")
     except TooLarge as exc:
         if exc.grew:
-            return _diag(
-                shown, "KB105", f"file grew past the {limit}-byte cap while being read", 0, 0
-            )
-        return _diag(shown, "KB105", f"file is {exc.size} bytes, over the {limit}-byte cap", 0, 0)
+            return _refused(path, "KB105", f"file grew past the {limit}-byte cap while being read")
+        return _refused(path, "KB105", f"file is {exc.size} bytes, over the {limit}-byte cap")
     except OSError as exc:
-        return _diag(shown, "KB100", f"cannot read: {_os_reason(exc)}", 0, 0)
+        return _refused(path, "KB100", f"cannot read: {_os_reason(exc)}")
+
+
+def _refused(path: Path, code: str, message: str) -> Diagnostic:
+    """A file that could not be read: the finding names no line (the display path is worked
+    out here, not for every file read)."""
+    return _diag(display_path(path), code, message, 0, 0)
 
 
 def _os_reason(exc: BaseException) -> str:
@@ -153,9 +152,18 @@ def find_doctype(data: bytes) -> int | None:
     return None
 
 
+_BLANK = b" \t\r\n\xef\xbb\xbf\x00"
+
+
+def _blank(data: bytes) -> bool:
+    """Nothing but white space, byte-order-mark and NUL bytes (the head decides for almost
+    every file, without copying the whole of it)."""
+    return not data[:256].strip(_BLANK) and not data.strip(_BLANK)
+
+
 def parse_bytes(data: bytes, display: str) -> tuple[etree._Element | None, list[Diagnostic]]:
     """Parse from memory with the hardened parser. Returns the root, or findings."""
-    if not data.strip(b" \t\r\n\xef\xbb\xbf\x00"):
+    if _blank(data):
         return None, [_diag(display, "KB102", "empty document")]
     line = find_doctype(data)
     if line is not None:

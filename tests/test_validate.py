@@ -434,6 +434,11 @@ def test_worker_processes_give_the_same_findings(
     assert lines(run(kb, monkeypatch)) == sequential
     assert len(forks) == 1
     assert len(sequential) == 6 + 6 + 5  # KB201 and KB303 in each file, KB317 in 5 of the 6
+    monkeypatch.setattr(engine, "_TOKENS", 2)  # the queue holds batches of 3 files
+    assert lines(run(kb, monkeypatch)) == sequential
+    monkeypatch.setattr(engine, "_workers", lambda: 3)  # two children share the queue
+    assert lines(run(kb, monkeypatch)) == sequential
+    assert len(forks) == 4
 
     monkeypatch.setattr(engine, "_check_item", _dies_in_a_child)  # the child dies: finish here
     assert lines(run(kb, monkeypatch)) == sequential

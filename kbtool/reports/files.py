@@ -25,3 +25,8 @@ def walk_reports(config: Config) -> Iterator[str]:
         for name in sorted(filenames):
             if name.endswith(".md") and not name.startswith("."):
                 yield (Path(dirpath) / name).relative_to(config.root).as_posix()
+
+
+def has_reports(config: Config) -> bool:
+    """Whether the reports folder holds any Markdown file."""
+    return next(walk_reports(config), None) is not None

@@ -661,11 +661,6 @@ def _closest(anchor: str, anchors: Iterable[str]) -> str:
 # ------------------------------------------------------------------ reading reports
 
 
-def has_reports(config: Config) -> bool:
-    """Whether the reports folder holds any Markdown file."""
-    return next(walk_reports(config), None) is not None
-
-
 class ReportCache:
     """Scanned reports by content hash, kept in ``<cache>/links-reports.json``.
 

@@ -17,7 +17,6 @@ import marshal
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from kbtool import __version__, cachefs
 from kbtool.config import Config
 from kbtool.resources import xsd_path
 from kbtool.validate import registry
+from kbtool.validate.context import CachedFile
 
 FORMAT = 3
 # A file whose (inode, size, mtime, ctime) are unchanged is served without reading it, but
@@ -34,15 +34,6 @@ RACY_NS = 2_000_000_000
 FILE_NAME = "validate.cache"
 #: A cache bigger than this is not read (a forged one could be any size).
 MAX_CACHE_BYTES = 64 * 1024 * 1024
-
-
-@dataclass
-class CachedFile:
-    """What checking one file produced: findings (line, col, code, message) and facts."""
-
-    findings: list[Any]
-    facts: dict[str, Any]
-    parsed: bool
 
 
 def _code_stamp() -> str:

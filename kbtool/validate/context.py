@@ -178,6 +178,16 @@ class FileContext:
         self.findings.append((line, col, code, message))
 
 
+@dataclass
+class CachedFile:
+    """What checking one file produced: findings (line, col, code, message) and facts (what
+    the validation cache keeps of a file, :mod:`kbtool.validate.cache`)."""
+
+    findings: list[Any]
+    facts: dict[str, Any]
+    parsed: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Ref:
     """A reference inside an entry: ``kind`` is fix-report, learning, issue, link or supersedes."""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import os
 import stat as stat_module
 import sys
-import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbtool import codes
 from kbtool.config import Config
@@ -20,8 +19,10 @@ from kbtool.errors import ConfigError
 from kbtool.kb import iter_xml_paths
 from kbtool.safexml import read_capped
 from kbtool.validate import registry
-from kbtool.validate.cache import Cache, CachedFile
-from kbtool.validate.context import FileContext, FileFacts, Finding, KbContext
+from kbtool.validate.context import CachedFile, FileContext, FileFacts, Finding, KbContext
+
+if TYPE_CHECKING:
+    from kbtool.validate.cache import Cache
 
 # Use worker processes when at least this many bytes need parsing (a fork costs ~10 ms).
 PARALLEL_MIN_BYTES = 2_000_000
@@ -111,7 +112,7 @@ def _validate(
         )
     registry.load_plugins()
     items, walk_findings = _collect(config, paths)
-    cache = Cache.open(config) if use_cache else None
+    cache = _open_cache(config) if use_cache else None
     internal = list(registry.PLUGIN_ERRORS)
     pending: list[_Item] = []
     for item in items:
@@ -127,7 +128,9 @@ def _validate(
             continue
         item.data, item.stat = raw, stat
         if cache is not None:
-            item.digest = hashlib.sha256(raw).hexdigest()
+            from hashlib import sha256  # imported with the cache only (as it is, once)
+
+            item.digest = sha256(raw).hexdigest()
             item.result = cache.get(item.rel, item.digest, stat)
         if item.result is None:
             pending.append(item)
@@ -183,6 +186,13 @@ def _validate(
         internal_errors=internal,
         cached_files=len(items) - len(pending),
     )
+
+
+def _open_cache(config: Config) -> Cache | None:
+    """The validation cache (its module, hashing and JSON are imported only to use it)."""
+    from kbtool.validate.cache import Cache
+
+    return Cache.open(config)
 
 
 def _displayer() -> Callable[[Path], str]:
@@ -255,6 +265,8 @@ def _run_kb_checks(kb: KbContext, internal: list[str]) -> None:
 
 
 def _crash(check: Callable[..., object], exc: BaseException, where: str) -> str:
+    import traceback
+
     last = traceback.extract_tb(exc.__traceback__)[-1:]
     at = f" at {last[0].filename}:{last[0].lineno}" if last else ""
     return f"check {registry.check_name(check)} crashed on {where}: {type(exc).__name__}: {exc}{at}"
@@ -301,42 +313,82 @@ _Result = tuple[CachedFile, list[str]]
 def _check_all(items: list[_Item], config: Config) -> list[_Result]:
     """Check the files; with enough work and cores, in forked processes as well.
 
-    The files are split by size into one share a core; this process checks one share while
-    forked children (Linux only; they read the bytes from the parent's memory) check the
-    others and send back their results, marshalled, through a pipe. A share whose child
-    fails is checked here.
+    This process and forked children (Linux only; they read the bytes from the parent's
+    memory) take the files a batch at a time, largest first, from one queue: a pipe holding
+    the batches' numbers. So a process that gets less CPU (a busy machine) checks fewer
+    files, and none waits long for another at the end (a fixed share each made a run as slow
+    as its slowest share). A child sends its results, marshalled, through a pipe of its own;
+    the files of a child that fails are checked here.
     """
     workers = _workers()
     total = sum(len(i.data) for i in items)
-    if workers < 2 or total < PARALLEL_MIN_BYTES or len(items) < 4 or sys.platform != "linux":
+    queue = None
+    if workers > 1 and total >= PARALLEL_MIN_BYTES and len(items) >= 4 and sys.platform == "linux":
+        queue = _queue(len(items))
+    if queue is None:
         return [_check_item(item, config) for item in items]
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for index in sorted(range(len(items)), key=lambda i: -len(items[i].data)):
-        lightest = loads.index(min(loads))
-        shares[lightest].append(index)
-        loads[lightest] += len(items[index].data)
     from kbtool.validate import semantics, xsd  # noqa: F401 - imported once, before forking
 
-    xsd.schema()
-    children = [(_fork(items, share, config), share) for share in shares[1:]]
+    xsd.quick_schema()
+    order = sorted(range(len(items)), key=lambda i: -len(items[i].data))
+    children = [_fork(items, order, queue, config) for _ in range(workers - 1)]
     results: list[_Result | None] = [None] * len(items)
-    for index in shares[0]:
-        results[index] = _check_item(items[index], config)
-    for child, share in children:
-        for index, result in zip(share, _collect_child(*child, len(share)), strict=True):
-            results[index] = result if result is not None else _check_item(items[index], config)
+    try:
+        for index in _take(order, *queue):
+            results[index] = _check_item(items[index], config)
+    finally:
+        os.close(queue[0])
+    for child in children:
+        for index, result in _collect_child(*child):
+            results[index] = result
     return [
         r if r is not None else _check_item(i, config) for r, i in zip(results, items, strict=True)
     ]
+
+
+# The queue: up to 1,024 batch numbers of 4 bytes, one page, which any pipe holds (so the
+# parent can fill it before a child reads); reads of 4 bytes from a pipe are atomic.
+_TOKEN, _TOKENS = 4, 1024
+
+
+def _queue(count: int) -> tuple[int, int] | None:
+    """A pipe holding the numbers of the batches of ``count`` files, its writing end closed:
+    (read fd, files a batch); None when it cannot be made."""
+    size = -(-count // _TOKENS)
+    data = b"".join(start.to_bytes(_TOKEN, "little") for start in range(0, count, size))
+    try:
+        read_fd, write_fd = os.pipe()
+    except OSError:
+        return None
+    try:
+        os.set_blocking(write_fd, False)
+        written = os.write(write_fd, data)
+    except OSError:
+        written = 0
+    finally:
+        os.close(write_fd)
+    if written != len(data):
+        os.close(read_fd)
+        return None
+    return read_fd, size
+
+
+def _take(order: list[int], queue: int, size: int) -> Iterator[int]:
+    """File indices, a batch at a time from the queue, until it is empty."""
+    while len(token := os.read(queue, _TOKEN)) == _TOKEN:
+        start = int.from_bytes(token, "little")
+        yield from order[start : start + size]
 
 
 def _check_item(item: _Item, config: Config) -> _Result:
     return check_one(item.path, item.rel, item.data, config)
 
 
-def _fork(items: list[_Item], share: list[int], config: Config) -> tuple[int, int]:
-    """Start a child that checks ``share`` and writes the results to a pipe: (pid, read fd)."""
+def _fork(
+    items: list[_Item], order: list[int], queue: tuple[int, int], config: Config
+) -> tuple[int, int]:
+    """Start a child that checks files from the queue and writes their results to a pipe:
+    (pid, read fd)."""
     import marshal
 
     read_fd, write_fd = os.pipe()
@@ -346,9 +398,9 @@ def _fork(items: list[_Item], share: list[int], config: Config) -> tuple[int, in
         try:
             os.close(read_fd)
             rows = []
-            for index in share:
+            for index in _take(order, *queue):
                 result, errors = _check_item(items[index], config)
-                rows.append((result.findings, result.facts, result.parsed, errors))
+                rows.append((index, result.findings, result.facts, result.parsed, errors))
             data = marshal.dumps(rows)
             view = memoryview(data)
             while view:
@@ -360,8 +412,8 @@ def _fork(items: list[_Item], share: list[int], config: Config) -> tuple[int, in
     return pid, read_fd
 
 
-def _collect_child(pid: int, read_fd: int, count: int) -> list[_Result | None]:
-    """The results a child sent, or Nones when it failed."""
+def _collect_child(pid: int, read_fd: int) -> list[tuple[int, _Result]]:
+    """(index, result) of each file a child checked; none when it failed."""
     import marshal
 
     chunks = []
@@ -370,9 +422,9 @@ def _collect_child(pid: int, read_fd: int, count: int) -> list[_Result | None]:
             chunks.append(block)
     _, status = os.waitpid(pid, 0)
     if status != 0:
-        return [None] * count
+        return []
     try:
         rows = marshal.loads(b"".join(chunks))  # noqa: S302 - written by our own child
-        return [(CachedFile(f, x, p), e) for f, x, p, e in rows]
+        return [(i, (CachedFile(f, x, p), e)) for i, f, x, p, e in rows]
     except (ValueError, EOFError, TypeError):
-        return [None] * count
+        return []

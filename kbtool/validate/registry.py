@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -55,6 +54,8 @@ def load_plugins() -> None:
         try:
             importlib.import_module(name)
         except Exception as exc:
+            import traceback
+
             last = traceback.extract_tb(exc.__traceback__)[-1:]
             where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
             PLUGIN_ERRORS.append(

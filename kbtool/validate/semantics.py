@@ -13,12 +13,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from kbtool.entryview import raw_text, read_entry
+from kbtool.entryview import raw_text
 from kbtool.fields import BY_KEY
 from kbtool.ids import id_problem
 from kbtool.kb import category_filename, is_category_file_name
 from kbtool.validate.context import FileContext, is_url, split_href
-from kbtool.versionspec import versions_problem
+from kbtool.versionspec import overlap_finding, versions_finding, versions_problem
 from kbtool.xmlnodes import line_of
 
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -31,12 +31,16 @@ _LIST_TAGS = dict(LISTS)
 _LIST, _FIELD = 1, 2
 _FIELDS = tuple(
     BY_KEY[k].xml
-    for k in ("date", "category", "test_cases", "references", "supersedes", "review_by")
+    for k in ("title", "date", "category", "test_cases", "references", "supersedes", "review_by")
 )
 _KINDS = {**dict.fromkeys(_LIST_TAGS, _LIST), **dict.fromkeys(_FIELDS, _FIELD)}
 
 
 def _text(el: Any) -> str:
+    """An element's text as written, stripped (what :func:`raw_text` reads, for less)."""
+    if not len(el):  # no child nodes (most elements): .text is all of it, for half the cost
+        text = el.text
+        return text.strip() if text else ""
     return raw_text(el).strip()
 
 
@@ -129,11 +133,17 @@ def _check_id(ctx: FileContext, el: Any, attr: str) -> str:
 
 
 def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]:
-    """Check one ``<learning>``; its facts (the short fields through the entry reader)."""
-    view = read_entry(entry, texts=False)
+    """Check one ``<learning>`` and return its facts, in one pass over its children.
+
+    The facts' title and category are the first such element's text, as
+    :func:`kbtool.entryview.read_entry` reads them."""
     entry_id = _check_id(ctx, entry, "id")
-    _check_versions(ctx, entry, None)
-    date = review_by = None
+    entry_versions = entry.get("versions")
+    if entry_versions is not None:
+        _check_versions(ctx, entry, None)
+        if versions_problem(entry_versions) is not None:
+            entry_versions = None  # reported once, on the learning
+    title = category = date = review_by = None
     refs: list[list[Any]] = []
     supersedes: list[list[Any]] = []
     test_cases: list[Any] = []
@@ -147,23 +157,25 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                 _duplicates(ctx, child.iterchildren(_LIST_TAGS[tag]), fold=tag == "tags")
             if tag != "symptoms":
                 continue
-            entry_versions = entry.get("versions")
-            if entry_versions is not None and versions_problem(entry_versions) is not None:
-                entry_versions = None  # reported once, on the learning
             for symptom in child:
                 _machine_specific(ctx, symptom)
-                _check_versions(ctx, symptom, entry_versions)
+                if symptom.get("versions") is not None:
+                    _check_versions(ctx, symptom, entry_versions)
+        elif tag == "title":
+            if title is None:
+                title = _text(child)
         elif tag == "date":
             value = _date(ctx, child)
             date = [value, line_of(child), 0] if value else None  # column found on demand
         elif tag == "category":
-            category = _text(child)  # each <category> (a second one is also KB2xx)
-            if meta_category and category and category != meta_category:
+            text = _text(child)  # each <category> (a second one is also KB2xx)
+            if category is None:
+                category = text
+            if meta_category and text and text != meta_category:
                 ctx.report(
                     child,
                     "KB304",
-                    f"entry category {category!r} differs from the "
-                    f"file's category {meta_category!r}",
+                    f"entry category {text!r} differs from the file's category {meta_category!r}",
                 )
         elif tag == "test-case":
             test_cases.append(child)
@@ -182,9 +194,9 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
         _duplicates(ctx, test_cases)
     if len(refs) + len(supersedes) > 1:
         _duplicate_refs(ctx, entry)
-    status = (view.status or "active").strip()
+    status = (entry.get("status") or "active").strip()
     # the entry's column is found on demand (EntryFacts.col)
-    row = [entry_id, view.line, 0, status, view.title, view.category, date, review_by]
+    row = [entry_id, line_of(entry), 0, status, title or "", category or "", date, review_by]
     return [*row, refs, supersedes]
 
 
@@ -360,8 +372,6 @@ def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
 def _check_versions(ctx: FileContext, el: Any, entry_versions: str | None) -> None:
     """KB313/KB326-KB328 on an element's ``versions``; KB329 when a symptom's range never
     meets its learning's."""
-    from kbtool.versionspec import overlap_finding, versions_finding
-
     value = el.get("versions")
     if value is None:
         return
