@@ -56,6 +56,8 @@ def raw_text(el: etree._Element) -> str:
     """An element's text as written (no comments or PIs), without its tail."""
     # The element's own module is loaded by the time it exists; look it up without an
     # import statement, which costs more than the call itself here (~10 times an entry).
+    if not len(el):  # no child nodes at all (either tree): .text is all of it
+        return el.text or ""
     light = sys.modules.get("kbtool.lightxml")
     if light is not None and isinstance(el, light.Element):  # kbtool.lightxml's tree
         return "".join(el.itertext())
