@@ -291,3 +291,28 @@ def test_links_output_is_deterministic(tmp_path: Path) -> None:
     shutil.copytree(LINKS_KB, root)
     runs = {cli("--root", str(root), "links", "--format", f).out for f in ("dot",) * 3}
     assert len(runs) == 1
+
+
+@pytest.mark.parametrize(
+    "kb",
+    ["repo", "links_kb", "render_kb", "search/kb", "site_hostile", "render_hints", "broken"],
+)
+def test_the_index_gives_the_graph_parsing_gives(tmp_path: Path, kb: str) -> None:
+    """``kbtool links`` reads the graph from the index (no XML parsed): the same entries,
+    links, lines and findings as parsing every file, broken files included."""
+    from kbtool.reports.links import graph_from_index, to_text
+
+    root = tmp_path / "kb"
+    source = HERE.parent if kb in ("repo", "broken") else HERE / "fixtures" / kb
+    shutil.copytree(source / "learnings", root / "learnings")
+    if (source / "kbtool.toml").is_file():
+        shutil.copy(source / "kbtool.toml", root / "kbtool.toml")
+    if kb == "broken":
+        (root / "learnings" / "zz_broken.xml").write_text("<specification><learnings>", "utf-8")
+    config = load_config(root=root)
+    parsed, indexed = build_graph(config, use_cache=False), graph_from_index(config)
+    assert indexed.to_dict() == parsed.to_dict()
+    assert to_text(indexed) == to_text(parsed)
+    assert indexed.findings() == parsed.findings()
+    assert set(indexed.files) == set(parsed.files)
+    assert (kb == "broken") == bool(indexed.unreadable)

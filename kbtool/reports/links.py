@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from kbtool.diagnostics import Diagnostic
@@ -308,6 +308,7 @@ class LinkGraph:
         self.config = config
         self.entries: dict[str, EntryNode] = {}
         self.files: dict[str, list[str]] = {}  # XML file -> ids in it
+        self.unreadable: list[tuple[str, str]] = []  # (file, why): from the index only
         self.hrefs: list[Href] = []
         self.entry_refs: list[tuple[str, str, str, str, int]] = []  # (from, to, kind, file, line)
         self.reports: dict[str, ReportNode] = {}
@@ -805,6 +806,49 @@ def build_graph(
     graph.load_reports(cache)
     if cache is not None:
         cache.save()
+    return graph
+
+
+def graph_from_index(config: Config, notice: Callable[[str], None] | None = None) -> LinkGraph:
+    """:func:`build_graph` from the search index: the same graph, without parsing the KB's
+    files (``kbtool links`` reads no XML when the index is fresh). The files the index could
+    not read are in ``graph.unreadable``."""
+    from kbtool.search.index import query_index
+    from kbtool.search.unreadable import unreadable_in
+
+    def read(conn: Any) -> tuple[list[Any], list[Any], list[Any], list[tuple[str, str]]]:
+        files = conn.execute("SELECT path FROM files ORDER BY path").fetchall()
+        entries = conn.execute(
+            "SELECT rowid, id, path, line, title FROM entries ORDER BY path, line, rowid"
+        ).fetchall()
+        refs = conn.execute(
+            "SELECT entry, kind, target, line FROM refs WHERE entry IN (SELECT rowid FROM "
+            "entries) ORDER BY entry, rowid"
+        ).fetchall()
+        return files, entries, refs, unreadable_in(conn)
+
+    files, entries, refs, unreadable = query_index(
+        config, read, empty=lambda got: not got[0], notice=notice
+    )
+    links: dict[int, list[tuple[str, str, int]]] = {}
+    for entry, kind, target, line in refs:
+        links.setdefault(entry, []).append((kind, target, line))
+    graph = LinkGraph(config)
+    for (path,) in files:
+        graph.add_file(path)
+    for rowid, entry_id, path, line, title in entries:
+        node = EntryNode(entry_id, path, line, 0, " ".join(title.split()))
+        graph.add_entry(node)
+        mine = links.get(rowid, [])
+        for kind, target, at in [x for x in mine if x[0] != "supersedes"]:
+            if kind == "learning" or target:
+                graph.add_ref(node, kind, target, at)
+        for kind, target, at in [x for x in mine if x[0] == "supersedes"]:
+            graph.add_ref(node, kind, target, at)
+    graph.unreadable = unreadable
+    cache = ReportCache(config)
+    graph.load_reports(cache)
+    cache.save()
     return graph
 
 

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-SCHEMA_VERSION = 6  # 6: entries.versions
+SCHEMA_VERSION = 7  # 6: entries.versions; 7: refs.line (kbtool links reads the index)
 APPLICATION_ID = 0x6B62746C  # "kbtl"
 INDEX_NAME = "index.db"
 LOCK_NAME = "index.lock"
@@ -109,7 +109,8 @@ CREATE TABLE refs (
     entry INTEGER NOT NULL,
     kind TEXT NOT NULL,         -- learning | supersedes | fix-report | issue | link
     target TEXT NOT NULL,
-    label TEXT NOT NULL
+    label TEXT NOT NULL,
+    line INTEGER NOT NULL       -- of the reference element (0: unknown)
 );
 -- Rows of entries that were re-read or removed stay in the contentless tables (they cannot
 -- forget a row without its old text) and in ``tags``: every query joins ``entries``, which
@@ -827,7 +828,7 @@ _INSERTS = (
     ("body", BODY_INSERT),
     ("tags", "INSERT INTO tags VALUES (?, ?)"),
     ("symptoms", "INSERT INTO symptoms VALUES (?, ?, ?, ?, ?, ?)"),
-    ("refs", "INSERT INTO refs VALUES (?, ?, ?, ?)"),
+    ("refs", "INSERT INTO refs VALUES (?, ?, ?, ?, ?)"),
 )
 #: The "did you mean" words are the short fields' again, unstemmed: made from the head rows
 #: by SQLite (the fields, a line each), not carried a second time from the workers.

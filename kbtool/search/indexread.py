@@ -101,7 +101,7 @@ def entry_rows(rel: str, entries: list[EntryView]) -> Rows:
         rows.head.append((rowid, title, symptom_text, tag_text, category))
         rows.body.append((rowid, f"{e.description}\n{e.body}"))
         rows.tags.extend((rowid, t.lower()) for t in tags)
-        rows.refs.extend((rowid, r.kind, r.target, r.label) for r in e.links)
+        rows.refs.extend((rowid, r.kind, r.target, r.label, r.line) for r in e.links)
         for text, versions in e.symptoms:
             for line in [ln for ln in text.splitlines() if ln.strip()][:5]:
                 sig, message, found = line_keys(line)

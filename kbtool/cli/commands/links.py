@@ -21,13 +21,11 @@ OPTS = (
 
 
 def run(*, root: str | Path | None, entry_id: str | None, fmt: str) -> int:
-    from kbtool.kb import KnowledgeBase
-    from kbtool.reports.links import build_graph, to_dot, to_mermaid, to_text
-    from kbtool.search.unreadable import count_unparsed
+    from kbtool.reports.links import graph_from_index, to_dot, to_mermaid, to_text
+    from kbtool.search.unreadable import warn_unreadable
 
     config = config_at(root)
-    kb = KnowledgeBase.load(config)
-    graph = build_graph(config, kb)
+    graph = graph_from_index(config, notice)  # the index's entries and links: no XML parsed
     if entry_id is not None and entry_id not in graph.entries:
         from kbtool.render.plan import unknown_id
 
@@ -39,5 +37,5 @@ def run(*, root: str | Path | None, entry_id: str | None, fmt: str) -> int:
     else:
         writer = {"text": to_text, "mermaid": to_mermaid, "dot": to_dot}[fmt]
         sys.stdout.write(writer(graph, entry_id))
-    count_unparsed(kb.sources, config, notice)
+    warn_unreadable(config, notice, graph.unreadable)
     return 0
