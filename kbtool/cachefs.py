@@ -68,6 +68,12 @@ _IPAD = bytes(b ^ 0x36 for b in range(256))
 _OPAD = bytes(b ^ 0x5C for b in range(256))
 
 
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of ``data`` in hex, without loading OpenSSL (see :func:`_sha256`)."""
+    digest: str = _sha256()(data).hexdigest()
+    return digest
+
+
 def _sha256() -> Callable[[bytes], Any]:
     """SHA-256 without OpenSSL when the interpreter has its own (``_sha256``, ``_sha2`` from
     Python 3.12), else hashlib's."""
@@ -91,10 +97,23 @@ def unseal(key: bytes, blob: bytes | None) -> bytes | None:
     """The body of a sealed blob, or None when the signature does not match."""
     if blob is None or len(blob) <= MAC_SIZE:
         return None
-    import hmac  # compare_digest: only when a sealed cache is read
-
     body, mac = blob[:-MAC_SIZE], blob[-MAC_SIZE:]
-    return body if hmac.compare_digest(mac, sign(key, body)) else None
+    return body if _compare_digest()(mac, sign(key, body)) else None
+
+
+def _compare_digest() -> Callable[[bytes, bytes], bool]:
+    """A constant-time compare: ``hmac.compare_digest`` is ``_operator._compare_digest``,
+    taken from there so that reading a cache does not load OpenSSL (``hmac`` imports
+    ``_hashlib``: a few ms of ``kbtool show``); hmac's own when that name is gone."""
+    try:
+        from _operator import _compare_digest
+
+        found: Callable[[bytes, bytes], bool] = _compare_digest
+    except ImportError:
+        import hmac
+
+        found = hmac.compare_digest
+    return found
 
 
 def vcs_component(root: Path, folder: Path) -> str | None:

@@ -158,7 +158,7 @@ def test_generated_documents_read_as_lxml_reads_them(data: bytes) -> None:
 
 
 def test_show_reads_without_lxml(tmp_path: Path) -> None:
-    """Nor dataclasses, typing or tomllib (a kbtool.toml as ``kbtool init`` writes it; the
+    """Nor dataclasses, typing, tomllib or OpenSSL (a kbtool.toml as ``kbtool init`` writes it; the
     repository's own pyproject.toml is past simpletoml, so tomllib reads it)."""
     import shutil
 
@@ -177,7 +177,7 @@ def test_show_reads_without_lxml(tmp_path: Path) -> None:
     imported_modules(["index"], tmp_path)  # building the index reads every file with lxml
     # the first show also reads the fix report (markdown-it) into the link cache
     imported_modules(["show", "async-context-manager-dependency-injection"], tmp_path)
-    heavy = {"lxml", "lxml.etree", "dataclasses", "typing", "tomllib"}
+    heavy = {"lxml", "lxml.etree", "dataclasses", "typing", "tomllib", "_hashlib", "hmac"}
     for argv in (
         ["show", "async-context-manager-dependency-injection"],  # detectors, report backlinks
         ["show", "async-context-manager-dependency-injection", "--format", "json"],

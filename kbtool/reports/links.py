@@ -18,7 +18,6 @@ A bare id counts only when an entry has it (any hyphenated word could be one).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -756,7 +755,9 @@ def _scan_file(config: Config, rel: str, cache: ReportCache | None) -> ReportNod
             rel=rel,
             errors=[(data.line, data.col, "KB406", f"cannot read the report: {data.message}")],
         )
-    digest = hashlib.sha256(data).hexdigest()
+    from kbtool import cachefs
+
+    digest = cachefs.sha256_hex(data)  # no OpenSSL at start-up (kbtool show)
     cached = cache.get(digest) if cache is not None else None
     if cached is not None:
         cached.rel = rel

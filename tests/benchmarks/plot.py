@@ -95,14 +95,24 @@ def table(runs: list[dict[str, Any]]) -> str:
             [ms(r["update"], r["python_c_pass"]) for r in runs],
         ),
     ]
-    if all("validate" in r for r in runs):
+    if any("validate" in r for r in runs):
         lines.append(
             (
                 "validate, no cache (× xmllint --noout --schema)",
-                [f"{r['validate']:,.2f} s ({r['validate'] / r['xmllint']:.1f}×)" for r in runs],
+                [
+                    f"{r['validate']:,.2f} s ({r['validate'] / r['xmllint']:.1f}×)"
+                    if "validate" in r
+                    else "not run"
+                    for r in runs
+                ],
             )
         )
-        lines.append(("xmllint --noout --schema", [f"{r['xmllint']:,.2f} s" for r in runs]))
+        lines.append(
+            (
+                "xmllint --noout --schema",
+                [f"{r['xmllint']:,.2f} s" if "xmllint" in r else "not run" for r in runs],
+            )
+        )
     for name in runs[0]["queries"]:
         lines.append(
             (
@@ -119,6 +129,18 @@ def table(runs: list[dict[str, Any]]) -> str:
                 [
                     f"{r['queries'][name]['rg'] * 1000:.0f} ms "
                     f"({r['queries'][name]['kbtool'] / r['queries'][name]['rg']:.1f}×)"
+                    for r in runs
+                ],
+            )
+        )
+    for name in runs[0].get("watched") or {}:
+        lines.append(
+            (
+                f"with `kbtool index --watch` running: {name} (× python -c pass)",
+                [
+                    ms(r["watched"][name]["kbtool"], r["watched"][name]["python_c_pass"])
+                    if name in (r.get("watched") or {})
+                    else "not run"
                     for r in runs
                 ],
             )
