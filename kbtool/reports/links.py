@@ -31,6 +31,7 @@ from kbtool.reports.files import walk_reports
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
+    import sqlite3
     from typing import Any
 
     from markdown_it.tree import SyntaxTreeNode
@@ -817,7 +818,9 @@ def graph_from_index(config: Config, notice: Callable[[str], None] | None = None
     from kbtool.search.index import query_index
     from kbtool.search.unreadable import unreadable_in
 
-    def read(conn: Any) -> tuple[list[Any], list[Any], list[Any], list[tuple[str, str]]]:
+    def read(
+        conn: sqlite3.Connection,
+    ) -> tuple[list[Any], list[Any], list[Any], list[tuple[str, str]]]:
         files = conn.execute("SELECT path FROM files ORDER BY path").fetchall()
         entries = conn.execute(
             "SELECT rowid, id, path, line, title FROM entries ORDER BY path, line, rowid"
