@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from functools import total_ordering
 
 from kbtool.records import FrozenRecord
 from kbtool.textsafe import display_path, sanitize
@@ -20,6 +21,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+@total_ordering
 class Diagnostic(FrozenRecord):
     """One finding at a place in a file. ``line``/``col`` are 1-based; 0 means unknown.
 
@@ -54,25 +56,10 @@ class Diagnostic(FrozenRecord):
         values = {name: getattr(self, name) for name in self.__slots__}
         return Diagnostic(**{**values, **changes})
 
-    def __lt__(self, other: Any) -> bool:
+    def __lt__(self, other: Any) -> bool:  # the other comparisons: functools.total_ordering
         if other.__class__ is not self.__class__:
             return NotImplemented
         return self._values() < other._values()
-
-    def __le__(self, other: Any) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() <= other._values()
-
-    def __gt__(self, other: Any) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() > other._values()
-
-    def __ge__(self, other: Any) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() >= other._values()
 
     def format(self) -> str:
         where = f"{sanitize(self.path)}:{self.line}:{self.col}"

@@ -231,12 +231,14 @@ def read_light(data: bytes) -> etree._Element | None:
 def read_fragment(text: str) -> etree._Element | None:
     """Kept-as-is XML (a detector, an extra) parsed for reading; None when it is not
     well-formed or holds a DTD."""
+    from kbtool import lightxml
+
     data = text.encode("utf-8")
-    quick = read_light(data)
-    if quick is not None:
-        return quick
     if find_doctype(data) is not None:
         return None
+    quick = lightxml.parse(data)
+    if quick is not None:
+        return quick  # type: ignore[return-value]  # answers as an lxml element does
     from lxml import etree
 
     try:

@@ -329,6 +329,17 @@ class LinkGraph:
         else:
             self.hrefs.append(Href(entry.id, kind, target, entry.file, line, col))
 
+    def add_links(self, entry: EntryNode, links: Iterable[tuple[str, str, int]]) -> None:
+        """An entry's ``(kind, target, line)`` references as written, supersedes last; a
+        non-learning reference without a target is left out."""
+        links = list(links)
+        for kind, target, line in links:
+            if kind != "supersedes" and (kind == "learning" or target):
+                self.add_ref(entry, kind, target, line)
+        for kind, target, line in links:
+            if kind == "supersedes":
+                self.add_ref(entry, kind, target, line)
+
     def _rel(self, path: Path) -> str | None:
         try:
             return Path(os.path.normpath(path)).relative_to(self.config.root).as_posix()
@@ -799,12 +810,13 @@ def build_graph(
             entry = EntryNode(ref.id, rel, ref.line, 0, ref.title)
             graph.add_entry(entry)
             links = read_entry(ref.element, texts=False, links=True).links
-            for link in [x for x in links if x.kind != "supersedes"]:
-                if link.kind == "learning" or link.target:
-                    graph.add_ref(entry, link.kind, link.target, link.line)
-            for link in [x for x in links if x.kind == "supersedes"]:
-                graph.add_ref(entry, "supersedes", link.target, link.line)
-    cache = ReportCache(config) if use_cache else None
+            graph.add_links(entry, ((x.kind, x.target, x.line) for x in links))
+    return _with_reports(graph, use_cache=use_cache)
+
+
+def _with_reports(graph: LinkGraph, *, use_cache: bool = True) -> LinkGraph:
+    """``graph`` with the KB's reports read into it (through the report cache)."""
+    cache = ReportCache(graph.config) if use_cache else None
     graph.load_reports(cache)
     if cache is not None:
         cache.save()
@@ -825,9 +837,9 @@ def graph_from_index(config: Config, notice: Callable[[str], None] | None = None
         entries = conn.execute(
             "SELECT rowid, id, path, line, title FROM entries ORDER BY path, line, rowid"
         ).fetchall()
+        # refs holds only live entries' rows (an update deletes a changed file's)
         refs = conn.execute(
-            "SELECT entry, kind, target, line FROM refs WHERE entry IN (SELECT rowid FROM "
-            "entries) ORDER BY entry, rowid"
+            "SELECT entry, kind, target, line FROM refs ORDER BY entry, rowid"
         ).fetchall()
         return files, entries, refs, unreadable_in(conn)
 
@@ -841,19 +853,11 @@ def graph_from_index(config: Config, notice: Callable[[str], None] | None = None
     for (path,) in files:
         graph.add_file(path)
     for rowid, entry_id, path, line, title in entries:
-        node = EntryNode(entry_id, path, line, 0, " ".join(title.split()))
+        node = EntryNode(entry_id, path, line, 0, title)  # the index collapsed its spaces
         graph.add_entry(node)
-        mine = links.get(rowid, [])
-        for kind, target, at in [x for x in mine if x[0] != "supersedes"]:
-            if kind == "learning" or target:
-                graph.add_ref(node, kind, target, at)
-        for kind, target, at in [x for x in mine if x[0] == "supersedes"]:
-            graph.add_ref(node, kind, target, at)
+        graph.add_links(node, links.get(rowid, []))
     graph.unreadable = unreadable
-    cache = ReportCache(config)
-    graph.load_reports(cache)
-    cache.save()
-    return graph
+    return _with_reports(graph)
 
 
 def graph_from_facts(kb: Any) -> LinkGraph:
@@ -866,10 +870,7 @@ def graph_from_facts(kb: Any) -> LinkGraph:
             graph.add_entry(entry)
             for ref in (*e.refs, *e.supersedes):
                 graph.add_ref(entry, ref.kind, ref.target, ref.line, ref.col)
-    cache = ReportCache(kb.config)
-    graph.load_reports(cache)
-    cache.save()
-    return graph
+    return _with_reports(graph)
 
 
 # ------------------------------------------------------------------ output formats

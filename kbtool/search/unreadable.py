@@ -3,8 +3,9 @@
 A malformed category file gives no entries, so ``search``, ``list``, ``show`` … would act
 as if its entries never existed. After such a command has run, the index knows which files
 gave no entries and why (``files.error``); :func:`warn_unreadable` turns that into one line
-on stderr pointing at ``kbtool validate``. Commands that read the XML themselves (``links``,
-``render``, ``plan``) count their unparsed sources with :func:`count_unparsed`.
+on stderr pointing at ``kbtool validate`` (``links`` too: it reads its graph from the
+index). Commands that read the XML themselves (``render``, ``plan``) count their unparsed
+sources with :func:`count_unparsed`.
 
 :func:`find_id_in_unreadable` is the cheap text scan ``show`` uses when an id is in no
 readable file: ``id="…"`` in the raw bytes of the unreadable ones, with its line.
