@@ -145,6 +145,7 @@ LAYERS: dict[str, int] = {
     "kbtool.entryview": CORE,
     "kbtool.errors": CORE,
     "kbtool.fields": CORE,
+    "kbtool.forked": CORE,
     "kbtool.ids": CORE,
     "kbtool.isolation": CORE,
     "kbtool.kb": CORE,

@@ -15,6 +15,7 @@ from search_kb import FIXTURES, copy_kb
 
 from kbtool.config import Config
 from kbtool.kb import iter_xml_paths
+from kbtool.search import stamps
 from kbtool.search.fulltext import search_entries
 from kbtool.search.index import (
     APPLICATION_ID,
@@ -326,7 +327,7 @@ def test_reader_never_sees_a_half_built_index(tmp_path: Path) -> None:
 
 def _aged(config: Config) -> None:
     """Every XML file dated 10 s back: none is racy, so an update stores the one-value
-    stamps (kbtool.search.index._stamps) that queries compare."""
+    stamps (kbtool.search.stamps.value) that queries compare."""
     for path in config.learnings_dir.rglob("*.xml"):
         info = path.stat()
         os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns - 10_000_000_000))
@@ -352,8 +353,8 @@ def test_the_one_value_check_sees_each_kind_of_change(tmp_path: Path) -> None:
     assert not stale()
     with sqlite3.connect(index_path(config)) as conn:  # what the update saved, the walk gives
         stored = conn.execute("SELECT value FROM meta WHERE key = 'stamps'").fetchone()[0]
-    assert stored == index_module._stamps(index_module._scan(config))
-    scanned = index_module._scan(config)
+    assert stored == stamps.value(stamps.scan(config))
+    scanned = stamps.scan(config)
     assert [base for base, *_ in scanned] == ["learnings/", "learnings/sub/deeper/"]
     target = deeper / "z.xml"
     folder_mtime = deeper.stat().st_mtime_ns
@@ -372,3 +373,77 @@ def test_the_one_value_check_sees_each_kind_of_change(tmp_path: Path) -> None:
     assert not stale()
     (config.learnings_dir / "sub" / "gone.xml").symlink_to(tmp_path / "nowhere.xml")
     assert stale()
+
+
+def _speculating(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every KB checked beside the read (not only one of 1,000 files or more); the list
+    collects each check started in a child."""
+    from kbtool import forked
+
+    if not hasattr(os, "fork") or forked.cores() < 2:
+        pytest.skip("no fork or a single core here")
+    assert forked.can_fork(), "a thread another test left running"
+    started: list[object] = []
+    real = forked.Forked.start
+
+    def start(work, keep=()):  # type: ignore[no-untyped-def]
+        pending = real(work, keep)
+        started.append(pending)
+        return pending
+
+    monkeypatch.setattr(stamps, "BESIDE_FROM_FILES", 0)
+    monkeypatch.setattr(forked.Forked, "start", staticmethod(start))
+    return started
+
+
+def test_a_check_beside_the_read_sees_each_kind_of_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _speculating(monkeypatch)
+    config = copy_kb(tmp_path)
+    aside = tmp_path / "aside.xml"
+    shutil.move(config.learnings_dir / "database_migrations.xml", aside)
+    _aged(config)
+    _update(config)
+    assert _ids(config, "cursor"), "the fixture has the word"
+    assert len(started) == 1 and started[0] is not None, "the check ran in a child"
+
+    target = config.learnings_dir / "api_http.xml"
+    folder_mtime = target.parent.stat().st_mtime_ns
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("Cursor", "Qzxwvu", 1), encoding="utf-8")  # same size
+    _touch_later(target)
+    os.utime(target.parent, ns=(folder_mtime, folder_mtime))  # edited in place
+    assert _ids(config, "qzxwvu"), "the read of the old index was not the answer"
+    assert len(started) == 2, "one check beside the read; the update's own check is here"
+
+    _aged(config)
+    _update(config)
+    target.unlink()
+    assert _ids(config, "qzxwvu") == []
+    before = set(_ids(config, "migration", limit=50))
+    shutil.move(aside, config.learnings_dir / "database_migrations.xml")
+    after = set(_ids(config, "migration", limit=50))
+    assert before < after
+
+
+def test_a_check_that_fails_in_the_child_is_done_again_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _speculating(monkeypatch)
+    config = copy_kb(tmp_path)
+    _aged(config)
+    _update(config)
+    parent = os.getpid()
+    real_stamps_of = stamps.stamps_of
+
+    def stamps_of(folder: str, names: list[str]) -> tuple[list[int], list[int]]:
+        if os.getpid() != parent:
+            raise OSError("the child cannot read the folder")
+        return real_stamps_of(folder, names)
+
+    monkeypatch.setattr(stamps, "stamps_of", stamps_of)
+    notices: list[str] = []
+    assert _ids(config, "cursor", notice=notices.append)
+    assert started and started[0] is not None
+    assert notices == [], "a failed check is not a change: nothing was rebuilt"

@@ -17,7 +17,7 @@ from search_kb import copy_kb
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
-from kbtool.search import index as index_module
+from kbtool.search import stamps
 from kbtool.search.fulltext import search_entries
 from kbtool.search.index import open_index
 from kbtool.search.watch import WATCH_LOCK, vouched, watch
@@ -76,13 +76,13 @@ def started(tmp_path: Path) -> Iterator[Watcher]:
 
 def _no_walk(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     walks: list[int] = []
-    real = index_module._scan
+    real = stamps.listed
 
-    def counted(config: Config) -> list[index_module.Scanned]:
+    def counted(config: Config) -> list[stamps.Listed]:
         walks.append(1)
         return real(config)
 
-    monkeypatch.setattr(index_module, "_scan", counted)
+    monkeypatch.setattr(stamps, "listed", counted)
     return walks
 
 

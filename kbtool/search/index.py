@@ -21,8 +21,6 @@ so an up-to-date search never imports lxml.
 
 from __future__ import annotations
 
-import functools
-import operator
 import os
 import sqlite3
 import time
@@ -30,10 +28,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from kbtool import cachefs
-from kbtool.config import SKIP_DIRS, Config
+from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.records import Record
-from kbtool.search import indexplace, watch
+from kbtool.search import indexplace, stamps, watch
 from kbtool.search.indexplace import Place
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
@@ -279,13 +277,24 @@ class Index:
         lock: _Lock,
         report: IndexUpdate,
         place: Place | None = None,
+        check: stamps.Beside | None = None,
     ):
         self.conn = conn
         self._lock = lock
         self.report = report
         self._place = place
+        self._check = check
+
+    def stale(self) -> bool:
+        """Whether a file of the KB changed since the index was brought up to date. Always
+        False but for an index opened with ``speculate``: its check ran beside the reads
+        made so far, and their answers stand only when this is False."""
+        check, self._check = self._check, None
+        return check is not None and check.stale()
 
     def close(self) -> None:
+        if self._check is not None:
+            self._check.abandon()
         self.conn.close()
         self._lock.close()
         if self._place is not None:
@@ -396,6 +405,7 @@ def open_index(
     check: bool = False,
     counts: bool = False,
     progress: Progress | None = None,
+    speculate: bool = False,
 ) -> Index:
     """The index of ``config``'s KB, brought up to date first. Use as a context manager.
 
@@ -403,6 +413,10 @@ def open_index(
     index that looks sound; ``counts`` fills the report's totals even when nothing changed
     (queries skip that). ``notice`` receives the one-line notices (rebuilds);
     ``progress`` (files read, files to read) after each batch of files read.
+
+    With ``speculate``, a large KB's freshness check may run in a child process while the
+    caller reads the index: the caller must then ask :meth:`Index.stale` after its reads,
+    and read again from a fresh index when it answers True (:func:`query_index` does).
     """
     started = time.perf_counter()
     place = indexplace.choose(config)
@@ -413,7 +427,7 @@ def open_index(
         if not place.writable:
             return _open_readonly(config, place, owner, notice, rebuild or check, started)
         return _open_writable(
-            config, place, owner, notice, rebuild, check, counts, progress, started
+            config, place, owner, notice, rebuild, check, counts, progress, started, speculate
         )
     except BaseException:
         place.cleanup()
@@ -430,6 +444,7 @@ def _open_writable(
     counts: bool,
     progress: Progress | None,
     started: float,
+    speculate: bool = False,
 ) -> Index:
     path = place.folder / INDEX_NAME
     lock_path = place.folder / LOCK_NAME
@@ -443,15 +458,21 @@ def _open_writable(
             problem = integrity_problem(conn)
         report = IndexUpdate()
         if conn is not None and not problem and not rebuild:
+            pending = None
             try:
-                stale = not watch.vouched(place.folder, config) and _stale(conn, config)
+                if watch.vouched(place.folder, config):
+                    stale = False
+                elif speculate and (stored := _stored_stamps(conn)) is not None:
+                    stale, pending = stamps.check_beside(stored, config)
+                else:
+                    stale = _stale(conn, config)
             except sqlite3.DatabaseError as exc:  # pages zeroed behind the header
                 stale, problem = True, f"corrupt ({exc})"
             if not stale:
                 if counts:
                     _fill_counts(conn, report)
                 report.seconds = time.perf_counter() - started
-                return Index(conn, lock, report, place)
+                return Index(conn, lock, report, place, pending)
             if problem:
                 rebuild = True
         if conn is not None:
@@ -520,24 +541,35 @@ def query_index(
     empty: Callable[[T], bool],
     notice: Notice | None = None,
     progress: Progress | None = None,
+    speculate: bool = True,
 ) -> T:
     """Run a read against the up-to-date index.
+
+    On a large KB the freshness check runs beside the read (``speculate``: see
+    :func:`open_index`); when it finds a file changed, the index is brought up to date and
+    the read runs again.
 
     When it finds nothing, probe the index (a corrupt FTS5 index can answer with no rows
     rather than an error: :func:`probe_problem`); when that probe fails or SQLite says the
     database is damaged, rebuild it with a notice and run the read again. Never an empty
     answer from a broken cache.
     """
-    with open_index(config, notice=notice, progress=progress) as index:
+    stale = False
+    with open_index(config, notice=notice, progress=progress, speculate=speculate) as index:
         try:
             result = run(index.conn)
-            if not empty(result):
+            stale = index.stale()  # its check ran beside the read: the answer is of old files
+            if not stale and not empty(result):
                 return result
-            problem = probe_problem(index.conn)
+            problem = "" if stale else probe_problem(index.conn)
         except sqlite3.DatabaseError as exc:
             problem = f"corrupt ({exc})"
-        if not problem:
+        if not problem and not stale:
             return result
+    if not problem:  # closed first: bringing it up to date takes the lock a read shares
+        return query_index(
+            config, run, empty=empty, notice=notice, progress=progress, speculate=False
+        )
     if notice is not None:
         notice(f"search index {problem}: rebuilding it from the entries")
     with open_index(config, rebuild=True, progress=progress) as index:
@@ -593,127 +625,9 @@ def _walk(config: Config) -> list[tuple[str, int, int, str]]:
     them; size and mtime are -1 when the file cannot be stat'ed."""
     return [
         (base + name, size, mtime, f"{folder}/{name}")
-        for base, folder, names, sizes, mtimes in _scan(config)
+        for base, folder, names, sizes, mtimes in stamps.scan(config)
         for name, size, mtime in zip(names, sizes, mtimes, strict=True)
     ]
-
-
-#: One folder's XML files as :func:`_scan` finds them: (its path relative to the root with a
-#: trailing '/', its path, the files' names in order, their sizes, their mtimes).
-Scanned = tuple[str, str, list[str], list[int], list[int]]
-
-
-def _scan(config: Config) -> list[Scanned]:
-    """The XML files of the learnings folder, folder by folder (those with any), in the
-    order of ``kb.iter_xml_paths``: a folder's files by name, then its sub-folders by name.
-
-    This runs before every query (at 1M entries, for 20,000 files), so its loops are C's:
-    no ``Path`` objects, no tuple a file, each folder's relative path worked out once, and
-    each file's stamp from one ``stat`` relative to its open folder (no path to resolve).
-    """
-    top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, see above
-    root = str(config.root)
-    if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
-        stat = _stat(top, None)
-        folder, name = os.path.split(top)
-        return [(_relative(folder, root) + "/", folder, [name], [stat.size], [stat.mtime_ns])]
-    skip = skipped_folders(config)
-    out: list[Scanned] = []
-
-    def scan(folder: str) -> None:
-        try:
-            fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
-        except OSError:
-            return
-        try:
-            with os.scandir(fd) as listing:
-                entries = list(listing)
-            names, subdirs = _split(entries)
-            if names:
-                sizes, mtimes = _stamps_in(fd, names)
-                out.append((_relative(folder, root) + "/", folder, names, sizes, mtimes))
-        except OSError:
-            return
-        finally:
-            os.close(fd)
-        for name in subdirs:
-            path = f"{folder}/{name}"
-            if os.path.realpath(path) not in skip:
-                scan(path)
-
-    scan(top)
-    return out
-
-
-_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_SIZE = operator.attrgetter("st_size")
-_MTIME = operator.attrgetter("st_mtime_ns")
-
-
-def _split(entries: list[os.DirEntry[str]]) -> tuple[list[str], list[str]]:
-    """A folder listing's XML file names and the names of the sub-folders the index reads
-    (:func:`reads_folder`), each sorted."""
-    try:
-        folders = [e for e in entries if e.is_dir()]  # no system call but for a link
-    except OSError:  # a link that cannot be followed: one at a time
-        folders = [e for e in entries if _is_dir(e)]
-    names = [e.name for e in entries if e.name.endswith(".xml")]
-    if folders:  # a folder named like an XML file is a folder
-        taken = {e.name for e in folders}
-        names = [name for name in names if name not in taken]
-    names.sort()
-    return names, sorted(e.name for e in folders if _reads(e))
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _stamps_in(fd: int, names: list[str]) -> tuple[list[int], list[int]]:
-    """The sizes and mtimes of the files ``names`` in the open folder ``fd`` (-1 for a file
-    that cannot be stat'ed); links are followed, as reading the file does."""
-    try:
-        stats = list(map(functools.partial(os.stat, dir_fd=fd), names))
-    except OSError:  # one is gone or unreadable: one at a time
-        each = [_stat(name, fd) for name in names]
-        return [s.size for s in each], [s.mtime_ns for s in each]
-    return list(map(_SIZE, stats)), list(map(_MTIME, stats))
-
-
-def skipped_folders(config: Config) -> set[str]:
-    """The folders under the learnings folder that hold no entries: the cache, the reports."""
-    return {str(config.cache_dir), str(config.reports_dir)}
-
-
-def reads_folder(item: os.DirEntry[str], path: str, skip: set[str]) -> bool:
-    """Whether the index reads the sub-folder ``item`` (at ``path``): the one rule of the walk
-    and of the watcher (kbtool.search.watch), so the watcher watches what the index reads."""
-    return _reads(item) and os.path.realpath(path) not in skip
-
-
-def _reads(item: os.DirEntry[str]) -> bool:
-    """The part of :func:`reads_folder` the listing alone answers."""
-    return item.name not in SKIP_DIRS and not item.is_symlink()
-
-
-def _relative(path: str, root: str) -> str:
-    prefix = root + os.sep
-    rel = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, root)
-    return rel.replace(os.sep, "/")
-
-
-def _stat(name: str, folder_fd: int | None) -> Stat:
-    from kbtool.search.indexread import Stat
-
-    try:
-        info = os.stat(name, dir_fd=folder_fd)
-    except OSError:
-        return Stat(-1, -1)
-    return Stat(info.st_size, info.st_mtime_ns)
 
 
 def disk_files(config: Config) -> dict[str, tuple[str, Stat]]:
@@ -725,12 +639,9 @@ def disk_files(config: Config) -> dict[str, tuple[str, Stat]]:
 
 def _stale(conn: sqlite3.Connection, config: Config) -> bool:
     """Whether a file of the KB was added, removed or changed since the last update."""
-    try:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'stamps'").fetchone()
-    except sqlite3.DatabaseError:
-        row = None
-    if row is not None:  # one compare instead of reading every file's row
-        return bool(row[0] != _stamps(_scan(config)))
+    stored = _stored_stamps(conn)
+    if stored is not None:  # one compare instead of reading every file's row
+        return stamps.stale(stored, config)
     disk = disk_files(config)
     known = {
         row[0]: (row[1], row[2], row[3])
@@ -745,18 +656,13 @@ def _stale(conn: sqlite3.Connection, config: Config) -> bool:
     return False
 
 
-def _stamps(folders: Sequence[Scanned]) -> bytes:
-    """Every file's path, size and mtime, in the walk's order, as one value: the paths as
-    one string (NUL between them; built folder by folder, no string a file), the sizes and
-    the mtimes as two lists. Bytes, not strings, go into marshal (a string's bytes there
-    depend on whether it happens to be interned)."""
-    import marshal
-    from itertools import chain
-
-    paths = "\0".join(base + ("\0" + base).join(names) for base, _, names, _, _ in folders)
-    sizes = list(chain.from_iterable(folder[3] for folder in folders))
-    mtimes = list(chain.from_iterable(folder[4] for folder in folders))
-    return marshal.dumps((paths.encode("utf-8", "surrogateescape"), sizes, mtimes), 2)
+def _stored_stamps(conn: sqlite3.Connection) -> bytes | None:
+    """The files' stamps as :func:`_save_stamps` stored them; None when it did not."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'stamps'").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return None if row is None else bytes(row[0])
 
 
 def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, Stat]]) -> None:
@@ -767,10 +673,10 @@ def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, Stat]]) ->
     files = [(rel, st.size, st.mtime_ns) for rel, (_, st) in disk.items()]
     known = set(conn.execute("SELECT path, size, mtime_ns FROM files WHERE NOT racy"))
     if len(known) == len(files) and known.issuperset(files):
-        # The same value as _stamps(_scan(...)) gives for these files: one "folder" whose
+        # The same value as stamps.value(stamps.scan(...)) gives for these files: one "folder" whose
         # names are the whole relative paths.
         whole = ("", "", [f[0] for f in files], [f[1] for f in files], [f[2] for f in files])
-        conn.execute("INSERT INTO meta VALUES ('stamps', ?)", (_stamps([whole]),))
+        conn.execute("INSERT INTO meta VALUES ('stamps', ?)", (stamps.value([whole]),))
 
 
 def _file_hashes(conn: sqlite3.Connection) -> dict[str, str]:

@@ -170,10 +170,10 @@ def _header() -> struct.Struct:
 def _watch_tree(config: Config) -> tuple[_Inotify, bool]:
     """Every folder the index reads, under inotify; and whether the watcher may vouch (no XML
     file reached through a link)."""
-    top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, as index._walk
+    top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, as stamps.listed
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
         raise ConfigError(f"{config.learnings_dir}: the learnings folder must be a real folder")
-    from kbtool.search.index import reads_folder, skipped_folders
+    from kbtool.search.stamps import reads_folder, skipped_folders
 
     skip = skipped_folders(config)
     ino = _Inotify()

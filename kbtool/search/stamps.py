@@ -1,0 +1,306 @@
+"""How the search index knows it is fresh: every XML file's path, size and mtime.
+
+Before each query the index compares the stamps it stored with the files on disk. At a
+million entries that is 20,000 ``stat`` calls, the largest part of a query, so:
+
+- :func:`scan` walks the learnings folder with C's loops (no ``Path`` a file, each file
+  stat'ed relative to its open folder) and :func:`value` turns the result into one bytes
+  value the index compares whole (:func:`stale`);
+- :func:`check_beside` splits the same check between this process and a forked child
+  (:mod:`kbtool.forked`) while this one reads the index: the files' names are listed here
+  and compared at once, their stamps are taken in chunks by whichever process is free, and
+  :meth:`Beside.stale` gives the verdict after the read. A read whose check finds a change
+  is thrown away and made again on the updated index.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import os
+from array import array
+
+from kbtool.config import SKIP_DIRS
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from kbtool.config import Config
+    from kbtool.forked import Forked
+
+#: One folder's XML files as :func:`scan` finds them: (its path relative to the root with a
+#: trailing '/', its path, the files' names in order, their sizes, their mtimes).
+Scanned = tuple[str, str, list[str], list[int], list[int]]
+#: The same without the stamps (:func:`listed`).
+Listed = tuple[str, str, list[str]]
+
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_SIZE = operator.attrgetter("st_size")
+_MTIME = operator.attrgetter("st_mtime_ns")
+
+
+# ------------------------------------------------------------------ the walk
+
+
+def scan(config: Config) -> list[Scanned]:
+    """The XML files of the learnings folder, folder by folder (those with any), in the
+    order of ``kb.iter_xml_paths``: a folder's files by name, then its sub-folders by name,
+    each with its size and mtime (-1 when it cannot be stat'ed)."""
+    return [
+        (base, folder, names, *stamps_of(folder, names)) for base, folder, names in listed(config)
+    ]
+
+
+def listed(config: Config) -> list[Listed]:
+    """:func:`scan` without the stamps: the folders and their XML files' names."""
+    top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, see the module
+    root = str(config.root)
+    if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
+        folder, name = os.path.split(top)
+        return [(relative(folder, root) + "/", folder, [name])]
+    skip = skipped_folders(config)
+    out: list[Listed] = []
+
+    def walk(folder: str) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+            names, subdirs = _split(entries)
+        except OSError:
+            return
+        if names:
+            out.append((relative(folder, root) + "/", folder, names))
+        for name in subdirs:
+            path = f"{folder}/{name}"
+            if os.path.realpath(path) not in skip:
+                walk(path)
+
+    walk(top)
+    return out
+
+
+def stamps_of(folder: str, names: list[str]) -> tuple[list[int], list[int]]:
+    """The sizes and mtimes of the files ``names`` of ``folder`` (-1 for a file that cannot
+    be stat'ed), each stat'ed relative to the open folder; links are followed, as reading
+    the file does."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    except OSError:  # gone since it was listed
+        return [-1] * len(names), [-1] * len(names)
+    try:
+        stats = list(map(functools.partial(os.stat, dir_fd=fd), names))
+    except OSError:  # one is gone or unreadable: one at a time
+        each = [stat_of(name, fd) for name in names]
+        return [size for size, _ in each], [mtime for _, mtime in each]
+    finally:
+        os.close(fd)
+    return list(map(_SIZE, stats)), list(map(_MTIME, stats))
+
+
+def stat_of(name: str | bytes, folder_fd: int) -> tuple[int, int]:
+    """(size, mtime in ns) of one file, (-1, -1) when it cannot be stat'ed."""
+    try:
+        info = os.stat(name, dir_fd=folder_fd)
+    except OSError:
+        return -1, -1
+    return info.st_size, info.st_mtime_ns
+
+
+def _split(entries: list[os.DirEntry[str]]) -> tuple[list[str], list[str]]:
+    """A folder listing's XML file names and the names of the sub-folders the index reads
+    (:func:`reads_folder`), each sorted."""
+    try:
+        folders = [e for e in entries if e.is_dir()]  # no system call but for a link
+    except OSError:  # a link that cannot be followed: one at a time
+        folders = [e for e in entries if _is_dir(e)]
+    names = [e.name for e in entries if e.name.endswith(".xml")]
+    if folders:  # a folder named like an XML file is a folder
+        taken = {e.name for e in folders}
+        names = [name for name in names if name not in taken]
+    names.sort()
+    return names, sorted(e.name for e in folders if _reads(e))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def skipped_folders(config: Config) -> set[str]:
+    """The folders under the learnings folder that hold no entries: the cache, the reports."""
+    return {str(config.cache_dir), str(config.reports_dir)}
+
+
+def reads_folder(item: os.DirEntry[str], path: str, skip: set[str]) -> bool:
+    """Whether the index reads the sub-folder ``item`` (at ``path``): the one rule of the walk
+    and of the watcher (kbtool.search.watch), so the watcher watches what the index reads."""
+    return _reads(item) and os.path.realpath(path) not in skip
+
+
+def _reads(item: os.DirEntry[str]) -> bool:
+    """The part of :func:`reads_folder` the listing alone answers."""
+    return item.name not in SKIP_DIRS and not item.is_symlink()
+
+
+def relative(path: str, root: str) -> str:
+    prefix = root + os.sep
+    rel = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, root)
+    return rel.replace(os.sep, "/")
+
+
+# ------------------------------------------------------------------ the value
+
+
+_MAGIC = b"kbtool-stamps-1\0"
+_WORD = 8  # bytes of each count, size and mtime
+
+
+def value(folders: Sequence[Scanned]) -> bytes:
+    """Every file's path, size and mtime, in the walk's order, as one bytes value: the paths
+    (relative to the root, NUL between them: built folder by folder, no string a file), then
+    the sizes and the mtimes as two arrays of 64-bit numbers (:func:`parse` reads it back)."""
+    paths = _paths(folders)
+    sizes = array("q")
+    mtimes = array("q")
+    for folder in folders:
+        sizes.extend(folder[3])
+        mtimes.extend(folder[4])
+    head = len(sizes).to_bytes(_WORD, "little") + len(paths).to_bytes(_WORD, "little")
+    return _MAGIC + head + paths + sizes.tobytes() + mtimes.tobytes()
+
+
+def parse(stored: bytes) -> tuple[bytes, array[int], array[int]] | None:
+    """The paths, sizes and mtimes of a value :func:`value` made; None for anything else
+    (the index is a cache: whatever is in it may be damaged or planted; an older kbtool's
+    value compares unequal, and the update that follows stores it anew)."""
+    start = len(_MAGIC) + 2 * _WORD
+    if not stored.startswith(_MAGIC) or len(stored) < start:
+        return None
+    files = int.from_bytes(stored[len(_MAGIC) : len(_MAGIC) + _WORD], "little")
+    length = int.from_bytes(stored[len(_MAGIC) + _WORD : start], "little")
+    if len(stored) != start + length + 2 * _WORD * files:
+        return None
+    paths = stored[start : start + length]
+    sizes, mtimes = array("q"), array("q")
+    sizes.frombytes(stored[start + length : start + length + _WORD * files])
+    mtimes.frombytes(stored[start + length + _WORD * files :])
+    return paths, sizes, mtimes
+
+
+def _paths(folders: Sequence[Listed] | Sequence[Scanned]) -> bytes:
+    text = "\0".join(base + ("\0" + base).join(names) for base, _, names, *_ in folders)
+    return text.encode("utf-8", "surrogateescape")
+
+
+def stale(stored: bytes, config: Config) -> bool:
+    """Whether the files on disk differ from the stamps ``stored``: here, at once."""
+    return stored != value(scan(config))
+
+
+# ------------------------------------------------------------------ beside the read
+
+
+#: A KB with fewer files is checked at once: forking costs about as much as 300 ``stat``s.
+BESIDE_FROM_FILES = 1000
+_TOKEN = 4  # bytes of a chunk's number in the queue
+_CHUNK_FILES = 256  # the fewest files a chunk holds (but the last)
+_FRESH, _CHANGED = b"\0", b"\1"
+
+
+class Beside:
+    """The freshness check running beside a read: :meth:`stale` after the read.
+
+    A forked child lists the folders and compares the names with the stored ones; the
+    stored files' stamps are taken, a chunk at a time, by whichever process is free (the
+    chunks' numbers wait in a pipe, which hands each to one reader)."""
+
+    __slots__ = ("_child", "_files", "_queue", "_root", "_size", "_stamps")
+
+    def __init__(self, stored: tuple[bytes, array[int], array[int]], root: int) -> None:
+        paths, sizes, mtimes = stored
+        self._files = paths.split(b"\0")  # relative to the root: os.stat takes bytes
+        self._stamps = sizes, mtimes
+        self._root = root
+        self._size = max(_CHUNK_FILES, -(-len(sizes) // 1000))
+        chunks = -(-len(sizes) // self._size)  # at most ~1,000: the pipe takes them at once
+        read, write = os.pipe()
+        try:
+            os.write(write, b"".join(n.to_bytes(_TOKEN, "little") for n in range(chunks)))
+        finally:
+            os.close(write)
+        self._queue = read
+        self._child: Forked | None = None
+
+    def start(self, config: Config, paths: bytes) -> bool:
+        """Fork the child; False when it could not be."""
+        from kbtool.forked import Forked
+
+        def work() -> bytes:
+            if _paths(listed(config)) != paths:  # a file added, removed or renamed
+                return _CHANGED
+            return _FRESH if self._drain() else _CHANGED
+
+        self._child = Forked.start(work, keep=(self._queue, self._root))
+        return self._child is not None
+
+    def stale(self) -> bool:
+        """Whether a file changed: the chunks nobody took yet are checked here, then the
+        child's answer is awaited (no answer counts as a change: the caller checks again)."""
+        try:
+            if not self._drain():
+                return True
+            return self._child is None or self._child.result() != _FRESH
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Give the check up (or end it): stop the child, close what it shared."""
+        if self._child is not None:
+            self._child.abandon()
+            self._child = None
+        for fd in (self._queue, self._root):
+            if fd >= 0:
+                os.close(fd)
+        self._queue = self._root = -1
+
+    def _drain(self) -> bool:
+        """Take chunks from the queue until it is empty; False at the first one changed."""
+        sizes, mtimes = self._stamps
+        stat = functools.partial(os.stat, dir_fd=self._root)
+        while token := os.read(self._queue, _TOKEN):
+            start = int.from_bytes(token, "little") * self._size
+            end = start + self._size
+            files = self._files[start:end]
+            try:
+                stats = list(map(stat, files))
+                now = array("q", map(_SIZE, stats)), array("q", map(_MTIME, stats))
+            except OSError:  # one cannot be stat'ed (a dangling link): one at a time
+                each = [stat_of(name, self._root) for name in files]
+                now = array("q", [s for s, _ in each]), array("q", [m for _, m in each])
+            if now[0] != sizes[start:end] or now[1] != mtimes[start:end]:
+                return False
+        return True
+
+
+def check_beside(stored: bytes, config: Config) -> tuple[bool, Beside | None]:
+    """Start the check of :func:`stale` beside the caller's read: (changed, None) when it is
+    better done at once (a small KB, no second core, no stamps of this shape), else (False,
+    the running check)."""
+    from kbtool import forked
+
+    old = parse(stored) if forked.can_fork() else None
+    if old is None or len(old[1]) < BESIDE_FROM_FILES:
+        return stale(stored, config), None
+    try:
+        root = os.open(config.root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    except OSError:
+        return stale(stored, config), None
+    check = Beside(old, root)
+    if not check.start(config, old[0]):
+        check.abandon()
+        return stale(stored, config), None
+    return False, check
