@@ -451,6 +451,7 @@ def _open_writable(
     if not cachefs.is_plain_file_or_absent(lock_path):
         indexplace.clear(lock_path)  # a link, a folder, a FIFO: never opened
     lock = _Lock(lock_path)
+    scanned = None
     try:
         lock.shared()
         conn, problem = _problem(path, owner)
@@ -465,7 +466,8 @@ def _open_writable(
                 elif speculate and (stored := _stored_stamps(conn)) is not None:
                     stale, pending = stamps.check_beside(stored, config)
                 else:
-                    stale = _stale(conn, config)
+                    scanned = stamps.scan(config)  # an update then starts from it
+                    stale = _stale(conn, config, scanned)
             except sqlite3.DatabaseError as exc:  # pages zeroed behind the header
                 stale, problem = True, f"corrupt ({exc})"
             if not stale:
@@ -478,7 +480,7 @@ def _open_writable(
         if conn is not None:
             conn.close()
         lock.exclusive()  # blocks until readers are done; converted from shared
-        report = _update_locked(config, path, rebuild, check, notice, progress, owner)
+        report = _update_locked(config, path, rebuild, check, notice, progress, owner, scanned)
         lock.shared()
         conn = _connect(path)
         report.seconds = time.perf_counter() - started
@@ -584,7 +586,10 @@ def _update_locked(
     notice: Notice | None,
     progress: Progress | None,
     owner: str | None = None,
+    scanned: list[stamps.Scanned] | None = None,
 ) -> IndexUpdate:
+    """Bring the index at ``path`` up to date (exclusive lock held); ``scanned`` is the walk
+    that found it stale, if one did (files changed since are seen by the next query's)."""
     # Another process may have done the work while we waited for the lock: look again.
     conn, problem = _problem(path, owner)
     if conn is not None and check and not problem:
@@ -603,7 +608,7 @@ def _update_locked(
         report.reason = problem or ("compacting" if compact else "requested")
         return report
     try:
-        return _apply_changes(config, conn, progress)
+        return _apply_changes(config, conn, progress, scanned)
     finally:
         conn.close()
 
@@ -620,29 +625,41 @@ def _stat_walk(config: Config) -> list[tuple[str, Stat]]:
     return [(path, Stat(size, mtime)) for _, size, mtime, path in _walk(config)]
 
 
-def _walk(config: Config) -> list[tuple[str, int, int, str]]:
+def _walk(
+    config: Config, scanned: list[stamps.Scanned] | None = None
+) -> list[tuple[str, int, int, str]]:
     """(relative path, size, mtime, path) of each XML file, as :func:`_stat_walk` orders
-    them; size and mtime are -1 when the file cannot be stat'ed."""
+    them; size and mtime are -1 when the file cannot be stat'ed. From ``scanned`` when
+    given, else from a walk now."""
     return [
         (base + name, size, mtime, f"{folder}/{name}")
-        for base, folder, names, sizes, mtimes in stamps.scan(config)
+        for base, folder, names, sizes, mtimes in scanned or stamps.scan(config)
         for name, size, mtime in zip(names, sizes, mtimes, strict=True)
     ]
 
 
-def disk_files(config: Config) -> dict[str, tuple[str, Stat]]:
-    """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)."""
+def disk_files(
+    config: Config, scanned: list[stamps.Scanned] | None = None
+) -> dict[str, tuple[str, Stat]]:
+    """Every XML file of the KB's learnings folder: relative path → (path, size and mtime)
+    (from ``scanned``, the walk :func:`stamps.scan` made, when given)."""
     from kbtool.search.indexread import Stat
 
-    return {rel: (path, Stat(size, mtime)) for rel, size, mtime, path in _walk(config)}
+    return {rel: (path, Stat(size, mtime)) for rel, size, mtime, path in _walk(config, scanned)}
 
 
-def _stale(conn: sqlite3.Connection, config: Config) -> bool:
-    """Whether a file of the KB was added, removed or changed since the last update."""
+def _stale(
+    conn: sqlite3.Connection, config: Config, scanned: list[stamps.Scanned] | None = None
+) -> bool:
+    """Whether a file of the KB was added, removed or changed since the last update (by
+    the walk ``scanned`` when given)."""
+    scanned = stamps.scan(config) if scanned is None else scanned
     stored = _stored_stamps(conn)
     if stored is not None:  # one compare instead of reading every file's row
-        return stamps.stale(stored, config)
-    disk = disk_files(config)
+        return stored != stamps.value(scanned)
+    if conn.execute("SELECT 1 FROM files WHERE racy LIMIT 1").fetchone() is not None:
+        return True  # a file changed close to when it was read: hash it again
+    disk = disk_files(config, scanned)
     known = {
         row[0]: (row[1], row[2], row[3])
         for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
@@ -944,17 +961,24 @@ def _count(report: IndexUpdate, data: FileData, old: dict[str, str]) -> None:
 
 
 def _apply_changes(
-    config: Config, conn: sqlite3.Connection, progress: Progress | None
+    config: Config,
+    conn: sqlite3.Connection,
+    progress: Progress | None,
+    scanned: list[stamps.Scanned] | None = None,
 ) -> IndexUpdate:
     """Re-read the files that changed since the index last saw them (exclusive lock held)."""
     report = IndexUpdate()
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    disk = disk_files(config)
-    known = {
-        row[0]: (row[1], row[2], row[3], row[4])
-        for row in conn.execute("SELECT path, size, mtime_ns, sha256, racy FROM files")
+    disk = disk_files(config, scanned)
+    known = {  # the hashes are asked only for the files whose stamps changed
+        row[0]: (row[1], row[2], row[3])
+        for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
     }
+
+    def sha_of(rel: str) -> str:
+        return str(conn.execute("SELECT sha256 FROM files WHERE path = ?", (rel,)).fetchone()[0])
+
     now = time.time_ns()
     changed: list[tuple[str, str, Stat]] = []
     touched: list[tuple[int, int, int, str]] = []
@@ -962,10 +986,10 @@ def _apply_changes(
         if rel not in known:
             changed.append((rel, p, stat))
             continue
-        size, mtime, sha, racy = known[rel]
+        size, mtime, racy = known[rel]
         if size == stat.size and mtime == stat.mtime_ns and not racy:
             continue
-        if size == stat.size and _hash_file(config, p) == sha:  # same bytes: remember the new stamp
+        if size == stat.size and _hash_file(config, p) == sha_of(rel):  # same bytes: new stamp
             touched.append((stat.mtime_ns, int(now - stat.mtime_ns < RACY_NS), stat.size, rel))
         else:
             changed.append((rel, p, stat))
@@ -978,7 +1002,7 @@ def _apply_changes(
         conn.executemany(
             "UPDATE files SET mtime_ns = ?, racy = ?, size = ? WHERE path = ?", touched
         )
-        old = {rel: known[rel][2] for rel, _, _ in changed if rel in known}
+        old = {rel: sha_of(rel) for rel, _, _ in changed if rel in known}
         for batch in _read_batches(config, todo, progress):
             for data in batch:
                 if data.rel in known:
