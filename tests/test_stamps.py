@@ -128,3 +128,15 @@ def test_a_check_given_up_leaves_no_child(tmp_path: Path) -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     check.abandon()  # twice is harmless
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_planted_value_leads_no_stat_outside(tmp_path: Path) -> None:
+    config = _kb(tmp_path, 30)
+    for planted in (["../../etc/passwd"], ["/etc/passwd"], ["learnings/../../x.xml"]):
+        files = [f"learnings/f{n:04}.xml" for n in range(29)] + planted
+        stored = stamps.value([("", "", files, [1] * 30, [1] * 30)])
+        assert stamps._leaves(stamps.parse(stored)[0])  # type: ignore[index]
+        assert stamps.check_beside(stored, config) == (True, None), "checked here, stale"
+    fine = stamps.value([("", "", ["learnings/a..b.xml", "learnings/..x.xml"], [1, 1], [1, 1])])
+    assert not stamps._leaves(stamps.parse(fine)[0])  # type: ignore[index]

@@ -211,6 +211,16 @@ _CHUNK_FILES = 256  # the fewest files a chunk holds (but the last)
 _FRESH, _CHANGED = b"\0", b"\1"
 
 
+def _leaves(paths: bytes) -> bool:
+    """Whether a stored path is absolute or goes up (only a planted value has one): the
+    files are stat'ed before the child has compared them with the listing."""
+    return (
+        paths.startswith(b"/")
+        or b"\0/" in paths
+        or b"/../" in b"/" + paths.replace(b"\0", b"/") + b"/"
+    )
+
+
 class Beside:
     """The freshness check running beside a read: :meth:`stale` after the read.
 
@@ -293,7 +303,7 @@ def check_beside(stored: bytes, config: Config) -> tuple[bool, Beside | None]:
     from kbtool import forked
 
     old = parse(stored) if forked.can_fork() else None
-    if old is None or len(old[1]) < BESIDE_FROM_FILES:
+    if old is None or len(old[1]) < BESIDE_FROM_FILES or _leaves(old[0]):
         return stale(stored, config), None
     try:
         root = os.open(config.root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
