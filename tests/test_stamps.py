@@ -140,3 +140,40 @@ def test_a_planted_value_leads_no_stat_outside(tmp_path: Path) -> None:
         assert stamps.check_beside(stored, config) == (True, None), "checked here, stale"
     fine = stamps.value([("", "", ["learnings/a..b.xml", "learnings/..x.xml"], [1, 1], [1, 1])])
     assert not stamps._leaves(stamps.parse(fine)[0])  # type: ignore[index]
+
+
+def test_the_command_line_answers_once_and_sees_an_edit(tmp_path: Path) -> None:
+    """A KB of over 1,000 files through the command line, where the check runs beside the
+    read: the answer is printed once (the child writes nothing of the parent's), and a file
+    edited in place is searched as it now is."""
+    import subprocess
+    import sys
+
+    if not hasattr(os, "fork") or forked.cores() < 2:
+        pytest.skip("no fork or a single core here")
+    config = _kb(tmp_path, stamps.BESIDE_FROM_FILES)
+    _aged(config)
+
+    def search(word: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "kbtool", "search", "--ids", word],
+            cwd=config.root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.splitlines()
+
+    subprocess.run(
+        [sys.executable, "-m", "kbtool", "index"], cwd=config.root, capture_output=True, check=True
+    )
+    found = search("cursor")
+    assert found and len(found) == len(set(found))
+    target = config.learnings_dir / "api_http.xml"
+    folder_mtime = target.parent.stat().st_mtime_ns
+    target.write_text(target.read_text(encoding="utf-8").replace("Cursor", "Qzxwvu", 1))
+    info = target.stat()
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns + 5_000_000_000))
+    os.utime(target.parent, ns=(folder_mtime, folder_mtime))
+    hits = search("qzxwvu")
+    assert len(hits) == 1 and hits[0] in found, "the edit is searched"
