@@ -143,7 +143,7 @@ def test_a_planted_value_leads_no_stat_outside(tmp_path: Path) -> None:
 
 
 def test_the_command_line_answers_once_and_sees_an_edit(tmp_path: Path) -> None:
-    """A KB of over 1,000 files through the command line, where the check runs beside the
+    """A KB of 5,000 files through the command line, where the check runs beside the
     read: the answer is printed once (the child writes nothing of the parent's), and a file
     edited in place is searched as it now is."""
     import subprocess
