@@ -116,6 +116,14 @@ def test_a_full_build_is_the_same_bytes_every_time_and_sound(tmp_path: Path) -> 
         assert index_module.integrity_problem(index.conn) == ""
         count = index.conn.execute("SELECT count(*) FROM body_fts WHERE body_fts MATCH 'jitter'")
         assert count.fetchone()[0] >= 1
+        # The body is loaded with a larger term buffer (indexbody.BODY_BULK_FTS); the
+        # settings stored with the tables, which later updates use, are the usual ones.
+        settings = [
+            index.conn.execute(f"SELECT * FROM {table}_config ORDER BY k").fetchall()
+            for table in index_module.FTS_TABLES
+        ]
+        assert settings[0] == settings[1] == settings[2]
+        assert ("hashsize", 16_000_000) in settings[1] and ("automerge", 4) in settings[1]
     assert not list(config.cache_dir.glob("index.db.tmp-*"))  # no temporary file left
 
 
