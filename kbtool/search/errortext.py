@@ -72,6 +72,9 @@ _EXC_ANYWHERE = re.compile(
 )
 _WARNING = re.compile(r"\b[A-Z]\w*Warning\b")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: _WORD's matches of two characters or more in lower-case text without "_" (a shorter match
+#: is followed by a character no word starts with).
+_LONG_WORD = re.compile(r"[a-z][a-z0-9]+")
 STOP_WORDS = _STOP = frozenset(
     (
         "a",
@@ -171,9 +174,9 @@ def _words(line: str) -> frozenset[str]:
     if "<" in kept:
         kept = _PLACEHOLDER.sub(" ", kept)
     if kept.isascii():  # lower-casing first finds the same words (no letter changes width)
-        found = set(_WORD.findall(kept.lower()))
-        if "_" in kept:
-            found = {w.strip("_") for w in found}
+        if "_" not in kept:  # nothing to strip: the words of two letters or more, directly
+            return frozenset(_LONG_WORD.findall(kept.lower())).difference(_STOP)
+        found = {w.strip("_") for w in _WORD.findall(kept.lower())}
         found -= _STOP
         return frozenset(w for w in found if len(w) > 1)
     return frozenset(
