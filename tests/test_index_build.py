@@ -176,3 +176,24 @@ def test_a_body_thread_that_fails_fails_the_build_and_leaves_no_files(
         open_index(config, rebuild=True)
     assert index_path(config).read_bytes() == before  # the old index stays, whole
     assert not list(config.cache_dir.glob("index.db.tmp-*"))
+
+
+def test_the_body_terms_buffer_changes_no_posting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full build loads the long texts with a term buffer large enough for one segment
+    at 100k entries (indexbody.BODY_BULK_FTS); a small buffer writes many segments and
+    merges them at the end. Both index the same words at the same places."""
+    from kbtool.search import indexbody
+
+    one = _built(tmp_path, "one")
+    monkeypatch.setattr(
+        indexbody, "BODY_BULK_FTS", ("('hashsize', 1)", "('automerge', 0)")
+    )  # a segment a row
+    many = _built(tmp_path, "many")
+    assert _postings(many) == _postings(one)
+    with sqlite3.connect(index_path(many)) as db:
+        assert db.execute("SELECT * FROM body_fts_config WHERE k = 'hashsize'").fetchone() == (
+            "hashsize",
+            16_000_000,
+        )
