@@ -64,3 +64,67 @@ def test_prefixes_are_taken_off_one_after_another() -> None:
     line = "web-1  | [ERROR] KeyError: 'user_id'"
     assert clean_line(line) == slow_clean_line(line) == "KeyError: 'user_id'"
     assert re.fullmatch(r"[a-z<>: ]+", line_keys(line)[0])
+
+
+_OLD_SPACE = re.compile(r"\s+")
+
+
+def slow_replace_varying(line: str, *, quoted: bool = True) -> str:
+    """_replace_varying as it was: the character checks through set(line)."""
+    chars = set(line)
+    if quoted and chars & frozenset("'\"`‘“"):
+        line = errortext._QUOTED.sub("<q>", line)
+    if "://" in line:
+        line = errortext._URL.sub("<url>", line)
+    if "/" in chars or "\\" in chars:
+        line = errortext._PATH.sub("<path>", line)
+    if chars & frozenset("0123456789"):
+        line = errortext._NUMERIC.sub(errortext._placeholder, line)
+    return line
+
+
+def slow_signatures(line: str) -> tuple[str, str]:
+    sig = _OLD_SPACE.sub(" ", slow_replace_varying(line)).strip(" .").lower()
+    _, colon, rest = sig.partition(": ")
+    if colon and errortext._EXC_TYPE.match(line):
+        return sig, rest.strip()
+    return sig, sig
+
+
+def slow_words(line: str) -> frozenset[str]:
+    found = set()
+    kept = errortext._PLACEHOLDER.sub(" ", slow_replace_varying(line, quoted=False))
+    for word in errortext._WORD.findall(kept):
+        w = word.strip("_").lower()
+        if len(w) > 1 and w not in errortext.STOP_WORDS:
+            found.add(w)
+    return frozenset(found)
+
+
+#: Characters where a shortcut could differ: quotes, digits of other scripts, white space
+#: that is not ASCII, letters whose lower case is ASCII or longer (İ, K), underscores.
+TRICKY = [
+    *"'\"`‘’“”0٣५\u00a0\u2003\u3000\x1c\t\n\r\x0b\x0cİKẞ_<>/\\.:- ",
+    "<n>",
+    "<q>",
+    "http://x.y/z",
+    "0x1f",
+    "2026-12-06 10:00:00",
+    "a_b",
+    "__init__",
+    "the",
+    "KeyError: ",
+]
+tricky_lines = st.lists(st.sampled_from(TRICKY) | st.text(max_size=6), max_size=10).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(tricky_lines | lines)
+def test_signatures_and_words_are_those_of_the_long_way(line: str) -> None:
+    cleaned = clean_line(line)
+    assert errortext._signatures(cleaned) == slow_signatures(cleaned)
+    assert errortext._words(cleaned) == slow_words(cleaned)
+    assert errortext._replace_varying(line) == slow_replace_varying(line)
+    assert errortext._replace_varying(line, quoted=False) == slow_replace_varying(
+        line, quoted=False
+    )

@@ -116,6 +116,14 @@ def test_a_full_build_is_the_same_bytes_every_time_and_sound(tmp_path: Path) -> 
         assert index_module.integrity_problem(index.conn) == ""
         count = index.conn.execute("SELECT count(*) FROM body_fts WHERE body_fts MATCH 'jitter'")
         assert count.fetchone()[0] >= 1
+        # The body is loaded with a larger term buffer (indexbody.BODY_BULK_FTS); the
+        # settings stored with the tables, which later updates use, are the usual ones.
+        settings = [
+            index.conn.execute(f"SELECT * FROM {table}_config ORDER BY k").fetchall()
+            for table in index_module.FTS_TABLES
+        ]
+        assert settings[0] == settings[1] == settings[2]
+        assert ("hashsize", 16_000_000) in settings[1] and ("automerge", 4) in settings[1]
     assert not list(config.cache_dir.glob("index.db.tmp-*"))  # no temporary file left
 
 
@@ -168,3 +176,24 @@ def test_a_body_thread_that_fails_fails_the_build_and_leaves_no_files(
         open_index(config, rebuild=True)
     assert index_path(config).read_bytes() == before  # the old index stays, whole
     assert not list(config.cache_dir.glob("index.db.tmp-*"))
+
+
+def test_the_body_terms_buffer_changes_no_posting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full build loads the long texts with a term buffer large enough for one segment
+    at 100k entries (indexbody.BODY_BULK_FTS); a small buffer writes many segments and
+    merges them at the end. Both index the same words at the same places."""
+    from kbtool.search import indexbody
+
+    one = _built(tmp_path, "one")
+    monkeypatch.setattr(
+        indexbody, "BODY_BULK_FTS", ("('hashsize', 1)", "('automerge', 0)")
+    )  # a segment a row
+    many = _built(tmp_path, "many")
+    assert _postings(many) == _postings(one)
+    with sqlite3.connect(index_path(many)) as db:
+        assert db.execute("SELECT * FROM body_fts_config WHERE k = 'hashsize'").fetchone() == (
+            "hashsize",
+            16_000_000,
+        )

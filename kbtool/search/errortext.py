@@ -52,7 +52,8 @@ _NUMERIC = re.compile(
     r"|(?P<n>(?<![\w<])[-+]?\d+(?:\.\d+)*(?![\w>]))"
 )
 _QUOTES = frozenset("'\"`‘“")
-_DIGITS = frozenset("0123456789")
+_ANY_QUOTE = re.compile("[" + re.escape("".join(sorted(_QUOTES))) + "]")
+_ANY_DIGIT = re.compile("[0-9]")  # ASCII digits only: \d would take any script's
 
 
 def _placeholder(match: re.Match[str]) -> str:
@@ -71,6 +72,9 @@ _EXC_ANYWHERE = re.compile(
 )
 _WARNING = re.compile(r"\b[A-Z]\w*Warning\b")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: _WORD's matches of two characters or more in lower-case text without "_" (a shorter match
+#: is followed by a character no word starts with).
+_LONG_WORD = re.compile(r"[a-z][a-z0-9]+")
 STOP_WORDS = _STOP = frozenset(
     (
         "a",
@@ -126,15 +130,15 @@ def clean_line(line: str) -> str:
 
 
 def _replace_varying(line: str, *, quoted: bool = True) -> str:
-    # In a fixed order, each pass only when the line has a character it needs (speed).
-    chars = set(line)
-    if quoted and chars & _QUOTES:
+    # In a fixed order, each pass only when the line has a character it needs (speed: a
+    # search for one of them costs a tenth of set(line)).
+    if quoted and _ANY_QUOTE.search(line):
         line = _QUOTED.sub("<q>", line)
     if "://" in line:
         line = _URL.sub("<url>", line)
-    if "/" in chars or "\\" in chars:
+    if "/" in line or "\\" in line:
         line = _PATH.sub("<path>", line)
-    if chars & _DIGITS:
+    if _ANY_DIGIT.search(line):
         line = _NUMERIC.sub(_placeholder, line)
     return line
 
@@ -151,7 +155,9 @@ def signatures(text: str) -> tuple[str, str]:
 
 
 def _signatures(line: str) -> tuple[str, str]:
-    sig = _SPACE.sub(" ", _replace_varying(line)).strip(" .").lower()
+    # split() and \s+ take the same characters as white space; the runs at either end,
+    # which the join drops, strip(" .") would drop as spaces.
+    sig = " ".join(_replace_varying(line).split()).strip(" .").lower()
     _, colon, rest = sig.partition(": ")
     if colon and _EXC_TYPE.match(line):
         return sig, rest.strip()
@@ -164,13 +170,20 @@ def words(text: str) -> frozenset[str]:
 
 
 def _words(line: str) -> frozenset[str]:
-    found = set()
-    kept = _PLACEHOLDER.sub(" ", _replace_varying(line, quoted=False))
-    for word in _WORD.findall(kept):
-        w = word.strip("_").lower()
-        if len(w) > 1 and w not in _STOP:
-            found.add(w)
-    return frozenset(found)
+    kept = _replace_varying(line, quoted=False)
+    if "<" in kept:
+        kept = _PLACEHOLDER.sub(" ", kept)
+    if kept.isascii():  # lower-casing first finds the same words (no letter changes width)
+        if "_" not in kept:  # nothing to strip: the words of two letters or more, directly
+            return frozenset(_LONG_WORD.findall(kept.lower())).difference(_STOP)
+        found = {w.strip("_") for w in _WORD.findall(kept.lower())}
+        found -= _STOP
+        return frozenset(w for w in found if len(w) > 1)
+    return frozenset(
+        w
+        for w in (word.strip("_").lower() for word in _WORD.findall(kept))
+        if len(w) > 1 and w not in _STOP
+    )
 
 
 def line_keys(text: str) -> tuple[str, str, frozenset[str]]:
