@@ -15,7 +15,7 @@ from typing import Any
 
 from kbtool.entryview import raw_text
 from kbtool.fields import BY_KEY
-from kbtool.ids import id_problem
+from kbtool.ids import ID_RE, id_problem
 from kbtool.kb import category_filename, is_category_file_name
 from kbtool.validate.context import FileContext, is_url, split_href
 from kbtool.versionspec import overlap_finding, versions_finding, versions_problem
@@ -28,12 +28,24 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 _UNIQUE = ("tags", "symptoms", "root_causes", "files_modified", "verification", "prevention")
 LISTS = tuple((BY_KEY[k].xml, BY_KEY[k].item or "") for k in _UNIQUE)
 _LIST_TAGS = dict(LISTS)
-_LIST, _FIELD = 1, 2
-_FIELDS = tuple(
-    BY_KEY[k].xml
-    for k in ("title", "date", "category", "test_cases", "references", "supersedes", "review_by")
+# What each child of a <learning> asks for, found with one dict lookup of its tag (most
+# children need nothing more); the names come from kbtool.fields.
+_TITLE, _DATE, _CATEGORY, _LIST, _SYMPTOMS, _TEST_CASE, _REFERENCES, _SUPERSEDES, _REVIEW_BY = (
+    range(1, 10)
 )
-_KINDS = {**dict.fromkeys(_LIST_TAGS, _LIST), **dict.fromkeys(_FIELDS, _FIELD)}
+_KINDS = {
+    **dict.fromkeys(_LIST_TAGS, _LIST),
+    BY_KEY["symptoms"].xml: _SYMPTOMS,
+    BY_KEY["title"].xml: _TITLE,
+    BY_KEY["date"].xml: _DATE,
+    BY_KEY["category"].xml: _CATEGORY,
+    BY_KEY["test_cases"].xml: _TEST_CASE,
+    BY_KEY["references"].xml: _REFERENCES,
+    BY_KEY["supersedes"].xml: _SUPERSEDES,
+    BY_KEY["review_by"].xml: _REVIEW_BY,
+}
+_SYMPTOM = _LIST_TAGS[BY_KEY["symptoms"].xml]
+_TAGS = BY_KEY["tags"].xml
 
 
 def _text(el: Any) -> str:
@@ -126,9 +138,8 @@ def _check_id(ctx: FileContext, el: Any, attr: str) -> str:
     value: str | None = el.get(attr)
     if value is None:
         return ""
-    problem = id_problem(value)
-    if problem is not None:
-        ctx.report(el, "KB302", f"{attr} {problem}", attr=attr)
+    if ID_RE.match(value) is None:  # what id_problem asks first, without a call
+        ctx.report(el, "KB302", f"{attr} {id_problem(value)}", attr=attr)
     return value
 
 
@@ -136,7 +147,9 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
     """Check one ``<learning>`` and return its facts, in one pass over its children.
 
     The facts' title and category are the first such element's text, as
-    :func:`kbtool.entryview.read_entry` reads them."""
+    :func:`kbtool.entryview.read_entry` reads them. Every entry passes here, so the common
+    cases are written out (an element's text is its ``.text`` when it has no child nodes)
+    and the rare ones call out."""
     entry_id = _check_id(ctx, entry, "id")
     entry_versions = entry.get("versions")
     if entry_versions is not None:
@@ -147,28 +160,25 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
     refs: list[list[Any]] = []
     supersedes: list[list[Any]] = []
     test_cases: list[Any] = []
+    kinds = _KINDS
     for child in entry:
         tag = child.tag
-        kind = _KINDS.get(tag)  # one lookup: most children need nothing more
+        kind = kinds.get(tag)
         if kind is None:
             continue
         if kind == _LIST:
             if len(child) > 1:
-                _duplicates(ctx, child.iterchildren(_LIST_TAGS[tag]), fold=tag == "tags")
-            if tag != "symptoms":
-                continue
-            for symptom in child:
-                _machine_specific(ctx, symptom)
-                if symptom.get("versions") is not None:
-                    _check_versions(ctx, symptom, entry_versions)
-        elif tag == "title":
+                _duplicates(ctx, child, _LIST_TAGS[tag], fold=tag == _TAGS)
+        elif kind == _TITLE:
             if title is None:
-                title = _text(child)
-        elif tag == "date":
+                text = child.text if not len(child) else raw_text(child)
+                title = text.strip() if text else ""
+        elif kind == _DATE:
             value = _date(ctx, child)
-            date = [value, line_of(child), 0] if value else None  # column found on demand
-        elif tag == "category":
-            text = _text(child)  # each <category> (a second one is also KB2xx)
+            date = [value, child.sourceline or 0, 0] if value else None  # column on demand
+        elif kind == _CATEGORY:
+            text = child.text if not len(child) else raw_text(child)
+            text = text.strip() if text else ""  # each <category> (a second one is KB2xx)
             if category is None:
                 category = text
             if meta_category and text and text != meta_category:
@@ -177,26 +187,36 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                     "KB304",
                     f"entry category {text!r} differs from the file's category {meta_category!r}",
                 )
-        elif tag == "test-case":
+        elif kind == _SYMPTOMS:
+            if len(child) > 1:
+                _duplicates(ctx, child, _SYMPTOM)
+            for symptom in child:  # every child: a comment's text is checked too
+                text = symptom.text if not len(symptom) else raw_text(symptom)
+                if text and ("/" in text or "\\" in text or "~" in text or "0x" in text):
+                    _machine_specific(ctx, symptom)
+                if symptom.get("versions") is not None:
+                    _check_versions(ctx, symptom, entry_versions)
+        elif kind == _TEST_CASE:
             test_cases.append(child)
-        elif tag == "references":
+        elif kind == _REFERENCES:
             _references(ctx, child, refs)
-        elif tag == "supersedes":
+        elif kind == _SUPERSEDES:
             ref = _check_id(ctx, child, "ref")
             if ref:
                 supersedes.append([ref, *ctx.where(child, "ref")])
                 if ref == entry_id:
                     ctx.report(child, "KB312", f"entry {entry_id!r} supersedes itself", attr="ref")
-        elif tag == "review-by":
+        else:  # _REVIEW_BY
             value = _date(ctx, child)
-            review_by = [value, line_of(child), 0] if value else None
+            review_by = [value, child.sourceline or 0, 0] if value else None
     if len(test_cases) > 1:
         _duplicates(ctx, test_cases)
     if len(refs) + len(supersedes) > 1:
         _duplicate_refs(ctx, entry)
-    status = (entry.get("status") or "active").strip()
+    status = entry.get("status")
+    status = status.strip() if status else "active"
     # the entry's column is found on demand (EntryFacts.col)
-    row = [entry_id, line_of(entry), 0, status, title or "", category or "", date, review_by]
+    row = [entry_id, entry.sourceline or 0, 0, status, title or "", category or "", date, review_by]
     return [*row, refs, supersedes]
 
 
@@ -326,10 +346,19 @@ def _normal(text: str) -> str:
     return text
 
 
-def _duplicates(ctx: FileContext, items: Iterable[Any], *, fold: bool = False) -> None:
+def _duplicates(
+    ctx: FileContext, items: Iterable[Any], name: str | None = None, *, fold: bool = False
+) -> None:
+    """KB314 on items whose text repeats (white space runs as one space; ``fold``: any
+    case). With ``name``, only the items of that tag count."""
     seen: dict[str, Any] = {}
     for item in items:
-        key = _normal(_text(item))
+        if name is not None and item.tag != name:
+            continue
+        text = item.text if not len(item) else raw_text(item)
+        if not text:
+            continue
+        key = _normal(text.strip())
         if fold:
             key = key.casefold()
         if not key:
