@@ -506,3 +506,42 @@ def test_versions_values(value: str, ok: bool) -> None:
     from kbtool.versionspec import versions_problem
 
     assert (versions_problem(value) is None) is ok, versions_problem(value)
+
+
+class _Reports:
+    """Stands in for a FileContext: records the codes reported."""
+
+    def __init__(self) -> None:
+        self.codes: list[str] = []
+
+    def report(self, where: object, code: str, message: str, **kw: object) -> None:
+        self.codes.append(code)
+
+
+_DATE_TEXT = st.one_of(
+    st.dates().map(str),
+    st.from_regex(r"[ \t\n]?[0-9]{4}-[0-9]{2}-[0-9]{2}[ \t\n]?", fullmatch=True),
+    st.text(alphabet="0123456789- Tx", max_size=12),
+)
+
+
+@given(_DATE_TEXT)
+def test_a_date_is_judged_the_same_when_seen_again(text: str) -> None:
+    """Valid dates are remembered (a KB holds few distinct ones): the second look must agree
+    with the first and with the rule itself."""
+    from lxml import etree
+
+    from kbtool.validate import semantics
+
+    el = etree.fromstring(f"<date>{text}</date>")
+    first, second = _Reports(), _Reports()
+    seen = semantics._date(first, el), semantics._date(second, el)  # type: ignore[arg-type]
+    stripped = text.strip()
+    try:
+        valid = bool(semantics.DATE_RE.fullmatch(stripped)) and bool(
+            dt.date.fromisoformat(stripped)
+        )
+    except ValueError:
+        valid = False
+    assert seen == ((stripped, stripped) if valid else (None, None))
+    assert first.codes == second.codes == ([] if valid else ["KB301"])

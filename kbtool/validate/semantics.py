@@ -119,15 +119,24 @@ def _metadata(
     return category or None, pos, (updated, updated_el) if updated else None
 
 
+# Dates found valid in this process: a KB holds few distinct ones (bounded all the same).
+_VALID_DATES: set[str] = set()
+
+
 def _date(ctx: FileContext, el: Any) -> str | None:
     """The element's date as ``YYYY-MM-DD`` text, or None after reporting KB301."""
-    text = _text(el)
+    text = el.text if not len(el) else raw_text(el)
+    text = text.strip() if text else ""
+    if text in _VALID_DATES:
+        return text
     if DATE_RE.fullmatch(text):
         try:
             dt.date.fromisoformat(text)
         except ValueError:
             ctx.report(el, "KB301", f"<{el.tag}> {text!r} is not a real calendar date")
             return None
+        if len(_VALID_DATES) < 4096:
+            _VALID_DATES.add(text)
         return text
     shown = text if len(text) <= 40 else text[:39] + "…"
     ctx.report(el, "KB301", f"<{el.tag}> {shown!r} is not a date written YYYY-MM-DD")
@@ -153,7 +162,7 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
     entry_id = _check_id(ctx, entry, "id")
     entry_versions = entry.get("versions")
     if entry_versions is not None:
-        _check_versions(ctx, entry, None)
+        _check_versions(ctx, entry, entry_versions, None)
         if versions_problem(entry_versions) is not None:
             entry_versions = None  # reported once, on the learning
     title = category = date = review_by = None
@@ -194,8 +203,9 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                 text = symptom.text if not len(symptom) else raw_text(symptom)
                 if text and ("/" in text or "\\" in text or "~" in text or "0x" in text):
                     _machine_specific(ctx, symptom)
-                if symptom.get("versions") is not None:
-                    _check_versions(ctx, symptom, entry_versions)
+                versions = symptom.get("versions")
+                if versions is not None:
+                    _check_versions(ctx, symptom, versions, entry_versions)
         elif kind == _TEST_CASE:
             test_cases.append(child)
         elif kind == _REFERENCES:
@@ -339,13 +349,6 @@ def _check_href(ctx: FileContext, ref: Any, href: str) -> None:
         ctx.report(ref, "KB307", f"href {href[:80]!r} leaves the knowledge base root", attr="href")
 
 
-def _normal(text: str) -> str:
-    """``text`` with runs of white space as one space (cheap when there are none)."""
-    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
-        return " ".join(text.split())
-    return text
-
-
 def _duplicates(
     ctx: FileContext, items: Iterable[Any], name: str | None = None, *, fold: bool = False
 ) -> None:
@@ -358,7 +361,9 @@ def _duplicates(
         text = item.text if not len(item) else raw_text(item)
         if not text:
             continue
-        key = _normal(text.strip())
+        key = text.strip()
+        if "  " in key or "\n" in key or "\t" in key or "\r" in key:  # runs of white space
+            key = " ".join(key.split())
         if fold:
             key = key.casefold()
         if not key:
@@ -398,12 +403,9 @@ def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
                 )
 
 
-def _check_versions(ctx: FileContext, el: Any, entry_versions: str | None) -> None:
-    """KB313/KB326-KB328 on an element's ``versions``; KB329 when a symptom's range never
-    meets its learning's."""
-    value = el.get("versions")
-    if value is None:
-        return
+def _check_versions(ctx: FileContext, el: Any, value: str, entry_versions: str | None) -> None:
+    """KB313/KB326-KB328 on an element's ``versions`` (``value``); KB329 when a symptom's
+    range never meets its learning's."""
     finding = versions_finding(value)
     if finding is None and entry_versions is not None and el.tag == "symptom":
         finding = overlap_finding(value, entry_versions)
