@@ -8,7 +8,6 @@ import os
 import stat as stat_module
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, SeverityCounts, display_path
 from kbtool.errors import ConfigError
 from kbtool.kb import iter_xml_paths
+from kbtool.records import Record
 from kbtool.safexml import read_capped
 from kbtool.validate import registry
 from kbtool.validate.context import CachedFile, FileContext, FileFacts, Finding, KbContext
@@ -28,15 +28,29 @@ if TYPE_CHECKING:
 PARALLEL_MIN_BYTES = 2_000_000
 
 
-@dataclass
-class ValidationResult(SeverityCounts):
+class ValidationResult(Record, SeverityCounts):
     """Findings of one run, sorted by path, line, column and code."""
 
+    _fields = ("diagnostics", "files", "entries", "internal_errors", "cached_files")
     diagnostics: list[Diagnostic]
     files: list[str]  # display paths of the files checked
     entries: int
-    internal_errors: list[str] = field(default_factory=list)
-    cached_files: int = 0
+    internal_errors: list[str]
+    cached_files: int
+
+    def __init__(
+        self,
+        diagnostics: list[Diagnostic],
+        files: list[str],
+        entries: int,
+        internal_errors: list[str] | None = None,
+        cached_files: int = 0,
+    ) -> None:
+        self.diagnostics = diagnostics
+        self.files = files
+        self.entries = entries
+        self.internal_errors = [] if internal_errors is None else internal_errors
+        self.cached_files = cached_files
 
     def exit_code(self, strict: bool = False) -> int:
         """0 clean, 1 findings (errors, or warnings with ``strict``), 3 internal errors."""
@@ -47,18 +61,33 @@ class ValidationResult(SeverityCounts):
         return 0
 
 
-@dataclass
 class _Item:
-    path: Path
-    rel: str
-    selected: bool
-    real: Path | None = None  # the path resolved, when known without asking the system
-    data: bytes | None = None  # None: not read yet (read where it is checked)
-    digest: str = ""
-    read_error: Diagnostic | None = None
-    result: CachedFile | None = None
-    stat: list[int] | None = None
-    cached: bool = False
+    """One file to check, and what became of it."""
+
+    __slots__ = (
+        "cached",
+        "data",
+        "digest",
+        "path",
+        "read_error",
+        "real",
+        "rel",
+        "result",
+        "selected",
+        "stat",
+    )
+
+    def __init__(self, path: Path, rel: str, selected: bool, real: Path | None) -> None:
+        self.path = path
+        self.rel = rel
+        self.selected = selected
+        self.real: Path | None = real  # the path resolved, when known without a realpath
+        self.data: bytes | None = None  # None: not read yet (read where it is checked)
+        self.digest = ""
+        self.read_error: Diagnostic | None = None
+        self.result: CachedFile | None = None
+        self.stat: list[int] | None = None
+        self.cached = False
 
 
 def _stat(path: Path) -> list[int] | None:
@@ -247,7 +276,7 @@ def _item(path: Path, root: Path, parents: dict[Path, Path], selected: bool) -> 
         rel = (real_parent / path.name).relative_to(root).as_posix()
     except ValueError:
         rel = path.as_posix()
-    return _Item(path, rel, selected, real=real_parent)
+    return _Item(path, rel, selected, real_parent)
 
 
 def _collect(config: Config, paths: Sequence[Path]) -> tuple[list[_Item], list[Diagnostic]]:

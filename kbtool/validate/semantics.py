@@ -184,7 +184,7 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                 title = text.strip() if text else ""
         elif kind == _DATE:
             value = _date(ctx, child)
-            date = [value, child.sourceline or 0, 0] if value else None  # column on demand
+            date = [value, line_of(child), 0] if value else None  # column on demand
         elif kind == _CATEGORY:
             text = child.text if not len(child) else raw_text(child)
             text = text.strip() if text else ""  # each <category> (a second one is KB2xx)
@@ -218,7 +218,7 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                     ctx.report(child, "KB312", f"entry {entry_id!r} supersedes itself", attr="ref")
         else:  # _REVIEW_BY
             value = _date(ctx, child)
-            review_by = [value, child.sourceline or 0, 0] if value else None
+            review_by = [value, line_of(child), 0] if value else None
     if len(test_cases) > 1:
         _duplicates(ctx, test_cases)
     if len(refs) + len(supersedes) > 1:
@@ -226,7 +226,7 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
     status = entry.get("status")
     status = status.strip() if status else "active"
     # the entry's column is found on demand (EntryFacts.col)
-    row = [entry_id, entry.sourceline or 0, 0, status, title or "", category or "", date, review_by]
+    row = [entry_id, line_of(entry), 0, status, title or "", category or "", date, review_by]
     return [*row, refs, supersedes]
 
 
