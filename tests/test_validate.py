@@ -545,3 +545,34 @@ def test_a_date_is_judged_the_same_when_seen_again(text: str) -> None:
         valid = False
     assert seen == ((stripped, stripped) if valid else (None, None))
     assert first.codes == second.codes == ([] if valid else ["KB301"])
+
+
+def test_the_run_leaves_its_objects_out_of_the_young_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a run made with the collector off must not all land in the first young
+    collection after it; objects the process froze itself stay frozen."""
+    import gc
+
+    files = {
+        f"learnings/c{n}_d.xml": category_file(
+            f"C{n}/D", *((f"e{n}-{i}", f"t{n} {i}") for i in range(40))
+        )
+        for n in range(5)
+    }
+    kb = make_kb(tmp_path, files)
+    gc.collect()
+    result = run(kb, monkeypatch)
+    assert result.entries == 200 and gc.isenabled()
+    young = len(gc.get_objects(generation=0))
+    assert young < 500, young  # 200 entries' facts alone are more than 1,000 objects
+
+    held = [[n] for n in range(100)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        run(kb, monkeypatch)
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
+    del held
