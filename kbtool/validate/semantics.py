@@ -234,7 +234,9 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
 # counts when it starts at a file-system root folder, or names a Python file or package
 # folder: "/api/users/me" in an access log line is a URL path, not a machine's. A path
 # after "…" (masked) or inside a URL does not count.
-_POSIX_PATH = re.compile(r"(?<![\w:/.\\\u2026-])(?:/[\w.@+-]+){2,}")
+# The patterns are compiled on first use (re's own cache): most symptoms hold no "/", "\\",
+# "~" or "0x" and never need them.
+_POSIX_PATH = r"(?<![\w:/.\\\u2026-])(?:/[\w.@+-]+){2,}"
 _ROOTS = frozenset(
     [
         "home",
@@ -263,21 +265,21 @@ _ROOTS = frozenset(
         "Applications",
     ]
 )
-_PYTHON_PATH = re.compile(r"\.py[cdiw]?$|/(?:site|dist)-packages/|/python\d|/\.?venv/")
-_OTHER_PATH = re.compile(
+_PYTHON_PATH = r"\.py[cdiw]?$|/(?:site|dist)-packages/|/python\d|/\.?venv/"
+_OTHER_PATH = (
     r"\b[A-Za-z]:\\[\w.@ +-]+"  # C:\Users\…
     r"|(?<![\w/.-])~[\w.-]*/"  # ~/, ~dev/
 )
-_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{4,}\b")
+_ADDRESS = r"\b0x[0-9a-fA-F]{4,}\b"
 
 
 def machine_path(text: str) -> str | None:
     """The first absolute path or home folder in ``text`` that only one machine has."""
-    for found in _POSIX_PATH.finditer(text):
+    for found in re.finditer(_POSIX_PATH, text):
         path = found.group(0)
-        if path.split("/")[1] in _ROOTS or _PYTHON_PATH.search(path):
+        if path.split("/")[1] in _ROOTS or re.search(_PYTHON_PATH, path):
             return path
-    other = _OTHER_PATH.search(text)
+    other = re.search(_OTHER_PATH, text)
     return other.group(0) if other else None
 
 
@@ -295,7 +297,7 @@ def _machine_specific(ctx: FileContext, symptom: Any) -> None:
                 "write \u2026 for the part that differs between machines",
             )
     if "0x" in text:
-        address = _ADDRESS.search(text)
+        address = re.search(_ADDRESS, text)
         if address:
             ctx.report(
                 symptom,
