@@ -132,9 +132,9 @@ def _age_young_objects() -> None:
 
     Otherwise the first young collection after the run walks every one of them (the facts of
     all entries: ~7 ms at 10k, on the way out of ``kbtool validate``), only to find them
-    alive. They are still freed when no longer referenced, and looked at by full collections.
-    Not done when the process has frozen objects of its own (``gc.unfreeze`` would release
-    them)."""
+    alive. They are still freed when no longer referenced, and looked at by full collections
+    (as are the caller's own young objects, which go with them). Not done when the process
+    has frozen objects of its own (``gc.unfreeze`` would release them)."""
     if gc.get_freeze_count() == 0:
         gc.freeze()
         gc.unfreeze()
