@@ -73,14 +73,22 @@ def _diag(display: str, code: str, message: str, line: int = 1, col: int = 1) ->
     return Diagnostic(display, line, col, code, message)
 
 
-def read_capped(path: Path, root: Path, limit: int) -> bytes | Diagnostic:
-    """Read a regular file inside ``root``, at most ``limit`` bytes; a Diagnostic otherwise."""
-    try:
-        real = path.resolve(strict=True)
-    except FileNotFoundError:
-        return _refused(path, "KB100", "cannot read: no such file (or a dangling link)")
-    except (OSError, RuntimeError) as exc:
-        return _refused(path, "KB100", f"cannot read: {_os_reason(exc)}")
+def read_capped(
+    path: Path, root: Path, limit: int, *, real: Path | None = None
+) -> bytes | Diagnostic:
+    """Read a regular file inside ``root``, at most ``limit`` bytes; a Diagnostic otherwise.
+
+    ``real`` is ``path`` resolved, when the caller knows it already (its folder resolved, and
+    the file itself seen to be no link): many files of one folder then cost no ``realpath``
+    each. It is judged and read like a path resolved here (opened without following a link).
+    """
+    if real is None:
+        try:
+            real = path.resolve(strict=True)
+        except FileNotFoundError:
+            return _refused(path, "KB100", "cannot read: no such file (or a dangling link)")
+        except (OSError, RuntimeError) as exc:
+            return _refused(path, "KB100", f"cannot read: {_os_reason(exc)}")
     try:
         real.relative_to(root)
     except ValueError:

@@ -301,6 +301,21 @@ def test_link_inside_the_root_is_followed(kb: Path) -> None:
     assert read_capped(kb / "learnings" / "alias.xml", kb, 1 << 20) == DOC.encode()
 
 
+def test_read_capped_judges_a_path_the_caller_resolved(kb: Path) -> None:
+    """``real`` (the caller resolved the folder) saves a realpath, never a check: it must be
+    inside the root, and a link there is not followed."""
+    path = kb / "learnings" / "ok.xml"
+    path.write_text(DOC)
+    assert read_capped(path, kb, 1 << 20, real=path) == DOC.encode()
+    secret = kb.parent / "outside" / "secret.xml"
+    found = read_capped(path, kb, 1 << 20, real=secret)
+    assert isinstance(found, Diagnostic) and found.code == "KB104"
+    (kb / "learnings" / "link.xml").symlink_to(secret)
+    found = read_capped(path, kb, 1 << 20, real=kb / "learnings" / "link.xml")
+    assert isinstance(found, Diagnostic) and found.code == "KB100"
+    assert "OUTSIDE-SECRET" not in found.message
+
+
 def test_device_inside_the_root(kb: Path) -> None:
     path = kb / "learnings" / "zero.xml"
     try:

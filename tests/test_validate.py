@@ -131,15 +131,25 @@ def test_links_fifos_and_paths_outside_the_root(
     (kb / "learnings" / "leak.xml").symlink_to(outside)
     (kb / "learnings" / "dangling.xml").symlink_to(kb / "nowhere.xml")
     os.mkfifo(kb / "learnings" / "pipe.xml")
+    (kb / "other").mkdir()
+    (kb / "other" / "c_d.xml").write_text(category_file("C/D", ("linked", "t")))
+    (kb / "learnings" / "c_d.xml").symlink_to(kb / "other" / "c_d.xml")  # inside: read
+    (kb / "learnings" / "e_f.xml").write_bytes(b"<" * 2_000_000)  # over the 1 MB cap
     result = run(kb, monkeypatch)
-    assert lines(result) == [
+    expected = [
         "learnings/dangling.xml:0:0: KB100",
+        "learnings/e_f.xml:0:0: KB105",
         "learnings/leak.xml:0:0: KB104",
         "learnings/pipe.xml:0:0: KB106",
     ]
+    assert lines(result) == expected and result.entries == 2
     assert "secret" not in " ".join(d.message for d in result.diagnostics)
     named = run(kb, monkeypatch, outside)
     assert [d.code for d in named.diagnostics] == ["KB104"]
+    # Read by worker processes (which send back what they cannot read): the same findings.
+    forks = _forced_workers(monkeypatch)
+    parallel = run(kb, monkeypatch)
+    assert forks and parallel.diagnostics == result.diagnostics and parallel.entries == 2
 
 
 def test_a_broken_file_does_not_stop_the_others(
@@ -380,9 +390,9 @@ def test_unchanged_old_files_are_not_even_read(
     reads: list[Path] = []
     real_read = engine.read_capped
 
-    def counting_read(p: Path, root: Path, limit: int) -> bytes | object:
+    def counting_read(p: Path, root: Path, limit: int, **kw: Path | None) -> bytes | object:
         reads.append(p)
-        return real_read(p, root, limit)
+        return real_read(p, root, limit, **kw)
 
     monkeypatch.setattr(engine, "read_capped", counting_read)
     assert run(kb, monkeypatch, use_cache=True).diagnostics == [] and reads == []
@@ -398,12 +408,23 @@ def test_unchanged_old_files_are_not_even_read(
 _PARENT = os.getpid()
 
 
-def _dies_in_a_child(item: object, config: object) -> object:
+def _forced_workers(monkeypatch: pytest.MonkeyPatch, workers: int = 2) -> list[int]:
+    """Worker processes however small the KB; the pids of the children forked."""
     import kbtool.validate.engine as engine
 
-    if os.getpid() != _PARENT:
-        os._exit(9)
-    return engine.check_one(item.path, item.rel, item.data, config)  # type: ignore[attr-defined]
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(engine, "_workers", lambda: workers)
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    return forks
 
 
 def test_worker_processes_give_the_same_findings(
@@ -419,18 +440,7 @@ def test_worker_processes_give_the_same_findings(
     }
     kb = make_kb(tmp_path, files)
     sequential = lines(run(kb, monkeypatch))
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(engine, "_workers", lambda: 2)
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def counting_fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counting_fork)
+    forks = _forced_workers(monkeypatch)
     assert lines(run(kb, monkeypatch)) == sequential
     assert len(forks) == 1
     assert len(sequential) == 6 + 6 + 5  # KB201 and KB303 in each file, KB317 in 5 of the 6
@@ -440,7 +450,14 @@ def test_worker_processes_give_the_same_findings(
     assert lines(run(kb, monkeypatch)) == sequential
     assert len(forks) == 4
 
-    monkeypatch.setattr(engine, "_check_item", _dies_in_a_child)  # the child dies: finish here
+    real_check = engine._check_item
+
+    def dies_in_a_child(item: object, config: object) -> object:
+        if os.getpid() != _PARENT:
+            os._exit(9)
+        return real_check(item, config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_check_item", dies_in_a_child)  # the child dies: finish here
     assert lines(run(kb, monkeypatch)) == sequential
 
 
@@ -489,3 +506,73 @@ def test_versions_values(value: str, ok: bool) -> None:
     from kbtool.versionspec import versions_problem
 
     assert (versions_problem(value) is None) is ok, versions_problem(value)
+
+
+class _Reports:
+    """Stands in for a FileContext: records the codes reported."""
+
+    def __init__(self) -> None:
+        self.codes: list[str] = []
+
+    def report(self, where: object, code: str, message: str, **kw: object) -> None:
+        self.codes.append(code)
+
+
+_DATE_TEXT = st.one_of(
+    st.dates().map(str),
+    st.from_regex(r"[ \t\n]?[0-9]{4}-[0-9]{2}-[0-9]{2}[ \t\n]?", fullmatch=True),
+    st.text(alphabet="0123456789- Tx", max_size=12),
+)
+
+
+@given(_DATE_TEXT)
+def test_a_date_is_judged_the_same_when_seen_again(text: str) -> None:
+    """Valid dates are remembered (a KB holds few distinct ones): the second look must agree
+    with the first and with the rule itself."""
+    from lxml import etree
+
+    from kbtool.validate import semantics
+
+    el = etree.fromstring(f"<date>{text}</date>")
+    first, second = _Reports(), _Reports()
+    seen = semantics._date(first, el), semantics._date(second, el)  # type: ignore[arg-type]
+    stripped = text.strip()
+    try:
+        valid = bool(semantics.DATE_RE.fullmatch(stripped)) and bool(
+            dt.date.fromisoformat(stripped)
+        )
+    except ValueError:
+        valid = False
+    assert seen == ((stripped, stripped) if valid else (None, None))
+    assert first.codes == second.codes == ([] if valid else ["KB301"])
+
+
+def test_the_run_leaves_its_objects_out_of_the_young_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a run made with the collector off must not all land in the first young
+    collection after it; objects the process froze itself stay frozen."""
+    import gc
+
+    files = {
+        f"learnings/c{n}_d.xml": category_file(
+            f"C{n}/D", *((f"e{n}-{i}", f"t{n} {i}") for i in range(40))
+        )
+        for n in range(5)
+    }
+    kb = make_kb(tmp_path, files)
+    gc.collect()
+    result = run(kb, monkeypatch)
+    assert result.entries == 200 and gc.isenabled()
+    young = len(gc.get_objects(generation=0))
+    assert young < 500, young  # 200 entries' facts alone are more than 1,000 objects
+
+    held = [[n] for n in range(100)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        run(kb, monkeypatch)
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
+    del held

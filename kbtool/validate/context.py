@@ -7,13 +7,13 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kbtool.config import Config
 from kbtool.diagnostics import display_path
+from kbtool.records import FrozenRecord, Record
 from kbtool.xmlnodes import line_of
 
 # (line, col, code, message): a finding inside the current file, before paths are attached.
@@ -122,18 +122,41 @@ class Locator:
         return len(self._lines[line - 1][:pos].decode("utf-8", errors="replace")) + 1
 
 
-@dataclass
-class FileContext:
-    """One parsed XML file, as per-file checks see it."""
+class FileContext(Record):
+    """One parsed XML file, as per-file checks see it.
 
+    The classes here are plain (:class:`kbtool.records.Record`), not dataclasses: building
+    a dataclass runs generated code, ~0.5 ms each at every start of ``kbtool validate``."""
+
+    _fields = ("config", "path", "rel", "data", "root", "schema_valid", "facts", "findings")
     config: Config
     path: Path
     rel: str
     data: bytes
     root: Any  # lxml.etree._Element, root tag "specification"
     schema_valid: bool
-    facts: dict[str, Any] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
+    facts: dict[str, Any]
+    findings: list[Finding]
+
+    def __init__(
+        self,
+        config: Config,
+        path: Path,
+        rel: str,
+        data: bytes,
+        root: Any,
+        schema_valid: bool,
+        facts: dict[str, Any] | None = None,
+        findings: list[Finding] | None = None,
+    ) -> None:
+        self.config = config
+        self.path = path
+        self.rel = rel
+        self.data = data
+        self.root = root
+        self.schema_valid = schema_valid
+        self.facts = {} if facts is None else facts
+        self.findings = [] if findings is None else findings
 
     @cached_property
     def locator(self) -> Locator:
@@ -178,24 +201,32 @@ class FileContext:
         self.findings.append((line, col, code, message))
 
 
-@dataclass
-class CachedFile:
+class CachedFile(Record):
     """What checking one file produced: findings (line, col, code, message) and facts (what
     the validation cache keeps of a file, :mod:`kbtool.validate.cache`)."""
 
+    __slots__ = _fields = ("findings", "facts", "parsed")
     findings: list[Any]
     facts: dict[str, Any]
     parsed: bool
 
+    def __init__(self, findings: list[Any], facts: dict[str, Any], parsed: bool) -> None:
+        self.findings = findings
+        self.facts = facts
+        self.parsed = parsed
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+
+class Ref(FrozenRecord):
     """A reference inside an entry: ``kind`` is fix-report, learning, issue, link or supersedes."""
 
+    __slots__ = _fields = ("kind", "target", "line", "col")
     kind: str
     target: str
     line: int
     col: int
+
+    def __init__(self, kind: str, target: str, line: int, col: int) -> None:
+        self._set(kind=kind, target=target, line=line, col=col)
 
 
 _DECLARED = re.compile(
@@ -203,16 +234,29 @@ _DECLARED = re.compile(
 )
 
 
-@dataclass(eq=False)
 class FileFacts:
-    """What the KB-wide checks know about one file (from the cache or a fresh check)."""
+    """What the KB-wide checks know about one file (from the cache or a fresh check).
 
-    path: Path
-    rel: str
-    facts: dict[str, Any]
-    parsed: bool  # root is <specification>; core facts below are available
-    root: Path | None = None  # the KB root and size cap, to re-read the file for a column
-    max_bytes: int = 1 << 20
+    Compared by identity."""
+
+    def __init__(
+        self,
+        path: Path,
+        rel: str,
+        facts: dict[str, Any],
+        parsed: bool,  # root is <specification>; core facts below are available
+        root: Path | None = None,  # the KB root and size cap, to re-read the file for a column
+        max_bytes: int = 1 << 20,
+    ) -> None:
+        self.path = path
+        self.rel = rel
+        self.facts = facts
+        self.parsed = parsed
+        self.root = root
+        self.max_bytes = max_bytes
+
+    def __repr__(self) -> str:
+        return f"FileFacts({self.rel!r})"
 
     @property
     def display(self) -> str:

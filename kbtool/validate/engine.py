@@ -8,15 +8,15 @@ import os
 import stat as stat_module
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kbtool import codes
 from kbtool.config import Config
 from kbtool.diagnostics import Diagnostic, SeverityCounts, display_path
 from kbtool.errors import ConfigError
 from kbtool.kb import iter_xml_paths
+from kbtool.records import Record
 from kbtool.safexml import read_capped
 from kbtool.validate import registry
 from kbtool.validate.context import CachedFile, FileContext, FileFacts, Finding, KbContext
@@ -28,15 +28,29 @@ if TYPE_CHECKING:
 PARALLEL_MIN_BYTES = 2_000_000
 
 
-@dataclass
-class ValidationResult(SeverityCounts):
+class ValidationResult(Record, SeverityCounts):
     """Findings of one run, sorted by path, line, column and code."""
 
+    _fields = ("diagnostics", "files", "entries", "internal_errors", "cached_files")
     diagnostics: list[Diagnostic]
     files: list[str]  # display paths of the files checked
     entries: int
-    internal_errors: list[str] = field(default_factory=list)
-    cached_files: int = 0
+    internal_errors: list[str]
+    cached_files: int
+
+    def __init__(
+        self,
+        diagnostics: list[Diagnostic],
+        files: list[str],
+        entries: int,
+        internal_errors: list[str] | None = None,
+        cached_files: int = 0,
+    ) -> None:
+        self.diagnostics = diagnostics
+        self.files = files
+        self.entries = entries
+        self.internal_errors = [] if internal_errors is None else internal_errors
+        self.cached_files = cached_files
 
     def exit_code(self, strict: bool = False) -> int:
         """0 clean, 1 findings (errors, or warnings with ``strict``), 3 internal errors."""
@@ -47,16 +61,33 @@ class ValidationResult(SeverityCounts):
         return 0
 
 
-@dataclass
 class _Item:
-    path: Path
-    rel: str
-    selected: bool
-    data: bytes = b""
-    digest: str = ""
-    read_error: Diagnostic | None = None
-    result: CachedFile | None = None
-    stat: list[int] | None = None
+    """One file to check, and what became of it."""
+
+    __slots__ = (
+        "cached",
+        "data",
+        "digest",
+        "path",
+        "read_error",
+        "real",
+        "rel",
+        "result",
+        "selected",
+        "stat",
+    )
+
+    def __init__(self, path: Path, rel: str, selected: bool, real: Path | None) -> None:
+        self.path = path
+        self.rel = rel
+        self.selected = selected
+        self.real: Path | None = real  # the path resolved, when known without a realpath
+        self.data: bytes | None = None  # None: not read yet (read where it is checked)
+        self.digest = ""
+        self.read_error: Diagnostic | None = None
+        self.result: CachedFile | None = None
+        self.stat: list[int] | None = None
+        self.cached = False
 
 
 def _stat(path: Path) -> list[int] | None:
@@ -92,7 +123,21 @@ def validate(
         return _validate(config, paths, select, ignore, use_cache, today)
     finally:
         if enabled:
+            _age_young_objects()
             gc.enable()
+
+
+def _age_young_objects() -> None:
+    """Put the objects made while the collector was off in its oldest generation.
+
+    Otherwise the first young collection after the run walks every one of them (the facts of
+    all entries: ~7 ms at 10k, on the way out of ``kbtool validate``), only to find them
+    alive. They are still freed when no longer referenced, and looked at by full collections
+    (as are the caller's own young objects, which go with them). Not done when the process
+    has frozen objects of its own (``gc.unfreeze`` would release them)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _validate(
@@ -116,25 +161,34 @@ def _validate(
     internal = list(registry.PLUGIN_ERRORS)
     pending: list[_Item] = []
     for item in items:
-        stat = _stat(item.path)
-        if cache is not None and stat is not None:
-            hit = cache.by_stat(item.rel, stat)
-            if hit is not None:
-                item.digest, item.result = hit
-                continue
-        raw = read_capped(item.path, config.root, config.max_file_bytes)
-        if isinstance(raw, Diagnostic):
-            item.read_error = raw
-            continue
-        item.data, item.stat = raw, stat
+        item.stat = stat = _stat(item.path)
+        if stat is not None and item.real is not None:  # a regular file, not a link
+            item.real = item.real / item.path.name
+        else:
+            item.real = None
         if cache is not None:
+            if stat is not None:
+                hit = cache.by_stat(item.rel, stat)
+                if hit is not None:
+                    item.digest, item.result = hit
+                    item.cached = True
+                    continue
+            raw = _read(item, config)
+            if isinstance(raw, Diagnostic):
+                item.read_error = raw
+                continue
             from hashlib import sha256  # imported with the cache only (as it is, once)
 
-            item.digest = sha256(raw).hexdigest()
+            item.data, item.digest = raw, sha256(raw).hexdigest()
             item.result = cache.get(item.rel, item.digest, stat)
-        if item.result is None:
-            pending.append(item)
+            if item.result is not None:
+                item.cached = True
+                continue
+        pending.append(item)  # without a cache, read where it is checked (maybe a worker)
     for item, (result, errors) in zip(pending, _check_all(pending, config), strict=True):
+        if isinstance(result, Diagnostic):
+            item.read_error = result
+            continue
         item.result = result
         internal.extend(errors)
         if cache is not None and not errors:
@@ -184,7 +238,7 @@ def _validate(
         files=sorted(show(item.path) for item in chosen),
         entries=sum(_entry_count(item.result) for item in chosen),
         internal_errors=internal,
-        cached_files=len(items) - len(pending),
+        cached_files=sum(item.cached for item in items),
     )
 
 
@@ -226,15 +280,17 @@ class _Scope:
         return self._all or any(path == p or path.is_relative_to(p) for p in self._paths)
 
 
-def _rel(path: Path, root: Path, parents: dict[Path, Path]) -> str:
-    """The file's path inside the KB root (its folder's links resolved), POSIX."""
+def _item(path: Path, root: Path, parents: dict[Path, Path], selected: bool) -> _Item:
+    """The file, with its path inside the KB root (its folder's links resolved), POSIX, and
+    its folder resolved (for reading it without resolving the whole path again)."""
     real_parent = parents.get(path.parent)
     if real_parent is None:
         real_parent = parents[path.parent] = path.parent.resolve()
     try:
-        return (real_parent / path.name).relative_to(root).as_posix()
+        rel = (real_parent / path.name).relative_to(root).as_posix()
     except ValueError:
-        return path.as_posix()
+        rel = path.as_posix()
+    return _Item(path, rel, selected, real_parent)
 
 
 def _collect(config: Config, paths: Sequence[Path]) -> tuple[list[_Item], list[Diagnostic]]:
@@ -246,11 +302,11 @@ def _collect(config: Config, paths: Sequence[Path]) -> tuple[list[_Item], list[D
         if isinstance(found, Diagnostic):
             walk_findings.append(found)
         else:
-            items[found] = _Item(found, _rel(found, config.root, parents), selected=True)
+            items[found] = _item(found, config.root, parents, selected=True)
     if paths and config.learnings_dir.is_dir():
         for found in iter_xml_paths((), config):
             if isinstance(found, Path) and found not in items:
-                items[found] = _Item(found, _rel(found, config.root, parents), selected=False)
+                items[found] = _item(found, config.root, parents, selected=False)
     return sorted(items.values(), key=lambda i: i.rel), walk_findings
 
 
@@ -307,7 +363,8 @@ def _workers() -> int:
     return min(available, 8)
 
 
-_Result = tuple[CachedFile, list[str]]
+# What checking a file gave (or the finding that it cannot be read), and internal errors.
+_Result = tuple[CachedFile | Diagnostic, list[str]]
 
 
 def _check_all(items: list[_Item], config: Config) -> list[_Result]:
@@ -321,7 +378,8 @@ def _check_all(items: list[_Item], config: Config) -> list[_Result]:
     the files of a child that fails are checked here.
     """
     workers = _workers()
-    total = sum(len(i.data) for i in items)
+    sizes = [_size(item) for item in items]
+    total = sum(sizes)
     queue = None
     if workers > 1 and total >= PARALLEL_MIN_BYTES and len(items) >= 4 and sys.platform == "linux":
         queue = _queue(len(items))
@@ -330,7 +388,7 @@ def _check_all(items: list[_Item], config: Config) -> list[_Result]:
     from kbtool.validate import semantics, xsd  # noqa: F401 - imported once, before forking
 
     xsd.quick_schema()
-    order = sorted(range(len(items)), key=lambda i: -len(items[i].data))
+    order = sorted(range(len(items)), key=lambda i: -sizes[i])
     children = [_fork(items, order, queue, config) for _ in range(workers - 1)]
     results: list[_Result | None] = [None] * len(items)
     try:
@@ -380,8 +438,24 @@ def _take(order: list[int], queue: int, size: int) -> Iterator[int]:
         yield from order[start : start + size]
 
 
+def _read(item: _Item, config: Config) -> bytes | Diagnostic:
+    return read_capped(item.path, config.root, config.max_file_bytes, real=item.real)
+
+
+def _size(item: _Item) -> int:
+    """The file's size in bytes (as last seen: a guide to share out work)."""
+    if item.data is not None:
+        return len(item.data)
+    return item.stat[1] if item.stat else 0
+
+
 def _check_item(item: _Item, config: Config) -> _Result:
-    return check_one(item.path, item.rel, item.data, config)
+    """Read (unless read already) and check one file; a file that cannot be read gives its
+    finding instead."""
+    data = item.data if item.data is not None else _read(item, config)
+    if isinstance(data, Diagnostic):
+        return data, []
+    return check_one(item.path, item.rel, data, config)
 
 
 def _fork(
@@ -397,10 +471,14 @@ def _fork(
         code = 1
         try:
             os.close(read_fd)
-            rows = []
+            rows: list[tuple[int, Any, Any, bool, list[str]]] = []
             for index in _take(order, *queue):
                 result, errors = _check_item(items[index], config)
-                rows.append((index, result.findings, result.facts, result.parsed, errors))
+                if isinstance(result, Diagnostic):  # cannot be read: the finding's fields
+                    fields = (result.path, result.line, result.col, result.code, result.message)
+                    rows.append((index, None, fields, False, errors))
+                else:
+                    rows.append((index, result.findings, result.facts, result.parsed, errors))
             data = marshal.dumps(rows)
             view = memoryview(data)
             while view:
@@ -425,6 +503,9 @@ def _collect_child(pid: int, read_fd: int) -> list[tuple[int, _Result]]:
         return []
     try:
         rows = marshal.loads(b"".join(chunks))  # noqa: S302 - written by our own child
-        return [(i, (CachedFile(f, x, p), e)) for i, f, x, p, e in rows]
+        return [
+            (i, (CachedFile(f, x, p) if f is not None else Diagnostic(*x), e))
+            for i, f, x, p, e in rows
+        ]
     except (ValueError, EOFError, TypeError):
         return []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbtool.validate.context import EntryFacts, FileFacts, KbContext, Ref
@@ -20,17 +19,17 @@ def _at(entry: EntryFacts) -> str:
     return f"{entry.file.display}:{entry.line}"
 
 
-@dataclass
 class _Index:
     """What the checks need, gathered in one pass."""
 
-    by_id: dict[str, list[EntryFacts]] = field(default_factory=dict)
-    folded: dict[str, list[EntryFacts]] = field(default_factory=dict)
-    titles: dict[str, list[EntryFacts]] = field(default_factory=dict)
-    with_refs: list[EntryFacts] = field(default_factory=list)
-    with_supersedes: list[EntryFacts] = field(default_factory=list)
-    with_dates: list[EntryFacts] = field(default_factory=list)
-    superseded: list[EntryFacts] = field(default_factory=list)  # status="superseded"
+    def __init__(self) -> None:
+        self.by_id: dict[str, list[EntryFacts]] = {}
+        self.folded: dict[str, list[EntryFacts]] = {}
+        self.titles: dict[str, list[EntryFacts]] = {}
+        self.with_refs: list[EntryFacts] = []
+        self.with_supersedes: list[EntryFacts] = []
+        self.with_dates: list[EntryFacts] = []
+        self.superseded: list[EntryFacts] = []  # status="superseded"
 
 
 def _title_key(title: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from kbtool.entryview import raw_text
 from kbtool.fields import BY_KEY
-from kbtool.ids import id_problem
+from kbtool.ids import ID_RE, id_problem
 from kbtool.kb import category_filename, is_category_file_name
 from kbtool.validate.context import FileContext, is_url, split_href
 from kbtool.versionspec import overlap_finding, versions_finding, versions_problem
@@ -28,12 +28,24 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 _UNIQUE = ("tags", "symptoms", "root_causes", "files_modified", "verification", "prevention")
 LISTS = tuple((BY_KEY[k].xml, BY_KEY[k].item or "") for k in _UNIQUE)
 _LIST_TAGS = dict(LISTS)
-_LIST, _FIELD = 1, 2
-_FIELDS = tuple(
-    BY_KEY[k].xml
-    for k in ("title", "date", "category", "test_cases", "references", "supersedes", "review_by")
+# What each child of a <learning> asks for, found with one dict lookup of its tag (most
+# children need nothing more); the names come from kbtool.fields.
+_TITLE, _DATE, _CATEGORY, _LIST, _SYMPTOMS, _TEST_CASE, _REFERENCES, _SUPERSEDES, _REVIEW_BY = (
+    range(1, 10)
 )
-_KINDS = {**dict.fromkeys(_LIST_TAGS, _LIST), **dict.fromkeys(_FIELDS, _FIELD)}
+_KINDS = {
+    **dict.fromkeys(_LIST_TAGS, _LIST),
+    BY_KEY["symptoms"].xml: _SYMPTOMS,
+    BY_KEY["title"].xml: _TITLE,
+    BY_KEY["date"].xml: _DATE,
+    BY_KEY["category"].xml: _CATEGORY,
+    BY_KEY["test_cases"].xml: _TEST_CASE,
+    BY_KEY["references"].xml: _REFERENCES,
+    BY_KEY["supersedes"].xml: _SUPERSEDES,
+    BY_KEY["review_by"].xml: _REVIEW_BY,
+}
+_SYMPTOM = _LIST_TAGS[BY_KEY["symptoms"].xml]
+_TAGS = BY_KEY["tags"].xml
 
 
 def _text(el: Any) -> str:
@@ -107,15 +119,24 @@ def _metadata(
     return category or None, pos, (updated, updated_el) if updated else None
 
 
+# Dates found valid in this process: a KB holds few distinct ones (bounded all the same).
+_VALID_DATES: set[str] = set()
+
+
 def _date(ctx: FileContext, el: Any) -> str | None:
     """The element's date as ``YYYY-MM-DD`` text, or None after reporting KB301."""
-    text = _text(el)
+    text = el.text if not len(el) else raw_text(el)
+    text = text.strip() if text else ""
+    if text in _VALID_DATES:
+        return text
     if DATE_RE.fullmatch(text):
         try:
             dt.date.fromisoformat(text)
         except ValueError:
             ctx.report(el, "KB301", f"<{el.tag}> {text!r} is not a real calendar date")
             return None
+        if len(_VALID_DATES) < 4096:
+            _VALID_DATES.add(text)
         return text
     shown = text if len(text) <= 40 else text[:39] + "…"
     ctx.report(el, "KB301", f"<{el.tag}> {shown!r} is not a date written YYYY-MM-DD")
@@ -126,9 +147,8 @@ def _check_id(ctx: FileContext, el: Any, attr: str) -> str:
     value: str | None = el.get(attr)
     if value is None:
         return ""
-    problem = id_problem(value)
-    if problem is not None:
-        ctx.report(el, "KB302", f"{attr} {problem}", attr=attr)
+    if ID_RE.match(value) is None:  # what id_problem asks first, without a call
+        ctx.report(el, "KB302", f"{attr} {id_problem(value)}", attr=attr)
     return value
 
 
@@ -136,39 +156,38 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
     """Check one ``<learning>`` and return its facts, in one pass over its children.
 
     The facts' title and category are the first such element's text, as
-    :func:`kbtool.entryview.read_entry` reads them."""
+    :func:`kbtool.entryview.read_entry` reads them. Every entry passes here, so the common
+    cases are written out (an element's text is its ``.text`` when it has no child nodes)
+    and the rare ones call out."""
     entry_id = _check_id(ctx, entry, "id")
     entry_versions = entry.get("versions")
     if entry_versions is not None:
-        _check_versions(ctx, entry, None)
+        _check_versions(ctx, entry, entry_versions, None)
         if versions_problem(entry_versions) is not None:
             entry_versions = None  # reported once, on the learning
     title = category = date = review_by = None
     refs: list[list[Any]] = []
     supersedes: list[list[Any]] = []
     test_cases: list[Any] = []
+    kinds = _KINDS
     for child in entry:
         tag = child.tag
-        kind = _KINDS.get(tag)  # one lookup: most children need nothing more
+        kind = kinds.get(tag)
         if kind is None:
             continue
         if kind == _LIST:
             if len(child) > 1:
-                _duplicates(ctx, child.iterchildren(_LIST_TAGS[tag]), fold=tag == "tags")
-            if tag != "symptoms":
-                continue
-            for symptom in child:
-                _machine_specific(ctx, symptom)
-                if symptom.get("versions") is not None:
-                    _check_versions(ctx, symptom, entry_versions)
-        elif tag == "title":
+                _duplicates(ctx, child, _LIST_TAGS[tag], fold=tag == _TAGS)
+        elif kind == _TITLE:
             if title is None:
-                title = _text(child)
-        elif tag == "date":
+                text = child.text if not len(child) else raw_text(child)
+                title = text.strip() if text else ""
+        elif kind == _DATE:
             value = _date(ctx, child)
-            date = [value, line_of(child), 0] if value else None  # column found on demand
-        elif tag == "category":
-            text = _text(child)  # each <category> (a second one is also KB2xx)
+            date = [value, line_of(child), 0] if value else None  # column on demand
+        elif kind == _CATEGORY:
+            text = child.text if not len(child) else raw_text(child)
+            text = text.strip() if text else ""  # each <category> (a second one is KB2xx)
             if category is None:
                 category = text
             if meta_category and text and text != meta_category:
@@ -177,24 +196,35 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
                     "KB304",
                     f"entry category {text!r} differs from the file's category {meta_category!r}",
                 )
-        elif tag == "test-case":
+        elif kind == _SYMPTOMS:
+            if len(child) > 1:
+                _duplicates(ctx, child, _SYMPTOM)
+            for symptom in child:  # every child: a comment's text is checked too
+                text = symptom.text if not len(symptom) else raw_text(symptom)
+                if text and ("/" in text or "\\" in text or "~" in text or "0x" in text):
+                    _machine_specific(ctx, symptom)
+                versions = symptom.get("versions")
+                if versions is not None:
+                    _check_versions(ctx, symptom, versions, entry_versions)
+        elif kind == _TEST_CASE:
             test_cases.append(child)
-        elif tag == "references":
+        elif kind == _REFERENCES:
             _references(ctx, child, refs)
-        elif tag == "supersedes":
+        elif kind == _SUPERSEDES:
             ref = _check_id(ctx, child, "ref")
             if ref:
                 supersedes.append([ref, *ctx.where(child, "ref")])
                 if ref == entry_id:
                     ctx.report(child, "KB312", f"entry {entry_id!r} supersedes itself", attr="ref")
-        elif tag == "review-by":
+        else:  # _REVIEW_BY
             value = _date(ctx, child)
             review_by = [value, line_of(child), 0] if value else None
     if len(test_cases) > 1:
         _duplicates(ctx, test_cases)
     if len(refs) + len(supersedes) > 1:
         _duplicate_refs(ctx, entry)
-    status = (entry.get("status") or "active").strip()
+    status = entry.get("status")
+    status = status.strip() if status else "active"
     # the entry's column is found on demand (EntryFacts.col)
     row = [entry_id, line_of(entry), 0, status, title or "", category or "", date, review_by]
     return [*row, refs, supersedes]
@@ -204,7 +234,9 @@ def _entry(ctx: FileContext, entry: Any, meta_category: str | None) -> list[Any]
 # counts when it starts at a file-system root folder, or names a Python file or package
 # folder: "/api/users/me" in an access log line is a URL path, not a machine's. A path
 # after "…" (masked) or inside a URL does not count.
-_POSIX_PATH = re.compile(r"(?<![\w:/.\\\u2026-])(?:/[\w.@+-]+){2,}")
+# The patterns are compiled on first use (re's own cache): most symptoms hold no "/", "\\",
+# "~" or "0x" and never need them.
+_POSIX_PATH = r"(?<![\w:/.\\\u2026-])(?:/[\w.@+-]+){2,}"
 _ROOTS = frozenset(
     [
         "home",
@@ -233,21 +265,21 @@ _ROOTS = frozenset(
         "Applications",
     ]
 )
-_PYTHON_PATH = re.compile(r"\.py[cdiw]?$|/(?:site|dist)-packages/|/python\d|/\.?venv/")
-_OTHER_PATH = re.compile(
+_PYTHON_PATH = r"\.py[cdiw]?$|/(?:site|dist)-packages/|/python\d|/\.?venv/"
+_OTHER_PATH = (
     r"\b[A-Za-z]:\\[\w.@ +-]+"  # C:\Users\…
     r"|(?<![\w/.-])~[\w.-]*/"  # ~/, ~dev/
 )
-_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{4,}\b")
+_ADDRESS = r"\b0x[0-9a-fA-F]{4,}\b"
 
 
 def machine_path(text: str) -> str | None:
     """The first absolute path or home folder in ``text`` that only one machine has."""
-    for found in _POSIX_PATH.finditer(text):
+    for found in re.finditer(_POSIX_PATH, text):
         path = found.group(0)
-        if path.split("/")[1] in _ROOTS or _PYTHON_PATH.search(path):
+        if path.split("/")[1] in _ROOTS or re.search(_PYTHON_PATH, path):
             return path
-    other = _OTHER_PATH.search(text)
+    other = re.search(_OTHER_PATH, text)
     return other.group(0) if other else None
 
 
@@ -265,7 +297,7 @@ def _machine_specific(ctx: FileContext, symptom: Any) -> None:
                 "write \u2026 for the part that differs between machines",
             )
     if "0x" in text:
-        address = _ADDRESS.search(text)
+        address = re.search(_ADDRESS, text)
         if address:
             ctx.report(
                 symptom,
@@ -319,17 +351,21 @@ def _check_href(ctx: FileContext, ref: Any, href: str) -> None:
         ctx.report(ref, "KB307", f"href {href[:80]!r} leaves the knowledge base root", attr="href")
 
 
-def _normal(text: str) -> str:
-    """``text`` with runs of white space as one space (cheap when there are none)."""
-    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
-        return " ".join(text.split())
-    return text
-
-
-def _duplicates(ctx: FileContext, items: Iterable[Any], *, fold: bool = False) -> None:
+def _duplicates(
+    ctx: FileContext, items: Iterable[Any], name: str | None = None, *, fold: bool = False
+) -> None:
+    """KB314 on items whose text repeats (white space runs as one space; ``fold``: any
+    case). With ``name``, only the items of that tag count."""
     seen: dict[str, Any] = {}
     for item in items:
-        key = _normal(_text(item))
+        if name is not None and item.tag != name:
+            continue
+        text = item.text if not len(item) else raw_text(item)
+        if not text:
+            continue
+        key = text.strip()
+        if "  " in key or "\n" in key or "\t" in key or "\r" in key:  # runs of white space
+            key = " ".join(key.split())
         if fold:
             key = key.casefold()
         if not key:
@@ -369,12 +405,9 @@ def _duplicate_refs(ctx: FileContext, entry: Any) -> None:
                 )
 
 
-def _check_versions(ctx: FileContext, el: Any, entry_versions: str | None) -> None:
-    """KB313/KB326-KB328 on an element's ``versions``; KB329 when a symptom's range never
-    meets its learning's."""
-    value = el.get("versions")
-    if value is None:
-        return
+def _check_versions(ctx: FileContext, el: Any, value: str, entry_versions: str | None) -> None:
+    """KB313/KB326-KB328 on an element's ``versions`` (``value``); KB329 when a symptom's
+    range never meets its learning's."""
     finding = versions_finding(value)
     if finding is None and entry_versions is not None and el.tag == "symptom":
         finding = overlap_finding(value, entry_versions)

@@ -7,7 +7,8 @@
 Each KB has N files × 50 entries of 1-3 KB of realistic text. Timings are whole processes,
 median of several runs, measured in the same run as the reference:
 
-- cold: ``kbtool validate --no-cache`` vs ``xmllint --noout --schema spec/learning.xsd FILES``
+- cold: ``kbtool validate --no-cache`` vs ``xmllint --noout --schema spec/learning.xsd FILES``,
+  run in turns (quiet, then again with one core busy)
 - warm: nothing changed / one file changed, with the cache (targets 0.25 s / 0.4 s at 10k)
 
 The target (issue 13): cold at 10k <= 2.0x xmllint, also with one core busy; each run says
@@ -232,6 +233,19 @@ def timed(
     return Timing(statistics.median(walls), statistics.median(cpus))
 
 
+def alternating(commands: list[list[str]], cwd: Path, runs: int) -> list[Timing]:
+    """``timed`` of each command, run in turns (one run of each, ``runs`` times): on a
+    shared machine, load that comes and goes then falls on both sides of a ratio alike."""
+    times: list[list[Timing]] = [[] for _ in commands]
+    for _ in range(runs):
+        for cmd, out in zip(commands, times, strict=True):
+            out.append(timed(cmd, cwd, 1))
+    return [
+        Timing(statistics.median(t.wall for t in ts), statistics.median(t.cpu for t in ts))
+        for ts in times
+    ]
+
+
 @contextlib.contextmanager
 def busy_core() -> Iterator[None]:
     """A process spinning on one core while the block runs."""
@@ -263,8 +277,9 @@ def bench(files: int, runs: int, xmllint: str) -> None:
         print(f"\n== {entries} entries, {files} files, {size / 1e6:.1f} MB ==")
         rel = [str(p.relative_to(kb)) for p in paths]
         subprocess.run([*KBTOOL, "--version"], env=ENV, check=True, stdout=subprocess.DEVNULL)
-        ref = timed([xmllint, "--noout", "--schema", str(XSD), *rel], kb, runs)
-        cold = timed([*KBTOOL, "validate", "--no-cache"], kb, runs)
+        xmllint_cmd = [xmllint, "--noout", "--schema", str(XSD), *rel]
+        cold_cmd = [*KBTOOL, "validate", "--no-cache"]
+        ref, cold = alternating([xmllint_cmd, cold_cmd], kb, runs)
         subprocess.run(
             [*KBTOOL, "validate"], cwd=kb, env=ENV, check=True, stdout=subprocess.DEVNULL
         )
@@ -285,8 +300,7 @@ def bench(files: int, runs: int, xmllint: str) -> None:
         # The same cold figures with one core busy (a spinning process), as on a shared
         # machine or a CI runner with a neighbour.
         with busy_core():
-            ref_busy = timed([xmllint, "--noout", "--schema", str(XSD), *rel], kb, runs)
-            cold_busy = timed([*KBTOOL, "validate", "--no-cache"], kb, runs)
+            ref_busy, cold_busy = alternating([xmllint_cmd, cold_cmd], kb, runs)
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"{'':26}{'wall':>8}  {'ratio':>6}    {'cpu':>7}  {'ratio':>6}")
         rows = [
