@@ -27,10 +27,10 @@ _LENGTH = 8  # the answer's length in bytes, little-endian, before the answer
 class Forked:
     """A child process computing one ``bytes`` answer; :meth:`result` waits for it."""
 
-    __slots__ = ("_fd", "_pid")
+    __slots__ = ("_fd", "_frozen", "_pid")
 
-    def __init__(self, pid: int, fd: int) -> None:
-        self._pid, self._fd = pid, fd
+    def __init__(self, pid: int, fd: int, frozen: bool = False) -> None:
+        self._pid, self._fd, self._frozen = pid, fd, frozen
 
     @classmethod
     def start(cls, work: Callable[[], bytes], keep: tuple[int, ...] = ()) -> Forked | None:
@@ -39,16 +39,18 @@ class Forked:
         if not can_fork():
             return None
         read, write = os.pipe()
+        frozen = _freeze()
         try:
             pid = os.fork()
         except OSError:  # out of processes or memory: do the work here
             os.close(read)
             os.close(write)
+            _thaw(frozen)
             return None
         if pid == 0:  # pragma: no cover - the child (coverage does not follow it)
             _child(work, write, keep)
         os.close(write)
-        return cls(pid, read)
+        return cls(pid, read, frozen)
 
     def result(self) -> bytes | None:
         """The child's answer (waiting for it), or None when it failed or was cut short."""
@@ -79,6 +81,8 @@ class Forked:
     def _close(self) -> None:
         os.close(self._fd)
         self._fd = -1
+        _thaw(self._frozen)
+        self._frozen = False
         try:  # noqa: SIM105 - as above
             os.waitpid(self._pid, 0)  # no zombie left behind
         except ChildProcessError:
@@ -101,6 +105,25 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def _freeze() -> bool:
+    """Keep the collector off the objects both processes hold while the child runs: a
+    collection writes to every object it walks, and each page written is copied (a few
+    ms of a search at 1M entries). False, and nothing done, when the caller froze its own."""
+    import gc
+
+    if gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
+
+
+def _thaw(frozen: bool) -> None:
+    if frozen:
+        import gc
+
+        gc.unfreeze()
 
 
 def _child(  # pragma: no cover - in the child

@@ -72,3 +72,22 @@ def test_no_fork_while_another_thread_runs() -> None:
         stop.set()
         other.join()
     assert forked.can_fork()
+
+
+def test_the_objects_frozen_for_the_child_are_thawed_after() -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    pending = Forked.start(lambda: b"x")
+    assert pending is not None
+    assert gc.get_freeze_count() > 0, "frozen while the child runs"
+    assert pending.result() == b"x"
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # the caller's own: left as they are
+    try:
+        pending = Forked.start(lambda: b"y")
+        assert pending is not None
+        pending.abandon()
+        assert gc.get_freeze_count() > 0, "the caller's frozen objects stay frozen"
+    finally:
+        gc.unfreeze()
