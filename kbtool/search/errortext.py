@@ -131,14 +131,17 @@ def clean_line(line: str) -> str:
 
 def _replace_varying(line: str, *, quoted: bool = True) -> str:
     # In a fixed order, each pass only when the line has a character it needs (speed: a
-    # search for one of them costs a tenth of set(line)).
+    # search for one of them costs a tenth of set(line)). The digits are looked for in the
+    # line as given: a path replaced first may take its ASCII digits and leave another
+    # script's, which \d matches.
+    digits = _ANY_DIGIT.search(line) is not None
     if quoted and _ANY_QUOTE.search(line):
         line = _QUOTED.sub("<q>", line)
     if "://" in line:
         line = _URL.sub("<url>", line)
     if "/" in line or "\\" in line:
         line = _PATH.sub("<path>", line)
-    if _ANY_DIGIT.search(line):
+    if digits:
         line = _NUMERIC.sub(_placeholder, line)
     return line
 
