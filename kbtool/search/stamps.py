@@ -205,8 +205,8 @@ def stale(stored: bytes, config: Config) -> bool:
 
 
 #: A KB with fewer files is checked at once: at 2,000 files (100k generated entries) the
-#: check is ~7 ms, and a second process beside the read gained nothing measurable on a quiet
-#: machine and lost under load (docs/performance.md, "The check beside the read").
+#: check is ~7 ms, and a second process beside the read gave -8 ms to +2 ms on a quiet
+#: machine and cost more under load (docs/performance.md, "The check beside the read").
 BESIDE_FROM_FILES = 5000
 _TOKEN = 4  # bytes of a chunk's number in the queue
 _CHUNK_FILES = 256  # the fewest files a chunk holds (but the last)
