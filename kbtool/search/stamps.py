@@ -7,10 +7,11 @@ million entries that is 20,000 ``stat`` calls, the largest part of a query, so:
   stat'ed relative to its open folder) and :func:`value` turns the result into one bytes
   value the index compares whole (:func:`stale`);
 - :func:`check_beside` splits the same check between this process and a forked child
-  (:mod:`kbtool.forked`) while this one reads the index: the files' names are listed here
-  and compared at once, their stamps are taken in chunks by whichever process is free, and
-  :meth:`Beside.stale` gives the verdict after the read. A read whose check finds a change
-  is thrown away and made again on the updated index.
+  (:mod:`kbtool.forked`) while this one reads the index: the child lists the folders and
+  compares the names with the stored ones, the stored files' stamps are taken in chunks by
+  whichever process is free, and :meth:`Beside.stale` gives the verdict after the read. A
+  read whose check finds a change is thrown away and made again on the updated index
+  (``kbtool.search.index.query_index``).
 """
 
 from __future__ import annotations
