@@ -435,14 +435,14 @@ def test_a_check_that_fails_in_the_child_is_done_again_here(
     _aged(config)
     _update(config)
     parent = os.getpid()
-    real_stamps_of = stamps.stamps_of
+    real_listed = stamps.listed
 
-    def stamps_of(folder: str, names: list[str]) -> tuple[list[int], list[int]]:
-        if os.getpid() != parent:
+    def listed(config: Config) -> list[stamps.Listed]:
+        if os.getpid() != parent:  # the child lists first: it always fails
             raise OSError("the child cannot read the folder")
-        return real_stamps_of(folder, names)
+        return real_listed(config)
 
-    monkeypatch.setattr(stamps, "stamps_of", stamps_of)
+    monkeypatch.setattr(stamps, "listed", listed)
     notices: list[str] = []
     assert _ids(config, "cursor", notice=notices.append)
     assert started and started[0] is not None

@@ -85,10 +85,9 @@ def test_the_check_beside_agrees_with_the_check_here(tmp_path: Path) -> None:
     stored = stamps.value(stamps.scan(config))
 
     def beside() -> bool:
-        changed, check = stamps.check_beside(stored, config)
+        check = stamps.check_beside(stored, config)
         if check is None:
-            return changed
-        assert not changed
+            return stamps.stale(stored, config)
         return check.stale()
 
     assert not stamps.stale(stored, config)
@@ -119,8 +118,8 @@ def test_the_check_beside_agrees_with_the_check_here(tmp_path: Path) -> None:
 def test_a_check_given_up_leaves_no_child(tmp_path: Path) -> None:
     config = _kb(tmp_path, 60)
     stored = stamps.value(stamps.scan(config))
-    changed, check = stamps.check_beside(stored, config)
-    assert not changed and check is not None
+    check = stamps.check_beside(stored, config)
+    assert check is not None
     child = check._child
     assert child is not None
     pid = child._pid
@@ -137,7 +136,8 @@ def test_a_planted_value_leads_no_stat_outside(tmp_path: Path) -> None:
         files = [f"learnings/f{n:04}.xml" for n in range(29)] + planted
         stored = stamps.value([("", "", files, [1] * 30, [1] * 30)])
         assert stamps._leaves(stamps.parse(stored)[0])  # type: ignore[index]
-        assert stamps.check_beside(stored, config) == (True, None), "checked here, stale"
+        assert stamps.check_beside(stored, config) is None, "checked here"
+        assert stamps.stale(stored, config), "stale"
     fine = stamps.value([("", "", ["learnings/a..b.xml", "learnings/..x.xml"], [1, 1], [1, 1])])
     assert not stamps._leaves(stamps.parse(fine)[0])  # type: ignore[index]
 

@@ -463,8 +463,8 @@ def _open_writable(
             try:
                 if watch.vouched(place.folder, config):
                     stale = False
-                elif speculate and (stored := _stored_stamps(conn)) is not None:
-                    stale, pending = stamps.check_beside(stored, config)
+                elif speculate and (pending := _check_beside(conn, config)) is not None:
+                    stale = False  # for now: Index.stale() says after the read
                 else:
                     scanned = stamps.scan(config)  # an update then starts from it
                     stale = _stale(conn, config, scanned)
@@ -633,7 +633,9 @@ def _walk(
     given, else from a walk now."""
     return [
         (base + name, size, mtime, f"{folder}/{name}")
-        for base, folder, names, sizes, mtimes in scanned or stamps.scan(config)
+        for base, folder, names, sizes, mtimes in (
+            stamps.scan(config) if scanned is None else scanned
+        )
         for name, size, mtime in zip(names, sizes, mtimes, strict=True)
     ]
 
@@ -656,21 +658,23 @@ def _stale(
     scanned = stamps.scan(config) if scanned is None else scanned
     stored = _stored_stamps(conn)
     if stored is not None:  # one compare instead of reading every file's row
-        return stored != stamps.value(scanned)
+        return stamps.stale(stored, config, scanned)
     if conn.execute("SELECT 1 FROM files WHERE racy LIMIT 1").fetchone() is not None:
         return True  # a file changed close to when it was read: hash it again
     disk = disk_files(config, scanned)
     known = {
-        row[0]: (row[1], row[2], row[3])
-        for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
+        row[0]: (row[1], row[2]) for row in conn.execute("SELECT path, size, mtime_ns FROM files")
     }
     if known.keys() != disk.keys():
         return True
-    for rel, (_, stat) in disk.items():
-        size, mtime, racy = known[rel]
-        if racy or size != stat.size or mtime != stat.mtime_ns:
-            return True
-    return False
+    return any(known[rel] != (stat.size, stat.mtime_ns) for rel, (_, stat) in disk.items())
+
+
+def _check_beside(conn: sqlite3.Connection, config: Config) -> stamps.Beside | None:
+    """The freshness check started beside the caller's read (:func:`stamps.check_beside`);
+    None when the index stored no stamps or the check is better done at once."""
+    stored = _stored_stamps(conn)
+    return None if stored is None else stamps.check_beside(stored, config)
 
 
 def _stored_stamps(conn: sqlite3.Connection) -> bytes | None:

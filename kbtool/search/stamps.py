@@ -91,16 +91,22 @@ def stamps_of(folder: str, names: list[str]) -> tuple[list[int], list[int]]:
     except OSError:  # gone since it was listed
         return [-1] * len(names), [-1] * len(names)
     try:
-        stats = list(map(functools.partial(os.stat, dir_fd=fd), names))
-    except OSError:  # one is gone or unreadable: one at a time
-        each = [stat_of(name, fd) for name in names]
-        return [size for size, _ in each], [mtime for _, mtime in each]
+        return stamps_at(fd, names)
     finally:
         os.close(fd)
+
+
+def stamps_at(fd: int, names: Sequence[str] | Sequence[bytes]) -> tuple[list[int], list[int]]:
+    """:func:`stamps_of` for names relative to the open folder ``fd``."""
+    try:
+        stats = list(map(functools.partial(os.stat, dir_fd=fd), names))
+    except OSError:  # one is gone or unreadable (a dangling link): one at a time
+        each = [_stat_of(name, fd) for name in names]
+        return [size for size, _ in each], [mtime for _, mtime in each]
     return list(map(_SIZE, stats)), list(map(_MTIME, stats))
 
 
-def stat_of(name: str | bytes, folder_fd: int) -> tuple[int, int]:
+def _stat_of(name: str | bytes, folder_fd: int) -> tuple[int, int]:
     """(size, mtime in ns) of one file, (-1, -1) when it cannot be stat'ed."""
     try:
         info = os.stat(name, dir_fd=folder_fd)
@@ -197,9 +203,10 @@ def _paths(folders: Sequence[Listed] | Sequence[Scanned]) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def stale(stored: bytes, config: Config) -> bool:
-    """Whether the files on disk differ from the stamps ``stored``: here, at once."""
-    return stored != value(scan(config))
+def stale(stored: bytes, config: Config, scanned: list[Scanned] | None = None) -> bool:
+    """Whether the files on disk (as ``scanned``, else walked now) differ from the stamps
+    ``stored``: here, at once."""
+    return stored != value(scan(config) if scanned is None else scanned)
 
 
 # ------------------------------------------------------------------ beside the read
@@ -231,10 +238,11 @@ class Beside:
     stored files' stamps are taken, a chunk at a time, by whichever process is free (the
     chunks' numbers wait in a pipe, which hands each to one reader)."""
 
-    __slots__ = ("_child", "_files", "_queue", "_root", "_size", "_stamps")
+    __slots__ = ("_child", "_files", "_paths", "_queue", "_root", "_size", "_stamps")
 
     def __init__(self, stored: tuple[bytes, array[int], array[int]], root: int) -> None:
         paths, sizes, mtimes = stored
+        self._paths = paths
         self._files = paths.split(b"\0")  # relative to the root: os.stat takes bytes
         self._stamps = sizes, mtimes
         self._root = root
@@ -248,12 +256,12 @@ class Beside:
         self._queue = read
         self._child: Forked | None = None
 
-    def start(self, config: Config, paths: bytes) -> bool:
+    def start(self, config: Config) -> bool:
         """Fork the child; False when it could not be."""
         from kbtool.forked import Forked
 
         def work() -> bytes:
-            if _paths(listed(config)) != paths:  # a file added, removed or renamed
+            if _paths(listed(config)) != self._paths:  # a file added, removed or renamed
                 return _CHANGED
             return _FRESH if self._drain() else _CHANGED
 
@@ -283,37 +291,32 @@ class Beside:
     def _drain(self) -> bool:
         """Take chunks from the queue until it is empty; False at the first one changed."""
         sizes, mtimes = self._stamps
-        stat = functools.partial(os.stat, dir_fd=self._root)
         while token := os.read(self._queue, _TOKEN):
             start = int.from_bytes(token, "little") * self._size
             end = start + self._size
-            files = self._files[start:end]
-            try:
-                stats = list(map(stat, files))
-                now = array("q", map(_SIZE, stats)), array("q", map(_MTIME, stats))
-            except OSError:  # one cannot be stat'ed (a dangling link): one at a time
-                each = [stat_of(name, self._root) for name in files]
-                now = array("q", [s for s, _ in each]), array("q", [m for _, m in each])
-            if now[0] != sizes[start:end] or now[1] != mtimes[start:end]:
+            now_sizes, now_mtimes = stamps_at(self._root, self._files[start:end])
+            if (
+                array("q", now_sizes) != sizes[start:end]
+                or array("q", now_mtimes) != mtimes[start:end]
+            ):
                 return False
         return True
 
 
-def check_beside(stored: bytes, config: Config) -> tuple[bool, Beside | None]:
-    """Start the check of :func:`stale` beside the caller's read: (changed, None) when it is
-    better done at once (a small KB, no second core, no stamps of this shape), else (False,
-    the running check)."""
+def check_beside(stored: bytes, config: Config) -> Beside | None:
+    """Start the check of :func:`stale` beside the caller's read; None when the caller had
+    better check at once (a small KB, no second core, no stamps of this shape)."""
     from kbtool import forked
 
     old = parse(stored) if forked.can_fork() else None
     if old is None or len(old[1]) < BESIDE_FROM_FILES or _leaves(old[0]):
-        return stale(stored, config), None
+        return None
     try:
         root = os.open(config.root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
     except OSError:
-        return stale(stored, config), None
+        return None
     check = Beside(old, root)
-    if not check.start(config, old[0]):
+    if not check.start(config):
         check.abandon()
-        return stale(stored, config), None
-    return False, check
+        return None
+    return check
