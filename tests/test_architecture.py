@@ -138,6 +138,7 @@ LAYERS: dict[str, int] = {
     "kbtool.atomic": CORE,
     "kbtool.cachefs": CORE,
     "kbtool.codes": CORE,
+    "kbtool.collector": CORE,
     "kbtool.config": CORE,
     "kbtool.confine": CORE,
     "kbtool.diagnostics": CORE,

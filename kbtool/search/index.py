@@ -882,6 +882,8 @@ def _rebuild(
     """Build a fresh index into a temporary file, then swap it in (exclusive lock held)."""
     import contextlib  # off the queries' start-up
 
+    from kbtool.collector import Paused
+
     report = IndexUpdate()
     folder = path.parent
     for stale in folder.glob(f"{INDEX_NAME}.tmp-*"):  # left by a build that was killed
@@ -909,10 +911,12 @@ def _rebuild(
             now = time.time_ns()
             _set_meta(conn, "next", 1)
             _set_meta(conn, "dead", 0)
-            for batch in _read_batches(config, todo, progress):
-                _insert(conn, batch, now, body)
-                for data in batch:
-                    _count(report, data, old)
+            with Paused():  # rows by the million, and no cycle among them
+                for batch in _read_batches(config, todo, progress):
+                    _insert(conn, batch, now, body)
+                    for data in batch:
+                        _count(report, data, old)
+            body.close()  # its last merge and commit run beside the indexes' creation
             for statement in INDEXES.strip().splitlines():
                 conn.execute(statement)
             fts_settings(conn, AFTER_BULK_FTS, head_tables)

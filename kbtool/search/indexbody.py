@@ -37,14 +37,16 @@ AFTER_BODY_BULK_FTS = (*AFTER_BULK_FTS, BULK_FTS[0])
 class BodyWriter:
     """Inserts body rows into ``body_fts`` of the database at ``path``, on its own thread.
 
-    :meth:`add` queues a batch of (rowid, text) rows; :meth:`finish` waits for them, merges
-    the table's segments into one and commits; :meth:`copy_into` then copies the table into
+    :meth:`add` queues a batch of (rowid, text) rows; :meth:`close` says there are no more
+    (the thread then merges the table's segments into one and commits, while the caller
+    goes on); :meth:`finish` waits for that; :meth:`copy_into` then copies the table into
     another database that has an empty ``body_fts`` of the same definition."""
 
     def __init__(self, path: Path):
         self.path = path
         self._queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(QUEUED)
         self._error: BaseException | None = None
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="kbtool-body-fts", daemon=True)
         self._thread.start()
 
@@ -52,8 +54,15 @@ class BodyWriter:
         if self._error is None:
             self._put(rows)
 
+    def close(self) -> None:
+        """No more rows: the thread merges and commits while the caller goes on."""
+        if not self._closed:
+            self._closed = True
+            self._put(None)
+
     def finish(self) -> None:
-        self._put(None)
+        """Wait for the rows to be written and committed (closing first if need be)."""
+        self.close()
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -61,7 +70,7 @@ class BodyWriter:
     def abandon(self) -> None:
         """Stop the thread, dropping what it has not written (the build failed)."""
         self._error = self._error or RuntimeError("the build was abandoned")
-        self._put(None)
+        self.close()
         self._thread.join()
 
     def _put(self, item: list[tuple[Any, ...]] | None) -> None:
