@@ -110,7 +110,13 @@ class Browser:
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        self.page.on("requestfailed", self._failed)
+
+    def _failed(self, request: Any) -> None:
+        failure = request.failure or ""
+        if "ERR_ABORTED" in failure:  # the next goto cancelled a load still in flight
+            return
+        self.problems.append(f"failed: {request.url} ({failure})")
 
     def _console(self, message: Any) -> None:
         if message.type in ("error", "warning"):
