@@ -197,3 +197,22 @@ def test_the_body_terms_buffer_changes_no_posting(
             "hashsize",
             16_000_000,
         )
+
+
+def test_a_build_that_fails_after_the_body_thread_closed_leaves_no_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body thread's last merge and commit run beside the creation of the indexes
+    (BodyWriter.close); a failure there abandons it, drops both scratch files and keeps the
+    old index."""
+    import threading
+
+    config = _built(tmp_path)
+    before = index_path(config).read_bytes()
+    broken = index_module.INDEXES + "CREATE INDEX broken ON no_such_table(x);\n"
+    monkeypatch.setattr(index_module, "INDEXES", broken)
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        open_index(config, rebuild=True)
+    assert index_path(config).read_bytes() == before
+    assert not list(config.cache_dir.glob("index.db.tmp-*"))
+    assert not [t for t in threading.enumerate() if t.name == "kbtool-body-fts"]
