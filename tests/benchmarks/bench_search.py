@@ -92,14 +92,16 @@ def interleaved(cmds: list[list[str]], *, runs: int, cwd: Path, warmup: int = 2)
             timing = run_once(cmd, cwd)
             if n >= warmup:
                 out.append(timing)
-    return [
-        Timing(
-            statistics.median(s.wall for s in out),
-            statistics.median(s.cpu for s in out),
-            max(s.rss_kb for s in out),
-        )
-        for out in samples
-    ]
+    return [median(out) for out in samples]
+
+
+def median(samples: list[Timing]) -> Timing:
+    """The median wall and CPU time of some runs, and the largest peak RSS among them."""
+    return Timing(
+        statistics.median(s.wall for s in samples),
+        statistics.median(s.cpu for s in samples),
+        max(s.rss_kb for s in samples),
+    )
 
 
 def result(name: str, value: float, unit: str, ref: float, ref_name: str) -> None:
@@ -147,11 +149,7 @@ def bench_build(root: Path, runs: int, out: dict[str, Any]) -> tuple[float, Timi
         pairs.append((parse, build))
         print(f"  build {build.wall:.2f} s, bare parse {parse:.2f} s", flush=True)
     parse = statistics.median(p for p, _ in pairs)
-    build = Timing(
-        statistics.median(b.wall for _, b in pairs),
-        statistics.median(b.cpu for _, b in pairs),
-        max(b.rss_kb for _, b in pairs),
-    )
+    build = median([b for _, b in pairs])
     out.update(bare_parse=parse, build=build.wall, build_cpu=build.cpu, build_rss_kb=build.rss_kb)
     out["build_pairs"] = [{"bare_parse": p, "build": b.wall, "build_cpu": b.cpu} for p, b in pairs]
     return parse, build
