@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from search_kb import FIXTURES, copy_kb
+from search_kb import FIXTURES, aged_folders, copy_kb, count_listings
 
 from kbtool.config import Config
 from kbtool.kb import iter_xml_paths
@@ -437,13 +437,54 @@ def test_a_check_that_fails_in_the_child_is_done_again_here(
     parent = os.getpid()
     real_listed = stamps.listed
 
-    def listed(config: Config) -> list[stamps.Listed]:
-        if os.getpid() != parent:  # the child lists first: it always fails
+    def listed(config: Config, *args: object) -> list[stamps.Listed]:
+        if os.getpid() != parent:  # the child lists first (its folders are racy): it fails
             raise OSError("the child cannot read the folder")
-        return real_listed(config)
+        return real_listed(config, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(stamps, "listed", listed)
     notices: list[str] = []
     assert _ids(config, "cursor", notice=notices.append)
     assert started and started[0] is not None
     assert notices == [], "a failed check is not a change: nothing was rebuilt"
+
+
+def test_a_query_whose_folders_are_unchanged_lists_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update stores the folders' stamps (kbtool.search.stamps.folders_value); a query
+    then stats the files without listing a folder, and still sees a file added."""
+    config = copy_kb(tmp_path)
+    (config.learnings_dir / "sub").mkdir()
+    _aged(config)
+    aged_folders(config)
+    _update(config, rebuild=True)
+    with sqlite3.connect(index_path(config)) as conn:
+        keys = {row[0] for row in conn.execute("SELECT key FROM meta")}
+    assert {"stamps", "folders"} <= keys
+    listings = count_listings(monkeypatch)
+    assert _ids(config, "cursor")
+    assert listings == [], "no folder listed"
+    shutil.copy(FIXTURES / "kb" / "learnings" / "api_http.xml", config.learnings_dir / "sub")
+    text = (config.learnings_dir / "sub" / "api_http.xml").read_text(encoding="utf-8")
+    (config.learnings_dir / "sub" / "api_http.xml").write_text(
+        re.sub(r'id="([^"]+)"', r'id="\1-copy"', text), encoding="utf-8"
+    )
+    found = _ids(config, "cursor", limit=50)
+    assert listings, "a folder changed: listed"
+    assert any(i.endswith("-copy") for i in found), "the added file is searched"
+
+
+def test_an_older_index_gains_the_indexes_added_since(tmp_path: Path) -> None:
+    config = copy_kb(tmp_path)
+    _update(config)
+    with sqlite3.connect(index_path(config)) as conn:
+        conn.execute("DROP INDEX files_unreadable")
+    _touch_later(config.learnings_dir / "api_http.xml")
+    report, _ = _update(config)
+    assert not report.rebuilt
+    with sqlite3.connect(index_path(config)) as conn:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT path, error FROM files WHERE error IS NOT NULL ORDER BY path"
+        ).fetchall()
+    assert "files_unreadable" in str(plan), plan

@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from search_kb import copy_kb
+from search_kb import copy_kb, count_listings
 
 from kbtool.config import Config
 from kbtool.errors import UsageError
-from kbtool.search import stamps
 from kbtool.search.fulltext import search_entries
 from kbtool.search.index import open_index
 from kbtool.search.watch import WATCH_LOCK, vouched, watch
@@ -74,18 +73,6 @@ def started(tmp_path: Path) -> Iterator[Watcher]:
     watcher.thread.join(10)
 
 
-def _no_walk(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    walks: list[int] = []
-    real = stamps.listed
-
-    def counted(config: Config) -> list[stamps.Listed]:
-        walks.append(1)
-        return real(config)
-
-    monkeypatch.setattr(stamps, "listed", counted)
-    return walks
-
-
 def _append_entry(config: Config, ident: str, word: str) -> None:
     path = config.learnings_dir / "api_http.xml"
     text = path.read_text(encoding="utf-8")
@@ -103,7 +90,7 @@ def test_a_live_watcher_vouches_and_queries_skip_the_walk(
     assert started.vouching is True
     assert started.updates, "the first update is reported"
     assert started.vouched()
-    walks = _no_walk(monkeypatch)
+    walks = count_listings(monkeypatch)
     assert _ids(started.config, "pool exhausted") != []
     assert walks == []  # vouched: no stat of every file
 

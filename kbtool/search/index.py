@@ -51,7 +51,6 @@ APPLICATION_ID = 0x6B62746C  # "kbtl"
 INDEX_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUSY_TIMEOUT_MS = 30_000
-RACY_NS = 2_000_000_000  # a file changed this close to its reading is hashed again next time
 
 #: The text is kept once, in the XML files: both full-text tables are contentless. The short
 #: fields (the "head") have a small table of their own, searched first and weighted high;
@@ -124,17 +123,21 @@ CREATE VIRTUAL TABLE words_fts USING fts5(
 CREATE VIRTUAL TABLE words_vocab USING fts5vocab(words_fts, 'row');
 """
 FTS_TABLES = ("entries_fts", "body_fts", "words_fts")
-#: Created after a full build has loaded the rows (faster than keeping them up to date).
+#: Created after a full build has loaded the rows (faster than keeping them up to date); an
+#: update creates those an index made by an older kbtool lacks. ``files_unreadable`` holds
+#: only the files that gave no entries, which every search lists (a scan of ``files`` was
+#: 3–16 ms of a search at a million entries).
 INDEXES = """
-CREATE INDEX entries_id ON entries(id);
-CREATE INDEX entries_path ON entries(path);
-CREATE INDEX entries_date ON entries(date, id);
-CREATE INDEX tags_tag ON tags(tag, entry);
-CREATE INDEX symptoms_entry ON symptoms(entry);
-CREATE INDEX symptoms_signature ON symptoms(signature);
-CREATE INDEX symptoms_message ON symptoms(message);
-CREATE INDEX refs_entry ON refs(entry);
-CREATE INDEX refs_target ON refs(kind, target);
+CREATE INDEX IF NOT EXISTS entries_id ON entries(id);
+CREATE INDEX IF NOT EXISTS entries_path ON entries(path);
+CREATE INDEX IF NOT EXISTS entries_date ON entries(date, id);
+CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag, entry);
+CREATE INDEX IF NOT EXISTS symptoms_entry ON symptoms(entry);
+CREATE INDEX IF NOT EXISTS symptoms_signature ON symptoms(signature);
+CREATE INDEX IF NOT EXISTS symptoms_message ON symptoms(message);
+CREATE INDEX IF NOT EXISTS refs_entry ON refs(entry);
+CREATE INDEX IF NOT EXISTS refs_target ON refs(kind, target);
+CREATE INDEX IF NOT EXISTS files_unreadable ON files(path) WHERE error IS NOT NULL;
 """
 #: FTS5 settings for a bulk load: a 16 MB in-memory term buffer, no merging until the end
 #: (measured: a quarter less CPU than merging as it goes).
@@ -451,7 +454,7 @@ def _open_writable(
     if not cachefs.is_plain_file_or_absent(lock_path):
         indexplace.clear(lock_path)  # a link, a folder, a FIFO: never opened
     lock = _Lock(lock_path)
-    scanned = None
+    walked = None
     try:
         lock.shared()
         conn, problem = _problem(path, owner)
@@ -465,9 +468,11 @@ def _open_writable(
                     stale = False
                 elif speculate and (pending := _check_beside(conn, config)) is not None:
                     stale = False  # for now: Index.stale() says after the read
+                elif _unchanged(conn, config):
+                    stale = False
                 else:
-                    scanned = stamps.scan(config)  # an update then starts from it
-                    stale = _stale(conn, config, scanned)
+                    walked = stamps.walk(config)  # an update then starts from it
+                    stale = _stale(conn, config, walked.files)
             except sqlite3.DatabaseError as exc:  # pages zeroed behind the header
                 stale, problem = True, f"corrupt ({exc})"
             if not stale:
@@ -480,7 +485,7 @@ def _open_writable(
         if conn is not None:
             conn.close()
         lock.exclusive()  # blocks until readers are done; converted from shared
-        report = _update_locked(config, path, rebuild, check, notice, progress, owner, scanned)
+        report = _update_locked(config, path, rebuild, check, notice, progress, owner, walked)
         lock.shared()
         conn = _connect(path)
         report.seconds = time.perf_counter() - started
@@ -506,7 +511,7 @@ def _open_readonly(
     conn, problem = _problem(path, owner, readonly=True)
     if conn is not None and not problem and not rebuild:
         try:
-            stale = _stale(conn, config)
+            stale = not _unchanged(conn, config) and _stale(conn, config)
         except sqlite3.DatabaseError as exc:
             stale, problem = True, f"corrupt ({exc})"
         if not problem:
@@ -586,9 +591,9 @@ def _update_locked(
     notice: Notice | None,
     progress: Progress | None,
     owner: str | None = None,
-    scanned: list[stamps.Scanned] | None = None,
+    walked: stamps.Walked | None = None,
 ) -> IndexUpdate:
-    """Bring the index at ``path`` up to date (exclusive lock held); ``scanned`` is the walk
+    """Bring the index at ``path`` up to date (exclusive lock held); ``walked`` is the walk
     that found it stale, if one did (files changed since are seen by the next query's)."""
     # Another process may have done the work while we waited for the lock: look again.
     conn, problem = _problem(path, owner)
@@ -608,7 +613,7 @@ def _update_locked(
         report.reason = problem or ("compacting" if compact else "requested")
         return report
     try:
-        return _apply_changes(config, conn, progress, scanned)
+        return _apply_changes(config, conn, progress, walked)
     finally:
         conn.close()
 
@@ -656,7 +661,7 @@ def _stale(
     """Whether a file of the KB was added, removed or changed since the last update (by
     the walk ``scanned`` when given)."""
     scanned = stamps.scan(config) if scanned is None else scanned
-    stored = _stored_stamps(conn)
+    stored = _stored(conn, "stamps")
     if stored is not None:  # one compare instead of reading every file's row
         return stamps.stale(stored, config, scanned)
     if conn.execute("SELECT 1 FROM files WHERE racy LIMIT 1").fetchone() is not None:
@@ -673,24 +678,34 @@ def _stale(
 def _check_beside(conn: sqlite3.Connection, config: Config) -> stamps.Beside | None:
     """The freshness check started beside the caller's read (:func:`stamps.check_beside`);
     None when the index stored no stamps or the check is better done at once."""
-    stored = _stored_stamps(conn)
-    return None if stored is None else stamps.check_beside(stored, config)
+    stored = _stored(conn, "stamps")
+    return None if stored is None else stamps.check_beside(stored, config, _stored(conn, "folders"))
 
 
-def _stored_stamps(conn: sqlite3.Connection) -> bytes | None:
-    """The files' stamps as :func:`_save_stamps` stored them; None when it did not."""
+def _unchanged(conn: sqlite3.Connection, config: Config) -> bool:
+    """Whether the stored stamps say the index is fresh without a walk (no folder changed,
+    no file: :func:`stamps.unchanged`); False when they cannot tell."""
+    stored, folders = _stored(conn, "stamps"), _stored(conn, "folders")
+    return stored is not None and stamps.unchanged(stored, folders, config)
+
+
+def _stored(conn: sqlite3.Connection, key: str) -> bytes | None:
+    """The value :func:`_save_stamps` stored under ``key``; None when it did not."""
     try:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'stamps'").fetchone()
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     except sqlite3.DatabaseError:
         return None
     return None if row is None else bytes(row[0])
 
 
-def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, Stat]]) -> None:
+def _save_stamps(
+    conn: sqlite3.Connection, disk: dict[str, tuple[str, Stat]], folders: bytes = b""
+) -> None:
     """Remember the files' stamps as one value for :func:`_stale`, when every file of the
     walk is in the index with that stamp and none is racy (a racy file must be hashed again,
-    so each file's row must be looked at)."""
-    conn.execute("DELETE FROM meta WHERE key = 'stamps'")
+    so each file's row must be looked at); with it, the stamps of the walk's ``folders``
+    (:func:`stamps.folders_value`), which spare later checks the listing."""
+    conn.execute("DELETE FROM meta WHERE key IN ('stamps', 'folders')")
     files = [(rel, st.size, st.mtime_ns) for rel, (_, st) in disk.items()]
     known = set(conn.execute("SELECT path, size, mtime_ns FROM files WHERE NOT racy"))
     if len(known) == len(files) and known.issuperset(files):
@@ -698,6 +713,8 @@ def _save_stamps(conn: sqlite3.Connection, disk: dict[str, tuple[str, Stat]]) ->
         # names are the whole relative paths.
         whole = ("", "", [f[0] for f in files], [f[1] for f in files], [f[2] for f in files])
         conn.execute("INSERT INTO meta VALUES ('stamps', ?)", (stamps.value([whole]),))
+        if folders:
+            conn.execute("INSERT INTO meta VALUES ('folders', ?)", (folders,))
 
 
 def _file_hashes(conn: sqlite3.Connection) -> dict[str, str]:
@@ -782,7 +799,7 @@ def _insert(
                 d.stat.size,
                 d.stat.mtime_ns,
                 d.sha256,
-                int(now_ns - d.stat.mtime_ns < RACY_NS),
+                int(now_ns - d.stat.mtime_ns < stamps.RACY_NS),
                 len(d.rows.entries),
                 d.error,
             )
@@ -891,7 +908,8 @@ def _rebuild(
             stale.unlink()
     tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}"
     body_tmp = folder / f"{INDEX_NAME}.tmp-{os.getpid()}-body"
-    disk = disk_files(config)
+    walked = stamps.walk(config)
+    disk = disk_files(config, walked.files)
     todo = [(rel, p, st) for rel, (p, st) in sorted(disk.items())]
     body: BodyWriter | None = None
     try:
@@ -917,10 +935,9 @@ def _rebuild(
                     for data in batch:
                         _count(report, data, old)
             body.close()  # its last merge and commit run beside the indexes' creation
-            for statement in INDEXES.strip().splitlines():
-                conn.execute(statement)
+            _create_indexes(conn)
             fts_settings(conn, AFTER_BULK_FTS, head_tables)
-            _save_stamps(conn, disk)
+            _save_stamps(conn, disk, walked.folders)
             # No build time: two builds of the same files give the same bytes.
             conn.execute("INSERT INTO meta VALUES ('owner', ?)", (owner or "",))
             conn.execute("COMMIT")
@@ -951,6 +968,11 @@ def _rebuild(
     return report
 
 
+def _create_indexes(conn: sqlite3.Connection) -> None:
+    for statement in INDEXES.strip().splitlines():
+        conn.execute(statement)
+
+
 def fts_settings(
     conn: sqlite3.Connection, settings: tuple[str, ...], tables: tuple[str, ...] = FTS_TABLES
 ) -> None:
@@ -972,13 +994,14 @@ def _apply_changes(
     config: Config,
     conn: sqlite3.Connection,
     progress: Progress | None,
-    scanned: list[stamps.Scanned] | None = None,
+    walked: stamps.Walked | None = None,
 ) -> IndexUpdate:
     """Re-read the files that changed since the index last saw them (exclusive lock held)."""
     report = IndexUpdate()
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    disk = disk_files(config, scanned)
+    walked = stamps.walk(config) if walked is None else walked
+    disk = disk_files(config, walked.files)
     known = {  # the hashes are asked only for the files whose stamps changed
         row[0]: (row[1], row[2], row[3])
         for row in conn.execute("SELECT path, size, mtime_ns, racy FROM files")
@@ -998,7 +1021,8 @@ def _apply_changes(
         if size == stat.size and mtime == stat.mtime_ns and not racy:
             continue
         if size == stat.size and _hash_file(config, p) == sha_of(rel):  # same bytes: new stamp
-            touched.append((stat.mtime_ns, int(now - stat.mtime_ns < RACY_NS), stat.size, rel))
+            racy = int(now - stat.mtime_ns < stamps.RACY_NS)
+            touched.append((stat.mtime_ns, racy, stat.size, rel))
         else:
             changed.append((rel, p, stat))
     removed = sorted(known.keys() - disk.keys())
@@ -1017,7 +1041,8 @@ def _apply_changes(
                     _delete(conn, data.rel)
                 _count(report, data, old)
             _insert(conn, batch, now)
-        _save_stamps(conn, disk)
+        _save_stamps(conn, disk, walked.folders)
+        _create_indexes(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

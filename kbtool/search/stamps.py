@@ -6,12 +6,16 @@ million entries that is 20,000 ``stat`` calls, the largest part of a query, so:
 - :func:`scan` walks the learnings folder with C's loops (no ``Path`` a file, each file
   stat'ed relative to its open folder) and :func:`value` turns the result into one bytes
   value the index compares whole (:func:`stale`);
+- :func:`walk` also stamps each folder it lists (:func:`folders_value`): a folder whose
+  stamp is unchanged holds the same names (adding, removing or renaming an entry sets its
+  mtime and ctime), so a check whose folders are all unchanged lists none of them
+  (:func:`folders_unchanged`) and only stats the stored files (:func:`unchanged`);
 - :func:`check_beside` splits the same check between this process and a forked child
-  (:mod:`kbtool.forked`) while this one reads the index: the child lists the folders and
-  compares the names with the stored ones, the stored files' stamps are taken in chunks by
-  whichever process is free, and :meth:`Beside.stale` gives the verdict after the read. A
-  read whose check finds a change is thrown away and made again on the updated index
-  (``kbtool.search.index.query_index``).
+  (:mod:`kbtool.forked`) while this one reads the index: the child compares the listing
+  with the stored one (by the folders' stamps, else by listing them), the stored files'
+  stamps are taken in chunks by whichever process is free, and :meth:`Beside.stale` gives
+  the verdict after the read. A read whose check finds a change is thrown away and made
+  again on the updated index (``kbtool.search.index.query_index``).
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from __future__ import annotations
 import functools
 import operator
 import os
+import time
 from array import array
 
 from kbtool.config import SKIP_DIRS
+from kbtool.records import NamedTuple
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
@@ -36,6 +42,11 @@ Scanned = tuple[str, str, list[str], list[int], list[int]]
 #: The same without the stamps (:func:`listed`).
 Listed = tuple[str, str, list[str]]
 
+#: A file or folder changed this close to when it was stamped may change again within the same
+#: tick of the file system's clock (2 s on FAT) and keep the stamp: it is not trusted. The
+#: index hashes such a file again next time; such a folder's stamp is not stored.
+RACY_NS = 2_000_000_000
+
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _SIZE = operator.attrgetter("st_size")
@@ -45,40 +56,67 @@ _MTIME = operator.attrgetter("st_mtime_ns")
 # ------------------------------------------------------------------ the walk
 
 
+class Walked(NamedTuple):
+    """What :func:`walk` found: the files, and the folders' stamps (:func:`folders_value`)."""
+
+    files: list[Scanned]
+    folders: bytes
+
+
 def scan(config: Config) -> list[Scanned]:
     """The XML files of the learnings folder, folder by folder (those with any), in the
     order of ``kb.iter_xml_paths``: a folder's files by name, then its sub-folders by name,
     each with its size and mtime (-1 when it cannot be stat'ed)."""
-    return [
-        (base, folder, names, *stamps_of(folder, names)) for base, folder, names in listed(config)
+    return walk(config).files
+
+
+def walk(config: Config) -> Walked:
+    """:func:`scan`, with the stamps of the folders it listed, each taken before its
+    listing (b"" when one cannot be trusted: :func:`folders_value`)."""
+    started = time.time_ns()
+    folders: list[tuple[str, os.stat_result]] = []
+    files = [
+        (base, folder, names, *stamps_of(folder, names))
+        for base, folder, names in listed(config, folders)
     ]
+    return Walked(files, folders_value(config, folders, started))
 
 
-def listed(config: Config) -> list[Listed]:
-    """:func:`scan` without the stamps: the folders and their XML files' names."""
+def listed(config: Config, folders: list[tuple[str, os.stat_result]] | None = None) -> list[Listed]:
+    """:func:`scan` without the stamps: the folders and their XML files' names. Each folder
+    listed is added to ``folders``, with its path relative to the root and its ``lstat``
+    taken before it was listed."""
     top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, see the module
     root = str(config.root)
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
         folder, name = os.path.split(top)
+        if folders is not None:
+            folders.clear()  # one file, not a folder's listing: no stamp tells its fate
         return [(relative(folder, root) + "/", folder, [name])]
     skip = skipped_folders(config)
     out: list[Listed] = []
+    failed: list[str] = []
 
-    def walk(folder: str) -> None:
+    def visit(folder: str) -> None:
         try:
+            if folders is not None:
+                folders.append((relative(folder, root), os.lstat(folder)))
             with os.scandir(folder) as listing:
                 entries = list(listing)
             names, subdirs = _split(entries)
         except OSError:
+            failed.append(folder)
             return
         if names:
             out.append((relative(folder, root) + "/", folder, names))
         for name in subdirs:
             path = f"{folder}/{name}"
             if os.path.realpath(path) not in skip:
-                walk(path)
+                visit(path)
 
-    walk(top)
+    visit(top)
+    if failed and folders is not None:
+        folders.clear()  # a folder not listed (perhaps only this time): no stamp vouches
     return out
 
 
@@ -209,6 +247,119 @@ def stale(stored: bytes, config: Config, scanned: list[Scanned] | None = None) -
     return stored != value(scan(config) if scanned is None else scanned)
 
 
+# ------------------------------------------------------------------ the folders' stamps
+
+
+_FOLDERS_MAGIC = b"kbtool-folders-1\0"
+_FOLDER_WORDS = 4  # numbers a folder: device, inode, mtime and ctime (ns)
+_UNSIGNED = (1 << 64) - 1  # each stored as an unsigned 64-bit number
+
+
+def _folder_stamp(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (
+        info.st_dev & _UNSIGNED,
+        info.st_ino & _UNSIGNED,
+        info.st_mtime_ns & _UNSIGNED,
+        info.st_ctime_ns & _UNSIGNED,
+    )
+
+
+def _rules(config: Config) -> bytes:
+    """What else decides which folders the walk lists: the root, the learnings folder, the
+    folders it skips. Another configuration is another walk, whatever the folders say."""
+    top = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - strings, see the module
+    text = "\0".join((str(config.root), top, *sorted(skipped_folders(config))))
+    return text.encode("utf-8", "surrogateescape")
+
+
+def folders_value(
+    config: Config, folders: Sequence[tuple[str, os.stat_result]], started_ns: int
+) -> bytes:
+    """The stamps of the folders a walk listed (device, inode, mtime, ctime of each, taken
+    before its listing), with the rules of the walk, as one bytes value; b"" when they
+    cannot vouch for a listing: none, a folder outside the root, or one changed within
+    :data:`RACY_NS` of the walk (an entry added in the same tick of the clock after the
+    listing would leave its stamp as it was)."""
+    if not folders:
+        return b""
+    for _, info in folders:
+        if started_ns - info.st_mtime_ns < RACY_NS:
+            return b""
+    paths = "\0".join(rel for rel, _ in folders).encode("utf-8", "surrogateescape")
+    if _leaves(paths):
+        return b""
+    numbers = array("Q")
+    for _, info in folders:
+        numbers.extend(_folder_stamp(info))
+    rules = _rules(config)
+    head = len(rules).to_bytes(_WORD, "little") + len(folders).to_bytes(_WORD, "little")
+    head += len(paths).to_bytes(_WORD, "little")
+    return _FOLDERS_MAGIC + head + rules + paths + numbers.tobytes()
+
+
+def parse_folders(stored: bytes) -> tuple[bytes, bytes, array[int]] | None:
+    """The rules, the folders' paths and their stamps of a value :func:`folders_value` made;
+    None for anything else (b"" included)."""
+    start = len(_FOLDERS_MAGIC) + 3 * _WORD
+    if not stored.startswith(_FOLDERS_MAGIC) or len(stored) < start:
+        return None
+    at = len(_FOLDERS_MAGIC)
+    rules_length, count, paths_length = (
+        int.from_bytes(stored[at + n * _WORD : at + (n + 1) * _WORD], "little") for n in range(3)
+    )
+    end = start + rules_length + paths_length
+    if count == 0 or len(stored) != end + _WORD * _FOLDER_WORDS * count:
+        return None
+    paths = stored[start + rules_length : end]
+    if paths.count(b"\0") != count - 1:
+        return None
+    numbers = array("Q")
+    numbers.frombytes(stored[end:])
+    return stored[start : start + rules_length], paths, numbers
+
+
+def folders_unchanged(stored: bytes | None, config: Config, root: int) -> bool:
+    """Whether every folder :func:`folders_value` stamped is as it was, under the same
+    rules: then a walk would list the same names (an entry added, removed or renamed sets
+    its folder's mtime and ctime; a folder added or removed, its parent's). ``root`` is the
+    root folder, open. False when the value cannot tell: then list."""
+    parsed = None if not stored else parse_folders(stored)
+    if parsed is None:
+        return False
+    rules, paths, numbers = parsed
+    if rules != _rules(config) or _leaves(paths):
+        return False
+    now = array("Q")
+    for rel in paths.split(b"\0"):
+        try:
+            info = os.stat(rel, dir_fd=root, follow_symlinks=False)
+        except OSError:
+            return False
+        now.extend(_folder_stamp(info))
+    return now == numbers
+
+
+def unchanged(stored: bytes, folders: bytes | None, config: Config) -> bool:
+    """Whether no file was added, removed or changed since the stamps ``stored`` and the
+    folders' ``folders`` were taken, found without listing a folder: False when the folders
+    changed (or cannot tell) or a file did; then walk (:func:`stale`)."""
+    old = parse(stored)
+    if old is None or not folders or _leaves(old[0]):
+        return False
+    try:
+        root = os.open(config.root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    except OSError:
+        return False
+    try:
+        if not folders_unchanged(folders, config, root):
+            return False
+        files = old[0].split(b"\0") if old[1] else []
+        sizes, mtimes = stamps_at(root, files)
+        return array("q", sizes) == old[1] and array("q", mtimes) == old[2]
+    finally:
+        os.close(root)
+
+
 # ------------------------------------------------------------------ beside the read
 
 
@@ -227,22 +378,35 @@ def _leaves(paths: bytes) -> bool:
     return (
         paths.startswith(b"/")
         or b"\0/" in paths
-        or b"/../" in b"/" + paths.replace(b"\0", b"/") + b"/"
-    )
+        or (b".." in paths and b"/../" in b"/" + paths.replace(b"\0", b"/") + b"/")
+    )  # ".." first: a search of the paths, not two copies of them (~1 ms at 20,000 files)
 
 
 class Beside:
     """The freshness check running beside a read: :meth:`stale` after the read.
 
-    A forked child lists the folders and compares the names with the stored ones; the
-    stored files' stamps are taken, a chunk at a time, by whichever process is free (the
-    chunks' numbers wait in a pipe, which hands each to one reader)."""
+    A forked child compares the listing with the stored one (the folders' stamps, else the
+    names it lists: :func:`folders_unchanged`); the stored files' stamps are taken, a chunk
+    at a time, by whichever process is free (the chunks' numbers wait in a pipe, which hands
+    each to one reader)."""
 
-    __slots__ = ("_child", "_files", "_paths", "_queue", "_root", "_size", "_stamps")
+    __slots__ = (
+        "_child",
+        "_files",
+        "_folders",
+        "_paths",
+        "_queue",
+        "_root",
+        "_size",
+        "_stamps",
+    )
 
-    def __init__(self, stored: tuple[bytes, array[int], array[int]], root: int) -> None:
+    def __init__(
+        self, stored: tuple[bytes, array[int], array[int]], root: int, folders: bytes | None = None
+    ) -> None:
         paths, sizes, mtimes = stored
         self._paths = paths
+        self._folders = folders
         self._files = paths.split(b"\0")  # relative to the root: os.stat takes bytes
         self._stamps = sizes, mtimes
         self._root = root
@@ -261,7 +425,10 @@ class Beside:
         from kbtool.forked import Forked
 
         def work() -> bytes:
-            if _paths(listed(config)) != self._paths:  # a file added, removed or renamed
+            if (
+                not folders_unchanged(self._folders, config, self._root)
+                and _paths(listed(config)) != self._paths
+            ):  # a file added, removed or renamed
                 return _CHANGED
             return _FRESH if self._drain() else _CHANGED
 
@@ -303,9 +470,10 @@ class Beside:
         return True
 
 
-def check_beside(stored: bytes, config: Config) -> Beside | None:
-    """Start the check of :func:`stale` beside the caller's read; None when the caller had
-    better check at once (a small KB, no second core, no stamps of this shape)."""
+def check_beside(stored: bytes, config: Config, folders: bytes | None = None) -> Beside | None:
+    """Start the check of :func:`stale` beside the caller's read (with the folders' stamps
+    ``folders`` if stored); None when the caller had better check at once (a small KB, no
+    second core, no stamps of this shape)."""
     from kbtool import forked
 
     old = parse(stored) if forked.can_fork() else None
@@ -315,7 +483,7 @@ def check_beside(stored: bytes, config: Config) -> Beside | None:
         root = os.open(config.root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
     except OSError:
         return None
-    check = Beside(old, root)
+    check = Beside(old, root, folders)
     if not check.start(config):
         check.abandon()
         return None

@@ -199,7 +199,7 @@ def bench_size(
     result(f"index_update_one_file_{entries}", out["update"], "s", out["python_c_pass"], "python")
     bench_validate_cold(root, entries, out)
     # A file changed less than 2 s before it was read is hashed again by the next query
-    # (RACY_NS in kbtool.search.index); let that window pass so the index is up to date.
+    # (RACY_NS in kbtool.search.stamps); let that window pass so the index is up to date.
     time.sleep(2.5)
     run_once([*KBTOOL, "index"], root)
     bench_queries(root, entries, runs, rg, out)
