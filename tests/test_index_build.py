@@ -11,6 +11,7 @@ from search_kb import copy_kb
 
 from kbtool.config import Config
 from kbtool.search import index as index_module
+from kbtool.search import indexschema
 from kbtool.search.fulltext import search, search_entries
 from kbtool.search.index import index_path, open_index
 
@@ -120,7 +121,7 @@ def test_a_full_build_is_the_same_bytes_every_time_and_sound(tmp_path: Path) -> 
         # settings stored with the tables, which later updates use, are the usual ones.
         settings = [
             index.conn.execute(f"SELECT * FROM {table}_config ORDER BY k").fetchall()
-            for table in index_module.FTS_TABLES
+            for table in indexschema.FTS_TABLES
         ]
         assert settings[0] == settings[1] == settings[2]
         assert ("hashsize", 16_000_000) in settings[1] and ("automerge", 4) in settings[1]
@@ -209,8 +210,8 @@ def test_a_build_that_fails_after_the_body_thread_closed_leaves_no_files(
 
     config = _built(tmp_path)
     before = index_path(config).read_bytes()
-    broken = index_module.INDEXES + "CREATE INDEX broken ON no_such_table(x);\n"
-    monkeypatch.setattr(index_module, "INDEXES", broken)
+    broken = indexschema.INDEXES + "CREATE INDEX broken ON no_such_table(x);\n"
+    monkeypatch.setattr(indexschema, "INDEXES", broken)
     with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
         open_index(config, rebuild=True)
     assert index_path(config).read_bytes() == before

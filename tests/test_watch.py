@@ -19,7 +19,8 @@ from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.search.fulltext import search_entries
 from kbtool.search.index import open_index
-from kbtool.search.watch import WATCH_LOCK, vouched, watch
+from kbtool.search.watch import watch
+from kbtool.search.watchmark import WATCH_LOCK, vouched
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux")
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from kbtool.atomic import fsync_dir
 from kbtool.export.records import LEARNING_REF, Collection, Record
-from kbtool.search.index import TOKENIZER  # searches of the export stem words like kbtool's
+from kbtool.search.indexschema import TOKENIZER  # searches of the export stem words like kbtool's
 
 if TYPE_CHECKING:
     from kbtool.model import Learning

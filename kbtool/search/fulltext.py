@@ -19,15 +19,8 @@ from collections.abc import Iterable, Sequence
 from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.records import FrozenRecord, Record
-from kbtool.search.index import (
-    BODY_WEIGHT,
-    HEAD_COLUMNS,
-    HEAD_WEIGHTS,
-    Notice,
-    Progress,
-    check_limit,
-    query_index,
-)
+from kbtool.search.index import Notice, Progress, check_limit, query_index
+from kbtool.search.indexschema import BODY_WEIGHT, HEAD_COLUMNS, HEAD_WEIGHTS
 from kbtool.search.query import FtsQuery, convert, for_table
 from kbtool.search.snippets import COLUMNS as SNIPPET_COLUMNS
 

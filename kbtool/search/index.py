@@ -31,8 +31,18 @@ from kbtool import cachefs
 from kbtool.config import Config
 from kbtool.errors import UsageError
 from kbtool.records import Record
-from kbtool.search import indexplace, stamps, watch
+from kbtool.search import indexplace, stamps, watchmark
 from kbtool.search.indexplace import Place
+from kbtool.search.indexschema import (
+    AFTER_BULK_FTS,
+    BODY_INSERT,
+    BULK_FTS,
+    FTS_TABLES,
+    HEAD_COLUMNS,
+    SCHEMA,
+    create_indexes,
+    fts_settings,
+)
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
@@ -52,97 +62,6 @@ INDEX_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUSY_TIMEOUT_MS = 30_000
 
-#: The text is kept once, in the XML files: both full-text tables are contentless. The short
-#: fields (the "head") have a small table of their own, searched first and weighted high;
-#: the long ones (description and the rest, as one column: a column costs ~25% of a
-#: table's size) are in ``body_fts``. Snippets are made from the entry's XML when shown.
-HEAD_COLUMNS = ("title", "symptoms", "tags", "category")
-HEAD_WEIGHTS = (10.0, 10.0, 2.0, 2.0)
-BODY_WEIGHT = 0.5
-TOKENIZER = "porter unicode61 remove_diacritics 2"
-BODY_TABLE = (
-    f"CREATE VIRTUAL TABLE body_fts USING fts5(body, content = '', tokenize = '{TOKENIZER}')"
-)
-#: A row a statement (``executemany``): FTS5 flushes its in-memory terms into a new segment
-#: at the end of every statement that inserts more than one row (an INSERT … SELECT of a
-#: batch made a segment a batch, and cost 40% more CPU in the final merge).
-BODY_INSERT = "INSERT INTO body_fts (rowid, body) VALUES (?, ?)"
-
-SCHEMA = f"""
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files (
-    path TEXT PRIMARY KEY,      -- relative to the KB root, '/'-separated
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    sha256 TEXT NOT NULL,
-    racy INTEGER NOT NULL,      -- 1: changed close to when it was read; hash again
-    entries INTEGER NOT NULL,
-    error TEXT                  -- why the file gave no entries (first finding), or NULL
-);
-CREATE TABLE entries (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL,
-    path TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    category TEXT NOT NULL,
-    severity TEXT,
-    status TEXT NOT NULL,
-    date TEXT NOT NULL,
-    review_by TEXT,
-    tags TEXT NOT NULL,         -- tags joined with ' '
-    versions TEXT               -- the entry's own versions (kbtool.applies), or NULL
-);
-CREATE TABLE tags (entry INTEGER NOT NULL, tag TEXT NOT NULL);
-CREATE TABLE symptoms (
-    entry INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    versions TEXT,
-    signature TEXT NOT NULL,
-    message TEXT NOT NULL,      -- the signature without its exception type
-    words TEXT NOT NULL         -- its distinctive words, ' '-separated (kbtool.search.errortext)
-);
-CREATE TABLE refs (
-    entry INTEGER NOT NULL,
-    kind TEXT NOT NULL,         -- learning | supersedes | fix-report | issue | link
-    target TEXT NOT NULL,
-    label TEXT NOT NULL,
-    line INTEGER NOT NULL       -- of the reference element (0: unknown)
-);
--- Rows of entries that were re-read or removed stay in the contentless tables (they cannot
--- forget a row without its old text) and in ``tags``: every query joins ``entries``, which
--- has only the live rows, and meta 'dead' counts them until a rebuild compacts (DEAD_SHARE).
-CREATE VIRTUAL TABLE entries_fts USING fts5(
-    {", ".join(HEAD_COLUMNS)}, content = '', tokenize = '{TOKENIZER}'
-);
-{BODY_TABLE};
--- Unstemmed words of the short fields, for "did you mean".
-CREATE VIRTUAL TABLE words_fts USING fts5(
-    words, content = '', detail = none, tokenize = 'unicode61 remove_diacritics 2'
-);
-CREATE VIRTUAL TABLE words_vocab USING fts5vocab(words_fts, 'row');
-"""
-FTS_TABLES = ("entries_fts", "body_fts", "words_fts")
-#: Created after a full build has loaded the rows (faster than keeping them up to date); an
-#: update creates those an index made by an older kbtool lacks. ``files_unreadable`` holds
-#: only the files that gave no entries, which every search lists (a scan of ``files`` was
-#: 3–16 ms of a search at a million entries).
-INDEXES = """
-CREATE INDEX IF NOT EXISTS entries_id ON entries(id);
-CREATE INDEX IF NOT EXISTS entries_path ON entries(path);
-CREATE INDEX IF NOT EXISTS entries_date ON entries(date, id);
-CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag, entry);
-CREATE INDEX IF NOT EXISTS symptoms_entry ON symptoms(entry);
-CREATE INDEX IF NOT EXISTS symptoms_signature ON symptoms(signature);
-CREATE INDEX IF NOT EXISTS symptoms_message ON symptoms(message);
-CREATE INDEX IF NOT EXISTS refs_entry ON refs(entry);
-CREATE INDEX IF NOT EXISTS refs_target ON refs(kind, target);
-CREATE INDEX IF NOT EXISTS files_unreadable ON files(path) WHERE error IS NOT NULL;
-"""
-#: FTS5 settings for a bulk load: a 16 MB in-memory term buffer, no merging until the end
-#: (measured: a quarter less CPU than merging as it goes).
-BULK_FTS = ("('hashsize', 16000000)", "('automerge', 0)")
-AFTER_BULK_FTS = ("('optimize', NULL)", "('automerge', 4)")
 #: A full rebuild replaces an update once this share of the full-text rows is dead.
 DEAD_SHARE = 0.25
 
@@ -464,7 +383,7 @@ def _open_writable(
         if conn is not None and not problem and not rebuild:
             pending = None
             try:
-                if watch.vouched(place.folder, config):
+                if watchmark.vouched(place.folder, config):
                     stale = False
                 elif speculate and (pending := _check_beside(conn, config)) is not None:
                     stale = False  # for now: Index.stale() says after the read
@@ -935,7 +854,7 @@ def _rebuild(
                     for data in batch:
                         _count(report, data, old)
             body.close()  # its last merge and commit run beside the indexes' creation
-            _create_indexes(conn)
+            create_indexes(conn)
             fts_settings(conn, AFTER_BULK_FTS, head_tables)
             _save_stamps(conn, disk, walked.folders)
             # No build time: two builds of the same files give the same bytes.
@@ -966,19 +885,6 @@ def _rebuild(
             body_tmp.unlink()
     report.removed = len(old.keys() - disk.keys())
     return report
-
-
-def _create_indexes(conn: sqlite3.Connection) -> None:
-    for statement in INDEXES.strip().splitlines():
-        conn.execute(statement)
-
-
-def fts_settings(
-    conn: sqlite3.Connection, settings: tuple[str, ...], tables: tuple[str, ...] = FTS_TABLES
-) -> None:
-    for table in tables:
-        for setting in settings:  # constants of this module
-            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES {setting}")  # noqa: S608
 
 
 def _count(report: IndexUpdate, data: FileData, old: dict[str, str]) -> None:
@@ -1042,7 +948,7 @@ def _apply_changes(
                 _count(report, data, old)
             _insert(conn, batch, now)
         _save_stamps(conn, disk, walked.folders)
-        _create_indexes(conn)
+        create_indexes(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -17,7 +17,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kbtool.search.index import AFTER_BULK_FTS, BODY_INSERT, BODY_TABLE, BULK_FTS, fts_settings
+from kbtool.search.indexschema import (
+    AFTER_BULK_FTS,
+    BODY_INSERT,
+    BODY_TABLE,
+    BULK_FTS,
+    fts_settings,
+)
 
 #: FTS5's own tables behind ``body_fts`` (contentless: no ``_content``).
 SHADOW_TABLES = ("body_fts_data", "body_fts_idx", "body_fts_docsize", "body_fts_config")

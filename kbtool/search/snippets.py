@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from kbtool.config import Config
 from kbtool.confine import read_regular
-from kbtool.search.index import TOKENIZER
+from kbtool.search.indexschema import TOKENIZER
 
 #: The columns snippets are made from: the entry's fields as the search language names them.
 COLUMNS = ("title", "symptoms", "description", "tags", "category", "body")

@@ -5,7 +5,7 @@ date: one ``stat`` a file. At a million entries (20,000 files) that check is mos
 query's time (docs/performance.md). :func:`watch` (``kbtool index --watch``) answers it the
 way git's fsmonitor does: a long-running process learns of every change from the kernel
 (Linux inotify), brings the index up to date itself, and vouches for it. A query skips the
-walk only when :func:`vouched` holds:
+walk only when :func:`kbtool.search.watchmark.vouched` holds:
 
 - a live process holds the exclusive ``flock`` on ``<cache>/watch.lock`` (a file committed
   with a pull request, or left by a watcher that died, holds no lock), and
@@ -30,6 +30,7 @@ from pathlib import Path
 
 from kbtool.config import Config
 from kbtool.errors import ConfigError, UsageError
+from kbtool.search.watchmark import WATCH_LOCK, clean_record
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
     from kbtool.search.index import IndexUpdate
 
-WATCH_LOCK = "watch.lock"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
@@ -72,36 +72,6 @@ _WATCHED = (
 )
 # Events after which the set of watched folders must be worked out again.
 _RESHAPE = _IN_DELETE_SELF | _IN_MOVE_SELF | _IN_Q_OVERFLOW | _IN_IGNORED
-
-
-def _clean_record(config: Config) -> bytes:
-    folder = os.path.abspath(config.learnings_dir)  # noqa: PTH100 - no system call
-    return f"clean {folder}\n".encode("utf-8", "surrogateescape")
-
-
-def vouched(folder: Path, config: Config) -> bool:
-    """Whether a live watcher vouches that the index in ``folder`` is up to date with
-    ``config``'s learnings folder. A few system calls; False whenever in doubt."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        return False
-    try:
-        fd = os.open(folder / WATCH_LOCK, os.O_RDONLY | _NOFOLLOW | os.O_NONBLOCK | _CLOEXEC)
-    except OSError:
-        return False
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:  # held: a watcher is alive
-            return os.pread(fd, 4096, 0) == _clean_record(config)
-        except OSError:
-            return False
-        return False  # nobody holds it: no watcher
-    finally:
-        os.close(fd)  # also releases a shared lock taken above
 
 
 class _Inotify:
@@ -270,7 +240,7 @@ def watch(
         try:
             on_update(_update(config, notice))
             if trusted:
-                state.say(_clean_record(config))
+                state.say(clean_record(config))
             if on_ready is not None:
                 on_ready(trusted)
             while not should_stop():
@@ -288,7 +258,7 @@ def watch(
                     ino, trusted = _watch_tree(config)
                 on_update(_update(config, notice))
                 if trusted and not _pending(ino):
-                    state.say(_clean_record(config))
+                    state.say(clean_record(config))
         finally:
             ino.close()
     finally:
