@@ -488,3 +488,23 @@ def test_an_older_index_gains_the_indexes_added_since(tmp_path: Path) -> None:
             "EXPLAIN QUERY PLAN SELECT path, error FROM files WHERE error IS NOT NULL ORDER BY path"
         ).fetchall()
     assert "files_unreadable" in str(plan), plan
+
+
+def test_an_explicit_update_lists_the_folders_whatever_their_stamps_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a file system that did not stamp a folder (here: every folder claims to be
+    unchanged), ``kbtool index`` still finds a file added: only reads trust the stamps."""
+    config = copy_kb(tmp_path)
+    _aged(config)
+    aged_folders(config)
+    _update(config, rebuild=True)
+    monkeypatch.setattr(stamps, "folders_unchanged", lambda *args: True)
+    (config.learnings_dir / "sub").mkdir()
+    text = (config.learnings_dir / "api_http.xml").read_text(encoding="utf-8")
+    (config.learnings_dir / "sub" / "copy.xml").write_text(
+        re.sub(r'id="([^"]+)"', r'id="\1-copy"', text), encoding="utf-8"
+    )
+    report, _ = _update(config)
+    assert report.added == 1
+    assert any(i.endswith("-copy") for i in _ids(config, "cursor", limit=50))

@@ -336,9 +336,13 @@ def open_index(
     (queries skip that). ``notice`` receives the one-line notices (rebuilds);
     ``progress`` (files read, files to read) after each batch of files read.
 
-    With ``speculate``, a large KB's freshness check may run in a child process while the
-    caller reads the index: the caller must then ask :meth:`Index.stale` after its reads,
-    and read again from a fresh index when it answers True (:func:`query_index` does).
+    With ``speculate`` (a read), a large KB's freshness check may run in a child process
+    while the caller reads the index: the caller must then ask :meth:`Index.stale` after its
+    reads, and read again from a fresh index when it answers True (:func:`query_index`
+    does); and the folders' stamps may spare the check its listing
+    (:func:`stamps.folders_unchanged`). Without it (``kbtool index``, the watcher) the
+    folders are always listed: the explicit update also sees a change that a file system
+    which does not keep POSIX folder times failed to stamp.
     """
     started = time.perf_counter()
     place = indexplace.choose(config)
@@ -387,8 +391,8 @@ def _open_writable(
                     stale = False
                 elif speculate and (pending := _check_beside(conn, config)) is not None:
                     stale = False  # for now: Index.stale() says after the read
-                elif _unchanged(conn, config):
-                    stale = False
+                elif speculate and _unchanged(conn, config):
+                    stale = False  # a read trusts the folders' stamps; an update walks
                 else:
                     walked = stamps.walk(config)  # an update then starts from it
                     stale = _stale(conn, config, walked.files)
