@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -50,3 +51,20 @@ def imported_modules(argv: list[str], cwd: Path) -> tuple[str, set[str]]:
     )
     line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES"))
     return proc.stdout, set(line.split()[1:])
+
+
+def subprocess_kbtool(
+    args: list[str], cwd: Path, tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    """A real ``python -m kbtool`` process (for what only a process shows)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "KBTOOL_DEBUG")}
+    env.update(NO_COLOR="1", XDG_CACHE_HOME=str(tmp_path / "xdg"), COLUMNS="100")
+    return subprocess.run(
+        [sys.executable, "-m", "kbtool", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers_cli import subprocess_kbtool
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -69,23 +70,11 @@ def test_a_message_status_gets_the_usual_exit() -> None:
 
 def test_the_console_script_output_is_whole(tmp_path: Path) -> None:
     """A command's JSON through a pipe parses whole, with the exit status of the command."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "kbtool", "list", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-    )
+    proc = subprocess_kbtool(["list", "--format", "json"], REPO, tmp_path)
     assert proc.returncode == 0, proc.stderr
     listed = json.loads(proc.stdout)
     assert len(listed["entries"] if isinstance(listed, dict) else listed) > 50
-    proc = subprocess.run(
-        [sys.executable, "-m", "kbtool", "search", "--bogus-flag"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-    )
+    proc = subprocess_kbtool(["search", "--bogus-flag"], REPO, tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
 

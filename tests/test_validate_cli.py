@@ -9,7 +9,6 @@ and review the diff.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from helpers_cli import subprocess_kbtool
 from helpers_text import check_golden
 from lxml import etree
 
@@ -25,23 +25,6 @@ GOLDEN = TESTS / "golden" / "validate"
 SCHEMAS = TESTS / "schemas"
 GOLDEN_KB = TESTS / "fixtures" / "validate" / "golden_kb"
 VALID_KB = TESTS / "examples" / "valid" / "full_featured"
-
-
-def subprocess_kbtool(
-    args: list[str], cwd: Path, tmp_path: Path
-) -> subprocess.CompletedProcess[str]:
-    """A real ``python -m kbtool`` process (for what only a process shows)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "KBTOOL_DEBUG")}
-    env.update(NO_COLOR="1", XDG_CACHE_HOME=str(tmp_path / "xdg"), COLUMNS="100")
-    return subprocess.run(
-        [sys.executable, "-m", "kbtool", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture

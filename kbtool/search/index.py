@@ -608,7 +608,8 @@ def _check_beside(conn: sqlite3.Connection, config: Config) -> stamps.Beside | N
 def _unchanged(conn: sqlite3.Connection, config: Config) -> bool:
     """Whether the stored stamps say the index is fresh without a walk (no folder changed,
     no file: :func:`stamps.unchanged`); False when they cannot tell."""
-    stored, folders = _stored(conn, "stamps"), _stored(conn, "folders")
+    folders = _stored(conn, "folders")  # first: without it, the stamps are not read here
+    stored = _stored(conn, "stamps") if folders else None
     return stored is not None and stamps.unchanged(stored, folders, config)
 
 

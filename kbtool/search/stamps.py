@@ -90,9 +90,7 @@ def listed(config: Config, folders: list[tuple[str, os.stat_result]] | None = No
     root = str(config.root)
     if os.path.islink(top) or not os.path.isdir(top):  # noqa: PTH112, PTH114
         folder, name = os.path.split(top)
-        if folders is not None:
-            folders.clear()  # one file, not a folder's listing: no stamp tells its fate
-        return [(relative(folder, root) + "/", folder, [name])]
+        return [(relative(folder, root) + "/", folder, [name])]  # one file: no folder stamped
     skip = skipped_folders(config)
     out: list[Listed] = []
     failed: list[str] = []
@@ -125,13 +123,17 @@ def stamps_of(folder: str, names: list[str]) -> tuple[list[int], list[int]]:
     be stat'ed), each stat'ed relative to the open folder; links are followed, as reading
     the file does."""
     try:
-        fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+        fd = _open_folder(folder)
     except OSError:  # gone since it was listed
         return [-1] * len(names), [-1] * len(names)
     try:
         return stamps_at(fd, names)
     finally:
         os.close(fd)
+
+
+def _open_folder(path: str | os.PathLike[str]) -> int:
+    return os.open(path, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
 
 
 def stamps_at(fd: int, names: Sequence[str] | Sequence[bytes]) -> tuple[list[int], list[int]]:
@@ -343,21 +345,31 @@ def unchanged(stored: bytes, folders: bytes | None, config: Config) -> bool:
     """Whether no file was added, removed or changed since the stamps ``stored`` and the
     folders' ``folders`` were taken, found without listing a folder: False when the folders
     changed (or cannot tell) or a file did; then walk (:func:`stale`)."""
-    old = parse(stored)
-    if old is None or not folders or _leaves(old[0]):
+    old = _stored_files(stored) if folders else None
+    if old is None:
         return False
     try:
-        root = os.open(config.root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+        root = _open_folder(config.root)
     except OSError:
         return False
     try:
-        if not folders_unchanged(folders, config, root):
-            return False
         files = old[0].split(b"\0") if old[1] else []
-        sizes, mtimes = stamps_at(root, files)
-        return array("q", sizes) == old[1] and array("q", mtimes) == old[2]
+        return folders_unchanged(folders, config, root) and _same_stamps(root, files, *old[1:])
     finally:
         os.close(root)
+
+
+def _stored_files(stored: bytes) -> tuple[bytes, array[int], array[int]] | None:
+    """:func:`parse`, and None for a value with a path that leaves the root (planted): its
+    files are stat'ed before anything is compared with a listing."""
+    old = parse(stored)
+    return None if old is None or _leaves(old[0]) else old
+
+
+def _same_stamps(fd: int, files: Sequence[bytes], sizes: array[int], mtimes: array[int]) -> bool:
+    """Whether ``files`` (relative to the open folder ``fd``) have these sizes and mtimes."""
+    now_sizes, now_mtimes = stamps_at(fd, files)
+    return array("q", now_sizes) == sizes and array("q", now_mtimes) == mtimes
 
 
 # ------------------------------------------------------------------ beside the read
@@ -461,11 +473,8 @@ class Beside:
         while token := os.read(self._queue, _TOKEN):
             start = int.from_bytes(token, "little") * self._size
             end = start + self._size
-            now_sizes, now_mtimes = stamps_at(self._root, self._files[start:end])
-            if (
-                array("q", now_sizes) != sizes[start:end]
-                or array("q", now_mtimes) != mtimes[start:end]
-            ):
+            files = self._files[start:end]
+            if not _same_stamps(self._root, files, sizes[start:end], mtimes[start:end]):
                 return False
         return True
 
@@ -476,11 +485,11 @@ def check_beside(stored: bytes, config: Config, folders: bytes | None = None) ->
     second core, no stamps of this shape)."""
     from kbtool import forked
 
-    old = parse(stored) if forked.can_fork() else None
-    if old is None or len(old[1]) < BESIDE_FROM_FILES or _leaves(old[0]):
+    old = _stored_files(stored) if forked.can_fork() else None
+    if old is None or len(old[1]) < BESIDE_FROM_FILES:
         return None
     try:
-        root = os.open(config.root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+        root = _open_folder(config.root)
     except OSError:
         return None
     check = Beside(old, root, folders)
