@@ -18,6 +18,7 @@ Data is never compiled as a template: ``{{ 7*7 }}`` in an entry prints literally
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from markupsafe import Markup
 
@@ -54,8 +55,11 @@ def _escaped(text: str, index: int) -> bool:
     return count % 2 == 1
 
 
-def _split_code_spans(text: str) -> list[tuple[bool, str]]:
-    """Split into (is_code, piece) following CommonMark code-span rules (matching runs)."""
+def _split_code_spans(text: str, unsure: list[bool] | None = None) -> list[tuple[bool, str]]:
+    """Split into (is_code, piece) following CommonMark code-span rules (matching runs).
+    ``unsure`` is set when a backtick run was left out for a link destination or found no
+    closing run: CommonMark may then pair the runs otherwise (a "destination" of no link,
+    a run that closes on the paragraph's next line), which :func:`renders_unsafely` checks."""
     pieces: list[tuple[bool, str]] = []
     pos = 0
     start = 0
@@ -67,6 +71,8 @@ def _split_code_spans(text: str) -> list[tuple[bool, str]]:
         if opening is None:
             break
         if any(a <= opening.start() < b for a, b in targets):
+            if unsure is not None:
+                unsure[0] = True
             pos = opening.end()
             continue
         if _escaped(text, opening.start()):
@@ -86,6 +92,8 @@ def _split_code_spans(text: str) -> list[tuple[bool, str]]:
                 break
             closing = candidate.end()
         if found is None:
+            if unsure is not None:
+                unsure[0] = True
             pos = opening.end()
             continue
         if opening.start() > start:
@@ -126,19 +134,59 @@ def _escape_prose(text: str) -> str:
 _INLINE_PLAIN = re.compile(r"[<>&`@\]!|\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def escape_inline(text: str, *, cell: bool = False) -> str:
-    """Escape inline text: prose escaped, code spans kept verbatim (``|`` escaped in cells)."""
+def escape_inline(
+    text: str, *, cell: bool = False, code: bool = True, unsure: list[bool] | None = None
+) -> str:
+    """Escape inline text: prose escaped, code spans kept verbatim (``|`` escaped in cells).
+    With ``code=False`` (or when the spans found are not the ones CommonMark finds: see
+    :func:`renders_unsafely`) there are no code spans: every backtick is escaped too.
+    ``unsure`` (a line of a block): set as :func:`_split_code_spans` does, the block checked
+    whole by the caller."""
     if not _INLINE_PLAIN.search(text):
         return text
     text = _CONTROL.sub("", text)
     out = []
-    for is_code, piece in _split_code_spans(text):
+    doubt = [False] if unsure is None else unsure
+    pieces = _split_code_spans(text, doubt) if code else [(False, text)]
+    for is_code, piece in pieces:
         if is_code:
             out.append(piece.replace("|", "\\|") if cell else piece)
         else:
             piece = _escape_prose(piece)
+            if not code:
+                piece = piece.replace("`", "\\`")
             out.append(piece.replace("|", "\\|") if cell else piece)
-    return "".join(out)
+    escaped = "".join(out)
+    if unsure is None and doubt[0] and any(c for c, _ in pieces) and renders_unsafely(escaped):
+        return escape_inline(text, cell=cell, code=False)
+    return escaped
+
+
+def renders_unsafely(markdown: str) -> bool:
+    """Whether CommonMark reads HTML or a link to an unsafe target in ``markdown``: the
+    check behind the code-span rules above, which follow CommonMark's pairing of backticks
+    but not every way a link or a paragraph changes it (a hostile text found with
+    hypothesis: ``x](`)`<script>```). Text that fails is escaped without code spans."""
+    for token in _commonmark().parse(markdown):
+        for t in (token, *(token.children or ())):
+            if t.type in ("html_block", "html_inline"):
+                return True
+            for key in ("href", "src"):
+                target = t.attrs.get(key) if t.attrs else None
+                if target and safe_url(str(target)) is None:
+                    return True
+    return False
+
+
+_PARSER: list[Any] = []
+
+
+def _commonmark() -> Any:
+    if not _PARSER:
+        from markdown_it import MarkdownIt
+
+        _PARSER.append(MarkdownIt("commonmark"))
+    return _PARSER[0]
 
 
 # ------------------------------------------------------------------ code in prose
@@ -360,7 +408,9 @@ def _structure(line: str, min_heading: int) -> str:
     return line
 
 
-def _block_lines(text: str, *, min_heading: int) -> list[str]:
+def _block_lines(
+    text: str, *, min_heading: int, code: bool = True, unsure: list[bool] | None = None
+) -> list[str]:
     # Block structure is decided line by line before inline parsing, so each line is escaped
     # on its own: a code span never shields a line that starts with ``<``.
     out: list[str] = []
@@ -379,7 +429,7 @@ def _block_lines(text: str, *, min_heading: int) -> list[str]:
         quote = _QUOTE.match(line)
         prefix = quote.group() if quote else ""
         rest = _structure(line[len(prefix) :], min_heading)
-        out.append(prefix + escape_inline(rest))
+        out.append(prefix + escape_inline(rest, code=code, unsure=unsure))
     if fence is not None:
         out.append(fence)
     return out
@@ -395,14 +445,24 @@ def md_block(value: object) -> Markdown:
     if not _PLAIN.search(text):  # nothing to escape: the common case
         return Markdown(text.strip("\n"))
     text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    return Markdown("\n".join(_block_lines(text, min_heading=0)))
+    return Markdown(_blocks(text, min_heading=0))
+
+
+def _blocks(text: str, *, min_heading: int) -> str:
+    """The lines escaped; again without code spans when, read whole, they render unsafely
+    (a code span's backticks can pair across the lines of a paragraph)."""
+    unsure = [False]
+    out = "\n".join(_block_lines(text, min_heading=min_heading, unsure=unsure))
+    if unsure[0] and renders_unsafely(out):
+        out = "\n".join(_block_lines(text, min_heading=min_heading, code=False))
+    return out
 
 
 def md_section(value: object, min_level: int = 3) -> Markdown:
     """Kept-as-is section text: like :func:`md_block`, but headings stay headings, demoted to
     at least ``min_level`` so they nest under the section that holds them."""
     text = _CONTROL.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    return Markdown("\n".join(_block_lines(text, min_heading=max(1, min(min_level, 6)))))
+    return Markdown(_blocks(text, min_heading=max(1, min(min_level, 6))))
 
 
 def md_item(value: object, width: int = 2) -> Markdown:
