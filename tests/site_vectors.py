@@ -51,6 +51,29 @@ HANDWRITTEN = [
     "Failed: ScopeMismatch: You tried to access the function scoped fixture tmp_path",
     '  File "/app/main.py", line 12, in <module>',
     "___init__ __dunder__ _private",
+    # frames and records (kbtool.search.logframe): the "unframed" answer
+    "2026-12-07T10:11:12.1234567Z ##[error]Process completed with exit code 1.",
+    '2026-12-07T10:11:12.123456789Z stderr F   File "/app/main.py", line 12, in <module>',
+    "2026-12-07T10:11:12.123456789Z stderr P RuntimeError: asyncio.run() cannot ",
+    "2026-12-07T10:11:12+01:00 KeyError: 'region'",
+    "[2026-12-07T10:11:12.345Z] E       KeyError: 'region'",
+    "[10:11:12] ValueError: bad",
+    "Dec  7 10:11:12 web-3 gunicorn[4242]: Traceback (most recent call last):",
+    "2026-12-07T10:11:12+0000 web-3 gunicorn[4242]: KeyError: 'x'",
+    "[pod/api-7d9f8c6b5-x2x9q/api] TypeError: x",
+    "api-1  | 2026-12-07T10:11:12.000000001Z ERROR:    Exception in ASGI application",
+    "::warning file=app.py,line=3::DeprecationWarning: old",
+    "\ufeff2026-12-07T10:11:12Z ##[group]Run pytest",
+    '{"levelname": "ERROR", "message": "boom", "exc_info": "Traceback (most recent call last):\\n'
+    '  File \\"x.py\\", line 1\\nKeyError: \'k\'"}',
+    '{"level": "warn", "event": "slow", "stack": ["a", "b\\n"]}',
+    '{"log.level": "error", "message": "m", "error": {"stack_trace": "ValueError: v"}}',
+    '{"log": "{\\"level\\": \\"error\\", \\"msg\\": \\"inner\\"}\\n", "stream": "stderr"}',
+    '{"severity": "ERROR", "message": "line one\\r\\nline two\\u2028three\\n"}',
+    '{"message": "", "exc_info": "  \\u3000"}',
+    '{"id": 3, "name": "no message"}',
+    "{'a': 1}",
+    "{ not json }",
 ]
 
 
@@ -74,6 +97,7 @@ def inputs() -> list[str]:
 
 def answers(text: str) -> dict[str, Any]:
     from kbtool.search.errortext import clean_line, quoted_values, signature, signatures, words
+    from kbtool.search.logframe import unframe
 
     return {
         "input": text,
@@ -82,6 +106,7 @@ def answers(text: str) -> dict[str, Any]:
         "signatures": list(signatures(text)),
         "words": sorted(words(text)),
         "quoted": sorted(quoted_values(text)),
+        "unframed": unframe([text])[0],
     }
 
 

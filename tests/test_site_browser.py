@@ -231,13 +231,14 @@ def test_javascript_normalises_like_python_in_chromium(
     got = page.evaluate(
         """vs => vs.map(v => [KbErrorText.cleanLine(v.input), KbErrorText.signature(v.input),
              KbErrorText.signatures(v.input), KbErrorText.words(v.input),
-             KbErrorText.quotedValues(v.input)])""",
+             KbErrorText.quotedValues(v.input), KbErrorText.unframe([v.input])])""",
         want,
     )
     bad = [
         w["input"][:80]
         for w, g in zip(want, got, strict=True)
-        if g != [w["clean"], w["signature"], w["signatures"], w["words"], w["quoted"]]
+        if g
+        != [w["clean"], w["signature"], w["signatures"], w["words"], w["quoted"], w["unframed"]]
     ]
     print(f"\nerrortext.js in Chromium: {len(want) - len(bad)}/{len(want)} vectors agree")
     assert bad == []

@@ -20,7 +20,7 @@ const E = require(process.argv[1]);
 const vs = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
 const out = vs.map((v) => ({input: v.input, clean: E.cleanLine(v.input),
   signature: E.signature(v.input), signatures: E.signatures(v.input),
-  words: E.words(v.input), quoted: E.quotedValues(v.input)}));
+  words: E.words(v.input), quoted: E.quotedValues(v.input), unframed: E.unframe([v.input])}));
 process.stdout.write(JSON.stringify(out));
 """
 
@@ -34,7 +34,7 @@ def test_vectors_file_is_what_python_answers() -> None:
 def disagreements(got: list[dict[str, object]], want: list[dict[str, object]]) -> list[str]:
     bad = []
     for g, w in zip(got, want, strict=True):
-        for key in ("clean", "signature", "signatures", "words", "quoted"):
+        for key in ("clean", "signature", "signatures", "words", "quoted", "unframed"):
             if g[key] != w[key]:
                 bad.append(f"{key} of {str(w['input'])[:80]!r}: JS {g[key]!r}, Python {w[key]!r}")
     return bad

@@ -536,8 +536,20 @@ def find_errors(text: str) -> list[LogError]:
     """The errors of a message, log or traceback, most telling first: by weight, then the
     ones seen last first (a log ends with its cause). The same error (same signature of its
     first line) seen again counts as one, kept at its first occurrence with ``repeats``.
-    Plain lines (kind ``line``) are all kept: they count when they equal a symptom."""
-    lines = text.splitlines()
+    Plain lines (kind ``line``) are all kept: they count when they equal a symptom. The
+    lines are read without the frames a collector put around them, JSON records unpacked
+    (:mod:`kbtool.search.logframe`); the numbers are those of the input's lines."""
+    from kbtool.search.logframe import unframe
+
+    lines, origin = unframe(text.splitlines())
+    return [
+        e._replace(number=origin[e.number - 1] + 1, last=origin[e.last - 1] + 1)
+        for e in find_errors_in(lines)
+    ]
+
+
+def find_errors_in(lines: list[str]) -> list[LogError]:
+    """:func:`find_errors` of lines already unframed; the numbers are theirs."""
     errors = _Scanner(lines).run()
     errors.sort(key=lambda e: (-e.weight, -e.last))
     return errors

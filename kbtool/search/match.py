@@ -5,10 +5,12 @@ Library use::
     hits = match_text(config, "AttributeError: '_AsyncGeneratorContextManager' object ...")
     hits[0].id, hits[0].score, hits[0].line_number, hits[0].line
 
-The input is read as a log (:func:`kbtool.search.errortext.find_errors`): each error found in
-it (a traceback's last line, pytest's ``E`` lines and ``FAILED … - Error: …`` summary, an
-exception or warning line, an ERROR log record) is matched on its own, its message lines
-normalised into signatures and compared with the signatures of every symptom in the index:
+The input is read as a log, without the frames a collector put around its lines
+(:mod:`kbtool.search.logframe`), by :func:`kbtool.search.errortext.find_errors_in`: each
+error found in it (a traceback's last line, pytest's ``E`` lines and ``FAILED … - Error: …``
+summary, an exception or warning line, an ERROR log record) is matched on its own, its
+message lines normalised into signatures and compared with the signatures of every symptom
+in the index:
 
 1. *exact*: the same signature (same exception type and message, up to addresses, numbers,
    quoted values, paths…), scored 2 + similarity; a stored symptom with ``…`` (text that
@@ -44,7 +46,7 @@ from kbtool.search.errortext import (
 from kbtool.search.errortext import (
     LogError,
     clean_line,
-    find_errors,
+    find_errors_in,
     inner_exception,
     quoted_values,
     signature,
@@ -52,6 +54,7 @@ from kbtool.search.errortext import (
     words,
 )
 from kbtool.search.index import Notice, Progress, check_limit, query_index
+from kbtool.search.logframe import unframe
 
 DEFAULT_LIMIT = 5
 MAX_WORDS = 48  # words of one error sent to the full-text index
@@ -577,14 +580,13 @@ def _own_lines(window: list[str]) -> list[str]:
     return kept
 
 
-def _add_surroundings(conn: sqlite3.Connection, best: dict[int, _Best], text: str) -> None:
+def _add_surroundings(conn: sqlite3.Connection, best: dict[int, _Best], lines: list[str]) -> None:
     """For each entry, how well its own words (title, description, tags, category, body;
     not its symptoms) match the lines around the error it matched, as the full-text index
     ranks them (bm25: a word few entries use counts more). Entries whose symptoms match
     the same error are told apart by what surrounds it: AsyncSession and ``await`` frames
     or plain sync code, a FastAPI route or a settings module, a pytest fixture or a
     script's ``asyncio.run``."""
-    lines = text.splitlines()
     groups: dict[tuple[LogError, float], list[int]] = {}
     for rowid, found in best.items():
         groups.setdefault((found.probe.error, found.rank()[0]), []).append(rowid)
@@ -621,7 +623,8 @@ def match_lines(
 ) -> list[MatchHit]:
     """Rank entries against ``text`` with an open index connection; with ``installed`` (a
     lookup of installed versions), symptoms of the installed versions first among ties."""
-    probes = _probes(find_errors(text))
+    lines, origin = unframe(text.splitlines())
+    probes = _probes(find_errors_in(lines))
     if not probes:
         return []
     rows = _candidates(conn, probes, limit)
@@ -632,8 +635,8 @@ def match_lines(
     best = _score(probes, rows, fit)
     if not best:
         return []
-    _add_context(conn, best, text)
-    _add_surroundings(conn, best, text)
+    _add_context(conn, best, "\n".join(lines))
+    _add_surroundings(conn, best, lines)
     ranked = sorted(best.items(), key=lambda item: (*(-x for x in item[1].rank()), item[0]))
     ranked = ranked[:limit]
     entries = {
@@ -663,7 +666,7 @@ def match_lines(
                 kind=found.kind,
                 symptom=found.row[1],
                 versions=found.row[2],
-                line_number=error.number,
+                line_number=origin[error.number - 1] + 1,
                 log_line=error.text,
                 source=error.kind,
                 installed_holds=None if versions is None else {1: True, -1: False}.get(found.fit),

@@ -126,8 +126,117 @@
     var rest = text.slice(at + 2), m = EXC_LINE.exec(rest);
     return m && m[2] !== undefined && exceptionLike(m[1]) ? rest : null;
   }
+  /* A log as its program wrote it (kbtool/search/logframe.py): the frame a collector put
+   * on each line taken off (CI timestamps, Kubernetes' CRI with its partial lines joined,
+   * journald, Jenkins, kubectl --prefix, docker compose), JSON log records unpacked into
+   * their level and message, then their exception's lines. */
+  var ISO = D + "{4}-" + D + D + "-" + D + D + "T" + D + D + ":" + D + D + ":" + D + D + "(?:[.,]" + D + "+)?(?:Z|[+\\-]" + D + D + ":?" + D + D + ")";
+  var STAMP = re("^\ufeff?" + ISO + "[ \t](?:(?:stdout|stderr)[ \t]([FP])(?:[ \t]|$))?");
+  var WD = "[\\p{L}\\p{N}_.\\-]";
+  var FRAMES = [
+    re("^\\[(?:" + ISO + "|" + D + "{4}-" + D + D + "-" + D + D + "[T ][\\p{Nd}:.,]+|" + D + D + ":" + D + D + ":" + D + D + "(?:[.,]" + D + "+)?)\\] "),
+    re("^[A-Z][a-z]{2} [ \\p{Nd}]?" + D + " " + D + D + ":" + D + D + ":" + D + D + "(?:\\." + D + "+)? " + WD + "+ [\\p{L}\\p{N}_./@:\\-]+?(?:\\[" + D + "+\\])?: "),
+    re("^" + WD + "+ [\\p{L}\\p{N}_./@:\\-]+\\[" + D + "+\\]: "),
+    re("^\\[pod/[^\\]" + SP + "]+\\] "),
+    re("^" + WD + "+ +\\|(?: |$)")
+  ];
+  var MARKER = /^##\[(error|warning|notice|debug|group|endgroup|command|section)\]/iu;
+  var COMMAND = /^::(error|warning|notice|debug)(?: [^:]*)?::/iu;
+  var MAX_RECORD_CHARS = 256 * 1024, MAX_JOINED = 64;
+  var LEVEL_KEYS = ["level", "levelname", "severity", "log.level", "lvl", "loglevel", "status"];
+  var MESSAGE_KEYS = ["message", "msg", "event", "@message", "log", "text", "error.message"];
+  var TRACE_KEYS = ["exc_info", "exception", "exc_text", "stack_trace", "stacktrace", "traceback",
+    "stack", "error.stack_trace", "error.stack", "error", "err"];
+  var ERROR_LEVELS = new Set(["error", "err", "critical", "crit", "fatal", "alert", "emerg", "panic"]);
+  var LINE_BREAK = /\r\n|[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/u;
+  function splitLines(s) {
+    var out = s.split(LINE_BREAK);
+    if (out.length && out[out.length - 1] === "") out.pop();
+    return out;
+  }
+  function stripFrames(line) {
+    var partial = false, m = STAMP.exec(line);
+    if (m) { partial = m[1] === "P"; line = line.slice(m[0].length); }
+    for (var i = 0; i < FRAMES.length; i++) {
+      var f = FRAMES[i].exec(line);
+      if (f) {
+        line = line.slice(f[0].length);
+        var s = STAMP.exec(line);
+        if (s) line = line.slice(s[0].length);
+        break;
+      }
+    }
+    var k = MARKER.exec(line) || COMMAND.exec(line);
+    if (k) {
+      var level = k[1].toLowerCase();
+      line = (level === "error" ? "ERROR: " : level === "warning" ? "WARNING: " : "") + line.slice(k[0].length);
+    }
+    return [line, partial];
+  }
+  function field(record, key) {
+    if (Object.prototype.hasOwnProperty.call(record, key)) return record[key];
+    var at = key.indexOf(".");
+    if (at >= 0) {
+      var nested = record[key.slice(0, at)];
+      if (nested && typeof nested === "object" && !Array.isArray(nested) &&
+          Object.prototype.hasOwnProperty.call(nested, key.slice(at + 1))) return nested[key.slice(at + 1)];
+    }
+    return undefined;
+  }
+  function textOf(record, keys, skip) {
+    for (var i = 0; i < keys.length; i++) {
+      var v = field(record, keys[i]);
+      if (Array.isArray(v) && v.length && v.every(function (x) { return typeof x === "string"; })) {
+        v = v.map(function (x) { return /\n$/.test(x) ? x : x + "\n"; }).join("");
+      }
+      if (typeof v === "string" && trim(v) && v !== skip) return v;
+    }
+    return null;
+  }
+  function unpacked(text) {
+    var stripped = trim(text);
+    if (stripped[0] !== "{" || stripped[stripped.length - 1] !== "}" || stripped.length > MAX_RECORD_CHARS) return [text];
+    var record;
+    try { record = JSON.parse(stripped); } catch (e) { return [text]; }
+    if (!record || typeof record !== "object" || Array.isArray(record)) return [text];
+    var message = textOf(record, MESSAGE_KEYS), trace = textOf(record, TRACE_KEYS, message);
+    if (message === null && trace === null) return [text];
+    var lines = [];
+    if (message !== null) {
+      var inner = trim(message);
+      if (inner[0] === "{" && inner[inner.length - 1] === "}" && inner !== stripped) lines = unpacked(inner);
+      else {
+        lines = splitLines(message);
+        if (!lines.length) lines = [""];
+        var level = textOf(record, LEVEL_KEYS), prefix = "";
+        if (level !== null) {
+          level = trim(level).toLowerCase();
+          prefix = ERROR_LEVELS.has(level) ? "ERROR: " : (level === "warning" || level === "warn") ? "WARNING: " : "";
+        }
+        lines[0] = prefix + lines[0];
+      }
+    }
+    if (trace !== null) lines = lines.concat(splitLines(trace));
+    return lines;
+  }
+  function unframe(lines) {
+    var out = [], partial = [];
+    for (var i = 0; i < lines.length; i++) {
+      var r = stripFrames(lines[i]), text = r[0];
+      if (r[1]) {
+        partial.push(text);
+        if (partial.length < MAX_JOINED) continue;
+        text = "";
+      }
+      if (partial.length) { text = partial.join("") + text; partial = []; }
+      out = out.concat(unpacked(text));
+    }
+    if (partial.length) out.push(partial.join(""));
+    return out;
+  }
+
   function errorLines(text) {
-    var raw = text.split(/\r\n|\r|\n/).slice(0, 10000), strong = [], plain = [];
+    var raw = unframe(text.split(/\r\n|\r|\n/).slice(0, 10000)), strong = [], plain = [];
     for (var i = 0; i < raw.length; i++) {
       var visible = head(raw[i], MAX_LINE_CHARS).replace(ANSI, "");
       var stripped = trim(visible);
@@ -152,7 +261,8 @@
 
   var api = {
     cleanLine: cleanLine, signature: signature, signatures: signatures, words: words,
-    quotedValues: quotedValues, errorLines: errorLines, innerException: innerException
+    quotedValues: quotedValues, errorLines: errorLines, innerException: innerException,
+    unframe: unframe
   };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.KbErrorText = api;
