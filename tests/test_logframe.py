@@ -52,6 +52,8 @@ def lines_of(framed: list[str]) -> list[str]:
         "worker_1 | ",
         "api-1  | 2026-12-07T10:11:12.000000001Z ",  # docker compose logs -t
         "2026-12-07T10:11:12.1234567Z api-1  | ",  # compose in a CI step
+        "#12 0.523 ",  # docker build (BuildKit)
+        "2026-12-07T10:11:12.000000+00:00 app[web.1]: ",  # Heroku and the like
     ],
 )
 def test_a_frame_comes_off_every_line_and_leaves_the_program_s_own(frame: str) -> None:
@@ -72,6 +74,8 @@ def test_a_frame_comes_off_every_line_and_leaves_the_program_s_own(frame: str) -
         "[1, 2, 3]",
         "{",
         "Dec is a month",
+        "web[1]: a name and a bracket without a timestamp before them",
+        "#include <stdio.h>",
     ],
 )
 def test_lines_without_a_frame_are_left_as_they_are(line: str) -> None:

@@ -5,7 +5,8 @@ A log read from CI or a cluster is rarely what the program printed. GitHub Actio
 timestamp before every line (and ``##[error]`` markers), Kubernetes a timestamp, the stream
 and a partial-line flag (the CRI format), journald and syslog the host and the process,
 Jenkins' timestamper a time in brackets, ``docker compose`` the service, ``kubectl logs
---prefix`` the pod. With the frame on every line a traceback's frames no longer start with
+--prefix`` the pod, ``docker build`` the step and its time, Heroku-like platforms the dyno
+after the timestamp. With the frame on every line a traceback's frames no longer start with
 white space, so its structure is lost. And a program that logs JSON (python-json-logger,
 structlog, ECS, a docker ``json-file`` log) puts a whole traceback in one line, its newlines
 escaped.
@@ -39,12 +40,18 @@ _FRAMES = (
     re.compile(
         r"^[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d(?:\.\d+)? [\w.-]+ [\w./@:-]+?(?:\[\d+\])?: "
     ),
-    # what is left of journald's line after an ISO timestamp: "host app[4242]: "
-    re.compile(r"^[\w.-]+ [\w./@:-]+\[\d+\]: "),
     # kubectl logs --prefix: "[pod/api-7d9/api] "
     re.compile(r"^\[pod/[^\]\s]+\] "),
     # docker compose: "api-1  | ", "api_1  | "
     re.compile(r"^[\w.-]+ +\|(?: |$)"),
+    # docker build (BuildKit): "#12 0.523 ", "#12 "
+    re.compile(r"^#\d+ (?:\d+\.\d+ )?"),
+)
+#: Frames that follow an ISO timestamp only: journald's "host app[4242]: " (``journalctl -o
+#: short-iso``), a platform's "app[web.1]: " (Heroku and the like).
+_AFTER_STAMP = (
+    re.compile(r"^[\w.-]+ [\w./@:-]+\[\d+\]: "),
+    re.compile(r"^[\w.-]+\[[\w.-]+\]: "),
 )
 #: GitHub Actions' markers: an error or a warning keeps its level, the others go.
 _MARKER = re.compile(r"^##\[(error|warning|notice|debug|group|endgroup|command|section)\]", re.I)
@@ -52,7 +59,7 @@ _COMMAND = re.compile(r"^::(error|warning|notice|debug)(?: [^:]*)?::", re.I)
 _LEVELS = {"error": "ERROR: ", "warning": "WARNING: "}
 #: Whether a line may start with a frame or a marker (the start of each): one cheap test a
 #: line, as most lines have none.
-_ANY = re.compile(r"\ufeff?\d{4}-\d\d-\d\dT|\[|[A-Z][a-z]{2} [ \d]?\d \d|[\w.-]+ +\||##\[|::\w")
+_ANY = re.compile(r"\ufeff?\d{4}-\d\d-\d\dT|\[|[A-Z][a-z]{2} [ \d]?\d \d|[\w.-]+ +\||##\[|::\w|#\d")
 
 #: JSON record fields, in the order they are looked for (dotted: a nested object's field,
 #: or the flat key written with a dot, as ECS allows both).
@@ -124,7 +131,7 @@ def _strip_frames(line: str) -> tuple[str, bool]:
     if stamp:
         partial = stamp.group(1) == "P"
         line = line[stamp.end() :]
-    for frame in _FRAMES:
+    for frame in (*_AFTER_STAMP, *_FRAMES) if stamp else _FRAMES:
         found = frame.match(line)
         if found:
             line = line[found.end() :]

@@ -136,9 +136,13 @@
   var FRAMES = [
     re("^\\[(?:" + ISO + "|" + D + "{4}-" + D + D + "-" + D + D + "[T ][\\p{Nd}:.,]+|" + D + D + ":" + D + D + ":" + D + D + "(?:[.,]" + D + "+)?)\\] "),
     re("^[A-Z][a-z]{2} [ \\p{Nd}]?" + D + " " + D + D + ":" + D + D + ":" + D + D + "(?:\\." + D + "+)? " + WD + "+ [\\p{L}\\p{N}_./@:\\-]+?(?:\\[" + D + "+\\])?: "),
-    re("^" + WD + "+ [\\p{L}\\p{N}_./@:\\-]+\\[" + D + "+\\]: "),
     re("^\\[pod/[^\\]" + SP + "]+\\] "),
-    re("^" + WD + "+ +\\|(?: |$)")
+    re("^" + WD + "+ +\\|(?: |$)"),
+    re("^#" + D + "+ (?:" + D + "+\\." + D + "+ )?")
+  ];
+  var AFTER_STAMP = [
+    re("^" + WD + "+ [\\p{L}\\p{N}_./@:\\-]+\\[" + D + "+\\]: "),
+    re("^" + WD + "+\\[" + WD + "+\\]: ")
   ];
   var MARKER = /^##\[(error|warning|notice|debug|group|endgroup|command|section)\]/iu;
   var COMMAND = /^::(error|warning|notice|debug)(?: [^:]*)?::/iu;
@@ -157,8 +161,9 @@
   function stripFrames(line) {
     var partial = false, m = STAMP.exec(line);
     if (m) { partial = m[1] === "P"; line = line.slice(m[0].length); }
-    for (var i = 0; i < FRAMES.length; i++) {
-      var f = FRAMES[i].exec(line);
+    var frames = m ? AFTER_STAMP.concat(FRAMES) : FRAMES;
+    for (var i = 0; i < frames.length; i++) {
+      var f = frames[i].exec(line);
       if (f) {
         line = line.slice(f[0].length);
         var s = STAMP.exec(line);
