@@ -355,11 +355,23 @@ def _entries(
         entries.append(entry)
     if entries:
         try:
-            _keep_outside(root, records, consumed, entries[0].draft)
+            # what the envelope gives that no entry takes (each has its own) stays in extras
+            used = {name for name in defaults if any(_lacks(e.draft, name) for e in entries)}
+            for name in defaults.keys() - used:
+                where = defaults.pop(name)[1]
+                consumed = {k: v for k, v in consumed.items() if f"<{normalise(v.tag)}>" != where}
+            taken = {where[1:] for _, where in defaults.values() if where.startswith("@")}
+            _keep_outside(root, records, consumed, entries[0].draft, taken)
         except Exception as error:
             source.report.findings.append(_record_failed(source, root, error))
     source.report.records = len(entries)
     return entries
+
+
+def _lacks(draft: Draft | None, name: str) -> bool:
+    """Whether an entry has no value of its own for an envelope field (it takes the
+    envelope's: :func:`_settle_fields`)."""
+    return draft is not None and getattr(draft, name) in (None, "")
 
 
 def _record_failed(source: _Source, record: etree._Element, error: Exception) -> Diagnostic:
@@ -436,8 +448,11 @@ def _keep_outside(
     records: list[etree._Element],
     consumed: dict[int, etree._Element],
     draft: Draft | None,
+    taken: set[str] | None = None,
 ) -> None:
-    """Keep what is outside every record (envelope text, metadata, comments) on the first."""
+    """Keep what is outside every record (envelope text, metadata, comments) on the first;
+    of the root's attributes, all but those its entries took (``taken``: a category, date
+    or severity read; an attribute that names one but holds no valid value is kept)."""
     assert draft is not None
     extras = draft.extras
     for node in (*root.itersiblings(preceding=True), *root.itersiblings()):
@@ -449,7 +464,7 @@ def _keep_outside(
 
     def walk(el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
         extras.add_text(el.text or "", (*chain, el))
-        kept = [str(n) for n in el.attrib if not (el is root and _is_envelope_attr(str(n)))]
+        kept = [str(n) for n in el.attrib if not (el is root and str(n) in (taken or ()))]
         extras.add_attributes(el, kept, chain)
         for child in el:
             if id(child) in record_ids or id(child) in consumed:
@@ -463,11 +478,6 @@ def _keep_outside(
             extras.add_text(child.tail or "", (*chain, el))
 
     walk(root, ())
-
-
-def _is_envelope_attr(name: str) -> bool:
-    found = field_of_name(name)
-    return found is not None and found[0] in _ENVELOPE_FIELDS
 
 
 # ---------------------------------------------------------------- settling entries

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -119,11 +120,45 @@ class _Candidate:
     def raw(self) -> str:
         if self.attr is not None:
             return self.owner.get(self.attr) or ""
-        return text_of(self.owner)
+        return _text(self.owner)
 
 
 def _leaf_text(el: etree._Element) -> str:
-    return clean(text_of(el))
+    return clean(_text(el))
+
+
+#: Elements that mark up words inside a sentence: their text runs on with the text around
+#: them (``Fix <code>x()</code> now``). Any other element inside a field is a block of its
+#: own, so its text never runs into the next word (``<a>one</a>two`` is "one", "two").
+_INLINE = frozenset(
+    (
+        *("a", "abbr", "b", "big", "cite", "code", "dfn", "em", "i", "kbd", "mark", "q", "s"),
+        *("samp", "small", "span", "strike", "strong", "sub", "sup", "tt", "u", "var"),
+    )
+)
+_BOUNDARY = "\x00"  # not a character XML text can hold
+_RUN_ON = re.compile(r"(?<=\S)\x00+(?=\S)")
+
+
+def _text(el: etree._Element) -> str:
+    """All text inside ``el`` (comments and PIs excluded), block elements' text set apart
+    by a line break where it would touch the text next to it."""
+    if not len(el):
+        return el.text or ""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        parts.append(node.text or "")
+        for child in node:
+            if is_element(child):
+                block = normalise(child.tag) not in _INLINE
+                parts.append(_BOUNDARY if block else "")
+                walk(child)
+                parts.append(_BOUNDARY if block else "")
+            parts.append(child.tail or "")
+
+    walk(el)
+    return _RUN_ON.sub("\n", "".join(parts)).replace(_BOUNDARY, "")
 
 
 def _first_attr(el: etree._Element, names: Sequence[str]) -> tuple[str, str] | None:
@@ -274,10 +309,20 @@ class _Mapper:
             return False
         if cand.attr is None:
             self.keep_attributes(cand.owner, cand.chain)
-            for c in cand.owner:
-                if not is_element(c):
-                    self.keep(c, (*cand.chain, cand.owner))
+            self.keep_inside(cand.owner, (*cand.chain, cand.owner))
         return True
+
+    def keep_inside(self, el: etree._Element, chain: Chain) -> None:
+        """What a field taken as its text leaves behind: comments and processing
+        instructions at any depth, and the attributes of the elements inside it
+        (``<title>See <ref id="L001"/></title>``)."""
+        for c in el:
+            if not is_element(c):
+                self.keep(c, chain)
+                continue
+            if c.attrib:
+                self.keep_attributes(c, chain)
+            self.keep_inside(c, (*chain, c))
 
     def set_single(self, name: str, value: str) -> bool:
         draft = self.draft
@@ -323,6 +368,7 @@ class _Mapper:
             elif normalise(child.tag) in PROBLEM_TEXT_NAMES and not elements(child):
                 self.keep_attributes(child, inner)
                 parts.append(_leaf_text(child))
+                self.keep_inside(child, (*inner, child))
                 self.draft.mapped["inside"] += 1
             else:
                 found = field_of_name(child.tag)
@@ -354,6 +400,7 @@ class _Mapper:
                 self.add_tags([text for text, _ in self.items(el, chain, fold=False) if text])
             else:
                 self.add_tags(split_commas(_leaf_text(el)))
+                self.keep_inside(el, (*chain, el))
         elif name == "symptoms":
             for text, item in self.items(el, chain, consumed=("versions",), fold=False):
                 if not text:
@@ -431,6 +478,7 @@ class _Mapper:
                 else:
                     parts += _attribute_parts(g, ())
                     parts.append((etree.QName(g).localname, _leaf_text(g)))
+                    self.keep_inside(g, (*chain, child, g))
                 parts.append(("text", clean(g.tail)))
             text = _glue(parts)
             return [(text, child)] if text or (child.attrib and not grandchildren) else []
@@ -462,15 +510,31 @@ class _Mapper:
             draft.tags.append(tag)
 
     def files(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
-        for text, item in self.items(el, chain, consumed=_PATH_ATTRS + _NOTE_ATTRS):
-            path = _first_attr(item, _PATH_ATTRS) if item is not el else None
-            if path is not None:
-                note = _first_attr(item, _NOTE_ATTRS)
-                parts = [path[1], note[1] if note else "", text]
-                self.draft.files.append(" - ".join(p for p in parts if p))
+        """File lines: ``path - note - text``, from an item's attributes and text. The
+        list's own attributes (``<files_affected file="a.py">what changed</…>``) belong to
+        its first line, or make one of their own when it has no text."""
+        named = _PATH_ATTRS + _NOTE_ATTRS
+        found = self.items(el, chain, consumed=named)
+        if not found and any(normalise(str(a)) in named for a in el.attrib):
+            found = [("", el)]
+        for index, (text, item) in enumerate(found):
+            own = item is not el or index == 0  # the attributes this line carries
+            attrs = [(str(a), item.get(a) or "") for a in item.attrib] if own else []
+            attrs = [(a, v) for a, v in attrs if normalise(a) in named and v]
+            path = _first_attr(item, _PATH_ATTRS) if own else None
+            if path is None and not attrs:
+                split = split_paths(text)
+                self.draft.files.extend(split if split else [text] if text else [])
                 continue
-            split = split_paths(text)
-            self.draft.files.extend(split if split else [text] if text else [])
+            note = _first_attr(item, _NOTE_ATTRS) if own else None
+            used = {path[0] if path else "", note[0] if note else ""}
+            head = " - ".join(
+                p for p in (path[1] if path else "", note[1] if note else "", text) if p
+            )
+            # a second path or note attribute (name= beside path=) is a part too
+            self.draft.files.append(
+                _glue([("text", head), *(p for p in attrs if p[0] not in used)])
+            )
 
     def causes(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
         """Root causes, or a why chain when whys carry a question and an answer."""
@@ -502,7 +566,7 @@ class _Mapper:
             self.solution(g, (*chain, cause))
         trimmed = copy.deepcopy(cause)
         for g in [g for g in elements(trimmed) if (field_of_name(g.tag) or ("",))[0] == "solution"]:
-            trimmed.remove(g)
+            _remove_keeping_tail(trimmed, g)
         return trimmed
 
     def why_attributes(self, el: etree._Element, consumed: Sequence[str] = ()) -> None:
@@ -520,9 +584,11 @@ class _Mapper:
                 self.why_attributes(el)
                 for c in (parts["question"], parts["answer"]):
                     self.keep_attributes(c, (*chain, el))
+                    self.keep_inside(c, (*chain, el, c))
                 return Why(question=question, answer=answer)
         if question_attr and not elements(el) and _leaf_text(el):
             self.why_attributes(el, ("question",))
+            self.keep_inside(el, (*chain, el))
             return Why(question=clean(question_attr), answer=_leaf_text(el))
         return None
 
@@ -594,7 +660,7 @@ class _Mapper:
 
     def code(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> CodeBlock:
         lang = _first_attr(el, _LANG_ATTRS)
-        self.keep_attributes(el, chain, _LANG_ATTRS)
+        self.keep_attributes(el, chain, (normalise(lang[0]),) if lang else ())
         for c in el:
             self.keep(c, (*chain, el))
         return CodeBlock(text=clean_code(text_of(el)), lang=lang[1] if lang else None)
@@ -604,8 +670,9 @@ class _Mapper:
         inner = (*chain, el)
         children = elements(el)
         if not children:
-            self.keep_attributes(el, chain, _HREF_ATTRS)
             href = _first_attr(el, _HREF_ATTRS)
+            self.keep_attributes(el, chain, (normalise(href[0]),) if href else ())
+            self.keep_inside(el, (*chain, el))
             text = _leaf_text(el)
             if href is not None:
                 return [RawRef(text, href[1], line_of(el), el, el, chain)]
@@ -620,8 +687,9 @@ class _Mapper:
             elif elements(child):
                 out.extend(self.refs(child, inner))
             else:
-                self.keep_attributes(child, inner, _HREF_ATTRS)
                 href = _first_attr(child, _HREF_ATTRS)
+                self.keep_attributes(child, inner, (normalise(href[0]),) if href else ())
+                self.keep_inside(child, (*inner, child))
                 out.append(
                     RawRef(
                         _leaf_text(child),
@@ -638,6 +706,20 @@ class _Mapper:
 
 
 _FILE_ATTRS = ("file", "path", "filename", "file_path", "filepath")
+
+
+def _remove_keeping_tail(parent: etree._Element, child: etree._Element) -> None:
+    """Remove ``child`` but not the text after it (lxml's ``remove`` drops its tail too):
+    the tail joins the text before it, on a line of its own where the two would touch."""
+    if child.tail:
+        before = child.getprevious()
+        head = (parent.text if before is None else before.tail) or ""
+        gap = "\n" if head and not head[-1].isspace() and not child.tail[0].isspace() else ""
+        if before is None:
+            parent.text = head + gap + child.tail
+        else:
+            before.tail = head + gap + child.tail
+    parent.remove(child)
 
 
 def _names_file(el: etree._Element) -> bool:
