@@ -476,3 +476,23 @@ def test_bundled_report_links_and_imports(tmp_path: Path) -> None:
     assert counts["five-whys"] == 5
     assert "object has no attribute 'execute'</symptom>" in data["xml"]
     assert "object is not an async iterator</symptom>" in data["xml"]
+
+
+def test_a_related_item_that_is_one_link_is_labelled_by_its_text(tmp_path: Path) -> None:
+    root = make_kb(tmp_path)
+    report = root / "learnings" / "reports" / "pool.md"
+    report.write_text(
+        "# Pool exhaustion\n\n## Problem\n\nRequests time out.\n\n## Solution\n\n"
+        "Close sessions.\n\n## Related\n\n"
+        "- [Pool docs](https://docs.sqlalchemy.org/en/20/core/pooling.html)\n"
+        "- See [the sizing guide](https://example.org/sizing) before changing it\n",
+        encoding="utf-8",
+    )
+    learning = imported(report, root)
+    labels = {r.target: r.label for r in learning.references if r.target.startswith("https")}
+    assert labels == {
+        "https://docs.sqlalchemy.org/en/20/core/pooling.html": "Pool docs",
+        "https://example.org/sizing": (
+            "See [the sizing guide](https://example.org/sizing) before changing it"
+        ),
+    }

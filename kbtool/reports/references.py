@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 _URL_IN_TEXT = re.compile(r"https?://[^\s)>\]`]+")
 
 
+#: An item that is one Markdown link and nothing else.
+_LINK_ALONE = re.compile(r"^\[([^\[\]]+)\]\(<?[^\s()<>]+>?\)$")
+
+
 def _rel_href(config: Config, category_file: Path | None, target: str) -> str:
     base = (category_file or config.learnings_dir / "x.xml").parent
     return PurePosixPath(os.path.relpath(config.root / PurePosixPath(target), base)).as_posix()
@@ -51,6 +55,9 @@ def related_refs(
     def item_refs(item: SyntaxTreeNode) -> list[dict[str, str]]:
         text = blocks_md(item.children, report)
         label = " ".join(text.split())
+        alone = _LINK_ALONE.match(label)  # "[Pool docs](https://…)": its text is the label
+        if alone:
+            label = alone.group(1)
         found: list[dict[str, str]] = []
         for node in item.walk():
             if node.type != "inline":
