@@ -5,9 +5,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hypothesis import settings
+
 import kbtool
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Property tests search afresh on every local run (hypothesis' default: a new counterexample
+# is a bug found). CI (.ci/run exports HYPOTHESIS_PROFILE=ci) replays the same examples on
+# every run, so a landing is never blocked by a search that happened to go further that
+# day; the explicit @example cases hold the bugs found before.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_report_header() -> str:
