@@ -62,6 +62,10 @@ HANDWRITTEN = [
     "2026-12-07T10:11:12+0000 web-3 gunicorn[4242]: KeyError: 'x'",
     "[pod/api-7d9f8c6b5-x2x9q/api] TypeError: x",
     "#12 0.523 ModuleNotFoundError: No module named 'app'",
+    "\x1b_bk;t=1733571072000\x07KeyError: 'region'",  # Buildkite's timestamps
+    "\x1b]8;;https://x.y/a\x1b\\link text\x1b]8;;\x1b\\ ValueError: v",  # OSC 8 hyperlink
+    "\x1b]0;title\x07RuntimeError: r",
+    "\x1b_unterminated APC then text",
     "#12 ERROR: process did not complete successfully: exit code: 1",
     "2026-12-07T10:11:12.000000+00:00 app[web.1]: KeyError: 'x'",
     "web[1]: not a frame without a timestamp",

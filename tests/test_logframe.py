@@ -223,6 +223,9 @@ FRAMES: dict[str, Callable[[str], str]] = {
     ),
     "jenkins": lambda log: "\n".join(f"[2026-12-07T10:11:12.345Z] {ln}" for ln in log.splitlines()),
     "kubectl --prefix": lambda log: "\n".join(f"[pod/api-7d9/api] {ln}" for ln in log.splitlines()),
+    "buildkite": lambda log: "\n".join(
+        f"\x1b_bk;t={1733571072000 + i}\x07{ln}" for i, ln in enumerate(log.splitlines())
+    ),
     "docker json-file": lambda log: "\n".join(
         json.dumps({"log": ln + "\n", "stream": "stderr", "time": "2026-12-07T10:11:12Z"})
         for ln in log.splitlines()

@@ -24,7 +24,12 @@ from typing import Any, NamedTuple
 MAX_LINES = 10_000  # lines read in full; past them only those that may be errors
 MAX_LINE_CHARS = 2_000
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+#: Terminal escapes: control sequences (colours), then the string commands that carry text
+#: of their own (OSC hyperlinks and titles, APC such as Buildkite's ``_bk;t=…`` timestamps),
+#: then any other two-character escape.
+_ANSI = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]_P^X][^\x07\x1b]{0,512}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
+)
 _PREFIXES = [
     re.compile(r"^[\w.-]+\s+\|\s"),  # docker compose: "web-1  | "
     # celery: "[2026-12-06 10:00:00,456: ERROR/ForkPoolWorker-2] "

@@ -16,7 +16,7 @@
   function re(src, flags) { return new RegExp(src, "u" + (flags || "")); }
 
   var MAX_LINE_CHARS = 2000;
-  var ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b[@-Z\\-_]/gu;
+  var ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b[\]_P^X][^\x07\x1b]{0,512}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/gu;
   var PREFIXES = [
     re("^[\\p{L}\\p{N}_.\\-]+" + S + "+\\|" + S),
     re("^" + S + "*\\[[^\\]\\n]{0,60}: *(?:CRITICAL|ERROR|WARNING|INFO|DEBUG)/[^\\]\\n]*\\]" + S + "*"),
