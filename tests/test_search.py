@@ -203,6 +203,21 @@ def test_no_entry_with_every_word_falls_back_to_any_word_ranked(kb: Config) -> N
     assert search(kb, "session").mode == "all"
 
 
+def test_a_long_query_few_entries_have_whole_is_followed_by_most_words(kb: Config) -> None:
+    # "pool timeout session": one entry has all three words; the rest have one or two
+    result = search(kb, "pool timeout session", limit=10)
+    assert result.mode == "all" and result.all_words == 1
+    whole = set(ids(kb, "pool")) & set(ids(kb, "timeout")) & set(ids(kb, "session"))
+    assert len(whole) == 1 and result.hits[0].id in whole
+    rest = {h.id for h in result.hits[1:]}
+    assert rest and rest <= set(ids(kb, "pool")) | set(ids(kb, "timeout")) | set(ids(kb, "session"))
+    assert result.to_dict()["all_words"] == 1
+    # two words, or a query with enough whole matches, stays as it was
+    two = search(kb, "pool timeout", limit=10)
+    assert two.all_words is None and two.to_dict()["all_words"] == len(two.hits)
+    assert search(kb, "session leak fix").to_dict()["all_words"] == 0  # mode "any"
+
+
 def test_stop_words_are_left_out_unless_quoted(kb: Config) -> None:
     result = search(kb, "how do I fix a session leak")
     assert result.ignored == ["how", "do", "i", "a"]

@@ -78,6 +78,7 @@ CASES = {
     "search_json": (["search", "-f", "json", "session", "--tag", "sqlalchemy", "-n", "2"], 0),
     "search_jsonl": (["search", "--format=jsonl", "event", "loop"], 0),
     "search_did_you_mean": (["search", "contxt", "managr"], 0),
+    "search_most_words": (["search", "pool", "timeout", "session", "-n", "3"], 0),
     "search_show_sql": (["search", "--show-sql", "pool", "-s", "critical", "--since", "2024"], 0),
     "search_nothing_searchable": (["search", "***"], 2),
     "search_only_excluded": (["search", "--", "-session"], 2),

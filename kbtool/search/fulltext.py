@@ -199,13 +199,17 @@ class Hit(FrozenRecord):
 
 
 class SearchResult(Record):
-    _fields = ("query", "fts", "hits", "suggestions", "corrected", "mode", "ignored", "unreadable")
+    _fields = (
+        *("query", "fts", "hits", "suggestions", "corrected", "mode", "all_words", "ignored"),
+        "unreadable",
+    )
     query: str
     fts: str  # the FTS5 MATCH expression it became
     hits: list[Hit]
     suggestions: list[str]  # whole corrected queries
     corrected: str | None  # the suggestion whose hits these are, when the query had none
     mode: str  # "all": every word matched; "any": no entry had all, ranked by how many
+    all_words: int | None  # how many of the first hits have every word (None: all of them)
     ignored: list[str]  # stop words left out
     unreadable: list[tuple[str, str]] | None  # files the index could not read (path, why)
 
@@ -219,6 +223,7 @@ class SearchResult(Record):
         mode: str = "all",
         ignored: list[str] | None = None,
         unreadable: list[tuple[str, str]] | None = None,
+        all_words: int | None = None,
     ) -> None:
         self.query = query
         self.fts = fts
@@ -226,6 +231,7 @@ class SearchResult(Record):
         self.suggestions = [] if suggestions is None else suggestions
         self.corrected = corrected
         self.mode = mode
+        self.all_words = all_words
         self.ignored = [] if ignored is None else ignored
         self.unreadable = unreadable
 
@@ -237,6 +243,7 @@ class SearchResult(Record):
             "suggestions": self.suggestions,
             "corrected": self.corrected,
             "mode": self.mode,
+            "all_words": len(self.hits) if self.all_words is None else self.all_words,
             "ignored": self.ignored,
         }
 
@@ -576,6 +583,12 @@ def _hits(rows: Iterable[tuple[Any, ...]], scores: dict[int, float]) -> list[Hit
 ID_SCORE = 1000.0
 
 
+#: A query of LONG_QUERY words or more whose words are all in fewer than FEW entries is
+#: followed by the entries with most of them.
+LONG_QUERY = 3
+FEW = 3
+
+
 def search(
     config: Config,
     query: str,
@@ -592,8 +605,10 @@ def search(
     Forgiving, in this order: an entry's id (or, with a dash, the start of one) finds it
     first; stop words are left out; when no entry has every word, a query whose unknown
     words are close to indexed ones runs corrected (``corrected``); failing that, entries
-    with any of the words, most words first (``mode`` "any"). Without ``snippets`` the hits
-    have none (and no entry file is read)."""
+    with any of the words, most words first (``mode`` "any"). A query of :data:`LONG_QUERY`
+    words or more that fewer than :data:`FEW` entries match whole is followed by the entries
+    with most of its words (``all_words`` counts the hits that have them all). Without
+    ``snippets`` the hits have none (and no entry file is read)."""
     filters = filters or Filters()
     converted = convert(query, drop_stop_words=True)
     filter_only = not query.strip() and filters != Filters()
@@ -621,7 +636,14 @@ def search(
             if not words and len(used.groups) > 1:
                 words = _ranked(conn, used, filters, limit, any_word=True)
                 if words:
-                    result.mode = "any"
+                    result.mode, result.all_words = "any", 0
+        elif len(words) < FEW and len(converted.groups) >= LONG_QUERY and not ranked:
+            # A long query in natural words is rarely all in one entry: after the few that
+            # have every word, the entries with most of them (result.all_words says where).
+            have = {rowid for rowid, _ in words}
+            more = _ranked(conn, converted, filters, limit, any_word=True)
+            result.all_words = len(words)
+            words += [(r, s) for r, s in more if r not in have][: limit - len(words)]
         seen = {rowid for rowid, _ in ranked}
         ranked += [(rowid, score) for rowid, score in words if rowid not in seen][
             : limit - len(ranked)
@@ -629,8 +651,13 @@ def search(
         rows = _fetch(conn, ranked)
         if not snippets:  # nobody reads them (kbtool search --ids): no file is opened
             return _hits([(*row, "") for row in rows], dict(ranked))
-        expression = used.loose if result.mode == "any" else used.match
-        return _hits(_with_snippets(config, rows, expression), dict(ranked))
+        if result.mode == "any":
+            return _hits(_with_snippets(config, rows, used.loose), dict(ranked))
+        whole = len(rows) if result.all_words is None else result.all_words
+        shown = _with_snippets(config, rows[:whole], used.match)
+        if whole < len(rows):  # the entries with most of the words: their words shown
+            shown += _with_snippets(config, rows[whole:], used.loose)
+        return _hits(shown, dict(ranked))
 
     # Fewer hits than asked for may come from a damaged table (the other still answering):
     # query_index then probes the index, which takes a millisecond.
