@@ -330,3 +330,15 @@ def test_a_category_file_linking_outside_the_root_is_not_read(kb: Config, tmp_pa
     with pytest.raises(UsageError, match="no entry has the id"):
         tools.get_entry("hostile-template-text")
     assert "Hostile" not in tools.stats()["by_category"]
+
+
+def test_search_says_which_hits_have_every_word(kb: Config) -> None:
+    tools = KbTools(kb)
+    whole = tools.search("asyncio run loop")  # many entries have all three
+    assert whole.all_words == len(whole.hits) > 0
+    # one entry has every word; then the entries with most of them, the dataclass one first
+    found = tools.search("dataclass list default error")
+    assert found.all_words == 1 < len(found.hits)
+    assert found.hits[1].id == "python-dataclass-mutable-default"
+    cut = KbTools(kb, max_chars=1500).search("dataclass list default error")
+    assert cut.truncated and cut.all_words <= len(cut.hits)

@@ -82,6 +82,10 @@ class SearchResult(Budgeted):
     query: str
     hits: list[SearchHit]
     suggestions: list[str] = Field(description="Close words, when nothing matched")
+    all_words: int = Field(
+        description="How many of the hits, from the first, have every word of the query; "
+        "the hits after them have only some of the words"
+    )
 
 
 class EntryResult(Budgeted):

@@ -143,8 +143,11 @@ class KbTools:
                 for h in found.hits
             ],
             suggestions=list(found.suggestions),
+            all_words=found.to_dict()["all_words"],
         )
-        return fit(answer, self.max_chars, lists=("hits",))
+        answer = fit(answer, self.max_chars, lists=("hits",))
+        answer.all_words = min(answer.all_words, len(answer.hits))  # of the hits kept
+        return answer
 
     def get_entry(self, entry_id: str, fmt: str = "markdown") -> shapes.EntryResult:
         """One entry, as a fix report in Markdown or as data."""
