@@ -214,7 +214,7 @@ def test_a_long_query_few_entries_have_whole_is_followed_by_most_words(kb: Confi
     assert result.to_dict()["all_words"] == 1
     # two words, or a query with enough whole matches, stays as it was
     two = search(kb, "pool timeout", limit=10)
-    assert two.all_words is None and two.to_dict()["all_words"] == len(two.hits)
+    assert two.all_words == two.to_dict()["all_words"] == len(two.hits)
     assert search(kb, "session leak fix").to_dict()["all_words"] == 0  # mode "any"
 
 

@@ -143,7 +143,7 @@ class KbTools:
                 for h in found.hits
             ],
             suggestions=list(found.suggestions),
-            all_words=found.to_dict()["all_words"],
+            all_words=found.all_words,
         )
         answer = fit(answer, self.max_chars, lists=("hits",))
         answer.all_words = min(answer.all_words, len(answer.hits))  # of the hits kept

@@ -356,10 +356,9 @@ def _entries(
     if entries:
         try:
             # what the envelope gives that no entry takes (each has its own) stays in extras
-            used = {name for name in defaults if any(_lacks(e.draft, name) for e in entries)}
-            for name in defaults.keys() - used:
-                where = defaults.pop(name)[1]
-                consumed = {k: v for k, v in consumed.items() if f"<{normalise(v.tag)}>" != where}
+            for name in [n for n in defaults if not any(_lacks(e.draft, n) for e in entries)]:
+                del defaults[name]
+                consumed.pop(name, None)
             taken = {where[1:] for _, where in defaults.values() if where.startswith("@")}
             _keep_outside(root, records, consumed, entries[0].draft, taken)
         except Exception as error:
@@ -389,11 +388,12 @@ def _envelope_defaults(
     root: etree._Element,
     metadata: list[etree._Element],
     records: list[etree._Element],
-) -> tuple[dict[str, tuple[object, str]], dict[int, etree._Element]]:
-    """Category and date an envelope gives its entries, and the elements that gave them."""
+) -> tuple[dict[str, tuple[object, str]], dict[str, etree._Element]]:
+    """Category, date and severity an envelope gives its entries, and the elements (by field)
+    that gave them."""
 
     defaults: dict[str, tuple[object, str]] = {}
-    consumed: dict[int, etree._Element] = {}  # by id(); the values keep the proxies alive
+    consumed: dict[str, etree._Element] = {}  # the element each field was read from
     if records == [root]:
         return defaults, consumed
     for name in root.attrib:
@@ -408,7 +408,7 @@ def _envelope_defaults(
         if _envelope_value(defaults, found, text, f"<{normalise(child.tag)}>") and found:
             exact = found[0] != "date" or str(defaults["date"][0]) == text
             if found[0] == "category" or (child.getparent() is root and exact):
-                consumed[id(child)] = child
+                consumed[found[0]] = child
     return defaults, consumed
 
 
@@ -446,7 +446,7 @@ def _envelope_value(
 def _keep_outside(
     root: etree._Element,
     records: list[etree._Element],
-    consumed: dict[int, etree._Element],
+    consumed: dict[str, etree._Element],
     draft: Draft | None,
     taken: set[str] | None = None,
 ) -> None:
@@ -459,7 +459,7 @@ def _keep_outside(
         extras.add(node, (root,) if records != [root] else (records[0],))
     if records == [root]:
         return
-    record_ids = {id(r) for r in records}
+    skipped = {id(r) for r in (*records, *consumed.values())}  # the values keep them alive
     holders = {id(a): a for r in records for a in r.iterancestors()}  # values keep proxies alive
 
     def walk(el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
@@ -467,7 +467,7 @@ def _keep_outside(
         kept = [str(n) for n in el.attrib if not (el is root and str(n) in (taken or ()))]
         extras.add_attributes(el, kept, chain)
         for child in el:
-            if id(child) in record_ids or id(child) in consumed:
+            if id(child) in skipped:
                 pass
             elif not is_element(child):
                 extras.add(child, (*chain, el))

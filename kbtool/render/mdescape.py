@@ -18,6 +18,7 @@ Data is never compiled as a template: ``{{ 7*7 }}`` in an entry prints literally
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -178,15 +179,11 @@ def renders_unsafely(markdown: str) -> bool:
     return False
 
 
-_PARSER: list[Any] = []
-
-
+@lru_cache(maxsize=1)
 def _commonmark() -> Any:
-    if not _PARSER:
-        from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt
 
-        _PARSER.append(MarkdownIt("commonmark"))
-    return _PARSER[0]
+    return MarkdownIt("commonmark")
 
 
 # ------------------------------------------------------------------ code in prose

@@ -209,7 +209,7 @@ class SearchResult(Record):
     suggestions: list[str]  # whole corrected queries
     corrected: str | None  # the suggestion whose hits these are, when the query had none
     mode: str  # "all": every word matched; "any": no entry had all, ranked by how many
-    all_words: int | None  # how many of the first hits have every word (None: all of them)
+    all_words: int  # how many hits, from the first, have every word
     ignored: list[str]  # stop words left out
     unreadable: list[tuple[str, str]] | None  # files the index could not read (path, why)
 
@@ -223,7 +223,7 @@ class SearchResult(Record):
         mode: str = "all",
         ignored: list[str] | None = None,
         unreadable: list[tuple[str, str]] | None = None,
-        all_words: int | None = None,
+        all_words: int = 0,
     ) -> None:
         self.query = query
         self.fts = fts
@@ -243,7 +243,7 @@ class SearchResult(Record):
             "suggestions": self.suggestions,
             "corrected": self.corrected,
             "mode": self.mode,
-            "all_words": len(self.hits) if self.all_words is None else self.all_words,
+            "all_words": self.all_words,
             "ignored": self.ignored,
         }
 
@@ -621,8 +621,13 @@ def search(
         from kbtool.search.unreadable import unreadable_in
 
         result.unreadable = unreadable_in(conn)  # the same connection: no second open
+        # a read made again (the index was stale) starts afresh
+        result.suggestions, result.corrected, result.fts = [], None, converted.match
+        result.mode, whole = "all", None  # whole: hits with every word (None: all of them)
         if filter_only:
-            return _hits(_newest(conn, filters, limit), {})
+            hits = _hits(_newest(conn, filters, limit), {})
+            result.all_words = len(hits)
+            return hits
         ranked = [(rowid, ID_SCORE) for rowid in _by_id(conn, query, filters, limit)]
         words = _ranked(conn, converted, filters, limit)
         used = converted
@@ -636,24 +641,25 @@ def search(
             if not words and len(used.groups) > 1:
                 words = _ranked(conn, used, filters, limit, any_word=True)
                 if words:
-                    result.mode, result.all_words = "any", 0
+                    result.mode, whole = "any", 0
         elif len(words) < FEW and len(converted.groups) >= LONG_QUERY and not ranked:
             # A long query in natural words is rarely all in one entry: after the few that
             # have every word, the entries with most of them (result.all_words says where).
             have = {rowid for rowid, _ in words}
             more = _ranked(conn, converted, filters, limit, any_word=True)
-            result.all_words = len(words)
+            whole = len(words)
             words += [(r, s) for r, s in more if r not in have][: limit - len(words)]
         seen = {rowid for rowid, _ in ranked}
         ranked += [(rowid, score) for rowid, score in words if rowid not in seen][
             : limit - len(ranked)
         ]
         rows = _fetch(conn, ranked)
+        result.all_words = len(rows) if whole is None else min(whole, len(rows))
         if not snippets:  # nobody reads them (kbtool search --ids): no file is opened
             return _hits([(*row, "") for row in rows], dict(ranked))
         if result.mode == "any":
             return _hits(_with_snippets(config, rows, used.loose), dict(ranked))
-        whole = len(rows) if result.all_words is None else result.all_words
+        whole = result.all_words
         shown = _with_snippets(config, rows[:whole], used.match)
         if whole < len(rows):  # the entries with most of the words: their words shown
             shown += _with_snippets(config, rows[whole:], used.loose)

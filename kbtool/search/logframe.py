@@ -20,7 +20,6 @@ neither is returned unchanged.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -92,31 +91,28 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
     start = 0
     framed = _ANY.match
     for i, line in enumerate(lines):
-        if not partial:
-            if line.startswith("{"):  # a JSON record (no frame starts with a brace)
-                pieces = _unpacked(line)
-                out += pieces
-                origin += [i] * len(pieces)
-                continue
-            if not framed(line):
-                out.append(line)  # most lines: nothing to take off or unpack
-                origin.append(i)
-                continue
-        text, joined = _strip_frames(line)
-        if joined:  # the rest of the line is on the next one
-            if not partial:
+        if partial or framed(line):  # no frame starts with a brace: JSON goes below
+            text, joined = _strip_frames(line)
+            if joined:  # the rest of the line is on the next one
+                if not partial:
+                    start = i
+                partial.append(text)
+                if len(partial) < MAX_JOINED:
+                    continue
+                text = ""
+            if partial:
+                text, partial = "".join(partial) + text, []
+            else:
                 start = i
-            partial.append(text)
-            if len(partial) < MAX_JOINED:
-                continue
-            text = ""
-        if partial:
-            text, partial = "".join(partial) + text, []
+        elif line.startswith("{"):  # a JSON record
+            text, start = line, i
         else:
-            start = i
-        for piece in _unpacked(text):
-            out.append(piece)
-            origin.append(start)
+            out.append(line)  # most lines: nothing to take off or unpack
+            origin.append(i)
+            continue
+        pieces = _unpacked(text)
+        out += pieces
+        origin += [start] * len(pieces)
     if partial:
         out.append("".join(partial))
         origin.append(start)
@@ -153,6 +149,8 @@ def _unpacked(text: str) -> list[str]:
         return [text]
     if len(stripped) > MAX_RECORD_CHARS:
         return [text]
+    import json  # only for a log that has JSON lines (kbtool match's start-up)
+
     try:
         record = json.loads(stripped)
     except (ValueError, RecursionError):

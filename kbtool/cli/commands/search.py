@@ -123,7 +123,7 @@ def run(
         notice(f"no entries match {text[:80]!r}; showing results for {result.corrected!r}")
     if result.mode == "any" and result.hits:
         notice("no entry has all of the words; showing entries with any of them, most first")
-    elif result.all_words is not None and len(result.hits) > result.all_words:
+    elif len(result.hits) > result.all_words:
         n = result.all_words
         have = "no entry has" if not n else f"only {n} of these {'has' if n == 1 else 'have'}"
         notice(f"{have} all of the words; then entries with most of them")
