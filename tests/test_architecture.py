@@ -127,8 +127,14 @@ def test_no_module_enables_recovery_or_xinclude() -> None:
 
 # ------------------------------------------------------------------ layers (CONTRIBUTING.md)
 
-CORE, FEATURE, OUTPUT, SURFACE = 1, 2, 3, 4
-LAYER_NAMES = {CORE: "core", FEATURE: "features", OUTPUT: "output", SURFACE: "surfaces"}
+CORE, FEATURE, ACTION, OUTPUT, SURFACE = 1, 2, 3, 4, 5
+LAYER_NAMES = {
+    CORE: "core",
+    FEATURE: "features",
+    ACTION: "actions",
+    OUTPUT: "output",
+    SURFACE: "surfaces",
+}
 
 #: Every module of kbtool and its layer. A package entry covers the modules inside it; a
 #: longer name overrides a shorter one. A module this table does not name fails the test.
@@ -169,13 +175,17 @@ LAYERS: dict[str, int] = {
     "kbtool.fromerror": FEATURE,
     "kbtool.kbinit": FEATURE,
     "kbtool.kbwrite": FEATURE,
-    "kbtool.migrate": FEATURE,
     "kbtool.render": FEATURE,
     "kbtool.reports": FEATURE,
     "kbtool.scan": FEATURE,
     "kbtool.search": FEATURE,
     "kbtool.site": FEATURE,
     "kbtool.validate": FEATURE,
+    # actions: one command's work that joins several features
+    "kbtool.authoring": ACTION,  # import-report (then validate), report new, new
+    "kbtool.migrate": ACTION,  # legacy folders, and their fix reports through authoring
+    "kbtool.selection": ACTION,  # entries chosen by search or match, then rendered
+    "kbtool.show": ACTION,  # an entry, with backlinks from the index and the report graph
     # output: findings and results printed (text, json, github, sarif, junit)
     "kbtool.reporters": OUTPUT,
     # surfaces: what a person or a program talks to
@@ -306,6 +316,38 @@ def test_features_do_not_import_each_others_private_names() -> None:
             if private:
                 offenders.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {module} {private}")
     assert offenders == [], "\n".join(offenders)
+
+
+def two_way_imports(paths: list[Path], trees: dict[Path, ast.Module] | None = None) -> list[str]:
+    """Pairs of top-level modules or packages (``kbtool.search``, ``kbtool.show``) that
+    import each other, lazily or not: each pair is a tangle one of them should not need."""
+    edges: dict[tuple[str, str], str] = {}
+    for path in paths:
+        here = _module_name(path)
+        for line, module, _ in _kbtool_imports(path, (trees or {}).get(path)):
+            pair = (_feature(here), _feature(module))
+            if pair[0] != pair[1]:
+                edges.setdefault(pair, f"{path.relative_to(PACKAGE.parent)}:{line}")
+    return sorted(
+        f"{a} <-> {b}: {edges[a, b]} and {edges[b, a]}"
+        for a, b in edges
+        if a < b and (b, a) in edges
+    )
+
+
+def test_no_two_packages_import_each_other() -> None:
+    assert two_way_imports(MODULES) == []
+
+
+def test_the_two_way_rule_catches_a_lazy_import_back() -> None:
+    """``kbtool.show`` imports ``kbtool.search``; a lazy import of ``show`` inside search
+    (as ``search/show.py`` once was, importing ``reports``) is reported with both places."""
+    index = PACKAGE / "search" / "index.py"
+    code = _tree(index)
+    code.body.append(ast.parse("def f():\n    from kbtool.show import locate\n").body[0])
+    found = two_way_imports(MODULES, {index: code})
+    assert len(found) == 1 and found[0].startswith("kbtool.search <-> kbtool.show: ")
+    assert "kbtool/search/index.py:" in found[0] and "kbtool/show.py:" in found[0]
 
 
 def test_only_the_mcp_surface_imports_the_mcp_sdk() -> None:

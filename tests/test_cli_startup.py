@@ -25,7 +25,7 @@ def _modules(argv: list[str], cwd: Path) -> set[str]:
 def test_report_backlinks_without_the_graph_are_the_graphs(tmp_path: Path) -> None:
     """For every bundled entry, the pre-check that skips the link graph loses no backlink."""
     from kbtool.reports.links import build_graph
-    from kbtool.search.show import report_backlinks, reports_may_mention
+    from kbtool.show import report_backlinks, reports_may_mention
 
     config = load_config(root=REPO)
     kb = KnowledgeBase.load(config)

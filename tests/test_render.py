@@ -16,8 +16,8 @@ from kbtool.config import load_config
 from kbtool.kb import KnowledgeBase
 from kbtool.render.context import build_context
 from kbtool.render.engine import Limits, TemplateError, render
-from kbtool.render.plan import Selection
 from kbtool.render.shapes import describe_types
+from kbtool.selection import Selection
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -295,7 +295,7 @@ def test_cli_start_up_imports_no_jinja_or_markdown_it() -> None:
 def test_selection_keeps_id_order() -> None:
     config = load_config(root=RENDER_KB)
     kb = KnowledgeBase.load(config)
-    from kbtool.render.plan import select_entries
+    from kbtool.selection import select_entries
 
     selection = select_entries(config, kb, ids=["md-inject", "html-inject"])
     assert [e.id for e in selection.entries] == ["md-inject", "html-inject"]

@@ -27,7 +27,7 @@ from helpers_cli import cli
 from kbtool.config import Config, load_config
 from kbtool.hrefs import slugify_heading
 from kbtool.kb import KnowledgeBase
-from kbtool.render.plan import Selection, render_selection, select_entries
+from kbtool.selection import Selection, render_selection, select_entries
 
 cmarkgfm = pytest.importorskip("cmarkgfm")  # the test extra; GitHub's renderer
 from cmarkgfm.cmark import Options  # noqa: E402

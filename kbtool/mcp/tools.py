@@ -151,7 +151,7 @@ class KbTools:
 
     def get_entry(self, entry_id: str, fmt: str = "markdown") -> shapes.EntryResult:
         """One entry, as a fix report in Markdown or as data."""
-        from kbtool.search.show import describe, entry_markdown, load, locate
+        from kbtool.show import describe, entry_markdown, load, locate
 
         if fmt not in ("markdown", "json"):
             raise UsageError(f"format {fmt!r}: expected markdown or json")
@@ -177,7 +177,7 @@ class KbTools:
         self, ids: list[str] | None = None, error: str | None = None, title: str = ""
     ) -> shapes.PlanResult:
         """A remediation plan in Markdown for entries given by id or matched by an error."""
-        from kbtool.render.plan import PLAN_TEMPLATE, plan_order, render_selection, select_entries
+        from kbtool.selection import PLAN_TEMPLATE, plan_order, render_selection, select_entries
 
         ids = [i.strip() for i in ids or [] if i.strip()]
         if bool(ids) == bool(error and error.strip()):

@@ -3,7 +3,7 @@
 Every ``*.md`` under DIR (sorted; links leaving DIR refused) is read and its headings
 classified the way ``kbtool import-report`` reads them. Only reports with a problem
 section, a cause (root cause or whys) section and a solution section are imported, each
-through :func:`kbtool.reports.commands.import_report_file` (same mapping, ids, category choice,
+through :func:`kbtool.authoring.import_report_file` (same mapping, ids, category choice,
 link back and validation as a single import); the others are listed as skipped with the
 reason. A report that an entry already links to is skipped as already imported, so running
 it again imports nothing twice.
@@ -42,9 +42,9 @@ def import_reports(
     folder: Path, config: Config | None, *, out: Path | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
     """Import the eligible reports under ``folder``; the ``--format json`` shape plus text."""
+    from kbtool.authoring import import_report_file
     from kbtool.confine import leaves, read_root
     from kbtool.migrate.learnings import walk_files
-    from kbtool.reports.commands import import_report_file
     from kbtool.reports.parser import decode
     from kbtool.safexml import read_capped
 

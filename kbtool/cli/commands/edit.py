@@ -18,8 +18,8 @@ def run(*, root: str | Path | None, entry_id: str) -> int:
     from kbtool.cli.editor import edit_and_validate, editor_command
     from kbtool.cli.output import config_at, notice
     from kbtool.errors import UsageError
-    from kbtool.search.show import locate
     from kbtool.search.unreadable import find_id_in_unreadable
+    from kbtool.show import locate
 
     editor_command()
     config = config_at(root)

@@ -67,7 +67,7 @@ def run(
 ) -> int:
     import datetime as dt
 
-    from kbtool.reports.commands import import_report_file
+    from kbtool.authoring import import_report_file
 
     when = None
     if date is not None:

@@ -27,7 +27,7 @@ def run(*, root: str | Path | None, entry_id: str | None, fmt: str) -> int:
     config = config_at(root)
     graph = graph_from_index(config, notice)  # the index's entries and links: no XML parsed
     if entry_id is not None and entry_id not in graph.entries:
-        from kbtool.render.plan import unknown_id
+        from kbtool.selection import unknown_id
 
         raise unknown_id(entry_id, sorted(graph.entries))
     if fmt == "json":

@@ -100,12 +100,12 @@ def run(
     dry_run: bool,
     fmt: str,
 ) -> int:
+    from kbtool.authoring import new_entry
     from kbtool.cli.editor import edit_and_validate, editor_command
     from kbtool.cli.output import write_json
     from kbtool.config import load_config
     from kbtool.kbwrite import slugify
     from kbtool.model import Severity
-    from kbtool.reports.commands import new_entry
 
     if edit and not dry_run:
         editor_command()  # no $EDITOR: an error before anything is written

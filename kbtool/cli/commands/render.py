@@ -13,7 +13,7 @@ from kbtool.errors import ConfigError, UsageError
 if TYPE_CHECKING:
     from kbtool.config import Config
     from kbtool.kb import KnowledgeBase
-    from kbtool.render.plan import Selection
+    from kbtool.selection import Selection
 
 DOC = """Render entries through a Jinja2 template into Markdown.
 
@@ -111,7 +111,7 @@ def select(
     match: str | None,
     limit: int | None,
 ) -> Selection:
-    from kbtool.render.plan import select_entries
+    from kbtool.selection import select_entries
 
     text = match
     if match == "-":
@@ -154,7 +154,7 @@ def render_and_write(
     templates: str | None,
     title: str,
 ) -> None:
-    from kbtool.render.plan import render_selection
+    from kbtool.selection import render_selection
 
     out = Path(output) if output is not None else None
     text = render_selection(

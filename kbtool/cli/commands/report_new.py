@@ -32,8 +32,8 @@ OPTS = (
 
 
 def run(*, root: str | Path | None, entry_id: str, force: bool, dry_run: bool, fmt: str) -> int:
+    from kbtool.authoring import new_report
     from kbtool.cli.output import config_at, write_json
-    from kbtool.reports.commands import new_report
 
     config = config_at(root)
     path, added, text = new_report(config, entry_id, force=force, dry_run=dry_run)

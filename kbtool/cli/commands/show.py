@@ -28,8 +28,8 @@ OPTS = (
 def run(*, root: str | Path | None, entry_id: str, fmt: str, no_pager: bool = False) -> int:
     from kbtool.cli.output import config_at, notice
     from kbtool.errors import UsageError
-    from kbtool.search.show import show
     from kbtool.search.unreadable import find_id_in_unreadable, warn_unreadable
+    from kbtool.show import show
     from kbtool.term import use_color
 
     config = config_at(root)

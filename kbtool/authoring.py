@@ -305,7 +305,7 @@ def new_report(
     kb = KnowledgeBase.load(config)
     found = [e for e in kb.entries() if e.id == entry_id]
     if not found:
-        from kbtool.render.plan import unknown_id
+        from kbtool.selection import unknown_id
 
         raise unknown_id(entry_id, kb.ids())
     if not ID_RE.match(entry_id):
