@@ -30,18 +30,19 @@ def entry_ids(prefix: str, root: str | Path | None = None) -> list[str]:
     start with ``prefix``; empty when there is no KB or no index yet."""
     from kbtool.config import load_config
     from kbtool.errors import KbError
-    from kbtool.search.index import index_path
+    from kbtool.search.index import index_path, trusted_reader
 
     try:
         config = load_config(root=Path(root)) if root else load_config()
     except KbError:
         return []
-    path = index_path(config)
-    if not path.is_file():
+    if not index_path(config).is_file():
         return []
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1.0)
+        conn = trusted_reader(config)  # a committed index.db is not read: it may be hostile
+        if conn is None:
+            return []
         try:
             rows = conn.execute(
                 "SELECT DISTINCT id FROM entries WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",

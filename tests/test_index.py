@@ -508,3 +508,91 @@ def test_an_explicit_update_lists_the_folders_whatever_their_stamps_say(
     report, _ = _update(config)
     assert report.added == 1
     assert any(i.endswith("-copy") for i in _ids(config, "cursor", limit=50))
+
+
+#: Statements that make a file look like kbtool's index (its application id and format)
+#: around a schema no kbtool writes. The views hung any reader that queried them (a search,
+#: shell completion); a trigger or a virtual ``meta`` is code or a module kbtool's index
+#: never holds, refused before any query as well.
+NEVER_ENDING = (
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n ORDER BY x"
+)
+HOSTILE_SCHEMAS = {
+    "meta is a view that never ends": [
+        f"CREATE VIEW meta(key, value) AS SELECT 'owner', x FROM ({NEVER_ENDING})"
+    ],
+    "a trigger": [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE t (a)",
+        "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN DELETE FROM meta; END",
+    ],
+    "meta is a virtual table": ["CREATE VIRTUAL TABLE meta USING fts5(key, value)"],
+    "entries and files are views that never end": [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "INSERT INTO meta VALUES ('owner', 'forged')",
+        f"CREATE VIEW entries(id) AS SELECT 'x' || x FROM ({NEVER_ENDING})",
+        f"CREATE VIEW files(path, error) AS SELECT 'p', 'e' || x FROM ({NEVER_ENDING})",
+    ],
+}
+
+
+def _hostile_index(config: Config, statements: list[str]) -> None:
+    config.cache_dir.mkdir(exist_ok=True)
+    with sqlite3.connect(index_path(config)) as db:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for statement in statements:
+            db.execute(statement)
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE_SCHEMAS))
+def test_a_committed_index_with_a_hostile_schema_is_rebuilt_not_queried(
+    tmp_path: Path, shape: str
+) -> None:
+    """An ``index.db`` that comes with a pull request is read through ``sqlite_schema``
+    and its owner token only; before, a ``meta`` view that never ends hung every search.
+    A child process with a deadline, so that a regression fails instead of hanging."""
+    import subprocess
+    import sys
+
+    config = copy_kb(tmp_path)
+    _hostile_index(config, HOSTILE_SCHEMAS[shape])
+    done = subprocess.run(
+        [sys.executable, "-m", "kbtool", "search", "--root", str(config.root), "event loop"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "event-loop-closed-in-fixtures" in done.stdout
+    assert "rebuilding it from the entries" in done.stderr
+    with sqlite3.connect(index_path(config)) as db:  # the file is ours now
+        kinds = {kind for (kind,) in db.execute("SELECT type FROM sqlite_schema")}
+    assert kinds <= {"table", "index"}
+
+
+def test_readers_that_never_build_skip_an_index_not_built_here(tmp_path: Path) -> None:
+    """Shell completion and the unreadable files' notice open the index without building
+    it: a committed one (views that never end behind a forged owner) gives them nothing."""
+    import subprocess
+    import sys
+
+    config = copy_kb(tmp_path)
+    _hostile_index(config, HOSTILE_SCHEMAS["entries and files are views that never end"])
+    code = (
+        "import sys, pathlib; from kbtool.completion import entry_ids;"
+        "from kbtool.config import load_config;"
+        "from kbtool.search.unreadable import unreadable_files;"
+        "root = pathlib.Path(sys.argv[1]);"
+        "print(entry_ids('', root), unreadable_files(load_config(root=root)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(config.root)], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.split() == ["[]", "[]"], done.stderr
+    search_entries(config, "event loop")  # now an index built here: both read it
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(config.root)], capture_output=True, text=True, timeout=60
+    )
+    assert "event-loop-closed-in-fixtures" in done.stdout, done.stderr

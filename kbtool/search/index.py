@@ -229,16 +229,37 @@ class Index:
         self.close()
 
 
-def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    # Read-only: immutable, so SQLite needs no -shm file beside a WAL database either.
-    uri = f"{path.as_uri()}?mode=ro&immutable=1" if readonly else path.as_uri()
+#: How :func:`_connect` opens the file: read and write; read-only and immutable (a folder
+#: that cannot be written: SQLite needs no -shm file beside a WAL database either); read-only
+#: beside writers (shell completion, the unreadable files' notice).
+WRITE, IMMUTABLE, READ = "", "?mode=ro&immutable=1", "?mode=ro"
+
+
+def _connect(path: Path, *, readonly: bool = False, mode: str | None = None) -> sqlite3.Connection:
+    uri = path.as_uri() + (mode if mode is not None else IMMUTABLE if readonly else WRITE)
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    # A view or trigger of a file from elsewhere may call no function with side effects.
+    conn.execute("PRAGMA trusted_schema = OFF")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
 
 
+def _foreign_schema(conn: sqlite3.Connection) -> str:
+    """Why the file's schema is not one kbtool writes ("" when it may be): an index holds
+    tables and indexes only. Read from ``sqlite_schema`` alone, before any query touches a
+    table: an ``index.db`` committed to a repository can make ``meta`` a view that never
+    ends, or a virtual table of any module."""
+    rows = conn.execute("SELECT type, name, sql FROM sqlite_schema").fetchall()
+    if any(kind not in ("table", "index") for kind, _, _ in rows):
+        return "not a kbtool index (it has views or triggers)"
+    meta = [str(sql) for _, name, sql in rows if name == "meta"]
+    if len(meta) != 1 or not meta[0].upper().startswith("CREATE TABLE"):
+        return "not a kbtool index (no meta table)"
+    return ""
+
+
 def _problem(
-    path: Path, owner: str | None = None, *, readonly: bool = False
+    path: Path, owner: str | None = None, *, readonly: bool = False, mode: str | None = None
 ) -> tuple[sqlite3.Connection | None, str]:
     """Open the index and say what is wrong with it, if anything ("" when usable).
 
@@ -250,7 +271,7 @@ def _problem(
     if unsafe:
         return None, unsafe
     try:
-        conn = _connect(path, readonly=readonly)
+        conn = _connect(path, readonly=readonly, mode=mode)
     except sqlite3.Error as exc:
         return None, f"unreadable ({exc})"
     try:
@@ -266,6 +287,10 @@ def _problem(
         conn.close()
         return None, f"format {version} (this kbtool uses {SCHEMA_VERSION})"
     try:
+        foreign = _foreign_schema(conn)
+        if foreign:
+            conn.close()
+            return None, foreign
         row = conn.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -274,6 +299,18 @@ def _problem(
         conn.close()
         return None, "not built here (no matching owner token)"
     return conn, ""
+
+
+def trusted_reader(config: Config) -> sqlite3.Connection | None:
+    """A read-only connection to this KB's index beside any writer, when the file is
+    kbtool's and was built here (:func:`_problem`); None otherwise, having run nothing on
+    it but those checks. For readers that never build (shell completion, notices)."""
+    from kbtool.search.indexplace import owner_token
+
+    conn, problem = _problem(index_path(config), owner_token(config), mode=READ)
+    if problem and conn is not None:
+        conn.close()
+    return None if problem else conn
 
 
 def probe_problem(conn: sqlite3.Connection) -> str:
