@@ -99,3 +99,111 @@ def test_statistics_counts_per_detector(project: Path) -> None:
         {"entry": "print-call", "count": 6, "title": "print() left in code"}
     ]
     assert data["summary"]["findings"] == 6
+
+
+# ------------------------------------------------------------------ hostile ignore files
+
+#: Patterns a project writes: matched as before.
+EVERYDAY = [
+    "*.pyc",
+    "*.min.*",
+    "**/*.min.*",
+    "**/build/**/*.py",
+    "docs/**/gen",
+    "src/**/*_pb2.py",
+    "*_pb2*.py",
+    "**/node_modules/**",
+    "!keep.log",
+    ".*.sw?",
+    "a/**/b/**/c",
+    r"\*\*\*a*b",  # escaped stars are plain characters
+]
+#: Patterns whose match takes time that grows as a high power of the path's length.
+COSTLY = [
+    "*a*a*b",
+    "*a*a*a*a*b",
+    "!*a*a*b",
+    "/x/*a*a*a*b",
+    "*test*data*.json",
+    "**/a/**/a/**/b",
+    "a/**/a/**/a/**/b",
+    "**/a*/**/*b",
+]
+
+
+@pytest.mark.parametrize("pattern", EVERYDAY)
+def test_everyday_patterns_are_matched(pattern: str) -> None:
+    from kbtool.scan.ignore import costly
+
+    assert not costly(pattern)
+
+
+@pytest.mark.parametrize("pattern", COSTLY)
+def test_costly_patterns_are_set_aside(pattern: str) -> None:
+    from kbtool.scan.ignore import compile_patterns, costly
+
+    assert costly(pattern)
+    aside: list[tuple[int, str]] = []
+    spec = compile_patterns(["*.log", pattern], aside)
+    assert aside == [(2, pattern)] and len(spec.patterns) == 1
+
+
+def test_a_hostile_gitignore_cannot_hold_the_scan(tmp_path: Path) -> None:
+    """A pull request's ``.gitignore`` with ``*a*a*a*a*b`` beside files named by 200 ``a``s
+    held ``kbtool scan`` for hours (4.7 s a file). The pattern is set aside with a KB513
+    warning, the files are scanned, and the other patterns still count. In a child process
+    with a deadline, so that a regression fails instead of hanging."""
+    import subprocess
+    import sys
+
+    kb = tmp_path / "kb"
+    (kb / "learnings").mkdir(parents=True)
+    (kb / "learnings" / "test.xml").write_text(KB_XML, encoding="utf-8")
+    code = kb / "code"
+    code.mkdir()
+    (code / ".gitignore").write_text("*.gen.py\n*a*a*a*a*a*a*b\n")
+    for n in range(20):
+        (code / f"{'a' * 200}{n}.py").write_text("print(1)\n")
+    (code / "x.gen.py").write_text("print(1)\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "kbtool", "--root", str(kb), "scan", "--format", "json", "."],
+        cwd=code,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    data = json.loads(done.stdout)
+    assert done.returncode == 1, done.stderr
+    assert len(data["findings"]) == 20
+    assert all(f["path"].startswith("a" * 200) for f in data["findings"])  # x.gen.py ignored
+    [problem] = data["problems"]
+    assert (problem["path"], problem["line"], problem["code"]) == (".gitignore", 2, "KB513")
+    assert "*a*a*a*a*a*a*b" in problem["message"]
+
+
+def test_a_costly_exclude_is_a_usage_error(project: Path) -> None:
+    cwd = os.getcwd()
+    try:
+        os.chdir(project / "code")
+        code, _, err = scan("--exclude", "*a*a*a*b", root=project)
+    finally:
+        os.chdir(cwd)
+    assert code == 2 and "KB513" in err
+
+
+def test_folders_deeper_than_the_limit_are_not_entered(tmp_path: Path) -> None:
+    from kbtool.scan.scanner import MAX_DEPTH, iter_targets
+
+    deep = tmp_path
+    for _ in range(MAX_DEPTH + 5):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    (deep / "bottom.py").write_text("x = 1\n")
+    shallow = tmp_path.joinpath(*["d"] * (MAX_DEPTH - 1))
+    (shallow / "within.py").write_text("x = 1\n")
+    from collections import Counter
+
+    skipped: Counter[str] = Counter()
+    found = [t.rel for t in iter_targets([tmp_path], skipped=skipped)]
+    assert found == ["d/" * (MAX_DEPTH - 1) + "within.py"]
+    assert skipped["too-deep"] == 1

@@ -44,6 +44,9 @@ from kbtool.xmlnodes import line_of
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 BINARY_SNIFF = 8192
+#: Folders below this many levels are not entered (``too-deep``): no project nests so deep,
+#: and a hostile tree 2,000 folders deep costs each file's ignore rules the square of it.
+MAX_DEPTH = 100
 SKIP_DIRS = frozenset(KB_SKIP_DIRS) | {
     ".hg",
     ".svn",
@@ -280,12 +283,15 @@ def iter_targets(
     *,
     excludes: Sequence[str] = (),
     gitignore: bool = True,
+    problems: list[Diagnostic] | None = None,
 ) -> Iterator[Target]:
     """Files under the given paths, each once, in sorted order (see the module docstring).
 
     Under a folder, files and folders its ``.gitignore`` files or ``excludes`` (gitignore
     globs) name are left out (:mod:`kbtool.scan.ignore`); a file named on its own is left
-    out only by ``excludes``."""
+    out only by ``excludes``. Folders deeper than :data:`MAX_DEPTH` are not entered
+    (``too-deep``); a ``.gitignore`` pattern too costly to match is set aside and reported in
+    ``problems`` (KB513)."""
     from kbtool.scan.ignore import IgnoreRules, compile_patterns
 
     skipped = skipped if skipped is not None else Counter()
@@ -304,6 +310,9 @@ def iter_targets(
                 here = Path(dirpath)
                 at = here.relative_to(absolute).as_posix()
                 prefix = "" if at == "." else at + "/"
+                if prefix.count("/") >= MAX_DEPTH:
+                    skipped["too-deep"] += len(dirnames)
+                    dirnames[:] = []
                 dirnames[:] = sorted(
                     d
                     for d in dirnames
@@ -330,6 +339,8 @@ def iter_targets(
                 if real is not None and real not in seen:
                     seen.add(real)
                     yield Target(path, path.relative_to(absolute).as_posix(), root_real)
+            if problems is not None:
+                problems.extend(_costly_pattern(*aside) for aside in rules.set_aside)
         else:
             base = Path.cwd()
             parent = absolute.parent.resolve()
@@ -341,6 +352,16 @@ def iter_targets(
                 seen.add(real)
                 rel = _posix_rel(absolute, base)
                 yield Target(absolute, rel if not rel.startswith("../") else absolute.name, parent)
+
+
+def _costly_pattern(ignore_file: Path, number: int, line: str) -> Diagnostic:
+    from kbtool.textsafe import display_path, sanitize
+
+    message = (
+        f"ignore pattern {sanitize(line.strip())!r} set aside: it has more wildcards than "
+        "can be matched in bounded time, so the files it names are scanned"
+    )
+    return _problem(display_path(ignore_file), number, 1, "KB513", message)
 
 
 def _real_inside(path: Path, root: Path, skipped: Counter[str]) -> Path | None:
@@ -653,7 +674,12 @@ def read_targets(
 
     files: list[_Target] = []
     targets = iter_targets(
-        paths or [Path()], skip, result.skipped, excludes=excludes, gitignore=gitignore
+        paths or [Path()],
+        skip,
+        result.skipped,
+        excludes=excludes,
+        gitignore=gitignore,
+        problems=result.problems,
     )
     for target in targets:
         data = read_source(target.abs_path, target.root, max_bytes)
