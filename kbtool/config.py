@@ -116,10 +116,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return simple
     import tomllib
 
+    from kbtool.simpletoml import too_costly
+
+    problem = too_costly(text)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read") from None
 
 
 def _table_at(folder: Path) -> tuple[dict[str, Any], Path | None] | None:

@@ -131,6 +131,7 @@ def test_kind_of_refuses_unknown_file_names(tmp_path: Path) -> None:
         ("Pipfile.lock", b"{" * 100_000, "nested too deeply|not valid JSON"),
         ("Pipfile.lock", b'{"default": []}', "is not an object"),
         ("uv.lock", b"a = " + b"[" * 100_000, "nested too deeply|not valid TOML"),
+        ("uv.lock", b"a" + b".b" * 100_000 + b" = 1", "more than 400 dots"),
     ],
 )
 def test_hostile_lock_files_are_clear_errors(

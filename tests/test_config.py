@@ -63,6 +63,11 @@ def test_folder_outside_the_root_is_refused(tmp_path: Path) -> None:
         ("max-file-bytes = -1\n", "positive integer"),
         ('path-map = { "a/" = 3 }\n', "path-map"),
         ("learnings = [\n", "invalid TOML"),
+        # hostile: tomllib recursed until Python gave up (an "internal error"), and took
+        # time as the square of a dotted key's length (this one: minutes)
+        ("x = " + "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("x = {" + "a={" * 50_000 + "}" * 50_001, "nested too deeply"),
+        ("a" + ".b" * 100_000 + " = 1\n", "line 1 has more than 400 dots"),
     ],
 )
 def test_bad_values_are_config_errors(tmp_path: Path, text: str, message: str) -> None:

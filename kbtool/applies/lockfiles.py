@@ -93,8 +93,14 @@ def _read(path: Path) -> str:
 def _toml(path: Path) -> dict[str, Any]:
     import tomllib
 
+    from kbtool.simpletoml import too_costly
+
+    text = _read(path)
+    problem = too_costly(text)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
     try:
-        return tomllib.loads(_read(path))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except RecursionError:
