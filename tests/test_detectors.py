@@ -292,6 +292,8 @@ def test_path_globs(glob: str, path: str, ok: bool) -> None:
         ("<pattern>(unclosed</pattern>", "regex", "KB503"),
         ('<pattern flags="q">x</pattern>', "regex", "KB503"),
         ("<pattern>(a+)+$</pattern>", "regex", "KB506"),
+        ("<files>*a*a*a*b.py</files><pattern>x</pattern>", "regex", "KB506"),
+        ("<exclude-files>a/**/a/**/a/**/b</exclude-files><pattern>x</pattern>", "regex", "KB506"),
         ("<match><call/></match>", "regex", "KB504"),
         ("<pattern>x</pattern>", "python-ast", "KB504"),
         ('<match><call calee="x"/></match>', "python-ast", "KB504"),
@@ -440,3 +442,56 @@ def test_class_base_is_followed_through_project_classes() -> None:
         """,
     )
     assert found == [("app/base.py", 2, 1), ("app/models.py", 3, 1)]
+
+
+# ------------------------------------------------------------------ the time limit
+
+
+def test_a_pattern_that_backtracks_stops_at_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``x.*x.*x.*x.*x.*y`` passes the static check (KB506) and did not finish in an hour on
+    a line of 3,000 ``x``. It stops at the limit; the files before it keep their hits, the
+    files after it are searched, and the stop is reported."""
+    import time
+
+    from kbtool.scan.detectors import run as runner
+
+    monkeypatch.setattr(runner, "PATTERN_SECONDS", 0.3)
+    det = detector("<pattern>x.*x.*x.*x.*x.*y</pattern>", kind="regex")
+    files = [
+        SourceFile("a.py", "a", "x x x x x y\n"),
+        SourceFile("slow.py", "slow", "x" * 3000 + "\n"),
+        SourceFile("b.py", "b", "xxxxxy\n"),
+    ]
+    started = time.monotonic()
+    result = run(files, [det])
+    assert time.monotonic() - started < 30
+    assert [h.file.rel for h in result.hits] == ["a.py", "b.py"]
+    assert [(src.rel, d.entry_id) for src, d in result.timeouts] == [("slow.py", "e")]
+
+
+def test_the_engine_finds_what_re_finds() -> None:
+    """Detectors run on the ``regex`` module (it has a time limit); on the bundled KB's
+    patterns and on this repository's own code it finds exactly the matches ``re`` does."""
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    texts = [p.read_text(encoding="utf-8") for p in sorted((repo / "kbtool").rglob("*.py"))]
+    patterns = []
+    for xml in sorted((repo / "learnings").glob("*.xml")):
+        for el in etree.parse(str(xml), make_parser()).iter("detector"):
+            if el.get("kind") == "regex":
+                det, _ = compile_detector(el, "e", 0)
+                assert det is not None and det.pattern is not None
+                patterns.append(det.pattern)
+                texts += [text for ex in det.examples for _, text in ex.files]
+    assert len(patterns) >= 8
+    compared = found = 0
+    for engine in patterns:
+        plain = re.compile(engine.pattern, engine.flags & (re.I | re.M | re.S | re.X))
+        for text in texts:
+            ours = [m.span() for m in engine.finditer(text)]
+            assert ours == [m.span() for m in plain.finditer(text)], engine.pattern
+            compared += 1
+            found += len(ours)
+    assert compared > 1000 and found >= 8  # each bad example has a match at least

@@ -207,3 +207,35 @@ def test_folders_deeper_than_the_limit_are_not_entered(tmp_path: Path) -> None:
     found = [t.rel for t in iter_targets([tmp_path], skipped=skipped)]
     assert found == ["d/" * (MAX_DEPTH - 1) + "within.py"]
     assert skipped["too-deep"] == 1
+
+
+def test_a_detector_that_backtracks_ends_the_scan_in_failure_not_a_hang(tmp_path: Path) -> None:
+    """A pull request's entry with ``x.*x.*x.*x.*x.*y`` (past the static check) and a file
+    of one line of 3,000 ``x``: the scan hung. Now the search stops at its limit, KB514 is
+    reported at the file, and the scan fails (exit 1), so a file made to outlast the limit
+    cannot pass unchecked. A child process with a deadline."""
+    import subprocess
+    import sys
+
+    kb = tmp_path / "kb"
+    (kb / "learnings").mkdir(parents=True)
+    slow = KB_XML.replace(
+        "</detectors>",
+        '<detector kind="regex"><pattern>x.*x.*x.*x.*x.*y</pattern>'
+        '<example kind="bad">x x x x x y</example><example kind="good">z</example>'
+        "</detector></detectors>",
+        1,
+    )
+    (kb / "learnings" / "test.xml").write_text(slow, encoding="utf-8")
+    (kb / "code").mkdir()
+    (kb / "code" / "slow.py").write_text("x" * 3000 + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "kbtool", "--root", str(kb), "scan", "--format", "json", "."],
+        cwd=kb / "code",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    [problem] = json.loads(done.stdout)["problems"]
+    assert (problem["path"], problem["code"], problem["severity"]) == ("slow.py", "KB514", "error")

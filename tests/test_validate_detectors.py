@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kbtool.config import load_config
 from kbtool.validate import validate
 
@@ -122,3 +124,22 @@ def test_bundled_detectors_pass_their_examples() -> None:
     assert len(with_detectors - {"async-context-manager-dependency-injection"}) >= 5
     result = validate(load_config(root=repo), [repo / "learnings"], select=["KB5"], use_cache=False)
     assert [d.format() for d in result.diagnostics] == []
+
+
+def test_a_pattern_that_outlasts_its_limit_on_its_example_is_kb506(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The static check misses ``x.*x.*x.*x.*x.*y``; run on a good example made for it, the
+    pattern stops at its time limit, and validate says so instead of hanging."""
+    from kbtool.scan.detectors import run as runner
+
+    monkeypatch.setattr(runner, "PATTERN_SECONDS", 0.3)
+    slow = f"""\
+        <detector kind="regex">
+          <pattern>x.*x.*x.*x.*x.*y</pattern>
+          <example kind="bad">x x x x x y</example>
+          <example kind="good">{"x" * 3000}</example>
+        </detector>
+"""
+    first = HEAD.count("\n") + 1
+    assert codes_at(tmp_path, slow) == [(first + 3, "KB506")]

@@ -719,6 +719,17 @@ def run_detectors(
                 f"{bad.message}; python-ast detectors skipped this file",
             )
         )
+    for src, det in outcome.timeouts:
+        result.problems.append(
+            _problem(
+                src.display,
+                1,
+                1,
+                "KB514",
+                f"detector {det.index + 1} of {det.entry_id!r} stopped at its time limit: "
+                "its pattern backtracks on this file, which it has not checked",
+            )
+        )
     occurrences: Counter[tuple[str, int, str, str]] = Counter()
     findings: list[Finding] = []
     for hit in outcome.hits:

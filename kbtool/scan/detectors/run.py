@@ -13,7 +13,8 @@ import gc
 import multiprocessing as mp
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,15 @@ if TYPE_CHECKING:
     from kbtool.scan.detectors.pyast import Module
 
 MAX_HITS_PER_FILE = 1000  # per detector: a runaway pattern cannot flood the output
+#: How long one regex detector may search one file. A pattern from a pull request's entry
+#: can backtrack for hours on text made for it (``x.*x.*x.*x.*x.*y`` on a line of 3,000
+#: ``x``s); the search stops, the file is reported unchecked (KB514 in a scan, KB506 on an
+#: entry's own example), and the hits found before stay.
+PATTERN_SECONDS = 2.0
+#: After this many searches stopped in one process, the limit drops to
+#: :data:`LATE_PATTERN_SECONDS`: a thousand slow detectors cannot add a thousand limits up.
+TIMEOUTS_AT_FULL_LIMIT = 10
+LATE_PATTERN_SECONDS = 0.1
 PY_SUFFIXES = (".py", ".pyi")
 
 
@@ -82,6 +92,8 @@ class RunResult:
     hits: list[DetectorHit] = field(default_factory=list)
     parse_problems: list[ParseProblem] = field(default_factory=list)
     python_files: int = 0
+    #: (file, regex detector) of each search stopped at its time limit
+    timeouts: list[tuple[SourceFile, Detector]] = field(default_factory=list)
 
 
 def module_name(rel: str) -> tuple[str, bool]:
@@ -94,23 +106,38 @@ def module_name(rel: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def _regex_hits(det: Detector, src: SourceFile) -> Iterable[DetectorHit]:
+_stopped = 0  # searches stopped at their limit in this process (see TIMEOUTS_AT_FULL_LIMIT)
+
+
+def _regex_hits(det: Detector, src: SourceFile, result: RunResult) -> None:
+    """Add the detector's hits in ``src`` to ``result``, or as many as it found before its
+    time limit (then ``result.timeouts`` says so)."""
+    global _stopped
     assert det.pattern is not None
+    limit = PATTERN_SECONDS if _stopped < TIMEOUTS_AT_FULL_LIMIT else LATE_PATTERN_SECONDS
+    deadline = time.monotonic() + limit
     count = 0
-    for m in det.pattern.finditer(src.text):
-        if m.end() == m.start() and not m.group(0):
-            continue
-        line, col = src.position(m.start())
-        end_line, end_col = src.position(max(m.end() - 1, m.start()))
-        if det.exclude_pattern is not None:
-            first = src.line_starts[line - 1]
-            last = src.line_starts[end_line] if end_line < len(src.line_starts) else len(src.text)
-            if det.exclude_pattern.search(src.text, first, last):
+    try:
+        for m in det.pattern.finditer(src.text, timeout=limit):
+            if m.end() == m.start() and not m.group(0):
                 continue
-        yield DetectorHit(det, src, line, col, end_line, end_col + 1)
-        count += 1
-        if count >= MAX_HITS_PER_FILE:
-            return
+            line, col = src.position(m.start())
+            end_line, end_col = src.position(max(m.end() - 1, m.start()))
+            if det.exclude_pattern is not None:
+                first = src.line_starts[line - 1]
+                last = (
+                    src.line_starts[end_line] if end_line < len(src.line_starts) else len(src.text)
+                )
+                left = max(deadline - time.monotonic(), 0.001)
+                if det.exclude_pattern.search(src.text, first, last, timeout=left):
+                    continue
+            result.hits.append(DetectorHit(det, src, line, col, end_line, end_col + 1))
+            count += 1
+            if count >= MAX_HITS_PER_FILE:
+                return
+    except TimeoutError:
+        _stopped += 1
+        result.timeouts.append((src, det))
 
 
 def parse_python(src: SourceFile) -> ast.Module | ParseProblem:
@@ -180,7 +207,7 @@ def _run(
     for src in files:
         for det in regex:
             if det.applies_to(src.rel):
-                result.hits.extend(_regex_hits(det, src))
+                _regex_hits(det, src, result)
     if pyast:
         py = [src for src in files if src.rel.endswith(PY_SUFFIXES)]
         jobs = default_jobs(len(py)) if jobs is None else max(1, min(jobs, len(py) or 1))

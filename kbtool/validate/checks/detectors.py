@@ -36,6 +36,14 @@ def detector_examples(ctx: FileContext) -> None:
                 continue
             for ex in det.examples:
                 result = run_example(det, ex.files)
+                if result.timeouts:
+                    ctx.report(
+                        ex.element,
+                        "KB506",
+                        f"detector {index + 1} of {entry_id!r} stopped at its time limit on "
+                        f"its {ex.kind} example: its pattern backtracks",
+                    )
+                    continue
                 for bad in result.parse_problems:
                     ctx.report(
                         ex.xml_line(bad.file.rel, bad.line),
