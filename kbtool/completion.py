@@ -30,13 +30,11 @@ def entry_ids(prefix: str, root: str | Path | None = None) -> list[str]:
     start with ``prefix``; empty when there is no KB or no index yet."""
     from kbtool.config import load_config
     from kbtool.errors import KbError
-    from kbtool.search.index import index_path, trusted_reader
+    from kbtool.search.index import trusted_reader
 
     try:
         config = load_config(root=Path(root)) if root else load_config()
     except KbError:
-        return []
-    if not index_path(config).is_file():
         return []
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     try:

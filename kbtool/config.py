@@ -109,24 +109,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not UTF-8 text: {exc.reason}") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    from kbtool.simpletoml import loads
+    from kbtool.simpletoml import load
 
-    simple = loads(text)  # a two-line kbtool.toml needs no tomllib (a start-up's cost)
-    if simple is not None:
-        return simple
-    import tomllib
-
-    from kbtool.simpletoml import too_costly
-
-    problem = too_costly(text)
-    if problem:
-        raise ConfigError(f"{path}: {problem}")
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    except RecursionError:
-        raise ConfigError(f"{path}: nested too deeply to read") from None
+        return load(text)  # a two-line kbtool.toml needs no tomllib (a start-up's cost)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _table_at(folder: Path) -> tuple[dict[str, Any], Path | None] | None:

@@ -1,4 +1,6 @@
-"""The simple TOML most ``kbtool.toml`` files are, read without importing :mod:`tomllib`.
+"""kbtool's one TOML reader: :func:`load`. The simple TOML most ``kbtool.toml`` files are is
+read without importing :mod:`tomllib`; the rest goes to ``tomllib`` once :func:`too_costly`
+has let it through.
 
 ``tomllib`` (with ``typing``, ``string`` and ``datetime``) costs about half of a
 ``python -c pass`` on every command's start-up, for a file that is usually two lines.
@@ -14,6 +16,10 @@ a basic string without escapes, a literal string, a decimal integer of at most 1
 """
 
 from __future__ import annotations
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 _BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _DIGITS = frozenset("0123456789")
@@ -120,3 +126,22 @@ def too_costly(text: str) -> str:
         if line.count(".") > MAX_DOTS_A_LINE:
             return f"line {number} has more than {MAX_DOTS_A_LINE} dots: a key so long is not read"
     return ""
+
+
+def load(text: str) -> dict[str, Any]:
+    """Any TOML document as ``tomllib`` reads it; ValueError says what is wrong with one
+    that is not TOML, too costly to read, or nested too deeply."""
+    simple = loads(text)
+    if simple is not None:
+        return simple
+    problem = too_costly(text)
+    if problem:
+        raise ValueError(problem)
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None

@@ -124,13 +124,13 @@ def test_kind_of_refuses_unknown_file_names(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("uv.lock", b"[[package]\nname = ", "not valid TOML"),
+        ("uv.lock", b"[[package]\nname = ", "invalid TOML"),
         ("poetry.lock", b"package = 3\n", "is not an array of tables"),
         ("pylock.toml", b"\xff\xfe\x00garbage", "not UTF-8"),
         ("Pipfile.lock", b"[1, 2]", "the top is not an object"),
         ("Pipfile.lock", b"{" * 100_000, "nested too deeply|not valid JSON"),
         ("Pipfile.lock", b'{"default": []}', "is not an object"),
-        ("uv.lock", b"a = " + b"[" * 100_000, "nested too deeply|not valid TOML"),
+        ("uv.lock", b"a = " + b"[" * 100_000, "nested too deeply"),
         ("uv.lock", b"a" + b".b" * 100_000 + b" = 1", "more than 400 dots"),
     ],
 )
@@ -184,7 +184,7 @@ def test_cli_hostile_file_exit_3_without_a_traceback(kb: Path, tmp_path: Path) -
     (tmp_path / "uv.lock").write_bytes(b"[[package]\n")
     result = cli("--root", str(kb), "applies", "--from", str(tmp_path / "uv.lock"))
     assert result.code == 3
-    assert "not valid TOML" in result.err and "Traceback" not in result.err
+    assert "invalid TOML" in result.err and "Traceback" not in result.err
 
 
 @pytest.mark.parametrize(

@@ -495,3 +495,17 @@ def test_the_engine_finds_what_re_finds() -> None:
             compared += 1
             found += len(ours)
     assert compared > 1000 and found >= 8  # each bad example has a match at least
+
+
+def test_many_stops_in_a_minute_shorten_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thousand slow detectors cannot add a thousand limits up; a minute of calm later (a
+    long-lived ``kbtool mcp``) searches have the full limit again."""
+    from collections import deque
+
+    from kbtool.scan.detectors import run as runner
+
+    monkeypatch.setattr(runner, "_stops", deque(maxlen=runner.TIMEOUTS_AT_FULL_LIMIT))
+    assert runner.pattern_limit(100.0) == runner.PATTERN_SECONDS
+    runner._stops.extend([100.0 + i for i in range(runner.TIMEOUTS_AT_FULL_LIMIT)])
+    assert runner.pattern_limit(110.0) == runner.LATE_PATTERN_SECONDS
+    assert runner.pattern_limit(100.0 + runner.STOP_WINDOW + 1) == runner.PATTERN_SECONDS

@@ -186,9 +186,11 @@ def test_a_costly_exclude_is_a_usage_error(project: Path) -> None:
     try:
         os.chdir(project / "code")
         code, _, err = scan("--exclude", "*a*a*a*b", root=project)
+        named = scan("--exclude", "*a*a*a*b", "app.py", root=project)  # a file, not a folder
     finally:
         os.chdir(cwd)
     assert code == 2 and "KB513" in err
+    assert named[0] == 2 and "KB513" in named[2]
 
 
 def test_folders_deeper_than_the_limit_are_not_entered(tmp_path: Path) -> None:

@@ -91,20 +91,12 @@ def _read(path: Path) -> str:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    import tomllib
+    from kbtool.simpletoml import load
 
-    from kbtool.simpletoml import too_costly
-
-    text = _read(path)
-    problem = too_costly(text)
-    if problem:
-        raise ConfigError(f"{path}: {problem}")
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: nested too deeply") from None
+        return load(_read(path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _json(path: Path) -> dict[str, Any]:

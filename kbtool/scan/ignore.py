@@ -56,6 +56,18 @@ def compile_patterns(
     return GitIgnoreSpec.from_lines(kept)
 
 
+def compile_excludes(excludes: Sequence[str]) -> GitIgnoreSpec | None:
+    """``--exclude`` globs (None when there are none); one too costly to match is a usage
+    error, not set aside: the person running the scan wrote it."""
+    for glob in excludes:
+        if costly(glob):
+            raise UsageError(
+                f"--exclude {glob!r}: more wildcards than kbtool matches in bounded time "
+                "(see `kbtool explain KB513`)"
+            )
+    return compile_patterns(excludes) if excludes else None
+
+
 def _read_ignore_file(folder: Path, set_aside: list[tuple[Path, int, str]]) -> GitIgnoreSpec | None:
     path = folder / ".gitignore"
     try:
@@ -78,13 +90,7 @@ class IgnoreRules:
         self.gitignore = gitignore
         #: (.gitignore file, line number, pattern) of each pattern set aside as too costly
         self.set_aside: list[tuple[Path, int, str]] = []
-        costly_excludes = [line for line in excludes if costly(line)]
-        if costly_excludes:
-            raise UsageError(
-                f"--exclude {costly_excludes[0]!r}: more wildcards than kbtool matches in "
-                "bounded time (see `kbtool explain KB513`)"
-            )
-        self.exclude = compile_patterns(excludes) if excludes else None
+        self.exclude = compile_excludes(excludes)
         # (folder relative to the scanned root, as a '/'-ended prefix or "", its rules);
         # the folders above the root get a negative depth: their prefix is the path from
         # them down to the root.

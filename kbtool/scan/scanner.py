@@ -292,10 +292,10 @@ def iter_targets(
     out only by ``excludes``. Folders deeper than :data:`MAX_DEPTH` are not entered
     (``too-deep``); a ``.gitignore`` pattern too costly to match is set aside and reported in
     ``problems`` (KB513)."""
-    from kbtool.scan.ignore import IgnoreRules, compile_patterns
+    from kbtool.scan.ignore import IgnoreRules, compile_excludes
 
     skipped = skipped if skipped is not None else Counter()
-    named_exclude = compile_patterns(excludes) if excludes else None
+    named_exclude = compile_excludes(excludes)
     skip_real = {p.resolve() for p in skip}
     seen: set[Path] = set()
     for arg in paths:
@@ -340,7 +340,10 @@ def iter_targets(
                     seen.add(real)
                     yield Target(path, path.relative_to(absolute).as_posix(), root_real)
             if problems is not None:
-                problems.extend(_costly_pattern(*aside) for aside in rules.set_aside)
+                for aside in rules.set_aside:  # a .gitignore above two scanned folders: once
+                    problem = _costly_pattern(*aside)
+                    if problem not in problems:
+                        problems.append(problem)
         else:
             base = Path.cwd()
             parent = absolute.parent.resolve()

@@ -235,8 +235,8 @@ class Index:
 WRITE, IMMUTABLE, READ = "", "?mode=ro&immutable=1", "?mode=ro"
 
 
-def _connect(path: Path, *, readonly: bool = False, mode: str | None = None) -> sqlite3.Connection:
-    uri = path.as_uri() + (mode if mode is not None else IMMUTABLE if readonly else WRITE)
+def _connect(path: Path, mode: str = WRITE) -> sqlite3.Connection:
+    uri = path.as_uri() + mode
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     # A view or trigger of a file from elsewhere may call no function with side effects.
     conn.execute("PRAGMA trusted_schema = OFF")
@@ -259,7 +259,7 @@ def _foreign_schema(conn: sqlite3.Connection) -> str:
 
 
 def _problem(
-    path: Path, owner: str | None = None, *, readonly: bool = False, mode: str | None = None
+    path: Path, owner: str | None = None, mode: str = WRITE
 ) -> tuple[sqlite3.Connection | None, str]:
     """Open the index and say what is wrong with it, if anything ("" when usable).
 
@@ -271,7 +271,7 @@ def _problem(
     if unsafe:
         return None, unsafe
     try:
-        conn = _connect(path, readonly=readonly, mode=mode)
+        conn = _connect(path, mode)
     except sqlite3.Error as exc:
         return None, f"unreadable ({exc})"
     try:
@@ -307,7 +307,10 @@ def trusted_reader(config: Config) -> sqlite3.Connection | None:
     it but those checks. For readers that never build (shell completion, notices)."""
     from kbtool.search.indexplace import owner_token
 
-    conn, problem = _problem(index_path(config), owner_token(config), mode=READ)
+    path = index_path(config)
+    if not path.is_file():
+        return None
+    conn, problem = _problem(path, owner_token(config), READ)
     if problem and conn is not None:
         conn.close()
     return None if problem else conn
@@ -468,7 +471,7 @@ def _open_readonly(
     path = place.folder / INDEX_NAME
     lock = _Lock(place.folder / LOCK_NAME, writable=False)
     lock.shared()
-    conn, problem = _problem(path, owner, readonly=True)
+    conn, problem = _problem(path, owner, IMMUTABLE)
     if conn is not None and not problem and not rebuild:
         try:
             stale = not _unchanged(conn, config) and _stale(conn, config)

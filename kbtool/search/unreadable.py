@@ -31,10 +31,8 @@ MAX_SCAN_BYTES = 16 * 1024 * 1024  # per file: the KB's own cap applies first
 def unreadable_files(config: Config) -> list[tuple[str, str]]:
     """(path relative to the root, first problem) of each file the index could not read;
     empty when there is no usable index (nothing to say, never an error)."""
-    from kbtool.search.index import index_path, trusted_reader
+    from kbtool.search.index import trusted_reader
 
-    if not index_path(config).is_file():
-        return []
     try:
         conn = trusted_reader(config)  # a committed index.db is not read: it may be hostile
         if conn is None:

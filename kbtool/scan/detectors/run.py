@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -31,10 +32,12 @@ MAX_HITS_PER_FILE = 1000  # per detector: a runaway pattern cannot flood the out
 #: ``x``s); the search stops, the file is reported unchecked (KB514 in a scan, KB506 on an
 #: entry's own example), and the hits found before stay.
 PATTERN_SECONDS = 2.0
-#: After this many searches stopped in one process, the limit drops to
-#: :data:`LATE_PATTERN_SECONDS`: a thousand slow detectors cannot add a thousand limits up.
+#: Once this many searches have stopped within :data:`STOP_WINDOW` seconds, the limit is
+#: :data:`LATE_PATTERN_SECONDS`: a thousand slow detectors cannot add a thousand limits up,
+#: and a long-lived process (``kbtool mcp``) is back to the full limit a minute later.
 TIMEOUTS_AT_FULL_LIMIT = 10
 LATE_PATTERN_SECONDS = 0.1
+STOP_WINDOW = 60.0
 PY_SUFFIXES = (".py", ".pyi")
 
 
@@ -106,16 +109,23 @@ def module_name(rel: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-_stopped = 0  # searches stopped at their limit in this process (see TIMEOUTS_AT_FULL_LIMIT)
+#: When the last searches stopped at their limit (see TIMEOUTS_AT_FULL_LIMIT)
+_stops: deque[float] = deque(maxlen=TIMEOUTS_AT_FULL_LIMIT)
+
+
+def pattern_limit(now: float) -> float:
+    """Seconds a regex search may take now (see :data:`TIMEOUTS_AT_FULL_LIMIT`)."""
+    crowded = len(_stops) == _stops.maxlen and now - _stops[0] < STOP_WINDOW
+    return LATE_PATTERN_SECONDS if crowded else PATTERN_SECONDS
 
 
 def _regex_hits(det: Detector, src: SourceFile, result: RunResult) -> None:
     """Add the detector's hits in ``src`` to ``result``, or as many as it found before its
     time limit (then ``result.timeouts`` says so)."""
-    global _stopped
     assert det.pattern is not None
-    limit = PATTERN_SECONDS if _stopped < TIMEOUTS_AT_FULL_LIMIT else LATE_PATTERN_SECONDS
-    deadline = time.monotonic() + limit
+    now = time.monotonic()
+    limit = pattern_limit(now)
+    deadline = now + limit
     count = 0
     try:
         for m in det.pattern.finditer(src.text, timeout=limit):
@@ -136,7 +146,7 @@ def _regex_hits(det: Detector, src: SourceFile, result: RunResult) -> None:
             if count >= MAX_HITS_PER_FILE:
                 return
     except TimeoutError:
-        _stopped += 1
+        _stops.append(time.monotonic())
         result.timeouts.append((src, det))
 
 
