@@ -509,3 +509,17 @@ def test_many_stops_in_a_minute_shorten_the_limit(monkeypatch: pytest.MonkeyPatc
     runner._stops.extend([100.0 + i for i in range(runner.TIMEOUTS_AT_FULL_LIMIT)])
     assert runner.pattern_limit(110.0) == runner.LATE_PATTERN_SECONDS
     assert runner.pattern_limit(100.0 + runner.STOP_WINDOW + 1) == runner.PATTERN_SECONDS
+
+
+def test_names_spelled_in_other_unicode_forms_are_not_skipped() -> None:
+    """Python reads ``Ｄepends`` (fullwidth D) as ``Depends``. A file that spells every
+    ``Depends`` so passed the rule's quick word test and was never checked."""
+    det = rule(FLAGSHIP)
+    source = DEPS + (
+        "import fastapi\n"
+        "\uff24epends = fastapi.\uff24epends\n"
+        "async def route(db=\uff24epends(get_request_scoped_db_session)):\n"
+        "    return db\n"
+    )
+    assert "Depends" not in source.replace("asynccontextmanager", "")
+    assert hits(det, app__main=source) != []

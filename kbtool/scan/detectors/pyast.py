@@ -476,6 +476,12 @@ def run_rules(
     With the module's source ``text``, rules whose tokens it lacks are not run at all.
     """
     found: list[list[ast.AST]] = [[] for _ in rules]
+    if text is not None and not text.isascii():
+        # Python reads identifiers NFKC-normalised (PEP 3131): ``Ｄepends`` is ``Depends``,
+        # and a file that spells its names so must not slip past the tokens
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", text)
     by_callee: dict[str, list[int]] = {}
     by_method: dict[str, list[int]] = {}
     for i, rule in enumerate(rules):
