@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,82 @@ def test_a_detector_that_backtracks_ends_the_scan_in_failure_not_a_hang(tmp_path
     assert done.returncode == 1, done.stderr
     [problem] = json.loads(done.stdout)["problems"]
     assert (problem["path"], problem["code"], problem["severity"]) == ("slow.py", "KB514", "error")
+
+
+# ------------------------------------------------------------------ what git tracks
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=k@b", "-c", "user.name=k", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _repository(tmp_path: Path, *init: str) -> Path:
+    """A repository whose .gitignore names a committed file and a folder holding one."""
+    kb = tmp_path / "kb"
+    (kb / "learnings").mkdir(parents=True)
+    (kb / "learnings" / "test.xml").write_text(KB_XML, encoding="utf-8")
+    code = kb / "code"
+    for rel in ("app/hidden.py", "app/ok.py", "build/kept.py"):
+        (code / rel).parent.mkdir(parents=True, exist_ok=True)
+        (code / rel).write_text("print(1)\n")
+    _git(kb, "init", "-q", *init)
+    _git(kb, "add", "learnings", "code/app/hidden.py", "code/app/ok.py")
+    _git(kb, "add", "-f", "code/build/kept.py")
+    _git(kb, "commit", "-q", "-m", "code")
+    # the pull request: hide a committed file, and add files git does not track
+    (code / ".gitignore").write_text("app/hidden.py\nbuild/\napp/new.py\n")
+    (code / "build" / "untracked.py").write_text("print(2)\n")
+    (code / "app" / "new.py").write_text("print(2)\n")
+    return kb
+
+
+@needs_git
+@pytest.mark.parametrize("version", ["2", "3", "4"])
+def test_a_gitignore_cannot_hide_a_file_git_tracks(tmp_path: Path, version: str) -> None:
+    """git applies .gitignore to untracked files only; a pull request that names a
+    committed file in a .gitignore hid it from every detector. Every index version git
+    writes (3: an intent-to-add entry sets the extended flags; 4: compressed paths)."""
+    kb = _repository(tmp_path)
+    if version == "3":
+        (kb / "code" / "app" / "later.py").write_text("print(3)\n")
+        _git(kb, "add", "-N", "code/app/later.py")
+    _git(kb, "update-index", "--index-version", version)
+    found = scanned(kb)
+    expected = ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]
+    if version == "3":
+        expected.insert(1, "app/later.py:1:1")
+    assert found == expected  # app/new.py and build/untracked.py: ignored, as before
+
+
+@needs_git
+def test_a_sha256_repository_is_read_too(tmp_path: Path) -> None:
+    kb = _repository(tmp_path, "--object-format=sha256")
+    assert scanned(kb) == ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]
+
+
+@needs_git
+def test_a_damaged_index_falls_back_to_the_gitignore_files(tmp_path: Path) -> None:
+    """Every cut of a real index parses to None or to some of its paths, never an error."""
+    from kbtool.scan.gitindex import parse
+
+    kb = _repository(tmp_path)
+    data = (kb / ".git" / "index").read_bytes()
+    whole = parse(data)
+    assert whole is not None and "code/app/hidden.py" in whole
+    for cut in range(len(data)):
+        part = parse(data[:cut])
+        assert part is None or part <= whole
+    flipped = bytearray(data)
+    for at in range(0, len(data), 7):
+        flipped[at] ^= 0xFF
+        got = parse(bytes(flipped))
+        assert got is None or isinstance(got, frozenset)
+    (kb / ".git" / "index").write_bytes(b"DIRC\0\0\0\x09garbage")  # unknown version
+    assert scanned(kb) == ["app/ok.py:1:1"]  # .gitignore alone, as before

@@ -9,7 +9,9 @@ folder of its ``.gitignore``), ``docs/**/gen``. How the files combine, as git do
   pattern wins (so ``!keep.log`` after ``*.log`` keeps it);
 - an ignored folder is not entered, so nothing below it can be re-included;
 - the ``.gitignore`` files of the folders above the scanned one count too, up to the
-  repository's root (the folder holding ``.git``).
+  repository's root (the folder holding ``.git``);
+- they leave out only what git does not track: a committed file stays in, whatever a
+  ``.gitignore`` (a pull request's, say) names (:mod:`kbtool.scan.gitindex`).
 
 Not supported (a subset, stated): ``.git/info/exclude``, the global ``core.excludesFile``,
 and ``.gitignore`` files over :data:`MAX_IGNORE_BYTES` (read as empty).
@@ -35,6 +37,8 @@ from kbtool.scan.detectors.globs import costly
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
+
+    from kbtool.scan.gitindex import Tracked
 
 MAX_IGNORE_BYTES = 256 * 1024
 
@@ -96,19 +100,28 @@ class IgnoreRules:
         # them down to the root.
         self._specs: dict[str, GitIgnoreSpec | None] = {}
         self._above: list[tuple[str, GitIgnoreSpec]] = []
+        #: what git tracks, and the scanned root's path inside the repository ("" or "a/b/")
+        self._tracked: Tracked | None = None
+        self._inside = ""
         if gitignore:
             self._above = self._ancestor_specs(root)
 
     def _ancestor_specs(self, root: Path) -> list[tuple[str, GitIgnoreSpec]]:
-        """The .gitignore files of the folders above ``root``, up to its repository root."""
+        """The .gitignore files of the folders above ``root``, up to its repository root
+        (whose tracked files are read too: :mod:`kbtool.scan.gitindex`)."""
+        from kbtool.scan.gitindex import tracked
+
         found: list[tuple[str, GitIgnoreSpec]] = []
         if (root / ".git").exists():
+            self._tracked = tracked(root)
             return found
         for parent in root.parents:
             spec = _read_ignore_file(parent, self.set_aside)
+            inside = root.relative_to(parent).as_posix() + "/"
             if spec is not None:
-                found.append((root.relative_to(parent).as_posix() + "/", spec))
+                found.append((inside, spec))
             if (parent / ".git").exists():
+                self._tracked, self._inside = tracked(parent), inside
                 return found
         return []  # not in a git repository: only the scanned tree's own files count
 
@@ -120,11 +133,15 @@ class IgnoreRules:
 
     def ignored(self, rel: str, *, is_dir: bool = False) -> bool:
         """Whether ``rel`` (POSIX, relative to the scanned root) is left out. Its folders
-        must have been asked about first (a walk does that): ignored folders are pruned."""
+        must have been asked about first (a walk does that): ignored folders are pruned.
+        As in git, ``.gitignore`` files leave out only what git does not track (a folder
+        holding a tracked file is entered); ``excludes`` leave out anything."""
         probe = rel + "/" if is_dir else rel
         if self.exclude is not None and self.exclude.match_file(probe):
             return True
         if not self.gitignore:
+            return False
+        if self._tracked is not None and self._tracked.holds(self._inside + rel, is_dir=is_dir):
             return False
         parts = rel.split("/")
         # deepest .gitignore first: the first one with a matching pattern decides

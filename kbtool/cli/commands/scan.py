@@ -11,8 +11,8 @@ from kbtool.errors import UsageError
 DOC = """Run the knowledge base's detectors over code: path:line:col: <entry-id> message.
 
 Exit 1 on findings. Suppress one inline with '# kbtool: ignore[<entry-id>] reason'.
-Under a folder, files its .gitignore files name are left out (nested files, negation,
-folder-only and anchored patterns, as git does)."""
+Under a folder, files its .gitignore files name are left out unless git tracks them
+(nested files, negation, folder-only and anchored patterns, as git does)."""
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
