@@ -249,8 +249,22 @@ def test_skips_binary_huge_outside_links_and_reports_unparsable(kb: Path, tmp_pa
     assert code == 1
     found = sorted((Path(f["path"]).name, f["line"]) for f in data["findings"])
     assert found == [("broken.py", 1), ("latin1.py", 3), ("ok.py", 1)]
-    assert [(Path(p["path"]).name, p["code"]) for p in data["problems"]] == [("broken.py", "KB510")]
+    assert [(Path(p["path"]).name, p["code"]) for p in data["problems"]] == [
+        ("broken.py", "KB510"),
+        ("huge.py", "KB515"),  # a detector looks at *.py: padding must not hide a file
+    ]
     assert data["summary"]["files_skipped"] == {"binary": 1, "link-outside": 1, "too-large": 1}
+
+
+def test_a_large_file_no_detector_looks_at_is_only_counted(kb: Path, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ok.py").write_text("x = 1\n")
+    (src / "data.csv").write_text("a,b\n" * 100_000)  # the KB's detectors look at *.py only
+    code, out, _ = scan("-f", "json", "--max-file-size", "100000", str(src), root=kb)
+    data = json.loads(out)
+    assert code == 0 and data["problems"] == []
+    assert data["summary"]["files_skipped"] == {"too-large": 1}
 
 
 def test_missing_path_is_a_usage_error(kb: Path, tmp_path: Path) -> None:

@@ -644,7 +644,9 @@ def scan(
         entries = {k: v for k, v in entries.items() if k in entry_ids}
     result = ScanResult(problems=list(problems), entries=entries, detectors=len(dets))
     skip = [config.learnings_dir, config.reports_dir, config.cache_dir]
-    files = read_targets(result, paths, skip, max_bytes, excludes=excludes, gitignore=gitignore)
+    files = read_targets(
+        result, paths, skip, max_bytes, excludes=excludes, gitignore=gitignore, dets=dets
+    )
     finder = ModuleFinder([f.abs_path for f in files], paths, max_bytes)
     findings = run_detectors(result, files, dets, finder, jobs)
     suppress(result, files, dets, findings)
@@ -670,9 +672,11 @@ def read_targets(
     *,
     excludes: Sequence[str],
     gitignore: bool,
+    dets: Sequence[Any] = (),
 ) -> list[_Target]:
     """Stage 1: the text files to scan (binary, too large and unreadable ones are counted in
-    ``result.skipped``)."""
+    ``result.skipped``). A file too large to read that one of ``dets`` looks at is also a
+    problem (KB515, an error): padding a file past the limit must not hide it."""
     from kbtool.scan.detectors.run import SourceFile
 
     files: list[_Target] = []
@@ -688,6 +692,13 @@ def read_targets(
         data = read_source(target.abs_path, target.root, max_bytes)
         if isinstance(data, str):
             result.skipped[data] += 1
+            if data == "too-large" and any(d.applies_to(target.rel) for d in dets):
+                message = (
+                    f"not scanned: over the {max_bytes:,}-byte limit, and detectors look at "
+                    "files like it (raise --max-file-size, or --exclude it)"
+                )
+                display = _printable(display_path(target.abs_path))
+                result.problems.append(_problem(display, 1, 1, "KB515", message))
             continue
         text = decode_source(data, target.rel)
         if text is None:

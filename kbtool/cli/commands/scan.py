@@ -49,7 +49,7 @@ OPTS = (
     Opt(
         "max_file_size",
         ("--max-file-size",),
-        "Skip files larger than this (bytes).",
+        "Skip files larger than this (bytes); one a detector looks at is a KB515 error.",
         kind=int,
         default=1024 * 1024,
         metavar="BYTES",
