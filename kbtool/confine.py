@@ -18,6 +18,12 @@ import os
 import stat
 from pathlib import Path
 
+#: The deepest folder any walk enters, counted from where it starts (the learnings folder,
+#: a scanned folder). No project nests so deep; a committed tree 1,500 levels deep cost
+#: every command 14 s and ended it in a RecursionError. Deeper folders are reported (KB107
+#: in a KB, ``too-deep`` in a scan), never read.
+MAX_FOLDER_DEPTH = 100
+
 #: Open flags for every read of a repository file: never through a link at the path's end,
 #: never blocking on a FIFO.
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)

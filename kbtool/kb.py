@@ -56,11 +56,22 @@ def _is_link_inside(path: Path, config: Config) -> bool:
 
 
 def _walk(folder: Path, config: Config) -> Iterator[Path | Diagnostic]:
-    from kbtool.confine import leaves
+    from kbtool.confine import MAX_FOLDER_DEPTH, leaves
 
     skip = {config.cache_dir, config.reports_dir}
+    top = len(folder.parts)
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         here = Path(dirpath)
+        if len(here.parts) - top >= MAX_FOLDER_DEPTH and dirnames:
+            yield Diagnostic(
+                display_path(here),
+                0,
+                0,
+                "KB107",
+                f"not read: its folders are more than {MAX_FOLDER_DEPTH} levels below "
+                f"{display_path(folder)}",
+            )
+            dirnames[:] = []
         for name in sorted(dirnames):  # never walked; one that leads out is said so
             if (here / name).is_symlink() and leaves(here / name, config.root):
                 yield Diagnostic(

@@ -383,3 +383,29 @@ def test_named_path_outside_the_root(kb: Path) -> None:
     ):
         found = list(iter_xml_paths([target], config))
         assert [d.code for d in found if isinstance(d, Diagnostic)] == ["KB104"]
+
+
+def test_folders_too_deep_are_reported_not_read(tmp_path: Path) -> None:
+    """A committed learnings tree 1,500 levels deep cost every command 14 s and ended it in a
+    RecursionError. Walks stop at MAX_FOLDER_DEPTH: validate says where (KB107), and the
+    index's walk lists the same files validate reads."""
+    from kbtool.config import load_config
+    from kbtool.confine import MAX_FOLDER_DEPTH
+    from kbtool.kb import iter_xml_paths
+    from kbtool.search.stamps import listed
+
+    (tmp_path / "kbtool.toml").write_text("")
+    learnings = tmp_path / "learnings"
+    shallow = learnings.joinpath(*["d"] * 50)
+    deep = learnings.joinpath(*["d"] * (MAX_FOLDER_DEPTH + 5))
+    deep.mkdir(parents=True)
+    (shallow / "within.xml").write_text("<specification/>")
+    (deep / "below.xml").write_text("<specification/>")
+    config = load_config(root=tmp_path)
+    found = list(iter_xml_paths([], config))
+    files = [p.name for p in found if isinstance(p, Path)]
+    problems = [d for d in found if not isinstance(d, Path)]
+    assert files == ["within.xml"]
+    assert [d.code for d in problems] == ["KB107"]
+    assert problems[0].path.endswith("/d" * MAX_FOLDER_DEPTH)
+    assert [name for _, _, names in listed(config) for name in names] == ["within.xml"]

@@ -196,7 +196,8 @@ def test_a_costly_exclude_is_a_usage_error(project: Path) -> None:
 
 
 def test_folders_deeper_than_the_limit_are_not_entered(tmp_path: Path) -> None:
-    from kbtool.scan.scanner import MAX_DEPTH, iter_targets
+    from kbtool.confine import MAX_FOLDER_DEPTH as MAX_DEPTH
+    from kbtool.scan.scanner import iter_targets
 
     deep = tmp_path
     for _ in range(MAX_DEPTH + 5):

@@ -86,6 +86,7 @@ def test_examples_cover_every_kb1_to_kb3_code() -> None:
     # schema error with no better code, which the current XSD cannot produce.
     elsewhere = {"KB100", "KB104", "KB106", "KB209"}
     elsewhere |= {"KB325"}  # kbtool migrate's finding (tests/test_migrate_shapes.py)
+    elsewhere |= {"KB107"}  # a tree 100 folders deep (tests/test_safexml.py, built at run time)
     mine = {c for c in codes.all_codes() if c.startswith(MY_RANGES)}
     assert mine - elsewhere <= seen, sorted(mine - elsewhere - seen)
 

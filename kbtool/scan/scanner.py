@@ -44,9 +44,6 @@ from kbtool.xmlnodes import line_of
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 BINARY_SNIFF = 8192
-#: Folders below this many levels are not entered (``too-deep``): no project nests so deep,
-#: and a hostile tree 2,000 folders deep costs each file's ignore rules the square of it.
-MAX_DEPTH = 100
 SKIP_DIRS = frozenset(KB_SKIP_DIRS) | {
     ".hg",
     ".svn",
@@ -289,9 +286,10 @@ def iter_targets(
 
     Under a folder, files and folders its ``.gitignore`` files or ``excludes`` (gitignore
     globs) name are left out (:mod:`kbtool.scan.ignore`); a file named on its own is left
-    out only by ``excludes``. Folders deeper than :data:`MAX_DEPTH` are not entered
+    out only by ``excludes``. Folders deeper than ``MAX_FOLDER_DEPTH`` are not entered
     (``too-deep``); a ``.gitignore`` pattern too costly to match is set aside and reported in
     ``problems`` (KB513)."""
+    from kbtool.confine import MAX_FOLDER_DEPTH
     from kbtool.scan.ignore import IgnoreRules, compile_excludes
 
     skipped = skipped if skipped is not None else Counter()
@@ -310,7 +308,7 @@ def iter_targets(
                 here = Path(dirpath)
                 at = here.relative_to(absolute).as_posix()
                 prefix = "" if at == "." else at + "/"
-                if prefix.count("/") >= MAX_DEPTH:
+                if prefix.count("/") >= MAX_FOLDER_DEPTH:
                     skipped["too-deep"] += len(dirnames)
                     dirnames[:] = []
                 dirnames[:] = sorted(

@@ -27,6 +27,7 @@ import time
 from array import array
 
 from kbtool.config import SKIP_DIRS
+from kbtool.confine import MAX_FOLDER_DEPTH
 from kbtool.records import NamedTuple
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
@@ -95,7 +96,7 @@ def listed(config: Config, folders: list[tuple[str, os.stat_result]] | None = No
     out: list[Listed] = []
     failed: list[str] = []
 
-    def visit(folder: str) -> None:
+    def visit(folder: str, depth: int = 0) -> None:
         try:
             if folders is not None:
                 folders.append((relative(folder, root), os.lstat(folder)))
@@ -107,10 +108,12 @@ def listed(config: Config, folders: list[tuple[str, os.stat_result]] | None = No
             return
         if names:
             out.append((relative(folder, root) + "/", folder, names))
+        if depth >= MAX_FOLDER_DEPTH:
+            return  # not read by any command (KB107 in validate)
         for name in subdirs:
             path = f"{folder}/{name}"
             if os.path.realpath(path) not in skip:
-                visit(path)
+                visit(path, depth + 1)
 
     visit(top)
     if failed and folders is not None:
