@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from kbtool.config import Config
-from kbtool.diagnostics import Diagnostic, Severity, display_path
+from kbtool.diagnostics import Diagnostic, Severity, display_path, sanitize
 from kbtool.errors import UsageError
 from kbtool.kb import SKIP_DIRS as KB_SKIP_DIRS
 from kbtool.xmlnodes import line_of
@@ -356,8 +356,6 @@ def iter_targets(
 
 
 def _costly_pattern(ignore_file: Path, number: int, line: str) -> Diagnostic:
-    from kbtool.textsafe import display_path, sanitize
-
     message = (
         f"ignore pattern {sanitize(line.strip())!r} set aside: it has more wildcards than "
         "can be matched in bounded time, so the files it names are scanned"
@@ -688,6 +686,7 @@ def read_targets(
     )
     for target in targets:
         data = read_source(target.abs_path, target.root, max_bytes)
+        display = _printable(display_path(target.abs_path))
         if isinstance(data, str):
             result.skipped[data] += 1
             if data == "too-large" and any(d.applies_to(target.rel) for d in dets):
@@ -695,14 +694,13 @@ def read_targets(
                     f"not scanned: over the {max_bytes:,}-byte limit, and detectors look at "
                     "files like it (raise --max-file-size, or --exclude it)"
                 )
-                display = _printable(display_path(target.abs_path))
                 result.problems.append(_problem(display, 1, 1, "KB515", message))
             continue
         text = decode_source(data, target.rel)
         if text is None:
             result.skipped["binary"] += 1
             continue
-        src = SourceFile(target.rel, _printable(display_path(target.abs_path)), text)
+        src = SourceFile(target.rel, display, text)
         files.append(_Target(src, target.abs_path))
     result.files_scanned = len(files)
     return files
