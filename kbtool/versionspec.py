@@ -136,6 +136,7 @@ def _plain_satisfiable(spec: str) -> bool:
     high: tuple[tuple[int, ...], bool] | None = None
     pins: set[tuple[int, ...]] = set()
     excluded: set[tuple[int, ...]] = set()
+    floor = True  # no lower bound given: the pre-releases of 0 (0.dev0) are members too
     for op, text in parts:
         v = _release(text, width)
         if op == "~=":  # >= v, == v's prefix.*
@@ -144,12 +145,14 @@ def _plain_satisfiable(spec: str) -> bool:
             bound = tuple(prefix) + (0,) * (width - len(prefix))
             low = max(low, (v, True), key=lambda b: (b[0], not b[1]))
             high = bound_min(high, (bound, False))
+            floor = False
         elif op == "==":
             pins.add(v)
         elif op == "!=":
             excluded.add(v)
         elif op in (">=", ">"):
             low = max(low, (v, op == ">="), key=lambda b: (b[0], not b[1]))
+            floor = False
         else:
             high = bound_min(high, (v, op == "<="))
 
@@ -160,6 +163,8 @@ def _plain_satisfiable(spec: str) -> bool:
 
     if pins:
         return len(pins) == 1 and inside(next(iter(pins)))
+    if floor and high == (low[0], True):
+        return True  # "<=0,!=0": 0.dev0 is below 0 and is not 0
     if high is None or low[0] < high[0]:
         return True
     return low[0] == high[0] and low[1] and high[1] and low[0] not in excluded

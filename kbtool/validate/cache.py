@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import marshal
 import os
@@ -52,6 +53,24 @@ def _code_stamp() -> str:
     return ";".join(sorted(stamps))
 
 
+def _library_stamp() -> str:
+    """The versions of the libraries a file's results come from: libxml2 and lxml (parsing,
+    the schema) and ``regex`` (whether a detector's pattern compiles, KB506). ``regex`` is
+    found, not imported: most runs never compile a pattern."""
+    from lxml import etree
+
+    parts = [repr(etree.LXML_VERSION), repr(etree.LIBXML_VERSION)]
+    spec = importlib.util.find_spec("regex")
+    if spec is not None and spec.origin:
+        try:
+            info = Path(spec.origin).stat()
+        except OSError:
+            pass
+        else:
+            parts.append(f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}")
+    return ";".join(parts)
+
+
 def cache_key(config: Config) -> tuple[bytes, str] | None:
     """(secret, key): the key covers everything a file's results depend on besides its
     bytes and path."""
@@ -70,6 +89,7 @@ def cache_key(config: Config) -> tuple[bytes, str] | None:
         __version__,
         sys.version,
         registry.signature(),
+        _library_stamp(),
         settings,
         str(config.max_file_bytes),
     ):
