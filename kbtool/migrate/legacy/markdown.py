@@ -32,6 +32,9 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 _FENCES = {"---": "yaml", "+++": "toml"}
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_\n]{1,120}?)(?:\*\*|__)\s*:?\s*$")
 _WORD = re.compile(r"\w+")
+_HEADING = re.compile(
+    r"^\s{0,3}(?:#{1,6}\s+(?P<text>.+?)\s*#*\s*|(?:\*\*|__)(?P<bold>[^*_]+)(?:\*\*|__)\s*:?\s*)$"
+)
 _LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[^\]]*\]\([^)]*\)\s*$")
 
 
@@ -158,24 +161,35 @@ def _learning_words(learning: Learning) -> Counter[str]:
     return _words(" ".join(parts))
 
 
-def _unmapped_lines(lines: list[str], have: Counter[str]) -> list[str]:
-    """The lines of the source whose words the entry does not hold (in order)."""
+def _unmapped_lines(lines: list[str], have: Counter[str]) -> list[int]:
+    """The numbers (0-based) of the source lines whose words the entry does not hold."""
     left = Counter(have)
     missing = []
-    for line in lines:
+    for number, line in enumerate(lines):
         need = _words(line)
         if all(left[w] >= n for w, n in need.items()):
             left -= need
         else:
-            missing.append(line)
+            missing.append(number)
     return missing
+
+
+def _heading_text(lines: list[str], number: int) -> str:
+    """The text of line ``number`` when it is a heading (ATX, setext or a bold line)."""
+    match = _HEADING.match(lines[number])
+    if match:
+        return (match.group("text") or match.group("bold") or "").strip()
+    below = lines[number + 1] if number + 1 < len(lines) else ""
+    if lines[number].strip() and re.match(r"^\s{0,3}(=+|-+)\s*$", below):
+        return lines[number].strip()
+    return ""
 
 
 def read_markdown(text: str, label: str, out_dir: Path) -> MarkdownRecord:
     """One Markdown file's text (decoded) → its entry (id, category and date not yet
     settled: the caller does that for every record of the run alike)."""
     from kbtool.config import Config
-    from kbtool.reports.importer import _section_element, import_report
+    from kbtool.reports.importer import _DATE_KEYS, _section_element, import_report
     from kbtool.reports.parser import parse_report
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -222,9 +236,11 @@ def read_markdown(text: str, label: str, out_dir: Path) -> MarkdownRecord:
     date, written = meta.date, ""
     if date is None:
         candidates = [str(front[k]) for k in ("date", "created") if k in front]
-        candidates += [
-            m.split(":", 1)[1] for m in meta.lines if m.lower().lstrip("*_ >").startswith("da")
-        ]
+        for line in meta.lines:
+            for part in line.split(" | "):
+                key, _, value = part.partition(":")
+                if key.strip("*_> ").lower() in _DATE_KEYS:
+                    candidates.append(value.strip("*_ "))
         date, written = _date_of(candidates)
         if date is not None:
             originals.append(("date", written.strip()))
@@ -238,7 +254,15 @@ def read_markdown(text: str, label: str, out_dir: Path) -> MarkdownRecord:
     learning = learning.model_copy(
         update={"extras": extras, "date": date, "tags": list(dict.fromkeys(tags))}
     )
-    missing = _unmapped_lines(lines, _learning_words(learning))
+    # a heading that named a field is kept as written in the provenance, like a legacy
+    # XML element's name; any other line no field took is kept in the extras
+    missing = []
+    for number in _unmapped_lines(lines, _learning_words(learning)):
+        heading = _heading_text(lines, number)
+        if heading:
+            originals.append(("heading", heading))
+        else:
+            missing.append(lines[number])
     if missing:
         kept = _section_element("(not mapped)", "\n".join(missing), after="end")
         learning = learning.model_copy(update={"extras": [*learning.extras, kept]})
