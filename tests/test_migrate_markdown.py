@@ -175,3 +175,21 @@ def test_severities_written_with_a_space_or_in_german(written: str, level: str) 
     from kbtool.reports.importer import normalize_severity
 
     assert normalize_severity(written) == level
+
+
+def test_markdown_beside_legacy_xml_stays_reports(tmp_path: Path) -> None:
+    """Beside legacy XML, Markdown files are fix reports, notes and READMEs (a real folder
+    held thousands): none becomes an entry unless imported with ``--reports``."""
+    src = tmp_path / "legacy"
+    src.mkdir()
+    (src / "pool.xml").write_text(
+        "<learning><title>Pool exhausted</title><date>2024-03-03</date>"
+        "<problem>Requests hung.</problem><solution>Close sessions.</solution></learning>",
+        "utf-8",
+    )
+    shutil.copy(CORPUS / "kafka-lag.md", src / "kafka-lag.md")
+    shutil.copy(CORPUS / "ops" / "nested-lists.md", src / "notes.md")
+    result = plan(MigrateOptions(sources=[src], out=tmp_path / "out"))
+    assert result.report.records == 1
+    status = {f.path: f.status for f in result.report.files}
+    assert status == {"pool.xml": "migrated"}

@@ -162,9 +162,12 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
         elif target.is_dir():
             every = walk_files(target, "")
             files = [p for p in every if p.name.lower().endswith(".xml")]
-            if options.in_place or not from_out:  # Markdown learnings are legacy too
-                files += [p for p in every if is_markdown(p)]
-                others = [p for p in every if p not in files]
+            if not files and (options.in_place or not from_out):
+                # A folder of Markdown learnings. Beside legacy XML, Markdown files are the
+                # records' fix reports: link targets, imported with --reports (a real folder
+                # held thousands, most of them neither learnings nor reports).
+                files = [p for p in every if is_markdown(p)]
+                others = [p for p in every if not is_markdown(p)]
             files.sort()
         else:
             files = [target]

@@ -12,8 +12,8 @@ from kbtool.errors import UsageError
 DOC = """Migrate legacy learnings into canonical category files, losing no text.
 
 Each XML file is repaired lexically (every change recorded), parsed strictly, its records
-found and mapped; each Markdown file (*.md) is one learning, its sections mapped by their
-headings; unmapped material is kept as extras. Other files are listed, not read. Exit 0
+found and mapped; in a folder without XML each Markdown file (*.md) is one learning, its
+sections mapped by their headings; unmapped material is kept as extras. Exit 0
 done, 1 some files could not be read, 2 usage error, 3 configuration error or a file
 changed during the run."""
 
