@@ -170,16 +170,47 @@ SEVERITY_WORDS: dict[str, frozenset[str]] = {
             "sev-1",
             "s0",
             "s1",
+            "critique",
+            "kritisch",
         ]
     ),
     "high": frozenset(
-        ["high", "major", "important", "severe", "serious", "p1", "sev2", "sev-2", "s2"]
+        [
+            "high",
+            "major",
+            "important",
+            "severe",
+            "serious",
+            "p1",
+            "sev2",
+            "sev-2",
+            "s2",
+            "hoch",
+            "haute",
+            "elevee",
+            "alta",
+        ]
     ),
     "medium": frozenset(
         ["medium", "med", "moderate", "normal", "mid", "p2", "sev3", "sev-3", "s3"]
     ),
     "low": frozenset(
-        ["low", "minor", "trivial", "cosmetic", "lowest", "p3", "p4", "sev4", "sev-4", "s4"]
+        [
+            "low",
+            "minor",
+            "trivial",
+            "cosmetic",
+            "lowest",
+            "p3",
+            "p4",
+            "sev4",
+            "sev-4",
+            "s4",
+            "niedrig",
+            "faible",
+            "basse",
+            "baja",
+        ]
     ),
 }
 #: Entry statuses (``model.Status``), the default first.

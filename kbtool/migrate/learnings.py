@@ -31,8 +31,9 @@ from kbtool.kb import SKIP_DIRS, category_filename, category_part_filename, is_c
 from kbtool.migrate.legacy.decode import DecodeError, decode
 from kbtool.migrate.legacy.fields import Draft, RawRef, map_record
 from kbtool.migrate.legacy.layouts import find_records, xpath_of
+from kbtool.migrate.legacy.markdown import is_markdown, read_markdown
 from kbtool.migrate.legacy.repair import RepairNote, repair
-from kbtool.migrate.legacy.resolve import LinkIndex, resolve
+from kbtool.migrate.legacy.resolve import LinkIndex, markdown_target, resolve
 from kbtool.migrate.legacy.text import clean, slug
 from kbtool.migrate.legacy.vocabulary import field_of_name, normalise
 from kbtool.migrate.report import FileReport, MigrationReport
@@ -99,6 +100,7 @@ class _Source:
     data: bytes = b""
     stamp: Stamp | None = None
     canonical_meta: Metadata | None = None
+    markdown: bool = False  # a Markdown learning (kbtool.migrate.legacy.markdown)
 
 
 @dataclass
@@ -112,6 +114,7 @@ class _Entry:
     defaults: dict[str, tuple[object, str]] = field(default_factory=dict)
     id: str = ""
     category: str = ""
+    wanted_id: str | None = None  # a Markdown learning's own id (its front matter's)
 
 
 # ---------------------------------------------------------------- finding the files
@@ -153,12 +156,25 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
         root = read_root(target, kb_root)  # never through a link that leaves the KB root
         base = target if target.is_dir() else target.parent
         prefix = f"{base.name}/" if len(options.sources) > 1 and not from_out else ""
+        others: list[Path] = []
         if kb_root is not None and leaves(target, kb_root):
             files = [target]  # not listed: reading it reports the link (KB104)
+        elif target.is_dir():
+            every = walk_files(target, "")
+            files = [p for p in every if p.name.lower().endswith(".xml")]
+            if not files and (options.in_place or not from_out):
+                # A folder of Markdown learnings. Beside legacy XML, Markdown files are the
+                # records' fix reports: link targets, imported with --reports (a real folder
+                # held thousands, most of them neither learnings nor reports).
+                files = [p for p in every if is_markdown(p)]
+                others = [p for p in every if not is_markdown(p)]
+            files.sort()
         else:
-            files = walk_files(target, ".xml") if target.is_dir() else [target]
+            files = [target]
         if target.is_dir() and files != [target]:
             markdown += walk_files(target, ".md")
+        for path in others:
+            sources.append(_skipped(path, base, prefix))
         for path in files:
             real = path.resolve()
             if real in seen:
@@ -168,7 +184,16 @@ def _sources(options: MigrateOptions, out_dir: Path) -> tuple[list[_Source], lis
             seen.add(real)
             report = FileReport(path=_label(path, base, prefix))
             sources.append(_Source(path, root, report.path, report, from_out))
+            sources[-1].markdown = is_markdown(path) and not (from_out and not options.in_place)
     return sources, markdown
+
+
+def _skipped(path: Path, base: Path, prefix: str) -> _Source:
+    """A file of a source folder that is neither XML nor Markdown (a ``.txt``, an image):
+    listed in the report, never read."""
+    report = FileReport(path=_label(path, base, prefix), status="skipped")
+    report.notes.append("neither XML nor Markdown: not read")
+    return _Source(path, path.parent, report.path, report, merge=False)
 
 
 def _label_bases(options: MigrateOptions) -> list[tuple[Path, str]]:
@@ -206,6 +231,8 @@ def _schema() -> etree.XMLSchema:
 def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
     """Read one file into entries; its report says what happened."""
     report = source.report
+    if report.status == "skipped":
+        return []
     data = read_capped(source.path, source.root, options.max_file_bytes)
     if isinstance(data, Diagnostic):
         report.status = "failed"
@@ -227,6 +254,8 @@ def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
     report.encoding = decoded.encoding + ("+bom" if decoded.bom else "")
     report.notes.extend(decoded.notes)
     text = decoded.text
+    if source.markdown:
+        return _read_markdown(source, text, decoded.notes, options)
     root, findings = parse_bytes(text.encode("utf-8"), report.path)
     if root is None and findings and findings[0].code == "KB101":
         fixed = repair(text)
@@ -253,6 +282,57 @@ def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
         return []
     report.status = "repaired" if report.repairs else "migrated"
     return _entries(source, root, layout.records, layout.metadata, decoded.notes)
+
+
+def _read_markdown(
+    source: _Source, text: str, decode_notes: list[str], options: MigrateOptions
+) -> list[_Entry]:
+    """One Markdown learning: an entry, or a catalogue (a list of links), or nothing."""
+    report = source.report
+    report.layout = "markdown"
+    out_dir = Path(os.path.abspath(options.out or source.root))  # noqa: PTH100 - not followed
+    try:
+        found = read_markdown(text, report.path, out_dir)
+    except Exception as error:  # one file's failure is a finding, not the end of the run
+        report.status = "failed"
+        report.findings.append(
+            Diagnostic(
+                report.path,
+                1,
+                1,
+                "KB325",
+                f"Markdown learning could not be migrated: {type(error).__name__}: {error}",
+            )
+        )
+        return []
+    if found.kind == "catalogue":
+        report.status = "catalogue"
+        report.catalogue = _check_catalogue(source, found.links)
+        return []
+    if found.learning is None:
+        report.status = "empty"
+        return []
+    report.status = "migrated"
+    report.records = 1
+    notes = [n for n in decode_notes if "--encoding" in n] + found.notes
+    category = found.category or options.default_category
+    if not found.category:
+        notes.append(f"no category in the source: filed under {options.default_category!r}")
+    originals = list(found.originals)
+    if found.learning.date is None:
+        originals.append(("date", UNKNOWN_DATE))
+    learning = found.learning.model_copy(
+        update={
+            "category": category,
+            "provenance": Provenance(
+                source=source.label,
+                originals=[Original(field=f, value=v) for f, v in originals],
+                repairs=[Repair(text=n) for n in notes],
+            ),
+        }
+    )
+    entry = _Entry(source, "", 1, learning=learning, category=category, wanted_id=found.id)
+    return [entry]
 
 
 def _sha(data: bytes) -> str:
@@ -313,7 +393,7 @@ def _check_catalogue(source: _Source, paths: list[tuple[str, int]]) -> dict[str,
 
 
 def _unlisted(catalogue: _Source, reals: dict[int, Path]) -> int:
-    """How many XML files read in this run, under the catalogue's folder, it does not list."""
+    """How many legacy files read in this run, under the catalogue's folder, it does not list."""
     assert catalogue.report.catalogue is not None
     listed = set(catalogue.report.catalogue.pop("listed"))
     folder = catalogue.path.parent.resolve()
@@ -492,7 +572,12 @@ def _skip_migrated(entries: list[_Entry]) -> list[_Entry]:
     """Drop source records already in the output (same provenance: source file and XPath)."""
 
     def in_output(entry: _Entry) -> bool:
-        return entry.learning is not None and entry.source.from_out and entry.source.merge
+        return (
+            entry.learning is not None
+            and entry.source.from_out
+            and entry.source.merge
+            and not entry.source.markdown
+        )
 
     present = {_identity(e) for e in entries if in_output(e)}
     kept = []
@@ -559,7 +644,7 @@ def _shorten(text: str, limit: int = 120) -> str:
 def _assign_ids(entries: list[_Entry], taken: set[str], report: MigrationReport) -> None:
     """Keep valid, unique ids (first come, first kept); mint the others deterministically."""
     for entry in entries:
-        wanted = entry.learning.id if entry.learning else (entry.draft.id if entry.draft else None)
+        wanted = _wanted_id(entry)
         if wanted and ID_RE.match(wanted) and wanted not in taken:
             entry.id = wanted
             taken.add(wanted)
@@ -578,9 +663,7 @@ def _assign_ids(entries: list[_Entry], taken: set[str], report: MigrationReport)
             n += 1
         entry.id = candidate
         taken.add(candidate)
-        original = (
-            entry.learning.id if entry.learning else (entry.draft.id if entry.draft else None)
-        )
+        original = _wanted_id(entry)
         if entry.learning is not None:
             prov = entry.learning.provenance or Provenance(
                 source=entry.source.label, xpath=entry.xpath
@@ -597,6 +680,13 @@ def _assign_ids(entries: list[_Entry], taken: set[str], report: MigrationReport)
                 "id": candidate,
             }
         )
+
+
+def _wanted_id(entry: _Entry) -> str | None:
+    """The id a record asks for: its own, or a Markdown learning's front matter ``id``."""
+    if entry.source.markdown:
+        return entry.wanted_id
+    return entry.learning.id if entry.learning else (entry.draft.id if entry.draft else None)
 
 
 def _dedupe(
@@ -757,17 +847,6 @@ def plan(options: MigrateOptions) -> Plan:
     entries: list[_Entry] = []
     for source in sources:
         entries.extend(_read(source, options))
-    reals = {id(s): s.path.resolve() for s in sources}
-    for source in sources:
-        if source.report.catalogue is not None:
-            source.report.catalogue["unlisted"] = _unlisted(source, reals)
-    entries = _skip_migrated(entries)
-    for entry in entries:
-        if entry.draft is not None:
-            _settle_fields(entry, options.default_category)
-            report.fields.update(entry.draft.mapped)
-            report.kept_concepts.update(entry.draft.kept_concepts)
-    _assign_ids(entries, set(), report)
     kb_root = (options.kb_root or real_out).resolve()
     if not _inside(real_out, kb_root):
         kb_root = real_out
@@ -781,6 +860,19 @@ def plan(options: MigrateOptions) -> Plan:
         markdown += walk_files(options.reports_dir, ".md")
     for path in sorted({p.resolve() for p in markdown}):
         index.add_markdown(path)
+    entries = _skip_migrated(_without_linked_reports(entries, index, real_out))
+    reals = {
+        id(s): s.path.resolve() for s in sources if s.report.status not in ("skipped", "report")
+    }
+    for source in sources:
+        if source.report.catalogue is not None:
+            source.report.catalogue["unlisted"] = _unlisted(source, reals)
+    for entry in entries:
+        if entry.draft is not None:
+            _settle_fields(entry, options.default_category)
+            report.fields.update(entry.draft.mapped)
+            report.kept_concepts.update(entry.draft.kept_concepts)
+    _assign_ids(entries, set(), report)
     originals: Counter[str] = Counter(e.draft.id for e in entries if e.draft and e.draft.id)
     bases = _label_bases(options)
     for entry in entries:
@@ -793,6 +885,13 @@ def plan(options: MigrateOptions) -> Plan:
         index.xml_by_name.setdefault(real.name, []).append(real)
     learnings: list[tuple[_Entry, Learning]] = []
     for entry in entries:
+        if entry.source.markdown and entry.learning is not None:
+            learnings.append((entry, entry.learning))
+            report.records += 1
+            report.text_typed += _typed_length(entry.learning)
+            report.text_extras += sum(len(x) for x in entry.learning.extras)
+            report.extras_kept += len(entry.learning.extras)
+            continue
         if entry.learning is not None:
             if entry.source.merge:
                 learnings.append((entry, entry.learning))
@@ -817,7 +916,11 @@ def plan(options: MigrateOptions) -> Plan:
         written = {o.path.resolve() for o in outputs}
         for source in sources:
             real = source.path.resolve()
-            if source.report.status in ("migrated", "repaired") and source.stamp:
+            if (
+                source.report.status in ("migrated", "repaired")
+                and source.stamp
+                and not source.markdown  # a Markdown file may be a link target: it stays
+            ):
                 absorbed.add(real)
                 if real not in written and not source.path.is_symlink():
                     removals.append((source.path, source.stamp))
@@ -851,6 +954,35 @@ def plan(options: MigrateOptions) -> Plan:
         {"path": o.path.name, "entries": o.entries, "changed": o.changed} for o in outputs
     ]
     return Plan(out_dir, outputs, removals, report, options.in_place)
+
+
+def _without_linked_reports(entries: list[_Entry], index: LinkIndex, out_dir: Path) -> list[_Entry]:
+    """The entries without those of Markdown files a legacy XML record links to, or an
+    entry of the output already does: such a file is that record's fix report (its
+    ``<fix-report href>``), not a learning of its own."""
+    linked: set[Path] = set()
+    for entry in entries:
+        if entry.draft is not None:
+            for ref in entry.draft.references:
+                found = markdown_target(ref, entry.source.path, index)
+                if found is not None:
+                    linked.add(found)
+        elif entry.learning is not None and not entry.source.markdown:
+            for done in entry.learning.references:
+                if done.kind == "fix-report":
+                    linked.add((out_dir / done.target).resolve())
+    kept = []
+    for entry in entries:
+        source = entry.source
+        if source.markdown and source.path.resolve() in linked:
+            source.report.status = "report"
+            source.report.records = 0
+            source.report.notes.append(
+                "the fix report a migrated record links to: left as it is, not an entry"
+            )
+            continue
+        kept.append(entry)
+    return kept
 
 
 def _origin(entry: _Entry, bases: list[tuple[Path, str]]) -> Path | None:

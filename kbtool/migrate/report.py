@@ -15,7 +15,8 @@ from kbtool.migrate.legacy.repair import RepairNote
 
 # File statuses: migrated, repaired (migrated after repairs), canonical (already a valid
 # category file), catalogue, empty (no record), left (in the output folder, not ours to
-# rewrite), failed (unreadable or still not well-formed after repair).
+# rewrite), skipped (neither XML nor Markdown), report (a Markdown fix report an XML record
+# links to), failed (unreadable or still not well-formed after repair).
 PROBLEM_STATUSES = frozenset({"failed"})
 
 

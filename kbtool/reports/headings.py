@@ -49,9 +49,37 @@ def entry_title(report_title: str) -> str:
 
 
 def normalize_heading(plain: str) -> str:
-    """``"2. Root Cause Analysis – Five Whys 🔍"`` → ``"root cause analysis five whys"``."""
-    text = NUMBERING.sub("", plain)
-    return " ".join(_WORDS.findall(text.lower()))
+    """``"2. Root Cause Analysis – Five Whys 🔍"`` → ``"root cause analysis five whys"``;
+    accents folded (``"Problème"`` → ``"probleme"``, ``"Lösung"`` → ``"losung"``)."""
+    import unicodedata
+
+    text = NUMBERING.sub("", re.sub(r"^[\W_]+", "", plain))  # emoji, bold marks
+    text = "".join(
+        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
+    )
+    return " ".join(_WORDS.findall(text))
+
+
+# Headings of teams that write in French, German or Spanish, and plain-English phrasings.
+_CAUSE_WORDS = {"cause", "causes", "ursache", "ursachen", "causa", "causas"}
+_SOLUTION_WORDS = {"losung", "loesung", "behebung", "correctif", "solucion", "arreglo"}
+_PROBLEM_WORDS = {"probleme", "problema", "fehler", "incident", "fehlerbild"}
+_PREVENTION_WORDS = {"lessons", "lecons", "massnahmen", "vorbeugung", "prevencion"}
+_PHRASES = {
+    "what happened": "description",
+    "what went wrong": "description",
+    "summary": "description",
+    "why": "root_causes",
+    "what caused it": "root_causes",
+    "what we did": "solution",
+    "what we changed": "solution",
+    "how we fixed it": "solution",
+    "how we checked": "verification",
+    "how we tested": "verification",
+    "how to verify": "verification",
+    "follow up": "prevention",
+    "next time": "prevention",
+}
 
 
 def field_of_heading(plain: str) -> str | None:
@@ -60,9 +88,11 @@ def field_of_heading(plain: str) -> str | None:
     words = set(h.split())
     if not h:
         return None
+    if h in _PHRASES:
+        return _PHRASES[h]
     if why_label(plain) is not None or "whys" in words or "why" in words:
         return "whys"
-    if "root cause" in h or "root causes" in h:
+    if "root cause" in h or "root causes" in h or (words & _CAUSE_WORDS and len(words) <= 3):
         return "root_causes"
     if "files" in words or h in ("file changes", "changed files"):
         return "files"
@@ -80,6 +110,7 @@ def field_of_heading(plain: str) -> str | None:
         or "lessons learned" in h
         or "best practices" in h
         or "recommendations" in words
+        or (words & _PREVENTION_WORDS and len(words) <= 3)
     ):
         return "prevention"
     if words & {
@@ -113,6 +144,7 @@ def field_of_heading(plain: str) -> str | None:
         "workaround",
         "changes",
         "change",
+        *_SOLUTION_WORDS,
     }:
         return "solution"
     if h.split()[0] in ("fixed", "corrected", "updated", "new") and words & {
@@ -124,7 +156,7 @@ def field_of_heading(plain: str) -> str | None:
         "setup",
     }:
         return "solution"
-    if words & {"problem", "bug"} or h in (
+    if words & {"problem", "bug", *_PROBLEM_WORDS} or h in (
         "issue",
         "the issue",
         "issue summary",

@@ -92,16 +92,31 @@ class ImportFailed(KbError):
 # ------------------------------------------------------------------ preamble
 
 _META = re.compile(
-    r"^\s*(?:\*\*|__)?\s*(date|created|severity|priority|status|author|"
+    r"^\s*(?:\*\*|__)?\s*(date|created|reported|when|datum|fecha|severity|priority|"
+    r"priorität|priorite|priorité|gravité|gravite|schweregrad|status|author|"
     r"category|tags|impact level)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$",
     re.IGNORECASE,
+)
+_DATE_KEYS = frozenset(["date", "created", "reported", "when", "datum", "fecha"])
+_SEVERITY_KEYS = frozenset(
+    [
+        "severity",
+        "priority",
+        "impact level",
+        "priorität",
+        "priorite",
+        "priorité",
+        "gravité",
+        "gravite",
+        "schweregrad",
+    ]
 )
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
 def normalize_severity(value: str) -> Severity | None:
     """``CRITICAL``, ``P0_CRITICAL``, ``Mission critical``, ``P1`` … → a Severity."""
-    text = value.lower()
+    text = re.sub(r"\b(sev|p|s)[\s_]+(\d)\b", r"\1\2", value.lower())  # "Sev 2" → "sev2"
     for level in fields.SEVERITIES:
         words = sorted(fields.SEVERITY_WORDS[level])
         if any(re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text) for w in words):
@@ -128,26 +143,43 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
         lines = para_md(block).split("\n")
         kept = []
         for line in lines:
+            parts = line.split(" | ")  # "Status: resolved | Severity: Sev 2 | Date: …"
+            if len(parts) > 1 and all(_META.match(p) for p in parts):
+                meta.lines.append(line.strip())
+                for part in parts:
+                    _meta_value(meta, _META.match(part))
+                continue
             match = _META.match(line)
             if match is None:
                 kept.append(line)
                 continue
-            key, value = match.group(1).lower(), match.group(2).strip("*_ ")
             meta.lines.append(line.strip())
-            if key in ("date", "created"):
-                iso = _ISO_DATE.search(value)
-                if iso:
-                    with contextlib.suppress(ValueError):
-                        meta.date = meta.date or dt.date.fromisoformat(iso.group(1))
-            elif key in ("severity", "priority", "impact level"):
-                meta.severity = meta.severity or normalize_severity(value)
-            elif key == "tags":
-                meta.tags = [t for t in re.split(r"[,\s]+", value.replace("`", "")) if t]
-            elif key == "category":
-                meta.category = value
+            _meta_value(meta, match)
         if any(line.strip() for line in kept):
             rest.append(block)
-    fm = report.front_matter
+    _front_matter_meta(meta, report.front_matter)
+    return meta, rest
+
+
+def _meta_value(meta: Meta, match: re.Match[str] | None) -> None:
+    """Type one ``Key: value`` line of the text under the title."""
+    if match is None:
+        return
+    key, value = match.group(1).lower(), match.group(2).strip("*_ ")
+    if key in _DATE_KEYS:
+        iso = _ISO_DATE.search(value)
+        if iso:
+            with contextlib.suppress(ValueError):
+                meta.date = meta.date or dt.date.fromisoformat(iso.group(1))
+    elif key in _SEVERITY_KEYS:
+        meta.severity = meta.severity or normalize_severity(value)
+    elif key == "tags":
+        meta.tags = [t for t in re.split(r"[,\s]+", value.replace("`", "")) if t]
+    elif key == "category":
+        meta.category = value
+
+
+def _front_matter_meta(meta: Meta, fm: dict[str, Any]) -> None:
     if "date" in fm and meta.date is None:
         value = fm["date"]
         if isinstance(value, dt.date):
@@ -162,7 +194,6 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
         meta.tags = [str(t) for t in fm["tags"] if str(t).strip()]
     if isinstance(fm.get("category"), str):
         meta.category = meta.category or fm["category"]
-    return meta, rest
 
 
 # ------------------------------------------------------------------ the result
@@ -310,7 +341,7 @@ def _read_whys(state: _Reading, sec: Section, key: str) -> None:
         state.description_parts.extend(found.notes)
         state.mapped.append(Mapped("description", 1, f"text around the whys of {_where(sec)}"))
         found.notes = []
-    if key == "root_causes" and not found.whys and not found.causes:
+    if not found.whys and not found.causes:  # "## Why" over prose: the cause, in its words
         items, notes = section_items(sec, state.report)
         found.causes.extend(items)
         found.notes = notes

@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
     expected = json.loads(expected_path.read_text("utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "legacy"
-        shutil.copytree(corpus, src)
+        shutil.copytree(corpus, src, symlinks=True)
         result = score(src, Path(tmp) / "out", expected)
     worst = sorted(result.missing.items(), key=lambda kv: -kv[1])[:10]
     print(f"corpus: {corpus} ({result.records_expected} expected records)")

@@ -11,15 +11,17 @@ from kbtool.errors import UsageError
 
 DOC = """Migrate legacy learnings into canonical category files, losing no text.
 
-Each file is repaired lexically (every change recorded), parsed strictly, its records
-found and mapped; unmapped material is kept as extras. Exit 0 done, 1 some files could
-not be read, 2 usage error, 3 configuration error or a file changed during the run."""
+Each XML file is repaired lexically (every change recorded), parsed strictly, its records
+found and mapped; in a folder without XML each Markdown file (*.md) is one learning, its
+sections mapped by their headings; unmapped material is kept as extras. Exit 0
+done, 1 some files could not be read, 2 usage error, 3 configuration error or a file
+changed during the run."""
 
 OPTS = (
     Opt(
         "sources",
         (),
-        "Legacy XML files or folders to migrate.",
+        "Legacy XML or Markdown files, or folders of them, to migrate.",
         kind=list,
         default=(),
         metavar="SOURCE",

@@ -125,3 +125,16 @@ def _resolve_path(written: str, source: Path, own_id: str, index: LinkIndex) -> 
     if not index.xml_ids.get(found):
         return Resolution(None, reason=f"{written}: not a migrated file")
     return Resolution(None, reason=f"{written}: a file of {len(index.xml_ids[found])} entries")
+
+
+def markdown_target(ref: RawRef, source: Path, index: LinkIndex) -> Path | None:
+    """The Markdown file a reference of a record read from ``source`` names (resolved, as
+    :func:`resolve` finds it), or None."""
+    written = (ref.href or "").strip() or ref.text.strip()
+    if _URL.search(written):
+        return None
+    path = _PATH.search(written)
+    if path is None or not path.group(1).lower().endswith(".md"):
+        return None
+    found = _locate(index, source, path.group(1))
+    return found if found is not None and found.suffix.lower() == ".md" else None
