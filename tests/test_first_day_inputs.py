@@ -1,0 +1,63 @@
+"""What a new user's first day found: real pytest output, hand-written XML and a first
+kbtool.toml, read the way the tutorial and README use them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers_cli import cli
+
+ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
+<specification schema-version="1">
+  <metadata>
+    <name>Learnings - FastAPI</name>
+    <type>learnings</type>
+    <category>FastAPI</category>
+    <version>1.0</version>
+    <last_updated>2026-12-01</last_updated>
+  </metadata>
+  <learnings>
+    <learning id="session-dependency" severity="high">
+      <title>Depends() given a @contextmanager session</title>
+      <date>2026-12-01</date>
+      <category>FastAPI</category>
+      <description>The route fails.</description>
+      <solution>
+        {steps}
+      </solution>
+    </learning>
+  </learnings>
+</specification>
+"""
+
+
+def _kb(tmp_path: Path, steps: str) -> Path:
+    root = tmp_path / "kb"
+    (root / "learnings").mkdir(parents=True)
+    (root / "kbtool.toml").write_text("")
+    (root / "learnings" / "fastapi.xml").write_text(ENTRY.format(steps=steps))
+    return root
+
+
+# ------------------------------------------------------------------ a step's prose
+
+
+def test_prose_after_code_or_a_comment_in_a_step_is_kept(tmp_path: Path) -> None:
+    """A step is mixed content: prose written after its <code>, or after a comment, is the
+    step's too. It used to vanish from show, plans, fix reports and JSON."""
+    steps = (
+        '<step><!-- from the incident -->Drop the decorator:<code lang="python">'
+        "def get_session():\n    yield s\n</code>\nThen run the tests again.</step>"
+    )
+    root = _kb(tmp_path, steps)
+    assert cli("--root", str(root), "validate").code == 0
+    shown = cli("--root", str(root), "show", "session-dependency", "--format", "json")
+    step = json.loads(shown.out)["solution"][0]
+    assert step["title"] == "Drop the decorator"
+    assert "Then run the tests again." in step["text"]
+    kinds = [(b["kind"], b["text"].split("\n")[0]) for b in step["blocks"]]
+    assert kinds == [("code", "def get_session():"), ("text", "Then run the tests again.")]
+    for argv in (["plan", "session-dependency"], ["render", "fix-report", "session-dependency"]):
+        out = cli("--root", str(root), *argv).out
+        assert out.index("def get_session") < out.index("Then run the tests again."), argv
