@@ -61,3 +61,63 @@ def test_prose_after_code_or_a_comment_in_a_step_is_kept(tmp_path: Path) -> None
     for argv in (["plan", "session-dependency"], ["render", "fix-report", "session-dependency"]):
         out = cli("--root", str(root), *argv).out
         assert out.index("def get_session") < out.index("Then run the tests again."), argv
+
+
+# ------------------------------------------------------------------ pytest's output
+
+PYTEST_OUT = """\
+============================= test session starts ==============================
+collected 1 item
+
+tests/test_items.py F                                                    [100%]
+
+=================================== FAILURES ===================================
+__________________________________ test_list ___________________________________
+
+    def test_list():
+        c = TestClient(app)
+>       assert c.get("/items").json() == []
+
+self = <contextlib._GeneratorContextManager object at 0x7f3a2c1d5e50>
+
+    def __enter__(self):
+        try:
+>           return next(self.gen)
+                   ^^^^^^^^^^^^^^
+E           TypeError: '_GeneratorContextManager' object is not an iterator
+
+/usr/lib/python3.11/contextlib.py:137: TypeError
+=========================== short test summary info ============================
+FAILED tests/test_items.py::test_list - TypeError: '_GeneratorContextManager'...
+============================== 1 failed in 1.42s ===============================
+"""
+FULL = "TypeError: '_GeneratorContextManager' object is not an iterator"
+
+
+def test_new_from_a_pytest_failure_takes_the_whole_error_line(tmp_path: Path) -> None:
+    """Piped, pytest cuts its summary line to 80 columns ("..."); the E line says the error
+    whole. `pytest 2>&1 | kbtool new --from-error -` took the cut one as symptom and title."""
+    root = tmp_path / "kb"
+    assert cli("init", str(root)).code == 0
+    added = cli(
+        "--root",
+        str(root),
+        "new",
+        "--from-error",
+        "-",
+        "-c",
+        "FastAPI",
+        "-s",
+        "high",
+        "--format",
+        "json",
+        stdin=PYTEST_OUT,
+    )
+    assert added.code == 0, added.err
+    entry = json.loads(cli("--root", str(root), "list", "--format", "json").out)[0]
+    assert entry["title"] == FULL
+    shown = json.loads(cli("--root", str(root), "show", entry["id"], "--format", "json").out)
+    assert [s["text"] for s in shown["symptoms"]] == [FULL]
+    matched = cli("--root", str(root), "match", "-", stdin=PYTEST_OUT)
+    assert matched.code == 0 and "exact match" in matched.out
+    assert f"line 19: E           {FULL}" in matched.out
