@@ -121,3 +121,26 @@ def test_new_from_a_pytest_failure_takes_the_whole_error_line(tmp_path: Path) ->
     matched = cli("--root", str(root), "match", "-", stdin=PYTEST_OUT)
     assert matched.code == 0 and "exact match" in matched.out
     assert f"line 19: E           {FULL}" in matched.out
+
+
+def test_a_plan_from_a_log_says_the_error_line_selected_it(tmp_path: Path) -> None:
+    """The tutorial's `kbtool plan --match - < run.log` said "Selected by: `INFO exiting`",
+    the log's last line, not the error that chose the entry."""
+    root = tmp_path / "kb"
+    assert cli("init", str(root)).code == 0
+    cli(
+        "--root",
+        str(root),
+        "new",
+        "--from-error",
+        "-",
+        "-c",
+        "FastAPI",
+        "-s",
+        "high",
+        stdin=PYTEST_OUT,
+    )
+    log = "INFO starting\n" + PYTEST_OUT + "INFO exiting\n"
+    plan = cli("--root", str(root), "plan", "--match", "-", stdin=log)
+    assert plan.code == 0, plan.err
+    assert f"Selected by: `{FULL}`\n" in plan.out
