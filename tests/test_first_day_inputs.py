@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from helpers_cli import cli
 
 ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
@@ -144,3 +145,31 @@ def test_a_plan_from_a_log_says_the_error_line_selected_it(tmp_path: Path) -> No
     plan = cli("--root", str(root), "plan", "--match", "-", stdin=log)
     assert plan.code == 0, plan.err
     assert f"Selected by: `{FULL}`\n" in plan.out
+
+
+# ------------------------------------------------------------------ XML written by hand
+
+
+@pytest.mark.parametrize(
+    ("title", "said"),
+    [
+        ("Pool & timeout", "a bare '&' in text: write &amp;"),
+        ("AT&T timeout", "'&' starts an entity reference that no ';' ends: write a literal '&'"),
+        ("Pool&nbsp;timeout", "'&nbsp;' is not an XML entity: XML has only &amp; &lt;"),
+        ("x < y", "a bare '<' in text: write &lt;"),
+        ("List<int> here", "<int> (line 12) is closed by </title>: make the names agree"),
+        ("<![CDATA[x]>", "a <![CDATA[ section that no ]]> closes"),
+        ("x<!-- a -- b -->", "'--' inside a comment"),
+    ],
+)
+def test_xml_mistakes_are_said_with_what_to_write(tmp_path: Path, title: str, said: str) -> None:
+    """libxml2's "xmlParseEntityRef: no name" tells a newcomer nothing; the finding says
+    what is wrong and what to write."""
+    root = _kb(tmp_path, "<step>Fix it.</step>")
+    path = root / "learnings" / "fastapi.xml"
+    text = path.read_text().replace("Depends() given a @contextmanager session", title)
+    path.write_text(text)
+    checked = cli("--root", str(root), "validate")
+    assert checked.code == 1
+    first = checked.out.splitlines()[0]
+    assert "fastapi.xml:" in first and " KB101 " + said in first, first
