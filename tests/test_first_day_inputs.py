@@ -173,3 +173,42 @@ def test_xml_mistakes_are_said_with_what_to_write(tmp_path: Path, title: str, sa
     assert checked.code == 1
     first = checked.out.splitlines()[0]
     assert "fastapi.xml:" in first and " KB101 " + said in first, first
+
+
+# ------------------------------------------------------------------ a first kbtool.toml
+
+
+@pytest.mark.parametrize(
+    ("toml", "said"),
+    [
+        (
+            'learnigs = "notes"\n',
+            "kbtool.toml: unknown key(s) learnigs (did you mean learnings?); known keys: ",
+        ),
+        ('max-file-bytes = "big"\n', 'kbtool.toml: max-file-bytes = "big": expected a positive'),
+        ("learnings = 5\n", "kbtool.toml: learnings = 5: expected a folder"),
+        ('path-map = "x"\n', 'kbtool.toml: path-map = "x": expected a table of strings'),
+        ("help-uri = 3\n", "kbtool.toml: help-uri = 3: expected a string"),
+        ('cache = ""\n', 'kbtool.toml: cache = "": expected a folder'),
+    ],
+)
+def test_a_kbtool_toml_mistake_names_the_file_key_and_value(
+    tmp_path: Path, toml: str, said: str
+) -> None:
+    """A typo'd key or a wrong type: the error names the file, the key as written there
+    (no "[tool.kbtool]" in a kbtool.toml), the value, and what was expected; exit 3."""
+    root = _kb(tmp_path, "<step>Fix it.</step>")
+    (root / "kbtool.toml").write_text(toml)
+    listed = cli("--root", str(root), "list")
+    assert listed.code == 3
+    assert said in listed.err, listed.err
+    assert "[tool.kbtool]" not in listed.err
+
+
+def test_a_pyproject_mistake_names_its_table(tmp_path: Path) -> None:
+    root = _kb(tmp_path, "<step>Fix it.</step>")
+    (root / "kbtool.toml").unlink()
+    (root / "pyproject.toml").write_text("[tool.kbtool]\nmax-file-bytes = -1\n")
+    listed = cli("--root", str(root), "list")
+    assert listed.code == 3
+    assert "pyproject.toml: [tool.kbtool] max-file-bytes = -1: expected a positive" in listed.err
