@@ -212,3 +212,20 @@ def test_a_pyproject_mistake_names_its_table(tmp_path: Path) -> None:
     listed = cli("--root", str(root), "list")
     assert listed.code == 3
     assert "pyproject.toml: [tool.kbtool] max-file-bytes = -1: expected a positive" in listed.err
+
+
+def test_kb404_says_the_href_to_add(tmp_path: Path) -> None:
+    """`kbtool render fix-report ID -o learnings/reports/x.md` writes a report that cites
+    its entry; KB404 then asked for `<fix-report href="..."/>`: it says the href now."""
+    root = _kb(tmp_path, "<step>Fix it.</step>")
+    report = "learnings/reports/session.md"
+    out = cli(
+        "--root", str(root), "render", "fix-report", "session-dependency", "-o", str(root / report)
+    )
+    assert out.code == 0, out.err
+    checked = cli("--root", str(root), "validate", "--strict")
+    assert checked.code == 1
+    assert (
+        '<fix-report href="reports/session.md"/> to its <references> in learnings/fastapi.xml:11'
+        in checked.out
+    )
