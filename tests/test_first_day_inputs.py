@@ -229,3 +229,18 @@ def test_kb404_says_the_href_to_add(tmp_path: Path) -> None:
         '<fix-report href="reports/session.md"/> to its <references> in learnings/fastapi.xml:11'
         in checked.out
     )
+
+
+def test_stats_of_a_new_kb_says_how_to_add_an_entry(tmp_path: Path) -> None:
+    """Right after `kbtool init`, stats printed five headings with nothing under them."""
+    root = tmp_path / "kb"
+    assert cli("init", str(root)).code == 0
+    stats = cli("--root", str(root), "stats")
+    assert stats.code == 0
+    lines = stats.out.splitlines()
+    assert lines[0].startswith("0 entries in 0 files (as of ")
+    assert lines[1:] == [
+        "",
+        'Add the first: kbtool new "Title" -c Category, '
+        "or: pytest 2>&1 | kbtool new --from-error - -c Category",
+    ]
