@@ -221,6 +221,10 @@ _PLAIN_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"Unescaped '<' not allowed in attributes values"),
         "a '<' in an attribute value: write &lt;",
     ),
+    (
+        re.compile(r"Start tag expected, '<' not found"),
+        "not XML: the file does not begin with a tag (kbtool reads learnings as XML files)",
+    ),
     (re.compile(r"CData section not finished.*", re.S), "a <![CDATA[ section that no ]]> closes"),
     (
         re.compile(r"Double hyphen within comment.*", re.S),

@@ -244,3 +244,11 @@ def test_stats_of_a_new_kb_says_how_to_add_an_entry(tmp_path: Path) -> None:
         'Add the first: kbtool new "Title" -c Category, '
         "or: pytest 2>&1 | kbtool new --from-error - -c Category",
     ]
+
+
+def test_validate_of_a_file_that_is_not_xml_says_so(tmp_path: Path) -> None:
+    root = _kb(tmp_path, "<step>Fix it.</step>")
+    (root / "app.py").write_text("def f():\n    pass\n")
+    checked = cli("--root", str(root), "validate", str(root / "app.py"))
+    assert checked.code == 1
+    assert "app.py:1:1: KB101 not XML: the file does not begin with a tag" in checked.out
