@@ -252,3 +252,33 @@ def test_validate_of_a_file_that_is_not_xml_says_so(tmp_path: Path) -> None:
     checked = cli("--root", str(root), "validate", str(root / "app.py"))
     assert checked.code == 1
     assert "app.py:1:1: KB101 not XML: the file does not begin with a tag" in checked.out
+
+
+def test_the_kbtool_toml_init_writes_says_the_defaults(tmp_path: Path) -> None:
+    """Its comment says "these are the defaults": uncommented, every line must change
+    nothing (templates = "templates" turned a folder on)."""
+    from kbtool.config import load_config
+
+    root = tmp_path / "kb"
+    assert cli("init", str(root)).code == 0
+    toml = root / "kbtool.toml"
+    bare = load_config(root=root)
+    lines = toml.read_text().splitlines()[1:]
+    assert lines and all(line.startswith("# ") for line in lines)
+    toml.write_text("\n".join(line[2:] for line in lines) + "\n")
+    uncommented = load_config(root=root)
+    for name in ("learnings_dir", "reports_dir", "templates_dir", "cache_dir", "max_file_bytes"):
+        assert getattr(uncommented, name) == getattr(bare, name), name
+
+
+def test_import_report_counts_one_code_block_in_the_singular(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    assert cli("init", str(root)).code == 0
+    report = root / "learnings" / "reports" / "r.md"
+    report.write_text(
+        "# Session leak\n\n## Problem\n\nIt fails.\n\n## Solution\n\n"
+        "Use a generator:\n\n```python\ndef f():\n    yield 1\n```\n"
+    )
+    out = cli("--root", str(root), "import-report", str(report), "-c", "FastAPI")
+    assert out.code == 0, out.err
+    assert "; 1 code block\n" in out.out
