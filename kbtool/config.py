@@ -155,21 +155,40 @@ def find_root(start: Path | None = None) -> tuple[Path, dict[str, Any], Path | N
     )
 
 
-def _folder(root: Path, table: dict[str, Any], key: str, default: str) -> Path:
+class _Where:
+    """Names a setting as the user wrote it: ``kbtool.toml: learnings`` or
+    ``pyproject.toml: [tool.kbtool] learnings``, so an error says which file to open."""
+
+    def __init__(self, source: Path | None) -> None:
+        self.prefix = f"{source}: " if source is not None else ""
+        self.table = "[tool.kbtool] " if source is None or source.name != "kbtool.toml" else ""
+
+    def __call__(self, key: str, value: object = None) -> str:
+        shown = f" = {_shown(value)}" if value is not None else ""
+        return f"{self.prefix}{self.table}{key}{shown}"
+
+
+def _shown(value: object) -> str:
+    """A setting's value as TOML writes it (``"big"``, ``5``, ``true``), cut when long."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _folder(root: Path, table: dict[str, Any], key: str, default: str, where: _Where) -> Path:
     value = table.get(key, default)
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"[tool.kbtool] {key} must be a non-empty string")
+        raise ConfigError(f"{where(key, value)}: expected a folder, as a non-empty string")
     path = (root / value).resolve()
     try:
         path.relative_to(root)
     except ValueError as exc:
-        raise ConfigError(
-            f"[tool.kbtool] {key} = {value!r} leaves the knowledge base root"
-        ) from exc
+        raise ConfigError(f"{where(key, value)} leaves the knowledge base root") from exc
     return path
 
 
-def _cache_folder(root: Path, table: dict[str, Any]) -> Path:
+def _cache_folder(root: Path, table: dict[str, Any], where: _Where) -> Path:
     """The cache folder as written (links are not followed here: :mod:`kbtool.cachefs`
     refuses to use a cache folder reached through one)."""
     import os
@@ -178,13 +197,13 @@ def _cache_folder(root: Path, table: dict[str, Any]) -> Path:
 
     value = table.get("cache", ".kbtool")
     if not isinstance(value, str) or not value:
-        raise ConfigError("[tool.kbtool] cache must be a non-empty string")
+        raise ConfigError(f"{where('cache', value)}: expected a folder, as a non-empty string")
     folder = Path(os.path.normpath(root / value))
     if not folder.is_relative_to(root):
-        raise ConfigError(f"[tool.kbtool] cache = {value!r} leaves the knowledge base root")
+        raise ConfigError(f"{where('cache', value)} leaves the knowledge base root")
     if folder == root or vcs_component(root, folder) is not None:
         raise ConfigError(
-            f"[tool.kbtool] cache = {table.get('cache')!r}: the cache folder must be a folder "
+            f"{where('cache', value)}: the cache folder must be a folder "
             "of its own, not the root or a version-control folder (.git, .hg, .svn)"
         )
     return folder
@@ -212,36 +231,55 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
         table, source = found if found is not None else ({}, None)
     else:
         root, table, source = find_root(start)
+    where = _Where(source)
     unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
-        where = source or root
         raise ConfigError(
-            f"{where}: unknown [tool.kbtool] key(s) {', '.join(unknown)}; "
+            f"{where.prefix or f'{root}: '}unknown {where.table}key(s) "
+            f"{', '.join(_with_guess(key) for key in unknown)}; "
             f"known keys: {', '.join(sorted(KNOWN_KEYS))}"
         )
     max_bytes = table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES)
     if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
-        raise ConfigError("[tool.kbtool] max-file-bytes must be a positive integer")
+        raise ConfigError(
+            f"{where('max-file-bytes', max_bytes)}: expected a positive integer (bytes)"
+        )
     max_bytes = min(max_bytes, file_bytes_ceiling())
     path_map = dict(DEFAULT_PATH_MAP)
     extra_map = table.get("path-map", {})
     if not isinstance(extra_map, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in extra_map.items()
     ):
-        raise ConfigError("[tool.kbtool] path-map must map strings to strings")
+        raise ConfigError(
+            f"{where('path-map', extra_map)}: expected a table of strings to strings, "
+            'e.g. path-map = {"SPEC/learnings/" = "learnings/"}'
+        )
     path_map.update(extra_map)
+    help_uri = table.get("help-uri")
+    if help_uri is not None and not isinstance(help_uri, str):
+        raise ConfigError(f"{where('help-uri', help_uri)}: expected a string")
     templates = table.get("templates")
     return Config(
         root=root,
-        learnings_dir=_folder(root, table, "learnings", "learnings"),
-        reports_dir=_folder(root, table, "reports", "learnings/reports"),
-        templates_dir=_folder(root, table, "templates", "templates") if templates else None,
-        cache_dir=_cache_folder(root, table),
+        learnings_dir=_folder(root, table, "learnings", "learnings", where),
+        reports_dir=_folder(root, table, "reports", "learnings/reports", where),
+        templates_dir=(
+            _folder(root, table, "templates", "templates", where) if templates else None
+        ),
+        cache_dir=_cache_folder(root, table, where),
         max_file_bytes=max_bytes,
         path_map=path_map,
         raw=table,
         source=source,
     )
+
+
+def _with_guess(key: str) -> str:
+    """An unknown key, with the known key it is most likely a typo of."""
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.7)
+    return f"{key} (did you mean {close[0]}?)" if close else key
 
 
 def recognised(config: Config) -> bool:

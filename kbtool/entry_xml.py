@@ -13,6 +13,7 @@ import re
 
 from kbtool import fields
 from kbtool.safexml import find_doctype, make_parser
+from kbtool.xmlnodes import own_text
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def learning_data(el: etree._Element) -> dict[str, Any]:
     solution = el.find("solution")
     data["solution"] = [
         {
-            "text": (s.text or "").strip(XML_SPACE),
+            "text": own_text(s),
             "code": [
                 {
                     "text": c.text or "",

@@ -16,7 +16,7 @@ import sys
 
 from kbtool.fields import BODY_TAGS
 from kbtool.records import NamedTuple
-from kbtool.xmlnodes import line_of
+from kbtool.xmlnodes import line_of, own_text
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (start-up)
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def read_entry(el: etree._Element, *, texts: bool = True, links: bool | None = N
             if hint is None:
                 step = next(child.iterchildren("step"), None)
                 if step is not None:
-                    hint = " ".join((step.text or "").split())
+                    hint = " ".join(own_text(step).split())
         elif tag in BODY_TAGS:
             body.append(raw_text(child))
         elif tag == "symptoms":

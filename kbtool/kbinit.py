@@ -19,7 +19,7 @@ KBTOOL_TOML = """\
 # kbtool settings (every key is optional; these are the defaults).
 # learnings = "learnings"           # the category files (*.xml)
 # reports = "learnings/reports"     # Markdown fix reports
-# templates = "templates"           # your Jinja2 templates, searched before kbtool's
+# templates = ""                    # your Jinja2 templates' folder, searched before kbtool's
 # cache = ".kbtool"                 # derived files (search index, validation cache)
 # max-file-bytes = 1048576          # larger files are refused
 """

@@ -191,6 +191,58 @@ def parse_bytes(data: bytes, display: str) -> tuple[etree._Element | None, list[
     return root, []
 
 
+_CDATA_HINT = "(or put the text in <![CDATA[...]]>)"
+#: libxml2's words for the mistakes of XML written by hand, said plainly with what to
+#: write instead (a first-day user cannot act on "xmlParseEntityRef: no name").
+_PLAIN_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"xmlParseEntityRef: no name"), "a bare '&' in text: write &amp; " + _CDATA_HINT),
+    (
+        re.compile(r"EntityRef: expecting ';'"),
+        "'&' starts an entity reference that no ';' ends: write a literal '&' as &amp;",
+    ),
+    (
+        re.compile(r"Entity '([^']*)' not defined"),
+        r"'&\1;' is not an XML entity: XML has only &amp; &lt; &gt; &quot; &apos; "
+        "and numeric references such as &#160;",
+    ),
+    (
+        re.compile(r"StartTag: invalid element name"),
+        "a bare '<' in text: write &lt; " + _CDATA_HINT,
+    ),
+    (
+        re.compile(r"Opening and ending tag mismatch: (\S+) line (\d+) and (\S+)"),
+        r"<\1> (line \2) is closed by </\3>: make the names agree, or write a '<' in text as &lt;",
+    ),
+    (
+        re.compile(r"Premature end of data in tag (\S+) line (\d+)"),
+        r"the file ends before <\1> (line \2) is closed",
+    ),
+    (
+        re.compile(r"Unescaped '<' not allowed in attributes values"),
+        "a '<' in an attribute value: write &lt;",
+    ),
+    (
+        re.compile(r"Start tag expected, '<' not found"),
+        "not XML: the file does not begin with a tag (kbtool reads learnings as XML files)",
+    ),
+    (re.compile(r"CData section not finished.*", re.S), "a <![CDATA[ section that no ]]> closes"),
+    (
+        re.compile(r"Double hyphen within comment.*", re.S),
+        "'--' inside a comment: XML does not allow it between <!-- and -->",
+    ),
+)
+
+
+def plain_syntax_message(message: str) -> str:
+    """libxml2's message for a well-formedness error, in plain words when it is one of the
+    usual mistakes; as it is otherwise."""
+    for pattern, plain in _PLAIN_SYNTAX:
+        found = pattern.fullmatch(message)
+        if found:
+            return found.expand(plain)
+    return message
+
+
 def _syntax_findings(
     exc: etree.XMLSyntaxError, parser: etree.XMLParser, display: str
 ) -> list[Diagnostic]:
@@ -198,7 +250,7 @@ def _syntax_findings(
     findings = []
     for entry in parser.error_log:
         if entry.level_name in ("ERROR", "FATAL"):
-            message = entry.message.strip()
+            message = plain_syntax_message(entry.message.strip())
             findings.append(_diag(display, "KB101", message, entry.line or 1, max(entry.column, 1)))
     if not findings:
         line, col = exc.position if exc.position else (1, 1)

@@ -74,7 +74,7 @@ def select_entries(
     elif match is not None:
         hits = _match(config, match, limit or DEFAULT_MATCH_LIMIT)
         selection = Selection(
-            [by_id[h] for h, _, _ in hits if h in by_id], _first_line(match), "match"
+            [by_id[h] for h, _, _ in hits if h in by_id], _error_line(match), "match"
         )
         selection.reasons = {h: why for h, why, _ in hits}
         selection.strength = {h: score for h, _, score in hits}
@@ -98,7 +98,14 @@ def select_entries(
     return selection
 
 
-def _first_line(text: str) -> str:
+def _error_line(text: str) -> str:
+    """What a plan says it was selected by: the error line ``kbtool match`` ranks first (a
+    log's last line is usually "INFO exiting"), else the last line of the text."""
+    from kbtool.search.errortext import clean_line, message_lines
+
+    found = message_lines(text, limit=1)
+    if found:
+        return clean_line(found[0].text)[:200]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1][:200] if lines else ""
 

@@ -31,3 +31,21 @@ def line_of(node: object) -> int:
 def text_of(el: etree._Element) -> str:
     """All text inside an element (comments and PIs excluded), as written."""
     return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+_XML_SPACE = " \t\r\n"
+
+
+def own_text(el: etree._Element, block: str = "code") -> str:
+    """The text of a mixed-content element outside its children: its text and every
+    child's tail, comments and PIs left out (``<step><!-- why -->Do X<code>…</code> then
+    Y</step>``). Text after a ``block`` child starts a new paragraph, so prose written
+    after a code block stays after it; XML white space around the whole is stripped."""
+    text = el.text or ""
+    for child in el:
+        tail = child.tail or ""
+        if child.tag == block and tail.strip(_XML_SPACE):
+            text = text.rstrip(_XML_SPACE) + "\n\n" + tail.strip(_XML_SPACE)
+        else:
+            text += tail
+    return text.strip(_XML_SPACE)

@@ -464,3 +464,45 @@ def test_one_is_singular_in_counts(tmp_path: Path) -> None:
     out = tmp_path / "plan.md"
     plan = cli("--root", str(root), "plan", "hinted", "-o", str(out))
     assert "(1 entry)" in plan.err and "1 learning to apply." in out.read_text()
+
+
+def test_entry_text_that_starts_like_a_block_stays_the_items_text(tmp_path: Path) -> None:
+    """An item written the way Markdown habits write it ("- always await", "# note", "---")
+    became a nested list, a heading or a rule inside the fix report's and plan's lists."""
+    root = tmp_path / "kb"
+    shutil.copytree(HINTS_KB, root)
+    path = root / "learnings" / "fastapi.xml"  # one entry, with neither field yet
+    xml = path.read_text()
+    items = ["- always await", "1. one thing", "# not a heading", "---", "* star item"]
+    prevention = "".join(f"<item>{t}</item>" for t in items)
+    causes = "".join(f"<cause>{t}</cause>" for t in items)
+    xml = xml.replace("</solution>", f"</solution><prevention>{prevention}</prevention>")
+    xml = xml.replace("</description>", f"</description><root-causes>{causes}</root-causes>", 1)
+    path.write_text(xml)
+    assert cli("--root", str(root), "validate").code == 0
+    for argv in (["render", "fix-report", "hinted"], ["plan", "hinted"]):
+        out = cli("--root", str(root), *argv)
+        assert out.code == 0, out.err
+        page = tree(gfm(out.out))
+        assert not page.xpath("//li//ul | //li//ol | //li//h1 | //li//hr | //hr"), argv
+        texts = [" ".join(li.text_content().split()) for li in page.xpath("//li")]
+        for item in items:
+            assert texts.count(item) == 2, (argv, item, texts)  # as cause and as prevention
+
+
+def test_the_tenth_numbered_item_keeps_its_code_inside_it(tmp_path: Path) -> None:
+    """ "10. " is four characters: the fix report indented an item's later lines by three,
+    so the tenth prevention item's code block and paragraphs fell out of the list."""
+    root = tmp_path / "kb"
+    shutil.copytree(HINTS_KB, root)
+    path = root / "learnings" / "fastapi.xml"
+    items = "".join(f"<item>Item {i}</item>" for i in range(1, 10))
+    items += "<item>Tenth:\n\n```python\nx = 1\n```\n\nAfter.</item>"
+    xml = path.read_text().replace("</solution>", f"</solution><prevention>{items}</prevention>")
+    path.write_text(xml)
+    assert cli("--root", str(root), "validate").code == 0
+    out = cli("--root", str(root), "render", "fix-report", "hinted")
+    page = tree(gfm(out.out))
+    tenth = page.xpath("//h2[contains(., 'Prevention')]/following-sibling::ol[1]/li[10]")
+    assert tenth, out.out
+    assert tenth[0].xpath(".//pre[@lang='python']") and "After." in tenth[0].text_content()

@@ -92,11 +92,13 @@ def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> Step
     codes = [code_block(c) for c in code]
     stripped = text.strip()
     first, _, rest = stripped.partition("\n\n")
+    introduced = False  # the title was the whole first paragraph, and it introduces code
     if title:
         body = stripped
     elif first and not first.startswith(("```", "~~~", "- ", "* ", "|", ">")):
         title, left = step_title(first)
         body = "\n\n".join(p for p in (left, rest.strip()) if p)
+        introduced = not left and first.rstrip().rstrip("*_` ").endswith(":")
     else:
         body = stripped
     if not title:
@@ -112,6 +114,8 @@ def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> Step
             {"kind": kind, "text": c["text"], "lang": c["lang"], "file": c["file"] or file}
         )
 
+    if introduced and pending:  # "Drop the decorator:" then its code, then the prose after
+        put(pending.pop(0))
     for i, paragraph in enumerate(paragraphs):
         label = _FILE_LABEL.match(paragraph)
         if label and pending:

@@ -300,9 +300,26 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# What opens a block at the start of a list item's text: a list marker, an ATX heading
+# or a thematic break ("- ---" is a rule, not an item; "1. * x" a nested list).
+_LEAD_MARKER = re.compile(r"^(?:[-+*]|#{1,6}|(\d{1,9})[.)])(?=[ \t]|$)")
+_LEAD_BREAK = re.compile(r"^(?:(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|(?:-[ \t]*){3,})$")
+
+
+def _no_block_start(text: str) -> str:
+    """``text`` with a backslash where its start would open a block (renders the same)."""
+    marker = _LEAD_MARKER.match(text)
+    if marker and marker.group(1):  # "1. y" -> "1\. y"
+        at = marker.end(1)
+        return text[:at] + "\\" + text[at:]
+    if marker or _LEAD_BREAK.match(text):
+        return "\\" + text
+    return text
+
+
 def md_inline(value: object) -> Markdown:
-    """Inline text on one line (list items, labels)."""
-    return Markdown(escape_inline(one_line(str(value))))
+    """Inline text on one line (list items, labels); its start opens no block."""
+    return Markdown(_no_block_start(escape_inline(one_line(str(value)))))
 
 
 def md_cell(value: object) -> Markdown:
@@ -466,6 +483,7 @@ def md_item(value: object, width: int = 2) -> Markdown:
     """Block text as the body of a list item: lines after the first indented by ``width``."""
     lines = md_block(value).split("\n")
     pad = " " * width
+    lines[0] = _no_block_start(lines[0])  # the item's own text, not a list or rule inside it
     return Markdown(lines[0] + "".join("\n" + (pad + line if line else "") for line in lines[1:]))
 
 

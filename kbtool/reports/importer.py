@@ -60,6 +60,7 @@ from kbtool.reports.sections import (
     symptoms_from_blocks,
 )
 from kbtool.reports.whys import WhyChain, parse_whys
+from kbtool.wording import plural
 
 __all__ = [  # the import-report API; its parts live in headings, whys, sections, references
     "FIELD_ORDER",
@@ -364,7 +365,9 @@ def _read_solution(state: _Reading, sec: Section, key: str) -> None:
         )
     state.note(sec, key, notes)
     codes = sum(len(s["code"]) for s in steps)
-    state.mapped.append(Mapped("solution", len(steps), f"{_where(sec)}; {codes} code blocks"))
+    state.mapped.append(
+        Mapped("solution", len(steps), f"{_where(sec)}; {plural(codes, 'code block')}")
+    )
 
 
 def _read_files(state: _Reading, sec: Section, key: str) -> None:

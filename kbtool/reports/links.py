@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -573,6 +574,8 @@ class LinkGraph:
                 elif m.entry_id and m.entry_id not in asked and (m.entry_id, rel) not in linked:
                     asked.add(m.entry_id)
                     entry = self.entries[m.entry_id]
+                    # The href as the entry writes it: relative to its XML file.
+                    back = posixpath.relpath(rel, posixpath.dirname(entry.file) or ".")
                     out.append(
                         (
                             rel,
@@ -580,7 +583,8 @@ class LinkGraph:
                             m.col,
                             "KB404",
                             f"cites entry {m.entry_id!r}, which does not link back (add "
-                            f'<fix-report href="..."/> to it in {entry.file}:{entry.line})',
+                            f'<fix-report href="{back}"/> to its <references> in '
+                            f"{entry.file}:{entry.line})",
                         )
                     )
 

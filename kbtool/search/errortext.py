@@ -242,6 +242,9 @@ WEIGHTS = {
     "warning": 0.5,
     "line": 0.3,
 }
+#: A pytest summary line whose message pytest cut to the terminal's width (it ends "...")
+#: counts less than the ``E`` line or traceback that says the same error whole.
+TRUNCATED_SUMMARY = 0.9
 MAX_ERRORS = 500  # distinct errors kept from one input (the most recent)
 MAX_PLAIN = 1000  # distinct plain lines kept (the most recent)
 MAX_CONTINUATION = 6  # lines of a message after its first
@@ -469,8 +472,10 @@ class _Scanner:
         """Record what line ``i`` holds; the number of lines it took (continuations)."""
         summary = _SUMMARY.match(stripped)
         if summary:
-            if summary.group(1):
-                self.add(i + 1, "summary", [summary.group(1)])
+            message = summary.group(1)
+            if message:
+                cut = message.endswith("...")
+                self.add(i + 1, "summary", [message], TRUNCATED_SUMMARY if cut else None)
             return 1
         body = clean_line(text)
         if len(body) < 3 or _LOCATION.match(body):

@@ -25,6 +25,7 @@ OPTS = (
 
 def run(*, root: str | Path | None, folder: str | None, example: bool) -> int:
     from kbtool.kbinit import PRE_COMMIT_SNIPPET, init_kb
+    from kbtool.wording import FIRST_ENTRY
 
     target = Path(folder) if folder is not None else Path.cwd()
     if target.exists() and not target.is_dir():
@@ -41,8 +42,5 @@ def run(*, root: str | Path | None, folder: str | None, example: bool) -> int:
         print("\nAdd kbtool's hook to your .pre-commit-config.yaml:\n")
         print(PRE_COMMIT_SNIPPET, end="")
     where = "" if folder is None else f" (in {folder})"
-    print(
-        f'\nNext{where}: kbtool new "Title" -c Category, or: '
-        "pytest 2>&1 | kbtool new --from-error - -c Category"
-    )
+    print(f"\nNext{where}: {FIRST_ENTRY}")
     return 0

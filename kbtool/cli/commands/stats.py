@@ -42,10 +42,13 @@ def run(*, root: str | Path | None, fmt: str, as_of: str | None) -> int:
 def render_stats(result: Any, out: TextIO) -> None:
     """``kbtool stats`` as text: one block per count."""
     style = Style.for_stream(out)
-    from kbtool.wording import plural
+    from kbtool.wording import FIRST_ENTRY, plural
 
     counts = f"{plural(result.entries, 'entry')} in {plural(result.files, 'file')}"
     out.write(f"{counts} (as of {result.as_of})\n")
+    if not result.entries and not result.unreadable:  # a new KB: no empty blocks, a next step
+        out.write(f"\nAdd the first: {FIRST_ENTRY}\n")
+        return
     blocks = (
         ("Category", result.by_category),
         ("Severity", result.by_severity),
