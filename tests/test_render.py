@@ -173,6 +173,18 @@ def test_user_templates_found_through_config(tmp_path: Path) -> None:
     assert result.out == "html-inject\nmd-inject\n"
 
 
+def test_configured_templates_folder_that_is_missing_is_said(tmp_path: Path) -> None:
+    """A misspelt ``templates`` setting still renders (kbtool's own templates), and says so:
+    silently ignoring it left users wondering why their template changed nothing."""
+    root = tmp_path / "kb"
+    shutil.copytree(RENDER_KB, root)
+    (root / "kbtool.toml").write_text('learnings = "learnings"\ntemplates = "tlp"\n')
+    result = cli("--root", str(root), "render", "index")
+    assert result.code == 0, result.err
+    assert result.out.startswith("#")
+    assert "kbtool.toml: templates = 'tlp' is not a folder; using kbtool's own" in result.err
+
+
 def test_strict_undefined_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "t.md.j2").write_text("# x\n{{ entry.title }}\n{{ entry.no_such_field }}\n")
     with pytest.raises(TemplateError, match=r"t\.md\.j2:3: undefined: .*no_such_field"):

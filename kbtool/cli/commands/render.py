@@ -128,8 +128,15 @@ def user_templates(config: Config, templates: str | None) -> Path | None:
     if folder is None:
         return None
     if not folder.is_dir():
-        if templates is None:
-            return None  # the configured folder does not exist (yet): use kbtool's own
+        if templates is None:  # a setting that names no folder: kbtool's own, said once
+            from kbtool.cli.output import notice
+
+            where = config.source.name if config.source is not None else "configuration"
+            notice(
+                f"{where}: templates = {config.raw.get('templates')!r} is not a folder; "
+                "using kbtool's own templates"
+            )
+            return None
         raise UsageError(f"--templates {templates}: not a folder")
     return folder.resolve()
 
