@@ -30,7 +30,9 @@ CASES = [
     ("foo OR OR bar", '("foo" OR "bar")'),
     ("OR a", '"a"'),
     ("a OR", '"a"'),
-    ("a -b OR c", '"a" AND "c" NOT "b"'),
+    ("a -bb OR c", '"a" AND "c" NOT "bb"'),
+    # a dash before one letter is a command's option (pip install -e .), not an exclusion
+    ("pip install -e .", '"pip" AND "install" AND "e"'),
     ("a or b", '"a" AND "or" AND "b"'),  # lower-case or is a word
     ("foo AND", '"foo"'),
     # prefixes
@@ -198,3 +200,41 @@ def test_operator_soup_is_safe(parts: list[str]) -> None:
     result = convert(" ".join(parts))
     if result.match:
         db.execute("SELECT rowid FROM t WHERE t MATCH ?", (result.match,)).fetchall()
+
+
+def test_the_words_of_a_complaint_are_left_out_like_stop_words() -> None:
+    result = convert("engine.execute doesn't work anymore", drop_stop_words=True)
+    assert result.match == '"engine execute"'
+    assert result.dropped == ("doesn't", "work", "anymore")
+    assert convert("x doesn\u2019t", drop_stop_words=True).dropped == ("doesn\u2019t",)
+    # quoted, or all there is, they stay
+    assert convert('"error" x', drop_stop_words=True).match == '"error" AND "x"'
+    assert convert("error", drop_stop_words=True).match == '"error"'
+
+
+def test_a_one_letter_option_is_left_out_with_the_stop_words() -> None:
+    assert convert("pip install -e .", drop_stop_words=True).match == '"pip" AND "install"'
+
+
+@pytest.mark.parametrize(
+    ("query", "looser"),
+    [
+        # names joined by punctuation: each name alone too (a variable's name is the writer's)
+        ("db.query", ('"db"', '"query"')),
+        ("row['col'] x", ('"row"', '"col"')),
+        # snake_case is one name: not its words
+        ("pytest_asyncio.fixture", ('"pytest asyncio"', '"fixture"')),
+        ("run_until_complete", ()),
+        # camelCase: its parts as a phrase (the entry writes from_attributes)
+        ("fromAttributes", ('"from Attributes"',)),
+        ("HTTPException", ('"HTTP Exception"',)),
+        # quoted, or a prefix, or lower case without joins: as written only
+        ('"db.query"', ()),
+        ("session", ()),
+    ],
+)
+def test_looser_forms_of_a_term(query: str, looser: tuple[str, ...]) -> None:
+    result = convert(query)
+    forms = result.looser[0] if result.looser else ()
+    assert tuple(c.quoted for c in forms) == looser
+    assert "OR" not in result.match  # the query as written is unchanged

@@ -218,6 +218,51 @@ def test_a_long_query_few_entries_have_whole_is_followed_by_most_words(kb: Confi
     assert search(kb, "session leak fix").to_dict()["all_words"] == 0  # mode "any"
 
 
+def _two_entry_kb(tmp_path: Path, entries: list[tuple[str, str, str]]) -> Config:
+    """A KB of the given (id, title, description) entries."""
+    learnings = "".join(
+        f'<learning id="{eid}" severity="low"><title>{title}</title><date>2024-07-01</date>'
+        f"<category>Tools</category><description>{description}</description></learning>"
+        for eid, title, description in entries
+    )
+    (tmp_path / "learnings").mkdir()
+    (tmp_path / "learnings" / "tools.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><specification schema-version="1"><metadata>'
+        "<name>Learnings - Tools</name><type>learnings</type><category>Tools</category>"
+        f"</metadata><learnings>{learnings}</learnings></specification>",
+        encoding="utf-8",
+    )
+    (tmp_path / "kbtool.toml").write_text("", encoding="utf-8")
+    return load_config(root=tmp_path)
+
+
+def test_any_word_ranking_weighs_where_the_words_are(tmp_path: Path) -> None:
+    # No entry has all four words. One has the telling word in its title; the other has
+    # three of the words, in passing in its description: the title wins, where counting
+    # the words alone put the other first.
+    config = _two_entry_kb(
+        tmp_path,
+        [
+            ("cancel-ignored", "Cancelling is ignored", "The handler swallows it."),
+            ("gone", "Results vanish", "Going back, the task list keeps it. " + "Text. " * 40),
+        ],
+    )
+    result = search(config, "cancel task keeps going")
+    assert result.mode == "any"
+    assert [h.id for h in result.hits] == ["cancel-ignored", "gone"]
+
+
+def test_names_joined_by_punctuation_are_also_found_alone(kb: Config) -> None:
+    # No entry has "ctx.Depends" as written: the name the writer chose is theirs
+    result = search(kb, "ctx.Depends")
+    assert result.mode == "any"
+    assert result.hits[0].id == "async-context-manager-dependency-injection"
+    # camelCase as its words
+    assert ids(kb, "fastapiDepends")[:1] == ["async-context-manager-dependency-injection"]
+    # as written first: an entry with the phrase is not outranked by its parts
+    assert search(kb, "FastAPI.Depends").mode == "all"
+
+
 def test_stop_words_are_left_out_unless_quoted(kb: Config) -> None:
     result = search(kb, "how do I fix a session leak")
     assert result.ignored == ["how", "do", "i", "a"]

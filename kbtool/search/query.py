@@ -13,8 +13,8 @@ A pure function, table-tested (``tests/test_fts_query.py``). The accepted langua
   ``body:``) to look in one field only.
 
 With ``drop_stop_words`` (what ``kbtool search`` uses), common English words that carry no
-topic ("how do I share a session between tasks") are left out, unless quoted, fielded or all
-there is.
+topic ("how do I share a session between tasks") and the words of a complaint ("doesn't work
+anymore") are left out, unless quoted, fielded or all there is.
 
 Everything else is text: no input can produce an FTS5 syntax error. Every piece of user text
 ends up inside a double-quoted FTS5 string, with ``"`` doubled, and pieces that hold no
@@ -23,6 +23,7 @@ searchable character are dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from kbtool.records import NamedTuple
@@ -56,6 +57,17 @@ STOP_WORDS = frozenset(
     this those through to too under until up very was we were what when where
     which while who whom why will with would you your""".split()  # noqa: SIM905
 )
+#: Words of a complaint rather than of its topic ("X doesn't work anymore", "Y keeps
+#: failing with an error"): in many questions and, at best, in the body of an entry, so
+#: requiring them loses the entry that answers. Left out the same way as stop words.
+#: Contractions are here in both spellings people type (the tokenizer would make "doesn't"
+#: the phrase "doesn t", which no entry has).
+VAGUE_WORDS = frozenset(
+    """actually anymore anything broke broken didn't didnt doesn't doesnt don't dont error
+    errors even get gets getting got help i'm i've isn't isnt it's keep
+    keeps problem problems really seems something still stuff suddenly that's there's thing
+    things wasn't won't work worked working works wrong""".split()  # noqa: SIM905
+)
 
 
 class Clause(NamedTuple):
@@ -79,13 +91,20 @@ class FtsQuery(NamedTuple):
     excluded: tuple[Clause, ...] = ()
     #: Stop words left out.
     dropped: tuple[str, ...] = ()
+    #: Per group, the looser forms of its terms (:func:`_looser`): ``db.query`` as ``db``
+    #: or ``query``, ``fromAttributes`` as ``from attributes``. A search that ranks entries
+    #: by the groups they match counts these too, at a lower weight. Empty when no term
+    #: has one.
+    looser: tuple[tuple[Clause, ...], ...] = ()
 
     @property
     def loose(self) -> str:
-        """Any of the groups rather than all ("" when there is only one)."""
-        if len(self.groups) < 2:
+        """Any of the groups, or of their looser forms, rather than all ("" when there is
+        only one group and no looser form)."""
+        if len(self.groups) < 2 and not self.looser:
             return ""
-        return _expression(((c for g in self.groups for c in g),), self.excluded)
+        every = (c for g in (*self.groups, *self.looser) for c in g)
+        return _expression((every,), self.excluded)
 
 
 class _Term(NamedTuple):
@@ -131,8 +150,10 @@ def _lex(query: str) -> list[_Term | str]:
             continue
         negated = False
         if c == "-" and i + 1 < n and (query[i + 1] == '"' or query[i + 1].isalnum()):
-            negated = True
-            i += 1
+            # A single letter after the dash is a command's option (pip install -e .), not
+            # a word to exclude: it stays, and is left out with the stop words.
+            negated = not _is_flag(query, i)
+            i += 1 if negated else 0
         field = ""
         if query[i] != '"':
             end = i
@@ -164,6 +185,12 @@ def _lex(query: str) -> list[_Term | str]:
         prefix = chunk.endswith("*")
         items.append(_Term(chunk.rstrip("*"), False, prefix, negated, field))
     return items
+
+
+def _is_flag(query: str, at: int) -> bool:
+    """Whether the ``-`` at ``at`` starts a one-letter option: ``-e``, ``-n`` (a word)."""
+    end = at + 2
+    return query[at + 1].isalpha() and (end == len(query) or query[end].isspace())
 
 
 def _clause(term: _Term) -> Clause:
@@ -207,10 +234,13 @@ def for_table(clauses: Iterable[Clause], columns: dict[str, str]) -> str:
 
 
 def _is_stop(term: _Term) -> bool:
-    return (
-        not (term.phrase or term.prefix or term.field or term.negated)
-        and term.text.lower() in STOP_WORDS
-    )
+    if term.phrase or term.prefix or term.field or term.negated:
+        return False
+    text = term.text.lower().replace("\u2019", "'")
+    return text in _LEFT_OUT or (len(text) == 2 and text[0] == "-")
+
+
+_LEFT_OUT = STOP_WORDS | VAGUE_WORDS
 
 
 def convert(query: str, *, drop_stop_words: bool = False) -> FtsQuery:
@@ -259,7 +289,58 @@ def convert(query: str, *, drop_stop_words: bool = False) -> FtsQuery:
     clauses = tuple(tuple(_clause(t) for t in g) for g in groups)
     not_clauses = tuple(_clause(t) for t in excluded)
     match = _expression(clauses, not_clauses)
-    return FtsQuery(match, words, "", clauses, not_clauses, dropped)
+    room = [MAX_TERMS]  # looser forms in all: each is a lookup of its own
+
+    def capped(forms: list[Clause]) -> tuple[Clause, ...]:
+        kept, room[0] = forms[: room[0]], max(0, room[0] - len(forms))
+        return tuple(kept)
+
+    looser = tuple(capped([c for t in g for c in _looser(t)]) for g in groups)
+    looser = looser if any(looser) else ()
+    return FtsQuery(match, words, "", clauses, not_clauses, dropped, looser)
+
+
+def _looser(term: _Term) -> list[Clause]:
+    """Looser forms of a term a person typed (not quoted): each word of one joined by
+    punctuation (``db.query``, ``row['col']``: the names around the known one are the
+    writer's own), and a camelCase word as its parts (``fromAttributes``: the entry writes
+    ``from_attributes``)."""
+    if term.phrase or term.prefix:
+        return []
+    names = _NAMES.findall(term.text)
+    out: list[Clause] = []
+    if len(names) > 1:
+        out += [_clause(_Term(n, field=term.field)) for n in names if _worth_alone(n)]
+    for word in tokens(term.text)[:MAX_TERMS]:
+        parts = _camel_parts(word)
+        if len(parts) > 1:
+            out.append(_clause(_Term(" ".join(parts), field=term.field)))
+    return out
+
+
+#: The names a joined term holds: what ``.``, ``[``, quotes, ``-`` and the like separate
+#: (``_`` joins the words of one name: run_until_complete is not "run" or "complete").
+_NAMES = re.compile(r"[^\W_](?:\w*[^\W_])?")
+
+
+def _worth_alone(word: str) -> bool:
+    return len(word) > 1 and not word.isdigit() and word.lower() not in _LEFT_OUT
+
+
+def _camel_parts(word: str) -> list[str]:
+    """``fromAttributes`` → from, Attributes; ``HTTPException`` → HTTP, Exception."""
+    parts: list[str] = []
+    start = 0
+    for i in range(1, len(word)):
+        before, c = word[i - 1], word[i]
+        after = word[i + 1] if i + 1 < len(word) else ""
+        if c.isupper() and (
+            before.islower() or before.isdigit() or (before.isupper() and after.islower())
+        ):
+            parts.append(word[start:i])
+            start = i
+    parts.append(word[start:])
+    return parts
 
 
 def _cap(groups: list[list[_Term]]) -> list[list[_Term]]:
