@@ -210,6 +210,8 @@ def test_the_words_of_a_complaint_are_left_out_like_stop_words() -> None:
     # quoted, or all there is, they stay
     assert convert('"error" x', drop_stop_words=True).match == '"error" AND "x"'
     assert convert("error", drop_stop_words=True).match == '"error"'
+    # the punctuation around a word is not part of it
+    assert convert("(most at: x", drop_stop_words=True).dropped == ("(most", "at:")
 
 
 def test_a_one_letter_option_is_left_out_with_the_stop_words() -> None:

@@ -263,6 +263,21 @@ def test_names_joined_by_punctuation_are_also_found_alone(kb: Config) -> None:
     assert search(kb, "FastAPI.Depends").mode == "all"
 
 
+def test_a_pasted_traceback_is_searched_by_its_error_first(kb: Config) -> None:
+    # Forty frames before the error: a query's first words are the ones it keeps
+    frames = "".join(
+        f'  File "/srv/app/handlers/step{n}.py", line {n}, in handle_step{n}\n'
+        f"    payload = reshape{n}(payload)\n"
+        for n in range(40)
+    )
+    text = (
+        "Traceback (most recent call last):\n" + frames + "sqlalchemy.exc.TimeoutError: "
+        "QueuePool limit of size 20 overflow 0 reached, connection timed out, timeout 10.00\n"
+    )
+    assert ids(kb, text)[:1] == ["pool-exhaustion-under-load"]
+    assert search(kb, text).query == text  # the query is reported as given
+
+
 def test_stop_words_are_left_out_unless_quoted(kb: Config) -> None:
     result = search(kb, "how do I fix a session leak")
     assert result.ignored == ["how", "do", "i", "a"]

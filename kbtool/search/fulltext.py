@@ -621,7 +621,12 @@ def search(
     with most of its words (``all_words`` counts the hits that have them all). Without
     ``snippets`` the hits have none (and no entry file is read)."""
     filters = filters or Filters()
-    converted = convert(query, drop_stop_words=True)
+    words = query
+    if "\n" in query.strip():  # a pasted log or traceback: the words of its errors first
+        from kbtool.search.errortext import search_words
+
+        words = search_words(query) or query
+    converted = convert(words, drop_stop_words=True)
     filter_only = not query.strip() and filters != Filters()
     if not converted.match and not filter_only:
         raise UsageError(f"{converted.problem} (query: {query[:80]!r})")

@@ -237,7 +237,13 @@ def _is_stop(term: _Term) -> bool:
     if term.phrase or term.prefix or term.field or term.negated:
         return False
     text = term.text.lower().replace("\u2019", "'")
-    return text in _LEFT_OUT or (len(text) == 2 and text[0] == "-")
+    if len(text) == 2 and text[0] == "-":
+        return True
+    # "at:", "(most", "it's,": the punctuation around a word is not part of it.
+    return text in _LEFT_OUT or text.strip(_AROUND) in _LEFT_OUT
+
+
+_AROUND = "\"'`.,;:!?()[]{}<>"
 
 
 _LEFT_OUT = STOP_WORDS | VAGUE_WORDS
