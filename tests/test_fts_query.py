@@ -222,7 +222,7 @@ def test_a_one_letter_option_is_left_out_with_the_stop_words() -> None:
     ("query", "looser"),
     [
         # names joined by punctuation: each name alone too (a variable's name is the writer's)
-        ("db.query", ('"db"', '"query"')),
+        ("db.query", ('"db"', '"database"', '"query"')),
         ("row['col'] x", ('"row"', '"col"')),
         # snake_case is one name: not its words
         ("pytest_asyncio.fixture", ('"pytest asyncio"', '"fixture"')),

@@ -292,7 +292,7 @@ def convert(query: str, *, drop_stop_words: bool = False) -> FtsQuery:
             else "nothing to search for: the query has no letters or digits"
         )
         return FtsQuery("", (), problem)
-    clauses = tuple(tuple(_clause(t) for t in g) for g in groups)
+    clauses = tuple(tuple(c for t in g for c in (_clause(t), *_spellings(t))) for g in groups)
     not_clauses = tuple(_clause(t) for t in excluded)
     match = _expression(clauses, not_clauses)
     room = [MAX_TERMS]  # looser forms in all: each is a lookup of its own
@@ -306,6 +306,17 @@ def convert(query: str, *, drop_stop_words: bool = False) -> FtsQuery:
     return FtsQuery(match, words, "", clauses, not_clauses, dropped, looser)
 
 
+def _spellings(term: _Term) -> list[Clause]:
+    """The other ways a word typed as is may be written (:mod:`kbtool.search.vocabulary`):
+    ``sqla`` is ``sqlalchemy`` too, ``serialise`` any ``serializ…``."""
+    if term.phrase or term.prefix or len(tokens(term.text)) != 1:
+        return []
+    from kbtool.search.vocabulary import variants
+
+    [word] = tokens(term.text)
+    return [_clause(_Term(v, prefix=p, field=term.field)) for v, p in variants(word)]
+
+
 def _looser(term: _Term) -> list[Clause]:
     """Looser forms of a term a person typed (not quoted): each word of one joined by
     punctuation (``db.query``, ``row['col']``: the names around the known one are the
@@ -316,7 +327,9 @@ def _looser(term: _Term) -> list[Clause]:
     names = _NAMES.findall(term.text)
     out: list[Clause] = []
     if len(names) > 1:
-        out += [_clause(_Term(n, field=term.field)) for n in names if _worth_alone(n)]
+        for name in filter(_worth_alone, names):
+            alone = _Term(name, field=term.field)
+            out += [_clause(alone), *_spellings(alone)]
     for word in tokens(term.text)[:MAX_TERMS]:
         parts = _camel_parts(word)
         if len(parts) > 1:
