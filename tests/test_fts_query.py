@@ -240,3 +240,21 @@ def test_looser_forms_of_a_term(query: str, looser: tuple[str, ...]) -> None:
     forms = result.looser[0] if result.looser else ()
     assert tuple(c.quoted for c in forms) == looser
     assert "OR" not in result.match  # the query as written is unchanged
+
+
+@pytest.mark.parametrize(
+    ("query", "whole"),
+    [
+        ("This event loop is already running", '"This event loop is already running"'),
+        ("QueuePool limit of size 5", '"QueuePool limit of size 5"'),
+        # too short, or written in the query language: not looked for as written
+        ("event loop", ""),
+        ('"event loop" is closed', ""),
+        ("event OR loop closed", ""),
+        ("event loop -closed now", ""),
+        ("title:event loop closed", ""),
+        ("event loop clos*", ""),
+    ],
+)
+def test_the_whole_query_as_written(query: str, whole: str) -> None:
+    assert convert(query, drop_stop_words=True).whole == whole

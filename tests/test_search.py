@@ -252,6 +252,20 @@ def test_any_word_ranking_weighs_where_the_words_are(tmp_path: Path) -> None:
     assert [h.id for h in result.hits] == ["cancel-ignored", "gone"]
 
 
+def test_a_title_that_says_the_query_as_written_comes_first(tmp_path: Path) -> None:
+    config = _two_entry_kb(
+        tmp_path,
+        [
+            ("as-written", "RuntimeError: this event loop is already running", "Nested."),
+            ("scattered", "Running loop: event already set, loop running event", "Other."),
+        ],
+    )
+    assert ids(config, "This event loop is already running") == ["as-written", "scattered"]
+    # a filter still applies; two words are not looked for as written
+    assert ids(config, "this event loop is already running", severity=["high"]) == []
+    assert search(config, "loop running").hits[0].id == "scattered"
+
+
 def test_names_joined_by_punctuation_are_also_found_alone(kb: Config) -> None:
     # No entry has "ctx.Depends" as written: the name the writer chose is theirs
     result = search(kb, "ctx.Depends")

@@ -499,6 +499,22 @@ def _ranked(
     return [(row[0], float(row[1])) for row in conn.execute(sql, args)]
 
 
+def _as_written(
+    conn: sqlite3.Connection, converted: FtsQuery, filters: Filters, limit: int
+) -> list[tuple[int, float]]:
+    """(rowid, score) of the entries whose title or a symptom holds the whole query as
+    written (:attr:`FtsQuery.whole`), best first: an error message typed or pasted whole
+    is that entry's, where BM25 alone weighs the same words anywhere in the short fields."""
+    where, args = filters.where("e")
+    conditions = "".join(f" AND {w}" for w in where)
+    lookup = _lookup("entries_fts", f"{_HEAD_BM25} AS s", conditions)
+    rows = conn.execute(
+        f"SELECT rowid, s FROM ({lookup}) ORDER BY s DESC, rowid LIMIT ?",  # noqa: S608
+        [f"{{title symptoms}} : {converted.whole}", *args, limit],
+    ).fetchall()
+    return [(row[0], float(row[1])) for row in rows]
+
+
 def _fetch(conn: sqlite3.Connection, ranked: list[tuple[int, float]]) -> list[tuple[Any, ...]]:
     """The entries' columns, in ``ranked``'s order, with rowid last."""
     if not ranked:
@@ -665,6 +681,9 @@ def search(
             more = _ranked(conn, converted, filters, limit, any_word=True)
             whole = len(words)
             words += [(r, s) for r, s in more if r not in have][: limit - len(words)]
+        if words and converted.whole:  # its title or a symptom says it as written: first
+            seen = {rowid for rowid, _ in ranked}
+            ranked += [h for h in _as_written(conn, converted, filters, limit) if h[0] not in seen]
         seen = {rowid for rowid, _ in ranked}
         ranked += [(rowid, score) for rowid, score in words if rowid not in seen][
             : limit - len(ranked)

@@ -96,6 +96,9 @@ class FtsQuery(NamedTuple):
     #: by the groups they match counts these too, at a lower weight. Empty when no term
     #: has one.
     looser: tuple[tuple[Clause, ...], ...] = ()
+    #: The whole query as one phrase, stop words and all, when it is plain words (three or
+    #: more): a title or symptom that holds it as written answers it best. "" otherwise.
+    whole: str = ""
 
     @property
     def loose(self) -> str:
@@ -275,6 +278,7 @@ def convert(query: str, *, drop_stop_words: bool = False) -> FtsQuery:
             groups.append([item])
         joining = False
         after_positive = not item.negated
+    whole = _whole(groups, excluded)
     dropped: tuple[str, ...] = ()
     if drop_stop_words:
         kept = [[t for t in g if not _is_stop(t)] for g in groups]
@@ -303,7 +307,26 @@ def convert(query: str, *, drop_stop_words: bool = False) -> FtsQuery:
 
     looser = tuple(capped([c for t in g for c in _looser(t)]) for g in groups)
     looser = looser if any(looser) else ()
-    return FtsQuery(match, words, "", clauses, not_clauses, dropped, looser)
+    return FtsQuery(match, words, "", clauses, not_clauses, dropped, looser, whole)
+
+
+#: The fewest words a query must have to be looked for as written (fewer: any title has
+#: them together, and ranking already favours it).
+WHOLE_WORDS = 3
+
+
+def _whole(groups: list[list[_Term]], excluded: list[_Term]) -> str:
+    """The query as one quoted phrase, stop words and all, when it is plain words (no
+    quotes, OR, exclusion, field or prefix) of at least :data:`WHOLE_WORDS`: "" otherwise."""
+    if excluded or any(len(g) > 1 for g in groups):
+        return ""
+    terms = [g[0] for g in groups]
+    if any(t.phrase or t.prefix or t.field for t in terms):
+        return ""
+    words = [w for t in terms for w in tokens(t.text)][:MAX_TERMS]
+    if len(words) < WHOLE_WORDS:
+        return ""
+    return '"' + " ".join(words) + '"'
 
 
 def _spellings(term: _Term) -> list[Clause]:
