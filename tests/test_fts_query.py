@@ -206,6 +206,11 @@ def test_the_words_of_a_complaint_are_left_out_like_stop_words() -> None:
     result = convert("engine.execute doesn't work anymore", drop_stop_words=True)
     assert result.match == '"engine execute"'
     assert result.dropped == ("doesn't", "work", "anymore")
+    # the words of the asking: "how to fix …", "what does … mean"
+    assert convert("how to fix RuntimeWarning", drop_stop_words=True).match == '"RuntimeWarning"'
+    assert convert("what does greenlet_spawn mean", drop_stop_words=True).match == (
+        '"greenlet spawn"'
+    )
     assert convert("x doesn\u2019t", drop_stop_words=True).dropped == ("doesn\u2019t",)
     # quoted, or all there is, they stay
     assert convert('"error" x', drop_stop_words=True).match == '"error" AND "x"'

@@ -57,16 +57,17 @@ STOP_WORDS = frozenset(
     this those through to too under until up very was we were what when where
     which while who whom why will with would you your""".split()  # noqa: SIM905
 )
-#: Words of a complaint rather than of its topic ("X doesn't work anymore", "Y keeps
-#: failing with an error"): in many questions and, at best, in the body of an entry, so
-#: requiring them loses the entry that answers. Left out the same way as stop words.
-#: Contractions are here in both spellings people type (the tokenizer would make "doesn't"
-#: the phrase "doesn t", which no entry has).
+#: Words of a complaint or of the asking rather than of its topic ("X doesn't work
+#: anymore", "Y keeps failing with an error", "how to fix Z", "what does W mean"): in many
+#: questions and, at best, in the body of an entry, so requiring them loses the entry that
+#: answers. Left out the same way as stop words. Contractions are here in both spellings
+#: people type (the tokenizer would make "doesn't" the phrase "doesn t", which no entry has).
 VAGUE_WORDS = frozenset(
     """actually anymore anything broke broken didn't didnt doesn't doesnt don't dont error
-    errors even get gets getting got help i'm i've isn't isnt it's keep
-    keeps problem problems really seems something still stuff suddenly that's there's thing
-    things wasn't won't work worked working works wrong""".split()  # noqa: SIM905
+    errors even fix fixed fixes fixing get gets getting got help i'm i've isn't isnt it's
+    keep keeps mean means meaning problem problems really resolve seems solve something
+    still stuff suddenly that's there's thing things wasn't won't work worked working works
+    wrong""".split()  # noqa: SIM905
 )
 
 
