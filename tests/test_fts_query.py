@@ -206,6 +206,11 @@ def test_the_words_of_a_complaint_are_left_out_like_stop_words() -> None:
     result = convert("engine.execute doesn't work anymore", drop_stop_words=True)
     assert result.match == '"engine execute"'
     assert result.dropped == ("doesn't", "work", "anymore")
+    # "instead" is a function word like "of": "Depends instead of a session"
+    assert convert("Depends instead of session", drop_stop_words=True).dropped == (
+        "instead",
+        "of",
+    )
     # the words of the asking: "how to fix …", "what does … mean"
     assert convert("how to fix RuntimeWarning", drop_stop_words=True).match == '"RuntimeWarning"'
     assert convert("what does greenlet_spawn mean", drop_stop_words=True).match == (

@@ -52,7 +52,7 @@ STOP_WORDS = frozenset(
     """a about after again all also am an and any are as at be been before being
     between both but by can could did do does doing done during each for from
     had has have having he her here him his how i if in into is it its itself
-    just me more most my no nor of off on once only or other our out over own
+    instead just me more most my no nor of off on once only or other our out over own
     same she should so some such than that the their them then there these they
     this those through to too under until up very was we were what when where
     which while who whom why will with would you your""".split()  # noqa: SIM905
