@@ -23,8 +23,9 @@ from kbtool.search.fulltext import Filters, search
 REPO = Path(__file__).resolve().parent.parent
 FOLDER = REPO / "tests" / "fixtures" / "relevance"
 #: Each file of the set and the MRR@10 it must keep: queries.tsv, written with the search
-#: code; fresh.tsv, written later from the entries' topics before any of it was run.
-FLOORS = {"queries.tsv": 0.8, "fresh.tsv": 0.8, "fresh2.tsv": 0.8}
+#: code; fresh.tsv and fresh2.tsv, written later from the entries' topics before they were
+#: run (each file's header says when); probes.tsv, written while fixing to look for more.
+FLOORS = {"queries.tsv": 0.8, "fresh.tsv": 0.9, "fresh2.tsv": 0.9, "probes.tsv": 0.9}
 
 
 def relevance_set(name: str | None = None) -> list[tuple[str, set[str]]]:
