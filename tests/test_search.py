@@ -285,11 +285,16 @@ def test_a_pasted_traceback_is_searched_by_its_error_first(kb: Config) -> None:
         for n in range(40)
     )
     text = (
-        "Traceback (most recent call last):\n" + frames + "sqlalchemy.exc.TimeoutError: "
+        "Traceback (most recent call last):\n"
+        + frames
+        + '  File "/srv/app/db.py", line 9, in get_sesion\n'
+        + "sqlalchemy.exc.TimeoutError: "
         "QueuePool limit of size 20 overflow 0 reached, connection timed out, timeout 10.00\n"
     )
     assert ids(kb, text)[:1] == ["pool-exhaustion-under-load"]
-    assert search(kb, text).query == text  # the query is reported as given
+    result = search(kb, text)
+    assert result.query == text  # the query is reported as given
+    assert result.suggestions == []  # its words are names, not typos: no "did you mean"
 
 
 def test_stop_words_are_left_out_unless_quoted(kb: Config) -> None:

@@ -637,12 +637,12 @@ def search(
     with most of its words (``all_words`` counts the hits that have them all). Without
     ``snippets`` the hits have none (and no entry file is read)."""
     filters = filters or Filters()
-    words = query
+    pasted = ""
     if "\n" in query.strip():  # a pasted log or traceback: the words of its errors first
         from kbtool.search.errortext import search_words
 
-        words = search_words(query) or query
-    converted = convert(words, drop_stop_words=True)
+        pasted = search_words(query)
+    converted = convert(pasted or query, drop_stop_words=True)
     filter_only = not query.strip() and filters != Filters()
     if not converted.match and not filter_only:
         raise UsageError(f"{converted.problem} (query: {query[:80]!r})")
@@ -664,7 +664,8 @@ def search(
         words = _ranked(conn, converted, filters, limit)
         used = converted
         if not words and not ranked:
-            result.suggestions = suggest(conn, query, converted.words)
+            # A pasted log's words are names, not typos: no "did you mean" for them.
+            result.suggestions = [] if pasted else suggest(conn, query, converted.words)
             for suggestion in result.suggestions[:1]:
                 fixed = convert(suggestion, drop_stop_words=True)
                 words = _ranked(conn, fixed, filters, limit) if fixed.match else []
