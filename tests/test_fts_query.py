@@ -216,16 +216,19 @@ def test_the_words_of_a_complaint_are_left_out_like_stop_words() -> None:
     assert convert("what does greenlet_spawn mean", drop_stop_words=True).match == (
         '"greenlet spawn"'
     )
-    assert convert("x doesn\u2019t", drop_stop_words=True).dropped == ("doesn\u2019t",)
+    assert convert("pool doesn\u2019t", drop_stop_words=True).dropped == ("doesn\u2019t",)
     # quoted, or all there is, they stay
-    assert convert('"error" x', drop_stop_words=True).match == '"error" AND "x"'
+    assert convert('"error" pool', drop_stop_words=True).match == '"error" AND "pool"'
     assert convert("error", drop_stop_words=True).match == '"error"'
     # the punctuation around a word is not part of it
-    assert convert("(most at: x", drop_stop_words=True).dropped == ("(most", "at:")
+    assert convert("(most at: pool", drop_stop_words=True).dropped == ("(most", "at:")
 
 
 def test_a_one_letter_option_is_left_out_with_the_stop_words() -> None:
     assert convert("pip install -e .", drop_stop_words=True).match == '"pip" AND "install"'
+    # so is a one-letter word (code's "for u in urls"); a digit stays (pydantic 2)
+    assert convert("fetch u in urls", drop_stop_words=True).match == '"fetch" AND "urls"'
+    assert convert("pydantic 2", drop_stop_words=True).match == '"pydantic" AND "2"'
 
 
 @pytest.mark.parametrize(
@@ -240,14 +243,22 @@ def test_a_one_letter_option_is_left_out_with_the_stop_words() -> None:
         # camelCase: its parts as a phrase (the entry writes from_attributes)
         ("fromAttributes", ('"from Attributes"',)),
         ("HTTPException", ('"HTTP Exception"',)),
+        # code: its dotted names as phrases, then each name
+        (
+            "asyncio.create_task(send())",
+            ('"asyncio create task"', '"asyncio"', '"create task"', '"send"'),
+        ),
+        # a string in code is words of the code, not a phrase; a phrase stays one
+        ('connect("app.db")', ('"app"', '"db"', '"database"')),
         # quoted, or a prefix, or lower case without joins: as written only
         ('"db.query"', ()),
+        ('x "app.db"', ()),
         ("session", ()),
     ],
 )
 def test_looser_forms_of_a_term(query: str, looser: tuple[str, ...]) -> None:
     result = convert(query)
-    forms = result.looser[0] if result.looser else ()
+    forms = tuple(c for group in result.looser for c in group)
     assert tuple(c.quoted for c in forms) == looser
     assert "OR" not in result.match  # the query as written is unchanged
 

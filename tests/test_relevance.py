@@ -3,7 +3,7 @@ rank (MRR@10). Printed with ``pytest -s``, for each file and for all of them; ea
 stay at or above its floor.
 
 Each line of a ``tests/fixtures/relevance/*.tsv`` file is a query and the entries that answer
-it (any of them counts). A query written ``@FILE`` is the text of that file, relative to the
+it (any of them counts). A query written ``<<FILE`` is the text of that file, relative to the
 folder: a pasted traceback or log, which a line of the table cannot hold. The queries name
 the bundled entries by id, so entries added to the KB later only ever compete with them, as
 they would for a user.
@@ -35,8 +35,8 @@ def relevance_set(name: str | None = None) -> list[tuple[str, set[str]]]:
         for line in (FOLDER / file).read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 query, _, expected = line.partition("\t")
-                if query.startswith("@"):
-                    query = (FOLDER / query[1:]).read_text(encoding="utf-8")
+                if query.startswith("<<"):
+                    query = (FOLDER / query[2:]).read_text(encoding="utf-8")
                 out.append((query, set(expected.split())))
     return out
 

@@ -169,6 +169,7 @@ def _lex(query: str) -> list[_Term | str]:
                 field = FIELDS[name.lower()]
                 i += len(name) + 1
         if i < n and query[i] == '"':
+            start = i
             close = query.find('"', i + 1)
             end = n if close == -1 else close
             text = query[i + 1 : end]
@@ -176,7 +177,10 @@ def _lex(query: str) -> list[_Term | str]:
             prefix = i < n and query[i] == "*"
             if prefix:
                 i += 1
-            items.append(_Term(text, True, prefix, negated, field))
+            # A quote glued to code before it (create_engine("postgres://…")) opens a string
+            # of that code, not a phrase: its text is words like the code's.
+            literal = start > 0 and query[start - 1] in _BEFORE_A_STRING and not field
+            items.append(_Term(text, not literal, prefix, negated, field))
             continue
         end = i
         while end < n and not query[end].isspace() and query[end] != '"':
@@ -189,6 +193,10 @@ def _lex(query: str) -> list[_Term | str]:
         prefix = chunk.endswith("*")
         items.append(_Term(chunk.rstrip("*"), False, prefix, negated, field))
     return items
+
+
+#: What stands before a string in code: a call, a subscript, an assignment, an argument.
+_BEFORE_A_STRING = frozenset("([{=,")
 
 
 def _is_flag(query: str, at: int) -> bool:
@@ -241,8 +249,8 @@ def _is_stop(term: _Term) -> bool:
     if term.phrase or term.prefix or term.field or term.negated:
         return False
     text = term.text.lower().replace("\u2019", "'")
-    if len(text) == 2 and text[0] == "-":
-        return True
+    if (len(text) == 2 and text[0] == "-") or (len(text) == 1 and text.isalpha()):
+        return True  # an option (pip install -e .), a letter (for u in urls)
     # "at:", "(most", "it's,": the punctuation around a word is not part of it.
     return text in _LEFT_OUT or text.strip(_AROUND) in _LEFT_OUT
 
@@ -342,14 +350,18 @@ def _spellings(term: _Term) -> list[Clause]:
 
 
 def _looser(term: _Term) -> list[Clause]:
-    """Looser forms of a term a person typed (not quoted): each word of one joined by
-    punctuation (``db.query``, ``row['col']``: the names around the known one are the
-    writer's own), and a camelCase word as its parts (``fromAttributes``: the entry writes
-    ``from_attributes``)."""
+    """Looser forms of a term a person typed (not quoted): the dotted names in a piece of
+    code (``asyncio.create_task(send())`` holds asyncio.create_task and send), each word of
+    one joined by punctuation (``db.query``, ``row['col']``: the names around the known one
+    are the writer's own), and a camelCase word as its parts (``fromAttributes``: the entry
+    writes ``from_attributes``)."""
     if term.phrase or term.prefix:
         return []
-    names = _NAMES.findall(term.text)
     out: list[Clause] = []
+    dotted = [p for p in _DOTTED.findall(term.text) if len(tokens(p)) > 1]
+    if len(dotted) > 1 or (dotted and len(tokens(dotted[0])) < len(tokens(term.text))):
+        out += [_clause(_Term(p, field=term.field)) for p in dotted]
+    names = _NAMES.findall(term.text)
     if len(names) > 1:
         for name in filter(_worth_alone, names):
             alone = _Term(name, field=term.field)
@@ -364,6 +376,8 @@ def _looser(term: _Term) -> list[Clause]:
 #: The names a joined term holds: what ``.``, ``[``, quotes, ``-`` and the like separate
 #: (``_`` joins the words of one name: run_until_complete is not "run" or "complete").
 _NAMES = re.compile(r"[^\W_](?:\w*[^\W_])?")
+#: The dotted names in a piece of code: what brackets, quotes, ``=`` and the like separate.
+_DOTTED = re.compile(r"\w+(?:\.\w+)+")
 
 
 def _worth_alone(word: str) -> bool:
