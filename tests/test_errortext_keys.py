@@ -129,3 +129,28 @@ def test_signatures_and_words_are_those_of_the_long_way(line: str) -> None:
     assert errortext._replace_varying(line, quoted=False) == slow_replace_varying(
         line, quoted=False
     )
+
+
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/home/jo/svc/.venv/lib/python3.12/site-packages/anyio/_asyncio.py", line 2470, '
+    "in run\n"
+    "    return await future\n"
+    '  File "/home/jo/svc/app/jobs.py", line 88, in nightly\n'
+    '    rows = await pool.fetch("SELECT 1 OR 2")\n'
+    "  - retrying OR not\n"
+    "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection "
+    "timed out, timeout 30.00 (Background on this error at: https://sqlalche.me/e/20/3o7r)\n"
+)
+
+
+def test_search_words_put_the_error_first_and_leave_out_what_varies() -> None:
+    found = errortext.search_words(TRACEBACK)
+    assert found.startswith("sqlalchemy.exc.TimeoutError: QueuePool limit of size overflow")
+    # the innermost frame's lines before the outer ones; each word once
+    assert found.index("nightly") < found.index("future")
+    assert found.split().count("File") == 1
+    # no path, URL, number or quote, and nothing a query would read as its syntax
+    assert "/" not in found and '"' not in found and "30" not in found
+    assert " OR " not in found and " -" not in found
+    assert errortext.search_words("how do I\nshare a session") == ""  # no error: as typed

@@ -30,7 +30,9 @@ CASES = [
     ("foo OR OR bar", '("foo" OR "bar")'),
     ("OR a", '"a"'),
     ("a OR", '"a"'),
-    ("a -b OR c", '"a" AND "c" NOT "b"'),
+    ("a -bb OR c", '"a" AND "c" NOT "bb"'),
+    # a dash before one letter is a command's option (pip install -e .), not an exclusion
+    ("pip install -e .", '"pip" AND "install" AND "e"'),
     ("a or b", '"a" AND "or" AND "b"'),  # lower-case or is a word
     ("foo AND", '"foo"'),
     # prefixes
@@ -198,3 +200,82 @@ def test_operator_soup_is_safe(parts: list[str]) -> None:
     result = convert(" ".join(parts))
     if result.match:
         db.execute("SELECT rowid FROM t WHERE t MATCH ?", (result.match,)).fetchall()
+
+
+def test_the_words_of_a_complaint_are_left_out_like_stop_words() -> None:
+    result = convert("engine.execute doesn't work anymore", drop_stop_words=True)
+    assert result.match == '"engine execute"'
+    assert result.dropped == ("doesn't", "work", "anymore")
+    # "instead" is a function word like "of": "Depends instead of a session"
+    assert convert("Depends instead of session", drop_stop_words=True).dropped == (
+        "instead",
+        "of",
+    )
+    # the words of the asking: "how to fix …", "what does … mean"
+    assert convert("how to fix RuntimeWarning", drop_stop_words=True).match == '"RuntimeWarning"'
+    assert convert("what does greenlet_spawn mean", drop_stop_words=True).match == (
+        '"greenlet spawn"'
+    )
+    assert convert("pool doesn\u2019t", drop_stop_words=True).dropped == ("doesn\u2019t",)
+    # quoted, or all there is, they stay
+    assert convert('"error" pool', drop_stop_words=True).match == '"error" AND "pool"'
+    assert convert("error", drop_stop_words=True).match == '"error"'
+    # the punctuation around a word is not part of it
+    assert convert("(most at: pool", drop_stop_words=True).dropped == ("(most", "at:")
+
+
+def test_a_one_letter_option_is_left_out_with_the_stop_words() -> None:
+    assert convert("pip install -e .", drop_stop_words=True).match == '"pip" AND "install"'
+    # so is a one-letter word (code's "for u in urls"); a digit stays (pydantic 2)
+    assert convert("fetch u in urls", drop_stop_words=True).match == '"fetch" AND "urls"'
+    assert convert("pydantic 2", drop_stop_words=True).match == '"pydantic" AND "2"'
+
+
+@pytest.mark.parametrize(
+    ("query", "looser"),
+    [
+        # names joined by punctuation: each name alone too (a variable's name is the writer's)
+        ("db.query", ('"db"', '"database"', '"query"')),
+        ("row['col'] x", ('"row"', '"col"')),
+        # snake_case is one name: not its words
+        ("pytest_asyncio.fixture", ('"pytest asyncio"', '"fixture"')),
+        ("run_until_complete", ()),
+        # camelCase: its parts as a phrase (the entry writes from_attributes)
+        ("fromAttributes", ('"from Attributes"',)),
+        ("HTTPException", ('"HTTP Exception"',)),
+        # code: its dotted names as phrases, then each name
+        (
+            "asyncio.create_task(send())",
+            ('"asyncio create task"', '"asyncio"', '"create task"', '"send"'),
+        ),
+        # a string in code is words of the code, not a phrase; a phrase stays one
+        ('connect("app.db")', ('"app"', '"db"', '"database"')),
+        # quoted, or a prefix, or lower case without joins: as written only
+        ('"db.query"', ()),
+        ('x "app.db"', ()),
+        ("session", ()),
+    ],
+)
+def test_looser_forms_of_a_term(query: str, looser: tuple[str, ...]) -> None:
+    result = convert(query)
+    forms = tuple(c for group in result.looser for c in group)
+    assert tuple(c.quoted for c in forms) == looser
+    assert "OR" not in result.match  # the query as written is unchanged
+
+
+@pytest.mark.parametrize(
+    ("query", "whole"),
+    [
+        ("This event loop is already running", '"This event loop is already running"'),
+        ("QueuePool limit of size 5", '"QueuePool limit of size 5"'),
+        # too short, or written in the query language: not looked for as written
+        ("event loop", ""),
+        ('"event loop" is closed', ""),
+        ("event OR loop closed", ""),
+        ("event loop -closed now", ""),
+        ("title:event loop closed", ""),
+        ("event loop clos*", ""),
+    ],
+)
+def test_the_whole_query_as_written(query: str, whole: str) -> None:
+    assert convert(query, drop_stop_words=True).whole == whole

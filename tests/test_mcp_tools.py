@@ -337,8 +337,8 @@ def test_search_says_which_hits_have_every_word(kb: Config) -> None:
     whole = tools.search("asyncio run loop")  # many entries have all three
     assert whole.all_words == len(whole.hits) > 0
     # one entry has every word; then the entries with most of them, the dataclass one first
-    found = tools.search("dataclass list default error")
+    found = tools.search("dataclass list default pydantic")
     assert found.all_words == 1 < len(found.hits)
     assert found.hits[1].id == "python-dataclass-mutable-default"
-    cut = KbTools(kb, max_chars=1500).search("dataclass list default error")
+    cut = KbTools(kb, max_chars=1500).search("dataclass list default pydantic")
     assert cut.truncated and cut.all_words <= len(cut.hits)

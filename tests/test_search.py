@@ -215,13 +215,92 @@ def test_a_long_query_few_entries_have_whole_is_followed_by_most_words(kb: Confi
     # two words, or a query with enough whole matches, stays as it was
     two = search(kb, "pool timeout", limit=10)
     assert two.all_words == two.to_dict()["all_words"] == len(two.hits)
-    assert search(kb, "session leak fix").to_dict()["all_words"] == 0  # mode "any"
+    assert search(kb, "session leak repair").to_dict()["all_words"] == 0  # mode "any"
+
+
+def _two_entry_kb(tmp_path: Path, entries: list[tuple[str, str, str]]) -> Config:
+    """A KB of the given (id, title, description) entries."""
+    learnings = "".join(
+        f'<learning id="{eid}" severity="low"><title>{title}</title><date>2024-07-01</date>'
+        f"<category>Tools</category><description>{description}</description></learning>"
+        for eid, title, description in entries
+    )
+    (tmp_path / "learnings").mkdir()
+    (tmp_path / "learnings" / "tools.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><specification schema-version="1"><metadata>'
+        "<name>Learnings - Tools</name><type>learnings</type><category>Tools</category>"
+        f"</metadata><learnings>{learnings}</learnings></specification>",
+        encoding="utf-8",
+    )
+    (tmp_path / "kbtool.toml").write_text("", encoding="utf-8")
+    return load_config(root=tmp_path)
+
+
+def test_any_word_ranking_weighs_where_the_words_are(tmp_path: Path) -> None:
+    # No entry has all four words. One has the telling word in its title; the other has
+    # three of the words, in passing in its description: the title wins, where counting
+    # the words alone put the other first.
+    config = _two_entry_kb(
+        tmp_path,
+        [
+            ("cancel-ignored", "Cancelling is ignored", "The handler swallows it."),
+            ("gone", "Results vanish", "Going back, the task list keeps it. " + "Text. " * 40),
+        ],
+    )
+    result = search(config, "cancel task keeps going")
+    assert result.mode == "any"
+    assert [h.id for h in result.hits] == ["cancel-ignored", "gone"]
+
+
+def test_a_title_that_says_the_query_as_written_comes_first(tmp_path: Path) -> None:
+    config = _two_entry_kb(
+        tmp_path,
+        [
+            ("as-written", "RuntimeError: this event loop is already running", "Nested."),
+            ("scattered", "Running loop: event already set, loop running event", "Other."),
+        ],
+    )
+    assert ids(config, "This event loop is already running") == ["as-written", "scattered"]
+    # a filter still applies; two words are not looked for as written
+    assert ids(config, "this event loop is already running", severity=["high"]) == []
+    assert search(config, "loop running").hits[0].id == "scattered"
+
+
+def test_names_joined_by_punctuation_are_also_found_alone(kb: Config) -> None:
+    # No entry has "ctx.Depends" as written: the name the writer chose is theirs
+    result = search(kb, "ctx.Depends")
+    assert result.mode == "any"
+    assert result.hits[0].id == "async-context-manager-dependency-injection"
+    # camelCase as its words
+    assert ids(kb, "fastapiDepends")[:1] == ["async-context-manager-dependency-injection"]
+    # as written first: an entry with the phrase is not outranked by its parts
+    assert search(kb, "FastAPI.Depends").mode == "all"
+
+
+def test_a_pasted_traceback_is_searched_by_its_error_first(kb: Config) -> None:
+    # Forty frames before the error: a query's first words are the ones it keeps
+    frames = "".join(
+        f'  File "/srv/app/handlers/step{n}.py", line {n}, in handle_step{n}\n'
+        f"    payload = reshape{n}(payload)\n"
+        for n in range(40)
+    )
+    text = (
+        "Traceback (most recent call last):\n"
+        + frames
+        + '  File "/srv/app/db.py", line 9, in get_sesion\n'
+        + "sqlalchemy.exc.TimeoutError: "
+        "QueuePool limit of size 20 overflow 0 reached, connection timed out, timeout 10.00\n"
+    )
+    assert ids(kb, text)[:1] == ["pool-exhaustion-under-load"]
+    result = search(kb, text)
+    assert result.query == text  # the query is reported as given
+    assert result.suggestions == []  # its words are names, not typos: no "did you mean"
 
 
 def test_stop_words_are_left_out_unless_quoted(kb: Config) -> None:
     result = search(kb, "how do I fix a session leak")
-    assert result.ignored == ["how", "do", "i", "a"]
-    assert result.hits == search(kb, "fix session leak").hits
+    assert result.ignored == ["how", "do", "i", "fix", "a"]  # "fix": the asking, no topic
+    assert result.hits == search(kb, "session leak").hits
     assert search(kb, '"the"').ignored == []
 
 

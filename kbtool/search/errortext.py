@@ -571,3 +571,32 @@ def message_lines(text: str, limit: int = 200) -> list[LogLine]:
     errors = find_errors(text)
     strong = [e for e in errors if e.kind != "line"] or errors
     return [LogLine(e.number, e.text, e.weight, e.repeats) for e in strong[:limit]]
+
+
+#: The most words :func:`search_words` gives: a search keeps its first words only.
+MAX_SEARCH_WORDS = 64
+
+
+def search_words(text: str) -> str:
+    """A pasted log or traceback as plain words to search for: the lines of its errors
+    first, most telling first (a search keeps its first words only, and a traceback ends
+    with its error), then the other lines from the last up (a traceback's innermost frames
+    and the lines that led to an error are nearest to it); what varies between occurrences
+    (paths, URLs, numbers, addresses) left out, each word once, and nothing that a search
+    would read as its own syntax (quotes, a leading ``-``, ``OR``). "" when no line reads
+    as an error: then the text is a query as typed."""
+    errors = [e for e in find_errors(text) if e.kind != "line"]
+    if not errors:
+        return ""
+    lines = [line for e in errors for line in e.lines] + text.splitlines()[::-1]
+    seen: dict[str, str] = {}
+    for line in lines:
+        kept = _PLACEHOLDER.sub(" ", _replace_varying(clean_line(line), quoted=False))
+        for chunk in kept.replace('"', " ").split():
+            word = chunk.lstrip("-")
+            key = " ".join(_LONG_WORD.findall(word.lower()))
+            if key and key not in seen:
+                seen[key] = word.lower() if word in ("OR", "NOT", "AND") else word
+                if len(seen) == MAX_SEARCH_WORDS:
+                    return " ".join(seen.values())
+    return " ".join(seen.values())

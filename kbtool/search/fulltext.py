@@ -371,6 +371,9 @@ _BODY_FIELDS = {"description": "body", "body": "body"}
 #: every match is what made a word in most entries slow; the cut makes every query's cost
 #: bounded, and changes nothing for a word in fewer entries than this.
 SCORED_PER_LOOKUP = 1000
+#: How much a match of a term's looser form (``query`` for ``db.query``) counts against one
+#: of the term as written.
+LOOSER_WEIGHT = 0.5
 
 
 def search_sql(
@@ -382,7 +385,10 @@ def search_sql(
     Each OR-group of the query must match in the short fields (``entries_fts``: title,
     symptoms, tags, category) or in the long ones (``body_fts``), so it is looked up in both;
     an entry's score is the sum of its BM25 scores there. With ``any_word``, an entry
-    matching any group qualifies, and entries matching more groups rank first."""
+    matching any group qualifies, a group matches in its terms' looser forms too (their
+    scores weighted by :data:`LOOSER_WEIGHT`), and entries rank by their score times the
+    number of groups they match: a word that only a long text holds counts for less than
+    one in a title, where counting groups alone made them equal."""
     return _scored_sql(converted, filters, limit, any_word=any_word)
 
 
@@ -393,15 +399,20 @@ def _scored_sql(
     args: list[Any] = []
     where, where_args = filters.where("e")
     conditions = "".join(f" AND {w}" for w in where)
+    looser = converted.looser if any_word else ()
     for n, group in enumerate(converted.groups):
         for table, fields, bm25 in (
             ("entries_fts", _HEAD_FIELDS, _HEAD_BM25),
             ("body_fts", _BODY_FIELDS, _BODY_BM25),
         ):
-            expression = for_table(group, fields)
-            if expression:
-                lookups.append(_lookup(table, f"{n} AS g, {bm25} AS s", conditions))
-                args += [expression, *where_args]
+            forms = [(group, bm25)]
+            if n < len(looser) and looser[n]:
+                forms.append((looser[n], f"{LOOSER_WEIGHT} * {bm25}"))
+            for clauses, score in forms:
+                expression = for_table(clauses, fields)
+                if expression:
+                    lookups.append(_lookup(table, f"{n} AS g, {score} AS s", conditions))
+                    args += [expression, *where_args]
     excluded_args: list[Any] = []
     excluded = _excluded(converted, excluded_args)
     outer = "\n  AND ".join(excluded) if excluded else "1"
@@ -415,7 +426,7 @@ def _scored_sql(
         f"WHERE {outer}\n"
         "GROUP BY m.rowid\n"
         f"{having}"
-        "ORDER BY matched DESC, score DESC, e.id\n"
+        "ORDER BY matched * score DESC, e.id\n"
         "LIMIT ?"
     )
     return sql, [*args, *excluded_args, limit]
@@ -486,6 +497,22 @@ def _ranked(
             return head
     sql, args = search_sql(converted, filters, limit, any_word=any_word)
     return [(row[0], float(row[1])) for row in conn.execute(sql, args)]
+
+
+def _as_written(
+    conn: sqlite3.Connection, converted: FtsQuery, filters: Filters, limit: int
+) -> list[tuple[int, float]]:
+    """(rowid, score) of the entries whose title or a symptom holds the whole query as
+    written (:attr:`FtsQuery.whole`), best first: an error message typed or pasted whole
+    is that entry's, where BM25 alone weighs the same words anywhere in the short fields."""
+    where, args = filters.where("e")
+    conditions = "".join(f" AND {w}" for w in where)
+    lookup = _lookup("entries_fts", f"{_HEAD_BM25} AS s", conditions)
+    rows = conn.execute(
+        f"SELECT rowid, s FROM ({lookup}) ORDER BY s DESC, rowid LIMIT ?",  # noqa: S608
+        [f"{{title symptoms}} : {converted.whole}", *args, limit],
+    ).fetchall()
+    return [(row[0], float(row[1])) for row in rows]
 
 
 def _fetch(conn: sqlite3.Connection, ranked: list[tuple[int, float]]) -> list[tuple[Any, ...]]:
@@ -610,7 +637,12 @@ def search(
     with most of its words (``all_words`` counts the hits that have them all). Without
     ``snippets`` the hits have none (and no entry file is read)."""
     filters = filters or Filters()
-    converted = convert(query, drop_stop_words=True)
+    pasted = ""
+    if "\n" in query.strip():  # a pasted log or traceback: the words of its errors first
+        from kbtool.search.errortext import search_words
+
+        pasted = search_words(query)
+    converted = convert(pasted or query, drop_stop_words=True)
     filter_only = not query.strip() and filters != Filters()
     if not converted.match and not filter_only:
         raise UsageError(f"{converted.problem} (query: {query[:80]!r})")
@@ -632,13 +664,14 @@ def search(
         words = _ranked(conn, converted, filters, limit)
         used = converted
         if not words and not ranked:
-            result.suggestions = suggest(conn, query, converted.words)
+            # A pasted log's words are names, not typos: no "did you mean" for them.
+            result.suggestions = [] if pasted else suggest(conn, query, converted.words)
             for suggestion in result.suggestions[:1]:
                 fixed = convert(suggestion, drop_stop_words=True)
                 words = _ranked(conn, fixed, filters, limit) if fixed.match else []
                 if words:
                     result.corrected, result.fts, used = suggestion, fixed.match, fixed
-            if not words and len(used.groups) > 1:
+            if not words and (len(used.groups) > 1 or used.looser):
                 words = _ranked(conn, used, filters, limit, any_word=True)
                 if words:
                     result.mode, whole = "any", 0
@@ -649,6 +682,9 @@ def search(
             more = _ranked(conn, converted, filters, limit, any_word=True)
             whole = len(words)
             words += [(r, s) for r, s in more if r not in have][: limit - len(words)]
+        if words and converted.whole:  # its title or a symptom says it as written: first
+            seen = {rowid for rowid, _ in ranked}
+            ranked += [h for h in _as_written(conn, converted, filters, limit) if h[0] not in seen]
         seen = {rowid for rowid, _ in ranked}
         ranked += [(rowid, score) for rowid, score in words if rowid not in seen][
             : limit - len(ranked)
