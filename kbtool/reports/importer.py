@@ -25,7 +25,6 @@ Library use::
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kbtool import fields
+from kbtool.dates import parse_any_date
 from kbtool.errors import KbError
 from kbtool.model import Severity
 from kbtool.reports.headings import (
@@ -92,12 +92,26 @@ class ImportFailed(KbError):
 # ------------------------------------------------------------------ preamble
 
 _META = re.compile(
-    r"^\s*(?:\*\*|__)?\s*(date|created|reported|when|datum|fecha|severity|priority|"
-    r"priorität|priorite|priorité|gravité|gravite|schweregrad|status|author|"
-    r"category|tags|impact level)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$",
+    r"^\s*[*_]{0,2}\s*(date|created|reported|when|datum|fecha|incident date|date reported|"
+    r"reported on|created on|severity|priority|priorität|priorite|priorité|gravité|gravite|"
+    r"schweregrad|status|author|authors|category|tags|impact level)\s*[*_]{0,2}\s*"
+    r"(?::|\s[-–—]\s)\s*[*_]{0,2}\s*(.+?)\s*$",
     re.IGNORECASE,
 )
-_DATE_KEYS = frozenset(["date", "created", "reported", "when", "datum", "fecha"])
+_DATE_KEYS = frozenset(
+    [
+        "date",
+        "created",
+        "reported",
+        "when",
+        "datum",
+        "fecha",
+        "incident date",
+        "date reported",
+        "reported on",
+        "created on",
+    ]
+)
 _SEVERITY_KEYS = frozenset(
     [
         "severity",
@@ -111,7 +125,6 @@ _SEVERITY_KEYS = frozenset(
         "schweregrad",
     ]
 )
-_ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
 def normalize_severity(value: str) -> Severity | None:
@@ -137,6 +150,11 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
     meta = Meta()
     rest: list[SyntaxTreeNode] = []
     for block in report.preamble:
+        if block.type == "table":  # "| Date | 2025-06-01 |": typed, and the table kept
+            for key, value in _table_pairs(block):
+                _meta_value(meta, _META.match(f"{key}: {value}"))
+            rest.append(block)
+            continue
         if block.type != "paragraph":
             rest.append(block)
             continue
@@ -150,6 +168,10 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
                     _meta_value(meta, _META.match(part))
                 continue
             match = _META.match(line)
+            if match is None and meta.date is None and _BARE_DATE.match(line):
+                meta.date = parse_any_date(line)  # "2025-08-14" alone under the title
+                meta.lines.append(line.strip())
+                continue
             if match is None:
                 kept.append(line)
                 continue
@@ -161,16 +183,28 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
     return meta, rest
 
 
+_BARE_DATE = re.compile(r"^\s*[*_]{0,2}\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[*_]{0,2}\s*$")
+
+
+def _table_pairs(table: SyntaxTreeNode) -> list[tuple[str, str]]:
+    """The rows of a two-column table as (key, value) plain text."""
+    from kbtool.reports.parser import plain_text
+
+    pairs = []
+    for row in (n for n in table.walk() if n.type == "tr"):
+        cells = [plain_text(c.children[0]).strip() if c.children else "" for c in row.children]
+        if len(cells) == 2:
+            pairs.append((cells[0], cells[1]))
+    return pairs
+
+
 def _meta_value(meta: Meta, match: re.Match[str] | None) -> None:
     """Type one ``Key: value`` line of the text under the title."""
     if match is None:
         return
     key, value = match.group(1).lower(), match.group(2).strip("*_ ")
     if key in _DATE_KEYS:
-        iso = _ISO_DATE.search(value)
-        if iso:
-            with contextlib.suppress(ValueError):
-                meta.date = meta.date or dt.date.fromisoformat(iso.group(1))
+        meta.date = meta.date or parse_any_date(value)
     elif key in _SEVERITY_KEYS:
         meta.severity = meta.severity or normalize_severity(value)
     elif key == "tags":
@@ -184,9 +218,8 @@ def _front_matter_meta(meta: Meta, fm: dict[str, Any]) -> None:
         value = fm["date"]
         if isinstance(value, dt.date):
             meta.date = value if not isinstance(value, dt.datetime) else value.date()
-        elif isinstance(value, str) and (iso := _ISO_DATE.search(value)):
-            with contextlib.suppress(ValueError):
-                meta.date = dt.date.fromisoformat(iso.group(1))
+        elif isinstance(value, str):
+            meta.date = parse_any_date(value)
     for key in ("severity", "priority"):
         if isinstance(fm.get(key), str) and meta.severity is None:
             meta.severity = normalize_severity(fm[key])

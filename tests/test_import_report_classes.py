@@ -1,0 +1,77 @@
+"""Classes of fix-report shapes that the labelled set (tests/fixtures/reports/labelled/)
+showed kbtool misreading, each with small reports of our own: how the date is written,
+genre words in titles, titles outside a ``#`` heading, heading vocabulary of incident reviews
+and trackers, why chains as tables, bold questions or question headings, and which Markdown
+files ``migrate --reports`` takes for a report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from kbtool.config import load_config
+from kbtool.model import Learning
+from kbtool.reports.importer import import_report
+from kbtool.reports.parser import read_report
+
+DEFAULT_DAY = dt.date(1999, 1, 1)
+
+BODY = """
+## Problem
+
+The export was empty.
+
+## Root Cause
+
+Local time was used.
+
+## Solution
+
+Use UTC.
+"""
+
+
+def _import(tmp_path: Path, text: str, name: str = "report.md") -> Learning:
+    (tmp_path / "learnings").mkdir(exist_ok=True)
+    (tmp_path / "kbtool.toml").write_text('[tool.kbtool]\nlearnings = "learnings"\n')
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    config = load_config(root=tmp_path)
+    report = read_report(path, config, inside_only=False)
+    return import_report(
+        report,
+        config=config,
+        category="General",
+        entry_id="x",
+        date=DEFAULT_DAY,
+        report_href=None,
+    ).learning
+
+
+# ------------------------------------------------------------------ dates
+
+
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("**Date:** March 3, 2025", "2025-03-03"),
+        ("Date: 2025/04/07", "2025-04-07"),
+        ("_Date: 12 March 2025_", "2025-03-12"),
+        ("Date: 14/05/2025", "2025-05-14"),
+        ("Date: 2025-07-01T09:12:44Z", "2025-07-01"),
+        ("**Created:** Mar 12, 2025", "2025-03-12"),
+        ("Date - 2025.06.02", "2025-06-02"),
+        ("Incident date: 2025-10-05", "2025-10-05"),
+        ("Date: 5th January 2025", "2025-01-05"),
+        ("Date: Jan 9 2025", "2025-01-09"),
+        ("2025-08-14", "2025-08-14"),
+        ("| Field | Value |\n|---|---|\n| Date | 2025-06-01 |\n| Service | api |", "2025-06-01"),
+        ("Date: 03/04/2025", None),  # day-first or month-first: no guess
+    ],
+)
+def test_the_date_however_it_is_written(tmp_path: Path, line: str, day: str | None) -> None:
+    learning = _import(tmp_path, f"# Empty export\n\n{line}\n{BODY}")
+    assert learning.date == (dt.date.fromisoformat(day) if day else DEFAULT_DAY)
+    assert "Service" in "".join(learning.extras) or "Service" not in line  # nothing dropped
