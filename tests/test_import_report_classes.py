@@ -13,6 +13,7 @@ import pytest
 
 from kbtool.config import load_config
 from kbtool.model import Learning
+from kbtool.reports.headings import entry_title
 from kbtool.reports.importer import import_report
 from kbtool.reports.parser import read_report
 
@@ -75,3 +76,37 @@ def test_the_date_however_it_is_written(tmp_path: Path, line: str, day: str | No
     learning = _import(tmp_path, f"# Empty export\n\n{line}\n{BODY}")
     assert learning.date == (dt.date.fromisoformat(day) if day else DEFAULT_DAY)
     assert "Service" in "".join(learning.extras) or "Service" not in line  # nothing dropped
+
+
+# ------------------------------------------------------------------ titles
+
+
+@pytest.mark.parametrize(
+    ("heading", "title"),
+    [
+        ("Incident Report: Webhooks dropped", "Webhooks dropped"),
+        ("Incident Review: Elevated 5xx", "Elevated 5xx"),
+        ("Postmortem: Checkout outage", "Checkout outage"),
+        ("Bug: Cookie lost on Safari", "Cookie lost on Safari"),
+        ("🐛 Fix: `KeyError` in handler", "`KeyError` in handler"),
+        ("Hotfix: login loop", "login loop"),
+        ("RCA - Disk full", "Disk full"),
+        ("Rapport de correction : doublons", "doublons"),
+        ("Fix duplicate Slack alerts", "Fix duplicate Slack alerts"),  # a verb, not a label
+        ("Bug bounty payout delayed", "Bug bounty payout delayed"),
+    ],
+)
+def test_title_genre_labels_are_dropped(heading: str, title: str) -> None:
+    assert entry_title(heading) == title
+
+
+def test_a_bold_first_line_is_the_title(tmp_path: Path) -> None:
+    learning = _import(tmp_path, "**Fix Report — Cron job ran twice**\n\nDate: 2025-03-30\n" + BODY)
+    assert learning.title == "Cron job ran twice"
+    assert learning.date == dt.date(2025, 3, 30)
+
+
+def test_without_any_title_the_file_name_names_the_report(tmp_path: Path) -> None:
+    learning = _import(tmp_path, "Date: 2025-04-30\n" + BODY, "WEBSOCKET_RECONNECT_FIX_REPORT.md")
+    assert learning.title == "Websocket reconnect"
+    assert learning.date == dt.date(2025, 4, 30)

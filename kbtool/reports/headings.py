@@ -30,8 +30,16 @@ XML_NAMES = {key: fields.BY_SHORT[key].xml for key in FIELD_ORDER}
 """Each field key's XML element (``files`` → ``files-modified``)."""
 
 _GENRE_PREFIX = re.compile(
-    r"^(?:fix(?:es)?\s+)?(?:report|summary|post-?mortem)\s*[:\-–—]\s*", re.IGNORECASE
+    r"^[^\w`\[(]*"  # an emoji before the label: "🐛 Fix: …"
+    r"(?:(?:fix(?:es)?|hot-?fix|bug-?fix|bug|incident|rca|post-?mortem)"
+    r"(?:\s+(?:report|review|summary|analysis))?"
+    r"|(?:fix(?:es)?\s+)?(?:report|summary)|root\s+cause\s+analysis"
+    r"|rapport\s+(?:de\s+correction|d'incident)|fehlerbericht|informe\s+de\s+incidente)"
+    r"\s*(?::|\s[\-–—])\s*",
+    re.IGNORECASE,
 )
+"""A genre label before the title (``Incident Report:``, ``Bug:``, ``RCA -``): a label needs
+its colon or dash, so ``Fix duplicate alerts`` and ``Bug bounty …`` stay whole."""
 _GENRE_SUFFIX = re.compile(
     r"[\s:\-–—]*\b(?:(?:fix(?:es)?|incident)\s+(?:report|summary)|write-?up|post-?mortem)$",
     re.IGNORECASE,

@@ -49,6 +49,7 @@ from kbtool.reports.parser import (
     Section,
     blocks_md,
     para_md,
+    title_from_file_name,
 )
 from kbtool.reports.references import mentioned_refs, related_refs
 from kbtool.reports.sections import (
@@ -449,6 +450,8 @@ def import_report(
     """Map a parsed report onto a :class:`~kbtool.model.Learning` (see the module docs)."""
     from kbtool.model import Learning
 
+    if not report.title:
+        title_from_file_name(report)
     _check_importable(report)
     meta, preamble = _preamble_meta(report)
     state = _Reading(report, config, graph, category_file)
