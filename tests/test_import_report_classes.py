@@ -13,9 +13,9 @@ import pytest
 
 from kbtool.config import load_config
 from kbtool.model import Learning
-from kbtool.reports.headings import entry_title
-from kbtool.reports.importer import import_report
-from kbtool.reports.parser import read_report
+from kbtool.reports.headings import entry_title, field_of_heading
+from kbtool.reports.importer import import_report, plan_sections
+from kbtool.reports.parser import parse_report, read_report
 
 DEFAULT_DAY = dt.date(1999, 1, 1)
 
@@ -110,3 +110,41 @@ def test_without_any_title_the_file_name_names_the_report(tmp_path: Path) -> Non
     learning = _import(tmp_path, "Date: 2025-04-30\n" + BODY, "WEBSOCKET_RECONNECT_FIX_REPORT.md")
     assert learning.title == "Websocket reconnect"
     assert learning.date == dt.date(2025, 4, 30)
+
+
+# ------------------------------------------------------------------ heading vocabulary
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("Description", "description"),
+        ("Overview", "description"),
+        ("TL;DR", "description"),
+        ("Steps to Reproduce", "description"),
+        ("Expected vs Actual", "symptoms"),
+        ("Detection", "symptoms"),
+        ("Contributing Factors", "root_causes"),
+        ("Trigger", "root_causes"),
+        ("Mitigation", "solution"),
+        ("Corrective Actions", "prevention"),
+        ("Action Items", "prevention"),
+        ("Follow-ups", "prevention"),
+        ("Key Insight", "prevention"),
+        ("Test Plan", "verification"),
+        ("QA Notes", "verification"),
+        ("How we know it's fixed", "verification"),
+        ("Possible Causes", None),  # a runbook's guesses, not the cause of one failure
+        ("Timeline", None),
+        ("Customer Impact", None),
+        ("Rollback Plan", None),
+    ],
+)
+def test_incident_review_headings(heading: str, field: str | None) -> None:
+    assert field_of_heading(heading) == field
+
+
+def test_retrospective_subsections_stay_lessons() -> None:
+    text = "# T\n\n## Lessons Learned\n\n### What went well\n\nA.\n\n### What went wrong\n\nB.\n"
+    plan = plan_sections(parse_report(text, "x.md"))
+    assert [(s.plain, k) for s, k in plan] == [("Lessons Learned", "prevention")]

@@ -86,8 +86,44 @@ _PHRASES = {
     "how we tested": "verification",
     "how to verify": "verification",
     "follow up": "prevention",
+    "follow ups": "prevention",
+    "followups": "prevention",
     "next time": "prevention",
+    "next steps": "prevention",
+    # incident reviews, postmortems and issue trackers
+    "description": "description",
+    "overview": "description",
+    "tl dr": "description",
+    "tldr": "description",
+    "steps to reproduce": "description",
+    "how to reproduce": "description",
+    "reproduction steps": "description",
+    "expected vs actual": "symptoms",
+    "expected behavior": "symptoms",
+    "actual behavior": "symptoms",
+    "expected behaviour": "symptoms",
+    "actual behaviour": "symptoms",
+    "detection": "symptoms",
+    "how it was detected": "symptoms",
+    "contributing factors": "root_causes",
+    "contributing factor": "root_causes",
+    "trigger": "root_causes",
+    "triggers": "root_causes",
+    "mitigation": "solution",
+    "mitigations": "solution",
+    "mitigation steps": "solution",
+    "corrective actions": "prevention",
+    "preventive actions": "prevention",
+    "action items": "prevention",
+    "key insight": "prevention",
+    "key insights": "prevention",
+    "test plan": "verification",
+    "qa notes": "verification",
+    "qa": "verification",
 }
+_GUESSED_CAUSE = {"possible", "potential", "common", "likely", "probable"}
+"""Words that make a cause heading a runbook's list of guesses (``Possible Causes``), not
+the cause of one failure."""
 
 
 def field_of_heading(plain: str) -> str | None:
@@ -98,6 +134,10 @@ def field_of_heading(plain: str) -> str | None:
         return None
     if h in _PHRASES:
         return _PHRASES[h]
+    if h.startswith("how we know"):  # "How we know it's fixed"
+        return "verification"
+    if words & _GUESSED_CAUSE and words & {"cause", "causes"}:
+        return None
     if why_label(plain) is not None or "whys" in words or "why" in words:
         return "whys"
     if "root cause" in h or "root causes" in h or (words & _CAUSE_WORDS and len(words) <= 3):

@@ -289,6 +289,7 @@ def plan_sections(report: FixReport) -> list[tuple[Section, str | None]]:
                 and short
                 and not (parent_field == "whys" and kind == "root_causes")
                 and not (parent_field == "solution" and kind is None)
+                and kind != "description"  # "### What went wrong" under lessons: a lesson
                 and why_label(child.plain) is None
             ):
                 out.append((visit(child, kind), kind))
