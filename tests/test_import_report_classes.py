@@ -148,3 +148,57 @@ def test_retrospective_subsections_stay_lessons() -> None:
     text = "# T\n\n## Lessons Learned\n\n### What went well\n\nA.\n\n### What went wrong\n\nB.\n"
     plan = plan_sections(parse_report(text, "x.md"))
     assert [(s.plain, k) for s, k in plan] == [("Lessons Learned", "prevention")]
+
+
+# ------------------------------------------------------------------ whys
+
+WHY_TABLE = """
+| # | Why? | Because |
+|---|------|---------|
+| 1 | Why were the files empty? | The query returned no rows. |
+| 2 | Why did it return no rows? | The bound was `a \\| b` in local time. |
+| 3 | Why local time? | A refactor used `now()`. |
+"""
+WHY_BOLD_QUESTIONS = """
+**1. Why did the dashboards show no data?**
+The queries returned nothing.
+
+**2. Why did the queries return nothing?**
+The scrape interval was 60s.
+
+**3. Why was it raised?**
+The chart reset it.
+"""
+WHY_QUESTION_HEADINGS = """
+### Why did some pods keep the old value?
+Their stream had died.
+
+### Why had the stream died?
+A proxy dropped it.
+
+### Why did nobody notice?
+Heartbeats were off.
+"""
+
+
+@pytest.mark.parametrize(
+    ("heading", "chain"),
+    [
+        ("5 Whys", WHY_TABLE),
+        ("Root Cause Analysis", WHY_TABLE.replace("Why? | Because", "Why | Answer")),
+        ("5 Whys", WHY_BOLD_QUESTIONS),
+        ("Five Whys", WHY_QUESTION_HEADINGS),
+    ],
+)
+def test_why_chains_as_tables_bold_questions_and_headings(
+    tmp_path: Path, heading: str, chain: str
+) -> None:
+    text = f"# Empty export\n\n## Problem\n\nEmpty.\n\n## {heading}\n{chain}\n## Solution\n\nUTC.\n"
+    learning = _import(tmp_path, text)
+    assert len(learning.five_whys) == 3
+    first = learning.five_whys[0]
+    assert first.question.startswith("Why") and first.question.endswith("?")
+    assert first.answer and not first.answer.startswith("Why")
+    assert learning.five_whys[2].answer.rstrip(".").split()[-1] in ("`now()`", "it", "off")
+    if "\\|" in chain:
+        assert "`a | b`" in learning.five_whys[1].answer

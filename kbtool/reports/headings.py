@@ -216,7 +216,8 @@ def field_of_heading(plain: str) -> str | None:
 
 
 WHY_LABEL = re.compile(
-    r"^\s*(\*\*|__)?\s*(?:why\s*(?:#|no\.?\s*|number\s*)?\s*(\d+)|(\d+)(?:st|nd|rd|th)?\s+why)"
+    r"^\s*(\*\*|__)?\s*(?:why\s*(?:#|no\.?\s*|number\s*)?\s*(\d+)|(\d+)(?:st|nd|rd|th)?\s+why"
+    r"|(\d+)[.)]\s+(?=why\b))"  # "**1. Why did …?**": the number labels the question
     r"\s*(?:[:.)\-–—?]\s*)?",
     re.IGNORECASE,
 )
@@ -226,4 +227,4 @@ def why_label(text: str) -> int | None:
     match = WHY_LABEL.match(text)
     if match is None:
         return None
-    return int(match.group(2) or match.group(3))
+    return int(match.group(2) or match.group(3) or match.group(4))
