@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kbtool.config import load_config
+from kbtool.migrate.fixreports import missing_sections
 from kbtool.model import Learning
 from kbtool.reports.headings import entry_title, field_of_heading
 from kbtool.reports.importer import import_report, plan_sections
@@ -202,3 +203,75 @@ def test_why_chains_as_tables_bold_questions_and_headings(
     assert learning.five_whys[2].answer.rstrip(".").split()[-1] in ("`now()`", "it", "off")
     if "\\|" in chain:
         assert "`a | b`" in learning.five_whys[1].answer
+
+
+# ------------------------------------------------------------------ which files are reports
+
+TEMPLATE = """# [Title] Fix Report
+
+**Date:** YYYY-MM-DD
+
+## Problem Statement
+
+[Describe the problem.]
+
+## Root Cause Analysis - Five Whys
+
+### Why #1: [Why did ...?]
+**Answer:** [...]
+
+## Solution Implemented
+
+<!-- What was changed. -->
+"""
+PROPOSAL = """# Proposal: replace the scheduler
+
+## Problem
+
+It loses jobs on deploy.
+
+## Why now?
+
+Three incidents this quarter.
+
+## Proposed solution
+
+Move to Temporal.
+"""
+README = PROPOSAL.replace("Why now?", "Why quickqueue").replace("Proposed solution", "Solution")
+SYMPTOMS_REPORT = BODY.replace(
+    "## Problem\n\nThe export was empty.", "## Symptoms\n\n- `EINTEGRITY`"
+)
+RUNBOOK = """# Runbook: disk full
+
+## Symptoms
+
+- Alert fires.
+
+## Possible Causes
+
+- WAL growth.
+
+## Resolution
+
+Extend the volume.
+"""
+HAPPENED = BODY.replace("## Root Cause", "## Why it happened")
+
+
+@pytest.mark.parametrize(
+    ("text", "is_report"),
+    [
+        (TEMPLATE, False),  # placeholders only
+        (PROPOSAL, False),  # "Why now?" is no cause
+        (README, False),  # "Why quickqueue" is no cause
+        (RUNBOOK, False),  # guesses at causes, no failure
+        ("# Jira\n" + BODY.replace("## Problem", "## Description"), True),
+        ("# Error\n" + SYMPTOMS_REPORT, True),  # the symptoms state the problem
+        ("# Login loop\n" + HAPPENED, True),
+    ],
+)
+def test_which_markdown_files_are_reports(text: str, is_report: bool) -> None:
+    missing, errors = missing_sections(text, "x.md")
+    assert errors == []
+    assert (missing == []) is is_report, missing

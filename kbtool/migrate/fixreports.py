@@ -1,8 +1,9 @@
 """``kbtool migrate --reports DIR``: import legacy Markdown fix reports in bulk.
 
 Every ``*.md`` under DIR (sorted; links leaving DIR refused) is read and its headings
-classified the way ``kbtool import-report`` reads them. Only reports with a problem
-section, a cause (root cause or whys) section and a solution section are imported, each
+classified the way ``kbtool import-report`` reads them. Only reports with a problem (or
+symptoms) section, a cause (root cause or whys) section and a solution section, each with
+written text (not a template's placeholders), are imported, each
 through :func:`kbtool.authoring.import_report_file` (same mapping, ids, category choice,
 link back and validation as a single import); the others are listed as skipped with the
 reason. A report that an entry already links to is skipped as already imported, so running
@@ -12,6 +13,7 @@ it again imports nothing twice.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,21 +22,62 @@ from kbtool.errors import KbError, UsageError
 
 if TYPE_CHECKING:
     from kbtool.config import Config
+    from kbtool.reports.parser import FixReport, Section
 
 NEEDED = (("description", "problem"), ("cause", "root cause or whys"), ("solution", "solution"))
+
+_PLACEHOLDERS = re.compile(
+    r"<!--.*?-->"  # a template's instructions
+    r"|\[[^\]\n]*\]"  # "[Describe the problem.]", "[ ]"
+    r"|^\s{0,3}#+[^\n]*"  # the headings of subsections ("### Why #1: …")
+    r"|(?:\*\*|__)?\b(?:answer|question|a|q)\s*:\s*(?:\*\*|__)?"  # a label alone
+    r"|\b(?:tbd|todo|n/a|yyyy-mm-dd)\b",
+    re.IGNORECASE | re.DOTALL | re.MULTILINE,
+)
+
+
+def _written(section: Section, report: FixReport) -> bool:
+    """Whether a section holds text someone wrote, not only a template's placeholders."""
+    text = _PLACEHOLDERS.sub(" ", report.source(section.start + 1, section.end))
+    return re.search(r"[^\W\d_]{2,}", text) is not None
+
+
+def report_kinds(report: FixReport) -> set[str]:
+    """The fields a parsed report has written sections for, ``cause`` for root causes or a
+    why chain, ``description`` also for symptoms (they state the problem). A "why" heading
+    counts as a cause when it asks for the cause of a failure or holds a chain (not a
+    design document's ``Why now?``)."""
+    from kbtool.reports.headings import field_of_heading, why_names_a_cause
+    from kbtool.reports.whys import parse_whys
+
+    kinds: set[str] = set()
+    for top in report.sections:
+        for sec in top.walk():
+            kind = field_of_heading(sec.plain)
+            if kind is None or not _written(sec, report):
+                continue
+            if (
+                kind == "whys"
+                and not why_names_a_cause(sec.plain)
+                and len(parse_whys(sec, report).whys) < 2
+            ):
+                continue
+            kinds.add(kind)
+    if kinds & {"whys", "root_causes"}:
+        kinds.add("cause")
+    if "symptoms" in kinds:
+        kinds.add("description")
+    return kinds
 
 
 def missing_sections(text: str, display: str) -> tuple[list[str], list[Diagnostic]]:
     """What a report lacks among problem, cause (or whys) and solution; its parse errors."""
-    from kbtool.reports.headings import field_of_heading
     from kbtool.reports.parser import parse_report
 
     report = parse_report(text, display)
     if report.errors:
         return [], list(report.errors)
-    kinds = {field_of_heading(s.plain) for s in report.sections for s in s.walk()}
-    if kinds & {"whys", "root_causes"}:
-        kinds.add("cause")
+    kinds = report_kinds(report)
     return [label for key, label in NEEDED if key not in kinds], []
 
 

@@ -215,6 +215,49 @@ def field_of_heading(plain: str) -> str | None:
     return None
 
 
+_FAILURE_WORDS = frozenset(
+    [
+        "happen",
+        "happened",
+        "happens",
+        "occur",
+        "occurred",
+        "occurs",
+        "fail",
+        "failed",
+        "fails",
+        "failing",
+        "break",
+        "broke",
+        "broken",
+        "breaks",
+        "crash",
+        "crashed",
+        "crashes",
+        "wrong",
+        "regress",
+        "regressed",
+        "regression",
+        "stop",
+        "stopped",
+        "down",
+        "outage",
+    ]
+)
+
+
+def why_names_a_cause(plain: str) -> bool:
+    """Whether a heading read as ``whys`` asks for the cause of a failure (``5 Whys``, ``Why
+    #1``, ``Why``, ``Why it happened``, ``Why did the deploy fail?``) rather than the reason
+    for a choice (``Why now?``, ``Why Postgres``, ``Why not a CDN?``) as READMEs and design
+    documents write them."""
+    h = normalize_heading(plain)
+    words = set(h.split())
+    if "whys" in words or h == "why" or why_label(plain) is not None:
+        return True
+    return bool(words & _FAILURE_WORDS)
+
+
 WHY_LABEL = re.compile(
     r"^\s*(\*\*|__)?\s*(?:why\s*(?:#|no\.?\s*|number\s*)?\s*(\d+)|(\d+)(?:st|nd|rd|th)?\s+why"
     r"|(\d+)[.)]\s+(?=why\b))"  # "**1. Why did …?**": the number labels the question
