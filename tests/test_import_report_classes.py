@@ -275,3 +275,71 @@ def test_which_markdown_files_are_reports(text: str, is_report: bool) -> None:
     missing, errors = missing_sections(text, "x.md")
     assert errors == []
     assert (missing == []) is is_report, missing
+
+
+# ------------------------------------------------------------------ the round trip
+
+
+def test_a_rendered_meta_line_gives_date_and_severity(tmp_path: Path) -> None:
+    line = "**Severity:** high · **Category:** A/B · **Date:** 2026-12-06 · **Versions:** `x>=1`"
+    learning = _import(tmp_path, f"# Empty export\n\n{line}\n{BODY}")
+    assert learning.date == dt.date(2026, 12, 6)
+    assert learning.severity is not None and learning.severity.value == "high"
+    assert "Versions" in "".join(learning.extras)  # the part that is no field is kept
+
+
+def test_a_step_heading_that_repeats_its_paragraph_is_not_doubled(tmp_path: Path) -> None:
+    text = (
+        "# Empty export\n\n## Problem\n\nEmpty.\n\n## Root Cause\n\nLocal time.\n\n"
+        "## Solution Implemented\n\n"
+        "### 1. Add a lock around rebuilds …\n\nAdd a lock around rebuilds, so one pod "
+        "rebuilds and the others wait.\n\n```python\nwith lock:\n    rebuild()\n```\n\n"
+        "### 2. Jitter on token lifetime\n\nToken lifetime is now 24h ± 30min.\n"
+    )
+    steps = _import(tmp_path, text).solution
+    assert [s.text for s in steps] == [
+        "Add a lock around rebuilds, so one pod rebuilds and the others wait.",
+        "Jitter on token lifetime\n\nToken lifetime is now 24h ± 30min.",
+    ]
+    assert steps[0].code[0].text == "with lock:\n    rebuild()"  # no fence newline added
+
+
+def test_entries_rendered_and_imported_back_keep_their_fields(tmp_path: Path) -> None:
+    """Every bundled entry: ``render fix-report.md.j2`` then import: the same date,
+    severity, whys, root causes, files and prevention (code spans added by rendering aside),
+    and the same solution steps and code but for a one-sentence step's final period."""
+    from helpers_cli import cli
+
+    from kbtool.entry_xml import learning_from_element
+    from kbtool.kb import KnowledgeBase
+
+    root = Path(__file__).resolve().parent.parent
+    config = load_config(root=root)
+    kb = KnowledgeBase.load(config)
+
+    def norm(value: object) -> str:
+        return " ".join(str(value).replace("`", "").split())
+
+    ids = sorted(kb.ids())[::3]  # a third: each render runs the template sandboxed
+    assert len(ids) >= 12
+    for entry_id in ids:
+        first = learning_from_element(kb.find(entry_id).element)
+        rendered = cli("--root", str(root), "render", "fix-report.md.j2", entry_id)
+        assert rendered.code == 0, rendered.err
+        second = import_report(
+            parse_report(rendered.out, "again.md"),
+            config=config,
+            category=first.category,
+            entry_id=entry_id,
+            date=DEFAULT_DAY,
+            report_href=None,
+        ).learning
+        assert (second.date, second.severity) == (first.date, first.severity), entry_id
+        for name in ("title", "five_whys", "root_causes", "files_modified", "prevention"):
+            assert norm(getattr(second, name)) == norm(getattr(first, name)), (entry_id, name)
+        assert [[c.text for c in s.code] for s in second.solution] == [
+            [c.text for c in s.code] for s in first.solution
+        ], entry_id
+        assert [norm(s.text).rstrip(".:") for s in second.solution] == [
+            norm(s.text).rstrip(".:") for s in first.solution
+        ], entry_id

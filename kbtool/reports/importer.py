@@ -162,11 +162,16 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
         lines = para_md(block).split("\n")
         kept = []
         for line in lines:
-            parts = line.split(" | ")  # "Status: resolved | Severity: Sev 2 | Date: …"
-            if len(parts) > 1 and all(_META.match(p) for p in parts):
-                meta.lines.append(line.strip())
+            # "Status: resolved | Severity: Sev 2 | Date: …", and the rendered report's
+            # "**Severity:** high · **Category:** … · **Date:** 2025-06-01"
+            parts = _META_SEPARATOR.split(line)
+            if len(parts) > 1 and any(_META.match(p) for p in parts):
                 for part in parts:
                     _meta_value(meta, _META.match(part))
+                if all(_META.match(p) for p in parts):
+                    meta.lines.append(line.strip())
+                    continue
+                kept.append(line)  # "… · **Versions:** …": typed where it can be, kept
                 continue
             match = _META.match(line)
             if match is None and meta.date is None and _BARE_DATE.match(line):
@@ -184,6 +189,7 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
     return meta, rest
 
 
+_META_SEPARATOR = re.compile(r"\s+[|·•]\s+")
 _BARE_DATE = re.compile(r"^\s*[*_]{0,2}\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[*_]{0,2}\s*$")
 
 
