@@ -343,3 +343,45 @@ def test_entries_rendered_and_imported_back_keep_their_fields(tmp_path: Path) ->
         assert [norm(s.text).rstrip(".:") for s in second.solution] == [
             norm(s.text).rstrip(".:") for s in first.solution
         ], entry_id
+
+
+def test_a_relative_path_in_prose_names_the_entry(tmp_path: Path) -> None:
+    """``../learnings/x.xml#id`` written as text (not as a Markdown link) is relative to the
+    report, as a link's target is; before, it was read from the KB root and ignored."""
+    import shutil
+
+    from kbtool.reports.links import build_graph
+
+    root = tmp_path
+    (root / "learnings").mkdir()
+    (root / "reports").mkdir()
+    (root / "kbtool.toml").write_text(
+        '[tool.kbtool]\nlearnings = "learnings"\nreports = "reports"\n'
+    )
+    shutil.copyfile(
+        Path(__file__).parent.parent / "learnings" / "alembic.xml",
+        root / "learnings" / "alembic.xml",
+    )
+    path = root / "reports" / "x.md"
+    path.write_text(
+        "# Heads diverged\n" + BODY + "\n## Related Learnings\n\n"
+        "- ../learnings/alembic.xml#alembic-multiple-heads\n"
+        "- ../learnings/missing.xml\n",
+        encoding="utf-8",
+    )
+    config = load_config(root=root)
+    graph = build_graph(config, use_cache=False)
+    learning = import_report(
+        read_report(path, config),
+        config=config,
+        category="General",
+        entry_id="x",
+        date=DEFAULT_DAY,
+        report_href=None,
+        graph=graph,
+    ).learning
+    assert ("learning", "alembic-multiple-heads") in [
+        (r.kind, r.target) for r in learning.references
+    ]
+    problems = [m.problem for m in graph.reports["reports/x.md"].mentions if not m.resolved]
+    assert problems == ["mentions learnings/missing.xml, which is not a file of the knowledge base"]
