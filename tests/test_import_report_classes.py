@@ -385,3 +385,88 @@ def test_a_relative_path_in_prose_names_the_entry(tmp_path: Path) -> None:
     ]
     problems = [m.problem for m in graph.reports["reports/x.md"].mentions if not m.resolved]
     assert problems == ["mentions learnings/missing.xml, which is not a file of the knowledge base"]
+
+
+# ------------------------------------------------------------------ a second look
+
+
+@pytest.mark.parametrize(
+    "front",
+    ["created: 2025-03-14", "date_created: 2025-03-14", "reported: '14 March 2025'"],
+)
+def test_front_matter_date_under_other_keys(tmp_path: Path, front: str) -> None:
+    learning = _import(tmp_path, f"---\n{front}\n---\n\n# Backup skipped\n{BODY}")
+    assert learning.date == dt.date(2025, 3, 14)
+
+
+def test_meta_lines_after_an_emoji(tmp_path: Path) -> None:
+    text = "# Orders 500\n\n📅 **Date:** 2025-05-06\n🚨 **Severity:** Critical\n" + BODY
+    learning = _import(tmp_path, text)
+    assert learning.date == dt.date(2025, 5, 6)
+    assert learning.severity is not None and learning.severity.value == "critical"
+
+
+@pytest.mark.parametrize(
+    "heading", ["🛠️ What was done", "Actions Taken", "Steps Taken", "What was changed"]
+)
+def test_what_was_done_is_the_solution(heading: str) -> None:
+    assert field_of_heading(heading) == "solution"
+
+
+GUIDE = """# Postmortem template
+
+Use this template for every incident.
+
+## Problem statement
+
+Describe what happened in plain words and include the exact error customers saw.
+
+## Root cause
+
+Explain the underlying cause, not the trigger.
+
+## Solution
+
+Describe the fix and link the pull request.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (GUIDE, "postmortem.md"),
+        (GUIDE.replace("# Postmortem template", "# Writing a fix report"), "FIX_TEMPLATE.md"),
+    ],
+)
+def test_a_template_with_guidance_is_no_report(text: str, name: str) -> None:
+    missing, _ = missing_sections(text, name)
+    assert missing == ["not a report: a template"]
+
+
+def test_whys_in_a_blockquote(tmp_path: Path) -> None:
+    text = (
+        "# Orders 500\n\n## Problem\n\n`ZeroDivisionError`.\n\n## Why did this happen?\n\n"
+        "> **Why 1:** Why a division by zero? The average divides by the item count.\n>\n"
+        "> **Why 2:** Why was the count zero? Checkout allowed an empty cart.\n\n"
+        "## Solution\n\nGuard for empty carts.\n"
+    )
+    whys = _import(tmp_path, text).five_whys
+    assert [(w.question, w.answer) for w in whys] == [
+        ("Why a division by zero?", "The average divides by the item count."),
+        ("Why was the count zero?", "Checkout allowed an empty cart."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "template"),
+    [
+        ("FIX_REPORT_TEMPLATE.md", "Empty export", True),
+        ("postmortem-template-v2.md", "Empty export", True),
+        ("rate-limit-fix-report-template.md", "Empty export", False),  # names its subject
+        ("x.md", "Email template rendering broken", False),
+        ("x.md", "Fix Report Template", True),
+    ],
+)
+def test_templates_are_known_by_name_or_title(name: str, title: str, template: bool) -> None:
+    missing, _ = missing_sections(f"# {title}\n{BODY}", name)
+    assert (missing == ["not a report: a template"]) is template

@@ -70,13 +70,59 @@ def report_kinds(report: FixReport) -> set[str]:
     return kinds
 
 
+_TEMPLATE_TITLE = re.compile(
+    r"^(?:[\w\[\]-]+\s+){0,4}templates?$|^templates?\s*[:\-–—]", re.IGNORECASE
+)
+NOT_A_REPORT = "not a report: a template"
+_GENRE_NAME_WORDS = frozenset(
+    [
+        "template",
+        "templates",
+        "fix",
+        "fixes",
+        "report",
+        "reports",
+        "postmortem",
+        "post",
+        "mortem",
+        "incident",
+        "review",
+        "rca",
+        "bug",
+        "bugfix",
+        "hotfix",
+        "root",
+        "cause",
+        "analysis",
+        "issue",
+        "v",
+    ]
+)
+"""A file named only with these (``FIX_REPORT_TEMPLATE.md``, ``postmortem-template.md``) is a
+template; ``retry-storm-template.md`` names a report about a template."""
+
+
+def is_template(report: FixReport) -> bool:
+    """A report template or writing guide (``Postmortem template``, ``FIX_REPORT_TEMPLATE.md``):
+    its sections say what to write, in words, so they read as written; its title or file
+    name says what it is (``Email template broken`` is a report)."""
+    title = str(report.front_matter.get("title") or report.title or "")
+    stem = [w for w in re.split(r"[\W_]+", report.display.rsplit("/", 1)[-1].lower()) if w]
+    words = {w.rstrip("0123456789") for w in stem} - {"", "md", "markdown"}  # "v2" → "v"
+    by_name = bool(words & {"template", "templates"}) and words <= _GENRE_NAME_WORDS
+    return by_name or _TEMPLATE_TITLE.search(title.strip(" *_#")) is not None
+
+
 def missing_sections(text: str, display: str) -> tuple[list[str], list[Diagnostic]]:
-    """What a report lacks among problem, cause (or whys) and solution; its parse errors."""
+    """What a report lacks among problem, cause (or whys) and solution (or ``NOT_A_REPORT``
+    for a template); its parse errors."""
     from kbtool.reports.parser import parse_report
 
     report = parse_report(text, display)
     if report.errors:
         return [], list(report.errors)
+    if is_template(report):
+        return [NOT_A_REPORT], []
     kinds = report_kinds(report)
     return [label for key, label in NEEDED if key not in kinds], []
 
@@ -132,7 +178,12 @@ def import_reports(
             )
             continue
         if missing:
-            skipped.append({"path": shown, "reason": "missing sections: " + ", ".join(missing)})
+            reason = (
+                missing[0]
+                if missing == [NOT_A_REPORT]
+                else "missing sections: " + ", ".join(missing)
+            )
+            skipped.append({"path": shown, "reason": reason})
             continue
         try:
             outcome = import_report_file(config, path, dry_run=dry_run)

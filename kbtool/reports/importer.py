@@ -93,7 +93,8 @@ class ImportFailed(KbError):
 # ------------------------------------------------------------------ preamble
 
 _META = re.compile(
-    r"^\s*[*_]{0,2}\s*(date|created|reported|when|datum|fecha|incident date|date reported|"
+    r"^\s*[^\w\s\x00-\x7f]*\s*"  # an emoji before the key: "📅 **Date:** …"
+    r"[*_]{0,2}\s*(date|created|reported|when|datum|fecha|incident date|date reported|"
     r"reported on|created on|severity|priority|priorität|priorite|priorité|gravité|gravite|"
     r"schweregrad|status|author|authors|category|tags|impact level)\s*[*_]{0,2}\s*"
     r"(?::|\s[-–—]\s)\s*[*_]{0,2}\s*(.+?)\s*$",
@@ -111,6 +112,9 @@ _DATE_KEYS = frozenset(
         "date reported",
         "reported on",
         "created on",
+        "created at",
+        "date created",
+        "reported at",
     ]
 )
 _SEVERITY_KEYS = frozenset(
@@ -221,8 +225,12 @@ def _meta_value(meta: Meta, match: re.Match[str] | None) -> None:
 
 
 def _front_matter_meta(meta: Meta, fm: dict[str, Any]) -> None:
-    if "date" in fm and meta.date is None:
-        value = fm["date"]
+    keys = {re.sub(r"[\s_\-]+", " ", str(k)).strip().lower(): k for k in fm}
+    dated = [keys[k] for k in sorted(keys, key=lambda k: k != "date") if k in _DATE_KEYS]
+    for key in dated:  # "date:" first, then "created:", "date_created:", "reported:" …
+        if meta.date is not None:
+            break
+        value = fm[key]
         if isinstance(value, dt.date):
             meta.date = value if not isinstance(value, dt.datetime) else value.date()
         elif isinstance(value, str):

@@ -124,6 +124,12 @@ def parse_whys(section: Section, report: FixReport) -> WhyChain:
                 return
             if add_text(para_md(block)):
                 return
+        if block.type == "blockquote" and any(
+            why_label(para_md(c)) is not None for c in block.children if c.type == "paragraph"
+        ):  # "> **Why 1:** …" quoted
+            for child in block.children:
+                add_block(child)
+            return
         rows = _why_rows(block) if block.type == "table" else []
         if rows:  # "| # | Why? | Because |"
             for number, question, answer in rows:
