@@ -147,6 +147,7 @@ LAYERS: dict[str, int] = {
     "kbtool.collector": CORE,
     "kbtool.config": CORE,
     "kbtool.confine": CORE,
+    "kbtool.dates": CORE,
     "kbtool.diagnostics": CORE,
     "kbtool.entry_xml": CORE,
     "kbtool.entryview": CORE,

@@ -21,8 +21,8 @@ from helpers_corpus import entries, score
 from lxml import etree
 
 from kbtool.config import load_config
+from kbtool.dates import parse_any_date
 from kbtool.migrate.learnings import MigrateOptions, apply, plan
-from kbtool.migrate.legacy.text import parse_any_date
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = FIXTURES / "legacy_md"

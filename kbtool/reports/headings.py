@@ -30,8 +30,16 @@ XML_NAMES = {key: fields.BY_SHORT[key].xml for key in FIELD_ORDER}
 """Each field key's XML element (``files`` → ``files-modified``)."""
 
 _GENRE_PREFIX = re.compile(
-    r"^(?:fix(?:es)?\s+)?(?:report|summary|post-?mortem)\s*[:\-–—]\s*", re.IGNORECASE
+    r"^[^\w`\[(]*"  # an emoji before the label: "🐛 Fix: …"
+    r"(?:(?:fix(?:es)?|hot-?fix|bug-?fix|bug|incident|rca|post-?mortem)"
+    r"(?:\s+(?:report|review|summary|analysis))?"
+    r"|(?:fix(?:es)?\s+)?(?:report|summary)|root\s+cause\s+analysis"
+    r"|rapport\s+(?:de\s+correction|d'incident)|fehlerbericht|informe\s+de\s+incidente)"
+    r"\s*(?::|\s[\-–—])\s*",
+    re.IGNORECASE,
 )
+"""A genre label before the title (``Incident Report:``, ``Bug:``, ``RCA -``): a label needs
+its colon or dash, so ``Fix duplicate alerts`` and ``Bug bounty …`` stay whole."""
 _GENRE_SUFFIX = re.compile(
     r"[\s:\-–—]*\b(?:(?:fix(?:es)?|incident)\s+(?:report|summary)|write-?up|post-?mortem)$",
     re.IGNORECASE,
@@ -72,14 +80,54 @@ _PHRASES = {
     "why": "root_causes",
     "what caused it": "root_causes",
     "what we did": "solution",
+    "what was done": "solution",
+    "what was changed": "solution",
+    "actions taken": "solution",
+    "steps taken": "solution",
     "what we changed": "solution",
     "how we fixed it": "solution",
     "how we checked": "verification",
     "how we tested": "verification",
     "how to verify": "verification",
     "follow up": "prevention",
+    "follow ups": "prevention",
+    "followups": "prevention",
     "next time": "prevention",
+    "next steps": "prevention",
+    # incident reviews, postmortems and issue trackers
+    "description": "description",
+    "overview": "description",
+    "tl dr": "description",
+    "tldr": "description",
+    "steps to reproduce": "description",
+    "how to reproduce": "description",
+    "reproduction steps": "description",
+    "expected vs actual": "symptoms",
+    "expected behavior": "symptoms",
+    "actual behavior": "symptoms",
+    "expected behaviour": "symptoms",
+    "actual behaviour": "symptoms",
+    "detection": "symptoms",
+    "how it was detected": "symptoms",
+    "contributing factors": "root_causes",
+    "contributing factor": "root_causes",
+    "trigger": "root_causes",
+    "triggers": "root_causes",
+    "mitigation": "solution",
+    "mitigations": "solution",
+    "mitigation steps": "solution",
+    "corrective actions": "prevention",
+    "preventive actions": "prevention",
+    "action items": "prevention",
+    "key insight": "prevention",
+    "key insights": "prevention",
+    "test plan": "verification",
+    "qa notes": "verification",
+    "qa": "verification",
 }
+_GUESSED_CAUSE = {"possible", "potential", "common", "likely", "probable"}
+"""Words that make a cause heading a runbook's list of guesses (``Possible Causes``), not
+the cause of one failure."""
 
 
 def field_of_heading(plain: str) -> str | None:
@@ -90,6 +138,10 @@ def field_of_heading(plain: str) -> str | None:
         return None
     if h in _PHRASES:
         return _PHRASES[h]
+    if h.startswith("how we know"):  # "How we know it's fixed"
+        return "verification"
+    if words & _GUESSED_CAUSE and words & {"cause", "causes"}:
+        return None
     if why_label(plain) is not None or "whys" in words or "why" in words:
         return "whys"
     if "root cause" in h or "root causes" in h or (words & _CAUSE_WORDS and len(words) <= 3):
@@ -167,8 +219,52 @@ def field_of_heading(plain: str) -> str | None:
     return None
 
 
+_FAILURE_WORDS = frozenset(
+    [
+        "happen",
+        "happened",
+        "happens",
+        "occur",
+        "occurred",
+        "occurs",
+        "fail",
+        "failed",
+        "fails",
+        "failing",
+        "break",
+        "broke",
+        "broken",
+        "breaks",
+        "crash",
+        "crashed",
+        "crashes",
+        "wrong",
+        "regress",
+        "regressed",
+        "regression",
+        "stop",
+        "stopped",
+        "down",
+        "outage",
+    ]
+)
+
+
+def why_names_a_cause(plain: str) -> bool:
+    """Whether a heading read as ``whys`` asks for the cause of a failure (``5 Whys``, ``Why
+    #1``, ``Why``, ``Why it happened``, ``Why did the deploy fail?``) rather than the reason
+    for a choice (``Why now?``, ``Why Postgres``, ``Why not a CDN?``) as READMEs and design
+    documents write them."""
+    h = normalize_heading(plain)
+    words = set(h.split())
+    if "whys" in words or h == "why" or why_label(plain) is not None:
+        return True
+    return bool(words & _FAILURE_WORDS)
+
+
 WHY_LABEL = re.compile(
-    r"^\s*(\*\*|__)?\s*(?:why\s*(?:#|no\.?\s*|number\s*)?\s*(\d+)|(\d+)(?:st|nd|rd|th)?\s+why)"
+    r"^\s*(\*\*|__)?\s*(?:why\s*(?:#|no\.?\s*|number\s*)?\s*(\d+)|(\d+)(?:st|nd|rd|th)?\s+why"
+    r"|(\d+)[.)]\s+(?=why\b))"  # "**1. Why did …?**": the number labels the question
     r"\s*(?:[:.)\-–—?]\s*)?",
     re.IGNORECASE,
 )
@@ -178,4 +274,4 @@ def why_label(text: str) -> int | None:
     match = WHY_LABEL.match(text)
     if match is None:
         return None
-    return int(match.group(2) or match.group(3))
+    return int(match.group(2) or match.group(3) or match.group(4))

@@ -25,7 +25,6 @@ Library use::
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kbtool import fields
+from kbtool.dates import parse_any_date
 from kbtool.errors import KbError
 from kbtool.model import Severity
 from kbtool.reports.headings import (
@@ -49,6 +49,7 @@ from kbtool.reports.parser import (
     Section,
     blocks_md,
     para_md,
+    title_from_file_name,
 )
 from kbtool.reports.references import mentioned_refs, related_refs
 from kbtool.reports.sections import (
@@ -93,12 +94,30 @@ class ImportFailed(KbError):
 # ------------------------------------------------------------------ preamble
 
 _META = re.compile(
-    r"^\s*(?:\*\*|__)?\s*(date|created|reported|when|datum|fecha|severity|priority|"
-    r"priorität|priorite|priorité|gravité|gravite|schweregrad|status|author|"
-    r"category|tags|impact level)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+?)\s*$",
+    r"^\s*[^\w\s\x00-\x7f]*\s*"  # an emoji before the key: "📅 **Date:** …"
+    r"[*_]{0,2}\s*(date|created|reported|when|datum|fecha|incident date|date reported|"
+    r"reported on|created on|severity|priority|priorität|priorite|priorité|gravité|gravite|"
+    r"schweregrad|status|author|authors|category|tags|impact level)\s*[*_]{0,2}\s*"
+    r"(?::|\s[-–—]\s)\s*[*_]{0,2}\s*(.+?)\s*$",
     re.IGNORECASE,
 )
-_DATE_KEYS = frozenset(["date", "created", "reported", "when", "datum", "fecha"])
+_DATE_KEYS = frozenset(
+    [
+        "date",
+        "created",
+        "reported",
+        "when",
+        "datum",
+        "fecha",
+        "incident date",
+        "date reported",
+        "reported on",
+        "created on",
+        "created at",
+        "date created",
+        "reported at",
+    ]
+)
 _SEVERITY_KEYS = frozenset(
     [
         "severity",
@@ -112,7 +131,6 @@ _SEVERITY_KEYS = frozenset(
         "schweregrad",
     ]
 )
-_ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
 def normalize_severity(value: str) -> Severity | None:
@@ -138,19 +156,33 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
     meta = Meta()
     rest: list[SyntaxTreeNode] = []
     for block in report.preamble:
+        if block.type == "table":  # "| Date | 2025-06-01 |": typed, and the table kept
+            for key, value in _table_pairs(block):
+                _meta_value(meta, _META.match(f"{key}: {value}"))
+            rest.append(block)
+            continue
         if block.type != "paragraph":
             rest.append(block)
             continue
         lines = para_md(block).split("\n")
         kept = []
         for line in lines:
-            parts = line.split(" | ")  # "Status: resolved | Severity: Sev 2 | Date: …"
-            if len(parts) > 1 and all(_META.match(p) for p in parts):
-                meta.lines.append(line.strip())
+            # "Status: resolved | Severity: Sev 2 | Date: …", and the rendered report's
+            # "**Severity:** high · **Category:** … · **Date:** 2025-06-01"
+            parts = _META_SEPARATOR.split(line)
+            if len(parts) > 1 and any(_META.match(p) for p in parts):
                 for part in parts:
                     _meta_value(meta, _META.match(part))
+                if all(_META.match(p) for p in parts):
+                    meta.lines.append(line.strip())
+                    continue
+                kept.append(line)  # "… · **Versions:** …": typed where it can be, kept
                 continue
             match = _META.match(line)
+            if match is None and meta.date is None and _BARE_DATE.match(line):
+                meta.date = parse_any_date(line)  # "2025-08-14" alone under the title
+                meta.lines.append(line.strip())
+                continue
             if match is None:
                 kept.append(line)
                 continue
@@ -162,16 +194,29 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
     return meta, rest
 
 
+_META_SEPARATOR = re.compile(r"\s+[|·•]\s+")
+_BARE_DATE = re.compile(r"^\s*[*_]{0,2}\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[*_]{0,2}\s*$")
+
+
+def _table_pairs(table: SyntaxTreeNode) -> list[tuple[str, str]]:
+    """The rows of a two-column table as (key, value) plain text."""
+    from kbtool.reports.parser import plain_text
+
+    pairs = []
+    for row in (n for n in table.walk() if n.type == "tr"):
+        cells = [plain_text(c.children[0]).strip() if c.children else "" for c in row.children]
+        if len(cells) == 2:
+            pairs.append((cells[0], cells[1]))
+    return pairs
+
+
 def _meta_value(meta: Meta, match: re.Match[str] | None) -> None:
     """Type one ``Key: value`` line of the text under the title."""
     if match is None:
         return
     key, value = match.group(1).lower(), match.group(2).strip("*_ ")
     if key in _DATE_KEYS:
-        iso = _ISO_DATE.search(value)
-        if iso:
-            with contextlib.suppress(ValueError):
-                meta.date = meta.date or dt.date.fromisoformat(iso.group(1))
+        meta.date = meta.date or parse_any_date(value)
     elif key in _SEVERITY_KEYS:
         meta.severity = meta.severity or normalize_severity(value)
     elif key == "tags":
@@ -181,13 +226,16 @@ def _meta_value(meta: Meta, match: re.Match[str] | None) -> None:
 
 
 def _front_matter_meta(meta: Meta, fm: dict[str, Any]) -> None:
-    if "date" in fm and meta.date is None:
-        value = fm["date"]
+    keys = {re.sub(r"[\s_\-]+", " ", str(k)).strip().lower(): k for k in fm}
+    dated = [keys[k] for k in sorted(keys, key=lambda k: k != "date") if k in _DATE_KEYS]
+    for key in dated:  # "date:" first, then "created:", "date_created:", "reported:" …
+        if meta.date is not None:
+            break
+        value = fm[key]
         if isinstance(value, dt.date):
             meta.date = value if not isinstance(value, dt.datetime) else value.date()
-        elif isinstance(value, str) and (iso := _ISO_DATE.search(value)):
-            with contextlib.suppress(ValueError):
-                meta.date = dt.date.fromisoformat(iso.group(1))
+        elif isinstance(value, str):
+            meta.date = parse_any_date(value)
     for key in ("severity", "priority"):
         if isinstance(fm.get(key), str) and meta.severity is None:
             meta.severity = normalize_severity(fm[key])
@@ -256,6 +304,7 @@ def plan_sections(report: FixReport) -> list[tuple[Section, str | None]]:
                 and short
                 and not (parent_field == "whys" and kind == "root_causes")
                 and not (parent_field == "solution" and kind is None)
+                and kind != "description"  # "### What went wrong" under lessons: a lesson
                 and why_label(child.plain) is None
             ):
                 out.append((visit(child, kind), kind))
@@ -419,6 +468,8 @@ def import_report(
     """Map a parsed report onto a :class:`~kbtool.model.Learning` (see the module docs)."""
     from kbtool.model import Learning
 
+    if not report.title:
+        title_from_file_name(report)
     _check_importable(report)
     meta, preamble = _preamble_meta(report)
     state = _Reading(report, config, graph, category_file)

@@ -46,7 +46,7 @@ _XML_PATH = re.compile(
 )
 _HYPHEN_WORD = re.compile(r"(?<![\w/.#-])([a-z0-9]+(?:-[a-z0-9]+)+)(?![\w/-])")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-CACHE_VERSION = 2  # 2: signed (kbtool.cachefs)
+CACHE_VERSION = 3  # 2: signed (kbtool.cachefs); 3: relative paths in prose, bold-line titles
 
 
 # ------------------------------------------------------------------ data
@@ -281,7 +281,8 @@ def mention_candidates(kind: str, text: str, line: int, lines: list[str]) -> Ite
         return
     for match in _XML_PATH.finditer(text):
         yield Candidate(
-            "path",
+            # "../learnings/x.xml#id" in prose is relative to the report, as a link's href
+            "relpath" if match.group(1).startswith(("./", "../")) else "path",
             match.group(0),
             match.group(1),
             match.group(2) or "",

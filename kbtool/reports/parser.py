@@ -385,6 +385,8 @@ def _build(report: FixReport, root: SyntaxTreeNode) -> None:
         report.title = title.strip()
     if not report.title:
         _title_from_top_heading(report)
+    if not report.title:
+        _title_from_bold_line(report)
 
 
 def _title_from_top_heading(report: FixReport) -> None:
@@ -403,6 +405,48 @@ def _title_from_top_heading(report: FixReport) -> None:
     report.title, report.title_line = first.title, first.line
     report.preamble = [*report.preamble, *first.blocks]
     report.sections = [*first.children, *report.sections[1:]]
+
+
+def _title_from_bold_line(report: FixReport) -> None:
+    """A report that opens with a line in bold (``**Fix Report — Cron ran twice**``) and has
+    no heading above it: that line is the title, as a ``#`` heading would be."""
+    if not report.preamble or report.preamble[0].type != "paragraph":
+        return
+    first = report.preamble[0]
+    inline = inline_of(first)
+    parts = [c for c in inline.children if c.type != "text" or c.content.strip()] if inline else []
+    if len(parts) != 1 or parts[0].type != "strong":
+        return  # more on the line or below it: a bold lead-in of a paragraph, not a title
+    report.title = inline_md(parts[0]).strip()
+    report.title_line = (first.map[0] if first.map else 0) + 1
+    report.preamble = report.preamble[1:]
+
+
+_FILE_WORDS = re.compile(r"[\s_\-]+")
+
+
+def title_from_file_name(report: FixReport) -> None:
+    """A report with no title anywhere that opens with a section naming a field
+    (``## Problem``) is named after its file: ``WEBSOCKET_RECONNECT_FIX_REPORT.md`` →
+    ``Websocket reconnect fix report`` (the genre words go with the entry title). A file
+    without such a section (an HTML page saved as ``.md``) stays without a title and is
+    refused; one that opens with a heading naming no field keeps that heading for the
+    caller to judge (a setext ``Retry storm …`` over ``Date:`` lines). Called by
+    ``import-report`` last; the legacy migration has its own fallbacks (front matter read
+    apart, the first line)."""
+    from kbtool.reports.headings import field_of_heading
+
+    if not report.sections or field_of_heading(report.sections[0].plain) is None:
+        return
+    stem = report.display.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = stem[: -len(".md")] if stem.lower().endswith(".md") else stem
+    words = [w for w in _FILE_WORDS.split(stem) if w]
+    if not words:
+        return
+    if all(w.isupper() or not w.isalpha() for w in words):  # SHOUTED_FILE_NAMES
+        words = [w.lower() for w in words]
+    text = " ".join(words)
+    report.title, report.title_line = text[0].upper() + text[1:], 1
 
 
 def _warn(display: str, line: int, message: str) -> Diagnostic:

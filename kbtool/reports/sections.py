@@ -295,13 +295,24 @@ def symptom_items(section: Section, report: FixReport) -> tuple[list[tuple[str, 
 # ------------------------------------------------------------------ solution
 
 
+def _abbreviates(heading: str, paragraph: str) -> bool:
+    """Whether a step heading only repeats the start of its first paragraph (a title taken
+    from it, as ``kbtool render`` and many authors write one): the paragraph says it all."""
+
+    def norm(text: str) -> str:
+        return " ".join(text.replace("`", "").split()).lower()
+
+    head = norm(heading.rstrip(" .:…").removesuffix("...").rstrip(" .:"))
+    return len(head) >= 3 and norm(paragraph).startswith(head)
+
+
 def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, Any]], list[str]]:
     steps: list[dict[str, Any]] = []
     notes: list[str] = []
 
     def code_of(block: SyntaxTreeNode) -> dict[str, Any]:
         lang = (block.info or "").split()[0] if block.type == "fence" and block.info else None
-        return {"text": block.content, "lang": lang}
+        return {"text": block.content.removesuffix("\n"), "lang": lang}  # the fence's own newline
 
     def flat(blocks: list[SyntaxTreeNode], title: str = "") -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -373,6 +384,8 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
                 for n in b.walk()
                 if n.type in ("fence", "code_block")
             ]
+            if texts and _abbreviates(title, texts[0]):
+                title = ""  # "### 1. Add a lock …" over "Add a lock around rebuilds, …"
             steps.append({"text": "\n\n".join(t for t in (title, *texts) if t), "code": codes})
     else:
         steps.extend(flat(section.blocks))

@@ -124,6 +124,21 @@ def parse_whys(section: Section, report: FixReport) -> WhyChain:
                 return
             if add_text(para_md(block)):
                 return
+        if block.type == "blockquote" and any(
+            why_label(para_md(c)) is not None for c in block.children if c.type == "paragraph"
+        ):  # "> **Why 1:** …" quoted
+            for child in block.children:
+                add_block(child)
+            return
+        rows = _why_rows(block) if block.type == "table" else []
+        if rows:  # "| # | Why? | Because |"
+            for number, question, answer in rows:
+                start(number, question)
+                if answer:
+                    assert current is not None
+                    current.answer.append(answer)
+            close()
+            return
         if block.type in ("bullet_list", "ordered_list") and _is_why_list(block):
             for item in block.children:
                 add_list_item(item)
@@ -195,6 +210,8 @@ def parse_whys(section: Section, report: FixReport) -> WhyChain:
             number = why_label(sec.title)
             if number is not None:
                 start(number, _strip_label(sec.title, WHY_LABEL) or "")
+            elif _ASKS_WHY.match(sec.title) and sec.title.rstrip().endswith("?"):
+                start(len(found) + (current is not None) + 1, sec.title)  # "### Why did …?"
             elif field_of_heading(sec.plain) == "root_causes":
                 close()
                 in_cause = True
@@ -230,3 +247,45 @@ def _is_why_list(block: SyntaxTreeNode) -> bool:
         if why_label(text) is not None or _ASKS_WHY.match(text):
             labelled += 1
     return labelled >= max(1, len(items) // 2)
+
+
+_QUESTION_HEAD = re.compile(r"\b(?:why|question|whys)\b", re.IGNORECASE)
+_ANSWER_HEAD = re.compile(r"\b(?:answer|because|reason|cause|finding|explanation)\b", re.IGNORECASE)
+_NUMBER_CELL = re.compile(r"^\s*(?:why\s*)?#?\s*(\d{1,2})\.?\s*$", re.IGNORECASE)
+
+
+def _why_rows(table: SyntaxTreeNode) -> list[tuple[int, str, str]]:
+    """A why chain written as a table (``| # | Why? | Because |`` or ``| Why | Answer |``):
+    (number, question, answer) per row; empty when fewer than two rows ask why."""
+    from kbtool.reports.parser import inline_md
+
+    rows = [
+        [inline_md(c.children[0]).strip() if c.children else "" for c in row.children]
+        for row in table.walk()
+        if row.type == "tr"
+    ]
+    if len(rows) < 3:
+        return []
+    head, body = rows[0], rows[1:]
+    asks = [i for i, h in enumerate(head) if _QUESTION_HEAD.search(h)]
+    if not asks:
+        asks = [
+            i
+            for i in range(len(head))
+            if sum(bool(_ASKS_WHY.match(r[i])) for r in body if i < len(r)) >= 2
+        ]
+    if not asks:
+        return []
+    q = asks[0]
+    answers = [i for i, h in enumerate(head) if i != q and _ANSWER_HEAD.search(h)]
+    a = answers[0] if answers else q + 1
+    if a >= len(head) or sum(bool(_ASKS_WHY.match(r[q])) for r in body if q < len(r)) < 2:
+        return []
+    out = []
+    for n, row in enumerate(body, 1):
+        cells = row + [""] * (len(head) - len(row))
+        numbers = (_NUMBER_CELL.match(c) for i, c in enumerate(cells) if i not in (q, a))
+        number = next((int(m.group(1)) for m in numbers if m), n)
+        if cells[q]:
+            out.append((number, cells[q], cells[a]))
+    return out

@@ -136,7 +136,7 @@ def _catalogue_links(lines: list[str]) -> list[tuple[str, int]] | None:
 def _date_of(values: list[str]) -> tuple[dt.date | None, str]:
     """The first value that is one day (ISO or another unambiguous spelling), and the
     value as written."""
-    from kbtool.migrate.legacy.text import parse_any_date
+    from kbtool.dates import parse_any_date
 
     for value in values:
         day = parse_any_date(value)
