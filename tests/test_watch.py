@@ -136,7 +136,9 @@ def test_a_change_makes_the_watcher_stop_vouching_until_the_index_has_it(
     done.set()
     sampler.join()
     assert False in seen  # it said dirty for a while
-    assert seen[-1] is True
+    # ... and vouched again once the index had it (a later sample may catch the kernel's
+    # next report of the same write, so the last one need not be True: seen in a CI run)
+    assert True in seen[seen.index(False) :]
 
 
 def test_no_watcher_no_vouching_even_with_a_forged_clean_lock(tmp_path: Path) -> None:
