@@ -122,6 +122,11 @@ STOP_WORDS = _STOP = frozenset(
 )
 
 
+def strip_escapes(text: str) -> str:
+    """``text`` without terminal escapes (colours, hyperlinks, Buildkite's timestamps)."""
+    return _ANSI.sub("", text)
+
+
 def clean_line(line: str) -> str:
     """One log line without terminal escapes and the prefixes loggers and pytest put on it."""
     line = line[:MAX_LINE_CHARS]

@@ -52,18 +52,27 @@ _AFTER_STAMP = (
     re.compile(r"^[\w.-]+ [\w./@:-]+\[\d+\]: "),
     re.compile(r"^[\w.-]+\[[\w.-]+\]: "),
 )
+#: GitLab's timestamped job log (``FF_TIMESTAMPS``): after the timestamp, the stream's number
+#: and type (``O`` out, ``E`` err), then ``+`` when the line goes on the previous one.
+_GITLAB = re.compile(r"^[0-9a-f]{2}[OE](\+?) ")
 #: GitHub Actions' markers: an error or a warning keeps its level, the others go.
 _MARKER = re.compile(r"^##\[(error|warning|notice|debug|group|endgroup|command|section)\]", re.I)
 _COMMAND = re.compile(r"^::(error|warning|notice|debug)(?: [^:]*)?::", re.I)
 _LEVELS = {"error": "ERROR: ", "warning": "WARNING: "}
 #: Whether a line may start with a frame or a marker (the start of each): one cheap test a
 #: line, as most lines have none.
-_ANY = re.compile(r"\ufeff?\d{4}-\d\d-\d\dT|\[|[A-Z][a-z]{2} [ \d]?\d \d|[\w.-]+ +\||##\[|::\w|#\d")
+_ANY = re.compile(
+    r"\ufeff?\d{4}-\d\d-\d\dT|\[|[A-Z][a-z]{2} [ \d]?\d \d|[\w.-]+ +\||##\[|::\w|#\d|\x1b"
+)
 
-#: JSON record fields, in the order they are looked for (dotted: a nested object's field,
-#: or the flat key written with a dot, as ECS allows both).
+#: JSON record fields, in the order they are looked for, lower-case (a record's keys are
+#: compared lower-cased: AWS writes ``stackTrace``, GCP ``textPayload``); dotted: a nested
+#: object's field, or the flat key written with a dot, as ECS allows both. A field is looked
+#: for in the record, then in the objects nested in it (an envelope: Datadog's ``content``
+#: and ``attributes``, GCP's ``jsonPayload``, a Lambda record's ``message`` object).
 _LEVEL_KEYS = ("level", "levelname", "severity", "log.level", "lvl", "loglevel", "status")
-_MESSAGE_KEYS = ("message", "msg", "event", "@message", "log", "text", "error.message")
+_MESSAGE_KEYS: tuple[str, ...] = ("message", "msg", "event", "@message", "log", "text")
+_MESSAGE_KEYS += ("textpayload", "error.message")
 _TRACE_KEYS = (
     "exc_info",
     "exception",
@@ -74,17 +83,38 @@ _TRACE_KEYS = (
     "stack",
     "error.stack_trace",
     "error.stack",
+    "exception.stacktrace",
     "error",
     "err",
 )
+#: Fields that name an exception's type, each with the field of its message: AWS Lambda's
+#: error response, Datadog's, ECS' and OpenTelemetry's error attributes. Together they make
+#: the exception's line ("RuntimeError: …"), which a Lambda stack trace leaves out.
+_EXCEPTION_KEYS = (
+    ("errortype", "errormessage"),
+    ("error.kind", "error.message"),
+    ("error.type", "error.message"),
+    ("exception.type", "exception.message"),
+)
 _ERROR_LEVELS = frozenset(("error", "err", "critical", "crit", "fatal", "alert", "emerg", "panic"))
 _WARNING_LEVELS = frozenset(("warning", "warn"))
+MAX_NESTED = 32  # objects of one record looked into for its fields
+MAX_DEPTH = 3  # how deep they may be nested
+
+#: A line that holds escaped newlines in a quoted value: a logfmt or key=value record
+#: (structlog, logrus, zap: ``exception="Traceback …\n  File …"``), or a line of pretty-printed
+#: JSON (``"textPayload": "Traceback …\n…",``, an item of a stack trace list). Found by
+#: ``\n`` (backslash, n) in the line: one substring test a line.
+_KV_QUOTED = re.compile(r"""(?:^|\s)[\w.@-]+=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+_JSON_STRING = re.compile(r"""^\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?("(?:[^"\\]|\\.)*")\s*,?\s*$""")
+_ESCAPE = re.compile(r"\\(.)")
+_ESCAPED = {"n": "\n", "t": "\t", "r": ""}
 
 
 def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
-    """The lines without their frames, JSON records unpacked; and for each, the index of
-    the input line it came from (several lines may come from one; a line joined from
-    partial ones comes from the first)."""
+    """The lines without their frames, JSON records and escaped multi-line values unpacked;
+    and for each, the index of the input line it came from (several lines may come from
+    one; a line joined from partial ones comes from the first)."""
     out: list[str] = []
     origin: list[int] = []
     partial: list[str] = []  # a CRI partial line's pieces, from line ``start`` on
@@ -93,7 +123,10 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
     for i, line in enumerate(lines):
         if partial or framed(line):  # no frame starts with a brace: JSON goes below
             text, joined = _strip_frames(line)
-            if joined:  # the rest of the line is on the next one
+            if joined == "prev" and out and not partial:  # GitLab: it goes on the last line
+                out[-1] += text
+                continue
+            if joined == "next":  # the rest of the line is on the next one
                 if not partial:
                     start = i
                 partial.append(text)
@@ -104,7 +137,7 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
                 text, partial = "".join(partial) + text, []
             else:
                 start = i
-        elif line.startswith("{"):  # a JSON record
+        elif line.startswith("{") or "\\n" in line:  # a JSON record, an escaped value
             text, start = line, i
         else:
             out.append(line)  # most lines: nothing to take off or unpack
@@ -119,14 +152,23 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
     return out, origin
 
 
-def _strip_frames(line: str) -> tuple[str, bool]:
+def _strip_frames(line: str) -> tuple[str, str]:
     """``line`` without the frames at its start (a frame inside another: a timestamp before
-    a service's name); whether it is a partial line to be joined to the next."""
-    partial = False
+    a service's name); and "next" when it is a partial line the next one goes on (CRI),
+    "prev" when it goes on the previous one (GitLab), else ""."""
+    if line.startswith("\x1b"):  # colours around a frame (docker compose), APC timestamps
+        from kbtool.search.errortext import strip_escapes
+
+        line = strip_escapes(line)
+    joined = ""
     stamp = _STAMP.match(line)
     if stamp:
-        partial = stamp.group(1) == "P"
+        joined = "next" if stamp.group(1) == "P" else ""
         line = line[stamp.end() :]
+        gitlab = _GITLAB.match(line)
+        if gitlab:
+            joined = "prev" if gitlab.group(1) else ""
+            line = line[gitlab.end() :]
     for frame in (*_AFTER_STAMP, *_FRAMES) if stamp else _FRAMES:
         found = frame.match(line)
         if found:
@@ -138,15 +180,15 @@ def _strip_frames(line: str) -> tuple[str, bool]:
     marker = _MARKER.match(line) or _COMMAND.match(line)
     if marker:
         line = _LEVELS.get(marker.group(1).lower(), "") + line[marker.end() :]
-    return line, partial
+    return line, joined
 
 
 def _unpacked(text: str) -> list[str]:
     """The lines of a JSON log record (its level and message, then its exception's lines),
-    or ``[text]`` when it is not one."""
+    or of a line with escaped newlines in a quoted value; or ``[text]`` when it is neither."""
     stripped = text.strip()
     if not (stripped.startswith("{") and stripped.endswith("}")):
-        return [text]
+        return _unescaped(text) if "\\n" in text else [text]
     if len(stripped) > MAX_RECORD_CHARS:
         return [text]
     import json  # only for a log that has JSON lines (kbtool match's start-up)
@@ -154,28 +196,77 @@ def _unpacked(text: str) -> list[str]:
     try:
         record = json.loads(stripped)
     except (ValueError, RecursionError):
-        return [text]
+        return _unescaped(text) if "\\n" in text else [text]
     if not isinstance(record, dict):
         return [text]
-    message = _text_of(record, _MESSAGE_KEYS)
-    trace = _text_of(record, _TRACE_KEYS, skip=message)
-    if message is None and trace is None:
+    views = _views(record)
+    message = _text_of(views, _MESSAGE_KEYS)
+    trace = _text_of(views, _TRACE_KEYS, skip=message)
+    exception = _exception_of(views)
+    if message is None and trace is None and exception is None:
         return [text]
     lines: list[str] = []
+    level = _level_prefix(views)
     if message is not None:
         inner = message.strip()
         if inner.startswith("{") and inner.endswith("}") and inner != stripped:
             lines = _unpacked(inner)  # docker's json-file around a JSON record
         else:
             lines = message.splitlines() or [""]
-            lines[0] = _level_prefix(record) + lines[0]
+            if not lines[0].startswith("Traceback ("):  # a traceback keeps its shape
+                lines[0] = level + lines[0]
     if trace is not None:
         lines.extend(trace.splitlines())
+    if exception is not None and exception not in lines:
+        lines.append(exception if message is not None else level + exception)
     return lines
 
 
-def _level_prefix(record: dict[str, Any]) -> str:
-    level = _text_of(record, _LEVEL_KEYS)
+def _unescaped(text: str) -> list[str]:
+    """A line of pretty-printed JSON whose string holds newlines, as that string's lines; a
+    key=value line, as itself without the quoted values that hold newlines, then their
+    lines; or ``[text]``."""
+    whole = _JSON_STRING.match(text)
+    if whole:
+        import json
+
+        try:
+            value = json.loads(whole.group(1))
+        except (ValueError, RecursionError):
+            return [text]
+        return value.splitlines() or [""]
+    values = [m for m in _KV_QUOTED.finditer(text) if "\\n" in m.group(1)]
+    if not values:
+        return [text]
+    rest = text
+    for found in reversed(values):
+        rest = rest[: found.start(1)] + '""' + rest[found.end(1) :]
+    lines = [rest]
+    for found in values:
+        value = found.group(1)[1:-1]
+        lines += _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), value).splitlines()
+    return lines
+
+
+def _views(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record and the objects nested in it, breadth first (at most MAX_NESTED, MAX_DEPTH
+    deep), each with its keys lower-cased."""
+    views: list[dict[str, Any]] = []
+    level: list[dict[str, Any]] = [record]
+    for _ in range(MAX_DEPTH + 1):
+        deeper: list[dict[str, Any]] = []
+        for obj in level:
+            if len(views) >= MAX_NESTED:
+                return views
+            view = {str(k).lower(): v for k, v in obj.items()}
+            views.append(view)
+            deeper += [v for v in view.values() if isinstance(v, dict)]
+        level = deeper
+    return views
+
+
+def _level_prefix(views: list[dict[str, Any]]) -> str:
+    level = _text_of(views, _LEVEL_KEYS)
     if level is None:
         return ""
     level = level.strip().lower()
@@ -186,22 +277,41 @@ def _level_prefix(record: dict[str, Any]) -> str:
     return ""
 
 
-def _text_of(record: dict[str, Any], keys: tuple[str, ...], skip: str | None = None) -> str | None:
+def _field(view: dict[str, Any], key: str) -> Any:
+    """A view's field ``key``; a dotted key is also looked for as a nested object's field."""
+    if key in view:
+        return view[key]
+    if "." in key:
+        outer, _, inner = key.partition(".")
+        nested = view.get(outer)
+        if isinstance(nested, dict):
+            for name, value in nested.items():
+                if str(name).lower() == inner:
+                    return value
+    return None
+
+
+def _text_of(
+    views: list[dict[str, Any]], keys: tuple[str, ...], skip: str | None = None
+) -> str | None:
     """The first of ``keys`` that holds text (a string, or a list of strings: a traceback
-    as its lines) other than ``skip``."""
-    for key in keys:
-        if key in record:
-            value = record[key]
-        elif "." in key:
-            outer, _, inner = key.partition(".")
-            nested = record.get(outer)
-            if not isinstance(nested, dict) or inner not in nested:
-                continue
-            value = nested[inner]
-        else:
-            continue
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            value = "".join(v if v.endswith("\n") else v + "\n" for v in value)
-        if isinstance(value, str) and value.strip() and value != skip:
-            return value
+    as its lines) other than ``skip``, in the record, then in the objects nested in it."""
+    for view in views:
+        for key in keys:
+            value = _field(view, key)
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                value = "".join(v if v.endswith("\n") else v + "\n" for v in value)
+            if isinstance(value, str) and value.strip() and value != skip:
+                return value
+    return None
+
+
+def _exception_of(views: list[dict[str, Any]]) -> str | None:
+    """The exception line a record's type and message fields make ("Name: message")."""
+    for view in views:
+        for type_key, message_key in _EXCEPTION_KEYS:
+            name, message = _field(view, type_key), _field(view, message_key)
+            if isinstance(name, str) and isinstance(message, str) and name.strip():
+                first = message.strip().split("\n", 1)[0]
+                return f"{name.strip()}: {first}" if first else name.strip()
     return None
