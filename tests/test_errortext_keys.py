@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ PIECES = [
     "FAILED tests/test_x.py::test_y - ",
     "ERROR tests/test_x.py::test_y - ",
     "2026-12-06T10:00:00.123Z ",
+    "[2026-12-06 10:00:00 +0000] [7] ",
     "app.module - ERROR - ",
     "[ERROR] ",
     "WARNING: ",
@@ -64,6 +66,18 @@ def test_prefixes_are_taken_off_one_after_another() -> None:
     line = "web-1  | [ERROR] KeyError: 'user_id'"
     assert clean_line(line) == slow_clean_line(line) == "KeyError: 'user_id'"
     assert re.fullmatch(r"[a-z<>: ]+", line_keys(line)[0])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[2026-12-07 10:11:12 +0000] [7] [CRITICAL] WORKER TIMEOUT (pid:9)",  # gunicorn
+        "2026-12-07 10:11:12 +01:00 [CRITICAL] WORKER TIMEOUT (pid:9)",
+        "2026-12-07T10:11:12Z [7] CRITICAL: WORKER TIMEOUT (pid:9)",
+    ],
+)
+def test_a_timestamp_s_zone_and_a_pid_go_with_it(line: str) -> None:
+    assert clean_line(line) == "WORKER TIMEOUT (pid:9)"
 
 
 _OLD_SPACE = re.compile(r"\s+")

@@ -450,6 +450,30 @@ def test_errors_sharing_only_their_class_are_not_alike(tmp_path: Path) -> None:
     assert match_text(_bundled(tmp_path), "RuntimeError: boom") == []
 
 
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "[2026-12-07 10:11:12 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:31)",
+            "gunicorn-worker-timeout-sigkill",
+        ),
+        (
+            "ERROR:    [Errno 98] error while attempting to bind on address ('0.0.0.0', 8080): "
+            "address already in use",
+            "uvicorn-address-already-in-use",
+        ),
+    ],
+)
+def test_a_masked_symptom_with_a_logger_s_prefix_matches_the_line_exactly(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    """The stored symptom keeps the logger's prefix ("[CRITICAL] WORKER TIMEOUT (pid:…)");
+    the line is compared without it, so the symptom must be too."""
+    [hit, *_] = match_text(_bundled(tmp_path), line)
+    assert (hit.id, hit.kind) == (expected, "exact")
+
+
 # ------------------------------------------- the same error in two entries: the context decides
 
 SAME_ERROR_KB = """<?xml version="1.0" encoding="UTF-8"?>

@@ -38,7 +38,8 @@ _PREFIXES = [
     re.compile(r"^\s*E\s{2,}"),  # pytest's failure lines
     re.compile(r"^\s*FAILED\s+\S+\s+-\s+"),  # pytest's short summary
     re.compile(r"^\s*ERROR\s+\S+::\S*\s+-\s+"),
-    re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*"),  # timestamps
+    # timestamps, with a zone (gunicorn's "[2026-12-07 10:11:12 +0000] [7] ") and a pid
+    re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|\s?[+-]\d\d:?\d\d)?\]?(?:\s*\[\d+\])?\s*"),
     re.compile(r"^-?\s*[\w.]+\s+-\s+(?=(?:CRITICAL|ERROR|FATAL|WARNING|INFO|DEBUG)\s+-)"),
     re.compile(
         r"^\s*\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG)\]?(?::[\w.]*:|\s*[:|-])?\s*"

@@ -346,7 +346,9 @@ def _row_tiers(
             continue  # same template, other names: left to similarity below
         out.append((2, similarity, "exact" if similarity >= 1.0 else "signature", probe))
         matched.add(id(probe.error))
-    for line in text.splitlines()[:MAX_SYMPTOM_LINES]:
+    # The symptom's lines as the probes' are: without a logger's or pytest's prefix
+    # ("[CRITICAL] WORKER TIMEOUT (pid:…)" against gunicorn's "WORKER TIMEOUT (pid:9)").
+    for line in (clean_line(ln) for ln in text.splitlines()[:MAX_SYMPTOM_LINES]):
         for probe in by_start.probes(line):
             if id(probe.error) in matched:
                 continue
