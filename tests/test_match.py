@@ -337,6 +337,51 @@ def test_a_chained_traceback_gives_one_error_for_each_exception() -> None:
     ]
 
 
+GROUP = (
+    "  + Exception Group Traceback (most recent call last):\n"
+    '  |   File "/srv/app/jobs.py", line 30, in main\n'
+    "  |     async with asyncio.TaskGroup() as tg:\n"
+    "  | ExceptionGroup: unhandled errors in a TaskGroup (2 sub-exceptions)\n"
+    "  +-+---------------- 1 ----------------\n"
+    "    | Traceback (most recent call last):\n"
+    '    |   File "/srv/app/jobs.py", line 12, in fetch\n'
+    "    |     raise RuntimeError('Cannot send a request, as the client has been closed.')\n"
+    "    | RuntimeError: Cannot send a request, as the client has been closed.\n"
+    "    +---------------- 2 ----------------\n"
+    "    | Traceback (most recent call last):\n"
+    '    |   File "/srv/app/jobs.py", line 14, in fetch\n'
+    "    | KeyError: 'currency'\n"
+    "    +------------------------------------\n"
+)
+
+
+def test_an_exception_group_gives_its_sub_exceptions_as_tracebacks() -> None:
+    """Each sub-exception is a traceback's last line, read as such (a separator line ends
+    the group's message, it does not take the next traceback in); the group's own line
+    counts a little less than they do."""
+    found = [(e.kind, e.lines, e.weight) for e in find_errors(GROUP) if e.kind != "line"]
+    assert found == [
+        ("traceback", ("KeyError: 'currency'",), 1.0),
+        (
+            "traceback",
+            ("RuntimeError: Cannot send a request, as the client has been closed.",),
+            1.0,
+        ),
+        ("traceback", ("ExceptionGroup: unhandled errors in a TaskGroup (2 sub-exceptions)",), 0.9),
+    ]
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_a_known_sub_exception_ranks_above_its_group(tmp_path: Path) -> None:
+    group = GROUP.replace("(2 sub-exceptions)", "(1 sub-exception)")
+    hits = match_text(_bundled(tmp_path), group, limit=2)
+    assert [h.id for h in hits] == [
+        "httpx-client-used-after-close",
+        "asyncio-taskgroup-except-misses-exceptiongroup",
+    ]
+    assert hits[0].score > hits[1].score
+
+
 # ------------------------------------------------------------------ masked symptoms (…)
 
 MASKED_KB = """<?xml version="1.0" encoding="UTF-8"?>

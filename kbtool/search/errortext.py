@@ -248,6 +248,10 @@ WEIGHTS = {
     "warning": 0.5,
     "line": 0.3,
 }
+#: An exception group's own line counts a little less than a traceback's: what went wrong is
+#: in its sub-exceptions (a KB entry for one of them is the better answer), the group only
+#: says that a task group gathered them.
+GROUP_WEIGHT = 0.9
 MAX_ERRORS = 500  # distinct errors kept from one input (the most recent)
 MAX_PLAIN = 1000  # distinct plain lines kept (the most recent)
 MAX_CONTINUATION = 6  # lines of a message after its first
@@ -259,6 +263,7 @@ _CHAIN = re.compile(
     r"^(?:During handling of the above exception|The above exception was the direct cause)"
 )
 _GROUP_BAR = re.compile(r"^(\s*[|+](?: |-+[ +0-9.-]*$))+")
+_GROUP_LINE = re.compile(r"^(?:\w+\.)*(?:Base)?ExceptionGroup: .*\(\d+ sub-exceptions?\)$")
 _PYTEST_E = re.compile(r"^E(?:\s{2,}|\s*$)")
 _SUMMARY = re.compile(r"^(?:FAILED|ERROR|XFAIL|XPASS)\s+\S+(?:\s+-\s+(.*))?$")
 # The warnings module's "file.py:12: Category: message" (the category is any class).
@@ -361,6 +366,9 @@ class _Scanner:
         for i in range(start, min(len(self.raw), start + MAX_CONTINUATION)):
             raw = self.raw[i]
             text = _ANSI.sub("", raw[:MAX_LINE_CHARS])
+            bar = _GROUP_BAR.match(text)
+            if bar:  # in an exception group; a separator ("+-+---- 1 ----") ends the message
+                text = text[bar.end() :]
             if not text.strip() or _TB_START.match(text.strip()) or _CHAIN.match(text):
                 break
             if clean_line(text) != text.strip():
@@ -436,7 +444,8 @@ class _Scanner:
             if stripped.endswith(":") and self.next_starts_traceback(i + 1):
                 return i  # "Exception in thread …:" before another traceback: a header
             more = self.continuation(i + 1)
-            self.add(i + 1, "traceback", [text, *more])
+            weight = GROUP_WEIGHT if _GROUP_LINE.match(stripped) else None
+            self.add(i + 1, "traceback", [text, *more], weight)
             return i + 1 + len(more)
         return i
 
