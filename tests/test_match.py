@@ -519,6 +519,37 @@ def test_a_masked_symptom_with_a_logger_s_prefix_matches_the_line_exactly(
     assert (hit.id, hit.kind) == (expected, "exact")
 
 
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+@pytest.mark.parametrize(
+    "line",
+    [
+        # the same deprecation template, about other code
+        "DeprecationWarning: datetime.datetime.utcnow() is deprecated and scheduled for "
+        "removal in a future version. Use timezone-aware objects to represent datetimes in "
+        "UTC: datetime.datetime.now(datetime.UTC).",
+        # celery's template around another exception
+        "[2026-12-07 10:11:35,220: ERROR/ForkPoolWorker-3] Task billing.tasks.charge"
+        "[0e8de9c3-a189-4e52-b268-ecdbab146610] raised unexpected: SoftTimeLimitExceeded()",
+        "celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()",  # a module's name
+        "E       assert 20015.086796020572 == 20015.1 ± 2.0e+01",  # one short word
+        "TypeError: unsupported operand type(s) for +: 'int' and 'str'",
+    ],
+)
+def test_errors_worded_alike_about_other_code_are_not_alike(tmp_path: Path, line: str) -> None:
+    assert match_text(_bundled(tmp_path), line) == []
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_alike_errors_still_are(tmp_path: Path) -> None:
+    kb = _bundled(tmp_path)
+    [hit, *_] = match_text(kb, "httpcore.ReadTimeout")  # no message: words alone
+    assert (hit.id, hit.kind) == ("httpx-default-timeout-five-seconds", "similar")
+    # A masked quoted value names nothing the line must share: any value goes there.
+    copied = "Textual SQL expression 'SELECT 1' should be explicitly declared as text('SELECT 1')"
+    [hit, *_] = match_text(kb, copied)
+    assert (hit.id, hit.kind) == ("sqlalchemy-2-textual-sql-needs-text", "message")
+
+
 # ------------------------------------------- the same error in two entries: the context decides
 
 SAME_ERROR_KB = """<?xml version="1.0" encoding="UTF-8"?>

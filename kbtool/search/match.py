@@ -319,8 +319,9 @@ def _same_names(symptom: str, line: str) -> bool:
     symptom quotes nothing, or the line shares one of its quoted values (or one holds the
     other: '_GeneratorContextManager' and '_AsyncGeneratorContextManager'). Otherwise
     only the template is shared ("AttributeError: '…' object has no attribute '…'"), which
-    is no more evidence than similar words."""
-    names = _quoted(symptom)
+    is no more evidence than similar words. A masked value ('…') names nothing: the
+    symptom says any value goes there, as its pattern does (:func:`pattern_coverage`)."""
+    names = {n for n in _quoted(symptom) if WILDCARD not in n}
     if not names:
         return True
     theirs = _quoted(line)
@@ -368,18 +369,48 @@ def _row_tiers(
         if id(probe.error) in matched or (probe.error.kind == "line" and not plain_similar):
             continue  # a plain line counts only when it equals a symptom (or is all there is)
         similarity = dice(symptom_words, probe.words)
-        if similarity >= MIN_SIMILARITY and not _only_class_names(symptom_words & probe.words):
+        if similarity >= MIN_SIMILARITY and _alike(text, probe.text, symptom_words & probe.words):
             out.append((0, similarity, "similar", probe))
     return out
 
 
 _CLASS_WORD = re.compile(r"(?:error|exception|warning|exit|interrupt|fault|failure|failed)$")
+#: Names in code: dotted (``asyncio.wait``, ``celery.exceptions.SoftTimeLimitExceeded``) or
+#: called (``utcnow(``).
+_CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\()")
+MIN_SHARED_CHARS = 8  # of the words two lines share beyond class names, to be alike
 
 
-def _only_class_names(shared: frozenset[str]) -> bool:
-    """Whether the words two lines share are only exception class names: two unrelated
-    errors of one class (``RuntimeError: boom``) are not alike."""
-    return all(_CLASS_WORD.search(w) for w in shared)
+@lru_cache(maxsize=4096)
+def _names(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The names a line spells out (dotted and called names, quoted values; not masked
+    ones), lower-cased; and the qualifiers of its dotted names (``celery``, ``exceptions``
+    in ``celery.exceptions.SoftTimeLimitExceeded``)."""
+    dotted = [m.lower() for m in _CODE_NAME.findall(text)]
+    names = {n for n in (*dotted, *quoted_values(text)) if WILDCARD not in n}
+    qualifiers = {q for n in dotted for q in n.split(".")[:-1]}
+    return frozenset(names), frozenset(qualifiers)
+
+
+def _alike(symptom: str, line: str, shared: frozenset[str]) -> bool:
+    """Whether a line that shares ``shared`` words with a symptom is like it, and not another
+    error worded alike. Two errors are not alike when the words they share are only
+    exception class names and the modules that hold them (``RuntimeError: boom``,
+    ``celery.exceptions.X`` and ``asyncio.exceptions.Y``), or a word or two of little
+    length ("assert", "type"); nor when both name code (a dotted or called name, a quoted
+    value) and none of the one's names is one of the other's: "datetime.utcnow() is
+    deprecated and scheduled for removal" is not "asyncio.wait() … is deprecated …
+    scheduled for removal", nor "Task x raised unexpected: SoftTimeLimitExceeded()" the
+    same template around "RuntimeError('Never call result.get() …')"."""
+    ours, our_qualifiers = _names(symptom)
+    theirs, their_qualifiers = _names(line)
+    kept = [w for w in shared if not _CLASS_WORD.search(w)]
+    kept = [w for w in kept if w not in our_qualifiers and w not in their_qualifiers]
+    if sum(len(w) for w in kept) < MIN_SHARED_CHARS:
+        return False
+    if ours and theirs:
+        return any(a in b or b in a for a in ours for b in theirs)
+    return True
 
 
 class VersionFit:
