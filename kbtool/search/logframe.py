@@ -199,14 +199,14 @@ def _unpacked(text: str) -> list[str]:
         return _unescaped(text) if "\\n" in text else [text]
     if not isinstance(record, dict):
         return [text]
-    views = _views(record)
-    message = _text_of(views, _MESSAGE_KEYS)
-    trace = _text_of(views, _TRACE_KEYS, skip=message)
-    exception = _exception_of(views)
+    fields = _fields(record)
+    message = _text_of(fields, _MESSAGE_KEYS)
+    trace = _text_of(fields, _TRACE_KEYS, skip=message)
+    exception = _exception_of(fields)
     if message is None and trace is None and exception is None:
         return [text]
     lines: list[str] = []
-    level = _level_prefix(views)
+    level = _level_prefix(fields)
     if message is not None:
         inner = message.strip()
         if inner.startswith("{") and inner.endswith("}") and inner != stripped:
@@ -248,25 +248,36 @@ def _unescaped(text: str) -> list[str]:
     return lines
 
 
-def _views(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The record and the objects nested in it, breadth first (at most MAX_NESTED, MAX_DEPTH
-    deep), each with its keys lower-cased."""
-    views: list[dict[str, Any]] = []
+#: A record's fields by lower-cased name, each with how deep it is nested (0: the record's).
+Fields = dict[str, tuple[int, Any]]
+
+
+def _fields(record: dict[str, Any]) -> Fields:
+    """The fields of the record and of the objects nested in it (breadth first, at most
+    MAX_NESTED objects, MAX_DEPTH deep), each by its lower-cased name and, for an object's
+    field, also as "outer.inner"; the shallowest of a name kept."""
+    fields: Fields = {}
     level: list[dict[str, Any]] = [record]
-    for _ in range(MAX_DEPTH + 1):
+    seen = 0
+    for depth in range(MAX_DEPTH + 1):
         deeper: list[dict[str, Any]] = []
         for obj in level:
-            if len(views) >= MAX_NESTED:
-                return views
-            view = {str(k).lower(): v for k, v in obj.items()}
-            views.append(view)
-            deeper += [v for v in view.values() if isinstance(v, dict)]
+            if seen >= MAX_NESTED:
+                return fields
+            seen += 1
+            for key, value in obj.items():
+                name = str(key).lower()
+                fields.setdefault(name, (depth, value))
+                if isinstance(value, dict):
+                    deeper.append(value)
+                    for inner, nested in value.items():
+                        fields.setdefault(f"{name}.{str(inner).lower()}", (depth, nested))
         level = deeper
-    return views
+    return fields
 
 
-def _level_prefix(views: list[dict[str, Any]]) -> str:
-    level = _text_of(views, _LEVEL_KEYS)
+def _level_prefix(fields: Fields) -> str:
+    level = _text_of(fields, _LEVEL_KEYS)
     if level is None:
         return ""
     level = level.strip().lower()
@@ -277,40 +288,28 @@ def _level_prefix(views: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _field(view: dict[str, Any], key: str) -> Any:
-    """A view's field ``key``; a dotted key is also looked for as a nested object's field."""
-    if key in view:
-        return view[key]
-    if "." in key:
-        outer, _, inner = key.partition(".")
-        nested = view.get(outer)
-        if isinstance(nested, dict):
-            for name, value in nested.items():
-                if str(name).lower() == inner:
-                    return value
-    return None
-
-
-def _text_of(
-    views: list[dict[str, Any]], keys: tuple[str, ...], skip: str | None = None
-) -> str | None:
+def _text_of(fields: Fields, keys: tuple[str, ...], skip: str | None = None) -> str | None:
     """The first of ``keys`` that holds text (a string, or a list of strings: a traceback
-    as its lines) other than ``skip``, in the record, then in the objects nested in it."""
-    for view in views:
-        for key in keys:
-            value = _field(view, key)
-            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-                value = "".join(v if v.endswith("\n") else v + "\n" for v in value)
-            if isinstance(value, str) and value.strip() and value != skip:
-                return value
-    return None
+    as its lines) other than ``skip``: in the record, then in the objects nested in it
+    (the shallowest first, then in the order of ``keys``)."""
+    best: tuple[tuple[int, int], str] | None = None
+    for order, key in enumerate(keys):
+        found = fields.get(key)
+        if found is None or (best is not None and (found[0], order) >= best[0]):
+            continue
+        value = found[1]
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            value = "".join(v if v.endswith("\n") else v + "\n" for v in value)
+        if isinstance(value, str) and value.strip() and value != skip:
+            best = ((found[0], order), value)
+    return None if best is None else best[1]
 
 
-def _exception_of(views: list[dict[str, Any]]) -> str | None:
+def _exception_of(fields: Fields) -> str | None:
     """The exception line a record's type and message fields make ("Name: message")."""
-    for view in views:
-        for type_key, message_key in _EXCEPTION_KEYS:
-            name, message = _field(view, type_key), _field(view, message_key)
+    for type_key, message_key in _EXCEPTION_KEYS:
+        if type_key in fields and message_key in fields:
+            name, message = fields[type_key][1], fields[message_key][1]
             if isinstance(name, str) and isinstance(message, str) and name.strip():
                 first = message.strip().split("\n", 1)[0]
                 return f"{name.strip()}: {first}" if first else name.strip()
