@@ -20,7 +20,14 @@ from kbtool.search.errortext import (
     signatures,
     words,
 )
-from kbtool.search.match import dice, match_text, pattern_coverage, symptom_pattern
+from kbtool.search.match import (
+    _one_bare,
+    bare,
+    dice,
+    match_text,
+    pattern_coverage,
+    symptom_pattern,
+)
 
 FLAGSHIP = "async-context-manager-dependency-injection"
 OLD_FASTAPI = "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'"
@@ -548,6 +555,43 @@ def test_alike_errors_still_are(tmp_path: Path) -> None:
     copied = "Textual SQL expression 'SELECT 1' should be explicitly declared as text('SELECT 1')"
     [hit, *_] = match_text(kb, copied)
     assert (hit.id, hit.kind) == ("sqlalchemy-2-textual-sql-needs-text", "message")
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+@pytest.mark.parametrize(
+    ("line", "expected", "kind"),
+    [
+        (  # AWS Lambda's [ERROR] line: the class without its module
+            "[ERROR] JSONDecodeError: Expecting value: line 1 column 1 (char 0)",
+            "requests-json-decode-error-non-json-body",
+            "signature",
+        ),
+        (  # a masked symptom, the class named bare (rich, loguru, Sentry)
+            "DetachedInstanceError: Parent instance <User at 0x7f9a1c2e5b50> is not bound to a "
+            "Session; lazy load operation of attribute 'roles' cannot proceed (Background on "
+            "this error at: https://sqlalche.me/e/20/bhk3)",
+            "sqlalchemy-detached-instance-lazy-load",
+            "exact",
+        ),
+    ],
+)
+def test_an_exception_named_without_its_module_is_the_same_error(
+    tmp_path: Path, line: str, expected: str, kind: str
+) -> None:
+    [hit, *_] = match_text(_bundled(tmp_path), line)
+    assert (hit.id, hit.kind) == (expected, kind)
+
+
+def test_bare_names_and_which_pairs_compare_bare() -> None:
+    assert bare("sqlalchemy.exc.MissingGreenlet: x") == "MissingGreenlet: x"
+    assert bare("asyncio.exceptions.TimeoutError") == "TimeoutError"
+    assert bare("sqlalchemy.exc.missinggreenlet: <q>") == "missinggreenlet: <q>"  # a signature
+    assert bare("KeyError: 'a'") == "KeyError: 'a'"
+    assert bare("see app.main for details") == "see app.main for details"
+    assert _one_bare("sqlalchemy.exc.TimeoutError: x", "TimeoutError: x")
+    # Two modules' classes of one name stay two classes; two bare names compare as they are.
+    assert not _one_bare("sqlalchemy.exc.TimeoutError: x", "asyncio.TimeoutError: x")
+    assert not _one_bare("TimeoutError: x", "TimeoutError: y")
 
 
 # ------------------------------------------- the same error in two entries: the context decides

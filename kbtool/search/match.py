@@ -73,6 +73,23 @@ MAX_SYMPTOM_LINES = 5  # lines of a symptom compared (as the index keeps them)
 WILDCARD = "\u2026"  # "…" in a stored symptom: any run of text on that line
 KINDS = {2: "signature", 1: "message", 0: "similar"}
 
+#: The modules before an exception's class at the start of a line or a signature
+#: (``sqlalchemy.exc.`` in ``sqlalchemy.exc.MissingGreenlet: …``). Python's traceback names
+#: the class with its module; rich, loguru's summary line, AWS Lambda's ``[ERROR]`` line,
+#: Sentry's title and celery's ``raised unexpected: X(…)`` give its bare name.
+_QUALIFIER = re.compile(r"^(?:[a-z_][a-z0-9_]*\.)+(?=[A-Za-z_]\w*(?::\s|$))")
+
+
+def bare(text: str) -> str:
+    """``text`` without the modules before the exception class it starts with."""
+    return _QUALIFIER.sub("", text, count=1)
+
+
+def _one_bare(a: str, b: str) -> bool:
+    """Whether one of two lines names its exception with its module and the other not
+    (``asyncio.TimeoutError`` and ``sqlalchemy.exc.TimeoutError`` stay two classes)."""
+    return (bare(a) == a) != (bare(b) == b)
+
 
 @dataclass(frozen=True)
 class MatchHit:
@@ -205,8 +222,9 @@ class _ByStart:
         self.all = [p for p in probes if p.error.kind != "line"]
         self.starts: dict[str, list[_Probe]] = {}
         for probe in probes:
-            key = " ".join(probe.text.split())[:START_CHARS]
-            self.starts.setdefault(key, []).append(probe)
+            text = " ".join(probe.text.split())
+            for key in dict.fromkeys((text[:START_CHARS], bare(text)[:START_CHARS])):
+                self.starts.setdefault(key, []).append(probe)
 
     def probes(self, line: str) -> list[_Probe]:
         """The probes ``line`` may match: those starting with its literal start, or, when
@@ -214,8 +232,12 @@ class _ByStart:
         literal = " ".join(line.split()).split(WILDCARD, 1)[0]
         if WILDCARD not in line and len(literal) < MIN_PREFIX_CHARS:
             return []
-        if len(literal) >= START_CHARS:
-            return self.starts.get(literal[:START_CHARS], [])
+        if len(bare(literal)) >= START_CHARS:
+            found = self.starts.get(literal[:START_CHARS], [])
+            short = bare(literal)[:START_CHARS]  # the line or the probe without modules
+            if short != literal[:START_CHARS]:
+                found = found + [p for p in self.starts.get(short, []) if p not in found]
+            return found
         return self.all
 
 
@@ -332,6 +354,7 @@ def _row_tiers(
     row: tuple[Any, ...],
     probes: list[_Probe],
     by_sig: dict[str, list[_Probe]],
+    by_bare: dict[str, list[_Probe]],
     by_msg: dict[str, list[_Probe]],
     by_start: _ByStart,
     plain_similar: bool,
@@ -347,6 +370,12 @@ def _row_tiers(
             continue  # same template, other names: left to similarity below
         out.append((2, similarity, "exact" if similarity >= 1.0 else "signature", probe))
         matched.add(id(probe.error))
+    for probe in by_bare.get(bare(sig), []):  # the same error, its class named bare
+        if id(probe.error) in matched or not _one_bare(sig, probe.signature):
+            continue
+        if _same_names(text, probe.text):
+            out.append((2, dice(symptom_words, probe.words), "signature", probe))
+            matched.add(id(probe.error))
     # The symptom's lines as the probes' are: without a logger's or pytest's prefix
     # ("[CRITICAL] WORKER TIMEOUT (pid:…)" against gunicorn's "WORKER TIMEOUT (pid:9)").
     for line in (clean_line(ln) for ln in text.splitlines()[:MAX_SYMPTOM_LINES]):
@@ -354,6 +383,8 @@ def _row_tiers(
             if id(probe.error) in matched:
                 continue
             coverage = pattern_coverage(line, probe.text)
+            if coverage is None and _one_bare(line, probe.text):
+                coverage = pattern_coverage(bare(line), bare(probe.text))
             if coverage is not None:
                 out.append((2, 0.9 + 0.1 * coverage, "exact", probe))
                 matched.add(id(probe.error))
@@ -471,9 +502,11 @@ def _score(
     with the probes that share its signature or message, or whose line it matches as a
     masked symptom; failing those, with every probe (then only similarity counts)."""
     by_sig: dict[str, list[_Probe]] = {}
+    by_bare: dict[str, list[_Probe]] = {}
     by_msg: dict[str, list[_Probe]] = {}
     for probe in probes:
         by_sig.setdefault(probe.signature, []).append(probe)
+        by_bare.setdefault(bare(probe.signature), []).append(probe)
         if _informative(probe.message):
             by_msg.setdefault(probe.message, []).append(probe)
     plain_similar = all(p.error.kind == "line" for p in probes)
@@ -487,7 +520,7 @@ def _score(
             continue
         seen.add(key)
         for tier, similarity, kind, probe in _row_tiers(
-            row, probes, by_sig, by_msg, by_start, plain_similar
+            row, probes, by_sig, by_bare, by_msg, by_start, plain_similar
         ):
             if tier or similarity >= SUPPORT_SIMILARITY:
                 explained.setdefault(row[0], set()).add(id(probe))
