@@ -389,6 +389,53 @@ def test_a_known_sub_exception_ranks_above_its_group(tmp_path: Path) -> None:
     assert hits[0].score > hits[1].score
 
 
+ALTER = (
+    "NotImplementedError: No support for ALTER of constraints in SQLite dialect. Please refer "
+    "to the batch mode feature which allows for SQLite migrations using a copy-and-move "
+    "strategy."
+)
+
+
+def _wrapped(text: str, width: int = 80) -> str:
+    """``text`` as a terminal this wide shows it, each line cut at its width."""
+    return "\n".join(
+        line[k : k + width] for line in text.splitlines() for k in range(0, len(line) or 1, width)
+    )
+
+
+def test_a_traceback_a_terminal_wrapped_keeps_its_shape() -> None:
+    """The rest of a long frame line, at the margin, is not the exception; the exception's
+    message is also read joined to its rest, without a space (a cut) and with one (rich
+    wraps at words)."""
+    log = _wrapped(
+        "Traceback (most recent call last):\n"
+        '  File "/home/dev/notes/.venv/lib/python3.12/site-packages/alembic/config.py", '
+        "line 636, in main\n"
+        "    CommandLine(prog=prog).main(argv=argv)\n" + ALTER + "\n"
+    )
+    [error] = [e for e in find_errors(log) if e.kind != "line"]
+    assert error.kind == "traceback" and error.text == ALTER[:80]
+    assert ALTER in error.wrapped
+    rich = "PydanticImportError: `BaseSettings` has been moved to the `pydantic-settings`\npackage."
+    [error] = [e for e in find_errors(rich) if e.kind != "line"]
+    assert error.wrapped == (rich.replace("\n", " "), rich.replace("\n", ""))
+    assert [e.wrapped for e in find_errors("KeyError: 'a'\nnext line")] == [(), ()]  # short
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_a_wrapped_message_matches_as_one_line(tmp_path: Path) -> None:
+    kb = _bundled(tmp_path)
+    [hit, *_] = match_text(kb, _wrapped(ALTER))
+    assert (hit.id, hit.kind) == ("alembic-sqlite-alter-needs-batch", "exact")
+    rich = (
+        "PydanticImportError: `BaseSettings` has been moved to the `pydantic-settings` \n"
+        "package. See https://docs.pydantic.dev/2.10/migration/#basesettings-has-moved-to\n"
+        "-pydantic-settings for more details.\n"
+    )
+    [hit, *_] = match_text(kb, rich)
+    assert (hit.id, hit.kind) == ("pydantic-v2-basesettings-moved", "exact")
+
+
 # ------------------------------------------------------------------ masked symptoms (…)
 
 MASKED_KB = """<?xml version="1.0" encoding="UTF-8"?>

@@ -235,6 +235,9 @@ class LogError(NamedTuple):
     kind: str  # a key of WEIGHTS
     repeats: int = 1  # how many times the same error occurs in the input
     last: int = 0  # line number of its last occurrence
+    # Its first line joined to the next ones, when it may be one line a terminal wrapped:
+    # cut at its width (mid-word: joined without a space) or at a word (rich: with one).
+    wrapped: tuple[str, ...] = ()
 
 
 #: How much each kind of error line counts: the last line of a traceback and pytest's
@@ -255,6 +258,8 @@ GROUP_WEIGHT = 0.9
 MAX_ERRORS = 500  # distinct errors kept from one input (the most recent)
 MAX_PLAIN = 1000  # distinct plain lines kept (the most recent)
 MAX_CONTINUATION = 6  # lines of a message after its first
+MIN_WRAP_CHARS = 60  # a line this long may be one a terminal wrapped
+MAX_WRAPPED = 2  # lines after it joined to it
 
 _TB_START = re.compile(
     r"^(?:\+[-+ ]*)?(?:Exception Group )?Traceback \(most recent call last\):\s*$"
@@ -353,12 +358,28 @@ class _Scanner:
             if len(found) >= most:
                 del found[next(iter(found))]
             shown = _shown(self.raw[number - 1])
-            found[key] = [number, shown, tuple(lines), weight, kind, 1, number]
+            wrapped = () if plain else self.wrapped(number, lines[0])
+            found[key] = [number, shown, tuple(lines), weight, kind, 1, number, wrapped]
             return
         if weight > group[3] or (weight == group[3] and len(lines) > len(group[2])):
             group[2], group[3], group[4] = tuple(lines), weight, kind
         group[5] += 1
         group[6] = number
+
+    def wrapped(self, start: int, first: str) -> tuple[str, ...]:
+        """A long message line joined to the lines from ``start`` on that may be its rest,
+        each way a terminal wraps (see LogError.wrapped); () for a short line."""
+        if len(first) < MIN_WRAP_CHARS:
+            return ()
+        out: list[str] = []
+        spaced = tight = first
+        for line in self.continuation(start)[:MAX_WRAPPED]:
+            line = clean_line(line)
+            if not line:
+                break
+            spaced, tight = f"{spaced} {line}", tight + line
+            out += [spaced, tight]
+        return tuple(out)
 
     def continuation(self, start: int) -> list[str]:
         """Lines after a message's first that belong to it (a multi-line message)."""
@@ -437,6 +458,9 @@ class _Scanner:
                 i += 1
                 continue
             stripped = text.strip()
+            if self.wrapped_frame(i, stripped):
+                i += 1
+                continue
             if _TB_START.match(stripped) or _CHAIN.match(stripped):
                 return i
             if clean_line(text) != stripped and not _EXC_LINE.match(stripped):
@@ -448,6 +472,15 @@ class _Scanner:
             self.add(i + 1, "traceback", [text, *more], weight)
             return i + 1 + len(more)
         return i
+
+    def wrapped_frame(self, i: int, stripped: str) -> bool:
+        """Whether line ``i`` of a traceback, at the margin, is the rest of a frame's line a
+        terminal wrapped: it follows a long line and does not read as an exception (a
+        frame's rest reads 'ine 636, in main', 'qlite/base.py", line 1612, in visit')."""
+        previous = _ANSI.sub("", self.raw[i - 1][:MAX_LINE_CHARS]).rstrip("\r\n")
+        if len(previous) < MIN_WRAP_CHARS or not previous[:1].isspace():
+            return False
+        return not self.exception_shape(stripped) and not _TB_START.match(stripped)
 
     def next_starts_traceback(self, i: int) -> bool:
         return i < len(self.raw) and bool(_TB_START.match(self.raw[i].strip()))

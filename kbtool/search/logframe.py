@@ -266,7 +266,7 @@ def _fields(record: dict[str, Any]) -> Fields:
                 return fields
             seen += 1
             for key, value in obj.items():
-                name = str(key).lower()
+                name = key.lower() if isinstance(key, str) else str(key).lower()
                 fields.setdefault(name, (depth, value))
                 if isinstance(value, dict):
                     deeper.append(value)

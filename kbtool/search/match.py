@@ -149,7 +149,7 @@ def _probes(errors: list[LogError]) -> list[_Probe]:
         inner = inner_exception(texts[0])
         if inner:
             texts.append(inner)
-        for text in dict.fromkeys(texts):
+        for text in dict.fromkeys([*texts, *error.wrapped]):
             sig, msg = signatures(text)
             prefix = ""
             if error.kind == "summary" and text.endswith("..."):
