@@ -24,6 +24,9 @@ PIECES = [
     "[2026-12-06 10:00:00 +0000] [7] ",
     "app.module - ERROR - ",
     "[ERROR] ",
+    "ERROR asyncio: ",
+    "error: ",
+    "FAILED: ",
     "WARNING: ",
     "\x1b[31m",
     "\x1b[0m",
@@ -78,6 +81,27 @@ def test_prefixes_are_taken_off_one_after_another() -> None:
 )
 def test_a_timestamp_s_zone_and_a_pid_go_with_it(line: str) -> None:
     assert clean_line(line) == "WORKER TIMEOUT (pid:9)"
+
+
+@pytest.mark.parametrize(
+    ("line", "cleaned"),
+    [
+        ("ERROR asyncio: Task exception was never retrieved", "Task exception was never retrieved"),
+        ("WARNING  app.client: slow upstream", "slow upstream"),
+        ("error: Multiple top-level packages discovered", "Multiple top-level packages discovered"),
+        (
+            "  FAILED: Can't locate revision identified by 'ab12'",
+            "Can't locate revision identified by 'ab12'",
+        ),
+        # an exception's class is not a logger's name
+        ("ERROR sqlalchemy.exc.TimeoutError: QueuePool", "sqlalchemy.exc.TimeoutError: QueuePool"),
+        ("ERROR KeyError: 'a'", "KeyError: 'a'"),
+        ("FAILED tests/a.py::t", "FAILED tests/a.py::t"),  # pytest's, no colon
+        ("errors: 3", "errors: 3"),
+    ],
+)
+def test_a_level_s_logger_name_and_tools_levels_come_off(line: str, cleaned: str) -> None:
+    assert clean_line(line) == cleaned
 
 
 _OLD_SPACE = re.compile(r"\s+")

@@ -575,6 +575,30 @@ def test_a_masked_symptom_with_a_logger_s_prefix_matches_the_line_exactly(
 
 @pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
 @pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "Dec 07 10:11:21 web-3 python3[2231]: ERROR asyncio: Task exception was never "
+            "retrieved",
+            "asyncio-task-exception-never-retrieved",
+        ),
+        (
+            "  FAILED: Multiple head revisions are present for given argument 'head'; please "
+            "specify a specific target revision, '<branchname>@head' to narrow to a specific "
+            "head, or 'heads' for all heads",
+            "alembic-multiple-heads",
+        ),
+    ],
+)
+def test_a_log_record_behind_a_logger_s_name_or_a_tool_s_level_matches_as_one(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    [hit, *_] = match_text(_bundled(tmp_path), line)
+    assert (hit.id, hit.kind, hit.source) == (expected, "exact", "log")
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+@pytest.mark.parametrize(
     "line",
     [
         # the same deprecation template, about other code

@@ -41,8 +41,12 @@ _PREFIXES = [
     # timestamps, with a zone (gunicorn's "[2026-12-07 10:11:12 +0000] [7] ") and a pid
     re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|\s?[+-]\d\d:?\d\d)?\]?(?:\s*\[\d+\])?\s*"),
     re.compile(r"^-?\s*[\w.]+\s+-\s+(?=(?:CRITICAL|ERROR|FATAL|WARNING|INFO|DEBUG)\s+-)"),
+    # a level: upper-case, or a tool's "error:"/"warning:" (pip, setuptools), alembic's
+    # "FAILED:"; then the logger's name: "ERROR:asyncio:", "ERROR asyncio: " (a lower-case
+    # dotted name: "ERROR sqlalchemy.exc.X: …" is an exception and keeps its class)
     re.compile(
-        r"^\s*\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG)\]?(?::[\w.]*:|\s*[:|-])?\s*"
+        r"^\s*\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG|FAILED(?=:)|error(?=:)|"
+        r"warning(?=:))\]?(?::[\w.]*:|\s+[a-z_][a-z0-9_.]*:(?=\s)|\s*[:|-])?\s*"
     ),
 ]
 #: Whether any of _PREFIXES matches at the start (most lines have none: one match, not nine).
@@ -315,6 +319,8 @@ def _level_weight(raw: str, body: str) -> float:
     """ERROR log records 0.8, WARNING ones 0.5, others 0: the level must stand before the
     message (in the prefix clean_line took off), not inside it."""
     head = raw[: max(0, len(raw) - len(body))] if body and raw.endswith(body) else raw[:40]
+    if head.lstrip().startswith("FAILED:"):  # alembic's CommandError
+        return WEIGHTS["log"]
     found = _LEVEL.search(head)
     if not found:
         return 0.0
