@@ -25,6 +25,7 @@ PIECES = [
     "app.module - ERROR - ",
     "[ERROR] ",
     "ERROR asyncio: ",
+    "| ERROR    | app.db:connect:42 - ",
     "error: ",
     "FAILED: ",
     "WARNING: ",

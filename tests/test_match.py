@@ -389,6 +389,31 @@ def test_a_known_sub_exception_ranks_above_its_group(tmp_path: Path) -> None:
     assert hits[0].score > hits[1].score
 
 
+def test_a_loguru_record_and_its_traceback() -> None:
+    """loguru's format ("| LEVEL | where - message") and its diagnose traceback: the frame
+    that raised marked with "> File", variables annotated under the source lines."""
+    log = (
+        "2026-12-07 10:11:03.480 | ERROR    | app.db:open_pool:42 - could not open the pool\n"
+        "Traceback (most recent call last):\n\n"
+        '  File "/app/main.py", line 88, in <module>\n'
+        "    asyncio.run(main())\n"
+        "    │       └ <function main at 0x7f3b2c1d0e00>\n"
+        "    └ <module 'asyncio' from '/usr/local/lib/python3.12/asyncio/__init__.py'>\n\n"
+        '> File "/app/app/db.py", line 42, in open_pool\n'
+        "    pool = await asyncpg.create_pool(dsn)\n"
+        "                 └ <module 'asyncpg'>\n\n"
+        "asyncpg.exceptions.TooManyConnectionsError: sorry, too many clients already\n"
+    )
+    found = [(e.kind, e.lines) for e in find_errors(log) if e.kind != "line"]
+    assert found == [
+        (
+            "traceback",
+            ("asyncpg.exceptions.TooManyConnectionsError: sorry, too many clients already",),
+        ),
+        ("log", ("could not open the pool",)),
+    ]
+
+
 ALTER = (
     "NotImplementedError: No support for ALTER of constraints in SQLite dialect. Please refer "
     "to the batch mode feature which allows for SQLite migrations using a copy-and-move "

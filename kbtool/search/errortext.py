@@ -41,6 +41,10 @@ _PREFIXES = [
     # timestamps, with a zone (gunicorn's "[2026-12-07 10:11:12 +0000] [7] ") and a pid
     re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|\s?[+-]\d\d:?\d\d)?\]?(?:\s*\[\d+\])?\s*"),
     re.compile(r"^-?\s*[\w.]+\s+-\s+(?=(?:CRITICAL|ERROR|FATAL|WARNING|INFO|DEBUG)\s+-)"),
+    # loguru's default format, after its timestamp: "| ERROR    | app.db:connect:42 - "
+    re.compile(
+        r"^\|\s*(?:TRACE|DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\s*\|\s*\S+:\S+:\d+\s+-\s+"
+    ),
     # a level: upper-case, or a tool's "error:"/"warning:" (pip, setuptools), alembic's
     # "FAILED:"; then the logger's name: "ERROR:asyncio:", "ERROR asyncio: " (a lower-case
     # dotted name: "ERROR sqlalchemy.exc.X: …" is an exception and keeps its class)
@@ -458,6 +462,8 @@ class _Scanner:
             if not text.strip():
                 i += 1
                 continue
+            if text.startswith("> File "):  # loguru marks the frame that raised
+                text = " " + text[2:]
             if text[:1].isspace() or text.startswith("["):  # frames, "[Previous line repeated]"
                 if text.startswith("[") and not text.startswith("[Previous"):
                     break
