@@ -54,6 +54,9 @@ def lines_of(framed: list[str]) -> list[str]:
         "2026-12-07T10:11:12.1234567Z api-1  | ",  # compose in a CI step
         "#12 0.523 ",  # docker build (BuildKit)
         "2026-12-07T10:11:12.000000+00:00 app[web.1]: ",  # Heroku and the like
+        "2026-12-07T10:11:12Z app[148e272a6d1e89] ams [info]",  # Fly.io
+        'Step #1 - "migrate": ',  # Google Cloud Build
+        "Step #0: ",
     ],
 )
 def test_a_frame_comes_off_every_line_and_leaves_the_program_s_own(frame: str) -> None:

@@ -389,6 +389,17 @@ def test_a_known_sub_exception_ranks_above_its_group(tmp_path: Path) -> None:
     assert hits[0].score > hits[1].score
 
 
+def test_a_log_record_that_is_a_traceback_is_read_as_one() -> None:
+    """uvicorn logs a lifespan failure as one record: "ERROR:    Traceback (…" and the
+    frames under it."""
+    log = "ERROR:    " + FRAMES + "KeyError: 'id'\nERROR:    Application startup failed.\n"
+    found = [(e.kind, e.lines) for e in find_errors(log) if e.kind != "line"]
+    assert found == [
+        ("traceback", ("KeyError: 'id'",)),
+        ("log", ("Application startup failed.",)),
+    ]
+
+
 def test_a_loguru_record_and_its_traceback() -> None:
     """loguru's format ("| LEVEL | where - message") and its diagnose traceback: the frame
     that raised marked with "> File", variables annotated under the source lines."""

@@ -439,7 +439,9 @@ class _Scanner:
             if not stripped:
                 i += 1
                 continue
-            if _TB_START.match(stripped):
+            if _TB_START.match(stripped) or (
+                "Traceback (" in stripped and _TB_START.match(clean_line(stripped))
+            ):  # a traceback, or a log record that is one ("ERROR:    Traceback (…")
                 i = self.traceback(i + 1)
                 continue
             if _CHAIN.match(stripped):

@@ -45,12 +45,16 @@ _FRAMES = (
     re.compile(r"^[\w.-]+ +\|(?: |$)"),
     # docker build (BuildKit): "#12 0.523 ", "#12 "
     re.compile(r"^#\d+ (?:\d+\.\d+ )?"),
+    # Google Cloud Build: 'Step #1 - "migrate": '
+    re.compile(r'^Step #\d+(?: - "[^"\n]*")?: '),
 )
 #: Frames that follow an ISO timestamp only: journald's "host app[4242]: " (``journalctl -o
-#: short-iso``), a platform's "app[web.1]: " (Heroku and the like).
+#: short-iso``), a platform's "app[web.1]: " (Heroku and the like), Fly.io's machine and region.
 _AFTER_STAMP = (
     re.compile(r"^[\w.-]+ [\w./@:-]+\[\d+\]: "),
     re.compile(r"^[\w.-]+\[[\w.-]+\]: "),
+    # Fly.io: "app[148e272a6d1e89] ams [info]", the program's text right after it
+    re.compile(r"^[\w.-]+\[[0-9a-f]+\] [a-z]{3,4} \[[a-z]+\]"),
 )
 #: GitLab's timestamped job log (``FF_TIMESTAMPS``): after the timestamp, the stream's number
 #: and type (``O`` out, ``E`` err), then ``+`` when the line goes on the previous one.
@@ -62,7 +66,7 @@ _LEVELS = {"error": "ERROR: ", "warning": "WARNING: "}
 #: Whether a line may start with a frame or a marker (the start of each): one cheap test a
 #: line, as most lines have none.
 _ANY = re.compile(
-    r"\ufeff?\d{4}-\d\d-\d\dT|\[|[A-Z][a-z]{2} [ \d]?\d \d|[\w.-]+ +\||##\[|::\w|#\d|\x1b"
+    r"\ufeff?\d{4}-\d\d-\d\dT|\[|[A-Z][a-z]{2} [ \d]?\d \d|[\w.-]+ +\||##\[|::\w|#\d|\x1b|Step #"
 )
 
 #: JSON record fields, in the order they are looked for, lower-case (a record's keys are
