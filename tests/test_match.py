@@ -647,6 +647,12 @@ def test_a_log_record_behind_a_logger_s_name_or_a_tool_s_level_matches_as_one(
         "celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()",  # a module's name
         "E       assert 20015.086796020572 == 20015.1 ± 2.0e+01",  # one short word
         "TypeError: unsupported operand type(s) for +: 'int' and 'str'",
+        # a few of a symptom's words, not most of them
+        "RuntimeError: Event loop is closed",
+        "ImportError: cannot import name 'soft_unicode' from 'markupsafe' "
+        "(/venv/lib/python3.11/site-packages/markupsafe/__init__.py)",
+        "RuntimeError: Working outside of application context.",
+        "AttributeError: 'NoneType' object has no attribute 'id'",
     ],
 )
 def test_errors_worded_alike_about_other_code_are_not_alike(tmp_path: Path, line: str) -> None:

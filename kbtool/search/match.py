@@ -400,7 +400,7 @@ def _row_tiers(
         if id(probe.error) in matched or (probe.error.kind == "line" and not plain_similar):
             continue  # a plain line counts only when it equals a symptom (or is all there is)
         similarity = dice(symptom_words, probe.words)
-        if similarity >= MIN_SIMILARITY and _alike(text, probe.text, symptom_words & probe.words):
+        if similarity >= MIN_SIMILARITY and _alike(text, probe.text, symptom_words, probe.words):
             out.append((0, similarity, "similar", probe))
     return out
 
@@ -410,6 +410,7 @@ _CLASS_WORD = re.compile(r"(?:error|exception|warning|exit|interrupt|fault|failu
 #: called (``utcnow(``).
 _CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\()")
 MIN_SHARED_CHARS = 8  # of the words two lines share beyond class names, to be alike
+MIN_SYMPTOM_SHARE = 0.5  # of a symptom's own words (by length) a line must hold, to be alike
 
 
 @lru_cache(maxsize=4096)
@@ -423,21 +424,28 @@ def _names(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(names), frozenset(qualifiers)
 
 
-def _alike(symptom: str, line: str, shared: frozenset[str]) -> bool:
-    """Whether a line that shares ``shared`` words with a symptom is like it, and not another
-    error worded alike. Two errors are not alike when the words they share are only
-    exception class names and the modules that hold them (``RuntimeError: boom``,
+def _alike(
+    symptom: str, line: str, symptom_words: frozenset[str], line_words: frozenset[str]
+) -> bool:
+    """Whether a line that shares words with a symptom is like it, and not another error
+    worded alike. Two errors are not alike when the words they share are only exception
+    class names and the modules that hold them (``RuntimeError: boom``,
     ``celery.exceptions.X`` and ``asyncio.exceptions.Y``), or a word or two of little
-    length ("assert", "type"); nor when both name code (a dotted or called name, a quoted
-    value) and none of the one's names is one of the other's: "datetime.utcnow() is
-    deprecated and scheduled for removal" is not "asyncio.wait() … is deprecated …
+    length ("assert", "type"); when the line holds less than half of the symptom's own
+    words ("Event loop is closed" is not "This event loop is already running", "cannot
+    import name 'x' from 'y'" not the circular import's "cannot import name '…' from
+    partially initialized module '…'"); nor when both name code (a dotted or called name,
+    a quoted value) and none of the one's names is one of the other's: "datetime.utcnow()
+    is deprecated and scheduled for removal" is not "asyncio.wait() … is deprecated …
     scheduled for removal", nor "Task x raised unexpected: SoftTimeLimitExceeded()" the
     same template around "RuntimeError('Never call result.get() …')"."""
     ours, our_qualifiers = _names(symptom)
     theirs, their_qualifiers = _names(line)
-    kept = [w for w in shared if not _CLASS_WORD.search(w)]
-    kept = [w for w in kept if w not in our_qualifiers and w not in their_qualifiers]
-    if sum(len(w) for w in kept) < MIN_SHARED_CHARS:
+    qualifiers = our_qualifiers | their_qualifiers
+    own = [w for w in symptom_words if not _CLASS_WORD.search(w) and w not in qualifiers]
+    kept = [w for w in own if w in line_words]
+    held = sum(len(w) for w in kept)
+    if held < MIN_SHARED_CHARS or held < MIN_SYMPTOM_SHARE * sum(len(w) for w in own):
         return False
     if ours and theirs:
         return any(a in b or b in a for a in ours for b in theirs)
