@@ -237,6 +237,31 @@ def test_escapes_outside_a_quoted_value_are_left_alone(line: str) -> None:
     assert unframe([line]) == ([line], [0])
 
 
+@pytest.mark.parametrize(
+    "frames",
+    [
+        "2026-12-07T10:11:12.1234567Z 2026-12-07T10:11:01Z ",  # docker logs -t in a CI step
+        "2026-12-07T10:11:12.1234567Z 2026-12-07T10:11:01Z app[148e272a6d1e89] ams [info]",
+        "[2026-12-07T10:11:12.345Z] api-1  | 2026-12-07T10:11:12.000000001Z ",
+    ],
+)
+def test_frames_inside_frames_come_off(frames: str) -> None:
+    assert lines_of([frames + line for line in TRACE]) == TRACE
+
+
+def test_a_record_s_lines_lose_their_own_frames_and_escapes() -> None:
+    """docker's json-file around a program that writes syslog-style or logfmt lines."""
+    framed = [
+        json.dumps({"log": f"Dec 07 10:11:12 web-3 app[42]: {line}\n", "stream": "stderr"})
+        for line in TRACE
+    ]
+    assert lines_of(framed) == TRACE
+    escaped = "\\n".join(t.replace('"', '\\"') for t in TRACE)
+    logfmt = f'level=error event="boom" exception="{escaped}"'
+    record = json.dumps({"log": logfmt + "\n", "stream": "stderr"})
+    assert lines_of([record]) == ['level=error event="boom" exception=""', *TRACE]
+
+
 def test_coloured_frames_and_gitlab_s_timestamped_lines() -> None:
     coloured = [f"\x1b[32mapi-1     |\x1b[0m {line}" for line in TRACE]
     assert lines_of(coloured) == TRACE

@@ -27,6 +27,8 @@ from typing import Any
 MAX_RECORD_CHARS = 256 * 1024
 #: Lines a partial-line run (CRI ``P``) may join before it is cut.
 MAX_JOINED = 64
+#: Frames taken off one line, one inside another.
+MAX_LAYERS = 3
 
 _ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)"
 #: An RFC 3339 timestamp with its zone (GitHub Actions, Kubernetes, ``docker logs -t``,
@@ -157,29 +159,32 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
 
 
 def _strip_frames(line: str) -> tuple[str, str]:
-    """``line`` without the frames at its start (a frame inside another: a timestamp before
-    a service's name); and "next" when it is a partial line the next one goes on (CRI),
-    "prev" when it goes on the previous one (GitLab), else ""."""
+    """``line`` without the frames at its start, a frame inside another too (a timestamp
+    before a service's name, CI's timestamp before ``flyctl logs``' or ``docker logs -t``'
+    own: at most MAX_LAYERS); and "next" when it is a partial line the next one goes on
+    (CRI), "prev" when it goes on the previous one (GitLab), else ""."""
     if line.startswith("\x1b"):  # colours around a frame (docker compose), APC timestamps
         from kbtool.search.errortext import strip_escapes
 
         line = strip_escapes(line)
     joined = ""
-    stamp = _STAMP.match(line)
-    if stamp:
-        joined = "next" if stamp.group(1) == "P" else ""
-        line = line[stamp.end() :]
-        gitlab = _GITLAB.match(line)
-        if gitlab:
-            joined = "prev" if gitlab.group(1) else ""
-            line = line[gitlab.end() :]
-    for frame in (*_AFTER_STAMP, *_FRAMES) if stamp else _FRAMES:
-        found = frame.match(line)
-        if found:
-            line = line[found.end() :]
-            stamp = _STAMP.match(line)  # "api-1  | 2026-12-07T10:11:12Z …" (docker -t)
-            if stamp:
-                line = line[stamp.end() :]
+    for layer in range(MAX_LAYERS):
+        stamp = _STAMP.match(line)
+        if stamp:
+            if layer == 0:
+                joined = "next" if stamp.group(1) == "P" else ""
+            line = line[stamp.end() :]
+            gitlab = _GITLAB.match(line)
+            if gitlab:
+                joined = "prev" if gitlab.group(1) and layer == 0 else joined
+                line = line[gitlab.end() :]
+        found = None
+        for frame in (*_AFTER_STAMP, *_FRAMES) if stamp else _FRAMES:
+            found = frame.match(line)
+            if found:
+                line = line[found.end() :]
+                break
+        if not (stamp or found):
             break
     marker = _MARKER.match(line) or _COMMAND.match(line)
     if marker:
@@ -223,7 +228,16 @@ def _unpacked(text: str) -> list[str]:
         lines.extend(trace.splitlines())
     if exception is not None and exception not in lines:
         lines.append(exception if message is not None else level + exception)
-    return lines
+    return [piece for line in lines for piece in _inner(line)]
+
+
+def _inner(line: str) -> list[str]:
+    """A record's line as the program wrote it: a frame of its own taken off (docker's
+    json-file around journald-style or timestamped lines), an escaped value unpacked (a
+    logfmt line in a JSON record)."""
+    if _ANY.match(line):
+        line = _strip_frames(line)[0]
+    return _unescaped(line) if "\\n" in line else [line]
 
 
 def _unescaped(text: str) -> list[str]:
