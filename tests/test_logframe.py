@@ -262,6 +262,24 @@ def test_a_record_s_lines_lose_their_own_frames_and_escapes() -> None:
     assert lines_of([record]) == ['level=error event="boom" exception=""', *TRACE]
 
 
+def test_xml_escaped_text_is_read_as_written() -> None:
+    """A JUnit XML report (pytest --junitxml) escapes its failure's text."""
+    escaped = [
+        '<failure message="KeyError: &apos;region&apos;">x = &lt;A object at 0x7f&gt;',
+        "E   KeyError: &quot;region&quot; &amp; more",
+        "Traceback (most recent call last):&#10;  File &quot;a.py&quot;, line 1, in f",
+    ]
+    lines, origin = unframe(escaped)
+    assert lines == [
+        "<failure message=\"KeyError: 'region'\">x = <A object at 0x7f>",
+        'E   KeyError: "region" & more',
+        "Traceback (most recent call last):",
+        '  File "a.py", line 1, in f',
+    ]
+    assert origin == [0, 1, 2, 2]
+    assert unframe(["AT&T & co; R&D"]) == (["AT&T & co; R&D"], [0])
+
+
 def test_coloured_frames_and_gitlab_s_timestamped_lines() -> None:
     coloured = [f"\x1b[32mapi-1     |\x1b[0m {line}" for line in TRACE]
     assert lines_of(coloured) == TRACE

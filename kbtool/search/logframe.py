@@ -9,7 +9,8 @@ Jenkins' timestamper a time in brackets, ``docker compose`` the service, ``kubec
 after the timestamp. With the frame on every line a traceback's frames no longer start with
 white space, so its structure is lost. And a program that logs JSON (python-json-logger,
 structlog, ECS, a docker ``json-file`` log) puts a whole traceback in one line, its newlines
-escaped.
+escaped; so does a key=value (logfmt) record, and a JUnit XML report escapes its failure's
+text as XML (``&quot;``, ``&lt;``).
 
 :func:`unframe` gives the lines back as the program wrote them, each with the number of the
 input line it came from, before :func:`kbtool.search.errortext.find_errors` reads them. It
@@ -113,6 +114,8 @@ MAX_DEPTH = 3  # how deep they may be nested
 #: ``\n`` (backslash, n) in the line: one substring test a line.
 _KV_QUOTED = re.compile(r"""(?:^|\s)[\w.@-]+=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
 _JSON_STRING = re.compile(r"""^\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?("(?:[^"\\]|\\.)*")\s*,?\s*$""")
+#: XML and HTML character references: a JUnit XML report's failure text, a copied web page.
+_ENTITY = re.compile(r"&(?:quot|lt|gt|amp|apos|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});")
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPED = {"n": "\n", "t": "\t", "r": ""}
 
@@ -146,6 +149,13 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
         elif line.startswith("{") or "\\n" in line:  # a JSON record, an escaped value
             text, start = line, i
         else:
+            if "&" in line and _ENTITY.search(line):  # XML-escaped text (JUnit reports)
+                import html
+
+                pieces = html.unescape(line).splitlines() or [""]  # "&#10;": a newline
+                out += pieces
+                origin += [i] * len(pieces)
+                continue
             out.append(line)  # most lines: nothing to take off or unpack
             origin.append(i)
             continue
