@@ -14,6 +14,7 @@ from kbtool.config import Config, load_config
 from kbtool.errors import UsageError
 from kbtool.search.errortext import (
     clean_line,
+    exception_repr,
     find_errors,
     message_lines,
     signature,
@@ -693,6 +694,28 @@ def test_an_exception_named_without_its_module_is_the_same_error(
 ) -> None:
     [hit, *_] = match_text(_bundled(tmp_path), line)
     assert (hit.id, hit.kind) == (expected, kind)
+
+
+def test_an_exception_repr_at_the_end_of_a_line_is_its_exception_line() -> None:
+    celery = (
+        'Task app.tasks.x[8f1c2d3e-1111] raised unexpected: MissingGreenlet("greenlet_spawn '
+        "has not been called; can't call await_only() here.\")"
+    )
+    assert exception_repr(celery) == (
+        "MissingGreenlet: greenlet_spawn has not been called; can't call await_only() here."
+    )
+    assert exception_repr("failed: ReadTimeout('timed out')") == "ReadTimeout: timed out"
+    assert exception_repr("RuntimeError('a\\nb \\'c\\'')") == "RuntimeError: a b 'c'"
+    assert exception_repr("print('hello')") is None  # a call, not an exception
+    assert exception_repr("KeyError: 'a'") is None
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_a_repr_matches_like_the_exception_line(tmp_path: Path) -> None:
+    [hit, *_] = match_text(
+        _bundled(tmp_path), "ERROR app.client: upstream failed: ReadTimeout('timed out')"
+    )
+    assert (hit.id, hit.kind) == ("httpx-default-timeout-five-seconds", "signature")
 
 
 def test_bare_names_and_which_pairs_compare_bare() -> None:

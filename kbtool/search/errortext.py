@@ -314,6 +314,26 @@ def inner_exception(text: str) -> str | None:
     return None
 
 
+#: An exception's repr closing a line: celery's "raised unexpected: MissingGreenlet('…')",
+#: a logger's "failed: ReadTimeout('timed out')".
+_REPR = re.compile(r"((?:[A-Za-z_]\w*\.)*[A-Z]\w*)\((['\"])(.+)\2,?\)\s*$")
+_REPR_ESCAPE = re.compile(r"\\(.)")
+
+
+def exception_repr(text: str) -> str | None:
+    """The exception line (``Name: message``) of the exception repr a line ends with
+    (``… raised unexpected: MissingGreenlet("greenlet_spawn has not …")``), or None."""
+    if not text.endswith(")"):
+        return None
+    found = _REPR.search(text)
+    if found is None or not _exception_like(found.group(1)):
+        return None
+    message = _REPR_ESCAPE.sub(
+        lambda m: {"n": " ", "t": " "}.get(m.group(1), m.group(1)), found.group(3)
+    )
+    return f"{found.group(1)}: {' '.join(message.split())}"
+
+
 def _shown(raw: str) -> str:
     visible = _ANSI.sub("", raw[:MAX_LINE_CHARS])
     return "".join(c if c.isprintable() else " " for c in visible).strip()

@@ -46,6 +46,7 @@ from kbtool.search.errortext import (
 from kbtool.search.errortext import (
     LogError,
     clean_line,
+    exception_repr,
     find_errors_in,
     inner_exception,
     quoted_values,
@@ -149,6 +150,9 @@ def _probes(errors: list[LogError]) -> list[_Probe]:
         inner = inner_exception(texts[0])
         if inner:
             texts.append(inner)
+        shown = exception_repr(texts[0])
+        if shown:
+            texts.append(shown)
         for text in dict.fromkeys([*texts, *error.wrapped]):
             sig, msg = signatures(text)
             prefix = ""
