@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -20,8 +21,13 @@ PIECES = [
     "FAILED tests/test_x.py::test_y - ",
     "ERROR tests/test_x.py::test_y - ",
     "2026-12-06T10:00:00.123Z ",
+    "[2026-12-06 10:00:00 +0000] [7] ",
     "app.module - ERROR - ",
     "[ERROR] ",
+    "ERROR asyncio: ",
+    "| ERROR    | app.db:connect:42 - ",
+    "error: ",
+    "FAILED: ",
     "WARNING: ",
     "\x1b[31m",
     "\x1b[0m",
@@ -64,6 +70,39 @@ def test_prefixes_are_taken_off_one_after_another() -> None:
     line = "web-1  | [ERROR] KeyError: 'user_id'"
     assert clean_line(line) == slow_clean_line(line) == "KeyError: 'user_id'"
     assert re.fullmatch(r"[a-z<>: ]+", line_keys(line)[0])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[2026-12-07 10:11:12 +0000] [7] [CRITICAL] WORKER TIMEOUT (pid:9)",  # gunicorn
+        "2026-12-07 10:11:12 +01:00 [CRITICAL] WORKER TIMEOUT (pid:9)",
+        "2026-12-07T10:11:12Z [7] CRITICAL: WORKER TIMEOUT (pid:9)",
+    ],
+)
+def test_a_timestamp_s_zone_and_a_pid_go_with_it(line: str) -> None:
+    assert clean_line(line) == "WORKER TIMEOUT (pid:9)"
+
+
+@pytest.mark.parametrize(
+    ("line", "cleaned"),
+    [
+        ("ERROR asyncio: Task exception was never retrieved", "Task exception was never retrieved"),
+        ("WARNING  app.client: slow upstream", "slow upstream"),
+        ("error: Multiple top-level packages discovered", "Multiple top-level packages discovered"),
+        (
+            "  FAILED: Can't locate revision identified by 'ab12'",
+            "Can't locate revision identified by 'ab12'",
+        ),
+        # an exception's class is not a logger's name
+        ("ERROR sqlalchemy.exc.TimeoutError: QueuePool", "sqlalchemy.exc.TimeoutError: QueuePool"),
+        ("ERROR KeyError: 'a'", "KeyError: 'a'"),
+        ("FAILED tests/a.py::t", "FAILED tests/a.py::t"),  # pytest's, no colon
+        ("errors: 3", "errors: 3"),
+    ],
+)
+def test_a_level_s_logger_name_and_tools_levels_come_off(line: str, cleaned: str) -> None:
+    assert clean_line(line) == cleaned
 
 
 _OLD_SPACE = re.compile(r"\s+")

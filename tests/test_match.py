@@ -14,13 +14,21 @@ from kbtool.config import Config, load_config
 from kbtool.errors import UsageError
 from kbtool.search.errortext import (
     clean_line,
+    exception_repr,
     find_errors,
     message_lines,
     signature,
     signatures,
     words,
 )
-from kbtool.search.match import dice, match_text, pattern_coverage, symptom_pattern
+from kbtool.search.match import (
+    _one_bare,
+    bare,
+    dice,
+    match_text,
+    pattern_coverage,
+    symptom_pattern,
+)
 
 FLAGSHIP = "async-context-manager-dependency-injection"
 OLD_FASTAPI = "AttributeError: '_AsyncGeneratorContextManager' object has no attribute 'execute'"
@@ -337,6 +345,134 @@ def test_a_chained_traceback_gives_one_error_for_each_exception() -> None:
     ]
 
 
+GROUP = (
+    "  + Exception Group Traceback (most recent call last):\n"
+    '  |   File "/srv/app/jobs.py", line 30, in main\n'
+    "  |     async with asyncio.TaskGroup() as tg:\n"
+    "  | ExceptionGroup: unhandled errors in a TaskGroup (2 sub-exceptions)\n"
+    "  +-+---------------- 1 ----------------\n"
+    "    | Traceback (most recent call last):\n"
+    '    |   File "/srv/app/jobs.py", line 12, in fetch\n'
+    "    |     raise RuntimeError('Cannot send a request, as the client has been closed.')\n"
+    "    | RuntimeError: Cannot send a request, as the client has been closed.\n"
+    "    +---------------- 2 ----------------\n"
+    "    | Traceback (most recent call last):\n"
+    '    |   File "/srv/app/jobs.py", line 14, in fetch\n'
+    "    | KeyError: 'currency'\n"
+    "    +------------------------------------\n"
+)
+
+
+def test_an_exception_group_gives_its_sub_exceptions_as_tracebacks() -> None:
+    """Each sub-exception is a traceback's last line, read as such (a separator line ends
+    the group's message, it does not take the next traceback in); the group's own line
+    counts a little less than they do."""
+    found = [(e.kind, e.lines, e.weight) for e in find_errors(GROUP) if e.kind != "line"]
+    assert found == [
+        ("traceback", ("KeyError: 'currency'",), 1.0),
+        (
+            "traceback",
+            ("RuntimeError: Cannot send a request, as the client has been closed.",),
+            1.0,
+        ),
+        ("traceback", ("ExceptionGroup: unhandled errors in a TaskGroup (2 sub-exceptions)",), 0.9),
+    ]
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_a_known_sub_exception_ranks_above_its_group(tmp_path: Path) -> None:
+    group = GROUP.replace("(2 sub-exceptions)", "(1 sub-exception)")
+    hits = match_text(_bundled(tmp_path), group, limit=2)
+    assert [h.id for h in hits] == [
+        "httpx-client-used-after-close",
+        "asyncio-taskgroup-except-misses-exceptiongroup",
+    ]
+    assert hits[0].score > hits[1].score
+
+
+def test_a_log_record_that_is_a_traceback_is_read_as_one() -> None:
+    """uvicorn logs a lifespan failure as one record: "ERROR:    Traceback (…" and the
+    frames under it."""
+    log = "ERROR:    " + FRAMES + "KeyError: 'id'\nERROR:    Application startup failed.\n"
+    found = [(e.kind, e.lines) for e in find_errors(log) if e.kind != "line"]
+    assert found == [
+        ("traceback", ("KeyError: 'id'",)),
+        ("log", ("Application startup failed.",)),
+    ]
+
+
+def test_a_loguru_record_and_its_traceback() -> None:
+    """loguru's format ("| LEVEL | where - message") and its diagnose traceback: the frame
+    that raised marked with "> File", variables annotated under the source lines."""
+    log = (
+        "2026-12-07 10:11:03.480 | ERROR    | app.db:open_pool:42 - could not open the pool\n"
+        "Traceback (most recent call last):\n\n"
+        '  File "/app/main.py", line 88, in <module>\n'
+        "    asyncio.run(main())\n"
+        "    │       └ <function main at 0x7f3b2c1d0e00>\n"
+        "    └ <module 'asyncio' from '/usr/local/lib/python3.12/asyncio/__init__.py'>\n\n"
+        '> File "/app/app/db.py", line 42, in open_pool\n'
+        "    pool = await asyncpg.create_pool(dsn)\n"
+        "                 └ <module 'asyncpg'>\n\n"
+        "asyncpg.exceptions.TooManyConnectionsError: sorry, too many clients already\n"
+    )
+    found = [(e.kind, e.lines) for e in find_errors(log) if e.kind != "line"]
+    assert found == [
+        (
+            "traceback",
+            ("asyncpg.exceptions.TooManyConnectionsError: sorry, too many clients already",),
+        ),
+        ("log", ("could not open the pool",)),
+    ]
+
+
+ALTER = (
+    "NotImplementedError: No support for ALTER of constraints in SQLite dialect. Please refer "
+    "to the batch mode feature which allows for SQLite migrations using a copy-and-move "
+    "strategy."
+)
+
+
+def _wrapped(text: str, width: int = 80) -> str:
+    """``text`` as a terminal this wide shows it, each line cut at its width."""
+    return "\n".join(
+        line[k : k + width] for line in text.splitlines() for k in range(0, len(line) or 1, width)
+    )
+
+
+def test_a_traceback_a_terminal_wrapped_keeps_its_shape() -> None:
+    """The rest of a long frame line, at the margin, is not the exception; the exception's
+    message is also read joined to its rest, without a space (a cut) and with one (rich
+    wraps at words)."""
+    log = _wrapped(
+        "Traceback (most recent call last):\n"
+        '  File "/home/dev/notes/.venv/lib/python3.12/site-packages/alembic/config.py", '
+        "line 636, in main\n"
+        "    CommandLine(prog=prog).main(argv=argv)\n" + ALTER + "\n"
+    )
+    [error] = [e for e in find_errors(log) if e.kind != "line"]
+    assert error.kind == "traceback" and error.text == ALTER[:80]
+    assert ALTER in error.wrapped
+    rich = "PydanticImportError: `BaseSettings` has been moved to the `pydantic-settings`\npackage."
+    [error] = [e for e in find_errors(rich) if e.kind != "line"]
+    assert error.wrapped == (rich.replace("\n", " "), rich.replace("\n", ""))
+    assert [e.wrapped for e in find_errors("KeyError: 'a'\nnext line")] == [(), ()]  # short
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_a_wrapped_message_matches_as_one_line(tmp_path: Path) -> None:
+    kb = _bundled(tmp_path)
+    [hit, *_] = match_text(kb, _wrapped(ALTER))
+    assert (hit.id, hit.kind) == ("alembic-sqlite-alter-needs-batch", "exact")
+    rich = (
+        "PydanticImportError: `BaseSettings` has been moved to the `pydantic-settings` \n"
+        "package. See https://docs.pydantic.dev/2.10/migration/#basesettings-has-moved-to\n"
+        "-pydantic-settings for more details.\n"
+    )
+    [hit, *_] = match_text(kb, rich)
+    assert (hit.id, hit.kind) == ("pydantic-v2-basesettings-moved", "exact")
+
+
 # ------------------------------------------------------------------ masked symptoms (…)
 
 MASKED_KB = """<?xml version="1.0" encoding="UTF-8"?>
@@ -448,6 +584,150 @@ def test_a_symptom_matches_a_line_that_goes_on_after_it() -> None:
 @pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
 def test_errors_sharing_only_their_class_are_not_alike(tmp_path: Path) -> None:
     assert match_text(_bundled(tmp_path), "RuntimeError: boom") == []
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "[2026-12-07 10:11:12 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:31)",
+            "gunicorn-worker-timeout-sigkill",
+        ),
+        (
+            "ERROR:    [Errno 98] error while attempting to bind on address ('0.0.0.0', 8080): "
+            "address already in use",
+            "uvicorn-address-already-in-use",
+        ),
+    ],
+)
+def test_a_masked_symptom_with_a_logger_s_prefix_matches_the_line_exactly(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    """The stored symptom keeps the logger's prefix ("[CRITICAL] WORKER TIMEOUT (pid:…)");
+    the line is compared without it, so the symptom must be too."""
+    [hit, *_] = match_text(_bundled(tmp_path), line)
+    assert (hit.id, hit.kind) == (expected, "exact")
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "Dec 07 10:11:21 web-3 python3[2231]: ERROR asyncio: Task exception was never "
+            "retrieved",
+            "asyncio-task-exception-never-retrieved",
+        ),
+        (
+            "  FAILED: Multiple head revisions are present for given argument 'head'; please "
+            "specify a specific target revision, '<branchname>@head' to narrow to a specific "
+            "head, or 'heads' for all heads",
+            "alembic-multiple-heads",
+        ),
+    ],
+)
+def test_a_log_record_behind_a_logger_s_name_or_a_tool_s_level_matches_as_one(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    [hit, *_] = match_text(_bundled(tmp_path), line)
+    assert (hit.id, hit.kind, hit.source) == (expected, "exact", "log")
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+@pytest.mark.parametrize(
+    "line",
+    [
+        # the same deprecation template, about other code
+        "DeprecationWarning: datetime.datetime.utcnow() is deprecated and scheduled for "
+        "removal in a future version. Use timezone-aware objects to represent datetimes in "
+        "UTC: datetime.datetime.now(datetime.UTC).",
+        # celery's template around another exception
+        "[2026-12-07 10:11:35,220: ERROR/ForkPoolWorker-3] Task billing.tasks.charge"
+        "[0e8de9c3-a189-4e52-b268-ecdbab146610] raised unexpected: SoftTimeLimitExceeded()",
+        "celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()",  # a module's name
+        "E       assert 20015.086796020572 == 20015.1 ± 2.0e+01",  # one short word
+        "TypeError: unsupported operand type(s) for +: 'int' and 'str'",
+        # a few of a symptom's words, not most of them
+        "RuntimeError: Event loop is closed",
+        "ImportError: cannot import name 'soft_unicode' from 'markupsafe' "
+        "(/venv/lib/python3.11/site-packages/markupsafe/__init__.py)",
+        "RuntimeError: Working outside of application context.",
+        "AttributeError: 'NoneType' object has no attribute 'id'",
+    ],
+)
+def test_errors_worded_alike_about_other_code_are_not_alike(tmp_path: Path, line: str) -> None:
+    assert match_text(_bundled(tmp_path), line) == []
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_alike_errors_still_are(tmp_path: Path) -> None:
+    kb = _bundled(tmp_path)
+    [hit, *_] = match_text(kb, "httpcore.ReadTimeout")  # no message: words alone
+    assert (hit.id, hit.kind) == ("httpx-default-timeout-five-seconds", "similar")
+    # A masked quoted value names nothing the line must share: any value goes there.
+    copied = "Textual SQL expression 'SELECT 1' should be explicitly declared as text('SELECT 1')"
+    [hit, *_] = match_text(kb, copied)
+    assert (hit.id, hit.kind) == ("sqlalchemy-2-textual-sql-needs-text", "message")
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+@pytest.mark.parametrize(
+    ("line", "expected", "kind"),
+    [
+        (  # AWS Lambda's [ERROR] line: the class without its module
+            "[ERROR] JSONDecodeError: Expecting value: line 1 column 1 (char 0)",
+            "requests-json-decode-error-non-json-body",
+            "signature",
+        ),
+        (  # a masked symptom, the class named bare (rich, loguru, Sentry)
+            "DetachedInstanceError: Parent instance <User at 0x7f9a1c2e5b50> is not bound to a "
+            "Session; lazy load operation of attribute 'roles' cannot proceed (Background on "
+            "this error at: https://sqlalche.me/e/20/bhk3)",
+            "sqlalchemy-detached-instance-lazy-load",
+            "exact",
+        ),
+    ],
+)
+def test_an_exception_named_without_its_module_is_the_same_error(
+    tmp_path: Path, line: str, expected: str, kind: str
+) -> None:
+    [hit, *_] = match_text(_bundled(tmp_path), line)
+    assert (hit.id, hit.kind) == (expected, kind)
+
+
+def test_an_exception_repr_at_the_end_of_a_line_is_its_exception_line() -> None:
+    celery = (
+        'Task app.tasks.x[8f1c2d3e-1111] raised unexpected: MissingGreenlet("greenlet_spawn '
+        "has not been called; can't call await_only() here.\")"
+    )
+    assert exception_repr(celery) == (
+        "MissingGreenlet: greenlet_spawn has not been called; can't call await_only() here."
+    )
+    assert exception_repr("failed: ReadTimeout('timed out')") == "ReadTimeout: timed out"
+    assert exception_repr("RuntimeError('a\\nb \\'c\\'')") == "RuntimeError: a b 'c'"
+    assert exception_repr("print('hello')") is None  # a call, not an exception
+    assert exception_repr("KeyError: 'a'") is None
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_a_repr_matches_like_the_exception_line(tmp_path: Path) -> None:
+    [hit, *_] = match_text(
+        _bundled(tmp_path), "ERROR app.client: upstream failed: ReadTimeout('timed out')"
+    )
+    assert (hit.id, hit.kind) == ("httpx-default-timeout-five-seconds", "signature")
+
+
+def test_bare_names_and_which_pairs_compare_bare() -> None:
+    assert bare("sqlalchemy.exc.MissingGreenlet: x") == "MissingGreenlet: x"
+    assert bare("asyncio.exceptions.TimeoutError") == "TimeoutError"
+    assert bare("sqlalchemy.exc.missinggreenlet: <q>") == "missinggreenlet: <q>"  # a signature
+    assert bare("KeyError: 'a'") == "KeyError: 'a'"
+    assert bare("see app.main for details") == "see app.main for details"
+    assert _one_bare("sqlalchemy.exc.TimeoutError: x", "TimeoutError: x")
+    # Two modules' classes of one name stay two classes; two bare names compare as they are.
+    assert not _one_bare("sqlalchemy.exc.TimeoutError: x", "asyncio.TimeoutError: x")
+    assert not _one_bare("TimeoutError: x", "TimeoutError: y")
 
 
 # ------------------------------------------- the same error in two entries: the context decides

@@ -38,10 +38,19 @@ _PREFIXES = [
     re.compile(r"^\s*E\s{2,}"),  # pytest's failure lines
     re.compile(r"^\s*FAILED\s+\S+\s+-\s+"),  # pytest's short summary
     re.compile(r"^\s*ERROR\s+\S+::\S*\s+-\s+"),
-    re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*"),  # timestamps
+    # timestamps, with a zone (gunicorn's "[2026-12-07 10:11:12 +0000] [7] ") and a pid
+    re.compile(r"^\s*\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|\s?[+-]\d\d:?\d\d)?\]?(?:\s*\[\d+\])?\s*"),
     re.compile(r"^-?\s*[\w.]+\s+-\s+(?=(?:CRITICAL|ERROR|FATAL|WARNING|INFO|DEBUG)\s+-)"),
+    # loguru's default format, after its timestamp: "| ERROR    | app.db:connect:42 - "
     re.compile(
-        r"^\s*\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG)\]?(?::[\w.]*:|\s*[:|-])?\s*"
+        r"^\|\s*(?:TRACE|DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\s*\|\s*\S+:\S+:\d+\s+-\s+"
+    ),
+    # a level: upper-case, or a tool's "error:"/"warning:" (pip, setuptools), alembic's
+    # "FAILED:"; then the logger's name: "ERROR:asyncio:", "ERROR asyncio: " (a lower-case
+    # dotted name: "ERROR sqlalchemy.exc.X: …" is an exception and keeps its class)
+    re.compile(
+        r"^\s*\[?(?:CRITICAL|ERROR|FATAL|WARNING|WARN|INFO|DEBUG|FAILED(?=:)|error(?=:)|"
+        r"warning(?=:))\]?(?::[\w.]*:|\s+[a-z_][a-z0-9_.]*:(?=\s)|\s*[:|-])?\s*"
     ),
 ]
 #: Whether any of _PREFIXES matches at the start (most lines have none: one match, not nine).
@@ -120,6 +129,11 @@ STOP_WORDS = _STOP = frozenset(
         "into",
     )
 )
+
+
+def strip_escapes(text: str) -> str:
+    """``text`` without terminal escapes (colours, hyperlinks, Buildkite's timestamps)."""
+    return _ANSI.sub("", text)
 
 
 def clean_line(line: str) -> str:
@@ -229,6 +243,9 @@ class LogError(NamedTuple):
     kind: str  # a key of WEIGHTS
     repeats: int = 1  # how many times the same error occurs in the input
     last: int = 0  # line number of its last occurrence
+    # Its first line joined to the next ones, when it may be one line a terminal wrapped:
+    # cut at its width (mid-word: joined without a space) or at a word (rich: with one).
+    wrapped: tuple[str, ...] = ()
 
 
 #: How much each kind of error line counts: the last line of a traceback and pytest's
@@ -245,9 +262,15 @@ WEIGHTS = {
 #: A pytest summary line whose message pytest cut to the terminal's width (it ends "...")
 #: counts less than the ``E`` line or traceback that says the same error whole.
 TRUNCATED_SUMMARY = 0.9
+#: An exception group's own line counts a little less than a traceback's: what went wrong is
+#: in its sub-exceptions (a KB entry for one of them is the better answer), the group only
+#: says that a task group gathered them.
+GROUP_WEIGHT = 0.9
 MAX_ERRORS = 500  # distinct errors kept from one input (the most recent)
 MAX_PLAIN = 1000  # distinct plain lines kept (the most recent)
 MAX_CONTINUATION = 6  # lines of a message after its first
+MIN_WRAP_CHARS = 60  # a line this long may be one a terminal wrapped
+MAX_WRAPPED = 2  # lines after it joined to it
 
 _TB_START = re.compile(
     r"^(?:\+[-+ ]*)?(?:Exception Group )?Traceback \(most recent call last\):\s*$"
@@ -256,6 +279,7 @@ _CHAIN = re.compile(
     r"^(?:During handling of the above exception|The above exception was the direct cause)"
 )
 _GROUP_BAR = re.compile(r"^(\s*[|+](?: |-+[ +0-9.-]*$))+")
+_GROUP_LINE = re.compile(r"^(?:\w+\.)*(?:Base)?ExceptionGroup: .*\(\d+ sub-exceptions?\)$")
 _PYTEST_E = re.compile(r"^E(?:\s{2,}|\s*$)")
 _SUMMARY = re.compile(r"^(?:FAILED|ERROR|XFAIL|XPASS)\s+\S+(?:\s+-\s+(.*))?$")
 # The warnings module's "file.py:12: Category: message" (the category is any class).
@@ -293,6 +317,26 @@ def inner_exception(text: str) -> str | None:
     return None
 
 
+#: An exception's repr closing a line: celery's "raised unexpected: MissingGreenlet('…')",
+#: a logger's "failed: ReadTimeout('timed out')".
+_REPR = re.compile(r"((?:[A-Za-z_]\w*\.)*[A-Z]\w*)\((['\"])(.+)\2,?\)\s*$")
+_REPR_ESCAPE = re.compile(r"\\(.)")
+
+
+def exception_repr(text: str) -> str | None:
+    """The exception line (``Name: message``) of the exception repr a line ends with
+    (``… raised unexpected: MissingGreenlet("greenlet_spawn has not …")``), or None."""
+    if not text.endswith(")"):
+        return None
+    found = _REPR.search(text)
+    if found is None or not _exception_like(found.group(1)):
+        return None
+    message = _REPR_ESCAPE.sub(
+        lambda m: {"n": " ", "t": " "}.get(m.group(1), m.group(1)), found.group(3)
+    )
+    return f"{found.group(1)}: {' '.join(message.split())}"
+
+
 def _shown(raw: str) -> str:
     visible = _ANSI.sub("", raw[:MAX_LINE_CHARS])
     return "".join(c if c.isprintable() else " " for c in visible).strip()
@@ -302,6 +346,8 @@ def _level_weight(raw: str, body: str) -> float:
     """ERROR log records 0.8, WARNING ones 0.5, others 0: the level must stand before the
     message (in the prefix clean_line took off), not inside it."""
     head = raw[: max(0, len(raw) - len(body))] if body and raw.endswith(body) else raw[:40]
+    if head.lstrip().startswith("FAILED:"):  # alembic's CommandError
+        return WEIGHTS["log"]
     found = _LEVEL.search(head)
     if not found:
         return 0.0
@@ -345,12 +391,28 @@ class _Scanner:
             if len(found) >= most:
                 del found[next(iter(found))]
             shown = _shown(self.raw[number - 1])
-            found[key] = [number, shown, tuple(lines), weight, kind, 1, number]
+            wrapped = () if plain else self.wrapped(number, lines[0])
+            found[key] = [number, shown, tuple(lines), weight, kind, 1, number, wrapped]
             return
         if weight > group[3] or (weight == group[3] and len(lines) > len(group[2])):
             group[2], group[3], group[4] = tuple(lines), weight, kind
         group[5] += 1
         group[6] = number
+
+    def wrapped(self, start: int, first: str) -> tuple[str, ...]:
+        """A long message line joined to the lines from ``start`` on that may be its rest,
+        each way a terminal wraps (see LogError.wrapped); () for a short line."""
+        if len(first) < MIN_WRAP_CHARS:
+            return ()
+        out: list[str] = []
+        spaced = tight = first
+        for line in self.continuation(start)[:MAX_WRAPPED]:
+            line = clean_line(line)
+            if not line:
+                break
+            spaced, tight = f"{spaced} {line}", tight + line
+            out += [spaced, tight]
+        return tuple(out)
 
     def continuation(self, start: int) -> list[str]:
         """Lines after a message's first that belong to it (a multi-line message)."""
@@ -358,6 +420,9 @@ class _Scanner:
         for i in range(start, min(len(self.raw), start + MAX_CONTINUATION)):
             raw = self.raw[i]
             text = _ANSI.sub("", raw[:MAX_LINE_CHARS])
+            bar = _GROUP_BAR.match(text)
+            if bar:  # in an exception group; a separator ("+-+---- 1 ----") ends the message
+                text = text[bar.end() :]
             if not text.strip() or _TB_START.match(text.strip()) or _CHAIN.match(text):
                 break
             if clean_line(text) != text.strip():
@@ -397,7 +462,9 @@ class _Scanner:
             if not stripped:
                 i += 1
                 continue
-            if _TB_START.match(stripped):
+            if _TB_START.match(stripped) or (
+                "Traceback (" in stripped and _TB_START.match(clean_line(stripped))
+            ):  # a traceback, or a log record that is one ("ERROR:    Traceback (…")
                 i = self.traceback(i + 1)
                 continue
             if _CHAIN.match(stripped):
@@ -420,12 +487,17 @@ class _Scanner:
             if not text.strip():
                 i += 1
                 continue
+            if text.startswith("> File "):  # loguru marks the frame that raised
+                text = " " + text[2:]
             if text[:1].isspace() or text.startswith("["):  # frames, "[Previous line repeated]"
                 if text.startswith("[") and not text.startswith("[Previous"):
                     break
                 i += 1
                 continue
             stripped = text.strip()
+            if self.wrapped_frame(i, stripped):
+                i += 1
+                continue
             if _TB_START.match(stripped) or _CHAIN.match(stripped):
                 return i
             if clean_line(text) != stripped and not _EXC_LINE.match(stripped):
@@ -433,9 +505,19 @@ class _Scanner:
             if stripped.endswith(":") and self.next_starts_traceback(i + 1):
                 return i  # "Exception in thread …:" before another traceback: a header
             more = self.continuation(i + 1)
-            self.add(i + 1, "traceback", [text, *more])
+            weight = GROUP_WEIGHT if _GROUP_LINE.match(stripped) else None
+            self.add(i + 1, "traceback", [text, *more], weight)
             return i + 1 + len(more)
         return i
+
+    def wrapped_frame(self, i: int, stripped: str) -> bool:
+        """Whether line ``i`` of a traceback, at the margin, is the rest of a frame's line a
+        terminal wrapped: it follows a long line and does not read as an exception (a
+        frame's rest reads 'ine 636, in main', 'qlite/base.py", line 1612, in visit')."""
+        previous = _ANSI.sub("", self.raw[i - 1][:MAX_LINE_CHARS]).rstrip("\r\n")
+        if len(previous) < MIN_WRAP_CHARS or not previous[:1].isspace():
+            return False
+        return not self.exception_shape(stripped) and not _TB_START.match(stripped)
 
     def next_starts_traceback(self, i: int) -> bool:
         return i < len(self.raw) and bool(_TB_START.match(self.raw[i].strip()))

@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-SCHEMA_VERSION = 7  # 6: entries.versions; 7: refs.line (kbtool links reads the index)
+SCHEMA_VERSION = 8  # 6: entries.versions; 7: refs.line (kbtool links reads the index);
+# 8: symptom signatures without a logger's name, a tool's "error:", alembic's "FAILED:"
 APPLICATION_ID = 0x6B62746C  # "kbtl"
 INDEX_NAME = "index.db"
 LOCK_NAME = "index.lock"

@@ -9,7 +9,8 @@ Jenkins' timestamper a time in brackets, ``docker compose`` the service, ``kubec
 after the timestamp. With the frame on every line a traceback's frames no longer start with
 white space, so its structure is lost. And a program that logs JSON (python-json-logger,
 structlog, ECS, a docker ``json-file`` log) puts a whole traceback in one line, its newlines
-escaped.
+escaped; so does a key=value (logfmt) record, and a JUnit XML report escapes its failure's
+text as XML (``&quot;``, ``&lt;``).
 
 :func:`unframe` gives the lines back as the program wrote them, each with the number of the
 input line it came from, before :func:`kbtool.search.errortext.find_errors` reads them. It
@@ -27,6 +28,8 @@ from typing import Any
 MAX_RECORD_CHARS = 256 * 1024
 #: Lines a partial-line run (CRI ``P``) may join before it is cut.
 MAX_JOINED = 64
+#: Frames taken off one line, one inside another.
+MAX_LAYERS = 3
 
 _ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)"
 #: An RFC 3339 timestamp with its zone (GitHub Actions, Kubernetes, ``docker logs -t``,
@@ -45,25 +48,38 @@ _FRAMES = (
     re.compile(r"^[\w.-]+ +\|(?: |$)"),
     # docker build (BuildKit): "#12 0.523 ", "#12 "
     re.compile(r"^#\d+ (?:\d+\.\d+ )?"),
+    # Google Cloud Build: 'Step #1 - "migrate": '
+    re.compile(r'^Step #\d+(?: - "[^"\n]*")?: '),
 )
 #: Frames that follow an ISO timestamp only: journald's "host app[4242]: " (``journalctl -o
-#: short-iso``), a platform's "app[web.1]: " (Heroku and the like).
+#: short-iso``), a platform's "app[web.1]: " (Heroku and the like), Fly.io's machine and region.
 _AFTER_STAMP = (
     re.compile(r"^[\w.-]+ [\w./@:-]+\[\d+\]: "),
     re.compile(r"^[\w.-]+\[[\w.-]+\]: "),
+    # Fly.io: "app[148e272a6d1e89] ams [info]", the program's text right after it
+    re.compile(r"^[\w.-]+\[[0-9a-f]+\] [a-z]{3,4} \[[a-z]+\]"),
 )
+#: GitLab's timestamped job log (``FF_TIMESTAMPS``): after the timestamp, the stream's number
+#: and type (``O`` out, ``E`` err), then ``+`` when the line goes on the previous one.
+_GITLAB = re.compile(r"^[0-9a-f]{2}[OE](\+?) ")
 #: GitHub Actions' markers: an error or a warning keeps its level, the others go.
 _MARKER = re.compile(r"^##\[(error|warning|notice|debug|group|endgroup|command|section)\]", re.I)
 _COMMAND = re.compile(r"^::(error|warning|notice|debug)(?: [^:]*)?::", re.I)
 _LEVELS = {"error": "ERROR: ", "warning": "WARNING: "}
 #: Whether a line may start with a frame or a marker (the start of each): one cheap test a
 #: line, as most lines have none.
-_ANY = re.compile(r"\ufeff?\d{4}-\d\d-\d\dT|\[|[A-Z][a-z]{2} [ \d]?\d \d|[\w.-]+ +\||##\[|::\w|#\d")
+_ANY = re.compile(
+    r"\ufeff?\d{4}-\d\d-\d\dT|\[|[A-Z][a-z]{2} [ \d]?\d \d|[\w.-]+ +\||##\[|::\w|#\d|\x1b|Step #"
+)
 
-#: JSON record fields, in the order they are looked for (dotted: a nested object's field,
-#: or the flat key written with a dot, as ECS allows both).
+#: JSON record fields, in the order they are looked for, lower-case (a record's keys are
+#: compared lower-cased: AWS writes ``stackTrace``, GCP ``textPayload``); dotted: a nested
+#: object's field, or the flat key written with a dot, as ECS allows both. A field is looked
+#: for in the record, then in the objects nested in it (an envelope: Datadog's ``content``
+#: and ``attributes``, GCP's ``jsonPayload``, a Lambda record's ``message`` object).
 _LEVEL_KEYS = ("level", "levelname", "severity", "log.level", "lvl", "loglevel", "status")
-_MESSAGE_KEYS = ("message", "msg", "event", "@message", "log", "text", "error.message")
+_MESSAGE_KEYS: tuple[str, ...] = ("message", "msg", "event", "@message", "log", "text")
+_MESSAGE_KEYS += ("textpayload", "error.message")
 _TRACE_KEYS = (
     "exc_info",
     "exception",
@@ -74,17 +90,40 @@ _TRACE_KEYS = (
     "stack",
     "error.stack_trace",
     "error.stack",
+    "exception.stacktrace",
     "error",
     "err",
 )
+#: Fields that name an exception's type, each with the field of its message: AWS Lambda's
+#: error response, Datadog's, ECS' and OpenTelemetry's error attributes. Together they make
+#: the exception's line ("RuntimeError: …"), which a Lambda stack trace leaves out.
+_EXCEPTION_KEYS = (
+    ("errortype", "errormessage"),
+    ("error.kind", "error.message"),
+    ("error.type", "error.message"),
+    ("exception.type", "exception.message"),
+)
 _ERROR_LEVELS = frozenset(("error", "err", "critical", "crit", "fatal", "alert", "emerg", "panic"))
 _WARNING_LEVELS = frozenset(("warning", "warn"))
+MAX_NESTED = 32  # objects of one record looked into for its fields
+MAX_DEPTH = 3  # how deep they may be nested
+
+#: A line that holds escaped newlines in a quoted value: a logfmt or key=value record
+#: (structlog, logrus, zap: ``exception="Traceback …\n  File …"``), or a line of pretty-printed
+#: JSON (``"textPayload": "Traceback …\n…",``, an item of a stack trace list). Found by
+#: ``\n`` (backslash, n) in the line: one substring test a line.
+_KV_QUOTED = re.compile(r"""(?:^|\s)[\w.@-]+=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+_JSON_STRING = re.compile(r"""^\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?("(?:[^"\\]|\\.)*")\s*,?\s*$""")
+#: XML and HTML character references: a JUnit XML report's failure text, a copied web page.
+_ENTITY = re.compile(r"&(?:quot|lt|gt|amp|apos|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});")
+_ESCAPE = re.compile(r"\\(.)")
+_ESCAPED = {"n": "\n", "t": "\t", "r": ""}
 
 
 def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
-    """The lines without their frames, JSON records unpacked; and for each, the index of
-    the input line it came from (several lines may come from one; a line joined from
-    partial ones comes from the first)."""
+    """The lines without their frames, JSON records and escaped multi-line values unpacked;
+    and for each, the index of the input line it came from (several lines may come from
+    one; a line joined from partial ones comes from the first)."""
     out: list[str] = []
     origin: list[int] = []
     partial: list[str] = []  # a CRI partial line's pieces, from line ``start`` on
@@ -93,7 +132,10 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
     for i, line in enumerate(lines):
         if partial or framed(line):  # no frame starts with a brace: JSON goes below
             text, joined = _strip_frames(line)
-            if joined:  # the rest of the line is on the next one
+            if joined == "prev" and out and not partial:  # GitLab: it goes on the last line
+                out[-1] += text
+                continue
+            if joined == "next":  # the rest of the line is on the next one
                 if not partial:
                     start = i
                 partial.append(text)
@@ -104,9 +146,16 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
                 text, partial = "".join(partial) + text, []
             else:
                 start = i
-        elif line.startswith("{"):  # a JSON record
+        elif line.startswith("{") or "\\n" in line:  # a JSON record, an escaped value
             text, start = line, i
         else:
+            if "&" in line and _ENTITY.search(line):  # XML-escaped text (JUnit reports)
+                import html
+
+                pieces = html.unescape(line).splitlines() or [""]  # "&#10;": a newline
+                out += pieces
+                origin += [i] * len(pieces)
+                continue
             out.append(line)  # most lines: nothing to take off or unpack
             origin.append(i)
             continue
@@ -119,34 +168,46 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
     return out, origin
 
 
-def _strip_frames(line: str) -> tuple[str, bool]:
-    """``line`` without the frames at its start (a frame inside another: a timestamp before
-    a service's name); whether it is a partial line to be joined to the next."""
-    partial = False
-    stamp = _STAMP.match(line)
-    if stamp:
-        partial = stamp.group(1) == "P"
-        line = line[stamp.end() :]
-    for frame in (*_AFTER_STAMP, *_FRAMES) if stamp else _FRAMES:
-        found = frame.match(line)
-        if found:
-            line = line[found.end() :]
-            stamp = _STAMP.match(line)  # "api-1  | 2026-12-07T10:11:12Z …" (docker -t)
-            if stamp:
-                line = line[stamp.end() :]
+def _strip_frames(line: str) -> tuple[str, str]:
+    """``line`` without the frames at its start, a frame inside another too (a timestamp
+    before a service's name, CI's timestamp before ``flyctl logs``' or ``docker logs -t``'
+    own: at most MAX_LAYERS); and "next" when it is a partial line the next one goes on
+    (CRI), "prev" when it goes on the previous one (GitLab), else ""."""
+    if line.startswith("\x1b"):  # colours around a frame (docker compose), APC timestamps
+        from kbtool.search.errortext import strip_escapes
+
+        line = strip_escapes(line)
+    joined = ""
+    for layer in range(MAX_LAYERS):
+        stamp = _STAMP.match(line)
+        if stamp:
+            if layer == 0:
+                joined = "next" if stamp.group(1) == "P" else ""
+            line = line[stamp.end() :]
+            gitlab = _GITLAB.match(line)
+            if gitlab:
+                joined = "prev" if gitlab.group(1) and layer == 0 else joined
+                line = line[gitlab.end() :]
+        found = None
+        for frame in (*_AFTER_STAMP, *_FRAMES) if stamp else _FRAMES:
+            found = frame.match(line)
+            if found:
+                line = line[found.end() :]
+                break
+        if not (stamp or found):
             break
     marker = _MARKER.match(line) or _COMMAND.match(line)
     if marker:
         line = _LEVELS.get(marker.group(1).lower(), "") + line[marker.end() :]
-    return line, partial
+    return line, joined
 
 
 def _unpacked(text: str) -> list[str]:
     """The lines of a JSON log record (its level and message, then its exception's lines),
-    or ``[text]`` when it is not one."""
+    or of a line with escaped newlines in a quoted value; or ``[text]`` when it is neither."""
     stripped = text.strip()
     if not (stripped.startswith("{") and stripped.endswith("}")):
-        return [text]
+        return _unescaped(text) if "\\n" in text else [text]
     if len(stripped) > MAX_RECORD_CHARS:
         return [text]
     import json  # only for a log that has JSON lines (kbtool match's start-up)
@@ -154,28 +215,97 @@ def _unpacked(text: str) -> list[str]:
     try:
         record = json.loads(stripped)
     except (ValueError, RecursionError):
-        return [text]
+        return _unescaped(text) if "\\n" in text else [text]
     if not isinstance(record, dict):
         return [text]
-    message = _text_of(record, _MESSAGE_KEYS)
-    trace = _text_of(record, _TRACE_KEYS, skip=message)
-    if message is None and trace is None:
+    fields = _fields(record)
+    message = _text_of(fields, _MESSAGE_KEYS)
+    trace = _text_of(fields, _TRACE_KEYS, skip=message)
+    exception = _exception_of(fields)
+    if message is None and trace is None and exception is None:
         return [text]
     lines: list[str] = []
+    level = _level_prefix(fields)
     if message is not None:
         inner = message.strip()
         if inner.startswith("{") and inner.endswith("}") and inner != stripped:
             lines = _unpacked(inner)  # docker's json-file around a JSON record
         else:
             lines = message.splitlines() or [""]
-            lines[0] = _level_prefix(record) + lines[0]
+            if not lines[0].startswith("Traceback ("):  # a traceback keeps its shape
+                lines[0] = level + lines[0]
     if trace is not None:
         lines.extend(trace.splitlines())
+    if exception is not None and exception not in lines:
+        lines.append(exception if message is not None else level + exception)
+    return [piece for line in lines for piece in _inner(line)]
+
+
+def _inner(line: str) -> list[str]:
+    """A record's line as the program wrote it: a frame of its own taken off (docker's
+    json-file around journald-style or timestamped lines), an escaped value unpacked (a
+    logfmt line in a JSON record)."""
+    if _ANY.match(line):
+        line = _strip_frames(line)[0]
+    return _unescaped(line) if "\\n" in line else [line]
+
+
+def _unescaped(text: str) -> list[str]:
+    """A line of pretty-printed JSON whose string holds newlines, as that string's lines; a
+    key=value line, as itself without the quoted values that hold newlines, then their
+    lines; or ``[text]``."""
+    whole = _JSON_STRING.match(text)
+    if whole:
+        import json
+
+        try:
+            value = json.loads(whole.group(1))
+        except (ValueError, RecursionError):
+            return [text]
+        return value.splitlines() or [""]
+    values = [m for m in _KV_QUOTED.finditer(text) if "\\n" in m.group(1)]
+    if not values:
+        return [text]
+    rest = text
+    for found in reversed(values):
+        rest = rest[: found.start(1)] + '""' + rest[found.end(1) :]
+    lines = [rest]
+    for found in values:
+        value = found.group(1)[1:-1]
+        lines += _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), value).splitlines()
     return lines
 
 
-def _level_prefix(record: dict[str, Any]) -> str:
-    level = _text_of(record, _LEVEL_KEYS)
+#: A record's fields by lower-cased name, each with how deep it is nested (0: the record's).
+Fields = dict[str, tuple[int, Any]]
+
+
+def _fields(record: dict[str, Any]) -> Fields:
+    """The fields of the record and of the objects nested in it (breadth first, at most
+    MAX_NESTED objects, MAX_DEPTH deep), each by its lower-cased name and, for an object's
+    field, also as "outer.inner"; the shallowest of a name kept."""
+    fields: Fields = {}
+    level: list[dict[str, Any]] = [record]
+    seen = 0
+    for depth in range(MAX_DEPTH + 1):
+        deeper: list[dict[str, Any]] = []
+        for obj in level:
+            if seen >= MAX_NESTED:
+                return fields
+            seen += 1
+            for key, value in obj.items():
+                name = key.lower() if isinstance(key, str) else str(key).lower()
+                fields.setdefault(name, (depth, value))
+                if isinstance(value, dict):
+                    deeper.append(value)
+                    for inner, nested in value.items():
+                        fields.setdefault(f"{name}.{str(inner).lower()}", (depth, nested))
+        level = deeper
+    return fields
+
+
+def _level_prefix(fields: Fields) -> str:
+    level = _text_of(fields, _LEVEL_KEYS)
     if level is None:
         return ""
     level = level.strip().lower()
@@ -186,22 +316,29 @@ def _level_prefix(record: dict[str, Any]) -> str:
     return ""
 
 
-def _text_of(record: dict[str, Any], keys: tuple[str, ...], skip: str | None = None) -> str | None:
+def _text_of(fields: Fields, keys: tuple[str, ...], skip: str | None = None) -> str | None:
     """The first of ``keys`` that holds text (a string, or a list of strings: a traceback
-    as its lines) other than ``skip``."""
-    for key in keys:
-        if key in record:
-            value = record[key]
-        elif "." in key:
-            outer, _, inner = key.partition(".")
-            nested = record.get(outer)
-            if not isinstance(nested, dict) or inner not in nested:
-                continue
-            value = nested[inner]
-        else:
+    as its lines) other than ``skip``: in the record, then in the objects nested in it
+    (the shallowest first, then in the order of ``keys``)."""
+    best: tuple[tuple[int, int], str] | None = None
+    for order, key in enumerate(keys):
+        found = fields.get(key)
+        if found is None or (best is not None and (found[0], order) >= best[0]):
             continue
+        value = found[1]
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             value = "".join(v if v.endswith("\n") else v + "\n" for v in value)
         if isinstance(value, str) and value.strip() and value != skip:
-            return value
+            best = ((found[0], order), value)
+    return None if best is None else best[1]
+
+
+def _exception_of(fields: Fields) -> str | None:
+    """The exception line a record's type and message fields make ("Name: message")."""
+    for type_key, message_key in _EXCEPTION_KEYS:
+        if type_key in fields and message_key in fields:
+            name, message = fields[type_key][1], fields[message_key][1]
+            if isinstance(name, str) and isinstance(message, str) and name.strip():
+                first = message.strip().split("\n", 1)[0]
+                return f"{name.strip()}: {first}" if first else name.strip()
     return None

@@ -46,6 +46,7 @@ from kbtool.search.errortext import (
 from kbtool.search.errortext import (
     LogError,
     clean_line,
+    exception_repr,
     find_errors_in,
     inner_exception,
     quoted_values,
@@ -72,6 +73,23 @@ SQL_CHUNK = 500
 MAX_SYMPTOM_LINES = 5  # lines of a symptom compared (as the index keeps them)
 WILDCARD = "\u2026"  # "…" in a stored symptom: any run of text on that line
 KINDS = {2: "signature", 1: "message", 0: "similar"}
+
+#: The modules before an exception's class at the start of a line or a signature
+#: (``sqlalchemy.exc.`` in ``sqlalchemy.exc.MissingGreenlet: …``). Python's traceback names
+#: the class with its module; rich, loguru's summary line, AWS Lambda's ``[ERROR]`` line,
+#: Sentry's title and celery's ``raised unexpected: X(…)`` give its bare name.
+_QUALIFIER = re.compile(r"^(?:[a-z_][a-z0-9_]*\.)+(?=[A-Za-z_]\w*(?::\s|$))")
+
+
+def bare(text: str) -> str:
+    """``text`` without the modules before the exception class it starts with."""
+    return _QUALIFIER.sub("", text, count=1)
+
+
+def _one_bare(a: str, b: str) -> bool:
+    """Whether one of two lines names its exception with its module and the other not
+    (``asyncio.TimeoutError`` and ``sqlalchemy.exc.TimeoutError`` stay two classes)."""
+    return (bare(a) == a) != (bare(b) == b)
 
 
 @dataclass(frozen=True)
@@ -132,7 +150,10 @@ def _probes(errors: list[LogError]) -> list[_Probe]:
         inner = inner_exception(texts[0])
         if inner:
             texts.append(inner)
-        for text in dict.fromkeys(texts):
+        shown = exception_repr(texts[0])
+        if shown:
+            texts.append(shown)
+        for text in dict.fromkeys([*texts, *error.wrapped]):
             sig, msg = signatures(text)
             prefix = ""
             if error.kind == "summary" and text.endswith("..."):
@@ -205,8 +226,9 @@ class _ByStart:
         self.all = [p for p in probes if p.error.kind != "line"]
         self.starts: dict[str, list[_Probe]] = {}
         for probe in probes:
-            key = " ".join(probe.text.split())[:START_CHARS]
-            self.starts.setdefault(key, []).append(probe)
+            text = " ".join(probe.text.split())
+            for key in dict.fromkeys((text[:START_CHARS], bare(text)[:START_CHARS])):
+                self.starts.setdefault(key, []).append(probe)
 
     def probes(self, line: str) -> list[_Probe]:
         """The probes ``line`` may match: those starting with its literal start, or, when
@@ -214,8 +236,12 @@ class _ByStart:
         literal = " ".join(line.split()).split(WILDCARD, 1)[0]
         if WILDCARD not in line and len(literal) < MIN_PREFIX_CHARS:
             return []
-        if len(literal) >= START_CHARS:
-            return self.starts.get(literal[:START_CHARS], [])
+        if len(bare(literal)) >= START_CHARS:
+            found = self.starts.get(literal[:START_CHARS], [])
+            short = bare(literal)[:START_CHARS]  # the line or the probe without modules
+            if short != literal[:START_CHARS]:
+                found = found + [p for p in self.starts.get(short, []) if p not in found]
+            return found
         return self.all
 
 
@@ -319,8 +345,9 @@ def _same_names(symptom: str, line: str) -> bool:
     symptom quotes nothing, or the line shares one of its quoted values (or one holds the
     other: '_GeneratorContextManager' and '_AsyncGeneratorContextManager'). Otherwise
     only the template is shared ("AttributeError: '…' object has no attribute '…'"), which
-    is no more evidence than similar words."""
-    names = _quoted(symptom)
+    is no more evidence than similar words. A masked value ('…') names nothing: the
+    symptom says any value goes there, as its pattern does (:func:`pattern_coverage`)."""
+    names = {n for n in _quoted(symptom) if WILDCARD not in n}
     if not names:
         return True
     theirs = _quoted(line)
@@ -331,6 +358,7 @@ def _row_tiers(
     row: tuple[Any, ...],
     probes: list[_Probe],
     by_sig: dict[str, list[_Probe]],
+    by_bare: dict[str, list[_Probe]],
     by_msg: dict[str, list[_Probe]],
     by_start: _ByStart,
     plain_similar: bool,
@@ -346,11 +374,21 @@ def _row_tiers(
             continue  # same template, other names: left to similarity below
         out.append((2, similarity, "exact" if similarity >= 1.0 else "signature", probe))
         matched.add(id(probe.error))
-    for line in text.splitlines()[:MAX_SYMPTOM_LINES]:
+    for probe in by_bare.get(bare(sig), []):  # the same error, its class named bare
+        if id(probe.error) in matched or not _one_bare(sig, probe.signature):
+            continue
+        if _same_names(text, probe.text):
+            out.append((2, dice(symptom_words, probe.words), "signature", probe))
+            matched.add(id(probe.error))
+    # The symptom's lines as the probes' are: without a logger's or pytest's prefix
+    # ("[CRITICAL] WORKER TIMEOUT (pid:…)" against gunicorn's "WORKER TIMEOUT (pid:9)").
+    for line in (clean_line(ln) for ln in text.splitlines()[:MAX_SYMPTOM_LINES]):
         for probe in by_start.probes(line):
             if id(probe.error) in matched:
                 continue
             coverage = pattern_coverage(line, probe.text)
+            if coverage is None and _one_bare(line, probe.text):
+                coverage = pattern_coverage(bare(line), bare(probe.text))
             if coverage is not None:
                 out.append((2, 0.9 + 0.1 * coverage, "exact", probe))
                 matched.add(id(probe.error))
@@ -366,18 +404,56 @@ def _row_tiers(
         if id(probe.error) in matched or (probe.error.kind == "line" and not plain_similar):
             continue  # a plain line counts only when it equals a symptom (or is all there is)
         similarity = dice(symptom_words, probe.words)
-        if similarity >= MIN_SIMILARITY and not _only_class_names(symptom_words & probe.words):
+        if similarity >= MIN_SIMILARITY and _alike(text, probe.text, symptom_words, probe.words):
             out.append((0, similarity, "similar", probe))
     return out
 
 
 _CLASS_WORD = re.compile(r"(?:error|exception|warning|exit|interrupt|fault|failure|failed)$")
+#: Names in code: dotted (``asyncio.wait``, ``celery.exceptions.SoftTimeLimitExceeded``) or
+#: called (``utcnow(``).
+_CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\()")
+MIN_SHARED_CHARS = 8  # of the words two lines share beyond class names, to be alike
+MIN_SYMPTOM_SHARE = 0.5  # of a symptom's own words (by length) a line must hold, to be alike
 
 
-def _only_class_names(shared: frozenset[str]) -> bool:
-    """Whether the words two lines share are only exception class names: two unrelated
-    errors of one class (``RuntimeError: boom``) are not alike."""
-    return all(_CLASS_WORD.search(w) for w in shared)
+@lru_cache(maxsize=4096)
+def _names(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The names a line spells out (dotted and called names, quoted values; not masked
+    ones), lower-cased; and the qualifiers of its dotted names (``celery``, ``exceptions``
+    in ``celery.exceptions.SoftTimeLimitExceeded``)."""
+    dotted = [m.lower() for m in _CODE_NAME.findall(text)]
+    names = {n for n in (*dotted, *quoted_values(text)) if WILDCARD not in n}
+    qualifiers = {q for n in dotted for q in n.split(".")[:-1]}
+    return frozenset(names), frozenset(qualifiers)
+
+
+def _alike(
+    symptom: str, line: str, symptom_words: frozenset[str], line_words: frozenset[str]
+) -> bool:
+    """Whether a line that shares words with a symptom is like it, and not another error
+    worded alike. Two errors are not alike when the words they share are only exception
+    class names and the modules that hold them (``RuntimeError: boom``,
+    ``celery.exceptions.X`` and ``asyncio.exceptions.Y``), or a word or two of little
+    length ("assert", "type"); when the line holds less than half of the symptom's own
+    words ("Event loop is closed" is not "This event loop is already running", "cannot
+    import name 'x' from 'y'" not the circular import's "cannot import name '…' from
+    partially initialized module '…'"); nor when both name code (a dotted or called name,
+    a quoted value) and none of the one's names is one of the other's: "datetime.utcnow()
+    is deprecated and scheduled for removal" is not "asyncio.wait() … is deprecated …
+    scheduled for removal", nor "Task x raised unexpected: SoftTimeLimitExceeded()" the
+    same template around "RuntimeError('Never call result.get() …')"."""
+    ours, our_qualifiers = _names(symptom)
+    theirs, their_qualifiers = _names(line)
+    qualifiers = our_qualifiers | their_qualifiers
+    own = [w for w in symptom_words if not _CLASS_WORD.search(w) and w not in qualifiers]
+    kept = [w for w in own if w in line_words]
+    held = sum(len(w) for w in kept)
+    if held < MIN_SHARED_CHARS or held < MIN_SYMPTOM_SHARE * sum(len(w) for w in own):
+        return False
+    if ours and theirs:
+        return any(a in b or b in a for a in ours for b in theirs)
+    return True
 
 
 class VersionFit:
@@ -438,9 +514,11 @@ def _score(
     with the probes that share its signature or message, or whose line it matches as a
     masked symptom; failing those, with every probe (then only similarity counts)."""
     by_sig: dict[str, list[_Probe]] = {}
+    by_bare: dict[str, list[_Probe]] = {}
     by_msg: dict[str, list[_Probe]] = {}
     for probe in probes:
         by_sig.setdefault(probe.signature, []).append(probe)
+        by_bare.setdefault(bare(probe.signature), []).append(probe)
         if _informative(probe.message):
             by_msg.setdefault(probe.message, []).append(probe)
     plain_similar = all(p.error.kind == "line" for p in probes)
@@ -454,7 +532,7 @@ def _score(
             continue
         seen.add(key)
         for tier, similarity, kind, probe in _row_tiers(
-            row, probes, by_sig, by_msg, by_start, plain_similar
+            row, probes, by_sig, by_bare, by_msg, by_start, plain_similar
         ):
             if tier or similarity >= SUPPORT_SIMILARITY:
                 explained.setdefault(row[0], set()).add(id(probe))
