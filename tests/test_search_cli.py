@@ -123,13 +123,34 @@ def test_match_reads_a_log_from_stdin(
 def test_match_says_when_stdin_is_cut(
     kb: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kbtool.cli.commands import match as commands
+    from kbtool.cli import errorinput
 
     monkeypatch.chdir(kb.root)
-    monkeypatch.setattr(commands, "MAX_STDIN_CHARS", 100)
+    monkeypatch.setattr(errorinput, "MAX_INPUT_CHARS", 100)
     code, _, err = run(["match", "-"], monkeypatch, capsys, stdin=f"{NEW_FASTAPI}\n" * 5)
     assert code == 0
     assert "kbtool: stdin is longer than" in err and "only its start is matched" in err
+
+
+def test_match_plan_and_new_read_a_log_file_given_by_its_path(
+    kb: Config,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """``kbtool match build.log`` reads the log (it matched the words "build.log" and found
+    nothing); so do ``plan --match build.log`` and ``new --from-error build.log``."""
+    monkeypatch.chdir(kb.root)
+    log = tmp_path / "build.log"
+    log.write_text((FIXTURES / "pytest_log.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    code, piped, _ = run(["match", "-"], monkeypatch, capsys, stdin=log.read_text("utf-8"))
+    assert code == 0
+    code, given, _ = run(["match", str(log)], monkeypatch, capsys)
+    assert code == 0 and given == piped
+    code, plan, _ = run(["plan", "--match", str(log)], monkeypatch, capsys)
+    assert code == 0 and plan.startswith("#")
+    code, _, err = run(["match", str(tmp_path / "missing.log")], monkeypatch, capsys)
+    assert code == 1 and "no entry has a symptom" in err  # not a file: words, as before
 
 
 @pytest.mark.parametrize(

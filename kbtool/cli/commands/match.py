@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from kbtool.cli.errorinput import read_error_text
 from kbtool.cli.options import FORMAT_OPT, Opt
 from kbtool.cli.output import (
     Style,
@@ -17,7 +18,6 @@ from kbtool.cli.output import (
     write_json,
     write_jsonl,
 )
-from kbtool.errors import UsageError
 from kbtool.search.unreadable import warn_unreadable
 from kbtool.textsafe import sanitize
 
@@ -33,8 +33,8 @@ OPTS = (
     Opt(
         "text",
         (),
-        "The error message; '-' (or nothing, with input piped in) reads a log "
-        "or traceback from stdin.",
+        "The error message, or a log file's path; '-' (or nothing, with input piped "
+        "in) reads a log or traceback from stdin.",
         kind=list,
         default=(),
         metavar="TEXT",
@@ -44,21 +44,6 @@ OPTS = (
     ),
     FORMAT_OPT,
 )
-
-
-MAX_STDIN_CHARS = 16 * 1024 * 1024
-
-
-def read_match_input(text: Sequence[str], stdin: TextIO) -> str:
-    """The text to match: the arguments, or stdin for ``-`` (or no argument and a pipe)."""
-    if list(text) == ["-"] or (not text and not stdin.isatty()):
-        data = stdin.read(MAX_STDIN_CHARS)
-        if stdin.read(1):
-            notice(f"stdin is longer than {MAX_STDIN_CHARS >> 20} MiB: only its start is matched")
-        return data
-    if "-" in text:
-        raise UsageError("'-' (read stdin) cannot be combined with other text")
-    return " ".join(text)
 
 
 def _search_hint(text: str) -> str:
@@ -99,7 +84,7 @@ def run(
 
     out = stream or sys.stdout
     config = config_at(root)
-    text_in = read_match_input(text, stdin or sys.stdin)
+    text_in, _ = read_error_text(text, stdin or sys.stdin, piped=True)
     hits = match_text(
         config,
         text_in,

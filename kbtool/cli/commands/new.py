@@ -69,8 +69,8 @@ OPTS = (
     Opt(
         "from_error",
         ("--from-error",),
-        "An error message, traceback or log ('-': standard input): its error line "
-        "becomes the symptom and, unless given, the title.",
+        "An error message, traceback or log (a file's path, or '-': standard input): its "
+        "error line becomes the symptom and, unless given, the title.",
         metavar="TEXT",
     ),
     Opt(
@@ -117,14 +117,10 @@ def run(
     found_symptoms = list(symptoms)
     consumed = False
     if from_error is not None:
+        from kbtool.cli.errorinput import read_error_text
         from kbtool.fromerror import from_error as parse_error
 
-        if from_error == "-":
-            from kbtool.cli.commands.match import MAX_STDIN_CHARS
-
-            text, consumed = sys.stdin.read(MAX_STDIN_CHARS), True
-        else:
-            text = from_error
+        text, consumed = read_error_text([from_error], sys.stdin)
         picked = parse_error(text)
         title = title if title is not None else picked.title
         found_symptoms.insert(0, picked.symptom)

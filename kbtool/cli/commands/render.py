@@ -114,9 +114,11 @@ def select(
     from kbtool.selection import select_entries
 
     text = match
-    if match == "-":
-        text = sys.stdin.read()
-        if not text.strip():
+    if match is not None:
+        from kbtool.cli.errorinput import read_error_text
+
+        text, _ = read_error_text([match], sys.stdin)
+        if match == "-" and not text.strip():
             raise UsageError("--match -: nothing on standard input")
     return select_entries(
         config, kb, ids=ids or None, query=query, category=category, match=text, limit=limit
