@@ -23,7 +23,7 @@ from typing import Any
 from lxml import etree
 
 from kbtool.atomic import Stamp, atomic_write
-from kbtool.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_PATH_MAP
+from kbtool.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_PATH_MAP, file_bytes_ceiling
 from kbtool.confine import leaves, read_root
 from kbtool.diagnostics import Diagnostic
 from kbtool.errors import UnsafePathError, UsageError
@@ -233,7 +233,11 @@ def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
     report = source.report
     if report.status == "skipped":
         return []
-    data = read_capped(source.path, source.root, options.max_file_bytes)
+    # A legacy file is not a category file: one team's whole category in one file passes
+    # the 1 MiB cap of the KB's own files (its entries are split under it on output), so it
+    # is read up to the ceiling the person running kbtool sets (KBTOOL_MAX_FILE_BYTES).
+    limit = max(options.max_file_bytes, file_bytes_ceiling())
+    data = read_capped(source.path, source.root, limit)
     if isinstance(data, Diagnostic):
         report.status = "failed"
         report.findings.append(data)
