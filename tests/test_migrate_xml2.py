@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers_corpus import entries, score
+from helpers_corpus import entries, output_text, score
 from lxml import etree
 
 from kbtool.migrate.learnings import MigrateOptions, apply, plan
@@ -69,6 +69,14 @@ def test_corpus_has_the_shapes() -> None:
     assert len(EXPECTED["records"]["three_hundred_notes.xml"]) == 300
 
 
+def test_verbatim_text_survives(scored) -> None:
+    _, out, _ = scored
+    text = " ".join(output_text(out).split())
+    for name, strings in EXPECTED["verbatim"].items():
+        for string in strings:
+            assert " ".join(string.split()) in text, f"{name}: {string!r} lost"
+
+
 def test_no_date_means_no_date(scored) -> None:
     _, out, _ = scored
     for entry in entries(out):
@@ -78,6 +86,17 @@ def test_no_date_means_no_date(scored) -> None:
 
 
 # ------------------------------------------------------------ one test per class of failure
+
+
+def test_a_doctype_is_kept_as_text_and_never_expanded(scored) -> None:
+    """A DOCTYPE with an internal subset made the whole file fail (KB103): the record was
+    lost. Its declaration is now kept as a comment; no entity is expanded, none is read."""
+    _, out, _ = scored
+    entry = _by_title(out)["Ledger export timed out for large tenants"]
+    description = entry.findtext("description") or ""
+    assert "The &product; export" in description and "Acme Ledger" not in description
+    assert "&boom;" in description and "root:" not in output_text(out)
+    assert "ENTITY product" in etree.tostring(entry.find("extras"), encoding="unicode")
 
 
 def test_a_legacy_file_over_one_mib_is_read(scored) -> None:

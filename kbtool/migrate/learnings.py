@@ -261,7 +261,7 @@ def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
     if source.markdown:
         return _read_markdown(source, text, decoded.notes, options)
     root, findings = parse_bytes(text.encode("utf-8"), report.path)
-    if root is None and findings and findings[0].code == "KB101":
+    if root is None and findings and findings[0].code in ("KB101", "KB103"):
         fixed = repair(text)
         root, findings = parse_bytes(fixed.text.encode("utf-8"), report.path)
         report.repairs = fixed.notes

@@ -14,7 +14,9 @@ This pass instead changes as little as it can, and records each change with its 
   escaped as text instead);
 - an element left open → closed where its parent ends, before its next sibling of the
   same name, or at the end of the file;
-- text or elements after the root → everything wrapped in one ``<kbtool-legacy-document>``.
+- text or elements after the root → everything wrapped in one ``<kbtool-legacy-document>``;
+- a DOCTYPE (hostile: entities, external files) → a comment holding its text; nothing it
+  declares is applied, and ``&name;`` references stay text.
 
 Line numbers never change: no repair adds or removes a line break.
 """
@@ -223,12 +225,32 @@ class _Repairer:
                 self.note(i, "removed an XML declaration that was not at the start of the file")
             return end + 2
         if text.startswith("<!DOCTYPE", i) or text.startswith("<!ENTITY", i):
-            return i + 2  # left alone: the strict parse refuses it with its own message
+            return self.doctype(i)
         if text.startswith("</", i):
             end_match = _END.match(text, i)
             return self.end_tag(i, end_match) if end_match else self.stray(i)
         start_match = _START.match(text, i)
         return self.start_tag(i, start_match) if start_match else self.stray(i)
+
+    def doctype(self, i: int) -> int:
+        """A DOCTYPE (or a bare ENTITY declaration) becomes a comment: its text is kept as the
+        author wrote it, but nothing it declares is applied (the strict parse refuses DTDs; an
+        entity is never expanded, so ``&name;`` stays text)."""
+        text = self.text
+        end = _declaration_end(text, i)
+        if end is None:
+            return self.stray(i)
+        self.edit(i, i + 2, "<!--")
+        inner = i + 2
+        while True:
+            dash = text.find("--", inner, end)
+            if dash < 0:
+                break
+            self.edit(dash, dash + 2, "- -")
+            inner = dash + 2
+        self.edit(end, end + 1, " -->" if text[end - 1] == "-" else "-->")
+        self.note(i, "kept the DOCTYPE as a comment: its declarations are not applied")
+        return end + 1
 
     def is_code(self, name: str, i: int) -> bool:
         if self.end_follows(name, i):
@@ -366,6 +388,32 @@ class _Repairer:
             pos = end
         parts.append(self.text[pos:])
         return "".join(parts)
+
+
+def _declaration_end(text: str, i: int) -> int | None:
+    """Offset of the ``>`` that ends the markup declaration at ``i`` (quoted strings,
+    comments and an internal subset in brackets skipped), or None when it never ends."""
+    depth, pos = 0, i + 2
+    while pos < len(text):
+        c = text[pos]
+        if c in "\"'":
+            close = text.find(c, pos + 1)
+            if close < 0:
+                return None
+            pos = close
+        elif text.startswith("<!--", pos):
+            close = text.find("-->", pos + 4)
+            if close < 0:
+                return None
+            pos = close + 2
+        elif c == "[":
+            depth += 1
+        elif c == "]":
+            depth = max(0, depth - 1)
+        elif c == ">" and depth == 0:
+            return pos
+        pos += 1
+    return None
 
 
 def repair(text: str) -> Repaired:
