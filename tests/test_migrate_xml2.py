@@ -106,3 +106,44 @@ def test_a_legacy_file_over_one_mib_is_read(scored) -> None:
     got = [e for e in entries(out) if e.find("provenance").get("source") == "large_platform.xml"]
     assert len(got) == len(EXPECTED["records"]["large_platform.xml"])
     assert all(p.stat().st_size <= 1024 * 1024 for p in out.glob("*.xml"))
+
+
+def test_records_deep_in_an_archive_are_found(tmp_path: Path) -> None:
+    entry = "<entry><title>{0}</title><problem>p {0}</problem><solution>s {0}</solution></entry>"
+    xml = (
+        "<archive><year v='2024'><quarter v='Q2'><month v='5'><week v='19'><entries>"
+        + entry.format("One")
+        + entry.format("Two")
+        + "</entries></week></month></quarter></year></archive>"
+    )
+    assert [e.findtext("title") for e in _migrate(tmp_path, {"a.xml": xml})] == ["One", "Two"]
+
+
+def test_attribute_only_records(tmp_path: Path) -> None:
+    xml = (
+        "<lessons>"
+        '<lesson title="One" problem="p1" fix="f1" tags="a, b"/>'
+        '<lesson title="Two" problem="p2" fix="f2" symptom="s2"/>'
+        "</lessons>"
+    )
+    got = _migrate(tmp_path, {"a.xml": xml})
+    assert [e.findtext("title") for e in got] == ["One", "Two"]
+    assert [s.text for s in got[0].iterfind("solution/step")] == ["f1"]
+    assert [s.text for s in got[1].iterfind("symptoms/symptom")] == ["s2"]
+    assert "extras" not in [c.tag for c in got[0]]
+
+
+def test_a_record_split_across_parts_is_one_entry(tmp_path: Path) -> None:
+    xml = (
+        "<learning>"
+        "<part n='1'><title>T</title><date>2024-06-20</date><problem>P</problem></part>"
+        "<part n='2'><root_cause>C</root_cause><solution><step>S1</step><step>S2</step>"
+        "</solution></part>"
+        "<part n='3'><prevention>V</prevention></part>"
+        "</learning>"
+    )
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    assert entry.findtext("title") == "T" and entry.findtext("date") == "2024-06-20"
+    assert [s.text for s in entry.iterfind("solution/step")] == ["S1", "S2"]
+    assert entry.findtext("root-causes/cause") == "C"
+    assert entry.findtext("prevention/item") == "V"

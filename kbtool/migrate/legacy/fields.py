@@ -34,6 +34,7 @@ from kbtool.migrate.legacy.vocabulary import (
     STEP_NAMES,
     field_of_name,
     is_category_name,
+    is_part,
     normalise,
     normalise_severity,
     normalise_status,
@@ -52,6 +53,11 @@ LESSON_RANK = 10_000  # a lesson is the description only when nothing else descr
 # "name: value", so no part loses its element name.
 _PLAIN_PARTS = frozenset(
     {"title", "name", "description", "summary", "text", "details", "message", "location", "path"}
+)
+# List fields an attribute of a record may hold (``fix="…"``); references and files need
+# their element (a line, an ``href``), lessons and impact are kept as they are.
+_ATTRIBUTE_LISTS = frozenset(
+    {"symptoms", "root_causes", "solution", "verification", "prevention", "test_cases"}
 )
 _PATH_ATTRS = ("path", "file", "src", "name", "href")
 _NOTE_ATTRS = ("note", "change", "changes", "description", "what")
@@ -210,6 +216,12 @@ class _Mapper:
             elif found and found[0] == "tags":
                 self.draft.mapped[found[1]] += 1
                 self.add_tags(split_commas(el.get(name) or ""))
+            elif found and found[0] in _ATTRIBUTE_LISTS and (el.get(name) or "").strip():
+                # <lesson fix="…" symptom="…"/>: the value is the list's one item (or its
+                # bullet lines), as if written <fix>…</fix>
+                item = etree.Element(str(name))
+                item.text = el.get(name)
+                self.list_field(found[0], found[1], item, chain)
             else:
                 kept.append(str(name))
         self.draft.extras.add_attributes(el, kept, chain)
@@ -225,6 +237,12 @@ class _Mapper:
             self.keep_text(child.tail, chain)
 
     def child(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
+        if is_part(el):  # one record in pieces: each piece flattened onto it
+            self.draft.mapped["flattened"] += 1
+            inner = (*chain, el)
+            self.attributes(el, inner)
+            self.walk(el, inner)
+            return
         found = field_of_name(el.tag)
         if found is None:
             self.draft.mapped["extras"] += 1

@@ -20,7 +20,13 @@ from typing import Literal
 from lxml import etree
 
 from kbtool.migrate.legacy.repair import WRAPPER
-from kbtool.migrate.legacy.vocabulary import CATALOGUE_NAMES, RECORD_NAMES, field_of_name, normalise
+from kbtool.migrate.legacy.vocabulary import (
+    CATALOGUE_NAMES,
+    RECORD_NAMES,
+    field_of_name,
+    is_part,
+    normalise,
+)
 from kbtool.xmlnodes import elements, is_element, line_of, text_of
 
 CONTENT_FIELDS = frozenset(
@@ -64,8 +70,18 @@ def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[boo
     """
     title = any((field_of_name(str(a)) or ("",))[0] == "title" for a in el.attrib)
     content: set[str] = set()
-    for child in elements(el):
+    children = elements(el)
+    if not children:  # a record written as attributes: <lesson title= problem= fix=/>
+        for name in el.attrib:
+            found = field_of_name(str(name))
+            if found and found[0] in CONTENT_FIELDS and (el.get(name) or "").strip():
+                content.add(found[0])
+    for child in children:
         if id(child) in skip:
+            continue
+        if is_part(child):  # one record in pieces: the pieces' fields are the record's
+            part_title, part_content = _fields(child)
+            title, content = title or part_title, content | part_content
             continue
         found = field_of_name(child.tag)
         if found is None:
@@ -84,6 +100,8 @@ def may_hold_records(el: etree._Element) -> bool:
     that is no field, or a problem-like one (``problems/problem``, ``issues``). The children
     of other fields (``root_causes/cause``, ``best_practices/practice``,
     ``check_results/check``) are parts of one record."""
+    if is_part(el):
+        return False
     found = field_of_name(el.tag)
     return found is None or found[0] == "description" or normalise(el.tag) in RECORD_NAMES
 
@@ -113,14 +131,19 @@ def _catalogue_paths(root: etree._Element) -> list[tuple[str, int]]:
     return [(p, line) for p, line in paths if p]
 
 
+#: How deep containers of records may nest (``archive/year/quarter/month/week/entries``).
+MAX_CONTAINER_DEPTH = 8
+
+
 def _containers(el: etree._Element, layout: Layout, depth: int) -> None:
-    """Collect records below a non-record element (containers up to three levels deep)."""
+    """Collect records below a non-record element (containers up to ``MAX_CONTAINER_DEPTH``
+    levels deep)."""
     for child in elements(el):
         if _is_metadata(child):
             layout.metadata.append(child)
         elif is_record(child):
             layout.records.append(child)
-        elif depth < 3 and (
+        elif depth < MAX_CONTAINER_DEPTH and (
             may_hold_records(child)
             or any(normalise(g.tag) in RECORD_NAMES for g in elements(child))
         ):

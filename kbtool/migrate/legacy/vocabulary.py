@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+from lxml import etree
+
 from kbtool import fields
 
 How = Literal["exact", "synonym", "token"]
@@ -358,6 +360,12 @@ RECORD_NAMES = frozenset(
     }
 )
 
+# One record written in pieces (``learning/part`` ×3): a part holding no record is flattened
+# onto the record like a metadata block, never a record of its own.
+PART_NAMES = frozenset(
+    {"part", "parts", "page", "chunk", "continuation", "continued", "segment", "fragment"}
+)
+
 # Names inside a solution that are one step, or a code block of the current step.
 STEP_NAMES = frozenset(
     {
@@ -459,6 +467,13 @@ STRUCTURE_NAMES = frozenset(
         "ref",
     }
 )
+
+
+def is_part(el: etree._Element) -> bool:
+    """A piece of one record (see ``PART_NAMES``): named so, and holding no record."""
+    return normalise(str(el.tag)) in PART_NAMES and not any(
+        isinstance(c.tag, str) and normalise(c.tag) in RECORD_NAMES for c in el
+    )
 
 
 def is_category_name(text: str) -> bool:
