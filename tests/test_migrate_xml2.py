@@ -147,3 +147,39 @@ def test_a_record_split_across_parts_is_one_entry(tmp_path: Path) -> None:
     assert [s.text for s in entry.iterfind("solution/step")] == ["S1", "S2"]
     assert entry.findtext("root-causes/cause") == "C"
     assert entry.findtext("prevention/item") == "V"
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("2024-03-03T10:00:00Z", "2024-03-03"),
+        ("2024/03/03", "2024-03-03"),
+        ("03.03.2024", "2024-03-03"),
+        ("1709460000", "2024-03-03"),
+        ("March 3, 2024", "2024-03-03"),
+    ],
+)
+def test_dates_as_people_write_them(tmp_path: Path, written: str, day: str) -> None:
+    xml = f"<learning date='{written}'><title>T</title><problem>P</problem></learning>"
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    assert entry.findtext("date") == day
+    assert entry.find("provenance/original[@field='date']").text == written
+
+
+def test_an_ambiguous_or_implausible_date_is_not_typed(tmp_path: Path) -> None:
+    xml = (
+        "<l><entry><title>A</title><problem>P</problem><date>03/04/2024</date></entry>"
+        "<entry><title>B</title><problem>P</problem><created>42</created></entry></l>"
+    )
+    got = _migrate(tmp_path, {"a.xml": xml})
+    assert [e.find("date") for e in got] == [None, None]
+
+
+def test_date_names_by_token(tmp_path: Path) -> None:
+    xml = (
+        "<l><entry><title>A</title><problem>P</problem><incident_date>2024-04-02</incident_date>"
+        "</entry><entry><title>B</title><problem>P</problem><logged>2023-10-30</logged></entry>"
+        "</l>"
+    )
+    got = _migrate(tmp_path, {"a.xml": xml})
+    assert [e.findtext("date") for e in got] == ["2024-04-02", "2023-10-30"]

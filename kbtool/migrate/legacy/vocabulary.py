@@ -91,6 +91,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "modified",
         "timestamp",
         "when",
+        "logged",
+        "logged_on",
+        "occurred",
+        "occurred_on",
+        "occurred_at",
+        "recorded",
+        "recorded_on",
+        "opened",
+        "opened_on",
+        "published",
     ),
     "category": ("categories", "area", "domain", "topic", "subsystem", "classification"),
     "severity": (
@@ -317,6 +327,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # whose stems begins one of the name's words ("fixes" → fix); a stem marked "*" may also end
 # a word ("hotfix", "bugfix"; never "prefix" or "suffix").
 TOKEN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("date", ("date", "dated", "timestamp")),  # incident_date, fix_date (not due_date: below)
     ("root_causes", ("cause", "why", "whys", "reason")),
     (
         "prevention",
@@ -502,9 +513,17 @@ def field_of_name(name: str) -> tuple[str, How] | None:
         return _SYNONYM_OF[key], "synonym"
     words = [w for w in key.split("_") if w]
     for field, stems in TOKEN_RULES:
+        if field == "date" and _NOT_THE_DAY.intersection(words):
+            continue
         if any(_stem_matches(word, stem) for word in words for stem in stems):
             return field, "token"
     return None
+
+
+# A date that is not the day of the learning: a deadline, a review, an expiry.
+_NOT_THE_DAY = frozenset(
+    {"due", "target", "next", "review", "deadline", "expiry", "expires", "until", "end", "eta"}
+)
 
 
 _NOT_FIXES = frozenset({"prefix", "suffix", "affix", "infix"})
