@@ -183,3 +183,27 @@ def test_date_names_by_token(tmp_path: Path) -> None:
     )
     got = _migrate(tmp_path, {"a.xml": xml})
     assert [e.findtext("date") for e in got] == ["2024-04-02", "2023-10-30"]
+
+
+@pytest.mark.parametrize(
+    ("written", "level"),
+    [
+        *(("1", "critical"), ("2", "high"), ("3", "medium"), ("4", "low"), ("5", "low")),
+        *(("SEV-2", "high"), ("Sev 1", "critical"), ("P2", "medium")),
+    ],
+)
+def test_severity_scales(tmp_path: Path, written: str, level: str) -> None:
+    xml = f"<learning severity='{written}'><title>T</title><problem>P</problem></learning>"
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    assert entry.get("severity") == level
+    assert entry.find("provenance/original[@field='severity']").text == written
+
+
+def test_status_words_of_decision_records(tmp_path: Path) -> None:
+    xml = (
+        "<l><adr><title>A</title><context>C</context><status>Accepted</status></adr>"
+        "<adr><title>B</title><context>C</context><status>proposed</status></adr></l>"
+    )
+    got = _migrate(tmp_path, {"a.xml": xml})
+    assert [e.get("status") for e in got] == [None, "proposed"]  # active is the default
+    assert all("status" not in _extras_names(e) for e in got)
