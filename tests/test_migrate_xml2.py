@@ -47,7 +47,7 @@ def _by_title(out: Path) -> dict[str, etree._Element]:
 def _migrate(tmp_path: Path, files: dict[str, str | bytes]) -> list[etree._Element]:
     """Migrate a folder of the given files; the entries written, in output order."""
     src = tmp_path / "src"
-    src.mkdir()
+    src.mkdir(parents=True)
     for name, text in files.items():
         data = text if isinstance(text, bytes) else text.encode("utf-8")
         (src / name).write_bytes(data)
@@ -199,6 +199,40 @@ def test_severity_scales(tmp_path: Path, written: str, level: str) -> None:
     assert entry.find("provenance/original[@field='severity']").text == written
 
 
+def test_envelope_metadata_under_other_names(tmp_path: Path) -> None:
+    record = "<incident><title>{0}</title><description>d</description></incident>"
+    for block in ("info", "head", "properties"):
+        xml = (
+            f"<postmortems><{block}><category>Reliability</category><date>2024-01-31</date>"
+            f"</{block}><incidents>{record.format('A')}{record.format('B')}</incidents>"
+            "</postmortems>"
+        )
+        got = _migrate(tmp_path / block, {"a.xml": xml})
+        assert [(e.findtext("category"), e.findtext("date")) for e in got] == [
+            ("Reliability", "2024-01-31")
+        ] * 2, block
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "value"),
+    [
+        ("decision", "solution/step", "Value here"),
+        ("contributing_factors", "root-causes/cause", "Value here"),
+        ("actual_behavior", "symptoms/symptom", "Value here"),
+        ("steps_to_reproduce", "description", "Value here"),
+        ("ticket", "references/issue", "https://jira.example/browse/PAY-7"),
+        ("pull_request", "references/issue", "https://git.example/acme/pull/7"),
+        ("commit", "references/link", "https://git.example/acme/commit/4f9c2ab"),
+    ],
+)
+def test_general_vocabulary(tmp_path: Path, name: str, path: str, value: str) -> None:
+    xml = f"<adr><title>T</title><context>C</context><{name}>{value}</{name}></adr>"
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    found = entry.find(path)
+    assert found is not None and value in etree.tostring(found, encoding="unicode")
+    assert name not in _extras_names(entry)
+
+
 def test_status_words_of_decision_records(tmp_path: Path) -> None:
     xml = (
         "<l><adr><title>A</title><context>C</context><status>Accepted</status></adr>"
@@ -207,3 +241,12 @@ def test_status_words_of_decision_records(tmp_path: Path) -> None:
     got = _migrate(tmp_path, {"a.xml": xml})
     assert [e.get("status") for e in got] == [None, "proposed"]  # active is the default
     assert all("status" not in _extras_names(e) for e in got)
+
+
+def test_record_ids_in_other_attributes(tmp_path: Path) -> None:
+    xml = (
+        "<kb><entry ref='r-19'><title>A</title><problem>P</problem></entry>"
+        "<entry number='12'><title>B</title><problem>P</problem></entry></kb>"
+    )
+    got = _migrate(tmp_path, {"a.xml": xml})
+    assert [e.get("id") for e in got] == ["r-19", "12"]

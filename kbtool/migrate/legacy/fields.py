@@ -54,6 +54,9 @@ LESSON_RANK = 10_000  # a lesson is the description only when nothing else descr
 _PLAIN_PARTS = frozenset(
     {"title", "name", "description", "summary", "text", "details", "message", "location", "path"}
 )
+# On the record element itself these name the record (``<entry ref="R-19">``, ``<adr
+# number="12">``); anywhere else ``ref`` is a reference and ``number`` a count.
+_RECORD_ID_ATTRS = frozenset({"ref", "number", "no", "num", "nr"})
 # List fields an attribute of a record may hold (``fix="…"``); references and files need
 # their element (a line, an ``href``), lessons and impact are kept as they are.
 _ATTRIBUTE_LISTS = frozenset(
@@ -211,6 +214,8 @@ class _Mapper:
         kept = []
         for name in el.attrib:
             found = field_of_name(str(name))
+            if el is self.record and normalise(str(name)) in _RECORD_ID_ATTRS:
+                found = ("id", "synonym")
             if found and found[0] in SINGLE_FIELDS:
                 self.candidate(found[0], found[1], chain, el, attr=str(name))
             elif found and found[0] == "tags":
