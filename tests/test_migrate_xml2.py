@@ -213,6 +213,40 @@ def test_envelope_metadata_under_other_names(tmp_path: Path) -> None:
         ] * 2, block
 
 
+def test_mixed_content_is_one_text(tmp_path: Path) -> None:
+    xml = (
+        "<learning><title>T</title><description>Calls to <code>fetch()</code> had <b>no</b>"
+        " timeout.</description><solution>Wrap it in an <code>AbortController</code>, see "
+        '<a href="https://x.test/r">the runbook</a>.</solution>'
+        "<lessons_learned>Every call gets a <strong>deadline</strong>, <i>including</i> "
+        "internal ones.</lessons_learned></learning>"
+    )
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    assert entry.findtext("description") == "Calls to fetch() had no timeout."
+    steps = [s.text for s in entry.iterfind("solution/step")]
+    assert steps == ["Wrap it in an AbortController, see the runbook (https://x.test/r)."]
+    items = [i.text for i in entry.iterfind("prevention/item")]
+    assert items == ["Every call gets a deadline, including internal ones."]
+
+
+def test_nested_solution_structure_is_steps(tmp_path: Path) -> None:
+    xml = (
+        "<learning><title>T</title><problem>P</problem><resolution>"
+        "<phase name='prepare'><stage><task><step>Migrate first</step>"
+        "<details><note>Backwards compatible</note></details></task></stage></phase>"
+        "<phase name='switch'><task><step>Shift 5%</step></task></phase>"
+        "</resolution><corrective_actions><corrective_action><what>Review templates</what>"
+        "<due>2024-07-31</due></corrective_action></corrective_actions></learning>"
+    )
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    steps = [s.text for s in entry.iterfind("solution/step")]
+    assert steps[:3] == ["Migrate first", "Backwards compatible", "Shift 5%"]
+    assert "Review templates" in steps[3] and "2024-07-31" in steps[3]
+    extras = etree.tostring(entry.find("extras"), encoding="unicode")
+    assert "Migrate first" not in extras and "Review templates" not in extras
+    assert 'name="prepare"' in extras  # a part's own attributes stay, with its nesting
+
+
 @pytest.mark.parametrize(
     ("name", "path", "value"),
     [

@@ -151,7 +151,8 @@ _RUN_ON = re.compile(r"(?<=\S)\x00+(?=\S)")
 
 def _text(el: etree._Element) -> str:
     """All text inside ``el`` (comments and PIs excluded), block elements' text set apart
-    by a line break where it would touch the text next to it."""
+    by a line break where it would touch the text next to it; an inline link's target
+    follows its text in parentheses (``the runbook (https://…)``)."""
     if not len(el):
         return el.text or ""
     parts: list[str] = []
@@ -163,11 +164,37 @@ def _text(el: etree._Element) -> str:
                 block = normalise(child.tag) not in _INLINE
                 parts.append(_BOUNDARY if block else "")
                 walk(child)
+                href = _link_target(child)
+                parts.append(f" ({href})" if href else "")
                 parts.append(_BOUNDARY if block else "")
             parts.append(child.tail or "")
 
     walk(el)
     return _RUN_ON.sub("\n", "".join(parts)).replace(_BOUNDARY, "")
+
+
+def _link_target(el: etree._Element) -> str | None:
+    """The ``href`` of an inline ``<a>`` that its text does not already say, else None."""
+    if normalise(el.tag) != "a":
+        return None
+    href = (el.get("href") or "").strip()
+    return href if href and href != clean(_text(el)) else None
+
+
+def _is_prose(el: etree._Element) -> bool:
+    """Text with inline markup (``Calls to <code>fetch()</code> had <b>no</b> timeout``):
+    every element inside is inline, so the whole is one text, never a list of parts. A
+    ``<code>`` of several lines is a code block, not a word of a sentence."""
+    inside = [c for c in el.iterdescendants() if is_element(c)]
+    return bool(inside) and all(
+        normalise(c.tag) in _INLINE and not (normalise(c.tag) == "code" and "\n" in text_of(c))
+        for c in inside
+    )
+
+
+def _blocks(el: etree._Element) -> list[etree._Element]:
+    """The element children that are parts of ``el``: none when ``el`` is prose."""
+    return [] if _is_prose(el) else elements(el)
 
 
 def _first_attr(el: etree._Element, names: Sequence[str]) -> tuple[str, str] | None:
@@ -344,7 +371,7 @@ class _Mapper:
                 self.keep(c, chain)
                 continue
             if c.attrib:
-                self.keep_attributes(c, chain)
+                self.keep_attributes(c, chain, ("href",) if _link_target(c) else ())
             self.keep_inside(c, (*chain, c))
 
     def set_single(self, name: str, value: str) -> bool:
@@ -384,18 +411,24 @@ class _Mapper:
         """The description, looking one level inside a structured ``<problem>``."""
         inner = (*chain, el)
         self.keep_attributes(el, chain)
+        if _is_prose(el):
+            self.keep_inside(el, inner)
+            text = _leaf_text(el)
+            previous = self.draft.description
+            self.draft.description = f"{previous}\n\n{text}" if previous else text
+            return bool(text)
         parts = [clean(el.text)]
         for child in el:
             if not is_element(child):
                 self.keep(child, inner)
-            elif normalise(child.tag) in PROBLEM_TEXT_NAMES and not elements(child):
+            elif normalise(child.tag) in PROBLEM_TEXT_NAMES and not _blocks(child):
                 self.keep_attributes(child, inner)
                 parts.append(_leaf_text(child))
                 self.keep_inside(child, (*inner, child))
                 self.draft.mapped["inside"] += 1
             else:
                 found = field_of_name(child.tag)
-                if found and found[0] == "title" and not elements(child):
+                if found and found[0] == "title" and not _blocks(child):
                     self.candidate("title", "inside", inner, child)
                 elif found and found[0] not in SINGLE_FIELDS | KEPT_CONCEPTS | {"metadata"}:
                     self.list_field(found[0], "inside", child, inner)
@@ -419,7 +452,7 @@ class _Mapper:
         draft = self.draft
         if name == "tags":
             self.keep_attributes(el, chain)
-            if elements(el):
+            if _blocks(el):
                 self.add_tags([text for text, _ in self.items(el, chain, fold=False) if text])
             else:
                 self.add_tags(split_commas(_leaf_text(el)))
@@ -454,12 +487,11 @@ class _Mapper:
         fold: bool = True,
     ) -> list[tuple[str, etree._Element]]:
         """The items of a list: child elements, bullet lines, or the whole text."""
-        children = elements(el)
+        children = _blocks(el)
         inner = (*chain, el)
         if not children:
             self.keep_attributes(el, chain, consumed)
-            for c in el:
-                self.keep(c, inner)
+            self.keep_inside(el, inner)
             text = _leaf_text(el)
             bullets = split_bullets(text)
             return [(t, el) for t in (bullets if bullets is not None else [text] if text else [])]
@@ -485,9 +517,16 @@ class _Mapper:
         part but the plain ones (title, description, …) keeps its name: ``a - b (action:
         modify; impact: HIGH)``. Attributes are parts too (``fold``), so no empty shell of
         the item is left in the extras."""
+        if _is_prose(child):  # one sentence with inline markup: one text
+            named = _attribute_parts(child, consumed) if fold else []
+            if not fold:
+                self.keep_attributes(child, chain, consumed)
+            self.keep_inside(child, (*chain, child))
+            text = _glue([*named, ("text", _leaf_text(child))])
+            return [(text, child)] if text else []
         grandchildren = elements(child)
         names = [normalise(g.tag) for g in grandchildren]
-        structured = len(set(names)) == len(names) and all(not elements(g) for g in grandchildren)
+        structured = len(set(names)) == len(names) and all(not _blocks(g) for g in grandchildren)
         if not grandchildren or structured:
             parts: list[tuple[str, str]] = []
             if fold:
@@ -619,9 +658,8 @@ class _Mapper:
         """Steps from child elements or bullet text, with code blocks kept verbatim."""
         draft, inner = self.draft, (*chain, el)
         self.keep_attributes(el, chain)
-        if not elements(el):
-            for c in el:
-                self.keep(c, inner)
+        if not _blocks(el):
+            self.keep_inside(el, inner)
             draft.solution.extend(Step(text=t) for t in self.text_items(_leaf_text(el)))
             return
         steps: list[Step] = [Step(text=t) for t in self.text_items(el.text)]
@@ -669,6 +707,10 @@ class _Mapper:
                 parts.append(clean(g.tail))
             steps.append(Step(text="\n\n".join(p for p in parts if p), code=codes))
             self.draft.mapped["inside"] += 1
+        elif (found is None or found[0] == "solution") and _one_step(grandchildren):
+            # <corrective_action><what/><due/></…>: named parts of one step, kept by name
+            self.draft.mapped["inside"] += 1
+            steps.extend(Step(text=t) for t, _ in self.item(child, chain, ()) if t)
         elif found and found[0] == "solution":
             self.draft.mapped["inside"] += 1
             before = len(self.draft.solution)
@@ -677,6 +719,19 @@ class _Mapper:
             del self.draft.solution[before:]
         elif found and found[0] not in SINGLE_FIELDS | KEPT_CONCEPTS | {"metadata"}:
             self.list_field(found[0], "inside", child, chain)
+        elif (found is None or (found[0] in SINGLE_FIELDS and grandchildren)) and (
+            grandchildren or clean(child.text)
+        ):
+            # a part of the solution under a name of its own (phase/stage/task, a step's
+            # details, <corrective_action><what/><due/>): its steps, or one step
+            self.draft.mapped["inside"] += 1
+            if not grandchildren:
+                steps.extend(Step(text=t) for t, _ in self.item(child, chain, ()) if t)
+            else:
+                before = len(self.draft.solution)
+                self.solution(child, chain)
+                steps.extend(self.draft.solution[before:])
+                del self.draft.solution[before:]
         else:
             self.draft.mapped["extras"] += 1
             self.keep(child, chain)
@@ -743,6 +798,18 @@ def _remove_keeping_tail(parent: etree._Element, child: etree._Element) -> None:
         else:
             before.tail = head + gap + child.tail
     parent.remove(child)
+
+
+def _one_step(parts: list[etree._Element]) -> bool:
+    """Two or more leaves of different names none of which is a step, code or field of its
+    own (``what``, ``due``, ``owner``): the named parts of one step."""
+    names = {normalise(p.tag) for p in parts}
+    return (
+        len(names) == len(parts) >= 2
+        and not any(_blocks(p) for p in parts)
+        and not names & (STEP_NAMES | CODE_NAMES)
+        and not any(field_of_name(p.tag) for p in parts)
+    )
 
 
 def _names_file(el: etree._Element) -> bool:
