@@ -284,3 +284,13 @@ def test_record_ids_in_other_attributes(tmp_path: Path) -> None:
     )
     got = _migrate(tmp_path, {"a.xml": xml})
     assert [e.get("id") for e in got] == ["r-19", "12"]
+
+
+def test_every_namespace_a_record_declares_is_kept(tmp_path: Path) -> None:
+    xml = (
+        '<lesson xmlns="urn:acme:lessons" xmlns:x="http://www.w3.org/1999/xhtml">'
+        "<title>T</title><issue>P <x:code>TZ=UTC</x:code></issue></lesson>"
+    )
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    kept = [o.text for o in entry.iterfind("provenance/original[@field='namespace']")]
+    assert kept == ["urn:acme:lessons", "xmlns:x=http://www.w3.org/1999/xhtml"]

@@ -718,6 +718,10 @@ def _build(entry: _Entry, index: LinkIndex, report: MigrationReport) -> Learning
     ns = etree.QName(draft.record).namespace
     if ns:
         originals.append(("namespace", ns))
+    # the other namespaces in scope (xmlns:x="…" for inline markup) are words the author
+    # wrote too; the element names that used them keep only their local part
+    for prefix, uri in sorted((p or "", u) for p, u in draft.record.nsmap.items() if u != ns):
+        originals.append(("namespace", f"xmlns:{prefix}={uri}" if prefix else f"xmlns={uri}"))
     references: list[Reference] = []
     supersedes: list[str] = []
     for raw, into in [(r, "references") for r in draft.references] + [
