@@ -322,3 +322,27 @@ def test_every_namespace_a_record_declares_is_kept(tmp_path: Path) -> None:
     (entry,) = _migrate(tmp_path, {"a.xml": xml})
     kept = [o.text for o in entry.iterfind("provenance/original[@field='namespace']")]
     assert kept == ["urn:acme:lessons", "xmlns:x=http://www.w3.org/1999/xhtml"]
+
+
+def test_why_chains_as_people_write_them(tmp_path: Path) -> None:
+    xml = (
+        "<l><rca><title>A</title><problem>P</problem><why_chain>"
+        "<why level='1'><q>Why wrong image?</q><a>Tag latest.</a></why>"
+        "<why level='2'><q>Why latest?</q><a>Branch builds pushed it.</a></why></why_chain>"
+        "</rca><rca><title>B</title><problem>P</problem><five_whys>"
+        "<why_1>Why were prices stale? The indexer skipped the topic.</why_1>"
+        "<why_2>Why? Its consumer group was stuck.</why_2>"
+        "<why_3>A broker was down.</why_3></five_whys></rca></l>"
+    )
+    a, b = _migrate(tmp_path, {"a.xml": xml})
+    whys = [(w.findtext("question"), w.findtext("answer")) for w in a.iterfind("five-whys/why")]
+    assert whys == [
+        ("Why wrong image?", "Tag latest."),
+        ("Why latest?", "Branch builds pushed it."),
+    ]
+    whys = [(w.findtext("question"), w.findtext("answer")) for w in b.iterfind("five-whys/why")]
+    assert whys == [
+        ("Why were prices stale?", "The indexer skipped the topic."),
+        ("Why?", "Its consumer group was stuck."),
+    ]
+    assert [c.text for c in b.iterfind("root-causes/cause")] == ["A broker was down."]

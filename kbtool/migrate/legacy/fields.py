@@ -186,9 +186,14 @@ def _is_prose(el: etree._Element) -> bool:
     every element inside is inline, so the whole is one text, never a list of parts. A
     ``<code>`` of several lines is a code block, not a word of a sentence."""
     inside = [c for c in el.iterdescendants() if is_element(c)]
-    return bool(inside) and all(
-        normalise(c.tag) in _INLINE and not (normalise(c.tag) == "code" and "\n" in text_of(c))
-        for c in inside
+    words_around = (el.text or "").strip() or any((c.tail or "").strip() for c in el)
+    return (
+        bool(inside)
+        and bool(words_around)  # <why><q>…</q><a>…</a></why> is two parts, not a sentence
+        and all(
+            normalise(c.tag) in _INLINE and not (normalise(c.tag) == "code" and "\n" in text_of(c))
+            for c in inside
+        )
     )
 
 
@@ -638,7 +643,7 @@ class _Mapper:
                 self.draft.originals.append((f"why-{name!s}", el.get(name) or ""))
 
     def why(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> Why | None:
-        parts = {normalise(c.tag): c for c in elements(el)}
+        parts = {_WHY_PARTS.get(normalise(c.tag), ""): c for c in elements(el)}
         question_attr = el.get("question")
         if "question" in parts and "answer" in parts and len(parts) == len(elements(el)) == 2:
             question, answer = _leaf_text(parts["question"]), _leaf_text(parts["answer"])
@@ -652,6 +657,12 @@ class _Mapper:
             self.why_attributes(el, ("question",))
             self.keep_inside(el, (*chain, el))
             return Why(question=clean(question_attr), answer=_leaf_text(el))
+        asked = _ASKED.match(_leaf_text(el)) if not elements(el) else None
+        if asked and _WHY_NAME.match(normalise(el.tag)):
+            # <why_2>Why did it not process the topic? Its consumer group was stuck.</why_2>
+            self.why_attributes(el)
+            self.keep_inside(el, (*chain, el))
+            return Why(question=asked.group(1).strip(), answer=asked.group(2).strip())
         return None
 
     def solution(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
@@ -798,6 +809,17 @@ def _remove_keeping_tail(parent: etree._Element, child: etree._Element) -> None:
         else:
             before.tail = head + gap + child.tail
     parent.remove(child)
+
+
+# The two parts of a why, as people name them (``<why><q>…</q><a>…</a></why>``).
+_WHY_PARTS = {
+    **dict.fromkeys(("question", "q", "ask", "asked", "why_question"), "question"),
+    **dict.fromkeys(("answer", "a", "because", "response", "why_answer"), "answer"),
+}
+
+
+_WHY_NAME = re.compile(r"^why(?:_?\d+)?$")
+_ASKED = re.compile(r"^(Why\b[^?\n]*\?)\s+(\S[\s\S]*)$", re.I)
 
 
 def _one_step(parts: list[etree._Element]) -> bool:
