@@ -346,3 +346,15 @@ def test_why_chains_as_people_write_them(tmp_path: Path) -> None:
         ("Why?", "Its consumer group was stuck."),
     ]
     assert [c.text for c in b.iterfind("root-causes/cause")] == ["A broker was down."]
+
+
+def test_unquoted_and_repeated_attributes_are_repaired(tmp_path: Path) -> None:
+    xml = (
+        "<l><lesson id=l-77 severity=high date=2024-02-19><title>A</title><issue>P</issue>"
+        "</lesson>"
+        '<learning id="gc-1" id="gc-legacy-4"><title>B</title><problem>P</problem></learning></l>'
+    )
+    a, b = _migrate(tmp_path, {"a.xml": xml})
+    assert (a.get("id"), a.get("severity"), a.findtext("date")) == ("l-77", "high", "2024-02-19")
+    assert b.get("id") == "gc-1"
+    assert "gc-legacy-4" in etree.tostring(b, encoding="unicode")

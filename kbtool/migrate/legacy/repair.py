@@ -4,6 +4,8 @@ lxml's ``recover=True`` is never used: it deletes every stray ``<`` and bare ``&
 This pass instead changes as little as it can, and records each change with its line:
 
 - a bare ``&`` (``&&``, ``?a=1&b=2``, ``Velocity & Stability``, ``&nbsp;``) → ``&amp;``;
+- an attribute value without quotes → quoted; an attribute named twice → the second
+  renamed ``id_2`` (both values kept);
 - a ``<`` that starts no tag (``<10ms``, ``a < b``, ``Record<A, B[]>``) → ``&lt;``;
 - a tag that is code (``List<T>``, ``<T>``, ``<NAME>``, ``<your_token>``: no end tag with
   that name follows, and it is glued to a word, has no lower-case letter, or is no name
@@ -34,6 +36,10 @@ WRAPPER = "kbtool-legacy-document"
 _NAME = r"[^\W\d][\w.\-]*(?::[^\W\d][\w.\-]*)?"
 _ATTR = rf"\s+{_NAME}\s*=\s*(?:\"[^\"]*\"|'[^']*')"
 _START = re.compile(rf"<({_NAME})((?:{_ATTR})*)\s*(/?)>")
+# A start tag whose attribute values are not all quoted (``<lesson id=L-7 severity=high>``).
+_ATTR_LOOSE = rf"\s+{_NAME}\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+)"
+_START_LOOSE = re.compile(rf"<({_NAME})((?:{_ATTR_LOOSE})*)\s*(/?)>")
+_ONE_ATTR = re.compile(rf"(\s+)({_NAME})(\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+)")
 _END = re.compile(rf"</({_NAME})\s*>")
 _START_NAME = re.compile(rf"<({_NAME})(?=[\s/>])")
 _OK_ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);")
@@ -229,7 +235,7 @@ class _Repairer:
         if text.startswith("</", i):
             end_match = _END.match(text, i)
             return self.end_tag(i, end_match) if end_match else self.stray(i)
-        start_match = _START.match(text, i)
+        start_match = _START.match(text, i) or _START_LOOSE.match(text, i)
         return self.start_tag(i, start_match) if start_match else self.stray(i)
 
     def doctype(self, i: int) -> int:
@@ -268,10 +274,9 @@ class _Repairer:
             self.edit(i, i + 1, "&lt;")
             self.note(i, f"escaped '<' of <{name}>: code, not a tag (no </{name}> follows)")
             return i + 1
-        if "<" in attrs or _BARE_AMP.search(attrs):
-            fixed = _BARE_AMP.sub("&amp;", attrs).replace("<", "&lt;")
+        fixed = self.attributes(i, name, attrs)
+        if fixed != attrs:
             self.edit(match.start(2), match.end(2), fixed)
-            self.note(i, f"escaped '<' or '&' in an attribute value of <{name}>")
         indent = self.line_indent(i)
         if not self.stack:
             if self.root_closed:
@@ -295,6 +300,29 @@ class _Repairer:
         if not self_closing:
             self.stack.append(_Open(name, self.position(i)[0], indent))
         return match.end()
+
+    def attributes(self, i: int, name: str, attrs: str) -> str:
+        """The attributes of a start tag, well-formed: values quoted, ``<`` and ``&`` in them
+        escaped, a repeated name renamed (``id`` twice → ``id``, ``id_2``: both values kept)."""
+        seen: dict[str, int] = {}
+        parts: list[str] = []
+        for m in _ONE_ATTR.finditer(attrs):
+            space, attr, equals, value = m.groups()
+            if value[0] not in "\"'":
+                value = '"' + value.replace('"', "&quot;") + '"'
+                self.note(i, f"quoted the value of {attr}= in <{name}>")
+            if "<" in value or _BARE_AMP.search(value):
+                value = _BARE_AMP.sub("&amp;", value).replace("<", "&lt;")
+                self.note(i, f"escaped '<' or '&' in an attribute value of <{name}>")
+            seen[attr] = seen.get(attr, 0) + 1
+            if seen[attr] > 1:
+                renamed = f"{attr}_{seen[attr]}"
+                while renamed in seen or re.search(rf"\s{re.escape(renamed)}\s*=", attrs):
+                    renamed += "_"
+                self.note(i, f"renamed the repeated attribute {attr}= of <{name}> to {renamed}=")
+                attr = renamed
+            parts.append(f"{space}{attr}{equals}{value}")
+        return "".join(parts)
 
     def line_indent(self, i: int) -> int | None:
         start = self.text.rfind("\n", 0, i) + 1
