@@ -348,6 +348,25 @@ def test_why_chains_as_people_write_them(tmp_path: Path) -> None:
     assert [c.text for c in b.iterfind("root-causes/cause")] == ["A broker was down."]
 
 
+def test_an_envelope_of_one_record_with_its_own_title(tmp_path: Path) -> None:
+    entry = "<learning id='c1'><title>{0}</title><problem>P</problem><solution>S</solution>"
+    xml = (
+        "<learnings><title>Caching notes</title><description>Only one so far.</description>"
+        + entry.format("Cache stampede")
+        + "</learning></learnings>"
+    )
+    (got,) = _migrate(tmp_path / "a", {"a.xml": xml})
+    assert got.findtext("title") == "Cache stampede"
+    assert "Caching notes" in etree.tostring(got.find("extras"), encoding="unicode")
+    # a record whose own fix has a title is still one record, not an envelope of its fix
+    xml = (
+        "<issue><title>Outer</title><description>D</description>"
+        "<fix><title>Inner</title><description>F</description></fix></issue>"
+    )
+    (got,) = _migrate(tmp_path / "b", {"a.xml": xml})
+    assert got.findtext("title") == "Outer"
+
+
 def test_unquoted_and_repeated_attributes_are_repaired(tmp_path: Path) -> None:
     xml = (
         "<l><lesson id=l-77 severity=high date=2024-02-19><title>A</title><issue>P</issue>"

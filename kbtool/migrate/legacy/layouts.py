@@ -47,6 +47,7 @@ _PATH_ATTRS = ("path", "href", "file", "src", "location", "ref")
 _PATH_TEXT = re.compile(r"^[\w.\-/\\]+\.(?:xml|md)(?:#[\w\-]+)?$")
 
 Kind = Literal["record", "envelope", "catalogue"]
+_ABOUT = frozenset({"description"})  # what an envelope may say of itself besides a title
 
 
 @dataclass
@@ -165,7 +166,10 @@ def find_records(root: etree._Element, stem: str) -> Layout:
         paths = _catalogue_paths(root)
         if paths and not (own_title and own_content - {"description"}):
             return Layout("catalogue", paths=paths)
-    if direct and (len(direct) >= 2 or not own_content):
+    # An envelope may hold one record and say what it is (its own title and description):
+    # a record named as records are (learning, entry, …, no field's name) is not a part.
+    entries = [d for d in direct if field_of_name(d.tag) is None]
+    if direct and (len(direct) >= 2 or not own_content or (entries and own_content <= _ABOUT)):
         layout = Layout("envelope")
         _containers(root, layout, 0)
         return layout
