@@ -92,7 +92,7 @@ def test_hand_written_records_are_typed(scored) -> None:
         t, u = typed_words(entry)
         typed, untyped, count = typed + t, untyped + u, count + 1
         complete += is_complete(entry)
-    assert count == 85
+    assert count == 90
     assert typed / (typed + untyped) >= 0.93
     assert complete / count >= 0.85
 
@@ -377,3 +377,32 @@ def test_unquoted_and_repeated_attributes_are_repaired(tmp_path: Path) -> None:
     assert (a.get("id"), a.get("severity"), a.findtext("date")) == ("l-77", "high", "2024-02-19")
     assert b.get("id") == "gc-1"
     assert "gc-legacy-4" in etree.tostring(b, encoding="unicode")
+
+
+def test_html_paragraphs_and_lists_in_a_description(tmp_path: Path) -> None:
+    xml = (
+        "<learning><title>T</title><description><p>First.</p><p>Second <code>x()</code>.</p>"
+        "<ul><li>one</li><li>two</li></ul></description>"
+        "<solution><ol><li>Do A</li><li>Do B</li></ol></solution></learning>"
+    )
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    assert entry.findtext("description") == "First.\n\nSecond x().\n\none\ntwo"
+    assert [s.text for s in entry.iterfind("solution/step")] == ["Do A", "Do B"]
+    assert entry.find("extras") is None
+
+
+def test_sections_named_by_heading(tmp_path: Path) -> None:
+    xml = (
+        "<report><title>T</title>"
+        '<section name="Summary">S</section><section name="Root Cause">C</section>'
+        '<section name="Fix">F</section><section name="Timeline">09:10</section>'
+        '<item name="Fix the pool">not a heading</item></report>'
+    )
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    assert entry.findtext("description") == "S"
+    assert entry.findtext("root-causes/cause") == "C"
+    assert [s.text for s in entry.iterfind("solution/step")] == ["F"]
+    headings = [o.text for o in entry.iterfind("provenance/original[@field='heading']")]
+    assert headings == ["Summary", "Root Cause", "Fix"]
+    extras = etree.tostring(entry.find("extras"), encoding="unicode")
+    assert "Timeline" in extras and "Fix the pool" in extras

@@ -33,6 +33,7 @@ from kbtool.migrate.legacy.vocabulary import (
     PROBLEM_TEXT_NAMES,
     STEP_NAMES,
     field_of_name,
+    heading_field,
     is_category_name,
     is_part,
     normalise,
@@ -197,6 +198,22 @@ def _is_prose(el: etree._Element) -> bool:
     )
 
 
+#: HTML that carries paragraphs and lists (wiki and HTML exports, agents writing HTML).
+_HTML_BLOCK = frozenset(
+    (
+        *("p", "div", "br", "hr", "ul", "ol", "li", "dl", "dt", "dd", "pre", "blockquote"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "td", "th"),
+    )
+)
+
+
+def _is_html(el: etree._Element) -> bool:
+    """An HTML block (``<p>``, ``<ul>``…) holding only HTML: text, never fields."""
+    return normalise(el.tag) in _HTML_BLOCK and all(
+        normalise(c.tag) in _HTML_BLOCK | _INLINE for c in el.iterdescendants() if is_element(c)
+    )
+
+
 def _blocks(el: etree._Element) -> list[etree._Element]:
     """The element children that are parts of ``el``: none when ``el`` is prose."""
     return [] if _is_prose(el) else elements(el)
@@ -281,6 +298,15 @@ class _Mapper:
             self.walk(el, inner)
             return
         found = field_of_name(el.tag)
+        heading = heading_field(el) if found is None else None
+        if heading is not None:
+            # <section name="Root Cause">: read as that field, its heading kept aside (as
+            # a Markdown heading is); a copy without it, so it is no extra as well
+            attr, target = heading
+            self.draft.originals.append(("heading", el.get(attr) or ""))
+            el = copy.deepcopy(el)
+            del el.attrib[attr]
+            found = (target, "token")
         if found is None:
             self.draft.mapped["extras"] += 1
             self.keep(el, chain)
@@ -426,7 +452,9 @@ class _Mapper:
         for child in el:
             if not is_element(child):
                 self.keep(child, inner)
-            elif normalise(child.tag) in PROBLEM_TEXT_NAMES and not _blocks(child):
+            elif _is_html(child) or (  # <p>, <ul><li>, <pre>: paragraphs too
+                normalise(child.tag) in PROBLEM_TEXT_NAMES and not _blocks(child)
+            ):
                 self.keep_attributes(child, inner)
                 parts.append(_leaf_text(child))
                 self.keep_inside(child, (*inner, child))

@@ -542,6 +542,25 @@ def is_part(el: etree._Element) -> bool:
     )
 
 
+_HEADING_ATTRS = ("name", "title", "heading", "label", "type", "kind")
+
+
+def heading_field(el: etree._Element) -> tuple[str, str] | None:
+    """``<section name="Root Cause">…</section>`` inside a record: a block of no field's
+    name whose heading names a field → (the heading attribute, the field); None otherwise.
+    Layouts never use it: ``<section name="Testing">`` of a catalogue is a group."""
+    if not isinstance(el.tag, str) or field_of_name(el.tag) is not None:
+        return None
+    for attr in el.attrib:
+        if normalise(str(attr)) in _HEADING_ATTRS:
+            heading = "_".join(re.findall(r"[a-z0-9]+", (el.get(attr) or "").lower()))
+            found = field_of_name(heading) if heading else None
+            # the heading is a field's name, not a sentence that mentions one ("Fix the pool")
+            if found and found[1] != "token" and found[0] not in ("metadata", "id"):
+                return str(attr), found[0]
+    return None
+
+
 def is_category_name(text: str) -> bool:
     """A category, not a list of them: one line, short, at most one comma."""
     return 0 < len(text) <= 80 and "\n" not in text and text.count(",") <= 1
