@@ -92,7 +92,7 @@ def test_hand_written_records_are_typed(scored) -> None:
         t, u = typed_words(entry)
         typed, untyped, count = typed + t, untyped + u, count + 1
         complete += is_complete(entry)
-    assert count == 90
+    assert count == 92
     assert typed / (typed + untyped) >= 0.93
     assert complete / count >= 0.85
 
@@ -406,3 +406,31 @@ def test_sections_named_by_heading(tmp_path: Path) -> None:
     assert headings == ["Summary", "Root Cause", "Fix"]
     extras = etree.tostring(entry.find("extras"), encoding="unicode")
     assert "Timeline" in extras and "Fix the pool" in extras
+
+
+def test_control_characters_and_bad_character_references(tmp_path: Path) -> None:
+    xml = (
+        "<learning><title>T</title><error_output>\x1b[31mFAILED\x1b[0m\x07</error_output>"
+        "<problem>Padded with &#0; and &#xFFFE;, then &#65;.</problem></learning>"
+    )
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    assert entry.findtext("symptoms/symptom") == "\u241b[31mFAILED\u241b[0m\u2407"
+    assert entry.findtext("description") == "Padded with &#0; and &#xFFFE;, then A."
+    repairs = [r.text for r in entry.iterfind("provenance/repair")]
+    assert any("U+001B" in r for r in repairs) and any("&#0;" in r for r in repairs)
+
+
+def test_catalogues_named_map_or_registry(tmp_path: Path) -> None:
+    pointer = "<learning><title>{0}</title><file>{0}.xml</file><summary>s</summary></learning>"
+    record = "<learning><title>{0}</title><problem>p</problem><solution>s</solution></learning>"
+    files = {
+        "a.xml": record.format("a"),
+        "b.xml": record.format("b"),
+        "map.xml": "<knowledge_map>"
+        + pointer.format("a")
+        + pointer.format("b")
+        + "</knowledge_map>",
+        "reg.xml": "<learning_registry>" + pointer.format("a") + "</learning_registry>",
+    }
+    got = _migrate(tmp_path, files)
+    assert sorted(e.findtext("title") for e in got) == ["a", "b"]

@@ -4,6 +4,8 @@ lxml's ``recover=True`` is never used: it deletes every stray ``<`` and bare ``&
 This pass instead changes as little as it can, and records each change with its line:
 
 - a bare ``&`` (``&&``, ``?a=1&b=2``, ``Velocity & Stability``, ``&nbsp;``) → ``&amp;``;
+- a control character XML forbids (``ESC`` of a pasted colour code, ``BEL``, ``FF``) → its
+  Unicode picture (``␛``, ``␇``); a character reference to one (``&#0;``) → kept as text;
 - an attribute value without quotes → quoted; an attribute named twice → the second
   renamed ``id_2`` (both values kept);
 - a ``<`` that starts no tag (``<10ms``, ``a < b``, ``Record<A, B[]>``) → ``&lt;``;
@@ -45,6 +47,10 @@ _START_NAME = re.compile(rf"<({_NAME})(?=[\s/>])")
 _OK_ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);")
 _BARE_AMP = re.compile(r"&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);)")
 _SPECIAL = re.compile(r"[<&]|\]\]>")
+# Characters XML 1.0 forbids that people paste (terminal colour codes, a bell, a form feed);
+# NUL is not among them: a file holding one is not text, and is refused.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NUMERIC_REF = re.compile(r"&#(?:([0-9]+)|x([0-9A-Fa-f]+));")
 _CODE_BEFORE = frozenset("_([,.<:")
 
 
@@ -184,6 +190,12 @@ class _Repairer:
 
     def ampersand(self, i: int) -> int:
         ok = _OK_ENTITY.match(self.text, i)
+        ref = _NUMERIC_REF.match(self.text, i)
+        if ref and not _xml_char(int(ref.group(1) or ref.group(2), 10 if ref.group(1) else 16)):
+            # &#0; names no character XML can hold: kept as the text the author wrote
+            self.edit(i, i + 1, "&amp;")
+            self.note(i, f"escaped {ref.group()!r}: no character XML can hold")
+            return ref.end()
         if ok:
             if not self.stack:
                 self.outside.append(i)
@@ -418,6 +430,22 @@ class _Repairer:
         return "".join(parts)
 
 
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 can hold the character ``code``."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def _control_picture(char: str) -> str:
+    """U+241B for ESC, U+2407 for BEL: the character's picture, so the text shows it."""
+    code = ord(char)
+    return chr(0x2400 + code) if code < 0x20 else "\N{REPLACEMENT CHARACTER}"
+
+
 def _declaration_end(text: str, i: int) -> int | None:
     """Offset of the ``>`` that ends the markup declaration at ``i`` (quoted strings,
     comments and an internal subset in brackets skipped), or None when it never ends."""
@@ -446,4 +474,13 @@ def _declaration_end(text: str, i: int) -> int | None:
 
 def repair(text: str) -> Repaired:
     """Repair ``text`` lexically; see the module docstring for every kind of change."""
-    return _Repairer(text).run()
+    controls = list(_CONTROL.finditer(text))
+    if controls:  # one character for one: every offset and line stays where it was
+        text = _CONTROL.sub(lambda m: _control_picture(m.group()), text)
+    repairer = _Repairer(text)
+    for m in controls:
+        repairer.note(
+            m.start(), f"replaced control character U+{ord(m.group()):04X} by its picture"
+        )
+    done = repairer.run()
+    return Repaired(done.text, sorted(done.notes, key=lambda n: (n.line, n.col)), done.wrapped)

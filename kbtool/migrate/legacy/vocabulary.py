@@ -489,7 +489,10 @@ PROBLEM_TEXT_NAMES = frozenset(
 
 # Catalogue files (a hand-kept index of paths).
 CATALOGUE_NAMES = frozenset(
-    {"index", "catalog", "catalogue", "manifest", "toc", "table_of_contents"}
+    {
+        *("index", "catalog", "catalogue", "manifest", "toc", "table_of_contents"),
+        *("map", "registry", "directory", "sitemap"),  # knowledge_map, learning_registry
+    }
 )
 
 # Names that are structure rather than content: list items and containers. The repair
