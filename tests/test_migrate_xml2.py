@@ -92,7 +92,7 @@ def test_hand_written_records_are_typed(scored) -> None:
         t, u = typed_words(entry)
         typed, untyped, count = typed + t, untyped + u, count + 1
         complete += is_complete(entry)
-    assert count == 92
+    assert count == 94
     assert typed / (typed + untyped) >= 0.93
     assert complete / count >= 0.85
 
@@ -434,3 +434,27 @@ def test_catalogues_named_map_or_registry(tmp_path: Path) -> None:
     }
     got = _migrate(tmp_path, files)
     assert sorted(e.findtext("title") for e in got) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("declared", "codec"),
+    [("ISO-8859-1", "utf-8"), ("windows-1252", "utf-8"), ("UTF-16", "utf-8"), (None, "utf-16-be")],
+)
+def test_a_declaration_the_bytes_contradict(tmp_path: Path, declared: str | None, codec: str):
+    body = "<learning><title>Müller’s café</title><problem>Straße</problem></learning>"
+    if declared is None:  # UTF-16 without a byte-order mark
+        data = ('<?xml version="1.0" encoding="UTF-16BE"?>' + body).encode(codec)
+    else:
+        data = (f'<?xml version="1.0" encoding="{declared}"?>' + body).encode(codec)
+    (entry,) = _migrate(tmp_path, {"a.xml": data})
+    assert entry.findtext("title") == "Müller’s café"
+    assert entry.findtext("description") == "Straße"
+    repairs = " ".join(r.text or "" for r in entry.iterfind("provenance/repair"))
+    assert ("but" in repairs and "UTF-8" in repairs) or "byte-order mark" in repairs
+
+
+def test_a_real_latin1_file_is_still_read_as_declared(tmp_path: Path) -> None:
+    body = "<learning><title>Müller</title><problem>Straße</problem></learning>"
+    data = ('<?xml version="1.0" encoding="ISO-8859-1"?>' + body).encode("latin-1")
+    (entry,) = _migrate(tmp_path, {"a.xml": data})
+    assert entry.findtext("title") == "Müller"

@@ -435,7 +435,7 @@ def _entries(
             repairs=[n for n in notes if start <= n.line < end],
             defaults=defaults,
         )
-        draft.notes[:0] = [n for n in decode_notes if "--encoding" in n]
+        draft.notes[:0] = list(decode_notes)  # how its bytes were read, when not as declared
         entries.append(entry)
     if entries:
         try:
