@@ -458,3 +458,24 @@ def test_a_real_latin1_file_is_still_read_as_declared(tmp_path: Path) -> None:
     data = ('<?xml version="1.0" encoding="ISO-8859-1"?>' + body).encode("latin-1")
     (entry,) = _migrate(tmp_path, {"a.xml": data})
     assert entry.findtext("title") == "Müller"
+
+
+@pytest.mark.parametrize(
+    ("solution", "text", "code"),
+    [
+        ("Use <code>retry()</code> with backoff", "Use retry() with backoff", None),
+        ("Run this:<code>pip install x</code>", "Run this:", "pip install x"),
+        ("Typed getter.\n  <code lang='ts'>get(k)</code>\n", "Typed getter.", "get(k)"),
+        ("Typed getter.\n  <code>get(k)</code>\n", "Typed getter.", "get(k)"),
+    ],
+)
+def test_inline_code_or_a_code_block(
+    tmp_path: Path, solution: str, text: str, code: str | None
+) -> None:
+    xml = (
+        f"<learning><title>T</title><problem>P</problem><solution>{solution}</solution></learning>"
+    )
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    (step,) = entry.iterfind("solution/step")
+    assert (step.text or "").strip() == text
+    assert step.findtext("code") == code

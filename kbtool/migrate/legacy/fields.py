@@ -185,17 +185,28 @@ def _link_target(el: etree._Element) -> str | None:
 def _is_prose(el: etree._Element) -> bool:
     """Text with inline markup (``Calls to <code>fetch()</code> had <b>no</b> timeout``):
     every element inside is inline, so the whole is one text, never a list of parts. A
-    ``<code>`` of several lines is a code block, not a word of a sentence."""
+    code block (:func:`_is_code_block`) is not a word of a sentence."""
     inside = [c for c in el.iterdescendants() if is_element(c)]
     words_around = (el.text or "").strip() or any((c.tail or "").strip() for c in el)
     return (
         bool(inside)
         and bool(words_around)  # <why><q>…</q><a>…</a></why> is two parts, not a sentence
-        and all(
-            normalise(c.tag) in _INLINE and not (normalise(c.tag) == "code" and "\n" in text_of(c))
-            for c in inside
-        )
+        and all(normalise(c.tag) in _INLINE and not _is_code_block(c) for c in inside)
     )
+
+
+def _is_code_block(el: etree._Element) -> bool:
+    """A ``<code>`` that is a block, not a word of a sentence: it names its language, has
+    several lines, stands on a line of its own, or follows a colon (``Run this:<code>``)."""
+    if normalise(el.tag) != "code":
+        return False
+    if _first_attr(el, _LANG_ATTRS) or "\n" in text_of(el).strip():
+        return True
+    previous, parent = el.getprevious(), el.getparent()
+    before = previous.tail if previous is not None else parent.text if parent is not None else ""
+    lines = (before or "").rsplit("\n", 1)
+    on_its_own = (len(lines) > 1 or previous is None) and not lines[-1].strip()
+    return on_its_own or (before or "").rstrip().endswith(":")
 
 
 #: HTML that carries paragraphs and lists (wiki and HTML exports, agents writing HTML).
