@@ -479,3 +479,19 @@ def test_inline_code_or_a_code_block(
     (step,) = entry.iterfind("solution/step")
     assert (step.text or "").strip() == text
     assert step.findtext("code") == code
+
+
+def test_fields_wrapped_in_a_body(tmp_path: Path) -> None:
+    record = "<learning><title>{0}</title><content><problem>p</problem><fix>f</fix></content>"
+    xml = "<learnings>" + record.format("A") + "</learning>" + record.format("B") + "</learning>"
+    xml += "</learnings>"
+    got = _migrate(tmp_path / "a", {"a.xml": xml})
+    assert [(e.findtext("title"), e.findtext("solution/step")) for e in got] == [
+        ("A", "f"),
+        ("B", "f"),
+    ]
+    # a body that holds records is their container, not a part of one record
+    issue = "<issue><title>{0}</title><description>d</description><fix>f</fix></issue>"
+    xml = "<report><body>" + issue.format("X") + issue.format("Y") + "</body></report>"
+    got = _migrate(tmp_path / "b", {"a.xml": xml})
+    assert [e.findtext("title") for e in got] == ["X", "Y"]

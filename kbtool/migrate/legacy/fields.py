@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from kbtool.migrate.legacy.extras import Chain, ExtrasBuilder
+from kbtool.migrate.legacy.layouts import is_part
 from kbtool.migrate.legacy.text import (
     clean,
     clean_code,
@@ -35,7 +36,6 @@ from kbtool.migrate.legacy.vocabulary import (
     field_of_name,
     heading_field,
     is_category_name,
-    is_part,
     normalise,
     normalise_severity,
     normalise_status,

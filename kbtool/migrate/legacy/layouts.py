@@ -22,9 +22,9 @@ from lxml import etree
 from kbtool.migrate.legacy.repair import WRAPPER
 from kbtool.migrate.legacy.vocabulary import (
     CATALOGUE_NAMES,
+    PART_NAMES,
     RECORD_NAMES,
     field_of_name,
-    is_part,
     normalise,
 )
 from kbtool.xmlnodes import elements, is_element, line_of, text_of
@@ -94,6 +94,23 @@ def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[boo
         elif found[0] in CONTENT_FIELDS:
             content.add(found[0])
     return title, content
+
+
+def is_part(el: etree._Element) -> bool:
+    """A piece of one record (``PART_NAMES``: ``part``, ``body``, …) that holds no record
+    (``export/body/records/record`` is a container, not a part)."""
+    return normalise(el.tag) in PART_NAMES and not _holds_records(el)
+
+
+def _holds_records(el: etree._Element) -> bool:
+    """Whether a record sits below ``el`` outside every field (a ``prevention``'s items are
+    its items, not records)."""
+    for child in elements(el):
+        if is_record(child):
+            return True
+        if field_of_name(child.tag) is None and _holds_records(child):
+            return True
+    return False
 
 
 def may_hold_records(el: etree._Element) -> bool:

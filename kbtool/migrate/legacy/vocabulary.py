@@ -426,10 +426,14 @@ RECORD_NAMES = frozenset(
     }
 )
 
-# One record written in pieces (``learning/part`` ×3): a part holding no record is flattened
-# onto the record like a metadata block, never a record of its own.
+# One record written in pieces (``learning/part`` ×3), or its fields wrapped in a body
+# (``learning/{title, body/{problem, solution}}``): a part or wrapper holding no record is
+# flattened onto the record like a metadata block, never a record of its own.
 PART_NAMES = frozenset(
-    {"part", "parts", "page", "chunk", "continuation", "continued", "segment", "fragment"}
+    {
+        *("part", "parts", "page", "chunk", "continuation", "continued", "segment", "fragment"),
+        *("body", "content", "contents", "main", "entry_body", "record_body"),
+    }
 )
 
 # Names inside a solution that are one step, or a code block of the current step.
@@ -536,13 +540,6 @@ STRUCTURE_NAMES = frozenset(
         "ref",
     }
 )
-
-
-def is_part(el: etree._Element) -> bool:
-    """A piece of one record (see ``PART_NAMES``): named so, and holding no record."""
-    return normalise(str(el.tag)) in PART_NAMES and not any(
-        isinstance(c.tag, str) and normalise(c.tag) in RECORD_NAMES for c in el
-    )
 
 
 _HEADING_ATTRS = ("name", "title", "heading", "label", "type", "kind")
