@@ -495,3 +495,25 @@ def test_fields_wrapped_in_a_body(tmp_path: Path) -> None:
     xml = "<report><body>" + issue.format("X") + issue.format("Y") + "</body></report>"
     got = _migrate(tmp_path / "b", {"a.xml": xml})
     assert [e.findtext("title") for e in got] == ["X", "Y"]
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("tldr", "description"),
+        ("detection", "symptoms/symptom"),
+        ("console_output", "symptoms/symptom"),
+        ("immediate_actions", "solution/step"),
+        ("follow_up_actions", "prevention/item"),
+        ("anti_patterns", "prevention/item"),
+        ("gotchas", "prevention/item"),  # a lesson, and the record has a description
+        ("what_went_well", "prevention/item"),
+    ],
+)
+def test_more_names_people_use(tmp_path: Path, name: str, path: str) -> None:
+    xml = (
+        f"<postmortem><title>T</title><summary>S</summary><{name}>Value here</{name}></postmortem>"
+    )
+    (entry,) = _migrate(tmp_path, {"a.xml": xml})
+    assert "Value here" in etree.tostring(entry.find(path), encoding="unicode")
+    assert name not in _extras_names(entry)
