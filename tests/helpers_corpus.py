@@ -35,9 +35,17 @@ _UNTYPED = ("extras", "provenance")
 
 def read_source(path: Path) -> str:
     data = path.read_bytes()
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le")):
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec)
+    # (how the file starts, its codec, bytes to skip): a byte-order mark, or UTF-16 without
+    # one, recognised by its "<?" (the XML declaration that must name the encoding)
+    for start, codec, skip in (
+        (b"\xef\xbb\xbf", "utf-8", 3),
+        (b"\xff\xfe", "utf-16-le", 2),
+        (b"\xfe\xff", "utf-16-be", 2),
+        (b"<\x00?\x00", "utf-16-le", 0),
+        (b"\x00<\x00?", "utf-16-be", 0),
+    ):
+        if data.startswith(start):
+            return data[skip:].decode(codec)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -349,18 +349,25 @@ def test_broken_file_reported_and_run_goes_on(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
     (src / "nul.xml").write_bytes(b"<learning><title>a\x00b</title></learning>")
-    (src / "dtd.xml").write_text('<!DOCTYPE x [<!ENTITY e "x">]>\n<learning/>')
+    (src / "dtd.xml").write_text(
+        '<!DOCTYPE x [<!ENTITY e "x">]>\n'
+        "<learning><title>T</title><problem>&e;</problem></learning>"
+    )
     shutil.copy(CORPUS / "whole_record_basic.xml", src)
     (src / "latin.xml").write_bytes((CORPUS / "enc_latin1.xml").read_bytes())
     result = plan(MigrateOptions(sources=[src], out=tmp_path / "out"))
     status = {f.path.rsplit("/", 1)[-1]: f for f in result.report.files}
     assert status["whole_record_basic.xml"].status == "migrated"
-    for name, code in (("nul.xml", "KB101"), ("dtd.xml", "KB103"), ("latin.xml", "KB101")):
+    # a DOCTYPE is kept as a comment, never applied: the record is read, &e; stays text
+    dtd = status["dtd.xml"]
+    assert dtd.status == "repaired" and "DOCTYPE" in dtd.repairs[0].text
+    for name, code in (("nul.xml", "KB101"), ("latin.xml", "KB101")):
         assert status[name].status == "failed"
         finding = status[name].findings[0]
         assert finding.code == code and finding.line >= 1 and finding.col >= 1
     assert "--encoding" in status["latin.xml"].findings[0].message
-    assert len(result.outputs) == 1
+    assert len(result.outputs) == 2  # whole_record_basic's category, and General
+    assert any(b"<description>&amp;e;</description>" in o.data for o in result.outputs)
 
 
 def test_symlink_leaving_the_source_tree_is_refused(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from lxml import etree
 
 from kbtool.atomic import Stamp, atomic_write
-from kbtool.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_PATH_MAP
+from kbtool.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_PATH_MAP, file_bytes_ceiling
 from kbtool.confine import leaves, read_root
 from kbtool.diagnostics import Diagnostic
 from kbtool.errors import UnsafePathError, UsageError
@@ -233,7 +233,11 @@ def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
     report = source.report
     if report.status == "skipped":
         return []
-    data = read_capped(source.path, source.root, options.max_file_bytes)
+    # A legacy file is not a category file: one team's whole category in one file passes
+    # the 1 MiB cap of the KB's own files (its entries are split under it on output), so it
+    # is read up to the ceiling the person running kbtool sets (KBTOOL_MAX_FILE_BYTES).
+    limit = max(options.max_file_bytes, file_bytes_ceiling())
+    data = read_capped(source.path, source.root, limit)
     if isinstance(data, Diagnostic):
         report.status = "failed"
         report.findings.append(data)
@@ -257,7 +261,7 @@ def _read(source: _Source, options: MigrateOptions) -> list[_Entry]:
     if source.markdown:
         return _read_markdown(source, text, decoded.notes, options)
     root, findings = parse_bytes(text.encode("utf-8"), report.path)
-    if root is None and findings and findings[0].code == "KB101":
+    if root is None and findings and findings[0].code in ("KB101", "KB103"):
         fixed = repair(text)
         root, findings = parse_bytes(fixed.text.encode("utf-8"), report.path)
         report.repairs = fixed.notes
@@ -431,7 +435,7 @@ def _entries(
             repairs=[n for n in notes if start <= n.line < end],
             defaults=defaults,
         )
-        draft.notes[:0] = [n for n in decode_notes if "--encoding" in n]
+        draft.notes[:0] = list(decode_notes)  # how its bytes were read, when not as declared
         entries.append(entry)
     if entries:
         try:
@@ -714,6 +718,10 @@ def _build(entry: _Entry, index: LinkIndex, report: MigrationReport) -> Learning
     ns = etree.QName(draft.record).namespace
     if ns:
         originals.append(("namespace", ns))
+    # the other namespaces in scope (xmlns:x="…" for inline markup) are words the author
+    # wrote too; the element names that used them keep only their local part
+    for prefix, uri in sorted((p or "", u) for p, u in draft.record.nsmap.items() if u != ns):
+        originals.append(("namespace", f"xmlns:{prefix}={uri}" if prefix else f"xmlns={uri}"))
     references: list[Reference] = []
     supersedes: list[str] = []
     for raw, into in [(r, "references") for r in draft.references] + [

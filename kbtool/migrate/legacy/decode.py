@@ -1,7 +1,11 @@
 """Bytes of a legacy file → text, by explicit rules only; never a silent guess.
 
-Order: a byte-order mark (UTF-8, UTF-16 LE/BE); else the encoding the XML declaration
-names; else UTF-8. A file that is not valid in that encoding is an error, unless the user
+Order: a byte-order mark (UTF-8, UTF-16 LE/BE); else UTF-16 without one, told by the
+first characters ``<?`` (XML 1.0, appendix F); else the encoding the XML declaration names;
+else UTF-8. A declaration the bytes contradict is not followed: ``UTF-16`` read in single
+bytes is UTF-8, and a single-byte ``ISO-8859-1``/``windows-1252`` whose bytes are valid UTF-8
+with multi-byte characters is UTF-8 (read as declared, ``Müller`` would be ``MÃ¼ller``);
+both are noted. A file that is not valid in that encoding is an error, unless the user
 named a fallback (``--encoding latin-1``): then it is decoded with that and the fact is
 recorded. The declaration in the returned text is rewritten to say UTF-8, so the text can
 be parsed as UTF-8 bytes; line numbers never change.
@@ -15,6 +19,8 @@ from dataclasses import dataclass, field
 
 _DECLARATION = re.compile(r"""^(\s*<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])([A-Za-z0-9._\-]+)\2""")
 _DECLARED = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
+_NO_BOM_UTF16 = ((b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"))
+_SINGLE_BYTE = ("iso8859", "latin", "cp125", "cp437", "cp850", "mac-", "windows-125")
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,21 @@ def _codec(name: str) -> str | None:
         return None
 
 
+def _contradicted(name: str, codec: str, body: bytes, notes: list[str]) -> str:
+    """The codec to read ``body`` with, when its declaration names ``codec``."""
+    if codec.startswith(("utf-16", "utf-32")):  # the declaration itself was single bytes
+        notes.append(f"declares {name} but is written in single bytes: read as UTF-8")
+        return "utf-8"
+    if codec.startswith(_SINGLE_BYTE) and max(body, default=0) >= 0x80:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return codec
+        notes.append(f"declares {name} but its bytes are UTF-8: read as UTF-8")
+        return "utf-8"
+    return codec
+
+
 def decode(data: bytes, fallback: str | None = None) -> Decoded | DecodeError:
     """Decode one legacy file; see the module docstring for the rules."""
     notes: list[str] = []
@@ -54,6 +75,9 @@ def decode(data: bytes, fallback: str | None = None) -> Decoded | DecodeError:
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16-le" if data.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
         body, bom = data[2:], True
+    elif sniffed := next((c for start, c in _NO_BOM_UTF16 if data.startswith(start)), None):
+        encoding, body = sniffed, data
+        notes.append(f"no byte-order mark: {sniffed} told by the first characters '<?'")
     else:
         body = data
         declared = _DECLARED.match(data)
@@ -63,7 +87,7 @@ def decode(data: bytes, fallback: str | None = None) -> Decoded | DecodeError:
             codec = _codec(name)
             if codec is None:
                 return DecodeError(1, 1, f"unknown encoding {name!r} in the XML declaration")
-            encoding = codec
+            encoding = _contradicted(name, codec, body, notes)
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from kbtool.migrate.legacy.extras import Chain, ExtrasBuilder
+from kbtool.migrate.legacy.layouts import is_part
 from kbtool.migrate.legacy.text import (
     clean,
     clean_code,
@@ -33,6 +34,7 @@ from kbtool.migrate.legacy.vocabulary import (
     PROBLEM_TEXT_NAMES,
     STEP_NAMES,
     field_of_name,
+    heading_field,
     is_category_name,
     normalise,
     normalise_severity,
@@ -52,6 +54,14 @@ LESSON_RANK = 10_000  # a lesson is the description only when nothing else descr
 # "name: value", so no part loses its element name.
 _PLAIN_PARTS = frozenset(
     {"title", "name", "description", "summary", "text", "details", "message", "location", "path"}
+)
+# On the record element itself these name the record (``<entry ref="R-19">``, ``<adr
+# number="12">``); anywhere else ``ref`` is a reference and ``number`` a count.
+_RECORD_ID_ATTRS = frozenset({"ref", "number", "no", "num", "nr"})
+# List fields an attribute of a record may hold (``fix="…"``); references and files need
+# their element (a line, an ``href``), lessons and impact are kept as they are.
+_ATTRIBUTE_LISTS = frozenset(
+    {"symptoms", "root_causes", "solution", "verification", "prevention", "test_cases"}
 )
 _PATH_ATTRS = ("path", "file", "src", "name", "href")
 _NOTE_ATTRS = ("note", "change", "changes", "description", "what")
@@ -142,7 +152,8 @@ _RUN_ON = re.compile(r"(?<=\S)\x00+(?=\S)")
 
 def _text(el: etree._Element) -> str:
     """All text inside ``el`` (comments and PIs excluded), block elements' text set apart
-    by a line break where it would touch the text next to it."""
+    by a line break where it would touch the text next to it; an inline link's target
+    follows its text in parentheses (``the runbook (https://…)``)."""
     if not len(el):
         return el.text or ""
     parts: list[str] = []
@@ -154,11 +165,69 @@ def _text(el: etree._Element) -> str:
                 block = normalise(child.tag) not in _INLINE
                 parts.append(_BOUNDARY if block else "")
                 walk(child)
+                href = _link_target(child)
+                parts.append(f" ({href})" if href else "")
                 parts.append(_BOUNDARY if block else "")
             parts.append(child.tail or "")
 
     walk(el)
     return _RUN_ON.sub("\n", "".join(parts)).replace(_BOUNDARY, "")
+
+
+def _link_target(el: etree._Element) -> str | None:
+    """The ``href`` of an inline ``<a>`` that its text does not already say, else None."""
+    if normalise(el.tag) != "a":
+        return None
+    href = (el.get("href") or "").strip()
+    return href if href and href != clean(_text(el)) else None
+
+
+def _is_prose(el: etree._Element) -> bool:
+    """Text with inline markup (``Calls to <code>fetch()</code> had <b>no</b> timeout``):
+    every element inside is inline, so the whole is one text, never a list of parts. A
+    code block (:func:`_is_code_block`) is not a word of a sentence."""
+    inside = [c for c in el.iterdescendants() if is_element(c)]
+    words_around = (el.text or "").strip() or any((c.tail or "").strip() for c in el)
+    return (
+        bool(inside)
+        and bool(words_around)  # <why><q>…</q><a>…</a></why> is two parts, not a sentence
+        and all(normalise(c.tag) in _INLINE and not _is_code_block(c) for c in inside)
+    )
+
+
+def _is_code_block(el: etree._Element) -> bool:
+    """A ``<code>`` that is a block, not a word of a sentence: it names its language, has
+    several lines, stands on a line of its own, or follows a colon (``Run this:<code>``)."""
+    if normalise(el.tag) != "code":
+        return False
+    if _first_attr(el, _LANG_ATTRS) or "\n" in text_of(el).strip():
+        return True
+    previous, parent = el.getprevious(), el.getparent()
+    before = previous.tail if previous is not None else parent.text if parent is not None else ""
+    lines = (before or "").rsplit("\n", 1)
+    on_its_own = (len(lines) > 1 or previous is None) and not lines[-1].strip()
+    return on_its_own or (before or "").rstrip().endswith(":")
+
+
+#: HTML that carries paragraphs and lists (wiki and HTML exports, agents writing HTML).
+_HTML_BLOCK = frozenset(
+    (
+        *("p", "div", "br", "hr", "ul", "ol", "li", "dl", "dt", "dd", "pre", "blockquote"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "td", "th"),
+    )
+)
+
+
+def _is_html(el: etree._Element) -> bool:
+    """An HTML block (``<p>``, ``<ul>``…) holding only HTML: text, never fields."""
+    return normalise(el.tag) in _HTML_BLOCK and all(
+        normalise(c.tag) in _HTML_BLOCK | _INLINE for c in el.iterdescendants() if is_element(c)
+    )
+
+
+def _blocks(el: etree._Element) -> list[etree._Element]:
+    """The element children that are parts of ``el``: none when ``el`` is prose."""
+    return [] if _is_prose(el) else elements(el)
 
 
 def _first_attr(el: etree._Element, names: Sequence[str]) -> tuple[str, str] | None:
@@ -205,11 +274,19 @@ class _Mapper:
         kept = []
         for name in el.attrib:
             found = field_of_name(str(name))
+            if el is self.record and normalise(str(name)) in _RECORD_ID_ATTRS:
+                found = ("id", "synonym")
             if found and found[0] in SINGLE_FIELDS:
                 self.candidate(found[0], found[1], chain, el, attr=str(name))
             elif found and found[0] == "tags":
                 self.draft.mapped[found[1]] += 1
                 self.add_tags(split_commas(el.get(name) or ""))
+            elif found and found[0] in _ATTRIBUTE_LISTS and (el.get(name) or "").strip():
+                # <lesson fix="…" symptom="…"/>: the value is the list's one item (or its
+                # bullet lines), as if written <fix>…</fix>
+                item = etree.Element(str(name))
+                item.text = el.get(name)
+                self.list_field(found[0], found[1], item, chain)
             else:
                 kept.append(str(name))
         self.draft.extras.add_attributes(el, kept, chain)
@@ -225,7 +302,22 @@ class _Mapper:
             self.keep_text(child.tail, chain)
 
     def child(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
+        if is_part(el):  # one record in pieces: each piece flattened onto it
+            self.draft.mapped["flattened"] += 1
+            inner = (*chain, el)
+            self.attributes(el, inner)
+            self.walk(el, inner)
+            return
         found = field_of_name(el.tag)
+        heading = heading_field(el) if found is None else None
+        if heading is not None:
+            # <section name="Root Cause">: read as that field, its heading kept aside (as
+            # a Markdown heading is); a copy without it, so it is no extra as well
+            attr, target = heading
+            self.draft.originals.append(("heading", el.get(attr) or ""))
+            el = copy.deepcopy(el)
+            del el.attrib[attr]
+            found = (target, "token")
         if found is None:
             self.draft.mapped["extras"] += 1
             self.keep(el, chain)
@@ -321,7 +413,7 @@ class _Mapper:
                 self.keep(c, chain)
                 continue
             if c.attrib:
-                self.keep_attributes(c, chain)
+                self.keep_attributes(c, chain, ("href",) if _link_target(c) else ())
             self.keep_inside(c, (*chain, c))
 
     def set_single(self, name: str, value: str) -> bool:
@@ -361,18 +453,26 @@ class _Mapper:
         """The description, looking one level inside a structured ``<problem>``."""
         inner = (*chain, el)
         self.keep_attributes(el, chain)
+        if _is_prose(el):
+            self.keep_inside(el, inner)
+            text = _leaf_text(el)
+            previous = self.draft.description
+            self.draft.description = f"{previous}\n\n{text}" if previous else text
+            return bool(text)
         parts = [clean(el.text)]
         for child in el:
             if not is_element(child):
                 self.keep(child, inner)
-            elif normalise(child.tag) in PROBLEM_TEXT_NAMES and not elements(child):
+            elif _is_html(child) or (  # <p>, <ul><li>, <pre>: paragraphs too
+                normalise(child.tag) in PROBLEM_TEXT_NAMES and not _blocks(child)
+            ):
                 self.keep_attributes(child, inner)
                 parts.append(_leaf_text(child))
                 self.keep_inside(child, (*inner, child))
                 self.draft.mapped["inside"] += 1
             else:
                 found = field_of_name(child.tag)
-                if found and found[0] == "title" and not elements(child):
+                if found and found[0] == "title" and not _blocks(child):
                     self.candidate("title", "inside", inner, child)
                 elif found and found[0] not in SINGLE_FIELDS | KEPT_CONCEPTS | {"metadata"}:
                     self.list_field(found[0], "inside", child, inner)
@@ -396,7 +496,7 @@ class _Mapper:
         draft = self.draft
         if name == "tags":
             self.keep_attributes(el, chain)
-            if elements(el):
+            if _blocks(el):
                 self.add_tags([text for text, _ in self.items(el, chain, fold=False) if text])
             else:
                 self.add_tags(split_commas(_leaf_text(el)))
@@ -431,12 +531,11 @@ class _Mapper:
         fold: bool = True,
     ) -> list[tuple[str, etree._Element]]:
         """The items of a list: child elements, bullet lines, or the whole text."""
-        children = elements(el)
+        children = _blocks(el)
         inner = (*chain, el)
         if not children:
             self.keep_attributes(el, chain, consumed)
-            for c in el:
-                self.keep(c, inner)
+            self.keep_inside(el, inner)
             text = _leaf_text(el)
             bullets = split_bullets(text)
             return [(t, el) for t in (bullets if bullets is not None else [text] if text else [])]
@@ -462,9 +561,16 @@ class _Mapper:
         part but the plain ones (title, description, …) keeps its name: ``a - b (action:
         modify; impact: HIGH)``. Attributes are parts too (``fold``), so no empty shell of
         the item is left in the extras."""
+        if _is_prose(child):  # one sentence with inline markup: one text
+            named = _attribute_parts(child, consumed) if fold else []
+            if not fold:
+                self.keep_attributes(child, chain, consumed)
+            self.keep_inside(child, (*chain, child))
+            text = _glue([*named, ("text", _leaf_text(child))])
+            return [(text, child)] if text else []
         grandchildren = elements(child)
         names = [normalise(g.tag) for g in grandchildren]
-        structured = len(set(names)) == len(names) and all(not elements(g) for g in grandchildren)
+        structured = len(set(names)) == len(names) and all(not _blocks(g) for g in grandchildren)
         if not grandchildren or structured:
             parts: list[tuple[str, str]] = []
             if fold:
@@ -576,7 +682,7 @@ class _Mapper:
                 self.draft.originals.append((f"why-{name!s}", el.get(name) or ""))
 
     def why(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> Why | None:
-        parts = {normalise(c.tag): c for c in elements(el)}
+        parts = {_WHY_PARTS.get(normalise(c.tag), ""): c for c in elements(el)}
         question_attr = el.get("question")
         if "question" in parts and "answer" in parts and len(parts) == len(elements(el)) == 2:
             question, answer = _leaf_text(parts["question"]), _leaf_text(parts["answer"])
@@ -590,15 +696,20 @@ class _Mapper:
             self.why_attributes(el, ("question",))
             self.keep_inside(el, (*chain, el))
             return Why(question=clean(question_attr), answer=_leaf_text(el))
+        asked = _ASKED.match(_leaf_text(el)) if not elements(el) else None
+        if asked and _WHY_NAME.match(normalise(el.tag)):
+            # <why_2>Why did it not process the topic? Its consumer group was stuck.</why_2>
+            self.why_attributes(el)
+            self.keep_inside(el, (*chain, el))
+            return Why(question=asked.group(1).strip(), answer=asked.group(2).strip())
         return None
 
     def solution(self, el: etree._Element, chain: tuple[etree._Element, ...]) -> None:
         """Steps from child elements or bullet text, with code blocks kept verbatim."""
         draft, inner = self.draft, (*chain, el)
         self.keep_attributes(el, chain)
-        if not elements(el):
-            for c in el:
-                self.keep(c, inner)
+        if not _blocks(el):
+            self.keep_inside(el, inner)
             draft.solution.extend(Step(text=t) for t in self.text_items(_leaf_text(el)))
             return
         steps: list[Step] = [Step(text=t) for t in self.text_items(el.text)]
@@ -646,6 +757,10 @@ class _Mapper:
                 parts.append(clean(g.tail))
             steps.append(Step(text="\n\n".join(p for p in parts if p), code=codes))
             self.draft.mapped["inside"] += 1
+        elif (found is None or found[0] == "solution") and _one_step(grandchildren):
+            # <corrective_action><what/><due/></…>: named parts of one step, kept by name
+            self.draft.mapped["inside"] += 1
+            steps.extend(Step(text=t) for t, _ in self.item(child, chain, ()) if t)
         elif found and found[0] == "solution":
             self.draft.mapped["inside"] += 1
             before = len(self.draft.solution)
@@ -654,6 +769,19 @@ class _Mapper:
             del self.draft.solution[before:]
         elif found and found[0] not in SINGLE_FIELDS | KEPT_CONCEPTS | {"metadata"}:
             self.list_field(found[0], "inside", child, chain)
+        elif (found is None or (found[0] in SINGLE_FIELDS and grandchildren)) and (
+            grandchildren or clean(child.text)
+        ):
+            # a part of the solution under a name of its own (phase/stage/task, a step's
+            # details, <corrective_action><what/><due/>): its steps, or one step
+            self.draft.mapped["inside"] += 1
+            if not grandchildren:
+                steps.extend(Step(text=t) for t, _ in self.item(child, chain, ()) if t)
+            else:
+                before = len(self.draft.solution)
+                self.solution(child, chain)
+                steps.extend(self.draft.solution[before:])
+                del self.draft.solution[before:]
         else:
             self.draft.mapped["extras"] += 1
             self.keep(child, chain)
@@ -720,6 +848,29 @@ def _remove_keeping_tail(parent: etree._Element, child: etree._Element) -> None:
         else:
             before.tail = head + gap + child.tail
     parent.remove(child)
+
+
+# The two parts of a why, as people name them (``<why><q>…</q><a>…</a></why>``).
+_WHY_PARTS = {
+    **dict.fromkeys(("question", "q", "ask", "asked", "why_question"), "question"),
+    **dict.fromkeys(("answer", "a", "because", "response", "why_answer"), "answer"),
+}
+
+
+_WHY_NAME = re.compile(r"^why(?:_?\d+)?$")
+_ASKED = re.compile(r"^(Why\b[^?\n]*\?)\s+(\S[\s\S]*)$", re.I)
+
+
+def _one_step(parts: list[etree._Element]) -> bool:
+    """Two or more leaves of different names none of which is a step, code or field of its
+    own (``what``, ``due``, ``owner``): the named parts of one step."""
+    names = {normalise(p.tag) for p in parts}
+    return (
+        len(names) == len(parts) >= 2
+        and not any(_blocks(p) for p in parts)
+        and not names & (STEP_NAMES | CODE_NAMES)
+        and not any(field_of_name(p.tag) for p in parts)
+    )
 
 
 def _names_file(el: etree._Element) -> bool:

@@ -20,7 +20,13 @@ from typing import Literal
 from lxml import etree
 
 from kbtool.migrate.legacy.repair import WRAPPER
-from kbtool.migrate.legacy.vocabulary import CATALOGUE_NAMES, RECORD_NAMES, field_of_name, normalise
+from kbtool.migrate.legacy.vocabulary import (
+    CATALOGUE_NAMES,
+    PART_NAMES,
+    RECORD_NAMES,
+    field_of_name,
+    normalise,
+)
 from kbtool.xmlnodes import elements, is_element, line_of, text_of
 
 CONTENT_FIELDS = frozenset(
@@ -41,6 +47,7 @@ _PATH_ATTRS = ("path", "href", "file", "src", "location", "ref")
 _PATH_TEXT = re.compile(r"^[\w.\-/\\]+\.(?:xml|md)(?:#[\w\-]+)?$")
 
 Kind = Literal["record", "envelope", "catalogue"]
+_ABOUT = frozenset({"description"})  # what an envelope may say of itself besides a title
 
 
 @dataclass
@@ -64,8 +71,18 @@ def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[boo
     """
     title = any((field_of_name(str(a)) or ("",))[0] == "title" for a in el.attrib)
     content: set[str] = set()
-    for child in elements(el):
+    children = elements(el)
+    if not children:  # a record written as attributes: <lesson title= problem= fix=/>
+        for name in el.attrib:
+            found = field_of_name(str(name))
+            if found and found[0] in CONTENT_FIELDS and (el.get(name) or "").strip():
+                content.add(found[0])
+    for child in children:
         if id(child) in skip:
+            continue
+        if is_part(child):  # one record in pieces: the pieces' fields are the record's
+            part_title, part_content = _fields(child)
+            title, content = title or part_title, content | part_content
             continue
         found = field_of_name(child.tag)
         if found is None:
@@ -79,11 +96,30 @@ def _fields(el: etree._Element, skip: frozenset[int] = frozenset()) -> tuple[boo
     return title, content
 
 
+def is_part(el: etree._Element) -> bool:
+    """A piece of one record (``PART_NAMES``: ``part``, ``body``, …) that holds no record
+    (``export/body/records/record`` is a container, not a part)."""
+    return normalise(el.tag) in PART_NAMES and not _holds_records(el)
+
+
+def _holds_records(el: etree._Element) -> bool:
+    """Whether a record sits below ``el`` outside every field (a ``prevention``'s items are
+    its items, not records)."""
+    for child in elements(el):
+        if is_record(child):
+            return True
+        if field_of_name(child.tag) is None and _holds_records(child):
+            return True
+    return False
+
+
 def may_hold_records(el: etree._Element) -> bool:
     """Whether ``el`` can be a record or a container of records: a record-like name, a name
     that is no field, or a problem-like one (``problems/problem``, ``issues``). The children
     of other fields (``root_causes/cause``, ``best_practices/practice``,
     ``check_results/check``) are parts of one record."""
+    if is_part(el):
+        return False
     found = field_of_name(el.tag)
     return found is None or found[0] == "description" or normalise(el.tag) in RECORD_NAMES
 
@@ -113,14 +149,19 @@ def _catalogue_paths(root: etree._Element) -> list[tuple[str, int]]:
     return [(p, line) for p, line in paths if p]
 
 
+#: How deep containers of records may nest (``archive/year/quarter/month/week/entries``).
+MAX_CONTAINER_DEPTH = 8
+
+
 def _containers(el: etree._Element, layout: Layout, depth: int) -> None:
-    """Collect records below a non-record element (containers up to three levels deep)."""
+    """Collect records below a non-record element (containers up to ``MAX_CONTAINER_DEPTH``
+    levels deep)."""
     for child in elements(el):
         if _is_metadata(child):
             layout.metadata.append(child)
         elif is_record(child):
             layout.records.append(child)
-        elif depth < 3 and (
+        elif depth < MAX_CONTAINER_DEPTH and (
             may_hold_records(child)
             or any(normalise(g.tag) in RECORD_NAMES for g in elements(child))
         ):
@@ -142,7 +183,10 @@ def find_records(root: etree._Element, stem: str) -> Layout:
         paths = _catalogue_paths(root)
         if paths and not (own_title and own_content - {"description"}):
             return Layout("catalogue", paths=paths)
-    if direct and (len(direct) >= 2 or not own_content):
+    # An envelope may hold one record and say what it is (its own title and description):
+    # a record named as records are (learning, entry, …, no field's name) is not a part.
+    entries = [d for d in direct if field_of_name(d.tag) is None]
+    if direct and (len(direct) >= 2 or not own_content or (entries and own_content <= _ABOUT)):
         layout = Layout("envelope")
         _containers(root, layout, 0)
         return layout

@@ -4,6 +4,10 @@ lxml's ``recover=True`` is never used: it deletes every stray ``<`` and bare ``&
 This pass instead changes as little as it can, and records each change with its line:
 
 - a bare ``&`` (``&&``, ``?a=1&b=2``, ``Velocity & Stability``, ``&nbsp;``) → ``&amp;``;
+- a control character XML forbids (``ESC`` of a pasted colour code, ``BEL``, ``FF``) → its
+  Unicode picture (``␛``, ``␇``); a character reference to one (``&#0;``) → kept as text;
+- an attribute value without quotes → quoted; an attribute named twice → the second
+  renamed ``id_2`` (both values kept);
 - a ``<`` that starts no tag (``<10ms``, ``a < b``, ``Record<A, B[]>``) → ``&lt;``;
 - a tag that is code (``List<T>``, ``<T>``, ``<NAME>``, ``<your_token>``: no end tag with
   that name follows, and it is glued to a word, has no lower-case letter, or is no name
@@ -14,7 +18,9 @@ This pass instead changes as little as it can, and records each change with its 
   escaped as text instead);
 - an element left open → closed where its parent ends, before its next sibling of the
   same name, or at the end of the file;
-- text or elements after the root → everything wrapped in one ``<kbtool-legacy-document>``.
+- text or elements after the root → everything wrapped in one ``<kbtool-legacy-document>``;
+- a DOCTYPE (hostile: entities, external files) → a comment holding its text; nothing it
+  declares is applied, and ``&name;`` references stay text.
 
 Line numbers never change: no repair adds or removes a line break.
 """
@@ -32,11 +38,19 @@ WRAPPER = "kbtool-legacy-document"
 _NAME = r"[^\W\d][\w.\-]*(?::[^\W\d][\w.\-]*)?"
 _ATTR = rf"\s+{_NAME}\s*=\s*(?:\"[^\"]*\"|'[^']*')"
 _START = re.compile(rf"<({_NAME})((?:{_ATTR})*)\s*(/?)>")
+# A start tag whose attribute values are not all quoted (``<lesson id=L-7 severity=high>``).
+_ATTR_LOOSE = rf"\s+{_NAME}\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+)"
+_START_LOOSE = re.compile(rf"<({_NAME})((?:{_ATTR_LOOSE})*)\s*(/?)>")
+_ONE_ATTR = re.compile(rf"(\s+)({_NAME})(\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+)")
 _END = re.compile(rf"</({_NAME})\s*>")
 _START_NAME = re.compile(rf"<({_NAME})(?=[\s/>])")
 _OK_ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);")
 _BARE_AMP = re.compile(r"&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);)")
 _SPECIAL = re.compile(r"[<&]|\]\]>")
+# Characters XML 1.0 forbids that people paste (terminal colour codes, a bell, a form feed);
+# NUL is not among them: a file holding one is not text, and is refused.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NUMERIC_REF = re.compile(r"&#(?:([0-9]+)|x([0-9A-Fa-f]+));")
 _CODE_BEFORE = frozenset("_([,.<:")
 
 
@@ -176,6 +190,12 @@ class _Repairer:
 
     def ampersand(self, i: int) -> int:
         ok = _OK_ENTITY.match(self.text, i)
+        ref = _NUMERIC_REF.match(self.text, i)
+        if ref and not _xml_char(int(ref.group(1) or ref.group(2), 10 if ref.group(1) else 16)):
+            # &#0; names no character XML can hold: kept as the text the author wrote
+            self.edit(i, i + 1, "&amp;")
+            self.note(i, f"escaped {ref.group()!r}: no character XML can hold")
+            return ref.end()
         if ok:
             if not self.stack:
                 self.outside.append(i)
@@ -223,12 +243,32 @@ class _Repairer:
                 self.note(i, "removed an XML declaration that was not at the start of the file")
             return end + 2
         if text.startswith("<!DOCTYPE", i) or text.startswith("<!ENTITY", i):
-            return i + 2  # left alone: the strict parse refuses it with its own message
+            return self.doctype(i)
         if text.startswith("</", i):
             end_match = _END.match(text, i)
             return self.end_tag(i, end_match) if end_match else self.stray(i)
-        start_match = _START.match(text, i)
+        start_match = _START.match(text, i) or _START_LOOSE.match(text, i)
         return self.start_tag(i, start_match) if start_match else self.stray(i)
+
+    def doctype(self, i: int) -> int:
+        """A DOCTYPE (or a bare ENTITY declaration) becomes a comment: its text is kept as the
+        author wrote it, but nothing it declares is applied (the strict parse refuses DTDs; an
+        entity is never expanded, so ``&name;`` stays text)."""
+        text = self.text
+        end = _declaration_end(text, i)
+        if end is None:
+            return self.stray(i)
+        self.edit(i, i + 2, "<!--")
+        inner = i + 2
+        while True:
+            dash = text.find("--", inner, end)
+            if dash < 0:
+                break
+            self.edit(dash, dash + 2, "- -")
+            inner = dash + 2
+        self.edit(end, end + 1, " -->" if text[end - 1] == "-" else "-->")
+        self.note(i, "kept the DOCTYPE as a comment: its declarations are not applied")
+        return end + 1
 
     def is_code(self, name: str, i: int) -> bool:
         if self.end_follows(name, i):
@@ -246,10 +286,9 @@ class _Repairer:
             self.edit(i, i + 1, "&lt;")
             self.note(i, f"escaped '<' of <{name}>: code, not a tag (no </{name}> follows)")
             return i + 1
-        if "<" in attrs or _BARE_AMP.search(attrs):
-            fixed = _BARE_AMP.sub("&amp;", attrs).replace("<", "&lt;")
+        fixed = self.attributes(i, name, attrs)
+        if fixed != attrs:
             self.edit(match.start(2), match.end(2), fixed)
-            self.note(i, f"escaped '<' or '&' in an attribute value of <{name}>")
         indent = self.line_indent(i)
         if not self.stack:
             if self.root_closed:
@@ -273,6 +312,29 @@ class _Repairer:
         if not self_closing:
             self.stack.append(_Open(name, self.position(i)[0], indent))
         return match.end()
+
+    def attributes(self, i: int, name: str, attrs: str) -> str:
+        """The attributes of a start tag, well-formed: values quoted, ``<`` and ``&`` in them
+        escaped, a repeated name renamed (``id`` twice → ``id``, ``id_2``: both values kept)."""
+        seen: dict[str, int] = {}
+        parts: list[str] = []
+        for m in _ONE_ATTR.finditer(attrs):
+            space, attr, equals, value = m.groups()
+            if value[0] not in "\"'":
+                value = '"' + value.replace('"', "&quot;") + '"'
+                self.note(i, f"quoted the value of {attr}= in <{name}>")
+            if "<" in value or _BARE_AMP.search(value):
+                value = _BARE_AMP.sub("&amp;", value).replace("<", "&lt;")
+                self.note(i, f"escaped '<' or '&' in an attribute value of <{name}>")
+            seen[attr] = seen.get(attr, 0) + 1
+            if seen[attr] > 1:
+                renamed = f"{attr}_{seen[attr]}"
+                while renamed in seen or re.search(rf"\s{re.escape(renamed)}\s*=", attrs):
+                    renamed += "_"
+                self.note(i, f"renamed the repeated attribute {attr}= of <{name}> to {renamed}=")
+                attr = renamed
+            parts.append(f"{space}{attr}{equals}{value}")
+        return "".join(parts)
 
     def line_indent(self, i: int) -> int | None:
         start = self.text.rfind("\n", 0, i) + 1
@@ -368,6 +430,57 @@ class _Repairer:
         return "".join(parts)
 
 
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 can hold the character ``code``."""
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def _control_picture(char: str) -> str:
+    """U+241B for ESC, U+2407 for BEL: the character's picture, so the text shows it."""
+    code = ord(char)
+    return chr(0x2400 + code) if code < 0x20 else "\N{REPLACEMENT CHARACTER}"
+
+
+def _declaration_end(text: str, i: int) -> int | None:
+    """Offset of the ``>`` that ends the markup declaration at ``i`` (quoted strings,
+    comments and an internal subset in brackets skipped), or None when it never ends."""
+    depth, pos = 0, i + 2
+    while pos < len(text):
+        c = text[pos]
+        if c in "\"'":
+            close = text.find(c, pos + 1)
+            if close < 0:
+                return None
+            pos = close
+        elif text.startswith("<!--", pos):
+            close = text.find("-->", pos + 4)
+            if close < 0:
+                return None
+            pos = close + 2
+        elif c == "[":
+            depth += 1
+        elif c == "]":
+            depth = max(0, depth - 1)
+        elif c == ">" and depth == 0:
+            return pos
+        pos += 1
+    return None
+
+
 def repair(text: str) -> Repaired:
     """Repair ``text`` lexically; see the module docstring for every kind of change."""
-    return _Repairer(text).run()
+    controls = list(_CONTROL.finditer(text))
+    if controls:  # one character for one: every offset and line stays where it was
+        text = _CONTROL.sub(lambda m: _control_picture(m.group()), text)
+    repairer = _Repairer(text)
+    for m in controls:
+        repairer.note(
+            m.start(), f"replaced control character U+{ord(m.group()):04X} by its picture"
+        )
+    done = repairer.run()
+    return Repaired(done.text, sorted(done.notes, key=lambda n: (n.line, n.col)), done.wrapped)

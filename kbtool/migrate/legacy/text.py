@@ -88,17 +88,31 @@ def split_paths(text: str) -> list[str] | None:
     return None
 
 
+_EPOCH = re.compile(r"^(\d{9,10}|\d{12,13})(?:\.\d+)?$")
+_EPOCH_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+
+
 def parse_date(text: str) -> tuple[dt.date, bool] | None:
-    """An ISO date or date-time → (date, exact); exact is False when a time was cut off."""
+    """A date as a legacy field holds it → (date, exact); exact is False when the text was
+    anything but a plain ISO date (a time cut off, ``2024/03/03``, ``03.03.2024``,
+    ``March 3, 2024``, epoch seconds or milliseconds), so the original is kept. What
+    :func:`parse_any_date` refuses (``12/03/2024``: day or month first?) is no date, and nor is
+    an epoch number outside 2000–2100 (``42`` is a count, not a day)."""
     value = text.strip()
     match = _ISO_DATE.match(value)
-    if not match:
-        return None
-    try:
-        day = dt.date.fromisoformat(match.group(1))
-    except ValueError:
-        return None
-    return day, value == match.group(1)
+    if match:
+        try:
+            day = dt.date.fromisoformat(match.group(1))
+        except ValueError:
+            return None
+        return day, value == match.group(1)
+    epoch = _EPOCH.match(value)
+    if epoch:
+        seconds = int(epoch.group(1)) / (1000 if len(epoch.group(1)) > 10 else 1)
+        day = dt.datetime.fromtimestamp(seconds, dt.UTC).date()
+        return (day, False) if _EPOCH_RANGE[0] <= day < _EPOCH_RANGE[1] else None
+    found = parse_any_date(value)
+    return (found, False) if found is not None else None
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+from lxml import etree
+
 from kbtool import fields
 
 How = Literal["exact", "synonym", "token"]
@@ -89,6 +91,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "modified",
         "timestamp",
         "when",
+        "logged",
+        "logged_on",
+        "occurred",
+        "occurred_on",
+        "occurred_at",
+        "recorded",
+        "recorded_on",
+        "opened",
+        "opened_on",
+        "published",
     ),
     "category": ("categories", "area", "domain", "topic", "subsystem", "classification"),
     "severity": (
@@ -123,6 +135,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "context",
         "background",
         "details",
+        "steps_to_reproduce",
+        "reproduction_steps",
+        "repro_steps",
+        "how_to_reproduce",
+        "reproduction",
+        "expected_behavior",
+        "expected_behaviour",
+        "expected_result",
+        "expected",
+        "tldr",
+        "tl_dr",
+        "went_wrong",
     ),
     "symptoms": (
         "symptom",
@@ -141,6 +165,21 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "manifestation",
         "failure",
         "failures",
+        "actual_behavior",
+        "actual_behaviour",
+        "actual_result",
+        "actual",
+        "detection",
+        "how_detected",
+        "detected_by",
+        "how_discovered",
+        "logs",
+        "log_excerpt",
+        "log_output",
+        "console_output",
+        "exit_code",
+        "status_code",
+        "http_status",
     ),
     "root_causes": (
         "root_cause",
@@ -161,6 +200,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "reason",
         "reasons",
         "analysis",
+        "contributing_factors",
+        "contributing_factor",
+        "factors",
+        "factor",
+        "trigger",
+        "triggers",
     ),
     "solution": (
         "solutions",
@@ -188,6 +233,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "rationale",
         "reasoning",
         "justification",
+        "decision",
+        "decisions",
+        "decision_made",
+        "chosen_option",
+        "what_we_did",
+        "actions_taken",
+        "immediate_actions",
+        "immediate_action",
+        "action_plan",
+        "permanent_solution",
     ),
     "files_modified": (
         "files_affected",
@@ -250,6 +305,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "action_items",
         "follow_up",
         "next_steps",
+        "follow_up_actions",
+        "followups",
+        "follow_ups",
+        "dos",
+        "donts",
+        "do",
+        "dont",
+        "anti_pattern",
+        "anti_patterns",
+        "antipattern",
+        "antipatterns",
+        "principles",
+        "principle",
+        "checklist_items",
     ),
     "lessons": (
         "lessons_learned",
@@ -270,6 +339,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "lesson_learned",
         "takeaway",
         "moral",
+        "key_points",
+        "key_point",
+        "key_learning",
+        "what_went_well",
+        "what_went_right",
+        "went_well",
+        "gotchas",
+        "gotcha",
+        "pitfalls",
+        "pitfall",
+        "caveats",
     ),
     "impact": (
         "impact",
@@ -295,6 +375,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "refs",
         "fix_report",
         "fix_reports",
+        "ticket",
+        "tickets",
+        "jira",
+        "jira_ticket",
+        "issue_link",
+        "issue_url",
+        "bug_link",
+        "pr",
+        "prs",
+        "pull_request",
+        "pull_requests",
+        "merge_request",
+        "merge_requests",
+        "mr",
+        "commit",
+        "commits",
+        "commit_url",
+        "changeset",
     ),
     "tags": (
         "keywords",
@@ -306,7 +404,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "components",
         "affected_components",
     ),
-    "metadata": ("meta", "header", "front_matter", "document_info", "doc_info"),
+    "metadata": (
+        "meta",
+        "header",
+        "head",
+        "info",
+        "properties",
+        "front_matter",
+        "document_info",
+        "doc_info",
+        "docinfo",
+        "document_metadata",
+        "file_info",
+    ),
     "supersedes": ("replaces", "supersedes_id"),
     "review_by": ("review_date", "next_review"),
 }
@@ -315,6 +425,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # whose stems begins one of the name's words ("fixes" → fix); a stem marked "*" may also end
 # a word ("hotfix", "bugfix"; never "prefix" or "suffix").
 TOKEN_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("date", ("date", "dated", "timestamp")),  # incident_date, fix_date (not due_date: below)
     ("root_causes", ("cause", "why", "whys", "reason")),
     (
         "prevention",
@@ -355,6 +466,16 @@ RECORD_NAMES = frozenset(
         "knowledge",
         "case",
         "learning_item",
+    }
+)
+
+# One record written in pieces (``learning/part`` ×3), or its fields wrapped in a body
+# (``learning/{title, body/{problem, solution}}``): a part or wrapper holding no record is
+# flattened onto the record like a metadata block, never a record of its own.
+PART_NAMES = frozenset(
+    {
+        *("part", "parts", "page", "chunk", "continuation", "continued", "segment", "fragment"),
+        *("body", "content", "contents", "main", "entry_body", "record_body"),
     }
 )
 
@@ -415,7 +536,10 @@ PROBLEM_TEXT_NAMES = frozenset(
 
 # Catalogue files (a hand-kept index of paths).
 CATALOGUE_NAMES = frozenset(
-    {"index", "catalog", "catalogue", "manifest", "toc", "table_of_contents"}
+    {
+        *("index", "catalog", "catalogue", "manifest", "toc", "table_of_contents"),
+        *("map", "registry", "directory", "sitemap"),  # knowledge_map, learning_registry
+    }
 )
 
 # Names that are structure rather than content: list items and containers. The repair
@@ -461,6 +585,25 @@ STRUCTURE_NAMES = frozenset(
 )
 
 
+_HEADING_ATTRS = ("name", "title", "heading", "label", "type", "kind")
+
+
+def heading_field(el: etree._Element) -> tuple[str, str] | None:
+    """``<section name="Root Cause">…</section>`` inside a record: a block of no field's
+    name whose heading names a field → (the heading attribute, the field); None otherwise.
+    Layouts never use it: ``<section name="Testing">`` of a catalogue is a group."""
+    if not isinstance(el.tag, str) or field_of_name(el.tag) is not None:
+        return None
+    for attr in el.attrib:
+        if normalise(str(attr)) in _HEADING_ATTRS:
+            heading = "_".join(re.findall(r"[a-z0-9]+", (el.get(attr) or "").lower()))
+            found = field_of_name(heading) if heading else None
+            # the heading is a field's name, not a sentence that mentions one ("Fix the pool")
+            if found and found[1] != "token" and found[0] not in ("metadata", "id"):
+                return str(attr), found[0]
+    return None
+
+
 def is_category_name(text: str) -> bool:
     """A category, not a list of them: one line, short, at most one comma."""
     return 0 < len(text) <= 80 and "\n" not in text and text.count(",") <= 1
@@ -487,9 +630,17 @@ def field_of_name(name: str) -> tuple[str, How] | None:
         return _SYNONYM_OF[key], "synonym"
     words = [w for w in key.split("_") if w]
     for field, stems in TOKEN_RULES:
+        if field == "date" and _NOT_THE_DAY.intersection(words):
+            continue
         if any(_stem_matches(word, stem) for word in words for stem in stems):
             return field, "token"
     return None
+
+
+# A date that is not the day of the learning: a deadline, a review, an expiry.
+_NOT_THE_DAY = frozenset(
+    {"due", "target", "next", "review", "deadline", "expiry", "expires", "until", "end", "eta"}
+)
 
 
 _NOT_FIXES = frozenset({"prefix", "suffix", "affix", "infix"})
@@ -520,9 +671,19 @@ def is_known_name(name: str) -> bool:
     )
 
 
+# A bare number is a level on the 1-5 scale incident tools use, 1 the most severe (as SEV1,
+# and priority 1 is the highest); 0 is above it (SEV0, P0).
+_SCALE = {"0": "critical", "1": "critical", "2": "high", "3": "medium", "4": "low", "5": "low"}
+
+
 def normalise_severity(value: str) -> str | None:
-    """``CRITICAL``, ``P0_CRITICAL``, ``mission-critical`` → ``critical``; None if unknown."""
-    words = set(re.split(r"[^a-z0-9]+", value.lower()))
+    """``CRITICAL``, ``P0_CRITICAL``, ``mission-critical``, ``SEV-1``, ``Sev 1``, ``1`` →
+    ``critical``; None if unknown."""
+    bare = value.strip()
+    if bare in _SCALE:
+        return _SCALE[bare]
+    joined = re.sub(r"\b(sev|p|s)[\s_\-]+(\d)\b", r"\1\2", value.lower())  # "Sev 2" → "sev2"
+    words = set(re.split(r"[^a-z0-9]+", joined))
     for level in fields.SEVERITIES:
         if words & fields.SEVERITY_WORDS[level]:
             return level
@@ -530,14 +691,16 @@ def normalise_severity(value: str) -> str | None:
 
 
 _STATUS_WORDS = (
-    ("active", {"active", "current", "valid"}),
+    ("active", {"active", "current", "valid", "accepted", "approved", "adopted"}),
     ("superseded", {"superseded", "replaced", "obsolete", "deprecated"}),
-    ("archived", {"archived", "retired"}),
+    ("archived", {"archived", "retired", "rejected", "withdrawn"}),
+    ("proposed", {"proposed", "proposal", "draft", "rfc"}),  # decision records' words
 )
 
 
 def normalise_status(value: str) -> str | None:
-    """An entry status (active, superseded, archived), or None for fix states like 'resolved'."""
+    """An entry status (active, superseded, archived, proposed), or None for fix states like
+    'resolved'."""
     words = set(re.split(r"[^a-z0-9]+", value.lower()))
     for status, names in _STATUS_WORDS:
         if words & names:
