@@ -6,6 +6,8 @@ import datetime as dt
 import re
 import textwrap
 
+from kbtool.dates import parse_any_date
+
 _BULLET = re.compile(r"^\s*(?:[-*•+▪‣]\s+|(\d{1,3}[.)]\s+))")
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:$|[T ]\d{2}:\d{2})")
 _PATHLIKE = re.compile(r"^[\w.\-/\\~@]+$")
