@@ -213,6 +213,30 @@ SEVERITY_WORDS: dict[str, frozenset[str]] = {
         ]
     ),
 }
+
+# A bare number is a level on the 1-5 scale incident tools use, 1 the most severe (as SEV1,
+# and priority 1 is the highest); 0 is above it (SEV0, P0).
+_SEVERITY_SCALE = {"0": "critical", "1": "critical", "2": "high", "3": "medium", "4": "low"}
+_SEVERITY_SCALE["5"] = "low"
+
+
+def severity_of(value: str) -> str | None:
+    """The severity a person meant: ``CRITICAL``, ``P0_CRITICAL``, ``mission-critical``,
+    ``SEV-1``, ``Sev 1``, ``1`` → ``critical``; None if unknown. The one reading of
+    written severities (legacy files, fix reports, front matter)."""
+    import re
+
+    bare = value.strip()
+    if bare in _SEVERITY_SCALE:
+        return _SEVERITY_SCALE[bare]
+    joined = re.sub(r"\b(sev|p|s)[\s_\-]+(\d)\b", r"\1\2", value.lower())  # "Sev 2" → "sev2"
+    words = set(re.split(r"[^a-z0-9]+", joined))
+    for level in SEVERITIES:
+        if words & SEVERITY_WORDS[level]:
+            return level
+    return None
+
+
 #: Entry statuses (``model.Status``), the default first.
 STATUSES = ("active", "superseded", "archived", "proposed")
 

@@ -108,3 +108,27 @@ def test_one_severity_vocabulary_for_import_and_migration() -> None:
                 assert normalise_severity(f"P_{word}_x".upper()) == level, word
     assert normalize_severity("Sev-1 (mission critical)") == "critical"
     assert normalise_severity("resolved") is None and normalize_severity("resolved") is None
+
+
+@pytest.mark.parametrize(
+    ("written", "level"),
+    [
+        ("CRITICAL", "critical"),
+        ("P0_CRITICAL", "critical"),
+        ("SEV-1", "critical"),
+        ("Sev 2", "high"),
+        ("2", "high"),
+        ("moderate", "medium"),
+        ("niedrig", "low"),
+        ("resolved", None),
+    ],
+)
+def test_one_reading_of_written_severities(written: str, level: str | None) -> None:
+    """Legacy files and fix reports read a severity the same way (they had two readers,
+    which disagreed on "2" and "SEV-1")."""
+    from kbtool.migrate.legacy.vocabulary import normalise_severity
+    from kbtool.reports.importer import normalize_severity
+
+    assert fields.severity_of(written) == level
+    assert normalise_severity(written) == level
+    assert normalize_severity(written) == level

@@ -134,13 +134,10 @@ _SEVERITY_KEYS = frozenset(
 
 
 def normalize_severity(value: str) -> Severity | None:
-    """``CRITICAL``, ``P0_CRITICAL``, ``Mission critical``, ``P1`` … → a Severity."""
-    text = re.sub(r"\b(sev|p|s)[\s_]+(\d)\b", r"\1\2", value.lower())  # "Sev 2" → "sev2"
-    for level in fields.SEVERITIES:
-        words = sorted(fields.SEVERITY_WORDS[level])
-        if any(re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text) for w in words):
-            return Severity(level)
-    return None
+    """``CRITICAL``, ``P0_CRITICAL``, ``Mission critical``, ``P1`` … → a Severity
+    (:func:`kbtool.fields.severity_of`)."""
+    level = fields.severity_of(value)
+    return Severity(level) if level is not None else None
 
 
 @dataclass

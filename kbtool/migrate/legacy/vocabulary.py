@@ -671,23 +671,9 @@ def is_known_name(name: str) -> bool:
     )
 
 
-# A bare number is a level on the 1-5 scale incident tools use, 1 the most severe (as SEV1,
-# and priority 1 is the highest); 0 is above it (SEV0, P0).
-_SCALE = {"0": "critical", "1": "critical", "2": "high", "3": "medium", "4": "low", "5": "low"}
-
-
 def normalise_severity(value: str) -> str | None:
-    """``CRITICAL``, ``P0_CRITICAL``, ``mission-critical``, ``SEV-1``, ``Sev 1``, ``1`` →
-    ``critical``; None if unknown."""
-    bare = value.strip()
-    if bare in _SCALE:
-        return _SCALE[bare]
-    joined = re.sub(r"\b(sev|p|s)[\s_\-]+(\d)\b", r"\1\2", value.lower())  # "Sev 2" → "sev2"
-    words = set(re.split(r"[^a-z0-9]+", joined))
-    for level in fields.SEVERITIES:
-        if words & fields.SEVERITY_WORDS[level]:
-            return level
-    return None
+    """An entry severity, or None if unknown (:func:`kbtool.fields.severity_of`)."""
+    return fields.severity_of(value)
 
 
 _STATUS_WORDS = (
