@@ -244,6 +244,20 @@ class ReportScore:
     problems: list[str]
 
 
+def score_copy(
+    base: Path, corpus: Path, expected: dict[str, object], source: str, out: str = "out"
+) -> tuple[Path, Path, Score]:
+    """Copy ``corpus`` to ``base/source`` (links kept as links), migrate it into ``base/out``
+    and score it; the figures are printed (CI shows them). (source, out, score)."""
+    import shutil
+
+    src = base / source
+    shutil.copytree(corpus, src, symlinks=True)
+    result = score(src, base / out, expected)
+    print(result.summary())
+    return src, base / out, result
+
+
 def score_reports(
     folder: Path, expected: dict[str, dict[str, object]], root: Path
 ) -> list[ReportScore]:

@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers_corpus import entries, score
+from helpers_corpus import entries, score_copy
 from lxml import etree
 
 from kbtool.config import load_config
@@ -31,13 +31,7 @@ EXPECTED = json.loads((FIXTURES / "legacy_md_expected.json").read_text("utf-8"))
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory: pytest.TempPathFactory):
-    base = tmp_path_factory.mktemp("md")
-    src = base / "notes"
-    shutil.copytree(CORPUS, src, symlinks=True)
-    out = base / "out"
-    result = score(src, out, EXPECTED)
-    print(result.summary())
-    return src, out, result
+    return score_copy(tmp_path_factory.mktemp("md"), CORPUS, EXPECTED, "notes", "out")
 
 
 def _by_source(out: Path) -> dict[str, etree._Element]:

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers_corpus import entries, score
+from helpers_corpus import entries, score_copy
 from lxml import etree
 
 from kbtool.config import load_config
@@ -27,13 +27,9 @@ EXPECTED = json.loads((FIXTURES / "legacy_expected.json").read_text("utf-8"))
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory: pytest.TempPathFactory):
-    base = tmp_path_factory.mktemp("shapes")
-    src = base / "learnings"
-    shutil.copytree(CORPUS, src)
-    out = base / "out" / "learnings"  # the output folder has the source folder's name
-    result = score(src, out, EXPECTED)
-    print(result.summary())
-    return src, out, result
+    return score_copy(
+        tmp_path_factory.mktemp("shapes"), CORPUS, EXPECTED, "learnings", "out/learnings"
+    )  # the output folder has the source folder's name
 
 
 def _by_title(out: Path) -> dict[str, etree._Element]:

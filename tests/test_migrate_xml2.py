@@ -16,11 +16,10 @@ the 85 hand-written records alone: typed 82.7%, complete 61/83.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from helpers_corpus import entries, is_complete, output_text, score, typed_words
+from helpers_corpus import entries, is_complete, output_text, score_copy, typed_words
 from lxml import etree
 
 from kbtool.migrate.learnings import MigrateOptions, apply, plan
@@ -32,13 +31,7 @@ EXPECTED = json.loads((FIXTURES / "legacy_xml2_expected.json").read_text("utf-8"
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory: pytest.TempPathFactory):
-    base = tmp_path_factory.mktemp("xml2")
-    src = base / "legacy"
-    shutil.copytree(CORPUS, src)
-    out = base / "out"
-    result = score(src, out, EXPECTED)
-    print(result.summary())
-    return src, out, result
+    return score_copy(tmp_path_factory.mktemp("xml2"), CORPUS, EXPECTED, "legacy", "out")
 
 
 def _by_title(out: Path) -> dict[str, etree._Element]:

@@ -217,14 +217,8 @@ class _Repairer:
             end = text.find("-->", i + 4)
             if end < 0:
                 return self.stray(i)
-            inner = i + 4
-            while True:
-                dash = text.find("--", inner, end)
-                if dash < 0:
-                    break
-                self.edit(dash, dash + 2, "- -")
+            for dash in self.split_dashes(i + 4, end):
                 self.note(dash, "split '--' inside a comment into '- -'")
-                inner = dash + 2
             return end + 3
         if text.startswith("<![CDATA[", i):
             end = text.find("]]>", i + 9)
@@ -250,6 +244,17 @@ class _Repairer:
         start_match = _START.match(text, i) or _START_LOOSE.match(text, i)
         return self.start_tag(i, start_match) if start_match else self.stray(i)
 
+    def split_dashes(self, start: int, end: int) -> list[int]:
+        """Write every ``--`` between ``start`` and ``end`` as ``- -`` (a comment may not hold
+        one); where they were."""
+        found = []
+        dash = self.text.find("--", start, end)
+        while dash >= 0:
+            self.edit(dash, dash + 2, "- -")
+            found.append(dash)
+            dash = self.text.find("--", dash + 2, end)
+        return found
+
     def doctype(self, i: int) -> int:
         """A DOCTYPE (or a bare ENTITY declaration) becomes a comment: its text is kept as the
         author wrote it, but nothing it declares is applied (the strict parse refuses DTDs; an
@@ -259,13 +264,7 @@ class _Repairer:
         if end is None:
             return self.stray(i)
         self.edit(i, i + 2, "<!--")
-        inner = i + 2
-        while True:
-            dash = text.find("--", inner, end)
-            if dash < 0:
-                break
-            self.edit(dash, dash + 2, "- -")
-            inner = dash + 2
+        self.split_dashes(i + 2, end)
         self.edit(end, end + 1, " -->" if text[end - 1] == "-" else "-->")
         self.note(i, "kept the DOCTYPE as a comment: its declarations are not applied")
         return end + 1
