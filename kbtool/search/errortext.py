@@ -21,15 +21,12 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Any, NamedTuple
 
+from kbtool.search.escapes import ESCAPES
+
 MAX_LINES = 10_000  # lines read in full; past them only those that may be errors
 MAX_LINE_CHARS = 2_000
 
-#: Terminal escapes: control sequences (colours), then the string commands that carry text
-#: of their own (OSC hyperlinks and titles, APC such as Buildkite's ``_bk;t=…`` timestamps),
-#: then any other two-character escape.
-_ANSI = re.compile(
-    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]_P^X][^\x07\x1b]{0,512}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
-)
+_ANSI = ESCAPES  # colours and the like, taken off every line first
 _PREFIXES = [
     re.compile(r"^[\w.-]+\s+\|\s"),  # docker compose: "web-1  | "
     # celery: "[2026-12-06 10:00:00,456: ERROR/ForkPoolWorker-2] "
@@ -129,11 +126,6 @@ STOP_WORDS = _STOP = frozenset(
         "into",
     )
 )
-
-
-def strip_escapes(text: str) -> str:
-    """``text`` without terminal escapes (colours, hyperlinks, Buildkite's timestamps)."""
-    return _ANSI.sub("", text)
 
 
 def clean_line(line: str) -> str:

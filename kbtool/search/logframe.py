@@ -174,7 +174,7 @@ def _strip_frames(line: str) -> tuple[str, str]:
     own: at most MAX_LAYERS); and "next" when it is a partial line the next one goes on
     (CRI), "prev" when it goes on the previous one (GitLab), else ""."""
     if line.startswith("\x1b"):  # colours around a frame (docker compose), APC timestamps
-        from kbtool.search.errortext import strip_escapes
+        from kbtool.search.escapes import strip_escapes
 
         line = strip_escapes(line)
     joined = ""
