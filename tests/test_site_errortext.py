@@ -58,3 +58,57 @@ def test_javascript_normalises_like_python_in_node() -> None:
     print(f"errortext.js vs Python: {len(want) - len(bad)}/{len(want)} vectors agree")
     assert bad == []
     assert len(want) > 1000
+
+
+# Lines that only mean something next to others: a GitLab line that goes on the previous
+# one, CRI partial lines, a JUnit report's escaped failure text, a record with NaN.
+MULTILINE = [
+    "2026-12-07T10:11:12.000Z 00E Traceback (most recent call last):\n"
+    "2026-12-07T10:11:12.000Z 00E+  continued\n"
+    "2026-12-07T10:11:12.1Z stderr P RuntimeError: asy\n"
+    "2026-12-07T10:11:12.1Z stderr F ncio.run() cannot be called\n"
+    "2026-12-07T10:11:12.1Z stderr P dangling",
+    '<failure message="assert &quot;a&quot; == &apos;b&apos;">'
+    "Traceback:&#10;KeyError: &#39;k&#39;\n"
+    "&#128; &#0; &#xD800; &#1; &ampfoo; &lt3 &eacute; &copy x &amp;#10;",
+    '{"message": NaN, "msg": "nan", "level": "error"}\n'
+    '{"errorType": "RuntimeError", "errorMessage": "boom", "stackTrace": ["  File \\"a.py\\"\\n"]}',
+]
+RUNNER_LOGS = """
+const E = require(process.argv[1]);
+const logs = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify({unframed: logs.texts.map((t) => E.unframe(t)),
+  reprs: logs.lines.map((t) => E.exceptionRepr(t))}));
+"""
+
+
+def test_javascript_unframes_whole_logs_like_python_in_node() -> None:
+    """unframe over whole logs (the vectors give it one line at a time), and exception_repr
+    on every vector's line, as Python answers."""
+    from kbtool.search.errortext import exception_repr
+    from kbtool.search.logframe import unframe
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no node on PATH")
+    logs = sorted((VECTORS.parent / "logs").glob("*.log"))
+    texts = [p.read_text(encoding="utf-8", errors="replace").splitlines() for p in logs]
+    texts += [t.splitlines() for t in MULTILINE]
+    lines = [str(v["clean"]) for v in json.loads(VECTORS.read_text(encoding="utf-8"))]
+    lines += ["celery raised unexpected: MissingGreenlet('greenlet_spawn\\\\n  has not')", "f(x)"]
+    script = Path(str(files("kbtool.site") / "static" / "errortext.js"))
+    run = subprocess.run(
+        [node, "-e", RUNNER_LOGS, str(script)],
+        input=json.dumps({"texts": texts, "lines": lines}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    got = json.loads(run.stdout)
+    bad = [i for i, t in enumerate(texts) if got["unframed"][i] != unframe(t)[0]]
+    bad_reprs = [t for t, g in zip(lines, got["reprs"], strict=True) if g != exception_repr(t)]
+    print(f"unframe of whole logs: {len(texts) - len(bad)}/{len(texts)} agree")
+    assert bad == []
+    assert bad_reprs == []
+    assert any(exception_repr(t) for t in lines)
