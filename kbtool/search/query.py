@@ -177,7 +177,7 @@ def _lex(query: str) -> list[_Term | str]:
             prefix = i < n and query[i] == "*"
             if prefix:
                 i += 1
-            # A quote glued to code before it (create_engine("postgres://…")) opens a string
+            # A quote glued to code before it (requests.get("https://…")) opens a string
             # of that code, not a phrase: its text is words like the code's.
             literal = start > 0 and query[start - 1] in _BEFORE_A_STRING and not field
             items.append(_Term(text, not literal, prefix, negated, field))
