@@ -23,10 +23,11 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from mcp_types import INVALID_PARAMS, Resource
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from kbtool import __version__, fields
 from kbtool.errors import KbError
+from kbtool.mcp import arguments as _arguments
 from kbtool.mcp import shapes
 from kbtool.mcp.propose import Draft
 from kbtool.mcp.tools import KbTools
@@ -70,10 +71,17 @@ The failure:
 M = TypeVar("M", bound=shapes.Budgeted)
 
 
+def _as_data(markdown: str) -> str:
+    """Markdown made of entry text, headed by the notice that it is data: the text content
+    is all that many clients show the model, and it holds no ``notice`` field."""
+    return f"> **kbtool:** {shapes.ENTRY_TEXT_NOTICE}\n\n{markdown}"
+
+
 def _answer(model: M, text: str | None = None) -> CallToolResult:
-    """A tool result: the structured answer, and as text its Markdown or its JSON."""
+    """A tool result: the structured answer, and as text its Markdown (headed by the data
+    notice) or its JSON (which holds the notice)."""
     data = model.model_dump(mode="json")
-    body = text if text is not None else json.dumps(data, ensure_ascii=False)
+    body = _as_data(text) if text is not None else json.dumps(data, ensure_ascii=False)
     return CallToolResult(content=[TextContent(type="text", text=body)], structured_content=data)
 
 
@@ -239,7 +247,7 @@ def build_server(tools: KbTools) -> MCPServer:
     @server.resource("kb://entry/{id}", name="entry", mime_type="text/markdown")
     async def entry_resource(id: str) -> str:
         """One learning as a fix report in Markdown."""
-        return _resource(lambda: tools.entry_markdown(id))
+        return _as_data(_resource(lambda: tools.entry_markdown(id)))
 
     @server.resource("kb://category/{+name}", name="category", mime_type="application/json")
     async def category_resource(name: str) -> str:
@@ -288,6 +296,25 @@ class _KbServer(MCPServer):
     def __init__(self, tools: KbTools, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._kb_tools = tools
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        """The SDK's call, with the arguments fitted to the tool's schema first and a
+        schema mismatch told in one line (:mod:`kbtool.mcp.arguments`)."""
+        tool = self._tool_manager.get_tool(name)
+        if tool is None:
+            known = ", ".join(t.name for t in self._tool_manager.list_tools())
+            raise ToolError(f"no tool {name!r}; the tools are: {known}")
+        try:
+            fitted = _arguments.normalise(name, tool.parameters, arguments or {})
+        except KbError as exc:
+            raise ToolError(str(exc)) from None
+        try:
+            return await super().call_tool(name, fitted, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                errors = exc.__cause__.errors(include_url=False)
+                raise ToolError(_arguments.explain(name, tool.parameters, errors)) from None
+            raise
 
     async def list_resources(self) -> list[Resource]:
         listed = list(await super().list_resources())
