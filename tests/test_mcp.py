@@ -267,6 +267,15 @@ def test_lists_the_tools_with_input_and_output_schemas(answers: dict[str, Any]) 
     assert tool(answers, "search").annotations.read_only_hint is True
 
 
+def test_tool_descriptions_say_when_to_use_which(answers: dict[str, Any]) -> None:
+    """A model picks a tool by its description: the text is clean (no source indentation)
+    and search and match_error each send an error text to match_error."""
+    for t in answers["tools"]:
+        assert not re.search(r"\n\s", t.description), (t.name, t.description)
+    assert tool(answers, "match_error").description.startswith("Use this first for any error")
+    assert "call match_error instead" in tool(answers, "search").description
+
+
 def test_good_calls_answer_within_their_output_schema(answers: dict[str, Any]) -> None:
     for key, (name, args) in GOOD_CALLS.items():
         jsonschema.validate(args, tool(answers, name).input_schema)

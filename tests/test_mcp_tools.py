@@ -342,3 +342,19 @@ def test_search_says_which_hits_have_every_word(kb: Config) -> None:
     assert found.hits[1].id == "python-dataclass-mutable-default"
     cut = KbTools(kb, max_chars=1500).search("dataclass list default pydantic")
     assert cut.truncated and cut.all_words <= len(cut.hits)
+
+
+@pytest.mark.parametrize(
+    "log", ["pytest_rA_tb_short_lazy_load.log", "celery_asyncsession_query.log"]
+)
+def test_a_pasted_log_in_search_points_to_match_error(kb: Config, log: str) -> None:
+    """A log pasted into search: its warnings and passing tests outrank its error, and its
+    echo fills the answer. The error says to call match_error, which finds the entry."""
+    text = (REPO / "tests" / "fixtures" / "logs" / log).read_text(encoding="utf-8")
+    tools = KbTools(kb)
+    with pytest.raises(UsageError, match="looks like an error, a traceback or a log; call match_"):
+        tools.search(text)
+    assert tools.match_error(text).hits  # where it belongs
+    # one line of an error is words to search for
+    line = "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called"
+    assert tools.search(line).hits[0].id == "sqlalchemy-async-lazy-load-missing-greenlet"

@@ -13,6 +13,7 @@ connections stay on one thread.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
@@ -114,8 +115,10 @@ def build_server(tools: KbTools) -> MCPServer:
         ],
         limit: Annotated[int, Field(description="At most this many entries", ge=1, le=50)] = 5,
     ) -> Annotated[CallToolResult, shapes.MatchErrorResult]:
-        """Find learnings by an error, traceback or log: ranked entries, each with the input
-        line it matched, the matching symptom, a one-line fix and the entry id."""
+        """Use this first for any error message, traceback, failing test output or whole
+        log (paste it as it is): the learnings whose symptoms match it, best first, each with
+        the input line it matched, the matching symptom, a one-line fix and the entry id (for
+        get_entry or plan). No match is an empty list."""
         return _run(lambda: tools.match_error(text, limit))
 
     @server.tool(annotations=read_only)
@@ -143,7 +146,10 @@ def build_server(tools: KbTools) -> MCPServer:
         ] = None,
         limit: Annotated[int, Field(description="At most this many hits", ge=1, le=50)] = 10,
     ) -> Annotated[CallToolResult, shapes.SearchResult]:
-        """Full-text search (BM25) over the learnings, with kbtool search's filters."""
+        """Find learnings by a few words or a topic ("lazy load after commit", "httpx
+        timeout"), with filters by category, tag, severity and status; ranked by BM25. For an
+        error message, traceback or log call match_error instead (a pasted log is refused
+        here)."""
         return _run(
             lambda: tools.search(
                 query,
@@ -163,7 +169,8 @@ def build_server(tools: KbTools) -> MCPServer:
             Field(description="markdown: a fix report; json: the entry as data"),
         ] = "markdown",
     ) -> Annotated[CallToolResult, shapes.EntryResult]:
-        """One learning, as a fix report in Markdown or as data (kbtool show)."""
+        """Read one learning in full by its id (from match_error, search or check_code): a
+        fix report in Markdown (symptoms, causes, steps, code, checks) or the entry as data."""
         return _run(lambda: tools.get_entry(id, format), lambda m: m.markdown)
 
     @server.tool(annotations=read_only)
@@ -280,6 +287,8 @@ def build_server(tools: KbTools) -> MCPServer:
         text = failure if len(failure) <= cap else "…\n" + failure[-cap:]
         return TRIAGE.format(matched=matched, failure=text.replace("```", "'''"))
 
+    for registered in server._tool_manager.list_tools():  # docstrings, without their indent
+        registered.description = inspect.cleandoc(registered.description or "")
     return server
 
 

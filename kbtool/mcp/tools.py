@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 MAX_INPUT_CHARS = 4 << 20  # of an error, log or diff handed to a tool
 MAX_LIMIT = 50
 MAX_PATHS = 100
+PASTE_LINES = 3  # a search query of this many lines, or of PASTE_CHARS, is a pasted error or log
+PASTE_CHARS = 1000
 ENTRY_URI = "kb://entry/{id}"
 
 
@@ -132,6 +134,7 @@ class KbTools:
         )
         if not query.strip() and not (category or tag or severity or status):
             raise UsageError("query is empty: give words to search for, or a filter")
+        _words_not_a_paste(query)
         found = search(self.config, query, limit=_limit(limit, 10), filters=filters)
         answer = shapes.SearchResult(
             query=query,
@@ -314,6 +317,18 @@ class KbTools:
         from kbtool.search.listing import stats
 
         return _fit_dict(stats(self.config).to_dict(), self.max_chars, "past_review_by")
+
+
+def _words_not_a_paste(query: str) -> None:
+    """Refuse a pasted log or traceback as a search query: ranked by its words, a log's
+    noise (warnings, passing tests) outranks its error, and the query echoed back fills the
+    answer. match_error reads such text line by line; the message says to call it."""
+    lines = sum(1 for line in query.splitlines() if line.strip())
+    if lines >= PASTE_LINES or len(query) > PASTE_CHARS:
+        raise UsageError(
+            f"query is {len(query):,} characters on {lines} lines: that looks like an error, "
+            "a traceback or a log; call match_error with it (search takes a few words)"
+        )
 
 
 def _fit_dict(data: dict[str, Any], limit: int, key: str) -> dict[str, Any]:
