@@ -279,7 +279,10 @@ def test_tool_descriptions_say_when_to_use_which(answers: dict[str, Any]) -> Non
 def test_good_calls_answer_within_their_output_schema(answers: dict[str, Any]) -> None:
     for key, (name, args) in GOOD_CALLS.items():
         jsonschema.validate(args, tool(answers, name).input_schema)
-        check_output(answers, key, name)
+        data = check_output(answers, key, name)
+        if not data.get("markdown"):  # the text content is the JSON the size limit counts
+            compact = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            assert answers[key]["text"] == compact, key
 
 
 def test_match_error_ranks_the_flagship_with_its_line_and_fix(answers: dict[str, Any]) -> None:
@@ -475,6 +478,7 @@ def test_answers_stay_within_the_size_limit(tmp_path: Path) -> None:
         assert data["truncated"] is True, key
         assert "limit 3000 characters" in data["truncation"]
         assert len(json.dumps(data, ensure_ascii=False, separators=(",", ":"))) <= 3000, key
+        assert len(got[key]["text"]) <= 3000, key  # the text content, what most clients show
     assert "[truncated:" in got["entry"]["data"]["markdown"]
     assert got["entry"]["text"].rstrip().endswith("ask for less]")
     assert "hits:" in got["search"]["data"]["truncation"]

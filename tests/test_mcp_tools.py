@@ -358,3 +358,22 @@ def test_a_pasted_log_in_search_points_to_match_error(kb: Config, log: str) -> N
     # one line of an error is words to search for
     line = "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called"
     assert tools.search(line).hits[0].id == "sqlalchemy-async-lazy-load-missing-greenlet"
+
+
+@pytest.mark.parametrize("limit", [1_000, 3_000])
+def test_a_small_limit_keeps_every_answer_usable(kb: Config, limit: int) -> None:
+    """At a small --max-chars, the largest entry as data was cut until even "json" became
+    "…": the answer left its own schema (an internal error). Ids and vocabulary words stay
+    whole; the entry's lists lose their last items instead."""
+    flagship = "async-context-manager-dependency-injection"
+    tools = KbTools(kb, max_chars=limit)
+    for fmt in ("json", "markdown"):
+        got = tools.get_entry(flagship, fmt)
+        assert (got.id, got.format, got.status) == (flagship, fmt, "active")
+        assert got.truncated and size(got.model_dump(mode="json")) <= limit
+    data = tools.get_entry(flagship, "json").entry or {}
+    assert data["id"] == flagship and data["severity"] == "critical"
+    assert "items of nested lists left out" in (tools.get_entry(flagship, "json").truncation or "")
+    error = "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator"
+    hits = tools.match_error(error * 40).hits
+    assert hits and hits[0].id == flagship and hits[0].uri == f"kb://entry/{flagship}"

@@ -82,7 +82,11 @@ def _answer(model: M, text: str | None = None) -> CallToolResult:
     """A tool result: the structured answer, and as text its Markdown (headed by the data
     notice) or its JSON (which holds the notice)."""
     data = model.model_dump(mode="json")
-    body = _as_data(text) if text is not None else json.dumps(data, ensure_ascii=False)
+    body = (  # compact, as the size limit counts it (kbtool.mcp.budget.size)
+        _as_data(text)
+        if text is not None
+        else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    )
     return CallToolResult(content=[TextContent(type="text", text=body)], structured_content=data)
 
 
