@@ -560,7 +560,10 @@ def test_propose_entry_writes_a_proposed_entry_only_with_allow_write(tmp_path: P
         out["hostile"] = await call(
             session,
             "propose_entry",
-            {**DRAFT, "category": "../../outside", "title": "Bell \x07 and ]]> and <tag/>"},
+            {**DRAFT, "category": "Infra/Odd", "title": "Bell \x07 and ]]> and <tag/>"},
+        )
+        out["hostile_category"] = await call(
+            session, "propose_entry", {**DRAFT, "category": "../../outside"}
         )
         out["search"] = await call(session, "search", {"query": "beat", "status": ["proposed"]})
         out["match"] = await call(session, "match_error", {"text": DRAFT["symptoms"][0]})
@@ -590,6 +593,8 @@ def test_propose_entry_writes_a_proposed_entry_only_with_allow_write(tmp_path: P
     assert hostile is not None, got["hostile"]["text"]
     assert hostile["path"].startswith("learnings/") and ".." not in hostile["path"]
     assert not (tmp_path / "outside.xml").exists()
+    refused = got["hostile_category"]
+    assert refused["error"] and "none empty, '.' or '..'" in refused["text"]
     assert [h["id"] for h in got["search"]["data"]["hits"]][:2] == [first["id"], first["id"] + "-2"]
     assert {h["status"] for h in got["search"]["data"]["hits"]} == {"proposed"}
     assert got["match"]["data"]["hits"][0]["status"] == "proposed"

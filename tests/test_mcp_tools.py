@@ -204,6 +204,8 @@ def draft(**changes: object) -> Draft:
         ({"title": "x" * 301}, "title is 301 characters"),
         ({"tags": ["Has Space"]}, "not a valid entry|does not validate"),
         ({"symptoms": ["e"] * 21}, "at most 20 items"),
+        ({"category": "../../etc"}, "none empty, '.' or '..'"),
+        ({"category": "Database//AsyncIO"}, "none empty"),
     ],
 )
 def test_bad_drafts_are_refused_with_a_reason(changes: dict[str, object], message: str) -> None:
@@ -240,7 +242,7 @@ def test_proposed_entries_validate_and_never_overwrite(kb: Config) -> None:
     assert [d for d in result.diagnostics if d.severity.value == "error"] == []
     got = tools.get_entry(first.id, "json").entry
     assert got is not None and got["status"] == "proposed"
-    assert got["title"] == "Worker <b>hostile</b> ]]> [31m"  # the escape byte is dropped
+    assert got["title"] == "Worker <b>hostile</b> ]]>"  # the whole colour escape is dropped
     md = tools.get_entry(first.id).markdown or ""
     assert "**Proposed:**" in md
 
@@ -377,3 +379,21 @@ def test_a_small_limit_keeps_every_answer_usable(kb: Config, limit: int) -> None
     error = "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator"
     hits = tools.match_error(error * 40).hits
     assert hits and hits[0].id == flagship and hits[0].uri == f"kb://entry/{flagship}"
+
+
+def test_a_coloured_symptom_is_proposed_as_its_text(kb: Config) -> None:
+    """Pasted from a terminal, a symptom carries colour escapes; the draft keeps its text
+    (not ``[31m…[0m``), so the proposed entry matches the plain error."""
+    error = "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached"
+    learning = to_learning(
+        draft(
+            symptoms=[f"\x1b[1m\x1b[31mE   {error}\x1b[0m"],
+            title="Pool of 5 \x1b[33mfull\x1b[0m",
+            category=" Database / Pools ",
+        ),
+        set(),
+        dt.date(2026, 12, 7),
+    )
+    assert [s.text for s in learning.symptoms] == [f"E   {error}"]
+    assert learning.title == "Pool of 5 full"
+    assert learning.category == "Database/Pools"
