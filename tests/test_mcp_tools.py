@@ -397,3 +397,18 @@ def test_a_coloured_symptom_is_proposed_as_its_text(kb: Config) -> None:
     assert [s.text for s in learning.symptoms] == [f"E   {error}"]
     assert learning.title == "Pool of 5 full"
     assert learning.category == "Database/Pools"
+
+
+def test_an_id_as_the_answers_name_it(kb: Config) -> None:
+    """Hits hand out ``uri: kb://entry/<id>`` and Markdown quotes ids in backticks: passed
+    back to get_entry or plan, either is the id."""
+    tools = KbTools(kb)
+    flagship = "async-context-manager-dependency-injection"
+    error = "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator"
+    hit = tools.match_error(error).hits[0]
+    assert tools.get_entry(hit.uri).id == flagship
+    assert tools.get_entry(f"`{flagship}`", "json").id == flagship
+    plan = tools.plan(ids=[hit.uri, ' "coroutine-never-awaited" '])
+    assert plan.entries == [flagship, "coroutine-never-awaited"]
+    with pytest.raises(UsageError, match="no entry has the id"):
+        tools.get_entry("kb://entry/no-such-entry")

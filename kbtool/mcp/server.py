@@ -167,7 +167,14 @@ def build_server(tools: KbTools) -> MCPServer:
 
     @server.tool(annotations=read_only)
     async def get_entry(
-        id: Annotated[str, Field(description="The entry's id", min_length=1, max_length=200)],
+        id: Annotated[
+            str,
+            Field(
+                description="The entry's id, as match_error or search give it (or its uri)",
+                min_length=1,
+                max_length=200,
+            ),
+        ],
         format: Annotated[
             Literal["markdown", "json"],
             Field(description="markdown: a fix report; json: the entry as data"),
@@ -180,7 +187,7 @@ def build_server(tools: KbTools) -> MCPServer:
     @server.tool(annotations=read_only)
     async def plan(
         ids: Annotated[
-            list[str] | None, Field(description="Plan for these entries (or give error)")
+            list[str] | None, Field(description="Plan for these entry ids (or give error)")
         ] = None,
         error: Annotated[
             str | None,

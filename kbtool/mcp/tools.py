@@ -44,6 +44,16 @@ def entry_uri(entry_id: str) -> str:
     return ENTRY_URI.format(id=entry_id)
 
 
+def entry_id(given: str) -> str:
+    """An id as assistants pass it: the answers' own ``kb://entry/<id>``, or the id quoted
+    from Markdown (`` `id` ``, ``"id"``), is the id."""
+    text = given.strip()
+    while len(text) > 1 and text[0] == text[-1] and text[0] in "`'\"":
+        text = text[1:-1].strip()
+    prefix = ENTRY_URI.format(id="")
+    return text[len(prefix) :].strip() if text.startswith(prefix) else text
+
+
 def _text_arg(value: str | None, what: str) -> str:
     if value is None or not value.strip():
         raise UsageError(f"{what} is empty: give the text to work on")
@@ -152,15 +162,16 @@ class KbTools:
         answer.all_words = min(answer.all_words, len(answer.hits))  # of the hits kept
         return answer
 
-    def get_entry(self, entry_id: str, fmt: str = "markdown") -> shapes.EntryResult:
+    def get_entry(self, given_id: str, fmt: str = "markdown") -> shapes.EntryResult:
         """One entry, as a fix report in Markdown or as data."""
         from kbtool.show import describe, entry_markdown, load, locate
 
         if fmt not in ("markdown", "json"):
             raise UsageError(f"format {fmt!r}: expected markdown or json")
-        if not entry_id.strip():
+        wanted = entry_id(given_id)
+        if not wanted:
             raise UsageError("id is empty: give an entry id (search or match_error finds them)")
-        found = locate(self.config, entry_id.strip())
+        found = locate(self.config, wanted)
         ref = load(self.config, found[0])
         ctx = describe(self.config, ref)
         answer = shapes.EntryResult(
@@ -182,7 +193,7 @@ class KbTools:
         """A remediation plan in Markdown for entries given by id or matched by an error."""
         from kbtool.selection import PLAN_TEMPLATE, plan_order, render_selection, select_entries
 
-        ids = [i.strip() for i in ids or [] if i.strip()]
+        ids = [entry_id(i) for i in ids or [] if entry_id(i)]
         if bool(ids) == bool(error and error.strip()):
             raise UsageError("give either ids or error (an error message, traceback or log)")
         if error is not None and error.strip():
@@ -288,8 +299,8 @@ class KbTools:
 
     # ------------------------------------------------------------ resources
 
-    def entry_markdown(self, entry_id: str) -> str:
-        answer = self.get_entry(entry_id, "markdown")
+    def entry_markdown(self, given_id: str) -> str:
+        answer = self.get_entry(given_id, "markdown")
         return answer.markdown or ""
 
     def category(self, name: str) -> dict[str, Any]:
