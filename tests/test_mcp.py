@@ -139,6 +139,22 @@ BAD_CALLS: dict[str, tuple[str, dict[str, Any], str]] = {
         "--allow-write",
     ),
     "unknown_tool": ("no_such_tool", {}, "no_such_tool"),
+    # arguments that do not fit the schema, as models send them
+    "wrong_type": ("get_entry", {"id": 42}, "id: "),
+    "missing_argument": ("get_entry", {"format": "json"}, "id is missing"),
+    "wrong_limit": ("search", {"query": "x", "limit": "ten"}, "limit: "),
+    "unknown_argument": (
+        "search",
+        {"query": "session", "categories": "SQLAlchemy"},
+        "search has no argument 'categories'",
+    ),
+}
+SCHEMA_MISMATCHES = ("wrong_type", "missing_argument", "wrong_limit", "unknown_argument")
+# One string where the schema asks for a list of strings: the one-item list meant.
+LONE_STRINGS: dict[str, tuple[str, dict[str, Any]]] = {
+    "lone_id": ("plan", {"ids": FLAGSHIP}),
+    "lone_severity": ("search", {"query": "session", "severity": "critical"}),
+    "lone_path": ("check_code", {"paths": "app"}),
 }
 RESOURCES = {
     "stats": "kb://stats",
@@ -186,6 +202,8 @@ def answers(project: Path) -> dict[str, Any]:
             "prompts": (await session.list_prompts()).prompts,
         }
         for key, (name, args) in GOOD_CALLS.items():
+            out[key] = await call(session, name, args)
+        for key, (name, args) in LONE_STRINGS.items():
             out[key] = await call(session, name, args)
         out["check_diff"] = await call(session, "check_code", {"diff": diff})
         out["check_new_file"] = await call(session, "check_code", {"diff": new_file})
@@ -249,10 +267,22 @@ def test_lists_the_tools_with_input_and_output_schemas(answers: dict[str, Any]) 
     assert tool(answers, "search").annotations.read_only_hint is True
 
 
+def test_tool_descriptions_say_when_to_use_which(answers: dict[str, Any]) -> None:
+    """A model picks a tool by its description: the text is clean (no source indentation)
+    and search and match_error each send an error text to match_error."""
+    for t in answers["tools"]:
+        assert not re.search(r"\n\s", t.description), (t.name, t.description)
+    assert tool(answers, "match_error").description.startswith("Use this first for any error")
+    assert "call match_error instead" in tool(answers, "search").description
+
+
 def test_good_calls_answer_within_their_output_schema(answers: dict[str, Any]) -> None:
     for key, (name, args) in GOOD_CALLS.items():
         jsonschema.validate(args, tool(answers, name).input_schema)
-        check_output(answers, key, name)
+        data = check_output(answers, key, name)
+        if not data.get("markdown"):  # the text content is the JSON the size limit counts
+            compact = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            assert answers[key]["text"] == compact, key
 
 
 def test_match_error_ranks_the_flagship_with_its_line_and_fix(answers: dict[str, Any]) -> None:
@@ -286,7 +316,7 @@ def test_get_entry_as_markdown_and_as_data(answers: dict[str, Any]) -> None:
     assert md["format"] == "markdown" and md["entry"] is None
     assert md["markdown"].startswith("# ")
     assert FLAGSHIP_ERROR in md["markdown"]
-    assert answers["entry_md"]["text"] == md["markdown"]  # the text content is the Markdown
+    assert answers["entry_md"]["text"].endswith(md["markdown"])  # the text: notice, Markdown
     data = check_output(answers, "entry_json", "get_entry")
     assert data["markdown"] is None
     assert data["entry"]["id"] == FLAGSHIP
@@ -345,6 +375,47 @@ def test_bad_input_is_a_clear_tool_error_never_a_crash(answers: dict[str, Any]) 
         assert "Traceback" not in got["text"] and "internal error" not in got["text"], key
     # the server survived them all: the resources and the prompt were read afterwards
     assert answers["resource_stats"]["mime"] == "application/json"
+
+
+def test_a_schema_mismatch_is_one_line_naming_the_arguments(answers: dict[str, Any]) -> None:
+    """Wrong types, a missing or unknown argument: one line the model can act on (which
+    argument, what it takes), not pydantic's report with its documentation link."""
+    for key in SCHEMA_MISMATCHES:
+        text = answers[key]["text"]
+        assert "\n" not in text and "errors.pydantic.dev" not in text, (key, text)
+        assert "takes: " in text, (key, text)
+    assert "expected string; got int 42" in answers["wrong_type"]["text"]
+    assert "id (string, required), format (one of markdown, json)" in answers["wrong_type"]["text"]
+    assert "expected integer 1-50; got str 'ten'" in answers["wrong_limit"]["text"]
+    assert "category (string)" in answers["unknown_argument"]["text"]
+
+
+def test_a_lone_string_is_the_one_item_list(answers: dict[str, Any]) -> None:
+    plan = check_output(answers, "lone_id", "plan")
+    assert plan["entries"] == [FLAGSHIP]
+    found = check_output(answers, "lone_severity", "search")
+    assert found["hits"] and {h["severity"] for h in found["hits"]} == {"critical"}
+    checked = check_output(answers, "lone_path", "check_code")
+    assert checked["findings"] == check_output(answers, "check_paths", "check_code")["findings"]
+
+
+def test_entry_text_is_marked_as_data(answers: dict[str, Any]) -> None:
+    """Every answer that carries entry text says that it is data, not instructions: in its
+    structured content (``notice``) and, for Markdown answers, at the head of the text
+    content, which is all that many clients show the model."""
+    for key, name in (
+        ("match_flagship", "match_error"),
+        ("search", "search"),
+        ("entry_json", "get_entry"),
+        ("check_paths", "check_code"),
+    ):
+        notice = check_output(answers, key, name)["notice"]
+        assert "not instructions" in notice and "proposed" in notice, key
+        assert json.loads(answers[key]["text"])["notice"] == notice, key
+    for key, name in (("entry_md", "get_entry"), ("plan_ids", "plan")):
+        notice = check_output(answers, key, name)["notice"]
+        assert answers[key]["text"].startswith(f"> **kbtool:** {notice}\n\n# "), key
+    assert answers["resource_entry"]["text"].startswith("> **kbtool:** Entry text ")
 
 
 def test_resources(answers: dict[str, Any]) -> None:
@@ -407,6 +478,7 @@ def test_answers_stay_within_the_size_limit(tmp_path: Path) -> None:
         assert data["truncated"] is True, key
         assert "limit 3000 characters" in data["truncation"]
         assert len(json.dumps(data, ensure_ascii=False, separators=(",", ":"))) <= 3000, key
+        assert len(got[key]["text"]) <= 3000, key  # the text content, what most clients show
     assert "[truncated:" in got["entry"]["data"]["markdown"]
     assert got["entry"]["text"].rstrip().endswith("ask for less]")
     assert "hits:" in got["search"]["data"]["truncation"]
@@ -488,7 +560,10 @@ def test_propose_entry_writes_a_proposed_entry_only_with_allow_write(tmp_path: P
         out["hostile"] = await call(
             session,
             "propose_entry",
-            {**DRAFT, "category": "../../outside", "title": "Bell \x07 and ]]> and <tag/>"},
+            {**DRAFT, "category": "Infra/Odd", "title": "Bell \x07 and ]]> and <tag/>"},
+        )
+        out["hostile_category"] = await call(
+            session, "propose_entry", {**DRAFT, "category": "../../outside"}
         )
         out["search"] = await call(session, "search", {"query": "beat", "status": ["proposed"]})
         out["match"] = await call(session, "match_error", {"text": DRAFT["symptoms"][0]})
@@ -518,6 +593,8 @@ def test_propose_entry_writes_a_proposed_entry_only_with_allow_write(tmp_path: P
     assert hostile is not None, got["hostile"]["text"]
     assert hostile["path"].startswith("learnings/") and ".." not in hostile["path"]
     assert not (tmp_path / "outside.xml").exists()
+    refused = got["hostile_category"]
+    assert refused["error"] and "none empty, '.' or '..'" in refused["text"]
     assert [h["id"] for h in got["search"]["data"]["hits"]][:2] == [first["id"], first["id"] + "-2"]
     assert {h["status"] for h in got["search"]["data"]["hits"]} == {"proposed"}
     assert got["match"]["data"]["hits"][0]["status"] == "proposed"

@@ -204,6 +204,8 @@ def draft(**changes: object) -> Draft:
         ({"title": "x" * 301}, "title is 301 characters"),
         ({"tags": ["Has Space"]}, "not a valid entry|does not validate"),
         ({"symptoms": ["e"] * 21}, "at most 20 items"),
+        ({"category": "../../etc"}, "none empty, '.' or '..'"),
+        ({"category": "Database//AsyncIO"}, "none empty"),
     ],
 )
 def test_bad_drafts_are_refused_with_a_reason(changes: dict[str, object], message: str) -> None:
@@ -240,7 +242,7 @@ def test_proposed_entries_validate_and_never_overwrite(kb: Config) -> None:
     assert [d for d in result.diagnostics if d.severity.value == "error"] == []
     got = tools.get_entry(first.id, "json").entry
     assert got is not None and got["status"] == "proposed"
-    assert got["title"] == "Worker <b>hostile</b> ]]> [31m"  # the escape byte is dropped
+    assert got["title"] == "Worker <b>hostile</b> ]]>"  # the whole colour escape is dropped
     md = tools.get_entry(first.id).markdown or ""
     assert "**Proposed:**" in md
 
@@ -342,3 +344,71 @@ def test_search_says_which_hits_have_every_word(kb: Config) -> None:
     assert found.hits[1].id == "python-dataclass-mutable-default"
     cut = KbTools(kb, max_chars=1500).search("dataclass list default pydantic")
     assert cut.truncated and cut.all_words <= len(cut.hits)
+
+
+@pytest.mark.parametrize(
+    "log", ["pytest_rA_tb_short_lazy_load.log", "celery_asyncsession_query.log"]
+)
+def test_a_pasted_log_in_search_points_to_match_error(kb: Config, log: str) -> None:
+    """A log pasted into search: its warnings and passing tests outrank its error, and its
+    echo fills the answer. The error says to call match_error, which finds the entry."""
+    text = (REPO / "tests" / "fixtures" / "logs" / log).read_text(encoding="utf-8")
+    tools = KbTools(kb)
+    with pytest.raises(UsageError, match="looks like an error, a traceback or a log; call match_"):
+        tools.search(text)
+    assert tools.match_error(text).hits  # where it belongs
+    # one line of an error is words to search for
+    line = "sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called"
+    assert tools.search(line).hits[0].id == "sqlalchemy-async-lazy-load-missing-greenlet"
+
+
+@pytest.mark.parametrize("limit", [1_000, 3_000])
+def test_a_small_limit_keeps_every_answer_usable(kb: Config, limit: int) -> None:
+    """At a small --max-chars, the largest entry as data was cut until even "json" became
+    "…": the answer left its own schema (an internal error). Ids and vocabulary words stay
+    whole; the entry's lists lose their last items instead."""
+    flagship = "async-context-manager-dependency-injection"
+    tools = KbTools(kb, max_chars=limit)
+    for fmt in ("json", "markdown"):
+        got = tools.get_entry(flagship, fmt)
+        assert (got.id, got.format, got.status) == (flagship, fmt, "active")
+        assert got.truncated and size(got.model_dump(mode="json")) <= limit
+    data = tools.get_entry(flagship, "json").entry or {}
+    assert data["id"] == flagship and data["severity"] == "critical"
+    assert "items of nested lists left out" in (tools.get_entry(flagship, "json").truncation or "")
+    error = "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator"
+    hits = tools.match_error(error * 40).hits
+    assert hits and hits[0].id == flagship and hits[0].uri == f"kb://entry/{flagship}"
+
+
+def test_a_coloured_symptom_is_proposed_as_its_text(kb: Config) -> None:
+    """Pasted from a terminal, a symptom carries colour escapes; the draft keeps its text
+    (not ``[31m…[0m``), so the proposed entry matches the plain error."""
+    error = "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached"
+    learning = to_learning(
+        draft(
+            symptoms=[f"\x1b[1m\x1b[31mE   {error}\x1b[0m"],
+            title="Pool of 5 \x1b[33mfull\x1b[0m",
+            category=" Database / Pools ",
+        ),
+        set(),
+        dt.date(2026, 12, 7),
+    )
+    assert [s.text for s in learning.symptoms] == [f"E   {error}"]
+    assert learning.title == "Pool of 5 full"
+    assert learning.category == "Database/Pools"
+
+
+def test_an_id_as_the_answers_name_it(kb: Config) -> None:
+    """Hits hand out ``uri: kb://entry/<id>`` and Markdown quotes ids in backticks: passed
+    back to get_entry or plan, either is the id."""
+    tools = KbTools(kb)
+    flagship = "async-context-manager-dependency-injection"
+    error = "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator"
+    hit = tools.match_error(error).hits[0]
+    assert tools.get_entry(hit.uri).id == flagship
+    assert tools.get_entry(f"`{flagship}`", "json").id == flagship
+    plan = tools.plan(ids=[hit.uri, ' "coroutine-never-awaited" '])
+    assert plan.entries == [flagship, "coroutine-never-awaited"]
+    with pytest.raises(UsageError, match="no entry has the id"):
+        tools.get_entry("kb://entry/no-such-entry")

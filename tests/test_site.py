@@ -5,10 +5,12 @@ KB, link filtering, the preview server, the CLI and the Pages workflow example.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers_cli import cli
@@ -29,6 +31,13 @@ def _files(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def index_script(body: bytes) -> tuple[str, Any]:
+    """The name and data of a file of search/: ``kbtoolSearch("<name>",JSON.parse("…"));``."""
+    found = re.fullmatch(rb'kbtoolSearch\("([a-z0-9/_]+)",JSON\.parse\((".*")\)\);\n', body, re.S)
+    assert found, body[:80]
+    return found[1].decode(), json.loads(json.loads(found[2]))
 
 
 def _copy_kb(src: Path, dst: Path) -> Path:
@@ -96,7 +105,7 @@ def test_incremental_rebuild_rewrites_only_what_changed(tmp_path: Path) -> None:
     pages = [p for p in third.written if p.endswith(".html")]
     assert pages == ["e/pytest-scope-mismatch.html"]  # the description is on its page only
     assert all(p.startswith("search/") or p in pages for p in third.written), third.written
-    assert "search/t/za.json" in third.written
+    assert "search/t/za.js" in third.written
     untouched = [p for p in stamps if p not in third.written and p != MANIFEST]
     assert all((out / p).stat().st_mtime_ns == stamps[p] for p in untouched)
 
@@ -120,6 +129,22 @@ def test_incremental_rebuild_rewrites_only_what_changed(tmp_path: Path) -> None:
     fifth = build_site(load_config(root=kb), out)
     assert "e/pytest-asyncio-event-loop-fixture-removed.html" in fifth.removed
     assert not (out / "e" / "pytest-asyncio-event-loop-fixture-removed.html").exists()
+
+
+def test_search_index_files_are_scripts_a_file_url_can_load(bundled_site: Path) -> None:
+    """Browsers refuse fetch() to a page opened from file://, but load its scripts: every
+    file of search/ is one, handing its JSON to static/search.js under its own name."""
+    files = sorted((bundled_site / "search").rglob("*.*"))
+    assert files and all(f.suffix == ".js" for f in files), [f.name for f in files[:5]]
+    names = {}
+    for f in files:
+        name, data = index_script(f.read_bytes())
+        assert f.relative_to(bundled_site / "search").as_posix() == name + ".js"
+        names[name] = data
+    meta = names["meta"]
+    assert meta["format"] == 2 and meta["docs"] == 91
+    assert {f"t/{k}" for k in meta["shards"]} == {n for n in names if n.startswith("t/")}
+    assert "coroutine" in names["t/co"]
 
 
 def test_a_forged_manifest_cannot_delete_other_files(tmp_path: Path) -> None:
@@ -231,10 +256,11 @@ def test_serve_binds_to_loopback(hostile_site: Path) -> None:
     try:
         assert server.server_address[0] == "127.0.0.1"
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/search/meta.json"
+        url = f"http://127.0.0.1:{server.server_address[1]}/search/meta.js"
         with urllib.request.urlopen(url, timeout=10) as reply:
-            assert reply.headers["Content-Type"] == "application/json"
-            assert json.loads(reply.read())["docs"] == 2
+            assert reply.headers["Content-Type"] == "text/javascript; charset=utf-8"
+            name, meta = index_script(reply.read())
+            assert name == "meta" and meta["docs"] == 2
     finally:
         server.shutdown()
         server.server_close()

@@ -1,11 +1,12 @@
 """kbtool site in a real browser: Debian's Chromium (/usr/bin/chromium) driven by Playwright
 for Python through ``executable_path`` (Playwright's own browser download is never used).
 
-Opens the bundled KB's site over the loopback preview server, types a query and pastes an
-error and checks the expected entry comes first, moves through results with the keyboard,
-clicks through, browses without JavaScript, opens the hostile fixture's pages and checks
-nothing fires, runs the shared normalisation vectors in the page, and saves screenshots
-(index and an entry, 1280 and 390 px wide) under $KBTOOL_ARTIFACTS or tests/artifacts/.
+Opens the bundled KB's site over the loopback preview server and from file://, types a
+query and pastes an error and checks the expected entry comes first, moves through results
+with the keyboard, clicks through, browses without JavaScript, opens the hostile fixture's
+pages and checks nothing fires, runs the shared normalisation vectors in the page, and
+saves screenshots (index and an entry, 1280 and 390 px wide) under $KBTOOL_ARTIFACTS or
+tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def artifacts() -> Path:
 
 class Served:
     def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.server = make_server(folder, 0)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -161,6 +163,21 @@ def test_typed_query_finds_the_entry_and_keyboard_opens_it(
     assert page.get_attribute("#q", "aria-activedescendant") == "r-1"
     page.keyboard.press("Enter")
     page.wait_for_url(ids[1])
+    assert browser.problems == []
+
+
+def test_search_works_from_file_urls_offline(sites: dict[str, Served], browser: Browser) -> None:
+    """The site opened from disk (an unzipped CI artifact, no server): browsers refuse
+    fetch() to file:// pages, so the index is loaded as scripts. Words and a pasted error
+    both find their entry, Enter opens it, and nothing reaches the console."""
+    page = browser.page
+    page.goto(sites["bundled"].folder.as_uri() + "/index.html")
+    assert search(page, "coroutine never awaited")[0] == "coroutine-never-awaited"
+    assert search(page, TRACEBACK)[0] == FLAGSHIP
+    page.focus("#q")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/e/{FLAGSHIP}.html")
+    assert page.url.startswith("file://")
     assert browser.problems == []
 
 

@@ -2,8 +2,10 @@
 
 The limit counts the characters of the answer's JSON (its structured content; the text
 content the server sends beside it is that JSON, or the Markdown inside it). Lists lose
-their last items first (the best come first), then long texts are cut at the end, then, for
-an answer still too big, every string is capped. The answer says ``truncated: true`` and
+their last items first (the best come first), then long texts are cut at the end; for an
+answer still too big, lists inside it (an entry's steps) lose their last items until its
+strings capped at :data:`FLOOR` characters would fit, then every string is capped, except
+ids, paths and vocabulary words (:data:`KEEP`). The answer says ``truncated: true`` and
 what was left out.
 """
 
@@ -24,14 +26,44 @@ def size(data: Any) -> int:
     return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
-def _cap_strings(data: Any, most: int) -> Any:
+# Strings never capped: ids, names from a vocabulary and paths, which the answer is useless
+# (or off its schema) without, and which are short.
+KEEP = frozenset(
+    {"id", "entries", "format", "status", "kind", "severity", "how", "uri", "path", "in_diff"}
+)
+FLOOR = 60  # nested lists lose items before strings would be capped below this
+
+
+def _cap_strings(data: Any, most: int, key: str | None = None) -> Any:
+    if key in KEEP:
+        return data
     if isinstance(data, str):
         return data if len(data) <= most else data[:most] + "…"
     if isinstance(data, list):
         return [_cap_strings(x, most) for x in data]
     if isinstance(data, dict):
-        return {k: _cap_strings(v, most) for k, v in data.items()}
+        return {k: _cap_strings(v, most, k) for k, v in data.items()}
     return data
+
+
+def _nested_lists(data: Any, depth: int = 0) -> list[list[Any]]:
+    """The non-empty lists below the answer's own fields (an entry's steps, a hit's tags)."""
+    found: list[list[Any]] = []
+    children = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in children:
+        if key in KEEP:
+            continue
+        if isinstance(value, list) and value and depth > 0:
+            found.append(value)
+        if isinstance(value, (list, dict)):
+            found += _nested_lists(value, depth + 1)
+    return found
 
 
 def fit(answer: T, limit: int, *, lists: tuple[str, ...] = (), texts: tuple[str, ...] = ()) -> T:
@@ -64,6 +96,15 @@ def fit(answer: T, limit: int, *, lists: tuple[str, ...] = (), texts: tuple[str,
             "raise kbtool mcp --max-chars or ask for less]\n"
         )
         notes.append(f"{name}: {len(cut)} of {len(text)} characters shown")
+    dropped = 0
+    while size(_cap_strings(data, FLOOR)) > limit - reserve:
+        nested = _nested_lists(data)
+        if not nested:
+            break
+        max(nested, key=size).pop()  # the biggest loses its last item
+        dropped += 1
+    if dropped:
+        notes.append(f"{dropped} items of nested lists left out")
     if size(data) > limit - reserve:
         low, high = 0, max(1, limit)
         while low < high:  # the largest cap that fits

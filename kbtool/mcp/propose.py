@@ -46,7 +46,12 @@ class Draft:
 
 
 def _clean(value: str, what: str, most: int = MAX_FIELD_CHARS) -> str:
-    text = _NOT_XML.sub("", value).strip()
+    """``value`` without terminal escapes (an assistant pastes coloured test output: the
+    ESC alone would go, leaving ``[31m`` in a symptom that then matches nothing) and
+    characters XML cannot hold; UsageError when it is over ``most``."""
+    from kbtool.search.escapes import strip_escapes
+
+    text = _NOT_XML.sub("", strip_escapes(value)).strip()
     if len(text) > most:
         raise UsageError(f"{what} is {len(text):,} characters; at most {most:,}")
     return text
@@ -67,6 +72,13 @@ def to_learning(draft: Draft, taken: set[str], today: dt.date) -> Learning:
 
     title = " ".join(_clean(draft.title, "title", MAX_TITLE_CHARS).split())
     category = " ".join(_clean(draft.category, "category", 200).split())
+    parts = [part.strip() for part in category.split("/")]
+    if category and any(part in ("", ".", "..") for part in parts):
+        raise UsageError(
+            f"category {category!r}: names separated by '/', none empty, '.' or '..' "
+            "(e.g. Database/AsyncIO; kb://stats lists them)"
+        )
+    category = "/".join(parts)
     cause, fix = _clean(draft.cause, "cause"), _clean(draft.fix, "fix")
     symptoms = _items(draft.symptoms, "symptoms")
     missing = [

@@ -13,6 +13,7 @@ connections stay on one thread.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
@@ -23,10 +24,11 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from mcp_types import INVALID_PARAMS, Resource
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from kbtool import __version__, fields
 from kbtool.errors import KbError
+from kbtool.mcp import arguments as _arguments
 from kbtool.mcp import shapes
 from kbtool.mcp.propose import Draft
 from kbtool.mcp.tools import KbTools
@@ -70,10 +72,21 @@ The failure:
 M = TypeVar("M", bound=shapes.Budgeted)
 
 
+def _as_data(markdown: str) -> str:
+    """Markdown made of entry text, headed by the notice that it is data: the text content
+    is all that many clients show the model, and it holds no ``notice`` field."""
+    return f"> **kbtool:** {shapes.ENTRY_TEXT_NOTICE}\n\n{markdown}"
+
+
 def _answer(model: M, text: str | None = None) -> CallToolResult:
-    """A tool result: the structured answer, and as text its Markdown or its JSON."""
+    """A tool result: the structured answer, and as text its Markdown (headed by the data
+    notice) or its JSON (which holds the notice)."""
     data = model.model_dump(mode="json")
-    body = text if text is not None else json.dumps(data, ensure_ascii=False)
+    body = (  # compact, as the size limit counts it (kbtool.mcp.budget.size)
+        _as_data(text)
+        if text is not None
+        else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    )
     return CallToolResult(content=[TextContent(type="text", text=body)], structured_content=data)
 
 
@@ -106,8 +119,10 @@ def build_server(tools: KbTools) -> MCPServer:
         ],
         limit: Annotated[int, Field(description="At most this many entries", ge=1, le=50)] = 5,
     ) -> Annotated[CallToolResult, shapes.MatchErrorResult]:
-        """Find learnings by an error, traceback or log: ranked entries, each with the input
-        line it matched, the matching symptom, a one-line fix and the entry id."""
+        """Use this first for any error message, traceback, failing test output or whole
+        log (paste it as it is): the learnings whose symptoms match it, best first, each with
+        the input line it matched, the matching symptom, a one-line fix and the entry id (for
+        get_entry or plan). No match is an empty list."""
         return _run(lambda: tools.match_error(text, limit))
 
     @server.tool(annotations=read_only)
@@ -135,7 +150,10 @@ def build_server(tools: KbTools) -> MCPServer:
         ] = None,
         limit: Annotated[int, Field(description="At most this many hits", ge=1, le=50)] = 10,
     ) -> Annotated[CallToolResult, shapes.SearchResult]:
-        """Full-text search (BM25) over the learnings, with kbtool search's filters."""
+        """Find learnings by a few words or a topic ("lazy load after commit", "httpx
+        timeout"), with filters by category, tag, severity and status; ranked by BM25. For an
+        error message, traceback or log call match_error instead (a pasted log is refused
+        here)."""
         return _run(
             lambda: tools.search(
                 query,
@@ -149,19 +167,27 @@ def build_server(tools: KbTools) -> MCPServer:
 
     @server.tool(annotations=read_only)
     async def get_entry(
-        id: Annotated[str, Field(description="The entry's id", min_length=1, max_length=200)],
+        id: Annotated[
+            str,
+            Field(
+                description="The entry's id, as match_error or search give it (or its uri)",
+                min_length=1,
+                max_length=200,
+            ),
+        ],
         format: Annotated[
             Literal["markdown", "json"],
             Field(description="markdown: a fix report; json: the entry as data"),
         ] = "markdown",
     ) -> Annotated[CallToolResult, shapes.EntryResult]:
-        """One learning, as a fix report in Markdown or as data (kbtool show)."""
+        """Read one learning in full by its id (from match_error, search or check_code): a
+        fix report in Markdown (symptoms, causes, steps, code, checks) or the entry as data."""
         return _run(lambda: tools.get_entry(id, format), lambda m: m.markdown)
 
     @server.tool(annotations=read_only)
     async def plan(
         ids: Annotated[
-            list[str] | None, Field(description="Plan for these entries (or give error)")
+            list[str] | None, Field(description="Plan for these entry ids (or give error)")
         ] = None,
         error: Annotated[
             str | None,
@@ -239,7 +265,7 @@ def build_server(tools: KbTools) -> MCPServer:
     @server.resource("kb://entry/{id}", name="entry", mime_type="text/markdown")
     async def entry_resource(id: str) -> str:
         """One learning as a fix report in Markdown."""
-        return _resource(lambda: tools.entry_markdown(id))
+        return _as_data(_resource(lambda: tools.entry_markdown(id)))
 
     @server.resource("kb://category/{+name}", name="category", mime_type="application/json")
     async def category_resource(name: str) -> str:
@@ -272,6 +298,8 @@ def build_server(tools: KbTools) -> MCPServer:
         text = failure if len(failure) <= cap else "…\n" + failure[-cap:]
         return TRIAGE.format(matched=matched, failure=text.replace("```", "'''"))
 
+    for registered in server._tool_manager.list_tools():  # docstrings, without their indent
+        registered.description = inspect.cleandoc(registered.description or "")
     return server
 
 
@@ -288,6 +316,25 @@ class _KbServer(MCPServer):
     def __init__(self, tools: KbTools, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._kb_tools = tools
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        """The SDK's call, with the arguments fitted to the tool's schema first and a
+        schema mismatch told in one line (:mod:`kbtool.mcp.arguments`)."""
+        tool = self._tool_manager.get_tool(name)
+        if tool is None:
+            known = ", ".join(t.name for t in self._tool_manager.list_tools())
+            raise ToolError(f"no tool {name!r}; the tools are: {known}")
+        try:
+            fitted = _arguments.normalise(name, tool.parameters, arguments or {})
+        except KbError as exc:
+            raise ToolError(str(exc)) from None
+        try:
+            return await super().call_tool(name, fitted, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                errors = exc.__cause__.errors(include_url=False)
+                raise ToolError(_arguments.explain(name, tool.parameters, errors)) from None
+            raise
 
     async def list_resources(self) -> list[Resource]:
         listed = list(await super().list_resources())

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 MAX_INPUT_CHARS = 4 << 20  # of an error, log or diff handed to a tool
 MAX_LIMIT = 50
 MAX_PATHS = 100
+PASTE_LINES = 3  # a search query of this many lines, or of PASTE_CHARS, is a pasted error or log
+PASTE_CHARS = 1000
 ENTRY_URI = "kb://entry/{id}"
 
 
@@ -40,6 +42,16 @@ class WriteRefused(UsageError):
 
 def entry_uri(entry_id: str) -> str:
     return ENTRY_URI.format(id=entry_id)
+
+
+def entry_id(given: str) -> str:
+    """An id as assistants pass it: the answers' own ``kb://entry/<id>``, or the id quoted
+    from Markdown (`` `id` ``, ``"id"``), is the id."""
+    text = given.strip()
+    while len(text) > 1 and text[0] == text[-1] and text[0] in "`'\"":
+        text = text[1:-1].strip()
+    prefix = ENTRY_URI.format(id="")
+    return text[len(prefix) :].strip() if text.startswith(prefix) else text
 
 
 def _text_arg(value: str | None, what: str) -> str:
@@ -132,6 +144,7 @@ class KbTools:
         )
         if not query.strip() and not (category or tag or severity or status):
             raise UsageError("query is empty: give words to search for, or a filter")
+        _words_not_a_paste(query)
         found = search(self.config, query, limit=_limit(limit, 10), filters=filters)
         answer = shapes.SearchResult(
             query=query,
@@ -149,15 +162,16 @@ class KbTools:
         answer.all_words = min(answer.all_words, len(answer.hits))  # of the hits kept
         return answer
 
-    def get_entry(self, entry_id: str, fmt: str = "markdown") -> shapes.EntryResult:
+    def get_entry(self, given_id: str, fmt: str = "markdown") -> shapes.EntryResult:
         """One entry, as a fix report in Markdown or as data."""
         from kbtool.show import describe, entry_markdown, load, locate
 
         if fmt not in ("markdown", "json"):
             raise UsageError(f"format {fmt!r}: expected markdown or json")
-        if not entry_id.strip():
+        wanted = entry_id(given_id)
+        if not wanted:
             raise UsageError("id is empty: give an entry id (search or match_error finds them)")
-        found = locate(self.config, entry_id.strip())
+        found = locate(self.config, wanted)
         ref = load(self.config, found[0])
         ctx = describe(self.config, ref)
         answer = shapes.EntryResult(
@@ -179,7 +193,7 @@ class KbTools:
         """A remediation plan in Markdown for entries given by id or matched by an error."""
         from kbtool.selection import PLAN_TEMPLATE, plan_order, render_selection, select_entries
 
-        ids = [i.strip() for i in ids or [] if i.strip()]
+        ids = [entry_id(i) for i in ids or [] if entry_id(i)]
         if bool(ids) == bool(error and error.strip()):
             raise UsageError("give either ids or error (an error message, traceback or log)")
         if error is not None and error.strip():
@@ -285,8 +299,8 @@ class KbTools:
 
     # ------------------------------------------------------------ resources
 
-    def entry_markdown(self, entry_id: str) -> str:
-        answer = self.get_entry(entry_id, "markdown")
+    def entry_markdown(self, given_id: str) -> str:
+        answer = self.get_entry(given_id, "markdown")
         return answer.markdown or ""
 
     def category(self, name: str) -> dict[str, Any]:
@@ -314,6 +328,18 @@ class KbTools:
         from kbtool.search.listing import stats
 
         return _fit_dict(stats(self.config).to_dict(), self.max_chars, "past_review_by")
+
+
+def _words_not_a_paste(query: str) -> None:
+    """Refuse a pasted log or traceback as a search query: ranked by its words, a log's
+    noise (warnings, passing tests) outranks its error, and the query echoed back fills the
+    answer. match_error reads such text line by line; the message says to call it."""
+    lines = sum(1 for line in query.splitlines() if line.strip())
+    if lines >= PASTE_LINES or len(query) > PASTE_CHARS:
+        raise UsageError(
+            f"query is {len(query):,} characters on {lines} lines: that looks like an error, "
+            "a traceback or a log; call match_error with it (search takes a few words)"
+        )
 
 
 def _fit_dict(data: dict[str, Any], limit: int, key: str) -> dict[str, Any]:

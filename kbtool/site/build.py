@@ -30,10 +30,11 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'"
 )
-# What a build may write or delete: its own names only, whatever a manifest says.
+# What a build may write or delete: its own names only, whatever a manifest says (search
+# files were .json before format 2: a rebuild removes them).
 _OWN_PATH = re.compile(
     r"^(?:index\.html|graph\.html|tags\.html|[et]/[a-z0-9][a-z0-9-]{0,95}\.html|"
-    r"static/[a-z0-9-]+\.(?:css|js|svg)|search/[a-z0-9/_-]{1,64}\.json)$"
+    r"static/[a-z0-9-]+\.(?:css|js|svg)|search/[a-z0-9/_-]{1,64}\.js(?:on)?)$"
 )
 _FOLDERS = ("e", "t", "static", "search", "search/t", "search/d", "search/s", "search/m")
 

@@ -1,16 +1,22 @@
-"""The site's search index: sharded JSON files the browser fetches a few of per query.
+"""The site's search index: sharded JSON the browser loads a few files of per query.
+
+Each file is a script, ``kbtoolSearch("t/ab", JSON.parse("…"));``, loaded with a
+``<script>`` element rather than fetched: browsers refuse ``fetch`` to a page opened from
+``file://`` (a site unzipped from a CI artifact), but load its scripts. The JSON travels as
+a string for ``JSON.parse`` (a JS object literal would give a ``"__proto__"`` key, which
+entry text can hold, another meaning). Below, each file's name (``search/<name>.js``) and its JSON.
 
 Layout (all under ``search/``; ``static/search.js`` reads it):
 
-- ``meta.json``: entry count, docs per shard, the stop words, the format version.
-- ``t/<key>.json``: the inverted index, one shard per first two characters of a term
+- ``meta``: entry count, docs per shard, the stop words, the format version.
+- ``t/<key>``: the inverted index, one shard per first two characters of a term
   (:func:`shard_key`): ``{term: [doc, score, doc, score, …]}``, postings best first, at most
   :data:`MAX_POSTINGS` per term; scores are BM25 over the entry's fields weighed (title 3,
   tags, category and symptoms 2, the rest 1), times 100, as integers. A prefix typed so far
   is looked up in the one shard of its first two characters.
-- ``d/<n>.json``: entries ``n*PER_SHARD …``: ``[id, title, category, severity, date,
+- ``d/<n>``: entries ``n*PER_SHARD …``: ``[id, title, category, severity, date,
   status, snippet]``.
-- ``s/<hh>.json`` and ``m/<hh>.json``: the symptoms by signature, and by signature without
+- ``s/<hh>`` and ``m/<hh>``: the symptoms by signature, and by signature without
   the exception type, as ``kbtool match`` normalises them
   (:func:`kbtool.search.errortext.signatures`), sharded by :func:`fnv1a` of the signature:
   ``{signature: [[doc, words, quoted], …]}``. ``static/errortext.js`` normalises a pasted
@@ -28,7 +34,7 @@ from typing import Any
 
 from kbtool.site.collect import SiteData, SiteEntry
 
-FORMAT = 1
+FORMAT = 2  # 2: scripts (search/**/*.js) instead of JSON files
 PER_SHARD = 16
 MAX_POSTINGS = 1000
 MAX_TERM = 32
@@ -163,7 +169,13 @@ def index_files(data: SiteData) -> dict[str, bytes]:
         "max_term": MAX_TERM,
     }
     out["search/meta.json"] = _dumps(meta)
-    return dict(sorted(out.items()))
+    return {f"{path[:-5]}.js": _script(path[7:-5], body) for path, body in sorted(out.items())}
+
+
+def _script(name: str, body: bytes) -> bytes:
+    """The file ``search/<name>.js``: it hands its JSON to ``static/search.js``'s loader."""
+    text = json.dumps(body.decode("utf-8"), ensure_ascii=False)
+    return f'kbtoolSearch("{name}",JSON.parse({text}));\n'.encode()
 
 
 def _symptom_files(data: SiteData) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: a search fetches several small files
     extensions_map = {  # noqa: RUF012 - the base class declares it a mutable class attribute
         **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript",
+        ".js": "text/javascript; charset=utf-8",  # the search index holds entry text
         ".json": "application/json",
         ".css": "text/css",
         ".html": "text/html; charset=utf-8",

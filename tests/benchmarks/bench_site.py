@@ -212,7 +212,7 @@ def main() -> int:
         builds.append(("rebuild, one entry edited", timed(site_cmd), cpu(site_cmd)))
         files = [p for p in out.rglob("*") if p.is_file()]
         site_bytes = sum(p.stat().st_size for p in files)
-        index_files = [p for p in (out / "search").rglob("*.json")]
+        index_files = [p for p in (out / "search").rglob("*.js")]
         index_bytes = sum(p.stat().st_size for p in index_files)
         pf = [sys.executable, "-m", "pagefind", "--site", str(out), "--output-subdir", "_pagefind"]
         pagefind = timed(pf)

@@ -11,16 +11,29 @@
   var meta = null;
   var LIMIT = 10;
 
+  var waiting = new Map();  // "t/ab" → the resolve of the promise its script answers
+
   function fetchShard(folder, key) {  // only shards the index has (no 404s in the console)
     var known = folder === "t" ? meta.shardSet : meta.sigSet, name = folder === "t" ? key : folder + "/" + key;
-    return known.has(name) ? fetchJson("search/" + folder + "/" + key + ".json") : Promise.resolve(null);
+    return known.has(name) ? fetchJson("search/" + folder + "/" + key + ".js") : Promise.resolve(null);
   }
-  function fetchJson(path) {
+  /* Each index file is a script that calls kbtoolSearch(name, data): a <script> element
+   * loads it from http(s) and from file:// alike, where browsers refuse fetch(). */
+  self.kbtoolSearch = function (name, data) {
+    var done = waiting.get(name);
+    if (done) { waiting.delete(name); done(data); }
+  };
+  function fetchJson(path) {  // "search/t/ab.js" → its data, or null
     if (!cache.has(path)) {
-      cache.set(path, fetch(new URL(path, base)).then(function (r) {
-        if (!r.ok) return null;
-        return r.json();
-      }).catch(function () { return null; }));
+      cache.set(path, new Promise(function (resolve) {
+        var name = path.slice("search/".length, -".js".length), tag = document.createElement("script");
+        function failed() { if (waiting.get(name) === resolve) { waiting.delete(name); resolve(null); } tag.remove(); }
+        waiting.set(name, resolve);
+        tag.src = new URL(path, base).href;
+        tag.onload = failed;  // the script has run by now: a no-op unless it did not answer
+        tag.onerror = failed;
+        document.head.appendChild(tag);
+      }));
     }
     return cache.get(path);
   }
@@ -105,16 +118,16 @@
     });
     var files = [];
     probes.forEach(function (p) {
-      files.push("search/s/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".json");
-      if (p.msg !== p.sig) files.push("search/m/" + hex2(fnv1a(p.msg) % meta.sig_shards) + ".json");
-      files.push("search/m/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".json");
+      files.push("search/s/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".js");
+      if (p.msg !== p.sig) files.push("search/m/" + hex2(fnv1a(p.msg) % meta.sig_shards) + ".js");
+      files.push("search/m/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".js");
     });
     files = Array.from(new Set(files));
     var wordText = probes.map(function (p) { return p.words.join(" "); }).join(" ");
     var loaded = new Map();
     var shards = await Promise.all(files.map(function (f) {
       var parts = f.split("/");
-      return fetchShard(parts[1], parts[2].slice(0, -5));
+      return fetchShard(parts[1], parts[2].slice(0, -3));
     }));
     shards.forEach(function (data, k) { loaded.set(files[k], data || {}); });
     var best = new Map();
@@ -124,14 +137,14 @@
     }
     probes.forEach(function (p, order) {
       var bonus = (probes.length - order) * 1e-4;  // the last error of a log (listed first) wins ties
-      var sigRows = (loaded.get("search/s/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".json") || {})[p.sig] || [];
+      var sigRows = (loaded.get("search/s/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".js") || {})[p.sig] || [];
       sigRows.forEach(function (row) {
         var words = row[1] ? row[1].split(" ") : [], quoted = row[2] ? row[2].split(" ") : [];
         if (!sameNames(quoted, p.quoted)) return;
         consider(row[0], 2 + dice(words, p.words) + bonus, "same error: " + p.line);
       });
-      [[p.msg, "search/m/" + hex2(fnv1a(p.msg) % meta.sig_shards) + ".json"],
-       [p.sig, "search/m/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".json"]].forEach(function (pair) {
+      [[p.msg, "search/m/" + hex2(fnv1a(p.msg) % meta.sig_shards) + ".js"],
+       [p.sig, "search/m/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".js"]].forEach(function (pair) {
         var rows = (loaded.get(pair[1]) || {})[pair[0]] || [];
         if (pair[0].split(" ").filter(function (w) { return /\p{L}/u.test(w) && w.indexOf("<") < 0; }).length < 2) return;
         rows.forEach(function (row) {
@@ -153,7 +166,7 @@
     var per = meta.per_shard;
     var shards = Array.from(new Set(hits.map(function (h) { return Math.floor(h.doc / per); })));
     var loaded = new Map();
-    (await Promise.all(shards.map(function (s) { return fetchJson("search/d/" + s + ".json"); })))
+    (await Promise.all(shards.map(function (s) { return fetchJson("search/d/" + s + ".js"); })))
       .forEach(function (rows, k) { loaded.set(shards[k], rows || []); });
     return hits.map(function (h) {
       var row = (loaded.get(Math.floor(h.doc / per)) || [])[h.doc % per];
@@ -189,7 +202,7 @@
 
     var loading = null;
     function loadMeta() {  // on focus, so the index's table of contents is there when typing starts
-      loading = loading || fetchJson("search/meta.json").then(function (m) {
+      loading = loading || fetchJson("search/meta.js").then(function (m) {
         if (m) { m.stopSet = new Set(m.stop); m.shardSet = new Set(m.shards); m.sigSet = new Set(m.sigs); }
         meta = m;
         return m;
@@ -202,7 +215,7 @@
       var text = input.value, mine = ++seq;
       if (!text.trim()) { list.replaceChildren(); status.textContent = ""; box.dataset.query = text; return; }
       if (!(await loadMeta())) {
-        status.textContent = "The search index could not be loaded (open the site over http: kbtool site --serve).";
+        status.textContent = "The search index could not be loaded (search/ is missing: rebuild with kbtool site).";
         return;
       }
       var error = looksLikeError(text);
