@@ -141,6 +141,21 @@ def test_a_requirement_of_megabytes_is_skipped_unparsed(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- lock files
 
 
+def test_pylock_extras_and_groups_markers_may_hold(tmp_path: Path) -> None:
+    got = _read(
+        tmp_path,
+        "pylock.toml",
+        '[[packages]]\nname = "pytest"\nversion = "8.3.5"\n'
+        "marker = \"'dev' in dependency_groups\"\n"
+        '[[packages]]\nname = "uvloop"\nversion = "0.21.0"\n'
+        "marker = \"'standard' in extras and sys_platform != 'win32'\"\n"
+        '[[packages]]\nname = "pywin32"\nversion = "310"\n'
+        "marker = \"'win' in extras and sys_platform == 'win32'\"\n",
+    )
+    assert got["packages"] == {"pytest": "8.3.5", "uvloop": "0.21.0"}
+    assert got["notes"] == ()
+
+
 def test_poetry_markers_per_group_hold_when_any_does(tmp_path: Path) -> None:
     got = _read(
         tmp_path,
@@ -245,6 +260,7 @@ def test_conda_lock_reads_this_platforms_packages(tmp_path: Path) -> None:
         ("conda-lock.yml", "package: !!python/object:os.system {}\n", "not valid YAML"),
         ("conda-linux-64.lock", "https://x/numpy-1.0-0.conda\n", "no @EXPLICIT"),
         ("pyproject.toml", "a = " + "[" * 100_000, "nested too deeply"),
+        (".pre-commit-config.yaml", "repos:\n  - repo: local\n", "not a conda environment"),
     ],
 )
 def test_hostile_manifests_are_clear_errors(
@@ -252,6 +268,16 @@ def test_hostile_manifests_are_clear_errors(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         _read(tmp_path, name, content)
+
+
+def test_a_text_file_is_read_by_what_wrote_it(tmp_path: Path) -> None:
+    explicit = "# platform: linux-64\n@EXPLICIT\nhttps://r/linux-64/numpy-1.26.4-py311_0.conda\n"
+    assert _read(tmp_path, "spec-file.txt", explicit)["packages"] == {"numpy": "1.26.4"}
+    listed = "Package    Version\n---------- -------\nFoo_Bar    1!2.0\n"
+    assert _read(tmp_path, "packages.txt", listed)["packages"] == {"foo-bar": "1!2.0"}
+    conda = "# Name   Version   Build  Channel\npython   3.12.4   h_0\nnumpy  2.0.0  py_0  pypi\n"
+    got = _read(tmp_path, "conda.txt", conda)
+    assert got["packages"] == {"numpy": "2.0.0"} and got["python"] == "3.12.4"
 
 
 def test_a_yaml_file_too_large_to_parse_quickly_is_refused(

@@ -251,13 +251,23 @@ class _Reader:
             return True
 
     def holds(self, marker: Any, where: str) -> bool:
-        """A parsed marker against the interpreter, each extra it names tried in turn."""
+        """A parsed marker against the interpreter, each extra it names tried in turn. A
+        lock file's marker (PEP 751: ``'gpu' in extras``, ``'dev' in dependency_groups``)
+        holds with every extra and group it names chosen: any may be installed."""
         from packaging.markers import UndefinedEnvironmentName
 
-        extras = re.findall(r"""extra\s*==\s*['"]([^'"]+)['"]""", str(marker))
+        text = str(marker)
+        extras = re.findall(r"""extra\s*==\s*['"]([^'"]+)['"]""", text)
         try:
+            if re.search(r"\b(extras|dependency_groups)\b", text):
+                chosen = _CHOSEN.findall(text)
+                sets = {
+                    "extras": frozenset(n for n, k in chosen if k == "extras"),
+                    "dependency_groups": frozenset(n for n, k in chosen if k != "extras"),
+                }
+                return bool(marker.evaluate({**self.marker_env, **sets}, "lock_file"))
             return any(marker.evaluate({**self.marker_env, "extra": e}) for e in ["", *extras])
-        except UndefinedEnvironmentName:
+        except (UndefinedEnvironmentName, TypeError):  # TypeError: packaging before 25
             self.note(f"{where}: marker {str(marker)[:60]!r} not understood: the package is kept")
             return True
 
@@ -268,7 +278,16 @@ class _Reader:
     ) -> None:
         """Read a requirements file (``constraints``: a ``-c`` file, whose pins only give
         versions to projects the requirements name without pinning them)."""
+        from kbtool.applies import manifests
+
         text = _read(path)
+        if len(chain) == 1 and re.search(r"^@EXPLICIT\s*$", text, re.M):
+            self.kind = "conda explicit"  # conda list --explicit > spec-file.txt
+            manifests.conda_explicit(self, text)
+            return
+        if len(chain) == 1 and manifests.COLUMNS_HEADER.search(text):
+            manifests.columns(self, text)  # pip list > packages.txt, conda list > …
+            return
         shown = _shown(path, root)
         for number, line in _logical_lines(text):
             if self.full():
@@ -382,6 +401,8 @@ class _Reader:
 
     def toml_packages(self, data: dict[str, Any]) -> None:
         key = "packages" if self.kind == "pylock" else "package"
+        if self.kind == "uv.lock" and key not in data and "distribution" in data:
+            key = "distribution"  # uv 0.2 (before August 2024) wrote [[distribution]]
         packages = data.get(key, [])
         if not isinstance(packages, list):
             raise ConfigError(f"{self.path}: [[{key}]] is not an array of tables")
@@ -454,6 +475,9 @@ class _Reader:
             tuple(self.notes),
         )
 
+
+# a PEP 751 marker's choice: 'gpu' in extras, 'dev' not in dependency_groups
+_CHOSEN = re.compile(r"""['"]([^'"]+)['"]\s+(?:not\s+)?in\s+(extras|dependency_groups)""")
 
 # conda list --export / conda env export --no-builds: name=version[=build] (one "=")
 _CONDA_SPEC = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)=(?P<version>[^=\s]+)(=[^=\s]+)?")

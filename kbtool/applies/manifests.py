@@ -186,6 +186,8 @@ def setup_cfg(reader: _Reader, text: str) -> None:
 def conda_environment(reader: _Reader, data: dict[str, Any]) -> None:
     """``environment.yml``: conda match specs, and pip's requirement lines under ``pip:``."""
     name = reader.path.name
+    if not isinstance(data.get("dependencies"), list):
+        raise ConfigError(f"{reader.path}: not a conda environment file (no dependencies list)")
     dependencies = _items(data.get("dependencies"))
     for value in dependencies:  # the interpreter first: the markers of the rest need it
         spec = _CONDA.fullmatch(value.strip()) if isinstance(value, str) else None
@@ -252,6 +254,26 @@ def conda_lock(reader: _Reader, data: dict[str, Any]) -> None:
             version = package.get("version")
             where = f"{reader.path.name} package[{number}]"
             reader.add(package.get("name"), UNKNOWN if version is None else str(version), where)
+
+
+# pip list's header ("Package  Version", then dashes) and conda list's ("# Name  Version …")
+COLUMNS_HEADER = re.compile(r"^(?:Package\s+Version\b.*\n-+\s+-+|#\s*Name\s+Version\b)", re.M)
+
+
+def columns(reader: _Reader, text: str) -> None:
+    """``pip list`` (``name version [location]``) or ``conda list`` (``name version build
+    [channel]``) output saved to a file: a project and its version a line."""
+    for number, line in enumerate(text.splitlines()[: MAX_ITEMS * 2], 1):
+        fields = line.split()
+        if len(fields) < 2 or line.startswith("#") or set(fields[0]) <= {"-"}:
+            continue
+        if fields[:2] == ["Package", "Version"]:
+            continue
+        where = f"{reader.path.name}:{number}"
+        if fields[0] == "python" and fields[1][:1].isdigit():
+            reader.stated_python(fields[1])
+        else:
+            reader.add(fields[0], fields[1], where)
 
 
 def conda_explicit(reader: _Reader, text: str) -> None:
