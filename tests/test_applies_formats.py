@@ -78,6 +78,8 @@ def test_utf16_with_a_bom_is_read(tmp_path: Path) -> None:
         ("numpy=1.26.4=py311h08b1b3b_0", {"numpy": "1.26.4"}),  # conda list --export
         ("-e .", {}),
         ("-e .[dev]", {}),
+        ("-e file:.", {}),  # rye
+        ("-e file:///home/dev/src/tool", {}),
     ],
 )
 def test_urls_paths_and_editables_name_their_project(
@@ -85,6 +87,8 @@ def test_urls_paths_and_editables_name_their_project(
 ) -> None:
     got = _read(tmp_path, "requirements.txt", line + "\n")
     assert got["packages"] == expected
+    if not expected:
+        assert got["notes"] == ()  # the project itself: nothing to say
 
 
 def test_an_extra_marker_may_hold(tmp_path: Path) -> None:

@@ -371,8 +371,9 @@ class _Reader:
             self.add(found[0], found[1], where)
         elif egg:
             self.add(egg.group(1), UNKNOWN, where)
-        else:  # a local folder (-e ., -e /src/tool, -e .[dev]) names no project
-            return "://" not in target and (target.startswith(".") or "/" in target)
+        else:  # a local folder (-e ., rye's -e file:., -e /src/tool, -e .[dev]): no project
+            local = target.removeprefix("file:")
+            return local.startswith((".", "/")) or ("://" not in local and "/" in local)
         return True
 
     def include(
