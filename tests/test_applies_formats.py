@@ -160,6 +160,60 @@ def test_pylock_extras_and_groups_markers_may_hold(tmp_path: Path) -> None:
     assert got["notes"] == ()
 
 
+UV_LOCK = """version = 1
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [
+    { name = "anyio" },
+    { name = "pywin32", marker = "sys_platform == 'win32'" },
+]
+[package.optional-dependencies]
+gpu = [{ name = "torch" }]
+[package.dev-dependencies]
+dev = [{ name = "pytest" }]
+[[package]]
+name = "anyio"
+version = "4.9.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "exceptiongroup", marker = "python_full_version < '3.11'" },
+    { name = "app" },
+]
+[[package]]
+name = "exceptiongroup"
+version = "1.3.0"
+source = { registry = "https://pypi.org/simple" }
+[[package]]
+name = "pywin32"
+version = "310"
+source = { registry = "https://pypi.org/simple" }
+[[package]]
+name = "torch"
+version = "2.7.1"
+source = { registry = "https://pypi.org/simple" }
+[[package]]
+name = "pytest"
+version = "8.3.5"
+source = { registry = "https://pypi.org/simple" }
+"""
+
+
+def test_a_uv_lock_is_walked_from_the_workspace_over_edges_that_hold(tmp_path: Path) -> None:
+    got = _read(tmp_path, "uv.lock", UV_LOCK)  # Linux, CPython 3.11.7; a cycle back to app
+    assert got["packages"] == {
+        "app": "0.1.0",
+        "anyio": "4.9.0",
+        "torch": "2.7.1",
+        "pytest": "8.3.5",
+    }
+    got = _read(tmp_path / "old", "uv.lock", UV_LOCK, python="3.10.4")
+    assert got["packages"]["exceptiongroup"] == "1.3.0"
+    no_root = UV_LOCK.replace('source = { editable = "." }', "")
+    assert "pywin32" in _read(tmp_path / "bare", "uv.lock", no_root)["packages"]  # all read
+
+
 def test_poetry_markers_per_group_hold_when_any_does(tmp_path: Path) -> None:
     got = _read(
         tmp_path,

@@ -15,7 +15,8 @@ and the problem; a package entry that makes no sense is skipped with a note.
   (``name=version=build``) are pins too.
 - ``uv.lock``, ``poetry.lock``, ``pdm.lock``, ``pylock.toml`` / ``pylock.*.toml`` (PEP
   751): each ``[[package]]`` / ``[[packages]]`` name and version; markers are evaluated for
-  the interpreter (an ``extra`` in one may be chosen; poetry 2's markers per group: any).
+  the interpreter (an ``extra`` in one may be chosen; poetry 2's markers per group: any);
+  a uv.lock's markers are on its edges (:mod:`kbtool.applies.uvgraph`).
 - ``Pipfile.lock``: the ``default`` and ``develop`` sections' ``==`` versions.
 - Manifests and conda files (:mod:`kbtool.applies.manifests`): ``pyproject.toml``,
   ``setup.cfg``, ``Pipfile``, ``*.json`` (``pip list --format=json``), conda's
@@ -202,6 +203,7 @@ class _Reader:
         self.packages = 0
         self.constraints: dict[str, str] = {}  # canonical name -> the version a -c file pins
         self.unpinned: dict[str, str] = {}  # canonical name -> the note to give
+        self.judged: dict[str, bool] = {}  # marker -> whether it holds
 
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
@@ -242,13 +244,18 @@ class _Reader:
             return not values or any(self.marker_holds(m, where) for m in values)
         if not isinstance(marker, str) or not marker.strip():
             return True
+        if marker in self.judged:  # a uv.lock repeats its edges' markers thousands of times
+            return self.judged[marker]
         from packaging.markers import InvalidMarker, Marker
 
         try:
-            return self.holds(Marker(marker), where)
+            fit = self.holds(Marker(marker), where)
         except InvalidMarker:
             self.note(f"{where}: marker {marker[:60]!r} not understood: the package is kept")
-            return True
+            fit = True
+        if len(self.judged) < 10_000:
+            self.judged[marker] = fit
+        return fit
 
     def holds(self, marker: Any, where: str) -> bool:
         """A parsed marker against the interpreter, each extra it names tried in turn. A
@@ -360,6 +367,7 @@ class _Reader:
         self.python_source = self.path.name
         self.marker_env["python_version"] = ".".join(version.split(".")[:2])
         self.marker_env["python_full_version"] = version
+        self.judged.clear()
 
     def url_line(self, target: str, where: str) -> bool:
         """A requirement given as a URL or a path (``-e git+https://…#egg=name``, a wheel's
@@ -407,11 +415,18 @@ class _Reader:
         packages = data.get(key, [])
         if not isinstance(packages, list):
             raise ConfigError(f"{self.path}: [[{key}]] is not an array of tables")
+        reached = None
+        if self.kind == "uv.lock":
+            from kbtool.applies import uvgraph
+
+            reached = uvgraph.installed(packages, self, self.path.name)
         for number, package in enumerate(packages, 1):
             where = f"{self.path.name} {key}[{number}]"
             if not isinstance(package, dict):
                 self.note(f"{where}: not a table, skipped")
                 continue
+            if reached is not None and number - 1 not in reached:
+                continue  # not installed here: only a failing marker's edge leads to it
             markers = package.get("marker" if self.kind in ("pylock", "pdm.lock") else "markers")
             if self.kind == "uv.lock":
                 forks = package.get("resolution-markers")
