@@ -268,9 +268,12 @@ def test_a_manifest_names_projects_and_pins_only_exact_versions(tmp_path: Path) 
         "[project]\ndependencies = ['a>=1', 'b==2.0', 'c; python_version < \"3\"']\n"
         "[tool.poetry.dependencies]\npython = '^3.11'\nd = '1.5'\ne = '^1.5'\n"
         "f = { version = '==3', markers = 'sys_platform == \"win32\"' }\n"
-        "[tool.poetry.group.dev.dependencies]\ng = { git = 'https://x/g.git' }\n",
+        "[tool.poetry.group.dev.dependencies]\ng = { git = 'https://x/g.git' }\n"
+        "[tool.uv]\ndev-dependencies = ['h==1.0']\n"
+        "[tool.pdm.dev-dependencies]\ntest = ['i>=2', '-e file:///${PROJECT_ROOT}/lib']\n",
     )
-    assert got["packages"] == {"a": "?", "b": "2.0", "d": "1.5", "e": "?", "g": "?"}
+    expected = {"a": "?", "b": "2.0", "d": "1.5", "e": "?", "g": "?", "h": "1.0", "i": "?"}
+    assert got["packages"] == expected
 
 
 def test_setup_cfg_that_is_not_ini_is_a_config_error(tmp_path: Path) -> None:

@@ -98,7 +98,8 @@ def pip_list(reader: _Reader, data: list[Any]) -> None:
 
 def pyproject(reader: _Reader, data: dict[str, Any]) -> None:
     """PEP 621 ``[project]`` dependencies and optional dependencies, PEP 735
-    ``[dependency-groups]``, and poetry's ``[tool.poetry]`` dependency tables."""
+    ``[dependency-groups]``, uv's and pdm's ``dev-dependencies``, and poetry's
+    ``[tool.poetry]`` dependency tables."""
     name = reader.path.name
     project = data.get("project")
     if isinstance(project, dict):
@@ -112,6 +113,14 @@ def pyproject(reader: _Reader, data: dict[str, Any]) -> None:
         for group, values in groups.items():
             _strings(reader, values, f"{name} dependency-groups.{group}")
     tool = data.get("tool")
+    if isinstance(tool, dict):  # before PEP 735: uv's and pdm's own dev dependency lists
+        uv, pdm = tool.get("uv"), tool.get("pdm")
+        if isinstance(uv, dict):
+            _strings(reader, uv.get("dev-dependencies"), f"{name} tool.uv.dev-dependencies")
+        dev = pdm.get("dev-dependencies") if isinstance(pdm, dict) else None
+        if isinstance(dev, dict):
+            for group, values in dev.items():
+                _strings(reader, values, f"{name} tool.pdm.dev-dependencies.{group}")
     poetry = tool.get("poetry") if isinstance(tool, dict) else None
     if isinstance(poetry, dict):
         tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
