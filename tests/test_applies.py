@@ -126,7 +126,8 @@ def test_kind_of_refuses_unknown_file_names(tmp_path: Path) -> None:
     [
         ("uv.lock", b"[[package]\nname = ", "invalid TOML"),
         ("poetry.lock", b"package = 3\n", "is not an array of tables"),
-        ("pylock.toml", b"\xff\xfe\x00garbage", "not UTF-8"),
+        ("pylock.toml", b"\xc3\x28garbage", "not UTF-8"),
+        ("requirements.txt", b"\xff\xfe\x00\xd8", "not UTF-16"),
         ("Pipfile.lock", b"[1, 2]", "the top is not an object"),
         ("Pipfile.lock", b"{" * 100_000, "nested too deeply|not valid JSON"),
         ("Pipfile.lock", b'{"default": []}', "is not an object"),
@@ -161,7 +162,7 @@ def test_includes_stay_in_the_first_files_folder(tmp_path: Path) -> None:
     app.mkdir()
     (tmp_path / "secret.txt").write_text("fastapi==1.0\n")
     (app / "requirements.txt").write_text("-r ../secret.txt\n")
-    with pytest.raises(ConfigError, match="outside the folder"):
+    with pytest.raises(ConfigError, match="outside the project"):
         read_lockfile(app / "requirements.txt", "3.11.7")
     (app / "requirements.txt").write_text("-r requirements.txt\n")
     with pytest.raises(ConfigError, match="again"):

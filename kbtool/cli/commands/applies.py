@@ -16,8 +16,10 @@ from kbtool.cli.options import Opt, format_opt
 DOC = """List the learnings whose versions match what the project runs.
 
 Reads the installed environment (this interpreter's), another one (--env: a site-packages
-folder, a virtual environment or its python), or a lock file (--from: requirements*.txt,
-uv.lock, poetry.lock, pylock.toml, Pipfile.lock; read, never executed). Each learning comes
+folder, a virtual environment or its python), or a lock file (--from: requirements*.txt
+or pip freeze output, uv.lock, poetry.lock, pdm.lock, pylock.toml, Pipfile.lock, rye's
+requirements.lock, pip list --format=json, conda's environment.yml or conda-lock.yml, or a
+manifest: pyproject.toml, setup.cfg, Pipfile; read, never executed). Each learning comes
 with the symptom you would see on those versions. --upgrade NAME==VERSION shows what an
 upgrade changes: learnings that start or stop applying, symptoms that change. Exit 1 when a
 critical learning applies (with --upgrade: when the upgrade makes one apply or changes its
@@ -27,8 +29,9 @@ OPTS = (
     Opt(
         "from_file",
         ("--from",),
-        "Read versions from this file: requirements*.txt, uv.lock, poetry.lock, pylock.toml "
-        "or Pipfile.lock.",
+        "Read versions from this file: requirements*.txt, uv.lock, poetry.lock, pdm.lock, "
+        "pylock.toml, Pipfile.lock, pip list JSON, environment.yml, conda-lock.yml, "
+        "pyproject.toml, setup.cfg or Pipfile (a manifest's ranges are unknown versions).",
         metavar="FILE",
     ),
     Opt(
