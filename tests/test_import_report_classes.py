@@ -549,3 +549,14 @@ def test_import_report_takes_the_category_the_report_states(tmp_path: Path) -> N
     result = cli("--root", str(tmp_path), "import-report", str(report), "--dry-run")
     assert result.code == 0, result.err
     assert "Web/API" in result.out + result.err and "Category line" in result.out + result.err
+
+
+def test_the_meta_line_gives_status_and_where_the_learning_applies(tmp_path: Path) -> None:
+    line = (
+        "**Severity:** low · **Category:** A · **Date:** 2026-01-02 · **Status:** archived"
+        " · **Applies to:** `python>=3.11` · **Versions:** `x<2`"
+    )
+    symptoms = "\n### Symptoms\n\n- `E: boom` (versions: `x<2`)\n"
+    learning = _import(tmp_path, f"# Boom\n\n{line}\n\n## Problem\n\nBoom.\n{symptoms}")
+    assert (learning.status.value, learning.versions) == ("archived", "python>=3.11")
+    assert learning.extras == []  # every part of the line is typed: `x<2` is the symptom's

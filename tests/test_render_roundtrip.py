@@ -34,6 +34,8 @@ from kbtool.selection import Selection, render_selection
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = (
+    "status",
+    "versions",
     "title",
     "date",
     "severity",
@@ -253,6 +255,8 @@ def generated_entries(draw: st.DrawFn) -> list[Learning]:
                 title=draw(sentence(st.sampled_from(["", "."]))).rstrip("."),
                 date=draw(st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31))),
                 severity=draw(st.sampled_from([None, "low", "medium", "high", "critical"])),
+                status=draw(st.sampled_from(["active", "superseded", "archived", "proposed"])),
+                versions=draw(st.sampled_from([None, "kbtool>=1.0"])),
                 category="Generated/Round trip",
                 description=draw(PROSE),
                 tags=draw(

@@ -249,6 +249,7 @@ def entry_context(
                 v for v in (_text(data.get("versions")), *(s["versions"] for s in symptoms)) if v
             )
         ),
+        "applies": _text(data.get("versions")),
         "superseded_by": superseded_by,
         "checks": [
             {"text": _text(v), "repo_only": REPO_ONLY in _text(v)} for v in data["verification"]

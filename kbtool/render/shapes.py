@@ -176,6 +176,7 @@ class EntryCtx(TypedDict):
     n: int
     link: str
     versions: list[str]
+    applies: str
     superseded_by: list[EntryLinkCtx]
     checks: list[CheckCtx]
     bad_examples: list[CodeCtx]

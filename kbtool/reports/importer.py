@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from kbtool import fields
 from kbtool.dates import parse_any_date
 from kbtool.errors import KbError
-from kbtool.model import Severity
+from kbtool.model import Severity, Status
 from kbtool.reports.headings import (
     FIELD_ORDER,
     XML_NAMES,
@@ -151,6 +151,10 @@ class Meta:
     severity: Severity | None = None
     tags: list[str] = field(default_factory=list)
     category: str = ""
+    versions: list[str] = field(default_factory=list)  # where the learning applies
+    status: Status | None = None
+    symptom_versions: list[str] = field(default_factory=list)
+    versions_line: str = ""
     lines: list[str] = field(default_factory=list)
 
 
@@ -175,7 +179,13 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
             if len(parts) > 1 and any(_META.match(p) for p in parts):
                 for part in parts:
                     _meta_value(meta, _META.match(part))
-                if all(_META.match(p) for p in parts):
+                    versions = _VERSIONS_PART.match(part)
+                    spans = [m.group(2).strip() for m in _CODE_SPAN.finditer(part)]
+                    if versions and versions.group(1) == "Applies to":  # the learning's range
+                        meta.versions = spans
+                    elif versions:  # the symptoms' ranges: typed if the symptoms say them
+                        meta.symptom_versions, meta.versions_line = spans, line.strip()
+                if all(_META.match(p) or _VERSIONS_PART.match(p) for p in parts):
                     meta.lines.append(line.strip())
                     continue
                 kept.append(line)  # "… · **Versions:** …": typed where it can be, kept
@@ -196,6 +206,8 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
     return meta, rest
 
 
+# "**Applies to:** `x>=1`" and "**Versions:** `x>=1`, `y<2`" (the symptoms'), as render writes
+_VERSIONS_PART = re.compile(r"^\s*\*\*(Applies to|Versions):\*\*\s*`[^\n]*`\s*$")
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")  # "`a`, ``b`c``": tags as code
 _META_SEPARATOR = re.compile(r"\s+[|·•]\s+")
 _BARE_DATE = re.compile(r"^\s*[*_]{0,2}\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[*_]{0,2}\s*$")
@@ -227,6 +239,8 @@ def _meta_value(meta: Meta, match: re.Match[str] | None) -> None:
         meta.tags = spans or [t for t in re.split(r"[,\s]+", value.replace("`", "")) if t]
     elif key == "category":
         meta.category = value
+    elif key == "status" and value.lower() in {s.value for s in Status}:
+        meta.status = Status(value.lower())  # "resolved", "fixed": no entry status
 
 
 def stated_category(report: FixReport) -> str:
@@ -500,9 +514,16 @@ def import_report(
             Mapped(XML_NAMES["root_causes"], 1, f"the answer to the last why (#{len(chain.whys)})")
         )
     references, supersedes = _references(state, report_href)
+    own = meta.versions[0] if meta.versions else None  # "**Applies to:** `x>=1`"
+    said = {row.get("versions") for row in symptoms} | {own}
+    if meta.versions_line and not set(meta.symptom_versions) <= said:
+        # "**Versions:** `x>=1`" that no symptom says: the line is kept, as written
+        state.extras.append(_section_element("", meta.versions_line, after="title"))
     learning = Learning(
         id=entry_id,
         severity=meta.severity,
+        versions=own,
+        status=meta.status or Status.ACTIVE,
         title=_xml_safe(entry_title(report.title)),
         date=meta.date or date,
         category=category,
