@@ -211,6 +211,8 @@ CODE = st.builds(
     ).filter(lambda ls: any(line.strip() for line in ls)),
     st.sampled_from(["python", "toml", "text", None]),
 )
+# A step's lead-in line naming the file of the code that follows (or none).
+FILE_LABELS = ["", "\n\nIn `app/db.py`:", "\n\n**Broken, in `app/db.py`:**", "\n\nFile `x.toml`:"]
 ERRORS = st.sampled_from(
     [
         "ValueError: bad value",
@@ -286,8 +288,9 @@ def generated_entries(draw: st.DrawFn) -> list[Learning]:
                 solution=draw(
                     st.lists(
                         st.builds(
-                            lambda text, code: {"text": text, "code": code},
+                            lambda text, label, code: {"text": text + label, "code": code},
                             PROSE,
+                            st.sampled_from(FILE_LABELS),
                             st.lists(CODE, max_size=2),
                         )
                         | st.builds(  # code alone

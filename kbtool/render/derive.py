@@ -117,10 +117,16 @@ def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> Step
     pending = list(codes)
     paragraphs = [p for p in body.split("\n\n") if p.strip()] if body else []
 
-    def put(c: CodeCtx, file: str = "") -> None:
+    def put(c: CodeCtx, file: str = "", label: str = "") -> None:
         kind = "bad" if c["kind"] == "bad" else "code"
         blocks.append(
-            {"kind": kind, "text": c["text"], "lang": c["lang"], "file": c["file"] or file}
+            {
+                "kind": kind,
+                "text": c["text"],
+                "lang": c["lang"],
+                "file": c["file"] or file,
+                "label": label,
+            }
         )
 
     if introduced and pending:  # "Drop the decorator:" then its code, then the prose after
@@ -131,9 +137,9 @@ def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> Step
             labelled = pending.pop(0)
             if (label.group(1) or "").lower() == "broken":
                 labelled = {**labelled, "kind": "bad"}
-            put(labelled, label.group(2))
+            put(labelled, label.group(2), paragraph.strip())
             continue
-        blocks.append({"kind": "text", "text": paragraph, "lang": "", "file": ""})
+        blocks.append({"kind": "text", "text": paragraph, "lang": "", "file": "", "label": ""})
         following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
         introduces_list = following.lstrip().startswith(("- ", "* ", "+ ", "1. ", "1) "))
         if pending and not introduces_list and paragraph.rstrip().rstrip("*_` ").endswith(":"):

@@ -41,12 +41,14 @@ class CodeCtx(TypedDict):
 class StepBlockCtx(TypedDict):
     """One piece of a step in reading order: ``kind`` is "text" (a paragraph of the body),
     "code" (``text`` is the code, ``lang`` its language, ``file`` its file or "") or "bad"
-    (the broken code the next "code" block replaces)."""
+    (the broken code the next "code" block replaces). ``label`` is the step's own lead-in
+    line that named the code's file ("In `app/x.py`:"), as written, or ""."""
 
     kind: str
     text: str
     lang: str
     file: str
+    label: str
 
 
 class StepCtx(TypedDict):
