@@ -560,3 +560,19 @@ def test_the_meta_line_gives_status_and_where_the_learning_applies(tmp_path: Pat
     learning = _import(tmp_path, f"# Boom\n\n{line}\n\n## Problem\n\nBoom.\n{symptoms}")
     assert (learning.status.value, learning.versions) == ("archived", "python>=3.11")
     assert learning.extras == []  # every part of the line is typed: `x<2` is the symptom's
+
+
+def test_code_attributes_come_back_from_the_fence(tmp_path: Path) -> None:
+    """``render`` writes ``<code file kind="bad">`` as ``python file=… kind=bad`` under its
+    bold label: import reads them back and drops that label (a label the step wrote stays)."""
+    steps = (
+        "## Solution\n\n### 1. Swap it\n\n**Broken, in `a.py`:**\n\n"
+        "```python file=a.py kind=bad\nx = 0\n```\n\n**Fixed:**\n\n```python\nx = 1\n```\n\n"
+        "### 2. Edit\n\n**In `b.py`:**\n\n```python\ny = 1\n```\n"
+    )
+    learning = _import(tmp_path, "# Swap\n\n## Problem\n\nBad.\n\n" + steps)
+    first, second = learning.solution
+    assert first.text == "Swap it."
+    attributes = [(c.file, c.kind and c.kind.value) for c in first.code]
+    assert attributes == [("a.py", "bad"), (None, None)]
+    assert second.text == "Edit.\n\n**In `b.py`:**" and second.code[0].file is None

@@ -507,9 +507,11 @@ def test_step_title_file_and_broken_code_render(tmp_path: Path) -> None:
     report = cli("--root", str(root), "render", "fix-report", "hinted")
     assert report.code == 0, report.err
     assert "### 1. Depend on the plain generator\n" in report.out
-    code = "\n\n```python\ndb: AsyncSession = "
-    broken = "**Broken, in `app/routes/users.py`:**" + code + "Depends(get_session)"
-    fixed = "**Fixed, in `app/routes/users.py`:**" + code + "Depends(get_db)"
+    # the <code file kind> ride in the info string, so import-report gets them back
+    code = "\n\n```python file=app/routes/users.py"
+    line = "\ndb: AsyncSession = Depends("
+    broken = "**Broken, in `app/routes/users.py`:**" + code + " kind=bad" + line + "get_session)"
+    fixed = "**Fixed, in `app/routes/users.py`:**" + code + line + "get_db)"
     assert broken in report.out and fixed in report.out
     assert report.out.index(broken) < report.out.index(fixed)
     plan = cli("--root", str(root), "plan", "hinted")

@@ -203,13 +203,20 @@ PROSE = st.builds(
     lambda first, more: "\n\n".join([first, *more]), PARAGRAPH, st.lists(BLOCK, max_size=1)
 )
 CODE = st.builds(
-    lambda lines, lang: {"text": "\n".join(lines), "lang": lang},
+    lambda lines, lang, file, kind: {
+        "text": "\n".join(lines),
+        "lang": lang,
+        "file": file,
+        "kind": kind,
+    },
     st.lists(
         st.sampled_from(["x = 1", "    return x", "```", "# note", "a  =  b", ""]),
         min_size=1,
         max_size=4,
     ).filter(lambda ls: any(line.strip() for line in ls)),
     st.sampled_from(["python", "toml", "text", None]),
+    st.sampled_from([None, None, "app/x.py", "conf.toml"]),
+    st.sampled_from([None, None, "bad"]),
 )
 # A step's lead-in line naming the file of the code that follows (or none).
 FILE_LABELS = ["", "\n\nIn `app/db.py`:", "\n\n**Broken, in `app/db.py`:**", "\n\nFile `x.toml`:"]

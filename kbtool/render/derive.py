@@ -89,7 +89,7 @@ def code_block(c: dict[str, Any]) -> CodeCtx:
 
 def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> StepCtx:
     """A solution step as the templates see it (see ``StepCtx``)."""
-    from kbtool.reports.rendered import UNTITLED_STEP
+    from kbtool.reports.rendered import FILE_STEP, UNTITLED_STEP
     from kbtool.reports.sections import abbreviates, sentence_form
 
     codes = [code_block(c) for c in code]
@@ -112,7 +112,7 @@ def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> Step
         body = stripped
     if not title:
         files = [c["file"] for c in codes if c["file"]]
-        title = f"Change `{files[0]}`" if files else UNTITLED_STEP
+        title = FILE_STEP.format(files[0]) if files else UNTITLED_STEP
     blocks: list[StepBlockCtx] = []
     pending = list(codes)
     paragraphs = [p for p in body.split("\n\n") if p.strip()] if body else []
@@ -133,7 +133,8 @@ def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> Step
         put(pending.pop(0))
     for i, paragraph in enumerate(paragraphs):
         label = _FILE_LABEL.match(paragraph)
-        if label and pending:
+        own = pending and (pending[0]["file"] or pending[0]["kind"] == "bad")
+        if label and pending and not own:  # (code with its own file or kind keeps both)
             labelled = pending.pop(0)
             if (label.group(1) or "").lower() == "broken":
                 labelled = {**labelled, "kind": "bad"}

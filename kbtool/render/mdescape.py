@@ -365,15 +365,24 @@ def md_code_span(value: object) -> Markdown:
 _LANG = re.compile(r"[^A-Za-z0-9_+.#-]")
 
 
-def md_code(value: object, lang: object = "") -> Markdown:
+_INFO_VALUE = re.compile(r"[^\s`=]{1,200}")
+
+
+def md_code(value: object, lang: object = "", file: object = "", bad: object = False) -> Markdown:
     """A fenced code block; the fence is longer than any backtick run in the code. The code
     is kept as written, final blank lines too (a reader of the block drops only the newline
-    before the closing fence)."""
+    before the closing fence). ``file`` and ``bad`` (a ``<code file kind="bad">``) go in the
+    info string after the language (``python file=app/x.py kind=bad``): GitHub shows the
+    language only, and import-report reads them back."""
     text = _CONTROL.sub("", str(value))
     longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
     fence = "`" * max(3, longest + 1)
-    info = _LANG.sub("", str(lang or ""))[:40]
-    return Markdown(f"{fence}{info}\n{text}\n{fence}")
+    words = [_LANG.sub("", str(lang or ""))[:40]]
+    if file and _INFO_VALUE.fullmatch(str(file)):
+        words.append(f"file={file}")
+    if bad:
+        words.append("kind=bad")
+    return Markdown(f"{fence}{' '.join(w for w in words if w)}\n{text}\n{fence}")
 
 
 def md_link(label: object, target: object, cell: bool = False) -> Markdown:

@@ -535,7 +535,7 @@ def import_report(
         solution=[
             {
                 "text": _xml_safe(s["text"]),
-                "code": [{"text": _xml_safe(c["text"]), "lang": c["lang"]} for c in s["code"]],
+                "code": [{**c, "text": _xml_safe(c["text"])} for c in s["code"]],
             }
             for s in data["solution"]
         ],

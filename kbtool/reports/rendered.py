@@ -21,6 +21,8 @@ REPO_ONLY_LABEL = "**In the knowledge base's repository:** "
 
 #: The heading of a step with no prose (only code); import reads it as no prose again.
 UNTITLED_STEP = "Change the code"
+#: … and of one whose code names its file.
+FILE_STEP = "Change `{}`"
 
 FIX_REPORT_ITEM = "Fix report: "
 RELATED_LEARNING_ITEM = "Related learning: "

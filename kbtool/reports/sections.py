@@ -20,7 +20,7 @@ from kbtool.reports.parser import (
     para_md,
     plain_text,
 )
-from kbtool.reports.rendered import UNTITLED_STEP
+from kbtool.reports.rendered import FILE_STEP, UNTITLED_STEP
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
@@ -333,6 +333,9 @@ def abbreviates(heading: str, paragraph: str) -> bool:
     )
 
 
+#: The label ``kbtool render`` puts over a step's code of given ``file`` or ``kind``.
+_CODE_LABEL = re.compile(r"^\*\*(?:Broken|Fixed|In)(?:,? in)?(?: `[^`\n]+`)?:\*\*$")
+
 #: How a sentence may end; a step heading that ends otherwise gets its period back.
 SENTENCE_ENDS = (".", "!", "?", ":", ";", "…")
 
@@ -352,8 +355,34 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
     notes: list[str] = []
 
     def code_of(block: SyntaxTreeNode) -> dict[str, Any]:
-        lang = (block.info or "").split()[0] if block.type == "fence" and block.info else None
-        return {"text": block.content.removesuffix("\n"), "lang": lang}  # the fence's own newline
+        words = (block.info or "").split() if block.type == "fence" else []
+        lang = words[0] if words and "=" not in words[0] else None
+        attrs = dict(w.split("=", 1) for w in words if w.startswith(("file=", "kind=bad")))
+        return {  # the text without the fence's own newline
+            "text": block.content.removesuffix("\n"),
+            "lang": lang,
+            **({"file": attrs["file"]} if attrs.get("file") else {}),
+            **({"kind": "bad"} if attrs.get("kind") == "bad" else {}),
+        }
+
+    def prose(blocks: list[SyntaxTreeNode]) -> list[SyntaxTreeNode]:
+        """The blocks but the labels ``kbtool render`` wrote for code of given attributes."""
+        kept = []
+        for i, block in enumerate(blocks):
+            after = blocks[i + 1] if i + 1 < len(blocks) else None
+            if (
+                block.type == "paragraph"
+                and _CODE_LABEL.match(para_md(block))
+                and after is not None
+                and after.type == "fence"
+                and (
+                    "=" in (after.info or "")
+                    or (i > 0 and "kind=bad" in (blocks[i - 1].info or ""))
+                )
+            ):
+                continue
+            kept.append(block)
+        return kept
 
     def flat(blocks: list[SyntaxTreeNode], title: str = "") -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -416,6 +445,7 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
             blocks = list(child.blocks)
             for grandchild in child.children:
                 blocks.extend(collect(grandchild))
+            blocks = prose(blocks)
             texts = [block_md(b, report) for b in blocks if b.type not in ("fence", "code_block")]
             codes = [code_of(b) for b in blocks if b.type in ("fence", "code_block")]
             codes += [
@@ -427,7 +457,9 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
             ]
             if texts and abbreviates(title, texts[0]):
                 title = ""  # "### 1. Add a lock …" over "Add a lock around rebuilds, …"
-            if title == UNTITLED_STEP and not texts:
+            files = [c["file"] for c in codes if c.get("file")]
+            untitled = [UNTITLED_STEP, *(FILE_STEP.format(f) for f in files[:1])]
+            if title in untitled and not texts:
                 title = ""  # the heading render gives a step of code alone
             title = sentence_form(title)
             steps.append({"text": "\n\n".join(t for t in (title, *texts) if t), "code": codes})
