@@ -157,7 +157,12 @@ def import_report_file(
     from kbtool.kb import KnowledgeBase
     from kbtool.kbwrite import add_learning, category_path, make_id
     from kbtool.model import ID_RE
-    from kbtool.reports.importer import closest_category, entry_title, import_report
+    from kbtool.reports.importer import (
+        closest_category,
+        entry_title,
+        import_report,
+        stated_category,
+    )
     from kbtool.reports.links import build_graph
     from kbtool.reports.parser import read_report
 
@@ -167,10 +172,13 @@ def import_report_file(
     kb = KnowledgeBase.load(config)
     taken = set(kb.ids())
     front_category = report.front_matter.get("category")
+    named = stated_category(report) if report.title and not report.errors else ""
     if category:
         how = "from --category"
     elif isinstance(front_category, str) and front_category.strip():
         category, how = front_category.strip(), "from the report's front matter"
+    elif named:
+        category, how = named, "from the report's Category line"
     elif report.title and not report.errors:
         category, score = closest_category(config, report, kb)
         how = (

@@ -299,7 +299,8 @@ def test_a_step_heading_that_repeats_its_paragraph_is_not_doubled(tmp_path: Path
     steps = _import(tmp_path, text).solution
     assert [s.text for s in steps] == [
         "Add a lock around rebuilds, so one pod rebuilds and the others wait.",
-        "Jitter on token lifetime\n\nToken lifetime is now 24h ± 30min.",
+        # a heading read as the step's first sentence gets the period a heading leaves out
+        "Jitter on token lifetime.\n\nToken lifetime is now 24h ± 30min.",
     ]
     assert steps[0].code[0].text == "with lock:\n    rebuild()"  # no fence newline added
 
@@ -307,7 +308,8 @@ def test_a_step_heading_that_repeats_its_paragraph_is_not_doubled(tmp_path: Path
 def test_entries_rendered_and_imported_back_keep_their_fields(tmp_path: Path) -> None:
     """Every bundled entry: ``render fix-report.md.j2`` then import: the same date,
     severity, whys, root causes, files and prevention (code spans added by rendering aside),
-    and the same solution steps and code but for a one-sentence step's final period."""
+    and the same solution steps and code, through the command line (every field, exactly:
+    tests/test_render_roundtrip.py)."""
     from helpers_cli import cli
 
     from kbtool.entry_xml import learning_from_element
@@ -340,9 +342,9 @@ def test_entries_rendered_and_imported_back_keep_their_fields(tmp_path: Path) ->
         assert [[c.text for c in s.code] for s in second.solution] == [
             [c.text for c in s.code] for s in first.solution
         ], entry_id
-        assert [norm(s.text).rstrip(".:") for s in second.solution] == [
-            norm(s.text).rstrip(".:") for s in first.solution
-        ], entry_id
+        assert [norm(s.text) for s in second.solution] == [norm(s.text) for s in first.solution], (
+            entry_id
+        )
 
 
 def test_a_relative_path_in_prose_names_the_entry(tmp_path: Path) -> None:
@@ -470,3 +472,107 @@ def test_whys_in_a_blockquote(tmp_path: Path) -> None:
 def test_templates_are_known_by_name_or_title(name: str, title: str, template: bool) -> None:
     missing, _ = missing_sections(f"# {title}\n{BODY}", name)
     assert (missing == ["not a report: a template"]) is template
+
+
+# ------------------------------------------------------------------ what kbtool writes, read back
+
+META = "**Severity:** high · **Category:** Web/API · **Date:** 2026-01-02 · **Status:** active"
+RENDERED = f"""# Pool exhausted
+
+{META} · **Tags:** `pool`, `a,b`
+
+## Problem Statement
+
+Requests hang; the log says `CancelledError` and `TimeoutError` on the way.
+
+### Symptoms
+
+- `QueuePool limit of size 5 overflow 10 reached`
+- `ERROR:    Error loading ASGI app.`
+
+## Root Cause Analysis - Five Whys
+
+### Why #1: Why does https://example.com/a?b=1 time out?
+**Answer:** Sessions are never closed.
+
+## Solution Implemented
+
+### 1. Close the session
+
+## Verification
+
+1. **In the knowledge base's repository:** `tests/repro/pool.py` passes.
+2. **In the knowledge base's repository:** a manual check.
+
+## Related Issues
+
+- [https://docs.example.com/p_(x)](<https://docs.example.com/p_(x)>)
+- Link: [https://github.com/o/r/issues/1](https://github.com/o/r/issues/1)
+- Supersedes: `pool-old`
+- Learning entry: [learnings/web_api.xml#pool](learnings/web_api.xml#L3)
+"""
+
+
+def test_a_rendered_report_reads_back_as_written(tmp_path: Path) -> None:
+    """What ``render fix-report`` writes that is no entry text is known again: the tags of
+    the meta line (as code spans, commas inside), the repository label of a check (only
+    where rendering adds it), a stated "Link:" kind, "Supersedes:", the source entry (no
+    reference); a listed symptom list is the symptoms (not the error names the text
+    mentions), with its spaces; a why heading is its question whatever "?" it holds; a
+    step heading gets its period back; a URL keeps its parentheses."""
+    learning = _import(tmp_path, RENDERED)
+    assert learning.tags == ["pool", "a,b"]
+    assert [s.text for s in learning.symptoms] == [
+        "QueuePool limit of size 5 overflow 10 reached",
+        "ERROR:    Error loading ASGI app.",
+    ]
+    assert learning.five_whys[0].question == "Why does https://example.com/a?b=1 time out?"
+    assert learning.solution[0].text == "Close the session."
+    assert learning.verification == [
+        "`tests/repro/pool.py` passes.",
+        "**In the knowledge base's repository:** a manual check.",
+    ]
+    assert [(r.kind, r.target, r.label) for r in learning.references] == [
+        ("link", "https://docs.example.com/p_(x)", ""),
+        ("link", "https://github.com/o/r/issues/1", ""),
+    ]
+    assert learning.supersedes == ["pool-old"]
+
+
+def test_import_report_takes_the_category_the_report_states(tmp_path: Path) -> None:
+    from helpers_cli import cli
+
+    (tmp_path / "learnings").mkdir()
+    (tmp_path / "kbtool.toml").write_text('[tool.kbtool]\nlearnings = "learnings"\n')
+    report = tmp_path / "report.md"
+    report.write_text(RENDERED, encoding="utf-8")
+    result = cli("--root", str(tmp_path), "import-report", str(report), "--dry-run")
+    assert result.code == 0, result.err
+    assert "Web/API" in result.out + result.err and "Category line" in result.out + result.err
+
+
+def test_the_meta_line_gives_status_and_where_the_learning_applies(tmp_path: Path) -> None:
+    line = (
+        "**Severity:** low · **Category:** A · **Date:** 2026-01-02 · **Status:** archived"
+        " · **Applies to:** `python>=3.11` · **Versions:** `x<2`"
+    )
+    symptoms = "\n### Symptoms\n\n- `E: boom` (versions: `x<2`)\n"
+    learning = _import(tmp_path, f"# Boom\n\n{line}\n\n## Problem\n\nBoom.\n{symptoms}")
+    assert (learning.status.value, learning.versions) == ("archived", "python>=3.11")
+    assert learning.extras == []  # every part of the line is typed: `x<2` is the symptom's
+
+
+def test_code_attributes_come_back_from_the_fence(tmp_path: Path) -> None:
+    """``render`` writes ``<code file kind="bad">`` as ``python file=… kind=bad`` under its
+    bold label: import reads them back and drops that label (a label the step wrote stays)."""
+    steps = (
+        "## Solution\n\n### 1. Swap it\n\n**Broken, in `a.py`:**\n\n"
+        "```python file=a.py kind=bad\nx = 0\n```\n\n**Fixed:**\n\n```python\nx = 1\n```\n\n"
+        "### 2. Edit\n\n**In `b.py`:**\n\n```python\ny = 1\n```\n"
+    )
+    learning = _import(tmp_path, "# Swap\n\n## Problem\n\nBad.\n\n" + steps)
+    first, second = learning.solution
+    assert first.text == "Swap it."
+    attributes = [(c.file, c.kind and c.kind.value) for c in first.code]
+    assert attributes == [("a.py", "bad"), (None, None)]
+    assert second.text == "Edit.\n\n**In `b.py`:**" and second.code[0].file is None

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from kbtool.hrefs import safe_url
 from kbtool.render.mdescape import (
+    codify,
     md_block,
     md_cell,
     md_code,
@@ -238,3 +239,25 @@ def test_codify_only_adds_backticks_and_stays_safe(text: str) -> None:
     out = codify(text)
     assert out.replace("`", "") == text.replace("`", "")
     assert_no_html_or_unsafe_link(md_block(out))
+
+
+# ------------------------------------------------------------------ what a round trip needs
+
+
+def test_codify_leaves_footnote_references_alone() -> None:
+    """``rebuild[^1]`` is a footnote reference on GitHub, not a subscript to mark as code."""
+    assert codify("we rebuild[^1] and read cache[0]") == "we rebuild[^1] and read `cache[0]`"
+
+
+def test_codify_marks_decorators_as_escaping_would() -> None:
+    """``@asynccontextmanager`` becomes a code span when printed (no @mention): codify says
+    so itself, so the text a report shows is what codify returns."""
+    assert codify("an @app.on_event handler, a@b.c") == "an `@app.on_event` handler, a@b.c"
+
+
+def test_code_span_keeps_runs_of_spaces() -> None:
+    assert md_code_span("ERROR:    Error loading\nASGI app") == "`ERROR:    Error loading ASGI app`"
+
+
+def test_code_block_keeps_final_blank_lines() -> None:
+    assert md_code("x = 1\n", "python") == "```python\nx = 1\n\n```"

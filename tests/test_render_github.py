@@ -296,6 +296,71 @@ def test_one_entry_plan_has_no_contents_and_big_plan_folds(
     assert big.xpath("//h2")[0].getnext() is not None
 
 
+# Tags a plan may hold once GitHub has rendered it; anything else is HTML that leaked through.
+PLAN_TAGS = frozenset(
+    {"div", "h1", "h2", "h3", "h4", "p", "ul", "ol", "li", "input", "pre", "code", "strong"}
+    | {"em", "a", "blockquote", "del", "table", "thead", "tbody", "tr", "th", "td", "details"}
+    | {"summary", "br", "hr", "sup", "section"}
+)
+
+
+def test_every_entry_plan_renders_as_intended(kb_copy: tuple[Config, KnowledgeBase]) -> None:
+    """The plan of each bundled entry, as GitHub renders it: only the HTML Markdown makes,
+    one checklist item per step holding that step's code, one per file, check and
+    prevention item, and every link to a file, a line of it or a heading there, or a URL."""
+    from kbtool.entry_xml import learning_data
+
+    kb = kb_copy[1]
+    problems: list[str] = []
+    plans = 0
+    for ref in kb.entries():
+        out = render_to(kb_copy, "remediation-plan.md.j2", Selection([ref]), f"plans/{ref.id}.md")
+        markdown = out.read_text(encoding="utf-8")
+        root = tree(gfm(markdown))
+        plans += 1
+        where = ref.id
+        stray = sorted({el.tag for el in root.iter() if el.tag not in PLAN_TAGS})
+        if stray:
+            problems.append(f"{where}: HTML that Markdown did not make: {stray}")
+        if "```" in root.text_content() or "~~~" in root.text_content():
+            problems.append(f"{where}: a code fence shown as text")
+        data = learning_data(ref.element)
+        sections = {text_of(h): h for h in root.iter("h3")}
+        steps = sections["Steps"].getnext()
+        items = steps.xpath("./li[input[@type='checkbox']]") if steps is not None else []
+        if len(items) != max(1, len(data["solution"])):
+            problems.append(f"{where}: {len(items)} step items for {len(data['solution'])} steps")
+        for item, step in zip(items, data["solution"], strict=False):
+            if len(item.xpath(".//pre")) < len(step["code"]):
+                problems.append(f"{where}: the code of step {text_of(item)[:40]!r} left its item")
+        for heading, count in (
+            ("Files to touch", len(data["files_modified"])),
+            ("Prevention", len(data["prevention"])),
+        ):
+            if count:
+                box = sections[heading].getnext()
+                if box is None or len(box.xpath("./li[input[@type='checkbox']]")) != count:
+                    problems.append(f"{where}: {heading}: not {count} checklist items")
+        if len(root.xpath("//ul[not(ancestor::li)]/li[not(input)]//pre")):
+            problems.append(f"{where}: a code block outside the checklist")
+        for a in root.iter("a"):
+            href = unquote(html.unescape(a.get("href", "")))
+            if re.match(r"(?i)(https?|mailto):", href):
+                continue
+            file_part, _, fragment = href.partition("#")
+            target = (out.parent / file_part).resolve() if file_part else out
+            if not target.is_file():
+                problems.append(f"{where}: {href} is no file")
+            elif re.fullmatch(r"L\d+", fragment):
+                lines = len(target.read_text(encoding="utf-8").splitlines())
+                if int(fragment[1:]) > lines:
+                    problems.append(f"{where}: {href} is past the end of the file")
+            elif fragment and fragment not in anchors(tree(gfm(target.read_text("utf-8")))):
+                problems.append(f"{where}: {href}: no such heading")
+    assert plans == len(kb.ids()) >= 90
+    assert problems == []
+
+
 def test_plural_words() -> None:
     from kbtool.reporters import plural
 
@@ -442,9 +507,11 @@ def test_step_title_file_and_broken_code_render(tmp_path: Path) -> None:
     report = cli("--root", str(root), "render", "fix-report", "hinted")
     assert report.code == 0, report.err
     assert "### 1. Depend on the plain generator\n" in report.out
-    code = "\n\n```python\ndb: AsyncSession = "
-    broken = "**Broken, in `app/routes/users.py`:**" + code + "Depends(get_session)"
-    fixed = "**Fixed, in `app/routes/users.py`:**" + code + "Depends(get_db)"
+    # the <code file kind> ride in the info string, so import-report gets them back
+    code = "\n\n```python file=app/routes/users.py"
+    line = "\ndb: AsyncSession = Depends("
+    broken = "**Broken, in `app/routes/users.py`:**" + code + " kind=bad" + line + "get_session)"
+    fixed = "**Fixed, in `app/routes/users.py`:**" + code + line + "get_db)"
     assert broken in report.out and fixed in report.out
     assert report.out.index(broken) < report.out.index(fixed)
     plan = cli("--root", str(root), "plan", "hinted")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from pathlib import Path, PurePosixPath
 
 from kbtool import fields
@@ -89,14 +88,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-# Items kbtool's fix-report template writes under "Related Issues": a rendered report that
-# was imported back keeps them as notes, and the template writes them afresh.
-_GENERATED_ITEM = re.compile(
-    r"^- (?:Fix report|Learning entry|Related learning|Supersedes): .*(?:\n|$)", re.MULTILINE
-)
-
-
 def _sections(raw: list[str]) -> list[SectionCtx]:
+    from kbtool.reports.rendered import GENERATED_ITEM
     from kbtool.safexml import read_fragment
 
     out: list[SectionCtx] = []
@@ -107,7 +100,8 @@ def _sections(raw: list[str]) -> list[SectionCtx]:
         if el.tag == "section":
             text = el.text or ""
             if el.get("field") == "references":
-                text = _GENERATED_ITEM.sub("", text).rstrip()
+                # a rendered report imported back may keep some as notes: written afresh
+                text = GENERATED_ITEM.sub("", text).rstrip()
             out.append(
                 {
                     "heading": el.get("heading", ""),
@@ -145,7 +139,8 @@ def entry_context(
     """The context of one entry (read straight from its element; no validation needed)."""
     from kbtool.entry_xml import learning_data
     from kbtool.entryview import split_file_line
-    from kbtool.render.derive import REPO_ONLY, bad_examples, step, symptom_kind
+    from kbtool.render.derive import bad_examples, step, symptom_kind
+    from kbtool.reports.rendered import REPO_ONLY
 
     data = learning_data(ref.element)
     try:
@@ -172,6 +167,7 @@ def entry_context(
                 "path": path,
                 "title": title,
                 "n": 0,
+                "url_kind": fields.reference_kind(target) if kind in ("issue", "link") else "",
             }
         )
     backlinks: list[BacklinkCtx] = []
@@ -253,6 +249,7 @@ def entry_context(
                 v for v in (_text(data.get("versions")), *(s["versions"] for s in symptoms)) if v
             )
         ),
+        "applies": _text(data.get("versions")),
         "superseded_by": superseded_by,
         "checks": [
             {"text": _text(v), "repo_only": REPO_ONLY in _text(v)} for v in data["verification"]

@@ -42,8 +42,6 @@ LANGS = {
     ".yml": "yaml",
     ".json": "json",
 }
-#: Verification that runs a script of the knowledge base's own repository.
-REPO_ONLY = "tests/repro/"
 
 
 def _outside_code(text: str, index: int) -> bool:
@@ -55,8 +53,10 @@ def _outside_code(text: str, index: int) -> bool:
 
 def step_title(first: str) -> tuple[str, str]:
     """(a short title, what of ``first`` the title does not say) for a step's first
-    paragraph: the paragraph itself when short, else its first sentence (the rest stays),
-    else the first clause of that sentence (the whole paragraph stays)."""
+    paragraph: the paragraph itself when short, else its first sentence (the whole paragraph
+    stays), else the first clause of that sentence (the whole paragraph stays). Shortened
+    titles leave the paragraph whole: read back (import-report), the paragraph is the step
+    and the title its abbreviation."""
     text = " ".join(first.split())
     if len(text) <= TITLE_MAX and "\n" not in first.strip():
         return text.rstrip(" :."), ""
@@ -66,7 +66,7 @@ def step_title(first: str) -> tuple[str, str]:
     )
     head = text[:sentence]
     if len(head) <= TITLE_MAX:
-        return head.rstrip(" :."), text[sentence:].strip()
+        return head.rstrip(" :."), first.strip()
     for m in _CLAUSE_BREAK.finditer(head):
         if 25 <= m.start() <= TITLE_MAX and _outside_code(head, m.start()):
             return head[: m.start()].rstrip(" :."), first.strip()
@@ -89,42 +89,58 @@ def code_block(c: dict[str, Any]) -> CodeCtx:
 
 def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> StepCtx:
     """A solution step as the templates see it (see ``StepCtx``)."""
+    from kbtool.reports.rendered import FILE_STEP, UNTITLED_STEP
+    from kbtool.reports.sections import abbreviates, sentence_form
+
     codes = [code_block(c) for c in code]
     stripped = text.strip()
     first, _, rest = stripped.partition("\n\n")
     introduced = False  # the title was the whole first paragraph, and it introduces code
+    lead = ""
     if title:
         body = stripped
     elif first and not first.startswith(("```", "~~~", "- ", "* ", "|", ">")):
         title, left = step_title(first)
         body = "\n\n".join(p for p in (left, rest.strip()) if p)
         introduced = not left and first.rstrip().rstrip("*_` ").endswith(":")
+        if not left and (sentence_form(title) != first.strip() or abbreviates(title, rest.strip())):
+            # read back, the title alone would not give the paragraph ("Drop it:" has its
+            # colon, "Check." over "Check the pool …" would be taken for an abbreviation)
+            lead = first.strip()
+        introduced = not left and first.rstrip().rstrip("*_` ").endswith(":")
     else:
         body = stripped
     if not title:
         files = [c["file"] for c in codes if c["file"]]
-        title = f"Change `{files[0]}`" if files else "Change the code"
+        title = FILE_STEP.format(files[0]) if files else UNTITLED_STEP
     blocks: list[StepBlockCtx] = []
     pending = list(codes)
     paragraphs = [p for p in body.split("\n\n") if p.strip()] if body else []
 
-    def put(c: CodeCtx, file: str = "") -> None:
+    def put(c: CodeCtx, file: str = "", label: str = "") -> None:
         kind = "bad" if c["kind"] == "bad" else "code"
         blocks.append(
-            {"kind": kind, "text": c["text"], "lang": c["lang"], "file": c["file"] or file}
+            {
+                "kind": kind,
+                "text": c["text"],
+                "lang": c["lang"],
+                "file": c["file"] or file,
+                "label": label,
+            }
         )
 
     if introduced and pending:  # "Drop the decorator:" then its code, then the prose after
         put(pending.pop(0))
     for i, paragraph in enumerate(paragraphs):
         label = _FILE_LABEL.match(paragraph)
-        if label and pending:
+        own = pending and (pending[0]["file"] or pending[0]["kind"] == "bad")
+        if label and pending and not own:  # (code with its own file or kind keeps both)
             labelled = pending.pop(0)
             if (label.group(1) or "").lower() == "broken":
                 labelled = {**labelled, "kind": "bad"}
-            put(labelled, label.group(2))
+            put(labelled, label.group(2), paragraph.strip())
             continue
-        blocks.append({"kind": "text", "text": paragraph, "lang": "", "file": ""})
+        blocks.append({"kind": "text", "text": paragraph, "lang": "", "file": "", "label": ""})
         following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
         introduces_list = following.lstrip().startswith(("- ", "* ", "+ ", "1. ", "1) "))
         if pending and not introduces_list and paragraph.rstrip().rstrip("*_` ").endswith(":"):
@@ -133,7 +149,15 @@ def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> Step
                 put(pending.pop(0))
     for c in pending:
         put(c)
-    return {"n": n, "text": text, "title": title, "body": body, "code": codes, "blocks": blocks}
+    return {
+        "n": n,
+        "text": text,
+        "title": title,
+        "lead": lead,
+        "body": body,
+        "code": codes,
+        "blocks": blocks,
+    }
 
 
 _ERROR_START = re.compile(

@@ -244,6 +244,8 @@ def _codify_prose(text: str) -> str:
             close = _closing(text, end - 1)
             if close < 0 or text[end:close] in ("s)", "es)"):  # "function(s)" is prose
                 continue
+            if text.startswith("[^", end - 1):  # "rebuild[^1]": a footnote reference
+                continue
             end = close
             while end < len(text) and text[end] in "([":  # get_db()() or x[0](y)
                 more = _closing(text, end)
@@ -273,9 +275,10 @@ _FILE_SUFFIXES = (".py", ".toml", ".cfg", ".ini", ".json", ".yaml", ".yml", ".xm
 def codify(value: object) -> str:
     """Entry prose with code-like words in code spans, so code reads the same everywhere:
     calls and subscripts whole (``get_session()``, ``Depends(get_db)``, ``X = Annotated[…]``),
-    ``@decorators`` with their call, file paths, ``key="value"``, dotted and snake_case
-    names. Existing code spans and fenced code are left alone. Returns plain text (escape it
-    with an ``md_*`` filter)."""
+    ``@decorators`` with their call (as escaping would put them: no ``@mention`` pings),
+    file paths, ``key="value"``, dotted and snake_case names. Existing code spans and fenced
+    code are left alone. Returns plain text (escape it with an ``md_*`` filter); the text a
+    rendered report shows, which ``import-report`` reads back."""
     out_lines: list[str] = []
     fence: str | None = None
     for line in str(value).split("\n"):
@@ -289,8 +292,12 @@ def codify(value: object) -> str:
             out_lines.append(line)
             continue
         pieces = _split_code_spans(line)
+        coded = "".join(piece if is_code else _codify_prose(piece) for is_code, piece in pieces)
         out_lines.append(
-            "".join(piece if is_code else _codify_prose(piece) for is_code, piece in pieces)
+            "".join(
+                piece if is_code else _MENTION.sub(lambda m: f"`@{m.group(1)}`", piece)
+                for is_code, piece in _split_code_spans(coded)
+            )
         )
     return "\n".join(out_lines)
 
@@ -340,9 +347,15 @@ def md_heading(value: object) -> Markdown:
     return Markdown(text)
 
 
+_LINE_BREAK = re.compile(r"\r\n|[\r\n]")
+
+
 def md_code_span(value: object) -> Markdown:
-    """Inline code: a backtick fence longer than any run inside; one line."""
-    text = one_line(str(value))
+    """Inline code: a backtick fence longer than any run inside; one line. Runs of spaces
+    inside are kept (a code span shows them, and an error message such as
+    ``ERROR:    Error loading ASGI app`` is matched as printed); line breaks become spaces,
+    and the ends are trimmed."""
+    text = _LINE_BREAK.sub(" ", str(value)).strip()
     longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
@@ -352,13 +365,24 @@ def md_code_span(value: object) -> Markdown:
 _LANG = re.compile(r"[^A-Za-z0-9_+.#-]")
 
 
-def md_code(value: object, lang: object = "") -> Markdown:
-    """A fenced code block; the fence is longer than any backtick run in the code."""
-    text = _CONTROL.sub("", str(value)).rstrip("\n")
+_INFO_VALUE = re.compile(r"[^\s`=]{1,200}")
+
+
+def md_code(value: object, lang: object = "", file: object = "", bad: object = False) -> Markdown:
+    """A fenced code block; the fence is longer than any backtick run in the code. The code
+    is kept as written, final blank lines too (a reader of the block drops only the newline
+    before the closing fence). ``file`` and ``bad`` (a ``<code file kind="bad">``) go in the
+    info string after the language (``python file=app/x.py kind=bad``): GitHub shows the
+    language only, and import-report reads them back."""
+    text = _CONTROL.sub("", str(value))
     longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
     fence = "`" * max(3, longest + 1)
-    info = _LANG.sub("", str(lang or ""))[:40]
-    return Markdown(f"{fence}{info}\n{text}\n{fence}")
+    words = [_LANG.sub("", str(lang or ""))[:40]]
+    if file and _INFO_VALUE.fullmatch(str(file)):
+        words.append(f"file={file}")
+    if bad:
+        words.append("kind=bad")
+    return Markdown(f"{fence}{' '.join(w for w in words if w)}\n{text}\n{fence}")
 
 
 def md_link(label: object, target: object, cell: bool = False) -> Markdown:

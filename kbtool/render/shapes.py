@@ -41,12 +41,14 @@ class CodeCtx(TypedDict):
 class StepBlockCtx(TypedDict):
     """One piece of a step in reading order: ``kind`` is "text" (a paragraph of the body),
     "code" (``text`` is the code, ``lang`` its language, ``file`` its file or "") or "bad"
-    (the broken code the next "code" block replaces)."""
+    (the broken code the next "code" block replaces). ``label`` is the step's own lead-in
+    line that named the code's file ("In `app/x.py`:"), as written, or ""."""
 
     kind: str
     text: str
     lang: str
     file: str
+    label: str
 
 
 class StepCtx(TypedDict):
@@ -55,11 +57,14 @@ class StepCtx(TypedDict):
     of it); ``body`` is the prose the title does not already say; ``blocks`` is the body with
     each code block placed after the paragraph that leads into it (one ending with a colon),
     the rest at the end. A lead-in paragraph that only names a file ("In `app/x.py`:")
-    becomes that code block's ``file``."""
+    becomes that code block's ``file``. ``lead`` is the first paragraph when the title was
+    taken whole from it but does not give it back as written (it ended in a colon, or no
+    full stop): a document that must import back exactly prints it below the title."""
 
     n: int
     text: str
     title: str
+    lead: str
     body: str
     code: list[CodeCtx]
     blocks: list[StepBlockCtx]
@@ -78,7 +83,9 @@ class ReferenceCtx(TypedDict):
     id as written; ``href`` a usable link target ("" when there is none; for a learning its
     file and ``#L<line>``); ``path`` the target file relative to the KB root ("" for URLs);
     ``title`` the learning's title; ``n`` its position among the selected entries (0 when
-    it is not selected, so a template links to its section only when it is there)."""
+    it is not selected, so a template links to its section only when it is there);
+    ``url_kind`` the kind its URL reads as (issue or link), which a template names when
+    ``kind`` says otherwise."""
 
     kind: str
     target: str
@@ -87,6 +94,7 @@ class ReferenceCtx(TypedDict):
     path: str
     title: str
     n: int
+    url_kind: str
 
 
 class EntryLinkCtx(TypedDict):
@@ -170,6 +178,7 @@ class EntryCtx(TypedDict):
     n: int
     link: str
     versions: list[str]
+    applies: str
     superseded_by: list[EntryLinkCtx]
     checks: list[CheckCtx]
     bad_examples: list[CodeCtx]

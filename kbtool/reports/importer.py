@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from kbtool import fields
 from kbtool.dates import parse_any_date
 from kbtool.errors import KbError
-from kbtool.model import Severity
+from kbtool.model import Severity, Status
 from kbtool.reports.headings import (
     FIELD_ORDER,
     XML_NAMES,
@@ -52,6 +52,7 @@ from kbtool.reports.parser import (
     title_from_file_name,
 )
 from kbtool.reports.references import mentioned_refs, related_refs
+from kbtool.reports.rendered import SUPERSEDES, without_repo_label
 from kbtool.reports.sections import (
     file_items,
     heading_files,
@@ -75,6 +76,7 @@ __all__ = [  # the import-report API; its parts live in headings, whys, sections
     "normalize_heading",
     "parse_whys",
     "plan_sections",
+    "stated_category",
 ]
 
 if TYPE_CHECKING:
@@ -146,6 +148,10 @@ class Meta:
     severity: Severity | None = None
     tags: list[str] = field(default_factory=list)
     category: str = ""
+    versions: list[str] = field(default_factory=list)  # where the learning applies
+    status: Status | None = None
+    symptom_versions: list[str] = field(default_factory=list)
+    versions_line: str = ""
     lines: list[str] = field(default_factory=list)
 
 
@@ -170,7 +176,13 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
             if len(parts) > 1 and any(_META.match(p) for p in parts):
                 for part in parts:
                     _meta_value(meta, _META.match(part))
-                if all(_META.match(p) for p in parts):
+                    versions = _VERSIONS_PART.match(part)
+                    spans = [m.group(2).strip() for m in _CODE_SPAN.finditer(part)]
+                    if versions and versions.group(1) == "Applies to":  # the learning's range
+                        meta.versions = spans
+                    elif versions:  # the symptoms' ranges: typed if the symptoms say them
+                        meta.symptom_versions, meta.versions_line = spans, line.strip()
+                if all(_META.match(p) or _VERSIONS_PART.match(p) for p in parts):
                     meta.lines.append(line.strip())
                     continue
                 kept.append(line)  # "… · **Versions:** …": typed where it can be, kept
@@ -191,6 +203,9 @@ def _preamble_meta(report: FixReport) -> tuple[Meta, list[SyntaxTreeNode]]:
     return meta, rest
 
 
+# "**Applies to:** `x>=1`" and "**Versions:** `x>=1`, `y<2`" (the symptoms'), as render writes
+_VERSIONS_PART = re.compile(r"^\s*\*\*(Applies to|Versions):\*\*\s*`[^\n]*`\s*$")
+_CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")  # "`a`, ``b`c``": tags as code
 _META_SEPARATOR = re.compile(r"\s+[|·•]\s+")
 _BARE_DATE = re.compile(r"^\s*[*_]{0,2}\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[*_]{0,2}\s*$")
 
@@ -217,9 +232,19 @@ def _meta_value(meta: Meta, match: re.Match[str] | None) -> None:
     elif key in _SEVERITY_KEYS:
         meta.severity = meta.severity or normalize_severity(value)
     elif key == "tags":
-        meta.tags = [t for t in re.split(r"[,\s]+", value.replace("`", "")) if t]
+        spans = [m.group(2).strip() for m in _CODE_SPAN.finditer(value)]
+        meta.tags = spans or [t for t in re.split(r"[,\s]+", value.replace("`", "")) if t]
     elif key == "category":
         meta.category = value
+    elif key == "status" and value.lower() in {s.value for s in Status}:
+        meta.status = Status(value.lower())  # "resolved", "fixed": no entry status
+
+
+def stated_category(report: FixReport) -> str:
+    """The category the report names (front matter ``category:``, or a ``Category:`` line
+    under the title such as the one ``kbtool render`` writes), or ""."""
+    meta, _ = _preamble_meta(report)
+    return meta.category.strip()
 
 
 def _front_matter_meta(meta: Meta, fm: dict[str, Any]) -> None:
@@ -425,6 +450,8 @@ def _read_files(state: _Reading, sec: Section, key: str) -> None:
 
 def _read_items(state: _Reading, sec: Section, key: str) -> None:
     items, notes = section_items(sec, state.report)
+    if key == "verification":
+        items = [without_repo_label(i) for i in items]
     state.data[key].extend(items)
     state.note(sec, key, notes)
     state.mapped.append(Mapped(key, len(items), _where(sec)))
@@ -483,9 +510,17 @@ def import_report(
         mapped.append(
             Mapped(XML_NAMES["root_causes"], 1, f"the answer to the last why (#{len(chain.whys)})")
         )
+    references, supersedes = _references(state, report_href)
+    own = meta.versions[0] if meta.versions else None  # "**Applies to:** `x>=1`"
+    said = {row.get("versions") for row in symptoms} | {own}
+    if meta.versions_line and not set(meta.symptom_versions) <= said:
+        # "**Versions:** `x>=1`" that no symptom says: the line is kept, as written
+        state.extras.append(_section_element("", meta.versions_line, after="title"))
     learning = Learning(
         id=entry_id,
         severity=meta.severity,
+        versions=own,
+        status=meta.status or Status.ACTIVE,
         title=_xml_safe(entry_title(report.title)),
         date=meta.date or date,
         category=category,
@@ -497,14 +532,15 @@ def import_report(
         solution=[
             {
                 "text": _xml_safe(s["text"]),
-                "code": [{"text": _xml_safe(c["text"]), "lang": c["lang"]} for c in s["code"]],
+                "code": [{**c, "text": _xml_safe(c["text"])} for c in s["code"]],
             }
             for s in data["solution"]
         ],
         files_modified=[_xml_safe(f) for f in data["files"] if f.strip()],
         verification=[_xml_safe(v) for v in data["verification"] if v.strip()],
         prevention=[_xml_safe(p) for p in data["prevention"] if p.strip()],
-        references=_references(state, report_href),
+        references=references,
+        supersedes=supersedes,
         extras=state.extras,
     )
     return ImportResult(learning, mapped, state.kept, list(report.warnings), meta)
@@ -553,30 +589,39 @@ def _read_sections(state: _Reading, preamble: list[SyntaxTreeNode]) -> None:
 
 
 def _symptom_rows(state: _Reading) -> list[dict[str, Any]]:
-    """The listed symptoms, then the errors quoted in the problem statement, each once."""
+    """The listed symptoms, each once; without a list, the errors quoted in the problem
+    statement (a list says what the symptoms are: an error name the text mentions on the way,
+    ``CancelledError``, is not one more). Runs of spaces inside are kept (``ERROR:    …`` is
+    matched as printed); line breaks become spaces."""
     seen: set[str] = set()
     symptom_rows = []
-    for text, versions in [*state.symptoms, *((q, "") for q in state.quoted)]:
-        key = " ".join(text.split())
+    listed = state.symptoms or [(q, "") for q in state.quoted]
+    for text, versions in listed:
+        line = _LINE_BREAKS.sub(" ", text).strip()
+        key = " ".join(line.split())
         if key and key not in seen:
             seen.add(key)
-            row: dict[str, Any] = {"text": key}
+            row: dict[str, Any] = {"text": line}
             if versions:
                 row["versions"] = versions
             symptom_rows.append({**row, "text": _xml_safe(row["text"])})
-    if state.quoted:
+    if state.quoted and not state.symptoms:
         state.mapped.append(
             Mapped("symptoms", len(state.quoted), "error messages quoted in the problem statement")
         )
     return symptom_rows
 
 
-def _references(state: _Reading, report_href: str | None) -> list[Reference]:
+_LINE_BREAKS = re.compile(r"[ \t]*(?:\r\n|[\r\n])[ \t]*")
+
+
+def _references(state: _Reading, report_href: str | None) -> tuple[list[Reference], list[str]]:
     """The Related section's references, the entries the text mentions, the report itself;
-    each (kind, target) once."""
+    each (kind, target) once. And the entries the Related section says it supersedes."""
     from kbtool.model import Reference
 
-    references = list(state.data["references"])
+    references = [r for r in state.data["references"] if r["kind"] != SUPERSEDES]
+    supersedes = [r["target"] for r in state.data["references"] if r["kind"] == SUPERSEDES]
     references.extend(
         mentioned_refs(state.report, state.config, state.graph, state.category_file, references)
     )
@@ -588,7 +633,7 @@ def _references(state: _Reading, report_href: str | None) -> list[Reference]:
         if (ref["kind"], ref["target"]) not in seen_refs:
             seen_refs.add((ref["kind"], ref["target"]))
             unique_refs.append(Reference(**ref))
-    return unique_refs
+    return unique_refs, list(dict.fromkeys(supersedes))
 
 
 def _tags(tags: list[str]) -> list[str]:

@@ -16,6 +16,15 @@ from kbtool.reports.parser import (
     block_md,
     blocks_md,
 )
+from kbtool.reports.rendered import (
+    FIX_REPORT_ITEM,
+    GENERATED_RELATED,
+    KIND_ITEMS,
+    RELATED_LEARNING_ITEM,
+    SOURCE_ENTRY_ITEM,
+    SUPERSEDES,
+    SUPERSEDES_ITEM,
+)
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
@@ -26,11 +35,14 @@ if TYPE_CHECKING:
 
 # ------------------------------------------------------------------ references
 
-_URL_IN_TEXT = re.compile(r"https?://[^\s)>\]`]+")
+# A URL in text; parentheses inside it are kept when balanced ("…/a_(b)"), so the ")" that
+# closes "(see https://…)" is not taken.
+_URL_IN_TEXT = re.compile(r"https?://(?:[^\s()<>\]`]|\([^\s()<>\]`]*\))+")
 
 
-#: An item that is one Markdown link and nothing else.
-_LINK_ALONE = re.compile(r"^\[([^\[\]]+)\]\(<?[^\s()<>]+>?\)$")
+#: An item that is one Markdown link and nothing else (a destination with parentheses is
+#: written in angle brackets, or with them balanced).
+_LINK_ALONE = re.compile(r"^\[([^\[\]]+)\]\((?:<[^<>\n]+>|(?:[^\s()<>]|\([^\s()<>]*\))+)\)$")
 
 
 def _rel_href(config: Config, category_file: Path | None, target: str) -> str:
@@ -55,8 +67,10 @@ def related_refs(
     def item_refs(item: SyntaxTreeNode) -> list[dict[str, str]]:
         text = blocks_md(item.children, report)
         label = " ".join(text.split())
-        alone = _LINK_ALONE.match(label)  # "[Pool docs](https://…)": its text is the label
-        if alone:
+        generated = next((g for g in GENERATED_RELATED if label.startswith(g)), "")
+        stated = next((k for prefix, k in KIND_ITEMS.items() if label.startswith(prefix)), "")
+        alone = _LINK_ALONE.match(re.sub(r"^(?:Issue|Link): ", "", label.removeprefix(generated)))
+        if alone:  # "[Pool docs](https://…)": its text is the label
             label = alone.group(1)
         found: list[dict[str, str]] = []
         for node in item.walk():
@@ -76,7 +90,7 @@ def related_refs(
                         {
                             "kind": fields.reference_kind(url),
                             "target": url,
-                            "label": label,
+                            "label": "" if label == url else label,  # "[url](url)": no label
                         }
                     )
                 if graph is not None:
@@ -84,6 +98,22 @@ def related_refs(
                         ref = _ref_for(cand, report, config, graph, category_file, label)
                         if ref is not None:
                             found.append(ref)
+        if generated == SUPERSEDES_ITEM:  # "Supersedes: `old-id`": the entry this one replaces
+            old = label.removeprefix(generated).strip("` ")
+            return [{"kind": SUPERSEDES, "target": old, "label": ""}] if old else []
+        if generated == FIX_REPORT_ITEM:  # the entry's own fix report, as the template wrote it
+            if not found and alone:  # its text is the report's path from the KB root
+                path, hash_, anchor = alone.group(1).partition("#")
+                if (config.root / PurePosixPath(path)).is_file():
+                    target = _rel_href(config, category_file, path) + hash_ + anchor
+                    found = [{"kind": "fix-report", "target": target, "label": ""}]
+            found = [{**f, "kind": "fix-report", "label": ""} for f in found[:1]]
+        elif generated == RELATED_LEARNING_ITEM:  # the entry, not the file its link opens
+            found = [f for f in found if f["kind"] == "learning"][:1]
+        if stated:  # "Link: [a GitHub issue](…)": the kind as stated
+            found = [
+                {**f, "kind": stated} if f["kind"] in KIND_ITEMS.values() else f for f in found
+            ]
         return found
 
     def visit(section: Section) -> None:
@@ -91,6 +121,8 @@ def related_refs(
             if block.type in ("bullet_list", "ordered_list"):
                 leftover = []
                 for item in block.children:
+                    if blocks_md(item.children, report).startswith(SOURCE_ENTRY_ITEM):
+                        continue  # the entry the report was rendered from: not a reference
                     found = item_refs(item)
                     refs.extend(found)
                     if not found:
@@ -151,6 +183,9 @@ def mentioned_refs(
     for cand in scan_report(report).candidates:
         if cand.kind == "id":
             continue  # a bare word is a reference only in the Related section
+        line = report.lines[cand.line - 1] if 0 < cand.line <= len(report.lines) else ""
+        if line.lstrip("-*+ ").startswith(GENERATED_RELATED):
+            continue  # "- Related learning: …": read with the Related section, or not at all
         ref = _ref_for(cand, report, config, graph, category_file, "")
         if ref is not None:
             out.append(ref)

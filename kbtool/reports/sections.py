@@ -20,6 +20,7 @@ from kbtool.reports.parser import (
     para_md,
     plain_text,
 )
+from kbtool.reports.rendered import FILE_STEP, UNTITLED_STEP
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
@@ -271,6 +272,25 @@ def _ancestors(node: SyntaxTreeNode) -> Iterable[SyntaxTreeNode]:
         parent = parent.parent
 
 
+_TICKS = re.compile(r"`+")
+
+
+def _whole_code_span(text: str) -> str | None:
+    """The content of ``text`` when all of it is one code span (CommonMark: the closing
+    run is the first run of the same length), else None: "`a` fails with `b`" is prose."""
+    opening = _TICKS.match(text)
+    if opening is None:
+        return None
+    fence = opening.group()
+    closing = next((m for m in _TICKS.finditer(text, opening.end()) if m.group() == fence), None)
+    if closing is None or closing.end() != len(text) or closing.start() == opening.end():
+        return None
+    inner = text[opening.end() : closing.start()]
+    if len(inner) > 2 and inner.startswith(" ") and inner.endswith(" ") and inner.strip():
+        inner = inner[1:-1]
+    return inner
+
+
 def symptom_items(section: Section, report: FixReport) -> tuple[list[tuple[str, str]], list[str]]:
     out: list[tuple[str, str]] = []
     notes: list[str] = []
@@ -281,8 +301,9 @@ def symptom_items(section: Section, report: FixReport) -> tuple[list[tuple[str, 
         if match:
             versions, item = match.group(1).strip(), item[: match.start()]
         text = item.strip()
-        if text.startswith("`") and text.endswith("`") and text.count("`") % 2 == 0:
-            text = text.strip("`").strip()
+        whole = _whole_code_span(text)
+        if whole is not None:
+            text = whole.strip()
         elif text.startswith("```"):
             lines = _error_lines(text) or [ln for ln in text.split("\n")[1:-1] if ln.strip()][:3]
             out.extend((ln, versions) for ln in lines)
@@ -295,15 +316,38 @@ def symptom_items(section: Section, report: FixReport) -> tuple[list[tuple[str, 
 # ------------------------------------------------------------------ solution
 
 
-def _abbreviates(heading: str, paragraph: str) -> bool:
+def abbreviates(heading: str, paragraph: str) -> bool:
     """Whether a step heading only repeats the start of its first paragraph (a title taken
-    from it, as ``kbtool render`` and many authors write one): the paragraph says it all."""
+    from it, as ``kbtool render`` and many authors write one): the paragraph says it all.
+    ``kbtool render`` asks too, so the titles it writes are read back as it meant them."""
 
     def norm(text: str) -> str:
         return " ".join(text.replace("`", "").split()).lower()
 
     head = norm(heading.rstrip(" .:…").removesuffix("...").rstrip(" .:"))
-    return len(head) >= 3 and norm(paragraph).startswith(head)
+    text = norm(paragraph)
+    return bool(head) and (
+        text.startswith(head)
+        if len(head) >= 3
+        else text.startswith(head + " ") or text.rstrip(" .:!?") == head
+    )
+
+
+#: The label ``kbtool render`` puts over a step's code of given ``file`` or ``kind``.
+_CODE_LABEL = re.compile(r"^\*\*(?:Broken|Fixed|In)(?:,? in)?(?: `[^`\n]+`)?:\*\*$")
+
+#: How a sentence may end; a step heading that ends otherwise gets its period back.
+SENTENCE_ENDS = (".", "!", "?", ":", ";", "…")
+
+
+def sentence_form(heading: str) -> str:
+    """A step heading as the first sentence of the step's text: with the final period a
+    heading leaves out (``### 1. Use a factory`` → "Use a factory."; ``kbtool render`` drops
+    it: :func:`kbtool.render.derive.step_title`)."""
+    heading = heading.rstrip()
+    if not heading or heading.endswith(SENTENCE_ENDS):
+        return heading
+    return heading + "."
 
 
 def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, Any]], list[str]]:
@@ -311,8 +355,34 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
     notes: list[str] = []
 
     def code_of(block: SyntaxTreeNode) -> dict[str, Any]:
-        lang = (block.info or "").split()[0] if block.type == "fence" and block.info else None
-        return {"text": block.content.removesuffix("\n"), "lang": lang}  # the fence's own newline
+        words = (block.info or "").split() if block.type == "fence" else []
+        lang = words[0] if words and "=" not in words[0] else None
+        attrs = dict(w.split("=", 1) for w in words if w.startswith(("file=", "kind=bad")))
+        return {  # the text without the fence's own newline
+            "text": block.content.removesuffix("\n"),
+            "lang": lang,
+            **({"file": attrs["file"]} if attrs.get("file") else {}),
+            **({"kind": "bad"} if attrs.get("kind") == "bad" else {}),
+        }
+
+    def prose(blocks: list[SyntaxTreeNode]) -> list[SyntaxTreeNode]:
+        """The blocks but the labels ``kbtool render`` wrote for code of given attributes."""
+        kept = []
+        for i, block in enumerate(blocks):
+            after = blocks[i + 1] if i + 1 < len(blocks) else None
+            if (
+                block.type == "paragraph"
+                and _CODE_LABEL.match(para_md(block))
+                and after is not None
+                and after.type == "fence"
+                and (
+                    "=" in (after.info or "")
+                    or (i > 0 and "kind=bad" in (blocks[i - 1].info or ""))
+                )
+            ):
+                continue
+            kept.append(block)
+        return kept
 
     def flat(blocks: list[SyntaxTreeNode], title: str = "") -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -375,6 +445,7 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
             blocks = list(child.blocks)
             for grandchild in child.children:
                 blocks.extend(collect(grandchild))
+            blocks = prose(blocks)
             texts = [block_md(b, report) for b in blocks if b.type not in ("fence", "code_block")]
             codes = [code_of(b) for b in blocks if b.type in ("fence", "code_block")]
             codes += [
@@ -384,8 +455,13 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
                 for n in b.walk()
                 if n.type in ("fence", "code_block")
             ]
-            if texts and _abbreviates(title, texts[0]):
+            if texts and abbreviates(title, texts[0]):
                 title = ""  # "### 1. Add a lock …" over "Add a lock around rebuilds, …"
+            files = [c["file"] for c in codes if c.get("file")]
+            untitled = [UNTITLED_STEP, *(FILE_STEP.format(f) for f in files[:1])]
+            if title in untitled and not texts:
+                title = ""  # the heading render gives a step of code alone
+            title = sentence_form(title)
             steps.append({"text": "\n\n".join(t for t in (title, *texts) if t), "code": codes})
     else:
         steps.extend(flat(section.blocks))

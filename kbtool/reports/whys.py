@@ -104,12 +104,16 @@ def parse_whys(section: Section, report: FixReport) -> WhyChain:
             found.append(current)
             current = None
 
-    def start(number: int, text: str) -> None:
+    def start(number: int, text: str, heading: bool = False) -> None:
         nonlocal current, in_cause
         close()
         in_cause = False
         labelled = _strip_label(text, _QUESTION)
-        question, answer = _split_question(labelled if labelled is not None else text)
+        question, answer = (
+            (text.strip(), "")  # a heading is the question, whatever "?" it holds inside
+            if heading and text.rstrip().endswith("?")
+            else _split_question(labelled if labelled is not None else text)
+        )
         current = _Why(number, question)
         if answer:
             current.answer.append(answer)
@@ -209,9 +213,9 @@ def parse_whys(section: Section, report: FixReport) -> WhyChain:
         if not top:
             number = why_label(sec.title)
             if number is not None:
-                start(number, _strip_label(sec.title, WHY_LABEL) or "")
+                start(number, _strip_label(sec.title, WHY_LABEL) or "", heading=True)
             elif _ASKS_WHY.match(sec.title) and sec.title.rstrip().endswith("?"):
-                start(len(found) + (current is not None) + 1, sec.title)  # "### Why did …?"
+                start(len(found) + (current is not None) + 1, sec.title, heading=True)
             elif field_of_heading(sec.plain) == "root_causes":
                 close()
                 in_cause = True

@@ -22,7 +22,8 @@ OPTS = (
     Opt(
         "category",
         ("--category", "-c"),
-        "Category of the new entry (default: the closest existing one).",
+        "Category of the new entry (default: the one the report states, else the closest "
+        "existing one).",
         metavar="CATEGORY",
     ),
     Opt("entry_id", ("--id",), "Id of the new entry (default: from the title).", metavar="ID"),

@@ -1,0 +1,50 @@
+"""What kbtool's own fix-report template (``templates/fix-report.md.j2``) writes that is not
+entry text, in one place: the render side writes it, the import side knows it again, so an
+entry rendered and imported back comes back as it was (``tests/test_render_roundtrip.py``).
+
+- ``REPO_ONLY_LABEL`` opens a verification check that runs a script of the knowledge base's
+  own repository (``REPO_ONLY`` in its text); import drops it again;
+- ``UNTITLED_STEP`` heads a solution step that has code and no prose;
+- ``GENERATED_RELATED`` are the labels of the Related items the template writes from the
+  entry's own data ("Fix report: …", "Related learning: …"); "Learning entry: …" links the
+  report to the entry it was rendered from and is no reference of the entry itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Verification that runs a script of the knowledge base's own repository.
+REPO_ONLY = "tests/repro/"
+#: The label the template puts before such a check.
+REPO_ONLY_LABEL = "**In the knowledge base's repository:** "
+
+#: The heading of a step with no prose (only code); import reads it as no prose again.
+UNTITLED_STEP = "Change the code"
+#: … and of one whose code names its file.
+FILE_STEP = "Change `{}`"
+
+FIX_REPORT_ITEM = "Fix report: "
+RELATED_LEARNING_ITEM = "Related learning: "
+SUPERSEDES_ITEM = "Supersedes: "
+#: The kind :func:`kbtool.reports.references.related_refs` gives a "Supersedes:" item: no
+#: reference, the entry's ``<supersedes>``.
+SUPERSEDES = "supersedes"
+SOURCE_ENTRY_ITEM = "Learning entry: "
+#: "Issue: [url](url)", "Link: …": a kind the URL alone would not give (see ``url_kind``).
+KIND_ITEMS = {"Issue: ": "issue", "Link: ": "link"}
+GENERATED_RELATED = (FIX_REPORT_ITEM, SOURCE_ENTRY_ITEM, RELATED_LEARNING_ITEM, SUPERSEDES_ITEM)
+
+#: A generated Related item as a line of Markdown (``- Fix report: …``).
+GENERATED_ITEM = re.compile(
+    r"^- (?:" + "|".join(re.escape(g.strip()) for g in GENERATED_RELATED) + r") .*(?:\n|$)",
+    re.MULTILINE,
+)
+
+
+def without_repo_label(check: str) -> str:
+    """A verification item without the label the template added (only where the template
+    adds it, so the label comes back when the entry is rendered again)."""
+    if check.startswith(REPO_ONLY_LABEL) and REPO_ONLY in check:
+        return check[len(REPO_ONLY_LABEL) :].lstrip()
+    return check
