@@ -89,8 +89,7 @@ def code_block(c: dict[str, Any]) -> CodeCtx:
 
 def step(n: int, text: str, code: list[dict[str, Any]], title: str = "") -> StepCtx:
     """A solution step as the templates see it (see ``StepCtx``)."""
-    from kbtool.reports.rendered import FILE_STEP, UNTITLED_STEP
-    from kbtool.reports.sections import abbreviates, sentence_form
+    from kbtool.reports.rendered import FILE_STEP, UNTITLED_STEP, abbreviates, sentence_form
 
     codes = [code_block(c) for c in code]
     stripped = text.strip()

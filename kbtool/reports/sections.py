@@ -20,7 +20,7 @@ from kbtool.reports.parser import (
     para_md,
     plain_text,
 )
-from kbtool.reports.rendered import FILE_STEP, UNTITLED_STEP
+from kbtool.reports.rendered import FILE_STEP, UNTITLED_STEP, abbreviates, sentence_form
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
@@ -316,38 +316,8 @@ def symptom_items(section: Section, report: FixReport) -> tuple[list[tuple[str, 
 # ------------------------------------------------------------------ solution
 
 
-def abbreviates(heading: str, paragraph: str) -> bool:
-    """Whether a step heading only repeats the start of its first paragraph (a title taken
-    from it, as ``kbtool render`` and many authors write one): the paragraph says it all.
-    ``kbtool render`` asks too, so the titles it writes are read back as it meant them."""
-
-    def norm(text: str) -> str:
-        return " ".join(text.replace("`", "").split()).lower()
-
-    head = norm(heading.rstrip(" .:…").removesuffix("...").rstrip(" .:"))
-    text = norm(paragraph)
-    return bool(head) and (
-        text.startswith(head)
-        if len(head) >= 3
-        else text.startswith(head + " ") or text.rstrip(" .:!?") == head
-    )
-
-
 #: The label ``kbtool render`` puts over a step's code of given ``file`` or ``kind``.
 _CODE_LABEL = re.compile(r"^\*\*(?:Broken|Fixed|In)(?:,? in)?(?: `[^`\n]+`)?:\*\*$")
-
-#: How a sentence may end; a step heading that ends otherwise gets its period back.
-SENTENCE_ENDS = (".", "!", "?", ":", ";", "…")
-
-
-def sentence_form(heading: str) -> str:
-    """A step heading as the first sentence of the step's text: with the final period a
-    heading leaves out (``### 1. Use a factory`` → "Use a factory."; ``kbtool render`` drops
-    it: :func:`kbtool.render.derive.step_title`)."""
-    heading = heading.rstrip()
-    if not heading or heading.endswith(SENTENCE_ENDS):
-        return heading
-    return heading + "."
 
 
 def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, Any]], list[str]]:

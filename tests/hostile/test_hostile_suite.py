@@ -59,7 +59,7 @@ COMMANDS: list[tuple[list[str], int, tuple[str, ...]]] = [
     (["new", "Pool exhausted again", "--dry-run", "--category", "Security/Hostile"], 0, ()),
     (["report", "new", "pool-exhausted", "--dry-run"], 0, ("Pool exhausted under load",)),
     (["fmt"], 1, ("KB104",)),
-    (["applies", "--from", "requirements.txt"], 3, ("outside the folder",)),
+    (["applies", "--from", "requirements.txt"], 3, ("outside the project",)),
     (["applies", "--from", "uv.lock"], 3, ("a link; not followed",)),
     (["applies", "--from", "poetry.lock"], 0, ("no valid package name", "1 packages")),
 ]
