@@ -121,15 +121,48 @@ def _escape_prose(text: str) -> str:
 
     text = _LINK_TARGET.sub(link, text)
 
+    if "![" not in text:
+        return text
+    closing = _bracket_pairs(text)
+
     def image(match: re.Match[str]) -> str:
-        after = text[match.end() :]
-        target = _LINK_TARGET.search(after)
-        if target is None:
-            return match.group(0)
-        value = target.group(1).strip("<>")
-        return "\\![" if is_absolute(value) else match.group(0)
+        if _escaped(text, match.start()):
+            return match.group(0)  # "\![": a "!" and a link already
+        end = closing.get(match.end() - 1)
+        target = _INLINE_IMAGE_TARGET.match(text, end) if end is not None else None
+        if target is not None:
+            value = target.group(1).strip("<>").replace("&amp;", "&")
+            if value and not is_absolute(value):
+                return match.group(0)
+        return "\\!["
 
     return _IMAGE.sub(image, text)
+
+
+#: The rest of an inline image whose destination CommonMark surely reads as written: no
+#: blanks or parentheses in it, then at most a quoted title. Anything else (a reference,
+#: ``![a][r]`` or ``![r]``, whose definition may be anywhere in the document; a destination
+#: CommonMark may read otherwise) is not kept as an image.
+_INLINE_IMAGE_TARGET = re.compile(
+    r"\]\((?:[ \t]*)([^\s()\\]+)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*\)"
+)
+
+
+def _bracket_pairs(text: str) -> dict[int, int]:
+    """Where each ``[`` of ``text`` is closed (backslash escapes skipped), in one pass."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    escaped = False
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            stack.append(i)
+        elif ch == "]" and stack:
+            pairs[stack.pop()] = i
+    return pairs
 
 
 _INLINE_PLAIN = re.compile(r"[<>&`@\]!|\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
