@@ -35,6 +35,10 @@ _PATTERNS = {
     "BIDI_RE": f"[{BIDI_CONTROLS}]",
     "INVISIBLE_RE": f"[{INVISIBLE}{FULLWIDTH}]",
     "_HIDDEN": f"[{BIDI_CONTROLS}{INVISIBLE}]",
+    # What no output stream carries as itself: the hidden characters, and the C1 controls,
+    # which XML 1.0 allows in an entry and a terminal obeys (U+009B is CSI, U+009D OSC: a
+    # colour, a cleared screen, an OSC 8 link, an OSC 52 write to the clipboard).
+    "_UNSAFE_OUT": f"[\\x80-\\x9f{BIDI_CONTROLS}{INVISIBLE}]",
     # C0/C1 controls, and lone surrogates (undecodable bytes in file names) that cannot be
     # printed.
     "_CONTROL": f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{BIDI_CONTROLS}{INVISIBLE}]",
@@ -73,9 +77,10 @@ def _escape_json(match: re.Match[str]) -> str:
 
 
 def escape_hidden(text: str) -> str:
-    """Bidirectional controls and invisible characters written as ``\\uXXXX`` escapes, the
-    form JSON reads back as the same string (so ``--format json`` stays valid JSON)."""
-    return text if text.isascii() else _pattern("_HIDDEN").sub(_escape_json, text)
+    """Bidirectional controls, invisible characters and C1 controls written as ``\\uXXXX``
+    escapes, the form JSON reads back as the same string (so ``--format json`` stays valid
+    JSON)."""
+    return text if text.isascii() else _pattern("_UNSAFE_OUT").sub(_escape_json, text)
 
 
 class EscapingStream:

@@ -32,7 +32,9 @@ class Markdown(str):
     __slots__ = ()
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters, dropped: C0 ones (a log line's ESC) and C1 ones (XML 1.0 allows them
+#: in an entry; a terminal that shows the file obeys U+009B as CSI and U+009D as OSC).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 # ------------------------------------------------------------------ inline text
@@ -165,7 +167,7 @@ def _bracket_pairs(text: str) -> dict[int, int]:
     return pairs
 
 
-_INLINE_PLAIN = re.compile(r"[<>&`@\]!|\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INLINE_PLAIN = re.compile(r"[<>&`@\]!|\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def escape_inline(
@@ -375,7 +377,7 @@ def md_heading(value: object) -> Markdown:
 
 def md_code_span(value: object) -> Markdown:
     """Inline code: a backtick fence longer than any run inside; one line."""
-    text = one_line(str(value))
+    text = one_line(_CONTROL.sub("", str(value)))
     longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
@@ -482,7 +484,9 @@ def _block_lines(
     return out
 
 
-_PLAIN = re.compile(r"[<>&`@\[\]!\r\x00-\x08\x0b-\x1f\x7f]|^ {0,3}(?:#|=|-+\s*$|~~~)", re.MULTILINE)
+_PLAIN = re.compile(
+    r"[<>&`@\[\]!\r\x00-\x08\x0b-\x1f\x7f-\x9f]|^ {0,3}(?:#|=|-+\s*$|~~~)", re.MULTILINE
+)
 
 
 def md_block(value: object) -> Markdown:
