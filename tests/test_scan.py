@@ -384,3 +384,32 @@ def test_worker_processes_give_the_same_findings(kb: Path, tmp_path: Path) -> No
     data = json.loads(one[1])
     assert data["summary"]["findings"] == 3 + 12 + 12
     assert [p["code"] for p in data["problems"]] == ["KB510"]
+
+
+DEBUG_KB = KB_XML.replace("print-call", "debug-on").replace(
+    "<pattern>^\\s*print\\(</pattern>", "<pattern>^DEBUG = True$</pattern>"
+)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"import os\rDEBUG = True\rx = 1\r",  # classic Mac line ends: Python reads three lines
+        b"import os\r\nDEBUG = True\r\nx = 1\r\n",  # Windows line ends: "$" is before the \r
+        b"import os\n\x0cDEBUG = True\nx = 1\n",  # a form feed: no indentation to Python
+        b"import os\n  \x0c\x0cDEBUG = True\nx = 1\n",  # nor after blanks (it resets the count)
+    ],
+)
+def test_lines_are_read_as_python_reads_them(tmp_path: Path, source: bytes) -> None:
+    """A regex detector anchored at a line's start or end must see the lines Python runs: a
+    pull request could otherwise hide ``DEBUG = True`` behind a line ending or a form feed."""
+    root = tmp_path / "kb"
+    (root / "learnings").mkdir(parents=True)
+    (root / "learnings" / "test.xml").write_text(DEBUG_KB, encoding="utf-8")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "settings.py").write_bytes(source)
+    code, out, _ = scan("-f", "json", str(src), root=root)
+    found = [(f["entry"], f["line"], f["snippet"]) for f in json.loads(out)["findings"]]
+    assert found == [("debug-on", 2, "DEBUG = True")]
+    assert code == 1

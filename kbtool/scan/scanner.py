@@ -394,17 +394,40 @@ def read_source(path: Path, root: Path, max_bytes: int) -> bytes | str:
 
 
 def decode_source(data: bytes, rel: str) -> str | None:
-    """Text of a file: Python by its coding cookie or BOM, others as UTF-8; None when binary."""
+    """Text of a file: Python by its coding cookie or BOM, others as UTF-8; None when binary.
+
+    Lines are the lines Python reads (:func:`_as_python_reads`): a detector anchored at a
+    line's start or end (``^DEBUG = True$``) must see each line the interpreter runs."""
     if b"\0" in data[:BINARY_SNIFF]:
         return None
-    if rel.endswith((".py", ".pyi")):
+    python = rel.endswith((".py", ".pyi"))
+    text = None
+    if python:
         try:
             encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except (SyntaxError, LookupError, UnicodeDecodeError):
             pass
-    text = data.decode("utf-8", errors="replace")
-    return text[1:] if text.startswith("\ufeff") else text
+    if text is None:
+        text = data.decode("utf-8", errors="replace")
+        text = text[1:] if text.startswith("\ufeff") else text
+    return _as_python_reads(text, python=python)
+
+
+#: Leading blanks up to the last form feed: Python counts no indentation for them (a form
+#: feed resets the count), so ``\fDEBUG = True`` runs at the top level of a module.
+_FORM_FEED_INDENT = re.compile(r"^[ \t\f]*\f", re.MULTILINE)
+
+
+def _as_python_reads(text: str, *, python: bool) -> str:
+    """``\\r\\n`` and a lone ``\\r`` as ``\\n`` (Python, git and editors all end a line at
+    either; a regex's ``^`` and ``$`` only at ``\\n``), and in a Python file the leading blanks
+    a form feed makes void removed. Either could hide a line from a detector."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if python and "\f" in text:
+        text = _FORM_FEED_INDENT.sub("", text)
+    return text
 
 
 class ModuleFinder:
