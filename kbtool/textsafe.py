@@ -83,6 +83,25 @@ def escape_hidden(text: str) -> str:
     return text if text.isascii() else _pattern("_UNSAFE_OUT").sub(_escape_json, text)
 
 
+def escape_visibly(text: str) -> str:
+    """What :func:`escape_hidden` escapes, written as visible text (``\\u202e``, six
+    characters) that survives a JSON round trip: for answers a program decodes before a
+    person or a language model reads them (``kbtool mcp``)."""
+    return text if text.isascii() else _pattern("_UNSAFE_OUT").sub(_escape, text)
+
+
+def visible(data: Any) -> Any:
+    """``data`` (JSON-like: dicts, lists, strings) with :func:`escape_visibly` applied to
+    every string."""
+    if isinstance(data, str):
+        return escape_visibly(data)
+    if isinstance(data, list):
+        return [visible(x) for x in data]
+    if isinstance(data, dict):
+        return {k: visible(v) for k, v in data.items()}
+    return data
+
+
 class EscapingStream:
     """A text stream that writes :func:`escape_hidden` of everything: wrapped around
     stdout and stderr by the command line, so no output of kbtool shows text reordered or
