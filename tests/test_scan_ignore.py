@@ -299,6 +299,21 @@ def test_a_gitignore_cannot_hide_a_file_git_tracks(tmp_path: Path, version: str)
 
 
 @needs_git
+def test_a_pyvenv_cfg_cannot_hide_a_folder_git_tracks(tmp_path: Path) -> None:
+    """A folder holding ``pyvenv.cfg`` is a virtual environment, and is not scanned; a pull
+    request that added an empty ``pyvenv.cfg`` to ``app/`` hid every file of it. A real
+    environment is never committed: a folder with files git tracks is scanned."""
+    kb = _repository(tmp_path)
+    (kb / "code" / "app" / "pyvenv.cfg").write_text("")  # the pull request's one line
+    _git(kb, "add", "code/app/pyvenv.cfg")
+    venv = kb / "code" / "env"  # a real one, beside the code, untracked
+    (venv / "lib").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "lib" / "site.py").write_text("print(4)\n")
+    assert scanned(kb) == ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]
+
+
+@needs_git
 def test_a_sha256_repository_is_read_too(tmp_path: Path) -> None:
     kb = _repository(tmp_path, "--object-format=sha256")
     assert scanned(kb) == ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]

@@ -316,7 +316,7 @@ def iter_targets(
                     for d in dirnames
                     if d not in SKIP_DIRS
                     and not d.endswith(".egg-info")
-                    and not (here / d / "pyvenv.cfg").exists()
+                    and not _virtual_environment(here / d, prefix + d, rules)
                     and (here / d).resolve() not in skip_real
                     and not rules.ignored(prefix + d, is_dir=True)
                 )
@@ -377,6 +377,12 @@ def _real_inside(path: Path, root: Path, skipped: Counter[str]) -> Path | None:
             skipped["link-outside"] += 1
             return None
     return real
+
+
+def _virtual_environment(folder: Path, rel: str, rules: Any) -> bool:
+    """A folder with ``pyvenv.cfg`` that git does not track files in: an environment is
+    never committed, and an empty ``pyvenv.cfg`` in a pull request must not hide ``app/``."""
+    return (folder / "pyvenv.cfg").exists() and not rules.tracks_below(rel)
 
 
 _SKIP_REASON = {"KB104": "link-outside", "KB105": "too-large", "KB106": "not-regular"}
