@@ -271,20 +271,23 @@ def test_missing_path_is_a_usage_error(kb: Path, tmp_path: Path) -> None:
     assert scan(str(tmp_path / "nope"), root=kb)[0] == 2
 
 
-def test_scan_skips_the_kb_itself_and_virtualenvs(kb: Path) -> None:
+def test_scan_skips_the_kbs_own_files_and_virtualenvs(kb: Path) -> None:
     (kb / "app.py").write_text("print(1)\n")
     venv = kb / "env"
     (venv / "lib").mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text("home = /usr\n")
     (venv / "lib" / "x.py").write_text("print(2)\n")
-    (kb / "learnings" / "notes.py").write_text("print(3)\n")
+    (kb / "learnings" / "notes.py").write_text("print(3)\n")  # code, not an entry: scanned
+    (kb / "kbtool.toml").write_text('cache = "cache"\n')
+    (kb / "cache").mkdir()
+    (kb / "cache" / "x.py").write_text("print(4)\n")  # the cache folder: never scanned
     cwd = os.getcwd()
     try:
         os.chdir(kb)
         code, out, _ = scan(root=kb)
     finally:
         os.chdir(cwd)
-    assert (code, lines(out)) == (1, ["app.py:1:1"])
+    assert (code, lines(out)) == (1, ["app.py:1:1", "learnings/notes.py:1:1"])
 
 
 # ------------------------------------------------------------------ SARIF

@@ -314,6 +314,22 @@ def test_a_pyvenv_cfg_cannot_hide_a_folder_git_tracks(tmp_path: Path) -> None:
 
 
 @needs_git
+@pytest.mark.parametrize("setting", ["reports", "cache", "learnings"])
+def test_the_configuration_cannot_make_code_the_kbs_own_folder(
+    tmp_path: Path, setting: str
+) -> None:
+    """The scan leaves out the knowledge base's own folders, whose files hold code that
+    detectors would flag. A pull request's ``kbtool.toml`` naming ``code/app`` as one of them
+    (``reports = "code/app"``) hid that folder's code; only the KB's own kinds of files
+    (entries, reports) and an untracked cache folder are left out now."""
+    kb = _repository(tmp_path)
+    if setting == "learnings":  # the entries move along, so that the KB still loads
+        (kb / "learnings" / "test.xml").rename(kb / "code" / "app" / "test.xml")
+    (kb / "kbtool.toml").write_text(f'{setting} = "code/app"\n')
+    assert scanned(kb) == ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]
+
+
+@needs_git
 def test_a_sha256_repository_is_read_too(tmp_path: Path) -> None:
     kb = _repository(tmp_path, "--object-format=sha256")
     assert scanned(kb) == ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]

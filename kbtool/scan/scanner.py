@@ -11,11 +11,11 @@ Library use::
 
 What is read: regular files under the given paths, not following symbolic links to folders
 and not following links to files outside the scanned folder; version-control, cache and
-virtual-environment folders and the knowledge base's own learnings folder are skipped, and
-so are binary files (a NUL byte in the first 8 KiB) and files over ``max_bytes``. Under a
-scanned folder, what its ``.gitignore`` files or the ``excludes`` globs name is left out
-(:mod:`kbtool.scan.ignore`). Every file
-is read once; every Python file is parsed once for all ``python-ast`` detectors.
+virtual-environment folders (those git tracks no file in), the knowledge base's entries and
+reports and its cache folder (:func:`kb_folders`) are skipped, and so are binary files (a
+NUL byte in the first 8 KiB) and files over ``max_bytes``. Under a scanned folder, what its
+``.gitignore`` files or the ``excludes`` globs name is left out (:mod:`kbtool.scan.ignore`).
+Every file is read once; every Python file is parsed once for all ``python-ast`` detectors.
 
 Inline suppression: ``# kbtool: ignore[<entry-id>] reason`` on the finding's line, or alone
 on the line above it (several ids separated by commas). The reason is required: a
@@ -30,7 +30,7 @@ import os
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO, StringIO
 from pathlib import Path
@@ -275,7 +275,7 @@ class Target:
 
 def iter_targets(
     paths: Sequence[Path],
-    skip: Sequence[Path] = (),
+    skip: Mapping[Path, tuple[str, ...]] | None = None,
     skipped: Counter[str] | None = None,
     *,
     excludes: Sequence[str] = (),
@@ -288,13 +288,18 @@ def iter_targets(
     globs) name are left out (:mod:`kbtool.scan.ignore`); a file named on its own is left
     out only by ``excludes``. Folders deeper than ``MAX_FOLDER_DEPTH`` are not entered
     (``too-deep``); a ``.gitignore`` pattern too costly to match is set aside and reported in
-    ``problems`` (KB513)."""
+    ``problems`` (KB513).
+
+    ``skip`` maps the knowledge base's own folders to the suffixes of the files that are
+    its own there (:func:`kb_folders`); below such a folder only those files are left out,
+    and a folder mapped to ``()`` (the cache) is left out whole unless git tracks files in
+    it."""
     from kbtool.confine import MAX_FOLDER_DEPTH
     from kbtool.scan.ignore import IgnoreRules, compile_excludes
 
     skipped = skipped if skipped is not None else Counter()
     named_exclude = compile_excludes(excludes)
-    skip_real = {p.resolve() for p in skip}
+    skip_real = {p.resolve(): suffixes for p, suffixes in (skip or {}).items()}
     seen: set[Path] = set()
     for arg in paths:
         absolute = _absolute(arg)
@@ -304,6 +309,7 @@ def iter_targets(
             root_real = absolute.resolve()
             rules = IgnoreRules(absolute, excludes, gitignore=gitignore)
             links: list[Path] = []
+            owned: dict[str, tuple[str, ...]] = {}  # folder prefix → the KB's own suffixes
             for dirpath, dirnames, filenames in os.walk(absolute, followlinks=False):
                 here = Path(dirpath)
                 at = here.relative_to(absolute).as_posix()
@@ -317,10 +323,13 @@ def iter_targets(
                     if d not in SKIP_DIRS
                     and not d.endswith(".egg-info")
                     and not _virtual_environment(here / d, prefix + d, rules)
-                    and (here / d).resolve() not in skip_real
+                    and not _kb_folder(here / d, prefix + d, skip_real, owned, rules)
                     and not rules.ignored(prefix + d, is_dir=True)
                 )
+                own = next((v for k, v in owned.items() if prefix.startswith(k)), ())
                 for name in sorted(filenames):
+                    if own and name.endswith(own):
+                        continue  # an entry or a report: the KB's own file
                     if rules.ignored(prefix + name):
                         skipped["ignored"] += 1
                         continue
@@ -377,6 +386,34 @@ def _real_inside(path: Path, root: Path, skipped: Counter[str]) -> Path | None:
             skipped["link-outside"] += 1
             return None
     return real
+
+
+def kb_folders(config: Any) -> dict[Path, tuple[str, ...]]:
+    """The knowledge base's own folders and the suffixes of its own files in each: the
+    scan leaves those out (detectors would flag the code in entries and reports), not the
+    folder, which a pull request's ``kbtool.toml`` can point at ``app/``."""
+    return {config.learnings_dir: (".xml",), config.reports_dir: (".md",), config.cache_dir: ()}
+
+
+def _kb_folder(
+    folder: Path,
+    rel: str,
+    kb: Mapping[Path, tuple[str, ...]],
+    owned: dict[str, tuple[str, ...]],
+    rules: Any,
+) -> bool:
+    """Whether to leave out the whole ``folder``: a KB folder whose every file is the KB's
+    (the cache) and in which git tracks nothing. A KB folder of entries or reports is
+    entered, and its own files noted in ``owned`` to be left out."""
+    if not kb:
+        return False
+    suffixes = kb.get(folder.resolve())
+    if suffixes is None:
+        return False
+    if suffixes:
+        owned[rel + "/"] = suffixes
+        return False
+    return not rules.tracks_below(rel)
 
 
 def _virtual_environment(folder: Path, rel: str, rules: Any) -> bool:
@@ -668,7 +705,7 @@ def scan(
         dets = [d for d in dets if d.entry_id in entry_ids]
         entries = {k: v for k, v in entries.items() if k in entry_ids}
     result = ScanResult(problems=list(problems), entries=entries, detectors=len(dets))
-    skip = [config.learnings_dir, config.reports_dir, config.cache_dir]
+    skip = kb_folders(config)
     files = read_targets(
         result, paths, skip, max_bytes, excludes=excludes, gitignore=gitignore, dets=dets
     )
@@ -692,7 +729,7 @@ class _Target:
 def read_targets(
     result: ScanResult,
     paths: Sequence[Path],
-    skip: list[Path],
+    skip: Mapping[Path, tuple[str, ...]],
     max_bytes: int,
     *,
     excludes: Sequence[str],
