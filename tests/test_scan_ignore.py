@@ -330,6 +330,36 @@ def test_the_configuration_cannot_make_code_the_kbs_own_folder(
 
 
 @needs_git
+def test_folders_skipped_by_name_are_scanned_when_git_tracks_files_in_them(
+    tmp_path: Path,
+) -> None:
+    """``.venv``, ``.tox``, ``node_modules`` … are left out by name: tools write them, and
+    they are never committed. A pull request that committed its code as ``.tox/m/run.py``
+    and a link ``app2 -> .tox/m`` (Python imports ``app2.run`` through it; the walk follows
+    no folder link) hid the code from every detector."""
+    kb = _repository(tmp_path)
+    code = kb / "code"
+    for rel in (".tox/m/run.py", "node_modules/x.py", ".venv/y.py", "pkg.egg-info/z.py"):
+        (code / rel).parent.mkdir(parents=True, exist_ok=True)
+        (code / rel).write_text("print(1)\n")
+        _git(kb, "add", "-f", f"code/{rel}")
+    (code / "app2").symlink_to(".tox/m", target_is_directory=True)
+    (code / ".venv" / "untracked.py").write_text("print(2)\n")  # entered: scanned too
+    (code / ".mypy_cache").mkdir()  # git tracks nothing in it: left out
+    (code / ".mypy_cache" / "untracked.py").write_text("print(2)\n")
+    assert scanned(kb) == [
+        ".tox/m/run.py:1:1",
+        ".venv/untracked.py:1:1",
+        ".venv/y.py:1:1",
+        "app/hidden.py:1:1",
+        "app/ok.py:1:1",
+        "build/kept.py:1:1",
+        "node_modules/x.py:1:1",
+        "pkg.egg-info/z.py:1:1",
+    ]
+
+
+@needs_git
 def test_a_sha256_repository_is_read_too(tmp_path: Path) -> None:
     kb = _repository(tmp_path, "--object-format=sha256")
     assert scanned(kb) == ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]

@@ -56,6 +56,8 @@ SKIP_DIRS = frozenset(KB_SKIP_DIRS) | {
     ".hypothesis",
     ".eggs",
 }
+#: Version-control folders: never scanned, whatever git tracks.
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
 BASELINE_VERSION = 1
 _IGNORE = re.compile(r"kbtool:\s*ignore\b(\[([^\]\n]*)\])?([^\n]*)")
 _COMMENT_MARKERS = frozenset({"#", "//", "--", ";", "/*", "*", "<!--"})  # comment alone on a line
@@ -320,8 +322,7 @@ def iter_targets(
                 dirnames[:] = sorted(
                     d
                     for d in dirnames
-                    if d not in SKIP_DIRS
-                    and not d.endswith(".egg-info")
+                    if not _tool_folder(d, prefix + d, rules)
                     and not _virtual_environment(here / d, prefix + d, rules)
                     and not _kb_folder(here / d, prefix + d, skip_real, owned, rules)
                     and not rules.ignored(prefix + d, is_dir=True)
@@ -414,6 +415,16 @@ def _kb_folder(
         owned[rel + "/"] = suffixes
         return False
     return not rules.tracks_below(rel)
+
+
+def _tool_folder(name: str, rel: str, rules: Any) -> bool:
+    """A folder left out by its name (:data:`SKIP_DIRS`, ``*.egg-info``): one that tools
+    write and nobody commits. Where git tracks files in it, it is code of the repository
+    (a pull request's ``.tox/m/run.py``, imported through a link ``app -> .tox/m``), and is
+    scanned; a version-control folder never is."""
+    if name not in SKIP_DIRS and not name.endswith(".egg-info"):
+        return False
+    return name in VCS_DIRS or not rules.tracks_below(rel)
 
 
 def _virtual_environment(folder: Path, rel: str, rules: Any) -> bool:
