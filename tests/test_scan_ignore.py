@@ -384,3 +384,19 @@ def test_a_damaged_index_falls_back_to_the_gitignore_files(tmp_path: Path) -> No
         assert got is None or isinstance(got, frozenset)
     (kb / ".git" / "index").write_bytes(b"DIRC\0\0\0\x09garbage")  # unknown version
     assert scanned(kb) == ["app/ok.py:1:1"]  # .gitignore alone, as before
+
+
+def test_an_index_whose_compressed_paths_grow_without_end_is_not_read() -> None:
+    """Index version 4 writes each path as a part of the one before plus new bytes: entries
+    that drop nothing and add 1,000 bytes each made paths of megabytes, and memory the
+    square of the file's size (a 6 MB index: gigabytes). A path longer than any file system
+    allows makes the index unreadable (then the .gitignore files count alone)."""
+    import struct
+
+    from kbtool.scan.gitindex import parse
+
+    entry = bytes(40 + 20) + struct.pack(">H", 0xFFF) + b"\x00" + b"a" * 1000 + b"\x00"
+    data = b"DIRC" + struct.pack(">II", 4, 300) + entry * 300
+    assert parse(data) is None
+    fine = bytes(40 + 20) + struct.pack(">H", 5) + b"\x00" + b"a.py\x00"
+    assert parse(b"DIRC" + struct.pack(">II", 4, 1) + fine) == frozenset({"a.py"})
