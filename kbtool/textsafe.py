@@ -42,6 +42,9 @@ _PATTERNS = {
     # C0/C1 controls, and lone surrogates (undecodable bytes in file names) that cannot be
     # printed.
     "_CONTROL": f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{BIDI_CONTROLS}{INVISIBLE}]",
+    # The same, with newline and tab (a path is one line), without the surrogates of
+    # undecodable bytes (each caller shows those its own way: ``\xff``, U+FFFD).
+    "_PATH_CONTROL": f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{INVISIBLE}]",
 }
 _MAX_MESSAGE = 500
 
@@ -133,7 +136,22 @@ def sanitize(text: str, limit: int = _MAX_MESSAGE) -> str:
 
 
 def display_path(path: Path | str) -> str:
-    """A path as users should see it: relative to the working directory when inside it."""
+    """A path as users should see it: relative to the working directory when inside it,
+    with control, bidi and invisible characters escaped (:func:`_shown`)."""
+    return _shown(_display_path(path))
+
+
+def _shown(text: str) -> str:
+    """A file name is a pull request's text too: ``x\\n::error::y.xml`` put a GitHub
+    workflow command at the start of a line of ``kbtool search``, and an ESC or BEL in it
+    reached the terminal (an OSC 52 write to the clipboard). Every such character, newline
+    and tab included, is written as an escape (``\\x0a``, ``\\x1b``)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _pattern("_PATH_CONTROL").sub(_escape, text)
+
+
+def _display_path(path: Path | str) -> str:
     text = os.fspath(path)
     if isinstance(text, str) and text.startswith("/") and os.path.normpath(text) == text:
         # A normalised absolute path (every hit's, every entry's): string prefixes answer it

@@ -111,3 +111,32 @@ def test_display_path_fast_path_says_what_pathlib_says(
         "/",
     ]:
         assert display_path(path) == _display_path_by_pathlib(path), path
+
+
+HOSTILE_NAME = "api\n::error file=app.py::pwned\x1b]52;c;cHduZWQ=\x07\t.xml"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "retry"],
+        ["show", "retry-storm-after-timeout"],
+        ["links", "retry-storm-after-timeout"],
+        ["plan", "retry-storm-after-timeout"],
+    ],
+)
+def test_a_file_name_never_reaches_the_terminal_as_itself(tmp_path: Path, args: list[str]) -> None:
+    """A file name is a pull request's text: ``x\\n::error …`` put a GitHub workflow command
+    at the start of a line, and ESC … BEL wrote the clipboard (OSC 52)."""
+    config = copy_kb(tmp_path)
+    (config.learnings_dir / "api_http.xml").rename(config.learnings_dir / HOSTILE_NAME)
+    out = subprocess.run(
+        [sys.executable, "-m", "kbtool", *args],
+        cwd=config.root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PAGER": "cat"},
+    ).stdout
+    assert "pwned" in out, out[:300]
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("::")], out
+    assert "\x1b" not in out and "\x07" not in out

@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
 from kbtool.hrefs import is_absolute, safe_url, slugify_heading
+from kbtool.textsafe import BIDI_CONTROLS, INVISIBLE
 
 
 class Markdown(str):
@@ -396,6 +398,11 @@ def md_code(value: object, lang: object = "") -> Markdown:
     return Markdown(f"{fence}{info}\n{text}\n{fence}")
 
 
+#: What a link target never holds as itself: controls (a file name's newline, ESC, BEL), and
+#: bidi and invisible characters.
+_URL_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{INVISIBLE}]")
+
+
 def md_link(label: object, target: object, cell: bool = False) -> Markdown:
     """``[label](target)`` when the target is allowed; the label alone otherwise. With
     ``cell``, safe inside a table cell."""
@@ -406,7 +413,9 @@ def md_link(label: object, target: object, cell: bool = False) -> Markdown:
     url = safe_url(str(target))
     if url is None:
         return Markdown(text)
-    url = url.replace("<", "%3C").replace(">", "%3E").replace("\n", "")
+    url = url.replace("<", "%3C").replace(">", "%3E")
+    if not url.isprintable():  # a file name's newline or ESC: percent-encoded, as in a URL
+        url = _URL_CONTROL.sub(lambda m: quote(m.group()), url)
     if any(c in url for c in " ()"):
         url = f"<{url}>"
     return Markdown(f"[{text or url}]({url})")
