@@ -249,7 +249,8 @@ def _lines(ctx: EntryCtx) -> list[tuple[str, list[str]]]:
     refs += [f"- supersedes: {clean(s)}" for s in ctx["supersedes"]]
     sections.append(("References", refs or ["(none)"]))
     back = [
-        f"- {b['kind']}: {clean(b['source'])}  {b['path']}:{b['line']}" for b in ctx["backlinks"]
+        f"- {b['kind']}: {clean(b['source'])}  {clean(b['path'])}:{b['line']}"
+        for b in ctx["backlinks"]
     ]
     sections.append(("Backlinks", back or ["(none)"]))
     return sections

@@ -35,9 +35,16 @@ _PATTERNS = {
     "BIDI_RE": f"[{BIDI_CONTROLS}]",
     "INVISIBLE_RE": f"[{INVISIBLE}{FULLWIDTH}]",
     "_HIDDEN": f"[{BIDI_CONTROLS}{INVISIBLE}]",
+    # What no output stream carries as itself: the hidden characters, and the C1 controls,
+    # which XML 1.0 allows in an entry and a terminal obeys (U+009B is CSI, U+009D OSC: a
+    # colour, a cleared screen, an OSC 8 link, an OSC 52 write to the clipboard).
+    "_UNSAFE_OUT": f"[\\x80-\\x9f{BIDI_CONTROLS}{INVISIBLE}]",
     # C0/C1 controls, and lone surrogates (undecodable bytes in file names) that cannot be
     # printed.
     "_CONTROL": f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{BIDI_CONTROLS}{INVISIBLE}]",
+    # The same, with newline and tab (a path is one line), without the surrogates of
+    # undecodable bytes (each caller shows those its own way: ``\xff``, U+FFFD).
+    "_PATH_CONTROL": f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{INVISIBLE}]",
 }
 _MAX_MESSAGE = 500
 
@@ -73,9 +80,29 @@ def _escape_json(match: re.Match[str]) -> str:
 
 
 def escape_hidden(text: str) -> str:
-    """Bidirectional controls and invisible characters written as ``\\uXXXX`` escapes, the
-    form JSON reads back as the same string (so ``--format json`` stays valid JSON)."""
-    return text if text.isascii() else _pattern("_HIDDEN").sub(_escape_json, text)
+    """Bidirectional controls, invisible characters and C1 controls written as ``\\uXXXX``
+    escapes, the form JSON reads back as the same string (so ``--format json`` stays valid
+    JSON)."""
+    return text if text.isascii() else _pattern("_UNSAFE_OUT").sub(_escape_json, text)
+
+
+def escape_visibly(text: str) -> str:
+    """What :func:`escape_hidden` escapes, written as visible text (``\\u202e``, six
+    characters) that survives a JSON round trip: for answers a program decodes before a
+    person or a language model reads them (``kbtool mcp``)."""
+    return text if text.isascii() else _pattern("_UNSAFE_OUT").sub(_escape, text)
+
+
+def visible(data: Any) -> Any:
+    """``data`` (JSON-like: dicts, lists, strings) with :func:`escape_visibly` applied to
+    every string."""
+    if isinstance(data, str):
+        return escape_visibly(data)
+    if isinstance(data, list):
+        return [visible(x) for x in data]
+    if isinstance(data, dict):
+        return {k: visible(v) for k, v in data.items()}
+    return data
 
 
 class EscapingStream:
@@ -109,7 +136,22 @@ def sanitize(text: str, limit: int = _MAX_MESSAGE) -> str:
 
 
 def display_path(path: Path | str) -> str:
-    """A path as users should see it: relative to the working directory when inside it."""
+    """A path as users should see it: relative to the working directory when inside it,
+    with control, bidi and invisible characters escaped (:func:`_shown`)."""
+    return _shown(_display_path(path))
+
+
+def _shown(text: str) -> str:
+    """A file name is a pull request's text too: ``x\\n::error::y.xml`` put a GitHub
+    workflow command at the start of a line of ``kbtool search``, and an ESC or BEL in it
+    reached the terminal (an OSC 52 write to the clipboard). Every such character, newline
+    and tab included, is written as an escape (``\\x0a``, ``\\x1b``)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _pattern("_PATH_CONTROL").sub(_escape, text)
+
+
+def _display_path(path: Path | str) -> str:
     text = os.fspath(path)
     if isinstance(text, str) and text.startswith("/") and os.path.normpath(text) == text:
         # A normalised absolute path (every hit's, every entry's): string prefixes answer it

@@ -9,7 +9,7 @@ from helpers_text import markdown_tokens
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kbtool.hrefs import safe_url
+from kbtool.hrefs import is_absolute, safe_url
 from kbtool.render.mdescape import (
     codify,
     md_block,
@@ -59,10 +59,15 @@ PIECES = [
     "http://x.y/",
     "[a](",
     "![i](",
+    "![",
     "]: ",
+    "]: https://e.x/i.png",
+    "\n[i]: https://e.x/i.png",
     "{{ 7*7 }}",
     "\r",
     "\x1b[31m",
+    "\x9b2J",
+    "\x9d8;;https://e.x/\x9c",
     "a",
     "word",
     " ",
@@ -76,6 +81,10 @@ def assert_no_html_or_unsafe_link(text: str) -> None:
         for key in ("href", "src"):
             target = str(token.attrs.get(key, "")) if token.attrs else ""
             assert safe_url(target) is not None or not target, (text, target)
+        for child in (token, *(token.children or ())):
+            if child.type == "image":
+                source = str(child.attrs.get("src", ""))
+                assert not is_absolute(source), ("a remote image", text, source)
 
 
 @settings(max_examples=300, deadline=None)
@@ -86,7 +95,7 @@ def assert_no_html_or_unsafe_link(text: str) -> None:
 def test_block_text_never_yields_html_or_unsafe_links(text: str) -> None:
     out = md_block(text)
     assert_no_html_or_unsafe_link(out)
-    assert "\x1b" not in out
+    assert not re.search("[\x1b\x80-\x9f]", out)
     # and it stays safe when it follows other content in a document
     assert_no_html_or_unsafe_link("# Title\n\nIntro\n" + out + "\n\nAfter.")
 
@@ -116,7 +125,7 @@ def test_code_blocks_keep_their_text(code: str, lang: str) -> None:
     block = md_code(code, lang)
     fences = [t for t in markdown_tokens(block) if t.type == "fence"]
     assert len(fences) == 1
-    expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", code).rstrip("\n")
+    expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", code).rstrip("\n")
     expected = expected.replace("\r\n", "\n").replace("\r", "\n")
     assert fences[0].content.rstrip("\n") == expected.rstrip("\n")
 
@@ -127,6 +136,7 @@ def test_code_span_is_one_code_span(text: str) -> None:
     span = md_code_span(text)
     inline = [t for t in markdown_tokens(f"x {span} y") if t.type == "code_inline"]
     assert len(inline) == 1
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", span)
 
 
 @pytest.mark.parametrize(
@@ -171,6 +181,34 @@ def test_links() -> None:
 def test_tidy_collapses_blank_lines_outside_fences() -> None:
     text = "\n\n# T\n\n\n\nA\n```\nx\n\n\ny\n```\n\n\nB\n\n"
     assert tidy(text) == "# T\n\nA\n```\nx\n\n\ny\n```\n\nB\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![a][r]\n\n[r]: https://evil.example/r.png",  # a reference image
+        "![r]\n\n[r]: https://evil.example/r.png",  # a shortcut reference
+        "![r][]\n\n[r]: https://evil.example/r.png",  # a collapsed reference
+        "![`x`](https://evil.example/t.png)",  # a code span in the alt text
+        "\\![a](https://evil.example/a.png)",  # a backslash before the image
+        "![a](rel.png junk)\n\n[a]: https://evil.example/r.png",  # no inline destination
+        "![a [b](https://evil.example/n.png)",  # an unclosed alt text
+    ],
+)
+def test_no_image_loads_from_another_site(text: str) -> None:
+    # An image with an absolute URL is fetched when the plan or report is viewed (a tracking
+    # pixel in a pull request's comment): only inline images with a relative target stay.
+    for out in (md_block(text), md_inline(text), md_section(text)):
+        images = [
+            child.attrs.get("src", "")
+            for token in markdown_tokens(out)
+            for child in (token, *(token.children or ()))
+            if child.type == "image"
+        ]
+        assert not any(is_absolute(str(src)) for src in images), (text, out)
+    assert md_block('![p](img/p.png) ![q](../q.png "title")') == (
+        '![p](img/p.png) ![q](../q.png "title")'
+    )
 
 
 def test_a_backslash_escaped_backtick_opens_no_code_span() -> None:

@@ -271,20 +271,23 @@ def test_missing_path_is_a_usage_error(kb: Path, tmp_path: Path) -> None:
     assert scan(str(tmp_path / "nope"), root=kb)[0] == 2
 
 
-def test_scan_skips_the_kb_itself_and_virtualenvs(kb: Path) -> None:
+def test_scan_skips_the_kbs_own_files_and_virtualenvs(kb: Path) -> None:
     (kb / "app.py").write_text("print(1)\n")
     venv = kb / "env"
     (venv / "lib").mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text("home = /usr\n")
     (venv / "lib" / "x.py").write_text("print(2)\n")
-    (kb / "learnings" / "notes.py").write_text("print(3)\n")
+    (kb / "learnings" / "notes.py").write_text("print(3)\n")  # code, not an entry: scanned
+    (kb / "kbtool.toml").write_text('cache = "cache"\n')
+    (kb / "cache").mkdir()
+    (kb / "cache" / "x.py").write_text("print(4)\n")  # the cache folder: never scanned
     cwd = os.getcwd()
     try:
         os.chdir(kb)
         code, out, _ = scan(root=kb)
     finally:
         os.chdir(cwd)
-    assert (code, lines(out)) == (1, ["app.py:1:1"])
+    assert (code, lines(out)) == (1, ["app.py:1:1", "learnings/notes.py:1:1"])
 
 
 # ------------------------------------------------------------------ SARIF
@@ -384,3 +387,32 @@ def test_worker_processes_give_the_same_findings(kb: Path, tmp_path: Path) -> No
     data = json.loads(one[1])
     assert data["summary"]["findings"] == 3 + 12 + 12
     assert [p["code"] for p in data["problems"]] == ["KB510"]
+
+
+DEBUG_KB = KB_XML.replace("print-call", "debug-on").replace(
+    "<pattern>^\\s*print\\(</pattern>", "<pattern>^DEBUG = True$</pattern>"
+)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"import os\rDEBUG = True\rx = 1\r",  # classic Mac line ends: Python reads three lines
+        b"import os\r\nDEBUG = True\r\nx = 1\r\n",  # Windows line ends: "$" is before the \r
+        b"import os\n\x0cDEBUG = True\nx = 1\n",  # a form feed: no indentation to Python
+        b"import os\n  \x0c\x0cDEBUG = True\nx = 1\n",  # nor after blanks (it resets the count)
+    ],
+)
+def test_lines_are_read_as_python_reads_them(tmp_path: Path, source: bytes) -> None:
+    """A regex detector anchored at a line's start or end must see the lines Python runs: a
+    pull request could otherwise hide ``DEBUG = True`` behind a line ending or a form feed."""
+    root = tmp_path / "kb"
+    (root / "learnings").mkdir(parents=True)
+    (root / "learnings" / "test.xml").write_text(DEBUG_KB, encoding="utf-8")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "settings.py").write_bytes(source)
+    code, out, _ = scan("-f", "json", str(src), root=root)
+    found = [(f["entry"], f["line"], f["snippet"]) for f in json.loads(out)["findings"]]
+    assert found == [("debug-on", 2, "DEBUG = True")]
+    assert code == 1

@@ -299,6 +299,67 @@ def test_a_gitignore_cannot_hide_a_file_git_tracks(tmp_path: Path, version: str)
 
 
 @needs_git
+def test_a_pyvenv_cfg_cannot_hide_a_folder_git_tracks(tmp_path: Path) -> None:
+    """A folder holding ``pyvenv.cfg`` is a virtual environment, and is not scanned; a pull
+    request that added an empty ``pyvenv.cfg`` to ``app/`` hid every file of it. A real
+    environment is never committed: a folder with files git tracks is scanned."""
+    kb = _repository(tmp_path)
+    (kb / "code" / "app" / "pyvenv.cfg").write_text("")  # the pull request's one line
+    _git(kb, "add", "code/app/pyvenv.cfg")
+    venv = kb / "code" / "env"  # a real one, beside the code, untracked
+    (venv / "lib").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "lib" / "site.py").write_text("print(4)\n")
+    assert scanned(kb) == ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]
+
+
+@needs_git
+@pytest.mark.parametrize("setting", ["reports", "cache", "learnings"])
+def test_the_configuration_cannot_make_code_the_kbs_own_folder(
+    tmp_path: Path, setting: str
+) -> None:
+    """The scan leaves out the knowledge base's own folders, whose files hold code that
+    detectors would flag. A pull request's ``kbtool.toml`` naming ``code/app`` as one of them
+    (``reports = "code/app"``) hid that folder's code; only the KB's own kinds of files
+    (entries, reports) and an untracked cache folder are left out now."""
+    kb = _repository(tmp_path)
+    if setting == "learnings":  # the entries move along, so that the KB still loads
+        (kb / "learnings" / "test.xml").rename(kb / "code" / "app" / "test.xml")
+    (kb / "kbtool.toml").write_text(f'{setting} = "code/app"\n')
+    assert scanned(kb) == ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]
+
+
+@needs_git
+def test_folders_skipped_by_name_are_scanned_when_git_tracks_files_in_them(
+    tmp_path: Path,
+) -> None:
+    """``.venv``, ``.tox``, ``node_modules`` … are left out by name: tools write them, and
+    they are never committed. A pull request that committed its code as ``.tox/m/run.py``
+    and a link ``app2 -> .tox/m`` (Python imports ``app2.run`` through it; the walk follows
+    no folder link) hid the code from every detector."""
+    kb = _repository(tmp_path)
+    code = kb / "code"
+    for rel in (".tox/m/run.py", "node_modules/x.py", ".venv/y.py", "pkg.egg-info/z.py"):
+        (code / rel).parent.mkdir(parents=True, exist_ok=True)
+        (code / rel).write_text("print(1)\n")
+        _git(kb, "add", "-f", f"code/{rel}")
+    (code / "app2").symlink_to(".tox/m", target_is_directory=True)
+    (code / ".venv" / "untracked.py").write_text("print(2)\n")  # entered: scanned too
+    (code / ".mypy_cache").mkdir()  # git tracks nothing in it: left out
+    (code / ".mypy_cache" / "untracked.py").write_text("print(2)\n")
+    assert scanned(kb) == [
+        ".tox/m/run.py:1:1",
+        ".venv/untracked.py:1:1",
+        ".venv/y.py:1:1",
+        "app/hidden.py:1:1",
+        "app/ok.py:1:1",
+        "build/kept.py:1:1",
+        "node_modules/x.py:1:1",
+        "pkg.egg-info/z.py:1:1",
+    ]
+
+
+@needs_git
 def test_a_sha256_repository_is_read_too(tmp_path: Path) -> None:
     kb = _repository(tmp_path, "--object-format=sha256")
     assert scanned(kb) == ["app/hidden.py:1:1", "app/ok.py:1:1", "build/kept.py:1:1"]
@@ -323,3 +384,19 @@ def test_a_damaged_index_falls_back_to_the_gitignore_files(tmp_path: Path) -> No
         assert got is None or isinstance(got, frozenset)
     (kb / ".git" / "index").write_bytes(b"DIRC\0\0\0\x09garbage")  # unknown version
     assert scanned(kb) == ["app/ok.py:1:1"]  # .gitignore alone, as before
+
+
+def test_an_index_whose_compressed_paths_grow_without_end_is_not_read() -> None:
+    """Index version 4 writes each path as a part of the one before plus new bytes: entries
+    that drop nothing and add 1,000 bytes each made paths of megabytes, and memory the
+    square of the file's size (a 6 MB index: gigabytes). A path longer than any file system
+    allows makes the index unreadable (then the .gitignore files count alone)."""
+    import struct
+
+    from kbtool.scan.gitindex import parse
+
+    entry = bytes(40 + 20) + struct.pack(">H", 0xFFF) + b"\x00" + b"a" * 1000 + b"\x00"
+    data = b"DIRC" + struct.pack(">II", 4, 300) + entry * 300
+    assert parse(data) is None
+    fine = bytes(40 + 20) + struct.pack(">H", 5) + b"\x00" + b"a.py\x00"
+    assert parse(b"DIRC" + struct.pack(">II", 4, 1) + fine) == frozenset({"a.py"})

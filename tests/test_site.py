@@ -249,6 +249,35 @@ def test_highlighting_escapes_and_uses_classes_only() -> None:
     assert str(highlight("<b>", '"><script>')) == "&lt;b&gt;"  # unknown language: plain
 
 
+#: Code made for a Pygments lexer whose regular expressions backtrack: the systemd lexer
+#: took 1 s on 500 characters, 8.5 s on 1,000 and 58 s on 2,000 (the cap was 64 KiB), so one
+#: <code lang="systemd"> in a pull request held `kbtool site` for hours.
+SLOW_FOR_PYGMENTS = '[("systemd", " " * 1998 + "x"), ("python", " \\n" * 32_000)]'
+
+
+def test_a_code_block_made_for_a_slow_lexer_cannot_hold_the_build() -> None:
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from kbtool.site.safehtml import highlight\n"
+        f"for lang, code in {SLOW_FOR_PYGMENTS}:\n"
+        "    start = time.monotonic()\n"
+        "    out = str(highlight(code, lang))\n"
+        "    print(lang, round(time.monotonic() - start, 2), '<span' in out)\n"
+    )
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - start < 15, done.stdout
+    # everyday code is still highlighted
+    assert "<span" in str(highlight("def f(x):\n    return x  # ok\n" * 50, "python"))
+
+
 def test_serve_binds_to_loopback(hostile_site: Path) -> None:
     from kbtool.site.serve import make_server
 

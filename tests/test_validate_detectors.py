@@ -143,3 +143,43 @@ def test_a_pattern_that_outlasts_its_limit_on_its_example_is_kb506(
 """
     first = HEAD.count("\n") + 1
     assert codes_at(tmp_path, slow) == [(first + 3, "KB506")]
+
+
+def test_a_pattern_that_unrolls_to_gigabytes_is_kb506(tmp_path: Path) -> None:
+    """``(?:(?:a{1000}){1000}){1000}`` compiles at once in ``re``, but the ``regex`` module
+    the detectors run on unrolls counted repeats: 28 characters in a pull request's entry
+    took over 2 GiB (``MemoryError`` under a limit: "internal error", else the CI runner's
+    memory). Validate refuses it as too costly, within a 1 GiB address space."""
+    import resource
+    import subprocess
+    import sys
+
+    pattern = "(?:(?:a{1000}){1000}){1000}"
+    slow = f"""\
+        <detector kind="regex">
+          <pattern>{pattern}</pattern>
+          <example kind="bad">aaa</example>
+          <example kind="good">b</example>
+        </detector>
+"""
+    (tmp_path / "learnings").mkdir()
+    (tmp_path / "learnings" / "test.xml").write_text(HEAD + slow + TAIL, encoding="utf-8")
+    (tmp_path / "kbtool.toml").write_text("")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "kbtool", "validate", "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=limit,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "KB506" in done.stdout and "internal error" not in done.stderr
+    from kbtool.scan.detectors.redos import unrolled_size
+
+    assert unrolled_size("print\\(|a{3}b") == 10  # "print(" and "aaab"
+    assert unrolled_size(pattern) == 10**9

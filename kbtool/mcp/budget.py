@@ -67,10 +67,16 @@ def _nested_lists(data: Any, depth: int = 0) -> list[list[Any]]:
 
 
 def fit(answer: T, limit: int, *, lists: tuple[str, ...] = (), texts: tuple[str, ...] = ()) -> T:
-    """``answer`` cut to at most ``limit`` characters of JSON (see the module docstring)."""
-    data = answer.model_dump(mode="json")
+    """``answer`` cut to at most ``limit`` characters of JSON (see the module docstring),
+    hidden characters made visible first (:func:`kbtool.textsafe.visible`): an entry's
+    invisible text (Unicode tag characters that spell an instruction) reaches the assistant
+    as the escapes a person sees, not as text only a model reads."""
+    from kbtool.textsafe import visible
+
+    dumped = answer.model_dump(mode="json")
+    data = visible(dumped)
     if size(data) <= limit:
-        return answer
+        return answer if data == dumped else type(answer).model_validate(data)
     notes: list[str] = []
     reserve = 200  # for the truncation note itself
     for name in lists:

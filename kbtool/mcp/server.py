@@ -32,6 +32,7 @@ from kbtool.mcp import arguments as _arguments
 from kbtool.mcp import shapes
 from kbtool.mcp.propose import Draft
 from kbtool.mcp.tools import KbTools
+from kbtool.textsafe import escape_visibly
 
 if TYPE_CHECKING:
     SeverityName = str
@@ -345,9 +346,9 @@ class _KbServer(MCPServer):
         listed += [
             Resource(
                 uri=f"kb://category/{quote(name, safe='/')}",
-                name=f"category {name}",
+                name=f"category {escape_visibly(name)}",
                 mime_type="application/json",
-                description=f"The entries of {name}",
+                description=f"The entries of {escape_visibly(name)}",
             )
             for name in names
         ]

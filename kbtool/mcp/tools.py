@@ -343,9 +343,12 @@ def _words_not_a_paste(query: str) -> None:
 
 
 def _fit_dict(data: dict[str, Any], limit: int, key: str) -> dict[str, Any]:
-    """A resource's JSON cut to ``limit`` by dropping the last items of ``data[key]``."""
+    """A resource's JSON cut to ``limit`` by dropping the last items of ``data[key]``,
+    hidden characters made visible as in every answer (:func:`kbtool.mcp.budget.fit`)."""
     from kbtool.mcp.budget import size
+    from kbtool.textsafe import visible
 
+    data = visible(data)
     items = data[key]
     total = len(items)
     while items and size(data) > limit - 200:

@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
 from kbtool.hrefs import is_absolute, safe_url, slugify_heading
+from kbtool.textsafe import BIDI_CONTROLS, INVISIBLE
 
 
 class Markdown(str):
@@ -32,7 +34,9 @@ class Markdown(str):
     __slots__ = ()
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters, dropped: C0 ones (a log line's ESC) and C1 ones (XML 1.0 allows them
+#: in an entry; a terminal that shows the file obeys U+009B as CSI and U+009D as OSC).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 # ------------------------------------------------------------------ inline text
@@ -121,18 +125,51 @@ def _escape_prose(text: str) -> str:
 
     text = _LINK_TARGET.sub(link, text)
 
+    if "![" not in text:
+        return text
+    closing = _bracket_pairs(text)
+
     def image(match: re.Match[str]) -> str:
-        after = text[match.end() :]
-        target = _LINK_TARGET.search(after)
-        if target is None:
-            return match.group(0)
-        value = target.group(1).strip("<>")
-        return "\\![" if is_absolute(value) else match.group(0)
+        if _escaped(text, match.start()):
+            return match.group(0)  # "\![": a "!" and a link already
+        end = closing.get(match.end() - 1)
+        target = _INLINE_IMAGE_TARGET.match(text, end) if end is not None else None
+        if target is not None:
+            value = target.group(1).strip("<>").replace("&amp;", "&")
+            if value and not is_absolute(value):
+                return match.group(0)
+        return "\\!["
 
     return _IMAGE.sub(image, text)
 
 
-_INLINE_PLAIN = re.compile(r"[<>&`@\]!|\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: The rest of an inline image whose destination CommonMark surely reads as written: no
+#: blanks or parentheses in it, then at most a quoted title. Anything else (a reference,
+#: ``![a][r]`` or ``![r]``, whose definition may be anywhere in the document; a destination
+#: CommonMark may read otherwise) is not kept as an image.
+_INLINE_IMAGE_TARGET = re.compile(
+    r"\]\((?:[ \t]*)([^\s()\\]+)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*\)"
+)
+
+
+def _bracket_pairs(text: str) -> dict[int, int]:
+    """Where each ``[`` of ``text`` is closed (backslash escapes skipped), in one pass."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    escaped = False
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            stack.append(i)
+        elif ch == "]" and stack:
+            pairs[stack.pop()] = i
+    return pairs
+
+
+_INLINE_PLAIN = re.compile(r"[<>&`@\]!|\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def escape_inline(
@@ -354,8 +391,8 @@ def md_code_span(value: object) -> Markdown:
     """Inline code: a backtick fence longer than any run inside; one line. Runs of spaces
     inside are kept (a code span shows them, and an error message such as
     ``ERROR:    Error loading ASGI app`` is matched as printed); line breaks become spaces,
-    and the ends are trimmed."""
-    text = _LINE_BREAK.sub(" ", str(value)).strip()
+    controls are dropped, and the ends are trimmed."""
+    text = _LINE_BREAK.sub(" ", _CONTROL.sub("", str(value))).strip()
     longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
@@ -385,6 +422,11 @@ def md_code(value: object, lang: object = "", file: object = "", bad: object = F
     return Markdown(f"{fence}{' '.join(w for w in words if w)}\n{text}\n{fence}")
 
 
+#: What a link target never holds as itself: controls (a file name's newline, ESC, BEL), and
+#: bidi and invisible characters.
+_URL_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{INVISIBLE}]")
+
+
 def md_link(label: object, target: object, cell: bool = False) -> Markdown:
     """``[label](target)`` when the target is allowed; the label alone otherwise. With
     ``cell``, safe inside a table cell."""
@@ -395,7 +437,9 @@ def md_link(label: object, target: object, cell: bool = False) -> Markdown:
     url = safe_url(str(target))
     if url is None:
         return Markdown(text)
-    url = url.replace("<", "%3C").replace(">", "%3E").replace("\n", "")
+    url = url.replace("<", "%3C").replace(">", "%3E")
+    if not url.isprintable():  # a file name's newline or ESC: percent-encoded, as in a URL
+        url = _URL_CONTROL.sub(lambda m: quote(m.group()), url)
     if any(c in url for c in " ()"):
         url = f"<{url}>"
     return Markdown(f"[{text or url}]({url})")
@@ -473,7 +517,9 @@ def _block_lines(
     return out
 
 
-_PLAIN = re.compile(r"[<>&`@\[\]!\r\x00-\x08\x0b-\x1f\x7f]|^ {0,3}(?:#|=|-+\s*$|~~~)", re.MULTILINE)
+_PLAIN = re.compile(
+    r"[<>&`@\[\]!\r\x00-\x08\x0b-\x1f\x7f-\x9f]|^ {0,3}(?:#|=|-+\s*$|~~~)", re.MULTILINE
+)
 
 
 def md_block(value: object) -> Markdown:

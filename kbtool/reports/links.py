@@ -908,7 +908,10 @@ def to_text(graph: LinkGraph, entry_id: str | None = None) -> str:
         for e in edges:
             if e.target == node:
                 lines.append(f"  ← {e.kind} {e.source.partition(':')[2]}  ({e.path}:{e.line})")
-    return "\n".join(lines) + ("\n" if lines else "")
+    from kbtool.textsafe import sanitize
+
+    # File names and report titles are a pull request's text: one line each, no controls.
+    return "\n".join(sanitize(line, 10_000) for line in lines) + ("\n" if lines else "")
 
 
 def _node_names(edges: list[Edge], extra: set[str]) -> dict[str, str]:

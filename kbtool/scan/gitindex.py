@@ -22,6 +22,9 @@ import struct
 from pathlib import Path
 
 MAX_INDEX_BYTES = 256 << 20
+#: Longer than any path a file system takes (Linux: 4,096 bytes, macOS: 1,024): an index
+#: with one is not a real one (version 4 builds each path on the one before).
+MAX_PATH_BYTES = 4096
 _STAT = 40  # ctime, mtime (8 bytes each), dev, ino, mode, uid, gid, size (4 each)
 _EXTENDED = 0x4000
 
@@ -88,6 +91,8 @@ def parse(data: bytes, id_size: int = 20) -> frozenset[str] | None:
             if version == 4:
                 drop, at = _varint(data, at)
                 end = data.index(b"\0", at)
+                if len(previous) - drop + end - at > MAX_PATH_BYTES:
+                    return None  # paths that grow without end: memory the square of the file
                 name = previous[: len(previous) - drop] + data[at:end]
                 at = end + 1
             else:

@@ -103,6 +103,7 @@ class IgnoreRules:
         #: what git tracks, and the scanned root's path inside the repository ("" or "a/b/")
         self._tracked: Tracked | None = None
         self._inside = ""
+        self._looked_up = gitignore
         if gitignore:
             self._above = self._ancestor_specs(root)
 
@@ -124,6 +125,14 @@ class IgnoreRules:
                 self._tracked, self._inside = tracked(parent), inside
                 return found
         return []  # not in a git repository: only the scanned tree's own files count
+
+    def tracks_below(self, rel: str) -> bool:
+        """Whether git tracks a file below the folder ``rel`` (POSIX, relative to the scanned
+        root). The repository's index is read here when ``.gitignore`` files are not."""
+        if not self.gitignore and not self._looked_up:
+            self._ancestor_specs(self.root)
+        self._looked_up = True
+        return self._tracked is not None and self._tracked.holds(self._inside + rel, is_dir=True)
 
     def _spec(self, folder: str) -> GitIgnoreSpec | None:
         if folder not in self._specs:

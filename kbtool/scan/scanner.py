@@ -11,11 +11,11 @@ Library use::
 
 What is read: regular files under the given paths, not following symbolic links to folders
 and not following links to files outside the scanned folder; version-control, cache and
-virtual-environment folders and the knowledge base's own learnings folder are skipped, and
-so are binary files (a NUL byte in the first 8 KiB) and files over ``max_bytes``. Under a
-scanned folder, what its ``.gitignore`` files or the ``excludes`` globs name is left out
-(:mod:`kbtool.scan.ignore`). Every file
-is read once; every Python file is parsed once for all ``python-ast`` detectors.
+virtual-environment folders (those git tracks no file in), the knowledge base's entries and
+reports and its cache folder (:func:`kb_folders`) are skipped, and so are binary files (a
+NUL byte in the first 8 KiB) and files over ``max_bytes``. Under a scanned folder, what its
+``.gitignore`` files or the ``excludes`` globs name is left out (:mod:`kbtool.scan.ignore`).
+Every file is read once; every Python file is parsed once for all ``python-ast`` detectors.
 
 Inline suppression: ``# kbtool: ignore[<entry-id>] reason`` on the finding's line, or alone
 on the line above it (several ids separated by commas). The reason is required: a
@@ -30,7 +30,7 @@ import os
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO, StringIO
 from pathlib import Path
@@ -56,6 +56,8 @@ SKIP_DIRS = frozenset(KB_SKIP_DIRS) | {
     ".hypothesis",
     ".eggs",
 }
+#: Version-control folders: never scanned, whatever git tracks.
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
 BASELINE_VERSION = 1
 _IGNORE = re.compile(r"kbtool:\s*ignore\b(\[([^\]\n]*)\])?([^\n]*)")
 _COMMENT_MARKERS = frozenset({"#", "//", "--", ";", "/*", "*", "<!--"})  # comment alone on a line
@@ -275,7 +277,7 @@ class Target:
 
 def iter_targets(
     paths: Sequence[Path],
-    skip: Sequence[Path] = (),
+    skip: Mapping[Path, tuple[str, ...]] | None = None,
     skipped: Counter[str] | None = None,
     *,
     excludes: Sequence[str] = (),
@@ -288,13 +290,18 @@ def iter_targets(
     globs) name are left out (:mod:`kbtool.scan.ignore`); a file named on its own is left
     out only by ``excludes``. Folders deeper than ``MAX_FOLDER_DEPTH`` are not entered
     (``too-deep``); a ``.gitignore`` pattern too costly to match is set aside and reported in
-    ``problems`` (KB513)."""
+    ``problems`` (KB513).
+
+    ``skip`` maps the knowledge base's own folders to the suffixes of the files that are
+    its own there (:func:`kb_folders`); below such a folder only those files are left out,
+    and a folder mapped to ``()`` (the cache) is left out whole unless git tracks files in
+    it."""
     from kbtool.confine import MAX_FOLDER_DEPTH
     from kbtool.scan.ignore import IgnoreRules, compile_excludes
 
     skipped = skipped if skipped is not None else Counter()
     named_exclude = compile_excludes(excludes)
-    skip_real = {p.resolve() for p in skip}
+    skip_real = {p.resolve(): suffixes for p, suffixes in (skip or {}).items()}
     seen: set[Path] = set()
     for arg in paths:
         absolute = _absolute(arg)
@@ -304,6 +311,7 @@ def iter_targets(
             root_real = absolute.resolve()
             rules = IgnoreRules(absolute, excludes, gitignore=gitignore)
             links: list[Path] = []
+            owned: dict[str, tuple[str, ...]] = {}  # folder prefix → the KB's own suffixes
             for dirpath, dirnames, filenames in os.walk(absolute, followlinks=False):
                 here = Path(dirpath)
                 at = here.relative_to(absolute).as_posix()
@@ -314,13 +322,15 @@ def iter_targets(
                 dirnames[:] = sorted(
                     d
                     for d in dirnames
-                    if d not in SKIP_DIRS
-                    and not d.endswith(".egg-info")
-                    and not (here / d / "pyvenv.cfg").exists()
-                    and (here / d).resolve() not in skip_real
+                    if not _tool_folder(d, prefix + d, rules)
+                    and not _virtual_environment(here / d, prefix + d, rules)
+                    and not _kb_folder(here / d, prefix + d, skip_real, owned, rules)
                     and not rules.ignored(prefix + d, is_dir=True)
                 )
+                own = next((v for k, v in owned.items() if prefix.startswith(k)), ())
                 for name in sorted(filenames):
+                    if own and name.endswith(own):
+                        continue  # an entry or a report: the KB's own file
                     if rules.ignored(prefix + name):
                         skipped["ignored"] += 1
                         continue
@@ -379,6 +389,50 @@ def _real_inside(path: Path, root: Path, skipped: Counter[str]) -> Path | None:
     return real
 
 
+def kb_folders(config: Any) -> dict[Path, tuple[str, ...]]:
+    """The knowledge base's own folders and the suffixes of its own files in each: the
+    scan leaves those out (detectors would flag the code in entries and reports), not the
+    folder, which a pull request's ``kbtool.toml`` can point at ``app/``."""
+    return {config.learnings_dir: (".xml",), config.reports_dir: (".md",), config.cache_dir: ()}
+
+
+def _kb_folder(
+    folder: Path,
+    rel: str,
+    kb: Mapping[Path, tuple[str, ...]],
+    owned: dict[str, tuple[str, ...]],
+    rules: Any,
+) -> bool:
+    """Whether to leave out the whole ``folder``: a KB folder whose every file is the KB's
+    (the cache) and in which git tracks nothing. A KB folder of entries or reports is
+    entered, and its own files noted in ``owned`` to be left out."""
+    if not kb:
+        return False
+    suffixes = kb.get(folder.resolve())
+    if suffixes is None:
+        return False
+    if suffixes:
+        owned[rel + "/"] = suffixes
+        return False
+    return not rules.tracks_below(rel)
+
+
+def _tool_folder(name: str, rel: str, rules: Any) -> bool:
+    """A folder left out by its name (:data:`SKIP_DIRS`, ``*.egg-info``): one that tools
+    write and nobody commits. Where git tracks files in it, it is code of the repository
+    (a pull request's ``.tox/m/run.py``, imported through a link ``app -> .tox/m``), and is
+    scanned; a version-control folder never is."""
+    if name not in SKIP_DIRS and not name.endswith(".egg-info"):
+        return False
+    return name in VCS_DIRS or not rules.tracks_below(rel)
+
+
+def _virtual_environment(folder: Path, rel: str, rules: Any) -> bool:
+    """A folder with ``pyvenv.cfg`` that git does not track files in: an environment is
+    never committed, and an empty ``pyvenv.cfg`` in a pull request must not hide ``app/``."""
+    return (folder / "pyvenv.cfg").exists() and not rules.tracks_below(rel)
+
+
 _SKIP_REASON = {"KB104": "link-outside", "KB105": "too-large", "KB106": "not-regular"}
 
 
@@ -394,17 +448,40 @@ def read_source(path: Path, root: Path, max_bytes: int) -> bytes | str:
 
 
 def decode_source(data: bytes, rel: str) -> str | None:
-    """Text of a file: Python by its coding cookie or BOM, others as UTF-8; None when binary."""
+    """Text of a file: Python by its coding cookie or BOM, others as UTF-8; None when binary.
+
+    Lines are the lines Python reads (:func:`_as_python_reads`): a detector anchored at a
+    line's start or end (``^DEBUG = True$``) must see each line the interpreter runs."""
     if b"\0" in data[:BINARY_SNIFF]:
         return None
-    if rel.endswith((".py", ".pyi")):
+    python = rel.endswith((".py", ".pyi"))
+    text = None
+    if python:
         try:
             encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except (SyntaxError, LookupError, UnicodeDecodeError):
             pass
-    text = data.decode("utf-8", errors="replace")
-    return text[1:] if text.startswith("\ufeff") else text
+    if text is None:
+        text = data.decode("utf-8", errors="replace")
+        text = text[1:] if text.startswith("\ufeff") else text
+    return _as_python_reads(text, python=python)
+
+
+#: Leading blanks up to the last form feed: Python counts no indentation for them (a form
+#: feed resets the count), so ``\fDEBUG = True`` runs at the top level of a module.
+_FORM_FEED_INDENT = re.compile(r"^[ \t\f]*\f", re.MULTILINE)
+
+
+def _as_python_reads(text: str, *, python: bool) -> str:
+    """``\\r\\n`` and a lone ``\\r`` as ``\\n`` (Python, git and editors all end a line at
+    either; a regex's ``^`` and ``$`` only at ``\\n``), and in a Python file the leading blanks
+    a form feed makes void removed. Either could hide a line from a detector."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if python and "\f" in text:
+        text = _FORM_FEED_INDENT.sub("", text)
+    return text
 
 
 class ModuleFinder:
@@ -639,7 +716,7 @@ def scan(
         dets = [d for d in dets if d.entry_id in entry_ids]
         entries = {k: v for k, v in entries.items() if k in entry_ids}
     result = ScanResult(problems=list(problems), entries=entries, detectors=len(dets))
-    skip = [config.learnings_dir, config.reports_dir, config.cache_dir]
+    skip = kb_folders(config)
     files = read_targets(
         result, paths, skip, max_bytes, excludes=excludes, gitignore=gitignore, dets=dets
     )
@@ -663,7 +740,7 @@ class _Target:
 def read_targets(
     result: ScanResult,
     paths: Sequence[Path],
-    skip: list[Path],
+    skip: Mapping[Path, tuple[str, ...]],
     max_bytes: int,
     *,
     excludes: Sequence[str],

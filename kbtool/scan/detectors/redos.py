@@ -93,6 +93,51 @@ def _walk(sub: Any, in_repeat: bool) -> str | None:
     return None
 
 
+#: The most characters a pattern may stand for once its counted repeats are unrolled. The
+#: ``regex`` module the detectors run on unrolls them when it compiles: about 280 bytes a
+#: character (``(?:a{1000}){1000}``, 10**6: 280 MB), so a pattern of 28 characters,
+#: ``(?:(?:a{1000}){1000}){1000}``, took more memory than a CI runner has. 10**5: ~30 MB.
+MAX_UNROLLED = 100_000
+
+
+def _unrolled(sub: Any) -> int:
+    total = 0
+    for op, av in sub.data if hasattr(sub, "data") else sub:
+        if op in _REPEATS or op == getattr(C, "POSSESSIVE_REPEAT", object()):
+            low, high, body = av
+            total += max(low if high == C.MAXREPEAT else high, 1) * _unrolled(body)
+        elif op == C.SUBPATTERN:
+            total += _unrolled(av[3])
+        elif op == C.BRANCH:
+            total += sum(_unrolled(alt) for alt in av[1])
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            total += _unrolled(av[1])
+        elif op == getattr(C, "ATOMIC_GROUP", object()):
+            total += _unrolled(av)
+        elif op == C.GROUPREF_EXISTS:
+            total += sum(_unrolled(x) for x in av[1:] if x is not None)
+        else:
+            total += 1
+    return total
+
+
+def unrolled_size(source: str, flags: int = 0) -> int:
+    """How many characters ``source`` stands for with its counted repeats written out (an
+    unbounded one counts its minimum): what compiling it costs the ``regex`` module."""
+    return _unrolled(P.parse(source, flags))
+
+
+def too_large_regex(source: str, flags: int = 0) -> str | None:
+    """Why compiling the pattern would cost too much memory, or None."""
+    size = unrolled_size(source, flags)
+    if size <= MAX_UNROLLED:
+        return None
+    return (
+        f"repeats too much: {size:,} characters once its counts are unrolled "
+        f"(at most {MAX_UNROLLED:,})"
+    )
+
+
 def risky_regex(source: str, flags: int = 0) -> str | None:
     """Why the pattern may backtrack catastrophically, or None when it looks safe."""
     try:

@@ -102,7 +102,7 @@ def _engine(source: str, flags: int) -> Any:
 
 
 def _compile_regex(el: Any, problems: list[DetectorProblem]) -> Any:
-    from kbtool.scan.detectors.redos import risky_regex
+    from kbtool.scan.detectors.redos import risky_regex, too_large_regex
 
     flags = re.MULTILINE
     for letter in (el.get("flags") or "").strip():
@@ -118,6 +118,10 @@ def _compile_regex(el: Any, problems: list[DetectorProblem]) -> Any:
 
     try:
         re.compile(source, flags)  # the dialect entries are written in, and its messages
+        too_large = too_large_regex(source, flags)
+        if too_large:  # checked before the engine compiles it: that is where memory goes
+            problems.append(DetectorProblem("KB506", f"<{el.tag}> {too_large}", el))
+            return None
         compiled = _engine(source, flags)
     except (re.error, regex.error, RecursionError, OverflowError) as exc:
         problems.append(DetectorProblem("KB503", f"<{el.tag}> does not compile: {exc}", el))
