@@ -414,6 +414,7 @@ def test_an_id_as_the_answers_name_it(kb: Config) -> None:
     with pytest.raises(UsageError, match="no entry has the id"):
         tools.get_entry("kb://entry/no-such-entry")
 
+
 # ------------------------------------------------------------------ hidden text
 
 
