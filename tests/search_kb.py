@@ -22,6 +22,13 @@ def copy_kb(tmp_path: Path, name: str = "kb") -> Config:
     return load_config(root=target)
 
 
+def bundled_copy(root: Path) -> Config:
+    """A copy of the bundled ``learnings/`` (and its fix reports) as a KB at ``root``."""
+    shutil.copytree(Path(__file__).resolve().parent.parent / "learnings", root / "learnings")
+    (root / "kbtool.toml").write_text('learnings = "learnings"\nreports = "learnings/reports"\n')
+    return load_config(root=root)
+
+
 def aged_folders(config: Config) -> None:
     """Every folder of the learnings dated 10 s back: none is racy, so a walk stamps them
     (kbtool.search.stamps.folders_value)."""

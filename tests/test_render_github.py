@@ -23,8 +23,9 @@ from urllib.parse import unquote
 
 import pytest
 from helpers_cli import cli
+from search_kb import bundled_copy
 
-from kbtool.config import Config, load_config
+from kbtool.config import Config
 from kbtool.hrefs import slugify_heading
 from kbtool.kb import KnowledgeBase
 from kbtool.selection import Selection, render_selection, select_entries
@@ -52,10 +53,7 @@ def gfm(markdown: str) -> str:
 
 @pytest.fixture(scope="module")
 def kb_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, KnowledgeBase]:
-    root = tmp_path_factory.mktemp("kb")
-    shutil.copytree(REPO / "learnings", root / "learnings")
-    (root / "kbtool.toml").write_text('learnings = "learnings"\nreports = "learnings/reports"\n')
-    config = load_config(root=root)
+    config = bundled_copy(tmp_path_factory.mktemp("kb"))
     return config, KnowledgeBase.load(config)
 
 

@@ -12,13 +12,13 @@ checked (the figure is printed), then entries generated with hypothesis.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from search_kb import bundled_copy
 
 from kbtool import entry_xml
 from kbtool.config import Config, load_config
@@ -104,10 +104,7 @@ def differences(a: dict, b: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, KnowledgeBase]:
-    root = tmp_path_factory.mktemp("kb")
-    shutil.copytree(REPO / "learnings", root / "learnings")
-    (root / "kbtool.toml").write_text('learnings = "learnings"\nreports = "learnings/reports"\n')
-    config = load_config(root=root)
+    config = bundled_copy(tmp_path_factory.mktemp("kb"))
     return config, KnowledgeBase.load(config)
 
 
