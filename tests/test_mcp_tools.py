@@ -450,3 +450,19 @@ def test_answers_show_hidden_text_instead_of_passing_it_on(kb: Config) -> None:
         shown = json.dumps(answer, ensure_ascii=False)
         assert not HIDDEN_OUT.search(shown), shown[:300]
         assert "\\\\U000e0049" in shown, shown[:300]  # the "I", as the text \U000e0049
+
+
+def test_a_bare_exception_name_is_pointed_at_search(kb: Config) -> None:
+    """``MissingGreenlet`` alone matches no symptom (an error line has a message); the answer
+    says to call search, which finds it. A log with no known error gets no such hint."""
+    tools = KbTools(kb)
+    empty = tools.match_error("MissingGreenlet")
+    assert empty.hits == [] and "call search" in empty.hint
+    assert (
+        tools.search("MissingGreenlet").hits[0].id == "sqlalchemy-async-lazy-load-missing-greenlet"
+    )
+    log = "INFO starting\nINFO listening on :8000\nINFO shutting down\n"
+    assert tools.match_error(log).hint == ""
+    error = "TypeError: '_AsyncGeneratorContextManager' object is not an async iterator"
+    found = tools.match_error(error)
+    assert found.hits and found.hint == ""

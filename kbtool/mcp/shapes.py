@@ -78,6 +78,10 @@ class MatchHit(_Shape):
 
 class MatchErrorResult(FromEntries):
     hits: list[MatchHit]
+    hint: str = Field(
+        "",
+        description="With no hits for a few words or a bare exception name: what to call instead",
+    )
 
 
 class SearchHit(_Shape):

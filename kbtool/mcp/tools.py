@@ -118,7 +118,8 @@ class KbTools:
             hits=[
                 shapes.MatchHit(**h.to_dict(), fix=fixes.get(h.id, ""), uri=entry_uri(h.id))
                 for h in hits
-            ]
+            ],
+            hint="" if hits else _words_hint(text),
         )
         return fit(answer, self.max_chars, lists=("hits",))
 
@@ -340,6 +341,22 @@ def _words_not_a_paste(query: str) -> None:
             f"query is {len(query):,} characters on {lines} lines: that looks like an error, "
             "a traceback or a log; call match_error with it (search takes a few words)"
         )
+
+
+#: The most words a text may have for match_error to say "call search" when nothing matches.
+HINT_WORDS = 4
+
+
+def _words_hint(text: str) -> str:
+    """For a few words on one line (``MissingGreenlet``, ``pool timeout``), which match no
+    symptom as an error message would: point at ``search``, which finds them as words."""
+    words = text.split()
+    if "\n" in text.strip() or not 0 < len(words) <= HINT_WORDS:
+        return ""
+    return (
+        "no symptom matches this as an error message; "
+        "for words or a bare exception name, call search"
+    )
 
 
 def _fit_dict(data: dict[str, Any], limit: int, key: str) -> dict[str, Any]:
