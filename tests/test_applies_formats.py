@@ -295,6 +295,50 @@ def test_conda_states_the_python_unless_python_is_given(tmp_path: Path) -> None:
     assert env.python == "3.10.4" and env.packages == {"numpy": "1.26.4", "tomli": "2.0.1"}
 
 
+@pytest.mark.parametrize(
+    ("spec", "written", "exported"),
+    [
+        ("numpy=1.26", "?", "1.26"),  # conda's fuzzy "=": any 1.26.x, unless exported
+        ("numpy=1", "?", "1"),
+        ("numpy=1.26.4", "1.26.4", "1.26.4"),  # three parts: 1.26.4 and its post-releases
+        ("numpy==1.26", "1.26", "1.26"),  # "==" is exact
+        ("numpy=1.26=py311h_0", "1.26", "1.26"),  # a build string: the package file itself
+        ("numpy 1.26 py311h_0", "1.26", "1.26"),
+        ("numpy=1.26.*", "?", "?"),
+        ("numpy>=1.26", "?", "?"),
+    ],
+)
+def test_a_conda_single_equals_is_a_range_unless_exported(
+    tmp_path: Path, spec: str, written: str, exported: str
+) -> None:
+    by_hand = _read(tmp_path, "environment.yml", f"dependencies:\n  - {spec}\n")
+    assert by_hand["packages"] == {"numpy": written}
+    # conda env export writes "=" and the version installed, beside the env's prefix
+    text = f"name: x\ndependencies:\n  - {spec}\nprefix: /opt/conda/envs/x\n"
+    assert _read(tmp_path, "environment.yml", text)["packages"] == {"numpy": exported}
+
+
+def test_conda_packages_are_also_read_under_their_pypi_names(tmp_path: Path) -> None:
+    text = "dependencies:\n  - pytorch::pytorch=2.3.1\n  - matplotlib-base=3.8.4\n  - six=1.16.0\n"
+    got = _read(tmp_path, "environment.yml", text)["packages"]
+    assert got == {
+        "pytorch": "2.3.1",
+        "torch": "2.3.1",
+        "matplotlib-base": "3.8.4",
+        "matplotlib": "3.8.4",
+        "six": "1.16.0",
+    }
+    listed = "# Name  Version  Build  Channel\npytorch  2.3.1  py3.11_cuda12.1_0  pytorch\n"
+    assert _read(tmp_path, "conda.txt", listed)["packages"]["torch"] == "2.3.1"
+    explicit = (
+        "@EXPLICIT\nhttps://conda.anaconda.org/pytorch/linux-64/pytorch-2.3.1-py3.11_0.tar.bz2\n"
+    )
+    assert _read(tmp_path, "spec-file.txt", explicit)["packages"]["torch"] == "2.3.1"
+    # pip list names are PyPI's already: no second name is made up
+    pip_listed = "Package    Version\n---------- -------\npytorch    1.0.2\n"
+    assert _read(tmp_path, "packages.txt", pip_listed)["packages"] == {"pytorch": "1.0.2"}
+
+
 def test_conda_lock_reads_this_platforms_packages(tmp_path: Path) -> None:
     entries = [("numpy", "2.0.0", "linux-64"), ("numpy", "1.26.4", "osx-arm64")]
     text = "version: 1\npackage:\n" + "".join(

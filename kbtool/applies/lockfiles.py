@@ -317,7 +317,7 @@ class _Reader:
                 if conda["name"] == "python":
                     self.stated_python(conda["version"])
                 else:
-                    self.add(conda["name"], conda["version"], where)
+                    manifests.add_conda(self, conda["name"], conda["version"], where)
                 continue
             self.requirement(line, where, constraints)
 

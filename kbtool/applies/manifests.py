@@ -5,9 +5,13 @@ conda's files (``environment.yml``, ``conda-lock.yml``, ``@EXPLICIT`` lists).
 Each fills a :class:`kbtool.applies.lockfiles._Reader` (one home for names, versions,
 markers and notes). A manifest's ranges are not versions: a project it names is known, of
 unknown version, unless pinned exactly (``==1.0``; poetry's bare ``1.0``). Conda's
-``name=1.2.3`` (``conda env export --no-builds``) and ``name=1.2.3=build`` are pins; the
-file's ``python`` pin is the interpreter's version (unless ``--python`` says otherwise).
-Conda package names are kept as written (``pytorch`` is not PyPI's ``torch``).
+``name=1.2.3=build``, ``name==1.2`` and ``name 1.2.3 build`` are pins. A single ``=`` is conda's
+fuzzy match (``numpy=1.26`` is ``1.26.*``): a pin when the version has three parts or more,
+or when the file is ``conda env export``'s (it has a ``prefix:``: the versions installed),
+else a range, so of unknown version. The file's ``python`` is the interpreter's version
+(unless ``--python`` says otherwise). Conda package names are kept as written, and where a
+conda package is known by another name on PyPI (``pytorch`` is ``torch``) it is read under
+that name too (:data:`CONDA_PYPI_NAMES`).
 """
 
 from __future__ import annotations
@@ -30,8 +34,33 @@ MAX_YAML_BYTES = 4 << 20
 # or a range (unknown)
 _CONDA = re.compile(
     r"(?:[A-Za-z0-9_./:-]+::)?(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)"
-    r"(?:(?:==?|\s+)(?P<version>[0-9][^=\s,|<>!*]*)(?:[=\s]\S+)?|(?P<rest>.*))"
+    r"(?:(?P<op>==?|\s+)(?P<version>[0-9][^=\s,|<>!*]*)(?P<build>[=\s]\S+)?|(?P<rest>.*))"
 )
+
+#: Conda packages whose project is published on PyPI under another name (conda-forge's and
+#: the pytorch channel's names): a learning names the PyPI project.
+CONDA_PYPI_NAMES = {
+    "pytorch": "torch",
+    "pytorch-cpu": "torch",
+    "pytorch-gpu": "torch",
+    "matplotlib-base": "matplotlib",
+    "py-opencv": "opencv-python",
+    "msgpack-python": "msgpack",
+    "pytables": "tables",
+    "py-xgboost": "xgboost",
+    "py-lightgbm": "lightgbm",
+    "python-graphviz": "graphviz",
+    "python-kubernetes": "kubernetes",
+    "tensorflow-base": "tensorflow",
+}
+
+
+def add_conda(reader: _Reader, name: str, version: str, where: str) -> None:
+    """A conda package: under its conda name, and its PyPI name when that differs."""
+    reader.add(name, version, where)
+    pypi = CONDA_PYPI_NAMES.get(name.lower())
+    if pypi and pypi != name.lower():
+        reader.add(pypi, version, where)
 
 
 def read(reader: _Reader, kind: str) -> None:
@@ -197,6 +226,7 @@ def conda_environment(reader: _Reader, data: dict[str, Any]) -> None:
     name = reader.path.name
     if not isinstance(data.get("dependencies"), list):
         raise ConfigError(f"{reader.path}: not a conda environment file (no dependencies list)")
+    exported = "prefix" in data  # conda env export: each "=" gives the version installed
     dependencies = _items(data.get("dependencies"))
     for value in dependencies:  # the interpreter first: the markers of the rest need it
         spec = _CONDA.fullmatch(value.strip()) if isinstance(value, str) else None
@@ -209,15 +239,19 @@ def conda_environment(reader: _Reader, data: dict[str, Any]) -> None:
                 if isinstance(line, str):
                     _pip_line(reader, line.strip(), f"{where} pip")
         elif isinstance(value, str):
-            _conda_spec(reader, value.strip(), where)
+            _conda_spec(reader, value.strip(), where, exported)
 
 
-def _conda_spec(reader: _Reader, text: str, where: str) -> None:
+def _conda_spec(reader: _Reader, text: str, where: str, exported: bool) -> None:
     spec = _CONDA.fullmatch(text)
     if spec is None:
         reader.note(f"{where}: not a conda package spec, skipped: {text[:60]!r}")
     elif spec["name"] != "python":
-        reader.add(spec["name"], spec["version"] or UNKNOWN, where)
+        version = spec["version"]
+        fuzzy = spec["op"] == "=" and not spec["build"] and not exported
+        if version and fuzzy and len(version.split(".")) < 3:
+            version = None  # numpy=1.26: any 1.26.x
+        add_conda(reader, spec["name"], version or UNKNOWN, where)
 
 
 def _pip_line(reader: _Reader, line: str, where: str) -> None:
@@ -262,7 +296,12 @@ def conda_lock(reader: _Reader, data: dict[str, Any]) -> None:
         if package.get("name") != "python":
             version = package.get("version")
             where = f"{reader.path.name} package[{number}]"
-            reader.add(package.get("name"), UNKNOWN if version is None else str(version), where)
+            name = package.get("name")
+            version = UNKNOWN if version is None else str(version)
+            if isinstance(name, str):
+                add_conda(reader, name, version, where)
+            else:
+                reader.add(name, version, where)
 
 
 # pip list's header ("Package  Version", then dashes) and conda list's ("# Name  Version …")
@@ -272,6 +311,7 @@ COLUMNS_HEADER = re.compile(r"^(?:Package\s+Version\b.*\n-+\s+-+|#\s*Name\s+Vers
 def columns(reader: _Reader, text: str) -> None:
     """``pip list`` (``name version [location]``) or ``conda list`` (``name version build
     [channel]``) output saved to a file: a project and its version a line."""
+    conda = re.search(r"^#\s*(?:Name\s|packages in environment)", text, re.M) is not None
     for number, line in enumerate(text.splitlines()[: MAX_ITEMS * 2], 1):
         fields = line.split()
         if len(fields) < 2 or line.startswith("#") or set(fields[0]) <= {"-"}:
@@ -281,6 +321,8 @@ def columns(reader: _Reader, text: str) -> None:
         where = f"{reader.path.name}:{number}"
         if fields[0] == "python" and fields[1][:1].isdigit():
             reader.stated_python(fields[1])
+        elif conda:
+            add_conda(reader, fields[0], fields[1], where)
         else:
             reader.add(fields[0], fields[1], where)
 
@@ -303,4 +345,4 @@ def conda_explicit(reader: _Reader, text: str) -> None:
         elif parts[0] == "python":
             reader.stated_python(parts[1])
         else:
-            reader.add(parts[0], parts[1], where)
+            add_conda(reader, parts[0], parts[1], where)
