@@ -23,10 +23,16 @@ if TYPE_CHECKING:
 # CVE-2021-42574): bidirectional controls reorder it; invisible characters hide in it.
 # One home for both lists: validate flags them (KB319, KB320), output escapes them.
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-INVISIBLE = (
+#: Unicode tag characters: each an invisible copy of an ASCII character, so a run of them is
+#: text no reader sees and a language model reads ("ASCII smuggling"). Their one proper use
+#: is an emoji subdivision flag (U+1F3F4, tag letters, U+E007F CANCEL TAG).
+TAG_CHARS = "\U000e0000-\U000e007f"
+#: Zero-width and blank characters, joiners, fillers: invisible alone.
+INVISIBLE_MARKS = (
     "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2028\u2029"
-    "\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
+    "\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
 )
+INVISIBLE = INVISIBLE_MARKS + TAG_CHARS
 #: Fullwidth forms of ASCII letters and digits: look like ASCII, are not (flagged, printed).
 FULLWIDTH = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
 #: The patterns, compiled when first used (their large character classes cost ~1 ms each

@@ -1,10 +1,13 @@
-"""KB319-KB320: text that displays differently from what it holds.
+"""KB319-KB321: text that displays differently from what it holds.
 
 KB319 (error): a bidirectional control character (U+202E RIGHT-TO-LEFT OVERRIDE and its
 kind) anywhere in an entry file's text or attribute values: it reorders what a reader sees
 ("Trojan Source"). KB320 (warning): an invisible character (zero-width space and joiners,
-soft hyphen, tag characters, …) or a fullwidth letter or digit, which hides in or
-impersonates ordinary text (search and ``match`` then miss it). The character lists live in
+soft hyphen, …) or a fullwidth letter or digit, which hides in or impersonates ordinary
+text (search and ``match`` then miss it); a zero-width joiner also has honest uses (emoji
+sequences), hence a warning. KB321 (error): Unicode tag characters outside an emoji flag:
+hidden ASCII text, which a coding assistant reading the entry (``kbtool mcp``) takes as
+text ("ASCII smuggling"); the finding spells it out. The character lists live in
 :mod:`kbtool.textsafe`, which also escapes them in all output.
 """
 
@@ -26,6 +29,57 @@ def _flagged() -> re.Pattern[str]:
     from kbtool.textsafe import BIDI_CONTROLS, FULLWIDTH, INVISIBLE
 
     return re.compile(f"[{BIDI_CONTROLS}{INVISIBLE}{FULLWIDTH}]")
+
+
+def _first_finding(code: str, pattern: re.Pattern[str], text: str) -> str | None:
+    """What the finding names: the first flagged character, or (KB321) what the first run of
+    tag characters that is not an emoji flag spells."""
+    if code != "KB321":
+        found = pattern.search(text)
+        return None if found is None else _named(found.group())
+    for run in pattern.finditer(text):
+        spelled = _smuggled(text, run)
+        if spelled is not None:
+            return (
+                f"holds {spelled!r} in Unicode tag characters: text no reader sees and a "
+                "language model reads"
+            )
+    return None
+
+
+@functools.cache
+def _patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    from kbtool.textsafe import BIDI_CONTROLS, FULLWIDTH, INVISIBLE_MARKS, TAG_CHARS
+
+    return (
+        (
+            "KB319",
+            re.compile(f"[{BIDI_CONTROLS}]"),
+            "a bidirectional control: text can display in another order",
+        ),
+        (
+            "KB320",
+            re.compile(f"[{INVISIBLE_MARKS}{FULLWIDTH}]"),
+            "an invisible or look-alike character",
+        ),
+        ("KB321", re.compile(f"[{TAG_CHARS}]+"), ""),
+    )
+
+
+#: An emoji subdivision flag: a black flag, tag letters and digits, a cancel tag (🏴 + "gbsct").
+_FLAG = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]+\U000e007f")
+
+
+def _smuggled(text: str, run: re.Match[str]) -> str | None:
+    """What a run of tag characters spells, None when it is the tail of an emoji flag."""
+    start = run.start() - 1
+    flag = _FLAG.match(text, start) if start >= 0 else None
+    if flag is not None and flag.end() == run.end():
+        return None
+    spelled = "".join(
+        chr(ord(c) - 0xE0000) if 0x20 <= ord(c) - 0xE0000 < 0x7F else "?" for c in run.group()
+    )
+    return spelled if len(spelled) <= 60 else spelled[:59] + "…"
 
 
 def _may_hold_flagged(data: bytes) -> bool:
@@ -55,9 +109,7 @@ def _named(char: str) -> str:
 def hidden_text(ctx: FileContext) -> None:
     if not _may_hold_flagged(ctx.data):
         return
-    from kbtool.textsafe import BIDI_RE, INVISIBLE_RE  # compiled on first use
-
-    counts = {"KB319": 0, "KB320": 0}
+    counts = {"KB319": 0, "KB320": 0, "KB321": 0}
     for el in ctx.root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -69,12 +121,11 @@ def hidden_text(ctx: FileContext) -> None:
         for text, attr, where in texts:
             if text.isascii():
                 continue
-            for code, pattern, what in (
-                ("KB319", BIDI_RE, "a bidirectional control: text can display in another order"),
-                ("KB320", INVISIBLE_RE, "an invisible or look-alike character"),
-            ):
-                found = pattern.search(text)
-                if found is None or counts[code] >= MAX_FINDINGS:
+            for code, pattern, what in _patterns():
+                if counts[code] >= MAX_FINDINGS:
                     continue
-                counts[code] += 1
-                ctx.report(el, code, f"{where} holds {_named(found.group())}, {what}", attr=attr)
+                found = _first_finding(code, pattern, text)
+                if found is not None:
+                    counts[code] += 1
+                    message = f"{where} holds {found}, {what}" if what else f"{where} {found}"
+                    ctx.report(el, code, message, attr=attr)
