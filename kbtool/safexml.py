@@ -6,6 +6,7 @@ one broken file never stops the others.
 
 from __future__ import annotations
 
+import errno
 import re
 from pathlib import Path
 
@@ -114,10 +115,12 @@ def _refused(path: Path, code: str, message: str) -> Diagnostic:
 
 
 def _os_reason(exc: BaseException) -> str:
+    # pathlib's resolve() raises RuntimeError("Symlink loop from …") before Python 3.13,
+    # OSError ELOOP from 3.13 on: the same words for both
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "symbolic link loop"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    if isinstance(exc, RuntimeError):  # pathlib's "Symlink loop from …"
-        return "symbolic link loop"
     return type(exc).__name__
 
 
