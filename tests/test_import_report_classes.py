@@ -576,3 +576,23 @@ def test_code_attributes_come_back_from_the_fence(tmp_path: Path) -> None:
     attributes = [(c.file, c.kind and c.kind.value) for c in first.code]
     assert attributes == [("a.py", "bad"), (None, None)]
     assert second.text == "Edit.\n\n**In `b.py`:**" and second.code[0].file is None
+
+
+# ------------------------------------------------------------------ action-item tables
+
+
+def test_action_item_tables_name_each_cell_by_its_column(tmp_path: Path) -> None:
+    """An action-items table gives one item a row: its action (the column of longest cells,
+    wherever it stands), then the other cells named by their header; the row numbers go."""
+    text = (
+        "# Fix: exports were empty\n" + BODY + "\n## Action items\n\n"
+        "| # | Action | Owner | Ticket | Status |\n"
+        "|---|--------|-------|--------|--------|\n"
+        "| 1 | Add an alert on empty exports | @maria | OPS-112 | Done |\n"
+        "| 2 | Store timestamps in UTC everywhere | @lee |  | Open |\n"
+    )
+    items = [str(i) for i in _import(tmp_path, text).prevention]
+    assert items == [
+        "Add an alert on empty exports (Owner: @maria; Ticket: OPS-112; Status: Done)",
+        "Store timestamps in UTC everywhere (Owner: @lee; Status: Open)",
+    ]

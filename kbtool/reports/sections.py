@@ -50,9 +50,7 @@ def section_items(
         elif block.type == "paragraph" and not has_list:
             items.append(prefix + para_md(block))
         elif block.type == "table":
-            rows = _table_rows(block)
-            if rows:
-                items.extend(prefix + " - ".join(c for c in row if c) for row in rows)
+            items.extend(prefix + text for text in _table_items(block))
         else:
             text = block_md(block, report)
             if text:
@@ -67,12 +65,45 @@ def section_items(
     return items, notes
 
 
-def _table_rows(block: SyntaxTreeNode) -> list[list[str]]:
+def _table_items(block: SyntaxTreeNode) -> list[str]:
+    """A table of action items, an item a row: the row's main cell (the column whose cells
+    are longest: the action, whatever its position), then the others named by their
+    column, ``Add an alert (Owner: @maria; Ticket: OPS-112; Status: Done)``; a column that
+    only numbers the rows is left out. Without a header for each column, a row's cells are
+    joined with " - "."""
+    rows = _table_rows(block)
+    header = _table_rows(block, part="thead")
+    names = header[0] if header else []
+    if not rows:
+        return []
+    width = max(len(row) for row in rows)
+    if len(names) != width or not any(names):
+        return [" - ".join(c for c in row if c) for row in rows]
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    main = max(range(width), key=lambda k: sum(len(r[k]) for r in rows))
+    numbers = [str(n) for n in range(1, len(rows) + 1)]
+    dropped = {main} | {k for k in range(width) if [r[k] for r in rows] == numbers}
+    items = []
+    for cells in rows:
+        rest = [
+            f"{names[k]}: {c}" if names[k] else c
+            for k, c in enumerate(cells)
+            if k not in dropped and c
+        ]
+        head = cells[main]
+        if not head and rest:
+            head = rest.pop(0)
+        items.append(f"{head} ({'; '.join(rest)})" if rest else head)
+    return [item for item in items if item]
+
+
+def _table_rows(block: SyntaxTreeNode, part: str = "tbody") -> list[list[str]]:
+    """The rows of a table's body (``part="thead"``: of its header) as plain cells."""
     rows: list[list[str]] = []
-    for part in block.children:
-        if part.type != "tbody":
+    for section in block.children:
+        if section.type != part:
             continue
-        for tr in part.children:
+        for tr in section.children:
             cells = []
             for cell in tr.children:
                 inline = inline_of(cell)
