@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import sqlite3
 from pathlib import Path
 
@@ -295,6 +296,25 @@ def test_a_pasted_traceback_is_searched_by_its_error_first(kb: Config) -> None:
     result = search(kb, text)
     assert result.query == text  # the query is reported as given
     assert result.suggestions == []  # its words are names, not typos: no "did you mean"
+
+
+def test_one_pasted_json_log_record_is_searched_by_its_error(kb: Config) -> None:
+    """A JSON log line (python-json-logger, structlog) holds its traceback escaped in a field:
+    its keys, timestamp and logger are no words of the topic, its error is."""
+    record = json.dumps(
+        {
+            "asctime": "2026-12-07 10:00:01,002",
+            "levelname": "ERROR",
+            "name": "app.api",
+            "message": "request failed",
+            "exc_info": 'Traceback (most recent call last):\n  File "/srv/app/db.py", line 9, in '
+            "get\nsqlalchemy.exc.TimeoutError: QueuePool limit of size 20 overflow 0 reached, "
+            "connection timed out, timeout 10.00",
+        }
+    )
+    assert ids(kb, record)[:1] == ["pool-exhaustion-under-load"]
+    # a JSON body that holds no error is a query as typed
+    assert search(kb, '{"detail": "QueuePool limit"}').hits
 
 
 def test_stop_words_are_left_out_unless_quoted(kb: Config) -> None:

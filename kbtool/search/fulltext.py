@@ -637,8 +637,10 @@ def search(
     with most of its words (``all_words`` counts the hits that have them all). Without
     ``snippets`` the hits have none (and no entry file is read)."""
     filters = filters or Filters()
-    pasted = ""
-    if "\n" in query.strip():  # a pasted log or traceback: the words of its errors first
+    pasted, stripped = "", query.strip()
+    # A pasted log or traceback, or one JSON log record (its traceback escaped in a field):
+    # the words of its errors first.
+    if "\n" in stripped or (stripped[:1] == "{" and stripped[-1:] == "}"):
         from kbtool.search.errortext import search_words
 
         pasted = search_words(query)
