@@ -657,12 +657,16 @@ def search_words(text: str) -> str:
     with its error), then the other lines from the last up (a traceback's innermost frames
     and the lines that led to an error are nearest to it); what varies between occurrences
     (paths, URLs, numbers, addresses) left out, each word once, and nothing that a search
-    would read as its own syntax (quotes, a leading ``-``, ``OR``). "" when no line reads
-    as an error: then the text is a query as typed."""
-    errors = [e for e in find_errors(text) if e.kind != "line"]
+    would read as its own syntax (quotes, a leading ``-``, ``OR``). The lines are read as the
+    program wrote them (:mod:`kbtool.search.logframe`): without a collector's frames, JSON
+    records unpacked. "" when no line reads as an error: then the text is a query as typed."""
+    from kbtool.search.logframe import unframe
+
+    unframed = unframe(text.splitlines())[0]  # a JSON record's keys are no words of its topic
+    errors = [e for e in find_errors_in(unframed) if e.kind != "line"]
     if not errors:
         return ""
-    lines = [line for e in errors for line in e.lines] + text.splitlines()[::-1]
+    lines = [line for e in errors for line in e.lines] + unframed[::-1]
     seen: dict[str, str] = {}
     for line in lines:
         kept = _PLACEHOLDER.sub(" ", _replace_varying(clean_line(line), quoted=False))
