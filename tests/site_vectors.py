@@ -82,6 +82,25 @@ HANDWRITTEN = [
     '{"id": 3, "name": "no message"}',
     "{'a': 1}",
     "{ not json }",
+    # type checkers' attribute errors (read as the AttributeError Python raises), and not
+    'app/repo.py:18: error: "AsyncSession" has no attribute "query"  [attr-defined]',
+    'app/db.py:21: error: Item "None" of "Optional[Session]" has no attribute "execute"  '
+    "[union-attr]",
+    '2026-12-07T10:11:12.1234567Z C:\\src\\db.py:9:5: error: Item "Engine" of "Engine | None" '
+    'has no attribute "execute"  [union-attr]',
+    '  /w/repo.py:18:24 - error: Cannot access attribute "query" for class "AsyncSession"',
+    '/w/repo.py:18:24 - error: Cannot access member "query" for type "AsyncSession" '
+    "(reportGeneralTypeIssues)",
+    '  /w/api.py:33:22 - error: "get" is not a known attribute of "None" '
+    "(reportOptionalMemberAccess)",
+    'app/x.py:3: error: Module "pydantic" has no attribute "BaseSettings"  [attr-defined]',
+    # Sentry events: one line (exception.values); a pretty-printed value alone stays as it is
+    '{"level": "error", "exception": {"values": [{"type": "KeyError", "value": "\'id\'"}, '
+    '{"type": "MissingGreenlet", "value": "greenlet_spawn has not been called\\nmore"}, '
+    '{"type": ""}, 3]}}',
+    '{"message": "boom", "exception": {"values": [{"type": "RuntimeError"}]}}',
+    '    "type": "MissingGreenlet",',
+    '    "value": "greenlet_spawn has not been called",',
 ]
 
 

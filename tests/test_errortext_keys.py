@@ -183,6 +183,20 @@ TRACEBACK = (
 )
 
 
+def test_search_words_read_the_lines_as_the_program_wrote_them() -> None:
+    """A JSON-lines log's keys ("levelname", "exc_info", "stream") and a collector's frames
+    are no words of the topic: the other lines are read unframed, as the errors are."""
+    record = (
+        '{"levelname": "ERROR", "message": "worker crashed", "exc_info": "Traceback (most '
+        'recent call last):\\nRuntimeError: This event loop is already running"}'
+    )
+    docker = '{"log":"INFO: retrying the export\\n","stream":"stderr","time":"2026-12-07T12:00Z"}'
+    found = errortext.search_words(record + "\n" + docker).split()
+    assert found[:2] == ["RuntimeError:", "This"]
+    assert "retrying" in found and "worker" in found
+    assert not {"levelname", "exc_info", "stream", "stderr", "log", "time"} & set(found)
+
+
 def test_search_words_put_the_error_first_and_leave_out_what_varies() -> None:
     found = errortext.search_words(TRACEBACK)
     assert found.startswith("sqlalchemy.exc.TimeoutError: QueuePool limit of size overflow")

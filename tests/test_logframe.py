@@ -280,6 +280,88 @@ def test_xml_escaped_text_is_read_as_written() -> None:
     assert unframe(["AT&T & co; R&D"]) == (["AT&T & co; R&D"], [0])
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (  # mypy
+            'app/repo.py:18: error: "AsyncSession" has no attribute "query"  [attr-defined]',
+            "AttributeError: 'AsyncSession' object has no attribute 'query'",
+        ),
+        (
+            'app/db.py:21: error: Item "None" of "Optional[Session]" has no attribute '
+            '"execute"  [union-attr]',
+            "AttributeError: 'NoneType' object has no attribute 'execute'",
+        ),
+        (
+            'C:\\src\\app\\db.py:9:5: error: Item "Engine" of "Engine | None" has no '
+            'attribute "execute"  [union-attr]',
+            "AttributeError: 'Engine' object has no attribute 'execute'",
+        ),
+        (  # pyright, today's wording and an older one
+            '  /w/app/repo.py:18:24 - error: Cannot access attribute "query" for class '
+            '"AsyncSession"',
+            "AttributeError: 'AsyncSession' object has no attribute 'query'",
+        ),
+        (
+            '/w/app/repo.py:18:24 - error: Cannot access member "query" for type '
+            '"AsyncSession" (reportGeneralTypeIssues)',
+            "AttributeError: 'AsyncSession' object has no attribute 'query'",
+        ),
+        (
+            '  /w/app/api.py:33:22 - error: "get" is not a known attribute of "None" '
+            "(reportOptionalMemberAccess)",
+            "AttributeError: 'NoneType' object has no attribute 'get'",
+        ),
+    ],
+)
+def test_a_type_checker_s_attribute_error_reads_as_the_error_python_raises(
+    line: str, expected: str
+) -> None:
+    """mypy and pyright report, before the code runs, the AttributeError it would raise:
+    read as that error, it finds the entry that stores the run-time message."""
+    assert unframe([line]) == ([expected], [0])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'app/api.py:57: error: Argument 1 to "get" has incompatible type "str"; expected "int"',
+        'app/x.py:3: error: Module "pydantic" has no attribute "BaseSettings"  [attr-defined]',
+        'note: "AsyncSession" has no attribute "query"',  # no location: not a checker's line
+        'Item "None" of "Optional[Session]" has no attribute "execute"',
+    ],
+)
+def test_other_type_checker_lines_are_left_as_they_are(line: str) -> None:
+    assert unframe([line]) == ([line], [0])
+
+
+def test_a_sentry_event_s_exception_reads_as_its_exception_line() -> None:
+    """Sentry's event JSON keeps an exception's type and value apart, in
+    ``exception.values``: on one line (an event as a record) or pretty-printed."""
+    event = {
+        "event_id": "3f9b",
+        "level": "error",
+        "exception": {
+            "values": [
+                {"type": "KeyError", "value": "'id'", "module": None},
+                {"type": "MissingGreenlet", "value": "greenlet_spawn has not been called",
+                 "module": "sqlalchemy.exc", "stacktrace": {"frames": []}},
+            ]
+        },
+    }  # fmt: skip
+    lines, _ = unframe([json.dumps(event)])
+    assert lines[-2:] == [
+        "ERROR: KeyError: 'id'",
+        "MissingGreenlet: greenlet_spawn has not been called",
+    ]
+    pretty = json.dumps(event, indent=2).splitlines()
+    lines, origin = unframe(["INFO noise", *pretty, "more noise"])
+    assert "KeyError: 'id'" in lines
+    at = lines.index("MissingGreenlet: greenlet_spawn has not been called")
+    assert pretty[origin[at] - 1].strip().startswith('"value"')
+    assert len(lines) == len(pretty) + 2  # one line for each line, numbered as the input's
+
+
 def test_coloured_frames_and_gitlab_s_timestamped_lines() -> None:
     coloured = [f"\x1b[32mapi-1     |\x1b[0m {line}" for line in TRACE]
     assert lines_of(coloured) == TRACE

@@ -654,10 +654,22 @@ def test_a_log_record_behind_a_logger_s_name_or_a_tool_s_level_matches_as_one(
         "(/venv/lib/python3.11/site-packages/markupsafe/__init__.py)",
         "RuntimeError: Working outside of application context.",
         "AttributeError: 'NoneType' object has no attribute 'id'",
+        # the attribute of a symptom, on an object of another type: not that error
+        "AttributeError: 'NoneType' object has no attribute 'execute'",
+        "TypeError: 'NoneType' object is not subscriptable",
     ],
 )
 def test_errors_worded_alike_about_other_code_are_not_alike(tmp_path: Path, line: str) -> None:
     assert match_text(_bundled(tmp_path), line) == []
+
+
+@pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")
+def test_an_object_of_a_kindred_type_is_still_the_symptom_s(tmp_path: Path) -> None:
+    """The type a symptom names may be held in the line's ('_GeneratorContextManager',
+    the sync cousin of '_AsyncGeneratorContextManager')."""
+    line = "AttributeError: '_GeneratorContextManager' object has no attribute 'execute'"
+    [hit, *_] = match_text(_bundled(tmp_path), line)
+    assert hit.id == "async-context-manager-dependency-injection"
 
 
 @pytest.mark.skipif(not BUNDLED_FILE.exists(), reason="no bundled KB")

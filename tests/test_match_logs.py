@@ -109,3 +109,22 @@ def test_noise_around_a_log_keeps_its_first_hit(bundled: Config, name: str) -> N
     [after] = match_text(bundled, noisy, limit=1)
     accepted = LABELS[name] if before.id in LABELS[name] else [before.id]
     assert after.id in accepted, (after.id, after.kind, after.log_line)
+
+
+def test_a_20_mb_log_finds_the_error_at_its_end(bundled: Config) -> None:
+    """A whole CI console of 20 MB (a long job's ordinary lines, app errors and warnings,
+    each line different, as in a real log) with the known error in its last lines: the
+    match reads to the end rather than stopping in the first megabytes or giving up. Built
+    here, not committed."""
+    name = "tox_tb_native_queuepool.log"
+    lines = [
+        f"2026-12-07 10:{i // 60 % 60:02d}:{i % 60:02d},{i % 1000:03d} INFO app.worker: "
+        f"processed batch {i} ({i * 7 % 1000} rows) in {i % 97 / 10:.1f} s"
+        if i % 50
+        else NOISE[i // 50 % len(NOISE)]
+        for i in range(300_000)
+    ]
+    text = "\n".join(lines) + "\n" + read_log(name)
+    assert len(text.encode()) > 20_000_000
+    hits = match_text(bundled, text, limit=3)
+    assert hits and hits[0].id in LABELS[name], [hit.id for hit in hits]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import sqlite3
 from pathlib import Path
 
@@ -295,6 +296,47 @@ def test_a_pasted_traceback_is_searched_by_its_error_first(kb: Config) -> None:
     result = search(kb, text)
     assert result.query == text  # the query is reported as given
     assert result.suggestions == []  # its words are names, not typos: no "did you mean"
+
+
+def test_one_pasted_json_log_record_is_searched_by_its_error(kb: Config) -> None:
+    """A JSON log line (python-json-logger, structlog) holds its traceback escaped in a field:
+    its keys, timestamp and logger are no words of the topic, its error is."""
+    record = json.dumps(
+        {
+            "asctime": "2026-12-07 10:00:01,002",
+            "levelname": "ERROR",
+            "name": "app.api",
+            "message": "request failed",
+            "exc_info": 'Traceback (most recent call last):\n  File "/srv/app/db.py", line 9, in '
+            "get\nsqlalchemy.exc.TimeoutError: QueuePool limit of size 20 overflow 0 reached, "
+            "connection timed out, timeout 10.00",
+        }
+    )
+    assert ids(kb, record)[:1] == ["pool-exhaustion-under-load"]
+    # a JSON body that holds no error is a query as typed
+    assert search(kb, '{"detail": "QueuePool limit"}').hits
+
+
+def test_a_pasted_log_s_error_words_rank_the_entries_holding_them_all_first(
+    tmp_path: Path,
+) -> None:
+    """The other lines of a pasted log (here mypy's other diagnostics) hold more words than
+    its error; an entry with every word of the error comes before entries with many of
+    theirs."""
+    from search_kb import bundled_copy
+
+    pasted = (
+        "$ mypy app\n"
+        'app/repo.py:18: error: "AsyncSession" has no attribute "query"  [attr-defined]\n'
+        "app/api/deps.py:9: error: Function is missing a return type annotation  [no-untyped-def]\n"
+        'app/api/deps.py:9: note: Use "-> None" if function does not return a value\n'
+        "app/models.py:8: note: By default the bodies of untyped functions are not checked, "
+        "consider using --check-untyped-defs  [annotation-unchecked]\n"
+        'app/settings.py:3: error: Need type annotation for "hosts"  [var-annotated]\n'
+        "Found 3 errors in 3 files (checked 27 source files)\n"
+    )
+    hits = search(bundled_copy(tmp_path), pasted, limit=5).hits
+    assert [h.id for h in hits][:1] == ["sqlalchemy-asyncsession-has-no-query"]
 
 
 def test_stop_words_are_left_out_unless_quoted(kb: Config) -> None:

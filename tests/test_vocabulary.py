@@ -8,7 +8,7 @@ import pytest
 
 from kbtool.search.fulltext import search
 from kbtool.search.query import convert
-from kbtool.search.vocabulary import ABBREVIATIONS, variants
+from kbtool.search.vocabulary import ABBREVIATIONS, SQLSTATES, variants
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,34 @@ def test_british_spelling_and_abbreviation_find_the_entry(tmp_path: Path) -> Non
     for query, expected in [("serialise task args", "not-serializable"), ("pg conn", "pool")]:
         result = search(config, query)
         assert result.mode == "all" and [h.id for h in result.hits] == [expected]
+
+
+def test_a_sqlstate_is_also_its_condition_as_postgresql_words_it() -> None:
+    assert variants("25P02") == [
+        ("current transaction is aborted", False),
+        ("infailedsqltransaction", False),
+    ]
+    assert ("too many clients", False) in variants("53300")
+    assert variants("12345") == []  # a number that is no SQLSTATE
+    assert all(len(code) == 5 and code == code.lower() for code in SQLSTATES)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("psycopg SQLSTATE 25P02", "postgresql-in-failed-sql-transaction"),
+        ("pgcode 53300 asyncpg", "postgresql-too-many-clients"),
+        ("42601 asyncpg", "asyncpg-percent-s-placeholders"),
+    ],
+)
+def test_an_error_code_finds_the_entry_of_its_condition(
+    query: str, expected: str, tmp_path: Path
+) -> None:
+    import shutil
+
+    from kbtool.config import load_config
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "learnings", tmp_path / "learnings")
+    (tmp_path / "kbtool.toml").write_text("", encoding="utf-8")
+    hits = search(load_config(root=tmp_path), query, limit=3).hits
+    assert [h.id for h in hits][:1] == [expected]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -652,17 +653,34 @@ MAX_SEARCH_WORDS = 64
 
 
 def search_words(text: str) -> str:
-    """A pasted log or traceback as plain words to search for: the lines of its errors
+    """:func:`pasted_words`' second part: the words of a pasted log to search for."""
+    return pasted_words(text)[1]
+
+
+def pasted_words(text: str) -> tuple[str, str]:
+    """The words of a pasted log's most telling error alone (an entry holding them all is
+    the likeliest answer), and the log as plain words to search for: the lines of its errors
     first, most telling first (a search keeps its first words only, and a traceback ends
     with its error), then the other lines from the last up (a traceback's innermost frames
     and the lines that led to an error are nearest to it); what varies between occurrences
     (paths, URLs, numbers, addresses) left out, each word once, and nothing that a search
-    would read as its own syntax (quotes, a leading ``-``, ``OR``). "" when no line reads
-    as an error: then the text is a query as typed."""
-    errors = [e for e in find_errors(text) if e.kind != "line"]
+    would read as its own syntax (quotes, a leading ``-``, ``OR``). The lines are read as the
+    program wrote them (:mod:`kbtool.search.logframe`): without a collector's frames, JSON
+    records unpacked. ("", "") when no line reads as an error: then the text is a query as
+    typed."""
+    from kbtool.search.logframe import unframe
+
+    unframed = unframe(text.splitlines())[0]  # a JSON record's keys are no words of its topic
+    errors = [e for e in find_errors_in(unframed) if e.kind != "line"]
     if not errors:
-        return ""
-    lines = [line for e in errors for line in e.lines] + text.splitlines()[::-1]
+        return "", ""
+    lines = [line for e in errors for line in e.lines] + unframed[::-1]
+    return _plain_words(errors[0].lines), _plain_words(lines)
+
+
+def _plain_words(lines: Iterable[str]) -> str:
+    """The words of ``lines`` for a search (see :func:`pasted_words`), at most
+    :data:`MAX_SEARCH_WORDS`."""
     seen: dict[str, str] = {}
     for line in lines:
         kept = _PLACEHOLDER.sub(" ", _replace_varying(clean_line(line), quoted=False))

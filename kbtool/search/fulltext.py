@@ -637,12 +637,15 @@ def search(
     with most of its words (``all_words`` counts the hits that have them all). Without
     ``snippets`` the hits have none (and no entry file is read)."""
     filters = filters or Filters()
-    pasted = ""
-    if "\n" in query.strip():  # a pasted log or traceback: the words of its errors first
-        from kbtool.search.errortext import search_words
+    pasted, error, stripped = "", "", query.strip()
+    # A pasted log or traceback, or one JSON log record (its traceback escaped in a field):
+    # the words of its errors first.
+    if "\n" in stripped or (stripped[:1] == "{" and stripped[-1:] == "}"):
+        from kbtool.search.errortext import pasted_words
 
-        pasted = search_words(query)
+        error, pasted = pasted_words(query)
     converted = convert(pasted or query, drop_stop_words=True)
+    first = convert(error, drop_stop_words=True) if error else None  # its error's words alone
     filter_only = not query.strip() and filters != Filters()
     if not converted.match and not filter_only:
         raise UsageError(f"{converted.problem} (query: {query[:80]!r})")
@@ -685,6 +688,11 @@ def search(
         if words and converted.whole:  # its title or a symptom says it as written: first
             seen = {rowid for rowid, _ in ranked}
             ranked += [h for h in _as_written(conn, converted, filters, limit) if h[0] not in seen]
+        if words and first is not None and first.match and len(first.groups) > 1:
+            # A pasted log: the entries with every word of its error, before those with many
+            # of its other lines' words (the other diagnostics of a tool, a job's chatter).
+            seen = {rowid for rowid, _ in ranked}
+            ranked += [h for h in _ranked(conn, first, filters, limit) if h[0] not in seen]
         seen = {rowid for rowid, _ in ranked}
         ranked += [(rowid, score) for rowid, score in words if rowid not in seen][
             : limit - len(ranked)

@@ -119,6 +119,27 @@ _ENTITY = re.compile(r"&(?:quot|lt|gt|amp|apos|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});"
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPED = {"n": "\n", "t": "\t", "r": ""}
 
+#: A type checker's error line: mypy's "path:12: error: …  [code]", pyright's "path:12:5 -
+#: error: … (reportX)". Its message, without the code.
+_CHECKER = re.compile(
+    r"^\s*(?:[A-Za-z]:)?[^\s:]+:\d+(?::\d+)?:? (?:- )?error: (.+?)"
+    r"(?:\s+\[[\w-]+\]|\s+\(report\w+\))?\s*$"
+)
+#: The checkers' words for an attribute the type lacks: the AttributeError Python would raise.
+_NO_ATTRIBUTE = (
+    re.compile(r'^Item "(?P<type>[^"]+)" of "[^"]*" has no attribute "(?P<attr>[^"]+)"$'),
+    re.compile(r'^"(?P<type>[^"]+)" has no attribute "(?P<attr>[^"]+)"$'),
+    re.compile(
+        r'^Cannot access (?:attribute|member) "(?P<attr>[^"]+)" for (?:class|type) '
+        r'"(?P<type>[^"]+)"$'
+    ),
+    re.compile(r'^"(?P<attr>[^"]+)" is not a known (?:attribute|member) of "(?P<type>None)"$'),
+)
+#: Sentry's event JSON, pretty-printed: an exception's "type" line, then its "value" line.
+_EVENT_TYPE = re.compile(r'^\s*"type"\s*:\s*"((?:[A-Za-z_]\w*\.)*[A-Z]\w*)"\s*,?\s*$')
+_EVENT_VALUE = re.compile(r'^\s*"value"\s*:\s*("(?:[^"\\]|\\.)*")\s*,?\s*$')
+MAX_EVENT_GAP = 3  # lines from an exception's "type" to its "value"
+
 
 def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
     """The lines without their frames, JSON records and escaped multi-line values unpacked;
@@ -129,7 +150,20 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
     partial: list[str] = []  # a CRI partial line's pieces, from line ``start`` on
     start = 0
     framed = _ANY.match
+    event_type, typed_at = "", -MAX_EVENT_GAP - 1  # Sentry's: the last exception type seen
     for i, line in enumerate(lines):
+        if '"' in line and not partial and ('"type"' in line or '"value"' in line):
+            bare = _strip_frames(line)[0] if framed(line) else line
+            found = _EVENT_TYPE.match(bare)
+            if found:
+                event_type, typed_at = found.group(1), i
+            elif event_type and i - typed_at <= MAX_EVENT_GAP:
+                pieces = _event_value(event_type, bare)
+                if pieces:
+                    event_type = ""
+                    out += pieces
+                    origin += [i] * len(pieces)
+                    continue
         if partial or framed(line):  # no frame starts with a brace: JSON goes below
             text, joined = _strip_frames(line)
             if joined == "prev" and out and not partial:  # GitLab: it goes on the last line
@@ -156,16 +190,52 @@ def unframe(lines: list[str]) -> tuple[list[str], list[int]]:
                 out += pieces
                 origin += [i] * len(pieces)
                 continue
+            if " error: " in line:  # a type checker's line
+                line = _as_raised(line)
             out.append(line)  # most lines: nothing to take off or unpack
             origin.append(i)
             continue
         pieces = _unpacked(text)
+        if len(pieces) == 1 and " error: " in pieces[0]:
+            pieces = [_as_raised(pieces[0])]
         out += pieces
         origin += [start] * len(pieces)
     if partial:
         out.append("".join(partial))
         origin.append(start)
     return out, origin
+
+
+def _as_raised(line: str) -> str:
+    """A type checker's line about an attribute the type lacks (mypy's '"AsyncSession" has
+    no attribute "query"', pyright's 'Cannot access attribute "query" for class
+    "AsyncSession"') as the AttributeError Python raises for it, which is what entries
+    store; any other line as it is."""
+    checked = _CHECKER.match(line)
+    if checked:
+        for pattern in _NO_ATTRIBUTE:
+            found = pattern.match(checked.group(1))
+            if found:
+                kind = "NoneType" if found["type"] == "None" else found["type"]
+                return f"AttributeError: '{kind}' object has no attribute '{found['attr']}'"
+    return line
+
+
+def _event_value(name: str, line: str) -> list[str]:
+    """The lines of an exception whose type Sentry's event JSON gave on a line before:
+    "Name: value" and the value's further lines; [] when ``line`` is not its value."""
+    found = _EVENT_VALUE.match(line)
+    if not found:
+        return []
+    import json
+
+    try:
+        value = json.loads(found.group(1))
+    except (ValueError, RecursionError):
+        return []
+    pieces = value.splitlines() or [""]
+    pieces[0] = f"{name}: {pieces[0]}" if pieces[0] else name
+    return pieces
 
 
 def _strip_frames(line: str) -> tuple[str, str]:
@@ -222,7 +292,8 @@ def _unpacked(text: str) -> list[str]:
     message = _text_of(fields, _MESSAGE_KEYS)
     trace = _text_of(fields, _TRACE_KEYS, skip=message)
     exception = _exception_of(fields)
-    if message is None and trace is None and exception is None:
+    events = _event_exceptions(fields) if exception is None else []
+    if message is None and trace is None and exception is None and not events:
         return [text]
     lines: list[str] = []
     level = _level_prefix(fields)
@@ -238,6 +309,8 @@ def _unpacked(text: str) -> list[str]:
         lines.extend(trace.splitlines())
     if exception is not None and exception not in lines:
         lines.append(exception if message is not None else level + exception)
+    for k, event in enumerate(events):
+        lines.append(level + event if k == 0 and message is None else event)
     return [piece for line in lines for piece in _inner(line)]
 
 
@@ -331,6 +404,21 @@ def _text_of(fields: Fields, keys: tuple[str, ...], skip: str | None = None) -> 
         if isinstance(value, str) and value.strip() and value != skip:
             best = ((found[0], order), value)
     return None if best is None else best[1]
+
+
+def _event_exceptions(fields: Fields) -> list[str]:
+    """The exception lines ("Name: message") of a Sentry event's ``exception.values``, the
+    chain from the first raised to the last."""
+    found = fields.get("exception.values")
+    if found is None or not isinstance(found[1], list):
+        return []
+    out = []
+    for value in found[1][:MAX_NESTED]:
+        if isinstance(value, dict) and isinstance(value.get("type"), str) and value["type"]:
+            text = value.get("value")
+            first = text.strip().split("\n", 1)[0] if isinstance(text, str) else ""
+            out.append(f"{value['type']}: {first}" if first else value["type"])
+    return out
 
 
 def _exception_of(fields: Fields) -> str | None:

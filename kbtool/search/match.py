@@ -347,11 +347,34 @@ def _same_names(symptom: str, line: str) -> bool:
     only the template is shared ("AttributeError: '…' object has no attribute '…'"), which
     is no more evidence than similar words. A masked value ('…') names nothing: the
     symptom says any value goes there, as its pattern does (:func:`pattern_coverage`)."""
+    if not _same_objects(symptom, line):
+        return False
     names = {n for n in _quoted(symptom) if WILDCARD not in n}
     if not names:
         return True
     theirs = _quoted(line)
     return any(a in b or b in a for a in names for b in theirs)
+
+
+#: The type Python names in "'Engine' object has no attribute 'execute'", "'NoneType' object
+#: is not subscriptable": what the error is about.
+_OBJECT_TYPE = re.compile(r"""['"`‘“]([^'"`’”\n]+)['"`’”] object\b""")
+
+
+@lru_cache(maxsize=4096)
+def _object_types(text: str) -> frozenset[str]:
+    return frozenset(t.lower().lstrip("_") for t in _OBJECT_TYPE.findall(text) if WILDCARD not in t)
+
+
+def _same_objects(symptom: str, line: str) -> bool:
+    """Whether a line is about an object of the type a symptom names, when both name one:
+    "'NoneType' object has no attribute 'execute'" (a None where a session was expected)
+    shares the attribute, not the error, of "'Engine' object has no attribute 'execute'".
+    A type that holds the other counts ('_GeneratorContextManager' and
+    '_AsyncGeneratorContextManager')."""
+    ours = _object_types(symptom)
+    theirs = _object_types(line) if ours else frozenset()
+    return not (ours and theirs) or any(a in b or b in a for a in ours for b in theirs)
 
 
 def _row_tiers(
@@ -443,6 +466,8 @@ def _alike(
     is deprecated and scheduled for removal" is not "asyncio.wait() … is deprecated …
     scheduled for removal", nor "Task x raised unexpected: SoftTimeLimitExceeded()" the
     same template around "RuntimeError('Never call result.get() …')"."""
+    if not _same_objects(symptom, line):
+        return False
     ours, our_qualifiers = _names(symptom)
     theirs, their_qualifiers = _names(line)
     qualifiers = our_qualifiers | their_qualifiers

@@ -205,6 +205,21 @@
   var ENTITY = re("&(?:quot|lt|gt|amp|apos|#" + D + "{1,7}|#[xX][0-9a-fA-F]{1,6});");
   var ESCAPE = re("\\\\(" + DOT + ")", "g");
   var ESCAPED = { n: "\n", t: "\t", r: "" };
+  /* _CHECKER: a type checker's error line (mypy's "path:12: error: ...  [code]", pyright's
+   * "path:12:5 - error: ... (reportX)"); _NO_ATTRIBUTE: its words for an attribute the type
+   * lacks, read as the AttributeError Python would raise. */
+  var CHECKER = re("^" + S + "*(?:[A-Za-z]:)?[^" + SP + ":]+:" + D + "+(?::" + D + "+)?:? (?:- )?error: (" + DOT + "+?)" +
+    "(?:" + S + "+\\[[\\p{L}\\p{N}_\\-]+\\]|" + S + "+\\(report" + W + "+\\))?" + S + "*$");
+  var NO_ATTRIBUTE = [
+    /^Item "(?<type>[^"]+)" of "[^"]*" has no attribute "(?<attr>[^"]+)"$/u,
+    /^"(?<type>[^"]+)" has no attribute "(?<attr>[^"]+)"$/u,
+    /^Cannot access (?:attribute|member) "(?<attr>[^"]+)" for (?:class|type) "(?<type>[^"]+)"$/u,
+    /^"(?<attr>[^"]+)" is not a known (?:attribute|member) of "(?<type>None)"$/u
+  ];
+  /* Sentry's event JSON, pretty-printed: an exception's "type" line, then its "value" line. */
+  var EVENT_TYPE = re("^" + S + "*\"type\"" + S + "*:" + S + "*\"((?:[A-Za-z_]" + W + "*\\.)*[A-Z]" + W + "*)\"" + S + "*,?" + S + "*$");
+  var EVENT_VALUE = re("^" + S + "*\"value\"" + S + "*:" + S + "*(\"(?:[^\"\\\\]|\\\\" + DOT + ")*\")" + S + "*,?" + S + "*$");
+  var MAX_EVENT_GAP = 3;
   var LINE_BREAK = /\r\n|[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/u;
   function splitLines(s) {  // str.splitlines()
     var out = s.split(LINE_BREAK);
@@ -279,9 +294,17 @@
   /* unframe: the lines without their frames, JSON records and escaped multi-line values
    * unpacked, XML-escaped lines unescaped (Python also gives each one's input line). */
   function unframe(lines) {
-    var out = [], partial = [];
+    var out = [], partial = [], eventType = "", typedAt = -MAX_EVENT_GAP - 1;
     for (var i = 0; i < lines.length; i++) {
       var line = lines[i], text;
+      if (!partial.length && line.indexOf('"') >= 0 && (line.indexOf('"type"') >= 0 || line.indexOf('"value"') >= 0)) {
+        var bare = ANY.test(line) ? stripFrames(line)[0] : line, typed = EVENT_TYPE.exec(bare);
+        if (typed) { eventType = typed[1]; typedAt = i; }
+        else if (eventType && i - typedAt <= MAX_EVENT_GAP) {
+          var ev = eventValue(eventType, bare);
+          if (ev.length) { eventType = ""; out = out.concat(ev); continue; }
+        }
+      }
       if (partial.length || ANY.test(line)) {  // no frame starts with a brace: JSON goes below
         var r = stripFrames(line), joined = r[1];
         text = r[0];
@@ -303,13 +326,42 @@
           out = out.concat(pieces.length ? pieces : [""]);  // "&#10;": a newline
           continue;
         }
+        if (line.indexOf(" error: ") >= 0) line = asRaised(line);  // a type checker's line
         out.push(line);  // most lines: nothing to take off or unpack
         continue;
       }
-      out = out.concat(unpacked(text));
+      var got = unpacked(text);
+      if (got.length === 1 && got[0].indexOf(" error: ") >= 0) got = [asRaised(got[0])];
+      out = out.concat(got);
     }
     if (partial.length) out.push(partial.join(""));
     return out;
+  }
+  /* _as_raised: a type checker's line about an attribute the type lacks as the
+   * AttributeError Python raises for it; any other line as it is. */
+  function asRaised(line) {
+    var checked = CHECKER.exec(line);
+    if (checked) {
+      for (var k = 0; k < NO_ATTRIBUTE.length; k++) {
+        var found = NO_ATTRIBUTE[k].exec(checked[1]);
+        if (found) {
+          var kind = found.groups.type === "None" ? "NoneType" : found.groups.type;
+          return "AttributeError: '" + kind + "' object has no attribute '" + found.groups.attr + "'";
+        }
+      }
+    }
+    return line;
+  }
+  /* _event_value: the lines of an exception whose type Sentry's event JSON gave on a line
+   * before ("Name: value" and the value's further lines); [] when line is not its value. */
+  function eventValue(name, line) {
+    var found = EVENT_VALUE.exec(line), value;
+    if (!found) return [];
+    try { value = parseJson(found[1]); } catch (e) { return []; }
+    var pieces = splitLines(value);
+    if (!pieces.length) pieces = [""];
+    pieces[0] = pieces[0] ? name + ": " + pieces[0] : name;
+    return pieces;
   }
   /* _strip_frames: the line without the frames at its start, a frame inside another too (at
    * most MAX_LAYERS); and "next" when the next line goes on it (CRI), "prev" when it goes on
@@ -354,8 +406,8 @@
     if (!isObject(record)) return [text];
     var fields = fieldsOf(record);
     var message = textOf(fields, MESSAGE_KEYS), trace = textOf(fields, TRACE_KEYS, message);
-    var exception = exceptionOf(fields);
-    if (message === null && trace === null && exception === null) return [text];
+    var exception = exceptionOf(fields), events = exception === null ? eventExceptions(fields) : [];
+    if (message === null && trace === null && exception === null && !events.length) return [text];
     var lines = [], level = levelPrefix(fields);
     if (message !== null) {
       var inner = trim(message);
@@ -369,6 +421,7 @@
     }
     if (trace !== null) lines = lines.concat(splitLines(trace));
     if (exception !== null && lines.indexOf(exception) < 0) lines.push(message !== null ? exception : level + exception);
+    for (var k = 0; k < events.length; k++) lines.push(k === 0 && message === null ? level + events[k] : events[k]);
     var out = [];
     for (var i = 0; i < lines.length; i++) out = out.concat(innerLine(lines[i]));
     return out;
@@ -457,6 +510,18 @@
       if (typeof value === "string" && trim(value) && value !== skip) best = [found[0], order, value];
     }
     return best === null ? null : best[2];
+  }
+  /* _event_exceptions: the exception lines of a Sentry event's exception.values. */
+  function eventExceptions(fields) {
+    var found = fields.get("exception.values"), out = [];
+    if (found === undefined || !Array.isArray(found[1])) return out;
+    found[1].slice(0, MAX_NESTED).forEach(function (value) {
+      if (isObject(value) && typeof value.type === "string" && value.type) {
+        var first = typeof value.value === "string" ? trim(value.value).split("\n")[0] : "";
+        out.push(first ? value.type + ": " + first : value.type);
+      }
+    });
+    return out;
   }
   /* _exception_of: the exception line a record's type and message fields make ("Name: message"). */
   function exceptionOf(fields) {

@@ -57,7 +57,9 @@
     return out;
   }
   function looksLikeError(text) {
-    return /\n/.test(text.trim()) || /Traceback \(most recent call last\)/.test(text) ||
+    // A JSON log record on one line too: its error is in a field (kbtool search does the same).
+    return /\n/.test(text.trim()) || /^\{[\s\S]*\}$/.test(text.trim()) ||
+      /Traceback \(most recent call last\)/.test(text) ||
       /^\s*(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault|Failure)\b/m.test(text);
   }
 
