@@ -226,6 +226,10 @@ def build(root: Path) -> Path:
     (root / "learnings" / FILE_NAME).write_text(
         _category(_entry("named-file", "Pool in a hostile file name"))
     )
+    # Shown at the start of a line when kbtool runs in the learnings folder.
+    (root / "learnings" / "::add-mask::KBLEAK_filename.xml").write_text(
+        _category(_entry("colon-file", "Pool in a file named with colons"))
+    )
     (root / "reports" / "pool.md").write_text(REPORT)
     (root / "legacy" / "pool.md").write_text(LEGACY)
     (root / "app" / "db.py").write_text("Session().query(User)\n")
@@ -279,15 +283,20 @@ CONFIG_COMMANDS = {"config-validate": ["validate"], "config-search": ["search", 
 
 
 def run(
-    root: Path, args: list[str], stdin: str | None, env: dict[str, str], stdout: object = None
+    root: Path,
+    args: list[str],
+    stdin: str | None,
+    env: dict[str, str],
+    stdout: object = None,
+    cwd: Path | None = None,
 ) -> tuple[str, str]:
-    """(stdout, stderr) of the console script run in ``root`` as CI runs it: into pipes, or
-    stdout into the file ``stdout``."""
+    """(stdout, stderr) of the console script run in ``root`` (or ``cwd``) as CI runs it:
+    into pipes, or stdout into the file ``stdout``."""
     base = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "KBTOOL_DEBUG")}
     base.update(NO_COLOR="1", XDG_CACHE_HOME=str(root.parent / "xdg"), COLUMNS="100", **env)
     proc = subprocess.run(
         [sys.executable, "-m", "kbtool", *args],
-        cwd=root,
+        cwd=cwd or root,
         env=base,
         input=stdin,
         stdout=stdout or subprocess.PIPE,
@@ -311,6 +320,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, st
         toml.write(f'"{markers("config")[3]}" = 1\n')
     for name, args in CONFIG_COMMANDS.items():
         found[name] = run(bad, args, None, RUNNER_ENV)
+    inside = ["--root", "..", "validate"]
+    found["validate-in-learnings"] = run(root, inside, None, RUNNER_ENV, cwd=root / "learnings")
     return found
 
 
