@@ -96,6 +96,7 @@ def runner_commands(text: str) -> list[Found]:
             name = line[at + 6 : line.find("]", at)].partition(" ")[0]
             if len([p for p in name.split(".") if p]) == 2:
                 found.append(Found("azure", name, "", line[line.find("]", at) + 1 :], line))
-        if "##teamcity[" in line:
+        at = line.find("##teamcity[")
+        if at >= 0 and line.find("]", at) >= 0:
             found.append(Found("teamcity", "", "", "", line))
     return found

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from helpers_ci import RUNNER_ENV, runner_commands
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 
 def test_the_parser_reads_commands_as_the_runners_do() -> None:
@@ -465,3 +467,50 @@ def test_every_printed_json_document_goes_through_json_dumps() -> None:
         if "json.dump(" in line or "json.dumps(" in line
     ]
     assert offenders == []
+
+
+_IGNORED = "\x01\x1f\u200b\u2066"  # skipped by a culture-sensitive .NET comparison
+#: What commands are made of, to be put together in any order.
+_PIECES = [
+    *"::#[]. \t\n\rx\u3000",
+    *_IGNORED,
+    "::",
+    "##",
+    "error",
+    "ADD-MASK",
+    "stop-commands",
+    "vso",
+    "teamcity",
+    "task.setvariable",
+    "\r\n",
+]
+
+
+@given(
+    text=st.lists(st.sampled_from(_PIECES), max_size=24).map("".join),
+    cuts=st.lists(st.integers(min_value=0, max_value=60), max_size=8),
+    flushes=st.lists(st.booleans(), max_size=9),
+)
+@settings(max_examples=400, deadline=None)
+@example(text="#\x01#[x]\n\x1f:\u200b:a::b", cuts=[1, 3], flushes=[True, True])
+def test_the_guard_leaves_no_command_however_the_text_is_written(
+    text: str, cuts: list[int], flushes: list[bool]
+) -> None:
+    """Any text, written in any pieces with flushes between them: no line a runner reads
+    (even skipping the characters .NET may ignore) is a command, and only backslashes were
+    added."""
+    from kbtool.cicommands import CommandGuard
+
+    sink = _Sink()
+    guard = CommandGuard(sink)  # type: ignore[arg-type]
+    at = 0
+    for n, cut in enumerate(sorted(cuts)):
+        guard.write(text[at:cut])
+        at = max(at, cut)
+        if n < len(flushes) and flushes[n]:
+            guard.flush()
+    guard.write(text[at:])
+    guard.flush()
+    seen = sink.text.translate({ord(c): None for c in _IGNORED})
+    assert runner_commands(seen) == [], repr(sink.text)
+    assert sink.text.replace("\\", "") == text
