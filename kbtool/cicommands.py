@@ -49,8 +49,8 @@ Why not GitHub's ``::stop-commands::TOKEN`` … ``::TOKEN::`` span around the ou
 - its two lines would land in output captured through a pipe (a PR comment, ``| jq``).
 
 Formats a program reads stay lossless: every JSON document kbtool prints goes through
-:func:`json_dumps`, which writes each ``#`` followed by ``#`` as ``\\u0023`` (the same
-string once decoded), so no JSON output holds a ``##`` marker for the guard to break, and no
+:func:`json_dumps`, which writes the first ``#`` of each ``##`` marker as ``\\u0023`` (the
+same string once decoded), so no JSON output holds a marker for the guard to break, and no
 JSON line starts with ``::`` (each starts with indentation, a brace or a quote).
 
 Commands kbtool means to give (``--format github`` annotations) go through
@@ -131,17 +131,15 @@ def defuse(text: str) -> str:
 
 
 def json_dumps(data: Any, indent: int | None = None, compact: bool = False) -> str:
-    """``json.dumps`` (non-ASCII kept) with every ``#`` before a ``#`` written ``\\u0023``:
-    the same JSON value, with no ``##`` marker a runner could act on. (Outside strings JSON
+    """``json.dumps`` (non-ASCII kept) with the first ``#`` of each marker the guard would
+    break (``##[``, ``##vso[``, ``##teamcity[``) written ``\\u0023``: the same JSON value,
+    with nothing for the guard to change and no command for a runner. (Outside strings JSON
     has no ``#``, and ``\\u0023`` can follow any complete escape.)"""
     import json
 
     separators = (",", ":") if compact else None
     text = json.dumps(data, indent=indent, ensure_ascii=False, separators=separators)
-    return _HASH_HASH.sub(r"\\u0023", text) if "##" in text else text
-
-
-_HASH_HASH = re.compile("#(?=#)")
+    return _patterns(False)[1].sub(r"\\u0023", text) if "#" in text else text
 
 
 def runner_reads(stream: Any) -> bool:

@@ -379,10 +379,10 @@ def test_deliberate_annotations_still_parse(outputs: dict[str, tuple[str, str]])
 def test_json_output_decodes_to_the_original_text(
     outputs: dict[str, tuple[str, str]], name: str
 ) -> None:
-    """JSON escapes ``#`` as ``\\u0023``: the same strings, no marker in the bytes."""
+    """JSON writes a marker's ``#`` as ``\\u0023``: the same strings, no command in the bytes."""
     stdout = outputs[name][0]
     value = json.loads(stdout)
-    assert "##" not in stdout
+    assert runner_commands(stdout) == []  # and so the guard had nothing to break
     decoded = json.dumps(value, ensure_ascii=False)
     assert "KBLEAK_" in decoded, decoded[:500]  # the hostile text is there, decoded
     if name == "show-json":
@@ -450,7 +450,8 @@ def test_json_dumps_is_the_same_value_without_markers() -> None:
     value = {"a": "###[x] ##vso[task.x]y \\##[z]", "b": ["::add-mask::x"]}
     text = json_dumps(value, indent=2)
     assert json.loads(text) == value
-    assert "##" not in text
+    assert "##[" not in text and "##vso[" not in text
+    assert json_dumps("## What it does") == '"## What it does"'  # not a marker: as it was
     assert runner_commands(text) == []
 
 
