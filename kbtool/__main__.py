@@ -17,10 +17,12 @@ if __name__ == "__main__":  # ``python -m kbtool``: the working folder must impo
 
 
 def main() -> None:
+    from kbtool.cicommands import guarded
     from kbtool.textsafe import EscapingStream
 
-    sys.stdout = EscapingStream(sys.stdout)
-    sys.stderr = EscapingStream(sys.stderr)
+    # Hidden characters escaped, then CI runner commands broken (kbtool/cicommands.py).
+    sys.stdout = EscapingStream(guarded(sys.stdout))
+    sys.stderr = EscapingStream(guarded(sys.stderr))
 
     argv = sys.argv[1:]
     if argv and argv[-1] in ("--help", "-h"):

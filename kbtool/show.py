@@ -353,11 +353,11 @@ def show(
         return 0
     ctx = describe(config, ref, entry_links)
     if fmt == "json":
-        import json
+        from kbtool.cicommands import json_dumps
 
         data = dict(ctx)
         data["duplicates"] = [{"path": f.path, "line": f.line} for f in found[1:]]
-        stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        stream.write(json_dumps(data, indent=2) + "\n")
     elif fmt == "md":
         stream.write(entry_markdown(config, ref, ctx))
     else:

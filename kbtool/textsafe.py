@@ -127,6 +127,17 @@ class EscapingStream:
         for line in lines:
             self.write(line)
 
+    def write_command(self, line: str) -> None:
+        """A CI runner command kbtool means to give (``--format github``), passed on to the
+        stream's own ``write_command`` (:class:`kbtool.cicommands.CommandGuard`) if it has
+        one: :func:`kbtool.cicommands.write_command`."""
+        line = escape_hidden(line)
+        give = getattr(self._stream, "write_command", None)
+        if give is not None:
+            give(line)
+        else:
+            self._stream.write(line + "\n")
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 

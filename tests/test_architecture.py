@@ -166,6 +166,7 @@ LAYERS: dict[str, int] = {
     "kbtool.simpletoml": CORE,
     "kbtool.term": CORE,
     "kbtool.textsafe": CORE,
+    "kbtool.cicommands": CORE,
     "kbtool.versionspec": CORE,
     "kbtool.wording": CORE,
     "kbtool.xmlnodes": CORE,

@@ -93,16 +93,16 @@ def where(config: Config, path: str, line: int) -> str:
 
 
 def write_json(data: Any, stream: TextIO) -> None:
-    import json
+    from kbtool.cicommands import json_dumps
 
-    stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    stream.write(json_dumps(data, indent=2) + "\n")
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], stream: TextIO) -> None:
-    import json
+    from kbtool.cicommands import json_dumps
 
     for row in rows:
-        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        stream.write(json_dumps(row) + "\n")
 
 
 def head(entry: Any, config: Config, style: Style) -> list[str]:

@@ -15,11 +15,11 @@ validate every line against it and the committed schema.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from kbtool.cicommands import json_dumps
 from kbtool.export.records import LEARNING_REF, Collection, Record
 from kbtool.export.records import LEARNING_SCHEMA_ID as LEARNING_SCHEMA_ID  # for validators
 
@@ -59,7 +59,7 @@ def line_data(record: Record, repository: str | None = None) -> dict[str, Any]:
 def dumps(data: dict[str, Any]) -> str:
     """One line as text, newline included: deterministic (model order, no spaces), UTF-8
     but for the characters written as ``\\uXXXX`` escapes (:data:`_ESCAPED`)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = json_dumps(data, compact=True)  # no ``##[`` for a CI runner (kbtool.cicommands)
     return (text if text.isascii() else _ESCAPED.sub(_json_escape, text)) + "\n"
 
 

@@ -31,5 +31,7 @@ def annotation(d: Diagnostic, title: str) -> str:
 
 
 def render(report: Report, out: TextIO, color: bool = False) -> None:
+    from kbtool.cicommands import write_command
+
     for d, title in report.annotations():
-        out.write(annotation(d, title) + "\n")
+        write_command(out, annotation(d, title))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from kbtool import __version__
@@ -37,5 +36,6 @@ def document(report: Report) -> dict[str, object]:
 
 
 def render(report: Report, out: TextIO, color: bool = False) -> None:
-    json.dump(report.to_dict(), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    from kbtool.cicommands import json_dumps
+
+    out.write(json_dumps(report.to_dict(), indent=2) + "\n")

@@ -9,7 +9,6 @@ directory (the repository root in CI); columns count Unicode code points.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import PurePath
 from typing import Any, TextIO
@@ -101,5 +100,6 @@ def sarif_log(report: Report, *, tool_name: str = "kbtool") -> dict[str, Any]:
 
 
 def render(report: Report, out: TextIO, color: bool = False) -> None:
-    json.dump(report.sarif(), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    from kbtool.cicommands import json_dumps
+
+    out.write(json_dumps(report.sarif(), indent=2) + "\n")

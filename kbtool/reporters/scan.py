@@ -187,13 +187,12 @@ def statistics(result: ScanResult) -> list[dict[str, object]]:
 def render_statistics(result: ScanResult, fmt: str, out: TextIO) -> None:
     """``kbtool scan --statistics``: one line per detector with findings (text), or
     ``{"statistics": [{"entry", "count", "title"}…], "summary": {…}}`` (json)."""
-    import json
+    from kbtool.cicommands import json_dumps
 
     rows = statistics(result)
     if fmt == "json":
         data = {"statistics": rows, "summary": result.to_dict()["summary"]}
-        json.dump(data, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        out.write(json_dumps(data, indent=2) + "\n")
         return
     width = max((len(str(r["count"])) for r in rows), default=1)
     id_width = max((len(str(r["entry"])) for r in rows), default=0)

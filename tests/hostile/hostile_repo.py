@@ -32,6 +32,15 @@ MEMORY_LIMIT = 1024 << 20  # RLIMIT_AS of each run (RSS is measured and held to 
 RSS_LIMIT = 256 << 20
 TIMEOUT = 60.0
 BIDI_TITLE = "Rotate the keys \u202e;lla-pord-- \u202c then deploy"
+#: CI runner commands in entry and report text (kbtool/cicommands.py): GitHub's at the start
+#: of a line and anywhere, Azure's and TeamCity's anywhere.
+CI_COMMANDS = (
+    "::add-mask::HOSTILE-MASK",
+    "  ::error file=app.py::HOSTILE-ANNOTATION",
+    "log ##[error]HOSTILE-V1",
+    "##vso[task.setvariable variable=HOSTILE]y",
+    "##teamcity[message text='HOSTILE']",
+)
 PLANTED_MODULES = ("kbtool", "jinja2", "typer", "click", "lxml", "yaml", "markdown_it", "pydantic")
 
 
@@ -176,10 +185,11 @@ def build(base: Path, *, cache: str = ".kbtool", big_bytes: int = 900 * 1024) ->
 
     learnings = repo / "learnings"
     hostile = [
-        entry("pool-exhausted", "Pool exhausted under load"),
+        entry("pool-exhausted", f"Pool exhausted under load {CI_COMMANDS[3]}"),
         entry("bidi-title", BIDI_TITLE),
         entry("con", "A reserved device name as an id"),
-        entry("zero-width", "Pool\u200bsize too small"),
+        # Last: its lines shift no finding's line number.
+        entry("zero-width", "Pool\u200bsize too small", "\n" + "\n".join(CI_COMMANDS)),
     ]
     _write(learnings / "security_hostile.xml", category_file(*hostile))
     # An entry near the size cap (one word many times: the worst case for snippets).
@@ -213,7 +223,7 @@ def build(base: Path, *, cache: str = ".kbtool", big_bytes: int = 900 * 1024) ->
 
     # Fix reports: a broken anchor (a true KB4xx finding), a link out, an alias bomb.
     reports = learnings / "reports"
-    _write(reports / "pool.md", REPORT.format(extra=""))
+    _write(reports / "pool.md", REPORT.format(extra="") + "\n".join(CI_COMMANDS) + "\n")
     (reports / "linked.md").symlink_to(outside / "secret.md")
     _write(reports / "bomb.md", ALIAS_BOMB + REPORT.format(extra=""))
 
@@ -297,6 +307,10 @@ def run_env(world: World) -> dict[str, str]:
         PYTHONIOENCODING="utf-8",
         XDG_CACHE_HOME=str(world.home),
         COLUMNS="200",
+        # A step of each CI runner that acts on commands in its output (kbtool/cicommands.py).
+        GITHUB_ACTIONS="true",
+        TF_BUILD="True",
+        TEAMCITY_VERSION="2024.1",
     )
     if os.environ.get("PYTHONSAFEPATH"):
         env["PYTHONSAFEPATH"] = os.environ["PYTHONSAFEPATH"]

@@ -147,6 +147,31 @@ def test_peak_rss_of_every_command(attacked: tuple[h.World, list[h.Run]]) -> Non
     ]
 
 
+def test_no_output_line_is_a_ci_runner_command(attacked: tuple[h.World, list[h.Run]]) -> None:
+    """The entries and the fix report carry GitHub, Azure and TeamCity commands: run again
+    as a runner reads a step (the runners' environment, output into pipes; the suite's runs
+    write to files, which no runner reads), no line of any command's output is a command."""
+    from helpers_ci import runner_commands
+
+    world, _ = attacked
+    leaked, echoed = {}, 0
+    for args, _, _ in COMMANDS:
+        proc = subprocess.run(
+            [h.kbtool_command(), *args],
+            cwd=world.repo,
+            env=h.run_env(world),
+            input=b"",
+            capture_output=True,
+            timeout=h.TIMEOUT,
+            check=False,
+        )
+        both = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+        echoed += "HOSTILE" in both
+        leaked[" ".join(args)] = runner_commands(both)
+    assert echoed >= 5  # the markers reach the output of the reading commands
+    assert {args: found for args, found in leaked.items() if found} == {}
+
+
 def test_json_verdict_matches_text(attacked: tuple[h.World, list[h.Run]]) -> None:
     _, runs = attacked
     data = json.loads(runs[2].out)

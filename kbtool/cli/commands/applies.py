@@ -6,7 +6,6 @@ from :data:`OPTS`. The JSON shape is documented in docs/json-output.md.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -121,7 +120,9 @@ def applies_command(
     gate = gates(after) if not pins else gates(c.after for c in changed)
     data["gate"] = [v.learning.id for v in gate]
     if fmt == "json":
-        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        from kbtool.cicommands import json_dumps
+
+        out.write(json_dumps(data, indent=2) + "\n")
     elif pins:
         _write_changes(out, data)
     else:

@@ -72,9 +72,9 @@ def run(
 
 def _watch(config: Any, fmt: str, out: TextIO) -> int:
     """Report every update until SIGINT or SIGTERM; exit 0."""
-    import json
     import signal
 
+    from kbtool.cicommands import json_dumps
     from kbtool.search.watch import watch
 
     stop: list[int] = []
@@ -87,7 +87,7 @@ def _watch(config: Any, fmt: str, out: TextIO) -> int:
 
     def updated(report: Any) -> None:
         if fmt == "json":
-            out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+            out.write(json_dumps(report.to_dict()) + "\n")
         else:
             render_index_report(report, out)
         out.flush()

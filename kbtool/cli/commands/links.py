@@ -31,9 +31,9 @@ def run(*, root: str | Path | None, entry_id: str | None, fmt: str) -> int:
 
         raise unknown_id(entry_id, sorted(graph.entries))
     if fmt == "json":
-        import json
+        from kbtool.cicommands import json_dumps
 
-        sys.stdout.write(json.dumps(graph.to_dict(entry_id), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_dumps(graph.to_dict(entry_id), indent=2) + "\n")
     else:
         writer = {"text": to_text, "mermaid": to_mermaid, "dot": to_dot}[fmt]
         sys.stdout.write(writer(graph, entry_id))
