@@ -324,8 +324,14 @@ def test_plan_for_a_known_error_holds_its_exact_matches_only(tmp_path: Path) -> 
     assert "1 learning to apply." in plan.out
     assert "async-context-manager-dependency-injection" in plan.out
     assert "sqlalchemy-asyncsession-has-no-query" not in plan.out  # same shape, other names
+    # the sync context manager is the same mistake; AsyncSession's "no attribute 'query'"
+    # shares the attribute, not the object, so it is not an exact match any more
     renamed = "AttributeError: '_GeneratorContextManager' object has no attribute 'query'"
-    broader = cli("--root", str(tmp_path), "plan", "--match", renamed)
+    sync = cli("--root", str(tmp_path), "plan", "--match", renamed)
+    assert sync.code == 0 and "1 learning to apply." in sync.out, sync.out
+    assert "async-context-manager-dependency-injection" in sync.out
+    other_words = "RuntimeError: Task got Future attached to a different loop"
+    broader = cli("--root", str(tmp_path), "plan", "--match", other_words)
     assert broader.code == 0 and broader.out.count("\n## ") > 1  # no exact match: the best few
 
 

@@ -264,9 +264,12 @@ def test_flagship_fix_report_reads_like_the_seed(kb_copy: tuple[Config, Knowledg
 
 def test_plan_orders_by_severity_and_says_why(kb_copy: tuple[Config, KnowledgeBase]) -> None:
     config, kb = kb_copy
-    error = "AttributeError: '_GeneratorContextManager' object has no attribute 'query'"
-    selection = select_entries(config, kb, match=error)
-    assert len(selection.entries) > 1
+    log = (  # two errors, of a high and of a critical entry, the high one first
+        "RuntimeWarning: coroutine 'AsyncSession.commit' was never awaited\n"
+        "AttributeError: '_GeneratorContextManager' object has no attribute 'query'\n"
+    )
+    selection = select_entries(config, kb, match=log)
+    assert len({e.element.get("severity") for e in selection.entries}) > 1
     path = render_to(kb_copy, "remediation-plan.md.j2", selection, "plans/match.md")
     text = path.read_text(encoding="utf-8")
     rank = {"critical": 0, "high": 1, "medium": 2, "low": 3}
