@@ -77,12 +77,15 @@ def test_no_fork_while_another_thread_runs() -> None:
 def test_the_objects_frozen_for_the_child_are_thawed_after() -> None:
     import gc
 
-    assert gc.get_freeze_count() == 0
+    startup = gc.get_freeze_count()  # CPython 3.12 starts with objects of its own frozen
     pending = Forked.start(lambda: b"x")
     assert pending is not None
-    assert gc.get_freeze_count() > 0, "frozen while the child runs"
+    if startup == 0:
+        assert gc.get_freeze_count() > 0, "frozen while the child runs"
+    else:  # unfreezing after would thaw the interpreter's own: nothing is frozen
+        assert gc.get_freeze_count() == startup
     assert pending.result() == b"x"
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == startup
     gc.freeze()  # the caller's own: left as they are
     try:
         pending = Forked.start(lambda: b"y")

@@ -217,3 +217,18 @@ def test_a_build_that_fails_after_the_body_thread_closed_leaves_no_files(
     assert index_path(config).read_bytes() == before
     assert not list(config.cache_dir.glob("index.db.tmp-*"))
     assert not [t for t in threading.enumerate() if t.name == "kbtool-body-fts"]
+
+
+def test_no_sql_binds_numbered_placeholders_from_a_sequence() -> None:
+    """Python 3.14 raises ProgrammingError for ``?1`` placeholders bound from a sequence
+    (3.12 and 3.13 warn): kbtool's SQL uses ``?`` or ``:name``."""
+    import re
+
+    package = Path(__file__).resolve().parent.parent / "kbtool"
+    found = [
+        f"{path.relative_to(package)}:{n}"
+        for path in package.rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\?\d|'\?\{|f'\?", line) and not line.lstrip().startswith("#")
+    ]
+    assert not found, found

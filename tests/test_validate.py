@@ -590,10 +590,14 @@ def test_the_run_leaves_its_objects_out_of_the_young_generation(
     }
     kb = make_kb(tmp_path, files)
     gc.collect()
+    startup = gc.get_freeze_count()  # CPython 3.12 starts with objects of its own frozen
     result = run(kb, monkeypatch)
     assert result.entries == 200 and gc.isenabled()
     young = len(gc.get_objects(generation=0))
-    assert young < 500, young  # 200 entries' facts alone are more than 1,000 objects
+    if startup == 0:
+        assert young < 500, young  # 200 entries' facts alone are more than 1,000 objects
+    else:  # aging would thaw the interpreter's frozen objects: not done
+        assert young > 1000 and gc.get_freeze_count() == startup, young
 
     held = [[n] for n in range(100)]
     gc.freeze()

@@ -743,7 +743,7 @@ _INSERTS = (
 #: by SQLite (the fields, a line each), not carried a second time from the workers.
 _WORDS = (
     "INSERT INTO words_fts (rowid, words) VALUES "  # noqa: S608 - constants
-    f"(?1, {' || char(10) || '.join(f'?{n + 2}' for n in range(len(HEAD_COLUMNS)))})"
+    f"(?, {' || char(10) || '.join('?' * len(HEAD_COLUMNS))})"
 )
 
 
