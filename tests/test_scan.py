@@ -256,6 +256,34 @@ def test_skips_binary_huge_outside_links_and_reports_unparsable(kb: Path, tmp_pa
     assert data["summary"]["files_skipped"] == {"binary": 1, "link-outside": 1, "too-large": 1}
 
 
+def test_compiled_python_the_walk_reaches_is_a_problem(kb: Path, tmp_path: Path) -> None:
+    """A sourceless ``.pyc`` is imported, and a committed ``__pycache__`` file compiled with
+    an unchecked hash is imported instead of its source: neither can be scanned (KB516).
+    An untracked ``__pycache__`` is a tool's folder, not entered."""
+    import py_compile
+    import subprocess
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.py").write_text("x = 1\n")
+    (src / "gone.py").write_text("import os\n")
+    py_compile.compile(str(src / "gone.py"), cfile=str(src / "legacy.pyc"), doraise=True)
+    (src / "gone.py").unlink()
+    unchecked = py_compile.PycInvalidationMode.UNCHECKED_HASH
+    cached = py_compile.compile(str(src / "app.py"), invalidation_mode=unchecked, doraise=True)
+    assert cached is not None and "__pycache__" in cached
+
+    def problems() -> tuple[int, list[tuple[str, str]]]:
+        code, out, _ = scan("-f", "json", str(src), root=kb)
+        found = [(Path(p["path"]).name, p["code"]) for p in json.loads(out)["problems"]]
+        return code, sorted(found)
+
+    assert problems() == (1, [("legacy.pyc", "KB516")])
+    subprocess.run(["git", "init", "-q", str(src)], check=True)
+    subprocess.run(["git", "-C", str(src), "add", "-f", "."], check=True)
+    assert problems() == (1, [(Path(cached).name, "KB516"), ("legacy.pyc", "KB516")])
+
+
 def test_a_large_file_no_detector_looks_at_is_only_counted(kb: Path, tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()

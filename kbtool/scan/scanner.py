@@ -749,7 +749,9 @@ def read_targets(
 ) -> list[_Target]:
     """Stage 1: the text files to scan (binary, too large and unreadable ones are counted in
     ``result.skipped``). A file too large to read that one of ``dets`` looks at is also a
-    problem (KB515, an error): padding a file past the limit must not hide it."""
+    problem (KB515, an error): padding a file past the limit must not hide it; so is
+    compiled Python that the walk reaches (KB516: untracked ``__pycache__`` folders are not
+    entered, so it was committed), which runs unread."""
     from kbtool.scan.detectors.run import SourceFile
 
     files: list[_Target] = []
@@ -776,6 +778,12 @@ def read_targets(
         text = decode_source(data, target.rel)
         if text is None:
             result.skipped["binary"] += 1
+            if target.rel.endswith((".pyc", ".pyo")):
+                message = (
+                    "compiled Python in the repository: Python imports it (a __pycache__ "
+                    "file even instead of its source), and no detector can read it"
+                )
+                result.problems.append(_problem(display, 1, 1, "KB516", message))
             continue
         src = SourceFile(target.rel, display, text)
         files.append(_Target(src, target.abs_path))
