@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kbtool.config import Config, load_config
@@ -21,6 +21,7 @@ from kbtool.mcp.budget import fit, size
 from kbtool.mcp.propose import Draft, to_learning
 from kbtool.mcp.tools import KbTools, WriteRefused
 from kbtool.scan.diffscan import parse_diff
+from kbtool.textsafe import visible
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -83,11 +84,14 @@ def test_markdown_is_cut_with_a_marker() -> None:
     fixes=st.lists(st.text(min_size=0, max_size=3_000), min_size=1, max_size=30),
     limit=st.integers(min_value=1_000, max_value=30_000),
 )
+@example(fixes=["0000\x07\x80", "00000\x1f\x1f\x1f\x1f"], limit=1_000)  # fits until escaped
 def test_every_answer_fits_its_limit(fixes: list[str], limit: int) -> None:
     answer = shapes.MatchErrorResult(hits=[hit(n, f) for n, f in enumerate(fixes)])
     cut = fit(answer, limit, lists=("hits",))
     assert size(cut.model_dump(mode="json")) <= limit
-    assert cut.truncated == (size(answer.model_dump(mode="json")) > limit)
+    # hidden characters are escaped first (\x07 is four characters): that is what must fit
+    shown = visible(answer.model_dump(mode="json"))
+    assert cut.truncated == (size(shown) > limit)
     shapes.MatchErrorResult.model_validate(cut.model_dump())  # still the tool's shape
 
 
