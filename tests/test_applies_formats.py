@@ -226,6 +226,71 @@ def test_poetry_markers_per_group_hold_when_any_does(tmp_path: Path) -> None:
     assert got["packages"] == {"colorama": "0.4.6"}
 
 
+#: A poetry 1.x lock (lock-version 2.0): no markers on packages, only on the edges.
+POETRY_1_LOCK = """\
+[[package]]
+name = "click"
+version = "8.1.7"
+[package.dependencies]
+colorama = {version = "*", markers = "platform_system == \\"Windows\\""}
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+
+[[package]]
+name = "pytest"
+version = "8.2.2"
+[package.dependencies]
+exceptiongroup = {version = ">=1.0.0rc8", markers = "python_version < \\"3.11\\""}
+iniconfig = "*"
+
+[[package]]
+name = "exceptiongroup"
+version = "1.2.1"
+
+[[package]]
+name = "iniconfig"
+version = "2.0.0"
+
+[[package]]
+name = "pywin32"
+version = "306"
+
+[metadata]
+lock-version = "2.0"
+"""
+
+
+def test_a_poetry_1_lock_is_walked_from_its_pyproject(tmp_path: Path) -> None:
+    """Markers on edges only: the packages reached from pyproject.toml's requirements over
+    edges whose markers hold (Linux, Python 3.11.7); without a pyproject, all of them."""
+    every = _read(tmp_path / "alone", "poetry.lock", POETRY_1_LOCK)["packages"]
+    assert set(every) == {"click", "colorama", "pytest", "exceptiongroup", "iniconfig", "pywin32"}
+    pyproject = (
+        '[tool.poetry.dependencies]\npython = "^3.11"\nclick = "^8"\n'
+        'pywin32 = {version = "*", platform = "win32"}\n'
+        '[tool.poetry.group.dev.dependencies]\npytest = "^8"\n'
+    )
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "pyproject.toml").write_text(pyproject)
+    got = _read(tmp_path / "project", "poetry.lock", POETRY_1_LOCK)["packages"]
+    assert got == {"click": "8.1.7", "pytest": "8.2.2", "iniconfig": "2.0.0"}
+    # named by the project itself, colorama is installed whatever click's edge says
+    pep621 = '[project]\ndependencies = ["click>=8", "colorama"]\n'
+    (tmp_path / "pep621").mkdir()
+    (tmp_path / "pep621" / "pyproject.toml").write_text(pep621)
+    got = _read(tmp_path / "pep621", "poetry.lock", POETRY_1_LOCK)["packages"]
+    assert got == {"click": "8.1.7", "colorama": "0.4.6"}
+
+
+def test_a_broken_pyproject_beside_a_poetry_lock_is_noted(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.poetry\n")
+    got = _read(tmp_path, "poetry.lock", POETRY_1_LOCK)
+    assert len(got["packages"]) == 6
+    assert any("pyproject.toml beside poetry.lock not read" in n for n in got["notes"])
+
+
 def test_pdm_lock_markers_are_read(tmp_path: Path) -> None:
     got = _read(
         tmp_path,

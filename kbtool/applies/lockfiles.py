@@ -16,7 +16,8 @@ and the problem; a package entry that makes no sense is skipped with a note.
 - ``uv.lock``, ``poetry.lock``, ``pdm.lock``, ``pylock.toml`` / ``pylock.*.toml`` (PEP
   751): each ``[[package]]`` / ``[[packages]]`` name and version; markers are evaluated for
   the interpreter (an ``extra`` in one may be chosen; poetry 2's markers per group: any);
-  a uv.lock's markers are on its edges (:mod:`kbtool.applies.uvgraph`).
+  the markers of a uv.lock and a poetry 1.x lock are on their edges
+  (:mod:`kbtool.applies.depgraph`).
 - ``Pipfile.lock``: the ``default`` and ``develop`` sections' ``==`` versions.
 - Manifests and conda files (:mod:`kbtool.applies.manifests`): ``pyproject.toml``,
   ``setup.cfg``, ``Pipfile``, ``*.json`` (``pip list --format=json``), conda's
@@ -416,10 +417,15 @@ class _Reader:
         if not isinstance(packages, list):
             raise ConfigError(f"{self.path}: [[{key}]] is not an array of tables")
         reached = None
-        if self.kind == "uv.lock":
-            from kbtool.applies import uvgraph
+        if self.kind in ("uv.lock", "poetry.lock"):
+            from kbtool.applies import depgraph
 
-            reached = uvgraph.installed(packages, self, self.path.name)
+            if self.kind == "uv.lock":
+                reached = depgraph.uv_installed(packages, self, self.path.name)
+            else:
+                reached = depgraph.poetry_installed(
+                    packages, self, self.path.name, self.beside("pyproject.toml")
+                )
         for number, package in enumerate(packages, 1):
             where = f"{self.path.name} {key}[{number}]"
             if not isinstance(package, dict):
@@ -442,6 +448,18 @@ class _Reader:
             if version is None:  # pylock: an archive, a directory or VCS; uv: a dynamic one
                 version = _pylock_file_version(package) or UNKNOWN
             self.add(package.get("name"), version, where)
+
+    def beside(self, name: str) -> dict[str, Any] | None:
+        """The TOML file ``name`` in the lock file's folder, None when there is none or it
+        cannot be read (noted: the lock is then read without it)."""
+        path = self.path.with_name(name)
+        if not path.is_file():
+            return None
+        try:
+            return _toml(path)
+        except (ConfigError, UsageError) as exc:
+            self.note(f"{name} beside {self.path.name} not read: {str(exc)[:80]}")
+            return None
 
     # ---- Pipfile.lock
 
