@@ -122,36 +122,23 @@ def _poetry_edges(package: dict[str, Any]) -> Iterable[Edge]:
 def _poetry_table(table: dict[str, Any]) -> Iterable[Edge]:
     """``name = "^1.0"``, ``name = {version = …, markers = …, platform = …}`` or a list of
     such tables, one per marker."""
+    from kbtool.applies.manifests import poetry_marker
+
     for dep, spec in table.items():
         if not isinstance(dep, str) or canonical(dep) == "python":
             continue
         for one in spec if isinstance(spec, list) else [spec]:
-            yield dep, _poetry_marker(one), None
-
-
-def _poetry_marker(spec: object) -> str | None:
-    if not isinstance(spec, dict):
-        return None
-    parts = [spec["markers"]] if isinstance(spec.get("markers"), str) else []
-    if isinstance(spec.get("platform"), str):  # poetry's own key: sys_platform's value
-        parts.append(f'sys_platform == "{spec["platform"]}"')
-    return " and ".join(f"({p})" for p in parts) or None
+            yield dep, poetry_marker(one), None
 
 
 def _project_requirements(pyproject: dict[str, Any]) -> Iterable[Edge]:
     """The requirements a pyproject.toml names: poetry's tables, then PEP 621's strings."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    tool = pyproject.get("tool")
-    poetry = tool.get("poetry") if isinstance(tool, dict) else None
-    if isinstance(poetry, dict):
-        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-        groups = poetry.get("group")
-        if isinstance(groups, dict):
-            tables += [g.get("dependencies") for g in groups.values() if isinstance(g, dict)]
-        for table in tables:
-            if isinstance(table, dict):
-                yield from _poetry_table(table)
+    from kbtool.applies.manifests import poetry_tables
+
+    for table in poetry_tables(pyproject):
+        yield from _poetry_table(table)
     project = pyproject.get("project")
     if isinstance(project, dict):
         lines = project.get("dependencies")

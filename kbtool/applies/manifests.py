@@ -150,15 +150,33 @@ def pyproject(reader: _Reader, data: dict[str, Any]) -> None:
         if isinstance(dev, dict):
             for group, values in dev.items():
                 _strings(reader, values, f"{name} tool.pdm.dev-dependencies.{group}")
+    for table in poetry_tables(data):
+        _poetry_table(reader, table, f"{name} tool.poetry")
+
+
+def poetry_tables(pyproject: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tables of requirements poetry reads in a pyproject: ``dependencies``,
+    ``dev-dependencies`` (poetry before 1.2) and each group's ``dependencies``."""
+    tool = pyproject.get("tool")
     poetry = tool.get("poetry") if isinstance(tool, dict) else None
-    if isinstance(poetry, dict):
-        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-        group_tables = poetry.get("group")
-        if isinstance(group_tables, dict):
-            tables += [g.get("dependencies") for g in group_tables.values() if isinstance(g, dict)]
-        for table in tables:
-            if isinstance(table, dict):
-                _poetry_table(reader, table, f"{name} tool.poetry")
+    if not isinstance(poetry, dict):
+        return []
+    tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+    groups = poetry.get("group")
+    if isinstance(groups, dict):
+        tables += [g.get("dependencies") for g in groups.values() if isinstance(g, dict)]
+    return [t for t in tables if isinstance(t, dict)]
+
+
+def poetry_marker(spec: object) -> str | None:
+    """The PEP 508 marker of one of poetry's requirement tables (``markers``, and poetry's
+    own ``platform`` key: a ``sys_platform`` value), None when it has none."""
+    if not isinstance(spec, dict):
+        return None
+    parts = [spec["markers"]] if isinstance(spec.get("markers"), str) else []
+    if isinstance(spec.get("platform"), str):
+        parts.append(f'sys_platform == "{spec["platform"]}"')
+    return " and ".join(f"({p})" for p in parts) or None
 
 
 def _poetry_table(reader: _Reader, table: dict[str, Any], where: str) -> None:
@@ -166,7 +184,7 @@ def _poetry_table(reader: _Reader, table: dict[str, Any], where: str) -> None:
         if project == "python":
             continue
         if isinstance(spec, dict):
-            if not reader.marker_holds(spec.get("markers"), where):
+            if not reader.marker_holds(poetry_marker(spec), where):
                 continue
             spec = spec.get("version")
         if isinstance(spec, list):  # several constraints, one per marker: not one version
