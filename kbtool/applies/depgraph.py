@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from kbtool.applies.poetry import poetry_marker, poetry_tables
 from kbtool.versionspec import canonical
 
 if TYPE_CHECKING:
@@ -122,8 +123,6 @@ def _poetry_edges(package: dict[str, Any]) -> Iterable[Edge]:
 def _poetry_table(table: dict[str, Any]) -> Iterable[Edge]:
     """``name = "^1.0"``, ``name = {version = …, markers = …, platform = …}`` or a list of
     such tables, one per marker."""
-    from kbtool.applies.manifests import poetry_marker
-
     for dep, spec in table.items():
         if not isinstance(dep, str) or canonical(dep) == "python":
             continue
@@ -134,8 +133,6 @@ def _poetry_table(table: dict[str, Any]) -> Iterable[Edge]:
 def _project_requirements(pyproject: dict[str, Any]) -> Iterable[Edge]:
     """The requirements a pyproject.toml names: poetry's tables, then PEP 621's strings."""
     from packaging.requirements import InvalidRequirement, Requirement
-
-    from kbtool.applies.manifests import poetry_tables
 
     for table in poetry_tables(pyproject):
         yield from _poetry_table(table)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from kbtool.applies.poetry import poetry_marker, poetry_tables
 from kbtool.errors import ConfigError
 from kbtool.versionspec import UNKNOWN
 
@@ -152,31 +153,6 @@ def pyproject(reader: _Reader, data: dict[str, Any]) -> None:
                 _strings(reader, values, f"{name} tool.pdm.dev-dependencies.{group}")
     for table in poetry_tables(data):
         _poetry_table(reader, table, f"{name} tool.poetry")
-
-
-def poetry_tables(pyproject: dict[str, Any]) -> list[dict[str, Any]]:
-    """The tables of requirements poetry reads in a pyproject: ``dependencies``,
-    ``dev-dependencies`` (poetry before 1.2) and each group's ``dependencies``."""
-    tool = pyproject.get("tool")
-    poetry = tool.get("poetry") if isinstance(tool, dict) else None
-    if not isinstance(poetry, dict):
-        return []
-    tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-    groups = poetry.get("group")
-    if isinstance(groups, dict):
-        tables += [g.get("dependencies") for g in groups.values() if isinstance(g, dict)]
-    return [t for t in tables if isinstance(t, dict)]
-
-
-def poetry_marker(spec: object) -> str | None:
-    """The PEP 508 marker of one of poetry's requirement tables (``markers``, and poetry's
-    own ``platform`` key: a ``sys_platform`` value), None when it has none."""
-    if not isinstance(spec, dict):
-        return None
-    parts = [spec["markers"]] if isinstance(spec.get("markers"), str) else []
-    if isinstance(spec.get("platform"), str):
-        parts.append(f'sys_platform == "{spec["platform"]}"')
-    return " and ".join(f"({p})" for p in parts) or None
 
 
 def _poetry_table(reader: _Reader, table: dict[str, Any], where: str) -> None:
