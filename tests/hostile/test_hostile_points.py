@@ -3,6 +3,7 @@ is tests/hostile/test_hostile_suite.py. docs/security.md maps each defence to it
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -352,3 +353,56 @@ def test_reserved_ids_are_never_minted() -> None:
         assert ID_RE.match(minted), minted
         assert minted.endswith("-entry")
     assert not ID_RE.match("con") and not ID_RE.match("aux") and ID_RE.match("console")
+
+
+# ------------------------------------------------------------------ python-ast rules
+
+#: A python-ast detector as a pull request's entry may carry one: ``MATCH`` is its rule, and
+#: ``BAD`` an example it must flag.
+AST_DETECTOR = """
+      <detectors>
+        <detector kind="python-ast">
+          <message>rule under test</message>
+          <match>{match}</match>
+          <example kind="bad">{bad}</example>
+          <example kind="good">x = 1</example>
+        </detector>
+      </detectors>"""
+
+
+def ast_world(tmp_path: Path, match: str, bad: str, code: dict[str, str]) -> h.World:
+    """A repository whose one entry has a python-ast detector, and code under ``app/``."""
+    world = small_world(tmp_path, plant=False)
+    detector = AST_DETECTOR.format(match=match, bad=bad)
+    entry = h.entry("rule-under-test").replace("    </learning>", detector + "\n    </learning>")
+    (world.repo / "learnings" / "security_hostile.xml").write_text(h.category_file(entry))
+    for rel, text in code.items():
+        (world.repo / "app" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (world.repo / "app" / rel).write_text(text)
+    return world
+
+
+def fanned_out_classes(levels: int, fan: int) -> str:
+    """Classes ``C0`` … whose each level names every class of the next ``fan`` times; the
+    last derives from pydantic's BaseModel, so every class has it as a base."""
+    lines = ["from pydantic import BaseModel"]
+    for level in range(levels):
+        lines.append(f"class C{level}({', '.join([f'C{level + 1}'] * fan)}):\n    pass")
+    lines.append(f"class C{levels}(BaseModel):\n    pass")
+    return "\n".join(lines) + "\n"
+
+
+def test_classes_that_fan_out_cannot_hold_the_scan(tmp_path: Path) -> None:
+    """``<class base=…>`` (the bundled KB's pydantic detectors use it) followed every path
+    of bases: a 2 KB file of 15 classes, each naming the next 50 times, held ``kbtool scan``
+    for good (50^12 paths). Each class is now looked at once."""
+    world = ast_world(
+        tmp_path,
+        '<class base="pydantic.BaseModel"/>',
+        "from pydantic import BaseModel\nclass A(BaseModel):\n    pass",
+        {"models.py": fanned_out_classes(14, 50)},
+    )
+    run = h.run(["scan", "app", "--format", "json"], world, timeout=30)
+    assert run.code == 1, run.both
+    found = {f["line"] for f in json.loads(run.out)["findings"]}
+    assert len(found) == 15  # every class, C0 through 14 levels of bases

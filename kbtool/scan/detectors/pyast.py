@@ -287,6 +287,8 @@ class Project:
                 self._by_suffix.setdefault(".".join(parts[i:]), []).append(name)
         self._loader = loader
         self._loaded: dict[str, Module | None] = {}
+        #: id(a <class base> pattern) -> id(class) -> whether it has such a base
+        self.base_memo: dict[int, dict[int, bool]] = {}
 
     def _module(self, name: str) -> Module | None:
         found = self.modules.get(name)
@@ -514,21 +516,36 @@ def run_rules(
     return [_source_order(nodes) for nodes in found]
 
 
-def _has_base(p: Project, m: Module, cls: ast.ClassDef, bases: Any, depth: int) -> bool:
+def _has_base(p: Project, m: Module, cls: ast.ClassDef, bases: Any) -> bool:
     """A base of the class resolves to one of ``bases``, directly or through classes of the
-    project (``class Author(Base)`` with ``class Base(BaseModel)`` in another module)."""
-    if depth > _MAX_DEPTH:
-        return False
-    for base in cls.bases:
-        if bases(p.qualname(m, base)):
-            return True
-        found = p.definition(m, base)
-        if (
-            found is not None
-            and isinstance(found[1], ast.ClassDef)
-            and found[1] is not cls
-            and _has_base(p, found[0], found[1], bases, depth + 1)
-        ):
+    project (``class Author(Base)`` with ``class Base(BaseModel)`` in another module).
+
+    Each class is looked at once for each pattern (``p.base_memo``), by a walk that keeps
+    its own stack: a file of 15 classes that each named 50 classes of the next level made
+    the recursive search 50^12 paths long, and held ``kbtool scan`` for good."""
+    memo = p.base_memo.setdefault(id(bases), {})
+    known = memo.get(id(cls))
+    if known is not None:
+        return known
+    memo[id(cls)] = False  # in progress: a cycle of classes adds nothing
+    stack: list[tuple[Module, ast.ClassDef, Iterator[ast.expr]]] = [(m, cls, iter(cls.bases))]
+    while stack:
+        mod, _, todo = stack[-1]
+        base = next(todo, None)
+        if base is None:
+            stack.pop()  # no base of it leads to ``bases``: it stays False
+            continue
+        hit = bases(p.qualname(mod, base))
+        found = None if hit else p.definition(mod, base)
+        if found is not None and isinstance(found[1], ast.ClassDef):
+            seen = memo.get(id(found[1]))
+            hit = seen is True
+            if seen is None:
+                memo[id(found[1])] = False
+                stack.append((found[0], found[1], iter(found[1].bases)))
+        if hit:
+            for _, node, _ in stack:  # each reaches ``bases`` through the one above it
+                memo[id(node)] = True
             return True
     return False
 
@@ -763,7 +780,7 @@ class _Compiler:
                 return False
             if names is not None and not names(n.name):
                 return False
-            if bases is not None and not _has_base(p, m, n, bases, 0):
+            if bases is not None and not _has_base(p, m, n, bases):
                 return False
             return rest(p, m, n)
 
