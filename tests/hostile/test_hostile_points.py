@@ -406,3 +406,38 @@ def test_classes_that_fan_out_cannot_hold_the_scan(tmp_path: Path) -> None:
     assert run.code == 1, run.both
     found = {f["line"] for f in json.loads(run.out)["findings"]}
     assert len(found) == 15  # every class, C0 through 14 levels of bases
+
+
+#: ``<contains>`` three deep around a constant no module has: every node's descendants'
+#: descendants' descendants are walked, n^4 on a chain ``a + a + …`` of n terms.
+NESTED_CONTAINS = (
+    '<contains><contains><contains><constant value="nowhere"/></contains></contains></contains>'
+)
+LONG_SUM = "y = " + " + ".join(["a"] * 2000) + "\n"
+
+
+def test_a_rule_that_walks_too_many_nodes_ends_the_scan_in_failure_not_a_hang(
+    tmp_path: Path,
+) -> None:
+    """A pull request's entry whose rule nests ``<contains>``, and a file of one sum of 2,000
+    terms: the scan hung (python-ast rules had no time limit). Now the rule stops at the
+    regex detectors' limit, KB514 is reported at the file and the scan fails."""
+    world = ast_world(tmp_path, NESTED_CONTAINS, "x = 1", {"sum.py": LONG_SUM})
+    run = h.run(["scan", "app", "--format", "json"], world, timeout=30)
+    assert run.code == 1, run.both
+    [problem] = json.loads(run.out)["problems"]
+    assert (problem["path"], problem["code"], problem["severity"]) == (
+        "app/sum.py",
+        "KB514",
+        "error",
+    )
+    assert run.seconds < 20
+
+
+def test_a_rule_that_walks_too_many_nodes_on_its_own_example_is_kb506(tmp_path: Path) -> None:
+    """The same rule with the long sum as its own bad example hung ``kbtool validate``."""
+    world = ast_world(tmp_path, NESTED_CONTAINS, LONG_SUM.strip(), {})
+    run = h.run(["validate", "--no-cache"], world, timeout=30)
+    assert run.code == 1, run.both
+    assert "KB506 detector 1 of 'rule-under-test' stopped at its time limit" in run.out
+    assert run.seconds < 20
