@@ -441,3 +441,24 @@ def test_a_rule_that_walks_too_many_nodes_on_its_own_example_is_kb506(tmp_path: 
     assert run.code == 1, run.both
     assert "KB506 detector 1 of 'rule-under-test' stopped at its time limit" in run.out
     assert run.seconds < 20
+
+
+def test_a_module_python_compiles_is_not_too_deep_for_the_scan(tmp_path: Path) -> None:
+    """``ast.parse`` counts its recursion from its caller's depth: a module that CPython
+    compiles and runs from the top (one sum of 2,990 terms) did not parse some frames down
+    in kbtool, and the scan skipped it with a warning, exit 0: a pull request could hide
+    any call behind such a line."""
+    code = "import os\ny = " + " + ".join(["1"] * 2990) + "\nos.system('x')\n"
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr  # CPython compiles and runs it
+    world = ast_world(
+        tmp_path,
+        '<call callee="os.system"/>',
+        "import os\nos.system('x')",
+        {"deep.py": code},
+    )
+    run = h.run(["scan", "app", "--format", "json"], world, timeout=30)
+    assert run.code == 1, run.both
+    report = json.loads(run.out)
+    assert [f["line"] for f in report["findings"]] == [3]
+    assert report["problems"] == []

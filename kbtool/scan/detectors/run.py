@@ -187,8 +187,26 @@ def slow_reason(det: Detector) -> str:
     return "its rule takes too long"
 
 
+#: Frames of recursion ``ast.parse`` may use beyond its caller's depth: what CPython has when
+#: it compiles a script from the top (its default limit, 1,000), and room for an application
+#: that raised its own limit.
+PARSE_RECURSION = 3000
+
+
 def parse_python(src: SourceFile) -> ast.Module | ParseProblem:
-    """Parse a Python file, or say why it does not parse."""
+    """Parse a Python file, or say why it does not parse.
+
+    ``ast.parse`` builds its tree down to three times the recursion limit, counted from
+    the caller's depth: some frames down in kbtool, a module that CPython compiles from
+    the top (one sum of 2,990 terms) did not parse, and its file went unchecked. The limit
+    is raised first (never lowered: threads may be parsing too)."""
+    import sys
+
+    frame, depth = sys._getframe(), 1
+    while frame.f_back is not None:
+        frame, depth = frame.f_back, depth + 1
+    if sys.getrecursionlimit() < depth + PARSE_RECURSION:
+        sys.setrecursionlimit(depth + PARSE_RECURSION)
     try:
         return ast.parse(src.text, filename=src.rel, type_comments=False)
     except SyntaxError as exc:
