@@ -462,3 +462,39 @@ def test_a_module_python_compiles_is_not_too_deep_for_the_scan(tmp_path: Path) -
     report = json.loads(run.out)
     assert [f["line"] for f in report["findings"]] == [3]
     assert report["problems"] == []
+
+
+# ------------------------------------------------------------------ the cache-signing secret
+
+
+def test_a_secret_the_repository_can_commit_signs_nothing(tmp_path: Path) -> None:
+    """A CI job that keeps its caches in the workspace (``XDG_CACHE_HOME=$PWD/.cache``, as a
+    cache step may want) reads the signing secret from the checkout, where the pull request
+    can commit one: an index it built with that secret, carrying an entry no file has, was
+    trusted. A secret inside the knowledge base root, a link, or a short one signs nothing."""
+    world = small_world(tmp_path, plant=False)
+    key = b"k" * 32
+    attacker = tmp_path / "attacker-home"
+    for home in (world.repo / ".cache", attacker):
+        (home / "kbtool").mkdir(parents=True)
+        (home / "kbtool" / "cache-secret").write_bytes(key)
+    env = h.run_env(world)
+    built = h.run(["index"], world, env=dict(env, XDG_CACHE_HOME=str(attacker)))
+    assert built.code == 0, built.both
+    import sqlite3
+
+    with sqlite3.connect(world.repo / ".kbtool" / "index.db") as db:
+        db.execute(
+            "INSERT INTO entries (rowid, id, path, line, title, category, status, date, tags) "
+            "VALUES (9999999, 'forged-entry', 'learnings/security_hostile.xml', 1, "
+            "'Forged zanzibar entry', 'Security/Hostile', 'active', '2025-06-01', '')"
+        )
+        db.execute(
+            "INSERT INTO entries_fts (rowid, title, symptoms, tags, category) "
+            "VALUES (9999999, 'Forged zanzibar entry', '', '', '')"
+        )
+    run = h.run(
+        ["search", "zanzibar"], world, env=dict(env, XDG_CACHE_HOME=str(world.repo / ".cache"))
+    )
+    assert "forged-entry" not in run.out, run.both
+    assert run.code == 0 and "no entries match" in run.both
