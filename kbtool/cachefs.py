@@ -32,19 +32,32 @@ MAC_SIZE = 32
 IGNORE_TEXT = b"# kbtool's cache: derived files, never commit them\n*\n"
 
 
-def secret() -> bytes | None:
-    """This user's cache-signing secret (created on first use); None when it cannot be."""
+#: The size of the secret kbtool writes; a shorter one (an empty file) is guessable.
+SECRET_BYTES = 32
+
+
+def secret(root: Path) -> bytes | None:
+    """This user's cache-signing secret (created on first use); None when it cannot be, or
+    when the knowledge base at ``root`` could have supplied it: a secret inside the root
+    (a CI job that keeps ``XDG_CACHE_HOME`` in the workspace reads one the pull request
+    committed), a link, anything but a regular file, or one shorter than kbtool writes."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kbtool"
     path = base / "cache-secret"
     try:
-        return path.read_bytes()
-    except OSError:
+        base.resolve().relative_to(root.resolve())
+        return None  # the repository's own file: it signs nothing
+    except ValueError:
         pass
+    except (OSError, RuntimeError):
+        return None
+    if os.path.lexists(path):
+        found = read_cache_file(path, 4096)
+        return found if found is not None and len(found) >= SECRET_BYTES else None
     try:
         base.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(os.urandom(32))
+            fh.write(os.urandom(SECRET_BYTES))
         return path.read_bytes()
     except OSError:
         return None

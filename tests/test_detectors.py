@@ -500,15 +500,29 @@ def test_the_engine_finds_what_re_finds() -> None:
 def test_many_stops_in_a_minute_shorten_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """A thousand slow detectors cannot add a thousand limits up; a minute of calm later (a
     long-lived ``kbtool mcp``) searches have the full limit again."""
-    from collections import deque
 
     from kbtool.scan.detectors import run as runner
 
-    monkeypatch.setattr(runner, "_stops", deque(maxlen=runner.TIMEOUTS_AT_FULL_LIMIT))
+    monkeypatch.setattr(runner, "_stops", runner.StopLog())
     assert runner.pattern_limit(100.0) == runner.PATTERN_SECONDS
-    runner._stops.extend([100.0 + i for i in range(runner.TIMEOUTS_AT_FULL_LIMIT)])
+    for i in range(runner.TIMEOUTS_AT_FULL_LIMIT):
+        runner._stops.stopped(100.0 + i, runner.PATTERN_SECONDS)
     assert runner.pattern_limit(110.0) == runner.LATE_PATTERN_SECONDS
-    assert runner.pattern_limit(100.0 + runner.STOP_WINDOW + 1) == runner.PATTERN_SECONDS
+    assert runner.pattern_limit(100.0 + runner.STOP_WINDOW + 10) == runner.PATTERN_SECONDS
+
+
+def test_stopped_searches_have_a_budget_in_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2,000 slow detectors in one entry took 0.1 s each on a file made for them (minutes):
+    once the stopped searches have run STOPPED_SECONDS in all, none is started."""
+    from kbtool.scan.detectors import run as runner
+
+    monkeypatch.setattr(runner, "_stops", runner.StopLog())
+    now = 100.0
+    while runner.pattern_limit(now) > 0:
+        runner._stops.stopped(now, runner.pattern_limit(now))
+        now += 0.01
+    assert runner.STOPPED_SECONDS <= runner._stops.spent < runner.STOPPED_SECONDS + 2.1
+    assert runner.pattern_limit(now + runner.STOP_WINDOW) == runner.PATTERN_SECONDS
 
 
 def test_names_spelled_in_other_unicode_forms_are_not_skipped() -> None:

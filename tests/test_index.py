@@ -527,6 +527,21 @@ HOSTILE_SCHEMAS = {
         "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN DELETE FROM meta; END",
     ],
     "meta is a virtual table": ["CREATE VIRTUAL TABLE meta USING fts5(key, value)"],
+    # A generated column is computed each time a row is read: the one query made before the
+    # owner token is checked (``SELECT value FROM meta``) ran it on every row, for minutes,
+    # or built a string of gigabytes (an internal error under a 1 GiB address space).
+    "meta has a generated column that takes seconds a row": [
+        "CREATE TABLE meta (k TEXT, value TEXT)",
+        "INSERT INTO meta SELECT x, 'v' FROM (WITH RECURSIVE n(x) AS "
+        "(SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 5000) SELECT x FROM n)",
+        "ALTER TABLE meta ADD COLUMN key AS (substr(replace(replace(hex(zeroblob("
+        "20000000 + length(k))), '0', '00'), '00', '0'), 1, 0) || k)",
+    ],
+    "meta has a generated column of gigabytes": [
+        "CREATE TABLE meta (key TEXT, v TEXT, "
+        "value AS (length(hex(zeroblob(400000000 + length(v)))) || v))",
+        "INSERT INTO meta (key, v) VALUES ('owner', 'x')",
+    ],
     "entries and files are views that never end": [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "INSERT INTO meta VALUES ('owner', 'forged')",
@@ -552,17 +567,23 @@ def test_a_committed_index_with_a_hostile_schema_is_rebuilt_not_queried(
     """An ``index.db`` that comes with a pull request is read through ``sqlite_schema``
     and its owner token only; before, a ``meta`` view that never ends hung every search.
     A child process with a deadline, so that a regression fails instead of hanging."""
+    import resource
     import subprocess
     import sys
 
     config = copy_kb(tmp_path)
     _hostile_index(config, HOSTILE_SCHEMAS[shape])
+
+    def limit() -> None:  # as CI's memory would: a string of gigabytes cannot be built
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
     done = subprocess.run(
         [sys.executable, "-m", "kbtool", "search", "--root", str(config.root), "event loop"],
         capture_output=True,
         text=True,
         timeout=60,
         env={**os.environ, "NO_COLOR": "1"},
+        preexec_fn=limit,
     )
     assert done.returncode == 0, done.stderr
     assert "event-loop-closed-in-fixtures" in done.stdout

@@ -696,7 +696,7 @@ class ReportCache:
         self.used: dict[str, Any] = {}
         self.dirty = False
         safe = cachefs.unsafe_reason(config.root, config.cache_dir) is None
-        self.secret = cachefs.secret() if safe else None
+        self.secret = cachefs.secret(config.root) if safe else None
         if self.secret is None:
             return
         body = cachefs.unseal(self.secret, cachefs.read_cache_file(self.path, self.MAX_BYTES))

@@ -800,7 +800,7 @@ def run_detectors(
 ) -> list[Finding]:
     """Stage 2: every detector hit as a :class:`Finding` (files python-ast cannot parse are
     problems, KB510)."""
-    from kbtool.scan.detectors.run import run
+    from kbtool.scan.detectors.run import run, slow_reason
 
     abs_of = {id(f.source): f.abs_path for f in files}
     outcome = run([f.source for f in files], dets, finder, jobs)
@@ -822,7 +822,7 @@ def run_detectors(
                 1,
                 "KB514",
                 f"detector {det.index + 1} of {det.entry_id!r} stopped at its time limit: "
-                "its pattern backtracks on this file, which it has not checked",
+                f"{slow_reason(det)} on this file, which it has not checked",
             )
         )
     occurrences: Counter[tuple[str, int, str, str]] = Counter()

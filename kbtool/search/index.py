@@ -39,6 +39,7 @@ from kbtool.search.indexschema import (
     BULK_FTS,
     FTS_TABLES,
     HEAD_COLUMNS,
+    META_TABLE,
     SCHEMA,
     create_indexes,
     fts_settings,
@@ -247,15 +248,20 @@ def _connect(path: Path, mode: str = WRITE) -> sqlite3.Connection:
 
 def _foreign_schema(conn: sqlite3.Connection) -> str:
     """Why the file's schema is not one kbtool writes ("" when it may be): an index holds
-    tables and indexes only. Read from ``sqlite_schema`` alone, before any query touches a
-    table: an ``index.db`` committed to a repository can make ``meta`` a view that never
-    ends, or a virtual table of any module."""
-    rows = conn.execute("SELECT type, name, sql FROM sqlite_schema").fetchall()
-    if any(kind not in ("table", "index") for kind, _, _ in rows):
+    tables and indexes only, and ``meta``, the one table read before the owner token is
+    checked, is kbtool's statement to the letter with no index but its key's. Read from
+    ``sqlite_schema`` alone, before any query touches a table: an ``index.db`` committed to
+    a repository can make ``meta`` a view that never ends, a virtual table of any module,
+    or give it a generated column (computed as each row is read: minutes a row, or a
+    string of gigabytes)."""
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
+    if any(kind not in ("table", "index") for kind, _, _, _ in rows):
         return "not a kbtool index (it has views or triggers)"
-    meta = [str(sql) for _, name, sql in rows if name == "meta"]
-    if len(meta) != 1 or not meta[0].upper().startswith("CREATE TABLE"):
-        return "not a kbtool index (no meta table)"
+    meta = [sql for kind, name, _, sql in rows if name == "meta"]
+    if meta != [META_TABLE]:
+        return "not a kbtool index (its meta table is not kbtool's)"
+    if any(sql is not None for kind, _, table, sql in rows if kind == "index" and table == "meta"):
+        return "not a kbtool index (an index on meta)"
     return ""
 
 

@@ -89,7 +89,7 @@ def clear(path: Path) -> None:
 
 def owner_token(config: Config) -> str | None:
     """The token that marks an index built here by this user (None: no secret, no trust)."""
-    key = cachefs.secret()
+    key = cachefs.secret(config.root)
     if key is None:
         return None
     return cachefs.sign(key, b"kbtool-index\0" + os.fsencode(config.root)).hex()

@@ -26,8 +26,11 @@ BODY_TABLE = (
 #: batch made a segment a batch, and cost 40% more CPU in the final merge).
 BODY_INSERT = "INSERT INTO body_fts (rowid, body) VALUES (?, ?)"
 
+#: The one table read before the owner token is checked: a committed file's ``meta`` must be
+#: this statement to the letter (see :func:`kbtool.search.index._foreign_schema`).
+META_TABLE = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 SCHEMA = f"""
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{META_TABLE};
 CREATE TABLE files (
     path TEXT PRIMARY KEY,      -- relative to the KB root, '/'-separated
     size INTEGER NOT NULL,

@@ -74,7 +74,7 @@ def _library_stamp() -> str:
 def cache_key(config: Config) -> tuple[bytes, str] | None:
     """(secret, key): the key covers everything a file's results depend on besides its
     bytes and path."""
-    secret = cachefs.secret()
+    secret = cachefs.secret(config.root)
     if secret is None:
         return None
     digest = hashlib.sha256()

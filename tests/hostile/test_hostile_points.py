@@ -3,6 +3,7 @@ is tests/hostile/test_hostile_suite.py. docs/security.md maps each defence to it
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -352,3 +353,148 @@ def test_reserved_ids_are_never_minted() -> None:
         assert ID_RE.match(minted), minted
         assert minted.endswith("-entry")
     assert not ID_RE.match("con") and not ID_RE.match("aux") and ID_RE.match("console")
+
+
+# ------------------------------------------------------------------ python-ast rules
+
+#: A python-ast detector as a pull request's entry may carry one: ``MATCH`` is its rule, and
+#: ``BAD`` an example it must flag.
+AST_DETECTOR = """
+      <detectors>
+        <detector kind="python-ast">
+          <message>rule under test</message>
+          <match>{match}</match>
+          <example kind="bad">{bad}</example>
+          <example kind="good">x = 1</example>
+        </detector>
+      </detectors>"""
+
+
+def ast_world(tmp_path: Path, match: str, bad: str, code: dict[str, str]) -> h.World:
+    """A repository whose one entry has a python-ast detector, and code under ``app/``."""
+    world = small_world(tmp_path, plant=False)
+    detector = AST_DETECTOR.format(match=match, bad=bad)
+    entry = h.entry("rule-under-test").replace("    </learning>", detector + "\n    </learning>")
+    (world.repo / "learnings" / "security_hostile.xml").write_text(h.category_file(entry))
+    for rel, text in code.items():
+        (world.repo / "app" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (world.repo / "app" / rel).write_text(text)
+    return world
+
+
+def fanned_out_classes(levels: int, fan: int) -> str:
+    """Classes ``C0`` … whose each level names every class of the next ``fan`` times; the
+    last derives from pydantic's BaseModel, so every class has it as a base."""
+    lines = ["from pydantic import BaseModel"]
+    for level in range(levels):
+        lines.append(f"class C{level}({', '.join([f'C{level + 1}'] * fan)}):\n    pass")
+    lines.append(f"class C{levels}(BaseModel):\n    pass")
+    return "\n".join(lines) + "\n"
+
+
+def test_classes_that_fan_out_cannot_hold_the_scan(tmp_path: Path) -> None:
+    """``<class base=…>`` (the bundled KB's pydantic detectors use it) followed every path
+    of bases: a 2 KB file of 15 classes, each naming the next 50 times, held ``kbtool scan``
+    for good (50^12 paths). Each class is now looked at once."""
+    world = ast_world(
+        tmp_path,
+        '<class base="pydantic.BaseModel"/>',
+        "from pydantic import BaseModel\nclass A(BaseModel):\n    pass",
+        {"models.py": fanned_out_classes(14, 50)},
+    )
+    run = h.run(["scan", "app", "--format", "json"], world, timeout=30)
+    assert run.code == 1, run.both
+    found = {f["line"] for f in json.loads(run.out)["findings"]}
+    assert len(found) == 15  # every class, C0 through 14 levels of bases
+
+
+#: ``<contains>`` three deep around a constant no module has: every node's descendants'
+#: descendants' descendants are walked, n^4 on a chain ``a + a + …`` of n terms.
+NESTED_CONTAINS = (
+    '<contains><contains><contains><constant value="nowhere"/></contains></contains></contains>'
+)
+LONG_SUM = "y = " + " + ".join(["a"] * 2000) + "\n"
+
+
+def test_a_rule_that_walks_too_many_nodes_ends_the_scan_in_failure_not_a_hang(
+    tmp_path: Path,
+) -> None:
+    """A pull request's entry whose rule nests ``<contains>``, and a file of one sum of 2,000
+    terms: the scan hung (python-ast rules had no time limit). Now the rule stops at the
+    regex detectors' limit, KB514 is reported at the file and the scan fails."""
+    world = ast_world(tmp_path, NESTED_CONTAINS, "x = 1", {"sum.py": LONG_SUM})
+    run = h.run(["scan", "app", "--format", "json"], world, timeout=30)
+    assert run.code == 1, run.both
+    [problem] = json.loads(run.out)["problems"]
+    assert (problem["path"], problem["code"], problem["severity"]) == (
+        "app/sum.py",
+        "KB514",
+        "error",
+    )
+    assert run.seconds < 20
+
+
+def test_a_rule_that_walks_too_many_nodes_on_its_own_example_is_kb506(tmp_path: Path) -> None:
+    """The same rule with the long sum as its own bad example hung ``kbtool validate``."""
+    world = ast_world(tmp_path, NESTED_CONTAINS, LONG_SUM.strip(), {})
+    run = h.run(["validate", "--no-cache"], world, timeout=30)
+    assert run.code == 1, run.both
+    assert "KB506 detector 1 of 'rule-under-test' stopped at its time limit" in run.out
+    assert run.seconds < 20
+
+
+def test_a_module_python_compiles_is_not_too_deep_for_the_scan(tmp_path: Path) -> None:
+    """``ast.parse`` counts its recursion from its caller's depth: a module that CPython
+    compiles and runs from the top (one sum of 2,990 terms) did not parse some frames down
+    in kbtool, and the scan skipped it with a warning, exit 0: a pull request could hide
+    any call behind such a line."""
+    code = "import os\ny = " + " + ".join(["1"] * 2990) + "\nos.system('x')\n"
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr  # CPython compiles and runs it
+    world = ast_world(
+        tmp_path,
+        '<call callee="os.system"/>',
+        "import os\nos.system('x')",
+        {"deep.py": code},
+    )
+    run = h.run(["scan", "app", "--format", "json"], world, timeout=30)
+    assert run.code == 1, run.both
+    report = json.loads(run.out)
+    assert [f["line"] for f in report["findings"]] == [3]
+    assert report["problems"] == []
+
+
+# ------------------------------------------------------------------ the cache-signing secret
+
+
+def test_a_secret_the_repository_can_commit_signs_nothing(tmp_path: Path) -> None:
+    """A CI job that keeps its caches in the workspace (``XDG_CACHE_HOME=$PWD/.cache``, as a
+    cache step may want) reads the signing secret from the checkout, where the pull request
+    can commit one: an index it built with that secret, carrying an entry no file has, was
+    trusted. A secret inside the knowledge base root, a link, or a short one signs nothing."""
+    world = small_world(tmp_path, plant=False)
+    key = b"k" * 32
+    attacker = tmp_path / "attacker-home"
+    for home in (world.repo / ".cache", attacker):
+        (home / "kbtool").mkdir(parents=True)
+        (home / "kbtool" / "cache-secret").write_bytes(key)
+    env = h.run_env(world)
+    built = h.run(["index"], world, env=dict(env, XDG_CACHE_HOME=str(attacker)))
+    assert built.code == 0, built.both
+    import sqlite3
+
+    with sqlite3.connect(world.repo / ".kbtool" / "index.db") as db:
+        db.execute(
+            "INSERT INTO entries (rowid, id, path, line, title, category, status, date, tags) "
+            "VALUES (9999999, 'forged-entry', 'learnings/security_hostile.xml', 1, "
+            "'Forged zanzibar entry', 'Security/Hostile', 'active', '2025-06-01', '')"
+        )
+        db.execute(
+            "INSERT INTO entries_fts (rowid, title, symptoms, tags, category) "
+            "VALUES (9999999, 'Forged zanzibar entry', '', '', '')"
+        )
+    run = h.run(
+        ["search", "zanzibar"], world, env=dict(env, XDG_CACHE_HOME=str(world.repo / ".cache"))
+    )
+    assert "forged-entry" not in run.out, run.both
+    assert run.code == 0 and "no entries match" in run.both

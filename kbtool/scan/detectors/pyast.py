@@ -28,7 +28,9 @@ in the project module ``<package>.dependencies``. Names bound nowhere keep their
 from __future__ import annotations
 
 import ast
+import math
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,6 +41,28 @@ from kbtool.scan.detectors.globs import NamePatterns
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _MAX_DEPTH = 12
+
+
+class RuleTimeout(Exception):
+    """A rule ran past its time limit on one module (see :func:`run_rules`)."""
+
+
+#: When the rule being run must stop (``time.monotonic()``), looked at every
+#: :data:`_CLOCK_STEPS` nodes a rule tests or walks: a pull request's entry can nest
+#: ``<contains>`` (or ``<inside>``) so that a rule walks n^k nodes of a module of n.
+_deadline = math.inf
+_steps = 0
+_CLOCK_STEPS = 1024
+
+
+def _step() -> None:
+    """Count one node tested or walked; past the deadline, stop the rule."""
+    global _steps
+    _steps += 1
+    if not _steps % _CLOCK_STEPS and time.monotonic() > _deadline:
+        raise RuleTimeout
+
+
 # Fields that never hold a child node worth indexing: names and numbers, and the operator
 # and context objects the parser shares between all places (ctx=Load(), op=Add() …).
 _LEAF_FIELDS = frozenset(
@@ -111,6 +135,7 @@ class Module:
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         parent = self.parents.get(id(node))
         while parent is not None:
+            _step()
             yield parent
             parent = self.parents.get(id(parent))
 
@@ -287,6 +312,8 @@ class Project:
                 self._by_suffix.setdefault(".".join(parts[i:]), []).append(name)
         self._loader = loader
         self._loaded: dict[str, Module | None] = {}
+        #: id(a <class base> pattern) -> id(class) -> whether it has such a base
+        self.base_memo: dict[int, dict[int, bool]] = {}
 
     def _module(self, name: str) -> Module | None:
         found = self.modules.get(name)
@@ -422,6 +449,7 @@ def _descendants(node: ast.AST, nested: bool) -> Iterator[ast.AST]:
     stack = list(ast.iter_child_nodes(node))
     while stack:
         child = stack.pop()
+        _step()
         yield child
         if nested or not isinstance(child, _SCOPES):
             stack.extend(ast.iter_child_nodes(child))
@@ -469,19 +497,50 @@ def _source_order(nodes: list[ast.AST]) -> list[ast.AST]:
 
 
 def run_rules(
-    project: Project, mod: Module, rules: list[Rule], text: str | None = None
-) -> list[list[ast.AST]]:
-    """The nodes each rule matches in the module (in source order), one list per rule.
+    project: Project,
+    mod: Module,
+    rules: list[Rule],
+    text: str | None = None,
+    seconds: Callable[[], float] | None = None,
+) -> tuple[list[list[ast.AST]], list[int]]:
+    """The nodes each rule matches in the module (in source order), one list per rule, and
+    the rules that stopped at their time limit.
 
-    With the module's source ``text``, rules whose tokens it lacks are not run at all.
+    With the module's source ``text``, rules whose tokens it lacks are not run at all. With
+    ``seconds`` (asked as each rule starts), a rule that takes longer on the module stops
+    (:class:`RuleTimeout`): its index is in the second list, and the nodes it matched before
+    stay.
     """
+    global _deadline
     found: list[list[ast.AST]] = [[] for _ in rules]
+    stopped: list[int] = []
+    spent = [0.0] * len(rules)
     if text is not None and not text.isascii():
         # Python reads identifiers NFKC-normalised (PEP 3131): ``Ｄepends`` is ``Depends``,
         # and a file that spells its names so must not slip past the tokens
         import unicodedata
 
         text = unicodedata.normalize("NFKC", text)
+
+    def test(i: int, node: ast.AST) -> None:
+        """Test rule ``i`` on one node, within what is left of its time."""
+        global _deadline
+        if seconds is None:
+            if rules[i].test(project, mod, node):
+                found[i].append(node)
+            return
+        started = time.monotonic()
+        left = seconds() - spent[i]
+        if left <= 0:
+            raise RuleTimeout
+        _deadline = started + left
+        try:
+            if rules[i].test(project, mod, node):
+                found[i].append(node)
+        finally:
+            spent[i] += time.monotonic() - started
+            _deadline = math.inf
+
     by_callee: dict[str, list[int]] = {}
     by_method: dict[str, list[int]] = {}
     for i, rule in enumerate(rules):
@@ -498,37 +557,72 @@ def run_rules(
                 candidates: list[ast.AST] = [n for nodes in mod.by_type.values() for n in nodes]
             else:
                 candidates = [n for t in rule.anchors for n in mod.by_type.get(t, ())]
-            found[i] = [n for n in candidates if rule.test(project, mod, n)]
+            if seconds is None:
+                found[i] = [n for n in candidates if rule.test(project, mod, n)]
+                continue
+            limit = seconds()
+            if limit <= 0:  # the stopped rules and searches have had their time
+                stopped.append(i)
+                continue
+            _deadline = time.monotonic() + limit
+            try:
+                for n in candidates:
+                    _step()
+                    if rule.test(project, mod, n):
+                        found[i].append(n)
+            except RuleTimeout:
+                stopped.append(i)
+            finally:
+                _deadline = math.inf
     if by_callee or by_method:
         for call in mod.by_type.get(ast.Call, ()):
             assert isinstance(call, ast.Call)
             func = call.func
+            chosen: list[int] = []
             if by_callee and isinstance(func, ast.Name | ast.Attribute):
-                for i in by_callee.get(project.qualname(mod, func) or "", ()):
-                    if rules[i].test(project, mod, call):
-                        found[i].append(call)
+                chosen += by_callee.get(project.qualname(mod, func) or "", ())
             if by_method and isinstance(func, ast.Attribute):
-                for i in by_method.get(func.attr, ()):
-                    if rules[i].test(project, mod, call):
-                        found[i].append(call)
-    return [_source_order(nodes) for nodes in found]
+                chosen += by_method.get(func.attr, ())
+            for i in chosen:
+                if i in stopped:
+                    continue
+                try:
+                    test(i, call)
+                except RuleTimeout:
+                    stopped.append(i)
+    return [_source_order(nodes) for nodes in found], stopped
 
 
-def _has_base(p: Project, m: Module, cls: ast.ClassDef, bases: Any, depth: int) -> bool:
+def _has_base(p: Project, m: Module, cls: ast.ClassDef, bases: Any) -> bool:
     """A base of the class resolves to one of ``bases``, directly or through classes of the
-    project (``class Author(Base)`` with ``class Base(BaseModel)`` in another module)."""
-    if depth > _MAX_DEPTH:
-        return False
-    for base in cls.bases:
-        if bases(p.qualname(m, base)):
-            return True
-        found = p.definition(m, base)
-        if (
-            found is not None
-            and isinstance(found[1], ast.ClassDef)
-            and found[1] is not cls
-            and _has_base(p, found[0], found[1], bases, depth + 1)
-        ):
+    project (``class Author(Base)`` with ``class Base(BaseModel)`` in another module).
+
+    Each class is looked at once for each pattern (``p.base_memo``), by a walk that keeps
+    its own stack: a file of 15 classes that each named 50 classes of the next level made
+    the recursive search 50^12 paths long, and held ``kbtool scan`` for good."""
+    memo = p.base_memo.setdefault(id(bases), {})
+    known = memo.get(id(cls))
+    if known is not None:
+        return known
+    memo[id(cls)] = False  # in progress: a cycle of classes adds nothing
+    stack: list[tuple[Module, ast.ClassDef, Iterator[ast.expr]]] = [(m, cls, iter(cls.bases))]
+    while stack:
+        mod, _, todo = stack[-1]
+        base = next(todo, None)
+        if base is None:
+            stack.pop()  # no base of it leads to ``bases``: it stays False
+            continue
+        hit = bases(p.qualname(mod, base))
+        found = None if hit else p.definition(mod, base)
+        if found is not None and isinstance(found[1], ast.ClassDef):
+            seen = memo.get(id(found[1]))
+            hit = seen is True
+            if seen is None:
+                memo[id(found[1])] = False
+                stack.append((found[0], found[1], iter(found[1].bases)))
+        if hit:
+            for _, node, _ in stack:  # each reaches ``bases`` through the one above it
+                memo[id(node)] = True
             return True
     return False
 
@@ -763,7 +857,7 @@ class _Compiler:
                 return False
             if names is not None and not names(n.name):
                 return False
-            if bases is not None and not _has_base(p, m, n, bases, 0):
+            if bases is not None and not _has_base(p, m, n, bases):
                 return False
             return rest(p, m, n)
 

@@ -27,16 +27,20 @@ if TYPE_CHECKING:
     from kbtool.scan.detectors.pyast import Module
 
 MAX_HITS_PER_FILE = 1000  # per detector: a runaway pattern cannot flood the output
-#: How long one regex detector may search one file. A pattern from a pull request's entry
-#: can backtrack for hours on text made for it (``x.*x.*x.*x.*x.*y`` on a line of 3,000
-#: ``x``s); the search stops, the file is reported unchecked (KB514 in a scan, KB506 on an
-#: entry's own example), and the hits found before stay.
+#: How long one regex detector may search one file, and one python-ast rule match one
+#: module. A pattern from a pull request's entry can backtrack for hours on text made for
+#: it (``x.*x.*x.*x.*x.*y`` on a line of 3,000 ``x``s), and a rule can nest ``<contains>``
+#: to walk n^k nodes of a module of n; the search stops, the file is reported unchecked
+#: (KB514 in a scan, KB506 on an entry's own example), and the hits found before stay.
 PATTERN_SECONDS = 2.0
 #: Once this many searches have stopped within :data:`STOP_WINDOW` seconds, the limit is
-#: :data:`LATE_PATTERN_SECONDS`: a thousand slow detectors cannot add a thousand limits up,
-#: and a long-lived process (``kbtool mcp``) is back to the full limit a minute later.
+#: :data:`LATE_PATTERN_SECONDS`; once the stopped ones have run :data:`STOPPED_SECONDS`
+#: in all, no more are started (each is reported as stopped): 2,000 slow detectors in one
+#: entry of 426 KB added their limits up to minutes. A long-lived process (``kbtool mcp``)
+#: is back to the full limit a minute later.
 TIMEOUTS_AT_FULL_LIMIT = 10
 LATE_PATTERN_SECONDS = 0.1
+STOPPED_SECONDS = 25.0
 STOP_WINDOW = 60.0
 PY_SUFFIXES = (".py", ".pyi")
 
@@ -95,7 +99,7 @@ class RunResult:
     hits: list[DetectorHit] = field(default_factory=list)
     parse_problems: list[ParseProblem] = field(default_factory=list)
     python_files: int = 0
-    #: (file, regex detector) of each search stopped at its time limit
+    #: (file, detector) of each search or rule stopped at its time limit
     timeouts: list[tuple[SourceFile, Detector]] = field(default_factory=list)
 
 
@@ -109,14 +113,37 @@ def module_name(rel: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-#: When the last searches stopped at their limit (see TIMEOUTS_AT_FULL_LIMIT)
-_stops: deque[float] = deque(maxlen=TIMEOUTS_AT_FULL_LIMIT)
+class StopLog:
+    """The searches and rules stopped at their limit within the last :data:`STOP_WINDOW`
+    seconds, and the seconds they ran in all."""
+
+    def __init__(self) -> None:
+        self.stops: deque[tuple[float, float]] = deque()  # (when, seconds it ran)
+        self.spent = 0.0
+
+    def limit(self, now: float) -> float:
+        """Seconds a search or rule may take now; 0: do not start it."""
+        while self.stops and now - self.stops[0][0] >= STOP_WINDOW:
+            self.spent -= self.stops.popleft()[1]
+        if self.spent >= STOPPED_SECONDS:
+            return 0.0
+        return (
+            LATE_PATTERN_SECONDS if len(self.stops) >= TIMEOUTS_AT_FULL_LIMIT else PATTERN_SECONDS
+        )
+
+    def stopped(self, now: float, seconds: float) -> None:
+        """Note a search or rule stopped at ``now`` after ``seconds``."""
+        if seconds > 0:
+            self.stops.append((now, seconds))
+            self.spent += seconds
+
+
+_stops = StopLog()
 
 
 def pattern_limit(now: float) -> float:
-    """Seconds a regex search may take now (see :data:`TIMEOUTS_AT_FULL_LIMIT`)."""
-    crowded = len(_stops) == _stops.maxlen and now - _stops[0] < STOP_WINDOW
-    return LATE_PATTERN_SECONDS if crowded else PATTERN_SECONDS
+    """Seconds a regex search or python-ast rule may take now (see :class:`StopLog`)."""
+    return _stops.limit(now)
 
 
 def _regex_hits(det: Detector, src: SourceFile, result: RunResult) -> None:
@@ -125,6 +152,9 @@ def _regex_hits(det: Detector, src: SourceFile, result: RunResult) -> None:
     assert det.pattern is not None
     now = time.monotonic()
     limit = pattern_limit(now)
+    if limit <= 0:  # the stopped searches have had their time
+        result.timeouts.append((src, det))
+        return
     deadline = now + limit
     count = 0
     try:
@@ -146,12 +176,37 @@ def _regex_hits(det: Detector, src: SourceFile, result: RunResult) -> None:
             if count >= MAX_HITS_PER_FILE:
                 return
     except TimeoutError:
-        _stops.append(time.monotonic())
+        _stops.stopped(time.monotonic(), limit)
         result.timeouts.append((src, det))
 
 
+def slow_reason(det: Detector) -> str:
+    """Why a detector stopped at its time limit, in the words of its kind."""
+    if det.kind == "regex":
+        return "its pattern backtracks"
+    return "its rule takes too long"
+
+
+#: Frames of recursion ``ast.parse`` may use beyond its caller's depth: what CPython has when
+#: it compiles a script from the top (its default limit, 1,000), and room for an application
+#: that raised its own limit.
+PARSE_RECURSION = 3000
+
+
 def parse_python(src: SourceFile) -> ast.Module | ParseProblem:
-    """Parse a Python file, or say why it does not parse."""
+    """Parse a Python file, or say why it does not parse.
+
+    ``ast.parse`` builds its tree down to three times the recursion limit, counted from
+    the caller's depth: some frames down in kbtool, a module that CPython compiles from
+    the top (one sum of 2,990 terms) did not parse, and its file went unchecked. The limit
+    is raised first (never lowered: threads may be parsing too)."""
+    import sys
+
+    frame, depth = sys._getframe(), 1
+    while frame.f_back is not None:
+        frame, depth = frame.f_back, depth + 1
+    if sys.getrecursionlimit() < depth + PARSE_RECURSION:
+        sys.setrecursionlimit(depth + PARSE_RECURSION)
     try:
         return ast.parse(src.text, filename=src.rel, type_comments=False)
     except SyntaxError as exc:
@@ -198,9 +253,15 @@ def run(
         return _run(files, detectors, find_module, jobs)
 
 
-# What a python-ast share returns: hits as (file, detector, line, col, end line, end col)
-# and parse problems as (file, line, col, message), files by index into the Python files.
-_Share = tuple[list[tuple[int, int, int, int, int, int]], list[tuple[int, int, int, str]], int]
+# What a python-ast share returns: hits as (file, detector, line, col, end line, end col),
+# parse problems as (file, line, col, message), the number of files parsed and the rules
+# stopped at their time limit as (file, detector); files by index into the Python files.
+_Share = tuple[
+    list[tuple[int, int, int, int, int, int]],
+    list[tuple[int, int, int, str]],
+    int,
+    list[tuple[int, int]],
+]
 _WORK: tuple[Any, ...] = ()  # what forked workers inherit: (python files, detectors, finder)
 
 
@@ -230,9 +291,10 @@ def _run(
                 _WORK = ()
         else:
             shares = [_match_share(py, pyast, find_module, 0, 1)]
-        for hits, problems, parsed in shares:
+        for hits, problems, parsed, stopped in shares:
             for f, d, line, col, end_line, end_col in hits:
                 result.hits.append(DetectorHit(pyast[d], py[f], line, col, end_line, end_col))
+            result.timeouts += [(py[f], pyast[d]) for f, d in stopped]
             for f, line, col, message in problems:
                 result.parse_problems.append(ParseProblem(py[f], line, col, message))
             result.python_files += parsed
@@ -299,11 +361,17 @@ def _match_share(
 
     project = Project([m for _, m in own], loader, lazy)
     det_index = {id(d): i for i, d in enumerate(pyast)}
+    stopped: list[tuple[int, int]] = []
     for index, mod in own:
         src = py[index]
         dets = [d for d in pyast if d.applies_to(mod.rel)]
         rules = [d.rule for d in dets if d.rule is not None]
-        for det, nodes in zip(dets, run_rules(project, mod, rules, src.text), strict=True):
+        matched, late = run_rules(project, mod, rules, src.text, _rule_limit)
+        for i in late:
+            now = time.monotonic()
+            _stops.stopped(now, pattern_limit(now))
+            stopped.append((index, det_index[id(dets[i])]))
+        for det, nodes in zip(dets, matched, strict=True):
             for node in nodes[:MAX_HITS_PER_FILE]:
                 line = getattr(node, "lineno", 1)
                 col = _char_col(src, line, getattr(node, "col_offset", 0))
@@ -311,7 +379,12 @@ def _match_share(
                 end_offset = getattr(node, "end_col_offset", None)
                 end_col = col if end_offset is None else _char_col(src, end_line, end_offset)
                 hits.append((index, det_index[id(det)], line, col, end_line, end_col))
-    return hits, problems, len(own)
+    return hits, problems, len(own), stopped
+
+
+def _rule_limit() -> float:
+    """Seconds a python-ast rule may take on one module now (as a regex search)."""
+    return pattern_limit(time.monotonic())
 
 
 def _parsed_or_none(src: SourceFile) -> Module | None:

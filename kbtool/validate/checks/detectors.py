@@ -21,7 +21,7 @@ def detector_examples(ctx: FileContext) -> None:
     if next(ctx.root.iter("detectors"), None) is None:
         return
     for box in ctx.root.iterfind("learnings/learning/detectors"):
-        from kbtool.scan.detectors.run import run_example
+        from kbtool.scan.detectors.run import run_example, slow_reason
         from kbtool.scan.detectors.spec import compile_detector
 
         entry = box.getparent()
@@ -41,7 +41,7 @@ def detector_examples(ctx: FileContext) -> None:
                         ex.element,
                         "KB506",
                         f"detector {index + 1} of {entry_id!r} stopped at its time limit on "
-                        f"its {ex.kind} example: its pattern backtracks",
+                        f"its {ex.kind} example: {slow_reason(det)}",
                     )
                     continue
                 for bad in result.parse_problems:
