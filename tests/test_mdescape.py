@@ -329,6 +329,9 @@ def test_code_block_keeps_final_blank_lines() -> None:
         ("2024. was the year", "2024\\. was the year"),  # no list starts at 2024
         ("1. one\n2. two", "1. one\n2. two"),  # a list that starts at 1 is a list
         ("* item\n* item", "* item\n* item"),
+        # two "$" on a line: GitHub (not cmark-gfm) may read inline math between them
+        ("PATH=$HOME/bin:$PATH", "PATH=\\$HOME/bin:\\$PATH"),
+        ("costs $5", "costs $5"),
     ],
 )
 def test_markdown_characters_render_as_written(text: str, expected: str) -> None:

@@ -186,11 +186,16 @@ def _escape_emphasis(text: str, keep: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _escape_prose(text: str, keep: list[tuple[int, int]], quiet: bool = True) -> str:
+def _escape_prose(
+    text: str, keep: list[tuple[int, int]], quiet: bool = True, dollars: bool = False
+) -> str:
     """Escape one piece of text that is not inside a code span, its backslashes doubled
     already; ``keep``: where it means emphasis; ``quiet``: mentions and issue references
-    unlinked (GitHub links neither inside a link's label)."""
+    unlinked (GitHub links neither inside a link's label); ``dollars``: ``$`` escaped (the
+    line has two, which GitHub may read as the ends of inline math)."""
     text = _escape_emphasis(text, keep)
+    if dollars:  # "PATH=$HOME/bin:$PATH" is no formula
+        text = text.replace("$", "\\$")
     text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("[^", "\\[^")  # "[^1]" is no footnote
     if quiet:
@@ -250,7 +255,7 @@ def _bracket_pairs(text: str) -> dict[int, int]:
     return pairs
 
 
-_INLINE_PLAIN = re.compile(r"[<>&`@\]!|*_\\#\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|GH-")
+_INLINE_PLAIN = re.compile(r"[<>&`@\]!|*_\\#$\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|GH-")
 #: A list marker at the start of a line of a block: kept, the ``*`` of ``* item`` too.
 _LIST_LEAD = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?=[ \t])")
 
@@ -282,6 +287,7 @@ def escape_inline(
     if pieces and not pieces[-1][0]:  # a backslash ending the line, not a hard line break
         pieces[-1] = (False, _LAST_BACKSLASHES.sub(lambda m: m.group() * 2, pieces[-1][1]))
     meant = meant_emphasis(pieces)
+    dollars = sum(piece.count("$") for c, piece in pieces if not c) > 1
     at = 0
     for is_code, piece in pieces:
         start, at = at, at + len(piece)
@@ -289,7 +295,7 @@ def escape_inline(
             out.append(piece.replace("|", "\\|") if cell else piece)
         else:
             keep = [(a - start, b - start) for a, b in meant if a < at and b > start]
-            piece = _escape_prose(piece, keep, quiet)
+            piece = _escape_prose(piece, keep, quiet, dollars)
             if not code:
                 piece = piece.replace("`", "\\`")
             out.append(piece.replace("|", "\\|") if cell else piece)
@@ -642,7 +648,7 @@ def _block_lines(
 
 
 _PLAIN = re.compile(
-    r"[<>&`@\[\]!*_\\\r\x00-\x08\x0b-\x1f\x7f-\x9f]|#\d|GH-|^ {0,3}(?:#|=|-+\s*$|~~~|\d)",
+    r"[<>&`@\[\]!*_$\\\r\x00-\x08\x0b-\x1f\x7f-\x9f]|#\d|GH-|^ {0,3}(?:#|=|-+\s*$|~~~|\d)",
     re.MULTILINE,
 )
 
