@@ -28,6 +28,7 @@ import re
 import shutil
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -282,3 +283,32 @@ def test_text_written_indented_in_the_xml_reads_as_paragraphs(tmp_path: Path) ->
         assert "And a second paragraph." in paragraphs, template
         pres = [(p.get("lang"), p.text_content()) for p in root.iter("pre")]
         assert pres == [("python", "if x:\n    y()\n")], (template, pres)
+
+
+def test_a_plan_of_every_blind_entry_keeps_its_table_and_anchors(
+    kb: tuple[Config, KnowledgeBase],
+) -> None:
+    """The plan of all 41 (a summary table, then each entry folded): each table row has the
+    table's columns, and each link to a section lands on a heading GitHub anchors so (a
+    title's tab or line break is one space in the heading, so in its anchor)."""
+    from test_render_github import anchors
+
+    config, base = kb
+    out = config.root / "docs" / "all.md"
+    markdown = render_selection(
+        config,
+        "remediation-plan.md.j2",
+        Selection(list(base.entries())),
+        out=out,
+        kb=base,
+        title="",
+    )
+    root = lxml_html.fromstring(f"<div>{gfm(markdown)}</div>")
+    (table,) = root.iter("table")
+    width = len(table.xpath(".//thead/tr/th"))
+    rows = table.xpath(".//tbody/tr")
+    assert len(rows) == 41 and all(len(tr.xpath("./td")) == width for tr in rows)
+    own = anchors(root)
+    links = [unquote(a.get("href")) for a in root.iter("a") if a.get("href", "").startswith("#")]
+    assert len(links) >= 41
+    assert [href for href in links if href[1:] not in own] == []

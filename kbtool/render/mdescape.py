@@ -764,6 +764,12 @@ def tidy(text: str) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
+def _slug(value: object) -> str:
+    """GitHub's anchor of a heading written with ``md_heading``: of its text on one line, as
+    the heading shows it (a title's tab or line break is one space there, so one hyphen)."""
+    return slugify_heading(one_line(str(value)))
+
+
 def _plural(n: int, word: str) -> str:
     """``{{ entries | length | plural("entry") }}`` → "1 entry", "2 entries"."""
     from kbtool.wording import plural
@@ -798,5 +804,5 @@ FILTERS = {
     "one_line": one_line,
     "codify": codify,
     "plural": _plural,
-    "slug": slugify_heading,
+    "slug": _slug,
 }
