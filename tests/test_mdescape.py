@@ -18,6 +18,7 @@ from kbtool.render.mdescape import (
     md_code_span,
     md_heading,
     md_inline,
+    md_item,
     md_link,
     md_section,
     tidy,
@@ -158,7 +159,7 @@ def test_code_span_is_one_code_span(text: str) -> None:
         ("text\n---", "text\n\\---"),
         ("[r]: javascript:alert(1)", "\\[r]: javascript:alert(1)"),
         ("```\nunclosed <b>", "```\nunclosed <b>\n```"),
-        ("{{ 7*7 }} ${{ secrets.X }}", "{{ 7*7 }} ${{ secrets.X }}"),
+        ("{{ 7*7 }} ${{ secrets.X }}", "{{ 7\\*7 }} ${{ secrets.X }}"),  # "*" shows as itself
         ("x <!-- hidden", "x &lt;!-- hidden"),
         ("[a](`)<script>`", "[a](`)&lt;script&gt;`"),  # no code span inside a link target
         ("`a\n<script>`", "`a\n&lt;script&gt;`"),
@@ -299,3 +300,63 @@ def test_code_span_keeps_runs_of_spaces() -> None:
 
 def test_code_block_keeps_final_blank_lines() -> None:
     assert md_code("x = 1\n", "python") == "```python\nx = 1\n\n```"
+
+
+# ------------------------------------------------------------------ found by blind entries
+# (tests/fixtures/gfm_blind, tests/test_render_gfm_fields.py): each renders as written.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # emphasis the entry does not mean is escaped; emphasis it means is kept
+        ("def w(*args, **kwargs) and 2*3*4", "def w(\\*args, \\*\\*kwargs) and 2\\*3\\*4"),
+        ("set _pool_timeout_ and __init__ a_b", "set \\_pool_timeout\\_ and \\_\\_init\\_\\_ a_b"),
+        ("**not** per *item*, _a phrase_", "**not** per *item*, _a phrase_"),
+        ("**In `app/x.py`:**", "**In `app/x.py`:**"),
+        # a backslash shows as written: Windows paths, regexes
+        ("\\\\server\\share \\d+\\.\\d+ C:\\new", "\\\\\\\\server\\share \\d+\\\\.\\d+ C:\\new"),
+        ("ends in a backslash\\", "ends in a backslash\\\\"),
+        # & is escaped only where it starts an entity: a bare URL keeps its query
+        ("https://x.org/?a=1&b=2 R&D &amp;", "https://x.org/?a=1&b=2 R&D &amp;amp;"),
+        # issue references link nothing (in an issue, #12 is this repository's issue 12)
+        (
+            "fixed in #12, o/r#3 and GH-4; C# and x#y",
+            "fixed in `#12`, `o/r#3` and `GH-4`; C# and x#y",
+        ),
+        ("see the docs[^1]", "see the docs\\[^1]"),  # no footnote moved to the page's end
+        ("***\n___", "\\***\n\\___"),  # thematic breaks
+        ("2024. was the year", "2024\\. was the year"),  # no list starts at 2024
+        ("1. one\n2. two", "1. one\n2. two"),  # a list that starts at 1 is a list
+        ("* item\n* item", "* item\n* item"),
+        # two "$" on a line: GitHub (not cmark-gfm) may read inline math between them
+        ("PATH=$HOME/bin:$PATH", "PATH=\\$HOME/bin:\\$PATH"),
+        ("costs $5", "costs $5"),
+    ],
+)
+def test_markdown_characters_render_as_written(text: str, expected: str) -> None:
+    assert md_block(text) == expected
+
+
+def test_item_starting_like_a_quote_or_task_box_is_the_items_text() -> None:
+    assert md_item("> /dev/null hid the error") == "\\> /dev/null hid the error"
+    assert md_item("[x] tests pass") == "\\[x] tests pass"
+
+
+def test_xml_indentation_is_no_code_block() -> None:
+    text = (
+        "First line.\n        wrapped.\n\n        Second paragraph.\n\n        - a\n          - b"
+    )
+    assert md_block(text) == "First line.\nwrapped.\n\nSecond paragraph.\n\n- a\n  - b"
+    assert md_block("a\n\n\tb") == "a\n\nb"
+    assert md_block("- a\n\n  kept in the item") == "- a\n\n  kept in the item"
+
+
+def test_codify_joins_adjacent_code_into_one_span() -> None:
+    assert codify("skips super().__init__() here") == "skips `super().__init__()` here"
+
+
+def test_a_link_label_keeps_its_issue_reference() -> None:
+    # GitHub links no mention or reference inside a link; a dropped link's label is quieted
+    assert md_link("#12", "https://x.org/12") == "[#12](https://x.org/12)"
+    assert md_link("#12", "javascript:x") == "`#12`"

@@ -8,7 +8,10 @@ string that is safe to paste into a Markdown document:
   ``<!--``, ``<img onerror>``) passes through to any renderer;
 - link and image targets are kept only for http, https, mailto and relative targets; an image
   with an absolute URL becomes a plain link (no remote fetch when the page is viewed);
-- ``@mentions`` become code spans, so rendering never pings anyone;
+- ``@mentions`` and issue references (``#123``, ``GH-123``, ``owner/repo#123``) become code
+  spans, so rendering never pings anyone nor links an issue of the repository it is read in;
+- text shows as written: ``*`` and ``_`` the entry does not mean as emphasis are escaped,
+  backslashes are doubled, ``[^1]`` is no footnote, the XML's indentation is dropped;
 - block structure stays where the template put it: line-start ``#`` and setext underlines are
   escaped, an unclosed code fence is closed; table cells and headings stay on one line.
 
@@ -110,10 +113,93 @@ def _split_code_spans(text: str, unsure: list[bool] | None = None) -> list[tuple
     return pieces
 
 
-def _escape_prose(text: str) -> str:
-    """Escape one piece of text that is not inside a code span."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+#: An issue reference GitHub links in an issue, a pull request or a comment: ``#123``,
+#: ``GH-123``, ``owner/repo#123``. In a plan pasted into an issue it would link this
+#: repository's issue 123 (not the upstream one the entry means) and post a "mentioned" event
+#: on it; in a code span it is the same characters, linked to nothing.
+_ISSUE_REF = re.compile(
+    r"(?<![\w&;#/`@.\\-])((?:[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)?#\d+|GH-\d+)(?![\w-])"
+)
+
+
+def _unlinked(text: str) -> str:
+    """``@mentions`` and issue references in code spans: rendering pings and links nobody."""
     text = _MENTION.sub(lambda m: f"`@{m.group(1)}`", text)
+    if "#" not in text and "GH-" not in text:
+        return text
+    return "".join(
+        piece if is_code else _ISSUE_REF.sub(r"`\1`", piece)
+        for is_code, piece in _split_code_spans(text)
+    )
+
+
+#: A run of backslashes CommonMark would read as escapes: before ASCII punctuation, or two or
+#: more (``C:\\server\share``, ``\d+\.\d+`` show their backslashes only when doubled). A run
+#: before a backtick is left as written: the code-span split read it as Markdown.
+_BACKSLASHES = re.compile(r"(?<!\\)\\+(?=[^`\\])")
+_LAST_BACKSLASHES = re.compile(r"\\+$")
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~")
+
+
+def _double(match: re.Match[str]) -> str:
+    run = match.group()
+    after = match.string[match.end()]
+    return run * 2 if len(run) > 1 or after in _ASCII_PUNCT else run
+
+
+#: An ``&`` that starts a character reference (``&amp;``, ``&#169;``); any other ``&`` is
+#: text in CommonMark, and escaping it breaks a bare URL GitHub autolinks (``?a=1&amp;b=2``).
+_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
+#: Emphasis an entry means: ``*a*``, ``**a b**`` tight against words; ``_a b_`` only around
+#: a phrase (``_private_`` and ``__dunder__`` are names). Every other ``*`` and ``_`` that
+#: could open or close emphasis is escaped: ``(*args, **kwargs)``, ``2*3*4``, ``_pool_``.
+_MEANT_EMPHASIS = re.compile(
+    r"(?<![\w*\\])(\*{1,3})(?![\s*])[^*\n]*?[^\s*\\]\1(?![\w*])"
+    r"|(?<![\w_\\])(_{1,3})(?![\s_])[^_\n]*?\s[^_\n]*?[^\s_\\]\2(?![\w_])"
+)
+_BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>`]*|\]\([^)\s]*\)?")
+
+
+def meant_emphasis(pieces: list[tuple[bool, str]]) -> list[tuple[int, int]]:
+    """Where the line split into ``pieces`` (code spans and prose) means emphasis; a code
+    span may sit inside it (``**In `app/x.py`:**``)."""
+    line = "".join("\x01" * len(piece) if is_code else piece for is_code, piece in pieces)
+    if "*" not in line and "_" not in line:
+        return []
+    return [m.span() for m in _MEANT_EMPHASIS.finditer(line)]
+
+
+def _escape_emphasis(text: str, keep: list[tuple[int, int]]) -> str:
+    """``*`` and ``_`` escaped where the entry does not mean emphasis (``keep``, spans of
+    ``text``, whose own backslashes are doubled already); URLs left alone."""
+    if "*" not in text and "_" not in text:
+        return text
+    keep = keep + [m.span() for m in _BARE_URL.finditer(text)]
+    out = []
+    for i, ch in enumerate(text):
+        if ch in "*_" and not any(a <= i < b for a, b in keep):
+            before = text[i - 1] if i else " "
+            after = text[i + 1] if i + 1 < len(text) else " "
+            if ch == "*" or not (before.isalnum() and after.isalnum()):  # a_b is no emphasis
+                out.append("\\")
+        out.append(ch)
+    return "".join(out)
+
+
+def _escape_prose(
+    text: str, keep: list[tuple[int, int]], quiet: bool = True, dollars: bool = False
+) -> str:
+    """Escape one piece of text that is not inside a code span, its backslashes doubled
+    already; ``keep``: where it means emphasis; ``quiet``: mentions and issue references
+    unlinked (GitHub links neither inside a link's label); ``dollars``: ``$`` escaped (the
+    line has two, which GitHub may read as the ends of inline math)."""
+    text = _escape_emphasis(text, keep)
+    if dollars:  # "PATH=$HOME/bin:$PATH" is no formula
+        text = text.replace("$", "\\$")
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("[^", "\\[^")  # "[^1]" is no footnote
+    if quiet:
+        text = _unlinked(text)
 
     def link(match: re.Match[str]) -> str:
         target = match.group(1)
@@ -169,34 +255,53 @@ def _bracket_pairs(text: str) -> dict[int, int]:
     return pairs
 
 
-_INLINE_PLAIN = re.compile(r"[<>&`@\]!|\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INLINE_PLAIN = re.compile(r"[<>&`@\]!|*_\\#$\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|GH-")
+#: A list marker at the start of a line of a block: kept, the ``*`` of ``* item`` too.
+_LIST_LEAD = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?=[ \t])")
 
 
 def escape_inline(
-    text: str, *, cell: bool = False, code: bool = True, unsure: list[bool] | None = None
+    text: str,
+    *,
+    cell: bool = False,
+    code: bool = True,
+    unsure: list[bool] | None = None,
+    quiet: bool = True,
 ) -> str:
     """Escape inline text: prose escaped, code spans kept verbatim (``|`` escaped in cells).
     With ``code=False`` (or when the spans found are not the ones CommonMark finds: see
     :func:`renders_unsafely`) there are no code spans: every backtick is escaped too.
     ``unsure`` (a line of a block): set as :func:`_split_code_spans` does, the block checked
-    whole by the caller."""
+    whole by the caller. ``quiet=False``: the label of a link, whose mentions link nothing."""
     if not _INLINE_PLAIN.search(text):
         return text
     text = _CONTROL.sub("", text)
+    lead = _LIST_LEAD.match(text)
+    if lead:  # a list the block means ("* item"): its marker stays a marker
+        rest = escape_inline(text[lead.end() :], cell=cell, code=code, unsure=unsure, quiet=quiet)
+        return text[: lead.end()] + rest
     out = []
     doubt = [False] if unsure is None else unsure
     pieces = _split_code_spans(text, doubt) if code else [(False, text)]
+    pieces = [(c, piece if c else _BACKSLASHES.sub(_double, piece)) for c, piece in pieces]
+    if pieces and not pieces[-1][0]:  # a backslash ending the line, not a hard line break
+        pieces[-1] = (False, _LAST_BACKSLASHES.sub(lambda m: m.group() * 2, pieces[-1][1]))
+    meant = meant_emphasis(pieces)
+    dollars = sum(piece.count("$") for c, piece in pieces if not c) > 1
+    at = 0
     for is_code, piece in pieces:
+        start, at = at, at + len(piece)
         if is_code:
             out.append(piece.replace("|", "\\|") if cell else piece)
         else:
-            piece = _escape_prose(piece)
+            keep = [(a - start, b - start) for a, b in meant if a < at and b > start]
+            piece = _escape_prose(piece, keep, quiet, dollars)
             if not code:
                 piece = piece.replace("`", "\\`")
             out.append(piece.replace("|", "\\|") if cell else piece)
     escaped = "".join(out)
     if unsure is None and doubt[0] and any(c for c, _ in pieces) and renders_unsafely(escaped):
-        return escape_inline(text, cell=cell, code=False)
+        return escape_inline(text, cell=cell, code=False, quiet=quiet)
     return escaped
 
 
@@ -299,8 +404,11 @@ def _codify_prose(text: str) -> str:
             and (_NOT_DOTTED.search(word) or min(len(p) for p in word.split(".")) < 2)
         ):
             continue  # "e.g.", a version number: prose
-        out.append(text[pos:start])
-        out.append(f"`{text[start:end]}`")
+        if start == pos and out and out[-1].endswith("`"):  # `super()` then `.__init__()`:
+            out[-1] = f"{out[-1][:-1]}{text[start:end]}`"  # one span, or "``" shows
+        else:
+            out.append(text[pos:start])
+            out.append(f"`{text[start:end]}`")
         pos = end
     out.append(text[pos:])
     return "".join(out)
@@ -332,7 +440,7 @@ def codify(value: object) -> str:
         coded = "".join(piece if is_code else _codify_prose(piece) for is_code, piece in pieces)
         out_lines.append(
             "".join(
-                piece if is_code else _MENTION.sub(lambda m: f"`@{m.group(1)}`", piece)
+                piece if is_code else _unlinked(piece)
                 for is_code, piece in _split_code_spans(coded)
             )
         )
@@ -350,8 +458,14 @@ _LEAD_MARKER = re.compile(r"^(?:[-+*]|#{1,6}|(\d{1,9})[.)])(?=[ \t]|$)")
 _LEAD_BREAK = re.compile(r"^(?:(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|(?:-[ \t]*){3,})$")
 
 
+#: What else opens something at the start of a list item: a block quote, a task box.
+_LEAD_OTHER = re.compile(r"^(?:>|\[[ xX]\](?=[ \t]|$))")
+
+
 def _no_block_start(text: str) -> str:
     """``text`` with a backslash where its start would open a block (renders the same)."""
+    if _LEAD_OTHER.match(text):  # "> /dev/null", "[x] done": the item's text
+        return "\\" + text
     marker = _LEAD_MARKER.match(text)
     if marker and marker.group(1):  # "1. y" -> "1\. y"
         at = marker.end(1)
@@ -430,11 +544,12 @@ _URL_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{INVISIBLE}]")
 def md_link(label: object, target: object, cell: bool = False) -> Markdown:
     """``[label](target)`` when the target is allowed; the label alone otherwise. With
     ``cell``, safe inside a table cell."""
+    url = safe_url(str(target))
+    label = escape_inline(one_line(str(label)), cell=cell, quiet=url is None)
     text = "".join(  # brackets escaped outside code spans (inside, a backslash would show)
         piece if is_code else piece.replace("[", "\\[").replace("]", "\\]")
-        for is_code, piece in _split_code_spans(escape_inline(one_line(str(label)), cell=cell))
+        for is_code, piece in _split_code_spans(label)
     )
-    url = safe_url(str(target))
     if url is None:
         return Markdown(text)
     url = url.replace("<", "%3C").replace(">", "%3E")
@@ -452,6 +567,7 @@ _ATX = re.compile(r"^( {0,3})(#{1,6})(?=\s|$)")
 _SETEXT = re.compile(r"^( {0,3})(=+|-+)\s*$")
 _REFDEF = re.compile(r"^( {0,3})\[([^\]\n]+)\]:\s*<?([^\s>]*)")
 _QUOTE = re.compile(r"^(?: {0,3}> ?)+")
+_ORDERED = re.compile(r"^( {0,3})(\d{1,9})[.)](?=[ \t]|$)")
 
 
 def _fence_opening(line: str) -> re.Match[str] | None:
@@ -497,6 +613,7 @@ def _block_lines(
     # on its own: a code span never shields a line that starts with ``<``.
     out: list[str] = []
     fence: str | None = None
+    listing = False  # an ordered list has begun at 1: its later numbers are items
     for line in text.split("\n"):
         if fence is not None:
             out.append(line)
@@ -510,26 +627,82 @@ def _block_lines(
             continue
         quote = _QUOTE.match(line)
         prefix = quote.group() if quote else ""
-        rest = _structure(line[len(prefix) :], min_heading)
-        out.append(prefix + escape_inline(rest, code=code, unsure=unsure))
+        rest = line[len(prefix) :]
+        if _LEAD_BREAK.match(rest.strip()):  # "***", "___", "- - -": text, not a rule
+            indent = len(rest) - len(rest.lstrip())
+            out.append(prefix + rest[:indent] + "\\" + rest[indent:])
+            continue
+        escaped = escape_inline(rest, code=code, unsure=unsure)
+        ordered = _ORDERED.match(rest)  # (escaping keeps a list marker as it is)
+        if ordered and not min_heading:
+            starts_block = not out or not out[-1].strip()
+            if ordered.group(2) == "1" or listing:
+                listing = True
+            elif starts_block:  # "2024. was the year": no list starts at 2024
+                at = ordered.end(2)
+                escaped = escaped[:at] + "\\" + escaped[at:]
+        out.append(prefix + _structure(escaped, min_heading))
     if fence is not None:
         out.append(fence)
     return out
 
 
 _PLAIN = re.compile(
-    r"[<>&`@\[\]!\r\x00-\x08\x0b-\x1f\x7f-\x9f]|^ {0,3}(?:#|=|-+\s*$|~~~)", re.MULTILINE
+    r"[<>&`@\[\]!*_$\\\r\x00-\x08\x0b-\x1f\x7f-\x9f]|#\d|GH-|^ {0,3}(?:#|=|-+\s*$|~~~|\d)",
+    re.MULTILINE,
 )
+
+
+def _unindented(text: str) -> str:
+    """Entry prose without the indentation of the XML around it, and without the indent that
+    makes a paragraph an indented code block (Markdown-lite has fenced code only).
+
+    The XML reader strips the white space around an element's text, so an entry written
+    indented (``<description>`` on its own line, its text 8 spaces in) keeps the indent on
+    every line but the first: its second paragraph rendered as a code block. Lines after the
+    first lose what they share (unless the first is a list item); then a paragraph opening 4
+    or more columns in, outside a list (whose later paragraphs are indented on purpose) and
+    fences, starts at the margin."""
+    lines = text.split("\n")
+    later = [line for line in lines[1:] if line.strip()]
+    if not later:
+        return text
+    common = min(len(line) - len(line.lstrip(" \t")) for line in later)
+    if common and not _LIST_LEAD.match(lines[0]):  # (a list's later lines are its own)
+        shared = later[0][:common]
+        if all(line.startswith(shared) for line in later):
+            lines[:] = [lines[0]] + [line[common:] if line.strip() else "" for line in lines[1:]]
+    fence: str | None = None
+    listed = False
+    for i, line in enumerate(lines):
+        if fence is not None:
+            fence = _still_open(fence, line)
+            continue
+        opening = _fence_opening(line.lstrip(" \t"))
+        if opening:
+            fence = opening.group(2)
+            continue
+        listed = listed or bool(_LIST_LEAD.match(line))
+        starts_block = i == 0 or not lines[i - 1].strip()
+        if (
+            starts_block
+            and not listed
+            and line.strip()
+            and len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip()) >= 4
+        ):
+            lines[i] = line.lstrip(" \t")
+    return "\n".join(lines)
 
 
 def md_block(value: object) -> Markdown:
     """Multi-line text (descriptions, answers): paragraphs, lists and code fences kept;
-    headings, setext underlines and unsafe link definitions escaped; HTML escaped."""
+    headings, setext underlines and unsafe link definitions escaped; HTML escaped; the
+    indentation of the XML around the text dropped (:func:`_unindented`)."""
     text = str(value)
-    if not _PLAIN.search(text):  # nothing to escape: the common case
-        return Markdown(text.strip("\n"))
+    if not _PLAIN.search(text) and "\n " not in text and "\n\t" not in text:
+        return Markdown(text.strip("\n"))  # nothing to escape: the common case
     text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    return Markdown(_blocks(text, min_heading=0))
+    return Markdown(_blocks(_unindented(text), min_heading=0))
 
 
 def _blocks(text: str, *, min_heading: int) -> str:
@@ -591,6 +764,12 @@ def tidy(text: str) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
+def _slug(value: object) -> str:
+    """GitHub's anchor of a heading written with ``md_heading``: of its text on one line, as
+    the heading shows it (a title's tab or line break is one space there, so one hyphen)."""
+    return slugify_heading(one_line(str(value)))
+
+
 def _plural(n: int, word: str) -> str:
     """``{{ entries | length | plural("entry") }}`` → "1 entry", "2 entries"."""
     from kbtool.wording import plural
@@ -625,5 +804,5 @@ FILTERS = {
     "one_line": one_line,
     "codify": codify,
     "plural": _plural,
-    "slug": slugify_heading,
+    "slug": _slug,
 }
