@@ -287,6 +287,8 @@ def escape_inline(
     if pieces and not pieces[-1][0]:  # a backslash ending the line, not a hard line break
         pieces[-1] = (False, _LAST_BACKSLASHES.sub(lambda m: m.group() * 2, pieces[-1][1]))
     meant = meant_emphasis(pieces)
+    if meant and _looks_like_code_label(text):
+        meant = []  # "**Broken, in `x`:**" of the entry's own: kept as text, not a label
     dollars = sum(piece.count("$") for c, piece in pieces if not c) > 1
     at = 0
     for is_code, piece in pieces:
@@ -303,6 +305,16 @@ def escape_inline(
     if unsure is None and doubt[0] and any(c for c, _ in pieces) and renders_unsafely(escaped):
         return escape_inline(text, cell=cell, code=False, quiet=quiet)
     return escaped
+
+
+def _looks_like_code_label(text: str) -> bool:
+    """Whether a line reads as the label render puts over a step's code, which import takes
+    for one (kbtool.reports.rendered.CODE_LABEL)."""
+    if not text.startswith("**"):
+        return False
+    from kbtool.reports.rendered import CODE_LABEL
+
+    return CODE_LABEL.match(text.strip()) is not None
 
 
 def renders_unsafely(markdown: str) -> bool:

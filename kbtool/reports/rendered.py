@@ -19,6 +19,10 @@ REPO_ONLY = "tests/repro/"
 #: The label the template puts before such a check.
 REPO_ONLY_LABEL = "**In the knowledge base's repository:** "
 
+#: The label render puts over a step's code of a given ``file`` or ``kind``
+#: (``**Broken, in `app/x.py`:**``); import reads the next code block's file and kind from it,
+#: so render escapes a paragraph of the entry's own that reads the same.
+CODE_LABEL = re.compile(r"^\*\*(?:Broken|Fixed|In)(?:,? in)?(?: `[^`\n]+`)?:\*\*$")
 #: The heading of a step with no prose (only code); import reads it as no prose again.
 UNTITLED_STEP = "Change the code"
 #: … and of one whose code names its file.

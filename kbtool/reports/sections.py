@@ -20,7 +20,7 @@ from kbtool.reports.parser import (
     para_md,
     plain_text,
 )
-from kbtool.reports.rendered import FILE_STEP, UNTITLED_STEP, abbreviates, sentence_form
+from kbtool.reports.rendered import CODE_LABEL, FILE_STEP, UNTITLED_STEP, abbreviates, sentence_form
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
@@ -347,10 +347,6 @@ def symptom_items(section: Section, report: FixReport) -> tuple[list[tuple[str, 
 # ------------------------------------------------------------------ solution
 
 
-#: The label ``kbtool render`` puts over a step's code of given ``file`` or ``kind``.
-_CODE_LABEL = re.compile(r"^\*\*(?:Broken|Fixed|In)(?:,? in)?(?: `[^`\n]+`)?:\*\*$")
-
-
 def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, Any]], list[str]]:
     steps: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -373,7 +369,7 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
             after = blocks[i + 1] if i + 1 < len(blocks) else None
             if (
                 block.type == "paragraph"
-                and _CODE_LABEL.match(para_md(block))
+                and CODE_LABEL.match(para_md(block))
                 and after is not None
                 and after.type == "fence"
                 and (
