@@ -313,10 +313,7 @@ def test_code_block_keeps_final_blank_lines() -> None:
         ("def w(*args, **kwargs) and 2*3*4", "def w(\\*args, \\*\\*kwargs) and 2\\*3\\*4"),
         ("set _pool_timeout_ and __init__ a_b", "set \\_pool_timeout\\_ and \\_\\_init\\_\\_ a_b"),
         ("**not** per *item*, _a phrase_", "**not** per *item*, _a phrase_"),
-        ("**In `app/x.py`:** then more", "**In `app/x.py`:** then more"),
-        # a line alone that reads as render's own label over code: import would take it for
-        # one (the file of the next code block), so it stays text
-        ("**In `app/x.py`:**", "\\*\\*In `app/x.py`:\\*\\*"),
+        ("**In `app/x.py`:**", "**In `app/x.py`:**"),
         # a backslash shows as written: Windows paths, regexes
         ("\\\\server\\share \\d+\\.\\d+ C:\\new", "\\\\\\\\server\\share \\d+\\\\.\\d+ C:\\new"),
         ("ends in a backslash\\", "ends in a backslash\\\\"),

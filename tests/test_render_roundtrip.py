@@ -345,6 +345,40 @@ def test_generated_entries_round_trip_exactly(
         )
 
 
+def test_prose_that_reads_like_a_code_label_comes_back_as_prose(tmp_path: Path) -> None:
+    """A step's own "**Broken, in `app/db.py`:**" lands just above a code block of no file
+    after a broken one, where render's "Fixed" label would be: import drops a label only
+    when it agrees with the code blocks around it (found by the property test above)."""
+    from kbtool.model import CodeBlock, CodeKind, Step
+
+    step = Step(
+        text="Keep the session open:\n\n**Broken, in `app/db.py`:**",
+        code=[
+            CodeBlock(text="x = 1", lang="python", kind=CodeKind.BAD),
+            CodeBlock(text="y = 2", lang="python"),
+            CodeBlock(text="z = 3", lang="python", file="app/db.py"),
+        ],
+    )
+    entry = Learning(
+        id="label-lookalike",
+        title="A label look-alike",
+        date=dt.date(2026, 1, 2),
+        category="Generated/Round trip",
+        description="Text.",
+        symptoms=[],
+        solution=[step],
+    )
+    (tmp_path / "learnings").mkdir()
+    (tmp_path / "kbtool.toml").write_text('learnings = "learnings"\n')
+    doc = CategoryFile(
+        metadata=Metadata(name="Round trip", category="Generated/Round trip"), learnings=[entry]
+    )
+    (tmp_path / "learnings" / "generated.xml").write_bytes(entry_xml.dump_file(doc))
+    config = load_config(root=tmp_path)
+    want, got, text = round_trip(config, KnowledgeBase.load(config), entry.id)
+    assert differences(want, got) == [], text
+
+
 # ------------------------------------------------------------------ entries written elsewhere
 
 GFM_BLIND = REPO / "tests" / "fixtures" / "gfm_blind"  # see tests/test_render_gfm_fields.py

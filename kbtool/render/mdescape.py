@@ -28,6 +28,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from kbtool.hrefs import is_absolute, safe_url, slugify_heading
+from kbtool.reports.rendered import INFO_VALUE
 from kbtool.textsafe import BIDI_CONTROLS, INVISIBLE
 
 
@@ -287,8 +288,6 @@ def escape_inline(
     if pieces and not pieces[-1][0]:  # a backslash ending the line, not a hard line break
         pieces[-1] = (False, _LAST_BACKSLASHES.sub(lambda m: m.group() * 2, pieces[-1][1]))
     meant = meant_emphasis(pieces)
-    if meant and _looks_like_code_label(text):
-        meant = []  # "**Broken, in `x`:**" of the entry's own: kept as text, not a label
     dollars = sum(piece.count("$") for c, piece in pieces if not c) > 1
     at = 0
     for is_code, piece in pieces:
@@ -305,16 +304,6 @@ def escape_inline(
     if unsure is None and doubt[0] and any(c for c, _ in pieces) and renders_unsafely(escaped):
         return escape_inline(text, cell=cell, code=False, quiet=quiet)
     return escaped
-
-
-def _looks_like_code_label(text: str) -> bool:
-    """Whether a line reads as the label render puts over a step's code, which import takes
-    for one (kbtool.reports.rendered.CODE_LABEL)."""
-    if not text.startswith("**"):
-        return False
-    from kbtool.reports.rendered import CODE_LABEL
-
-    return CODE_LABEL.match(text.strip()) is not None
 
 
 def renders_unsafely(markdown: str) -> bool:
@@ -528,9 +517,6 @@ def md_code_span(value: object) -> Markdown:
 _LANG = re.compile(r"[^A-Za-z0-9_+.#-]")
 
 
-_INFO_VALUE = re.compile(r"[^\s`=]{1,200}")
-
-
 def md_code(value: object, lang: object = "", file: object = "", bad: object = False) -> Markdown:
     """A fenced code block; the fence is longer than any backtick run in the code. The code
     is kept as written, final blank lines too (a reader of the block drops only the newline
@@ -541,7 +527,7 @@ def md_code(value: object, lang: object = "", file: object = "", bad: object = F
     longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
     fence = "`" * max(3, longest + 1)
     words = [_LANG.sub("", str(lang or ""))[:40]]
-    if file and _INFO_VALUE.fullmatch(str(file)):
+    if file and INFO_VALUE.fullmatch(str(file)):
         words.append(f"file={file}")
     if bad:
         words.append("kind=bad")

@@ -19,10 +19,13 @@ REPO_ONLY = "tests/repro/"
 #: The label the template puts before such a check.
 REPO_ONLY_LABEL = "**In the knowledge base's repository:** "
 
+#: A value a code block's info string holds (``python file=app/x.py``): no blank, backtick
+#: or "="; a longer or stranger file name is left out of it.
+INFO_VALUE = re.compile(r"[^\s`=]{1,200}")
 #: The label render puts over a step's code of a given ``file`` or ``kind``
-#: (``**Broken, in `app/x.py`:**``); import reads the next code block's file and kind from it,
-#: so render escapes a paragraph of the entry's own that reads the same.
-CODE_LABEL = re.compile(r"^\*\*(?:Broken|Fixed|In)(?:,? in)?(?: `[^`\n]+`)?:\*\*$")
+#: (``**Broken, in `app/x.py`:**``), which import drops again when it agrees with the code
+#: block's fence (:func:`kbtool.reports.sections.solution_steps`).
+CODE_LABEL = re.compile(r"^\*\*(?P<word>Broken|Fixed|In)(?:,? in)?(?: `(?P<file>[^`\n]+)`)?:\*\*$")
 #: The heading of a step with no prose (only code); import reads it as no prose again.
 UNTITLED_STEP = "Change the code"
 #: … and of one whose code names its file.

@@ -20,7 +20,14 @@ from kbtool.reports.parser import (
     para_md,
     plain_text,
 )
-from kbtool.reports.rendered import CODE_LABEL, FILE_STEP, UNTITLED_STEP, abbreviates, sentence_form
+from kbtool.reports.rendered import (
+    CODE_LABEL,
+    FILE_STEP,
+    INFO_VALUE,
+    UNTITLED_STEP,
+    abbreviates,
+    sentence_form,
+)
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode
@@ -347,6 +354,38 @@ def symptom_items(section: Section, report: FixReport) -> tuple[list[tuple[str, 
 # ------------------------------------------------------------------ solution
 
 
+def _fence_attrs(block: SyntaxTreeNode | None) -> dict[str, str] | None:
+    """A fenced block's ``file=`` and ``kind=`` words (None: not a fence)."""
+    if block is None or block.type != "fence":
+        return None
+    words = (block.info or "").split()  # the language first, if any
+    return dict(w.split("=", 1) for w in words if w.startswith(("file=", "kind=")))
+
+
+def _generated_label(
+    text: str, after: SyntaxTreeNode | None, before: SyntaxTreeNode | None
+) -> bool:
+    """Whether a paragraph is the label render wrote over the code block ``after``: Broken
+    over a ``kind=bad`` block, Fixed over the block after one, In over a block of a file;
+    its file the block's (when the info string could hold it)."""
+    label = CODE_LABEL.match(text)
+    code = _fence_attrs(after)
+    if label is None or code is None:
+        return False
+    bad = code.get("kind") == "bad"
+    previous = _fence_attrs(before)
+    word = label["word"]
+    if word == "Broken" and not bad:
+        return False
+    if word == "Fixed" and (bad or previous is None or previous.get("kind") != "bad"):
+        return False
+    if word == "In" and (bad or not label["file"]):
+        return False
+    named, written = label["file"], code.get("file")
+    unwritable = named is not None and not INFO_VALUE.fullmatch(named)
+    return written == named or (written is None and unwritable)
+
+
 def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, Any]], list[str]]:
     steps: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -363,20 +402,14 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
         }
 
     def prose(blocks: list[SyntaxTreeNode]) -> list[SyntaxTreeNode]:
-        """The blocks but the labels ``kbtool render`` wrote for code of given attributes."""
+        """The blocks but the labels ``kbtool render`` wrote for code of given attributes:
+        a label agrees with the fence after it (and the one before), as the template wrote
+        it; a paragraph of the entry's own that reads like one stays."""
         kept = []
         for i, block in enumerate(blocks):
             after = blocks[i + 1] if i + 1 < len(blocks) else None
-            if (
-                block.type == "paragraph"
-                and CODE_LABEL.match(para_md(block))
-                and after is not None
-                and after.type == "fence"
-                and (
-                    "=" in (after.info or "")
-                    or (i > 0 and "kind=bad" in (blocks[i - 1].info or ""))
-                )
-            ):
+            before = blocks[i - 1] if i > 0 else None
+            if block.type == "paragraph" and _generated_label(para_md(block), after, before):
                 continue
             kept.append(block)
         return kept
