@@ -176,6 +176,26 @@
     }).filter(Boolean);
   }
 
+  var loading = null;
+  function loadMeta() {  // on focus, so the index's table of contents is there when typing starts
+    loading = loading || fetchJson("search/meta.js").then(function (m) {
+      if (m) { m.stopSet = new Set(m.stop); m.shardSet = new Set(m.shards); m.sigSet = new Set(m.sigs); }
+      meta = m;
+      return m;
+    });
+    return loading;
+  }
+
+  /* What the page shows for a query: {error, total, shown: [{hit, row}]}, or null when the
+   * index cannot be loaded. tests/test_site_relevance.py scores this in Node. */
+  async function find(text) {
+    if (!(await loadMeta())) return null;
+    var error = looksLikeError(text);
+    var hits = error ? await errorSearch(text) : await wordSearch(text, !/\s$/.test(text));
+    return { error: error, total: hits.length, shown: await docs(hits.slice(0, LIMIT)) };
+  }
+  self.KbSearch = { find: find };
+
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -202,28 +222,18 @@
       });
     }
 
-    var loading = null;
-    function loadMeta() {  // on focus, so the index's table of contents is there when typing starts
-      loading = loading || fetchJson("search/meta.js").then(function (m) {
-        if (m) { m.stopSet = new Set(m.stop); m.shardSet = new Set(m.shards); m.sigSet = new Set(m.sigs); }
-        meta = m;
-        return m;
-      });
-      return loading;
-    }
     input.addEventListener("focus", loadMeta);
 
     async function run() {
       var text = input.value, mine = ++seq;
       if (!text.trim()) { list.replaceChildren(); status.textContent = ""; box.dataset.query = text; return; }
-      if (!(await loadMeta())) {
+      var found = await find(text);
+      if (mine !== seq) return;
+      if (!found) {
         status.textContent = "The search index could not be loaded (search/ is missing: rebuild with kbtool site).";
         return;
       }
-      var error = looksLikeError(text);
-      var hits = error ? await errorSearch(text) : await wordSearch(text, !/\s$/.test(text));
-      var shown = await docs(hits.slice(0, LIMIT));
-      if (mine !== seq) return;
+      var error = found.error, shown = found.shown;
       selected = -1;
       input.removeAttribute("aria-activedescendant");
       list.replaceChildren.apply(list, shown.map(function (item, i) {
@@ -241,7 +251,7 @@
         return li;
       }));
       box.dataset.query = text;  // what the shown results answer (tests wait for it)
-      status.textContent = shown.length ? (error ? "Matched as an error: " : "") + hits.length + " found" + (hits.length > LIMIT ? ", best " + LIMIT + " shown" : "") : "No entry found";
+      status.textContent = shown.length ? (error ? "Matched as an error: " : "") + found.total + " found" + (found.total > LIMIT ? ", best " + LIMIT + " shown" : "") : "No entry found";
     }
 
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 30); });
