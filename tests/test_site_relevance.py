@@ -51,8 +51,10 @@ globalThis.document = {
   querySelector: () => null,
   getElementById: () => null,
 };
-// errortext.js exports itself to a CommonJS module where there is one (Node), else to self.
+// errortext.js and query.js export themselves to a CommonJS module where there is one
+// (Node), else to self.
 self.KbErrorText = require(path.join(site, "static", "errortext.js"));
+self.KbQuery = require(path.join(site, "static", "query.js"));
 const main = path.join(site, "static", "search.js");
 vm.runInThisContext(fs.readFileSync(main, "utf8"), { filename: main });
 (async () => {
