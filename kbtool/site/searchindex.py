@@ -18,6 +18,8 @@ Layout (all under ``search/``; ``static/search.js`` and ``static/query.js`` read
   its first two characters.
 - ``v/<key>``: the short fields' words as written, with the number of entries holding
   each: ``{word: entries}``, sharded as the terms; "did you mean" picks from them.
+- ``i/<key>``: the entries' ids, sharded as the terms: ``{id: doc}``; a query that is an
+  id (or, with a dash, the start of one) finds that entry first, as in ``kbtool search``.
 - ``d/<n>``: entries ``n*PER_SHARD …``: ``[id, title, category, severity, date,
   status, snippet]``.
 - ``s/<hh>`` and ``m/<hh>``: the symptoms by signature, and by signature without
@@ -115,6 +117,11 @@ def index_files(data: SiteData) -> dict[str, bytes]:
             spelled[shard_key(word)][word] = count
     for key, table in spelled.items():
         out[f"search/v/{key}.json"] = _dumps(table)
+    ids: dict[str, dict[str, int]] = defaultdict(dict)
+    for doc, e in enumerate(data.entries):
+        ids[shard_key(e.id)][e.id] = doc
+    for key, table in ids.items():
+        out[f"search/i/{key}.json"] = _dumps(table)
     for start in range(0, n, PER_SHARD):
         rows = []
         for e in data.entries[start : start + PER_SHARD]:
@@ -135,6 +142,7 @@ def index_files(data: SiteData) -> dict[str, bytes]:
     meta = {
         "shards": sorted(p.rsplit("/", 1)[-1][:-5] for p in out if p.startswith("search/t/")),
         "spelled": sorted(p.rsplit("/", 1)[-1][:-5] for p in out if p.startswith("search/v/")),
+        "ids": sorted(p.rsplit("/", 1)[-1][:-5] for p in out if p.startswith("search/i/")),
         "sigs": sorted(p[7:-5] for p in out if p.startswith(("search/s/", "search/m/"))),
         "format": FORMAT,
         "docs": n,

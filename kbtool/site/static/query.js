@@ -234,6 +234,12 @@
       joining = false;
       afterPositive = !item.negated;
     });
+    var whole = "";  // query.py's _whole: plain words, three or more, stop words and all
+    if (!excluded.length && groups.every(function (g) { return g.length === 1 && !g[0].phrase && !g[0].prefix && !g[0].field; })) {
+      var all = [];
+      groups.forEach(function (g) { all.push.apply(all, tokens(g[0].text)); });
+      if (all.length >= 3) whole = all.slice(0, 32).join(" ");
+    }
     var kept = groups.map(function (g) { return g.filter(function (t) { return !isStop(t, stop); }); })
       .filter(function (g) { return g.length; });
     if (kept.length) groups = kept;
@@ -259,6 +265,7 @@
       }),
       excluded: excluded.map(function (t) { return clause(t.text, t.prefix); }),
       words: words,
+      whole: whole,
       lastTyped: groups.length ? groups[groups.length - 1] : null
     };
   }
@@ -281,9 +288,10 @@
     return prev[b.length];
   }
 
-  /* The closest words of a vocabulary ({word: entries}) to a word not in it, as kbtool
-   * search's close_terms ranks them: fewest edits, then commonest, then alphabetical. */
-  function closeWords(word, vocab, most) {
+  /* The closest words of a vocabulary shard ({word: entries}) to a word not in it, and of
+   * those one edit away found in other shards, as kbtool search's close_terms ranks them:
+   * fewest edits, then commonest, then alphabetical. */
+  function closeWords(word, vocab, most, elsewhere) {  // elsewhere: [word, entries] one edit away
     word = fold(word);
     if (word.length < 3 || word.length > 40) return [];
     var cutoff = word.length < 6 ? 1 : 2, found = [], letters = new Set(word);
@@ -296,12 +304,29 @@
       var d = editDistance(word, term, cutoff);
       if (d > 0 && d <= cutoff) found.push([d, -vocab[term], term]);
     });
+    (elsewhere || []).forEach(function (pair) { found.push([1, -pair[1], pair[0]]); });
     found.sort(function (x, y) { return x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0); });
     return found.slice(0, most || 3).map(function (f) { return f[2]; });
   }
 
+  /* The words one edit away from a word (deletion, swap, replacement, insertion of a-z)
+   * that start otherwise: close_terms looks those up beyond the word's own shard. */
+  function editsElsewhere(word) {
+    var out = new Set(), abc = "abcdefghijklmnopqrstuvwxyz", head = word.slice(0, 2);
+    for (var i = 0; i <= word.length; i++) {
+      var a = word.slice(0, i), b = word.slice(i);
+      if (b) out.add(a + b.slice(1));
+      if (b.length > 1) out.add(a + b[1] + b[0] + b.slice(2));
+      for (var k = 0; k < abc.length; k++) {
+        if (b) out.add(a + abc[k] + b.slice(1));
+        out.add(a + abc[k] + b);
+      }
+    }
+    return Array.from(out).filter(function (e) { return e.slice(0, 2) !== head; }).sort();
+  }
+
   var api = { fold: fold, tokens: tokens, stem: stem, variants: variants, camelParts: camelParts,
-    convert: convert, editDistance: editDistance, closeWords: closeWords };
+    convert: convert, editDistance: editDistance, closeWords: closeWords, editsElsewhere: editsElsewhere };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.KbQuery = api;
 })(typeof self !== "undefined" ? self : this);

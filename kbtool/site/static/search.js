@@ -155,12 +155,20 @@
     var loaded = await Promise.all(keys.map(function (k) { return fetchSpelled(k); }));
     var vocab = new Map();
     keys.forEach(function (k, i) { vocab.set(k, loaded[i] || {}); });
-    q.words.forEach(function (w) {
-      var table = vocab.get(shardKey(w));
-      if (Object.prototype.hasOwnProperty.call(table, w)) return;
-      var close = Q.closeWords(w, table, 1);
+    var unknown = q.words.filter(function (w) { return !Object.prototype.hasOwnProperty.call(vocab.get(shardKey(w)), w); });
+    for (var i = 0; i < unknown.length; i++) {
+      var w = unknown[i], elsewhere = [], edits = w.length >= 3 && w.length <= 40 ? Q.editsElsewhere(w) : [];
+      var others = Array.from(new Set(edits.map(shardKey))).filter(function (k) { return meta.spelledSet.has(k); });
+      var tables = await Promise.all(others.map(fetchSpelled));
+      var byKey = new Map();
+      others.forEach(function (k, n) { byKey.set(k, tables[n] || {}); });
+      edits.forEach(function (e) {
+        var t = byKey.get(shardKey(e));
+        if (t && Object.prototype.hasOwnProperty.call(t, e)) elsewhere.push([e, t[e]]);
+      });
+      var close = Q.closeWords(w, vocab.get(shardKey(w)), 1, elsewhere);
       if (close.length) fixes.push([w, close[0]]);
-    });
+    }
     if (!fixes.length) return null;
     var out = text;
     fixes.forEach(function (f) {
@@ -174,6 +182,38 @@
   }
   function fetchSpelled(key) {
     return meta.spelledSet.has(key) ? fetchJson("search/v/" + key + ".js") : Promise.resolve(null);
+  }
+
+  /* Entries whose id the query is, or (with a dash) starts (fulltext._by_id). */
+  async function byId(text) {
+    var id = text.trim().toLowerCase();
+    if (!id || /\s/.test(id) || id.length > 200 || !meta.idSet.has(shardKey(id))) return [];
+    var table = (await fetchJson("search/i/" + shardKey(id) + ".js")) || {};
+    if (Object.prototype.hasOwnProperty.call(table, id)) return [table[id]];
+    if (id.length < 3 || id.replace(/^-+|-+$/g, "").indexOf("-") < 0) return [];
+    return Object.keys(table).filter(function (k) { return k.startsWith(id); }).sort().slice(0, LIMIT)
+      .map(function (k) { return table[k]; });
+  }
+  /* Entries with a symptom that is the query, as an error message (the signatures' index),
+   * or a title that holds it (among the best found): the query as written (fulltext's
+   * _as_written looks for it in titles and symptoms). */
+  async function asWritten(q, text, words) {
+    if (!q.whole) return [];
+    var E = self.KbErrorText, s = E.signatures(text), out = [];
+    var sig = s[0], msg = s[1], quoted = E.quotedValues(text).slice().sort().join(" ");
+    var found = await Promise.all([fetchShard("s", hex2(fnv1a(sig) % meta.sig_shards)), fetchShard("m", hex2(fnv1a(msg) % meta.sig_shards))]);
+    [[found[0], sig], [found[1], msg]].forEach(function (pair) {
+      var rows = pair[0] && Object.prototype.hasOwnProperty.call(pair[0], pair[1]) ? pair[0][pair[1]] : [];
+      rows.forEach(function (row) {  // the same names in quotes too: the same message
+        if (row[2] === quoted && out.indexOf(row[0]) < 0) out.push(row[0]);
+      });
+    });
+    var shown = await docs(words.slice(0, LIMIT));
+    var phrase = " " + q.whole + " ";
+    shown.forEach(function (item) {
+      if ((" " + self.KbQuery.tokens(item.row[1]).join(" ") + " ").indexOf(phrase) >= 0 && out.indexOf(item.hit.doc) < 0) out.push(item.hit.doc);
+    });
+    return out;
   }
 
   async function wordSearch(text, typing, pasted) {
@@ -201,7 +241,12 @@
       var have = new Set(words.map(function (h) { return h.doc; }));
       ranked(q, shards, true).forEach(function (h) { if (!have.has(h.doc)) words.push(h); });
     }
-    return words;
+    var first = pasted ? [] : await byId(text);
+    if (words.length) (await asWritten(q, text, words)).forEach(function (doc) { if (first.indexOf(doc) < 0) first.push(doc); });
+    if (!first.length) return words;
+    var top = words.length ? words[0].rank : 1;
+    return first.map(function (doc, k) { return { doc: doc, rank: top * 2 + first.length - k, why: "" }; })
+      .concat(words.filter(function (h) { return first.indexOf(h.doc) < 0; }));
   }
 
   function dice(a, b) {
@@ -242,9 +287,9 @@
     }));
     shards.forEach(function (data, k) { loaded.set(files[k], data || {}); });
     var best = new Map();
-    function consider(doc, score, why) {
+    function consider(doc, score, why, order) {
       var cur = best.get(doc);
-      if (!cur || score > cur.rank) best.set(doc, { doc: doc, rank: score, why: why });
+      if (!cur || score > cur.rank) best.set(doc, { doc: doc, rank: score, why: why, order: order });
     }
     probes.forEach(function (p, order) {
       var bonus = (probes.length - order) * 1e-4;  // the last error of a log (listed first) wins ties
@@ -252,7 +297,7 @@
       sigRows.forEach(function (row) {
         var words = row[1] ? row[1].split(" ") : [], quoted = row[2] ? row[2].split(" ") : [];
         if (!sameNames(quoted, p.quoted)) return;
-        consider(row[0], 2 + dice(words, p.words) + bonus, "same error: " + p.line);
+        consider(row[0], 2 + dice(words, p.words) + bonus, "same error: " + p.line, order);
       });
       [[p.msg, "search/m/" + hex2(fnv1a(p.msg) % meta.sig_shards) + ".js"],
        [p.sig, "search/m/" + hex2(fnv1a(p.sig) % meta.sig_shards) + ".js"]].forEach(function (pair) {
@@ -260,10 +305,20 @@
         if (pair[0].split(" ").filter(function (w) { return /\p{L}/u.test(w) && w.indexOf("<") < 0; }).length < 2) return;
         rows.forEach(function (row) {
           var words = row[1] ? row[1].split(" ") : [];
-          consider(row[0], 1 + dice(words, p.words) + bonus, "same message: " + p.line);
+          consider(row[0], 1 + dice(words, p.words) + bonus, "same message: " + p.line, order);
         });
       });
     });
+    // When no symptom has the most telling error's signature, the entries with every word
+    // of that error come first (kbtool search's "first"): a symptom matching a lesser line
+    // of the log (the exception it was raised from) is likelier another entry's.
+    var telling = probes.length && !Array.from(best.values()).some(function (h) { return h.order === 0; });
+    if (telling) {
+      var q = self.KbQuery.convert(probes[0].words.join(" "), meta);
+      var first = q.groups.length > 1 ? ranked(q, await terms(everyClause(q)), false) : [];
+      var most = first.length ? first[0].rank : 1;
+      first.slice(0, 50).forEach(function (h) { consider(h.doc, 3 + 0.99 * h.rank / most, "the error's words", 0); });
+    }
     // The words' full-text lookup (many shards) only when no symptom has the error's
     // signature: exact hits outrank anything it could add.
     var exact = Array.from(best.values()).some(function (h) { return h.rank >= 2; });
@@ -290,7 +345,7 @@
     loading = loading || fetchJson("search/meta.js").then(function (m) {
       if (m) {
         m.stopSet = new Set(m.stop); m.shardSet = new Set(m.shards); m.sigSet = new Set(m.sigs);
-        m.spelledSet = new Set(m.spelled);
+        m.spelledSet = new Set(m.spelled); m.idSet = new Set(m.ids);
       }
       meta = m;
       return m;
