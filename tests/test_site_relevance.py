@@ -25,8 +25,17 @@ from kbtool.site.build import build_site
 
 REPO = Path(__file__).resolve().parent.parent
 
-#: What the site's search must keep, for the whole set and for each file.
-SITE_FLOOR = 0.9
+#: What the site's search must keep, for each file and (None) for the whole set: what it
+#: reached when it was made to read and rank queries as kbtool search does, less a little
+#: (before: 0.930 in all; kbtool search: 0.979).
+SITE_FLOORS = {
+    "queries.tsv": 0.96,
+    "fresh.tsv": 0.96,
+    "fresh2.tsv": 0.97,
+    "fresh3.tsv": 0.98,
+    "probes.tsv": 0.94,
+    None: 0.97,
+}
 
 RUNNER = r"""
 const fs = require("fs"), path = require("path"), vm = require("vm");
@@ -129,12 +138,13 @@ def test_site_search_ranks_like_the_cli(bundled: tuple[Config, Path]) -> None:
         for query, expected in cases
     ]
     print(f"\nsite search index: {index_size(site)} bytes for {entries(site)} entries")
-    start = 0
+    start, figures = 0, {}
     for name in [*FLOORS, None]:
         n = len(files[name]) if name else len(cases)
         lo, hi = (start, start + n) if name else (0, len(cases))
+        figures[name] = mrr(site_ranks[lo:hi])
         print(
-            f"{name or '(all)':12} {n:4} queries: site MRR@10 {mrr(site_ranks[lo:hi]):.3f}, "
+            f"{name or '(all)':12} {n:4} queries: site MRR@10 {figures[name]:.3f}, "
             f"CLI {mrr(cli_ranks[lo:hi]):.3f}"
         )
         if name:
@@ -142,4 +152,4 @@ def test_site_search_ranks_like_the_cli(bundled: tuple[Config, Path]) -> None:
     for (query, _), s, c in zip(cases, site_ranks, cli_ranks, strict=True):
         if s != c and (s == 0 or (c and s > c)):
             print(f"  site {s or '-'} CLI {c or '-'}: {' '.join(query.split())[:100]}")
-    assert mrr(site_ranks) >= SITE_FLOOR
+    assert {name: f for name, f in figures.items() if f < SITE_FLOORS[name]} == {}

@@ -89,10 +89,12 @@
     if (!c.stems.length) return new Map();
     if (c.prefix) {
       var word = c.stems[c.stems.length - 1], shard = shards.get(shardKey(word)) || {};
-      var more = Object.keys(shard).filter(function (t) { return t.startsWith(word); });
+      var more = Object.keys(shard).filter(function (t) { return t.indexOf(" ") < 0 && t.startsWith(word); });
       more.sort(function (a, b) { return shard[b].length - shard[a].length || (a < b ? -1 : 1); });
+      more = more.slice(0, PREFIXES);
+      (c.also || []).forEach(function (t) { if (more.indexOf(t) < 0 && Object.prototype.hasOwnProperty.call(shard, t)) more.push(t); });
       var best = new Map();
-      more.slice(0, PREFIXES).forEach(function (t) {
+      more.forEach(function (t) {
         var p = shard[t];
         for (var i = 0; i < p.length; i += 2) best.set(p[i], Math.max(best.get(p[i]) || 0, p[i + 1]));
       });
@@ -223,7 +225,12 @@
     if (typing) {  // the last word typed so far: the start of a term when it is none yet
       var last = q.groups[q.groups.length - 1], first = last[0];
       if (last.length && !first.prefix && first.stems.length === 1 && !postingsOf(shards, first.stems[0])) {
-        last[0] = { stems: [first.text], prefix: true, text: first.text };
+        // The terms it starts, and the stems of the words written that it starts
+        // ("migrati": migration's stem is migrat).
+        var spelled = (await fetchSpelled(shardKey(first.text))) || {};
+        var written = Object.keys(spelled).filter(function (w) { return w.startsWith(first.text); });
+        written.sort(function (a, b) { return spelled[b] - spelled[a] || (a < b ? -1 : 1); });
+        last[0] = { stems: [first.text], prefix: true, text: first.text, also: written.slice(0, PREFIXES).map(Q.stem) };
       }
     }
     var words = ranked(q, shards, false), used = q;
