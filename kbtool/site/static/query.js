@@ -235,7 +235,8 @@
       afterPositive = !item.negated;
     });
     var whole = "";  // query.py's _whole: plain words, three or more, stop words and all
-    if (!excluded.length && groups.every(function (g) { return g.length === 1 && !g[0].phrase && !g[0].prefix && !g[0].field; })) {
+    var plain = groups.every(function (g) { return g.length === 1 && !g[0].phrase && !g[0].prefix && !g[0].field; });
+    if (!excluded.length && plain) {
       var all = [];
       groups.forEach(function (g) { all.push.apply(all, tokens(g[0].text)); });
       if (all.length >= 3) whole = all.slice(0, 32).join(" ");
@@ -246,7 +247,9 @@
     var count = 0;
     groups = groups.filter(function () { return count++ < 32; });
     var words = [];
-    groups.forEach(function (g) { g.forEach(function (t) { tokens(t.text).forEach(function (w) { if (words.indexOf(w) < 0) words.push(w); }); }); });
+    groups.forEach(function (g) {
+      g.forEach(function (t) { tokens(t.text).forEach(function (w) { if (words.indexOf(w) < 0) words.push(w); }); });
+    });
     return {
       groups: groups.map(function (g) {
         var out = [];

@@ -1,6 +1,6 @@
-/* kbtool site search: typed words against the sharded inverted index in search/, and a
- * pasted error against the symptoms' signatures, normalised as `kbtool match` does
- * (errortext.js). No framework, no inline code; results are built with DOM calls and
+/* kbtool site search: typed words against the sharded inverted index in search/, read
+ * (query.js) and ranked as `kbtool search` does, and a pasted error against the symptoms'
+ * signatures, normalised as `kbtool match` does (errortext.js). No framework, no inline code; results are built with DOM calls and
  * textContent only, so nothing from an entry is ever parsed as HTML.
  */
 (function () {
@@ -92,7 +92,9 @@
       var more = Object.keys(shard).filter(function (t) { return t.indexOf(" ") < 0 && t.startsWith(word); });
       more.sort(function (a, b) { return shard[b].length - shard[a].length || (a < b ? -1 : 1); });
       more = more.slice(0, PREFIXES);
-      (c.also || []).forEach(function (t) { if (more.indexOf(t) < 0 && Object.prototype.hasOwnProperty.call(shard, t)) more.push(t); });
+      (c.also || []).forEach(function (t) {
+        if (more.indexOf(t) < 0 && Object.prototype.hasOwnProperty.call(shard, t)) more.push(t);
+      });
       var best = new Map();
       more.forEach(function (t) {
         var p = shard[t];
@@ -100,14 +102,17 @@
       });
       if (c.stems.length === 1) return best;
       var rest = clauseScores({ stems: c.stems.slice(0, -1), prefix: false }, shards), both = new Map();
-      rest.forEach(function (s, doc) { if (best.has(doc)) both.set(doc, (s * (c.stems.length - 1) + best.get(doc)) / c.stems.length); });
+      rest.forEach(function (s, doc) {
+        if (best.has(doc)) both.set(doc, (s * (c.stems.length - 1) + best.get(doc)) / c.stems.length);
+      });
       return both;
     }
     // A phrase: its neighbours as the index's pairs (those written joined somewhere, as
     // code: engine.execute). A phrase a person quoted whose pairs are not all there (only
     // prose has them) is its words anywhere in the entry; one of code must be there.
     var pairs = c.stems.slice(1).map(function (s, k) { return postingsOf(shards, c.stems[k] + " " + s); });
-    var lists = pairs.length && (c.code || pairs.every(Boolean)) ? pairs : c.stems.map(function (s) { return postingsOf(shards, s); });
+    var lists = pairs.length && (c.code || pairs.every(Boolean)) ? pairs
+      : c.stems.map(function (s) { return postingsOf(shards, s); });
     if (lists.some(function (p) { return !p; })) return new Map();
     var out = asMap(lists[0]);
     for (var k = 1; k < lists.length; k++) {
@@ -120,7 +125,9 @@
   }
   function groupScores(group, shards) {  // an OR-group: the sum of its clauses' scores
     var out = new Map();
-    group.forEach(function (c) { clauseScores(c, shards).forEach(function (s, doc) { out.set(doc, (out.get(doc) || 0) + s); }); });
+    group.forEach(function (c) {
+      clauseScores(c, shards).forEach(function (s, doc) { out.set(doc, (out.get(doc) || 0) + s); });
+    });
     return out;
   }
   function ranked(q, shards, anyWord) {  // [{doc, rank}], best first
@@ -177,7 +184,10 @@
       var at = -1, lower = out.toLowerCase();
       while ((at = lower.indexOf(f[0], at + 1)) >= 0) {
         var before = at ? lower[at - 1] : " ", after = lower[at + f[0].length] || " ";
-        if (!/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after)) { out = out.slice(0, at) + f[1] + out.slice(at + f[0].length); break; }
+        if (!/[\p{L}\p{N}]/u.test(before) && !/[\p{L}\p{N}]/u.test(after)) {
+          out = out.slice(0, at) + f[1] + out.slice(at + f[0].length);
+          break;
+        }
       }
     });
     return out === text ? null : out;
@@ -203,7 +213,8 @@
     if (!q.whole) return [];
     var E = self.KbErrorText, s = E.signatures(text), out = [];
     var sig = s[0], msg = s[1], quoted = E.quotedValues(text).slice().sort().join(" ");
-    var found = await Promise.all([fetchShard("s", hex2(fnv1a(sig) % meta.sig_shards)), fetchShard("m", hex2(fnv1a(msg) % meta.sig_shards))]);
+    var found = await Promise.all([fetchShard("s", hex2(fnv1a(sig) % meta.sig_shards)),
+      fetchShard("m", hex2(fnv1a(msg) % meta.sig_shards))]);
     [[found[0], sig], [found[1], msg]].forEach(function (pair) {
       var rows = pair[0] && Object.prototype.hasOwnProperty.call(pair[0], pair[1]) ? pair[0][pair[1]] : [];
       rows.forEach(function (row) {  // the same names in quotes too: the same message
@@ -213,7 +224,8 @@
     var shown = await docs(words.slice(0, LIMIT));
     var phrase = " " + q.whole + " ";
     shown.forEach(function (item) {
-      if ((" " + self.KbQuery.tokens(item.row[1]).join(" ") + " ").indexOf(phrase) >= 0 && out.indexOf(item.hit.doc) < 0) out.push(item.hit.doc);
+      var title = " " + self.KbQuery.tokens(item.row[1]).join(" ") + " ";
+      if (title.indexOf(phrase) >= 0 && out.indexOf(item.hit.doc) < 0) out.push(item.hit.doc);
     });
     return out;
   }
