@@ -142,9 +142,10 @@ def test_search_index_files_are_scripts_a_file_url_can_load(bundled_site: Path) 
         assert f.relative_to(bundled_site / "search").as_posix() == name + ".js"
         names[name] = data
     meta = names["meta"]
-    assert meta["format"] == 2 and meta["docs"] == 91
+    assert meta["format"] == 3 and meta["docs"] == 91
     assert {f"t/{k}" for k in meta["shards"]} == {n for n in names if n.startswith("t/")}
-    assert "coroutine" in names["t/co"]
+    assert {f"v/{k}" for k in meta["spelled"]} == {n for n in names if n.startswith("v/")}
+    assert "coroutin" in names["t/co"] and "coroutine" in names["v/co"]  # stems; words
 
 
 def test_a_forged_manifest_cannot_delete_other_files(tmp_path: Path) -> None:
@@ -172,7 +173,7 @@ def test_a_linked_site_folder_is_refused(tmp_path: Path) -> None:
     assert list(elsewhere.iterdir()) == []
 
 
-SCRIPT_SRCS = {"static/errortext.js", "static/search.js"}
+SCRIPT_SRCS = {"static/errortext.js", "static/query.js", "static/search.js"}
 
 
 def _pages(site: Path) -> list[Path]:

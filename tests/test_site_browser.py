@@ -301,7 +301,7 @@ def test_hostile_entry_fires_nothing(sites: dict[str, Served], browser: Browser)
         assert fired == [], (path, fired)
         assert page.evaluate("typeof window.__pwned") == "undefined", path
         assert page.locator("main img, main iframe, main object, main style").count() == 0
-        assert page.evaluate("document.scripts.length") == 2, path
+        assert page.evaluate("document.scripts.length") == 3, path  # errortext, query, search
     page.goto(base + "e/hostile-entry.html")
     assert "<img src=x onerror" in page.text_content("h1")  # shown as text
     hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")

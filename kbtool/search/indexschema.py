@@ -18,6 +18,8 @@ HEAD_COLUMNS = ("title", "symptoms", "tags", "category")
 HEAD_WEIGHTS = (10.0, 10.0, 2.0, 2.0)
 BODY_WEIGHT = 0.5
 TOKENIZER = "porter unicode61 remove_diacritics 2"
+#: The "did you mean" words' tokenizer: the same words, not stemmed.
+WORDS_TOKENIZER = "unicode61 remove_diacritics 2"
 BODY_TABLE = (
     f"CREATE VIRTUAL TABLE body_fts USING fts5(body, content = '', tokenize = '{TOKENIZER}')"
 )
@@ -79,7 +81,7 @@ CREATE VIRTUAL TABLE entries_fts USING fts5(
 {BODY_TABLE};
 -- Unstemmed words of the short fields, for "did you mean".
 CREATE VIRTUAL TABLE words_fts USING fts5(
-    words, content = '', detail = none, tokenize = 'unicode61 remove_diacritics 2'
+    words, content = '', detail = none, tokenize = '{WORDS_TOKENIZER}'
 );
 CREATE VIRTUAL TABLE words_vocab USING fts5vocab(words_fts, 'row');
 """

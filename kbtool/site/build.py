@@ -36,7 +36,7 @@ _OWN_PATH = re.compile(
     r"^(?:index\.html|graph\.html|tags\.html|[et]/[a-z0-9][a-z0-9-]{0,95}\.html|"
     r"static/[a-z0-9-]+\.(?:css|js|svg)|search/[a-z0-9/_-]{1,64}\.js(?:on)?)$"
 )
-_FOLDERS = ("e", "t", "static", "search", "search/t", "search/d", "search/s", "search/m")
+_FOLDERS = ("e", "t", "static", "search", *(f"search/{x}" for x in ("t", "d", "s", "m", "v", "i")))
 
 
 @dataclass

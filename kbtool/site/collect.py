@@ -29,6 +29,9 @@ class SiteEntry:
     line: int
     backlinks: list[dict[str, Any]] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)  # root-relative report paths
+    #: Its text as kbtool search indexes it: the short fields (HEAD_COLUMNS), the long ones.
+    head: tuple[str, ...] = ()
+    body: str = ""
 
     @property
     def url(self) -> str:
@@ -71,8 +74,10 @@ def category_anchor(category: str) -> str:
 def collect(config: Config) -> SiteData:
     """Load the KB, its link graph and its fix reports."""
     from kbtool.entry_xml import learning_data
+    from kbtool.entryview import read_entry
     from kbtool.kb import KnowledgeBase
     from kbtool.reports.links import build_graph
+    from kbtool.search.indexread import entry_rows
 
     kb = KnowledgeBase.load(config)
     graph = build_graph(config, kb, use_cache=False)
@@ -88,7 +93,15 @@ def collect(config: Config) -> SiteData:
             skipped.append(f"{rel}:{ref.line}: duplicate id {ref.id!r}")
             continue
         seen.add(ref.id)
-        entry = SiteEntry(ref.id, learning_data(ref.element), rel, ref.line)
+        rows = entry_rows(rel, [read_entry(ref.element)])
+        entry = SiteEntry(
+            ref.id,
+            learning_data(ref.element),
+            rel,
+            ref.line,
+            head=rows.head[0][1:],
+            body=rows.body[0][1],
+        )
         entry.backlinks = [b.to_dict() for b in graph.backlinks(ref.id)]
         entry.reports = [r for r in graph.report_targets(ref.id) if r in graph.reports]
         for b in entry.backlinks:

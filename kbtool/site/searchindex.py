@@ -6,14 +6,20 @@ Each file is a script, ``kbtoolSearch("t/ab", JSON.parse("…"));``, loaded with
 a string for ``JSON.parse`` (a JS object literal would give a ``"__proto__"`` key, which
 entry text can hold, another meaning). Below, each file's name (``search/<name>.js``) and its JSON.
 
-Layout (all under ``search/``; ``static/search.js`` reads it):
+Layout (all under ``search/``; ``static/search.js`` and ``static/query.js`` read it):
 
-- ``meta``: entry count, docs per shard, the stop words, the format version.
+- ``meta``: entry count, docs per shard, the words a query leaves out, the vocabulary's
+  tables (:func:`vocabulary`), the format version.
 - ``t/<key>``: the inverted index, one shard per first two characters of a term
   (:func:`shard_key`): ``{term: [doc, score, doc, score, …]}``, postings best first, at most
-  :data:`MAX_POSTINGS` per term; scores are BM25 over the entry's fields weighed (title 3,
-  tags, category and symptoms 2, the rest 1), times 100, as integers. A prefix typed so far
-  is looked up in the one shard of its first two characters.
+  :data:`MAX_POSTINGS` per term. The terms are Porter stems, as ``kbtool search``'s index
+  holds them, and a score is what one query word scores there, times 100
+  (:mod:`kbtool.site.searchscore`). A prefix typed so far is looked up in the one shard of
+  its first two characters.
+- ``v/<key>``: the short fields' words as written, with the number of entries holding
+  each: ``{word: entries}``, sharded as the terms; "did you mean" picks from them.
+- ``i/<key>``: the entries' ids, sharded as the terms: ``{id: doc}``; a query that is an
+  id (or, with a dash, the start of one) finds that entry first, as in ``kbtool search``.
 - ``d/<n>``: entries ``n*PER_SHARD …``: ``[id, title, category, severity, date,
   status, snippet]``.
 - ``s/<hh>`` and ``m/<hh>``: the symptoms by signature, and by signature without
@@ -27,36 +33,40 @@ Layout (all under ``search/``; ``static/search.js`` reads it):
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any
 
-from kbtool.site.collect import SiteData, SiteEntry
+from kbtool.site.collect import SiteData
 
-FORMAT = 2  # 2: scripts (search/**/*.js) instead of JSON files
+FORMAT = 3  # 2: scripts (search/**/*.js) instead of JSON files; 3: stemmed terms, v/
 PER_SHARD = 16
 MAX_POSTINGS = 1000
 MAX_TERM = 32
 SIG_SHARDS = 256
 SNIPPET = 160
-K1, B = 1.2, 0.75
-_TOKEN = re.compile(r"[^\W_]+(?:_[^\W_]+)*|_+[^\W_][\w]*")
-_WORD = re.compile(r"[^\W_](?:\w*[^\W_])?")  # a run of \w without its edge underscores
+#: The lengths of the words "did you mean" may offer (kbtool search: 3 to 40).
+MIN_SPELLED, MAX_SPELLED = 3, 40
 _ASCII_KEY = re.compile(r"^[a-z0-9]{2}$")
 
 
 def stop_words() -> frozenset[str]:
-    from kbtool.search.errortext import STOP_WORDS
+    """The words ``kbtool search`` leaves out of a query (the browser does the same)."""
+    from kbtool.search.query import STOP_WORDS, VAGUE_WORDS
 
-    return STOP_WORDS
+    return STOP_WORDS | VAGUE_WORDS
 
 
-def tokens(text: str, stop: frozenset[str]) -> list[str]:
-    """Lower-cased words of two characters or more, stop words left out (the browser's
-    tokeniser in static/search.js is the same rule)."""
-    words = (w[:MAX_TERM] for w in _WORD.findall(text.lower()))
-    return [w for w in words if len(w) > 1 and w not in stop]
+def vocabulary() -> dict[str, Any]:
+    """:mod:`kbtool.search.vocabulary`'s tables, for static/query.js's ``variants``."""
+    from kbtool.search import vocabulary as v
+
+    return {
+        "abbreviations": v.ABBREVIATIONS,
+        "sqlstates": v.SQLSTATES,
+        "ise": list(v._ISE),
+        "min_stem": v._MIN_STEM,
+    }
 
 
 def fnv1a(text: str) -> int:
@@ -80,67 +90,38 @@ def sig_shard(signature: str) -> str:
     return f"{fnv1a(signature) % SIG_SHARDS:02x}"
 
 
-def _fields(e: SiteEntry) -> list[tuple[float, str]]:
-    d = e.data
-    body = [
-        d.get("description", ""),
-        *(d.get("root_causes") or []),
-        *(f"{w.get('question', '')} {w.get('answer', '')}" for w in d.get("five_whys") or []),
-        *(_step_text(s) for s in d.get("solution") or []),
-        *(d.get("files_modified") or []),
-        *(d.get("prevention") or []),
-        *(d.get("verification") or []),
-    ]
-    return [
-        (3.0, f"{d.get('title', '')} {e.id.replace('-', ' ')}"),
-        (2.0, " ".join([*(d.get("tags") or []), d.get("category", "")])),
-        (2.0, " ".join(s.get("text", "") for s in d.get("symptoms") or [])),
-        (1.0, " ".join(body)),
-    ]
-
-
-def _step_text(step: dict[str, Any]) -> str:
-    code = [c.get("text", "") for c in step.get("code") or []]
-    return " ".join([step.get("title") or "", step.get("text", ""), *code])
-
-
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
 def index_files(data: SiteData) -> dict[str, bytes]:
     """Every file of ``search/``, by site path."""
-    stop = stop_words()
+    from kbtool.site.searchscore import scored_terms
+
     out: dict[str, bytes] = {}
-    weighted: list[dict[str, float]] = []
-    for e in data.entries:
-        tf: dict[str, float] = defaultdict(float)
-        for weight, text in _fields(e):
-            for term in tokens(text, stop):
-                tf[term] += weight
-        weighted.append(tf)
-    n = len(weighted)
-    lengths = [sum(tf.values()) for tf in weighted]
-    avg = (sum(lengths) / n) if n else 1.0
-    df: Counter[str] = Counter()
-    for tf in weighted:
-        df.update(tf.keys())
-    scale = {t: 100 * (K1 + 1) * math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for doc, tf in enumerate(weighted):
-        norm = K1 * (1 - B + B * lengths[doc] / avg)
-        for term, f in tf.items():
-            score = int(scale[term] * f / (f + norm) + 0.5) or 1
-            postings[term].append((-score, doc))
+    n = len(data.entries)
+    postings, words = scored_terms([e.head for e in data.entries], [e.body for e in data.entries])
     shards: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for term, plist in postings.items():
-        plist.sort()  # best score first, then by entry
-        flat: list[int] = []
-        for negative, doc in plist[:MAX_POSTINGS]:
-            flat += (doc, -negative)
-        shards[shard_key(term)][term] = flat
+        if len(term) > MAX_TERM:
+            continue
+        plist.sort(key=lambda p: (-p[1], p[0]))  # best score first, then by entry
+        shards[shard_key(term)][term] = [
+            x for doc, score in plist[:MAX_POSTINGS] for x in (doc, score)
+        ]
     for key, terms in shards.items():
         out[f"search/t/{key}.json"] = _dumps(terms)
+    spelled: dict[str, dict[str, int]] = defaultdict(dict)
+    for word, count in words.items():
+        if MIN_SPELLED <= len(word) <= MAX_SPELLED:
+            spelled[shard_key(word)][word] = count
+    for key, table in spelled.items():
+        out[f"search/v/{key}.json"] = _dumps(table)
+    ids: dict[str, dict[str, int]] = defaultdict(dict)
+    for doc, e in enumerate(data.entries):
+        ids[shard_key(e.id)][e.id] = doc
+    for key, table in ids.items():
+        out[f"search/i/{key}.json"] = _dumps(table)
     for start in range(0, n, PER_SHARD):
         rows = []
         for e in data.entries[start : start + PER_SHARD]:
@@ -160,13 +141,16 @@ def index_files(data: SiteData) -> dict[str, bytes]:
     out.update(_symptom_files(data))
     meta = {
         "shards": sorted(p.rsplit("/", 1)[-1][:-5] for p in out if p.startswith("search/t/")),
+        "spelled": sorted(p.rsplit("/", 1)[-1][:-5] for p in out if p.startswith("search/v/")),
+        "ids": sorted(p.rsplit("/", 1)[-1][:-5] for p in out if p.startswith("search/i/")),
         "sigs": sorted(p[7:-5] for p in out if p.startswith(("search/s/", "search/m/"))),
         "format": FORMAT,
         "docs": n,
         "per_shard": PER_SHARD,
         "sig_shards": SIG_SHARDS,
-        "stop": sorted(stop),
+        "stop": sorted(stop_words()),
         "max_term": MAX_TERM,
+        "vocabulary": vocabulary(),
     }
     out["search/meta.json"] = _dumps(meta)
     return {f"{path[:-5]}.js": _script(path[7:-5], body) for path, body in sorted(out.items())}
