@@ -176,6 +176,36 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
+#: The fields a ``help-uri`` template may name, each as itself (``{id}``), no more.
+HELP_URI_FIELDS = ("id", "path", "line")
+
+
+def _help_uri_problem(value: object) -> str | None:
+    """Why a ``help-uri`` cannot be used, or None. It goes into SARIF that code-scanning
+    pages show as a link, and is filled with ``str.format``: a field with an attribute, an
+    index or a format spec (``{id.__class__}``, ``{id:>999999999}``) would read objects or
+    allocate a gigabyte, an unknown one would fail the scan."""
+    if not isinstance(value, str):
+        return "expected a string"
+    if not value:
+        return None  # none: each entry's first http(s) reference
+    import string
+
+    from kbtool.hrefs import safe_url
+
+    if not value.lower().startswith(("https://", "http://")) or safe_url(value) is None:
+        return "expected an http(s) URL"
+    try:
+        parts = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(value)]
+    except ValueError as exc:
+        return f"not a valid template ({exc}); write {{{{ and }}}} for braces"
+    allowed = ", ".join(f"{{{name}}}" for name in HELP_URI_FIELDS)
+    for field, spec, conv in parts:
+        if field is not None and (field not in HELP_URI_FIELDS or spec or conv):
+            return f"a template may name {allowed} only, as they are"
+    return None
+
+
 def _folder(root: Path, table: dict[str, Any], key: str, default: str, where: _Where) -> Path:
     value = table.get(key, default)
     if not isinstance(value, str) or not value:
@@ -256,8 +286,10 @@ def load_config(start: Path | None = None, *, root: Path | None = None) -> Confi
         )
     path_map.update(extra_map)
     help_uri = table.get("help-uri")
-    if help_uri is not None and not isinstance(help_uri, str):
-        raise ConfigError(f"{where('help-uri', help_uri)}: expected a string")
+    if help_uri is not None:
+        problem = _help_uri_problem(help_uri)
+        if problem:
+            raise ConfigError(f"{where('help-uri', help_uri)}: {problem}")
     templates = table.get("templates")
     return Config(
         root=root,

@@ -189,6 +189,16 @@ def test_xml_mistakes_are_said_with_what_to_write(tmp_path: Path, title: str, sa
         ("learnings = 5\n", "kbtool.toml: learnings = 5: expected a folder"),
         ('path-map = "x"\n', 'kbtool.toml: path-map = "x": expected a table of strings'),
         ("help-uri = 3\n", "kbtool.toml: help-uri = 3: expected a string"),
+        # the template goes into SARIF links and through str.format: no attribute, index or
+        # format spec (a width of a billion allocates a gigabyte), no field it cannot fill
+        (
+            'help-uri = "javascript:alert(1)"\n',
+            'help-uri = "javascript:alert(1)": expected an http(s) URL',
+        ),
+        ('help-uri = "https://kb/{id.__class__}"\n', "may name {id}, {path}, {line} only"),
+        ('help-uri = "https://kb/{id:>999999999}"\n', "may name {id}, {path}, {line} only"),
+        ('help-uri = "https://kb/{nope}"\n', "may name {id}, {path}, {line} only"),
+        ('help-uri = "https://kb/{id"\n', "not a valid template"),
         ('cache = ""\n', 'kbtool.toml: cache = "": expected a folder'),
     ],
 )
