@@ -7,12 +7,8 @@ in Chromium."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from importlib.resources import files
-from pathlib import Path
 
-import pytest
+from helpers_node import run_node, static
 from site_vectors import VECTORS, dump, vectors
 
 RUNNER = """
@@ -41,19 +37,10 @@ def disagreements(got: list[dict[str, object]], want: list[dict[str, object]]) -
 
 
 def test_javascript_normalises_like_python_in_node() -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("no node on PATH (tests/test_site_browser.py checks the vectors in Chromium)")
-    script = Path(str(files("kbtool.site") / "static" / "errortext.js"))
-    run = subprocess.run(
-        [node, "-e", RUNNER, str(script), str(VECTORS)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    why = "tests/test_site_browser.py checks the vectors in Chromium"
+    stdout = run_node(RUNNER, str(static("errortext.js")), str(VECTORS), why=why)
     want = json.loads(VECTORS.read_text(encoding="utf-8"))
-    got = json.loads(run.stdout)
+    got = json.loads(stdout)
     bad = disagreements(got, want)
     print(f"errortext.js vs Python: {len(want) - len(bad)}/{len(want)} vectors agree")
     assert bad == []
@@ -88,24 +75,13 @@ def test_javascript_unframes_whole_logs_like_python_in_node() -> None:
     from kbtool.search.errortext import exception_repr
     from kbtool.search.logframe import unframe
 
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("no node on PATH")
     logs = sorted((VECTORS.parent / "logs").glob("*.log"))
     texts = [p.read_text(encoding="utf-8", errors="replace").splitlines() for p in logs]
     texts += [t.splitlines() for t in MULTILINE]
     lines = [str(v["clean"]) for v in json.loads(VECTORS.read_text(encoding="utf-8"))]
     lines += ["celery raised unexpected: MissingGreenlet('greenlet_spawn\\\\n  has not')", "f(x)"]
-    script = Path(str(files("kbtool.site") / "static" / "errortext.js"))
-    run = subprocess.run(
-        [node, "-e", RUNNER_LOGS, str(script)],
-        input=json.dumps({"texts": texts, "lines": lines}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    got = json.loads(run.stdout)
+    payload = json.dumps({"texts": texts, "lines": lines})
+    got = json.loads(run_node(RUNNER_LOGS, str(static("errortext.js")), stdin=payload))
     bad = [i for i, t in enumerate(texts) if got["unframed"][i] != unframe(t)[0]]
     bad_reprs = [t for t, g in zip(lines, got["reprs"], strict=True) if g != exception_repr(t)]
     print(f"unframe of whole logs: {len(texts) - len(bad)}/{len(texts)} agree")

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
-import subprocess
-from importlib.resources import files
 from pathlib import Path
 
-import pytest
+from helpers_node import run_node, static
 from test_relevance import relevance_set
 
 from kbtool.search import vocabulary
@@ -63,21 +60,10 @@ def words() -> list[str]:
     return sorted(found | set(TRICKY) | set(keys) | {"serialise", "behaviour", "colour"})
 
 
-def run_node(payload: dict[str, object]) -> dict[str, list[object]]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("no node on PATH: static/query.js cannot be run outside a browser")
-    script = Path(str(files("kbtool.site") / "static" / "query.js"))
-    run = subprocess.run(
-        [node, "-e", RUNNER, str(script)],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    out: dict[str, list[object]] = json.loads(run.stdout)
+def run_query_js(payload: dict[str, object]) -> dict[str, list[object]]:
+    why = "static/query.js cannot be run outside a browser"
+    stdout = run_node(RUNNER, str(static("query.js")), stdin=json.dumps(payload), why=why)
+    out: dict[str, list[object]] = json.loads(stdout)
     return out
 
 
@@ -85,7 +71,7 @@ def test_javascript_stems_and_spells_like_sqlite_and_python() -> None:
     every = words()
     single = [w for w in every if re.fullmatch(r"[^\W_]+", w)]
     texts = ["Straße ÉCOLE café", "from_attributes fromAttributes", "x86_64 2fa", "naïve—rôle"]
-    got = run_node({"words": single, "texts": texts, "vocabulary": vocabulary_tables()})
+    got = run_query_js({"words": single, "texts": texts, "vocabulary": vocabulary_tables()})
     want_stems = sqlite_stems(single)
     bad = [
         (w, g, s) for w, g, s in zip(single, got["stems"], want_stems, strict=True) if s and g != s

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from helpers_node import run_node
 from test_relevance import FLOORS, relevance_set
 
 from kbtool.config import Config, load_config
@@ -91,19 +91,9 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
 
 def site_answers(site: Path, queries: list[str]) -> list[list[str]]:
     """The ids the site's search lists for each query, best first."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("no node on PATH: the site's search cannot be run outside a browser")
-    run = subprocess.run(
-        [node, "-e", RUNNER, str(site)],
-        input=json.dumps(queries),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    answers: list[list[str]] = json.loads(run.stdout)
+    why = "the site's search cannot be run outside a browser"
+    stdout = run_node(RUNNER, str(site), stdin=json.dumps(queries), timeout=600, why=why)
+    answers: list[list[str]] = json.loads(stdout)
     return answers
 
 

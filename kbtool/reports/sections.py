@@ -393,7 +393,7 @@ def solution_steps(section: Section, report: FixReport) -> tuple[list[dict[str, 
     def code_of(block: SyntaxTreeNode) -> dict[str, Any]:
         words = (block.info or "").split() if block.type == "fence" else []
         lang = words[0] if words and "=" not in words[0] else None
-        attrs = dict(w.split("=", 1) for w in words if w.startswith(("file=", "kind=bad")))
+        attrs = _fence_attrs(block) or {}
         return {  # the text without the fence's own newline
             "text": block.content.removesuffix("\n"),
             "lang": lang,
